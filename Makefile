@@ -1,0 +1,57 @@
+# Replan: `make run` serves the demo on http://127.0.0.1:5000, `make test` runs the suite.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+FLASK  := FLASK_APP=run.py $(BIN)/flask
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.PHONY: run serve test translations compile-translations migrate roles demo worker lint clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.requirements: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.requirements-test: requirements-test.txt $(VENV)/.requirements
+	$(BIN)/pip install --quiet -r requirements-test.txt
+	touch $@
+
+compile-translations: $(VENV)/.requirements
+	$(BIN)/pybabel compile -d babel/translations > /dev/null
+
+translations: $(VENV)/.requirements
+	$(BIN)/pybabel extract -F babel/babel.cfg -k _l -k lazy_gettext --no-location --omit-header \
+	  -o babel/messages.pot app models views cabinet reports
+	$(BIN)/pybabel update -i babel/messages.pot -d babel/translations --no-fuzzy-matching
+	$(BIN)/pybabel compile -d babel/translations --statistics
+
+migrate: $(VENV)/.requirements
+	mkdir -p instance
+	$(FLASK) db upgrade
+
+roles: migrate
+	$(FLASK) replan sync-roles
+
+demo: roles
+	$(FLASK) replan demo
+
+run: compile-translations demo
+	@echo ""
+	@echo "Replan is starting on http://$(HOST):$(PORT)/  (Ctrl+C stops it)"
+	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) --access-logfile - run:app
+
+worker: $(VENV)/.requirements
+	$(FLASK) replan worker
+
+test: $(VENV)/.requirements-test compile-translations
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.requirements-test
+	$(BIN)/ruff check app models views cabinet reports tests config.py run.py
+
+clean:
+	rm -rf $(VENV) instance/test.sqlite .pytest_cache

@@ -1,0 +1,204 @@
+"""`flask replan demo`: a realistic bureau in one transaction (idempotent)."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+from decimal import Decimal
+
+from flask import current_app
+
+from app import demo_catalog as cat
+from app.accounts import create_user
+from app.extensions import db
+from app.intake import create_draft
+from app.payments import mark_payment
+from app.permissions import (ADMIN, DIRECTOR, ENGINEER, MANAGER, PARTNER, SUPERMANAGER)
+from app.workflow import assign_manager, transition
+from models.base import utcnow
+from models.catalog import RULE_OBJECT_TYPE, RULE_OPTION, RULE_URGENCY, PriceRule, Service
+from models.knowledge import KbArticle, KbCategory
+from models.partners import PARTNER_MEMBER, PARTNER_OWNER, EndClient, PartnerCompany
+from models.request_status import Status
+from models.requests import Message
+from models.schedule import ENTRY_VACATION, ENTRY_VISIT, ScheduleEntry
+
+DEMO_PASSWORD = "demo12345"
+# username, role, first name, last name, company index, partner role
+DEMO_USERS = [
+    ("admin", ADMIN, "Анна", "Админова", None, None),
+    ("director", DIRECTOR, "Дмитрий", "Директоров", None, None),
+    ("supermanager", SUPERMANAGER, "Светлана", "Старшова", None, None),
+    ("manager1", MANAGER, "Мария", "Менеджерова", None, None),
+    ("manager2", MANAGER, "Максим", "Маркелов", None, None),
+    ("engineer1", ENGINEER, "Евгений", "Инженеров", None, None),
+    ("engineer2", ENGINEER, "Елена", "Проектова", None, None),
+    ("engineer3", ENGINEER, "Егор", "Чертёжников", None, None),
+    ("partner1", PARTNER, "Павел", "Партнёров", 0, PARTNER_OWNER),
+    ("partner1b", PARTNER, "Полина", "Агентова", 0, PARTNER_MEMBER),
+    ("partner2", PARTNER, "Пётр", "Брокеров", 1, PARTNER_OWNER),
+]
+COMPANIES = [("АН «Этажи-Центр»", "7707083893", "Москва", Decimal("5.00")),
+             ("Брокер Плюс", "5003052454", "Химки", Decimal("0.00"))]
+# the path a request walks to reach each status, and how many demo requests end there
+PATH = ["submit", "assign", "ask_info", "answer", "schedule", "start", "submit_review",
+        "return", "submit_review", "accept", "pay", "deliver", "close"]
+TARGETS = {Status.DRAFT: 5, Status.SUBMITTED: 6, Status.ASSIGNED: 6, Status.NEEDS_INFO: 5,
+           Status.SCHEDULED: 5, Status.IN_PROGRESS: 5, Status.ON_REVIEW: 4, Status.REWORK: 3,
+           Status.READY: 5, Status.DELIVERED: 5, Status.CLOSED: 7, Status.CANCELLED: 4}
+STREETS = ["ул. Тверская", "Ленинский пр-т", "ул. Профсоюзная", "ул. Шаболовка",
+           "Кутузовский пр-т", "ул. Мясницкая", "ул. Гарибальди", "ул. Молодёжная"]
+CLIENTS = ["Иванов Сергей", "Смирнова Ольга", "Кузнецов Артём", "Попова Наталья",
+           "Васильев Игорь", "Соколова Дарья"]
+
+
+class DemoRefused(RuntimeError):
+    pass
+
+
+def load_demo() -> bool:
+    """Create the demo bureau; False if it is already there."""
+    if current_app.config.get("ENV_NAME") == "production":
+        raise DemoRefused("Demo data is refused when REPLAN_ENV=production.")
+    if current_app.appbuilder.sm.find_user(username="admin") is not None:
+        return False
+    rng = random.Random(2026)
+    _catalog()
+    _knowledge()
+    companies = [PartnerCompany(name=n, inn=i, city=c, discount_percent=d,
+                                email=f"office{k}@partner.example", phone="+7 495 000-00-0%d" % k)
+                 for k, (n, i, c, d) in enumerate(COMPANIES, start=1)]
+    db.session.add_all(companies)
+    db.session.flush()
+    users = {u[0]: _user(u, companies) for u in DEMO_USERS}
+    clients = [EndClient(company_id=companies[k % 2].id, name=name,
+                         phone=f"+7 916 100-20-{k:02d}") for k, name in enumerate(CLIENTS)]
+    db.session.add_all(clients)
+    db.session.flush()
+    _requests(rng, users, clients)
+    _vacation(users)
+    db.session.commit()
+    return True
+
+
+def _user(spec, companies):
+    username, role, first, last, company_idx, partner_role = spec
+    company = companies[company_idx] if company_idx is not None else None
+    return create_user(username, f"{username}@replan.example", first, last, [role],
+                       DEMO_PASSWORD, phone="+7 900 000-00-00", company=company,
+                       partner_role=partner_role)
+
+
+def _catalog() -> None:
+    for k, (code, name, name_en, base, per_m2, hours) in enumerate(cat.SERVICES):
+        db.session.add(Service(code=code, name=name, name_en=name_en, sort_order=k,
+                               base_price_kopecks=base * 100, price_per_m2_kopecks=per_m2 * 100,
+                               estimated_hours=hours))
+    for kind, rules in ((RULE_OBJECT_TYPE, cat.OBJECT_TYPE_RULES),
+                        (RULE_URGENCY, cat.URGENCY_RULES)):
+        for key, label, label_en, coef in rules:
+            db.session.add(PriceRule(kind=kind, key=key, label=label, label_en=label_en,
+                                     coefficient=Decimal(coef)))
+    for key, label, label_en, rub in cat.OPTION_RULES:
+        db.session.add(PriceRule(kind=RULE_OPTION, key=key, label=label, label_en=label_en,
+                                 surcharge_kopecks=rub * 100))
+    db.session.flush()
+
+
+def _knowledge() -> None:
+    for k, (slug, name, articles) in enumerate(cat.KB):
+        category = KbCategory(slug=slug, name=name, sort_order=k)
+        db.session.add(category)
+        for a_slug, title, kind, public, body in articles:
+            db.session.add(KbArticle(category=category, slug=a_slug, title=title, kind=kind,
+                                     is_public=public, body_md=body))
+
+
+def _requests(rng, users, clients) -> None:
+    services = db.session.query(Service).all()
+    partners = [users["partner1"], users["partner1b"], users["partner2"]]
+    plan = [s for s, n in TARGETS.items() for _ in range(n)]
+    rng.shuffle(plan)
+    for k, target in enumerate(plan):
+        author = partners[k % 3]
+        company = author.profile.partner_company
+        own_clients = [c for c in clients if c.company_id == company.id]
+        req = create_draft(
+            author, company, [s.id for s in rng.sample(services, rng.randint(1, 3))],
+            object_address=f"г. Москва, {rng.choice(STREETS)}, д. {rng.randint(1, 120)}, "
+                           f"кв. {rng.randint(1, 300)}",
+            object_type=rng.choice(["apartment", "apartment", "house", "commercial", "office"]),
+            area=Decimal(rng.randint(28, 180)), floor=rng.randint(1, 25),
+            building_type=rng.choice(["panel", "brick", "monolith"]),
+            urgency=rng.choice(["normal", "normal", "fast", "express"]),
+            description="Объединение кухни и гостиной, перенос дверного проёма.",
+            wanted_date=date.today() + timedelta(days=rng.randint(5, 40)),
+            end_client_id=rng.choice(own_clients).id)
+        _walk(rng, req, target, users, k)
+
+
+def _walk(rng, req, target: Status, users, k: int) -> None:
+    """Move a request along the demo path until it reaches `target`, backdating history."""
+    start = utcnow() - timedelta(days=rng.randint(3, 150), hours=rng.randint(0, 12))
+    req.created_at = start
+    manager = users["manager1" if k % 2 else "manager2"]
+    engineer = users[f"engineer{k % 3 + 1}"]
+    admin, author = users["admin"], req.author
+    if target == Status.CANCELLED:
+        transition(req, "submit", author)
+        transition(req, "cancel", author, "Клиент передумал")
+        _backdate(req, start)
+        return
+    actors = {"submit": author, "assign": users["supermanager"], "ask_info": manager,
+              "answer": author, "schedule": manager, "start": engineer,
+              "submit_review": engineer, "return": manager, "accept": manager,
+              "deliver": manager, "close": author}
+    comments = {"ask_info": "Пришлите, пожалуйста, техпаспорт БТИ.",
+                "return": "Уточните размеры проёма на листе 3."}
+    for action in PATH:
+        if req.status == target:
+            break
+        if action == "pay":
+            mark_payment(req, req.total_kopecks, date.today(), f"п/п {1000 + k}", admin)
+            continue
+        if action == "assign":
+            assign_manager(req, manager, actors[action])
+        elif action in ("schedule",):
+            _book(req, engineer, manager, start)
+            transition(req, action, manager, engineer=engineer)
+        else:
+            transition(req, action, actors[action], comments.get(action))
+        if action in ("answer", "ask_info"):
+            db.session.add(Message(request=req, author_id=actors[action].id,
+                                   body=comments.get(action) or "Техпаспорт приложил."))
+    if req.status != Status.DRAFT:
+        db.session.add(Message(request=req, author_id=manager.id, is_internal=True,
+                               body="Внутренняя заметка: клиент просит позвонить заранее."))
+    _backdate(req, start)
+
+
+def _book(req, engineer, manager, start) -> None:
+    begins = start.replace(hour=10, minute=0, second=0, microsecond=0) + timedelta(days=2)
+    db.session.add(ScheduleEntry(engineer_id=engineer.id, request=req, kind=ENTRY_VISIT,
+                                 starts_at=begins, ends_at=begins + timedelta(hours=3),
+                                 created_by_id=manager.id))
+
+
+def _backdate(req, start) -> None:
+    """Spread the request's history over the days after `start`."""
+    db.session.flush()
+    moment = start
+    for change in sorted(req.history, key=lambda c: c.id):
+        moment += timedelta(hours=7)
+        change.created_at = moment
+    req.status_changed_at = moment
+    if req.submitted_at:
+        req.submitted_at = start + timedelta(hours=7)
+
+
+def _vacation(users) -> None:
+    monday = (utcnow() - timedelta(days=utcnow().weekday())).replace(
+        hour=0, minute=0, second=0, microsecond=0)
+    db.session.add(ScheduleEntry(engineer_id=users["engineer3"].id, kind=ENTRY_VACATION,
+                                 starts_at=monday + timedelta(days=7),
+                                 ends_at=monday + timedelta(days=12), note="Отпуск"))

@@ -1,0 +1,59 @@
+"""Notifications: who hears about what, in the recipient's own language."""
+
+from __future__ import annotations
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from app.extensions import db
+from models.notifications import Notification
+from models.request_status import PARTNER_GROUP_OF, PARTNER_GROUPS, STAFF_LABELS, Status
+from models.requests import Request, StatusChange
+
+
+def notify(user, kind: str, request: Request | None, render) -> Notification | None:
+    """Add a notification for `user`; `render()` builds the text in the user's locale."""
+    if user is None or not user.active:
+        return None
+    locale = user.profile.locale if getattr(user, "profile", None) else "ru"
+    with force_locale(locale):
+        text = str(render())
+    note = Notification(user_id=user.id, kind=kind, request=request, text=text)
+    db.session.add(note)
+    return note
+
+
+def notify_status_change(request: Request, change: StatusChange) -> None:
+    """Tell the partner, manager and engineer what concerns them about a move."""
+    actor_id = change.actor_id
+    for user, kind, render in _recipients(request, change):
+        if user is not None and user.id != actor_id:
+            notify(user, kind, request, render)
+
+
+def _recipients(request: Request, change: StatusChange):
+    number, target = request.number, Status(change.to_status)
+    partner_changed = PARTNER_GROUP_OF[target] != PARTNER_GROUP_OF.get(
+        Status(change.from_status)) if change.from_status else True
+
+    def partner_text():
+        label = PARTNER_GROUPS[PARTNER_GROUP_OF[target]][0]
+        if target == Status.NEEDS_INFO:
+            return _("Request %(number)s: the manager needs data from you.", number=number)
+        return _("Request %(number)s: status is now “%(status)s”.", number=number,
+                 status=label)
+
+    def staff_text():
+        if change.action in ("assign", "reassign"):
+            return _("Request %(number)s is assigned to you.", number=number)
+        return _("Request %(number)s: status is now “%(status)s”.", number=number,
+                 status=STAFF_LABELS[target])
+
+    if partner_changed and target != Status.DRAFT:
+        kind = "needs_info" if target == Status.NEEDS_INFO else "status"
+        yield request.author, kind, partner_text
+    if change.action in ("assign", "reassign", "answer", "cancel", "submit_review", "close"):
+        yield request.manager, "assignment" if "assign" in change.action else "status", \
+            staff_text
+    if change.action in ("schedule", "reschedule", "return"):
+        yield request.engineer, "status", staff_text

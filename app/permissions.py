@@ -1,0 +1,154 @@
+"""Roles as code: the role → permission matrix and role helpers.
+
+`flask replan sync-roles` applies ROLE_PERMISSIONS idempotently; FAB_UPDATE_PERMS is off.
+A rule is (view or menu name, permission names); "*" matches every name.
+"""
+
+from __future__ import annotations
+
+ADMIN = "Admin"
+DIRECTOR = "Director"
+SUPERMANAGER = "Supermanager"
+MANAGER = "Manager"
+ENGINEER = "Engineer"
+PARTNER = "Partner"
+PUBLIC = "Public"
+
+STAFF_ROLES = (ADMIN, DIRECTOR, SUPERMANAGER, MANAGER, ENGINEER)
+ALL_ROLES = STAFF_ROLES + (PARTNER,)
+
+READ = ("can_list", "can_show")
+SELF_SERVICE = [
+    ("UserInfoEditView", ("can_this_form_get", "can_this_form_post")),
+    ("ResetMyPasswordView", ("can_this_form_get", "can_this_form_post")),
+    ("UserDBModelView", ("can_userinfo", "resetmypassword", "userinfoedit")),
+]
+REQUEST_MENUS = [("menu_access", ("Requests", "All requests", "Status history"))]
+
+
+def _menus(*names: str) -> tuple[str, tuple[str, ...]]:
+    return ("menu_access", names)
+
+
+ROLE_PERMISSIONS: dict[str, object] = {
+    ADMIN: "*",
+    DIRECTOR: SELF_SERVICE + [
+        ("RequestStaffView", READ),
+        ("StatusChangeView", READ),
+        _menus("Requests", "All requests", "Status history"),
+    ],
+    SUPERMANAGER: SELF_SERVICE + [
+        ("RequestStaffView", READ),
+        ("StatusChangeView", READ),
+        _menus("Requests", "All requests", "Status history"),
+    ],
+    MANAGER: SELF_SERVICE + [
+        ("RequestStaffView", READ),
+        ("StatusChangeView", READ),
+        _menus("Requests", "All requests", "Status history"),
+    ],
+    ENGINEER: SELF_SERVICE + [
+        ("RequestStaffView", READ),
+        _menus("Requests", "All requests"),
+    ],
+    PARTNER: [],  # partners use the hand-built cabinet, never FAB views
+    PUBLIC: [],
+}
+
+
+def role_names(user) -> set[str]:
+    """Names of the user's roles (empty for anonymous)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return set()
+    return {role.name for role in user.roles}
+
+
+def has_role(user, *names: str) -> bool:
+    return bool(role_names(user) & set(names))
+
+
+def is_partner(user) -> bool:
+    return has_role(user, PARTNER) and getattr(user, "profile", None) is not None \
+        and user.profile.partner_company_id is not None
+
+
+def is_staff(user) -> bool:
+    return has_role(user, *STAFF_ROLES)
+
+
+def is_partner_owner(user) -> bool:
+    from models.partners import PARTNER_OWNER
+
+    return is_partner(user) and user.profile.partner_role == PARTNER_OWNER
+
+
+def rule_matches(rules, permission: str, view: str) -> bool:
+    """True when (permission, view) is granted by a role's rules."""
+    if rules == "*":
+        return True
+    for view_name, perms in rules:
+        if view_name == "menu_access":
+            if permission == "menu_access" and (view in perms):
+                return True
+            continue
+        if view_name == view and (perms == "*" or permission in perms):
+            return True
+    return False
+
+
+def request_scope(user):
+    """SQL condition selecting the requests `user` may see (false for nobody)."""
+    from sqlalchemy import false
+
+    from models.partners import PARTNER_OWNER
+    from models.request_status import Status
+    from models.requests import Request
+
+    roles = role_names(user)
+    if roles & {ADMIN, DIRECTOR, SUPERMANAGER}:
+        return Request.status != Status.DRAFT
+    if MANAGER in roles:
+        return (Request.manager_id == user.id) & (Request.status != Status.DRAFT)
+    if ENGINEER in roles:
+        return (Request.engineer_id == user.id) & (Request.status != Status.DRAFT)
+    if PARTNER in roles and is_partner(user):
+        company = Request.company_id == user.profile.partner_company_id
+        if user.profile.partner_role == PARTNER_OWNER:
+            return company
+        return company & (Request.author_id == user.id)
+    return false()
+
+
+def can_see_request(user, request) -> bool:
+    """Python twin of request_scope for one loaded request."""
+    from app.extensions import db
+    from models.requests import Request
+
+    if request is None:
+        return False
+    return db.session.query(Request.id).filter(Request.id == request.id,
+                                               request_scope(user)).first() is not None
+
+
+def sync_roles(appbuilder) -> dict[str, int]:
+    """Create every view permission, then set each role to exactly its matrix rules."""
+    from flask_appbuilder.security.sqla.models import PermissionView, Role
+
+    from app.extensions import db
+
+    for name in ROLE_PERMISSIONS:
+        if db.session.query(Role).filter_by(name=name).one_or_none() is None:
+            db.session.add(Role(name=name))
+    db.session.commit()
+    appbuilder.add_permissions(update_perms=True)
+    all_pvms = db.session.query(PermissionView).all()
+    result = {}
+    for name, rules in ROLE_PERMISSIONS.items():
+        role = db.session.query(Role).filter_by(name=name).one()
+        wanted = [pvm for pvm in all_pvms
+                  if rule_matches(rules, pvm.permission.name, pvm.view_menu.name)]
+        if set(role.permissions) != set(wanted):
+            role.permissions = wanted
+        result[name] = len(wanted)
+    db.session.commit()
+    return result

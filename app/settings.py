@@ -1,0 +1,47 @@
+"""Admin-editable settings with defaults (stored as JSON in the setting table)."""
+
+from __future__ import annotations
+
+import copy
+
+from app.extensions import db
+from models.audit import Setting
+
+DEFAULTS: dict[str, object] = {
+    "bureau": {
+        "name": "ООО «Реплан»",
+        "inn": "7707083893",
+        "kpp": "770701001",
+        "address": "г. Москва, ул. Примерная, д. 1",
+        "bank": "ПАО Сбербанк",
+        "bik": "044525225",
+        "account": "40702810938000000001",
+        "corr_account": "30101810400000000225",
+        "director": "Иванов И. И.",
+    },
+    "payment_before_delivery": True,
+    "upload_max_mb": 20,
+    "auto_close_days": 14,
+    # SLA: hours a request may stay in a status before its manager is alerted
+    "sla_hours": {"submitted": 4, "assigned": 24, "needs_info": 72, "scheduled": 72,
+                  "in_progress": 120, "on_review": 24, "rework": 72, "ready": 48},
+}
+
+
+def get_setting(key: str):
+    """The stored value of a setting, or its default."""
+    row = db.session.get(Setting, key)
+    if row is not None:
+        return row.value
+    return copy.deepcopy(DEFAULTS.get(key))
+
+
+def set_setting(key: str, value) -> None:
+    """Store a setting (committed by the caller)."""
+    if key not in DEFAULTS:
+        raise KeyError(key)
+    row = db.session.get(Setting, key)
+    if row is None:
+        db.session.add(Setting(key=key, value=value))
+    else:
+        row.value = value

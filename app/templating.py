@@ -1,0 +1,68 @@
+"""Template filters and globals shared by the back office and the cabinet."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask import Flask
+from flask_babel import format_date, format_datetime, get_locale
+from flask_login import current_user
+
+from models.request_status import PARTNER_GROUP_OF, PARTNER_GROUPS, STAFF_LABELS, Status
+
+
+def money(kopecks: int | None) -> str:
+    """12345678 → '123 456,78 ₽' (ru) or '123,456.78 ₽' (en)."""
+    value = Decimal(kopecks or 0) / 100
+    text = f"{value:,.2f}"
+    if str(get_locale()) == "ru":
+        text = text.replace(",", "\u00a0").replace(".", ",")
+    return f"{text}\u00a0₽"
+
+
+def partner_status(status: str) -> str:
+    return str(PARTNER_GROUPS[PARTNER_GROUP_OF[Status(status)]][0])
+
+
+def partner_group(status: str) -> str:
+    return PARTNER_GROUP_OF[Status(status)]
+
+
+def staff_status(status: str) -> str:
+    return str(STAFF_LABELS[Status(status)])
+
+
+def unread_count() -> int:
+    """Unread notifications of the current user (the bell)."""
+    if not current_user.is_authenticated:
+        return 0
+    from app.extensions import db
+    from models.notifications import Notification
+
+    return db.session.query(Notification.id).filter(
+        Notification.user_id == current_user.id, Notification.is_read.is_(False)).count()
+
+
+def install_template_helpers(app: Flask) -> None:
+    app.add_template_filter(money, "money")
+    app.add_template_filter(partner_status, "partner_status")
+    app.add_template_filter(partner_group, "partner_group")
+    app.add_template_filter(staff_status, "staff_status")
+    app.add_template_filter(lambda d: format_date(d, "medium") if d else "", "date")
+    app.add_template_filter(lambda d: format_datetime(d, "short") if d else "", "datetime")
+
+    @app.context_processor
+    def replan_globals():
+        return {"current_locale": str(get_locale()), "languages": app.config["LANGUAGES"],
+                "unread_count": unread_count, "url_for_optional": url_for_optional}
+
+
+def url_for_optional(endpoint: str, **values) -> str | None:
+    """url_for that returns None for an endpoint this build does not have."""
+    from flask import url_for
+    from werkzeug.routing import BuildError
+
+    try:
+        return url_for(endpoint, **values)
+    except BuildError:
+        return None

@@ -1,0 +1,28 @@
+"""Cabinet dashboard: counts by partner-facing status, what needs the partner first."""
+
+from flask import render_template
+from flask_login import current_user
+from sqlalchemy import func
+
+from app.extensions import db
+from app.permissions import request_scope
+from cabinet import bp
+from cabinet.access import partner_required
+from models.request_status import PARTNER_GROUP_OF, PARTNER_GROUPS, Status
+from models.requests import Request
+
+
+@bp.route("/")
+@partner_required
+def dashboard():
+    """Partner home page."""
+    rows = db.session.query(Request.status, func.count(Request.id)) \
+        .filter(request_scope(current_user)).group_by(Request.status).all()
+    groups = {key: 0 for key in PARTNER_GROUPS}
+    for status, count in rows:
+        groups[PARTNER_GROUP_OF[Status(status)]] += count
+    tiles = [(key, PARTNER_GROUPS[key][0], groups[key]) for key in PARTNER_GROUPS]
+    attention = db.session.query(Request).filter(
+        request_scope(current_user), Request.status == Status.NEEDS_INFO
+    ).order_by(Request.status_changed_at).limit(10).all()
+    return render_template("cabinet/dashboard.html", tiles=tiles, attention=attention)

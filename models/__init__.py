@@ -1,0 +1,21 @@
+"""All Replan tables, registered on Flask-AppBuilder's Model.metadata."""
+
+from flask_appbuilder.security.sqla import models as fab_models  # noqa: F401
+
+from models.audit import AuditEvent, Setting
+from models.base import Model
+from models.catalog import PriceRule, Quote, Service
+from models.finance import Payment
+from models.knowledge import KbArticle, KbCategory
+from models.notifications import Notification
+from models.partners import EndClient, PartnerApplication, PartnerCompany, UserProfile
+from models.requests import (Attachment, Message, Request, RequestCounter, RequestService,
+                             StatusChange)
+from models.schedule import ScheduleEntry
+
+__all__ = [
+    "Attachment", "AuditEvent", "EndClient", "KbArticle", "KbCategory", "Message", "Model",
+    "Notification", "PartnerApplication", "PartnerCompany", "Payment", "PriceRule", "Quote",
+    "Request", "RequestCounter", "RequestService", "ScheduleEntry", "Service", "Setting",
+    "StatusChange", "UserProfile",
+]

@@ -1,0 +1,65 @@
+"""Service catalogue, price rules and saved calculator quotes."""
+
+from sqlalchemy import (JSON, Boolean, Column, ForeignKey, Integer, Numeric, String, Text)
+from sqlalchemy.orm import relationship
+
+from models.base import Model, created_at_column, user_fk
+
+# price rule kinds
+RULE_OBJECT_TYPE = "object_type"  # coefficient by object type
+RULE_URGENCY = "urgency"  # coefficient by urgency
+RULE_OPTION = "option"  # fixed surcharge in kopecks for an option
+
+
+class Service(Model):
+    """A service the bureau sells: fixed price plus an optional price per m²."""
+
+    __tablename__ = "service"
+    id = Column(Integer, primary_key=True)
+    code = Column(String(40), nullable=False, unique=True)
+    name = Column(String(200), nullable=False)
+    name_en = Column(String(200))
+    description = Column(Text)
+    base_price_kopecks = Column(Integer, nullable=False, default=0)
+    price_per_m2_kopecks = Column(Integer, nullable=False, default=0)
+    estimated_hours = Column(Numeric(6, 1), nullable=False, default=0)
+    is_active = Column(Boolean, nullable=False, default=True)
+    sort_order = Column(Integer, nullable=False, default=0)
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+class PriceRule(Model):
+    """A pricing coefficient or surcharge edited by the admin."""
+
+    __tablename__ = "price_rule"
+    id = Column(Integer, primary_key=True)
+    kind = Column(String(20), nullable=False, index=True)
+    key = Column(String(40), nullable=False)
+    label = Column(String(200), nullable=False)
+    label_en = Column(String(200))
+    coefficient = Column(Numeric(6, 3), nullable=False, default=1)
+    surcharge_kopecks = Column(Integer, nullable=False, default=0)
+    is_active = Column(Boolean, nullable=False, default=True)
+
+
+class Quote(Model):
+    """A saved calculator result (line-by-line breakdown kept as computed)."""
+
+    __tablename__ = "quote"
+    id = Column(Integer, primary_key=True)
+    company_id = Column(Integer, ForeignKey("partner_company.id"), nullable=False, index=True)
+    author_id = user_fk(nullable=False)
+    object_type = Column(String(40), nullable=False)
+    area = Column(Numeric(10, 2), nullable=False)
+    urgency = Column(String(40), nullable=False)
+    options = Column(JSON, nullable=False, default=list)
+    service_ids = Column(JSON, nullable=False, default=list)
+    breakdown = Column(JSON, nullable=False, default=list)
+    subtotal_kopecks = Column(Integer, nullable=False)
+    discount_kopecks = Column(Integer, nullable=False, default=0)
+    total_kopecks = Column(Integer, nullable=False)
+    created_at = created_at_column()
+
+    company = relationship("PartnerCompany")

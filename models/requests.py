@@ -1,0 +1,178 @@
+"""Requests, their service lines, status history, messages and attachments."""
+
+from contextvars import ContextVar
+
+from sqlalchemy import (Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, Numeric,
+                        String, Text, UniqueConstraint, select, update)
+from sqlalchemy.orm import relationship, validates
+
+from models.base import Model, created_at_column, user_fk, utcnow
+from models.request_status import Status
+
+PAYMENT_UNPAID = "unpaid"
+PAYMENT_PARTIAL = "partial"
+PAYMENT_PAID = "paid"
+
+ATTACH_INPUT = "input"  # partner's plans, photos, documents
+ATTACH_WORK = "work"  # engineer's work for review
+ATTACH_DELIVERABLE = "deliverable"  # released document package (versioned)
+ATTACHMENT_KINDS = (ATTACH_INPUT, ATTACH_WORK, ATTACH_DELIVERABLE)
+
+OBJECT_TYPES = ("apartment", "house", "commercial", "office")
+BUILDING_TYPES = ("panel", "brick", "monolith", "block", "wood", "other")
+
+# True only inside app.workflow while it writes a status
+status_writer: ContextVar[bool] = ContextVar("status_writer", default=False)
+
+
+class RequestCounter(Model):
+    """Per-year sequence for human-friendly request numbers (2026-00042)."""
+
+    __tablename__ = "request_counter"
+    year = Column(Integer, primary_key=True, autoincrement=False)
+    last_value = Column(Integer, nullable=False, default=0)
+
+
+class Request(Model):
+    """A partner's service request moving through the workflow."""
+
+    __tablename__ = "request"
+    __table_args__ = (
+        Index("ix_request_company_id_id", "company_id", "id"),
+        Index("ix_request_author_id_id", "author_id", "id"),
+        Index("ix_request_manager_status", "manager_id", "status"),
+    )
+    id = Column(Integer, primary_key=True)
+    number = Column(String(20), nullable=False, unique=True)
+    company_id = Column(Integer, ForeignKey("partner_company.id"), nullable=False)
+    author_id = user_fk(nullable=False, index=False)
+    manager_id = user_fk(index=False)
+    engineer_id = user_fk()
+    end_client_id = Column(Integer, ForeignKey("end_client.id"), index=True)
+    quote_id = Column(Integer, ForeignKey("quote.id"))
+    source_request_id = Column(Integer, ForeignKey("request.id"))
+    status = Column(String(20), nullable=False, default=Status.DRAFT, index=True)
+    version = Column(Integer, nullable=False, default=1)
+    object_address = Column(String(300), nullable=False)
+    object_type = Column(String(40), nullable=False)
+    area = Column(Numeric(10, 2), nullable=False)
+    floor = Column(Integer)
+    building_type = Column(String(40))
+    urgency = Column(String(40), nullable=False, default="normal")
+    description = Column(Text)
+    wanted_date = Column(Date)
+    total_kopecks = Column(Integer, nullable=False, default=0)
+    paid_kopecks = Column(Integer, nullable=False, default=0)
+    payment_state = Column(String(10), nullable=False, default=PAYMENT_UNPAID)
+    cancel_reason = Column(Text)
+    created_at = created_at_column()
+    updated_at = Column(DateTime, default=utcnow, onupdate=utcnow, nullable=False)
+    submitted_at = Column(DateTime)
+    status_changed_at = Column(DateTime, default=utcnow, nullable=False, index=True)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    company = relationship("PartnerCompany")
+    author = relationship("User", foreign_keys=[author_id])
+    manager = relationship("User", foreign_keys=[manager_id])
+    engineer = relationship("User", foreign_keys=[engineer_id])
+    end_client = relationship("EndClient")
+    lines = relationship("RequestService", back_populates="request",
+                         cascade="all, delete-orphan", order_by="RequestService.id")
+
+    @validates("status")
+    def _only_workflow_writes_status(self, key, value):
+        if value != Status.DRAFT and not status_writer.get():
+            raise RuntimeError("Request.status is written only by app.workflow")
+        return value
+
+    def __repr__(self) -> str:
+        return self.number
+
+
+class RequestService(Model):
+    """One service line of a request with its price at the time of filing."""
+
+    __tablename__ = "request_service"
+    id = Column(Integer, primary_key=True)
+    request_id = Column(Integer, ForeignKey("request.id", ondelete="CASCADE"), nullable=False,
+                        index=True)
+    service_id = Column(Integer, ForeignKey("service.id"))  # None for an option surcharge
+    title = Column(String(200), nullable=False)
+    price_kopecks = Column(Integer, nullable=False, default=0)
+    estimated_hours = Column(Numeric(6, 1), nullable=False, default=0)
+
+    request = relationship(Request, back_populates="lines")
+    service = relationship("Service")
+
+
+class StatusChange(Model):
+    """One entry of a request's status history (also manager reassignments)."""
+
+    __tablename__ = "status_change"
+    id = Column(Integer, primary_key=True)
+    request_id = Column(Integer, ForeignKey("request.id"), nullable=False, index=True)
+    actor_id = user_fk()  # None = system
+    action = Column(String(30), nullable=False)
+    from_status = Column(String(20))
+    to_status = Column(String(20), nullable=False)
+    comment = Column(Text)
+    created_at = created_at_column()
+
+    request = relationship(Request, backref="history")
+    actor = relationship("User")
+
+
+class Message(Model):
+    """A message in a request thread; internal notes never reach partners."""
+
+    __tablename__ = "message"
+    __table_args__ = (Index("ix_message_request_id_id", "request_id", "id"),)
+    id = Column(Integer, primary_key=True)
+    request_id = Column(Integer, ForeignKey("request.id"), nullable=False)
+    author_id = user_fk(nullable=False)
+    body = Column(Text, nullable=False)
+    is_internal = Column(Boolean, nullable=False, default=False)
+    created_at = created_at_column()
+
+    request = relationship(Request, backref="messages")
+    author = relationship("User")
+
+
+class Attachment(Model):
+    """A stored file of a request: partner input, engineer work or deliverable."""
+
+    __tablename__ = "attachment"
+    __table_args__ = (UniqueConstraint("stored_name", name="uq_attachment_stored_name"),)
+    id = Column(Integer, primary_key=True)
+    request_id = Column(Integer, ForeignKey("request.id"), nullable=False, index=True)
+    message_id = Column(Integer, ForeignKey("message.id"))
+    uploaded_by_id = user_fk(nullable=False)
+    kind = Column(String(20), nullable=False, default=ATTACH_INPUT)
+    version = Column(Integer, nullable=False, default=1)
+    original_name = Column(String(255), nullable=False)
+    stored_name = Column(String(80), nullable=False)
+    content_type = Column(String(100), nullable=False)
+    size = Column(Integer, nullable=False)
+    sha256 = Column(String(64), nullable=False)
+    is_released = Column(Boolean, nullable=False, default=False)
+    created_at = created_at_column()
+
+    request = relationship(Request, backref="attachments")
+    uploaded_by = relationship("User")
+
+
+def next_request_number(session, year: int) -> str:
+    """Reserve the next number of the year; the row lock serialises concurrent callers."""
+    updated = session.execute(
+        update(RequestCounter).where(RequestCounter.year == year)
+        .values(last_value=RequestCounter.last_value + 1)
+    ).rowcount
+    if not updated:
+        with session.begin_nested():
+            session.add(RequestCounter(year=year, last_value=1))
+        return f"{year}-{1:05d}"
+    value = session.execute(
+        select(RequestCounter.last_value).where(RequestCounter.year == year)
+    ).scalar_one()
+    return f"{year}-{value:05d}"

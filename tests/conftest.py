@@ -1,0 +1,86 @@
+"""Fixtures: one migrated database per session, emptied after every test."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from config import INSTANCE_DIR, TestConfig
+
+
+def _reset_database(url: str) -> None:
+    """Start from an empty database so `flask db upgrade` builds everything."""
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+        return
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def app():
+    INSTANCE_DIR.mkdir(exist_ok=True)
+    _reset_database(TestConfig.SQLALCHEMY_DATABASE_URI)
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from app.extensions import appbuilder
+    from app.permissions import sync_roles
+
+    application = create_app(TestConfig)
+    application.config["UPLOAD_DIR"] = str(INSTANCE_DIR / "test-uploads")
+    with application.app_context():
+        upgrade()
+        sync_roles(appbuilder)
+    # Test code keeps an app context pushed, and Flask reuses it for client requests, so
+    # `g` (Flask-Login's cached user, Babel's locale) would leak from one request into the
+    # next. Start every request with an empty `g`, as in production.
+    application.before_request_funcs.setdefault(None, []).insert(0, _fresh_g)
+    return application
+
+
+def _fresh_g():
+    from flask import g
+
+    g.__dict__.clear()
+
+
+KEEP_TABLES = {"ab_permission", "ab_view_menu", "ab_permission_view", "ab_role",
+               "ab_permission_view_role", "alembic_version"}
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(app):
+    """Each test starts with roles and permissions only."""
+    yield
+    from flask_appbuilder import Model
+    from sqlalchemy.orm import close_all_sessions
+
+    from app.extensions import db
+
+    close_all_sessions()  # release whatever transaction the test left open
+    with app.app_context():
+        db.session.rollback()
+        tables = [t for t in reversed(Model.metadata.sorted_tables)
+                  if t.name not in KEEP_TABLES]
+        if db.engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                db.session.execute(table.delete())
+        db.session.commit()
+        db.session.remove()
+
+
+@pytest.fixture
+def redis_url():
+    return os.environ.get("REDIS_URL")

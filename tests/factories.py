@@ -1,0 +1,143 @@
+"""Test data builders: companies, users of every role, requests in any status."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from datetime import date
+from decimal import Decimal
+
+from app.accounts import create_user
+from app.extensions import db
+from app.intake import create_draft
+from app.payments import mark_payment
+from app.permissions import ENGINEER, MANAGER, PARTNER, SUPERMANAGER
+from app.workflow import assign_manager, transition
+from models.catalog import Service
+from models.partners import PARTNER_MEMBER, PARTNER_OWNER, PartnerCompany
+from models.request_status import Status
+
+PASSWORD = "secret-pass-1"
+_seq = itertools.count(1)
+# a valid 10-digit INN for any 9-digit prefix
+_WEIGHTS = (2, 4, 10, 3, 5, 9, 4, 6, 8)
+
+
+def valid_inn(n: int) -> str:
+    body = f"{770000000 + n:09d}"
+    check = sum(int(d) * w for d, w in zip(body, _WEIGHTS)) % 11 % 10
+    return body + str(check)
+
+
+def make_company(name: str | None = None, discount: str = "0") -> PartnerCompany:
+    n = next(_seq)
+    company = PartnerCompany(name=name or f"Company {n}", inn=valid_inn(n),
+                             discount_percent=Decimal(discount))
+    db.session.add(company)
+    db.session.flush()
+    return company
+
+
+def make_user(role: str, company=None, partner_role: str | None = None, username=None,
+              locale: str = "ru", **kwargs):
+    n = next(_seq)
+    username = username or f"{role.lower()}{n}"
+    user = create_user(username, f"{username}@test.example", role, f"User{n}", [role],
+                       PASSWORD, company=company, partner_role=partner_role, locale=locale,
+                       **kwargs)
+    db.session.commit()
+    return user
+
+
+def make_partner(company=None, owner: bool = True, **kwargs):
+    company = company or make_company()
+    return make_user(PARTNER, company, PARTNER_OWNER if owner else PARTNER_MEMBER, **kwargs)
+
+
+def make_service(code: str = "svc", base_rub: int = 10000, per_m2_rub: int = 100,
+                 hours: int = 4) -> Service:
+    service = db.session.query(Service).filter_by(code=code).one_or_none()
+    if service is None:
+        service = Service(code=code, name=f"Service {code}", base_price_kopecks=base_rub * 100,
+                          price_per_m2_kopecks=per_m2_rub * 100, estimated_hours=hours)
+        db.session.add(service)
+        db.session.flush()
+    return service
+
+
+class Staff:
+    """One user of each staff role, created on demand."""
+
+    def __init__(self):
+        self.supermanager = make_user(SUPERMANAGER)
+        self.manager = make_user(MANAGER)
+        self.engineer = make_user(ENGINEER)
+
+
+PATH = {  # action that leads into each status, in walking order
+    Status.SUBMITTED: "submit", Status.ASSIGNED: "assign", Status.SCHEDULED: "schedule",
+    Status.IN_PROGRESS: "start", Status.ON_REVIEW: "submit_review", Status.READY: "accept",
+    Status.DELIVERED: "deliver", Status.CLOSED: "close",
+}
+ORDER = list(PATH)
+
+
+def make_request(author, status: Status = Status.DRAFT, staff: Staff | None = None,
+                 **fields):
+    """A request of `author` walked through the workflow up to `status`."""
+    service = make_service()
+    defaults = dict(object_address="Moscow, Tverskaya 1", object_type="apartment",
+                    area=Decimal("50"), urgency="normal")
+    defaults.update(fields)
+    req = create_draft(author, author.profile.partner_company, [service.id], **defaults)
+    db.session.commit()
+    if status == Status.DRAFT:
+        return req
+    if status in (Status.NEEDS_INFO, Status.REWORK, Status.CANCELLED):
+        before = {Status.NEEDS_INFO: Status.ASSIGNED, Status.REWORK: Status.ON_REVIEW,
+                  Status.CANCELLED: Status.SUBMITTED}[status]
+        walk(req, before, author, staff)
+        action = {Status.NEEDS_INFO: "ask_info", Status.REWORK: "return",
+                  Status.CANCELLED: "cancel"}[status]
+        actor = author if status == Status.CANCELLED else staff.manager
+        transition(req, action, actor, "because")
+        db.session.commit()
+        return req
+    walk(req, status, author, staff)
+    return req
+
+
+def walk(req, target: Status, author, staff: Staff | None) -> None:
+    for status in ORDER:
+        if req.status == target:
+            break
+        action = PATH[status]
+        if action == "submit":
+            transition(req, "submit", author)
+        elif action == "assign":
+            assign_manager(req, staff.manager, staff.supermanager)
+        elif action == "schedule":
+            transition(req, "schedule", staff.manager, engineer=staff.engineer)
+        elif action in ("start", "submit_review"):
+            transition(req, action, staff.engineer)
+        elif action == "deliver":
+            mark_payment(req, req.total_kopecks, date.today(), "PP-1", staff.supermanager)
+            transition(req, "deliver", staff.manager)
+        else:
+            transition(req, action, staff.manager if action != "close" else author)
+        db.session.commit()
+
+
+def csrf_token(html: str) -> str:
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or \
+        re.search(r'id="csrf_token" name="csrf_token" type="hidden" value="([^"]+)"', html) \
+        or re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+def login(client, username: str, password: str = PASSWORD, follow: bool = False):
+    page = client.get("/login/")
+    token = csrf_token(page.get_data(as_text=True))
+    return client.post("/login/", data={"username": username, "password": password,
+                                        "csrf_token": token}, follow_redirects=follow)

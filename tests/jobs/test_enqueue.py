@@ -1,0 +1,42 @@
+"""enqueue runs inline without Redis and on an RQ worker with Redis."""
+
+import pytest
+from redis import Redis
+
+from app.extensions import db
+from app.jobs import enqueue, run_worker
+from models.audit import AuditEvent
+from tests.jobs.sample_jobs import record_ping
+
+
+def pings():
+    db.session.expire_all()
+    return [e.details["label"] for e in db.session.query(AuditEvent).filter_by(action="ping")]
+
+
+def test_inline_when_redis_is_not_configured(app, monkeypatch):
+    monkeypatch.setitem(app.config, "REDIS_URL", None)
+    assert enqueue(record_ping, "inline") == "pong inline"
+    assert pings() == ["inline"]
+
+
+def test_worker_command_needs_redis(app, monkeypatch):
+    monkeypatch.setitem(app.config, "REDIS_URL", None)
+    result = app.test_cli_runner().invoke(args=["replan", "worker", "--burst"])
+    assert result.exit_code != 0
+    assert "REDIS_URL" in result.output
+
+
+def test_rq_worker_runs_the_job_in_an_app_context(app, redis_url, monkeypatch):
+    if not redis_url:
+        pytest.skip("runs in the PostgreSQL + Redis pass of .ci/run (REDIS_URL set)")
+    monkeypatch.setitem(app.config, "REDIS_URL", redis_url)
+    Redis.from_url(redis_url).flushdb()
+    job = enqueue(record_ping, "queued")
+    assert job.get_status() == "queued"
+    assert pings() == []  # nothing ran yet: it waits for a worker
+    db.session.commit()
+    run_worker(burst=True)
+    assert job.get_status(refresh=True) == "finished"
+    assert job.return_value() == "pong queued"
+    assert pings() == ["queued"]

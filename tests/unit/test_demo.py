@@ -1,0 +1,48 @@
+"""`flask replan demo` builds a realistic bureau once and refuses production."""
+
+import pytest
+from flask_appbuilder.security.sqla.models import User
+from sqlalchemy import func
+
+from app.demo import DEMO_USERS, DemoRefused, load_demo
+from app.extensions import db
+from models import (Message, Payment, PartnerCompany, Request, ScheduleEntry, Service,
+                    StatusChange)
+from models.request_status import Status
+
+
+def counts():
+    return {model.__name__: db.session.query(func.count()).select_from(model).scalar()
+            for model in (User, PartnerCompany, Request, StatusChange, Message, Payment,
+                          ScheduleEntry, Service)}
+
+
+def test_demo_is_complete_and_idempotent(app):
+    assert load_demo() is True
+    first = counts()
+    assert first["User"] == len(DEMO_USERS) == 11
+    assert first["PartnerCompany"] == 2
+    assert 55 <= first["Request"] <= 70
+    statuses = {s for (s,) in db.session.query(Request.status).distinct()}
+    assert statuses == {s.value for s in Status}
+    for model in ("StatusChange", "Message", "Payment", "ScheduleEntry", "Service"):
+        assert first[model] > 0, model
+    # every non-draft request has a history that ends in its current status
+    for req in db.session.query(Request).filter(Request.status != Status.DRAFT):
+        assert req.history and sorted(req.history, key=lambda h: h.id)[-1].to_status == \
+            req.status
+    assert load_demo() is False
+    assert counts() == first
+
+
+def test_demo_refused_in_production(app, monkeypatch):
+    monkeypatch.setitem(app.config, "ENV_NAME", "production")
+    with pytest.raises(DemoRefused):
+        load_demo()
+    assert db.session.query(User).count() == 0
+
+
+def test_demo_cli_prints_logins(app):
+    result = app.test_cli_runner().invoke(args=["replan", "demo"])
+    assert result.exit_code == 0, result.output
+    assert "partner1b" in result.output and "demo12345" in result.output

@@ -1,0 +1,270 @@
+"""The workflow is the only writer of status: allowed moves, refusals, history, conflicts."""
+
+import pytest
+from sqlalchemy.orm import Session
+
+from app.extensions import db
+from app.permissions import ENGINEER, MANAGER
+from app.settings import set_setting
+from app.workflow import (ConflictError, IllegalTransition, NotAllowed, WorkflowError,
+                          assign_manager, available_moves, transition)
+from models.notifications import Notification
+from models.request_status import Status
+from models.requests import Request, StatusChange
+from tests.factories import Staff, make_partner, make_request, make_user
+
+
+@pytest.fixture
+def staff(app):
+    return Staff()
+
+
+@pytest.fixture
+def partner(app):
+    return make_partner()
+
+
+def history(req):
+    return db.session.query(StatusChange).filter_by(request_id=req.id) \
+        .order_by(StatusChange.id).all()
+
+
+def test_full_path_records_every_move_with_actor(staff, partner):
+    req = make_request(partner, Status.CLOSED, staff)
+    moves = [(h.action, h.from_status, h.to_status, h.actor_id) for h in history(req)]
+    assert moves == [
+        ("submit", "draft", "submitted", partner.id),
+        ("assign", "submitted", "assigned", staff.supermanager.id),
+        ("schedule", "assigned", "scheduled", staff.manager.id),
+        ("start", "scheduled", "in_progress", staff.engineer.id),
+        ("submit_review", "in_progress", "on_review", staff.engineer.id),
+        ("accept", "on_review", "ready", staff.manager.id),
+        ("deliver", "ready", "delivered", staff.manager.id),
+        ("close", "delivered", "closed", partner.id),
+    ]
+    assert req.manager_id == staff.manager.id and req.engineer_id == staff.engineer.id
+
+
+@pytest.mark.parametrize("start, action, actor_name, target", [
+    (Status.SUBMITTED, "cancel", "partner", Status.CANCELLED),
+    (Status.ASSIGNED, "ask_info", "manager", Status.NEEDS_INFO),
+    (Status.NEEDS_INFO, "answer", "partner", Status.ASSIGNED),
+    (Status.ASSIGNED, "cancel", "manager", Status.CANCELLED),
+    (Status.ON_REVIEW, "return", "manager", Status.REWORK),
+    (Status.REWORK, "submit_review", "engineer", Status.ON_REVIEW),
+    (Status.SCHEDULED, "reschedule", "manager", Status.SCHEDULED),
+    (Status.DELIVERED, "close", "manager", Status.CLOSED),
+    (Status.DELIVERED, "close", None, Status.CLOSED),  # the system (auto-close)
+    (Status.ASSIGNED, "ask_info", "supermanager", Status.NEEDS_INFO),
+])
+def test_side_moves_by_the_right_actor(staff, partner, start, action, actor_name, target):
+    req = make_request(partner, start, staff)
+    actor = {"partner": partner, "manager": staff.manager, "engineer": staff.engineer,
+             "supermanager": staff.supermanager, None: None}[actor_name]
+    extra = {"engineer": staff.engineer} if action == "reschedule" else {}
+    change = transition(req, action, actor, "a comment", **extra)
+    db.session.commit()
+    assert req.status == target
+    assert history(req)[-1].id == change.id
+    assert (change.from_status, change.to_status, change.comment) == (start, target,
+                                                                      "a comment")
+    assert change.actor_id == getattr(actor, "id", None)
+
+
+@pytest.mark.parametrize("start, action, who", [
+    (Status.DRAFT, "submit", "other_partner"),
+    (Status.DRAFT, "submit", "colleague_member"),
+    (Status.DRAFT, "submit", "manager"),
+    (Status.SUBMITTED, "assign", "manager"),
+    (Status.SUBMITTED, "assign", "partner"),
+    (Status.ASSIGNED, "ask_info", "other_manager"),
+    (Status.ASSIGNED, "ask_info", "engineer"),
+    (Status.ASSIGNED, "ask_info", "partner"),
+    (Status.NEEDS_INFO, "answer", "manager"),
+    (Status.NEEDS_INFO, "answer", "other_partner"),
+    (Status.SCHEDULED, "start", "manager"),
+    (Status.SCHEDULED, "start", "other_engineer"),
+    (Status.IN_PROGRESS, "submit_review", "partner"),
+    (Status.ON_REVIEW, "accept", "engineer"),
+    (Status.ON_REVIEW, "accept", "other_manager"),
+    (Status.READY, "deliver", "engineer"),
+    (Status.DELIVERED, "close", "engineer"),
+    (Status.DELIVERED, "close", "other_partner"),
+])
+def test_wrong_actor_is_refused_and_nothing_changes(staff, partner, start, action, who):
+    req = make_request(partner, start, staff)
+    before = (req.status, req.version, len(history(req)))
+    actor = {
+        "partner": partner, "manager": staff.manager, "engineer": staff.engineer,
+        "other_partner": make_partner(), "other_manager": make_user(MANAGER),
+        "other_engineer": make_user(ENGINEER),
+        "colleague_member": make_partner(company=partner.profile.partner_company,
+                                         owner=False),
+    }[who]
+    extra = {"manager": staff.manager} if action == "assign" else {}
+    with pytest.raises(NotAllowed) as exc:
+        transition(req, action, actor, "x", **extra)
+    assert req.number in str(exc.value)
+    db.session.rollback()
+    db.session.refresh(req)
+    assert (req.status, req.version, len(history(req))) == before
+
+
+@pytest.mark.parametrize("start, action", [
+    (Status.DRAFT, "accept"), (Status.SUBMITTED, "deliver"), (Status.ASSIGNED, "start"),
+    (Status.CLOSED, "submit"), (Status.CANCELLED, "answer"), (Status.READY, "close"),
+])
+def test_illegal_target_is_refused_with_a_clear_message(staff, partner, start, action):
+    req = make_request(partner, start, staff)
+    before = (req.status, len(history(req)))
+    with pytest.raises(IllegalTransition) as exc:
+        transition(req, action, staff.supermanager, "x")
+    assert "невозможно" in str(exc.value)  # Russian by default
+    assert (req.status, len(history(req))) == before
+
+
+def test_unknown_action(staff, partner):
+    req = make_request(partner, Status.SUBMITTED, staff)
+    with pytest.raises(IllegalTransition):
+        transition(req, "teleport", partner)
+
+
+def test_comment_required_for_data_request_and_return(staff, partner):
+    req = make_request(partner, Status.ASSIGNED, staff)
+    with pytest.raises(WorkflowError):
+        transition(req, "ask_info", staff.manager, "   ")
+    assert req.status == Status.ASSIGNED
+
+
+def test_payment_before_delivery_rule(staff, partner):
+    req = make_request(partner, Status.READY, staff)
+    with pytest.raises(WorkflowError) as exc:
+        transition(req, "deliver", staff.manager)
+    assert "оплач" in str(exc.value)
+    set_setting("payment_before_delivery", False)
+    db.session.commit()
+    transition(req, "deliver", staff.manager)
+    assert req.status == Status.DELIVERED
+
+
+def test_status_cannot_be_written_outside_the_workflow(staff, partner):
+    req = make_request(partner, Status.SUBMITTED, staff)
+    with pytest.raises(RuntimeError):
+        req.status = Status.CLOSED
+
+
+def test_stale_version_from_the_page_is_a_conflict(staff, partner):
+    req = make_request(partner, Status.ASSIGNED, staff)
+    seen_version = req.version
+    transition(req, "ask_info", staff.manager, "need the BTI passport")
+    db.session.commit()
+    with pytest.raises(ConflictError):
+        transition(req, "cancel", staff.supermanager, "dup", expected_version=seen_version)
+    assert req.status == Status.NEEDS_INFO
+
+
+def test_concurrent_moves_one_wins_the_other_gets_a_conflict(app, staff, partner):
+    req = make_request(partner, Status.ON_REVIEW, staff)
+    req_id = req.id
+    db.session.commit()
+    # a second staff member loaded the same request in another session
+    other = Session(bind=db.engine)
+    their_copy = other.get(Request, req_id)
+    assert their_copy.status == Status.ON_REVIEW
+    transition(req, "accept", staff.manager)  # first one wins
+    db.session.commit()
+    their_copy.cancel_reason = "racing"
+    from models.requests import status_writer
+
+    token = status_writer.set(True)
+    try:
+        their_copy.status = Status.REWORK
+        other.add(StatusChange(request_id=req_id, action="return", from_status="on_review",
+                               to_status="rework"))
+        from sqlalchemy.orm.exc import StaleDataError
+
+        with pytest.raises(StaleDataError):
+            other.commit()
+    finally:
+        status_writer.reset(token)
+        other.rollback()
+        other.close()
+    db.session.expire_all()
+    fresh = db.session.get(Request, req_id)
+    assert fresh.status == Status.READY
+    assert [h.action for h in history(fresh)][-1] == "accept"
+
+
+def test_concurrent_move_through_the_workflow_raises_conflict(app, staff, partner):
+    req = make_request(partner, Status.ON_REVIEW, staff)
+    req_id = req.id
+    version = req.version
+    # someone else accepts in another session, bumping the version under our feet
+    other = Session(bind=db.engine)
+    from models.requests import status_writer
+
+    theirs = other.get(Request, req_id)
+    token = status_writer.set(True)
+    theirs.status = Status.READY
+    status_writer.reset(token)
+    other.commit()
+    other.close()
+    assert req.version == version  # our copy is stale
+    with pytest.raises(ConflictError) as exc:
+        transition(req, "return", staff.manager, "redo")
+    assert "обновите" in str(exc.value).lower()
+    db.session.expire_all()
+    assert db.session.get(Request, req_id).status == Status.READY
+    assert not [h for h in history(db.session.get(Request, req_id)) if h.action == "return"]
+
+
+def test_reassign_keeps_status_and_is_recorded(staff, partner):
+    req = make_request(partner, Status.SCHEDULED, staff)
+    second = make_user(MANAGER)
+    assign_manager(req, second, staff.supermanager)
+    db.session.commit()
+    last = history(req)[-1]
+    assert (last.action, last.from_status, last.to_status) == ("reassign", "scheduled",
+                                                                 "scheduled")
+    assert req.manager_id == second.id
+    assert db.session.query(Notification).filter_by(user_id=second.id).count() == 1
+    with pytest.raises(NotAllowed):
+        assign_manager(req, staff.manager, staff.manager)
+
+
+def test_assign_refuses_non_managers(staff, partner):
+    req = make_request(partner, Status.SUBMITTED, staff)
+    with pytest.raises(WorkflowError):
+        assign_manager(req, staff.engineer, staff.supermanager)
+    assert req.status == Status.SUBMITTED
+
+
+def test_available_moves_match_actor(staff, partner):
+    req = make_request(partner, Status.ASSIGNED, staff)
+    assert {m.action for m in available_moves(req, staff.manager)} == {
+        "ask_info", "schedule", "cancel"}
+    assert available_moves(req, partner) == []
+    assert available_moves(req, staff.engineer) == []
+
+
+def test_partner_is_notified_in_own_language(staff):
+    partner = make_partner(locale="en")
+    req = make_request(partner, Status.ASSIGNED, staff)
+    transition(req, "ask_info", staff.manager, "send the plan")
+    db.session.commit()
+    texts = [n.text for n in db.session.query(Notification).filter_by(user_id=partner.id)]
+    assert any("needs data from you" in t for t in texts)
+    manager_texts = [n.text for n in
+                     db.session.query(Notification).filter_by(user_id=staff.manager.id)]
+    assert any("назначена вам" in t for t in manager_texts)
+
+
+def test_owner_acts_on_members_request_member_not_on_owners(staff):
+    owner = make_partner()
+    member = make_partner(company=owner.profile.partner_company, owner=False)
+    members_req = make_request(member, Status.SUBMITTED, staff)
+    transition(members_req, "cancel", owner)
+    assert members_req.status == Status.CANCELLED
+    owners_req = make_request(owner, Status.DRAFT)
+    with pytest.raises(NotAllowed):
+        transition(owners_req, "submit", member)

@@ -1,0 +1,162 @@
+"""One login for everyone; each role lands in its place; anonymous goes to login."""
+
+import re
+
+import pytest
+from flask_appbuilder.security.sqla.models import Role
+
+from app.demo import DEMO_PASSWORD, DEMO_USERS, load_demo
+from app.extensions import appbuilder, db
+from app.permissions import ROLE_PERMISSIONS, sync_roles
+from models.audit import AuditEvent
+from models.request_status import Status
+from tests.factories import Staff, login, make_partner, make_request, make_user
+
+PUBLIC_PATHS = {"/login/", "/lang/<locale>", "/static/<filename>",
+                "/static/appbuilder/<filename>", "/logout/", "/back"}
+
+
+def test_each_demo_user_lands_in_the_right_place(app, client):
+    load_demo()
+    for username, role, *_ in DEMO_USERS:
+        with app.test_client() as c:
+            response = login(c, username, DEMO_PASSWORD)
+            assert response.status_code == 302, username
+            page = c.get("/", follow_redirects=True)
+            assert page.status_code == 200
+            if role == "Partner":
+                assert page.request.path == "/cabinet/", username
+                assert "Черновик" in page.get_data(as_text=True)
+            else:
+                assert page.request.path == "/", username
+                assert "Бэк-офис" in page.get_data(as_text=True)
+    assert db.session.query(AuditEvent).filter_by(action="login").count() == len(DEMO_USERS)
+
+
+def test_wrong_password_is_refused_with_a_message(app, client):
+    make_user("Manager", username="mgr")
+    response = login(client, "mgr", "nope", follow=True)
+    assert response.request.path == "/login/"
+    assert "Неверный логин или пароль" in response.get_data(as_text=True)
+    assert client.get("/requests/list/").status_code == 302
+
+
+def test_login_form_requires_csrf(app, client):
+    make_user("Manager", username="mgr")
+    response = client.post("/login/", data={"username": "mgr", "password": "secret-pass-1"})
+    assert client.get("/", follow_redirects=True).request.path == "/login/"
+    assert response.status_code in (200, 302, 400)
+
+
+def _anonymous_paths(app):
+    for rule in app.url_map.iter_rules():
+        bare = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"<\1>", rule.rule)
+        if "GET" not in rule.methods or bare in PUBLIC_PATHS:
+            continue
+        path = re.sub(r"<[^>]+>", "1", rule.rule)
+        yield rule.rule, path
+
+
+def test_anonymous_is_sent_to_login_from_every_page(app, client):
+    checked = 0
+    for rule, path in _anonymous_paths(app):
+        response = client.get(path)
+        if rule.startswith("/api/"):
+            assert response.status_code in (401, 403, 404), rule
+            continue
+        assert response.status_code == 302, (rule, response.status_code)
+        final = client.get(path, follow_redirects=True)
+        assert final.request.path == "/login/", rule
+        checked += 1
+    assert checked >= 8
+
+
+def test_blocked_user_cannot_log_in_and_loses_session(app, client):
+    user = make_user("Manager", username="mgr")
+    assert login(client, "mgr").status_code == 302
+    assert client.get("/").status_code == 200
+    user.active = False
+    db.session.commit()
+    assert client.get("/", follow_redirects=True).request.path == "/login/"
+    assert "Неверный" in login(client, "mgr", follow=True).get_data(as_text=True)
+
+
+def test_blocked_company_ends_partner_session(app, client):
+    partner = make_partner(username="p1")
+    login(client, "p1")
+    assert client.get("/cabinet/").status_code == 200
+    partner.profile.partner_company.is_blocked = True
+    db.session.commit()
+    response = client.get("/cabinet/", follow_redirects=True)
+    assert response.request.path == "/login/"
+    assert "приостановлен" in response.get_data(as_text=True)
+
+
+def test_language_switch_to_english_and_back(app, client):
+    assert "Вход" in client.get("/login/").get_data(as_text=True)
+    client.get("/lang/en")
+    assert "Sign in" in client.get("/login/").get_data(as_text=True)
+    client.get("/lang/ru")
+    assert "Вход" in client.get("/login/").get_data(as_text=True)
+
+
+def test_user_locale_applies_at_login(app, client):
+    make_partner(username="pen", locale="en")
+    login(client, "pen")
+    assert "Data needed" in client.get("/cabinet/").get_data(as_text=True)
+
+
+def test_staff_cannot_open_the_cabinet_and_partners_not_the_back_office(app, client):
+    make_user("Manager", username="mgr")
+    login(client, "mgr")
+    assert client.get("/cabinet/").status_code == 403
+    with app.test_client() as other:
+        make_partner(username="p1")
+        login(other, "p1")
+        assert other.get("/cabinet/").status_code == 200
+        assert other.get("/requests/list/").status_code in (302, 403)
+        assert other.get("/status-history/list/").status_code in (302, 403)
+
+
+def test_first_login_forces_password_change(app, client):
+    make_partner(username="fresh", must_change_password=True)
+    login(client, "fresh")
+    response = client.get("/cabinet/")
+    assert response.status_code == 302 and "/cabinet/password" in response.headers["Location"]
+
+
+def test_sync_roles_is_idempotent_and_follows_the_matrix(app):
+    def snapshot():
+        return {r.name: sorted((p.permission.name, p.view_menu.name) for p in r.permissions)
+                for r in db.session.query(Role).all()}
+
+    first = snapshot()
+    sync_roles(appbuilder)
+    assert snapshot() == first
+    assert set(ROLE_PERMISSIONS) <= set(first)
+    director = dict.fromkeys(v for p, v in first["Director"] if p != "menu_access")
+    assert ("can_delete", "RequestStaffView") not in first["Director"]
+    assert "RequestStaffView" in director
+    assert first["Partner"] == [] and first["Public"] == []
+
+
+@pytest.mark.parametrize("role, sees", [("Admin", 3), ("Director", 3), ("Supermanager", 3),
+                                        ("Manager", 1), ("Engineer", 1)])
+def test_back_office_request_list_is_row_scoped(app, client, role, sees):
+    staff = Staff()
+    partner = make_partner()
+    mine = make_request(partner, Status.SCHEDULED, staff)
+    other_staff = Staff()
+    theirs = make_request(partner, Status.SCHEDULED, other_staff)
+    make_request(partner, Status.SUBMITTED, staff)
+    make_request(partner, Status.DRAFT)  # drafts are the partner's own
+    user = {"Manager": staff.manager, "Engineer": staff.engineer}.get(role) or \
+        make_user(role, username=f"u_{role.lower()}")
+    login(client, user.username)
+    html = client.get("/requests/list/").get_data(as_text=True)
+    shown = set(re.findall(r"\d{4}-\d{5}", html))
+    assert len(shown) == sees, shown
+    if role in ("Manager", "Engineer"):
+        assert mine.number in shown and theirs.number not in shown
+        assert client.get(f"/requests/show/{theirs.id}").status_code == 404
+        assert client.get(f"/requests/show/{mine.id}").status_code == 200
