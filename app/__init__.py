@@ -40,6 +40,10 @@ def register_extensions(app: Flask) -> None:
         appbuilder.post_init()
     install_request_guards(app)
 
+    from app.mail import install_outbox_flush
+
+    install_outbox_flush(app)
+
     from app.templating import install_template_helpers
 
     install_template_helpers(app)

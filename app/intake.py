@@ -22,6 +22,7 @@ def create_draft(author, company, service_ids, options=(), quote=None, source=No
     for name in DRAFT_FIELDS:
         if name in fields:
             setattr(request, name, fields[name])
+    request.options = list(options)
     reprice(request, service_ids, options, company)
     db.session.add(request)
     db.session.flush()

@@ -15,12 +15,33 @@ def notify(user, kind: str, request: Request | None, render) -> Notification | N
     """Add a notification for `user`; `render()` builds the text in the user's locale."""
     if user is None or not user.active:
         return None
-    locale = user.profile.locale if getattr(user, "profile", None) else "ru"
-    with force_locale(locale):
+    profile = getattr(user, "profile", None)
+    with force_locale(profile.locale if profile else "ru"):
         text = str(render())
+        subject = _("Replan: request %(number)s", number=request.number) if request \
+            else _("Replan notification")
     note = Notification(user_id=user.id, kind=kind, request=request, text=text)
     db.session.add(note)
+    if user.email and (profile is None or profile.wants_email(kind)):
+        from app.mail import queue_mail
+
+        queue_mail(user.email, str(subject), text, kind=kind)
     return note
+
+
+def notify_new_message(message) -> None:
+    """A partner message reaches the manager; a manager message reaches the partner."""
+    request = message.request
+    number = request.number
+    if message.is_internal:
+        return
+    from app.permissions import is_partner
+
+    author = message.author
+    recipient = request.manager if is_partner(author) else request.author
+    if recipient is not None and recipient.id != author.id:
+        notify(recipient, "message", request,
+               lambda: _("Request %(number)s: new message.", number=number))
 
 
 def notify_status_change(request: Request, change: StatusChange) -> None:

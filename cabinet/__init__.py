@@ -4,4 +4,6 @@ from flask import Blueprint
 
 bp = Blueprint("cabinet", __name__, url_prefix="/cabinet", template_folder="templates")
 
-from cabinet import account, dashboard  # noqa: E402,F401  (routes register on bp)
+# routes register themselves on bp
+from cabinet import (account, calculator, dashboard, knowledge, notifications,  # noqa: E402,F401
+                     request_actions, request_edit, requests, team)

@@ -9,7 +9,8 @@ from app.permissions import request_scope
 from cabinet import bp
 from cabinet.access import partner_required
 from models.request_status import PARTNER_GROUP_OF, PARTNER_GROUPS, Status
-from models.requests import Request
+from models.notifications import Notification
+from models.requests import Message, Request
 
 
 @bp.route("/")
@@ -25,4 +26,11 @@ def dashboard():
     attention = db.session.query(Request).filter(
         request_scope(current_user), Request.status == Status.NEEDS_INFO
     ).order_by(Request.status_changed_at).limit(10).all()
-    return render_template("cabinet/dashboard.html", tiles=tiles, attention=attention)
+    messages = db.session.query(Message).join(Request, Message.request_id == Request.id) \
+        .filter(request_scope(current_user), Message.is_internal.is_(False),
+                Message.author_id != current_user.id) \
+        .order_by(Message.id.desc()).limit(5).all()
+    notes = db.session.query(Notification).filter_by(user_id=current_user.id, is_read=False) \
+        .order_by(Notification.id.desc()).limit(5).all()
+    return render_template("cabinet/dashboard.html", tiles=tiles, attention=attention,
+                           messages=messages, notes=notes)

@@ -2,13 +2,120 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms import (BooleanField, DateField, DecimalField, EmailField, HiddenField,
+                     IntegerField, PasswordField, SelectField, SelectMultipleField, StringField,
+                     TextAreaField)
+from wtforms.validators import (DataRequired, Email, EqualTo, Length, NumberRange, Optional,
+                                Regexp, ValidationError)
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from app.validators import inn_is_valid
+
+PHONE = Regexp(r"^\+?[\d\s()\-]{7,20}$", message=_l("Enter a phone number, e.g. +7 900 123-45-67."))
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def new_password_fields():
+    return (
+        PasswordField(_l("New password"), validators=[
+            DataRequired(), Length(min=8, message=_l("At least 8 characters."))]),
+        PasswordField(_l("Repeat the new password"), validators=[
+            DataRequired(), EqualTo("new_password", message=_l("The passwords do not match."))]),
+    )
 
 
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
-    new_password = PasswordField(_l("New password"), validators=[
-        DataRequired(), Length(min=8, message=_l("At least 8 characters."))])
-    confirm = PasswordField(_l("Repeat the new password"), validators=[
-        DataRequired(), EqualTo("new_password", message=_l("The passwords do not match."))])
+    new_password, confirm = new_password_fields()
+
+
+class ResetRequestForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email()])
+
+
+class ResetPasswordForm(FlaskForm):
+    new_password, confirm = new_password_fields()
+
+
+class ApplicationForm(FlaskForm):
+    company_name = StringField(_l("Company"), validators=[DataRequired(), Length(max=200)])
+    inn = StringField(_l("INN"), validators=[DataRequired()],
+                      description=_l("10 digits for a company, 12 for an entrepreneur"))
+    contact_name = StringField(_l("Contact person"), validators=[DataRequired(),
+                                                                 Length(max=200)])
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=200)])
+    phone = StringField(_l("Phone"), validators=[DataRequired(), PHONE])
+    city = StringField(_l("City"), validators=[Optional(), Length(max=100)])
+    comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=2000)])
+    consent = BooleanField(_l("I agree to the processing of my personal data"),
+                           validators=[DataRequired(message=_l("Consent is required."))])
+
+    def validate_inn(self, field):
+        field.data = (field.data or "").strip()
+        if not inn_is_valid(field.data):
+            raise ValidationError(_l("This INN is not valid: check the digits."))
+
+
+class ProfileForm(FlaskForm):
+    first_name = StringField(_l("First name"), validators=[DataRequired(), Length(max=64)])
+    last_name = StringField(_l("Last name"), validators=[DataRequired(), Length(max=64)])
+    phone = StringField(_l("Phone"), validators=[Optional(), PHONE])
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=200)])
+    locale = SelectField(_l("Language"), choices=[("ru", "Русский"), ("en", "English")])
+    notify_status = BooleanField(_l("Status changes"))
+    notify_message = BooleanField(_l("New messages"))
+    notify_needs_info = BooleanField(_l("Requests for data"))
+
+
+class InviteForm(FlaskForm):
+    first_name = StringField(_l("First name"), validators=[DataRequired(), Length(max=64)])
+    last_name = StringField(_l("Last name"), validators=[DataRequired(), Length(max=64)])
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=200)])
+    phone = StringField(_l("Phone"), validators=[Optional(), PHONE])
+
+
+class RequestForm(FlaskForm):
+    object_address = StringField(_l("Object address"), validators=[DataRequired(),
+                                                                   Length(max=300)])
+    object_type = SelectField(_l("Object type"), validators=[DataRequired()])
+    area = DecimalField(_l("Area, m²"), places=2, validators=[
+        DataRequired(message=_l("Enter the area.")),
+        NumberRange(min=1, max=100000, message=_l("Area must be between 1 and 100 000 m²."))])
+    floor = IntegerField(_l("Floor"), validators=[Optional(), NumberRange(min=-5, max=200)])
+    building_type = SelectField(_l("Building type"), validators=[Optional()])
+    urgency = SelectField(_l("Urgency"), validators=[DataRequired()])
+    services = MultiCheckboxField(_l("Services"), coerce=int, validators=[
+        DataRequired(message=_l("Choose at least one service."))])
+    options = MultiCheckboxField(_l("Options"))
+    end_client_id = SelectField(_l("End client"), coerce=int, validators=[Optional()])
+    new_client_name = StringField(_l("New client: name"), validators=[Optional(),
+                                                                     Length(max=200)])
+    new_client_phone = StringField(_l("New client: phone"), validators=[Optional(), PHONE])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
+    wanted_date = DateField(_l("Wanted date"), validators=[Optional()])
+    quote_id = HiddenField()
+    version = HiddenField()
+
+
+class MessageForm(FlaskForm):
+    body = TextAreaField(_l("Message"), validators=[Optional(), Length(max=5000)])
+
+
+class ReasonForm(FlaskForm):
+    comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=2000)])
+    version = HiddenField()
+
+
+class CalculatorForm(FlaskForm):
+    services = MultiCheckboxField(_l("Services"), coerce=int, validators=[
+        DataRequired(message=_l("Choose at least one service."))])
+    area = DecimalField(_l("Area, m²"), places=2, validators=[
+        DataRequired(message=_l("Enter the area.")),
+        NumberRange(min=1, max=100000, message=_l("Area must be between 1 and 100 000 m²."))])
+    object_type = SelectField(_l("Object type"), validators=[DataRequired()])
+    urgency = SelectField(_l("Urgency"), validators=[DataRequired()])
+    options = MultiCheckboxField(_l("Options"))

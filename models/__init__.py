@@ -8,6 +8,7 @@ from models.catalog import PriceRule, Quote, Service
 from models.finance import Payment
 from models.knowledge import KbArticle, KbCategory
 from models.notifications import Notification
+from models.outbox import OutboxMessage
 from models.partners import EndClient, PartnerApplication, PartnerCompany, UserProfile
 from models.requests import (Attachment, Message, Request, RequestCounter, RequestService,
                              StatusChange)
@@ -15,7 +16,7 @@ from models.schedule import ScheduleEntry
 
 __all__ = [
     "Attachment", "AuditEvent", "EndClient", "KbArticle", "KbCategory", "Message", "Model",
-    "Notification", "PartnerApplication", "PartnerCompany", "Payment", "PriceRule", "Quote",
+    "Notification", "OutboxMessage", "PartnerApplication", "PartnerCompany", "Payment", "PriceRule", "Quote",
     "Request", "RequestCounter", "RequestService", "ScheduleEntry", "Service", "Setting",
     "StatusChange", "UserProfile",
 ]

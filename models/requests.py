@@ -2,7 +2,7 @@
 
 from contextvars import ContextVar
 
-from sqlalchemy import (Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, Numeric,
+from sqlalchemy import (JSON, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, Numeric,
                         String, Text, UniqueConstraint, select, update)
 from sqlalchemy.orm import relationship, validates
 
@@ -59,6 +59,7 @@ class Request(Model):
     floor = Column(Integer)
     building_type = Column(String(40))
     urgency = Column(String(40), nullable=False, default="normal")
+    options = Column(JSON, default=list)  # calculator options (keys of option price rules)
     description = Column(Text)
     wanted_date = Column(Date)
     total_kopecks = Column(Integer, nullable=False, default=0)

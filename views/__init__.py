@@ -12,3 +12,8 @@ def register(appbuilder) -> None:
                         category_label=_l("Requests"))
     appbuilder.add_view(StatusChangeView, "Status history", label=_l("Status history"),
                         icon="fa-history", category="Requests")
+    from views.partners import PartnerApplicationView
+
+    appbuilder.add_view(PartnerApplicationView, "Partner applications",
+                        label=_l("Partner applications"), icon="fa-user-plus",
+                        category="Partners", category_label=_l("Partners"))

@@ -1,0 +1,77 @@
+"""Knowledge base: categories, Markdown articles (sanitized), FAQ, templates, search.
+
+Public articles are readable without login; staff-only articles never reach partners.
+"""
+
+from __future__ import annotations
+
+import markdown
+import nh3
+from flask import abort, render_template, request, send_file
+from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy import or_
+
+from app.extensions import db
+from app.permissions import is_partner, is_staff
+from app.storage import path_of
+from cabinet import bp
+from models.knowledge import KbArticle, KbCategory
+
+ALLOWED_TAGS = {"p", "h1", "h2", "h3", "h4", "ul", "ol", "li", "strong", "em", "a", "code",
+                "pre", "blockquote", "table", "thead", "tbody", "tr", "th", "td", "br", "hr"}
+
+
+def render_markdown(text: str) -> Markup:
+    """Markdown to HTML, then sanitized: no scripts, styles or event handlers survive."""
+    html = markdown.markdown(text or "", extensions=["tables", "sane_lists"])
+    return Markup(nh3.clean(html, tags=ALLOWED_TAGS, attributes={"a": {"href", "title"}},
+                            url_schemes={"http", "https", "mailto"}))
+
+
+def visible_articles():
+    """Published articles this visitor may read."""
+    query = db.session.query(KbArticle).filter(KbArticle.is_published.is_(True))
+    if current_user.is_authenticated and is_staff(current_user):
+        return query
+    query = query.filter(KbArticle.staff_only.is_(False))
+    if current_user.is_authenticated and is_partner(current_user):
+        return query
+    return query.filter(KbArticle.is_public.is_(True))
+
+
+@bp.route("/kb")
+def kb_index():
+    text = request.args.get("q", "").strip()
+    query = visible_articles()
+    if text:
+        like = f"%{text}%"
+        query = query.filter(or_(KbArticle.title.ilike(like), KbArticle.body_md.ilike(like)))
+    articles = query.order_by(KbArticle.category_id, KbArticle.title).limit(200).all()
+    categories = db.session.query(KbCategory).order_by(KbCategory.sort_order).all()
+    by_category = {c.id: [a for a in articles if a.category_id == c.id] for c in categories}
+    return render_template("cabinet/kb_index.html", categories=categories,
+                           by_category=by_category, q=text, found=len(articles))
+
+
+def _article_or_404(slug: str) -> KbArticle:
+    article = visible_articles().filter(KbArticle.slug == slug).one_or_none()
+    if article is None:
+        abort(404)
+    return article
+
+
+@bp.route("/kb/<slug>")
+def kb_article(slug: str):
+    article = _article_or_404(slug)
+    return render_template("cabinet/kb_article.html", article=article,
+                           body=render_markdown(article.body_md))
+
+
+@bp.route("/kb/<slug>/template")
+def kb_template(slug: str):
+    article = _article_or_404(slug)
+    if not article.template_stored:
+        abort(404)
+    return send_file(path_of(article.template_stored), as_attachment=True,
+                     download_name=article.template_name or f"{article.slug}")

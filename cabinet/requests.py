@@ -1,0 +1,143 @@
+"""Cabinet request list (filters + keyset pages), detail page and file downloads."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from flask import abort, render_template, request, send_file, session
+from flask_login import current_user
+from sqlalchemy import or_
+
+from app.extensions import db
+from app.permissions import request_scope
+from app.storage import path_of
+from app.workflow import available_moves
+from cabinet import bp
+from cabinet.access import partner_required
+from cabinet.choices import rule_choices
+from cabinet.forms import MessageForm, ReasonForm
+from models.catalog import RULE_OBJECT_TYPE
+from models.request_status import PARTNER_GROUP_OF, PARTNER_GROUPS, Status
+from models.requests import (ATTACH_DELIVERABLE, ATTACH_INPUT, Attachment, Message, Request,
+                             StatusChange)
+from models.partners import EndClient
+
+PAGE_SIZE = 20
+RELEASED_STATUSES = (Status.DELIVERED, Status.CLOSED)
+
+
+def own_request_or_404(request_id: int) -> Request:
+    """A request the current partner may see; anything else is 404 (no hint it exists)."""
+    found = db.session.query(Request).filter(Request.id == request_id,
+                                             request_scope(current_user)).one_or_none()
+    if found is None:
+        abort(404)
+    return found
+
+
+def _date_arg(name: str):
+    try:
+        return datetime.strptime(request.args.get(name, ""), "%Y-%m-%d").date()
+    except ValueError:
+        return None
+
+
+def filtered_requests():
+    """The partner's requests narrowed by the filters in the query string."""
+    query = db.session.query(Request).filter(request_scope(current_user))
+    group = request.args.get("status")
+    if group in PARTNER_GROUPS:
+        query = query.filter(Request.status.in_(PARTNER_GROUPS[group][1]))
+    if request.args.get("object_type"):
+        query = query.filter(Request.object_type == request.args["object_type"])
+    if (start := _date_arg("from")) is not None:
+        query = query.filter(Request.created_at >= datetime.combine(start, time.min))
+    if (end := _date_arg("to")) is not None:
+        query = query.filter(Request.created_at <= datetime.combine(end, time.max))
+    text = request.args.get("q", "").strip()
+    if text:
+        like = f"%{text}%"
+        query = query.outerjoin(EndClient, Request.end_client_id == EndClient.id).filter(
+            or_(Request.number.ilike(like), Request.object_address.ilike(like),
+                EndClient.name.ilike(like)))
+    return query
+
+
+@bp.route("/requests")
+@partner_required
+def request_list():
+    """Newest first; keyset pages (?after=id / ?before=id) stay fast at any depth."""
+    query = filtered_requests()
+    after, before = request.args.get("after", type=int), request.args.get("before", type=int)
+    if before:
+        rows = query.filter(Request.id > before).order_by(Request.id.asc()) \
+            .limit(PAGE_SIZE + 1).all()
+        has_more_newer = len(rows) > PAGE_SIZE
+        rows = list(reversed(rows[:PAGE_SIZE]))
+        has_older = True
+    else:
+        if after:
+            query = query.filter(Request.id < after)
+        rows = query.order_by(Request.id.desc()).limit(PAGE_SIZE + 1).all()
+        has_older = len(rows) > PAGE_SIZE
+        rows = rows[:PAGE_SIZE]
+        has_more_newer = bool(after)
+    args = {k: v for k, v in request.args.items() if k not in ("after", "before")}
+    return render_template(
+        "cabinet/request_list.html", rows=rows, args=args, groups=PARTNER_GROUPS,
+        object_types=rule_choices(RULE_OBJECT_TYPE),
+        older=rows[-1].id if rows and has_older else None,
+        newer=rows[0].id if rows and has_more_newer else None)
+
+
+def partner_timeline(req: Request) -> list[StatusChange]:
+    """History as the partner sees it: only changes of the partner-facing label."""
+    changes = db.session.query(StatusChange).filter_by(request_id=req.id) \
+        .order_by(StatusChange.id).all()
+    shown, last_group = [], None
+    for change in changes:
+        group = PARTNER_GROUP_OF[Status(change.to_status)]
+        if group != last_group:
+            shown.append(change)
+            last_group = group
+    return shown
+
+
+def partner_files(req: Request) -> tuple[list[Attachment], list[Attachment]]:
+    """Own input files, and deliverables once the package is released."""
+    files = db.session.query(Attachment).filter_by(request_id=req.id) \
+        .order_by(Attachment.id).all()
+    inputs = [f for f in files if f.kind == ATTACH_INPUT]
+    released = [f for f in files if f.kind == ATTACH_DELIVERABLE
+                and req.status in RELEASED_STATUSES and f.is_released]
+    return inputs, released
+
+
+@bp.route("/requests/<int:request_id>")
+@partner_required
+def request_detail(request_id: int):
+    req = own_request_or_404(request_id)
+    messages = db.session.query(Message).filter_by(request_id=req.id, is_internal=False) \
+        .order_by(Message.id).all()
+    inputs, released = partner_files(req)
+    moves = {m.action for m in available_moves(req, current_user)}
+    return render_template(
+        "cabinet/request_detail.html", req=req, timeline=partner_timeline(req),
+        messages=messages, inputs=inputs, released=released, moves=moves,
+        message_form=MessageForm(body=session.pop(f"message_draft_{req.id}", "")),
+        reason_form=ReasonForm(version=req.version))
+
+
+@bp.route("/files/<int:attachment_id>")
+@partner_required
+def download(attachment_id: int):
+    """Own inputs and released deliverables only; the original name is kept."""
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None:
+        abort(404)
+    req = own_request_or_404(attachment.request_id)
+    inputs, released = partner_files(req)
+    if attachment not in inputs and attachment not in released:
+        abort(404)
+    return send_file(path_of(attachment.stored_name), mimetype=attachment.content_type,
+                     as_attachment=True, download_name=attachment.original_name)
