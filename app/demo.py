@@ -63,7 +63,7 @@ def load_demo() -> bool:
     if current_app.appbuilder.sm.find_user(username="admin") is not None:
         return False
     rng = random.Random(2026)
-    _catalog()
+    load_catalog()
     _knowledge()
     companies = [PartnerCompany(name=n, inn=i, city=c, discount_percent=d,
                                 email=f"office{k}@partner.example", phone="+7 495 000-00-0%d" % k)
@@ -89,7 +89,7 @@ def _user(spec, companies):
                        partner_role=partner_role)
 
 
-def _catalog() -> None:
+def load_catalog() -> None:
     for k, (code, name, name_en, base, per_m2, hours) in enumerate(cat.SERVICES):
         db.session.add(Service(code=code, name=name, name_en=name_en, sort_order=k,
                                base_price_kopecks=base * 100, price_per_m2_kopecks=per_m2 * 100,

@@ -44,6 +44,7 @@ def unread_count() -> int:
 
 
 def install_template_helpers(app: Flask) -> None:
+    install_error_pages(app)
     app.add_template_filter(money, "money")
     app.add_template_filter(partner_status, "partner_status")
     app.add_template_filter(partner_group, "partner_group")
@@ -55,6 +56,26 @@ def install_template_helpers(app: Flask) -> None:
     def replan_globals():
         return {"current_locale": str(get_locale()), "languages": app.config["LANGUAGES"],
                 "unread_count": unread_count, "url_for_optional": url_for_optional}
+
+
+def install_error_pages(app: Flask) -> None:
+    """Friendly 403/404/413 pages in the user's language (no stack traces, no hints)."""
+    from flask import render_template
+    from flask_babel import lazy_gettext as _l
+
+    pages = {
+        403: (_l("No access"), _l("This page is not available for your account.")),
+        404: (_l("Not found"), _l("The page does not exist or is not available to you.")),
+        413: (_l("File too large"), _l("The upload is larger than the server accepts.")),
+    }
+
+    def handler(error):
+        code = getattr(error, "code", 500)
+        title, text = pages[code]
+        return render_template("error.html", code=code, title=title, text=text), code
+
+    for code in pages:
+        app.register_error_handler(code, handler)
 
 
 def url_for_optional(endpoint: str, **values) -> str | None:

@@ -160,6 +160,7 @@ class Attachment(Model):
     created_at = created_at_column()
 
     request = relationship(Request, backref="attachments")
+    message = relationship(Message, backref="attachments")
     uploaded_by = relationship("User")
 
 

@@ -84,3 +84,74 @@ def _clean_database(app):
 @pytest.fixture
 def redis_url():
     return os.environ.get("REDIS_URL")
+
+
+@pytest.fixture(autouse=True)
+def _empty_queue(redis_url):
+    """Jobs left by one test must not run in another."""
+    yield
+    if redis_url:
+        from redis import Redis
+
+        Redis.from_url(redis_url).flushdb()
+
+
+class Jobs:
+    """Runs queued jobs: a burst RQ worker with Redis, nothing to do inline."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def run(self) -> None:
+        from app.extensions import db
+        from app.jobs import run_worker
+
+        if self.app.config.get("REDIS_URL"):
+            db.session.commit()
+            run_worker(burst=True)
+            db.session.expire_all()
+
+
+@pytest.fixture
+def jobs(app):
+    return Jobs(app)
+
+
+class Mailbox:
+    """A real SMTP server on loopback (aiosmtpd) collecting what Replan sends."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        from email import message_from_bytes
+        from email.policy import default
+
+        self.messages.append(message_from_bytes(envelope.content, policy=default))
+        return "250 OK"
+
+    def to(self, address: str):
+        return [m for m in self.messages if m["To"] == address]
+
+    @staticmethod
+    def text(message) -> str:
+        return message.get_body(("plain",)).get_content()
+
+
+@pytest.fixture
+def mailbox(app):
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    box = Mailbox()
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    saved = {k: app.config.get(k) for k in ("MAIL_ENABLED", "MAIL_SERVER", "MAIL_PORT")}
+    app.config.update(MAIL_ENABLED=True, MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+    yield box
+    app.config.update(saved)
+    controller.stop()

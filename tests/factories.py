@@ -136,6 +136,18 @@ def csrf_token(html: str) -> str:
     return match.group(1)
 
 
+def form_token(client) -> str:
+    """The session's CSRF token, from a page that always has a form."""
+    return csrf_token(client.get("/cabinet/apply", follow_redirects=True).get_data(as_text=True))
+
+
+def post(client, url: str, data: dict | None = None, follow: bool = False, **kwargs):
+    """POST a form with the session's CSRF token."""
+    payload = dict(data or {})
+    payload.setdefault("csrf_token", form_token(client))
+    return client.post(url, data=payload, follow_redirects=follow, **kwargs)
+
+
 def login(client, username: str, password: str = PASSWORD, follow: bool = False):
     page = client.get("/login/")
     token = csrf_token(page.get_data(as_text=True))

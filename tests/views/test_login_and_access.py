@@ -13,7 +13,11 @@ from models.request_status import Status
 from tests.factories import Staff, login, make_partner, make_request, make_user
 
 PUBLIC_PATHS = {"/login/", "/lang/<locale>", "/static/<filename>",
-                "/static/appbuilder/<filename>", "/logout/", "/back"}
+                "/static/appbuilder/<filename>", "/logout/", "/back",
+                # public by design: application form, password reset, public KB articles
+                "/cabinet/apply", "/cabinet/apply/done", "/cabinet/password-reset",
+                "/cabinet/password-reset/<token>", "/cabinet/kb", "/cabinet/kb/<slug>",
+                "/cabinet/kb/<slug>/template"}
 
 
 def test_each_demo_user_lands_in_the_right_place(app, client):

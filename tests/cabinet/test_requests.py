@@ -1,0 +1,350 @@
+"""Partner requests: drafts, files, submit, list filters and pages, detail, actions."""
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from app.extensions import db
+from app.settings import set_setting
+from app.workflow import transition
+from models.notifications import Notification
+from models.request_status import Status
+from models.requests import ATTACH_DELIVERABLE, ATTACH_WORK, Attachment, Message, Request
+from tests.cabinet.filedata import EXE, JPEG, PDF, PNG, docx, plain_zip, upload
+from tests.factories import (Staff, login, make_partner, make_request, make_service, post)
+
+
+@pytest.fixture
+def owner(app):
+    return make_partner(username="owner")
+
+
+@pytest.fixture
+def staff(app):
+    return Staff()
+
+
+def form_data(**changes):
+    service = make_service()
+    data = {"object_address": "Москва, Арбат 10, кв. 5", "object_type": "apartment",
+            "area": "45.5", "floor": "3", "building_type": "brick", "urgency": "normal",
+            "services": [str(service.id)], "end_client_id": "0",
+            "new_client_name": "Смирнов Олег", "new_client_phone": "+7 900 555-44-33",
+            "description": "Снос перегородки", "wanted_date": "2026-12-20"}
+    data.update(changes)
+    return data
+
+
+def test_create_draft_with_files_ignores_forbidden_fields(app, client, owner):
+    login(client, "owner")
+    other = make_partner()
+    data = form_data(files=[upload(PDF, "план квартиры.pdf"), upload(PNG, "фото.png"),
+                            upload(docx(), "заявление.docx")],
+                     status="closed", company_id=str(other.profile.partner_company_id),
+                     manager_id="1", total_kopecks="1", payment_state="paid")
+    response = post(client, "/cabinet/requests/new", data,
+                    content_type="multipart/form-data")
+    assert response.status_code == 302
+    req = db.session.query(Request).one()
+    assert (req.status, req.company_id, req.manager_id, req.payment_state) == (
+        "draft", owner.profile.partner_company_id, None, "unpaid")
+    assert req.total_kopecks == 10000_00 + 100_00 * Decimal("45.5")  # base + m² × area
+    assert req.end_client.name == "Смирнов Олег"
+    files = db.session.query(Attachment).filter_by(request_id=req.id).all()
+    assert sorted(f.content_type for f in files) == [
+        "application/pdf",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "image/png"]
+    upload_dir = Path(app.config["UPLOAD_DIR"])
+    for f in files:
+        stored = upload_dir / f.stored_name[:2] / f.stored_name
+        assert stored.exists() and "static" not in str(stored)
+        assert f.original_name in ("план квартиры.pdf", "фото.png", "заявление.docx")
+
+
+def test_save_and_submit(app, client, owner):
+    login(client, "owner")
+    post(client, "/cabinet/requests/new", form_data(submit_now="1"))
+    req = db.session.query(Request).one()
+    assert req.status == Status.SUBMITTED
+    assert req.history[-1].action == "submit"
+
+
+def test_invalid_form_keeps_typed_values_and_asks_to_reattach(app, client, owner):
+    login(client, "owner")
+    data = form_data(area="-3", files=[upload(PDF, "plan.pdf")])
+    html = post(client, "/cabinet/requests/new", data,
+                content_type="multipart/form-data").get_data(as_text=True)
+    assert "Москва, Арбат 10, кв. 5" in html and "Снос перегородки" in html
+    assert "Площадь должна быть" in html and "приложите их ещё раз" in html
+    assert db.session.query(Request).count() == 0
+    assert db.session.query(Attachment).count() == 0
+
+
+@pytest.mark.parametrize("content, name", [(EXE, "plan.pdf"), (plain_zip(), "docs.docx"),
+                                           (b"", "empty.pdf")])
+def test_disguised_or_empty_files_are_refused_and_nothing_is_kept(app, client, owner, content,
+                                                                  name):
+    login(client, "owner")
+    upload_dir = Path(app.config["UPLOAD_DIR"])
+
+    def files_on_disk():
+        return {p for p in upload_dir.rglob("*") if p.is_file()} if upload_dir.exists() \
+            else set()
+
+    before = files_on_disk()
+    data = form_data(files=[upload(PDF, "good.pdf"), upload(content, name)])
+    html = post(client, "/cabinet/requests/new", data, content_type="multipart/form-data",
+                follow=True).get_data(as_text=True)
+    assert name in html
+    assert db.session.query(Request).count() == 0
+    assert db.session.query(Attachment).count() == 0
+    assert files_on_disk() == before  # the good file stored first was removed again
+
+
+def test_oversized_file_is_refused_with_the_limit_in_the_message(app, client, owner):
+    set_setting("upload_max_mb", 1)
+    db.session.commit()
+    login(client, "owner")
+    big = PDF + b"0" * (1024 * 1024 + 10)
+    html = post(client, "/cabinet/requests/new", form_data(files=[upload(big, "big.pdf")]),
+                content_type="multipart/form-data").get_data(as_text=True)
+    assert "больше 1 МБ" in html
+    assert db.session.query(Request).count() == 0
+
+
+def test_edit_draft_reprices_and_detects_stale_version(app, client, owner):
+    req = make_request(owner)
+    login(client, "owner")
+    url = f"/cabinet/requests/{req.id}/edit"
+    assert "Moscow, Tverskaya 1" in client.get(url).get_data(as_text=True)
+    post(client, url, form_data(area="100", version=str(req.version)))
+    db.session.expire_all()
+    req = db.session.get(Request, req.id)
+    assert req.area == 100 and req.total_kopecks == 10000_00 + 100_00 * 100
+    html = post(client, url, form_data(area="10", version="1"), follow=True)
+    assert "изменён в другом окне" in html.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Request, req.id).area == 100
+
+
+def test_only_drafts_are_edited_or_deleted(app, client, owner, staff):
+    req = make_request(owner, Status.SUBMITTED, staff)
+    login(client, "owner")
+    page = client.get(f"/cabinet/requests/{req.id}/edit", follow_redirects=True)
+    assert "только черновик" in page.get_data(as_text=True)
+    post(client, f"/cabinet/requests/{req.id}/delete")
+    assert db.session.get(Request, req.id) is not None
+
+
+def test_delete_draft_removes_its_files(app, client, owner):
+    login(client, "owner")
+    post(client, "/cabinet/requests/new", form_data(files=[upload(PDF, "a.pdf")]),
+         content_type="multipart/form-data")
+    req = db.session.query(Request).one()
+    stored = db.session.query(Attachment).one().stored_name
+    path = Path(app.config["UPLOAD_DIR"]) / stored[:2] / stored
+    assert path.exists()
+    post(client, f"/cabinet/requests/{req.id}/delete")
+    assert db.session.query(Request).count() == 0 and not path.exists()
+
+
+def numbers(html):
+    import re
+
+    return re.findall(r">(\d{4}-\d{5})<", html)
+
+
+def test_list_filters(app, client, owner, staff):
+    a = make_request(owner, Status.SUBMITTED, staff, object_address="Арбат 1")
+    b = make_request(owner, Status.NEEDS_INFO, staff, object_type="office",
+                     object_address="Тверская 7")
+    c = make_request(owner, Status.DRAFT, object_address="Шаболовка 3")
+    login(client, "owner")
+    get = lambda q: set(numbers(client.get("/cabinet/requests?" + q).get_data(as_text=True)))  # noqa: E731
+    assert get("") == {a.number, b.number, c.number}
+    assert get("status=action_required") == {b.number}
+    assert get("status=accepted") == {a.number}
+    assert get("object_type=office") == {b.number}
+    assert get("q=Шаболовка") == {c.number}
+    assert get(f"q={a.number}") == {a.number}
+    assert get("from=2000-01-01&to=2000-12-31") == set()
+    assert get("from=2000-01-01") == {a.number, b.number, c.number}
+
+
+def test_list_client_search_and_keyset_pages(app, client, owner):
+    login(client, "owner")
+    for k in range(25):
+        make_request(owner, object_address=f"Улица {k}")
+    post(client, "/cabinet/requests/new", form_data(new_client_name="Клиент Поиска"))
+    first = client.get("/cabinet/requests").get_data(as_text=True)
+    assert len(numbers(first)) == 20 and "after=" in first
+    import re
+
+    older = re.search(r'href="([^"]*after=\d+[^"]*)"', first).group(1).replace("&amp;", "&")
+    second = client.get(older).get_data(as_text=True)
+    assert len(numbers(second)) == 6
+    assert not set(numbers(first)) & set(numbers(second))
+    newer = re.search(r'href="([^"]*before=\d+[^"]*)"', second).group(1).replace("&amp;", "&")
+    assert numbers(client.get(newer).get_data(as_text=True)) == numbers(first)
+    assert len(numbers(client.get("/cabinet/requests?q=Поиска").get_data(as_text=True))) == 1
+
+
+def test_member_sees_own_owner_sees_all_other_company_nothing(app, client, owner, staff):
+    member = make_partner(company=owner.profile.partner_company, owner=False,
+                          username="member")
+    owners = make_request(owner, Status.SUBMITTED, staff)
+    members = make_request(member, Status.SUBMITTED, staff)
+    stranger = make_partner(username="stranger")
+    login(client, "owner")
+    assert set(numbers(client.get("/cabinet/requests").get_data(as_text=True))) == {
+        owners.number, members.number}
+    assert client.get(f"/cabinet/requests/{members.id}").status_code == 200
+    with app.test_client() as c:
+        login(c, "member")
+        assert set(numbers(c.get("/cabinet/requests").get_data(as_text=True))) == {
+            members.number}
+        assert c.get(f"/cabinet/requests/{owners.id}").status_code == 404
+    with app.test_client() as c:
+        login(c, "stranger")
+        assert numbers(c.get("/cabinet/requests").get_data(as_text=True)) == []
+        for url in (f"/cabinet/requests/{owners.id}", f"/cabinet/requests/{owners.id}/edit",
+                    f"/cabinet/requests/new?repeat={owners.id}"):
+            assert c.get(url).status_code == 404, url
+        for url in (f"/cabinet/requests/{owners.id}/delete",
+                    f"/cabinet/requests/{owners.id}/move/cancel",
+                    f"/cabinet/requests/{owners.id}/message",
+                    f"/cabinet/requests/{owners.id}/repeat"):
+            assert post(c, url, {"body": "hi", "comment": "x"}).status_code == 404, url
+    assert stranger.id and db.session.get(Request, owners.id).status == Status.SUBMITTED
+
+
+def test_detail_hides_internal_notes_and_work_files(app, client, owner, staff):
+    req = make_request(owner, Status.SCHEDULED, staff)
+    db.session.add(Message(request=req, author_id=staff.manager.id, body="secret note",
+                           is_internal=True))
+    db.session.add(Message(request=req, author_id=staff.manager.id, body="Hello partner"))
+    work = Attachment(request=req, uploaded_by_id=staff.engineer.id, kind=ATTACH_WORK,
+                      original_name="work.pdf", stored_name="ab" + "0" * 30,
+                      content_type="application/pdf", size=10, sha256="0" * 64)
+    db.session.add(work)
+    db.session.commit()
+    login(client, "owner")
+    html = client.get(f"/cabinet/requests/{req.id}").get_data(as_text=True)
+    assert "Hello partner" in html and "secret note" not in html and "work.pdf" not in html
+    assert client.get(f"/cabinet/files/{work.id}").status_code == 404
+
+
+def test_deliverables_are_downloadable_once_delivered(app, client, owner, staff):
+    req = make_request(owner, Status.READY, staff)
+    doc = Attachment(request=req, uploaded_by_id=staff.manager.id, kind=ATTACH_DELIVERABLE,
+                     original_name="Проект перепланировки.pdf", stored_name="cd" + "1" * 30,
+                     content_type="application/pdf", size=len(PDF), sha256="0" * 64,
+                     is_released=True)
+    db.session.add(doc)
+    db.session.commit()
+    path = Path(app.config["UPLOAD_DIR"]) / "cd" / doc.stored_name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(PDF)
+    login(client, "owner")
+    assert client.get(f"/cabinet/files/{doc.id}").status_code == 404  # not delivered yet
+    from datetime import date
+
+    from app.payments import mark_payment
+
+    mark_payment(req, req.total_kopecks, date.today(), "PP-7", staff.supermanager)
+    transition(req, "deliver", staff.manager)
+    db.session.commit()
+    response = client.get(f"/cabinet/files/{doc.id}")
+    assert response.status_code == 200 and response.data == PDF
+    disposition = response.headers["Content-Disposition"]
+    assert disposition.startswith("attachment;")
+    assert "filename*=UTF-8''%D0%9F%D1%80%D0%BE%D0%B5%D0%BA%D1%82" in disposition
+
+
+def test_answer_to_a_data_request_returns_it_to_the_manager(app, client, owner, staff):
+    req = make_request(owner, Status.NEEDS_INFO, staff)
+    login(client, "owner")
+    html = client.get(f"/cabinet/requests/{req.id}").get_data(as_text=True)
+    assert "Менеджеру нужны данные" in html
+    post(client, f"/cabinet/requests/{req.id}/message", {"body": ""})
+    assert db.session.get(Request, req.id).status == Status.NEEDS_INFO
+    post(client, f"/cabinet/requests/{req.id}/message",
+         {"body": "Техпаспорт во вложении", "files": [upload(JPEG, "техпаспорт.jpg")]},
+         content_type="multipart/form-data")
+    db.session.expire_all()
+    req = db.session.get(Request, req.id)
+    assert req.status == Status.ASSIGNED
+    assert db.session.query(Attachment).filter_by(request_id=req.id).one().message_id
+    texts = [n.text for n in db.session.query(Notification).filter_by(
+        user_id=staff.manager.id)]
+    assert any("Назначена" in t for t in texts)
+
+
+def test_bad_file_in_an_answer_changes_nothing_and_keeps_the_text(app, client, owner, staff):
+    req = make_request(owner, Status.NEEDS_INFO, staff)
+    login(client, "owner")
+    page = post(client, f"/cabinet/requests/{req.id}/message",
+                {"body": "Вот план", "files": [upload(EXE, "plan.pdf")]},
+                content_type="multipart/form-data", follow=True).get_data(as_text=True)
+    assert "Вот план" in page and "текст сохранён" in page
+    db.session.expire_all()
+    assert db.session.get(Request, req.id).status == Status.NEEDS_INFO
+    assert db.session.query(Message).filter_by(request_id=req.id).count() == 0
+
+
+def test_plain_message_notifies_the_manager(app, client, owner, staff):
+    req = make_request(owner, Status.SCHEDULED, staff)
+    login(client, "owner")
+    post(client, f"/cabinet/requests/{req.id}/message", {"body": "Когда приедет инженер?"})
+    texts = [n.text for n in db.session.query(Notification).filter_by(
+        user_id=staff.manager.id, kind="message")]
+    assert texts == [f"Заявка {req.number}: новое сообщение."]
+
+
+def test_cancel_close_and_illegal_moves(app, client, owner, staff):
+    submitted = make_request(owner, Status.SUBMITTED, staff)
+    delivered = make_request(owner, Status.DELIVERED, staff)
+    login(client, "owner")
+    page = post(client, f"/cabinet/requests/{delivered.id}/move/cancel",
+                {"version": delivered.version}, follow=True).get_data(as_text=True)
+    assert "невозможно" in page
+    post(client, f"/cabinet/requests/{submitted.id}/move/cancel",
+         {"comment": "передумали", "version": submitted.version})
+    post(client, f"/cabinet/requests/{delivered.id}/move/close",
+         {"version": delivered.version})
+    page = post(client, f"/cabinet/requests/{submitted.id}/move/assign", {},
+                follow=True).get_data(as_text=True)
+    assert "недоступно" in page
+    db.session.expire_all()
+    assert db.session.get(Request, submitted.id).status == Status.CANCELLED
+    assert db.session.get(Request, submitted.id).cancel_reason == "передумали"
+    assert db.session.get(Request, delivered.id).status == Status.CLOSED
+
+
+def test_stale_page_move_is_a_conflict(app, client, owner, staff):
+    req = make_request(owner, Status.SUBMITTED, staff)
+    stale = req.version
+    login(client, "owner")
+    from app.workflow import assign_manager
+
+    assign_manager(req, staff.manager, staff.supermanager)
+    db.session.commit()
+    page = post(client, f"/cabinet/requests/{req.id}/move/cancel", {"version": stale},
+                follow=True).get_data(as_text=True)
+    assert "изменил кто-то другой" in page
+    db.session.expire_all()
+    assert db.session.get(Request, req.id).status == Status.ASSIGNED
+
+
+def test_repeat_copies_object_and_client_into_a_new_draft(app, client, owner, staff):
+    login(client, "owner")
+    post(client, "/cabinet/requests/new", form_data(submit_now="1"))
+    source = db.session.query(Request).one()
+    response = post(client, f"/cabinet/requests/{source.id}/repeat")
+    copy = db.session.query(Request).filter(Request.id != source.id).one()
+    assert response.headers["Location"].endswith(f"/cabinet/requests/{copy.id}/edit")
+    assert (copy.status, copy.object_address, copy.end_client_id, copy.source_request_id) == (
+        "draft", source.object_address, source.end_client_id, source.id)
+    assert copy.number != source.number and copy.number.startswith("20")
