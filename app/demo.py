@@ -77,6 +77,7 @@ def load_demo() -> bool:
     db.session.flush()
     _requests(rng, users, clients)
     _vacation(users)
+    _read_old_notifications()
     db.session.commit()
     return True
 
@@ -194,6 +195,15 @@ def _backdate(req, start) -> None:
     req.status_changed_at = moment
     if req.submitted_at:
         req.submitted_at = start + timedelta(hours=7)
+
+
+def _read_old_notifications() -> None:
+    """Only what still needs attention stays unread in the demo bells."""
+    from models.notifications import Notification
+
+    db.session.flush()
+    db.session.query(Notification).filter(Notification.kind != "needs_info") \
+        .update({Notification.is_read: True}, synchronize_session=False)
 
 
 def _vacation(users) -> None:

@@ -20,6 +20,16 @@ def money(kopecks: int | None) -> str:
     return f"{text}\u00a0₽"
 
 
+def filesize(size: int | None) -> str:
+    """1536 → '1.5 KB'."""
+    size = size or 0
+    for unit in ("B", "KB", "MB"):
+        if size < 1024 or unit == "MB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} MB"
+
+
 def partner_status(status: str) -> str:
     return str(PARTNER_GROUPS[PARTNER_GROUP_OF[Status(status)]][0])
 
@@ -46,6 +56,7 @@ def unread_count() -> int:
 def install_template_helpers(app: Flask) -> None:
     install_error_pages(app)
     app.add_template_filter(money, "money")
+    app.add_template_filter(filesize, "filesize")
     app.add_template_filter(partner_status, "partner_status")
     app.add_template_filter(partner_group, "partner_group")
     app.add_template_filter(staff_status, "staff_status")

@@ -47,7 +47,8 @@ class PartnerApplicationView(ModelView):
         '<a class="btn btn-xs btn-default" href="{}">{}</a>').format(
             url_for("PartnerApplicationView.reject", pk=pk), _("Reject…"))}
 
-    @action("approve", _l("Approve"), _l("Approve the selected applications?"), "fa-check")
+    @action("approve", _l("Approve"), _l("Approve the selected applications?"), "fa-check",
+            single=False)
     def approve(self, items):
         """Re-checks each row itself: FAB actions ignore base filters."""
         items = items if isinstance(items, list) else [items]
