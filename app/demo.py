@@ -161,6 +161,7 @@ def _walk(rng, req, target: Status, users, k: int) -> None:
             break
         if action == "pay":
             mark_payment(req, req.total_kopecks, date.today(), f"п/п {1000 + k}", admin)
+            _package(req, manager)
             continue
         if action == "assign":
             assign_manager(req, manager, actors[action])
@@ -176,6 +177,22 @@ def _walk(rng, req, target: Status, users, k: int) -> None:
         db.session.add(Message(request=req, author_id=manager.id, is_internal=True,
                                body="Внутренняя заметка: клиент просит позвонить заранее."))
     _backdate(req, start)
+
+
+DEMO_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages"
+            b"/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+
+
+def _package(req, manager) -> None:
+    import io
+
+    from werkzeug.datastructures import FileStorage
+
+    from app.deliverables import upload_package
+
+    upload_package(req, [FileStorage(io.BytesIO(DEMO_PDF),
+                                     filename=f"Проект перепланировки {req.number}.pdf")],
+                   manager)
 
 
 def _book(req, engineer, manager, start) -> None:

@@ -151,12 +151,15 @@ def _check_preconditions(request: Request, move: Move, params: dict) -> None:
         raise WorkflowError(_("Choose a manager."))
     if move.action in ("schedule", "reschedule") and params.get("engineer") is None:
         raise WorkflowError(_("Choose an engineer."))
-    if move.action == "deliver" and request.payment_state != PAYMENT_PAID:
+    if move.action == "deliver":
+        from app.deliverables import latest_version
         from app.settings import get_setting
 
-        if get_setting("payment_before_delivery"):
+        if request.payment_state != PAYMENT_PAID and get_setting("payment_before_delivery"):
             raise WorkflowError(_("The request is not paid yet: documents are released "
                                   "after payment."))
+        if not latest_version(request):
+            raise WorkflowError(_("Upload the document package before delivering."))
 
 
 def _apply_params(request: Request, move: Move, params: dict, comment: str | None) -> None:
@@ -168,6 +171,10 @@ def _apply_params(request: Request, move: Move, params: dict, comment: str | Non
         request.submitted_at = utcnow()
     elif move.target == Status.CANCELLED:
         request.cancel_reason = comment
+    elif move.action == "deliver":
+        from app.deliverables import release_latest
+
+        release_latest(request)
 
 
 def _flush_or_conflict() -> None:

@@ -12,7 +12,8 @@ from models.notifications import Notification
 from models.request_status import Status
 from models.requests import ATTACH_DELIVERABLE, ATTACH_WORK, Attachment, Message, Request
 from tests.cabinet.filedata import EXE, JPEG, PDF, PNG, docx, plain_zip, upload
-from tests.factories import (Staff, login, make_partner, make_request, make_service, post)
+from tests.factories import (Staff, add_package, login, make_partner, make_request, make_service,
+                             post)
 
 
 @pytest.fixture
@@ -238,15 +239,9 @@ def test_detail_hides_internal_notes_and_work_files(app, client, owner, staff):
 
 def test_deliverables_are_downloadable_once_delivered(app, client, owner, staff):
     req = make_request(owner, Status.READY, staff)
-    doc = Attachment(request=req, uploaded_by_id=staff.manager.id, kind=ATTACH_DELIVERABLE,
-                     original_name="Проект перепланировки.pdf", stored_name="cd" + "1" * 30,
-                     content_type="application/pdf", size=len(PDF), sha256="0" * 64,
-                     is_released=True)
-    db.session.add(doc)
+    (old,) = add_package(req, staff.manager, "Черновой вариант.pdf")
+    (doc,) = add_package(req, staff.manager, "Проект перепланировки.pdf")
     db.session.commit()
-    path = Path(app.config["UPLOAD_DIR"]) / "cd" / doc.stored_name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(PDF)
     login(client, "owner")
     assert client.get(f"/cabinet/files/{doc.id}").status_code == 404  # not delivered yet
     from datetime import date
@@ -257,7 +252,8 @@ def test_deliverables_are_downloadable_once_delivered(app, client, owner, staff)
     transition(req, "deliver", staff.manager)
     db.session.commit()
     response = client.get(f"/cabinet/files/{doc.id}")
-    assert response.status_code == 200 and response.data == PDF
+    assert response.status_code == 200 and response.data.startswith(b"%PDF")
+    assert client.get(f"/cabinet/files/{old.id}").status_code == 404  # an earlier version
     disposition = response.headers["Content-Disposition"]
     assert disposition.startswith("attachment;")
     assert "filename*=UTF-8''%D0%9F%D1%80%D0%BE%D0%B5%D0%BA%D1%82" in disposition

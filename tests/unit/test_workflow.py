@@ -11,7 +11,7 @@ from app.workflow import (ConflictError, IllegalTransition, NotAllowed, Workflow
 from models.notifications import Notification
 from models.request_status import Status
 from models.requests import Request, StatusChange
-from tests.factories import Staff, make_partner, make_request, make_user
+from tests.factories import Staff, add_package, make_partner, make_request, make_user
 
 
 @pytest.fixture
@@ -143,6 +143,10 @@ def test_payment_before_delivery_rule(staff, partner):
     assert "оплач" in str(exc.value)
     set_setting("payment_before_delivery", False)
     db.session.commit()
+    with pytest.raises(WorkflowError) as exc:
+        transition(req, "deliver", staff.manager)
+    assert "пакет документов" in str(exc.value)
+    add_package(req, staff.manager)
     transition(req, "deliver", staff.manager)
     assert req.status == Status.DELIVERED
 

@@ -1,0 +1,62 @@
+"""Distributing requests among managers: current loads, manual and automatic assignment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import func
+
+from app.extensions import db
+from app.permissions import MANAGER
+from app.workflow import assign_manager
+from models.request_status import OPEN_STATUSES, Status
+from models.requests import Request, RequestService
+
+
+@dataclass
+class ManagerLoad:
+    manager: object
+    open_requests: int
+    hours: Decimal
+
+
+def active_managers():
+    from flask_appbuilder.security.sqla.models import Role, User
+
+    return db.session.query(User).join(User.roles).filter(
+        Role.name == MANAGER, User.active.is_(True)).order_by(User.first_name, User.id).all()
+
+
+def manager_loads() -> list[ManagerLoad]:
+    """Each active manager's open requests and their estimated hours (two grouped queries)."""
+    managers = active_managers()
+    ids = [m.id for m in managers]
+    working = [s for s in OPEN_STATUSES if s != Status.SUBMITTED]
+    counts = dict(db.session.query(Request.manager_id, func.count(Request.id)).filter(
+        Request.manager_id.in_(ids), Request.status.in_(working)).group_by(Request.manager_id))
+    hours = dict(db.session.query(Request.manager_id,
+                                  func.coalesce(func.sum(RequestService.estimated_hours), 0))
+                 .join(RequestService, RequestService.request_id == Request.id)
+                 .filter(Request.manager_id.in_(ids), Request.status.in_(working))
+                 .group_by(Request.manager_id))
+    return [ManagerLoad(m, counts.get(m.id, 0), Decimal(hours.get(m.id, 0) or 0))
+            for m in managers]
+
+
+def auto_distribute(requests: list[Request], actor) -> list[tuple[Request, object]]:
+    """Give each submitted request (oldest first) to the least-loaded active manager."""
+    loads = manager_loads()
+    if not loads:
+        return []
+    done = []
+    for request in sorted(requests, key=lambda r: r.id):
+        if request.status != Status.SUBMITTED:
+            continue
+        target = min(loads, key=lambda load: (load.open_requests, load.hours,
+                                              load.manager.id))
+        assign_manager(request, target.manager, actor)
+        target.open_requests += 1
+        target.hours += sum((line.estimated_hours for line in request.lines), Decimal(0))
+        done.append((request, target.manager))
+    return done
