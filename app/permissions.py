@@ -23,33 +23,54 @@ SELF_SERVICE = [
     ("ResetMyPasswordView", ("can_this_form_get", "can_this_form_post")),
     ("UserDBModelView", ("can_userinfo", "resetmypassword", "userinfoedit")),
 ]
-REQUEST_MENUS = [("menu_access", ("Requests", "All requests", "Status history"))]
+DESK_READ = ("can_index", "can_show", "can_by_number", "can_download")
+DESK_WORK = DESK_READ + ("can_move", "can_note", "can_upload")
 
 
 def _menus(*names: str) -> tuple[str, tuple[str, ...]]:
     return ("menu_access", names)
 
 
+def _read(*views: str) -> list:
+    return [(view, READ) for view in views]
+
+
 ROLE_PERMISSIONS: dict[str, object] = {
     ADMIN: "*",
-    DIRECTOR: SELF_SERVICE + [
-        ("RequestStaffView", READ),
-        ("StatusChangeView", READ),
-        _menus("Requests", "All requests", "Status history"),
+    DIRECTOR: SELF_SERVICE + _read(
+        "RequestStaffView", "StatusChangeView", "MessageView", "PaymentView", "QuoteView",
+        "EndClientView", "PartnerApplicationView", "PartnerCompanyView", "ServiceView",
+        "PriceRuleView", "KbArticleView", "KbCategoryView", "AuditEventView") + [
+        ("DeskView", DESK_READ), ("ScheduleView", ("can_week",)),
+        ("DashboardView", ("can_index",)),
+        _menus("Work", "My requests", "Schedule", "Dashboard", "Requests", "All requests",
+               "Status history", "Messages", "Payments", "Quotes", "End clients", "Partners",
+               "Partner applications", "Companies", "Catalogue", "Services", "Price rules",
+               "Knowledge", "Articles", "Categories", "Administration", "Audit log"),
     ],
-    SUPERMANAGER: SELF_SERVICE + [
-        ("RequestStaffView", READ),
-        ("StatusChangeView", READ),
-        _menus("Requests", "All requests", "Status history"),
+    SUPERMANAGER: SELF_SERVICE + _read(
+        "RequestStaffView", "StatusChangeView", "MessageView", "PaymentView", "QuoteView",
+        "EndClientView", "PartnerCompanyView", "ServiceView", "KbArticleView") + [
+        ("DeskView", DESK_WORK + ("can_message", "can_book", "can_assign")),
+        ("DistributionView", "*"), ("ScheduleView", ("can_week",)),
+        _menus("Work", "My requests", "New requests", "Schedule", "Requests", "All requests",
+               "Status history", "Messages", "Payments", "Quotes", "End clients", "Partners",
+               "Companies", "Catalogue", "Services", "Knowledge", "Articles"),
     ],
-    MANAGER: SELF_SERVICE + [
-        ("RequestStaffView", READ),
-        ("StatusChangeView", READ),
-        _menus("Requests", "All requests", "Status history"),
+    MANAGER: SELF_SERVICE + _read(
+        "RequestStaffView", "StatusChangeView", "MessageView", "ServiceView",
+        "KbArticleView") + [
+        ("DeskView", DESK_WORK + ("can_message", "can_book")),
+        ("ScheduleView", ("can_week",)),
+        _menus("Work", "My requests", "Schedule", "Requests", "All requests",
+               "Status history", "Messages", "Catalogue", "Services", "Knowledge",
+               "Articles"),
     ],
-    ENGINEER: SELF_SERVICE + [
-        ("RequestStaffView", READ),
-        _menus("Requests", "All requests"),
+    ENGINEER: SELF_SERVICE + _read("RequestStaffView", "KbArticleView") + [
+        ("DeskView", DESK_WORK),
+        ("ScheduleView", ("can_week", "can_entry", "can_delete_entry")),
+        _menus("Work", "My requests", "Schedule", "Requests", "All requests", "Knowledge",
+               "Articles"),
     ],
     PARTNER: [],  # partners use the hand-built cabinet, never FAB views
     PUBLIC: [],

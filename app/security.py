@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, flash, g, redirect, request, session, url_for
 from flask_appbuilder.security.sqla.manager import SecurityManager
-from flask_appbuilder.security.views import AuthDBView
+from flask_appbuilder.security.views import AuthDBView, UserDBModelView
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user, user_logged_in
@@ -21,8 +21,52 @@ class ReplanAuthDBView(AuthDBView):
     invalid_login_message = _l("Wrong login or password, or the account is blocked.")
 
 
+def user_has_activity(user_id: int) -> bool:
+    """Anything that history points at: requests, moves, messages, payments, audit."""
+    from sqlalchemy import exists, or_
+
+    from app.extensions import db
+    from models.audit import AuditEvent
+    from models.finance import Payment
+    from models.requests import Message, Request, StatusChange
+
+    checks = [exists().where(or_(Request.author_id == user_id, Request.manager_id == user_id,
+                                 Request.engineer_id == user_id)),
+              exists().where(StatusChange.actor_id == user_id),
+              exists().where(Message.author_id == user_id),
+              exists().where(Payment.created_by_id == user_id),
+              exists().where(AuditEvent.actor_id == user_id)]
+    return any(db.session.query(check).scalar() for check in checks)
+
+
+class ReplanUserDBModelView(UserDBModelView):
+    """Users with history are blocked, never deleted; every change is audited."""
+
+    def pre_delete(self, item):
+        if user_has_activity(item.id):
+            raise ValueError(_("This user has history: block the account instead of "
+                               "deleting it."))
+
+    def post_add(self, item):
+        _audit_user("user_created", item)
+
+    def post_update(self, item):
+        _audit_user("user_updated", item)
+
+
+def _audit_user(action: str, item) -> None:
+    from app.audit import record
+    from app.extensions import db
+
+    record(action, g.user, item, active=item.active,
+           roles=",".join(r.name for r in item.roles))
+    db.session.commit()
+
+
 class ReplanSecurityManager(SecurityManager):
     authdbview = ReplanAuthDBView
+
+    userdbmodelview = ReplanUserDBModelView
 
 
 def on_login(sender, user, **extra) -> None:

@@ -1,19 +1,58 @@
-"""Flask-AppBuilder views: register(appbuilder) adds them all, with translated labels."""
+"""Flask-AppBuilder views: register(appbuilder) adds them all, with translated labels.
+
+Menu and view names here are the names app/permissions.py grants.
+"""
 
 from flask_babel import lazy_gettext as _l
 
 
 def register(appbuilder) -> None:
     """Add every back-office view and menu entry."""
-    from views.requests import RequestStaffView, StatusChangeView
-
-    appbuilder.add_view(RequestStaffView, "All requests", label=_l("All requests"),
-                        icon="fa-folder-open", category="Requests",
-                        category_label=_l("Requests"))
-    appbuilder.add_view(StatusChangeView, "Status history", label=_l("Status history"),
-                        icon="fa-history", category="Requests")
+    from views.admin import (AuditEventView, EndClientView, KbArticleView, KbCategoryView,
+                             MessageView, PartnerCompanyView, PaymentView, PriceRuleView,
+                             QuoteView, ServiceView)
+    from views.dashboard import DashboardView
+    from views.desk import DeskView
+    from views.distribution import DistributionView
     from views.partners import PartnerApplicationView
+    from views.requests import RequestStaffView, StatusChangeView
+    from views.schedule import ScheduleView
+    from views.settings import SettingsView
 
+    work = {"category": "Work", "category_label": _l("Work"), "category_icon": "fa-briefcase"}
+    appbuilder.add_view(DeskView, "My requests", label=_l("My requests"), icon="fa-inbox",
+                        **work)
+    appbuilder.add_view(DistributionView, "New requests", label=_l("New requests"),
+                        icon="fa-random", **work)
+    appbuilder.add_view(ScheduleView, "Schedule", label=_l("Schedule"), icon="fa-calendar",
+                        **work)
+    appbuilder.add_view(DashboardView, "Dashboard", label=_l("Dashboard"),
+                        icon="fa-bar-chart", **work)
+    lists = {"category": "Requests", "category_label": _l("Requests")}
+    for view, name, label, icon in [
+            (RequestStaffView, "All requests", _l("All requests"), "fa-folder-open"),
+            (StatusChangeView, "Status history", _l("Status history"), "fa-history"),
+            (MessageView, "Messages", _l("Messages"), "fa-comments"),
+            (PaymentView, "Payments", _l("Payments"), "fa-rub"),
+            (QuoteView, "Quotes", _l("Quotes"), "fa-calculator"),
+            (EndClientView, "End clients", _l("End clients"), "fa-address-book")]:
+        appbuilder.add_view(view, name, label=label, icon=icon, **lists)
+    partners = {"category": "Partners", "category_label": _l("Partners")}
     appbuilder.add_view(PartnerApplicationView, "Partner applications",
-                        label=_l("Partner applications"), icon="fa-user-plus",
-                        category="Partners", category_label=_l("Partners"))
+                        label=_l("Partner applications"), icon="fa-user-plus", **partners)
+    appbuilder.add_view(PartnerCompanyView, "Companies", label=_l("Companies"),
+                        icon="fa-building", **partners)
+    catalog = {"category": "Catalogue", "category_label": _l("Catalogue")}
+    appbuilder.add_view(ServiceView, "Services", label=_l("Services"), icon="fa-list",
+                        **catalog)
+    appbuilder.add_view(PriceRuleView, "Price rules", label=_l("Price rules"),
+                        icon="fa-percent", **catalog)
+    kb = {"category": "Knowledge", "category_label": _l("Knowledge base")}
+    appbuilder.add_view(KbArticleView, "Articles", label=_l("Articles"), icon="fa-book", **kb)
+    appbuilder.add_view(KbCategoryView, "Categories", label=_l("Categories"),
+                        icon="fa-folder", **kb)
+    admin = {"category": "Administration", "category_label": _l("Administration")}
+    appbuilder.add_view(SettingsView, "Settings", label=_l("Settings"), icon="fa-cog",
+                        **admin)
+    appbuilder.add_view(AuditEventView, "Audit log", label=_l("Audit log"),
+                        icon="fa-shield", **admin)

@@ -1,22 +1,27 @@
 """Back-office request screens with row-level access."""
 
-from flask_appbuilder import ModelView
-from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask import url_for
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
 from models.requests import Request, StatusChange
+from views.base import ReadOnlyView, ReplanInterface
 from views.filters import RelatedRequestScopeFilter, RequestScopeFilter
 
 
-class RequestStaffView(ModelView):
-    """All requests the current staff member may see (read-only in this screen)."""
+def _staff_status(value):
+    from app.templating import staff_status
 
-    datamodel = SQLAInterface(Request)
+    return staff_status(value)
+
+
+class RequestStaffView(ReadOnlyView):
+    """All requests the current staff member may see; the number opens the desk page."""
+
+    datamodel = ReplanInterface(Request, eager=("manager", "engineer"))
     route_base = "/requests"
-    base_permissions = ["can_list", "can_show"]
     base_filters = [["id", RequestScopeFilter, lambda: None]]
     base_order = ("id", "desc")
-    page_size = 25
     list_columns = ["number", "status", "object_address", "object_type", "manager",
                     "engineer", "payment_state", "created_at"]
     show_columns = ["number", "status", "company", "object_address", "object_type", "area",
@@ -25,6 +30,9 @@ class RequestStaffView(ModelView):
                     "created_at", "submitted_at", "status_changed_at"]
     search_columns = ["number", "status", "object_address", "object_type", "payment_state",
                       "created_at"]
+    formatters_columns = {"status": _staff_status, "number": lambda number: Markup(
+        '<a href="{}"><strong>{}</strong></a>').format(
+            url_for("DeskView.by_number", number=number), number)}
     label_columns = {
         "number": _l("Number"), "status": _l("Status"), "company": _l("Partner"),
         "object_address": _l("Address"), "object_type": _l("Object type"),
@@ -38,15 +46,13 @@ class RequestStaffView(ModelView):
     }
 
 
-class StatusChangeView(ModelView):
+class StatusChangeView(ReadOnlyView):
     """Status history of visible requests."""
 
-    datamodel = SQLAInterface(StatusChange)
+    datamodel = ReplanInterface(StatusChange, eager=("request", "actor"))
     route_base = "/status-history"
-    base_permissions = ["can_list", "can_show"]
     base_filters = [["id", RelatedRequestScopeFilter, lambda: None]]
     base_order = ("id", "desc")
-    page_size = 25
     list_columns = ["created_at", "request", "action", "from_status", "to_status", "actor",
                     "comment"]
     show_columns = list_columns

@@ -1,0 +1,100 @@
+"""Aggregates for the director's dashboard; grouping is done by the database."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import func
+
+from app.extensions import db
+from models.finance import Payment
+from models.partners import PartnerCompany
+from models.request_status import Status
+from models.requests import Request, StatusChange
+from models.schedule import ENTRY_VACATION, ScheduleEntry
+
+
+def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    return datetime.combine(start, time.min), datetime.combine(end, time.max)
+
+
+def _period_expr(column, unit: str):
+    """'YYYY-MM' or the ISO week's Monday 'YYYY-MM-DD', on SQLite and PostgreSQL."""
+    if db.engine.dialect.name == "postgresql":
+        return func.to_char(func.date_trunc(unit, column), "YYYY-MM" if unit == "month"
+                            else "YYYY-MM-DD")
+    if unit == "month":
+        return func.strftime("%Y-%m", column)
+    return func.date(column, "-6 days", "weekday 1")
+
+
+def requests_by_status(start: date, end: date) -> dict[str, int]:
+    lo, hi = _bounds(start, end)
+    rows = db.session.query(Request.status, func.count(Request.id)).filter(
+        Request.created_at.between(lo, hi), Request.status != Status.DRAFT) \
+        .group_by(Request.status).all()
+    return {status: count for status, count in rows}
+
+
+def new_requests_per_week(start: date, end: date) -> list[tuple[str, int]]:
+    lo, hi = _bounds(start, end)
+    week = _period_expr(Request.submitted_at, "week")
+    rows = db.session.query(week, func.count(Request.id)).filter(
+        Request.submitted_at.between(lo, hi)).group_by(week).order_by(week).all()
+    return [(str(k), n) for k, n in rows]
+
+
+def revenue_per_month(start: date, end: date) -> list[tuple[str, int]]:
+    month = _period_expr(Payment.paid_on, "month")
+    rows = db.session.query(month, func.sum(Payment.amount_kopecks)).filter(
+        Payment.paid_on.between(start, end)).group_by(month).order_by(month).all()
+    return [(str(k), int(v or 0)) for k, v in rows]
+
+
+def top_partners(start: date, end: date, limit: int = 10) -> list[tuple[str, int]]:
+    rows = db.session.query(PartnerCompany.name, func.sum(Payment.amount_kopecks)) \
+        .join(Request, Request.company_id == PartnerCompany.id) \
+        .join(Payment, Payment.request_id == Request.id) \
+        .filter(Payment.paid_on.between(start, end)) \
+        .group_by(PartnerCompany.name).order_by(func.sum(Payment.amount_kopecks).desc()) \
+        .limit(limit).all()
+    return [(name, int(total or 0)) for name, total in rows]
+
+
+def average_hours_in_status(start: date, end: date) -> dict[str, float]:
+    """Mean time between entering a status and leaving it, for moves in the period."""
+    lo, hi = _bounds(start, end)
+    rows = db.session.query(StatusChange.request_id, StatusChange.to_status,
+                            StatusChange.created_at).filter(
+        StatusChange.created_at.between(lo, hi)) \
+        .order_by(StatusChange.request_id, StatusChange.id).yield_per(5000)
+    sums, counts = defaultdict(float), defaultdict(int)
+    previous = None
+    for request_id, status, moment in rows:
+        if previous and previous[0] == request_id and previous[1] != status:
+            sums[previous[1]] += (moment - previous[2]).total_seconds() / 3600
+            counts[previous[1]] += 1
+        previous = (request_id, status, moment)
+    return {s: round(sums[s] / counts[s], 1) for s in sums}
+
+
+def engineer_utilisation(start: date, end: date, weekly_capacity: float = 40) -> list:
+    from app.scheduling import engineers
+
+    lo, hi = _bounds(start, end)
+    weeks = max(1.0, ((end - start).days + 1) / 7)
+    result = []
+    entries = db.session.query(ScheduleEntry).filter(
+        ScheduleEntry.kind != ENTRY_VACATION, ScheduleEntry.starts_at < hi,
+        ScheduleEntry.ends_at > lo).all()
+    for engineer in engineers():
+        hours = sum((min(e.ends_at, hi) - max(e.starts_at, lo)).total_seconds() / 3600
+                    for e in entries if e.engineer_id == engineer.id)
+        result.append((engineer.get_full_name(), round(hours * 100 / (weekly_capacity * weeks))))
+    return result
+
+
+def default_period() -> tuple[date, date]:
+    today = date.today()
+    return today - timedelta(days=90), today

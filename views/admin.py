@@ -1,0 +1,203 @@
+"""Admin screens: companies, payments, catalogue, knowledge base, audit log, users."""
+
+from __future__ import annotations
+
+from flask import g
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+
+from app.audit import record
+from app.extensions import db
+from models.audit import AuditEvent
+from models.catalog import PriceRule, Quote, Service
+from models.finance import Payment
+from models.knowledge import KbArticle, KbCategory
+from models.partners import EndClient, PartnerCompany
+from models.requests import Message
+from views.base import ReadOnlyView, ReplanInterface, ReplanModelView
+from views.filters import RelatedRequestScopeFilter
+
+NO_DELETE = ["can_list", "can_show", "can_add", "can_edit"]
+
+
+def _money(kopecks):
+    from app.templating import money
+
+    return money(kopecks)
+
+
+class PartnerCompanyView(ReplanModelView):
+    datamodel = ReplanInterface(PartnerCompany)
+    route_base = "/companies"
+    base_permissions = ["can_list", "can_show", "can_edit"]  # block instead of delete
+    list_columns = ["name", "inn", "city", "discount_percent", "is_blocked", "created_at"]
+    show_columns = ["name", "inn", "city", "phone", "email", "discount_percent", "is_blocked",
+                    "created_at"]
+    edit_columns = ["name", "city", "phone", "email", "discount_percent", "is_blocked"]
+    search_columns = ["name", "inn", "city", "is_blocked"]
+    label_columns = {"name": _l("Company"), "inn": _l("INN"), "city": _l("City"),
+                     "phone": _l("Phone"), "email": _l("E-mail"),
+                     "discount_percent": _l("Discount, %"), "is_blocked": _l("Blocked"),
+                     "created_at": _l("Created")}
+
+    def pre_update(self, item):
+        if item.discount_percent is not None and not 0 <= item.discount_percent <= 100:
+            raise ValueError(_l("The discount must be between 0 and 100 %."))
+
+    def post_update(self, item):
+        record("company_update", g.user, item, blocked=item.is_blocked,
+               discount=str(item.discount_percent))
+        db.session.commit()
+
+
+class EndClientView(ReadOnlyView):
+    datamodel = ReplanInterface(EndClient, eager=("company",))
+    route_base = "/end-clients"
+    list_columns = ["name", "phone", "company", "created_at"]
+    show_columns = ["name", "phone", "email", "note", "company", "created_at"]
+    search_columns = ["name", "phone"]
+    label_columns = {"name": _l("Name"), "phone": _l("Phone"), "email": _l("E-mail"),
+                     "note": _l("Note"), "company": _l("Partner"), "created_at": _l("Created")}
+
+
+class PaymentView(ReadOnlyView):
+    """Payments are marked on the request page; never deleted."""
+
+    datamodel = ReplanInterface(Payment, eager=("request",))
+    route_base = "/payments"
+    base_order = ("id", "desc")
+    list_columns = ["paid_on", "request", "amount_kopecks", "document", "created_at"]
+    show_columns = list_columns + ["note"]
+    search_columns = ["paid_on", "document", "amount_kopecks"]
+    formatters_columns = {"amount_kopecks": _money}
+    label_columns = {"paid_on": _l("Payment date"), "request": _l("Request"),
+                     "amount_kopecks": _l("Amount"), "document": _l("Payment document"),
+                     "created_at": _l("Recorded"), "note": _l("Note")}
+
+
+class ServiceView(ReplanModelView):
+    """Services are switched off, not deleted: requests keep their lines."""
+
+    datamodel = ReplanInterface(Service)
+    route_base = "/services"
+    base_permissions = NO_DELETE
+    base_order = ("sort_order", "asc")
+    list_columns = ["code", "name", "base_price_kopecks", "price_per_m2_kopecks",
+                    "estimated_hours", "is_active"]
+    show_columns = list_columns + ["name_en", "description", "sort_order"]
+    add_columns = edit_columns = ["code", "name", "name_en", "description",
+                                  "base_price_kopecks", "price_per_m2_kopecks",
+                                  "estimated_hours", "is_active", "sort_order"]
+    search_columns = ["code", "name", "is_active"]
+    formatters_columns = {"base_price_kopecks": _money, "price_per_m2_kopecks": _money}
+    label_columns = {"code": _l("Code"), "name": _l("Name"), "name_en": _l("Name (English)"),
+                     "description": _l("Description"),
+                     "base_price_kopecks": _l("Base price, kopecks"),
+                     "price_per_m2_kopecks": _l("Price per m², kopecks"),
+                     "estimated_hours": _l("Estimated hours"), "is_active": _l("Active"),
+                     "sort_order": _l("Order")}
+
+
+class PriceRuleView(ReplanModelView):
+    datamodel = ReplanInterface(PriceRule)
+    route_base = "/price-rules"
+    base_permissions = NO_DELETE
+    list_columns = ["kind", "key", "label", "coefficient", "surcharge_kopecks", "is_active"]
+    show_columns = list_columns + ["label_en"]
+    add_columns = edit_columns = ["kind", "key", "label", "label_en", "coefficient",
+                                  "surcharge_kopecks", "is_active"]
+    search_columns = ["kind", "key", "label"]
+    description_columns = {"kind": _l("object_type, urgency or option")}
+    label_columns = {"kind": _l("Kind"), "key": _l("Key"), "label": _l("Label"),
+                     "label_en": _l("Label (English)"), "coefficient": _l("Coefficient"),
+                     "surcharge_kopecks": _l("Surcharge, kopecks"), "is_active": _l("Active")}
+
+    def pre_add(self, item):
+        if item.kind not in ("object_type", "urgency", "option"):
+            raise ValueError(_l("Kind must be object_type, urgency or option."))
+
+    pre_update = pre_add
+
+
+class QuoteView(ReadOnlyView):
+    datamodel = ReplanInterface(Quote, eager=("company",))
+    route_base = "/quotes"
+    base_order = ("id", "desc")
+    list_columns = ["id", "company", "object_type", "area", "urgency", "total_kopecks",
+                    "created_at"]
+    show_columns = list_columns + ["subtotal_kopecks", "discount_kopecks", "breakdown"]
+    search_columns = ["object_type", "urgency", "created_at"]
+    formatters_columns = {"total_kopecks": _money, "subtotal_kopecks": _money,
+                          "discount_kopecks": _money}
+    label_columns = {"company": _l("Partner"), "object_type": _l("Object type"),
+                     "area": _l("Area, m²"), "urgency": _l("Urgency"), "total_kopecks": _l("Total"),
+                     "created_at": _l("Created"), "subtotal_kopecks": _l("Subtotal"),
+                     "discount_kopecks": _l("Discount"), "breakdown": _l("Breakdown")}
+
+
+class KbCategoryView(ReplanModelView):
+    datamodel = ReplanInterface(KbCategory)
+    route_base = "/kb-categories"
+    list_columns = ["name", "slug", "sort_order"]
+    add_columns = edit_columns = show_columns = list_columns
+    search_columns = ["name"]
+    label_columns = {"name": _l("Name"), "slug": _l("Address (slug)"), "sort_order": _l("Order")}
+
+
+def _markdown_preview(text):
+    from cabinet.knowledge import render_markdown
+
+    return Markup('<div class="replan-preview">{}</div>').format(render_markdown(text))
+
+
+class KbArticleView(ReplanModelView):
+    """Markdown in the editor; the show page is the sanitized preview partners will see."""
+
+    datamodel = ReplanInterface(KbArticle, eager=("category",))
+    route_base = "/kb-articles"
+    list_columns = ["title", "category", "kind", "is_public", "staff_only", "is_published",
+                    "updated_at"]
+    show_columns = ["title", "slug", "category", "kind", "is_public", "staff_only",
+                    "is_published", "body_md"]
+    add_columns = edit_columns = ["title", "slug", "category", "kind", "body_md", "is_public",
+                                  "staff_only", "is_published"]
+    search_columns = ["title", "kind", "is_public", "staff_only"]
+    formatters_columns = {"body_md": _markdown_preview}
+    description_columns = {"body_md": _l("Markdown: ## heading, **bold**, - list, "
+                                         "[link](https://…). Open the row to see the preview."),
+                           "kind": _l("article, faq or template")}
+    label_columns = {"title": _l("Title"), "slug": _l("Address (slug)"),
+                     "category": _l("Category"), "kind": _l("Kind"),
+                     "is_public": _l("Public (no login)"), "staff_only": _l("Staff only"),
+                     "is_published": _l("Published"), "body_md": _l("Text"),
+                     "updated_at": _l("Updated")}
+
+    def pre_add(self, item):
+        if item.kind not in ("article", "faq", "template"):
+            raise ValueError(_l("Kind must be article, faq or template."))
+
+    pre_update = pre_add
+
+
+class AuditEventView(ReadOnlyView):
+    datamodel = ReplanInterface(AuditEvent)
+    route_base = "/audit"
+    base_order = ("id", "desc")
+    list_columns = ["created_at", "actor_id", "action", "object_type", "object_id", "ip"]
+    show_columns = list_columns + ["details"]
+    search_columns = ["action", "actor_id", "object_type", "object_id", "created_at"]
+    label_columns = {"created_at": _l("When"), "actor_id": _l("Who (user id)"),
+                     "action": _l("Action"), "object_type": _l("Object"),
+                     "object_id": _l("Object id"), "ip": _l("IP"), "details": _l("Details")}
+
+
+class MessageView(ReadOnlyView):
+    datamodel = ReplanInterface(Message, eager=("request", "author"))
+    route_base = "/messages"
+    base_filters = [["id", RelatedRequestScopeFilter, lambda: None]]
+    base_order = ("id", "desc")
+    list_columns = ["created_at", "request", "author", "is_internal", "body"]
+    show_columns = list_columns
+    search_columns = ["is_internal", "created_at", "body"]
+    label_columns = {"created_at": _l("When"), "request": _l("Request"), "author": _l("Who"),
+                     "is_internal": _l("Internal note"), "body": _l("Text")}

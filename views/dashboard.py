@@ -1,0 +1,57 @@
+"""Director's dashboard: charts (Chart.js, vendored) over a chosen period."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import flash, request
+from flask_appbuilder import BaseView, expose
+from flask_appbuilder.security.decorators import has_access
+from flask_babel import gettext as _
+
+from app.distribution import manager_loads
+from models.request_status import STAFF_LABELS, Status
+from reports import queries
+
+
+def period_from_args() -> tuple[date, date]:
+    start, end = queries.default_period()
+    try:
+        if request.args.get("from"):
+            start = date.fromisoformat(request.args["from"])
+        if request.args.get("to"):
+            end = date.fromisoformat(request.args["to"])
+    except ValueError:
+        flash(_("Dates are written as YYYY-MM-DD; the last 90 days are shown."), "warning")
+        return queries.default_period()
+    if start > end:
+        flash(_("The period start is after its end; they were swapped."), "warning")
+        start, end = end, start
+    return start, end
+
+
+class DashboardView(BaseView):
+    route_base = "/dashboard"
+    default_view = "index"
+    base_permissions = ["can_index"]
+
+    @expose("/")
+    @has_access
+    def index(self):
+        start, end = period_from_args()
+        by_status = queries.requests_by_status(start, end)
+        status_hours = queries.average_hours_in_status(start, end)
+        charts = {
+            "status": [[str(STAFF_LABELS[s]), by_status.get(s.value, 0)] for s in Status
+                       if s != Status.DRAFT],
+            "weekly": queries.new_requests_per_week(start, end),
+            "revenue": [[k, v / 100] for k, v in queries.revenue_per_month(start, end)],
+            "partners": [[k, v / 100] for k, v in queries.top_partners(start, end)],
+            "status_hours": [[str(STAFF_LABELS[Status(s)]), h]
+                             for s, h in status_hours.items()],
+            "engineers": queries.engineer_utilisation(start, end),
+            "managers": [[m.manager.get_full_name(), m.open_requests]
+                         for m in manager_loads()],
+        }
+        return self.render_template("desk/dashboard.html", charts=charts, start=start,
+                                    end=end, total=sum(by_status.values()))

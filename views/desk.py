@@ -1,0 +1,128 @@
+"""The staff desk: work lists and the request page (thread, notes, files, actions)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import abort, flash, g, redirect, request, send_file, url_for
+from flask_appbuilder import BaseView, expose
+from flask_appbuilder.security.decorators import has_access
+from flask_babel import gettext as _
+
+from app.extensions import db
+from app.permissions import (ADMIN, ENGINEER, MANAGER, SUPERMANAGER, request_scope,
+                             role_names)
+from app.scheduling import engineers, request_hours, suggest_engineers
+from app.storage import path_of
+from app.workflow import actor_kinds, available_moves
+from models.request_status import ACTION_LABELS, STAFF_LABELS, Actor, Status
+from models.requests import Attachment, Request
+from views.desk_actions import DeskActionsMixin
+from views.desk_queries import page_data, work_list
+from views.forms import AssignForm, BookingForm, MoveForm, PaymentForm, TextForm
+
+
+def visible_request_or_404(pk: int) -> Request:
+    req = db.session.query(Request).filter(Request.id == pk,
+                                           request_scope(g.user)).one_or_none()
+    if req is None:
+        abort(404)
+    return req
+
+
+def default_window(req: Request) -> tuple[datetime, datetime]:
+    """Next working day at 10:00, as long as the request's estimated hours (2 h at least)."""
+    day = datetime.now().replace(hour=10, minute=0, second=0, microsecond=0) + \
+        timedelta(days=1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    hours = max(2, min(8, float(request_hours(req)) or 2))
+    return day, day + timedelta(hours=hours)
+
+
+class DeskView(DeskActionsMixin, BaseView):
+    route_base = "/desk"
+    default_view = "index"
+    base_permissions = ["can_index", "can_show", "can_by_number", "can_download", "can_move",
+                        "can_message",
+                        "can_note", "can_upload", "can_book", "can_pay", "can_assign"]
+
+    @expose("/")
+    @has_access
+    def index(self):
+        """My requests: overdue first, then what needs my action."""
+        status = request.args.get("status") or None
+        rows, overdue, answered = work_list(g.user, status, request.args.get("q"))
+        return self.render_template("desk/index.html", rows=rows, overdue=overdue,
+                                    answered=answered, labels=STAFF_LABELS, status=status,
+                                    q=request.args.get("q", ""), statuses=list(Status))
+
+    @expose("/<int:pk>")
+    @has_access
+    def show(self, pk: int):
+        req = visible_request_or_404(pk)
+        user, roles = g.user, role_names(g.user)
+        kinds = actor_kinds(user, req)
+        moves = [m for m in available_moves(req, user) if m.action not in (
+            "schedule", "reschedule", "assign")]
+        context = page_data(req, user)
+        booking = None
+        if Actor.MANAGER in kinds and req.status in (Status.ASSIGNED, Status.SCHEDULED):
+            booking = self._booking_context(req)
+        assign = None
+        if SUPERMANAGER in roles and req.status not in (Status.CLOSED, Status.CANCELLED):
+            from app.distribution import active_managers
+
+            assign = AssignForm(version=req.version)
+            assign.manager_id.choices = [(m.id, m.get_full_name()) for m in active_managers()]
+        return self.render_template(
+            "desk/show.html", req=req, moves=moves, action_labels=ACTION_LABELS,
+            labels=STAFF_LABELS, move_form=MoveForm(version=req.version),
+            text_form=TextForm(), booking=booking, assign=assign,
+            payment_form=PaymentForm() if ADMIN in roles else None,
+            can_message=Actor.MANAGER in kinds,
+            can_note=bool(kinds & {Actor.MANAGER, Actor.ENGINEER}),
+            can_upload_work=Actor.ENGINEER in kinds and req.status in (
+                Status.IN_PROGRESS, Status.REWORK),
+            can_upload_package=Actor.MANAGER in kinds and req.status in (
+                Status.ON_REVIEW, Status.READY),
+            **context)
+
+    def _booking_context(self, req: Request) -> dict:
+        start, end = default_window(req)
+        try:
+            if request.args.get("start"):
+                start = datetime.fromisoformat(request.args["start"])
+                end = datetime.fromisoformat(request.args["end"])
+        except (KeyError, ValueError):
+            flash(_("The window was not understood; showing the default one."), "warning")
+        form = BookingForm(version=req.version, starts_at=start, ends_at=end)
+        form.engineer_id.choices = [(e.id, e.get_full_name()) for e in engineers()]
+        return {"form": form, "suggestions": suggest_engineers(req, start, end),
+                "start": start, "end": end, "hours": request_hours(req)}
+
+    @expose("/n/<number>")
+    @has_access
+    def by_number(self, number: str):
+        req = db.session.query(Request).filter(Request.number == number,
+                                               request_scope(g.user)).one_or_none()
+        if req is None:
+            abort(404)
+        return redirect(url_for("DeskView.show", pk=req.id))
+
+    @expose("/file/<int:attachment_id>")
+    @has_access
+    def download(self, attachment_id: int):
+        attachment = db.session.get(Attachment, attachment_id)
+        if attachment is None:
+            abort(404)
+        visible_request_or_404(attachment.request_id)
+        return send_file(path_of(attachment.stored_name), mimetype=attachment.content_type,
+                         as_attachment=True, download_name=attachment.original_name)
+
+    def back(self, req: Request):
+        return redirect(url_for("DeskView.show", pk=req.id))
+
+
+def staff_can_write(user) -> bool:
+    return bool(role_names(user) & {ADMIN, SUPERMANAGER, MANAGER, ENGINEER})

@@ -1,0 +1,81 @@
+"""What the staff desk shows: work lists ordered by need of action, request page data."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import case, func, or_
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db
+from app.permissions import ENGINEER, MANAGER, request_scope, role_names
+from app.settings import get_setting
+from models.base import utcnow
+from models.request_status import OPEN_STATUSES, Status
+from models.requests import Attachment, Message, Request, StatusChange
+
+MANAGER_PRIORITY = {"on_review": 0, "assigned": 1, "ready": 2, "submitted": 3, "rework": 5,
+                    "needs_info": 6, "scheduled": 7, "in_progress": 8, "delivered": 9}
+ENGINEER_PRIORITY = {"rework": 0, "scheduled": 1, "in_progress": 2, "on_review": 5}
+LIST_LIMIT = 200
+
+
+def overdue_clause():
+    """SQL: the request has stayed in its status longer than the SLA threshold."""
+    now, sla = utcnow(), get_setting("sla_hours") or {}
+    parts = [(Request.status == status) & (Request.status_changed_at < now - timedelta(
+        hours=float(hours))) for status, hours in sla.items()]
+    return or_(*parts) if parts else Request.id < 0
+
+
+def work_list(user, status: str | None = None, text: str | None = None):
+    """Open requests in the user's scope; overdue first, then by what needs action."""
+    roles = role_names(user)
+    priority = ENGINEER_PRIORITY if ENGINEER in roles and MANAGER not in roles \
+        else MANAGER_PRIORITY
+    query = db.session.query(Request).filter(request_scope(user),
+                                             Request.status.in_(OPEN_STATUSES))
+    if status:
+        query = query.filter(Request.status == status)
+    if text:
+        like = f"%{text.strip()}%"
+        query = query.filter(or_(Request.number.ilike(like),
+                                 Request.object_address.ilike(like)))
+    overdue = overdue_clause()
+    order = [case((overdue, 0), else_=1), case(priority, value=Request.status, else_=9),
+             Request.status_changed_at]
+    rows = query.options(selectinload(Request.manager), selectinload(Request.engineer)) \
+        .order_by(*order).limit(LIST_LIMIT).all()
+    overdue_ids = {r.id for r in db.session.query(Request.id).filter(
+        Request.id.in_([r.id for r in rows]), overdue)}
+    return rows, overdue_ids, answered_ids([r.id for r in rows])
+
+
+def answered_ids(ids: list[int]) -> set[int]:
+    """Requests whose latest move was the partner's answer to a data request."""
+    if not ids:
+        return set()
+    last = db.session.query(func.max(StatusChange.id)).filter(
+        StatusChange.request_id.in_(ids)).group_by(StatusChange.request_id)
+    return {rid for (rid,) in db.session.query(StatusChange.request_id).filter(
+        StatusChange.id.in_(last), StatusChange.action == "answer")}
+
+
+def page_data(req: Request, user) -> dict:
+    """Messages, notes, files by kind and history for the request page."""
+    messages = db.session.query(Message).filter_by(request_id=req.id) \
+        .options(selectinload(Message.author)).order_by(Message.id).all()
+    files = db.session.query(Attachment).filter_by(request_id=req.id) \
+        .order_by(Attachment.kind, Attachment.version.desc(), Attachment.id).all()
+    history = db.session.query(StatusChange).filter_by(request_id=req.id) \
+        .options(selectinload(StatusChange.actor)).order_by(StatusChange.id).all()
+    engineer_only = ENGINEER in role_names(user) and not (
+        role_names(user) - {ENGINEER})
+    return {
+        "thread": [] if engineer_only else [m for m in messages if not m.is_internal],
+        "notes": [m for m in messages if m.is_internal],
+        "files": {kind: [f for f in files if f.kind == kind]
+                  for kind in ("input", "work", "deliverable")},
+        "history": history,
+        "show_contacts": not engineer_only,
+    }

@@ -1,0 +1,48 @@
+"""Flask-WTF forms of the back office."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (DateField, DateTimeLocalField, DecimalField, HiddenField, SelectField,
+                     StringField, TextAreaField)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+
+class MoveForm(FlaskForm):
+    comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=2000)])
+    version = HiddenField()
+
+
+class TextForm(FlaskForm):
+    body = TextAreaField(_l("Text"), validators=[DataRequired(), Length(max=5000)])
+
+
+class BookingForm(FlaskForm):
+    engineer_id = SelectField(_l("Engineer"), coerce=int, validators=[DataRequired()])
+    starts_at = DateTimeLocalField(_l("Start"), format="%Y-%m-%dT%H:%M",
+                                   validators=[DataRequired()])
+    ends_at = DateTimeLocalField(_l("End"), format="%Y-%m-%dT%H:%M",
+                                 validators=[DataRequired()])
+    version = HiddenField()
+
+
+class PaymentForm(FlaskForm):
+    amount = DecimalField(_l("Amount, ₽"), places=2, validators=[
+        DataRequired(), NumberRange(min=0.01, message=_l("The amount must be positive."))])
+    paid_on = DateField(_l("Payment date"), validators=[DataRequired()])
+    document = StringField(_l("Payment document"), validators=[DataRequired(),
+                                                               Length(max=100)])
+
+
+class AssignForm(FlaskForm):
+    manager_id = SelectField(_l("Manager"), coerce=int, validators=[DataRequired()])
+    version = HiddenField()
+
+
+class EntryForm(FlaskForm):
+    kind = SelectField(_l("Kind"), choices=[("busy", _l("Busy")), ("work", _l("Work slot")),
+                                            ("vacation", _l("Vacation"))])
+    starts_at = DateTimeLocalField(_l("Start"), format="%Y-%m-%dT%H:%M",
+                                   validators=[DataRequired()])
+    ends_at = DateTimeLocalField(_l("End"), format="%Y-%m-%dT%H:%M",
+                                 validators=[DataRequired()])
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=500)])

@@ -1,0 +1,92 @@
+"""The week schedule of all engineers; engineers keep their own availability."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import abort, flash, g, redirect, request, url_for
+from flask_appbuilder import BaseView, expose
+from flask_appbuilder.security.decorators import has_access
+from flask_babel import gettext as _
+
+from app.audit import record
+from app.extensions import db
+from app.permissions import ENGINEER, role_names
+from app.scheduling import OWN_KINDS, ScheduleError, save_own_entry, week_grid
+from models.schedule import ScheduleEntry
+from views.forms import EntryForm
+
+
+def monday_of(value: str | None) -> date:
+    try:
+        day = date.fromisoformat(value) if value else date.today()
+    except ValueError:
+        day = date.today()
+    return day - timedelta(days=day.weekday())
+
+
+class ScheduleView(BaseView):
+    route_base = "/schedule"
+    default_view = "week"
+    base_permissions = ["can_week", "can_entry", "can_delete_entry"]
+
+    @expose("/")
+    @has_access
+    def week(self):
+        monday = monday_of(request.args.get("week"))
+        days, rows = week_grid(monday)
+        is_engineer = ENGINEER in role_names(g.user)
+        return self.render_template(
+            "desk/schedule.html", days=days, rows=rows, monday=monday,
+            prev_week=monday - timedelta(days=7), next_week=monday + timedelta(days=7),
+            day_totals=[round(sum(r.day_hours[k] for r in rows), 1) for k in range(7)],
+            form=EntryForm() if is_engineer else None, own_kinds=OWN_KINDS)
+
+    @expose("/entry", methods=["POST"])
+    @expose("/entry/<int:pk>", methods=["GET", "POST"])
+    @has_access
+    def entry(self, pk: int | None = None):
+        """An engineer adds or edits own busy / vacation / work time."""
+        if ENGINEER not in role_names(g.user):
+            abort(403)
+        entry = self._own_entry_or_404(pk) if pk else None
+        form = EntryForm(obj=entry)
+        if request.method == "POST":
+            if form.validate_on_submit():
+                try:
+                    saved = save_own_entry(g.user, form.kind.data, form.starts_at.data,
+                                           form.ends_at.data, form.note.data, entry)
+                    record("schedule_entry", g.user, saved, kind=saved.kind)
+                    db.session.commit()
+                    flash(_("Schedule saved."), "success")
+                    return redirect(url_for("ScheduleView.week",
+                                            week=saved.starts_at.date().isoformat()))
+                except ScheduleError as exc:
+                    db.session.rollback()
+                    flash(str(exc), "danger")
+            else:
+                flash(_("Enter the kind, the start and the end."), "danger")
+            if entry is None:
+                return redirect(url_for("ScheduleView.week"))
+        return self.render_template("desk/entry.html", form=form, entry=entry)
+
+    @expose("/entry/<int:pk>/delete", methods=["POST"])
+    @has_access
+    def delete_entry(self, pk: int):
+        from flask_wtf.csrf import validate_csrf
+
+        entry = self._own_entry_or_404(pk)
+        validate_csrf(request.form.get("csrf_token"))
+        week = entry.starts_at.date().isoformat()
+        record("schedule_entry_deleted", g.user, entry, kind=entry.kind)
+        db.session.delete(entry)
+        db.session.commit()
+        flash(_("Entry deleted."), "success")
+        return redirect(url_for("ScheduleView.week", week=week))
+
+    @staticmethod
+    def _own_entry_or_404(pk: int) -> ScheduleEntry:
+        entry = db.session.get(ScheduleEntry, pk)
+        if entry is None or entry.engineer_id != g.user.id or entry.kind not in OWN_KINDS:
+            abort(404)
+        return entry

@@ -1,0 +1,72 @@
+"""Admin settings: bureau requisites, SLA thresholds, payment rule, upload limit."""
+
+from __future__ import annotations
+
+from flask import flash, g, redirect, request, url_for
+from flask_appbuilder import BaseView, expose
+from flask_appbuilder.security.decorators import has_access
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, FormField, IntegerField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange
+
+from app.audit import record
+from app.extensions import db
+from app.settings import DEFAULTS, get_setting, set_setting
+
+REQUISITES = [("name", _l("Bureau name")), ("inn", _l("INN")), ("kpp", _l("KPP")),
+              ("address", _l("Address")), ("bank", _l("Bank")), ("bik", _l("BIK")),
+              ("account", _l("Account")), ("corr_account", _l("Correspondent account")),
+              ("director", _l("Director"))]
+SLA_STATUSES = list(DEFAULTS["sla_hours"])
+
+
+class BureauForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+
+class SlaForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+
+for _key, _label in REQUISITES:
+    setattr(BureauForm, _key, StringField(_label, validators=[DataRequired(),
+                                                              Length(max=300)]))
+for _status in SLA_STATUSES:
+    setattr(SlaForm, _status, IntegerField(_status, validators=[
+        DataRequired(), NumberRange(min=1, max=24 * 90)]))
+
+
+class SettingsForm(FlaskForm):
+    bureau = FormField(BureauForm, label=_l("Requisites"))
+    sla_hours = FormField(SlaForm, label=_l("SLA: hours a request may stay in a status"))
+    payment_before_delivery = BooleanField(_l("Documents only after full payment"))
+    upload_max_mb = IntegerField(_l("Upload size limit, MB"),
+                                 validators=[DataRequired(), NumberRange(min=1, max=60)])
+    auto_close_days = IntegerField(_l("Close delivered requests after, days"),
+                                   validators=[DataRequired(), NumberRange(min=1, max=365)])
+
+
+class SettingsView(BaseView):
+    route_base = "/settings"
+    default_view = "edit"
+    base_permissions = ["can_edit"]
+
+    @expose("/", methods=["GET", "POST"])
+    @has_access
+    def edit(self):
+        current = {key: get_setting(key) for key in DEFAULTS}
+        form = SettingsForm(data=current) if request.method == "GET" else SettingsForm()
+        if request.method == "POST":
+            if form.validate_on_submit():
+                for key in DEFAULTS:
+                    set_setting(key, getattr(form, key).data)
+                record("settings_update", g.user, None, keys=",".join(DEFAULTS))
+                db.session.commit()
+                flash(_("Settings saved."), "success")
+                return redirect(url_for("SettingsView.edit"))
+            flash(_("Check the highlighted fields: nothing was saved."), "danger")
+        return self.render_template("desk/settings.html", form=form)
