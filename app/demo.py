@@ -140,15 +140,14 @@ def _requests(rng, users, clients) -> None:
 
 def _walk(rng, req, target: Status, users, k: int) -> None:
     """Move a request along the demo path until it reaches `target`, backdating history."""
-    start = utcnow() - timedelta(days=rng.randint(3, 150), hours=rng.randint(0, 12))
-    req.created_at = start
+    start = utcnow() - timedelta(days=rng.randint(20, 200), hours=rng.randint(0, 12))
     manager = users["manager1" if k % 2 else "manager2"]
     engineer = users[f"engineer{k % 3 + 1}"]
     admin, author = users["admin"], req.author
     if target == Status.CANCELLED:
         transition(req, "submit", author)
         transition(req, "cancel", author, "Клиент передумал")
-        _backdate(req, start)
+        _backdate(req, start, rng)
         return
     actors = {"submit": author, "assign": users["supermanager"], "ask_info": manager,
               "answer": author, "schedule": manager, "start": engineer,
@@ -176,7 +175,7 @@ def _walk(rng, req, target: Status, users, k: int) -> None:
     if req.status != Status.DRAFT:
         db.session.add(Message(request=req, author_id=manager.id, is_internal=True,
                                body="Внутренняя заметка: клиент просит позвонить заранее."))
-    _backdate(req, start)
+    _backdate(req, start, rng)
 
 
 DEMO_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages"
@@ -202,16 +201,38 @@ def _book(req, engineer, manager, start) -> None:
                                  created_by_id=manager.id))
 
 
-def _backdate(req, start) -> None:
-    """Spread the request's history over the days after `start`."""
+def _backdate(req, start, rng) -> None:
+    """Spread the history over realistic gaps; open requests moved recently, paid on time."""
+    from models.request_status import OPEN_STATUSES
+
     db.session.flush()
-    moment = start
-    for change in sorted(req.history, key=lambda c: c.id):
-        moment += timedelta(hours=7)
+    changes = sorted(req.history, key=lambda c: c.id)
+    gaps = [timedelta(hours=rng.randint(2, 30)) for _ in changes]
+    if req.status in OPEN_STATUSES:
+        start = utcnow() - sum(gaps, timedelta()) - timedelta(hours=rng.randint(1, 20))
+    req.created_at = moment = start
+    for change, gap in zip(changes, gaps):
+        moment += gap
         change.created_at = moment
+        if change.action == "accept":
+            for payment in req.payments:
+                payment.paid_on = (moment + timedelta(days=1)).date()
+        if change.action == "schedule":
+            _move_visit(req, moment)
     req.status_changed_at = moment
-    if req.submitted_at:
-        req.submitted_at = start + timedelta(hours=7)
+    if req.submitted_at and changes:
+        req.submitted_at = changes[0].created_at
+
+
+def _move_visit(req, booked_at) -> None:
+    """The visit happens on the working day after the booking, in one of three slots."""
+    visit = db.session.query(ScheduleEntry).filter_by(request_id=req.id).first()
+    day = (booked_at + timedelta(days=1)).replace(hour=9 + 3 * (req.id % 3), minute=0,
+                                                  second=0, microsecond=0)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    if visit is not None:
+        visit.starts_at, visit.ends_at = day, day + timedelta(hours=3)
 
 
 def _read_old_notifications() -> None:
