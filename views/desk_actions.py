@@ -161,7 +161,9 @@ class DeskActionsMixin:
         req = self._load(pk)
         form = PaymentForm()
         if not form.validate_on_submit():
-            flash(_("Enter the amount, the date and the payment document."), "danger")
+            details = "; ".join(str(e) for errors in form.errors.values() for e in errors)
+            flash(_("Enter the amount, the date and the payment document.") + " " + details,
+                  "danger")
             return self.back(req)
         kopecks = int((form.amount.data * 100).quantize(Decimal(1)))
         try:

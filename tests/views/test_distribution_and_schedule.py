@@ -1,0 +1,168 @@
+"""Supermanager distribution, engineers' schedule and bookings with suggestions."""
+
+import re
+from datetime import datetime, timedelta
+
+import pytest
+
+from app.extensions import db
+from app.permissions import ENGINEER, MANAGER
+from models.notifications import Notification
+from models.request_status import Status
+from models.requests import Request
+from models.schedule import ScheduleEntry
+from tests.factories import Staff, login, make_partner, make_request, make_user, post
+
+
+@pytest.fixture
+def staff(app):
+    return Staff()
+
+
+def as_user(app, user):
+    c = app.test_client()
+    login(c, user.username)
+    return c
+
+
+def test_queue_shows_loads_and_assigns_many(app, staff):
+    partner = make_partner()
+    busy = make_request(partner, Status.ASSIGNED, staff)  # staff.manager has one open
+    new = [make_request(partner, Status.SUBMITTED, staff) for _ in range(3)]
+    second = make_user(MANAGER, username="second")
+    sm = as_user(app, staff.supermanager)
+    html = sm.get("/distribution/").get_data(as_text=True)
+    assert all(r.number in html for r in new) and busy.number not in html
+    closed = make_request(partner, Status.CANCELLED, staff)
+    page = post(sm, "/distribution/assign", {
+        "manager_id": second.id,
+        "request_id": [str(new[0].id), str(new[1].id), str(closed.id)]}, follow=True)
+    assert f"{closed.number}:" in page.get_data(as_text=True)  # each row is re-checked
+    db.session.expire_all()
+    assert [db.session.get(Request, r.id).manager_id for r in new[:2]] == [second.id] * 2
+    assert db.session.get(Request, closed.id).manager_id is None
+    assert db.session.get(Request, busy.id).manager_id == staff.manager.id
+    assert db.session.query(Notification).filter_by(user_id=second.id,
+                                                    kind="assignment").count() == 2
+
+
+def test_auto_distribution_goes_to_the_least_loaded(app, staff):
+    partner = make_partner()
+    make_request(partner, Status.ASSIGNED, staff)
+    make_request(partner, Status.ASSIGNED, staff)
+    idle = make_user(MANAGER, username="idle")
+    waiting = [make_request(partner, Status.SUBMITTED, staff) for _ in range(3)]
+    post(as_user(app, staff.supermanager), "/distribution/auto")
+    db.session.expire_all()
+    owners = [db.session.get(Request, r.id).manager_id for r in waiting]
+    # idle had 0 and staff.manager 2: idle takes two, then both have 2 and ties go by id
+    assert owners.count(idle.id) == 2 and owners.count(staff.manager.id) == 1
+
+
+@pytest.mark.parametrize("role", ["Manager", "Engineer", "Director"])
+def test_only_supermanager_and_admin_distribute(app, staff, role):
+    req = make_request(make_partner(), Status.SUBMITTED, staff)
+    c = as_user(app, make_user(role))
+    assert c.get("/distribution/").status_code in (302, 403)
+    post(c, "/distribution/auto")
+    db.session.expire_all()
+    assert db.session.get(Request, req.id).status == Status.SUBMITTED
+
+
+def window(days=1, hour=10, hours=3):
+    start = (datetime.now() + timedelta(days=days)).replace(hour=hour, minute=0, second=0,
+                                                            microsecond=0)
+    return start, start + timedelta(hours=hours)
+
+
+def book(client, req, engineer, start, end, version):
+    return post(client, f"/desk/{req.id}/book", {
+        "engineer_id": engineer.id, "starts_at": start.strftime("%Y-%m-%dT%H:%M"),
+        "ends_at": end.strftime("%Y-%m-%dT%H:%M"), "version": version}, follow=True)
+
+
+def test_booking_refuses_overlaps_and_vacations_then_schedules(app, staff):
+    partner = make_partner()
+    req = make_request(partner, Status.ASSIGNED, staff)
+    m = as_user(app, staff.manager)
+    start, end = window()
+    db.session.add(ScheduleEntry(engineer_id=staff.engineer.id, kind="busy",
+                                 starts_at=start + timedelta(hours=1), ends_at=end))
+    vacationer = make_user(ENGINEER, username="away")
+    db.session.add(ScheduleEntry(engineer_id=vacationer.id, kind="vacation",
+                                 starts_at=start - timedelta(days=1),
+                                 ends_at=end + timedelta(days=3)))
+    db.session.commit()
+    assert "занят" in book(m, req, staff.engineer, start, end, req.version).get_data(
+        as_text=True)
+    assert "в отпуске" in book(m, req, vacationer, start, end, req.version).get_data(
+        as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Request, req.id).status == Status.ASSIGNED
+    free = make_user(ENGINEER, username="free")
+    book(m, req, free, start, end, req.version)
+    db.session.expire_all()
+    req = db.session.get(Request, req.id)
+    assert (req.status, req.engineer_id) == (Status.SCHEDULED, free.id)
+    assert db.session.query(ScheduleEntry).filter_by(request_id=req.id).one().kind == "visit"
+
+
+def test_suggestion_ranks_free_engineers_by_load_and_books_in_one_click(app, staff):
+    partner = make_partner()
+    req = make_request(partner, Status.ASSIGNED, staff)
+    light, heavy = make_user(ENGINEER, username="light"), make_user(ENGINEER, username="heavy")
+    start, end = window(days=2)
+    db.session.add(ScheduleEntry(engineer_id=heavy.id, kind="work",
+                                 starts_at=start - timedelta(hours=6),
+                                 ends_at=start - timedelta(hours=1)))
+    db.session.add(ScheduleEntry(engineer_id=staff.engineer.id, kind="busy",
+                                 starts_at=start, ends_at=end))
+    db.session.commit()
+    m = as_user(app, staff.manager)
+    url = f"/desk/{req.id}?start={start.isoformat()}&end={end.isoformat()}"
+    html = m.get(url).get_data(as_text=True)
+    table = html[html.index('data-testid="suggestions"'):]
+    bookable = re.findall(r'data-book="([^"]+)"', table)
+    assert bookable[0] == "light" and bookable.index("light") < bookable.index("heavy")
+    assert staff.engineer.username not in bookable  # busy in the window
+    form = re.search(r'<form method="post" action="(/desk/\d+/book)">(.*?)</form>', table,
+                     re.S)
+    fields = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', form.group(2)))
+    m.post(form.group(1), data=fields)
+    db.session.expire_all()
+    assert db.session.get(Request, req.id).engineer_id == light.id
+
+
+def test_week_view_and_engineer_own_entries(app, staff):
+    partner = make_partner()
+    req = make_request(partner, Status.SCHEDULED, staff)
+    monday = datetime.now().date() - timedelta(days=datetime.now().weekday())
+    start = datetime.combine(monday, datetime.min.time()) + timedelta(days=2, hours=9)
+    db.session.add(ScheduleEntry(engineer_id=staff.engineer.id, request=req, kind="visit",
+                                 starts_at=start, ends_at=start + timedelta(hours=4)))
+    db.session.commit()
+    e = as_user(app, staff.engineer)
+    html = e.get(f"/schedule/?week={monday.isoformat()}").get_data(as_text=True)
+    assert req.number in html and "4.0 h" in html
+    post(e, "/schedule/entry", {"kind": "vacation",
+                                "starts_at": (start + timedelta(days=7)).strftime(
+                                    "%Y-%m-%dT%H:%M"),
+                                "ends_at": (start + timedelta(days=9)).strftime(
+                                    "%Y-%m-%dT%H:%M")})
+    own = db.session.query(ScheduleEntry).filter_by(kind="vacation").one()
+    page = post(e, "/schedule/entry", {"kind": "busy",
+                                       "starts_at": (start + timedelta(days=8)).strftime(
+                                           "%Y-%m-%dT%H:%M"),
+                                       "ends_at": (start + timedelta(days=8, hours=2)).strftime(
+                                           "%Y-%m-%dT%H:%M")}, follow=True)
+    assert "в отпуске" in page.get_data(as_text=True)
+    other = make_user(ENGINEER, username="other")
+    o = as_user(app, other)
+    assert o.get(f"/schedule/entry/{own.id}").status_code == 404
+    assert post(o, f"/schedule/entry/{own.id}/delete").status_code == 404
+    visit = db.session.query(ScheduleEntry).filter_by(kind="visit").one()
+    assert e.get(f"/schedule/entry/{visit.id}").status_code == 404  # bookings are managers'
+    m = as_user(app, staff.manager)
+    assert post(m, "/schedule/entry", {"kind": "busy"}).status_code in (302, 403)
+    post(e, f"/schedule/entry/{own.id}/delete")
+    assert db.session.query(ScheduleEntry).filter_by(kind="vacation").count() == 0
