@@ -66,3 +66,13 @@ def calculate(service_ids, area, object_type: str, urgency: str, options=(),
 def _coef(kind: str, key: str) -> Decimal:
     rule = rules_by_key(kind).get(key)
     return Decimal(rule.coefficient) if rule is not None else Decimal(1)
+
+
+def rule_label(kind: str, key: str | None, english: bool = False) -> str:
+    """The admin's label of a price rule key (object type, urgency, option)."""
+    if not key:
+        return "—"
+    rule = rules_by_key(kind).get(key)
+    if rule is None:
+        return key
+    return rule.label_en if english and rule.label_en else rule.label

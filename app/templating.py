@@ -55,6 +55,8 @@ def unread_count() -> int:
 
 def install_template_helpers(app: Flask) -> None:
     install_error_pages(app)
+    app.add_template_filter(_object_type_label, "object_type_label")
+    app.add_template_filter(_urgency_label, "urgency_label")
     app.add_template_filter(money, "money")
     app.add_template_filter(filesize, "filesize")
     app.add_template_filter(partner_status, "partner_status")
@@ -67,6 +69,18 @@ def install_template_helpers(app: Flask) -> None:
     def replan_globals():
         return {"current_locale": str(get_locale()), "languages": app.config["LANGUAGES"],
                 "unread_count": unread_count, "url_for_optional": url_for_optional}
+
+
+def _object_type_label(key: str) -> str:
+    from app.pricing import rule_label
+
+    return rule_label("object_type", key, str(get_locale()) == "en")
+
+
+def _urgency_label(key: str) -> str:
+    from app.pricing import rule_label
+
+    return rule_label("urgency", key, str(get_locale()) == "en")
 
 
 def install_error_pages(app: Flask) -> None:

@@ -5,29 +5,16 @@ Public articles are readable without login; staff-only articles never reach part
 
 from __future__ import annotations
 
-import markdown
-import nh3
 from flask import abort, render_template, request, send_file
 from flask_login import current_user
-from markupsafe import Markup
 from sqlalchemy import or_
 
 from app.extensions import db
+from app.markdown import render_markdown
 from app.permissions import is_partner, is_staff
 from app.storage import path_of
 from cabinet import bp
 from models.knowledge import KbArticle, KbCategory
-
-ALLOWED_TAGS = {"p", "h1", "h2", "h3", "h4", "ul", "ol", "li", "strong", "em", "a", "code",
-                "pre", "blockquote", "table", "thead", "tbody", "tr", "th", "td", "br", "hr"}
-
-
-def render_markdown(text: str) -> Markup:
-    """Markdown to HTML, then sanitized: no scripts, styles or event handlers survive."""
-    html = markdown.markdown(text or "", extensions=["tables", "sane_lists"])
-    return Markup(nh3.clean(html, tags=ALLOWED_TAGS, attributes={"a": {"href", "title"}},
-                            url_schemes={"http", "https", "mailto"}))
-
 
 def visible_articles():
     """Published articles this visitor may read."""

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from app.audit import record
+from app.markdown import render_markdown
 from app.extensions import db
 from models.audit import AuditEvent
 from models.catalog import PriceRule, Quote, Service
@@ -145,8 +146,6 @@ class KbCategoryView(ReplanModelView):
 
 
 def _markdown_preview(text):
-    from cabinet.knowledge import render_markdown
-
     return Markup('<div class="replan-preview">{}</div>').format(render_markdown(text))
 
 
