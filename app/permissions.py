@@ -40,31 +40,34 @@ ROLE_PERMISSIONS: dict[str, object] = {
     DIRECTOR: SELF_SERVICE + _read(
         "RequestStaffView", "StatusChangeView", "MessageView", "PaymentView", "QuoteView",
         "EndClientView", "PartnerApplicationView", "PartnerCompanyView", "ServiceView",
-        "PriceRuleView", "KbArticleView", "KbCategoryView", "AuditEventView") + [
+        "PriceRuleView", "KbArticleView", "KbCategoryView", "AuditEventView", "AttachmentView",
+        "ScheduleEntryView") + [
         ("DeskView", DESK_READ), ("ScheduleView", ("can_week",)),
         ("DashboardView", ("can_index",)),
         _menus("Work", "My requests", "Schedule", "Dashboard", "Requests", "All requests",
                "Status history", "Messages", "Payments", "Quotes", "End clients", "Partners",
-               "Partner applications", "Companies", "Catalogue", "Services", "Price rules",
+               "Files", "Schedule entries", "Partner applications", "Companies", "Catalogue", "Services", "Price rules",
                "Knowledge", "Articles", "Categories", "Administration", "Audit log"),
     ],
     SUPERMANAGER: SELF_SERVICE + _read(
         "RequestStaffView", "StatusChangeView", "MessageView", "PaymentView", "QuoteView",
-        "EndClientView", "PartnerCompanyView", "ServiceView", "KbArticleView") + [
+        "EndClientView", "PartnerCompanyView", "ServiceView", "KbArticleView", "AttachmentView",
+        "ScheduleEntryView") + [
         ("DeskView", DESK_WORK + ("can_message", "can_book", "can_assign")),
         ("DistributionView", "*"), ("ScheduleView", ("can_week",)),
         _menus("Work", "My requests", "New requests", "Schedule", "Requests", "All requests",
-               "Status history", "Messages", "Payments", "Quotes", "End clients", "Partners",
+               "Status history", "Messages", "Files", "Schedule entries", "Payments", "Quotes",
+               "End clients", "Partners",
                "Companies", "Catalogue", "Services", "Knowledge", "Articles"),
     ],
     MANAGER: SELF_SERVICE + _read(
         "RequestStaffView", "StatusChangeView", "MessageView", "ServiceView",
-        "KbArticleView") + [
+        "KbArticleView", "AttachmentView", "ScheduleEntryView") + [
         ("DeskView", DESK_WORK + ("can_message", "can_book")),
         ("ScheduleView", ("can_week",)),
         _menus("Work", "My requests", "Schedule", "Requests", "All requests",
-               "Status history", "Messages", "Catalogue", "Services", "Knowledge",
-               "Articles"),
+               "Status history", "Messages", "Files", "Schedule entries", "Catalogue",
+               "Services", "Knowledge", "Articles"),
     ],
     ENGINEER: SELF_SERVICE + _read("RequestStaffView", "KbArticleView") + [
         ("DeskView", DESK_WORK),

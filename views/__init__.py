@@ -8,9 +8,9 @@ from flask_babel import lazy_gettext as _l
 
 def register(appbuilder) -> None:
     """Add every back-office view and menu entry."""
-    from views.admin import (AuditEventView, EndClientView, KbArticleView, KbCategoryView,
-                             MessageView, PartnerCompanyView, PaymentView, PriceRuleView,
-                             QuoteView, ServiceView)
+    from views.admin import (AttachmentView, AuditEventView, EndClientView, KbArticleView,
+                             KbCategoryView, MessageView, PartnerCompanyView, PaymentView,
+                             PriceRuleView, QuoteView, ScheduleEntryView, ServiceView)
     from views.dashboard import DashboardView
     from views.desk import DeskView
     from views.distribution import DistributionView
@@ -33,6 +33,8 @@ def register(appbuilder) -> None:
             (RequestStaffView, "All requests", _l("All requests"), "fa-folder-open"),
             (StatusChangeView, "Status history", _l("Status history"), "fa-history"),
             (MessageView, "Messages", _l("Messages"), "fa-comments"),
+            (AttachmentView, "Files", _l("Files"), "fa-paperclip"),
+            (ScheduleEntryView, "Schedule entries", _l("Schedule entries"), "fa-clock-o"),
             (PaymentView, "Payments", _l("Payments"), "fa-rub"),
             (QuoteView, "Quotes", _l("Quotes"), "fa-calculator"),
             (EndClientView, "End clients", _l("End clients"), "fa-address-book")]:

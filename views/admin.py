@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
-from flask import g
+from flask import abort, flash, g, redirect, request, url_for
+from flask_appbuilder import expose
+from flask_appbuilder.security.decorators import has_access
+from flask_babel import gettext as _
+from flask_wtf.csrf import validate_csrf
+from werkzeug.datastructures import FileStorage
+from wtforms import ValidationError
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from app.audit import record
 from app.markdown import render_markdown
+from app.storage import UploadError, discard, save_upload
 from app.extensions import db
 from models.audit import AuditEvent
 from models.catalog import PriceRule, Quote, Service
 from models.finance import Payment
 from models.knowledge import KbArticle, KbCategory
 from models.partners import EndClient, PartnerCompany
-from models.requests import Message
+from models.requests import Attachment, Message
+from models.schedule import ScheduleEntry
 from views.base import ReadOnlyView, ReplanInterface, ReplanModelView
 from views.filters import RelatedRequestScopeFilter
 
@@ -155,13 +163,15 @@ class KbArticleView(ReplanModelView):
     datamodel = ReplanInterface(KbArticle, eager=("category",))
     route_base = "/kb-articles"
     list_columns = ["title", "category", "kind", "is_public", "staff_only", "is_published",
-                    "updated_at"]
+                    "updated_at", "id"]
     show_columns = ["title", "slug", "category", "kind", "is_public", "staff_only",
-                    "is_published", "body_md"]
+                    "is_published", "template_name", "body_md"]
     add_columns = edit_columns = ["title", "slug", "category", "kind", "body_md", "is_public",
                                   "staff_only", "is_published"]
     search_columns = ["title", "kind", "is_public", "staff_only"]
-    formatters_columns = {"body_md": _markdown_preview}
+    formatters_columns = {"body_md": _markdown_preview, "id": lambda pk: Markup(
+        '<a class="btn btn-xs btn-default" href="{}">{}</a>').format(
+            url_for("KbArticleView.template", pk=pk), _("Template file…"))}
     description_columns = {"body_md": _l("Markdown: ## heading, **bold**, - list, "
                                          "[link](https://…). Open the row to see the preview."),
                            "kind": _l("article, faq or template")}
@@ -169,6 +179,7 @@ class KbArticleView(ReplanModelView):
                      "category": _l("Category"), "kind": _l("Kind"),
                      "is_public": _l("Public (no login)"), "staff_only": _l("Staff only"),
                      "is_published": _l("Published"), "body_md": _l("Text"),
+                     "template_name": _l("Template file"), "id": _l("File"),
                      "updated_at": _l("Updated")}
 
     def pre_add(self, item):
@@ -176,6 +187,29 @@ class KbArticleView(ReplanModelView):
             raise ValueError(_l("Kind must be article, faq or template."))
 
     pre_update = pre_add
+
+    @expose("/template/<int:pk>", methods=["GET", "POST"])
+    @has_access
+    def template(self, pk: int):
+        """Attach the downloadable file of a template article (replaces the previous one)."""
+        article = db.session.get(KbArticle, pk) or abort(404)
+        if request.method == "POST":
+            try:
+                validate_csrf(request.form.get("csrf_token"))
+                stored = save_upload(request.files.get("file") or FileStorage())
+            except (UploadError, ValidationError) as exc:
+                flash(str(exc), "danger")
+                return redirect(url_for("KbArticleView.template", pk=pk))
+            old = article.template_stored
+            article.template_name, article.template_stored = stored.original_name, \
+                stored.stored_name
+            record("kb_template", g.user, article, name=stored.original_name)
+            db.session.commit()
+            if old:
+                discard(old)
+            flash(_("Template file saved."), "success")
+            return redirect(url_for("KbArticleView.show", pk=pk))
+        return self.render_template("desk/kb_template.html", article=article)
 
 
 class AuditEventView(ReadOnlyView):
@@ -200,3 +234,32 @@ class MessageView(ReadOnlyView):
     search_columns = ["is_internal", "created_at", "body"]
     label_columns = {"created_at": _l("When"), "request": _l("Request"), "author": _l("Who"),
                      "is_internal": _l("Internal note"), "body": _l("Text")}
+
+
+class AttachmentView(ReadOnlyView):
+    """File metadata of visible requests (downloads go through the request page)."""
+
+    datamodel = ReplanInterface(Attachment, eager=("request", "uploaded_by"))
+    route_base = "/attachments"
+    base_filters = [["id", RelatedRequestScopeFilter, lambda: None]]
+    base_order = ("id", "desc")
+    list_columns = ["created_at", "request", "kind", "version", "original_name", "size",
+                    "uploaded_by", "is_released"]
+    show_columns = list_columns + ["content_type", "sha256"]
+    search_columns = ["kind", "original_name", "created_at", "is_released"]
+    label_columns = {"created_at": _l("Uploaded"), "request": _l("Request"), "kind": _l("Kind"),
+                     "version": _l("Version"), "original_name": _l("File"),
+                     "size": _l("Size, bytes"), "uploaded_by": _l("Who"),
+                     "is_released": _l("Released"), "content_type": _l("Type"),
+                     "sha256": "SHA-256"}
+
+
+class ScheduleEntryView(ReadOnlyView):
+    datamodel = ReplanInterface(ScheduleEntry, eager=("engineer", "request"))
+    route_base = "/schedule-entries"
+    base_order = ("starts_at", "desc")
+    list_columns = ["starts_at", "ends_at", "engineer", "kind", "request", "note"]
+    show_columns = list_columns
+    search_columns = ["kind", "starts_at", "note"]
+    label_columns = {"starts_at": _l("Start"), "ends_at": _l("End"), "engineer": _l("Engineer"),
+                     "kind": _l("Kind"), "request": _l("Request"), "note": _l("Note")}

@@ -162,3 +162,32 @@ def test_director_cannot_change_anything(app, staff):
     for url in ("/companies/add", "/services/add", "/kb-articles/add", "/users/add",
                 "/settings/"):
         assert director.get(url).status_code in (302, 403, 404), url
+
+
+def test_kb_template_upload_and_partner_download(app):
+    from tests.cabinet.filedata import EXE, docx, upload
+    from tests.factories import form_token
+
+    category = KbCategory(name="Шаблоны", slug="tpl")
+    article = KbArticle(category=category, slug="power", title="Доверенность", kind="template",
+                        body_md="Заполните")
+    db.session.add(article)
+    db.session.commit()
+    admin = as_user(app, make_user("Admin"))
+    url = f"/kb-articles/template/{article.id}"
+    assert "Доверенность" in admin.get(url).get_data(as_text=True)
+    page = admin.post(url, data={"csrf_token": form_token(admin),
+                                 "file": upload(EXE, "доверенность.docx")},
+                      content_type="multipart/form-data", follow_redirects=True)
+    assert "не план" in page.get_data(as_text=True)
+    admin.post(url, data={"csrf_token": form_token(admin),
+                          "file": upload(docx(), "доверенность.docx")},
+               content_type="multipart/form-data")
+    db.session.expire_all()
+    assert db.session.get(KbArticle, article.id).template_name == "доверенность.docx"
+    partner = app.test_client()
+    make_partner(username="pt")
+    login(partner, "pt")
+    response = partner.get("/cabinet/kb/power/template")
+    assert response.status_code == 200 and response.data.startswith(b"PK")
+    assert as_user(app, make_user("Manager")).get(url).status_code in (302, 403)
