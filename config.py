@@ -28,6 +28,9 @@ class Config:
     UPLOAD_DIR = os.environ.get("REPLAN_UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
     EXPORT_DIR = os.environ.get("REPLAN_EXPORT_DIR", str(INSTANCE_DIR / "exports"))
 
+    EXPORT_INLINE_ROWS = int(os.environ.get("REPLAN_EXPORT_INLINE_ROWS", "5000"))
+    EXPORT_TTL_HOURS = int(os.environ.get("REPLAN_EXPORT_TTL_HOURS", "24"))
+
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "127.0.0.1")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None

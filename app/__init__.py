@@ -50,10 +50,14 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    """The partner cabinet is a hand-built blueprint under /cabinet/."""
+    """The partner cabinet under /cabinet/; reports contributes its PDF templates."""
+    from flask import Blueprint
+
     from cabinet import bp as cabinet_bp
 
     app.register_blueprint(cabinet_bp)
+    app.register_blueprint(Blueprint("reports", "reports",
+                                     template_folder=str(_root() / "reports" / "templates")))
 
 
 def register_commands(app: Flask) -> None:

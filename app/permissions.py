@@ -17,13 +17,13 @@ PUBLIC = "Public"
 STAFF_ROLES = (ADMIN, DIRECTOR, SUPERMANAGER, MANAGER, ENGINEER)
 ALL_ROLES = STAFF_ROLES + (PARTNER,)
 
-READ = ("can_list", "can_show")
+READ = ("can_list", "can_show", "can_export")
 SELF_SERVICE = [
     ("UserInfoEditView", ("can_this_form_get", "can_this_form_post")),
     ("ResetMyPasswordView", ("can_this_form_get", "can_this_form_post")),
     ("UserDBModelView", ("can_userinfo", "resetmypassword", "userinfoedit")),
 ]
-DESK_READ = ("can_index", "can_show", "can_by_number", "can_download")
+DESK_READ = ("can_index", "can_show", "can_by_number", "can_download", "can_pdf")
 DESK_WORK = DESK_READ + ("can_move", "can_note", "can_upload")
 
 
@@ -43,8 +43,9 @@ ROLE_PERMISSIONS: dict[str, object] = {
         "PriceRuleView", "KbArticleView", "KbCategoryView", "AuditEventView", "AttachmentView",
         "ScheduleEntryView") + [
         ("DeskView", DESK_READ), ("ScheduleView", ("can_week",)),
-        ("DashboardView", ("can_index",)),
-        _menus("Work", "My requests", "Schedule", "Dashboard", "Requests", "All requests",
+        ("DashboardView", ("can_index",)), ("ReportsView", "*"),
+        _menus("Work", "My requests", "Schedule", "Dashboard", "Excel reports", "Requests",
+               "All requests",
                "Status history", "Messages", "Payments", "Quotes", "End clients", "Partners",
                "Files", "Schedule entries", "Partner applications", "Companies", "Catalogue", "Services", "Price rules",
                "Knowledge", "Articles", "Categories", "Administration", "Audit log"),
@@ -55,6 +56,7 @@ ROLE_PERMISSIONS: dict[str, object] = {
         "ScheduleEntryView") + [
         ("DeskView", DESK_WORK + ("can_message", "can_book", "can_assign")),
         ("DistributionView", "*"), ("ScheduleView", ("can_week",)),
+        ("ReportsView", ("can_task",)),
         _menus("Work", "My requests", "New requests", "Schedule", "Requests", "All requests",
                "Status history", "Messages", "Files", "Schedule entries", "Payments", "Quotes",
                "End clients", "Partners",
@@ -64,13 +66,13 @@ ROLE_PERMISSIONS: dict[str, object] = {
         "RequestStaffView", "StatusChangeView", "MessageView", "ServiceView",
         "KbArticleView", "AttachmentView", "ScheduleEntryView") + [
         ("DeskView", DESK_WORK + ("can_message", "can_book")),
-        ("ScheduleView", ("can_week",)),
+        ("ScheduleView", ("can_week",)), ("ReportsView", ("can_task",)),
         _menus("Work", "My requests", "Schedule", "Requests", "All requests",
                "Status history", "Messages", "Files", "Schedule entries", "Catalogue",
                "Services", "Knowledge", "Articles"),
     ],
     ENGINEER: SELF_SERVICE + _read("RequestStaffView", "KbArticleView") + [
-        ("DeskView", DESK_WORK),
+        ("DeskView", DESK_WORK), ("ReportsView", ("can_task",)),
         ("ScheduleView", ("can_week", "can_entry", "can_delete_entry")),
         _menus("Work", "My requests", "Schedule", "Requests", "All requests", "Knowledge",
                "Articles"),

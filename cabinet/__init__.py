@@ -5,5 +5,6 @@ from flask import Blueprint
 bp = Blueprint("cabinet", __name__, url_prefix="/cabinet", template_folder="templates")
 
 # routes register themselves on bp
-from cabinet import (account, calculator, dashboard, knowledge, notifications,  # noqa: E402,F401
-                     request_actions, request_edit, requests, team)
+from cabinet import (account, calculator, dashboard, documents,  # noqa: E402,F401
+                     exports, knowledge, notifications, request_actions, request_edit,
+                     requests, team)

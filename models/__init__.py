@@ -5,6 +5,7 @@ from flask_appbuilder.security.sqla import models as fab_models  # noqa: F401
 from models.audit import AuditEvent, Setting
 from models.base import Model
 from models.catalog import PriceRule, Quote, Service
+from models.exports import ExportTask, JobMarker
 from models.finance import Payment
 from models.knowledge import KbArticle, KbCategory
 from models.notifications import Notification
@@ -15,7 +16,7 @@ from models.requests import (Attachment, Message, Request, RequestCounter, Reque
 from models.schedule import ScheduleEntry
 
 __all__ = [
-    "Attachment", "AuditEvent", "EndClient", "KbArticle", "KbCategory", "Message", "Model",
+    "Attachment", "AuditEvent", "EndClient", "ExportTask", "JobMarker", "KbArticle", "KbCategory", "Message", "Model",
     "Notification", "OutboxMessage", "PartnerApplication", "PartnerCompany", "Payment", "PriceRule", "Quote",
     "Request", "RequestCounter", "RequestService", "ScheduleEntry", "Service", "Setting",
     "StatusChange", "UserProfile",

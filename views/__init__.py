@@ -15,6 +15,7 @@ def register(appbuilder) -> None:
     from views.desk import DeskView
     from views.distribution import DistributionView
     from views.partners import PartnerApplicationView
+    from views.reports import ReportsView
     from views.requests import RequestStaffView, StatusChangeView
     from views.schedule import ScheduleView
     from views.settings import SettingsView
@@ -28,6 +29,8 @@ def register(appbuilder) -> None:
                         **work)
     appbuilder.add_view(DashboardView, "Dashboard", label=_l("Dashboard"),
                         icon="fa-bar-chart", **work)
+    appbuilder.add_view(ReportsView, "Excel reports", label=_l("Excel reports"),
+                        icon="fa-file-excel-o", **work)
     lists = {"category": "Requests", "category_label": _l("Requests")}
     for view, name, label, icon in [
             (RequestStaffView, "All requests", _l("All requests"), "fa-folder-open"),

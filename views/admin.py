@@ -26,7 +26,7 @@ from models.schedule import ScheduleEntry
 from views.base import ReadOnlyView, ReplanInterface, ReplanModelView
 from views.filters import RelatedRequestScopeFilter
 
-NO_DELETE = ["can_list", "can_show", "can_add", "can_edit"]
+NO_DELETE = ["can_list", "can_show", "can_add", "can_edit", "can_export"]
 
 
 def _money(kopecks):
@@ -38,7 +38,7 @@ def _money(kopecks):
 class PartnerCompanyView(ReplanModelView):
     datamodel = ReplanInterface(PartnerCompany)
     route_base = "/companies"
-    base_permissions = ["can_list", "can_show", "can_edit"]  # block instead of delete
+    base_permissions = ["can_list", "can_show", "can_edit", "can_export"]  # block, not delete
     list_columns = ["name", "inn", "city", "discount_percent", "is_blocked", "created_at"]
     show_columns = ["name", "inn", "city", "phone", "email", "discount_percent", "is_blocked",
                     "created_at"]

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-from flask_appbuilder import ModelView
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask import request
+from flask_appbuilder import ModelView, expose
 from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.security.decorators import has_access
+from flask_appbuilder.urltools import get_filter_args, get_order_args
 from sqlalchemy.orm import selectinload
+
+from app.exports import source
+from reports.excel import Column
 
 MAX_PAGE_SIZE = 100
 COUNT_LIMIT = 10_000
@@ -36,10 +45,44 @@ class ReplanInterface(SQLAInterface):
 
 
 class ReplanModelView(ModelView):
-    """Explicit columns everywhere; page size from the URL is capped."""
+    """Explicit columns everywhere; page size from the URL is capped; lists export to Excel."""
 
     page_size = 25
     search_form_query_rel_fields: dict = {}
+    list_template = "replan_list.html"
+
+    @expose("/export")
+    @has_access
+    def export(self):
+        """The list as on screen (filters and sort), inline or as a background job."""
+        from views.reports import start_or_send
+
+        title, columns, rows, estimate = self.export_table()
+        params = {"view": self.__class__.__name__, "args": request.query_string.decode()}
+        file_name = f"{self.route_base.strip('/') or 'list'}.xlsx"
+        return start_or_send("list", params, file_name, estimate, title, columns, rows,
+                             "ReportsView.task")
+
+    def export_table(self):
+        """(title, typed columns, streamed rows, bounded count) for the current filters."""
+        get_filter_args(self._filters)
+        order_column, order_direction = get_order_args().get(
+            self.__class__.__name__, self.base_order or ("", ""))
+        joined = self._filters.get_joined_filters(self._base_filters)
+        query = self.datamodel.apply_all(self.datamodel.session.query(self.datamodel.obj),
+                                         joined, order_column, order_direction)
+        estimate = self.datamodel.query_count(
+            self.datamodel.session.query(self.datamodel.obj), joined)
+        if getattr(self.datamodel, "eager", ()):
+            query = query.options(*[selectinload(getattr(self.datamodel.obj, name))
+                                    for name in self.datamodel.eager])
+        columns = [Column(self.label_columns.get(c, c), _column_kind(self.datamodel.obj, c))
+                   for c in self.list_columns]
+
+        def rows():
+            for item in query.yield_per(1000):
+                yield tuple(_plain(getattr(item, c, None)) for c in self.list_columns)
+        return self.list_title or self.__class__.__name__, columns, rows(), estimate
 
     def _get_list_widget(self, filters, actions=None, order_column="", order_direction="",
                          page=None, page_size=None, widgets=None, **kwargs):
@@ -49,4 +92,34 @@ class ReplanModelView(ModelView):
 
 
 class ReadOnlyView(ReplanModelView):
-    base_permissions = ["can_list", "can_show"]
+    base_permissions = ["can_list", "can_show", "can_export"]
+
+
+def _column_kind(model, name: str) -> str:
+    if name.endswith("_kopecks"):
+        return "money"
+    column = getattr(model, name, None)
+    try:
+        kind = column.type.python_type
+    except (AttributeError, NotImplementedError):
+        return "text"
+    return {datetime: "datetime", date: "date", int: "int", Decimal: "number",
+            float: "number"}.get(kind, "text")
+
+
+def _plain(value):
+    if value is None or isinstance(value, (str, int, float, Decimal, date, datetime)):
+        return value
+    return str(value)
+
+
+@source("list")
+def list_source(params: dict):
+    """Background list exports: find the view and compute its table inside the job."""
+    from app.extensions import appbuilder
+
+    for view in appbuilder.baseviews:
+        if view.__class__.__name__ == params["view"]:
+            title, columns, rows, _estimate = view.export_table()
+            return title, columns, rows
+    raise LookupError(params["view"])

@@ -43,7 +43,8 @@ def default_window(req: Request) -> tuple[datetime, datetime]:
 class DeskView(DeskActionsMixin, BaseView):
     route_base = "/desk"
     default_view = "index"
-    base_permissions = ["can_index", "can_show", "can_by_number", "can_download", "can_move",
+    base_permissions = ["can_index", "can_show", "can_by_number", "can_download", "can_pdf",
+                        "can_move",
                         "can_message",
                         "can_note", "can_upload", "can_book", "can_pay", "can_assign"]
 
@@ -109,6 +110,23 @@ class DeskView(DeskActionsMixin, BaseView):
         if req is None:
             abort(404)
         return redirect(url_for("DeskView.show", pk=req.id))
+
+    @expose("/<int:pk>/pdf/<document>")
+    @has_access
+    def pdf(self, pk: int, document: str):
+        """Invoice, act or request card for staff who may see the request."""
+        from io import BytesIO
+
+        from reports.documents import DocumentUnavailable, request_pdf
+
+        req = visible_request_or_404(pk)
+        try:
+            data = request_pdf(req, document, for_partner=False)
+        except DocumentUnavailable as exc:
+            flash(str(exc), "warning")
+            return self.back(req)
+        return send_file(BytesIO(data), mimetype="application/pdf", as_attachment=True,
+                         download_name=f"{document}-{req.number}.pdf")
 
     @expose("/file/<int:attachment_id>")
     @has_access

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, url_for
-from flask_appbuilder import ModelView, expose
+from flask_appbuilder import expose
 from flask_appbuilder.actions import action
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -18,6 +17,7 @@ from wtforms.validators import DataRequired, Length
 from app.extensions import db
 from app.partners import OnboardingError, approve_application, reject_application
 from models.partners import APPLICATION_PENDING, PartnerApplication
+from views.base import ReplanInterface, ReplanModelView
 
 
 class RejectForm(FlaskForm):
@@ -25,12 +25,11 @@ class RejectForm(FlaskForm):
                            validators=[DataRequired(), Length(max=2000)])
 
 
-class PartnerApplicationView(ModelView):
-    datamodel = SQLAInterface(PartnerApplication)
+class PartnerApplicationView(ReplanModelView):
+    datamodel = ReplanInterface(PartnerApplication)
     route_base = "/partner-applications"
-    base_permissions = ["can_list", "can_show", "can_reject", "approve"]
+    base_permissions = ["can_list", "can_show", "can_export", "can_reject", "approve"]
     base_order = ("id", "desc")
-    page_size = 25
     list_columns = ["created_at", "company_name", "inn", "contact_name", "email", "phone",
                     "city", "status", "id"]
     show_columns = list_columns[:-1] + ["comment", "consent", "reject_reason", "reviewed_at",

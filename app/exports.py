@@ -1,0 +1,154 @@
+"""Excel exports: small ones are written in the request, large ones by a background job.
+
+A job re-creates the request it came from (query string and user) so the same code computes
+the rows; progress goes to the ExportTask row (and RQ job.meta); files expire.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+from flask import current_app, g
+
+from app.extensions import db
+from models.base import utcnow
+from models.exports import (EXPORT_DONE, EXPORT_FAILED, EXPORT_QUEUED, EXPORT_RUNNING,
+                            ExportTask)
+
+log = logging.getLogger(__name__)
+SOURCES: dict[str, object] = {}  # name -> callable(params) -> (title, columns, rows)
+
+
+def source(name: str):
+    """Register a function that turns saved params into (title, columns, rows)."""
+    def wrap(func):
+        SOURCES[name] = func
+        return func
+    return wrap
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def task_state(task: ExportTask) -> dict:
+    """What the progress page polls."""
+    return {"status": task.status, "rows_done": task.rows_done, "rows_total": task.rows_total,
+            "error": task.error, "ready": task.status == EXPORT_DONE and bool(task.stored_name)}
+
+
+def download_task(task: ExportTask):
+    """The finished file, while it is kept (the caller checked the owner)."""
+    from flask import abort, send_file
+
+    if task.status != EXPORT_DONE or not task.stored_name or (
+            task.expires_at and task.expires_at < utcnow()):
+        abort(404)
+    return send_file(export_dir() / task.stored_name, mimetype=XLSX, as_attachment=True,
+                     download_name=task.file_name)
+
+
+def send_xlsx(handle, file_name: str):
+    from flask import send_file
+
+    return send_file(handle, mimetype=XLSX, as_attachment=True, download_name=file_name)
+
+
+def inline_limit() -> int:
+    return int(current_app.config.get("EXPORT_INLINE_ROWS", 5000))
+
+
+def export_dir() -> Path:
+    path = Path(current_app.config["EXPORT_DIR"])
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def write_inline(title, columns, rows):
+    """Small export: write to a temporary file and return it opened for sending."""
+    from reports.excel import write_xlsx
+
+    handle = tempfile.TemporaryFile(suffix=".xlsx")
+    write_xlsx(handle, str(title), columns, rows)
+    handle.seek(0)
+    return handle
+
+
+def queue_export(user, source_name: str, params: dict, file_name: str,
+                 estimate: int | None) -> ExportTask:
+    """Create the task row, commit, then hand it to the job helper."""
+    from app.jobs import enqueue
+
+    task = ExportTask(user_id=user.id, report=source_name, params=params, file_name=file_name,
+                      rows_total=estimate, status=EXPORT_QUEUED)
+    db.session.add(task)
+    db.session.commit()
+    try:
+        enqueue(run_export, task.id)
+    except Exception as exc:  # Redis unreachable: say so on the task page
+        log.warning("export %s not queued: %s", task.id, exc)
+        task.status, task.error = EXPORT_FAILED, str(exc)[:500]
+        db.session.commit()
+    return task
+
+
+def run_export(task_id: int) -> str:
+    """The job: write the file, report progress, keep it for EXPORT_TTL_HOURS."""
+    from flask_appbuilder.security.sqla.models import User
+    from flask_login import login_user
+
+    from reports.excel import write_xlsx
+
+    task = db.session.get(ExportTask, task_id)
+    if task is None or task.status == EXPORT_DONE:
+        return "skipped"  # a re-run of a finished job does nothing
+    task.status, task.rows_done, task.error = EXPORT_RUNNING, 0, None
+    db.session.commit()
+    user = db.session.get(User, task.user_id)
+    stored = f"{uuid.uuid4().hex}.xlsx"
+    with current_app.test_request_context(query_string=task.params.get("args", "")):
+        login_user(user)
+        g.user = user
+        try:
+            title, columns, rows = SOURCES[task.report](task.params)
+            write_xlsx(export_dir() / stored, str(title), columns, rows,
+                       progress=lambda n: _progress(task, n))
+        except Exception as exc:
+            db.session.rollback()
+            task.status, task.error = EXPORT_FAILED, f"{type(exc).__name__}: {exc}"[:1000]
+            db.session.commit()
+            (export_dir() / stored).unlink(missing_ok=True)
+            raise
+    task.status, task.stored_name, task.finished_at = EXPORT_DONE, stored, utcnow()
+    task.expires_at = utcnow() + timedelta(hours=current_app.config.get("EXPORT_TTL_HOURS",
+                                                                        24))
+    db.session.commit()
+    return "done"
+
+
+def _progress(task: ExportTask, rows: int) -> None:
+    task.rows_done = rows
+    db.session.commit()
+    try:
+        from rq import get_current_job
+
+        job = get_current_job()
+        if job is not None:
+            job.meta["progress"] = rows
+            job.save_meta()
+    except Exception:  # progress is best effort; the row above is the source of truth
+        pass
+
+
+def cleanup_exports() -> int:
+    """Delete expired export files (periodic job and CLI)."""
+    expired = db.session.query(ExportTask).filter(ExportTask.expires_at < utcnow(),
+                                                  ExportTask.stored_name.isnot(None)).all()
+    for task in expired:
+        (export_dir() / task.stored_name).unlink(missing_ok=True)
+        task.stored_name = None
+    db.session.commit()
+    return len(expired)

@@ -1,0 +1,65 @@
+"""Partner downloads: quote proposals and request documents as PDF."""
+
+from __future__ import annotations
+
+import zipfile
+from io import BytesIO
+
+from flask import Response, abort, flash, redirect, send_file, url_for
+
+from cabinet import bp
+from cabinet.access import partner_required
+from cabinet.calculator import visible_quotes
+from app.storage import path_of
+from cabinet.requests import own_request_or_404, partner_files
+from models.catalog import Quote
+from reports.documents import DocumentUnavailable, proposal_pdf, request_pdf
+
+
+def pdf_response(data: bytes, filename: str) -> Response:
+    return send_file(BytesIO(data), mimetype="application/pdf", as_attachment=True,
+                     download_name=filename)
+
+
+@bp.route("/quotes/<int:quote_id>/pdf")
+@partner_required
+def quote_pdf(quote_id: int):
+    quote = visible_quotes().filter(Quote.id == quote_id).one_or_none()
+    if quote is None:
+        abort(404)
+    return pdf_response(proposal_pdf(quote), f"КП-{quote.id}.pdf")
+
+
+@bp.route("/requests/<int:request_id>/pdf/<document>")
+@partner_required
+def request_document(request_id: int, document: str):
+    req = own_request_or_404(request_id)
+    try:
+        data = request_pdf(req, document, for_partner=True)
+    except DocumentUnavailable as exc:
+        flash(str(exc), "warning")
+        return redirect(url_for("cabinet.request_detail", request_id=req.id))
+    return pdf_response(data, f"{document}-{req.number}.pdf")
+
+
+
+@bp.route("/requests/<int:request_id>/package.zip")
+@partner_required
+def package_zip(request_id: int):
+    """The whole released document package as one zip (original names kept)."""
+    req = own_request_or_404(request_id)
+    _inputs, released = partner_files(req)
+    if not released:
+        abort(404)
+    buffer = BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        used: set[str] = set()
+        for attachment in released:
+            name = attachment.original_name
+            if name in used:
+                name = f"{attachment.id}-{name}"
+            used.add(name)
+            archive.write(path_of(attachment.stored_name), arcname=name)
+    buffer.seek(0)
+    return send_file(buffer, mimetype="application/zip", as_attachment=True,
+                     download_name=f"{req.number}-v{released[0].version}.zip")

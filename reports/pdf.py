@@ -1,0 +1,54 @@
+"""PDF documents (xhtml2pdf) with DejaVu Sans embedded, so Cyrillic never turns into boxes."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from io import BytesIO
+from pathlib import Path
+
+from flask import render_template
+from flask_babel import get_locale
+from num2words import num2words
+from xhtml2pdf import pisa
+
+FONT_DIR = Path(__file__).resolve().parent / "fonts"
+FONTS = {"regular": FONT_DIR / "DejaVuSans.ttf", "bold": FONT_DIR / "DejaVuSans-Bold.ttf"}
+DOCUMENTS = ("invoice", "act", "card")
+
+
+class PdfError(RuntimeError):
+    """The document could not be rendered (a missing font is an error, not black boxes)."""
+
+
+def amount_in_words(kopecks: int) -> str:
+    """12345 → 'сто двадцать три рубля, сорок пять копеек' (in the current language)."""
+    lang = "ru" if str(get_locale()) == "ru" else "en"
+    text = num2words(Decimal(kopecks) / 100, lang=lang, to="currency", currency="RUB")
+    return text[:1].upper() + text[1:]
+
+
+def _fonts() -> dict[str, str]:
+    missing = [str(p) for p in FONTS.values() if not p.is_file()]
+    if missing:
+        raise PdfError(f"PDF font missing: {', '.join(missing)}")
+    return {name: path.as_uri() for name, path in FONTS.items()}
+
+
+def _link_callback(uri: str, rel: str) -> str:
+    """Only our own font files may be loaded: no network, no other paths."""
+    for path in FONTS.values():
+        if uri in (path.as_uri(), str(path)):
+            return str(path)
+    raise PdfError(f"Refusing to load {uri!r} into a PDF")
+
+
+def render_pdf(template: str, **context) -> bytes:
+    """Render reports/templates/pdf/<template> to PDF bytes."""
+    html = render_template(f"pdf/{template}", fonts=_fonts(), today=date.today(),
+                           in_words=amount_in_words, **context)
+    out = BytesIO()
+    status = pisa.CreatePDF(html, dest=out, encoding="utf-8", link_callback=_link_callback)
+    if status.err:
+        raise PdfError(f"xhtml2pdf reported {status.err} errors for {template}")
+    return out.getvalue()

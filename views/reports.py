@@ -1,0 +1,88 @@
+"""Director's Excel reports and the export task pages (progress bar, owner-only download)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import abort, flash, g, jsonify, redirect, request, url_for
+from flask_appbuilder import BaseView, expose
+from flask_appbuilder.security.decorators import has_access
+from flask_babel import gettext as _
+from flask_wtf.csrf import validate_csrf
+from wtforms import ValidationError
+
+from app.exports import (download_task, inline_limit, queue_export, send_xlsx, source,
+                         task_state, write_inline)
+from app.extensions import db
+from models.exports import ExportTask
+from reports.queries import default_period
+from reports.registry import REPORTS
+
+@source("report")
+def report_source(params: dict):
+    report = REPORTS[params["key"]]
+    start, end = date.fromisoformat(params["from"]), date.fromisoformat(params["to"])
+    return report.title, report.columns, report.rows(start, end)
+
+
+def own_task_or_404(task_id: int) -> ExportTask:
+    task = db.session.get(ExportTask, task_id)
+    if task is None or task.user_id != g.user.id:
+        abort(404)
+    return task
+
+
+def start_or_send(source_name: str, params: dict, file_name: str, estimate: int, title,
+                  columns, rows, task_endpoint: str):
+    """Inline below the threshold, a background job above it."""
+    if estimate <= inline_limit():
+        return send_xlsx(write_inline(title, columns, rows), file_name)
+    task = queue_export(g.user, source_name, params, file_name, estimate)
+    return redirect(url_for(task_endpoint, task_id=task.id))
+
+
+class ReportsView(BaseView):
+    route_base = "/reports"
+    default_view = "index"
+    base_permissions = ["can_index", "can_run", "can_task"]
+
+    @expose("/")
+    @has_access
+    def index(self):
+        start, end = default_period()
+        tasks = db.session.query(ExportTask).filter_by(user_id=g.user.id) \
+            .order_by(ExportTask.id.desc()).limit(10).all()
+        return self.render_template("desk/reports.html", reports=REPORTS, start=start, end=end,
+                                    tasks=tasks)
+
+    @expose("/run", methods=["POST"])
+    @has_access
+    def run(self):
+        try:
+            validate_csrf(request.form.get("csrf_token"))
+            report = REPORTS[request.form["report"]]
+            start = date.fromisoformat(request.form["from"])
+            end = date.fromisoformat(request.form["to"])
+        except (KeyError, ValueError, ValidationError):
+            flash(_("Choose a report and a period (YYYY-MM-DD)."), "danger")
+            return redirect(url_for("ReportsView.index"))
+        params = {"key": report.key, "from": start.isoformat(), "to": end.isoformat()}
+        file_name = f"{report.key}-{start.isoformat()}-{end.isoformat()}.xlsx"
+        return start_or_send("report", params, file_name, report.count(start, end),
+                             report.title, report.columns, report.rows(start, end),
+                             "ReportsView.task")
+
+    @expose("/task/<int:task_id>")
+    @expose("/task/<int:task_id>/<fmt>")
+    @has_access
+    def task(self, task_id: int, fmt: str | None = None):
+        """Progress page; `json` for polling; `download` once ready (owner only)."""
+        task = own_task_or_404(task_id)
+        if fmt == "json":
+            return jsonify(task_state(task))
+        if fmt == "download":
+            return download_task(task)
+        if fmt is not None:
+            abort(404)
+        return self.render_template("desk/export_task.html", task=task,
+                                    state=task_state(task))
