@@ -40,12 +40,25 @@ def demo_command():
 
 @replan.command("worker")
 @click.option("--burst", is_flag=True, help="Exit when the queue is empty.")
+@click.option("--no-cron", is_flag=True, help="Do not enqueue the periodic jobs here.")
 @with_appcontext
-def worker_command(burst: bool):
-    """Run an RQ worker with the scheduler (needs REDIS_URL)."""
+def worker_command(burst: bool, no_cron: bool):
+    """Run an RQ worker with the scheduler and the periodic jobs (needs REDIS_URL)."""
     from app.jobs import run_worker
 
     try:
-        run_worker(burst=burst)
+        run_worker(burst=burst, with_cron=not no_cron)
     except RuntimeError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+@replan.command("run")
+@click.argument("name")
+@with_appcontext
+def run_command(name: str):
+    """Run one periodic job now: sla, digest, auto-close, cleanup-exports, sweep-outbox."""
+    from app.periodic import PERIODIC
+
+    if name not in PERIODIC:
+        raise click.ClickException(f"Unknown job {name!r}; choose from {', '.join(PERIODIC)}")
+    click.echo(f"{name}: {PERIODIC[name][0]()}")

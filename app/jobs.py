@@ -40,7 +40,7 @@ def enqueue(func, *args, retries: int = 3, **kwargs):
     return queue.enqueue(func, *args, retry=retry, **kwargs)
 
 
-def run_worker(burst: bool = False) -> None:
+def run_worker(burst: bool = False, with_cron: bool = True) -> None:
     """Run an RQ worker with the scheduler inside the current app context."""
     from rq import Worker
 
@@ -59,4 +59,30 @@ def run_worker(burst: bool = False) -> None:
     if connection is None:
         raise RuntimeError("REDIS_URL is not set: jobs run inline, no worker is needed")
     worker = AppWorker(["default"], connection=connection)
+    if with_cron and not burst:
+        start_cron(connection)
     worker.work(with_scheduler=True, burst=burst)
+
+
+def start_cron(connection) -> None:
+    """Enqueue app.periodic.PERIODIC on their cron schedules from a background thread."""
+    import threading
+    import time
+
+    from rq.cron import CronScheduler
+
+    from app.periodic import PERIODIC
+
+    scheduler = CronScheduler(connection=connection, name=f"replan-{id(connection)}")
+    for name, (func, cron) in PERIODIC.items():
+        scheduler.register(func, "default", cron=cron, name=name)
+
+    def loop():
+        while True:
+            try:
+                scheduler.enqueue_jobs()
+            except Exception:  # Redis blinked: try again on the next tick
+                log.warning("cron enqueue failed", exc_info=True)
+            time.sleep(max(1.0, min(60.0, scheduler.calculate_sleep_interval())))
+
+    threading.Thread(target=loop, name="replan-cron", daemon=True).start()

@@ -61,3 +61,7 @@ def register(appbuilder) -> None:
                         **admin)
     appbuilder.add_view(AuditEventView, "Audit log", label=_l("Audit log"),
                         icon="fa-shield", **admin)
+    from views.jobs import JobsView
+
+    appbuilder.add_view(JobsView, "Background jobs", label=_l("Background jobs"),
+                        icon="fa-cogs", **admin)

@@ -1,0 +1,157 @@
+"""Periodic jobs, listed in one place; each one is idempotent and runnable by hand.
+
+`flask replan worker` registers PERIODIC with RQ's cron scheduler; `flask replan run NAME`
+runs one of them now.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, timedelta
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from app.settings import get_setting
+from models.base import utcnow
+from models.exports import JobMarker
+from models.outbox import MAIL_PENDING, MAIL_SENDING, OutboxMessage
+from models.request_status import STAFF_LABELS, Status
+from models.requests import Request
+
+log = logging.getLogger(__name__)
+STUCK_SENDING = timedelta(minutes=10)
+
+
+def _mark_once(key: str) -> bool:
+    """True the first time a key is seen: the marker row makes repeats no-ops."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(JobMarker(key=key))
+        return True
+    except IntegrityError:
+        return False
+
+
+def send_sla_reminders() -> int:
+    """Alert the manager and the supermanagers once per breach of a status threshold."""
+    from app.notifications import notify
+
+    now, alerts = utcnow(), 0
+    chiefs = _users_with_role("Supermanager")
+    for status, hours in (get_setting("sla_hours") or {}).items():
+        cutoff = now - timedelta(hours=float(hours))
+        for req in db.session.query(Request).filter(Request.status == status,
+                                                    Request.status_changed_at < cutoff):
+            key = f"sla:{req.id}:{status}:{req.status_changed_at.isoformat()}"
+            if not _mark_once(key):
+                continue
+            label, number = STAFF_LABELS[Status(status)], req.number
+            for user in {u.id: u for u in [req.manager, *chiefs] if u is not None}.values():
+                notify(user, "sla", req, lambda: _(
+                    "Request %(number)s has been “%(status)s” longer than %(hours)s h.",
+                    number=number, status=label, hours=hours))
+            alerts += 1
+    db.session.commit()
+    _flush_mail()
+    return alerts
+
+
+def auto_close_delivered() -> int:
+    """Close requests delivered more than `auto_close_days` ago (the system's move)."""
+    from app.workflow import WorkflowError, transition
+
+    days = int(get_setting("auto_close_days"))
+    cutoff = utcnow() - timedelta(days=days)
+    ids = [rid for (rid,) in db.session.query(Request.id).filter(
+        Request.status == Status.DELIVERED, Request.status_changed_at < cutoff)]
+    closed = 0
+    for request_id in ids:
+        req = db.session.get(Request, request_id)
+        try:
+            transition(req, "close", None, _("Closed automatically after %(n)s days.", n=days))
+            db.session.commit()
+            closed += 1
+        except WorkflowError:
+            db.session.rollback()  # someone closed it meanwhile
+    _flush_mail()
+    return closed
+
+
+def send_director_digest(day: date | None = None) -> int:
+    """Yesterday in numbers, e-mailed to every director once a day."""
+    from app.mail import queue_mail
+    from models.finance import Payment
+
+    day = day or (utcnow().date() - timedelta(days=1))
+    if not _mark_once(f"digest:{day.isoformat()}"):
+        return 0
+    start = utcnow().replace(year=day.year, month=day.month, day=day.day, hour=0, minute=0,
+                             second=0, microsecond=0)
+    end = start + timedelta(days=1)
+    new = db.session.query(func.count(Request.id)).filter(
+        Request.submitted_at >= start, Request.submitted_at < end).scalar()
+    paid = db.session.query(func.coalesce(func.sum(Payment.amount_kopecks), 0)).filter(
+        Payment.paid_on == day).scalar()
+    open_count = db.session.query(func.count(Request.id)).filter(
+        Request.status.notin_((Status.DRAFT, Status.CLOSED, Status.CANCELLED))).scalar()
+    sent = 0
+    for director in _users_with_role("Director"):
+        with force_locale(director.profile.locale if director.profile else "ru"):
+            from app.templating import money
+
+            queue_mail(director.email, _("Replan: digest for %(day)s", day=day.isoformat()), _(
+                "New requests: %(new)s\nPayments: %(paid)s\nOpen requests now: %(open)s\n",
+                new=new, paid=money(paid), open=open_count), kind="digest")
+        sent += 1
+    db.session.commit()
+    _flush_mail()
+    return sent
+
+
+def sweep_outbox() -> int:
+    """Retry e-mails that failed or got stuck (a worker died mid-send)."""
+    from app.mail import flush_outbox
+
+    db.session.query(OutboxMessage).filter(
+        OutboxMessage.status == MAIL_SENDING,
+        OutboxMessage.created_at < utcnow() - STUCK_SENDING,
+        OutboxMessage.sent_at.is_(None)).update(
+        {OutboxMessage.status: MAIL_PENDING}, synchronize_session=False)
+    db.session.commit()
+    return flush_outbox()
+
+
+def cleanup_exports() -> int:
+    from app.exports import cleanup_exports as cleanup
+
+    return cleanup()
+
+
+def _users_with_role(name: str):
+    from flask_appbuilder.security.sqla.models import Role, User
+
+    return db.session.query(User).join(User.roles).filter(Role.name == name,
+                                                          User.active.is_(True)).all()
+
+
+def _flush_mail() -> None:
+    from app.mail import flush_outbox
+
+    try:
+        flush_outbox()
+    except Exception:  # the sweep sends it later
+        log.warning("outbox flush failed", exc_info=True)
+
+
+# name -> (function, cron expression)
+PERIODIC = {
+    "sla": (send_sla_reminders, "*/15 * * * *"),
+    "digest": (send_director_digest, "0 7 * * *"),
+    "auto-close": (auto_close_delivered, "30 3 * * *"),
+    "cleanup-exports": (cleanup_exports, "0 * * * *"),
+    "sweep-outbox": (sweep_outbox, "*/5 * * * *"),
+}
