@@ -36,7 +36,8 @@ def enqueue(func, *args, retries: int = 3, **kwargs):
     from rq import Queue, Retry
 
     queue = Queue("default", connection=connection)
-    retry = Retry(max=retries, interval=[10, 60, 300][:retries]) if retries else None
+    intervals = current_app.config.get("JOB_RETRY_INTERVALS", [10, 60, 300])
+    retry = Retry(max=retries, interval=list(intervals)[:retries]) if retries else None
     return queue.enqueue(func, *args, retry=retry, **kwargs)
 
 

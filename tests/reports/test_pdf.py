@@ -1,0 +1,104 @@
+"""PDF documents: Russian text and amounts survive (checked with pdftotext), fonts embedded."""
+
+import subprocess
+
+import pytest
+
+from app.extensions import db
+from app.settings import get_setting, set_setting
+from models.request_status import Status
+from reports import pdf
+from tests.factories import Staff, login, make_partner, make_request, make_user, post
+
+
+def text_of(data: bytes, tmp_path) -> str:
+    path = tmp_path / "doc.pdf"
+    path.write_bytes(data)
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
+                          text=True, check=True).stdout
+
+
+def fonts_of(data: bytes, tmp_path) -> str:
+    path = tmp_path / "fonts.pdf"
+    path.write_bytes(data)
+    return subprocess.run(["pdffonts", str(path)], capture_output=True, text=True,
+                          check=True).stdout
+
+
+@pytest.fixture
+def staff(app):
+    return Staff()
+
+
+def test_partner_downloads_a_russian_proposal(app, client, tmp_path):
+    from app.demo import load_catalog
+    from models.catalog import Quote, Service
+
+    load_catalog()
+    db.session.commit()
+    make_partner(username="p")
+    login(client, "p")
+    measure = db.session.query(Service).filter_by(code="measure").one()
+    post(client, "/cabinet/calculator", {"services": [str(measure.id)], "area": "40",
+                                         "object_type": "apartment", "urgency": "normal",
+                                         "save": "1"})
+    quote = db.session.query(Quote).one()
+    response = client.get(f"/cabinet/quotes/{quote.id}/pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text = text_of(response.data, tmp_path)
+    assert "Коммерческое предложение" in text
+    assert "Обмерный план помещения" in text
+    assert "7 400,00" in text  # 5 000 + 60 × 40
+    assert "Семь тысяч четыреста рублей" in text
+    assert "DejaVuSans" in fonts_of(response.data, tmp_path)
+    other = app.test_client()
+    make_partner(username="q")
+    login(other, "q")
+    assert other.get(f"/cabinet/quotes/{quote.id}/pdf").status_code == 404
+
+
+def test_invoice_uses_settings_requisites_and_amount_in_words(app, client, staff, tmp_path):
+    bureau = get_setting("bureau")
+    bureau["name"] = "ООО «Планировка и Ко»"
+    set_setting("bureau", bureau)
+    partner = make_partner(username="p")
+    req = make_request(partner, Status.ASSIGNED, staff)
+    login(client, "p")
+    text = text_of(client.get(f"/cabinet/requests/{req.id}/pdf/invoice").data, tmp_path)
+    assert "Счёт на оплату" in text and "ООО «Планировка и Ко»" in text
+    assert "044525225" in text and "15 000,00" in text
+    assert "Пятнадцать тысяч рублей" in text
+
+
+def test_act_only_after_delivery_and_card_for_every_role_that_sees_it(app, client, staff,
+                                                                     tmp_path):
+    partner = make_partner(username="p")
+    req = make_request(partner, Status.ASSIGNED, staff)
+    login(client, "p")
+    page = client.get(f"/cabinet/requests/{req.id}/pdf/act", follow_redirects=True)
+    assert "недоступен" in page.get_data(as_text=True)
+    done = make_request(partner, Status.DELIVERED, staff)
+    text = text_of(client.get(f"/cabinet/requests/{done.id}/pdf/act").data, tmp_path)
+    assert "Акт" in text and "выполненных работ" in text
+    card = text_of(client.get(f"/cabinet/requests/{req.id}/pdf/card").data, tmp_path)
+    assert req.number in card and "В обработке" in card
+    for user, code in [(staff.manager, 200), (make_user("Director"), 200),
+                       (Staff().manager, 404)]:
+        c = app.test_client()
+        login(c, user.username)
+        assert c.get(f"/desk/{req.id}/pdf/card").status_code == code
+    stranger = app.test_client()
+    make_partner(username="s")
+    login(stranger, "s")
+    assert stranger.get(f"/cabinet/requests/{req.id}/pdf/invoice").status_code == 404
+
+
+def test_missing_font_is_an_error_not_black_boxes(app, staff, tmp_path, monkeypatch):
+    partner = make_partner()
+    req = make_request(partner, Status.ASSIGNED, staff)
+    monkeypatch.setitem(pdf.FONTS, "regular", tmp_path / "nope.ttf")
+    from reports.documents import request_pdf
+
+    with app.test_request_context():
+        with pytest.raises(pdf.PdfError, match="font missing"):
+            request_pdf(req, "invoice", for_partner=True)
