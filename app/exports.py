@@ -51,6 +51,22 @@ def download_task(task: ExportTask):
                      download_name=task.file_name)
 
 
+def task_response(task_id: int, user, fmt: str | None, render_page):
+    """Progress page, `json` state or `download` of a task that belongs to `user`."""
+    from flask import abort, jsonify
+
+    task = db.session.get(ExportTask, task_id)
+    if task is None or task.user_id != user.id:
+        abort(404)  # someone else's export does not exist for you
+    if fmt == "json":
+        return jsonify(task_state(task))
+    if fmt == "download":
+        return download_task(task)
+    if fmt is not None:
+        abort(404)
+    return render_page(task=task, state=task_state(task))
+
+
 def send_xlsx(handle, file_name: str):
     from flask import send_file
 

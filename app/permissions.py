@@ -47,8 +47,9 @@ ROLE_PERMISSIONS: dict[str, object] = {
         _menus("Work", "My requests", "Schedule", "Dashboard", "Excel reports", "Requests",
                "All requests",
                "Status history", "Messages", "Payments", "Quotes", "End clients", "Partners",
-               "Files", "Schedule entries", "Partner applications", "Companies", "Catalogue", "Services", "Price rules",
-               "Knowledge", "Articles", "Categories", "Administration", "Audit log"),
+               "Files", "Schedule entries", "Partner applications", "Companies", "Catalogue",
+               "Services", "Price rules", "Knowledge", "Articles", "Categories",
+               "Administration", "Audit log"),
     ],
     SUPERMANAGER: SELF_SERVICE + _read(
         "RequestStaffView", "StatusChangeView", "MessageView", "PaymentView", "QuoteView",

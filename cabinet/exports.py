@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from flask import abort, jsonify, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from app.exports import (download_task, inline_limit, queue_export, send_xlsx, source,
-                         task_state, write_inline)
-from app.extensions import db
+from app.exports import (inline_limit, queue_export, send_xlsx, source, task_response,
+                         write_inline)
 from app.templating import partner_status
 from cabinet import bp
 from cabinet.access import partner_required
 from cabinet.requests import filtered_requests
-from models.exports import ExportTask
 from models.requests import Request
 from reports.excel import Column
 
@@ -53,13 +51,5 @@ def request_export():
 @bp.route("/exports/<int:task_id>/<fmt>")
 @partner_required
 def export_task(task_id: int, fmt: str | None = None):
-    task = db.session.get(ExportTask, task_id)
-    if task is None or task.user_id != current_user.id:
-        abort(404)
-    if fmt == "json":
-        return jsonify(task_state(task))
-    if fmt == "download":
-        return download_task(task)
-    if fmt is not None:
-        abort(404)
-    return render_template("cabinet/export_task.html", task=task, state=task_state(task))
+    return task_response(task_id, current_user, fmt,
+                         lambda **ctx: render_template("cabinet/export_task.html", **ctx))

@@ -16,8 +16,9 @@ from models.requests import (Attachment, Message, Request, RequestCounter, Reque
 from models.schedule import ScheduleEntry
 
 __all__ = [
-    "Attachment", "AuditEvent", "EndClient", "ExportTask", "JobMarker", "KbArticle", "KbCategory", "Message", "Model",
-    "Notification", "OutboxMessage", "PartnerApplication", "PartnerCompany", "Payment", "PriceRule", "Quote",
+    "Attachment", "AuditEvent", "EndClient", "ExportTask", "JobMarker", "KbArticle",
+    "KbCategory", "Message", "Model", "Notification", "OutboxMessage", "PartnerApplication",
+    "PartnerCompany", "Payment", "PriceRule", "Quote",
     "Request", "RequestCounter", "RequestService", "ScheduleEntry", "Service", "Setting",
     "StatusChange", "UserProfile",
 ]

@@ -76,14 +76,12 @@ def register_statement(start: date, end: date, scope=None):
     return statement.order_by(Request.id)
 
 
-def register_rows(start, end, scope=None, label=None):
-    from app.templating import staff_status
+def register_rows(start, end, scope=None):
+    from models.request_status import STAFF_LABELS
 
-    label = label or staff_status
+    labels = {status.value: str(label) for status, label in STAFF_LABELS.items()}  # once
     for row in _stream(register_statement(start, end, scope)):
-        row = list(row)
-        row[2] = label(row[2])
-        yield tuple(row)
+        yield row[:2] + (labels[row[2]],) + row[3:]
 
 
 def payments_rows(start, end, scope=None):

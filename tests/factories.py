@@ -168,3 +168,10 @@ def login(client, username: str, password: str = PASSWORD, follow: bool = False)
     token = csrf_token(page.get_data(as_text=True))
     return client.post("/login/", data={"username": username, "password": password,
                                         "csrf_token": token}, follow_redirects=follow)
+
+
+def as_user(app, user):
+    """A test client signed in as `user`."""
+    client = app.test_client()
+    login(client, user.username)
+    return client

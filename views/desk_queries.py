@@ -11,7 +11,7 @@ from app.extensions import db
 from app.permissions import ENGINEER, MANAGER, request_scope, role_names
 from app.settings import get_setting
 from models.base import utcnow
-from models.request_status import OPEN_STATUSES, Status
+from models.request_status import OPEN_STATUSES
 from models.requests import Attachment, Message, Request, StatusChange
 
 MANAGER_PRIORITY = {"on_review": 0, "assigned": 1, "ready": 2, "submitted": 3, "rework": 5,

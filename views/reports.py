@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, flash, g, jsonify, redirect, request, url_for
+from flask import flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 from flask_wtf.csrf import validate_csrf
 from wtforms import ValidationError
 
-from app.exports import (download_task, inline_limit, queue_export, send_xlsx, source,
-                         task_state, write_inline)
+from app.exports import inline_limit, queue_export, send_xlsx, source, task_response, write_inline
 from app.extensions import db
 from models.exports import ExportTask
 from reports.queries import default_period
@@ -23,13 +22,6 @@ def report_source(params: dict):
     report = REPORTS[params["key"]]
     start, end = date.fromisoformat(params["from"]), date.fromisoformat(params["to"])
     return report.title, report.columns, report.rows(start, end)
-
-
-def own_task_or_404(task_id: int) -> ExportTask:
-    task = db.session.get(ExportTask, task_id)
-    if task is None or task.user_id != g.user.id:
-        abort(404)
-    return task
 
 
 def start_or_send(source_name: str, params: dict, file_name: str, estimate: int, title,
@@ -77,12 +69,5 @@ class ReportsView(BaseView):
     @has_access
     def task(self, task_id: int, fmt: str | None = None):
         """Progress page; `json` for polling; `download` once ready (owner only)."""
-        task = own_task_or_404(task_id)
-        if fmt == "json":
-            return jsonify(task_state(task))
-        if fmt == "download":
-            return download_task(task)
-        if fmt is not None:
-            abort(404)
-        return self.render_template("desk/export_task.html", task=task,
-                                    state=task_state(task))
+        return task_response(task_id, g.user, fmt,
+                             lambda **ctx: self.render_template("desk/export_task.html", **ctx))

@@ -10,7 +10,7 @@ from app.settings import set_setting
 from app.workflow import transition
 from models.notifications import Notification
 from models.request_status import Status
-from models.requests import ATTACH_DELIVERABLE, ATTACH_WORK, Attachment, Message, Request
+from models.requests import ATTACH_WORK, Attachment, Message, Request
 from tests.cabinet.filedata import EXE, JPEG, PDF, PNG, docx, plain_zip, upload
 from tests.factories import (Staff, add_package, login, make_partner, make_request, make_service,
                              post)

@@ -11,7 +11,7 @@ from app.extensions import db
 from models.exports import ExportTask
 from models.request_status import Status
 from reports.excel import Column, write_xlsx
-from tests.factories import Staff, form_token, login, make_partner, make_request, make_user
+from tests.factories import as_user, Staff, form_token, make_partner, make_request, make_user
 
 
 @pytest.fixture
@@ -22,11 +22,6 @@ def staff(app):
 def sheet(data: bytes):
     return load_workbook(io.BytesIO(data)).active
 
-
-def as_user(app, user):
-    c = app.test_client()
-    login(c, user.username)
-    return c
 
 
 def test_writer_types_header_and_widths(tmp_path):
@@ -172,3 +167,22 @@ def test_partner_background_export_and_failed_export_is_visible(app, staff, jobs
     admin = as_user(app, make_user("Admin"))
     assert "disk full" in admin.get("/jobs/").get_data(as_text=True)
     assert cabinet_exports
+
+
+def test_export_job_rerun_after_a_killed_worker_happens_once(app, staff):
+    from app.exports import export_dir, run_export
+
+    make_request(make_partner(), Status.SUBMITTED, staff)
+    director = make_user("Director")
+    task = ExportTask(user_id=director.id, report="report", file_name="r.xlsx",
+                      params={"key": "register", "from": "2000-01-01", "to": "2100-01-01"},
+                      status="running", rows_done=1)  # the worker died while writing
+    db.session.add(task)
+    db.session.commit()
+    before = set(export_dir().glob("*.xlsx"))
+    assert run_export(task.id) == "done"
+    assert run_export(task.id) == "skipped"  # RQ ran it once more: nothing happens
+    db.session.expire_all()
+    task = db.session.get(ExportTask, task.id)
+    assert task.status == "done" and task.rows_done == 1
+    assert len(set(export_dir().glob("*.xlsx")) - before) == 1

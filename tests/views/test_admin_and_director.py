@@ -14,18 +14,13 @@ from models.knowledge import KbArticle, KbCategory
 from models.partners import PartnerCompany
 from models.request_status import Status
 from models.requests import Request
-from tests.factories import Staff, login, make_partner, make_request, make_user, post
+from tests.factories import as_user, Staff, login, make_partner, make_request, make_user, post
 
 
 @pytest.fixture
 def staff(app):
     return Staff()
 
-
-def as_user(app, user):
-    c = app.test_client()
-    login(c, user.username)
-    return c
 
 
 def test_partial_payments_add_up(app, staff):

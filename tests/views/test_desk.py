@@ -9,7 +9,7 @@ from models.notifications import Notification
 from models.request_status import Status
 from models.requests import Attachment, Message, Request
 from tests.cabinet.filedata import PDF, upload
-from tests.factories import (Staff, add_package, login, make_partner, make_request, make_user,
+from tests.factories import (as_user, Staff, add_package, make_partner, make_request, make_user,
                              post)
 
 
@@ -22,11 +22,6 @@ def staff(app):
 def partner(app):
     return make_partner(username="partner")
 
-
-def as_user(app, user):
-    c = app.test_client()
-    login(c, user.username)
-    return c
 
 
 def test_scope_of_each_role_on_the_desk(app, staff, partner):

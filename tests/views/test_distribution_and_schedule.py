@@ -11,18 +11,13 @@ from models.notifications import Notification
 from models.request_status import Status
 from models.requests import Request
 from models.schedule import ScheduleEntry
-from tests.factories import Staff, login, make_partner, make_request, make_user, post
+from tests.factories import as_user, Staff, make_partner, make_request, make_user, post
 
 
 @pytest.fixture
 def staff(app):
     return Staff()
 
-
-def as_user(app, user):
-    c = app.test_client()
-    login(c, user.username)
-    return c
 
 
 def test_queue_shows_loads_and_assigns_many(app, staff):
