@@ -85,9 +85,16 @@ def build(size: int) -> None:
     db.session.commit()
 
 
+def rss_mb() -> float:
+    """Current resident set size of this process."""
+    pages = int(Path("/proc/self/statm").read_text().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 1024 / 1024
+
+
 def child(kind: str) -> dict:
     """One measurement in this process; prints rows, seconds and peak RSS."""
     app_context()
+    before_mb = rss_mb()
     from openpyxl import Workbook
 
     from app.extensions import db
@@ -114,6 +121,7 @@ def child(kind: str) -> dict:
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"kind": kind, "rows": rows, "seconds": round(seconds, 2),
             "rows_per_s": int(rows / seconds), "peak_rss_mb": round(peak_mb, 1),
+            "growth_mb": round(peak_mb - before_mb, 1),
             "file_mb": round(out.stat().st_size / 1024 / 1024, 1)}
 
 
@@ -160,8 +168,8 @@ def main() -> None:
         result = pdf_child() if args.child[0] == "pdf" else child(args.child[0])
         print(json.dumps(result))
         return
-    lines = ["| rows | exporter | seconds | rows/s | peak RSS, MB | file, MB |",
-             "|---:|---|---:|---:|---:|---:|"]
+    lines = ["| rows | exporter | seconds | rows/s | peak RSS, MB | growth during export, MB "
+             "| file, MB |", "|---:|---|---:|---:|---:|---:|---:|"]
     pdf = None
     for size in [int(s) for s in args.sizes.split(",")]:
         started = time.perf_counter()
@@ -171,7 +179,7 @@ def main() -> None:
             r = run_child(kind)
             print(json.dumps(r), flush=True)
             lines.append(f"| {r['rows']:,} | {kind} | {r['seconds']} | {r['rows_per_s']:,} | "
-                         f"{r['peak_rss_mb']} | {r['file_mb']} |")
+                         f"{r['peak_rss_mb']} | {r['growth_mb']} | {r['file_mb']} |")
         if pdf is None:
             pdf = run_child("pdf")
             print(json.dumps(pdf), flush=True)
@@ -198,7 +206,11 @@ SELECT as plain values, in the same run.
 
 {table}
 
-Memory stays flat as rows grow: neither exporter holds the report in a list.
+*Peak RSS* includes the loaded application (Flask-AppBuilder, SQLAlchemy, openpyxl);
+*growth* is the peak minus the process size just before the export started. Memory stays
+flat as rows grow from 200 000 to 1 000 000: neither exporter holds the report in a list.
+Our typed cells (dates, rouble-formatted money, status labels) cost about a quarter of the
+bare writer's speed.
 
 ## PDF (xhtml2pdf, DejaVu Sans embedded)
 
