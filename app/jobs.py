@@ -41,9 +41,12 @@ def enqueue(func, *args, retries: int = 3, **kwargs):
     return queue.enqueue(func, *args, retry=retry, **kwargs)
 
 
-def run_worker(burst: bool = False, with_cron: bool = True) -> None:
-    """Run an RQ worker with the scheduler inside the current app context."""
-    from rq import Worker
+def run_worker(burst: bool = False, with_cron: bool = True, simple: bool = False) -> None:
+    """Run an RQ worker with the scheduler inside the current app context.
+
+    `simple` runs jobs in this process (no fork): for tests against an in-process Redis.
+    """
+    from rq import SimpleWorker, Worker
 
     from app.extensions import db
 
@@ -59,7 +62,7 @@ def run_worker(burst: bool = False, with_cron: bool = True) -> None:
     connection = redis_connection()
     if connection is None:
         raise RuntimeError("REDIS_URL is not set: jobs run inline, no worker is needed")
-    worker = AppWorker(["default"], connection=connection)
+    worker = (SimpleWorker if simple else AppWorker)(["default"], connection=connection)
     if with_cron and not burst:
         start_cron(connection)
     worker.work(with_scheduler=True, burst=burst)

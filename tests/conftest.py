@@ -155,3 +155,37 @@ def mailbox(app):
     yield box
     app.config.update(saved)
     controller.stop()
+
+
+class RqBackend:
+    """Real Redis when REDIS_URL is set (forking worker); otherwise an in-process FakeRedis
+    (Lua via lupa) with a non-forking worker, so RQ's behaviour is tested in both passes."""
+
+    def __init__(self, app, redis_url, monkeypatch):
+        import app.jobs as jobs_module
+
+        self.simple = not redis_url
+        if redis_url:
+            monkeypatch.setitem(app.config, "REDIS_URL", redis_url)
+            from redis import Redis
+
+            self.connection = Redis.from_url(redis_url)
+        else:
+            import fakeredis
+
+            self.connection = fakeredis.FakeRedis()
+            monkeypatch.setattr(jobs_module, "redis_connection", lambda: self.connection)
+        self.connection.flushdb()
+
+    def work(self) -> None:
+        from app.extensions import db
+        from app.jobs import run_worker
+
+        db.session.commit()
+        run_worker(burst=True, with_cron=False, simple=self.simple)
+        db.session.expire_all()
+
+
+@pytest.fixture
+def rq_backend(app, redis_url, monkeypatch):
+    return RqBackend(app, redis_url, monkeypatch)

@@ -11,6 +11,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.urltools import get_filter_args, get_order_args
 from sqlalchemy.orm import selectinload
+from sqlalchemy.sql import sqltypes
 
 from app.exports import source
 from reports.excel import Column
@@ -96,15 +97,15 @@ class ReadOnlyView(ReplanModelView):
 
 
 def _column_kind(model, name: str) -> str:
+    """Excel cell type of a list column: money by name, the rest by the SQL type."""
     if name.endswith("_kopecks"):
         return "money"
-    column = getattr(model, name, None)
-    try:
-        kind = column.type.python_type
-    except (AttributeError, NotImplementedError):
-        return "text"
-    return {datetime: "datetime", date: "date", int: "int", Decimal: "number",
-            float: "number"}.get(kind, "text")
+    sql_type = getattr(getattr(model, name, None), "type", None)
+    for kind, types in (("datetime", sqltypes.DateTime), ("date", sqltypes.Date),
+                        ("int", sqltypes.Integer), ("number", sqltypes.Numeric)):
+        if isinstance(sql_type, types):
+            return kind
+    return "text"
 
 
 def _plain(value):

@@ -6,14 +6,14 @@ from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 
 from app.extensions import db
-from app.jobs import redis_connection
+from app import jobs as job_helper
 from models.exports import EXPORT_FAILED, ExportTask
 from models.outbox import MAIL_FAILED, MAIL_PENDING, OutboxMessage
 
 
 def failed_rq_jobs(limit: int = 50) -> list[dict]:
     """Jobs RQ gave up on, newest first, with the last line of the error."""
-    connection = redis_connection()
+    connection = job_helper.redis_connection()
     if connection is None:
         return []
     from rq import Queue
@@ -45,4 +45,4 @@ class JobsView(BaseView):
             .limit(50).all()
         return self.render_template("desk/jobs.html", rq_jobs=failed_rq_jobs(),
                                     exports=exports, mail=mail,
-                                    redis=redis_connection() is not None)
+                                    redis=job_helper.redis_connection() is not None)

@@ -3,7 +3,6 @@
 from datetime import timedelta
 
 import pytest
-from redis import Redis
 
 from app.extensions import db
 from app.mail import flush_outbox, queue_mail, send_outbox_message
@@ -150,18 +149,14 @@ def always_fails(label):
     raise ValueError(f"broken {label}")
 
 
-def test_failing_job_is_retried_a_bounded_number_of_times_then_shown(app, redis_url,
+def test_failing_job_is_retried_a_bounded_number_of_times_then_shown(app, rq_backend,
                                                                      monkeypatch):
-    if not redis_url:
-        pytest.skip("runs in the PostgreSQL + Redis pass of .ci/run (REDIS_URL set)")
-    from app.jobs import enqueue, run_worker
+    from app.jobs import enqueue
 
-    monkeypatch.setitem(app.config, "REDIS_URL", redis_url)
     monkeypatch.setitem(app.config, "JOB_RETRY_INTERVALS", [0, 0])
-    Redis.from_url(redis_url).flushdb()
     job = enqueue(always_fails, "x", retries=2)
     for _ in range(3):
-        run_worker(burst=True, with_cron=False)
+        rq_backend.work()
     assert job.get_status(refresh=True) == "failed"
     job.refresh()
     assert job.retries_left == 0
