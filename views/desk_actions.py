@@ -7,22 +7,28 @@ from decimal import Decimal
 from flask import flash, g, request
 from flask_appbuilder import expose
 from flask_appbuilder.security.decorators import has_access
+from flask_appbuilder.security.sqla.models import User
 from flask_babel import gettext as _
+from flask_wtf.csrf import validate_csrf
 from sqlalchemy.orm.exc import StaleDataError
+from wtforms import ValidationError
 
 from app.attachments import attach_files
 from app.deliverables import upload_package
+from app.distribution import active_managers
 from app.extensions import db
 from app.notifications import notify_new_message
 from app.payments import PaymentError, mark_payment
-from app.scheduling import ScheduleError, book_engineer
+from app.scheduling import book_engineer, engineers
 from app.storage import UploadError
 from app.workflow import WorkflowError, actor_kinds, assign_manager, transition
 from models.request_status import Actor
 from models.requests import ATTACH_WORK, Message
+from views.forms import AssignForm, BookingForm, MoveForm, PaymentForm, TextForm
 
 STAFF_MOVES = ("ask_info", "cancel", "start", "submit_review", "accept", "return", "deliver",
                "close")
+REFUSALS = (WorkflowError, UploadError, PaymentError, ValidationError)
 
 
 class DeskActionsMixin:
@@ -33,173 +39,127 @@ class DeskActionsMixin:
 
         return visible_request_or_404(pk)
 
-    def _commit_or_flash(self, done_message: str) -> bool:
+    def _refuse(self, req, message: str):
+        flash(message, "danger")
+        return self.back(req)
+
+    def _act(self, req, work, done_message):
+        """Run `work()` and commit; a refusal or a concurrent change keeps nothing."""
         try:
+            work()
             db.session.commit()
+        except REFUSALS as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
         except StaleDataError:
             db.session.rollback()
             flash(_("The request was changed by someone else. Reload the page and try "
                     "again."), "danger")
-            return False
-        flash(done_message, "success")
-        return True
+        else:
+            flash(done_message() if callable(done_message) else done_message, "success")
+        return self.back(req)
 
     @expose("/<int:pk>/move/<action>", methods=["POST"])
     @has_access
     def move(self, pk: int, action: str):
-        from views.forms import MoveForm
-
-        req = self._load(pk)
-        form = MoveForm()
+        req, form = self._load(pk), MoveForm()
         if action not in STAFF_MOVES or not form.validate_on_submit():
-            flash(_("This action is not available."), "danger")
-            return self.back(req)
-        try:
-            transition(req, action, g.user, form.comment.data,
-                       expected_version=form.version.data or None)
-        except WorkflowError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-            return self.back(req)
-        self._commit_or_flash(_("Done: %(number)s is now “%(status)s”.", number=req.number,
-                                status=_status(req.status)))
-        return self.back(req)
+            return self._refuse(req, _("This action is not available."))
+        return self._act(
+            req, lambda: transition(req, action, g.user, form.comment.data,
+                                    expected_version=form.version.data or None),
+            lambda: _("Done: %(number)s is now “%(status)s”.", number=req.number,
+                      status=_status(req.status)))
 
     @expose("/<int:pk>/message", methods=["POST"])
     @has_access
     def message(self, pk: int):
         """A message to the partner (assigned manager or supermanager only)."""
-        from views.forms import TextForm
-
-        req = self._load(pk)
-        form = TextForm()
+        req, form = self._load(pk), TextForm()
         if Actor.MANAGER not in actor_kinds(g.user, req) or not form.validate_on_submit():
-            flash(_("Write the message text."), "danger")
-            return self.back(req)
-        message = Message(request=req, author_id=g.user.id, body=form.body.data.strip())
-        db.session.add(message)
-        db.session.flush()
-        notify_new_message(message)
-        self._commit_or_flash(_("Message sent."))
-        return self.back(req)
+            return self._refuse(req, _("Write the message text."))
+
+        def send():
+            message = Message(request=req, author_id=g.user.id, body=form.body.data.strip())
+            db.session.add(message)
+            db.session.flush()
+            notify_new_message(message)
+        return self._act(req, send, _("Message sent."))
 
     @expose("/<int:pk>/note", methods=["POST"])
     @has_access
     def note(self, pk: int):
         """An internal note: never shown to partners."""
-        from views.forms import TextForm
-
-        req = self._load(pk)
-        form = TextForm()
+        req, form = self._load(pk), TextForm()
         if not actor_kinds(g.user, req) & {Actor.MANAGER, Actor.ENGINEER} or \
                 not form.validate_on_submit():
-            flash(_("Write the note text."), "danger")
-            return self.back(req)
-        db.session.add(Message(request=req, author_id=g.user.id, body=form.body.data.strip(),
-                               is_internal=True))
-        self._commit_or_flash(_("Note added."))
-        return self.back(req)
+            return self._refuse(req, _("Write the note text."))
+        return self._act(req, lambda: db.session.add(Message(
+            request=req, author_id=g.user.id, body=form.body.data.strip(), is_internal=True)),
+            _("Note added."))
 
     @expose("/<int:pk>/upload/<kind>", methods=["POST"])
     @has_access
     def upload(self, pk: int, kind: str):
         """Engineer: work files. Manager: a new version of the document package."""
-        from flask_wtf.csrf import validate_csrf
-        from wtforms import ValidationError
-
         req = self._load(pk)
         kinds = actor_kinds(g.user, req)
         files = request.files.getlist("files")
-        try:
+        if kind == "work" and Actor.ENGINEER in kinds:
+            store = lambda: attach_files(req, files, g.user, ATTACH_WORK)  # noqa: E731
+        elif kind == "deliverable" and Actor.MANAGER in kinds:
+            store = lambda: upload_package(req, files, g.user)  # noqa: E731
+        else:
+            return self._refuse(req, _("This action is not available."))
+
+        def checked_store():
             validate_csrf(request.form.get("csrf_token"))
-            if kind == "work" and Actor.ENGINEER in kinds:
-                attach_files(req, files, g.user, ATTACH_WORK)
-            elif kind == "deliverable" and Actor.MANAGER in kinds:
-                upload_package(req, files, g.user)
-            else:
-                flash(_("This action is not available."), "danger")
-                return self.back(req)
-        except (UploadError, ValidationError) as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-            return self.back(req)
-        self._commit_or_flash(_("Files uploaded."))
-        return self.back(req)
+            store()
+        return self._act(req, checked_store, _("Files uploaded."))
 
     @expose("/<int:pk>/book", methods=["POST"])
     @has_access
     def book(self, pk: int):
         """Book an engineer for a window (overlaps and vacations are refused)."""
-        from app.scheduling import engineers
-        from flask_appbuilder.security.sqla.models import User
-        from views.forms import BookingForm
-
-        req = self._load(pk)
-        form = BookingForm()
+        req, form = self._load(pk), BookingForm()
         form.engineer_id.choices = [(e.id, e.get_full_name()) for e in engineers()]
         if not form.validate_on_submit():
-            flash(_("Choose an engineer and a correct time window."), "danger")
-            return self.back(req)
+            return self._refuse(req, _("Choose an engineer and a correct time window."))
         engineer = db.session.get(User, form.engineer_id.data)
-        try:
-            book_engineer(req, engineer, form.starts_at.data, form.ends_at.data, g.user,
-                          expected_version=form.version.data or None)
-        except (ScheduleError, WorkflowError) as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-            return self.back(req)
-        self._commit_or_flash(_("%(name)s is booked for %(number)s.",
-                                name=engineer.get_full_name(), number=req.number))
-        return self.back(req)
+        return self._act(
+            req, lambda: book_engineer(req, engineer, form.starts_at.data, form.ends_at.data,
+                                       g.user, expected_version=form.version.data or None),
+            _("%(name)s is booked for %(number)s.", name=engineer.get_full_name(),
+              number=req.number))
 
     @expose("/<int:pk>/payment", methods=["POST"])
     @has_access
     def pay(self, pk: int):
         """Admin marks a (partial) payment; the payment state follows the sum."""
-        from views.forms import PaymentForm
-
-        req = self._load(pk)
-        form = PaymentForm()
+        req, form = self._load(pk), PaymentForm()
         if not form.validate_on_submit():
             details = "; ".join(str(e) for errors in form.errors.values() for e in errors)
-            flash(_("Enter the amount, the date and the payment document.") + " " + details,
-                  "danger")
-            return self.back(req)
+            return self._refuse(req, _("Enter the amount, the date and the payment "
+                                       "document.") + " " + details)
         kopecks = int((form.amount.data * 100).quantize(Decimal(1)))
-        try:
-            mark_payment(req, kopecks, form.paid_on.data, form.document.data, g.user)
-        except PaymentError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-            return self.back(req)
-        self._commit_or_flash(_("Payment recorded."))
-        return self.back(req)
+        return self._act(req, lambda: mark_payment(req, kopecks, form.paid_on.data,
+                                                   form.document.data, g.user),
+                         _("Payment recorded."))
 
     @expose("/<int:pk>/assign", methods=["POST"])
     @has_access
     def assign(self, pk: int):
         """Supermanager assigns or reassigns the manager."""
-        from flask_appbuilder.security.sqla.models import User
-
-        from app.distribution import active_managers
-        from views.forms import AssignForm
-
-        req = self._load(pk)
-        form = AssignForm()
+        req, form = self._load(pk), AssignForm()
         form.manager_id.choices = [(m.id, m.get_full_name()) for m in active_managers()]
         if not form.validate_on_submit():
-            flash(_("Choose a manager."), "danger")
-            return self.back(req)
+            return self._refuse(req, _("Choose a manager."))
         manager = db.session.get(User, form.manager_id.data)
-        try:
-            assign_manager(req, manager, g.user, expected_version=form.version.data or None)
-        except WorkflowError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-            return self.back(req)
-        self._commit_or_flash(_("%(number)s is assigned to %(name)s.", number=req.number,
-                                name=manager.get_full_name()))
-        return self.back(req)
+        return self._act(
+            req, lambda: assign_manager(req, manager, g.user,
+                                        expected_version=form.version.data or None),
+            _("%(number)s is assigned to %(name)s.", number=req.number,
+              name=manager.get_full_name()))
 
 
 def _status(status: str) -> str:
