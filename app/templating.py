@@ -9,6 +9,7 @@ from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 
 from models.request_status import PARTNER_GROUP_OF, PARTNER_GROUPS, STAFF_LABELS, Status
+from models.requests import BUILDING_LABELS
 
 
 def money(kopecks: int | None) -> str:
@@ -57,6 +58,8 @@ def install_template_helpers(app: Flask) -> None:
     install_error_pages(app)
     app.add_template_filter(_object_type_label, "object_type_label")
     app.add_template_filter(_urgency_label, "urgency_label")
+    app.add_template_filter(lambda key: str(BUILDING_LABELS.get(key, key or "—")),
+                            "building_label")
     app.add_template_filter(money, "money")
     app.add_template_filter(filesize, "filesize")
     app.add_template_filter(partner_status, "partner_status")

@@ -6,10 +6,7 @@ from flask_babel import lazy_gettext as _l
 from app.extensions import db
 from models.catalog import RULE_OBJECT_TYPE, RULE_OPTION, RULE_URGENCY, PriceRule, Service
 from models.partners import EndClient
-from models.requests import BUILDING_TYPES
-
-BUILDING_LABELS = {"panel": _l("Panel"), "brick": _l("Brick"), "monolith": _l("Monolith"),
-                   "block": _l("Block"), "wood": _l("Wood"), "other": _l("Other")}
+from models.requests import BUILDING_LABELS, BUILDING_TYPES
 
 
 def _english() -> bool:

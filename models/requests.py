@@ -4,6 +4,7 @@ from contextvars import ContextVar
 
 from sqlalchemy import (JSON, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, Numeric,
                         String, Text, UniqueConstraint, select, update)
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import relationship, validates
 
 from models.base import Model, created_at_column, user_fk, utcnow
@@ -20,6 +21,8 @@ ATTACHMENT_KINDS = (ATTACH_INPUT, ATTACH_WORK, ATTACH_DELIVERABLE)
 
 OBJECT_TYPES = ("apartment", "house", "commercial", "office")
 BUILDING_TYPES = ("panel", "brick", "monolith", "block", "wood", "other")
+BUILDING_LABELS = {"panel": _l("Panel"), "brick": _l("Brick"), "monolith": _l("Monolith"),
+                   "block": _l("Block"), "wood": _l("Wood"), "other": _l("Other")}
 
 # True only inside app.workflow while it writes a status
 status_writer: ContextVar[bool] = ContextVar("status_writer", default=False)

@@ -76,8 +76,11 @@ class DeskView(DeskActionsMixin, BaseView):
 
             assign = AssignForm(version=req.version)
             assign.manager_id.choices = [(m.id, m.get_full_name()) for m in active_managers()]
+        from reports.documents import AVAILABLE
+
         return self.render_template(
             "desk/show.html", req=req, moves=moves, action_labels=ACTION_LABELS,
+            documents=[name for name, allowed in AVAILABLE.items() if allowed(req)],
             labels=STAFF_LABELS, move_form=MoveForm(version=req.version),
             text_form=TextForm(), booking=booking, assign=assign,
             payment_form=PaymentForm() if ADMIN in roles else None,
