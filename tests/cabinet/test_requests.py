@@ -344,3 +344,35 @@ def test_repeat_copies_object_and_client_into_a_new_draft(app, client, owner, st
     assert (copy.status, copy.object_address, copy.end_client_id, copy.source_request_id) == (
         "draft", source.object_address, source.end_client_id, source.id)
     assert copy.number != source.number and copy.number.startswith("20")
+
+
+def test_package_zip_holds_the_released_version_only(app, client, owner, staff):
+    import io
+    import zipfile
+
+    req = make_request(owner, Status.READY, staff)
+    add_package(req, staff.manager, "старый.pdf")
+    add_package(req, staff.manager, "Проект.pdf")
+    add_package(req, staff.manager, "Лист 2.pdf")  # v3: the manager's final upload
+    db.session.commit()
+    login(client, "owner")
+    assert client.get(f"/cabinet/requests/{req.id}/package.zip").status_code == 404
+    from datetime import date
+
+    from app.payments import mark_payment
+
+    mark_payment(req, req.total_kopecks, date.today(), "PP-9", staff.supermanager)
+    transition(req, "deliver", staff.manager)
+    db.session.commit()
+    response = client.get(f"/cabinet/requests/{req.id}/package.zip")
+    assert response.status_code == 200 and response.mimetype == "application/zip"
+    names = zipfile.ZipFile(io.BytesIO(response.data)).namelist()
+    assert names == ["Лист 2.pdf"]  # only the latest version is released
+    colleague = make_partner(company=owner.profile.partner_company, owner=False,
+                             username="colleague")
+    stranger = make_partner(username="stranger")
+    for user in (colleague, stranger):
+        c = app.test_client()
+        login(c, user.username)
+        assert c.get(f"/cabinet/requests/{req.id}/package.zip").status_code == 404
+    assert app.test_client().get(f"/cabinet/requests/{req.id}/package.zip").status_code == 302
