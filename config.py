@@ -53,7 +53,16 @@ class Config:
     FAB_BASE_TEMPLATE = "replan_baselayout.html"
     FAB_PASSWORD_HASH_METHOD = os.environ.get("REPLAN_PASSWORD_HASH", "scrypt")
     AUTH_USER_REGISTRATION = False
-    RATELIMIT_ENABLED = False
+    # brute-force protection for the login, the application form and password resets;
+    # counters live in Redis so every gunicorn worker shares them
+    AUTH_RATE_LIMITED = True
+    AUTH_RATE_LIMIT = os.environ.get("REPLAN_LOGIN_RATE_LIMIT", "20 per minute")
+    PUBLIC_FORM_RATE_LIMIT = os.environ.get("REPLAN_FORM_RATE_LIMIT", "10 per minute")
+    RATELIMIT_ENABLED = _env_bool("REPLAN_RATE_LIMIT", bool(os.environ.get("REDIS_URL")))
+    RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True  # Redis down: limit per process, keep working
+    RATELIMIT_SWALLOW_ERRORS = True
     PERMANENT_SESSION_LIFETIME = 60 * 60 * 12
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -90,4 +99,6 @@ class TestConfig(Config):
     )
     FAB_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     MAIL_ENABLED = False
+    RATELIMIT_ENABLED = False  # switched on by the test that checks it
+    RATELIMIT_STORAGE_URI = "memory://"
     SERVER_NAME = None

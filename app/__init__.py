@@ -56,6 +56,10 @@ def register_blueprints(app: Flask) -> None:
     from cabinet import bp as cabinet_bp
 
     app.register_blueprint(cabinet_bp)
+    limit = app.appbuilder.sm.limiter.limit(app.config["PUBLIC_FORM_RATE_LIMIT"],
+                                            methods=["POST"])
+    for endpoint in ("cabinet.apply", "cabinet.password_reset_request"):
+        app.view_functions[endpoint] = limit(app.view_functions[endpoint])
     app.register_blueprint(Blueprint("reports", "reports",
                                      template_folder=str(_root() / "reports" / "templates")))
 
