@@ -43,6 +43,13 @@ def test_staff_journey(app, server_url, browser, shots, tmp_path):
         form.locator("button").click()
         page.wait_for_selector(".alert-success")
 
+    def upload(kind, name):
+        path = tmp_path / name
+        path.write_bytes(PDF)
+        page.set_input_files(f"form[action$='/upload/{kind}'] input[type=file]", str(path))
+        page.click(f"form[action$='/upload/{kind}'] button")
+        page.wait_for_selector(".alert-success")
+
     # supermanager assigns from the queue
     sign_in(supermanager)
     page.goto(f"{server_url}/distribution/")
@@ -73,11 +80,7 @@ def test_staff_journey(app, server_url, browser, shots, tmp_path):
     sign_in(engineer)
     page.goto(f"{server_url}/desk/{req.id}")
     act("start")
-    work = tmp_path / "обмерный план.pdf"
-    work.write_bytes(PDF)
-    page.set_input_files("form[action$='/upload/work'] input[type=file]", str(work))
-    page.click("form[action$='/upload/work'] button")
-    page.wait_for_selector(".alert-success")
+    upload("work", "обмерный план.pdf")
     act("submit_review")
     shots(page, "04-engineer")
 
@@ -91,11 +94,7 @@ def test_staff_journey(app, server_url, browser, shots, tmp_path):
     sign_in(manager)
     page.goto(f"{server_url}/desk/{req.id}")
     act("accept")
-    package = tmp_path / "Проект.pdf"
-    package.write_bytes(PDF)
-    page.set_input_files("form[action$='/upload/deliverable'] input[type=file]", str(package))
-    page.click("form[action$='/upload/deliverable'] button")
-    page.wait_for_selector(".alert-success")
+    upload("deliverable", "Проект.pdf")
     shots(page, "05-accepted")
 
     # admin marks the payment
