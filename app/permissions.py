@@ -19,6 +19,7 @@ ALL_ROLES = STAFF_ROLES + (PARTNER,)
 
 READ = ("can_list", "can_show", "can_export")
 SELF_SERVICE = [
+    ("StaffProfileView", ("can_edit",)), ("menu_access", ("My profile",)),
     ("UserInfoEditView", ("can_this_form_get", "can_this_form_post")),
     ("ResetMyPasswordView", ("can_this_form_get", "can_this_form_post")),
     ("UserDBModelView", ("can_userinfo", "resetmypassword", "userinfoedit")),

@@ -31,6 +31,10 @@ def register(appbuilder) -> None:
                         icon="fa-bar-chart", **work)
     appbuilder.add_view(ReportsView, "Excel reports", label=_l("Excel reports"),
                         icon="fa-file-excel-o", **work)
+    from views.profile import StaffProfileView
+
+    appbuilder.add_view(StaffProfileView, "My profile", label=_l("My profile"),
+                        icon="fa-user", **work)
     lists = {"category": "Requests", "category_label": _l("Requests")}
     for view, name, label, icon in [
             (RequestStaffView, "All requests", _l("All requests"), "fa-folder-open"),

@@ -2,7 +2,8 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (DateField, DateTimeLocalField, DecimalField, HiddenField, SelectField,
+from wtforms import (BooleanField, DateField, DateTimeLocalField, DecimalField, HiddenField,
+                     SelectField,
                      StringField, TextAreaField)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
@@ -46,3 +47,12 @@ class EntryForm(FlaskForm):
     ends_at = DateTimeLocalField(_l("End"), format="%Y-%m-%dT%H:%M",
                                  validators=[DataRequired()])
     note = StringField(_l("Note"), validators=[Optional(), Length(max=500)])
+
+
+class StaffProfileForm(FlaskForm):
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
+    locale = SelectField(_l("Language"), choices=[("ru", "Русский"), ("en", "English")])
+    notify_status = BooleanField(_l("Status changes"))
+    notify_message = BooleanField(_l("New messages"))
+    notify_assignment = BooleanField(_l("Assignments"))
+    notify_sla = BooleanField(_l("Overdue requests"))

@@ -186,3 +186,33 @@ def test_kb_template_upload_and_partner_download(app):
     response = partner.get("/cabinet/kb/power/template")
     assert response.status_code == 200 and response.data.startswith(b"PK")
     assert as_user(app, make_user("Manager")).get(url).status_code in (302, 403)
+
+
+def test_staff_profile_sets_language_and_email_copies(app, staff):
+    from datetime import timedelta
+
+    from app.periodic import send_sla_reminders
+    from models.base import utcnow
+    from models.notifications import Notification
+    from models.outbox import OutboxMessage
+    from tests.factories import form_token
+
+    manager = as_user(app, staff.manager)
+    assert manager.get("/my-profile/").status_code == 200
+    manager.post("/my-profile/", data={"csrf_token": form_token(manager), "phone": "+7 1",
+                                       "locale": "en", "notify_status": "y",
+                                       "notify_message": "y", "notify_assignment": "y"})
+    req = make_request(make_partner(), Status.ASSIGNED, staff)
+    req.status_changed_at = utcnow() - timedelta(days=3)
+    db.session.commit()
+    db.session.query(OutboxMessage).delete()
+    db.session.commit()
+    send_sla_reminders()
+    note = db.session.query(Notification).filter_by(user_id=staff.manager.id,
+                                                    kind="sla").one()
+    assert note.text.startswith(f"Request {req.number} has been")  # English, as chosen
+    mails = [m.recipient for m in db.session.query(OutboxMessage)]
+    assert staff.manager.email not in mails  # SLA e-mails switched off
+    assert staff.supermanager.email in mails  # defaults stay on for others
+    assert "English" in manager.get("/my-profile/").get_data(as_text=True)
+    assert as_user(app, make_partner()).get("/my-profile/").status_code in (302, 403)

@@ -1,0 +1,47 @@
+"""Staff: own language, phone and which notifications also come by e-mail."""
+
+from __future__ import annotations
+
+from flask import flash, g, redirect, request, session, url_for
+from flask_appbuilder import BaseView, expose
+from flask_appbuilder.security.decorators import has_access
+from flask_babel import gettext as _
+
+from app.audit import record
+from app.extensions import db
+from models.partners import UserProfile
+from views.forms import StaffProfileForm
+
+STAFF_NOTIFY_KINDS = ("status", "message", "assignment", "sla")
+
+
+class StaffProfileView(BaseView):
+    route_base = "/my-profile"
+    default_view = "edit"
+    base_permissions = ["can_edit"]
+
+    @expose("/", methods=["GET", "POST"])
+    @has_access
+    def edit(self):
+        profile = db.session.get(UserProfile, g.user.id)
+        form = StaffProfileForm()
+        if request.method == "GET" and profile is not None:
+            form.phone.data, form.locale.data = profile.phone, profile.locale
+            for kind in STAFF_NOTIFY_KINDS:
+                getattr(form, f"notify_{kind}").data = profile.wants_email(kind)
+        elif request.method == "GET":
+            for kind in STAFF_NOTIFY_KINDS:
+                getattr(form, f"notify_{kind}").data = True
+        if form.validate_on_submit():
+            if profile is None:
+                profile = UserProfile(user_id=g.user.id)
+                db.session.add(profile)
+            profile.phone, profile.locale = form.phone.data or None, form.locale.data
+            profile.notify_prefs = {k: bool(getattr(form, f"notify_{k}").data)
+                                    for k in STAFF_NOTIFY_KINDS}
+            record("profile_update", g.user, g.user)
+            db.session.commit()
+            session["locale"] = profile.locale
+            flash(_("Profile saved."), "success")
+            return redirect(url_for("StaffProfileView.edit"))
+        return self.render_template("desk/profile.html", form=form)
