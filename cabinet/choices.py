@@ -40,6 +40,3 @@ def fill_choices(form, company=None) -> None:
         form.end_client_id.choices = [(0, _l("— new or none —"))] + [
             (c.id, f"{c.name} {c.phone or ''}".strip()) for c in clients]
 
-
-def label_of(choices, key) -> str:
-    return dict(choices).get(key, key)

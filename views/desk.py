@@ -10,7 +10,7 @@ from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 
 from app.extensions import db
-from app.permissions import (ADMIN, ENGINEER, MANAGER, SUPERMANAGER, request_scope,
+from app.permissions import (ADMIN, SUPERMANAGER, request_scope,
                              role_names)
 from app.scheduling import engineers, request_hours, suggest_engineers
 from app.storage import path_of
@@ -144,6 +144,3 @@ class DeskView(DeskActionsMixin, BaseView):
     def back(self, req: Request):
         return redirect(url_for("DeskView.show", pk=req.id))
 
-
-def staff_can_write(user) -> bool:
-    return bool(role_names(user) & {ADMIN, SUPERMANAGER, MANAGER, ENGINEER})
