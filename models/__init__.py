@@ -14,11 +14,12 @@ from models.partners import EndClient, PartnerApplication, PartnerCompany, UserP
 from models.requests import (Attachment, Message, Request, RequestCounter, RequestService,
                              StatusChange)
 from models.schedule import ScheduleEntry
+from models.security import AuthToken, SessionEpoch, UsedFormNonce
 
 __all__ = [
-    "Attachment", "AuditEvent", "EndClient", "ExportTask", "JobMarker", "KbArticle",
+    "Attachment", "AuditEvent", "AuthToken", "EndClient", "ExportTask", "JobMarker", "KbArticle",
     "KbCategory", "Message", "Model", "Notification", "OutboxMessage", "PartnerApplication",
     "PartnerCompany", "Payment", "PriceRule", "Quote",
-    "Request", "RequestCounter", "RequestService", "ScheduleEntry", "Service", "Setting",
-    "StatusChange", "UserProfile",
+    "Request", "RequestCounter", "RequestService", "ScheduleEntry", "Service", "SessionEpoch", "Setting",
+    "StatusChange", "UsedFormNonce", "UserProfile",
 ]

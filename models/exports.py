@@ -25,6 +25,8 @@ class ExportTask(Model):
     stored_name = Column(String(80))
     error = Column(Text)
     created_at = created_at_column()
+    started_at = Column(DateTime)
+    heartbeat_at = Column(DateTime)  # last progress write; a stale one means a dead worker
     finished_at = Column(DateTime)
     expires_at = Column(DateTime, index=True)
 

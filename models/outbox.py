@@ -1,6 +1,6 @@
 """Outgoing e-mail, written in the same transaction as the change that caused it."""
 
-from sqlalchemy import Column, DateTime, Index, Integer, String, Text
+from sqlalchemy import Boolean, Column, DateTime, Index, Integer, String, Text
 
 from models.base import Model, created_at_column
 
@@ -23,4 +23,6 @@ class OutboxMessage(Model):
     last_error = Column(Text)
     next_attempt_at = Column(DateTime)
     sent_at = Column(DateTime)
+    claimed_at = Column(DateTime)  # when the current send started (stuck-send rule)
+    sensitive = Column(Boolean, nullable=False, default=False)  # body erased once sent
     created_at = created_at_column()
