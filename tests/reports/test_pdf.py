@@ -1,6 +1,4 @@
-"""PDF documents: Russian text and amounts survive (checked with pdftotext), fonts embedded."""
-
-import subprocess
+"""PDF documents: Russian text and amounts survive (read with pypdf), fonts embedded."""
 
 import pytest
 
@@ -8,21 +6,12 @@ from app.extensions import db
 from app.settings import get_setting, set_setting
 from models.request_status import Status
 from reports import pdf
+from tests.pdftext import embedded_fonts, pdf_text
 from tests.factories import Staff, login, make_partner, make_request, make_user, post
 
 
-def text_of(data: bytes, tmp_path) -> str:
-    path = tmp_path / "doc.pdf"
-    path.write_bytes(data)
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
-                          text=True, check=True).stdout
-
-
-def fonts_of(data: bytes, tmp_path) -> str:
-    path = tmp_path / "fonts.pdf"
-    path.write_bytes(data)
-    return subprocess.run(["pdffonts", str(path)], capture_output=True, text=True,
-                          check=True).stdout
+def text_of(data: bytes, tmp_path=None) -> str:
+    return pdf_text(data)
 
 
 @pytest.fixture
@@ -50,7 +39,8 @@ def test_partner_downloads_a_russian_proposal(app, client, tmp_path):
     assert "Обмерный план помещения" in text
     assert "7 400,00" in text  # 5 000 + 60 × 40
     assert "Семь тысяч четыреста рублей" in text
-    assert "DejaVuSans" in fonts_of(response.data, tmp_path)
+    assert {"DejaVuSans", "DejaVuSans-Bold"} & embedded_fonts(response.data)
+    assert all(name.startswith("DejaVuSans") for name in embedded_fonts(response.data))
     other = app.test_client()
     make_partner(username="q")
     login(other, "q")
