@@ -25,6 +25,9 @@ class Config:
     )
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     REDIS_URL = os.environ.get("REDIS_URL") or None
+    # links in e-mails are built from this, never from the request's Host header
+    BASE_URL = os.environ.get("REPLAN_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    PROXY_COUNT = int(os.environ.get("REPLAN_PROXY_COUNT", "0") or 0)  # 0: no proxy trusted
     UPLOAD_DIR = os.environ.get("REPLAN_UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
     EXPORT_DIR = os.environ.get("REPLAN_EXPORT_DIR", str(INSTANCE_DIR / "exports"))
 

@@ -40,6 +40,12 @@ def register_extensions(app: Flask) -> None:
         appbuilder.post_init()
     install_request_guards(app)
 
+    from app.sessions import install_session_generation
+    from app.web_security import install_web_security
+
+    install_session_generation(app)
+    install_web_security(app)
+
     from app.mail import install_outbox_flush
 
     install_outbox_flush(app)
