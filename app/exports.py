@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import current_app, g
+from sqlalchemy import update
 
 from app.extensions import db
 from models.base import utcnow
@@ -37,7 +38,9 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def task_state(task: ExportTask) -> dict:
     """What the progress page polls."""
     return {"status": task.status, "rows_done": task.rows_done, "rows_total": task.rows_total,
-            "error": task.error, "ready": task.status == EXPORT_DONE and bool(task.stored_name)}
+            "error": task.error, "ready": task.status == EXPORT_DONE and bool(task.stored_name),
+            "restart": (task.params or {}).get("restart") if task.status == EXPORT_FAILED
+            else None}
 
 
 def download_task(task: ExportTask):
@@ -58,6 +61,7 @@ def task_response(task_id: int, user, fmt: str | None, render_page):
     task = db.session.get(ExportTask, task_id)
     if task is None or task.user_id != user.id:
         abort(404)  # someone else's export does not exist for you
+    fail_if_stale(task)
     if fmt == "json":
         return jsonify(task_state(task))
     if fmt == "download":
@@ -98,8 +102,9 @@ def queue_export(user, source_name: str, params: dict, file_name: str,
     """Create the task row, commit, then hand it to the job helper."""
     from app.jobs import enqueue
 
-    task = ExportTask(user_id=user.id, report=source_name, params=params, file_name=file_name,
-                      rows_total=estimate, status=EXPORT_QUEUED)
+    task = ExportTask(user_id=user.id, report=source_name,
+                      params={**params, "restart": _restart_of_current_request()},
+                      file_name=file_name, rows_total=estimate, status=EXPORT_QUEUED)
     db.session.add(task)
     db.session.commit()
     try:
@@ -109,6 +114,19 @@ def queue_export(user, source_name: str, params: dict, file_name: str,
         task.status, task.error = EXPORT_FAILED, str(exc)[:500]
         db.session.commit()
     return task
+
+
+def _restart_of_current_request() -> dict | None:
+    """How to ask for the same export again: our own path, method and form fields."""
+    from flask import has_request_context, request
+
+    if not has_request_context():
+        return None
+    query = request.query_string.decode()
+    fields = {k: v for k, v in request.form.items() if k != "csrf_token"} \
+        if request.method == "POST" else {}
+    return {"method": request.method, "url": request.path + (f"?{query}" if query else ""),
+            "fields": fields}
 
 
 def run_export(task_id: int) -> str:
@@ -122,6 +140,7 @@ def run_export(task_id: int) -> str:
     if task is None or task.status == EXPORT_DONE:
         return "skipped"  # a re-run of a finished job does nothing
     task.status, task.rows_done, task.error = EXPORT_RUNNING, 0, None
+    task.started_at = task.heartbeat_at = utcnow()
     db.session.commit()
     user = db.session.get(User, task.user_id)
     stored = f"{uuid.uuid4().hex}.xlsx"
@@ -130,24 +149,43 @@ def run_export(task_id: int) -> str:
         g.user = user
         try:
             title, columns, rows = SOURCES[task.report](task.params)
-            write_xlsx(export_dir() / stored, str(title), columns, rows,
-                       progress=lambda n: _progress(task, n))
+            count = write_xlsx(export_dir() / stored, str(title), columns, rows,
+                               progress=progress_writer(task.id))
         except Exception as exc:
             db.session.rollback()
-            task.status, task.error = EXPORT_FAILED, f"{type(exc).__name__}: {exc}"[:1000]
-            db.session.commit()
+            _fail(task_id, f"{type(exc).__name__}: {exc}")
             (export_dir() / stored).unlink(missing_ok=True)
             raise
     task.status, task.stored_name, task.finished_at = EXPORT_DONE, stored, utcnow()
+    task.rows_done, task.error, task.heartbeat_at = count, None, utcnow()
     task.expires_at = utcnow() + timedelta(hours=current_app.config.get("EXPORT_TTL_HOURS",
                                                                         24))
     db.session.commit()
     return "done"
 
 
-def _progress(task: ExportTask, rows: int) -> None:
-    task.rows_done = rows
-    db.session.commit()
+def progress_writer(task_id: int):
+    """Progress callback that never commits the transaction the rows stream through.
+
+    On PostgreSQL the rows come from a server-side cursor that a commit would close, so the
+    count and heartbeat go through a connection of their own. SQLite allows one writer and
+    a second connection could not commit while the cursor reads; a commit there keeps the
+    cursor, so the job's own session writes it.
+    """
+    def write(rows: int) -> None:
+        values = {"rows_done": rows, "heartbeat_at": utcnow()}
+        statement = update(ExportTask).where(ExportTask.id == task_id).values(**values)
+        if db.engine.dialect.name == "sqlite":
+            db.session.execute(statement)
+            db.session.commit()
+        else:
+            with db.engine.begin() as connection:
+                connection.execute(statement)
+        _job_meta(rows)
+    return write
+
+
+def _job_meta(rows: int) -> None:
     try:
         from rq import get_current_job
 
@@ -157,6 +195,53 @@ def _progress(task: ExportTask, rows: int) -> None:
             job.save_meta()
     except Exception:  # progress is best effort; the row above is the source of truth
         pass
+
+
+def _fail(task_id: int, reason: str) -> None:
+    db.session.query(ExportTask).filter(ExportTask.id == task_id).update(
+        {ExportTask.status: EXPORT_FAILED, ExportTask.error: reason[:1000],
+         ExportTask.finished_at: utcnow()}, synchronize_session=False)
+    db.session.commit()
+
+
+def stale_after() -> timedelta:
+    """How long a running export may stay silent before its worker is taken for dead."""
+    return timedelta(seconds=int(current_app.config.get("EXPORT_STALE_SECONDS", 120)))
+
+
+def _stale_clause():
+    from sqlalchemy import func
+
+    last_sign = func.coalesce(ExportTask.heartbeat_at, ExportTask.started_at,
+                              ExportTask.created_at)
+    return (ExportTask.status == EXPORT_RUNNING) & (last_sign < utcnow() - stale_after())
+
+
+def stale_reason() -> str:
+    from flask_babel import gettext as _
+
+    return _("The export worker stopped; start the export again.")
+
+
+def fail_if_stale(task: ExportTask) -> bool:
+    """Mark this task failed if its worker went silent (the task page and poll call it)."""
+    if task.status != EXPORT_RUNNING:
+        return False
+    failed = db.session.query(ExportTask).filter(ExportTask.id == task.id, _stale_clause()) \
+        .update({ExportTask.status: EXPORT_FAILED, ExportTask.error: stale_reason(),
+                 ExportTask.finished_at: utcnow()}, synchronize_session=False)
+    db.session.commit()
+    db.session.refresh(task)
+    return bool(failed)
+
+
+def fail_stale_exports() -> int:
+    """Periodic sweep: every running export whose worker went silent becomes failed."""
+    failed = db.session.query(ExportTask).filter(_stale_clause()).update(
+        {ExportTask.status: EXPORT_FAILED, ExportTask.error: stale_reason(),
+         ExportTask.finished_at: utcnow()}, synchronize_session=False)
+    db.session.commit()
+    return failed
 
 
 def cleanup_exports() -> int:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 
 from app.settings import get_setting
+from app.visibility import PARTNER_ADDRESSED, reads_partner_words, visible_history
 from models.request_status import PARTNER_GROUP_OF, PARTNER_GROUPS, STAFF_LABELS, Status
 from models.requests import Request
 from reports.pdf import render_pdf
@@ -41,15 +42,23 @@ def proposal_pdf(quote) -> bytes:
                       bureau=get_setting("bureau"))
 
 
-def request_pdf(req: Request, document: str, for_partner: bool) -> bytes:
-    """Invoice, act or request card; partners get partner labels and no internal notes."""
+def request_pdf(req: Request, document: str, for_partner: bool, user=None) -> bytes:
+    """Invoice, act or request card for a partner, or for the staff member `user`.
+
+    Partners get partner labels and no internal notes; staff see what app.visibility allows
+    (an engineer's card has no end client and no partner-facing comments).
+    """
     if document not in AVAILABLE:
         raise DocumentUnavailable(_("Unknown document."))
     if not AVAILABLE[document](req):
         raise DocumentUnavailable(_("This document is not available in the current status."))
     lines = [Line(line.title, line.price_kopecks) for line in req.lines]
+    full = for_partner or reads_partner_words(user)  # no user: an internal caller (CLI)
+    history = _partner_history(req) if for_partner else [
+        HistoryRow(h.created_at, _label(h.to_status, False), h.comment)
+        for h in visible_history(req, user)]
     return render_pdf(f"{document}.html", req=req, lines=lines, bureau=get_setting("bureau"),
-                      history=_history(req, for_partner), show_client=True,
+                      history=history, show_client=full,
                       status_label=_label(req.status, for_partner))
 
 
@@ -59,14 +68,14 @@ def _label(status: str, for_partner: bool) -> str:
     return str(STAFF_LABELS[Status(status)])
 
 
-def _history(req: Request, for_partner: bool) -> list[HistoryRow]:
+def _partner_history(req: Request) -> list[HistoryRow]:
+    """Changes of the partner's coarser label, with the comments addressed to the partner."""
     rows, last = [], None
     for change in sorted(req.history, key=lambda c: c.id):
-        label = _label(change.to_status, for_partner)
-        if for_partner and label == last:
-            continue  # partners see only changes of their coarser label
-        comment = change.comment if (not for_partner or change.to_status in (
-            Status.NEEDS_INFO, Status.CANCELLED)) else None
+        label = _label(change.to_status, True)
+        if label == last:
+            continue
+        comment = change.comment if change.to_status in PARTNER_ADDRESSED else None
         rows.append(HistoryRow(change.created_at, label, comment))
         last = label
     return rows

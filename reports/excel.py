@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -16,6 +17,8 @@ MONEY_FORMAT = '#,##0.00\\ "₽"'
 DATE_FORMAT = "DD.MM.YYYY"
 DATETIME_FORMAT = "DD.MM.YYYY HH:MM"
 PROGRESS_EVERY = 2000
+# OWASP CSV/formula injection: text starting with these is read as a formula by spreadsheets
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -25,7 +28,14 @@ class Column:
     width: int = 18
 
 
+def safe_text(text: str) -> str:
+    """Text as inert cell content: control characters dropped, formula starts quoted."""
+    text = ILLEGAL_CHARACTERS_RE.sub("", text)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def _cell(sheet, value, kind: str):
+    """Every data cell passes here: numbers and dates stay typed, every string is made safe."""
     if value is None:
         return None
     if kind == "money":
@@ -39,8 +49,8 @@ def _cell(sheet, value, kind: str):
     if kind == "number" and isinstance(value, Decimal):
         return float(value)
     if kind == "text" and not isinstance(value, str):
-        return str(value)
-    return value
+        value = str(value)
+    return safe_text(value) if isinstance(value, str) else value
 
 
 def write_xlsx(target, title: str, columns: list[Column], rows: Iterable[tuple],

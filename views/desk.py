@@ -13,7 +13,7 @@ from app.extensions import db
 from app.permissions import (ADMIN, SUPERMANAGER, request_scope,
                              role_names)
 from app.scheduling import engineers, request_hours, suggest_engineers
-from app.storage import path_of
+from app.storage import send_stored
 from app.workflow import actor_kinds, available_moves
 from models.request_status import ACTION_LABELS, STAFF_LABELS, Actor, Status
 from models.requests import Attachment, Request
@@ -124,7 +124,7 @@ class DeskView(DeskActionsMixin, BaseView):
 
         req = visible_request_or_404(pk)
         try:
-            data = request_pdf(req, document, for_partner=False)
+            data = request_pdf(req, document, for_partner=False, user=g.user)
         except DocumentUnavailable as exc:
             flash(str(exc), "warning")
             return self.back(req)
@@ -138,8 +138,8 @@ class DeskView(DeskActionsMixin, BaseView):
         if attachment is None:
             abort(404)
         visible_request_or_404(attachment.request_id)
-        return send_file(path_of(attachment.stored_name), mimetype=attachment.content_type,
-                         as_attachment=True, download_name=attachment.original_name)
+        return send_stored(attachment.stored_name, attachment.original_name,
+                           attachment.content_type)
 
     def back(self, req: Request):
         return redirect(url_for("DeskView.show", pk=req.id))

@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db
 from app.permissions import ENGINEER, MANAGER, request_scope, role_names
 from app.settings import get_setting
+from app.visibility import reads_partner_words, visible_history
 from models.base import utcnow
 from models.request_status import OPEN_STATUSES
 from models.requests import Attachment, Message, Request, StatusChange
@@ -62,20 +63,21 @@ def answered_ids(ids: list[int]) -> set[int]:
 
 
 def page_data(req: Request, user) -> dict:
-    """Messages, notes, files by kind and history for the request page."""
+    """Messages, notes, files by kind and history for the request page.
+
+    Partner-facing words (the thread, partner and client contacts, partner-facing history
+    comments) follow app.visibility: engineers never get them.
+    """
+    full = reads_partner_words(user)
     messages = db.session.query(Message).filter_by(request_id=req.id) \
         .options(selectinload(Message.author)).order_by(Message.id).all()
     files = db.session.query(Attachment).filter_by(request_id=req.id) \
         .order_by(Attachment.kind, Attachment.version.desc(), Attachment.id).all()
-    history = db.session.query(StatusChange).filter_by(request_id=req.id) \
-        .options(selectinload(StatusChange.actor)).order_by(StatusChange.id).all()
-    engineer_only = ENGINEER in role_names(user) and not (
-        role_names(user) - {ENGINEER})
     return {
-        "thread": [] if engineer_only else [m for m in messages if not m.is_internal],
+        "thread": [m for m in messages if not m.is_internal] if full else [],
         "notes": [m for m in messages if m.is_internal],
         "files": {kind: [f for f in files if f.kind == kind]
                   for kind in ("input", "work", "deliverable")},
-        "history": history,
-        "show_contacts": not engineer_only,
+        "history": visible_history(req, user),
+        "show_contacts": full,
     }
