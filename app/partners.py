@@ -128,4 +128,5 @@ def _credentials_mail(user, password: str) -> None:
             "Login: %(login)s\nOne-time password: %(password)s\nSign in: %(url)s\n\n"
             "You will be asked to set your own password at first sign-in.\n",
             name=user.first_name, login=user.username, password=password,
-            url=url_for("ReplanAuthDBView.login", _external=True)), kind="credentials")
+            url=url_for("ReplanAuthDBView.login", _external=True)), kind="credentials",
+            sensitive=True)  # a one-time password: erased from the outbox once sent

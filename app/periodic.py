@@ -18,12 +18,10 @@ from app.extensions import db
 from app.settings import get_setting
 from models.base import utcnow
 from models.exports import JobMarker
-from models.outbox import MAIL_PENDING, MAIL_SENDING, OutboxMessage
 from models.request_status import STAFF_LABELS, Status
 from models.requests import Request
 
 log = logging.getLogger(__name__)
-STUCK_SENDING = timedelta(minutes=10)
 
 
 def _mark_once(key: str) -> bool:
@@ -113,16 +111,18 @@ def send_director_digest(day: date | None = None) -> int:
 
 
 def sweep_outbox() -> int:
-    """Retry e-mails that failed or got stuck (a worker died mid-send)."""
-    from app.mail import flush_outbox
+    """Re-queue stuck sends and failed rows worth another try, then enqueue every due row."""
+    from app.mail import due_message_ids, enqueue_sends, requeue_failed, requeue_stuck
 
-    db.session.query(OutboxMessage).filter(
-        OutboxMessage.status == MAIL_SENDING,
-        OutboxMessage.created_at < utcnow() - STUCK_SENDING,
-        OutboxMessage.sent_at.is_(None)).update(
-        {OutboxMessage.status: MAIL_PENDING}, synchronize_session=False)
-    db.session.commit()
-    return flush_outbox()
+    requeue_stuck()
+    requeue_failed()
+    return enqueue_sends(due_message_ids())
+
+
+def cleanup_form_nonces() -> int:
+    from app.form_nonce import purge_used_nonces
+
+    return purge_used_nonces()
 
 
 def cleanup_exports() -> int:
@@ -154,4 +154,5 @@ PERIODIC = {
     "auto-close": (auto_close_delivered, "30 3 * * *"),
     "cleanup-exports": (cleanup_exports, "0 * * * *"),
     "sweep-outbox": (sweep_outbox, "*/5 * * * *"),
+    "cleanup-form-nonces": (cleanup_form_nonces, "20 * * * *"),
 }
