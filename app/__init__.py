@@ -14,6 +14,7 @@ def create_app(config: type[Config] = Config) -> Flask:
     config.validate()
     app = Flask(__name__, instance_relative_config=False)
     app.config.from_object(config)
+    app.config["SECRET_KEY"] = config.secret_key()
     logging.basicConfig(level=logging.INFO if not app.testing else logging.WARNING)
     register_extensions(app)
     register_blueprints(app)
@@ -26,8 +27,10 @@ def register_extensions(app: Flask) -> None:
     import models  # noqa: F401  (register every table on Model.metadata)
 
     from app.extensions import appbuilder, csrf, db, migrate
+    from app.input_guard import install_input_guard
     from app.security import install_request_guards
 
+    install_input_guard(app)  # bounded <int:> converter: before any route is added
     db.init_app(app)
     csrf.init_app(app)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True,
@@ -49,6 +52,10 @@ def register_extensions(app: Flask) -> None:
     from app.mail import install_outbox_flush
 
     install_outbox_flush(app)
+
+    from app.form_nonce import install_form_nonce
+
+    install_form_nonce(app)
 
     from app.templating import install_template_helpers
 

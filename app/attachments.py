@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.extensions import db
-from app.storage import UploadError, discard, save_upload
+from app.storage import UploadError, check_batch, discard, save_upload
 from models.requests import ATTACH_INPUT, Attachment, Request
 
 
@@ -14,10 +14,13 @@ def real_files(files) -> list:
 
 def attach_files(request: Request, files, user, kind: str = ATTACH_INPUT, message=None,
                  version: int = 1) -> list[Attachment]:
-    """Store every file or raise UploadError and keep none of them (caller commits)."""
+    """Store every file or raise UploadError and keep none of them (caller commits; a
+    rollback deletes the stored files from disk too, see app.storage)."""
+    uploads = real_files(files)
+    check_batch(uploads)
     stored = []
     try:
-        for upload in real_files(files):
+        for upload in uploads:
             stored.append(save_upload(upload))
     except UploadError:
         for item in stored:

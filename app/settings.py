@@ -21,6 +21,8 @@ DEFAULTS: dict[str, object] = {
     },
     "payment_before_delivery": True,
     "upload_max_mb": 20,
+    "upload_max_files": 20,  # files in one submission
+    "upload_max_total_mb": 50,  # all files of one submission together
     "auto_close_days": 14,
     # SLA: hours a request may stay in a status before its manager is alerted
     "sla_hours": {"submitted": 4, "assigned": 24, "needs_info": 72, "scheduled": 72,

@@ -11,6 +11,7 @@ from cabinet import bp
 from cabinet.access import partner_required
 from cabinet.calculator import visible_quotes
 from app.storage import path_of
+from app.validators import clean_filename
 from cabinet.requests import own_request_or_404, partner_files
 from models.catalog import Quote
 from reports.documents import DocumentUnavailable, proposal_pdf, request_pdf
@@ -55,7 +56,7 @@ def package_zip(request_id: int):
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         used: set[str] = set()
         for attachment in released:
-            name = attachment.original_name
+            name = clean_filename(attachment.original_name)
             if name in used:
                 name = f"{attachment.id}-{name}"
             used.add(name)

@@ -5,14 +5,14 @@ Public articles are readable without login; staff-only articles never reach part
 
 from __future__ import annotations
 
-from flask import abort, render_template, request, send_file
+from flask import abort, render_template, request
 from flask_login import current_user
 from sqlalchemy import or_
 
 from app.extensions import db
 from app.markdown import render_markdown
 from app.permissions import is_partner, is_staff
-from app.storage import path_of
+from app.storage import send_stored
 from cabinet import bp
 from models.knowledge import KbArticle, KbCategory
 
@@ -60,5 +60,4 @@ def kb_template(slug: str):
     article = _article_or_404(slug)
     if not article.template_stored:
         abort(404)
-    return send_file(path_of(article.template_stored), as_attachment=True,
-                     download_name=article.template_name or f"{article.slug}")
+    return send_stored(article.template_stored, article.template_name or article.slug)

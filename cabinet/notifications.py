@@ -4,6 +4,7 @@ from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.extensions import db
+from app.input_guard import arg_int
 from cabinet import bp
 from cabinet.access import login_required
 from models.notifications import Notification
@@ -20,7 +21,7 @@ def own_notifications():
 def notifications():
     """Newest first, keyset paging by id."""
     query = own_notifications()
-    if (after := request.args.get("after", type=int)):
+    if (after := arg_int("after")):
         query = query.filter(Notification.id < after)
     rows = query.order_by(Notification.id.desc()).limit(PAGE_SIZE + 1).all()
     older = rows[PAGE_SIZE - 1].id if len(rows) > PAGE_SIZE else None

@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from app.attachments import attach_files, real_files
 from app.extensions import db
+from app.input_guard import form_version
 from app.notifications import notify_new_message
 from app.storage import UploadError
 from app.workflow import WorkflowError, transition
@@ -36,7 +37,7 @@ def request_move(request_id: int, action: str):
         return _back(req)
     try:
         transition(req, action, current_user, form.comment.data,
-                   expected_version=form.version.data or None)
+                   expected_version=form_version(form.version.data))
         db.session.commit()
     except WorkflowError as exc:
         db.session.rollback()

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from flask import abort, render_template, request, send_file, session
+from flask import abort, render_template, request, session
 from flask_login import current_user
 from sqlalchemy import or_
 
 from app.extensions import db
 from app.permissions import request_scope
-from app.storage import path_of
+from app.input_guard import arg_int
+from app.storage import send_stored
 from app.workflow import available_moves
 from cabinet import bp
 from cabinet.access import partner_required
@@ -68,7 +69,7 @@ def filtered_requests():
 def request_list():
     """Newest first; keyset pages (?after=id / ?before=id) stay fast at any depth."""
     query = filtered_requests()
-    after, before = request.args.get("after", type=int), request.args.get("before", type=int)
+    after, before = arg_int("after"), arg_int("before")
     if before:
         rows = query.filter(Request.id > before).order_by(Request.id.asc()) \
             .limit(PAGE_SIZE + 1).all()
@@ -139,5 +140,5 @@ def download(attachment_id: int):
     inputs, released = partner_files(req)
     if attachment not in inputs and attachment not in released:
         abort(404)
-    return send_file(path_of(attachment.stored_name), mimetype=attachment.content_type,
-                     as_attachment=True, download_name=attachment.original_name)
+    return send_stored(attachment.stored_name, attachment.original_name,
+                       attachment.content_type)

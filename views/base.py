@@ -52,6 +52,19 @@ class ReplanModelView(ModelView):
     search_form_query_rel_fields: dict = {}
     list_template = "replan_list.html"
 
+    @property
+    def sortable_columns(self) -> list[str]:
+        """Columns a user may sort by: the declared order columns, never a related one
+        (no ordering rows by a partner's contact through `end_client.phone`)."""
+        return [c for c in (self.order_columns or []) if "." not in c]
+
+    def list_order(self) -> tuple[str, str]:
+        """The requested sort if it is on a sortable column, else the view's default."""
+        column, direction = get_order_args().get(self.__class__.__name__, ("", ""))
+        if column in self.sortable_columns and direction in ("asc", "desc"):
+            return column, direction
+        return self.base_order or ("", "")
+
     @expose("/export")
     @has_access
     def export(self):
@@ -67,8 +80,7 @@ class ReplanModelView(ModelView):
     def export_table(self):
         """(title, typed columns, streamed rows, bounded count) for the current filters."""
         get_filter_args(self._filters)
-        order_column, order_direction = get_order_args().get(
-            self.__class__.__name__, self.base_order or ("", ""))
+        order_column, order_direction = self.list_order()
         joined = self._filters.get_joined_filters(self._base_filters)
         query = self.datamodel.apply_all(self.datamodel.session.query(self.datamodel.obj),
                                          joined, order_column, order_direction)

@@ -13,6 +13,7 @@ from wtforms import ValidationError
 
 from app.distribution import active_managers, auto_distribute, manager_loads
 from app.extensions import db
+from app.input_guard import bounded_int, form_int
 from app.workflow import WorkflowError, assign_manager
 from models.request_status import Status
 from models.requests import Request
@@ -46,11 +47,11 @@ class DistributionView(BaseView):
         """Assign the ticked requests to one manager, each through the workflow."""
         if not self._checked_csrf():
             return redirect(url_for("DistributionView.index"))
-        manager = db.session.get(User, request.form.get("manager_id", type=int) or 0)
+        manager = db.session.get(User, form_int("manager_id", default=0))
         if manager is None or manager not in active_managers():
             flash(_("Choose a manager."), "danger")
             return redirect(url_for("DistributionView.index"))
-        ids = [int(x) for x in request.form.getlist("request_id") if x.isdigit()]
+        ids = [i for x in request.form.getlist("request_id") if (i := bounded_int(x))]
         done, failed = 0, []
         for req in db.session.query(Request).filter(Request.id.in_(ids)).all():
             try:

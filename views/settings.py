@@ -46,6 +46,10 @@ class SettingsForm(FlaskForm):
     payment_before_delivery = BooleanField(_l("Documents only after full payment"))
     upload_max_mb = IntegerField(_l("Upload size limit, MB"),
                                  validators=[DataRequired(), NumberRange(min=1, max=60)])
+    upload_max_files = IntegerField(_l("Files in one upload, at most"),
+                                    validators=[DataRequired(), NumberRange(min=1, max=100)])
+    upload_max_total_mb = IntegerField(_l("All files of one upload together, MB"),
+                                       validators=[DataRequired(), NumberRange(min=1, max=200)])
     auto_close_days = IntegerField(_l("Close delivered requests after, days"),
                                    validators=[DataRequired(), NumberRange(min=1, max=365)])
 

@@ -1,0 +1,152 @@
+"""Bad input stops at the edge: NUL bytes refused, ints bounded, FAB list/action params checked."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Flask, abort, current_app, request
+from flask_babel import gettext as _
+from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.routing import IntegerConverter
+
+MAX_INT = 2**31 - 1  # PostgreSQL INTEGER
+_DIGITS = re.compile(r"\d{1,10}")
+_PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+
+
+def bounded_int(value, default=None, lo: int = 1, hi: int = MAX_INT):
+    """`value` as an int within lo..hi, else `default` (for ids, keyset and paging params)."""
+    text = str(value).strip() if value is not None else ""
+    if not _DIGITS.fullmatch(text):
+        return default
+    number = int(text)
+    return number if lo <= number <= hi else default
+
+
+def arg_int(name: str, default=None, lo: int = 1, hi: int = MAX_INT):
+    """A bounded int from the query string."""
+    return bounded_int(request.args.get(name), default, lo, hi)
+
+
+def form_int(name: str, default=None, lo: int = 1, hi: int = MAX_INT):
+    """A bounded int from the posted form."""
+    return bounded_int(request.form.get(name), default, lo, hi)
+
+
+def form_version(value) -> int | None:
+    """The row version a form was rendered with: None when absent, 0 (never current) when
+    garbled, so the workflow answers with its 'changed by someone else' message."""
+    if value is None or str(value) == "":
+        return None
+    return bounded_int(value, default=0)
+
+
+class BoundedIntConverter(IntegerConverter):
+    """`<int:...>` URL parts above PostgreSQL's INTEGER range do not match (404)."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_INT)
+        super().__init__(map, *args, **kwargs)
+
+
+def _has_nul(values) -> bool:
+    return any("\x00" in (v or "") for v in values)
+
+
+def _json_strings(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield str(key)
+            yield from _json_strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _json_strings(item)
+
+
+def _carries_nul() -> bool:
+    """True when the path, query, form, file names or JSON strings contain a NUL byte."""
+    parts = [request.path, *request.args.keys(), *request.args.values()]
+    if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+        parts += [*request.form.keys(), *request.form.values(), *request.files.keys()]
+        parts += [f.filename for f in request.files.values()]
+        if request.is_json:
+            parts += list(_json_strings(request.get_json(silent=True)))
+    return _has_nul(parts)
+
+
+def _view_named(name: str):
+    for view in current_app.appbuilder.baseviews:
+        if view.__class__.__name__ == name:
+            return view
+    return None
+
+
+def _sortable(view, column: str) -> bool:
+    """Only plain columns the view declares sortable (never a related contact column)."""
+    allowed = getattr(view, "sortable_columns", None) or getattr(view, "order_columns", None)
+    return bool(allowed) and column in allowed and "." not in column \
+        and bool(_PLAIN_NAME.fullmatch(column))
+
+
+def _clean_arg(key: str, value: str) -> bool:
+    """Keep a query parameter? FAB paging must be numeric, sorting on declared columns."""
+    if key.startswith("page_"):
+        return bounded_int(value, lo=0) is not None
+    if key.startswith("psize_"):
+        return bounded_int(value, hi=1000) is not None
+    if key.startswith("_oc_"):
+        view = _view_named(key[4:])
+        return view is not None and _sortable(view, value)
+    if key.startswith("_od_"):
+        return value in ("asc", "desc")
+    return True
+
+
+def _clean_fab_args() -> None:
+    args = request.args
+    if not any(k.startswith(("page_", "psize_", "_oc_", "_od_")) for k in args):
+        return
+    kept = [(k, v) for k, v in args.items(multi=True) if _clean_arg(k, v)]
+    request.args = ImmutableMultiDict(kept)
+
+
+def _check_fab_action() -> None:
+    """Unknown FAB action names and non-numeric primary keys are 404, not a 500."""
+    endpoint = request.endpoint or ""
+    view_name, _dot, method = endpoint.rpartition(".")
+    view_args = request.view_args or {}
+    if "pk" in view_args and isinstance(view_args["pk"], str) \
+            and bounded_int(view_args["pk"]) is None:
+        abort(404)
+    if method not in ("action", "action_post") or request.method != "POST":
+        return  # FAB itself refuses GET actions (redirect) before looking the name up
+    view = _view_named(view_name)
+    name = view_args.get("name") if method == "action" else request.form.get("action")
+    if view is None or name not in getattr(view, "actions", {}):
+        abort(404)
+
+
+def _limit_upload_body() -> None:
+    """Multipart bodies far beyond the per-request upload limit are cut off unread (413)."""
+    if request.method == "POST" and request.mimetype == "multipart/form-data":
+        from app.storage import request_body_limit
+
+        request.max_content_length = request_body_limit()
+
+
+def guard_request():
+    """Refuse NUL bytes (400) and neutralise malformed list and action parameters."""
+    _limit_upload_body()
+    if _carries_nul():
+        abort(400, description=_("The request contains a forbidden character (NUL). "
+                                 "Remove it and try again."))
+    _clean_fab_args()
+    _check_fab_action()
+
+
+def install_input_guard(app: Flask) -> None:
+    """Bounded `<int:>` URL parts and the NUL/params guard before any other hook."""
+    app.url_map.converters["int"] = BoundedIntConverter
+    app.before_request_funcs.setdefault(None, []).insert(0, guard_request)
