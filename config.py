@@ -1,10 +1,17 @@
 """Configuration read from the environment; TestConfig for the test suite."""
 
 import os
+import secrets
+from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = BASE_DIR / "instance"
+KNOWN_ENVIRONMENTS = ("development", "test", "production")
+# keys that were ever public (this repository's history, examples): never sign with them
+PUBLIC_KEYS = {"dev-only-not-secret", "test-secret", "secret", "changeme", "change-me"}
+KEY_HINT = "generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
 
 
 class ConfigError(RuntimeError):
@@ -15,19 +22,100 @@ def _env_bool(name: str, default: bool = False) -> bool:
     return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip() or str(default)
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+
+
+def weak_secret(key: str | None) -> str | None:
+    """Why `key` may not sign production sessions, or None when it is strong enough."""
+    if not key:
+        return f"SECRET_KEY must be set when REPLAN_ENV=production; {KEY_HINT}"
+    if key in PUBLIC_KEYS:
+        return f"SECRET_KEY is a publicly known value; {KEY_HINT}"
+    if len(key) < 32:
+        return f"SECRET_KEY must be at least 32 characters (got {len(key)}); {KEY_HINT}"
+    if len(set(key)) < 10 or key in (key + key)[1:-1]:  # 'x'*40, 'ab'*20, '0123456789'*4
+        return f"SECRET_KEY is repetitive, not random; {KEY_HINT}"
+    return None
+
+
+def dev_secret_key(path: Path) -> str:
+    """The local development key in `path`: generated once (mode 0600), then reused."""
+    if path.exists():
+        key = path.read_text().strip()
+        if path.stat().st_mode & 0o077:
+            path.chmod(0o600)
+        if key:
+            return key
+        path.unlink()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    draft = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+    descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(secrets.token_urlsafe(48) + "\n")
+    try:
+        os.link(draft, path)  # atomic: of two processes starting together one key wins
+    except FileExistsError:
+        pass
+    finally:
+        draft.unlink()
+    return path.read_text().strip()
+
+
+def settings_problems(settings: Mapping) -> list[str]:
+    """Everything in `settings` (config names) that forbids a safe start."""
+    env = settings.get("ENV_NAME")
+    if env not in KNOWN_ENVIRONMENTS:
+        return [f"REPLAN_ENV must be one of {', '.join(KNOWN_ENVIRONMENTS)} "
+                f"(exactly, lower case), got {env!r}"]
+    problems = []
+    base = urlsplit(settings.get("BASE_URL") or "")
+    if base.scheme not in ("http", "https") or not base.netloc or base.query or base.fragment:
+        problems.append(f"REPLAN_BASE_URL must be an absolute http(s) URL without query, "
+                        f"got {settings.get('BASE_URL')!r}")
+    if settings.get("PROXY_COUNT", 0) < 0:
+        problems.append("REPLAN_PROXY_COUNT must be 0 or more")
+    key = settings.get("SECRET_KEY")
+    if env == "development" and key in PUBLIC_KEYS:
+        problems.append(f"SECRET_KEY is a publicly known value; unset it or {KEY_HINT}")
+    if env == "production":
+        problems += _production_problems(settings, base.scheme)
+    return problems
+
+
+def _production_problems(settings: Mapping, base_scheme: str) -> list[str]:
+    problems = [p for p in [weak_secret(settings.get("SECRET_KEY"))] if p]
+    if str(settings.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite"):
+        problems.append("DATABASE_URL must point to PostgreSQL in production")
+    if not settings.get("REDIS_URL"):
+        problems.append("REDIS_URL must be set in production (jobs, rate limits)")
+    if base_scheme != "https":
+        problems.append("REPLAN_BASE_URL must be set to the public https:// address "
+                        "in production")
+    return problems
+
+
 class Config:
     """Settings for development and production, from environment variables."""
 
     ENV_NAME = os.environ.get("REPLAN_ENV", "development")
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    # unset outside production: a random key is generated once into SECRET_KEY_FILE
+    SECRET_KEY = os.environ.get("SECRET_KEY") or None
+    SECRET_KEY_FILE = Path(os.environ.get("REPLAN_SECRET_KEY_FILE", INSTANCE_DIR / "secret_key"))
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'replan.sqlite'}"
     )
     SQLALCHEMY_TRACK_MODIFICATIONS = False
+    # a connection killed by a database restart is replaced before use, not failed on
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "pool_recycle": 1800}
     REDIS_URL = os.environ.get("REDIS_URL") or None
     # links in e-mails are built from this, never from the request's Host header
     BASE_URL = os.environ.get("REPLAN_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
-    PROXY_COUNT = int(os.environ.get("REPLAN_PROXY_COUNT", "0") or 0)  # 0: no proxy trusted
+    PROXY_COUNT = _env_int("REPLAN_PROXY_COUNT", 0)  # 0: X-Forwarded-* is not trusted
     UPLOAD_DIR = os.environ.get("REPLAN_UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
     EXPORT_DIR = os.environ.get("REPLAN_EXPORT_DIR", str(INSTANCE_DIR / "exports"))
 
@@ -69,6 +157,13 @@ class Config:
     PERMANENT_SESSION_LIFETIME = 60 * 60 * 12
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = ENV_NAME == "production"
+    # FAB never sets a remember-me cookie; if one appears it gets the same flags, and a
+    # session restored from it carries no session generation, so app.sessions ends it
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = ENV_NAME == "production"
+    REMEMBER_COOKIE_DURATION = PERMANENT_SESSION_LIFETIME
 
     # Flask-Babel
     BABEL_DEFAULT_LOCALE = "ru"
@@ -83,12 +178,19 @@ class Config:
 
     @classmethod
     def validate(cls) -> None:
-        """Refuse to start in production without real secrets."""
+        """Refuse to start on an unknown REPLAN_ENV or, in production, without real secrets."""
+        problems = settings_problems({k: getattr(cls, k) for k in dir(cls) if k.isupper()})
+        if problems:
+            raise ConfigError("Replan refuses to start:\n- " + "\n- ".join(problems))
+
+    @classmethod
+    def secret_key(cls) -> str:
+        """The signing key: from the environment, else the generated development key."""
+        if cls.SECRET_KEY:
+            return cls.SECRET_KEY
         if cls.ENV_NAME == "production":
-            if not os.environ.get("SECRET_KEY"):
-                raise ConfigError("SECRET_KEY must be set when REPLAN_ENV=production")
-            if cls.SQLALCHEMY_DATABASE_URI.startswith("sqlite"):
-                raise ConfigError("DATABASE_URL must point to PostgreSQL in production")
+            raise ConfigError(weak_secret(None))
+        return dev_secret_key(cls.SECRET_KEY_FILE)
 
 
 class TestConfig(Config):
