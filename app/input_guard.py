@@ -66,11 +66,11 @@ def _json_strings(value):
 
 
 def _carries_nul() -> bool:
-    """True when the path, query, form, file names or JSON strings contain a NUL byte."""
+    """True when the path, query, form fields or JSON strings contain a NUL byte.
+    Uploaded file names are not refused: app.storage cleans them (NUL, CR/LF, paths)."""
     parts = [request.path, *request.args.keys(), *request.args.values()]
     if request.method in ("POST", "PUT", "PATCH", "DELETE"):
         parts += [*request.form.keys(), *request.form.values(), *request.files.keys()]
-        parts += [f.filename for f in request.files.values()]
         if request.is_json:
             parts += list(_json_strings(request.get_json(silent=True)))
     return _has_nul(parts)
