@@ -55,6 +55,8 @@ def unread_count() -> int:
 
 
 def install_template_helpers(app: Flask) -> None:
+    from app.error_pages import install_error_pages
+
     install_error_pages(app)
     app.add_template_filter(_object_type_label, "object_type_label")
     app.add_template_filter(_urgency_label, "urgency_label")
@@ -84,26 +86,6 @@ def _urgency_label(key: str) -> str:
     from app.pricing import rule_label
 
     return rule_label("urgency", key, str(get_locale()) == "en")
-
-
-def install_error_pages(app: Flask) -> None:
-    """Friendly 403/404/413 pages in the user's language (no stack traces, no hints)."""
-    from flask import render_template
-    from flask_babel import lazy_gettext as _l
-
-    pages = {
-        403: (_l("No access"), _l("This page is not available for your account.")),
-        404: (_l("Not found"), _l("The page does not exist or is not available to you.")),
-        413: (_l("File too large"), _l("The upload is larger than the server accepts.")),
-    }
-
-    def handler(error):
-        code = getattr(error, "code", 500)
-        title, text = pages[code]
-        return render_template("error.html", code=code, title=title, text=text), code
-
-    for code in pages:
-        app.register_error_handler(code, handler)
 
 
 def url_for_optional(endpoint: str, **values) -> str | None:

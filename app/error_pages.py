@@ -1,0 +1,67 @@
+"""Replan's own error pages (400-503) in the user's language; they never touch the database."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+PAGES = {
+    400: (_l("Bad request"), _l("The request could not be processed. Go back, check what "
+                                "you entered and try again.")),
+    403: (_l("No access"), _l("This page is not available for your account.")),
+    404: (_l("Not found"), _l("The page does not exist or is not available to you.")),
+    405: (_l("Not allowed"), _l("This address does not accept this kind of request.")),
+    413: (_l("File too large"), _l("The upload is larger than the server accepts.")),
+    429: (_l("Too many requests"), _l("Too many attempts in a short time. Wait a minute "
+                                      "and try again.")),
+    500: (_l("Something went wrong"), _l("The error has been logged. Try again in a minute; "
+                                         "if it repeats, contact the bureau.")),
+    503: (_l("Temporarily unavailable"), _l("The service is briefly unavailable (maintenance "
+                                            "or a database restart). Try again in a minute.")),
+}
+FORM_EXPIRED = _l("The form has expired or was sent from another page. Reload the page and "
+                  "try again.")
+
+
+def error_response(code: int, text=None):
+    """The error page (JSON under /api/) for `code`; renders without the database."""
+    title, default_text = PAGES[code]
+    message = str(text or default_text)
+    if request.path.startswith("/api/"):
+        return jsonify(message=message), code
+    return render_template("error.html", code=code, title=title, text=message), code
+
+
+def http_error(error: HTTPException):
+    """400/403/404/405/413/429/500 raised by aborts, routing, CSRF or the rate limiter."""
+    code = error.code if error.code in PAGES else 500
+    return error_response(code, FORM_EXPIRED if isinstance(error, CSRFError) else None)
+
+
+def database_error(error: DBAPIError):
+    """A lost or refused database connection is a 503; any other database error a 500."""
+    _rollback_quietly()
+    unavailable = isinstance(error, OperationalError) or error.connection_invalidated
+    current_app.logger.error("database error on %s %s: %s", request.method, request.path,
+                             error, exc_info=not unavailable)
+    return error_response(503 if unavailable else 500)
+
+
+def _rollback_quietly() -> None:
+    from app.extensions import db
+
+    try:
+        db.session.rollback()
+    except Exception:  # the connection is gone; the pool replaces it (pool_pre_ping)
+        current_app.logger.warning("rollback after a database error failed", exc_info=True)
+
+
+def install_error_pages(app: Flask) -> None:
+    """Register the pages: HTTP errors by code, database errors by exception class."""
+    for code in PAGES:
+        if code != 503:
+            app.register_error_handler(code, http_error)
+    app.register_error_handler(DBAPIError, database_error)
