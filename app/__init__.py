@@ -14,6 +14,7 @@ def create_app(config: type[Config] = Config) -> Flask:
     config.validate()
     app = Flask(__name__, instance_relative_config=False)
     app.config.from_object(config)
+    app.config["SECRET_KEY"] = config.secret_key()
     logging.basicConfig(level=logging.INFO if not app.testing else logging.WARNING)
     register_extensions(app)
     register_blueprints(app)
