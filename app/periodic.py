@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 
+from app.exports import fail_stale_exports
 from app.extensions import db
 from app.settings import get_setting
 from models.base import utcnow
@@ -153,6 +154,7 @@ PERIODIC = {
     "digest": (send_director_digest, "0 7 * * *"),
     "auto-close": (auto_close_delivered, "30 3 * * *"),
     "cleanup-exports": (cleanup_exports, "0 * * * *"),
+    "stale-exports": (fail_stale_exports, "* * * * *"),  # dead worker -> failed
     "sweep-outbox": (sweep_outbox, "*/5 * * * *"),
     "cleanup-form-nonces": (cleanup_form_nonces, "20 * * * *"),
 }

@@ -179,6 +179,9 @@ def test_a_silent_worker_fails_its_task_with_a_reason_and_a_fresh_one_stays(app)
     page = client.get(f"/reports/task/{dead.id}").get_data(as_text=True)
     assert reason in page
     # the periodic sweep does the same without anyone looking at the page
+    from app.periodic import PERIODIC
+
+    assert PERIODIC["stale-exports"][0] is fail_stale_exports
     other = stale_task(make_user("Director"), 3)
     assert fail_stale_exports() == 1
     db.session.expire_all()
