@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -32,6 +32,8 @@ def error_response(code: int, text=None):
     message = str(text or default_text)
     if request.path.startswith("/api/"):
         return jsonify(message=message), code
+    if "_login_user" not in g:  # Flask-Login's context processor would load the user from
+        g._login_user = current_app.login_manager.anonymous_user()  # the database: skip it
     return render_template("error.html", code=code, title=title, text=message), code
 
 
