@@ -149,7 +149,7 @@ class Config:
     AUTH_RATE_LIMITED = True
     AUTH_RATE_LIMIT = os.environ.get("REPLAN_LOGIN_RATE_LIMIT", "20 per minute")
     PUBLIC_FORM_RATE_LIMIT = os.environ.get("REPLAN_FORM_RATE_LIMIT", "10 per minute")
-    RATELIMIT_ENABLED = _env_bool("REPLAN_RATE_LIMIT", bool(os.environ.get("REDIS_URL")))
+    RATELIMIT_ENABLED = _env_bool("REPLAN_RATE_LIMIT", True)  # always on; memory without Redis
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True  # Redis down: limit per process, keep working

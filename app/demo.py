@@ -23,7 +23,7 @@ from models.request_status import Status
 from models.requests import Message
 from models.schedule import ENTRY_VACATION, ENTRY_VISIT, ScheduleEntry
 
-DEMO_PASSWORD = "demo12345"
+DEMO_PASSWORD = "replan-demo-2026"  # meets the password policy (app.passwords)
 # username, role, first name, last name, company index, partner role
 DEMO_USERS = [
     ("admin", ADMIN, "Анна", "Админова", None, None),

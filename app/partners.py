@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import secrets
 
-from flask import url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from sqlalchemy import func
 
-from app.accounts import AccountError, create_user
+from app.accounts import (AccountError, commit_and_send, create_user, email_taken,
+                          find_user_by_email, normal_email, user_locale)
 from app.audit import record
 from app.extensions import db
 from app.mail import queue_mail
 from app.permissions import PARTNER
+from app.web_security import external_url
 from models.base import utcnow
 from models.partners import (APPLICATION_APPROVED, APPLICATION_PENDING, APPLICATION_REJECTED,
                              PARTNER_MEMBER, PARTNER_OWNER, PartnerApplication, PartnerCompany)
@@ -23,24 +25,65 @@ class OnboardingError(ValueError):
 
 
 def one_time_password() -> str:
-    return secrets.token_urlsafe(9)
+    return secrets.token_urlsafe(12)
 
 
-def duplicate_problem(email: str, inn: str) -> str | None:
-    """Why an application with this e-mail / INN cannot be accepted, or None."""
-    from flask_appbuilder.security.sqla.models import User
-
-    email = email.strip().lower()
-    if db.session.query(User.id).filter(User.email.ilike(email)).first():
-        return _("An account with this e-mail already exists. Sign in or reset the password.")
+def inn_problem(inn: str) -> str | None:
+    """Why an application for this INN cannot be accepted, or None (exact match)."""
     pending = db.session.query(PartnerApplication.id).filter(
-        PartnerApplication.status == APPLICATION_PENDING)
-    if pending.filter(PartnerApplication.email.ilike(email)).first():
-        return _("An application with this e-mail is already being reviewed.")
-    if db.session.query(PartnerCompany.id).filter_by(inn=inn).first() or \
-            pending.filter(PartnerApplication.inn == inn).first():
+        PartnerApplication.status == APPLICATION_PENDING, PartnerApplication.inn == inn)
+    if db.session.query(PartnerCompany.id).filter_by(inn=inn).first() or pending.first():
         return _("A company with this INN is already registered or under review.")
     return None
+
+
+def screen_application(application_id: int) -> str:
+    """Job: set aside an application whose e-mail has an account or a pending application.
+
+    The form answers the same for every address; whether it is registered is told only to
+    the mailbox itself (exact, case-insensitive match: no wildcards).
+    """
+    application = db.session.get(PartnerApplication, application_id)
+    if application is None or application.status != APPLICATION_PENDING:
+        return "skipped"
+    email = normal_email(application.email)
+    owner = find_user_by_email(email)
+    earlier = db.session.query(PartnerApplication.id).filter(
+        PartnerApplication.status == APPLICATION_PENDING, PartnerApplication.id < application.id,
+        func.lower(PartnerApplication.email) == email).first()
+    if owner is None and earlier is None:
+        return "pending"
+    with force_locale("ru"):  # the bureau's language, like the other stored reasons
+        reason = (_("An account with e-mail %(email)s already exists.", email=email)
+                  if owner is not None else
+                  _("Duplicate of application %(id)s.", id=earlier[0]))
+    application.status, application.reject_reason = APPLICATION_REJECTED, reason
+    application.reviewed_at = utcnow()
+    record("application_set_aside", None, application, reason=reason)
+    if owner is not None:
+        _already_registered_mail(owner)
+    else:
+        _already_pending_mail(email, application.contact_name)
+    commit_and_send()
+    return reason
+
+
+def _already_registered_mail(user) -> None:
+    with force_locale(user_locale(user)):
+        queue_mail(user.email, _("Replan: partner application with your e-mail"), _(
+            "Hello, %(name)s!\n\nSomeone filed a partner application with your e-mail "
+            "address, which already has a Replan account, so no application was created.\n"
+            "Sign in: %(login)s\nForgot the password? %(reset)s\n\n"
+            "If it was not you, ignore this e-mail.\n", name=user.first_name,
+            login=external_url("ReplanAuthDBView.login"),
+            reset=external_url("cabinet.password_reset_request")), kind="application")
+
+
+def _already_pending_mail(email: str, name: str) -> None:
+    with force_locale("ru"):
+        queue_mail(email, _("Replan: your partner application"), _(
+            "Hello, %(name)s!\n\nAn application with this e-mail address is already being "
+            "reviewed; we will reply by e-mail.\n", name=name), kind="application")
 
 
 def approve_application(application: PartnerApplication, admin):
@@ -57,7 +100,7 @@ def approve_application(application: PartnerApplication, admin):
     db.session.flush()
     password = one_time_password()
     first, _sep, last = application.contact_name.strip().partition(" ")
-    owner = create_user(_free_username(application.email), application.email.lower(), first,
+    owner = create_user(_free_username(application.email), normal_email(application.email), first,
                         last or "-", [PARTNER], password, phone=application.phone,
                         company=company, partner_role=PARTNER_OWNER, must_change_password=True)
     application.status, application.company_id = APPLICATION_APPROVED, company.id
@@ -68,9 +111,7 @@ def approve_application(application: PartnerApplication, admin):
 
 
 def duplicate_problem_for_approval(application: PartnerApplication) -> str | None:
-    from flask_appbuilder.security.sqla.models import User
-
-    if db.session.query(User.id).filter(User.email.ilike(application.email)).first():
+    if email_taken(application.email):
         return _("An account with e-mail %(email)s already exists.", email=application.email)
     if db.session.query(PartnerCompany.id).filter_by(inn=application.inn).first():
         return _("A company with INN %(inn)s already exists.", inn=application.inn)
@@ -99,7 +140,7 @@ def invite_member(company: PartnerCompany, owner, first_name: str, last_name: st
     """An owner adds a colleague: account with a one-time password, credentials by e-mail."""
     password = one_time_password()
     try:
-        member = create_user(_free_username(email), email.lower(), first_name, last_name,
+        member = create_user(_free_username(email), normal_email(email), first_name, last_name,
                              [PARTNER], password, phone=phone, company=company,
                              partner_role=PARTNER_MEMBER, must_change_password=True,
                              locale=owner.profile.locale)
@@ -128,5 +169,15 @@ def _credentials_mail(user, password: str) -> None:
             "Login: %(login)s\nOne-time password: %(password)s\nSign in: %(url)s\n\n"
             "You will be asked to set your own password at first sign-in.\n",
             name=user.first_name, login=user.username, password=password,
-            url=url_for("ReplanAuthDBView.login", _external=True)), kind="credentials",
+            url=external_url("ReplanAuthDBView.login")), kind="credentials",
             sensitive=True)  # a one-time password: erased from the outbox once sent
+
+
+def end_company_sessions(company: PartnerCompany) -> None:
+    """A blocked company: every session of each of its users ends (the caller commits)."""
+    from app.sessions import end_all_sessions
+    from models.partners import UserProfile
+
+    for (user_id,) in db.session.query(UserProfile.user_id).filter(
+            UserProfile.partner_company_id == company.id):
+        end_all_sessions(user_id)

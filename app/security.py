@@ -2,23 +2,126 @@
 
 from __future__ import annotations
 
-from flask import Flask, flash, g, redirect, request, session, url_for
+from flask import Flask, current_app, flash, g, redirect, request, session, url_for
+from flask_appbuilder import expose
+from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget
+from flask_appbuilder.forms import DynamicForm
+from flask_appbuilder.security.api import SecurityApi
+from flask_appbuilder.security.decorators import no_cache
+from flask_appbuilder.security.forms import LoginForm_db
 from flask_appbuilder.security.sqla.manager import SecurityManager
-from flask_appbuilder.security.views import AuthDBView, UserDBModelView
+from flask_appbuilder.security.views import AuthDBView, ResetMyPasswordView, UserDBModelView
+from flask_appbuilder.utils.base import get_safe_redirect
+from flask_appbuilder.validators import PasswordComplexityValidator
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, logout_user, user_logged_in
+from flask_login import current_user, login_user, logout_user, user_logged_in
+from sqlalchemy import func
+from sqlalchemy.exc import MultipleResultsFound
+from werkzeug.security import check_password_hash
+from wtforms import PasswordField
+from wtforms.validators import DataRequired, EqualTo, ValidationError
+
+from app import login_lockout
+from app.logout import PostLogoutMixin
 
 # endpoints a user who must change the password may still reach
 PASSWORD_CHANGE_ALLOWED = {"cabinet.change_password", "ReplanAuthDBView.logout", "static",
                            "appbuilder.static", "LocaleView.index", "cabinet.static"}
 
 
-class ReplanAuthDBView(AuthDBView):
-    """FAB's database login, with Replan's own page."""
+def locked_message(minutes: int) -> str:
+    """The notice shown while an account refuses sign-ins after repeated failures."""
+    return _("Too many failed attempts for this account. Try again in %(minutes)s min. "
+             "or reset the password.", minutes=minutes)
+
+
+class ReplanAuthDBView(PostLogoutMixin, AuthDBView):
+    """FAB's database login, with Replan's own page; logout only by POST (app.logout).
+
+    Failed sign-ins are counted per account: past the limit the account is locked for a while,
+    even for the right password, with a notice saying so.
+    """
 
     login_template = "security/login.html"
     invalid_login_message = _l("Wrong login or password, or the account is blocked.")
+
+    @expose("/login/", methods=["GET", "POST"])
+    @no_cache
+    def login(self):
+        if g.user is not None and g.user.is_authenticated:
+            return redirect(self._get_safe_next_url())
+        form = LoginForm_db()
+        if not form.validate_on_submit():
+            return self.render_template(self.login_template, title=self.title, form=form,
+                                        appbuilder=self.appbuilder)
+        next_url = get_safe_redirect(request.args.get("next", ""))
+        key = login_lockout.account_key(form.username.data)
+        minutes = login_lockout.minutes_locked(key)
+        if minutes:
+            flash(locked_message(minutes), "danger")
+            return redirect(self.appbuilder.get_url_for_login_with(next_url))
+        user = self.appbuilder.sm.auth_user_db(form.username.data, form.password.data)
+        if not user:
+            login_lockout.record_failure(key)
+            flash(str(self.invalid_login_message), "warning")
+            return redirect(self.appbuilder.get_url_for_login_with(next_url))
+        login_lockout.clear_failures(key)
+        login_user(user, remember=False)
+        return redirect(next_url)
+
+
+class NoSecurityApi(SecurityApi):
+    """FAB registers its JWT login/refresh API whatever FAB_ADD_SECURITY_API says.
+
+    Replan signs in only through /login/ (CSRF, rate limits, lockout, blocked flags): these
+    overrides carry no route, so /api/v1/security/login and /refresh answer 404.
+    """
+
+    def login(self):  # noqa: D102  (deliberately not exposed)
+        return None
+
+    def refresh(self):  # noqa: D102
+        return None
+
+
+def check_current_password(user, password: str) -> str | None:
+    """Why the typed current password is refused (wrong, or the account is locked), or None."""
+    key = f"user:{user.id}"
+    minutes = login_lockout.minutes_locked(key)
+    if minutes:
+        return locked_message(minutes)
+    if not check_password_hash(user.password or "", password or ""):
+        login_lockout.record_failure(key)
+        return _("The current password is wrong.")
+    return None
+
+
+class ResetMyPasswordForm(DynamicForm):
+    """FAB's own-password form, asking for the current password first."""
+
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired()],
+                                     widget=BS3PasswordFieldWidget())
+    password = PasswordField(_l("New password"),
+                             validators=[DataRequired(), PasswordComplexityValidator()],
+                             widget=BS3PasswordFieldWidget())
+    conf_password = PasswordField(_l("Repeat the new password"), validators=[
+        EqualTo("password", message=_l("The passwords do not match."))],
+        widget=BS3PasswordFieldWidget())
+
+    def validate_current_password(self, field):
+        problem = check_current_password(g.user, field.data)
+        if problem:
+            raise ValidationError(problem)
+
+
+class ReplanResetMyPasswordView(ResetMyPasswordView):
+    """/resetmypassword/form: current password required, Replan's password policy."""
+
+    class_permission_name = "ResetMyPasswordView"
+    form = ResetMyPasswordForm
+    form_title = _l("Change password")
+    message = _l("Password changed.")
 
 
 def user_has_activity(user_id: int) -> bool:
@@ -40,7 +143,23 @@ def user_has_activity(user_id: int) -> bool:
 
 
 class ReplanUserDBModelView(UserDBModelView):
-    """Users with history are blocked, never deleted; every change is audited."""
+    """Users with history are blocked, never deleted; every change is audited.
+
+    E-mails are stored lower-case and unique ignoring case; deactivating a user ends every
+    session of that user.
+    """
+
+    def pre_add(self, item):
+        _check_email(item)
+        super().pre_add(item)
+
+    def pre_update(self, item):
+        _check_email(item)
+        super().pre_update(item)
+        if not item.active:
+            from app.sessions import end_all_sessions
+
+            end_all_sessions(item.id)
 
     def pre_delete(self, item):
         if user_has_activity(item.id):
@@ -54,6 +173,14 @@ class ReplanUserDBModelView(UserDBModelView):
         _audit_user("user_updated", item)
 
 
+def _check_email(item) -> None:
+    from app.accounts import email_taken, normal_email
+
+    item.email = normal_email(item.email)
+    if email_taken(item.email, except_user_id=item.id):
+        raise ValueError(_("Another account already uses this e-mail."))
+
+
 def _audit_user(action: str, item) -> None:
     from app.audit import record
     from app.extensions import db
@@ -64,9 +191,52 @@ def _audit_user(action: str, item) -> None:
 
 
 class ReplanSecurityManager(SecurityManager):
-    authdbview = ReplanAuthDBView
+    """FAB's manager under Replan's rules: one password policy, e-mails matched exactly
+    ignoring case, blocked companies refused, no JWT login API, sessions end on a new password.
+    """
 
+    authdbview = ReplanAuthDBView
     userdbmodelview = ReplanUserDBModelView
+    resetmypasswordview = ReplanResetMyPasswordView
+    security_api = NoSecurityApi
+
+    def __init__(self, appbuilder):
+        from app.passwords import fab_password_validator
+
+        # FAB's add-user and password forms call this validator (PasswordComplexityValidator)
+        current_app.config["FAB_PASSWORD_COMPLEXITY_ENABLED"] = True
+        current_app.config["FAB_PASSWORD_COMPLEXITY_VALIDATOR"] = fab_password_validator
+        super().__init__(appbuilder)
+
+    def find_user(self, username=None, email=None):
+        """By login as FAB does; by e-mail exactly, ignoring case (FAB compares case-exactly)."""
+        if username or not email:
+            return super().find_user(username=username, email=email)
+        try:
+            return self.session.query(self.user_model).filter(
+                func.lower(self.user_model.email) == email.strip().lower()).one_or_none()
+        except MultipleResultsFound:
+            return None
+
+    def auth_user_db(self, username, password):
+        """FAB's check, and a blocked company's users are refused like a wrong password."""
+        from app.accounts import company_blocked
+
+        user = super().auth_user_db(username, password)
+        if user is not None and company_blocked(user):
+            return None
+        return user
+
+    def reset_password(self, userid, password):
+        """Every password change (cabinet, reset link, FAB's forms) ends the other sessions."""
+        from app.accounts import before_password_change, keep_this_session
+
+        user = self.get_user_by_id(userid)
+        if user is None:
+            return
+        before_password_change(user)
+        super().reset_password(user.id, password)
+        keep_this_session(user)
 
 
 def on_login(sender, user, **extra) -> None:

@@ -9,6 +9,7 @@ from wtforms.validators import (DataRequired, Email, EqualTo, Length, NumberRang
                                 Regexp, ValidationError)
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.passwords import StrongPassword
 from app.validators import inn_is_valid
 
 PHONE = Regexp(r"^\+?[\d\s()\-]{7,20}$", message=_l("Enter a phone number, e.g. +7 900 123-45-67."))
@@ -20,9 +21,11 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 def new_password_fields():
+    """New password + repeat; the one password policy of app.passwords (form.account: whose)."""
     return (
-        PasswordField(_l("New password"), validators=[
-            DataRequired(), Length(min=8, message=_l("At least 8 characters."))]),
+        PasswordField(_l("New password"), validators=[DataRequired(), StrongPassword()],
+                      description=_l("At least 10 characters; a phrase of unrelated words "
+                                     "works well.")),
         PasswordField(_l("Repeat the new password"), validators=[
             DataRequired(), EqualTo("new_password", message=_l("The passwords do not match."))]),
     )
@@ -64,7 +67,11 @@ class ProfileForm(FlaskForm):
     first_name = StringField(_l("First name"), validators=[DataRequired(), Length(max=64)])
     last_name = StringField(_l("Last name"), validators=[DataRequired(), Length(max=64)])
     phone = StringField(_l("Phone"), validators=[Optional(), PHONE])
-    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=200)])
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=200)],
+                       description=_l("A new address takes effect once you open the "
+                                      "confirmation link sent to it."))
+    current_password = PasswordField(_l("Current password (to change the e-mail)"),
+                                     validators=[Optional()])
     locale = SelectField(_l("Language"), choices=[("ru", "Русский"), ("en", "English")])
     notify_status = BooleanField(_l("Status changes"))
     notify_message = BooleanField(_l("New messages"))

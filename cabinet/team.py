@@ -7,6 +7,7 @@ from flask_appbuilder.security.sqla.models import User
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.accounts import block_user
 from app.audit import record
 from app.extensions import db
 from app.partners import OnboardingError, invite_member
@@ -52,7 +53,7 @@ def team():
 @bp.route("/team/<int:user_id>/toggle", methods=["POST"])
 @partner_required
 def team_toggle(user_id: int):
-    """Block or unblock a colleague; a blocked user's sessions end at the next request."""
+    """Block or unblock a colleague; blocking ends every session of that user at once."""
     _owner_only()
     if not ReasonForm().validate_on_submit():
         abort(400)
@@ -62,7 +63,10 @@ def team_toggle(user_id: int):
     if member.id == current_user.id or member.profile.partner_role == PARTNER_OWNER:
         flash(_("The company owner cannot be blocked here."), "danger")
         return redirect(url_for("cabinet.team"))
-    member.active = not member.active
+    if member.active:
+        block_user(member)
+    else:
+        member.active = True
     record("member_unblocked" if member.active else "member_blocked", current_user, member)
     db.session.commit()
     flash((_("%(name)s is unblocked.") if member.active else _("%(name)s is blocked."))

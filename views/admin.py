@@ -52,6 +52,10 @@ class PartnerCompanyView(ReplanModelView):
     def pre_update(self, item):
         if item.discount_percent is not None and not 0 <= item.discount_percent <= 100:
             raise ValueError(_l("The discount must be between 0 and 100 %."))
+        if item.is_blocked:  # every session of the company's users ends with the block
+            from app.partners import end_company_sessions
+
+            end_company_sessions(item)
 
     def post_update(self, item):
         record("company_update", g.user, item, blocked=item.is_blocked,

@@ -45,4 +45,4 @@ def test_demo_refused_in_production(app, monkeypatch):
 def test_demo_cli_prints_logins(app):
     result = app.test_cli_runner().invoke(args=["replan", "demo"])
     assert result.exit_code == 0, result.output
-    assert "partner1b" in result.output and "demo12345" in result.output
+    assert "partner1b" in result.output and "replan-demo-2026" in result.output

@@ -1,0 +1,83 @@
+"""Per-account lockout: after repeated failed sign-ins the account refuses even the right password.
+
+Failures are counted per account (or per typed login when no account matches, so the answer
+never tells which logins exist) in the rate-limit storage: Redis in production, shared by every
+worker; memory without Redis. On with RATELIMIT_ENABLED, like the per-address limits.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+
+from flask import current_app
+from limits import parse
+from limits.storage import MemoryStorage, storage_from_string
+from limits.strategies import FixedWindowRateLimiter
+
+log = logging.getLogger(__name__)
+DEFAULT_LIMIT = "5 per 15 minutes"
+_EXTENSION = "replan_login_lockout"
+
+
+def _strategies() -> tuple[FixedWindowRateLimiter, FixedWindowRateLimiter]:
+    """(shared, fallback) limiters for this app, built once."""
+    pair = current_app.extensions.get(_EXTENSION)
+    if pair is None:
+        uri = current_app.config.get("RATELIMIT_STORAGE_URI") or "memory://"
+        options = {} if uri.startswith("memory") else {"socket_timeout": 2,
+                                                         "socket_connect_timeout": 2}
+        pair = (FixedWindowRateLimiter(storage_from_string(uri, **options)),
+                FixedWindowRateLimiter(MemoryStorage()))
+        current_app.extensions[_EXTENSION] = pair
+    return pair
+
+
+def _run(method: str, *args):
+    """Call a limiter method on the shared storage; on a storage outage, per process."""
+    shared, fallback = _strategies()
+    try:
+        return getattr(shared, method)(*args)
+    except Exception:  # Redis down: keep protecting, per process, rather than fail open
+        log.warning("login lockout storage unreachable; counting per process", exc_info=True)
+        return getattr(fallback, method)(*args)
+
+
+def _enabled() -> bool:
+    return bool(current_app.config.get("RATELIMIT_ENABLED", True))
+
+
+def _limit():
+    return parse(current_app.config.get("LOGIN_FAILURE_LIMIT") or DEFAULT_LIMIT)
+
+
+def account_key(login: str) -> str:
+    """The counter's name: the matching account's id, else the normalised login typed."""
+    login = (login or "").strip().lower()[:200]
+    sm = current_app.appbuilder.sm
+    user = (sm.find_user(username=login) or sm.find_user(email=login)) if login else None
+    return f"user:{user.id}" if user is not None else f"login:{login}"
+
+
+def minutes_locked(key: str) -> int:
+    """Minutes until the account takes sign-ins again; 0 when it is not locked."""
+    if not _enabled():
+        return 0
+    limit = _limit()
+    if _run("test", limit, "replan-login", key):
+        return 0
+    reset_at = _run("get_window_stats", limit, "replan-login", key).reset_time
+    return max(1, math.ceil((reset_at - time.time()) / 60))
+
+
+def record_failure(key: str) -> None:
+    """Count one failed sign-in (or wrong current password) for the account."""
+    if _enabled():
+        _run("hit", _limit(), "replan-login", key)
+
+
+def clear_failures(key: str) -> None:
+    """A successful sign-in starts the count again."""
+    if _enabled():
+        _run("clear", _limit(), "replan-login", key)
