@@ -5,11 +5,13 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.attachments import attach_files, real_files
 from app.audit import record
 from app.extensions import db
 from app.intake import DRAFT_FIELDS, create_draft, reprice
+from app.input_guard import arg_int, bounded_int
 from app.storage import UploadError, discard
 from app.workflow import WorkflowError, transition
 from cabinet import bp
@@ -28,7 +30,8 @@ def _company():
 
 
 def _own_quote_or_404(quote_id) -> Quote:
-    quote = db.session.get(Quote, int(quote_id)) if str(quote_id).isdigit() else None
+    quote_id = bounded_int(quote_id)
+    quote = db.session.get(Quote, quote_id) if quote_id else None
     if quote is None or quote.company_id != _company().id or (
             current_user.profile.partner_role != "owner" and quote.author_id != current_user.id):
         abort(404)
@@ -42,8 +45,8 @@ def _prefill(form: RequestForm) -> None:
         form.object_type.data, form.area.data = quote.object_type, quote.area
         form.urgency.data, form.options.data = quote.urgency, quote.options
         form.services.data, form.quote_id.data = quote.service_ids, quote.id
-    elif request.args.get("repeat", type=int):
-        source = own_request_or_404(request.args.get("repeat", type=int))
+    elif arg_int("repeat"):
+        source = own_request_or_404(arg_int("repeat"))
         for name in ("object_address", "object_type", "area", "floor", "building_type",
                      "urgency", "description"):
             getattr(form, name).data = getattr(source, name)
@@ -131,21 +134,43 @@ def request_edit(request_id: int):
         form.options.data, form.end_client_id.data = req.options or [], req.end_client_id or 0
         form.version.data = req.version
     elif form.validate_on_submit():
-        if str(req.version) != str(form.version.data):
-            flash(_("The draft was changed in another window. Reload the page."), "danger")
-        else:
-            for name, value in _fields(form).items():
-                setattr(req, name, value)
-            req.options = list(form.options.data or [])
-            reprice(req, form.services.data, req.options, _company())
-            if _save_files_or_flash(req, files):
-                db.session.commit()
-                return _after_save(req)
+        if _save_draft_edit(req, form, files):
+            return _after_save(req)
+        req = own_request_or_404(request_id)  # re-read after a conflict; the form keeps input
     else:
         _refused_files_prompt(files)
     attachments = db.session.query(Attachment).filter_by(request_id=req.id).all()
     return render_template("cabinet/request_form.html", form=form, req=req,
                            attachments=attachments)
+
+
+def _save_draft_edit(req, form: RequestForm, files) -> bool:
+    """Apply the form to the draft and commit; False (with a message) on a conflict."""
+    if str(req.version) != str(form.version.data):
+        return _draft_conflict([])
+    stored: list[str] = []
+    try:
+        for name, value in _fields(form).items():
+            setattr(req, name, value)
+        req.options = list(form.options.data or [])
+        reprice(req, form.services.data, req.options, _company())
+        if not _save_files_or_flash(req, files):
+            return False
+        stored = [a.stored_name for a in db.session.new if isinstance(a, Attachment)]
+        db.session.commit()
+    except StaleDataError:  # someone saved the draft between our read and our write
+        return _draft_conflict(stored)
+    return True
+
+
+def _draft_conflict(stored: list[str]) -> bool:
+    """Keep nothing of this save (files included) and say why, as status moves do."""
+    db.session.rollback()
+    for name in stored:
+        discard(name)
+    flash(_("The request was changed by someone else. Reload the page and try again."),
+          "danger")
+    return False
 
 
 def _own_draft_or_redirect(request_id: int):

@@ -157,9 +157,13 @@ def form_token(client) -> str:
 
 
 def post(client, url: str, data: dict | None = None, follow: bool = False, **kwargs):
-    """POST a form with the session's CSRF token."""
+    """POST a form with the session's CSRF token and a fresh one-time form token, as a
+    browser does from a freshly rendered page (app.form_nonce)."""
+    from app.form_nonce import issue_nonce
+
     payload = dict(data or {})
     payload.setdefault("csrf_token", form_token(client))
+    payload.setdefault("form_nonce", issue_nonce())
     return client.post(url, data=payload, follow_redirects=follow, **kwargs)
 
 

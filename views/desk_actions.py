@@ -17,6 +17,8 @@ from app.attachments import attach_files
 from app.deliverables import upload_package
 from app.distribution import active_managers
 from app.extensions import db
+from app.form_nonce import FormReplayed, require_fresh_form
+from app.input_guard import form_version
 from app.notifications import notify_new_message
 from app.payments import PaymentError, mark_payment
 from app.scheduling import book_engineer, engineers
@@ -28,7 +30,8 @@ from views.forms import AssignForm, BookingForm, MoveForm, PaymentForm, TextForm
 
 STAFF_MOVES = ("ask_info", "cancel", "start", "submit_review", "accept", "return", "deliver",
                "close")
-REFUSALS = (WorkflowError, UploadError, PaymentError, ValidationError)
+REFUSALS = (WorkflowError, UploadError, PaymentError, ValidationError, FormReplayed)
+ONCE_ONLY_MOVES = ("deliver",)  # plus payments and bookings: the form token is required
 
 
 class DeskActionsMixin:
@@ -43,9 +46,11 @@ class DeskActionsMixin:
         flash(message, "danger")
         return self.back(req)
 
-    def _act(self, req, work, done_message):
-        """Run `work()` and commit; a refusal or a concurrent change keeps nothing."""
+    def _act(self, req, work, done_message, once: bool = False):
+        """Run `work()` and commit; a refusal, a concurrent change or a form posted twice
+        keeps nothing. The form token is consumed when sent, and required when `once`."""
         try:
+            require_fresh_form(g.user.id, required=once)
             work()
             db.session.commit()
         except REFUSALS as exc:
@@ -67,9 +72,9 @@ class DeskActionsMixin:
             return self._refuse(req, _("This action is not available."))
         return self._act(
             req, lambda: transition(req, action, g.user, form.comment.data,
-                                    expected_version=form.version.data or None),
+                                    expected_version=form_version(form.version.data)),
             lambda: _("Done: %(number)s is now “%(status)s”.", number=req.number,
-                      status=_status(req.status)))
+                      status=_status(req.status)), once=action in ONCE_ONLY_MOVES)
 
     @expose("/<int:pk>/message", methods=["POST"])
     @has_access
@@ -128,9 +133,9 @@ class DeskActionsMixin:
         engineer = db.session.get(User, form.engineer_id.data)
         return self._act(
             req, lambda: book_engineer(req, engineer, form.starts_at.data, form.ends_at.data,
-                                       g.user, expected_version=form.version.data or None),
+                                       g.user, expected_version=form_version(form.version.data)),
             _("%(name)s is booked for %(number)s.", name=engineer.get_full_name(),
-              number=req.number))
+              number=req.number), once=True)
 
     @expose("/<int:pk>/payment", methods=["POST"])
     @has_access
@@ -144,7 +149,7 @@ class DeskActionsMixin:
         kopecks = int((form.amount.data * 100).quantize(Decimal(1)))
         return self._act(req, lambda: mark_payment(req, kopecks, form.paid_on.data,
                                                    form.document.data, g.user),
-                         _("Payment recorded."))
+                         _("Payment recorded."), once=True)
 
     @expose("/<int:pk>/assign", methods=["POST"])
     @has_access
@@ -157,7 +162,7 @@ class DeskActionsMixin:
         manager = db.session.get(User, form.manager_id.data)
         return self._act(
             req, lambda: assign_manager(req, manager, g.user,
-                                        expected_version=form.version.data or None),
+                                        expected_version=form_version(form.version.data)),
             _("%(number)s is assigned to %(name)s.", number=req.number,
               name=manager.get_full_name()))
 

@@ -125,7 +125,7 @@ def test_edit_draft_reprices_and_detects_stale_version(app, client, owner):
     req = db.session.get(Request, req.id)
     assert req.area == 100 and req.total_kopecks == 10000_00 + 100_00 * 100
     html = post(client, url, form_data(area="10", version="1"), follow=True)
-    assert "изменён в другом окне" in html.get_data(as_text=True)
+    assert "изменил кто-то другой" in html.get_data(as_text=True)  # as for status moves
     db.session.expire_all()
     assert db.session.get(Request, req.id).area == 100
 
