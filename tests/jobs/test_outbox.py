@@ -76,11 +76,12 @@ def test_every_attempt_carries_the_same_message_id(app, mailbox):
     assert first["Message-ID"].startswith(f"<outbox-{message.id}.")
 
 
-def test_one_time_passwords_are_erased_from_the_outbox_once_sent(app, mailbox):
+def test_one_time_passwords_are_erased_from_the_outbox_once_sent(app, mailbox, jobs):
     owner = make_partner(username="owner")
     client = as_user(app, owner)
     post(client, "/cabinet/team", {"first_name": "Ivan", "last_name": "Petrov",
                                    "email": "ivan@test.example"})
+    jobs.run()
     row = db.session.query(OutboxMessage).filter_by(recipient="ivan@test.example").one()
     db.session.refresh(row)
     assert row.sensitive is True and row.status == "sent" and row.body == REMOVED_BODY
