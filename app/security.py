@@ -175,9 +175,12 @@ class ReplanUserDBModelView(UserDBModelView):
 
 def _check_email(item) -> None:
     from app.accounts import email_taken, normal_email
+    from app.extensions import db
 
     item.email = normal_email(item.email)
-    if email_taken(item.email, except_user_id=item.id):
+    with db.session.no_autoflush:  # the new user is not in the session yet
+        taken = email_taken(item.email, except_user_id=item.id)
+    if taken:
         raise ValueError(_("Another account already uses this e-mail."))
 
 
