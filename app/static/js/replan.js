@@ -14,3 +14,13 @@
     document.querySelectorAll(selector).forEach(function (other) { other.checked = box.checked; });
   });
 })();
+/* Flask-AppBuilder's search filters call $.fn.datetimepicker, a plugin FAB does not ship
+   ("datetimepicker is not a function"): route it to the bundled bootstrap-datepicker. */
+(function ($) {
+  if (!$ || $.fn.datetimepicker) return;
+  $.fn.datetimepicker = function () {
+    var fields = this;
+    $(function () { if ($.fn.datepicker) fields.datepicker({format: 'yyyy-mm-dd'}); });
+    return this;
+  };
+})(window.jQuery);
