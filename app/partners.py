@@ -72,7 +72,8 @@ def _already_registered_mail(user) -> None:
     with force_locale(user_locale(user)):
         queue_mail(user.email, _("Replan: partner application with your e-mail"), _(
             "Hello, %(name)s!\n\nSomeone filed a partner application with your e-mail "
-            "address, which already has a Replan account, so no application was created.\n"
+            "address, which already has a Replan account, so the application was not "
+            "accepted.\n"
             "Sign in: %(login)s\nForgot the password? %(reset)s\n\n"
             "If it was not you, ignore this e-mail.\n", name=user.first_name,
             login=external_url("ReplanAuthDBView.login"),

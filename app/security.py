@@ -78,10 +78,10 @@ class NoSecurityApi(SecurityApi):
     overrides carry no route, so /api/v1/security/login and /refresh answer 404.
     """
 
-    def login(self):  # noqa: D102  (deliberately not exposed)
+    def login(self):  # deliberately without @expose: no route
         return None
 
-    def refresh(self):  # noqa: D102
+    def refresh(self):
         return None
 
 
