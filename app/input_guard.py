@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
 
 from flask import Flask, abort, current_app, request
 from flask_babel import gettext as _
@@ -12,6 +13,10 @@ from werkzeug.routing import IntegerConverter
 MAX_INT = 2**31 - 1  # PostgreSQL INTEGER
 _DIGITS = re.compile(r"\d{1,10}")
 _PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+_FILTER = re.compile(r"_flt_(\d)_(.+)")
+_SIGNED = re.compile(r"-?\d{1,10}")
+_DECIMAL = re.compile(r"-?\d{1,15}(\.\d{1,6})?")
+_FAB_PARAMS = ("page_", "psize_", "_oc_", "_od_", "_flt_")
 
 
 def bounded_int(value, default=None, lo: int = 1, hi: int = MAX_INT):
@@ -90,25 +95,62 @@ def _sortable(view, column: str) -> bool:
         and bool(_PLAIN_NAME.fullmatch(column))
 
 
-def _clean_arg(key: str, value: str) -> bool:
+def _filter_ok(view, key: str, value: str) -> bool:
+    """`_flt_<i>_<col>` only for a searchable column, an index its filters have and a value
+    of the column's type (PostgreSQL refuses 'x' for a boolean, 10**30 for an integer)."""
+    match = _FILTER.fullmatch(key)
+    filters = getattr(getattr(view, "_filters", None), "get_search_filters", dict)()
+    if not match or match[2] not in filters or int(match[1]) >= len(filters[match[2]]):
+        return False
+    return _value_fits(view.datamodel, match[2], value)
+
+
+def _value_fits(datamodel, column: str, value: str) -> bool:
+    """Does `value` parse as the type of `column` (relations by their integer key)?"""
+    text = value.strip()
+    if datamodel.is_relation(column) or datamodel.is_integer(column):
+        return bool(_SIGNED.fullmatch(text)) and abs(int(text)) <= MAX_INT
+    if datamodel.is_boolean(column):
+        return text.lower() in ("y", "n", "1", "0", "true", "false", "on", "off")
+    if datamodel.is_numeric(column) or datamodel.is_float(column):
+        return bool(_DECIMAL.fullmatch(text))
+    if datamodel.is_date(column) or datamodel.is_datetime(column):
+        return _parses_as_time(text)
+    return True
+
+
+def _parses_as_time(text: str) -> bool:
+    for parse in (date.fromisoformat, datetime.fromisoformat):
+        try:
+            parse(text)
+            return True
+        except ValueError:
+            continue
+    return False
+
+
+def _clean_arg(view, key: str, value: str) -> bool:
     """Keep a query parameter? FAB paging must be numeric, sorting on declared columns."""
     if key.startswith("page_"):
         return bounded_int(value, lo=0) is not None
     if key.startswith("psize_"):
         return bounded_int(value, hi=1000) is not None
     if key.startswith("_oc_"):
-        view = _view_named(key[4:])
-        return view is not None and _sortable(view, value)
+        sorted_view = _view_named(key[4:])
+        return sorted_view is not None and _sortable(sorted_view, value)
     if key.startswith("_od_"):
         return value in ("asc", "desc")
+    if key.startswith("_flt_"):
+        return view is not None and _filter_ok(view, key, value)
     return True
 
 
 def _clean_fab_args() -> None:
     args = request.args
-    if not any(k.startswith(("page_", "psize_", "_oc_", "_od_")) for k in args):
+    if not any(k.startswith(_FAB_PARAMS) for k in args):
         return
-    kept = [(k, v) for k, v in args.items(multi=True) if _clean_arg(k, v)]
+    view = _view_named((request.endpoint or "").rpartition(".")[0])
+    kept = [(k, v) for k, v in args.items(multi=True) if _clean_arg(view, k, v)]
     request.args = ImmutableMultiDict(kept)
 
 
@@ -120,6 +162,10 @@ def _check_fab_action() -> None:
     if "pk" in view_args and isinstance(view_args["pk"], str) \
             and bounded_int(view_args["pk"]) is None:
         abort(404)
+    definitions = getattr(_view_named(view_name), "definitions", None)
+    if "group_by" in view_args and definitions is not None and \
+            bounded_int(view_args["group_by"], lo=0, hi=len(definitions) - 1) is None:
+        abort(404)  # FAB's chart indexes its definitions with int(group_by)
     if method not in ("action", "action_post") or request.method != "POST":
         return  # FAB itself refuses GET actions (redirect) before looking the name up
     view = _view_named(view_name)

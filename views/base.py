@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from flask import request
 from flask_appbuilder import ModelView, expose
@@ -72,7 +73,9 @@ class ReplanModelView(ModelView):
         from views.reports import start_or_send
 
         title, columns, rows, estimate = self.export_table()
-        params = {"view": self.__class__.__name__, "args": request.query_string.decode()}
+        # the arguments as checked by app.input_guard, not the raw query string
+        params = {"view": self.__class__.__name__,
+                  "args": urlencode(list(request.args.items(multi=True)))}
         file_name = f"{self.route_base.strip('/') or 'list'}.xlsx"
         return start_or_send("list", params, file_name, estimate, title, columns, rows,
                              "ReportsView.task")

@@ -22,6 +22,8 @@ def monday_of(value: str | None) -> date:
         day = date.fromisoformat(value) if value else date.today()
     except ValueError:
         day = date.today()
+    if not 2000 <= day.year <= 2999:  # the grid adds days: date.max would overflow (500)
+        day = date.today()
     return day - timedelta(days=day.weekday())
 
 

@@ -1,0 +1,183 @@
+"""Finding 12: no input gives a 5xx. Every registered route, as anonymous and every role, with
+fuzzed query strings, paths, form fields (found in the rendered pages) and file names."""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+
+import pytest
+
+from app.demo import load_catalog
+from app.extensions import db
+from app.permissions import ADMIN, DIRECTOR
+from models.request_status import Status
+from models.requests import Attachment
+from tests.factories import Staff, form_token, login, make_partner, make_request, make_user
+from tests.security.fuzzing import (BAD_NAMES, SECURITY_VIEWS, Form, forms_of, concrete_path,
+                                    payloads, query_variants, raw_multipart)
+
+ROLES = ("anonymous", "partner", "Manager", "Engineer", "Admin", "Supermanager", "Director")
+SKIP_POST = ("/logout/",)  # would end the session the rest of the run needs
+SEED = int(os.environ.get("FUZZ_SEED", "8"))
+
+
+def build_world() -> dict:
+    """Requests in several statuses, a released package, one user of every role."""
+    load_catalog()
+    staff = Staff()
+    owner = make_partner(username="fuzzowner")
+    reqs = {s: make_request(owner, s, staff) for s in (
+        Status.DRAFT, Status.SUBMITTED, Status.NEEDS_INFO, Status.IN_PROGRESS,
+        Status.DELIVERED)}
+    users = {"partner": owner, "Manager": staff.manager, "Engineer": staff.engineer,
+             "Supermanager": staff.supermanager, "Admin": make_user(ADMIN),
+             "Director": make_user(DIRECTOR)}
+    active = reqs[Status.IN_PROGRESS]
+    attachment = db.session.query(Attachment).first()
+    ids = {"pk": active.id, "request_id": active.id, "attachment_id": attachment.id,
+           "action": "submit", "kind": "work", "document": "invoice", "number": active.number,
+           "fmt": "xlsx", "name": "approve", "locale": "ru", "user_id": owner.id}
+    pages = [p for r in reqs.values() for p in (
+        f"/cabinet/requests/{r.id}", f"/cabinet/requests/{r.id}/edit", f"/desk/{r.id}",
+        f"/desk/{r.id}/booking")]
+    return {"users": users, "ids": ids, "pages": pages}
+
+
+class Run:
+    """One role's client, the 5xx found so far and the forms seen on its pages."""
+
+    def __init__(self, app, client):
+        self.app, self.client, self.failures, self.forms = app, client, [], {}
+        self.stats: dict = {}
+        self.reachable: list = []
+
+    def hit(self, method: str, url: str, **kwargs):
+        try:
+            response = self.client.open(url, method=method, **kwargs)
+        except Exception as exc:  # TESTING propagates errors: each one would be a 500
+            db.session.rollback()
+            self.failures.append((method, url, _short(kwargs.get("data")),
+                                  _short(kwargs.get("query_string")), repr(exc)[:300]))
+            return None
+        db.session.rollback()  # as the request teardown does outside tests
+        self.stats[(method, response.status_code)] = \
+            self.stats.get((method, response.status_code), 0) + 1
+        if response.status_code >= 500:
+            self.failures.append((method, url, _short(kwargs.get("data")),
+                                  _short(kwargs.get("query_string")), response.status_code))
+        return response
+
+    def crawl(self, rules, ids, pages) -> None:
+        """Open every GET page with real ids (and each request's pages), keep its forms."""
+        for rule in rules:
+            if self.visit(concrete_path(rule, ids)):
+                self.reachable.append(rule)
+        for path in pages:
+            self.visit(path)
+
+    def visit(self, path: str) -> bool:
+        response = self.hit("GET", path)
+        if response is None or response.status_code != 200:
+            return False
+        if response.mimetype == "text/html":
+            for form in forms_of(response.get_data(as_text=True), path):
+                # one form per shape: /jobs/outbox/3/retry stands for every row's form
+                self.forms.setdefault(re.sub(r"\d+", "N", form.action), (form, path))
+        return True
+
+
+def _short(data):
+    if isinstance(data, dict):
+        return {k: [str(v)[:40] for v in (vs if isinstance(vs, list) else [vs])]
+                for k, vs in data.items()}
+    return str(data)[:200] if data is not None else None
+
+
+def _rules(app, method: str) -> list:
+    return [r for r in app.url_map.iter_rules() if method in r.methods
+            and r.endpoint not in ("static", "appbuilder.static")
+            and not r.endpoint.endswith(".download") or
+            (method in r.methods and r.endpoint in ("DeskView.download", "cabinet.download"))]
+
+
+def _view_of(app, endpoint: str):
+    name = endpoint.rpartition(".")[0]
+    for view in app.appbuilder.baseviews:
+        if view.__class__.__name__ == name:
+            return view
+    return None
+
+
+def fuzz_gets(run: Run, ids, rng) -> None:
+    """Every GET route the role can open, with fuzzed queries and odd path parameters."""
+    for rule in run.reachable:
+        view = _view_of(run.app, rule.endpoint)
+        view_name = view.__class__.__name__ if hasattr(view, "order_columns") else None
+        path = concrete_path(rule, ids)
+        for query in query_variants(view_name, getattr(view, "search_columns", None), rng):
+            run.hit("GET", path, query_string=query)
+        if "<" in rule.rule:
+            for bad in rng.sample(["a\x00b", str(2**31), "x"], 2):
+                run.hit("GET", concrete_path(rule, ids, bad=bad))
+
+
+def _targets(run: Run, rules, ids) -> list[tuple[Form, str | None]]:
+    """POST targets: every form seen on a page, then every POST route not covered by one."""
+    targets = [(form, source) for form, source in run.forms.values()]
+    seen = {form.action for form, _source in targets}
+    for rule in rules:
+        path = concrete_path(rule, ids)
+        if path not in seen:
+            seen.add(path)
+            targets.append((Form(path), None))
+    return [(f, s) for f, s in targets if not f.action.startswith(SKIP_POST)]
+
+
+def _fresh(run: Run, form: Form, source: str | None) -> Form:
+    """Forms with a one-time token are re-read from their page before each post."""
+    if source is None or "form_nonce" not in form.fields:
+        return form
+    response = run.hit("GET", source)
+    if response is None or response.status_code != 200:
+        return form
+    fresh = [f for f in forms_of(response.get_data(as_text=True), source)
+             if f.action == form.action]
+    return fresh[0] if fresh else form
+
+
+def fuzz_posts(run: Run, rules, ids, rng) -> None:
+    """Each form with one field fuzzed at a time, NUL everywhere, and odd upload names."""
+    token = form_token(run.client)
+    for form, source in _targets(run, rules, ids):
+        only_nul = form.action.startswith(SECURITY_VIEWS)
+        for payload in payloads(form, rng):
+            payload = {**payload, **_fresh(run, form, source).fields} \
+                if "form_nonce" in form.fields else payload
+            payload.setdefault("csrf_token", [token])
+            run.hit("POST", form.action, data=payload)
+            if only_nul:
+                break
+        for name in (rng.sample(BAD_NAMES, 2) if form.files and not only_nul else []):
+            fields = {**_fresh(run, form, source).fields, "csrf_token": [token]}
+            body, content_type = raw_multipart(fields, form.files[0], name)
+            run.hit("POST", form.action, data=body, content_type=content_type)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_no_input_gives_a_server_error(app, role, monkeypatch, tmp_path):
+    """Fails listing each (method, url, payload, error) that answered 5xx."""
+    monkeypatch.setitem(app.config, "UPLOAD_DIR", str(tmp_path))
+    world = build_world()
+    client = app.test_client()
+    if role != "anonymous":
+        login(client, world["users"][role].username)
+    run, rng = Run(app, client), random.Random(f"{SEED}-{role}")
+    get_rules, post_rules = _rules(app, "GET"), _rules(app, "POST")
+    run.crawl(get_rules, world["ids"], world["pages"])
+    fuzz_gets(run, world["ids"], rng)
+    fuzz_posts(run, post_rules, world["ids"], rng)
+    if os.environ.get("FUZZ_STATS"):
+        print(role, len(run.forms), sorted(run.forms), run.stats)
+    assert run.failures == [], "\n".join(map(str, run.failures))
