@@ -26,12 +26,19 @@ def _strategies() -> tuple[FixedWindowRateLimiter, FixedWindowRateLimiter]:
     pair = current_app.extensions.get(_EXTENSION)
     if pair is None:
         uri = current_app.config.get("RATELIMIT_STORAGE_URI") or "memory://"
-        options = {} if uri.startswith("memory") else {"socket_timeout": 2,
-                                                         "socket_connect_timeout": 2}
+        options = {} if uri.startswith("memory") else _redis_options()
         pair = (FixedWindowRateLimiter(storage_from_string(uri, **options)),
                 FixedWindowRateLimiter(MemoryStorage()))
         current_app.extensions[_EXTENSION] = pair
     return pair
+
+
+def _redis_options() -> dict:
+    """Short timeouts and no retries: a hung Redis costs a sign-in one second, not minutes."""
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    return {"socket_timeout": 1, "socket_connect_timeout": 1, "retry": Retry(NoBackoff(), 0)}
 
 
 def _run(method: str, *args):

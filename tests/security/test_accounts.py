@@ -161,6 +161,28 @@ def test_unknown_logins_lock_the_same_way_and_a_success_resets_the_count(app, lo
         assert signed_in_after(login(app.test_client(), "mgr"))
 
 
+def test_lock_counters_are_shared_through_redis_and_survive_its_outage(app, lockout,
+                                                                      monkeypatch):
+    """Every worker sees the same counters; with Redis stopped each worker still counts."""
+    from tests.jobs.servers import RedisServer, redis_binary
+
+    server = RedisServer(redis_binary())
+    server.start()
+    try:
+        monkeypatch.setitem(app.config, "RATELIMIT_STORAGE_URI", server.url)
+        make_user("Manager", username="mgr")
+        for _ in range(5):
+            login(app.test_client(), "mgr", "guess")
+        app.extensions.pop("replan_login_lockout")  # another worker: its own connections
+        assert not signed_in_after(login(app.test_client(), "mgr"))
+    finally:
+        server.stop()
+    make_user("Manager", username="other")
+    for _ in range(5):
+        assert not signed_in_after(login(app.test_client(), "other", "guess"))
+    assert not signed_in_after(login(app.test_client(), "other"))
+
+
 @pytest.mark.parametrize("blocked", [False, True])
 def test_fab_jwt_login_and_refresh_are_gone(app, client, blocked):
     partner = make_partner(username="p1")
