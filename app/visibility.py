@@ -49,8 +49,15 @@ class HistoryEntry:
 
 def visible_history(request, user) -> list[HistoryEntry]:
     """The request's status history; partner-facing comments and names hidden from engineers."""
+    from sqlalchemy.orm import selectinload
+
+    from app.extensions import db
+    from models.requests import StatusChange
+
     full = reads_partner_words(user)
-    return [_entry(change, full) for change in sorted(request.history, key=lambda c: c.id)]
+    changes = db.session.query(StatusChange).filter_by(request_id=request.id) \
+        .options(selectinload(StatusChange.actor)).order_by(StatusChange.id)
+    return [_entry(change, full) for change in changes]
 
 
 def _entry(change, full: bool) -> HistoryEntry:
