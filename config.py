@@ -123,6 +123,8 @@ class Config:
 
     EXPORT_INLINE_ROWS = int(os.environ.get("REPLAN_EXPORT_INLINE_ROWS", "5000"))
     EXPORT_TTL_HOURS = int(os.environ.get("REPLAN_EXPORT_TTL_HOURS", "24"))
+    # a running export silent this long is failed (its worker died); it beats every 2000 rows
+    EXPORT_STALE_SECONDS = int(os.environ.get("REPLAN_EXPORT_STALE_SECONDS", "120"))
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "127.0.0.1")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
