@@ -191,24 +191,26 @@ def test_a_silent_worker_fails_its_task_with_a_reason_and_a_fresh_one_stays(app)
 
 def test_the_user_starts_a_dead_export_again(app, rq_backend, monkeypatch):
     monkeypatch.setitem(app.config, "EXPORT_INLINE_ROWS", 0)
-    make_request(make_partner(), Status.SUBMITTED, Staff())
-    director = as_user(app, make_user("Director"))
-    for start in (lambda: director.get("/requests/export?_oc_RequestStaffView=number"),
-                  lambda: director.post("/reports/run", data={
-                      "csrf_token": form_token(director), "report": "register",
-                      "from": "2000-01-01", "to": TODAY})):
+    partner = make_partner()
+    make_request(partner, Status.SUBMITTED, Staff())
+    director, own = as_user(app, make_user("Director")), as_user(app, partner)
+    for client, start in [
+            (director, lambda: director.get("/requests/export?_oc_RequestStaffView=number")),
+            (director, lambda: director.post("/reports/run", data={
+                "csrf_token": form_token(director), "report": "register",
+                "from": "2000-01-01", "to": TODAY})),
+            (own, lambda: own.get("/cabinet/requests/export.xlsx?status=accepted"))]:
         location = start().headers["Location"]
         task = db.session.query(ExportTask).order_by(ExportTask.id.desc()).first()
         task.status, task.heartbeat_at = "running", utcnow() - timedelta(hours=1)
         db.session.commit()  # the worker was killed before writing anything
-        page = director.get(location).get_data(as_text=True)
-        again = restart_of(page)
-        response = director.get(again[1]) if again[0] == "get" else director.post(
-            again[1], data={**again[2], "csrf_token": form_token(director)})
+        method, url, fields = restart_of(client.get(location).get_data(as_text=True))
+        response = client.get(url) if method == "get" else client.post(
+            url, data={**fields, "csrf_token": form_token(client)})
         new_location = response.headers["Location"]
         assert new_location != location
         rq_backend.work()
-        assert director.get(new_location + "/json").get_json()["ready"]
+        assert client.get(new_location + "/json").get_json()["ready"]
 
 
 def restart_of(page: str):
