@@ -26,10 +26,11 @@ from app.extensions import db
 from app.payments import mark_payment
 from models.notifications import Notification
 from models.outbox import OutboxMessage
-from models.partners import EndClient
+from models.partners import EndClient, PartnerApplication
 from models.request_status import Status
 from models.requests import Request
-from tests.factories import PASSWORD, Staff, add_package, as_user, make_partner, make_request
+from tests.factories import (Staff, add_package, as_user, make_partner, make_request,
+                             valid_inn)
 
 MARK = "zqmark"  # lower case; pages are searched case-insensitively
 WORK_TEXT = "Working description of the walls"  # the engineer's data: must stay visible
@@ -55,6 +56,10 @@ def plant_partner(staff):
                        phone="+7 916 zqmark-3", email="zqmark.client@test.example",
                        note="zqmark note about the client")
     db.session.add(client)
+    db.session.add(PartnerApplication(
+        company_name="Zqmark Realty", inn=valid_inn(4242), contact_name="Zqmark Contact",
+        email="zqmark.apply@test.example", phone="+7 903 zqmark-4", city="Zqmarkgrad",
+        comment="zqmark application comment", consent=True, company_id=company.id))
     db.session.commit()
     req = make_request(partner, Status.DRAFT, staff, end_client_id=client.id,
                        description=WORK_TEXT)
@@ -232,4 +237,3 @@ def test_the_same_pages_show_partner_words_to_the_manager(app, staff):
         assert planted in desk, planted
     card = text_of(manager.get(f"/desk/{req.id}/pdf/card")).lower()
     assert "zqmark owner sidorov" in card and "zqmark question" in card
-    assert PASSWORD  # the partner's pages still open with the factory password
