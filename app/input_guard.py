@@ -11,11 +11,11 @@ from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import IntegerConverter
 
 MAX_INT = 2**31 - 1  # PostgreSQL INTEGER
-_DIGITS = re.compile(r"\d{1,10}")
+_DIGITS = re.compile(r"[0-9]{1,10}")
 _PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
-_FILTER = re.compile(r"_flt_(\d)_(.+)")
-_SIGNED = re.compile(r"-?\d{1,10}")
-_DECIMAL = re.compile(r"-?\d{1,15}(\.\d{1,6})?")
+_FILTER = re.compile(r"_flt_([0-9])_(.+)")
+_SIGNED = re.compile(r"-?[0-9]{1,10}")
+_DECIMAL = re.compile(r"-?[0-9]{1,15}(\.[0-9]{1,6})?")
 _FAB_PARAMS = ("page_", "psize_", "_oc_", "_od_", "_flt_")
 
 

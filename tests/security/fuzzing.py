@@ -9,6 +9,7 @@ from urllib.parse import quote, urlsplit
 
 FUZZ = ["\x00", "a\x00b", str(2**31), str(10**30), "-1", "-2147483649", "x", " ",
         "9999-12-31", "0001-01-01", "1e309", "NaN", "Ω" * 5000, "<b>'\"", "%_\\", ""]
+NUMBERS = [str(2**31), str(10**30), "-1", "1e309"]
 BAD_NAMES = ["plan\r\n.pdf", "a\x00b.pdf", "\r\n\x00", "../../etc/passwd.pdf"]
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 DEFAULTS = {"number": "1", "date": "2026-12-01", "datetime-local": "2026-12-01T10:00",
@@ -113,7 +114,7 @@ def payloads(form: Form, rng: random.Random, per_field: int = 1, fields: int = 6
     names = [n for n in base if n not in ("csrf_token", "form_nonce")]
     yield {**base, **{n: ["x\x00"] for n in names}}
     for name in rng.sample(names, min(len(names), fields)):
-        for value in rng.sample(FUZZ, per_field):
+        for value in [rng.choice(NUMBERS)] + rng.sample(FUZZ, per_field):
             yield {**base, name: [value]}
 
 

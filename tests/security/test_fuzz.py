@@ -29,8 +29,8 @@ def build_world() -> dict:
     staff = Staff()
     owner = make_partner(username="fuzzowner")
     reqs = {s: make_request(owner, s, staff) for s in (
-        Status.DRAFT, Status.SUBMITTED, Status.NEEDS_INFO, Status.IN_PROGRESS,
-        Status.DELIVERED)}
+        Status.DRAFT, Status.SUBMITTED, Status.ASSIGNED, Status.NEEDS_INFO,
+        Status.IN_PROGRESS, Status.ON_REVIEW, Status.DELIVERED)}
     users = {"partner": owner, "Manager": staff.manager, "Engineer": staff.engineer,
              "Supermanager": staff.supermanager, "Admin": make_user(ADMIN),
              "Director": make_user(DIRECTOR)}
