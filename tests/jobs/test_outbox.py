@@ -150,3 +150,19 @@ def test_retry_now_needs_csrf_and_an_existing_row(app, enqueued):
     db.session.expire_all()
     assert db.session.get(OutboxMessage, message.id).status == "pending"
     assert enqueued == [[message.id]]
+
+
+def test_jobs_page_answers_while_redis_hangs(app, monkeypatch):
+    from tests.jobs.servers import HungServer
+
+    hung = HungServer()
+    monkeypatch.setitem(app.config, "REDIS_URL", hung.url)
+    admin = as_user(app, make_user("Admin", username="boss"))
+    try:
+        response = admin.get("/jobs/")
+    finally:
+        hung.stop()
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Redis не отвечает" in page or "Redis does not answer" in page  # before the merge
+    assert len(hung.accepted) <= 1
