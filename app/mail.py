@@ -116,7 +116,7 @@ def send_outbox_message(message_id: int) -> str:
     message = db.session.get(OutboxMessage, message_id)
     try:
         _deliver(message)
-    except (OSError, smtplib.SMTPException) as exc:
+    except Exception as exc:  # SMTP down, refused, or a message it cannot take: back off
         _record_failure(message, now, str(exc) or type(exc).__name__)
         return "retry"
     db.session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id).values(
@@ -128,6 +128,7 @@ def send_outbox_message(message_id: int) -> str:
 
 def _record_failure(message: OutboxMessage, claimed_at, error: str) -> None:
     """Back off (or give up for now) unless the row was re-queued meanwhile."""
+    db.session.rollback()  # whatever the failed send left half done
     failed = message.attempts >= MAX_ATTEMPTS
     wait = FAILED_RETRY_EVERY if failed else backoff(message.attempts)
     db.session.execute(update(OutboxMessage).where(
