@@ -166,3 +166,17 @@ def test_jobs_page_answers_while_redis_hangs(app, monkeypatch):
     page = response.get_data(as_text=True)
     assert "Redis не отвечает" in page or "Redis does not answer" in page  # before the merge
     assert len(hung.accepted) <= 1
+
+
+def test_failed_rows_give_up_after_three_days_and_lose_their_secrets(app, enqueued):
+    from app.periodic import sweep_outbox
+
+    old = queue_mail("old@test.example", "s", "password 123", sensitive=True)
+    db.session.commit()
+    old.status, old.created_at = "failed", utcnow() - timedelta(days=4)
+    old.next_attempt_at = utcnow() - timedelta(hours=1)
+    db.session.commit()
+    sweep_outbox()
+    db.session.expire_all()
+    row = db.session.get(OutboxMessage, old.id)
+    assert (row.status, row.body) == ("failed", REMOVED_BODY) and enqueued == []
