@@ -150,7 +150,10 @@ def _clean_fab_args() -> None:
     if not any(k.startswith(_FAB_PARAMS) for k in args):
         return
     view = _view_named((request.endpoint or "").rpartition(".")[0])
-    kept = [(k, v) for k, v in args.items(multi=True) if _clean_arg(view, k, v)]
+    # FAB builds LIKE patterns from filter text without ESCAPE: a backslash before the
+    # closing '%' is an error on PostgreSQL ("LIKE pattern must not end with escape")
+    kept = [(k, v.replace("\\", "") if k.startswith("_flt_") else v)
+            for k, v in args.items(multi=True) if _clean_arg(view, k, v)]
     request.args = ImmutableMultiDict(kept)
 
 
