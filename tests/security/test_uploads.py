@@ -260,3 +260,18 @@ def test_admin_edits_the_upload_limits_within_ranges(app):
                                     "upload_max_total_mb": "30"})
     db.session.expire_all()
     assert (get_setting("upload_max_files"), get_setting("upload_max_total_mb")) == (5, 30)
+
+
+@pytest.mark.parametrize("content, name", [(SVG, "plan.svg"), (HTML, "drawing.html"),
+                                           (ole(True), "setup.msi")])
+def test_staff_uploads_follow_the_same_rules(app, owner, uploads_dir, content, name):
+    """The engineer's work files and the manager's package: refused, nothing kept."""
+    staff = Staff()
+    req = make_request(owner, Status.IN_PROGRESS, staff)
+    for user, kind in ((staff.engineer, "work"), (staff.manager, "deliverable")):
+        client = as_user(app, user)
+        page = post(client, f"/desk/{req.id}/upload/{kind}",
+                    {"files": [(io.BytesIO(PDF), "ok.pdf"), (io.BytesIO(content), name)]},
+                    content_type="multipart/form-data", follow=True).get_data(as_text=True)
+        assert name in page
+    assert nothing_kept(req, uploads_dir)
