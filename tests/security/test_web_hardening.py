@@ -172,14 +172,15 @@ def check_page_scripts(html: str, nonce: str, url: str) -> list[str]:
     return problems
 
 
-def crawl(client, start: str, limit: int = 45) -> tuple[int, list[str]]:
+def crawl(client, start: str, limit: int = 100) -> tuple[int, list[str]]:
     """Follow same-site links from `start`; check every HTML page's scripts against its CSP."""
     seen, queue, problems, pages = set(), [start], [], 0
     while queue and pages < limit:
         url = queue.pop(0)
-        if url in seen or any(part in url for part in SKIP_IN_CRAWL):
+        path = urlsplit(url).path  # one visit per page, whatever its sort or paging
+        if path in seen or any(part in url for part in SKIP_IN_CRAWL):
             continue
-        seen.add(url)
+        seen.add(path)
         response = client.get(url)
         if response.status_code != 200 or "text/html" not in response.content_type:
             continue
