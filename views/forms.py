@@ -28,8 +28,8 @@ class BookingForm(FlaskForm):
 
 class PaymentForm(FlaskForm):
     amount = DecimalField(_l("Amount, ₽"), places=2, validators=[
-        DataRequired(), NumberRange(min=0.01, max=100_000_000, message=_l(
-            "The amount must be between 0.01 and 100,000,000 ₽."))])
+        DataRequired(), NumberRange(min=0.01, message=_l("The amount must be positive.")),
+        NumberRange(max=100_000_000, message=_l("The amount must not exceed 100,000,000 ₽."))])
     paid_on = DateField(_l("Payment date"), validators=[DataRequired()])
     document = StringField(_l("Payment document"), validators=[DataRequired(),
                                                                Length(max=100)])
