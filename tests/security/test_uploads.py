@@ -222,7 +222,7 @@ def test_names_stored_before_the_fix_still_download(app, owner, uploads_dir):
     staff = Staff()
     req = make_request(owner, Status.ASSIGNED, staff)
     row = Attachment(request=req, uploaded_by_id=owner.id, kind="input", version=1,
-                     original_name="старый\r\nфайл\x00.pdf", stored_name="ab" + "1" * 30,
+                     original_name="старый\r\nфайл\t.pdf", stored_name="ab" + "1" * 30,
                      content_type="application/pdf", size=len(PDF), sha256="0" * 64)
     db.session.add(row)
     db.session.commit()
