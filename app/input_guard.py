@@ -165,6 +165,9 @@ def _check_fab_action() -> None:
     if "pk" in view_args and isinstance(view_args["pk"], str) \
             and bounded_int(view_args["pk"]) is None:
         abort(404)
+    if method == "download" and "filename" in view_args and \
+            "UPLOAD_FOLDER" not in current_app.config:
+        abort(404)  # FAB's file-column download; Replan has no such columns (KeyError: 500)
     definitions = getattr(_view_named(view_name), "definitions", None)
     if "group_by" in view_args and definitions is not None and \
             bounded_int(view_args["group_by"], lo=0, hi=len(definitions) - 1) is None:

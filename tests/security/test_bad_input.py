@@ -140,3 +140,9 @@ def test_absurd_payment_amounts_are_refused_with_a_message(app, owner, staff, am
     assert db.session.query(Payment).count() == 0
 
 
+
+
+def test_fab_file_download_routes_are_404(app):
+    client = as_user(app, make_user(ADMIN))
+    for url in ("/users/download/x", "/kb-articles/download/..%2F..%2Fconfig.py"):
+        assert client.get(url).status_code == 404, url
