@@ -24,6 +24,9 @@ from tests.security.fuzzing import (BAD_NAMES, SECURITY_VIEWS, Form, forms_of, c
 ROLES = ("anonymous", "partner", "Manager", "Engineer", "Admin", "Supermanager", "Director")
 SKIP_POST = ("/logout/",)  # would end the session the rest of the run needs
 SEED = int(os.environ.get("FUZZ_SEED", "8"))
+HEADERS = [{"Accept-Language": "xx-ZZ;q=abc, *;q=2, \x00"}, {"X-Forwarded-For": "not-an-ip"},
+           {"X-Forwarded-Proto": "gopher", "X-Forwarded-Host": "evil.example\x00"},
+           {"Referer": "javascript:alert(1)", "If-Modified-Since": "yesterday"}]
 
 
 def build_world() -> dict:
@@ -119,6 +122,7 @@ def fuzz_gets(run: Run, ids, rng) -> None:
         path = concrete_path(rule, ids)
         for query in query_variants(view_name, getattr(view, "search_columns", None), rng):
             run.hit("GET", path, query_string=query)
+        run.hit("GET", path, headers=rng.choice(HEADERS))
         if "<" in rule.rule:
             for bad in rng.sample(["a\x00b", str(2**31), "x"], 2):
                 run.hit("GET", concrete_path(rule, ids, bad=bad))
@@ -160,6 +164,10 @@ def fuzz_posts(run: Run, rules, ids, rng) -> None:
             run.hit("POST", form.action, data=payload)
             if only_nul:
                 break
+        if form.action.startswith("/api/"):
+            for body in ({"username": "a\x00", "password": "x", "provider": "db"},
+                         {"username": 10**30, "password": ["x"], "refresh": "x\x00"}):
+                run.hit("POST", form.action, json=body)
         for name in (rng.sample(BAD_NAMES, 2) if form.files and not only_nul else []):
             fields = {**_fresh(run, form, source).fields, "csrf_token": [token]}
             body, content_type = raw_multipart(fields, form.files[0], name)
