@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from flask import Flask, abort, current_app, request
 from flask_babel import gettext as _
+from flask_login import current_user
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import IntegerConverter
 
@@ -165,8 +166,8 @@ def _check_fab_action() -> None:
     if "pk" in view_args and isinstance(view_args["pk"], str) \
             and bounded_int(view_args["pk"]) is None:
         abort(404)
-    if method == "download" and "filename" in view_args and \
-            "UPLOAD_FOLDER" not in current_app.config:
+    if method == "download" and "filename" in view_args and current_user.is_authenticated \
+            and "UPLOAD_FOLDER" not in current_app.config:
         abort(404)  # FAB's file-column download; Replan has no such columns (KeyError: 500)
     definitions = getattr(_view_named(view_name), "definitions", None)
     if "group_by" in view_args and definitions is not None and \
