@@ -180,6 +180,8 @@ def _check_content(target: Path, size: int, original: str, ext: str) -> str:
 
 def save_upload(upload: FileStorage) -> StoredFile:
     """Store an upload under a generated name after checking its name, size and real type."""
+    if not (upload.filename or "").strip():
+        raise UploadError(_("A file without a name was skipped."))
     original = clean_filename(upload.filename)
     ext = check_name(original)
     stored_name = uuid.uuid4().hex
@@ -225,9 +227,9 @@ def send_stored(stored_name: str, original_name: str | None,
     name = clean_filename(original_name)
     response = send_file(path_of(stored_name),
                          mimetype=content_type or "application/octet-stream")
-    fallback = name.encode("ascii", "ignore").decode().replace('"', "").replace("\\", "")
+    ascii_name = name.encode("ascii", "ignore").decode().replace('"', "").replace("\\", "")
     response.headers["Content-Disposition"] = (
-        f'attachment; filename="{fallback.strip() or "file"}"; '
+        f'attachment; filename="{clean_filename(ascii_name)}"; '
         f"filename*=UTF-8''{quote(name, safe='')}")
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response

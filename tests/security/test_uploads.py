@@ -16,8 +16,8 @@ from app.validators import clean_filename
 from models.request_status import Status
 from models.requests import Attachment, Message
 from tests.cabinet.filedata import JPEG, PDF, docx
-from tests.factories import (Staff, as_user, csrf_token, form_token, login, make_partner,
-                             make_request, make_user, post)
+from tests.factories import (Staff, add_package, as_user, csrf_token, form_token, login,
+                             make_partner, make_request, make_user, post)
 
 HTML = b"<!DOCTYPE html><html><script>alert(1)</script></html>"
 SVG = b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>'
@@ -275,3 +275,13 @@ def test_staff_uploads_follow_the_same_rules(app, owner, uploads_dir, content, n
                     content_type="multipart/form-data", follow=True).get_data(as_text=True)
         assert name in page
     assert nothing_kept(req, uploads_dir)
+
+
+def test_ascii_fallback_name_is_never_empty(app, owner, uploads_dir):
+    staff = Staff()
+    req = make_request(owner, Status.ASSIGNED, staff)
+    (row,) = add_package(req, staff.manager, "план.pdf")
+    db.session.commit()
+    response = as_user(app, staff.manager).get(f"/desk/file/{row.id}")
+    assert 'filename="file.pdf"' in response.headers["Content-Disposition"]
+    assert disposition_name(response) == "план.pdf"
