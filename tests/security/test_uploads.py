@@ -129,7 +129,7 @@ def test_each_dangerous_or_disguised_file_is_refused_by_name(thread, uploads_dir
 def test_one_bad_file_refuses_the_whole_submission(thread, uploads_dir):
     req, client = thread
     page = send(client, req, [(PDF, "plan.pdf"), (docx(), "act.docx"), (HTML, "run.hta")])
-    assert "“run.hta”" in page and "PDF, JPEG, PNG" in page
+    assert "run.hta" in page and "PDF, JPEG, PNG" in page
     assert nothing_kept(req, uploads_dir)
 
 
