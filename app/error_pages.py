@@ -22,6 +22,7 @@ PAGES = {
     503: (_l("Temporarily unavailable"), _l("The service is briefly unavailable (maintenance "
                                             "or a database restart). Try again in a minute.")),
 }
+SPECIFIC_CODES = {400, 413}  # our own aborts explain these (NUL bytes, limits)
 FORM_EXPIRED = _l("The form has expired or was sent from another page. Reload the page and "
                   "try again.")
 
@@ -40,7 +41,16 @@ def error_response(code: int, text=None):
 def http_error(error: HTTPException):
     """400/403/404/405/413/429/500 raised by aborts, routing, CSRF or the rate limiter."""
     code = error.code if error.code in PAGES else 500
-    return error_response(code, FORM_EXPIRED if isinstance(error, CSRFError) else None)
+    if isinstance(error, CSRFError):
+        return error_response(code, FORM_EXPIRED)
+    return error_response(code, _own_description(error))
+
+
+def _own_description(error: HTTPException):
+    """The translated reason Replan passed to abort() (400/413), not Werkzeug's English."""
+    if error.code in SPECIFIC_CODES and error.description != type(error).description:
+        return error.description
+    return None
 
 
 def database_error(error: DBAPIError):

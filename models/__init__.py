@@ -17,9 +17,9 @@ from models.schedule import ScheduleEntry
 from models.security import AuthToken, SessionEpoch, UsedFormNonce
 
 __all__ = [
-    "Attachment", "AuditEvent", "AuthToken", "EndClient", "ExportTask", "JobMarker", "KbArticle",
-    "KbCategory", "Message", "Model", "Notification", "OutboxMessage", "PartnerApplication",
-    "PartnerCompany", "Payment", "PriceRule", "Quote",
-    "Request", "RequestCounter", "RequestService", "ScheduleEntry", "Service", "SessionEpoch", "Setting",
+    "Attachment", "AuditEvent", "AuthToken", "EndClient", "ExportTask", "JobMarker",
+    "KbArticle", "KbCategory", "Message", "Model", "Notification", "OutboxMessage",
+    "PartnerApplication", "PartnerCompany", "Payment", "PriceRule", "Quote", "Request",
+    "RequestCounter", "RequestService", "ScheduleEntry", "Service", "SessionEpoch", "Setting",
     "StatusChange", "UsedFormNonce", "UserProfile",
 ]

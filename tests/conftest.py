@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -36,7 +38,8 @@ def app():
     from app.permissions import sync_roles
 
     application = create_app(TestConfig)
-    application.config["UPLOAD_DIR"] = str(INSTANCE_DIR / "test-uploads")
+    # a private folder per run: parallel runs must not see each other's files
+    application.config["UPLOAD_DIR"] = tempfile.mkdtemp(prefix="replan-test-uploads-")
     with application.app_context():
         upgrade()
         sync_roles(appbuilder)
@@ -44,7 +47,8 @@ def app():
     # `g` (Flask-Login's cached user, Babel's locale) would leak from one request into the
     # next. Start every request with an empty `g`, as in production.
     application.before_request_funcs.setdefault(None, []).insert(0, _fresh_g)
-    return application
+    yield application
+    shutil.rmtree(application.config["UPLOAD_DIR"], ignore_errors=True)
 
 
 def _fresh_g():

@@ -34,7 +34,9 @@ def test_nul_in_an_anonymous_form_is_refused_with_400(app, client, url):
                                       "company_name": "\x00", "email": "a@b.example",
                                       "csrf_token": csrf_token(page)})
     assert response.status_code == 400
-    assert '<html lang="ru">' in response.get_data(as_text=True)  # the translated 400 page
+    page = response.get_data(as_text=True)
+    assert '<html lang="ru">' in page  # the translated 400 page, naming the reason
+    assert "запрещённый символ (NUL)" in page
 
 
 def test_nul_in_a_list_filter_or_a_path_is_refused(app, owner):
