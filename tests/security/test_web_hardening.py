@@ -300,3 +300,20 @@ def test_an_unexpected_error_shows_the_russian_500_page(app, monkeypatch):
     html = page.get_data(as_text=True)
     assert page.status_code == 500
     assert 'data-testid="error-page"' in html and "На главную" in html and "boom" not in html
+
+
+def test_no_template_has_an_inline_handler_or_unnonced_script():
+    """Every template, including branches the crawl cannot reach (e.g. cancel/deliver forms)."""
+    from config import BASE_DIR
+
+    problems = []
+    for path in BASE_DIR.glob("*/templates/**/*.html"):
+        if ".venv" in path.parts:
+            continue
+        source = path.read_text(encoding="utf-8")
+        for handler in re.findall(r"(?:\s|%\})(on[a-z]+)\s*=\s*[\"']", source, re.I):
+            problems.append(f"{path.relative_to(BASE_DIR)}: inline handler {handler}")
+        for attrs in re.findall(r"<script\b([^>]*)>", source, re.I):
+            if "src=" not in attrs and "application/json" not in attrs and "nonce" not in attrs:
+                problems.append(f"{path.relative_to(BASE_DIR)}: script without a nonce")
+    assert problems == []
