@@ -1,0 +1,34 @@
+"""Finding 18: after the database drops every connection, the next page works (pool_pre_ping)."""
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
+
+from app.extensions import db
+from tests.factories import as_user, make_partner
+
+
+def drop_every_pooled_connection() -> None:
+    """What a database restart does to the pool: every idle connection is dead."""
+    engine = db.engine
+    if engine.dialect.name == "postgresql":  # a connection outside the pool does it
+        killer = create_engine(engine.url, poolclass=NullPool)
+        with killer.connect() as conn:
+            killed = conn.execute(text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()")).all()
+        killer.dispose()
+        assert killed, "nothing was connected: the test would prove nothing"
+        return
+    for record in list(engine.pool._pool.queue):  # SQLite: close the files under the pool
+        record.dbapi_connection.close()
+
+
+def test_pages_work_right_after_the_database_dropped_every_connection(app):
+    partner = make_partner()
+    client = as_user(app, partner)
+    assert client.get("/cabinet/").status_code == 200
+    db.session.remove()  # the test's own session returns its connection to the pool
+    drop_every_pooled_connection()
+    for _ in range(3):  # one request per pooled connection; none may fail
+        response = client.get("/cabinet/requests")
+        assert response.status_code == 200, response.status_code
