@@ -152,6 +152,26 @@ def send_password_reset(address: str) -> str:
     return "sent"
 
 
+def send_lockout_notice(user_id: int, minutes: int) -> str:
+    """Job: tell an account's owner that repeated wrong passwords paused signing in."""
+    from flask_appbuilder.security.sqla.models import User
+
+    from app.mail import queue_mail
+    from app.web_security import external_url
+
+    user = db.session.get(User, user_id)
+    if user is None or not user.email or not user.active:
+        return "ignored"
+    link = external_url("cabinet.password_reset_request")
+    with force_locale(user_locale(user)):
+        queue_mail(user.email, _("Replan: sign-in paused after wrong passwords"), _(
+            "Several wrong passwords were entered for your Replan account, so signing in "
+            "is paused for %(minutes)s min.\n\nIf it was not you, set a new password:\n"
+            "%(link)s\n", minutes=minutes, link=link), kind="security")
+    commit_and_send()
+    return "sent"
+
+
 def commit_and_send() -> None:
     """Commit a job's work and hand its e-mails to the outbox (the sweep retries failures)."""
     from app.mail import flush_outbox

@@ -78,10 +78,18 @@ def minutes_locked(key: str) -> int:
     return max(1, math.ceil((reset_at - time.time()) / 60))
 
 
-def record_failure(key: str) -> None:
-    """Count one failed sign-in (or wrong current password) for the account."""
-    if _enabled():
-        _run("hit", _limit(), "replan-login", key)
+def record_failure(key: str) -> bool:
+    """Count one failed sign-in (or wrong current password); True when it locked the account."""
+    if not _enabled():
+        return False
+    _run("hit", _limit(), "replan-login", key)
+    if _run("test", _limit(), "replan-login", key):
+        return False
+    if key.startswith("user:"):  # the owner hears about it (once: locked tries aren't counted)
+        from app.accounts import run_job, send_lockout_notice
+
+        run_job(send_lockout_notice, int(key.removeprefix("user:")), minutes_locked(key))
+    return True
 
 
 def clear_failures(key: str) -> None:

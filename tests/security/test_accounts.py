@@ -134,10 +134,14 @@ def signed_in_after(response) -> bool:
     return response.status_code == 302 and not response.headers["Location"].startswith("/login")
 
 
-def test_forty_wrong_passwords_then_the_right_one_is_locked_with_a_notice(app, lockout):
+def test_forty_wrong_passwords_then_the_right_one_is_locked_with_a_notice(app, lockout, jobs):
     make_user("Manager", username="mgr")
     client = english(app.test_client())
     assert not any(signed_in_after(login(client, "mgr", f"guess-{n}")) for n in range(40))
+    jobs.run()
+    notices = db.session.query(OutboxMessage).filter_by(kind="security").all()
+    assert [m.recipient for m in notices] == ["mgr@test.example"]  # once, to the owner
+    assert f"{BASE}/cabinet/password-reset" in notices[0].body
     page = login(client, "mgr", follow=True)
     minutes = re.search(r"Too many failed attempts for this account\. Try again in (\d+) min\. "
                         r"or reset the password\.", text(page))
@@ -159,6 +163,7 @@ def test_unknown_logins_lock_the_same_way_and_a_success_resets_the_count(app, lo
         for _ in range(4):
             login(app.test_client(), "mgr", "guess")
         assert signed_in_after(login(app.test_client(), "mgr"))
+    assert db.session.query(OutboxMessage).filter_by(kind="security").count() == 0
 
 
 def test_lock_counters_are_shared_through_redis_and_survive_its_outage(app, lockout,
