@@ -10,7 +10,8 @@ from flask_appbuilder.security.api import SecurityApi
 from flask_appbuilder.security.decorators import no_cache
 from flask_appbuilder.security.forms import LoginForm_db
 from flask_appbuilder.security.sqla.manager import SecurityManager
-from flask_appbuilder.security.views import AuthDBView, ResetMyPasswordView, UserDBModelView
+from flask_appbuilder.security.views import (AuthDBView, ResetMyPasswordView, ResetPasswordView,
+                                            UserDBModelView)
 from flask_appbuilder.utils.base import get_safe_redirect
 from flask_appbuilder.validators import PasswordComplexityValidator
 from flask_babel import gettext as _
@@ -124,6 +125,27 @@ class ReplanResetMyPasswordView(ResetMyPasswordView):
     message = _l("Password changed.")
 
 
+class SetPasswordForm(DynamicForm):
+    """The admin's /resetpassword/form: Replan's policy, and a hint that says so truthfully."""
+
+    password = PasswordField(_l("New password"), description=_l(
+        "At least 10 characters and not a common or easily guessed password."),
+        validators=[DataRequired(), PasswordComplexityValidator()],
+        widget=BS3PasswordFieldWidget())
+    conf_password = PasswordField(_l("Repeat the new password"), validators=[
+        EqualTo("password", message=_l("The passwords do not match."))],
+        widget=BS3PasswordFieldWidget())
+
+
+class ReplanResetPasswordView(ResetPasswordView):
+    """/resetpassword/form (admin sets a user's password) with the truthful form."""
+
+    class_permission_name = "ResetPasswordView"
+    form = SetPasswordForm
+    form_title = _l("Set a new password")
+    message = _l("Password changed.")
+
+
 def user_has_activity(user_id: int) -> bool:
     """Anything that history points at: requests, moves, messages, payments, audit."""
     from sqlalchemy import exists, or_
@@ -201,6 +223,7 @@ class ReplanSecurityManager(SecurityManager):
     authdbview = ReplanAuthDBView
     userdbmodelview = ReplanUserDBModelView
     resetmypasswordview = ReplanResetMyPasswordView
+    resetpasswordview = ReplanResetPasswordView
     security_api = NoSecurityApi
 
     def __init__(self, appbuilder):

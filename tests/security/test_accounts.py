@@ -305,6 +305,8 @@ def test_admin_forms_apply_the_policy_and_end_the_users_sessions(app):
     assert db.session.query(User).filter_by(username="ivan").one().email == "ivan@test.example"
     before = password_of(staff.id)
     url = f"/resetpassword/form?pk={staff.id}"
+    form_page = admin.get(url).get_data(as_text=True)  # no more "the app does not check"
+    assert "не контролирует" not in form_page and "Не меньше 10 символов" in form_page
     fab_form(admin, url, {"password": "password", "conf_password": "password"})
     assert password_of(staff.id) == before
     fab_form(admin, url, {"password": NEW_PASSWORD, "conf_password": NEW_PASSWORD})
