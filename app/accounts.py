@@ -14,6 +14,9 @@ from app.extensions import db
 from models.partners import UserProfile
 
 
+ONE_TIME_PASSWORD_DAYS = 7  # an invitation or approval mail's password expires after this
+
+
 class AccountError(ValueError):
     """A user could not be created (duplicate login or e-mail)."""
 
@@ -100,6 +103,17 @@ def before_password_change(user) -> None:
     if (actor is None or actor.id == user.id) and user.profile is not None:
         user.profile.must_change_password = False
     record("password_change", actor or user, user)
+
+
+def one_time_password_expired(user) -> bool:
+    """An invitation's one-time password signs in only for ONE_TIME_PASSWORD_DAYS."""
+    from datetime import datetime, timedelta
+
+    profile = getattr(user, "profile", None)
+    if profile is None or not profile.must_change_password or user.created_on is None:
+        return False
+    age = datetime.now() - user.created_on  # FAB stores created_on in local time
+    return age > timedelta(days=ONE_TIME_PASSWORD_DAYS)
 
 
 def keep_this_session(user) -> None:

@@ -8,16 +8,31 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func
 
-from app.accounts import (AccountError, commit_and_send, create_user, email_taken,
-                          find_user_by_email, normal_email, user_locale)
+from app.accounts import (
+    ONE_TIME_PASSWORD_DAYS,
+    AccountError,
+    commit_and_send,
+    create_user,
+    email_taken,
+    find_user_by_email,
+    normal_email,
+    user_locale,
+)
 from app.audit import record
 from app.extensions import db
 from app.mail import queue_mail
 from app.permissions import PARTNER
 from app.web_security import external_url
 from models.base import utcnow
-from models.partners import (APPLICATION_APPROVED, APPLICATION_PENDING, APPLICATION_REJECTED,
-                             PARTNER_MEMBER, PARTNER_OWNER, PartnerApplication, PartnerCompany)
+from models.partners import (
+    APPLICATION_APPROVED,
+    APPLICATION_PENDING,
+    APPLICATION_REJECTED,
+    PARTNER_MEMBER,
+    PARTNER_OWNER,
+    PartnerApplication,
+    PartnerCompany,
+)
 
 
 class OnboardingError(ValueError):
@@ -168,8 +183,10 @@ def _credentials_mail(user, password: str) -> None:
         queue_mail(user.email, _("Replan: your login"), _(
             "Hello, %(name)s!\n\nYour Replan partner account is ready.\n"
             "Login: %(login)s\nOne-time password: %(password)s\nSign in: %(url)s\n\n"
-            "You will be asked to set your own password at first sign-in.\n",
+            "The one-time password works for %(days)s days; you will be asked to set your "
+            "own password at first sign-in.\n",
             name=user.first_name, login=user.username, password=password,
+            days=ONE_TIME_PASSWORD_DAYS,
             url=external_url("ReplanAuthDBView.login")), kind="credentials",
             sensitive=True)  # a one-time password: erased from the outbox once sent
 

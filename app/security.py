@@ -24,6 +24,7 @@ from wtforms import PasswordField
 from wtforms.validators import DataRequired, EqualTo, ValidationError
 
 from app import login_lockout
+from app.accounts import one_time_password_expired
 from app.logout import PostLogoutMixin
 
 # endpoints a user who must change the password may still reach
@@ -68,6 +69,10 @@ class ReplanAuthDBView(PostLogoutMixin, AuthDBView):
             flash(str(self.invalid_login_message), "warning")
             return redirect(self.appbuilder.get_url_for_login_with(next_url))
         login_lockout.clear_failures(key)
+        if one_time_password_expired(user):
+            flash(_("The one-time password has expired. Use “Forgot password?” to get a new "
+                    "link."), "warning")
+            return redirect(self.appbuilder.get_url_for_login_with(next_url))
         login_user(user, remember=False)
         return redirect(next_url)
 

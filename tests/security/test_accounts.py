@@ -434,3 +434,32 @@ def test_one_time_password_mail_is_erased_once_sent(app, mailbox, jobs):
     assert BASE in mail.get_body(("plain",)).get_content()
     (row,) = db.session.query(OutboxMessage).filter_by(kind="credentials").all()
     assert row.sensitive and row.body == REMOVED_BODY
+
+
+# -- invitations: the one-time password expires ---------------------------------------------
+
+def invited_member(owner, email: str):
+    """A colleague invited by the owner, and the one-time password of the invitation mail."""
+    from app.partners import invite_member
+
+    member = invite_member(owner.profile.partner_company, owner, "Ivan", "Petrov", email)
+    db.session.commit()
+    body = db.session.query(OutboxMessage).filter_by(recipient=email).one().body
+    return member, re.search(r"(?:One-time password|Одноразовый пароль): (\S+)", body).group(1)
+
+
+def test_one_time_password_of_an_invitation_expires(app):
+    from datetime import datetime, timedelta
+
+    from app.accounts import ONE_TIME_PASSWORD_DAYS
+
+    owner = make_partner(username="owner")
+    fresh, fresh_password = invited_member(owner, "fresh@test.example")
+    old, old_password = invited_member(owner, "old@test.example")
+    old.created_on = datetime.now() - timedelta(days=ONE_TIME_PASSWORD_DAYS, minutes=1)
+    db.session.commit()
+    client = english(app.test_client())
+    page = login(client, old.username, old_password, follow=True)
+    assert "The one-time password has expired" in text(page)
+    assert client.get("/cabinet/requests").status_code == 302  # not signed in
+    assert signed_in_after(login(app.test_client(), fresh.username, fresh_password))
