@@ -223,25 +223,40 @@ def stale_reason() -> str:
     return _("The export worker stopped; start the export again.")
 
 
+def _queued_too_long_clause():
+    """Queued for longer than EXPORT_QUEUE_WAIT_SECONDS: no worker is taking jobs."""
+    wait = timedelta(seconds=int(current_app.config.get("EXPORT_QUEUE_WAIT_SECONDS", 900)))
+    return (ExportTask.status == EXPORT_QUEUED) & (ExportTask.created_at < utcnow() - wait)
+
+
+def _fail_dead_tasks(*where) -> int:
+    """Fail running tasks gone silent and queued tasks nobody took, each with its reason."""
+    from flask_babel import gettext as _
+
+    rules = [(_stale_clause(), stale_reason()),
+             (_queued_too_long_clause(), _("No export worker took the export; start it again "
+                                           "or tell the administrator."))]
+    failed = 0
+    for clause, reason in rules:
+        failed += db.session.query(ExportTask).filter(clause, *where).update(
+            {ExportTask.status: EXPORT_FAILED, ExportTask.error: reason,
+             ExportTask.finished_at: utcnow()}, synchronize_session=False)
+    db.session.commit()
+    return failed
+
+
 def fail_if_stale(task: ExportTask) -> bool:
     """Mark this task failed if its worker went silent (the task page and poll call it)."""
-    if task.status != EXPORT_RUNNING:
+    if task.status not in (EXPORT_RUNNING, EXPORT_QUEUED):
         return False
-    failed = db.session.query(ExportTask).filter(ExportTask.id == task.id, _stale_clause()) \
-        .update({ExportTask.status: EXPORT_FAILED, ExportTask.error: stale_reason(),
-                 ExportTask.finished_at: utcnow()}, synchronize_session=False)
-    db.session.commit()
+    failed = _fail_dead_tasks(ExportTask.id == task.id)
     db.session.refresh(task)
     return bool(failed)
 
 
 def fail_stale_exports() -> int:
-    """Periodic sweep: every running export whose worker went silent becomes failed."""
-    failed = db.session.query(ExportTask).filter(_stale_clause()).update(
-        {ExportTask.status: EXPORT_FAILED, ExportTask.error: stale_reason(),
-         ExportTask.finished_at: utcnow()}, synchronize_session=False)
-    db.session.commit()
-    return failed
+    """Periodic sweep: silent running exports and queued ones nobody took become failed."""
+    return _fail_dead_tasks()
 
 
 def cleanup_exports() -> int:

@@ -156,9 +156,9 @@ def test_background_exports_stream_past_2000_rows(app, rq_backend, monkeypatch):
 
 def stale_task(user, minutes: int, **fields) -> ExportTask:
     beat = utcnow() - timedelta(minutes=minutes)
-    task = ExportTask(user_id=user.id, report="list", file_name="requests.xlsx",
-                      status="running", rows_done=0, started_at=beat, heartbeat_at=beat,
-                      params=fields.pop("params", {"view": "RequestStaffView", "args": ""}),
+    fields = {"status": "running", "started_at": beat, "heartbeat_at": beat,
+              "params": {"view": "RequestStaffView", "args": ""}, **fields}
+    task = ExportTask(user_id=user.id, report="list", file_name="requests.xlsx", rows_done=0,
                       **fields)
     db.session.add(task)
     db.session.commit()
@@ -187,6 +187,20 @@ def test_a_silent_worker_fails_its_task_with_a_reason_and_a_fresh_one_stays(app)
     db.session.expire_all()
     assert db.session.get(ExportTask, other.id).status == "failed"
     assert db.session.get(ExportTask, alive.id).status == "running"
+
+
+def test_an_export_no_worker_takes_fails_with_a_reason_and_a_recent_one_waits(app):
+    from app.exports import fail_stale_exports
+
+    user = make_user("Director")
+    forgotten = stale_task(user, 0, status="queued", started_at=None, heartbeat_at=None,
+                           created_at=utcnow() - timedelta(minutes=16))
+    waiting = stale_task(user, 0, status="queued", started_at=None, heartbeat_at=None)
+    client = as_user(app, user)
+    state = client.get(f"/reports/task/{forgotten.id}/json").get_json()
+    assert state["status"] == "failed" and "No export worker took the export" in state["error"]
+    assert client.get(f"/reports/task/{waiting.id}/json").get_json()["status"] == "queued"
+    assert fail_stale_exports() == 0  # the sweep leaves a recent one alone too
 
 
 def test_the_user_starts_a_dead_export_again(app, rq_backend, monkeypatch):
