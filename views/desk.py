@@ -9,6 +9,7 @@ from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 
+from app.deliverables import can_upload
 from app.extensions import db
 from app.permissions import (ADMIN, SUPERMANAGER, request_scope,
                              role_names)
@@ -86,10 +87,8 @@ class DeskView(DeskActionsMixin, BaseView):
             payment_form=PaymentForm() if ADMIN in roles else None,
             can_message=Actor.MANAGER in kinds,
             can_note=bool(kinds & {Actor.MANAGER, Actor.ENGINEER}),
-            can_upload_work=Actor.ENGINEER in kinds and req.status in (
-                Status.IN_PROGRESS, Status.REWORK),
-            can_upload_package=Actor.MANAGER in kinds and req.status in (
-                Status.ON_REVIEW, Status.READY),
+            can_upload_work=can_upload(req, "work", kinds),
+            can_upload_package=can_upload(req, "deliverable", kinds),
             **context)
 
     def _booking_context(self, req: Request) -> dict:

@@ -13,8 +13,7 @@ from flask_wtf.csrf import validate_csrf
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import ValidationError
 
-from app.attachments import attach_files
-from app.deliverables import upload_package
+from app.deliverables import upload_staff_files
 from app.distribution import active_managers
 from app.extensions import db
 from app.form_nonce import FormReplayed, require_fresh_form
@@ -25,7 +24,7 @@ from app.scheduling import book_engineer, engineers
 from app.storage import UploadError
 from app.workflow import WorkflowError, actor_kinds, assign_manager, transition
 from models.request_status import Actor
-from models.requests import ATTACH_WORK, Message
+from models.requests import Message
 from views.forms import AssignForm, BookingForm, MoveForm, PaymentForm, TextForm
 
 STAFF_MOVES = ("ask_info", "cancel", "start", "submit_review", "accept", "return", "deliver",
@@ -108,18 +107,11 @@ class DeskActionsMixin:
     def upload(self, pk: int, kind: str):
         """Engineer: work files. Manager: a new version of the document package."""
         req = self._load(pk)
-        kinds = actor_kinds(g.user, req)
         files = request.files.getlist("files")
-        if kind == "work" and Actor.ENGINEER in kinds:
-            store = lambda: attach_files(req, files, g.user, ATTACH_WORK)  # noqa: E731
-        elif kind == "deliverable" and Actor.MANAGER in kinds:
-            store = lambda: upload_package(req, files, g.user)  # noqa: E731
-        else:
-            return self._refuse(req, _("This action is not available."))
 
         def checked_store():
             validate_csrf(request.form.get("csrf_token"))
-            store()
+            upload_staff_files(req, kind, files, g.user, actor_kinds(g.user, req))
         return self._act(req, checked_store, _("Files uploaded."))
 
     @expose("/<int:pk>/book", methods=["POST"])

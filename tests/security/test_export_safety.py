@@ -198,7 +198,7 @@ def test_an_export_no_worker_takes_fails_with_a_reason_and_a_recent_one_waits(ap
     waiting = stale_task(user, 0, status="queued", started_at=None, heartbeat_at=None)
     client = as_user(app, user)
     state = client.get(f"/reports/task/{forgotten.id}/json").get_json()
-    assert state["status"] == "failed" and "No export worker took the export" in state["error"]
+    assert state["status"] == "failed" and "Ни один обработчик не взял выгрузку" in state["error"]
     assert client.get(f"/reports/task/{waiting.id}/json").get_json()["status"] == "queued"
     assert fail_stale_exports() == 0  # the sweep leaves a recent one alone too
 

@@ -266,15 +266,16 @@ def test_admin_edits_the_upload_limits_within_ranges(app):
                                            (ole(True), "setup.msi")])
 def test_staff_uploads_follow_the_same_rules(app, owner, uploads_dir, content, name):
     """The engineer's work files and the manager's package: refused, nothing kept."""
-    staff = Staff()
-    req = make_request(owner, Status.IN_PROGRESS, staff)
-    for user, kind in ((staff.engineer, "work"), (staff.manager, "deliverable")):
+    staff = Staff()  # each kind in a status that accepts it, so only the file is refused
+    for user, kind, status in ((staff.engineer, "work", Status.IN_PROGRESS),
+                               (staff.manager, "deliverable", Status.ON_REVIEW)):
+        req = make_request(owner, status, staff)
         client = as_user(app, user)
         page = post(client, f"/desk/{req.id}/upload/{kind}",
                     {"files": [(io.BytesIO(PDF), "ok.pdf"), (io.BytesIO(content), name)]},
                     content_type="multipart/form-data", follow=True).get_data(as_text=True)
         assert name in page
-    assert nothing_kept(req, uploads_dir)
+        assert nothing_kept(req, uploads_dir)
 
 
 def test_ascii_fallback_name_is_never_empty(app, owner, uploads_dir):
