@@ -124,40 +124,6 @@ def rule_matches(rules, permission: str, view: str) -> bool:
     return False
 
 
-def request_scope(user):
-    """SQL condition selecting the requests `user` may see (false for nobody)."""
-    from sqlalchemy import false
-
-    from models.partners import PARTNER_OWNER
-    from models.request_status import Status
-    from models.requests import Request
-
-    roles = role_names(user)
-    if roles & {ADMIN, DIRECTOR, SUPERMANAGER}:
-        return Request.status != Status.DRAFT
-    if MANAGER in roles:
-        return (Request.manager_id == user.id) & (Request.status != Status.DRAFT)
-    if ENGINEER in roles:
-        return (Request.engineer_id == user.id) & (Request.status != Status.DRAFT)
-    if PARTNER in roles and is_partner(user):
-        company = Request.company_id == user.profile.partner_company_id
-        if user.profile.partner_role == PARTNER_OWNER:
-            return company
-        return company & (Request.author_id == user.id)
-    return false()
-
-
-def can_see_request(user, request) -> bool:
-    """Python twin of request_scope for one loaded request."""
-    from app.extensions import db
-    from models.requests import Request
-
-    if request is None:
-        return False
-    return db.session.query(Request.id).filter(Request.id == request.id,
-                                               request_scope(user)).first() is not None
-
-
 def sync_roles(appbuilder) -> dict[str, int]:
     """Create every view permission, then set each role to exactly its matrix rules."""
     from flask_appbuilder.security.sqla.models import PermissionView, Role

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from sqlalchemy.orm.exc import StaleDataError
 
+from app.access import partner_owns
 from app.extensions import db
-from app.permissions import ENGINEER, MANAGER, PARTNER, SUPERMANAGER, role_names
+from app.permissions import ENGINEER, MANAGER, SUPERMANAGER, role_names
 from flask_babel import gettext as _
 from models.base import utcnow
-from models.partners import PARTNER_OWNER
 from models.request_status import ACTION_LABELS, MOVES, STAFF_LABELS, Actor, Move, Status
 from models.requests import PAYMENT_PAID, Request, StatusChange, status_writer
 
@@ -40,7 +40,7 @@ def actor_kinds(user, request: Request) -> set[Actor]:
         return {Actor.SYSTEM}
     roles = role_names(user)
     kinds: set[Actor] = set()
-    if PARTNER in roles and owns_as_partner(user, request):
+    if partner_owns(user, request):
         kinds.add(Actor.PARTNER)
     if SUPERMANAGER in roles:
         kinds |= {Actor.SUPERMANAGER, Actor.MANAGER}
@@ -49,14 +49,6 @@ def actor_kinds(user, request: Request) -> set[Actor]:
     if ENGINEER in roles and request.engineer_id == user.id:
         kinds.add(Actor.ENGINEER)
     return kinds
-
-
-def owns_as_partner(user, request: Request) -> bool:
-    """A partner owns a request of own company: the owner all of them, a member own ones."""
-    profile = getattr(user, "profile", None)
-    if profile is None or profile.partner_company_id != request.company_id:
-        return False
-    return profile.partner_role == PARTNER_OWNER or request.author_id == user.id
 
 
 def available_moves(request: Request, user) -> list[Move]:

@@ -6,6 +6,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.access import visible_quotes
 from app.audit import record
 from app.extensions import db
 from app.pricing import calculate
@@ -14,15 +15,6 @@ from cabinet.access import partner_required
 from cabinet.choices import fill_choices
 from cabinet.forms import CalculatorForm
 from models.catalog import Quote
-from models.partners import PARTNER_OWNER
-
-
-def visible_quotes():
-    company = current_user.profile.partner_company
-    query = db.session.query(Quote).filter(Quote.company_id == company.id)
-    if current_user.profile.partner_role != PARTNER_OWNER:
-        query = query.filter(Quote.author_id == current_user.id)
-    return query
 
 
 @bp.route("/calculator", methods=["GET", "POST"])
@@ -45,7 +37,7 @@ def calculator():
                 return redirect(url_for("cabinet.request_new", quote=quote.id))
             flash(_("Quote saved."), "success")
             return redirect(url_for("cabinet.calculator"))
-    quotes = visible_quotes().order_by(Quote.id.desc()).limit(10).all()
+    quotes = visible_quotes(current_user).order_by(Quote.id.desc()).limit(10).all()
     return render_template("cabinet/calculator.html", form=form, result=result,
                            quotes=quotes, company=company)
 

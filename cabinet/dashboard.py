@@ -5,7 +5,7 @@ from flask_login import current_user
 from sqlalchemy import func
 
 from app.extensions import db
-from app.permissions import request_scope
+from app.access import request_scope
 from cabinet import bp
 from cabinet.access import partner_required
 from models.request_status import PARTNER_GROUP_OF, PARTNER_GROUPS, Status

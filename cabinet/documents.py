@@ -6,14 +6,14 @@ import zipfile
 from io import BytesIO
 
 from flask import Response, abort, flash, redirect, send_file, url_for
+from flask_login import current_user
 
 from cabinet import bp
 from cabinet.access import partner_required
-from cabinet.calculator import visible_quotes
+from app.access import get_quote_or_404
 from app.storage import path_of
 from app.validators import clean_filename
 from cabinet.requests import own_request_or_404, partner_files
-from models.catalog import Quote
 from reports.documents import DocumentUnavailable, proposal_pdf, request_pdf
 
 
@@ -25,9 +25,7 @@ def pdf_response(data: bytes, filename: str) -> Response:
 @bp.route("/quotes/<int:quote_id>/pdf")
 @partner_required
 def quote_pdf(quote_id: int):
-    quote = visible_quotes().filter(Quote.id == quote_id).one_or_none()
-    if quote is None:
-        abort(404)
+    quote = get_quote_or_404(current_user, quote_id)
     return pdf_response(proposal_pdf(quote), f"КП-{quote.id}.pdf")
 
 

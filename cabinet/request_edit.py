@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
+from app.access import get_quote_or_404
 from app.attachments import attach_files, real_files
 from app.audit import record
 from app.extensions import db
@@ -30,12 +31,7 @@ def _company():
 
 
 def _own_quote_or_404(quote_id) -> Quote:
-    quote_id = bounded_int(quote_id)
-    quote = db.session.get(Quote, quote_id) if quote_id else None
-    if quote is None or quote.company_id != _company().id or (
-            current_user.profile.partner_role != "owner" and quote.author_id != current_user.id):
-        abort(404)
-    return quote
+    return get_quote_or_404(current_user, bounded_int(quote_id))
 
 
 def _prefill(form: RequestForm) -> None:

@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlalchemy import or_
 
 from app.extensions import db
-from app.permissions import request_scope
+from app.access import get_request_or_404, request_scope
 from app.input_guard import arg_int
 from app.storage import send_stored
 from app.workflow import available_moves
@@ -29,11 +29,7 @@ RELEASED_STATUSES = (Status.DELIVERED, Status.CLOSED)
 
 def own_request_or_404(request_id: int) -> Request:
     """A request the current partner may see; anything else is 404 (no hint it exists)."""
-    found = db.session.query(Request).filter(Request.id == request_id,
-                                             request_scope(current_user)).one_or_none()
-    if found is None:
-        abort(404)
-    return found
+    return get_request_or_404(current_user, request_id)
 
 
 def _date_arg(name: str):

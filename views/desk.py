@@ -11,8 +11,8 @@ from flask_babel import gettext as _
 
 from app.deliverables import can_upload
 from app.extensions import db
-from app.permissions import (ADMIN, SUPERMANAGER, request_scope,
-                             role_names)
+from app.access import get_request_by_number_or_404, get_request_or_404
+from app.permissions import ADMIN, SUPERMANAGER, role_names
 from app.scheduling import engineers, request_hours, suggest_engineers
 from app.storage import send_stored
 from app.workflow import actor_kinds, available_moves
@@ -21,14 +21,6 @@ from models.requests import Attachment, Request
 from views.desk_actions import DeskActionsMixin
 from views.desk_queries import page_data, work_list
 from views.forms import AssignForm, BookingForm, MoveForm, PaymentForm, TextForm
-
-
-def visible_request_or_404(pk: int) -> Request:
-    req = db.session.query(Request).filter(Request.id == pk,
-                                           request_scope(g.user)).one_or_none()
-    if req is None:
-        abort(404)
-    return req
 
 
 def default_window(req: Request) -> tuple[datetime, datetime]:
@@ -62,7 +54,7 @@ class DeskView(DeskActionsMixin, BaseView):
     @expose("/<int:pk>")
     @has_access
     def show(self, pk: int):
-        req = visible_request_or_404(pk)
+        req = get_request_or_404(g.user, pk)
         user, roles = g.user, role_names(g.user)
         kinds = actor_kinds(user, req)
         moves = [m for m in available_moves(req, user) if m.action not in (
@@ -107,10 +99,7 @@ class DeskView(DeskActionsMixin, BaseView):
     @expose("/n/<number>")
     @has_access
     def by_number(self, number: str):
-        req = db.session.query(Request).filter(Request.number == number,
-                                               request_scope(g.user)).one_or_none()
-        if req is None:
-            abort(404)
+        req = get_request_by_number_or_404(g.user, number)
         return redirect(url_for("DeskView.show", pk=req.id))
 
     @expose("/<int:pk>/pdf/<document>")
@@ -121,7 +110,7 @@ class DeskView(DeskActionsMixin, BaseView):
 
         from reports.documents import DocumentUnavailable, request_pdf
 
-        req = visible_request_or_404(pk)
+        req = get_request_or_404(g.user, pk)
         try:
             data = request_pdf(req, document, for_partner=False, user=g.user)
         except DocumentUnavailable as exc:
@@ -136,7 +125,7 @@ class DeskView(DeskActionsMixin, BaseView):
         attachment = db.session.get(Attachment, attachment_id)
         if attachment is None:
             abort(404)
-        visible_request_or_404(attachment.request_id)
+        get_request_or_404(g.user, attachment.request_id)
         return send_stored(attachment.stored_name, attachment.original_name,
                            attachment.content_type)
 

@@ -13,6 +13,7 @@ from flask_wtf.csrf import validate_csrf
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import ValidationError
 
+from app.access import get_request_or_404
 from app.deliverables import upload_staff_files
 from app.distribution import active_managers
 from app.extensions import db
@@ -34,12 +35,10 @@ ONCE_ONLY_MOVES = ("deliver",)  # plus payments and bookings: the form token is 
 
 
 class DeskActionsMixin:
-    """Mixed into DeskView; `visible_request_or_404` keeps every action in the user's scope."""
+    """Mixed into DeskView; `get_request_or_404` keeps every action in the user's scope."""
 
     def _load(self, pk):
-        from views.desk import visible_request_or_404
-
-        return visible_request_or_404(pk)
+        return get_request_or_404(g.user, pk)
 
     def _refuse(self, req, message: str):
         flash(message, "danger")

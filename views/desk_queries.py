@@ -8,7 +8,8 @@ from sqlalchemy import case, func, or_
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.permissions import ENGINEER, MANAGER, request_scope, role_names
+from app.access import request_scope
+from app.permissions import ENGINEER, MANAGER, role_names
 from app.settings import get_setting
 from app.visibility import reads_partner_words, visible_history
 from models.base import utcnow

@@ -3,7 +3,7 @@
 from flask import g
 from flask_appbuilder.models.filters import BaseFilter
 
-from app.permissions import request_scope
+from app.access import request_scope
 
 
 class RequestScopeFilter(BaseFilter):

@@ -5,7 +5,8 @@ from flask_appbuilder import IndexView, expose
 from sqlalchemy import func
 
 from app.extensions import db
-from app.permissions import is_partner, is_staff, request_scope, role_names
+from app.access import request_scope
+from app.permissions import is_partner, is_staff, role_names
 from models.request_status import STAFF_LABELS, Status
 from models.requests import Request
 

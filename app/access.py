@@ -1,0 +1,105 @@
+"""Who may see which request or quote: the one access rule, for SQL and for loaded rows.
+
+Each rule below is written once over "a row": the mapped class (Request, Quote), whose columns
+turn `==` and `&` into an SQL condition, or a loaded object, whose plain values turn them into
+a bool. So the list filter (`request_scope`) and the check of one request (`can_see_request`)
+cannot drift apart. Rows outside the scope are 404, never 403: no hint that they exist.
+"""
+
+from __future__ import annotations
+
+from flask import abort
+from sqlalchemy import false
+
+from app.extensions import db
+from app.permissions import (ADMIN, DIRECTOR, ENGINEER, MANAGER, PARTNER, SUPERMANAGER,
+                             is_partner, role_names)
+from models.catalog import Quote
+from models.partners import PARTNER_OWNER
+from models.request_status import Status
+from models.requests import Request
+
+SEE_ALL_ROLES = {ADMIN, DIRECTOR, SUPERMANAGER}
+
+
+def _partner_rule(user, row):
+    """The partner owner/member rule: the owner sees the company's rows, a member own ones."""
+    of_company = row.company_id == user.profile.partner_company_id
+    if user.profile.partner_role == PARTNER_OWNER:
+        return of_company
+    return of_company & (row.author_id == user.id)
+
+
+def _request_rule(user, row):
+    """Condition on `row` for the requests `user` may see, or None when none at all."""
+    roles = role_names(user)
+    submitted = row.status != Status.DRAFT  # drafts are the partner's alone
+    if roles & SEE_ALL_ROLES:
+        return submitted
+    if MANAGER in roles:
+        return (row.manager_id == user.id) & submitted
+    if ENGINEER in roles:
+        return (row.engineer_id == user.id) & submitted
+    if PARTNER in roles and is_partner(user):
+        return _partner_rule(user, row)
+    return None
+
+
+def request_scope(user):
+    """SQL condition selecting the requests `user` may see (false for nobody)."""
+    rule = _request_rule(user, Request)
+    return false() if rule is None else rule
+
+
+def can_see_request(user, request) -> bool:
+    """Whether `user` may see this loaded request: request_scope evaluated on its values."""
+    return request is not None and bool(_request_rule(user, request))
+
+
+def partner_owns(user, request) -> bool:
+    """Whether `user` acts as the partner of this request (the workflow's partner actor)."""
+    roles = role_names(user)
+    return PARTNER in roles and is_partner(user) and bool(_partner_rule(user, request))
+
+
+def _one_or_404(query):
+    found = query.one_or_none()
+    if found is None:
+        abort(404)
+    return found
+
+
+def get_request_or_404(user, request_id) -> Request:
+    """The request with this id if `user` may see it; anything else is 404."""
+    return _one_or_404(db.session.query(Request).filter(Request.id == request_id,
+                                                        request_scope(user)))
+
+
+def get_request_by_number_or_404(user, number: str) -> Request:
+    """The request with this number if `user` may see it; anything else is 404."""
+    return _one_or_404(db.session.query(Request).filter(Request.number == number,
+                                                        request_scope(user)))
+
+
+def quote_scope(user):
+    """SQL condition selecting the saved quotes `user` may see (partners only)."""
+    if not is_partner(user):
+        return false()
+    return _partner_rule(user, Quote)
+
+
+def can_see_quote(user, quote) -> bool:
+    """Whether `user` may see this loaded quote: quote_scope evaluated on its values."""
+    return quote is not None and is_partner(user) and bool(_partner_rule(user, quote))
+
+
+def visible_quotes(user):
+    """Query of the quotes `user` may see."""
+    return db.session.query(Quote).filter(quote_scope(user))
+
+
+def get_quote_or_404(user, quote_id) -> Quote:
+    """The quote with this id if `user` may see it; anything else (or no id) is 404."""
+    if quote_id is None:
+        abort(404)
+    return _one_or_404(visible_quotes(user).filter(Quote.id == quote_id))
