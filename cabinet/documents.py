@@ -10,10 +10,10 @@ from flask_login import current_user
 
 from cabinet import bp
 from cabinet.access import partner_required
-from app.access import get_quote_or_404
+from app.access import get_quote_or_404, get_request_or_404
 from app.storage import path_of
 from app.validators import clean_filename
-from cabinet.requests import own_request_or_404, partner_files
+from cabinet.requests import partner_files
 from reports.documents import DocumentUnavailable, proposal_pdf, request_pdf
 
 
@@ -32,7 +32,7 @@ def quote_pdf(quote_id: int):
 @bp.route("/requests/<int:request_id>/pdf/<document>")
 @partner_required
 def request_document(request_id: int, document: str):
-    req = own_request_or_404(request_id)
+    req = get_request_or_404(current_user, request_id)
     try:
         data = request_pdf(req, document, for_partner=True)
     except DocumentUnavailable as exc:
@@ -46,7 +46,7 @@ def request_document(request_id: int, document: str):
 @partner_required
 def package_zip(request_id: int):
     """The whole released document package as one zip (original names kept)."""
-    req = own_request_or_404(request_id)
+    req = get_request_or_404(current_user, request_id)
     _inputs, released = partner_files(req)
     if not released:
         abort(404)

@@ -6,6 +6,7 @@ from flask import flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.access import get_request_or_404
 from app.attachments import attach_files, real_files
 from app.extensions import db
 from app.input_guard import form_version
@@ -15,7 +16,6 @@ from app.workflow import WorkflowError, transition
 from cabinet import bp
 from cabinet.access import partner_required
 from cabinet.forms import MessageForm, ReasonForm
-from cabinet.requests import own_request_or_404
 from models.request_status import TERMINAL_STATUSES, Status
 from models.requests import ATTACH_INPUT, Message
 
@@ -30,7 +30,7 @@ def _back(req):
 @partner_required
 def request_move(request_id: int, action: str):
     """Submit, cancel or close through the workflow (which re-checks everything)."""
-    req = own_request_or_404(request_id)
+    req = get_request_or_404(current_user, request_id)
     form = ReasonForm()
     if action not in PARTNER_ACTIONS or not form.validate_on_submit():
         flash(_("This action is not available."), "danger")
@@ -58,7 +58,7 @@ def _status_label(status: str) -> str:
 @partner_required
 def request_message(request_id: int):
     """Write to the manager with files; while data is requested this is the answer."""
-    req = own_request_or_404(request_id)
+    req = get_request_or_404(current_user, request_id)
     form = MessageForm()
     files = request.files.getlist("files")
     body = (form.body.data or "").strip() if form.validate_on_submit() else ""

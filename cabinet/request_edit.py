@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.access import get_quote_or_404
+from app.access import get_quote_or_404, get_request_or_404
 from app.attachments import attach_files, real_files
 from app.audit import record
 from app.extensions import db
@@ -19,8 +19,6 @@ from cabinet import bp
 from cabinet.access import partner_required
 from cabinet.choices import fill_choices
 from cabinet.forms import RequestForm
-from cabinet.requests import own_request_or_404
-from models.catalog import Quote
 from models.partners import EndClient
 from models.request_status import Status
 from models.requests import ATTACH_INPUT, Attachment
@@ -30,19 +28,15 @@ def _company():
     return current_user.profile.partner_company
 
 
-def _own_quote_or_404(quote_id) -> Quote:
-    return get_quote_or_404(current_user, bounded_int(quote_id))
-
-
 def _prefill(form: RequestForm) -> None:
     """New form from a saved quote (?quote=) or a previous request (?repeat=)."""
     if request.args.get("quote"):
-        quote = _own_quote_or_404(request.args["quote"])
+        quote = get_quote_or_404(current_user, bounded_int(request.args["quote"]))
         form.object_type.data, form.area.data = quote.object_type, quote.area
         form.urgency.data, form.options.data = quote.urgency, quote.options
         form.services.data, form.quote_id.data = quote.service_ids, quote.id
     elif arg_int("repeat"):
-        source = own_request_or_404(arg_int("repeat"))
+        source = get_request_or_404(current_user, arg_int("repeat"))
         for name in ("object_address", "object_type", "area", "floor", "building_type",
                      "urgency", "description"):
             getattr(form, name).data = getattr(source, name)
@@ -104,7 +98,9 @@ def request_new():
     if request.method == "GET":
         _prefill(form)
     elif form.validate_on_submit():
-        quote = _own_quote_or_404(form.quote_id.data) if form.quote_id.data else None
+        quote = None
+        if form.quote_id.data:
+            quote = get_quote_or_404(current_user, bounded_int(form.quote_id.data))
         req = create_draft(current_user, _company(), form.services.data, form.options.data,
                            quote=quote, **_fields(form))
         if _save_files_or_flash(req, files):
@@ -132,7 +128,8 @@ def request_edit(request_id: int):
     elif form.validate_on_submit():
         if _save_draft_edit(req, form, files):
             return _after_save(req)
-        req = own_request_or_404(request_id)  # re-read after a conflict; the form keeps input
+        # re-read after a conflict; the form keeps input
+        req = get_request_or_404(current_user, request_id)
     else:
         _refused_files_prompt(files)
     attachments = db.session.query(Attachment).filter_by(request_id=req.id).all()
@@ -170,7 +167,7 @@ def _draft_conflict(stored: list[str]) -> bool:
 
 
 def _own_draft_or_redirect(request_id: int):
-    req = own_request_or_404(request_id)
+    req = get_request_or_404(current_user, request_id)
     if req.status != Status.DRAFT:
         flash(_("Only a draft can be edited."), "warning")
         return redirect(url_for("cabinet.request_detail", request_id=req.id))
@@ -215,7 +212,7 @@ def request_delete(request_id: int):
 @partner_required
 def request_repeat(request_id: int):
     """Copy object and client data into a new draft."""
-    source = own_request_or_404(request_id)
+    source = get_request_or_404(current_user, request_id)
     fields = {name: getattr(source, name) for name in DRAFT_FIELDS if name != "wanted_date"}
     services = [line.service_id for line in source.lines if line.service_id]
     req = create_draft(current_user, _company(), services, source.options or [],

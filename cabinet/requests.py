@@ -27,11 +27,6 @@ PAGE_SIZE = 20
 RELEASED_STATUSES = (Status.DELIVERED, Status.CLOSED)
 
 
-def own_request_or_404(request_id: int) -> Request:
-    """A request the current partner may see; anything else is 404 (no hint it exists)."""
-    return get_request_or_404(current_user, request_id)
-
-
 def _date_arg(name: str):
     try:
         return datetime.strptime(request.args.get(name, ""), "%Y-%m-%d").date()
@@ -113,7 +108,7 @@ def partner_files(req: Request) -> tuple[list[Attachment], list[Attachment]]:
 @bp.route("/requests/<int:request_id>")
 @partner_required
 def request_detail(request_id: int):
-    req = own_request_or_404(request_id)
+    req = get_request_or_404(current_user, request_id)
     messages = db.session.query(Message).filter_by(request_id=req.id, is_internal=False) \
         .order_by(Message.id).all()
     inputs, released = partner_files(req)
@@ -132,7 +127,7 @@ def download(attachment_id: int):
     attachment = db.session.get(Attachment, attachment_id)
     if attachment is None:
         abort(404)
-    req = own_request_or_404(attachment.request_id)
+    req = get_request_or_404(current_user, attachment.request_id)
     inputs, released = partner_files(req)
     if attachment not in inputs and attachment not in released:
         abort(404)
