@@ -31,12 +31,18 @@ def enqueue_connection():
     if not url:
         return redis_connection()  # None, or the in-process Redis a test installed
     from redis import Redis
+
+    timeout = float(current_app.config.get("REDIS_ENQUEUE_TIMEOUT") or DEFAULT_ENQUEUE_TIMEOUT)
+    return Redis.from_url(url, health_check_interval=0, **fail_fast_options(timeout))
+
+
+def fail_fast_options(timeout: float) -> dict:
+    """Redis client options for the request path: short timeouts, no retries."""
     from redis.backoff import NoBackoff
     from redis.retry import Retry
 
-    timeout = float(current_app.config.get("REDIS_ENQUEUE_TIMEOUT") or DEFAULT_ENQUEUE_TIMEOUT)
-    return Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout,
-                          retry=Retry(NoBackoff(), 0), health_check_interval=0)
+    return {"socket_connect_timeout": timeout, "socket_timeout": timeout,
+            "retry": Retry(NoBackoff(), 0)}
 
 
 def get_queue(name: str = "default"):

@@ -35,10 +35,9 @@ def _strategies() -> tuple[FixedWindowRateLimiter, FixedWindowRateLimiter]:
 
 def _redis_options() -> dict:
     """Short timeouts and no retries: a hung Redis costs a sign-in one second, not minutes."""
-    from redis.backoff import NoBackoff
-    from redis.retry import Retry
+    from app.jobs import fail_fast_options
 
-    return {"socket_timeout": 1, "socket_connect_timeout": 1, "retry": Retry(NoBackoff(), 0)}
+    return fail_fast_options(1)
 
 
 def _run(method: str, *args):

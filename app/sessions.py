@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Flask, g, redirect, request, session, url_for
 from flask_login import current_user, logout_user, user_logged_in
 
+from app.web_security import STATIC_ENDPOINTS
+
 SESSION_KEY = "_replan_gen"
 
 
@@ -46,7 +48,7 @@ def session_is_current() -> bool:
 
 def end_stale_session():
     """before_request: log out a session (or remember-me cookie) older than the user's row."""
-    if request.endpoint in (None, "static", "appbuilder.static", "cabinet.static"):
+    if request.endpoint is None or request.endpoint in STATIC_ENDPOINTS:
         return None
     if not current_user.is_authenticated or session_is_current():
         return None

@@ -31,7 +31,15 @@ class NotAllowed(WorkflowError):
 
 
 class ConflictError(WorkflowError):
-    pass
+    """Someone changed the request since the page was rendered; nothing of this move is kept."""
+
+    def __init__(self, message: str | None = None):
+        super().__init__(message or conflict_message())
+
+
+def conflict_message() -> str:
+    """The one text for a lost race on a request (moves, desk actions, draft edits)."""
+    return _("The request was changed by someone else. Reload the page and try again.")
 
 
 def actor_kinds(user, request: Request) -> set[Actor]:
@@ -86,8 +94,7 @@ def transition(request: Request, action: str, user, comment: str | None = None,
                expected_version: int | None = None, **params) -> StatusChange:
     """Make a status move and record it; flushes so a concurrent move fails here."""
     if expected_version is not None and int(expected_version) != request.version:
-        raise ConflictError(_("The request was changed by someone else. Reload the page "
-                              "and try again."))
+        raise ConflictError()
     move = find_move(request, action, user)
     comment = (comment or "").strip() or None
     if move.comment_required and not comment:
@@ -121,8 +128,7 @@ def assign_manager(request: Request, manager, user, comment: str | None = None,
     if request.status == Status.SUBMITTED:
         return transition(request, "assign", user, comment, expected_version, manager=manager)
     if expected_version is not None and int(expected_version) != request.version:
-        raise ConflictError(_("The request was changed by someone else. Reload the page "
-                              "and try again."))
+        raise ConflictError()
     if SUPERMANAGER not in role_names(user):
         raise NotAllowed(_("Only a supermanager distributes requests."))
     if request.status in (Status.DRAFT, Status.CLOSED, Status.CANCELLED):
@@ -174,8 +180,7 @@ def _flush_or_conflict() -> None:
         db.session.flush()
     except StaleDataError:
         db.session.rollback()
-        raise ConflictError(_("The request was changed by someone else. Reload the page "
-                              "and try again.")) from None
+        raise ConflictError() from None
 
 
 def _after_move(request: Request, change: StatusChange, user) -> None:

@@ -14,7 +14,7 @@ from app.extensions import db
 from app.intake import DRAFT_FIELDS, create_draft, reprice
 from app.input_guard import arg_int, bounded_int
 from app.storage import UploadError, discard
-from app.workflow import WorkflowError, transition
+from app.workflow import WorkflowError, conflict_message, transition
 from cabinet import bp
 from cabinet.access import partner_required
 from cabinet.choices import fill_choices
@@ -161,8 +161,7 @@ def _draft_conflict(stored: list[str]) -> bool:
     db.session.rollback()
     for name in stored:
         discard(name)
-    flash(_("The request was changed by someone else. Reload the page and try again."),
-          "danger")
+    flash(conflict_message(), "danger")
     return False
 
 

@@ -23,7 +23,8 @@ from app.notifications import notify_new_message
 from app.payments import PaymentError, mark_payment
 from app.scheduling import book_engineer, engineers
 from app.storage import UploadError
-from app.workflow import WorkflowError, actor_kinds, assign_manager, transition
+from app.workflow import (WorkflowError, actor_kinds, assign_manager, conflict_message,
+                          transition)
 from models.request_status import Actor
 from models.requests import Message
 from views.forms import AssignForm, BookingForm, MoveForm, PaymentForm, TextForm
@@ -56,8 +57,7 @@ class DeskActionsMixin:
             flash(str(exc), "danger")
         except StaleDataError:
             db.session.rollback()
-            flash(_("The request was changed by someone else. Reload the page and try "
-                    "again."), "danger")
+            flash(conflict_message(), "danger")
         else:
             flash(done_message() if callable(done_message) else done_message, "success")
         return self.back(req)
