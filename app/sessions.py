@@ -25,12 +25,18 @@ def end_all_sessions(user_id: int) -> None:
     from app.extensions import db
     from models.security import SessionEpoch
 
-    epoch = db.session.get(SessionEpoch, user_id)
-    if epoch is None:
-        db.session.add(SessionEpoch(user_id=user_id, generation=1))
-    else:
-        epoch.generation = (epoch.generation or 0) + 1
-    db.session.flush()
+    from sqlalchemy import update
+    from sqlalchemy.exc import IntegrityError
+
+    bump = update(SessionEpoch).where(SessionEpoch.user_id == user_id).values(
+        generation=SessionEpoch.generation + 1).execution_options(synchronize_session=False)
+    if db.session.execute(bump).rowcount:
+        return
+    try:  # the first bump; a concurrent one may create the row first, then we bump it
+        with db.session.begin_nested():
+            db.session.add(SessionEpoch(user_id=user_id, generation=1))
+    except IntegrityError:
+        db.session.execute(bump)
 
 
 def stamp_session(sender, user, **extra) -> None:
