@@ -1,0 +1,41 @@
+"""One error hierarchy for every use case: str(error) is a translated message for the user.
+
+Surfaces handle DomainError once: the back office and the cabinet flash it (views.base /
+cabinet helpers), the API (next) answers problem+json with `status`. Nothing else is caught
+by handlers; anything that is not a DomainError is a bug and reaches the 500 page.
+
+    DomainError
+    ├── Refused        403  the move, upload or change is not allowed (now, or for this user)
+    ├── Conflict       409  someone changed it first, or the form was sent twice
+    ├── NotFound       404  not there, or outside the user's scope (never say which)
+    └── InvalidInput   422  the values entered are wrong; nothing was stored
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A use case refused the request; nothing of it was stored."""
+
+    status = 400
+    kind = "domain-error"
+
+
+class Refused(DomainError):
+    status = 403
+    kind = "refused"
+
+
+class Conflict(DomainError):
+    status = 409
+    kind = "conflict"
+
+
+class NotFound(DomainError):
+    status = 404
+    kind = "not-found"
+
+
+class InvalidInput(DomainError, ValueError):
+    status = 422
+    kind = "invalid-input"

@@ -1,0 +1,66 @@
+"""The unit of work: the one commit of request handling and jobs.
+
+A use case adds, changes and flushes; it never commits. Its caller (a thin route, a job)
+wraps it in `unit_of_work()`, which commits once and then hands over what the transaction
+produced: the e-mails queued in the outbox (app.mail) and the jobs registered with
+`after_commit`. On any exception everything is rolled back and nothing is handed over.
+
+    with unit_of_work():
+        change = requests.submit(user, request_id, version)
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import contextmanager
+
+from flask import g, has_app_context
+
+from app.extensions import db
+from app.mail import flush_outbox
+
+log = logging.getLogger(__name__)
+_AFTER_COMMIT = "uow_after_commit"
+
+
+def after_commit(func, *args) -> None:
+    """Run `func(*args)` once the current unit of work has committed (dropped on rollback)."""
+    g.setdefault(_AFTER_COMMIT, []).append((func, args))
+
+
+def commit() -> None:
+    """Commit, then enqueue this transaction's e-mails and after-commit work (never raises
+    for the hand-over: the outbox sweep and the task pages catch up on a Redis error)."""
+    db.session.commit()
+    _hand_over()
+
+
+def rollback() -> None:
+    db.session.rollback()
+    if has_app_context():
+        g.pop(_AFTER_COMMIT, None)
+
+
+@contextmanager
+def unit_of_work():
+    """Commit what the block did, or roll all of it back if it raises."""
+    try:
+        yield db.session
+    except BaseException:
+        rollback()
+        raise
+    commit()
+
+
+def _hand_over() -> None:
+    callbacks = g.pop(_AFTER_COMMIT, []) if has_app_context() else []
+    try:
+        flush_outbox()
+    except Exception:  # the periodic sweep sends it later; the change is saved
+        log.warning("outbox hand-over failed", exc_info=True)
+    for func, args in callbacks:
+        try:
+            func(*args)
+        except Exception:
+            log.warning("after-commit %s failed", getattr(func, "__name__", func),
+                        exc_info=True)
