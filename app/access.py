@@ -9,13 +9,25 @@ cannot drift apart. Rows outside the scope are 404, never 403: no hint that they
 from __future__ import annotations
 
 from flask import abort
+from flask_appbuilder.security.sqla.models import User
+from flask_babel import gettext as _
 from sqlalchemy import false
 
+from app.errors import Refused
 from app.extensions import db
-from app.permissions import (ADMIN, DIRECTOR, ENGINEER, MANAGER, PARTNER, SUPERMANAGER,
-                             is_partner, role_names)
+from app.permissions import (
+    ADMIN,
+    DIRECTOR,
+    ENGINEER,
+    MANAGER,
+    PARTNER,
+    SUPERMANAGER,
+    is_partner,
+    role_names,
+)
 from models.catalog import Quote
-from models.partners import PARTNER_OWNER
+from models.notifications import Notification
+from models.partners import PARTNER_OWNER, UserProfile
 from models.request_status import Status
 from models.requests import Request
 
@@ -25,7 +37,7 @@ SEE_ALL_ROLES = {ADMIN, DIRECTOR, SUPERMANAGER}
 def _partner_rule(user, row):
     """The partner owner/member rule: the owner sees the company's rows, a member own ones."""
     of_company = row.company_id == user.profile.partner_company_id
-    if user.profile.partner_role == PARTNER_OWNER:
+    if is_company_owner(user):
         return of_company
     return of_company & (row.author_id == user.id)
 
@@ -103,3 +115,51 @@ def get_quote_or_404(user, quote_id) -> Quote:
     if quote_id is None:
         abort(404)
     return _one_or_404(visible_quotes(user).filter(Quote.id == quote_id))
+
+
+def is_company_owner(user) -> bool:
+    """The partner owner/member rule: whether `user` owns their partner company."""
+    return is_partner(user) and user.profile.partner_role == PARTNER_OWNER
+
+
+def require_partner(user):
+    """The partner company `user` acts for; Refused for staff and anonymous users."""
+    if not is_partner(user):
+        raise Refused(_("Only partners may do this."))
+    return user.profile.partner_company
+
+
+def require_company_owner(user):
+    """The company `user` owns; Refused for its members, other users and anonymous ones."""
+    if not is_company_owner(user):
+        raise Refused(_("Only the company owner may do this."))
+    return user.profile.partner_company
+
+
+def company_members(user):
+    """Query of the users of the company `user` owns (Refused for anyone else)."""
+    company = require_company_owner(user)
+    return db.session.query(User).join(UserProfile, UserProfile.user_id == User.id).filter(
+        UserProfile.partner_company_id == company.id)
+
+
+def get_company_member_or_404(user, member_id) -> User:
+    """A user of the company `user` owns; anyone else is 404."""
+    return _one_or_404(company_members(user).filter(User.id == member_id))
+
+
+def own_notifications(user):
+    """Query of the notifications addressed to `user` (nobody sees another's bell)."""
+    return db.session.query(Notification).filter(Notification.user_id == getattr(user, "id",
+                                                                                 None))
+
+
+def get_notification_or_404(user, note_id) -> Notification:
+    """One of the user's own notifications; anything else is 404."""
+    return _one_or_404(own_notifications(user).filter(Notification.id == note_id))
+
+
+def require_role(user, *roles: str) -> None:
+    """Refused unless `user` has one of `roles` (the back office's own gate, re-checked)."""
+    if not role_names(user) & set(roles):
+        raise Refused(_("You may not do this."))

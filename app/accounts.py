@@ -3,22 +3,38 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 
 from flask import current_app, has_request_context, session
+from flask_appbuilder.security.sqla.models import User
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func
+from werkzeug.security import check_password_hash, generate_password_hash
 
+from app import login_lockout
+from app.audit import record
+from app.auth_tokens import consume, invalidate_tokens, issue_token
+from app.errors import InvalidInput
 from app.extensions import db
+from app.jobs import enqueue, enqueue_connection
+from app.mail import queue_mail
+from app.sessions import SESSION_KEY, current_generation, end_all_sessions
+from app.uow import commit
+from app.web_security import external_url
 from models.partners import UserProfile
-
+from models.security import TOKEN_EMAIL_CHANGE, TOKEN_PASSWORD_RESET
 
 ONE_TIME_PASSWORD_DAYS = 7  # an invitation or approval mail's password expires after this
 
 
-class AccountError(ValueError):
-    """A user could not be created (duplicate login or e-mail)."""
+class AccountError(InvalidInput):
+    """Refused account data; str() is for the user, `field` names the form field if any."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 def normal_email(address: str | None) -> str:
@@ -28,15 +44,11 @@ def normal_email(address: str | None) -> str:
 
 def users_with_email(address: str):
     """Query of users whose e-mail equals `address` exactly, ignoring case (never LIKE)."""
-    from flask_appbuilder.security.sqla.models import User
-
     return db.session.query(User).filter(func.lower(User.email) == normal_email(address))
 
 
 def find_user_by_email(address: str):
     """The one user with this e-mail (case-insensitive, exact), or None."""
-    from flask_appbuilder.security.sqla.models import User
-
     if not normal_email(address):
         return None
     return users_with_email(address).order_by(User.id).first()
@@ -44,8 +56,6 @@ def find_user_by_email(address: str):
 
 def email_taken(address: str, except_user_id: int | None = None) -> bool:
     """True when another account already uses this address."""
-    from flask_appbuilder.security.sqla.models import User
-
     query = users_with_email(address)
     if except_user_id is not None:
         query = query.filter(User.id != except_user_id)
@@ -81,6 +91,24 @@ def create_user(username: str, email: str, first_name: str, last_name: str,
     return user
 
 
+def locked_message(minutes: int) -> str:
+    """The notice shown while an account refuses sign-ins after repeated failures."""
+    return _("Too many failed attempts for this account. Try again in %(minutes)s min. "
+             "or reset the password.", minutes=minutes)
+
+
+def check_current_password(user, password: str) -> str | None:
+    """Why the typed current password is refused (wrong, or the account is locked), or None."""
+    key = f"user:{user.id}"
+    minutes = login_lockout.minutes_locked(key)
+    if minutes:
+        return locked_message(minutes)
+    if not check_password_hash(user.password or "", password or ""):
+        login_lockout.record_failure(key)
+        return _("The current password is wrong.")
+    return None
+
+
 def user_locale(user) -> str:
     profile = getattr(user, "profile", None)
     return (profile.locale if profile is not None else None) or "ru"
@@ -92,11 +120,6 @@ def before_password_change(user) -> None:
     Unused reset links stop working and every session of the user ends; a user setting their
     own password (or using a reset link) is no longer asked to change it.
     """
-    from app.audit import record
-    from app.auth_tokens import invalidate_tokens
-    from app.sessions import end_all_sessions
-    from models.security import TOKEN_PASSWORD_RESET
-
     actor = _signed_in_user()
     invalidate_tokens(user.id, TOKEN_PASSWORD_RESET)
     end_all_sessions(user.id)
@@ -107,8 +130,6 @@ def before_password_change(user) -> None:
 
 def one_time_password_expired(user) -> bool:
     """An invitation's one-time password signs in only for ONE_TIME_PASSWORD_DAYS."""
-    from datetime import datetime, timedelta
-
     profile = getattr(user, "profile", None)
     if profile is None or not profile.must_change_password or user.created_on is None:
         return False
@@ -118,8 +139,6 @@ def one_time_password_expired(user) -> bool:
 
 def keep_this_session(user) -> None:
     """After changing one's own password, this session carries the new generation."""
-    from app.sessions import SESSION_KEY, current_generation
-
     actor = _signed_in_user()
     if actor is not None and actor.id == user.id:
         session[SESSION_KEY] = current_generation(user.id)
@@ -133,8 +152,6 @@ def _signed_in_user():
 
 def block_user(user) -> None:
     """Deactivate the account and end all its sessions (the caller commits)."""
-    from app.sessions import end_all_sessions
-
     user.active = False
     end_all_sessions(user.id)
 
@@ -145,12 +162,6 @@ def send_password_reset(address: str) -> str:
     Runs in a job for existing and unknown addresses alike, so the form's answer (and its
     time) tells nothing about which addresses are registered.
     """
-    from app.audit import record
-    from app.auth_tokens import issue_token
-    from app.mail import queue_mail
-    from app.web_security import external_url
-    from models.security import TOKEN_PASSWORD_RESET
-
     user = find_user_by_email(address)
     if user is None or not user.active or company_blocked(user):
         return "ignored"
@@ -162,17 +173,12 @@ def send_password_reset(address: str) -> str:
             "If you did not ask for it, ignore this e-mail.\n", link=link),
             kind="password_reset", sensitive=True)
     record("password_reset_requested", None, user)
-    commit_and_send()
+    commit()  # a job: its own unit of work
     return "sent"
 
 
 def send_lockout_notice(user_id: int, minutes: int) -> str:
     """Job: tell an account's owner that repeated wrong passwords paused signing in."""
-    from flask_appbuilder.security.sqla.models import User
-
-    from app.mail import queue_mail
-    from app.web_security import external_url
-
     user = db.session.get(User, user_id)
     if user is None or not user.email or not user.active:
         return "ignored"
@@ -182,19 +188,8 @@ def send_lockout_notice(user_id: int, minutes: int) -> str:
             "Several wrong passwords were entered for your Replan account, so signing in "
             "is paused for %(minutes)s min.\n\nIf it was not you, set a new password:\n"
             "%(link)s\n", minutes=minutes, link=link), kind="security")
-    commit_and_send()
+    commit()  # a job: its own unit of work
     return "sent"
-
-
-def commit_and_send() -> None:
-    """Commit a job's work and hand its e-mails to the outbox (the sweep retries failures)."""
-    from app.mail import flush_outbox
-
-    db.session.commit()
-    try:
-        flush_outbox()
-    except Exception:  # the periodic sweep sends it later
-        logging.getLogger(__name__).warning("outbox flush failed", exc_info=True)
 
 
 def company_blocked(user) -> bool:
@@ -205,8 +200,6 @@ def company_blocked(user) -> bool:
 
 def run_job(func, *args) -> None:
     """Hand a job to the queue (inline without Redis); if Redis is down, run it here."""
-    from app.jobs import enqueue, enqueue_connection
-
     if enqueue_connection() is None:
         func(*args)
         return
@@ -220,12 +213,6 @@ def run_job(func, *args) -> None:
 
 def request_email_change(user, new_email: str) -> None:
     """Mail a confirmation link to the new address (a notice instead when it is taken)."""
-    from app.audit import record
-    from app.auth_tokens import issue_token
-    from app.mail import queue_mail
-    from app.web_security import external_url
-    from models.security import TOKEN_EMAIL_CHANGE
-
     record("email_change_requested", user, user, new_email=new_email)
     with force_locale(user_locale(user)):
         if email_taken(new_email, except_user_id=user.id):
@@ -244,10 +231,6 @@ def request_email_change(user, new_email: str) -> None:
 
 def apply_email_change(user, token) -> str | None:
     """Switch to the confirmed address and tell the old one; a reason when refused."""
-    from app.audit import record
-    from app.auth_tokens import consume
-    from app.mail import queue_mail
-
     if not consume(token):
         return _("The confirmation link has expired or was already used. Change the e-mail "
                  "again to get a new one.")
@@ -262,3 +245,60 @@ def apply_email_change(user, token) -> str | None:
             "address to %(new)s. If you did not do it, contact the bureau at once.\n",
             name=user.first_name, new=new_email), kind="email_change")
     return None
+
+
+def set_password(user, password: str) -> None:
+    """Store a new password (hashed as FAB does) with all it implies; the caller commits."""
+    before_password_change(user)
+    user.password = generate_password_hash(
+        password, method=current_app.config.get("FAB_PASSWORD_HASH_METHOD", "scrypt"),
+        salt_length=current_app.config.get("FAB_PASSWORD_HASH_SALT_LENGTH", 16))
+    keep_this_session(user)
+
+
+def change_own_password(user, current_password: str, new_password: str) -> None:
+    """The signed-in user's new password: the current one first; other sessions end."""
+    problem = check_current_password(user, current_password)
+    if problem:
+        raise AccountError(problem, "current_password")
+    if new_password == current_password:
+        raise AccountError(_("Choose a password different from the old one."), "new_password")
+    set_password(user, new_password)
+
+
+def reset_forgotten_password(token, user, new_password: str) -> None:
+    """A new password from an e-mailed link, which works once."""
+    if not consume(token):
+        raise AccountError(_("The reset link was already used. Ask for a new one."))
+    set_password(user, new_password)
+
+
+def update_profile(user, phone, locale: str, notify_prefs: dict, names=None, email=None,
+                   current_password=None) -> str | None:
+    """Own phone, language, e-mail copies (and names); a new e-mail needs the password and
+    is only requested: the address to confirm is returned (None when unchanged)."""
+    new_email = _email_change(user, email, current_password)
+    profile = db.session.get(UserProfile, user.id)
+    if profile is None:  # staff created in FAB's user screens have none yet
+        profile = UserProfile(user_id=user.id)
+        db.session.add(profile)
+    if names is not None:
+        user.first_name, user.last_name = names
+    profile.phone, profile.locale = phone, locale
+    profile.notify_prefs = {kind: bool(notify_prefs.get(kind)) for kind in notify_prefs}
+    record("profile_update", user, user)
+    if new_email:
+        request_email_change(user, new_email)
+    return new_email
+
+
+def _email_change(user, email, current_password) -> str | None:
+    if email is None or normal_email(email) == normal_email(user.email):
+        return None
+    if not current_password:
+        raise AccountError(_("Enter your current password to change the e-mail."),
+                           "current_password")
+    problem = check_current_password(user, current_password)
+    if problem:
+        raise AccountError(problem, "current_password")
+    return normal_email(email)

@@ -19,7 +19,9 @@ from flask_babel import gettext as _
 from markupsafe import Markup, escape
 from sqlalchemy.exc import IntegrityError
 
+from app.errors import Conflict
 from app.extensions import db
+from app.uow import commit
 from models.base import utcnow
 from models.security import UsedFormNonce
 
@@ -28,7 +30,7 @@ KEEP_USED = timedelta(days=1)
 VALID_FOR = timedelta(hours=20)  # shorter than KEEP_USED: a purged token is already stale
 
 
-class FormReplayed(ValueError):
+class FormReplayed(Conflict, ValueError):
     """The form was already submitted (or its token is missing); str() is for the user."""
 
 
@@ -88,7 +90,7 @@ def purge_used_nonces() -> int:
     """Forget tokens used more than a day ago (periodic job)."""
     count = db.session.query(UsedFormNonce).filter(
         UsedFormNonce.created_at < utcnow() - KEEP_USED).delete(synchronize_session=False)
-    db.session.commit()
+    commit()  # a periodic job: its own unit of work
     return count
 
 

@@ -7,6 +7,7 @@ from flask_appbuilder import expose
 from flask_login import logout_user
 
 from app.sessions import SESSION_KEY, end_all_sessions
+from app.uow import unit_of_work
 
 
 class PostLogoutMixin:
@@ -20,10 +21,8 @@ class PostLogoutMixin:
                 return redirect(self.appbuilder.get_url_for_index)
             return render_template("security/logout.html")
         if user is not None:
-            from app.extensions import db
-
-            end_all_sessions(user.id)
-            db.session.commit()
+            with unit_of_work():
+                end_all_sessions(user.id)
         logout_user()
         session.pop(SESSION_KEY, None)
         if user is not None:

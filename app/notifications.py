@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from app.access import get_notification_or_404, own_notifications
 from app.extensions import db
 from models.notifications import Notification
 from models.request_status import PARTNER_GROUP_OF, PARTNER_GROUPS, STAFF_LABELS, Status
@@ -78,3 +79,16 @@ def _recipients(request: Request, change: StatusChange):
             staff_text
     if change.action in ("schedule", "reschedule", "return"):
         yield request.engineer, "status", staff_text
+
+
+def mark_read(user, note_id: int) -> Notification:
+    """Mark one of the user's notifications read (404 for anyone else's; caller commits)."""
+    note = get_notification_or_404(user, note_id)
+    note.is_read = True
+    return note
+
+
+def mark_all_read(user) -> int:
+    """Mark every unread notification of the user read; how many (caller commits)."""
+    return own_notifications(user).filter(Notification.is_read.is_(False)).update(
+        {Notification.is_read: True}, synchronize_session=False)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import secrets
 
+from flask import abort
+from flask_appbuilder.security.sqla.models import User
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func
@@ -11,17 +13,21 @@ from sqlalchemy import func
 from app.accounts import (
     ONE_TIME_PASSWORD_DAYS,
     AccountError,
-    commit_and_send,
     create_user,
     email_taken,
     find_user_by_email,
     normal_email,
+    run_job,
     user_locale,
 )
+from app.access import require_role
 from app.audit import record
+from app.errors import InvalidInput
 from app.extensions import db
 from app.mail import queue_mail
-from app.permissions import PARTNER
+from app.permissions import ADMIN, PARTNER
+from app.sessions import end_all_sessions
+from app.uow import after_commit, commit
 from app.web_security import external_url
 from models.base import utcnow
 from models.partners import (
@@ -32,10 +38,14 @@ from models.partners import (
     PARTNER_OWNER,
     PartnerApplication,
     PartnerCompany,
+    UserProfile,
 )
 
+APPLICATION_FIELDS = ("company_name", "inn", "contact_name", "email", "phone", "city",
+                      "comment")
 
-class OnboardingError(ValueError):
+
+class OnboardingError(InvalidInput):
     """Refused: str(error) is a message for the user."""
 
 
@@ -50,6 +60,32 @@ def inn_problem(inn: str) -> str | None:
     if db.session.query(PartnerCompany.id).filter_by(inn=inn).first() or pending.first():
         return _("A company with this INN is already registered or under review.")
     return None
+
+
+def file_application(values: dict) -> PartnerApplication:
+    """A public application (consent given); the e-mail is screened by a job after commit,
+    so the answer is the same whether the address is registered or not."""
+    problem = inn_problem(values.get("inn"))
+    if problem:
+        raise OnboardingError(problem)
+    application = PartnerApplication(consent=True, **{name: values.get(name)
+                                                      for name in APPLICATION_FIELDS})
+    application.email = normal_email(application.email)
+    db.session.add(application)
+    db.session.flush()
+    record("application_filed", None, application, company=application.company_name)
+    after_commit(run_job, screen_application, application.id)
+    return application
+
+
+def _pending_application(admin, application_id: int) -> PartnerApplication:
+    require_role(admin, ADMIN)
+    application = db.session.get(PartnerApplication, application_id)
+    if application is None:
+        abort(404)
+    if application.status != APPLICATION_PENDING:
+        raise OnboardingError(_("Application %(id)s was already reviewed.", id=application.id))
+    return application
 
 
 def screen_application(application_id: int) -> str:
@@ -79,7 +115,7 @@ def screen_application(application_id: int) -> str:
         _already_registered_mail(owner)
     else:
         _already_pending_mail(email, application.contact_name)
-    commit_and_send()
+    commit()  # a job: its own unit of work
     return reason
 
 
@@ -102,10 +138,9 @@ def _already_pending_mail(email: str, name: str) -> None:
             "reviewed; we will reply by e-mail.\n", name=name), kind="application")
 
 
-def approve_application(application: PartnerApplication, admin):
+def approve_application(admin, application_id: int):
     """Create the company and its owner with a one-time password; e-mail the login."""
-    if application.status != APPLICATION_PENDING:
-        raise OnboardingError(_("Application %(id)s was already reviewed.", id=application.id))
+    application = _pending_application(admin, application_id)
     problem = duplicate_problem_for_approval(application)
     if problem:
         raise OnboardingError(problem)
@@ -134,10 +169,9 @@ def duplicate_problem_for_approval(application: PartnerApplication) -> str | Non
     return None
 
 
-def reject_application(application: PartnerApplication, admin, reason: str) -> None:
+def reject_application(admin, application_id: int, reason: str) -> PartnerApplication:
     """Reject with a reason and e-mail it to the applicant."""
-    if application.status != APPLICATION_PENDING:
-        raise OnboardingError(_("Application %(id)s was already reviewed.", id=application.id))
+    application = _pending_application(admin, application_id)
     if not (reason or "").strip():
         raise OnboardingError(_("Enter the reason for the rejection."))
     application.status, application.reject_reason = APPLICATION_REJECTED, reason.strip()
@@ -149,6 +183,7 @@ def reject_application(application: PartnerApplication, admin, reason: str) -> N
                      "%(company)s.\nReason: %(reason)s\n", name=application.contact_name,
                      company=application.company_name, reason=reason.strip()),
                    kind="application")
+    return application
 
 
 def invite_member(company: PartnerCompany, owner, first_name: str, last_name: str,
@@ -168,8 +203,6 @@ def invite_member(company: PartnerCompany, owner, first_name: str, last_name: st
 
 
 def _free_username(email: str) -> str:
-    from flask_appbuilder.security.sqla.models import User
-
     base = email.split("@")[0].lower()[:50] or "partner"
     candidate, n = base, 1
     while db.session.query(User.id).filter_by(username=candidate).first():
@@ -191,11 +224,20 @@ def _credentials_mail(user, password: str) -> None:
             sensitive=True)  # a one-time password: erased from the outbox once sent
 
 
+def update_company(admin, company: PartnerCompany) -> None:
+    """Check and audit a company edited in the back office (FAB's form saves it); a block
+    ends every session of the company's users in the same transaction."""
+    require_role(admin, ADMIN)
+    if company.discount_percent is not None and not 0 <= company.discount_percent <= 100:
+        raise OnboardingError(_("The discount must be between 0 and 100 %."))
+    if company.is_blocked:
+        end_company_sessions(company)
+    record("company_update", admin, company, blocked=company.is_blocked,
+           discount=str(company.discount_percent))
+
+
 def end_company_sessions(company: PartnerCompany) -> None:
     """A blocked company: every session of each of its users ends (the caller commits)."""
-    from app.sessions import end_all_sessions
-    from models.partners import UserProfile
-
     for (user_id,) in db.session.query(UserProfile.user_id).filter(
             UserProfile.partner_company_id == company.id):
         end_all_sessions(user_id)

@@ -7,12 +7,13 @@ from datetime import date
 from flask_babel import gettext as _
 
 from app.audit import record
+from app.errors import InvalidInput
 from app.extensions import db
 from models.finance import Payment
 from models.requests import PAYMENT_PAID, PAYMENT_PARTIAL, PAYMENT_UNPAID, Request
 
 
-class PaymentError(ValueError):
+class PaymentError(InvalidInput):
     pass
 
 

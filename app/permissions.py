@@ -6,6 +6,11 @@ A rule is (view or menu name, permission names); "*" matches every name.
 
 from __future__ import annotations
 
+from flask_appbuilder.security.sqla.models import PermissionView, Role
+
+from app.extensions import db
+from app.uow import commit
+
 ADMIN = "Admin"
 DIRECTOR = "Director"
 SUPERMANAGER = "Supermanager"
@@ -104,12 +109,6 @@ def is_staff(user) -> bool:
     return has_role(user, *STAFF_ROLES)
 
 
-def is_partner_owner(user) -> bool:
-    from models.partners import PARTNER_OWNER
-
-    return is_partner(user) and user.profile.partner_role == PARTNER_OWNER
-
-
 def rule_matches(rules, permission: str, view: str) -> bool:
     """True when (permission, view) is granted by a role's rules."""
     if rules == "*":
@@ -126,14 +125,10 @@ def rule_matches(rules, permission: str, view: str) -> bool:
 
 def sync_roles(appbuilder) -> dict[str, int]:
     """Create every view permission, then set each role to exactly its matrix rules."""
-    from flask_appbuilder.security.sqla.models import PermissionView, Role
-
-    from app.extensions import db
-
     for name in ROLE_PERMISSIONS:
         if db.session.query(Role).filter_by(name=name).one_or_none() is None:
             db.session.add(Role(name=name))
-    db.session.commit()
+    commit()  # a CLI step: its own unit of work
     appbuilder.add_permissions(update_perms=True)
     all_pvms = db.session.query(PermissionView).all()
     result = {}
@@ -144,5 +139,5 @@ def sync_roles(appbuilder) -> dict[str, int]:
         if set(role.permissions) != set(wanted):
             role.permissions = wanted
         result[name] = len(wanted)
-    db.session.commit()
+    commit()  # a CLI step: its own unit of work
     return result

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from flask import abort
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import and_, func
@@ -86,6 +87,8 @@ def save_own_entry(engineer, kind: str, start: datetime, end: datetime, note=Non
         entry = ScheduleEntry(engineer_id=engineer.id, created_by_id=engineer.id)
         db.session.add(entry)
     entry.kind, entry.starts_at, entry.ends_at, entry.note = kind, start, end, note
+    db.session.flush()  # the audit row names the new entry's id
+    record("schedule_entry", engineer, entry, kind=kind)
     return entry
 
 
@@ -157,3 +160,19 @@ def week_grid(monday: date) -> tuple[list[date], list[WeekRow]]:
         row.week_hours = round(sum(row.day_hours), 1)
         rows.append(row)
     return days, rows
+
+
+def own_entry_or_404(engineer, entry_id: int) -> ScheduleEntry:
+    """One of the engineer's own busy / vacation / work entries; anything else is 404."""
+    entry = db.session.get(ScheduleEntry, entry_id)
+    if entry is None or entry.engineer_id != engineer.id or entry.kind not in OWN_KINDS:
+        abort(404)
+    return entry
+
+
+def delete_own_entry(engineer, entry_id: int) -> ScheduleEntry:
+    """An engineer removes own busy / vacation / work time (the caller commits)."""
+    entry = own_entry_or_404(engineer, entry_id)
+    record("schedule_entry_deleted", engineer, entry, kind=entry.kind)
+    db.session.delete(entry)
+    return entry

@@ -10,32 +10,45 @@ from flask_appbuilder.security.api import SecurityApi
 from flask_appbuilder.security.decorators import no_cache
 from flask_appbuilder.security.forms import LoginForm_db
 from flask_appbuilder.security.sqla.manager import SecurityManager
-from flask_appbuilder.security.views import (AuthDBView, ResetMyPasswordView, ResetPasswordView,
-                                            UserDBModelView)
+from flask_appbuilder.security.views import (
+    AuthDBView,
+    ResetMyPasswordView,
+    ResetPasswordView,
+    UserDBModelView,
+)
 from flask_appbuilder.utils.base import get_safe_redirect
 from flask_appbuilder.validators import PasswordComplexityValidator
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user, user_logged_in
-from sqlalchemy import func
+from sqlalchemy import exists, func, or_
 from sqlalchemy.exc import MultipleResultsFound
-from werkzeug.security import check_password_hash
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, EqualTo, ValidationError
 
 from app import login_lockout
-from app.accounts import one_time_password_expired
+from app.accounts import (
+    check_current_password,
+    company_blocked,
+    email_taken,
+    locked_message,
+    normal_email,
+    one_time_password_expired,
+    set_password,
+)
+from app.audit import record
+from app.extensions import db
 from app.logout import PostLogoutMixin
+from app.passwords import fab_password_validator
+from app.sessions import end_all_sessions
+from app.uow import commit
+from models.audit import AuditEvent
+from models.finance import Payment
+from models.requests import Message, Request, StatusChange
 
 # endpoints a user who must change the password may still reach
 PASSWORD_CHANGE_ALLOWED = {"cabinet.change_password", "ReplanAuthDBView.logout", "static",
                            "appbuilder.static", "LocaleView.index", "cabinet.static"}
-
-
-def locked_message(minutes: int) -> str:
-    """The notice shown while an account refuses sign-ins after repeated failures."""
-    return _("Too many failed attempts for this account. Try again in %(minutes)s min. "
-             "or reset the password.", minutes=minutes)
 
 
 class ReplanAuthDBView(PostLogoutMixin, AuthDBView):
@@ -91,18 +104,6 @@ class NoSecurityApi(SecurityApi):
         return None
 
 
-def check_current_password(user, password: str) -> str | None:
-    """Why the typed current password is refused (wrong, or the account is locked), or None."""
-    key = f"user:{user.id}"
-    minutes = login_lockout.minutes_locked(key)
-    if minutes:
-        return locked_message(minutes)
-    if not check_password_hash(user.password or "", password or ""):
-        login_lockout.record_failure(key)
-        return _("The current password is wrong.")
-    return None
-
-
 class ResetMyPasswordForm(DynamicForm):
     """FAB's own-password form, asking for the current password first."""
 
@@ -153,13 +154,6 @@ class ReplanResetPasswordView(ResetPasswordView):
 
 def user_has_activity(user_id: int) -> bool:
     """Anything that history points at: requests, moves, messages, payments, audit."""
-    from sqlalchemy import exists, or_
-
-    from app.extensions import db
-    from models.audit import AuditEvent
-    from models.finance import Payment
-    from models.requests import Message, Request, StatusChange
-
     checks = [exists().where(or_(Request.author_id == user_id, Request.manager_id == user_id,
                                  Request.engineer_id == user_id)),
               exists().where(StatusChange.actor_id == user_id),
@@ -184,8 +178,6 @@ class ReplanUserDBModelView(UserDBModelView):
         _check_email(item)
         super().pre_update(item)
         if not item.active:
-            from app.sessions import end_all_sessions
-
             end_all_sessions(item.id)
 
     def pre_delete(self, item):
@@ -201,9 +193,6 @@ class ReplanUserDBModelView(UserDBModelView):
 
 
 def _check_email(item) -> None:
-    from app.accounts import email_taken, normal_email
-    from app.extensions import db
-
     item.email = normal_email(item.email)
     with db.session.no_autoflush:  # the new user is not in the session yet
         taken = email_taken(item.email, except_user_id=item.id)
@@ -212,12 +201,9 @@ def _check_email(item) -> None:
 
 
 def _audit_user(action: str, item) -> None:
-    from app.audit import record
-    from app.extensions import db
-
     record(action, g.user, item, active=item.active,
            roles=",".join(r.name for r in item.roles))
-    db.session.commit()
+    commit()  # FAB has committed the user itself; its audit row follows in its own step
 
 
 class ReplanSecurityManager(SecurityManager):
@@ -232,8 +218,6 @@ class ReplanSecurityManager(SecurityManager):
     security_api = NoSecurityApi
 
     def __init__(self, appbuilder):
-        from app.passwords import fab_password_validator
-
         # FAB's add-user and password forms call this validator (PasswordComplexityValidator)
         current_app.config["FAB_PASSWORD_COMPLEXITY_ENABLED"] = True
         current_app.config["FAB_PASSWORD_COMPLEXITY_VALIDATOR"] = fab_password_validator
@@ -251,8 +235,6 @@ class ReplanSecurityManager(SecurityManager):
 
     def auth_user_db(self, username, password):
         """FAB's check, and a blocked company's users are refused like a wrong password."""
-        from app.accounts import company_blocked
-
         user = super().auth_user_db(username, password)
         if user is not None and company_blocked(user):
             return None
@@ -260,26 +242,20 @@ class ReplanSecurityManager(SecurityManager):
 
     def reset_password(self, userid, password):
         """Every password change (cabinet, reset link, FAB's forms) ends the other sessions."""
-        from app.accounts import before_password_change, keep_this_session
-
         user = self.get_user_by_id(userid)
         if user is None:
             return
-        before_password_change(user)
-        super().reset_password(user.id, password)
-        keep_this_session(user)
+        set_password(user, password)
+        commit()  # FAB's own password screens expect the change stored here
 
 
 def on_login(sender, user, **extra) -> None:
     """Audit the login and switch the UI to the user's language."""
-    from app.audit import record
-    from app.extensions import db
-
     profile = getattr(user, "profile", None)
     if profile is not None and profile.locale:
         session["locale"] = profile.locale
     record("login", user, user)
-    db.session.commit()
+    commit()  # the sign-in happened whatever the page does next
 
 
 def install_request_guards(app: Flask) -> None:

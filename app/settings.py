@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import copy
 
+from app.access import require_role
+from app.audit import record
 from app.extensions import db
+from app.permissions import ADMIN
 from models.audit import Setting
 
 DEFAULTS: dict[str, object] = {
@@ -47,3 +50,11 @@ def set_setting(key: str, value) -> None:
         db.session.add(Setting(key=key, value=value))
     else:
         row.value = value
+
+
+def save_settings(user, values: dict) -> None:
+    """An admin stores every setting at once (each key of DEFAULTS; the caller commits)."""
+    require_role(user, ADMIN)
+    for key in DEFAULTS:
+        set_setting(key, values[key])
+    record("settings_update", user, None, keys=",".join(DEFAULTS))

@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_appbuilder.security.sqla.models import User
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.accounts import (apply_email_change, company_blocked, normal_email,
-                          request_email_change, run_job, send_password_reset)
-from app.audit import record
-from app.auth_tokens import EXPIRED, UNKNOWN, USED, consume, look_up
+from app.accounts import (apply_email_change, change_own_password, company_blocked,
+                          reset_forgotten_password, run_job, send_password_reset,
+                          update_profile)
+from app.auth_tokens import EXPIRED, UNKNOWN, USED, look_up
+from app.errors import DomainError
 from app.extensions import db
-from app.partners import inn_problem, screen_application
-from app.security import check_current_password
+from app.partners import APPLICATION_FIELDS, file_application
+from app.uow import unit_of_work
 from cabinet import bp
 from cabinet.access import login_required, partner_required
 from cabinet.forms import (ApplicationForm, ChangePasswordForm, ProfileForm, ResetPasswordForm,
-                           ResetRequestForm)
-from models.partners import NOTIFY_EVENT_KINDS, PartnerApplication
+                           ResetRequestForm, show_error)
+from models.partners import NOTIFY_EVENT_KINDS
 from models.security import TOKEN_EMAIL_CHANGE, TOKEN_PASSWORD_RESET
 
 
@@ -27,17 +28,12 @@ def apply():
     """Public partner application: the same answer whether the e-mail is registered or not."""
     form = ApplicationForm()
     if form.validate_on_submit():
-        problem = inn_problem(form.inn.data)
-        if problem:
-            flash(problem, "danger")
+        try:
+            with unit_of_work():
+                file_application({name: getattr(form, name).data for name in APPLICATION_FIELDS})
+        except DomainError as exc:
+            flash(str(exc), "danger")
         else:
-            application = PartnerApplication(consent=True)
-            form.populate_obj(application)
-            application.email = normal_email(application.email)
-            db.session.add(application)
-            record("application_filed", None, application, company=application.company_name)
-            db.session.commit()
-            run_job(screen_application, application.id)  # the e-mail check, for every address
             return redirect(url_for("cabinet.apply_done"))
     return render_template("cabinet/apply.html", form=form)
 
@@ -54,13 +50,13 @@ def change_password():
     form = ChangePasswordForm()
     form.account = current_user
     if form.validate_on_submit():
-        problem = check_current_password(current_user, form.current_password.data)
-        if problem:
-            form.current_password.errors.append(problem)
-        elif form.new_password.data == form.current_password.data:
-            form.new_password.errors.append(_("Choose a password different from the old one."))
+        try:
+            with unit_of_work():
+                change_own_password(current_user, form.current_password.data,
+                                    form.new_password.data)
+        except DomainError as exc:
+            show_error(form, exc, "current_password")
         else:
-            current_app.appbuilder.sm.reset_password(current_user.id, form.new_password.data)
             flash(_("Password changed."), "success")
             return redirect(url_for("HomeView.index"))
     return render_template("cabinet/change_password.html", form=form)
@@ -91,11 +87,12 @@ def password_reset(token: str):
     form = ResetPasswordForm()
     form.account = user
     if form.validate_on_submit():
-        if not consume(row):
-            db.session.rollback()
-            flash(_("The reset link was already used. Ask for a new one."), "danger")
+        try:
+            with unit_of_work():
+                reset_forgotten_password(row, user, form.new_password.data)
+        except DomainError as exc:
+            flash(str(exc), "danger")
             return redirect(url_for("cabinet.password_reset_request"))
-        current_app.appbuilder.sm.reset_password(user.id, form.new_password.data)
         flash(_("Password changed. Sign in with the new password."), "success")
         return redirect(url_for("ReplanAuthDBView.login"))
     return render_template("cabinet/password_reset.html", form=form)
@@ -111,37 +108,24 @@ def profile():
         form.phone.data, form.locale.data = prof.phone, prof.locale
         for kind in NOTIFY_EVENT_KINDS:
             getattr(form, f"notify_{kind}").data = prof.wants_email(kind)
-    if form.validate_on_submit() and _email_change_allowed(form, user):
-        new_email = normal_email(form.email.data)
-        user.first_name, user.last_name = form.first_name.data, form.last_name.data
-        prof.phone, prof.locale = form.phone.data, form.locale.data
-        prof.notify_prefs = {k: bool(getattr(form, f"notify_{k}").data)
-                             for k in NOTIFY_EVENT_KINDS}
-        record("profile_update", user, user)
-        if new_email != normal_email(user.email):
-            request_email_change(user, new_email)
-            flash(_("We sent a confirmation link to %(email)s: the e-mail changes when you "
-                    "open it.", email=new_email), "info")
-        db.session.commit()
-        session["locale"] = prof.locale
-        flash(_("Profile saved."), "success")
-        return redirect(url_for("cabinet.profile"))
+    if form.validate_on_submit():
+        try:
+            with unit_of_work():
+                new_email = update_profile(
+                    user, form.phone.data, form.locale.data,
+                    {k: getattr(form, f"notify_{k}").data for k in NOTIFY_EVENT_KINDS},
+                    names=(form.first_name.data, form.last_name.data), email=form.email.data,
+                    current_password=form.current_password.data)
+        except DomainError as exc:
+            show_error(form, exc, "email")
+        else:
+            if new_email:
+                flash(_("We sent a confirmation link to %(email)s: the e-mail changes when "
+                        "you open it.", email=new_email), "info")
+            session["locale"] = form.locale.data
+            flash(_("Profile saved."), "success")
+            return redirect(url_for("cabinet.profile"))
     return render_template("cabinet/profile.html", form=form)
-
-
-def _email_change_allowed(form, user) -> bool:
-    """An unchanged e-mail needs nothing; a new one needs the right current password."""
-    if normal_email(form.email.data) == normal_email(user.email):
-        return True
-    if not form.current_password.data:
-        form.current_password.errors.append(_("Enter your current password to change the "
-                                              "e-mail."))
-        return False
-    problem = check_current_password(user, form.current_password.data)
-    if problem:
-        form.current_password.errors.append(problem)
-        return False
-    return True
 
 
 @bp.route("/email-confirm/<token>")
@@ -155,8 +139,8 @@ def confirm_email(token: str):
         flash(_("The confirmation link has expired or was already used. Change the e-mail "
                 "again to get a new one."), "danger")
         return redirect(url_for("cabinet.profile"))
-    problem = apply_email_change(current_user, row)
-    db.session.commit()
+    with unit_of_work():  # the link is used up even when the address is refused
+        problem = apply_email_change(current_user, row)
     if problem:
         flash(problem, "danger")
     else:

@@ -126,3 +126,9 @@ class CalculatorForm(FlaskForm):
     object_type = SelectField(_l("Object type"), validators=[DataRequired()])
     urgency = SelectField(_l("Urgency"), validators=[DataRequired()])
     options = MultiCheckboxField(_l("Options"))
+
+
+def show_error(form, error, default_field: str) -> None:
+    """Put a use case's refusal under the field it names (AccountError.field), else the default."""
+    name = getattr(error, "field", None) or default_field
+    getattr(form, name).errors.append(str(error))

@@ -12,10 +12,13 @@ from wtforms import ValidationError
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
-from app.audit import record
-from app.markdown import render_markdown
-from app.storage import UploadError, discard, save_upload
+from app.catalogue import check_article, check_price_rule, replace_kb_template
+from app.errors import DomainError
 from app.extensions import db
+from app.markdown import render_markdown
+from app.partners import update_company
+from app.templating import money
+from app.uow import unit_of_work
 from models.audit import AuditEvent
 from models.catalog import PriceRule, Quote, Service
 from models.finance import Payment
@@ -30,8 +33,6 @@ NO_DELETE = ["can_list", "can_show", "can_add", "can_edit", "can_export"]
 
 
 def _money(kopecks):
-    from app.templating import money
-
     return money(kopecks)
 
 
@@ -50,17 +51,8 @@ class PartnerCompanyView(ReplanModelView):
                      "created_at": _l("Created")}
 
     def pre_update(self, item):
-        if item.discount_percent is not None and not 0 <= item.discount_percent <= 100:
-            raise ValueError(_l("The discount must be between 0 and 100 %."))
-        if item.is_blocked:  # every session of the company's users ends with the block
-            from app.partners import end_company_sessions
-
-            end_company_sessions(item)
-
-    def post_update(self, item):
-        record("company_update", g.user, item, blocked=item.is_blocked,
-               discount=str(item.discount_percent))
-        db.session.commit()
+        """Checked and audited by the use case; FAB's datamodel commits it all at once."""
+        update_company(g.user, item)
 
 
 class EndClientView(ReadOnlyView):
@@ -126,8 +118,7 @@ class PriceRuleView(ReplanModelView):
                      "surcharge_kopecks": _l("Surcharge, kopecks"), "is_active": _l("Active")}
 
     def pre_add(self, item):
-        if item.kind not in ("object_type", "urgency", "option"):
-            raise ValueError(_l("Kind must be object_type, urgency or option."))
+        check_price_rule(item)
 
     pre_update = pre_add
 
@@ -187,8 +178,7 @@ class KbArticleView(ReplanModelView):
                      "updated_at": _l("Updated")}
 
     def pre_add(self, item):
-        if item.kind not in ("article", "faq", "template"):
-            raise ValueError(_l("Kind must be article, faq or template."))
+        check_article(item)
 
     pre_update = pre_add
 
@@ -200,17 +190,15 @@ class KbArticleView(ReplanModelView):
         if request.method == "POST":
             try:
                 validate_csrf(request.form.get("csrf_token"))
-                stored = save_upload(request.files.get("file") or FileStorage())
-            except (UploadError, ValidationError) as exc:
+            except ValidationError as exc:
                 flash(str(exc), "danger")
                 return redirect(url_for("KbArticleView.template", pk=pk))
-            old = article.template_stored
-            article.template_name, article.template_stored = stored.original_name, \
-                stored.stored_name
-            record("kb_template", g.user, article, name=stored.original_name)
-            db.session.commit()
-            if old:
-                discard(old)
+            try:
+                with unit_of_work():
+                    replace_kb_template(g.user, pk, request.files.get("file") or FileStorage())
+            except DomainError as exc:
+                flash(str(exc), "danger")
+                return redirect(url_for("KbArticleView.template", pk=pk))
             flash(_("Template file saved."), "success")
             return redirect(url_for("KbArticleView.show", pk=pk))
         return self.render_template("desk/kb_template.html", article=article)

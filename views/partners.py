@@ -15,7 +15,9 @@ from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from app.extensions import db
-from app.partners import OnboardingError, approve_application, reject_application
+from app.errors import DomainError
+from app.partners import approve_application, reject_application
+from app.uow import unit_of_work
 from models.partners import APPLICATION_PENDING, PartnerApplication
 from views.base import ReplanInterface, ReplanModelView
 
@@ -49,21 +51,22 @@ class PartnerApplicationView(ReplanModelView):
     @action("approve", _l("Approve"), _l("Approve the selected applications?"), "fa-check",
             single=False)
     def approve(self, items):
-        """Re-checks each row itself: FAB actions ignore base filters."""
+        """Each row in its own unit of work; the use case re-checks the role and the status
+        (FAB actions ignore base filters)."""
         items = items if isinstance(items, list) else [items]
         for item in items:
             if item is None:
                 continue
-            application = db.session.get(PartnerApplication, item.id)
             try:
-                owner = approve_application(application, current_user)
-                db.session.commit()
-                flash(_("%(company)s approved: login %(login)s sent to %(email)s.",
-                        company=application.company_name, login=owner.username,
-                        email=owner.email), "success")
-            except OnboardingError as exc:
-                db.session.rollback()
+                with unit_of_work():
+                    owner = approve_application(current_user, item.id)
+                    company, login, email = owner.profile.partner_company.name, \
+                        owner.username, owner.email
+            except DomainError as exc:
                 flash(str(exc), "danger")
+                continue
+            flash(_("%(company)s approved: login %(login)s sent to %(email)s.",
+                    company=company, login=login, email=email), "success")
         return redirect(url_for("PartnerApplicationView.list"))
 
     @expose("/reject/<int:pk>", methods=["GET", "POST"])
@@ -75,14 +78,15 @@ class PartnerApplicationView(ReplanModelView):
         form = RejectForm()
         if form.validate_on_submit():
             try:
-                reject_application(application, current_user, form.reason.data)
-                db.session.commit()
-                flash(_("Application of %(company)s rejected; the reason was e-mailed.",
-                        company=application.company_name), "success")
-                return redirect(url_for("PartnerApplicationView.list"))
-            except OnboardingError as exc:
-                db.session.rollback()
+                with unit_of_work():
+                    company = reject_application(current_user, pk, form.reason.data).company_name
+            except DomainError as exc:
                 flash(str(exc), "danger")
+            else:
+                flash(_("Application of %(company)s rejected; the reason was e-mailed.",
+                        company=company), "success")
+                return redirect(url_for("PartnerApplicationView.list"))
+            application = db.session.get(PartnerApplication, pk)
         return self.render_template("admin/reject_application.html", form=form,
                                     application=application,
                                     pending=application.status == APPLICATION_PENDING)

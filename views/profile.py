@@ -7,8 +7,10 @@ from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 
-from app.audit import record
+from app.accounts import update_profile
+from app.errors import DomainError
 from app.extensions import db
+from app.uow import unit_of_work
 from models.partners import UserProfile
 from views.forms import StaffProfileForm
 
@@ -33,15 +35,15 @@ class StaffProfileView(BaseView):
             for kind in STAFF_NOTIFY_KINDS:
                 getattr(form, f"notify_{kind}").data = True
         if form.validate_on_submit():
-            if profile is None:
-                profile = UserProfile(user_id=g.user.id)
-                db.session.add(profile)
-            profile.phone, profile.locale = form.phone.data or None, form.locale.data
-            profile.notify_prefs = {k: bool(getattr(form, f"notify_{k}").data)
-                                    for k in STAFF_NOTIFY_KINDS}
-            record("profile_update", g.user, g.user)
-            db.session.commit()
-            session["locale"] = profile.locale
-            flash(_("Profile saved."), "success")
-            return redirect(url_for("StaffProfileView.edit"))
+            try:
+                with unit_of_work():
+                    update_profile(g.user, form.phone.data or None, form.locale.data,
+                                   {k: getattr(form, f"notify_{k}").data
+                                    for k in STAFF_NOTIFY_KINDS})
+            except DomainError as exc:
+                flash(str(exc), "danger")
+            else:
+                session["locale"] = form.locale.data
+                flash(_("Profile saved."), "success")
+                return redirect(url_for("StaffProfileView.edit"))
         return self.render_template("desk/profile.html", form=form)

@@ -8,12 +8,13 @@ from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
+from flask_wtf.csrf import validate_csrf
 
-from app.audit import record
-from app.extensions import db
+from app.errors import DomainError
 from app.permissions import ENGINEER, role_names
-from app.scheduling import OWN_KINDS, ScheduleError, save_own_entry, week_grid
-from models.schedule import ScheduleEntry
+from app.scheduling import (OWN_KINDS, delete_own_entry, own_entry_or_404, save_own_entry,
+                            week_grid)
+from app.uow import unit_of_work
 from views.forms import EntryForm
 
 
@@ -51,44 +52,33 @@ class ScheduleView(BaseView):
         """An engineer adds or edits own busy / vacation / work time."""
         if ENGINEER not in role_names(g.user):
             abort(403)
-        entry = self._own_entry_or_404(pk) if pk else None
+        entry = own_entry_or_404(g.user, pk) if pk else None
         form = EntryForm(obj=entry)
         if request.method == "POST":
             if form.validate_on_submit():
                 try:
-                    saved = save_own_entry(g.user, form.kind.data, form.starts_at.data,
-                                           form.ends_at.data, form.note.data, entry)
-                    record("schedule_entry", g.user, saved, kind=saved.kind)
-                    db.session.commit()
-                    flash(_("Schedule saved."), "success")
-                    return redirect(url_for("ScheduleView.week",
-                                            week=saved.starts_at.date().isoformat()))
-                except ScheduleError as exc:
-                    db.session.rollback()
+                    with unit_of_work():
+                        saved = save_own_entry(g.user, form.kind.data, form.starts_at.data,
+                                               form.ends_at.data, form.note.data, entry)
+                        week = saved.starts_at.date().isoformat()
+                except DomainError as exc:
                     flash(str(exc), "danger")
+                else:
+                    flash(_("Schedule saved."), "success")
+                    return redirect(url_for("ScheduleView.week", week=week))
             else:
                 flash(_("Enter the kind, the start and the end."), "danger")
             if entry is None:
                 return redirect(url_for("ScheduleView.week"))
+            entry = own_entry_or_404(g.user, pk)  # as stored: the failed change rolled back
         return self.render_template("desk/entry.html", form=form, entry=entry)
 
     @expose("/entry/<int:pk>/delete", methods=["POST"])
     @has_access
     def delete_entry(self, pk: int):
-        from flask_wtf.csrf import validate_csrf
-
-        entry = self._own_entry_or_404(pk)
+        own_entry_or_404(g.user, pk)  # a foreign entry is 404 before anything else
         validate_csrf(request.form.get("csrf_token"))
-        week = entry.starts_at.date().isoformat()
-        record("schedule_entry_deleted", g.user, entry, kind=entry.kind)
-        db.session.delete(entry)
-        db.session.commit()
+        with unit_of_work():
+            week = delete_own_entry(g.user, pk).starts_at.date().isoformat()
         flash(_("Entry deleted."), "success")
         return redirect(url_for("ScheduleView.week", week=week))
-
-    @staticmethod
-    def _own_entry_or_404(pk: int) -> ScheduleEntry:
-        entry = db.session.get(ScheduleEntry, pk)
-        if entry is None or entry.engineer_id != g.user.id or entry.kind not in OWN_KINDS:
-            abort(404)
-        return entry

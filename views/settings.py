@@ -11,9 +11,9 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, FormField, IntegerField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange
 
-from app.audit import record
-from app.extensions import db
-from app.settings import DEFAULTS, get_setting, set_setting
+from app.errors import DomainError
+from app.settings import DEFAULTS, get_setting, save_settings
+from app.uow import unit_of_work
 
 REQUISITES = [("name", _l("Bureau name")), ("inn", _l("INN")), ("kpp", _l("KPP")),
               ("address", _l("Address")), ("bank", _l("Bank")), ("bik", _l("BIK")),
@@ -65,12 +65,15 @@ class SettingsView(BaseView):
         current = {key: get_setting(key) for key in DEFAULTS}
         form = SettingsForm(data=current) if request.method == "GET" else SettingsForm()
         if request.method == "POST":
-            if form.validate_on_submit():
-                for key in DEFAULTS:
-                    set_setting(key, getattr(form, key).data)
-                record("settings_update", g.user, None, keys=",".join(DEFAULTS))
-                db.session.commit()
+            if not form.validate_on_submit():
+                flash(_("Check the highlighted fields: nothing was saved."), "danger")
+                return self.render_template("desk/settings.html", form=form)
+            try:
+                with unit_of_work():
+                    save_settings(g.user, {key: getattr(form, key).data for key in DEFAULTS})
+            except DomainError as exc:
+                flash(str(exc), "danger")
+            else:
                 flash(_("Settings saved."), "success")
                 return redirect(url_for("SettingsView.edit"))
-            flash(_("Check the highlighted fields: nothing was saved."), "danger")
         return self.render_template("desk/settings.html", form=form)

@@ -119,14 +119,14 @@ def _edit_form(req, **values) -> dict:
 
 def test_racing_draft_edits_the_loser_gets_a_clear_message_and_keeps_its_text(app,
                                                                               monkeypatch):
-    import cabinet.request_edit as request_edit
+    import app.drafts as drafts  # the use case the edit route calls
     from app.demo import load_catalog
 
     load_catalog()  # the form's object types, urgency and services
     partner = make_partner(username="p")
     req = make_request(partner, Status.DRAFT)
     client = as_user(app, partner)
-    real_reprice = request_edit.reprice
+    real_reprice = drafts.reprice
 
     def the_other_window_saves_first(*args, **kwargs):
         with db.engine.begin() as other:  # another session commits between read and write
@@ -134,7 +134,7 @@ def test_racing_draft_edits_the_loser_gets_a_clear_message_and_keeps_its_text(ap
                                "'from the other window' WHERE id = :id"), {"id": req.id})
         return real_reprice(*args, **kwargs)
 
-    monkeypatch.setattr(request_edit, "reprice", the_other_window_saves_first)
+    monkeypatch.setattr(drafts, "reprice", the_other_window_saves_first)
     response = post(client, f"/cabinet/requests/{req.id}/edit",
                     _edit_form(req, description="мой длинный текст"))
     assert response.status_code == 200

@@ -1,0 +1,51 @@
+"""Back-office catalogue rules: price rules, knowledge-base articles and their template files.
+
+FAB's model views save the rows themselves (one commit in their datamodel); these functions
+are the checks they call and the one hand-written use case, the template upload.
+"""
+
+from __future__ import annotations
+
+from flask import abort
+from flask_babel import lazy_gettext as _l
+
+from app.access import require_role
+from app.audit import record
+from app.errors import InvalidInput
+from app.extensions import db
+from app.permissions import ADMIN
+from app.storage import discard, save_upload
+from app.uow import after_commit
+from models.catalog import RULE_OBJECT_TYPE, RULE_OPTION, RULE_URGENCY
+from models.knowledge import KbArticle
+
+PRICE_RULE_KINDS = (RULE_OBJECT_TYPE, RULE_URGENCY, RULE_OPTION)
+ARTICLE_KINDS = ("article", "faq", "template")
+
+
+def check_price_rule(rule) -> None:
+    """InvalidInput unless the rule's kind is one the calculator applies."""
+    if rule.kind not in PRICE_RULE_KINDS:
+        raise InvalidInput(_l("Kind must be object_type, urgency or option."))
+
+
+def check_article(article) -> None:
+    """InvalidInput unless the article's kind is one the knowledge base shows."""
+    if article.kind not in ARTICLE_KINDS:
+        raise InvalidInput(_l("Kind must be article, faq or template."))
+
+
+def replace_kb_template(user, article_id: int, upload) -> KbArticle:
+    """Attach the downloadable file of a template article; the previous file is removed
+    from disk once the change commits (a refused upload keeps the old one)."""
+    require_role(user, ADMIN)
+    article = db.session.get(KbArticle, article_id)
+    if article is None:
+        abort(404)
+    stored = save_upload(upload)
+    old = article.template_stored
+    article.template_name, article.template_stored = stored.original_name, stored.stored_name
+    record("kb_template", user, article, name=stored.original_name)
+    if old:
+        after_commit(discard, old)
+    return article

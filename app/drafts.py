@@ -1,0 +1,138 @@
+"""Partner drafts: create, edit, delete, repeat and submit (use cases; the caller commits).
+
+Each function loads through app.access (a request outside the user's scope is 404), checks,
+changes, audits and returns; the route wraps it in app.uow.unit_of_work().
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.access import get_quote_or_404, get_request_or_404, require_partner
+from app.attachments import attach_files
+from app.audit import record
+from app.errors import Conflict, Refused
+from app.extensions import db
+from app.intake import DRAFT_FIELDS, create_draft, reprice
+from app.storage import discard
+from app.uow import after_commit
+from app.workflow import conflict_message, transition
+from models.partners import EndClient
+from models.request_status import Status
+from models.requests import ATTACH_INPUT, Attachment, Request
+
+OWN_FIELDS = tuple(name for name in DRAFT_FIELDS if name != "end_client_id")
+
+
+@dataclass
+class DraftInput:
+    """What a partner may set on a draft: never status, company, manager or price."""
+
+    fields: dict = field(default_factory=dict)  # any of OWN_FIELDS
+    services: list = field(default_factory=list)
+    options: list = field(default_factory=list)
+    end_client_id: int | None = None  # an existing client of the company, or
+    new_client_name: str = ""  # a new one (the same name and phone is reused)
+    new_client_phone: str = ""
+
+
+def end_client_id(user, company, draft: DraftInput) -> int | None:
+    """The company's chosen client, or the one with the typed name and phone (added once)."""
+    if draft.end_client_id:
+        client = db.session.get(EndClient, draft.end_client_id)
+        return client.id if client is not None and client.company_id == company.id else None
+    name = (draft.new_client_name or "").strip()
+    if not name:
+        return None
+    phone = (draft.new_client_phone or "").strip() or None
+    existing = db.session.query(EndClient).filter_by(company_id=company.id, name=name,
+                                                     phone=phone).first()
+    if existing is not None:
+        return existing.id
+    client = EndClient(company_id=company.id, created_by_id=user.id, name=name, phone=phone)
+    db.session.add(client)
+    db.session.flush()
+    return client.id
+
+
+def _values(user, company, draft: DraftInput) -> dict:
+    values = {name: draft.fields.get(name) for name in OWN_FIELDS if name in draft.fields}
+    values["building_type"] = values.get("building_type") or None
+    values["end_client_id"] = end_client_id(user, company, draft)
+    return values
+
+
+def create_request_draft(user, draft: DraftInput, files=(), quote_id=None) -> Request:
+    """A new draft of the user's company (from a saved quote if given), with its files."""
+    company = require_partner(user)
+    quote = get_quote_or_404(user, quote_id) if quote_id else None
+    req = create_draft(user, company, draft.services, draft.options, quote=quote,
+                       **_values(user, company, draft))
+    attach_files(req, files, user, ATTACH_INPUT)
+    record("request_created", user, req)
+    return req
+
+
+def editable_draft(user, request_id: int) -> Request:
+    """The user's draft; 404 outside their scope, Refused once it is submitted."""
+    require_partner(user)
+    req = get_request_or_404(user, request_id)
+    if req.status != Status.DRAFT:
+        raise Refused(_("Only a draft can be edited."))
+    return req
+
+
+def update_draft(user, request_id: int, version, draft: DraftInput, files=()) -> Request:
+    """Apply the form to a draft read at `version`; Conflict if someone saved it since."""
+    req = editable_draft(user, request_id)
+    if str(req.version) != str(version):
+        raise Conflict(conflict_message())
+    try:  # any flush from here on checks the version (queries of pricing flush too)
+        _apply(user, req, draft, files)
+    except StaleDataError:  # saved by someone else between our read and our write
+        raise Conflict(conflict_message()) from None
+    record("draft_updated", user, req)
+    return req
+
+
+def _apply(user, req: Request, draft: DraftInput, files) -> None:
+    company = req.company
+    for name, value in _values(user, company, draft).items():
+        setattr(req, name, value)
+    req.options = list(draft.options or [])
+    reprice(req, draft.services, req.options, company)
+    attach_files(req, files, user, ATTACH_INPUT)
+    db.session.flush()
+
+
+def delete_draft(user, request_id: int) -> str:
+    """Delete a draft with its files (removed from disk only once the deletion commits)."""
+    req = editable_draft(user, request_id)
+    number = req.number
+    for attachment in db.session.query(Attachment).filter_by(request_id=req.id):
+        after_commit(discard, attachment.stored_name)
+        db.session.delete(attachment)
+    db.session.delete(req)
+    record("draft_deleted", user, None, number=number)
+    return number
+
+
+def repeat_request(user, request_id: int) -> Request:
+    """A new draft with the object and client data of a visible request."""
+    company = require_partner(user)
+    source = get_request_or_404(user, request_id)
+    fields = {name: getattr(source, name) for name in DRAFT_FIELDS if name != "wanted_date"}
+    services = [line.service_id for line in source.lines if line.service_id]
+    req = create_draft(user, company, services, source.options or [], source=source, **fields)
+    record("request_repeated", user, req, source=source.number)
+    return req
+
+
+def submit_draft(user, request_id: int) -> Request:
+    """Send the user's draft to the bureau (the workflow checks, audits and notifies)."""
+    req = editable_draft(user, request_id)
+    transition(req, "submit", user)
+    return req
