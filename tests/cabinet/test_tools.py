@@ -126,6 +126,7 @@ def test_email_copies_follow_preferences(app, client, mailbox, jobs):
 def test_team_invite_block_and_unblock(app, client, mailbox, jobs):
     owner = make_partner(username="owner")
     login(client, "owner")
+    assert 'href="/cabinet/team"' in client.get("/cabinet/").get_data(as_text=True)
     post(client, "/cabinet/team", {"first_name": "Олег", "last_name": "Новиков",
                                    "email": "oleg@agency.example"})
     jobs.run()
@@ -139,7 +140,8 @@ def test_team_invite_block_and_unblock(app, client, mailbox, jobs):
     assert "уже существует" in html.get_data(as_text=True)
     m = app.test_client()
     login(m, member.username, password)
-    assert m.get("/cabinet/team").status_code in (302, 403)
+    first_page = m.get("/cabinet/team")  # a one-time password: first a password of one's own
+    assert first_page.headers["Location"].endswith("/cabinet/password")
     post(client, f"/cabinet/team/{member.id}/toggle")
     assert m.get("/cabinet/", follow_redirects=True).request.path == "/login/"
     post(client, f"/cabinet/team/{member.id}/toggle")
@@ -156,6 +158,7 @@ def test_member_cannot_manage_team(app, client):
     owner = make_partner(username="owner")
     make_partner(company=owner.profile.partner_company, owner=False, username="member")
     login(client, "member")
+    assert 'href="/cabinet/team"' not in client.get("/cabinet/").get_data(as_text=True)
     assert client.get("/cabinet/team").status_code == 403
     assert post(client, f"/cabinet/team/{owner.id}/toggle").status_code == 403
 
