@@ -25,7 +25,6 @@ def create_app(config: type[Config] = Config) -> Flask:
 def register_extensions(app: Flask) -> None:
     """Bind db, CSRF (before AppBuilder), migrations and AppBuilder."""
     import models  # noqa: F401  (register every table on Model.metadata)
-
     from app.extensions import appbuilder, csrf, db, migrate
     from app.input_guard import install_input_guard
     from app.security import install_request_guards
@@ -66,7 +65,7 @@ def register_blueprints(app: Flask) -> None:
     """The partner cabinet under /cabinet/; reports contributes its PDF templates."""
     from flask import Blueprint
 
-    from cabinet import bp as cabinet_bp
+    from cabinet.routes import bp as cabinet_bp
 
     app.register_blueprint(cabinet_bp)
     limit = app.appbuilder.sm.limiter.limit(app.config["PUBLIC_FORM_RATE_LIMIT"],

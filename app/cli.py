@@ -6,6 +6,11 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from app.demo import DEMO_PASSWORD, DEMO_USERS, DemoRefused, load_demo
+from app.periodic import PERIODIC
+from app.permissions import sync_roles
+from app.worker import run_worker
+
 
 @click.group()
 def replan():
@@ -16,8 +21,6 @@ def replan():
 @with_appcontext
 def sync_roles_command():
     """Create permissions and apply the role matrix (idempotent)."""
-    from app.permissions import sync_roles
-
     for role, count in sync_roles(current_app.appbuilder).items():
         click.echo(f"{role}: {count} permissions")
 
@@ -26,8 +29,6 @@ def sync_roles_command():
 @with_appcontext
 def demo_command():
     """Load demo data once (refused in production)."""
-    from app.demo import DEMO_PASSWORD, DEMO_USERS, DemoRefused, load_demo
-
     try:
         created = load_demo()
     except DemoRefused as exc:
@@ -44,8 +45,6 @@ def demo_command():
 @with_appcontext
 def worker_command(burst: bool, no_cron: bool):
     """Run an RQ worker with the scheduler and the periodic jobs (needs REDIS_URL)."""
-    from app.jobs import run_worker
-
     try:
         run_worker(burst=burst, with_cron=not no_cron)
     except RuntimeError as exc:
@@ -57,8 +56,6 @@ def worker_command(burst: bool, no_cron: bool):
 @with_appcontext
 def run_command(name: str):
     """Run one periodic job now: sla, digest, auto-close, cleanup-exports, sweep-outbox."""
-    from app.periodic import PERIODIC
-
     if name not in PERIODIC:
         raise click.ClickException(f"Unknown job {name!r}; choose from {', '.join(PERIODIC)}")
     click.echo(f"{name}: {PERIODIC[name][0]()}")

@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
+import io
 import random
 from datetime import date, timedelta
 from decimal import Decimal
 
 from flask import current_app
+from werkzeug.datastructures import FileStorage
 
 from app import demo_catalog as cat
 from app.accounts import create_user
+from app.deliverables import upload_package
 from app.extensions import db
 from app.intake import create_draft
 from app.payments import mark_payment
-from app.permissions import (ADMIN, DIRECTOR, ENGINEER, MANAGER, PARTNER, SUPERMANAGER)
+from app.permissions import ADMIN, DIRECTOR, ENGINEER, MANAGER, PARTNER, SUPERMANAGER
 from app.workflow import assign_manager, transition
 from models.base import utcnow
 from models.catalog import RULE_OBJECT_TYPE, RULE_OPTION, RULE_URGENCY, PriceRule, Service
 from models.knowledge import KbArticle, KbCategory
+from models.notifications import Notification
 from models.partners import PARTNER_MEMBER, PARTNER_OWNER, EndClient, PartnerCompany
-from models.request_status import Status
+from models.request_status import OPEN_STATUSES, Status
 from models.requests import Message
 from models.schedule import ENTRY_VACATION, ENTRY_VISIT, ScheduleEntry
 
@@ -183,12 +187,6 @@ DEMO_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Ty
 
 
 def _package(req, manager) -> None:
-    import io
-
-    from werkzeug.datastructures import FileStorage
-
-    from app.deliverables import upload_package
-
     upload_package(req, [FileStorage(io.BytesIO(DEMO_PDF),
                                      filename=f"Проект перепланировки {req.number}.pdf")],
                    manager)
@@ -203,8 +201,6 @@ def _book(req, engineer, manager, start) -> None:
 
 def _backdate(req, start, rng) -> None:
     """Spread the history over realistic gaps; open requests moved recently, paid on time."""
-    from models.request_status import OPEN_STATUSES
-
     db.session.flush()
     changes = sorted(req.history, key=lambda c: c.id)
     gaps = [timedelta(hours=rng.randint(2, 30)) for _ in changes]
@@ -237,8 +233,6 @@ def _move_visit(req, booked_at) -> None:
 
 def _read_old_notifications() -> None:
     """Only what still needs attention stays unread in the demo bells."""
-    from models.notifications import Notification
-
     db.session.flush()
     db.session.query(Notification).filter(Notification.kind != "needs_info") \
         .update({Notification.is_read: True}, synchronize_session=False)

@@ -8,6 +8,8 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from app.extensions import db
+
 PAGES = {
     400: (_l("Bad request"), _l("The request could not be processed. Go back, check what "
                                 "you entered and try again.")),
@@ -63,8 +65,6 @@ def database_error(error: DBAPIError):
 
 
 def _rollback_quietly() -> None:
-    from app.extensions import db
-
     try:
         db.session.rollback()
     except Exception:  # the connection is gone; the pool replaces it (pool_pre_ping)

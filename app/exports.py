@@ -1,7 +1,9 @@
 """Excel exports: small ones are written in the request, large ones by a background job.
 
-A job re-creates the request it came from (query string and user) so the same code computes
-the rows; progress goes to the ExportTask row (and RQ job.meta); files expire.
+Both run the same source (reports.sources) on the same explicit parameters, captured when
+the user asked (filters, sort, period, language) and saved in ExportTask.params; the job
+needs no request and signs nobody in. Progress goes to the ExportTask row (and RQ
+job.meta); files expire.
 """
 
 from __future__ import annotations
@@ -12,26 +14,22 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
-from flask import current_app, g
-from sqlalchemy import update
+from flask import (abort, current_app, has_request_context, jsonify, redirect, request,
+                   send_file, url_for)
+from flask_appbuilder.security.sqla.models import User
+from flask_babel import force_locale, get_locale
+from flask_babel import gettext as _
+from rq import get_current_job
+from sqlalchemy import func, update
 
+from app import jobs
 from app.extensions import db
 from models.base import utcnow
-from models.exports import (EXPORT_DONE, EXPORT_FAILED, EXPORT_QUEUED, EXPORT_RUNNING,
-                            ExportTask)
+from models.exports import EXPORT_DONE, EXPORT_FAILED, EXPORT_QUEUED, EXPORT_RUNNING, ExportTask
+from reports.excel import write_xlsx
+from reports.sources import SOURCES
 
 log = logging.getLogger(__name__)
-SOURCES: dict[str, object] = {}  # name -> callable(params) -> (title, columns, rows)
-
-
-def source(name: str):
-    """Register a function that turns saved params into (title, columns, rows)."""
-    def wrap(func):
-        SOURCES[name] = func
-        return func
-    return wrap
-
-
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -45,8 +43,6 @@ def task_state(task: ExportTask) -> dict:
 
 def download_task(task: ExportTask):
     """The finished file, while it is kept (the caller checked the owner)."""
-    from flask import abort, send_file
-
     if task.status != EXPORT_DONE or not task.stored_name or (
             task.expires_at and task.expires_at < utcnow()):
         abort(404)
@@ -56,8 +52,6 @@ def download_task(task: ExportTask):
 
 def task_response(task_id: int, user, fmt: str | None, render_page):
     """Progress page, `json` state or `download` of a task that belongs to `user`."""
-    from flask import abort, jsonify
-
     task = db.session.get(ExportTask, task_id)
     if task is None or task.user_id != user.id:
         abort(404)  # someone else's export does not exist for you
@@ -72,8 +66,6 @@ def task_response(task_id: int, user, fmt: str | None, render_page):
 
 
 def send_xlsx(handle, file_name: str):
-    from flask import send_file
-
     return send_file(handle, mimetype=XLSX, as_attachment=True, download_name=file_name)
 
 
@@ -89,26 +81,38 @@ def export_dir() -> Path:
 
 def write_inline(title, columns, rows):
     """Small export: write to a temporary file and return it opened for sending."""
-    from reports.excel import write_xlsx
-
     handle = tempfile.TemporaryFile(suffix=".xlsx")
     write_xlsx(handle, str(title), columns, rows)
     handle.seek(0)
     return handle
 
 
+def export_response(user, source_name: str, params: dict, file_name: str,
+                    task_endpoint: str):
+    """Send a small export now; queue a large one and show its progress page.
+
+    `params` are the source's explicit parameters; the language of the request joins them.
+    """
+    source = SOURCES[source_name]
+    params = {**params, "locale": str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])}
+    estimate = source.count(params, user)
+    if estimate <= inline_limit():
+        title, columns, rows = source.table(params, user)
+        return send_xlsx(write_inline(title, columns, rows), file_name)
+    task = queue_export(user, source_name, params, file_name, estimate)
+    return redirect(url_for(task_endpoint, task_id=task.id))
+
+
 def queue_export(user, source_name: str, params: dict, file_name: str,
                  estimate: int | None) -> ExportTask:
     """Create the task row, commit, then hand it to the job helper."""
-    from app.jobs import enqueue
-
     task = ExportTask(user_id=user.id, report=source_name,
                       params={**params, "restart": _restart_of_current_request()},
                       file_name=file_name, rows_total=estimate, status=EXPORT_QUEUED)
     db.session.add(task)
     db.session.commit()
     try:
-        enqueue(run_export, task.id)
+        jobs.enqueue(run_export, task.id)
     except Exception as exc:  # Redis unreachable: say so on the task page
         log.warning("export %s not queued: %s", task.id, exc)
         task.status, task.error = EXPORT_FAILED, str(exc)[:500]
@@ -118,8 +122,6 @@ def queue_export(user, source_name: str, params: dict, file_name: str,
 
 def _restart_of_current_request() -> dict | None:
     """How to ask for the same export again: our own path, method and form fields."""
-    from flask import has_request_context, request
-
     if not has_request_context():
         return None
     query = request.query_string.decode()
@@ -130,25 +132,22 @@ def _restart_of_current_request() -> dict | None:
 
 
 def run_export(task_id: int) -> str:
-    """The job: write the file, report progress, keep it for EXPORT_TTL_HOURS."""
-    from flask_appbuilder.security.sqla.models import User
-    from flask_login import login_user
+    """The job: write the file, report progress, keep it for EXPORT_TTL_HOURS.
 
-    from reports.excel import write_xlsx
-
+    Runs on the saved parameters for the task's user, in the language of the request
+    that asked; no request context is needed or made.
+    """
     task = db.session.get(ExportTask, task_id)
     if task is None or task.status == EXPORT_DONE:
         return "skipped"  # a re-run of a finished job does nothing
     task.status, task.rows_done, task.error = EXPORT_RUNNING, 0, None
     task.started_at = task.heartbeat_at = utcnow()
     db.session.commit()
-    user = db.session.get(User, task.user_id)
+    user, params = db.session.get(User, task.user_id), task.params or {}
     stored = f"{uuid.uuid4().hex}.xlsx"
-    with current_app.test_request_context(query_string=task.params.get("args", "")):
-        login_user(user)
-        g.user = user
+    with force_locale(params.get("locale") or current_app.config["BABEL_DEFAULT_LOCALE"]):
         try:
-            title, columns, rows = SOURCES[task.report](task.params)
+            title, columns, rows = SOURCES[task.report].table(params, user)
             count = write_xlsx(export_dir() / stored, str(title), columns, rows,
                                progress=progress_writer(task.id))
         except Exception as exc:
@@ -187,8 +186,6 @@ def progress_writer(task_id: int):
 
 def _job_meta(rows: int) -> None:
     try:
-        from rq import get_current_job
-
         job = get_current_job()
         if job is not None:
             job.meta["progress"] = rows
@@ -210,16 +207,12 @@ def stale_after() -> timedelta:
 
 
 def _stale_clause():
-    from sqlalchemy import func
-
     last_sign = func.coalesce(ExportTask.heartbeat_at, ExportTask.started_at,
                               ExportTask.created_at)
     return (ExportTask.status == EXPORT_RUNNING) & (last_sign < utcnow() - stale_after())
 
 
 def stale_reason() -> str:
-    from flask_babel import gettext as _
-
     return _("The export worker stopped; start the export again.")
 
 
@@ -231,8 +224,6 @@ def _queued_too_long_clause():
 
 def _fail_dead_tasks(*where) -> int:
     """Fail running tasks gone silent and queued tasks nobody took, each with its reason."""
-    from flask_babel import gettext as _
-
     rules = [(_stale_clause(), stale_reason()),
              (_queued_too_long_clause(), _("No export worker took the export; start it again "
                                            "or tell the administrator."))]

@@ -11,6 +11,8 @@ from flask_login import current_user
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import IntegerConverter
 
+from app.storage import request_body_limit
+
 MAX_INT = 2**31 - 1  # PostgreSQL INTEGER
 _DIGITS = re.compile(r"[0-9]{1,10}")
 _PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
@@ -184,8 +186,6 @@ def _check_fab_action() -> None:
 def _limit_upload_body() -> None:
     """Multipart bodies far beyond the per-request upload limit are cut off unread (413)."""
     if request.method == "POST" and request.mimetype == "multipart/form-data":
-        from app.storage import request_body_limit
-
         request.max_content_length = request_body_limit()
 
 

@@ -16,6 +16,8 @@ from limits import parse
 from limits.storage import MemoryStorage, storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 
+from app.jobs import fail_fast_options
+
 log = logging.getLogger(__name__)
 DEFAULT_LIMIT = "5 per 15 minutes"
 _EXTENSION = "replan_login_lockout"
@@ -35,8 +37,6 @@ def _strategies() -> tuple[FixedWindowRateLimiter, FixedWindowRateLimiter]:
 
 def _redis_options() -> dict:
     """Short timeouts and no retries: a hung Redis costs a sign-in one second, not minutes."""
-    from app.jobs import fail_fast_options
-
     return fail_fast_options(1)
 
 
@@ -85,6 +85,7 @@ def record_failure(key: str) -> bool:
     if _run("test", _limit(), "replan-login", key):
         return False
     if key.startswith("user:"):  # the owner hears about it (once: locked tries aren't counted)
+        # deferred: app.accounts imports this module (cycle); the notice is its job
         from app.accounts import run_job, send_lockout_notice
 
         run_job(send_lockout_notice, int(key.removeprefix("user:")), minutes_locked(key))

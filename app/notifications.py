@@ -7,6 +7,8 @@ from flask_babel import gettext as _
 
 from app.access import get_notification_or_404, own_notifications
 from app.extensions import db
+from app.mail import queue_mail
+from app.permissions import is_partner
 from models.notifications import Notification
 from models.request_status import PARTNER_GROUP_OF, PARTNER_GROUPS, STAFF_LABELS, Status
 from models.requests import Request, StatusChange
@@ -24,8 +26,6 @@ def notify(user, kind: str, request: Request | None, render) -> Notification | N
     note = Notification(user_id=user.id, kind=kind, request=request, text=text)
     db.session.add(note)
     if user.email and (profile is None or profile.wants_email(kind)):
-        from app.mail import queue_mail
-
         queue_mail(user.email, str(subject), text, kind=kind)
     return note
 
@@ -36,8 +36,6 @@ def notify_new_message(message) -> None:
     number = request.number
     if message.is_internal:
         return
-    from app.permissions import is_partner
-
     author = message.author
     recipient = request.manager if is_partner(author) else request.author
     if recipient is not None and recipient.id != author.id:

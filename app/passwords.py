@@ -6,7 +6,10 @@ so it works offline) must score it MIN_SCORE or better, taking the user's own na
 
 from __future__ import annotations
 
+from flask import g, has_request_context, request
+from flask_appbuilder.exceptions import PasswordComplexityValidationError
 from flask_babel import gettext as _
+from flask_login import current_user
 from wtforms.validators import ValidationError
 from zxcvbn import zxcvbn
 
@@ -50,9 +53,6 @@ class StrongPassword:
 
 
 def _signed_in_user():
-    from flask import has_request_context
-    from flask_login import current_user
-
     if has_request_context() and current_user.is_authenticated:
         return current_user
     return None
@@ -60,9 +60,6 @@ def _signed_in_user():
 
 def fab_password_validator(password: str) -> None:
     """FAB_PASSWORD_COMPLEXITY_VALIDATOR: the same policy on FAB's user and password forms."""
-    from flask import g, has_request_context, request
-    from flask_appbuilder.exceptions import PasswordComplexityValidationError
-
     words = []
     if has_request_context():
         # the admin's add-user form names the new account; FAB's own forms the signed-in user

@@ -9,16 +9,24 @@ from __future__ import annotations
 import logging
 from datetime import date, timedelta
 
+from flask_appbuilder.security.sqla.models import Role, User
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 
-from app.exports import fail_stale_exports
+from app import exports
 from app.extensions import db
+from app.form_nonce import purge_used_nonces
+from app.mail import (due_message_ids, enqueue_sends, flush_outbox, queue_mail,
+                      requeue_failed, requeue_stuck)
+from app.notifications import notify
 from app.settings import get_setting
+from app.templating import money
+from app.workflow import WorkflowError, transition
 from models.base import utcnow
 from models.exports import JobMarker
+from models.finance import Payment
 from models.request_status import STAFF_LABELS, Status
 from models.requests import Request
 
@@ -37,8 +45,6 @@ def _mark_once(key: str) -> bool:
 
 def send_sla_reminders() -> int:
     """Alert the manager and the supermanagers once per breach of a status threshold."""
-    from app.notifications import notify
-
     now, alerts = utcnow(), 0
     chiefs = _users_with_role("Supermanager")
     for status, hours in (get_setting("sla_hours") or {}).items():
@@ -61,8 +67,6 @@ def send_sla_reminders() -> int:
 
 def auto_close_delivered() -> int:
     """Close requests delivered more than `auto_close_days` ago (the system's move)."""
-    from app.workflow import WorkflowError, transition
-
     days = int(get_setting("auto_close_days"))
     cutoff = utcnow() - timedelta(days=days)
     ids = [rid for (rid,) in db.session.query(Request.id).filter(
@@ -82,9 +86,6 @@ def auto_close_delivered() -> int:
 
 def send_director_digest(day: date | None = None) -> int:
     """Yesterday in numbers, e-mailed to every director once a day."""
-    from app.mail import queue_mail
-    from models.finance import Payment
-
     day = day or (utcnow().date() - timedelta(days=1))
     if not _mark_once(f"digest:{day.isoformat()}"):
         return 0
@@ -100,8 +101,6 @@ def send_director_digest(day: date | None = None) -> int:
     sent = 0
     for director in _users_with_role("Director"):
         with force_locale(director.profile.locale if director.profile else "ru"):
-            from app.templating import money
-
             queue_mail(director.email, _("Replan: digest for %(day)s", day=day.isoformat()), _(
                 "New requests: %(new)s\nPayments: %(paid)s\nOpen requests now: %(open)s\n",
                 new=new, paid=money(paid), open=open_count), kind="digest")
@@ -113,35 +112,17 @@ def send_director_digest(day: date | None = None) -> int:
 
 def sweep_outbox() -> int:
     """Re-queue stuck sends and failed rows worth another try, then enqueue every due row."""
-    from app.mail import due_message_ids, enqueue_sends, requeue_failed, requeue_stuck
-
     requeue_stuck()
     requeue_failed()
     return enqueue_sends(due_message_ids())
 
 
-def cleanup_form_nonces() -> int:
-    from app.form_nonce import purge_used_nonces
-
-    return purge_used_nonces()
-
-
-def cleanup_exports() -> int:
-    from app.exports import cleanup_exports as cleanup
-
-    return cleanup()
-
-
 def _users_with_role(name: str):
-    from flask_appbuilder.security.sqla.models import Role, User
-
     return db.session.query(User).join(User.roles).filter(Role.name == name,
                                                           User.active.is_(True)).all()
 
 
 def _flush_mail() -> None:
-    from app.mail import flush_outbox
-
     try:
         flush_outbox()
     except Exception:  # the sweep sends it later
@@ -153,8 +134,8 @@ PERIODIC = {
     "sla": (send_sla_reminders, "*/15 * * * *"),
     "digest": (send_director_digest, "0 7 * * *"),
     "auto-close": (auto_close_delivered, "30 3 * * *"),
-    "cleanup-exports": (cleanup_exports, "0 * * * *"),
-    "stale-exports": (fail_stale_exports, "* * * * *"),  # dead worker -> failed
+    "cleanup-exports": (exports.cleanup_exports, "0 * * * *"),
+    "stale-exports": (exports.fail_stale_exports, "* * * * *"),  # dead worker -> failed
     "sweep-outbox": (sweep_outbox, "*/5 * * * *"),
-    "cleanup-form-nonces": (cleanup_form_nonces, "20 * * * *"),
+    "cleanup-form-nonces": (purge_used_nonces, "20 * * * *"),
 }

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from flask import Flask, g, redirect, request, session, url_for
 from flask_login import current_user, logout_user, user_logged_in
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 
+from app.extensions import db
 from app.web_security import STATIC_ENDPOINTS
+from models.security import SessionEpoch
 
 SESSION_KEY = "_replan_gen"
 
 
 def current_generation(user_id: int) -> int:
     """The user's session generation (0 when no row exists yet)."""
-    from app.extensions import db
-    from models.security import SessionEpoch
-
     value = db.session.query(SessionEpoch.generation).filter(
         SessionEpoch.user_id == user_id).scalar()
     return value or 0
@@ -22,12 +23,6 @@ def current_generation(user_id: int) -> int:
 
 def end_all_sessions(user_id: int) -> None:
     """Bump the user's generation in the caller's transaction (the caller commits)."""
-    from app.extensions import db
-    from models.security import SessionEpoch
-
-    from sqlalchemy import update
-    from sqlalchemy.exc import IntegrityError
-
     bump = update(SessionEpoch).where(SessionEpoch.user_id == user_id).values(
         generation=SessionEpoch.generation + 1).execution_options(synchronize_session=False)
     if db.session.execute(bump).rowcount:

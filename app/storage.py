@@ -8,7 +8,6 @@ import uuid
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-
 from urllib.parse import quote
 
 from flask import current_app, send_file
@@ -17,6 +16,8 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 
+from app.errors import InvalidInput
+from app.extensions import db
 from app.settings import get_setting
 from app.validators import clean_filename, file_extension
 
@@ -38,7 +39,7 @@ _INSTALLER_CLSID_TAIL = b"\x10\x0c\x00\x00\x00\x00\x00\xc0\x00\x00\x00\x00\x00\x
 _PENDING = "replan_pending_uploads"
 
 
-class UploadError(ValueError):
+class UploadError(InvalidInput):
     """A file was refused; str(error) is a message for the user."""
 
 
@@ -203,8 +204,6 @@ def discard(stored_name: str) -> None:
 
 def _track_pending(stored_name: str) -> None:
     """Remember a new file until the transaction commits; a rollback deletes it from disk."""
-    from app.extensions import db
-
     db.session().info.setdefault(_PENDING, []).append(stored_name)
 
 

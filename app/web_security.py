@@ -6,6 +6,7 @@ import secrets
 from urllib.parse import quote, urlsplit
 
 from flask import Flask, Response, current_app, g, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 # style-src keeps 'unsafe-inline': Flask-AppBuilder's templates and its jQuery widgets
 # (select2, datepicker, bootstrap modals) write style attributes; CSS cannot run script,
@@ -40,8 +41,6 @@ def install_proxy_fix(app: Flask) -> None:
     """Trust X-Forwarded-* only from REPLAN_PROXY_COUNT proxies (0 = trust nothing)."""
     count = int(app.config.get("PROXY_COUNT") or 0)
     if count > 0:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count,
                                 x_port=count, x_prefix=count)
 

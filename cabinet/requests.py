@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
-
 from flask import abort, render_template, request, session
 from flask_login import current_user
-from sqlalchemy import or_
 
 from app.extensions import db
-from app.access import get_request_or_404, request_scope
+from app.access import get_request_or_404
 from app.input_guard import arg_int
 from app.storage import send_stored
 from app.workflow import available_moves
@@ -21,38 +18,15 @@ from models.catalog import RULE_OBJECT_TYPE
 from models.request_status import PARTNER_GROUP_OF, PARTNER_GROUPS, Status
 from models.requests import (ATTACH_DELIVERABLE, ATTACH_INPUT, Attachment, Message, Request,
                              StatusChange)
-from models.partners import EndClient
+from reports.sources import partner_filters, partner_requests
 
 PAGE_SIZE = 20
 RELEASED_STATUSES = (Status.DELIVERED, Status.CLOSED)
 
 
-def _date_arg(name: str):
-    try:
-        return datetime.strptime(request.args.get(name, ""), "%Y-%m-%d").date()
-    except ValueError:
-        return None
-
-
 def filtered_requests():
     """The partner's requests narrowed by the filters in the query string."""
-    query = db.session.query(Request).filter(request_scope(current_user))
-    group = request.args.get("status")
-    if group in PARTNER_GROUPS:
-        query = query.filter(Request.status.in_(PARTNER_GROUPS[group][1]))
-    if request.args.get("object_type"):
-        query = query.filter(Request.object_type == request.args["object_type"])
-    if (start := _date_arg("from")) is not None:
-        query = query.filter(Request.created_at >= datetime.combine(start, time.min))
-    if (end := _date_arg("to")) is not None:
-        query = query.filter(Request.created_at <= datetime.combine(end, time.max))
-    text = request.args.get("q", "").strip()
-    if text:
-        like = f"%{text}%"
-        query = query.outerjoin(EndClient, Request.end_client_id == EndClient.id).filter(
-            or_(Request.number.ilike(like), Request.object_address.ilike(like),
-                EndClient.name.ilike(like)))
-    return query
+    return partner_requests(current_user, partner_filters(request.args))
 
 
 @bp.route("/requests")

@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import func
 
 from app.extensions import db
+from app.scheduling import engineers
 from models.finance import Payment
 from models.partners import PartnerCompany
 from models.request_status import Status
@@ -80,8 +81,6 @@ def average_hours_in_status(start: date, end: date) -> dict[str, float]:
 
 
 def engineer_utilisation(start: date, end: date, weekly_capacity: float = 40) -> list:
-    from app.scheduling import engineers
-
     lo, hi = _bounds(start, end)
     weeks = max(1.0, ((end - start).days + 1) / 7)
     result = []

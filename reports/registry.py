@@ -13,10 +13,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from app.extensions import db
+from app.scheduling import engineers
 from models.audit import AuditEvent
 from models.finance import Payment
 from models.partners import EndClient, PartnerCompany
-from models.request_status import Status
+from models.request_status import STAFF_LABELS, Status
 from models.requests import Request
 from models.schedule import ENTRY_VACATION, ScheduleEntry
 from reports.excel import Column
@@ -77,8 +78,6 @@ def register_statement(start: date, end: date, scope=None):
 
 
 def register_rows(start, end, scope=None):
-    from models.request_status import STAFF_LABELS
-
     labels = {status.value: str(label) for status, label in STAFF_LABELS.items()}  # once
     for row in _stream(register_statement(start, end, scope)):
         yield row[:2] + (labels[row[2]],) + row[3:]
@@ -130,8 +129,6 @@ def workload_rows(start, end, scope=None):
                                               Status.SCHEDULED, Status.IN_PROGRESS,
                                               Status.REWORK, Status.ON_REVIEW)))
                                           .group_by(Request.engineer_id)).all())
-    from app.scheduling import engineers
-
     for engineer in engineers():
         yield (engineer.get_full_name(), visits[engineer.id], round(hours[engineer.id], 1),
                open_counts.get(engineer.id, 0))

@@ -108,7 +108,7 @@ class Jobs:
 
     def run(self) -> None:
         from app.extensions import db
-        from app.jobs import run_worker
+        from app.worker import run_worker
 
         if self.app.config.get("REDIS_URL"):
             db.session.commit()
@@ -183,7 +183,7 @@ class RqBackend:
 
     def work(self) -> None:
         from app.extensions import db
-        from app.jobs import run_worker
+        from app.worker import run_worker
 
         db.session.commit()
         run_worker(burst=True, with_cron=False, simple=self.simple)

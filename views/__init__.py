@@ -5,21 +5,23 @@ Menu and view names here are the names app/permissions.py grants.
 
 from flask_babel import lazy_gettext as _l
 
+from views.admin import (AttachmentView, AuditEventView, EndClientView, KbArticleView,
+                         KbCategoryView, MessageView, PartnerCompanyView, PaymentView,
+                         PriceRuleView, QuoteView, ScheduleEntryView, ServiceView)
+from views.dashboard import DashboardView
+from views.desk import DeskView
+from views.distribution import DistributionView
+from views.jobs import JobsView
+from views.partners import PartnerApplicationView
+from views.profile import StaffProfileView
+from views.reports import ReportsView
+from views.requests import RequestStaffView, StatusChangeView
+from views.schedule import ScheduleView
+from views.settings import SettingsView
+
 
 def register(appbuilder) -> None:
     """Add every back-office view and menu entry."""
-    from views.admin import (AttachmentView, AuditEventView, EndClientView, KbArticleView,
-                             KbCategoryView, MessageView, PartnerCompanyView, PaymentView,
-                             PriceRuleView, QuoteView, ScheduleEntryView, ServiceView)
-    from views.dashboard import DashboardView
-    from views.desk import DeskView
-    from views.distribution import DistributionView
-    from views.partners import PartnerApplicationView
-    from views.reports import ReportsView
-    from views.requests import RequestStaffView, StatusChangeView
-    from views.schedule import ScheduleView
-    from views.settings import SettingsView
-
     work = {"category": "Work", "category_label": _l("Work"), "category_icon": "fa-briefcase"}
     appbuilder.add_view(DeskView, "My requests", label=_l("My requests"), icon="fa-inbox",
                         **work)
@@ -31,8 +33,6 @@ def register(appbuilder) -> None:
                         icon="fa-bar-chart", **work)
     appbuilder.add_view(ReportsView, "Excel reports", label=_l("Excel reports"),
                         icon="fa-file-excel-o", **work)
-    from views.profile import StaffProfileView
-
     appbuilder.add_view(StaffProfileView, "My profile", label=_l("My profile"),
                         icon="fa-user", **work)
     lists = {"category": "Requests", "category_label": _l("Requests")}
@@ -65,7 +65,5 @@ def register(appbuilder) -> None:
                         **admin)
     appbuilder.add_view(AuditEventView, "Audit log", label=_l("Audit log"),
                         icon="fa-shield", **admin)
-    from views.jobs import JobsView
-
     appbuilder.add_view(JobsView, "Background jobs", label=_l("Background jobs"),
                         icon="fa-cogs", **admin)

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
-from urllib.parse import urlencode
 
-from flask import request
+from flask import g, request
 from flask_appbuilder import ModelView, expose
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
-from flask_appbuilder.urltools import get_filter_args, get_order_args
+from flask_appbuilder.urltools import get_order_args
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql import sqltypes
 
-from app.exports import source
+from app.exports import export_response
 from reports.excel import Column
+from views.filters import UserScopeFilter
 
 MAX_PAGE_SIZE = 100
 COUNT_LIMIT = 10_000
@@ -70,25 +71,48 @@ class ReplanModelView(ModelView):
     @has_access
     def export(self):
         """The list as on screen (filters and sort), inline or as a background job."""
-        from views.reports import start_or_send
-
-        title, columns, rows, estimate = self.export_table()
-        # the arguments as checked by app.input_guard, not the raw query string
-        params = {"view": self.__class__.__name__,
-                  "args": urlencode(list(request.args.items(multi=True)))}
+        # the arguments as checked by app.input_guard, saved as explicit parameters
+        params = {"view": self.__class__.__name__, "filters": self.filter_params(request.args),
+                  "order": list(self.list_order())}
         file_name = f"{self.route_base.strip('/') or 'list'}.xlsx"
-        return start_or_send("list", params, file_name, estimate, title, columns, rows,
-                             "ReportsView.task")
+        return export_response(g.user, "list", params, file_name, "ReportsView.task")
 
-    def export_table(self):
-        """(title, typed columns, streamed rows, bounded count) for the current filters."""
-        get_filter_args(self._filters)
-        order_column, order_direction = self.list_order()
-        joined = self._filters.get_joined_filters(self._base_filters)
+    def filter_params(self, args) -> list:
+        """FAB's `_flt_<index>_<column>` arguments as [column, index, values], searchable
+        columns only (as FAB's own list does)."""
+        searchable = self._filters.get_search_filters()
+        found = []
+        for name in sorted(set(args)):
+            match = re.fullmatch(r"_flt_(\d)_(.*)", name)
+            if match and match.group(2) in searchable:
+                found.append([match.group(2), int(match.group(1)), args.getlist(name)])
+        return found
+
+    def _joined_filters(self, filters: list, user):
+        """Search filters from explicit parameters, and the base filters with every user
+        scope bound to `user`: nothing is read from the request or the signed-in user."""
+        joined = self.datamodel.get_filters(self.search_columns)
+        for column, index, values in filters:
+            joined.add_filter_index(column, int(index), values)
+        base = self._base_filters
+        joined.filters = joined.filters + list(base.filters)
+        joined.values = joined.values + [user if isinstance(flt, UserScopeFilter) else value
+                                         for flt, value in zip(base.filters, base.values)]
+        return joined
+
+    def export_count(self, filters: list, user) -> int:
+        """Rows the export would hold, bounded like the list's count."""
+        return self.datamodel.query_count(self.datamodel.session.query(self.datamodel.obj),
+                                          self._joined_filters(filters, user))
+
+    def export_table(self, filters: list, order, user):
+        """(title, typed columns, streamed rows) for explicit filters, sort and user."""
+        order_column, order_direction = order or ("", "")
+        if order_column not in self.sortable_columns or order_direction not in ("asc", "desc"):
+            order_column, order_direction = self.base_order or ("", "")
         query = self.datamodel.apply_all(self.datamodel.session.query(self.datamodel.obj),
-                                         joined, order_column, order_direction)
-        estimate = self.datamodel.query_count(
-            self.datamodel.session.query(self.datamodel.obj), joined)
+                                         self._joined_filters(filters, user), order_column,
+                                         order_direction)
         if getattr(self.datamodel, "eager", ()):
             query = query.options(*[selectinload(getattr(self.datamodel.obj, name))
                                     for name in self.datamodel.eager])
@@ -98,7 +122,7 @@ class ReplanModelView(ModelView):
         def rows():
             for item in query.yield_per(1000):
                 yield tuple(_plain(getattr(item, c, None)) for c in self.list_columns)
-        return self.list_title or self.__class__.__name__, columns, rows(), estimate
+        return self.list_title or self.__class__.__name__, columns, rows()
 
     def _get_list_widget(self, filters, actions=None, order_column="", order_direction="",
                          page=None, page_size=None, widgets=None, **kwargs):
@@ -128,14 +152,3 @@ def _plain(value):
         return value
     return str(value)
 
-
-@source("list")
-def list_source(params: dict):
-    """Background list exports: find the view and compute its table inside the job."""
-    from app.extensions import appbuilder
-
-    for view in appbuilder.baseviews:
-        if view.__class__.__name__ == params["view"]:
-            title, columns, rows, _estimate = view.export_table()
-            return title, columns, rows
-    raise LookupError(params["view"])

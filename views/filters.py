@@ -4,26 +4,34 @@ from flask import g
 from flask_appbuilder.models.filters import BaseFilter
 
 from app.access import request_scope
+from models.requests import Request
 
 
-class RequestScopeFilter(BaseFilter):
-    """Limit a Request query to the rows the current user may see."""
+class UserScopeFilter(BaseFilter):
+    """A row-level filter for one user: on screens the signed-in one; an export passes the
+    user it runs for as the value (views.base.ReplanModelView.export_table)."""
 
     name = "scope"
     arg_name = None
 
     def apply(self, query, value):
-        return query.filter(request_scope(g.user))
+        user = g.user if value is None or callable(value) else value
+        return self.apply_for(query, user)
+
+    def apply_for(self, query, user):
+        raise NotImplementedError
 
 
-class RelatedRequestScopeFilter(BaseFilter):
+class RequestScopeFilter(UserScopeFilter):
+    """Limit a Request query to the rows the user may see."""
+
+    def apply_for(self, query, user):
+        return query.filter(request_scope(user))
+
+
+class RelatedRequestScopeFilter(UserScopeFilter):
     """Limit rows that belong to a request (history, messages...) to visible requests."""
 
-    name = "scope"
-    arg_name = None
-
-    def apply(self, query, value):
-        from models.requests import Request
-
+    def apply_for(self, query, user):
         return query.join(Request, self.model.request_id == Request.id) \
-            .filter(request_scope(g.user))
+            .filter(request_scope(user))

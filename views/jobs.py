@@ -7,6 +7,9 @@ from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from redis.exceptions import RedisError
+from rq import Queue
+from rq.registry import FailedJobRegistry
 
 from app import jobs as job_helper
 from app.extensions import db
@@ -24,9 +27,6 @@ def failed_rq_jobs(limit: int = 50) -> list[dict]:
     connection = job_helper.enqueue_connection()  # short timeouts: a hung Redis costs < 1 s
     if connection is None:
         return []
-    from rq import Queue
-    from rq.registry import FailedJobRegistry
-
     registry = FailedJobRegistry(queue=Queue("default", connection=connection))
     jobs = []
     for job_id in registry.get_job_ids()[-limit:][::-1]:
@@ -39,8 +39,6 @@ def failed_rq_jobs(limit: int = 50) -> list[dict]:
 
 def _safe_failed_rq_jobs() -> tuple[list[dict], bool]:
     """The failed jobs, or ([], False) when Redis does not answer."""
-    from redis.exceptions import RedisError
-
     try:
         return failed_rq_jobs(), True
     except RedisError:

@@ -11,26 +11,11 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import validate_csrf
 from wtforms import ValidationError
 
-from app.exports import inline_limit, queue_export, send_xlsx, source, task_response, write_inline
+from app.exports import export_response, task_response
 from app.extensions import db
 from models.exports import ExportTask
 from reports.queries import default_period
 from reports.registry import REPORTS
-
-@source("report")
-def report_source(params: dict):
-    report = REPORTS[params["key"]]
-    start, end = date.fromisoformat(params["from"]), date.fromisoformat(params["to"])
-    return report.title, report.columns, report.rows(start, end)
-
-
-def start_or_send(source_name: str, params: dict, file_name: str, estimate: int, title,
-                  columns, rows, task_endpoint: str):
-    """Inline below the threshold, a background job above it."""
-    if estimate <= inline_limit():
-        return send_xlsx(write_inline(title, columns, rows), file_name)
-    task = queue_export(g.user, source_name, params, file_name, estimate)
-    return redirect(url_for(task_endpoint, task_id=task.id))
 
 
 class ReportsView(BaseView):
@@ -60,9 +45,7 @@ class ReportsView(BaseView):
             return redirect(url_for("ReportsView.index"))
         params = {"key": report.key, "from": start.isoformat(), "to": end.isoformat()}
         file_name = f"{report.key}-{start.isoformat()}-{end.isoformat()}.xlsx"
-        return start_or_send("report", params, file_name, report.count(start, end),
-                             report.title, report.columns, report.rows(start, end),
-                             "ReportsView.task")
+        return export_response(g.user, "report", params, file_name, "ReportsView.task")
 
     @expose("/task/<int:task_id>")
     @expose("/task/<int:task_id>/<fmt>")

@@ -132,9 +132,9 @@ def test_large_export_runs_in_the_background_with_progress(app, staff, jobs, mon
     task.expires_at = datetime(2000, 1, 1)
     db.session.commit()
     assert director.get(task_url.rstrip("/") + "/download").status_code == 404
-    from app.periodic import cleanup_exports
+    from app.periodic import PERIODIC
 
-    assert cleanup_exports() == 1 and not stored.exists()
+    assert PERIODIC["cleanup-exports"][0]() == 1 and not stored.exists()
 
 
 def test_partner_background_export_and_failed_export_is_visible(app, staff, jobs,
@@ -150,12 +150,12 @@ def test_partner_background_export_and_failed_export_is_visible(app, staff, jobs
     assert sheet(c.get(location + "/download").data).max_row == 2
     assert as_user(app, make_partner()).get(location).status_code == 404
     # a job that fails is marked failed with its reason, and the admin sees it
-    import cabinet.exports as cabinet_exports
+    from reports.sources import SOURCES, ExportSource
 
-    def broken(params):
+    def broken(params, user):
         raise RuntimeError("disk full")
-    monkeypatch.setitem(__import__("app.exports", fromlist=["SOURCES"]).SOURCES, "cabinet",
-                        broken)
+    monkeypatch.setitem(SOURCES, "cabinet", ExportSource("cabinet", broken,
+                                                         SOURCES["cabinet"].count))
     location = c.get("/cabinet/requests/export.xlsx").headers["Location"]
     try:
         jobs.run()
@@ -166,7 +166,6 @@ def test_partner_background_export_and_failed_export_is_visible(app, staff, jobs
     assert failed.status == "failed" and "disk full" in failed.error
     admin = as_user(app, make_user("Admin"))
     assert "disk full" in admin.get("/jobs/").get_data(as_text=True)
-    assert cabinet_exports
 
 
 def test_export_job_rerun_after_a_killed_worker_happens_once(app, staff):

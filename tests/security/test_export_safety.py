@@ -157,7 +157,7 @@ def test_background_exports_stream_past_2000_rows(app, rq_backend, monkeypatch):
 def stale_task(user, minutes: int, **fields) -> ExportTask:
     beat = utcnow() - timedelta(minutes=minutes)
     fields = {"status": "running", "started_at": beat, "heartbeat_at": beat,
-              "params": {"view": "RequestStaffView", "args": ""}, **fields}
+              "params": {"view": "RequestStaffView", "filters": [], "order": None}, **fields}
     task = ExportTask(user_id=user.id, report="list", file_name="requests.xlsx", rows_done=0,
                       **fields)
     db.session.add(task)

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import update
 
 from app.extensions import db
-from app.jobs import run_worker
 from app.mail import MAX_ATTEMPTS, queue_mail
 from app.periodic import sweep_outbox
+from app.worker import run_worker
 from models.base import utcnow
 from models.outbox import OutboxMessage
 from models.request_status import Status

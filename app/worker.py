@@ -1,0 +1,62 @@
+"""The RQ worker with the scheduler and the periodic jobs (`flask replan worker`).
+
+Kept apart from app.jobs (enqueueing, a leaf every use case may import) because it needs
+the periodic-job registry, which imports the use cases themselves.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from flask import current_app
+from rq import SimpleWorker, Worker
+from rq.cron import CronScheduler
+
+from app import jobs
+from app.extensions import db
+from app.periodic import PERIODIC
+
+log = logging.getLogger(__name__)
+
+
+def run_worker(burst: bool = False, with_cron: bool = True, simple: bool = False) -> None:
+    """Run an RQ worker with the scheduler inside the current app context.
+
+    `simple` runs jobs in this process (no fork): for tests against an in-process Redis.
+    """
+    app = current_app._get_current_object()
+
+    class AppWorker(Worker):
+        """Work horses are forked: give each a fresh DB connection pool."""
+
+        def main_work_horse(self, *args, **kwargs):
+            db.engine.dispose(close=False)  # never reuse the parent's sockets
+            with app.app_context():  # and never its session
+                return super().main_work_horse(*args, **kwargs)
+
+    connection = jobs.redis_connection()  # looked up on the module: tests swap it
+    if connection is None:
+        raise RuntimeError("REDIS_URL is not set: jobs run inline, no worker is needed")
+    worker = (SimpleWorker if simple else AppWorker)([jobs.QUEUE_NAME], connection=connection)
+    if with_cron and not burst:
+        start_cron(connection)
+    worker.work(with_scheduler=True, burst=burst)
+
+
+def start_cron(connection) -> None:
+    """Enqueue app.periodic.PERIODIC on their cron schedules from a background thread."""
+    scheduler = CronScheduler(connection=connection, name=f"replan-{id(connection)}")
+    for name, (func, cron) in PERIODIC.items():
+        scheduler.register(func, jobs.QUEUE_NAME, cron=cron, name=name)
+
+    def loop():
+        while True:
+            try:
+                scheduler.enqueue_jobs()
+            except Exception:  # Redis blinked: try again on the next tick
+                log.warning("cron enqueue failed", exc_info=True)
+            time.sleep(max(1.0, min(60.0, scheduler.calculate_sleep_interval())))
+
+    threading.Thread(target=loop, name="replan-cron", daemon=True).start()

@@ -1,0 +1,140 @@
+"""Every Excel export source, in one list (SOURCES): explicit parameters in, rows out.
+
+A source gets the parameters captured when the export was asked for (report and period,
+the list's filters and sort) and the user it runs for. It never reads flask.request or the
+signed-in user, so the same code writes a small export in the request and a large one in
+the background job (app.exports.run_export), which has no request at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Callable
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_
+
+from app.access import request_scope
+from app.extensions import appbuilder, db
+from models.partners import EndClient
+from models.request_status import PARTNER_GROUP_OF, PARTNER_GROUPS, Status
+from models.requests import Request
+from reports.excel import Column
+from reports.registry import REPORTS
+
+BOUND = 1_000_001  # counts stop here: enough to choose inline or background
+
+
+@dataclass(frozen=True)
+class ExportSource:
+    name: str
+    table: Callable  # (params, user) -> (title, columns, rows iterator)
+    count: Callable  # (params, user) -> row count, bounded by BOUND
+
+
+# the director's reports (reports.registry): params {"key", "from", "to"}
+
+def _report_and_period(params: dict):
+    report = REPORTS[params["key"]]
+    return report, date.fromisoformat(params["from"]), date.fromisoformat(params["to"])
+
+
+def report_table(params: dict, user):
+    report, start, end = _report_and_period(params)
+    return report.title, report.columns, report.rows(start, end)
+
+
+def report_count(params: dict, user) -> int:
+    report, start, end = _report_and_period(params)
+    return report.count(start, end)
+
+
+# the partner's own requests (the cabinet list): params {"filters": {...}}
+
+PARTNER_FILTERS = ("status", "object_type", "from", "to", "q")
+PARTNER_COLUMNS = [
+    Column(_l("Number"), width=14), Column(_l("Created"), "datetime", 17),
+    Column(_l("Status"), width=16), Column(_l("Address"), width=45),
+    Column(_l("Object type"), width=14), Column(_l("Area, m²"), "number", 10),
+    Column(_l("Client"), width=24), Column(_l("Total"), "money", 14),
+    Column(_l("Paid"), "money", 14)]
+
+
+def _day(value) -> date | None:
+    try:
+        return datetime.strptime(value or "", "%Y-%m-%d").date()
+    except (TypeError, ValueError):
+        return None
+
+
+def partner_requests(user, filters: dict):
+    """The requests `user` may see, narrowed by the cabinet list's filters."""
+    query = db.session.query(Request).filter(request_scope(user))
+    group = filters.get("status")
+    if group in PARTNER_GROUPS:
+        query = query.filter(Request.status.in_(PARTNER_GROUPS[group][1]))
+    if filters.get("object_type"):
+        query = query.filter(Request.object_type == filters["object_type"])
+    if (start := _day(filters.get("from"))) is not None:
+        query = query.filter(Request.created_at >= datetime.combine(start, time.min))
+    if (end := _day(filters.get("to"))) is not None:
+        query = query.filter(Request.created_at <= datetime.combine(end, time.max))
+    text = (filters.get("q") or "").strip()
+    if text:
+        like = f"%{text}%"
+        query = query.outerjoin(EndClient, Request.end_client_id == EndClient.id).filter(
+            or_(Request.number.ilike(like), Request.object_address.ilike(like),
+                EndClient.name.ilike(like)))
+    return query
+
+
+def partner_filters(args) -> dict:
+    """The list filters among a query string's arguments (what an export saves)."""
+    return {name: args[name] for name in PARTNER_FILTERS if args.get(name)}
+
+
+def partner_table(params: dict, user):
+    query = partner_requests(user, params.get("filters") or {}).order_by(Request.id.desc())
+    labels = {status.value: str(PARTNER_GROUPS[PARTNER_GROUP_OF[status]][0])
+              for status in Status}  # once, in the export's language
+
+    def rows():
+        for r in query.yield_per(1000):
+            yield (r.number, r.created_at, labels[r.status], r.object_address,
+                   r.object_type, r.area, r.end_client.name if r.end_client else None,
+                   r.total_kopecks, r.paid_kopecks)
+    return _l("My requests"), PARTNER_COLUMNS, rows()
+
+
+def partner_count(params: dict, user) -> int:
+    return partner_requests(user, params.get("filters") or {}).limit(BOUND).count()
+
+
+# back-office lists (views.base.ReplanModelView):
+# params {"view": class name, "filters": [[column, index, [values]]], "order": [col, dir]}
+
+def _list_view(name: str):
+    """The registered back-office view of that class name (found, not imported: views sit
+    above reports)."""
+    for view in appbuilder.baseviews:
+        if view.__class__.__name__ == name and hasattr(view, "export_table"):
+            return view
+    raise LookupError(name)
+
+
+def list_table(params: dict, user):
+    view = _list_view(params["view"])
+    return view.export_table(params.get("filters") or [], params.get("order"), user)
+
+
+def list_count(params: dict, user) -> int:
+    view = _list_view(params["view"])
+    return view.export_count(params.get("filters") or [], user)
+
+
+SOURCES = {source.name: source for source in [
+    ExportSource("report", report_table, report_count),
+    ExportSource("cabinet", partner_table, partner_count),
+    ExportSource("list", list_table, list_count),
+]}
