@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from flask import abort
+from flask_appbuilder.security.sqla.models import Role, User
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import and_, func
@@ -17,8 +18,7 @@ from app.permissions import ENGINEER, role_names
 from app.workflow import WorkflowError, transition
 from models.request_status import Status
 from models.requests import Request, RequestService
-from models.schedule import (ENTRY_BUSY, ENTRY_VACATION, ENTRY_VISIT, ENTRY_WORK,
-                             ScheduleEntry)
+from models.schedule import ENTRY_BUSY, ENTRY_VACATION, ENTRY_VISIT, ENTRY_WORK, ScheduleEntry
 
 OWN_KINDS = (ENTRY_BUSY, ENTRY_VACATION, ENTRY_WORK)
 WEEK_CAPACITY_HOURS = 40
@@ -30,28 +30,26 @@ class ScheduleError(WorkflowError):
 
 def engineers():
     """Active engineers, by name."""
-    from flask_appbuilder.security.sqla.models import Role, User
-
     return db.session.query(User).join(User.roles).filter(
         Role.name == ENGINEER, User.active.is_(True)).order_by(User.first_name, User.id).all()
 
 
-def conflicts(engineer_id: int, start: datetime, end: datetime, exclude_id=None):
+def conflicts(engineer_id: int, start: datetime, end: datetime, exclude=()):
     query = db.session.query(ScheduleEntry).filter(
         ScheduleEntry.engineer_id == engineer_id, ScheduleEntry.starts_at < end,
         ScheduleEntry.ends_at > start)
-    if exclude_id:
-        query = query.filter(ScheduleEntry.id != exclude_id)
+    if exclude:  # the entries being replaced
+        query = query.filter(ScheduleEntry.id.notin_(list(exclude)))
     return query.order_by(ScheduleEntry.starts_at).all()
 
 
-def check_window(engineer_id: int, start: datetime, end: datetime, exclude_id=None) -> None:
+def check_window(engineer_id: int, start: datetime, end: datetime, exclude=()) -> None:
     """Refuse an empty window, a vacation or an overlap, saying which one."""
     if start is None or end is None or end <= start:
         raise ScheduleError(_("The end must be later than the start."))
     if end - start > timedelta(days=31):
         raise ScheduleError(_("An entry cannot be longer than 31 days."))
-    for entry in conflicts(engineer_id, start, end, exclude_id):
+    for entry in conflicts(engineer_id, start, end, exclude):
         window = f"{format_datetime(entry.starts_at, 'short')} – " \
                  f"{format_datetime(entry.ends_at, 'short')}"
         if entry.kind == ENTRY_VACATION:
@@ -62,17 +60,27 @@ def check_window(engineer_id: int, start: datetime, end: datetime, exclude_id=No
 
 def book_engineer(request: Request, engineer, start: datetime, end: datetime, actor,
                   expected_version=None, note: str | None = None) -> ScheduleEntry:
-    """Book a visit for the request and move it to `scheduled` (or keep it, rescheduling)."""
+    """Book a visit for the request and move it to `scheduled` (or keep it, rescheduling:
+    the new visit replaces the old one, so the old engineer's time is free again)."""
     if ENGINEER not in role_names(engineer) or not engineer.active:
         raise ScheduleError(_("%(name)s is not an active engineer.", name=engineer.username))
-    check_window(engineer.id, start, end)
-    action = "reschedule" if request.status == Status.SCHEDULED else "schedule"
+    rescheduling = request.status == Status.SCHEDULED
+    old_visits = _visits(request) if rescheduling else []
+    check_window(engineer.id, start, end, exclude=[visit.id for visit in old_visits])
+    action = "reschedule" if rescheduling else "schedule"
     transition(request, action, actor, note, expected_version, engineer=engineer)
+    for visit in old_visits:
+        db.session.delete(visit)
     entry = ScheduleEntry(engineer_id=engineer.id, request=request, kind=ENTRY_VISIT,
                           starts_at=start, ends_at=end, note=note, created_by_id=actor.id)
     db.session.add(entry)
     record("booking", actor, request, engineer=engineer.username, start=start.isoformat())
     return entry
+
+
+def _visits(request: Request) -> list[ScheduleEntry]:
+    return db.session.query(ScheduleEntry).filter_by(request_id=request.id,
+                                                     kind=ENTRY_VISIT).all()
 
 
 def save_own_entry(engineer, kind: str, start: datetime, end: datetime, note=None,
@@ -82,7 +90,7 @@ def save_own_entry(engineer, kind: str, start: datetime, end: datetime, note=Non
         raise ScheduleError(_("Choose busy time, vacation or a work slot."))
     if entry is not None and (entry.engineer_id != engineer.id or entry.kind not in OWN_KINDS):
         raise ScheduleError(_("You can change only your own entries."))
-    check_window(engineer.id, start, end, exclude_id=getattr(entry, "id", None))
+    check_window(engineer.id, start, end, exclude=[entry.id] if entry is not None else ())
     if entry is None:
         entry = ScheduleEntry(engineer_id=engineer.id, created_by_id=engineer.id)
         db.session.add(entry)

@@ -1,0 +1,340 @@
+"""Engineers' schedule: windows, bookings, own entries, suggestions and the week grid.
+
+Each test is built so that the wrong rule gives another answer: engineers are created in the
+opposite order to the one expected, windows touch exactly at their ends, a week's entries sit
+on its first and last minute.
+"""
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from flask_babel import gettext
+
+from app.extensions import db
+from app.intake import create_draft
+from app.permissions import ENGINEER, MANAGER
+from app.scheduling import (WEEK_CAPACITY_HOURS, ScheduleError, book_engineer, check_window,
+                            conflicts, engineers, request_hours, save_own_entry,
+                            suggest_engineers, week_grid)
+from app.workflow import ConflictError
+from models.audit import AuditEvent
+from models.request_status import Status
+from models.requests import StatusChange
+from models.schedule import ENTRY_BUSY, ENTRY_VACATION, ENTRY_VISIT, ENTRY_WORK, ScheduleEntry
+from tests.factories import Staff, make_partner, make_request, make_user
+
+MONDAY = datetime(2026, 11, 30)  # a Monday
+WED = MONDAY + timedelta(days=2)
+EMPTY = "The end must be later than the start."
+TOO_LONG = "An entry cannot be longer than 31 days."
+
+
+def at(day: int, hour: int, minute: int = 0) -> datetime:
+    """That hour of the test week (day 0 = Monday; negative days are the week before)."""
+    return MONDAY + timedelta(days=day, hours=hour, minutes=minute)
+
+
+def entry(engineer, start, end, kind=ENTRY_BUSY, request=None) -> ScheduleEntry:
+    row = ScheduleEntry(engineer_id=engineer.id, kind=kind, starts_at=start, ends_at=end,
+                        request=request)
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def engineer_named(name: str, active: bool = True):
+    user = make_user(ENGINEER)
+    user.first_name, user.active = name, active
+    db.session.commit()
+    return user
+
+
+def refusal(func, *args, **kwargs) -> str:
+    with pytest.raises(ScheduleError) as caught:
+        func(*args, **kwargs)
+    return str(caught.value)
+
+
+@pytest.fixture
+def staff(app):
+    return Staff()
+
+
+@pytest.fixture
+def assigned(staff):
+    return make_request(make_partner(), Status.ASSIGNED, staff)
+
+
+# --- windows --------------------------------------------------------------------------------
+
+def test_a_window_must_end_after_it_starts(staff):
+    eng = staff.engineer
+    assert refusal(check_window, eng.id, at(0, 10), at(0, 10)) == gettext(EMPTY)
+    assert refusal(check_window, eng.id, at(0, 10), at(0, 9)) == gettext(EMPTY)
+    assert refusal(check_window, eng.id, None, at(0, 9)) == gettext(EMPTY)
+    assert refusal(check_window, eng.id, at(0, 9), None) == gettext(EMPTY)
+    check_window(eng.id, at(0, 10), at(0, 10, 1))  # one minute is a window
+
+
+def test_a_window_is_at_most_31_days(staff):
+    eng = staff.engineer
+    check_window(eng.id, at(0, 0), at(31, 0))
+    assert refusal(check_window, eng.id, at(0, 0), at(31, 0, 1)) == gettext(TOO_LONG)
+
+
+def test_overlaps_are_refused_touching_windows_are_not(staff):
+    eng, other = staff.engineer, engineer_named("Other")
+    busy = entry(eng, at(0, 10), at(0, 12))
+    entry(other, at(0, 8), at(0, 16))  # another engineer's time is no conflict
+    check_window(eng.id, at(0, 12), at(0, 14))
+    check_window(eng.id, at(0, 8), at(0, 10))
+    assert conflicts(eng.id, at(0, 11, 59), at(0, 13)) == [busy]
+    assert conflicts(eng.id, at(0, 9), at(0, 10, 1)) == [busy]
+    assert conflicts(eng.id, at(0, 9), at(0, 13), exclude=[busy.id]) == []
+    message = refusal(check_window, eng.id, at(0, 11), at(0, 13))
+    assert message == gettext("The engineer is busy then (%(window)s).",
+                              window="30.11.2026, 10:00 – 30.11.2026, 12:00")
+    check_window(eng.id, at(0, 11), at(0, 13), exclude=[busy.id])
+
+
+def test_the_earliest_conflict_is_named_and_a_vacation_says_so(staff):
+    eng = staff.engineer
+    entry(eng, at(0, 14), at(0, 15))  # created first, but later in the day
+    entry(eng, at(0, 9), at(0, 11), kind=ENTRY_VACATION)
+    assert [e.kind for e in conflicts(eng.id, at(0, 8), at(0, 16))] == [ENTRY_VACATION,
+                                                                        ENTRY_BUSY]
+    assert refusal(check_window, eng.id, at(0, 8), at(0, 16)) == gettext(
+        "The engineer is on vacation then (%(window)s).",
+        window="30.11.2026, 09:00 – 30.11.2026, 11:00")
+
+
+# --- bookings -------------------------------------------------------------------------------
+
+def test_booking_schedules_the_engineer_and_records_the_visit(staff, assigned):
+    visit = book_engineer(assigned, staff.engineer, at(2, 10), at(2, 13), staff.manager,
+                          assigned.version, note="bring the keys")
+    db.session.commit()
+    assert assigned.status == Status.SCHEDULED and assigned.engineer_id == staff.engineer.id
+    assert (visit.engineer_id, visit.request_id, visit.kind, visit.starts_at, visit.ends_at,
+            visit.note, visit.created_by_id) == (
+        staff.engineer.id, assigned.id, ENTRY_VISIT, at(2, 10), at(2, 13), "bring the keys",
+        staff.manager.id)
+    change = db.session.query(StatusChange).filter_by(request_id=assigned.id) \
+        .order_by(StatusChange.id.desc()).first()
+    assert (change.action, change.comment, change.actor_id) == ("schedule", "bring the keys",
+                                                                staff.manager.id)
+    event = db.session.query(AuditEvent).filter_by(action="booking").one()
+    assert (event.actor_id, event.object_id) == (staff.manager.id, assigned.id)
+    assert event.details == {"engineer": staff.engineer.username,
+                             "start": "2026-12-02T10:00:00"}
+
+
+def test_rescheduling_moves_the_visit_to_the_new_engineer(staff, assigned):
+    first = book_engineer(assigned, staff.engineer, at(2, 10), at(2, 13), staff.manager)
+    db.session.commit()
+    other = engineer_named("Other")
+    second = book_engineer(assigned, other, at(3, 10), at(3, 13), staff.manager)
+    db.session.commit()
+    assert assigned.status == Status.SCHEDULED and assigned.engineer_id == other.id
+    actions = [c.action for c in db.session.query(StatusChange).filter_by(
+        request_id=assigned.id).order_by(StatusChange.id)]
+    assert actions[-2:] == ["schedule", "reschedule"]
+    visits = db.session.query(ScheduleEntry).filter_by(request_id=assigned.id).all()
+    assert visits == [second] and first not in visits  # the old engineer is free again
+    assert conflicts(staff.engineer.id, at(2, 10), at(2, 13)) == []
+
+
+def test_rescheduling_the_same_engineer_into_an_overlapping_window(staff, assigned):
+    book_engineer(assigned, staff.engineer, at(2, 10), at(2, 13), staff.manager)
+    db.session.commit()
+    moved = book_engineer(assigned, staff.engineer, at(2, 12), at(2, 15), staff.manager)
+    db.session.commit()
+    assert db.session.query(ScheduleEntry).filter_by(request_id=assigned.id).all() == [moved]
+
+
+def test_a_refused_reschedule_keeps_the_old_visit(staff, assigned):
+    first = book_engineer(assigned, staff.engineer, at(2, 10), at(2, 13), staff.manager)
+    db.session.commit()
+    other = engineer_named("Other")
+    entry(other, at(3, 9), at(3, 18))
+    refusal(book_engineer, assigned, other, at(3, 10), at(3, 13), staff.manager)
+    assert db.session.query(ScheduleEntry).filter_by(request_id=assigned.id).all() == [first]
+    assert assigned.engineer_id == staff.engineer.id
+
+
+def test_booking_refuses_non_engineers_blocked_ones_and_busy_windows(staff, assigned):
+    blocked = engineer_named("Blocked", active=False)
+    for person in (staff.manager, blocked):
+        message = refusal(book_engineer, assigned, person, at(2, 10), at(2, 13),
+                          staff.manager)
+        assert message == gettext("%(name)s is not an active engineer.",
+                                  name=person.username)
+    entry(staff.engineer, at(2, 12), at(2, 14))
+    refusal(book_engineer, assigned, staff.engineer, at(2, 10), at(2, 13), staff.manager)
+    refusal(book_engineer, assigned, staff.engineer, at(2, 13), at(2, 10), staff.manager)
+    assert assigned.status == Status.ASSIGNED and assigned.engineer_id is None
+    assert db.session.query(ScheduleEntry).filter_by(request_id=assigned.id).count() == 0
+
+
+def test_booking_on_a_stale_page_is_a_conflict(staff, assigned):
+    with pytest.raises(ConflictError):
+        book_engineer(assigned, staff.engineer, at(2, 10), at(2, 13), staff.manager,
+                      expected_version=assigned.version - 1)
+    assert assigned.status == Status.ASSIGNED
+
+
+# --- own entries ----------------------------------------------------------------------------
+
+def test_an_engineer_adds_and_moves_own_time(staff):
+    eng = staff.engineer
+    saved = save_own_entry(eng, ENTRY_WORK, at(0, 9), at(0, 12), note="office")
+    db.session.commit()
+    assert (saved.engineer_id, saved.created_by_id, saved.kind, saved.starts_at,
+            saved.ends_at, saved.note) == (eng.id, eng.id, ENTRY_WORK, at(0, 9), at(0, 12),
+                                           "office")
+    moved = save_own_entry(eng, ENTRY_VACATION, at(0, 10), at(0, 13), entry=saved)
+    db.session.commit()
+    assert moved is saved
+    assert (saved.kind, saved.starts_at, saved.ends_at, saved.note) == (
+        ENTRY_VACATION, at(0, 10), at(0, 13), None)
+    assert db.session.query(ScheduleEntry).count() == 1
+    for day, kind in enumerate((ENTRY_BUSY, ENTRY_VACATION, ENTRY_WORK), start=1):
+        assert save_own_entry(eng, kind, at(day, 9), at(day, 10)).kind == kind
+
+
+def test_own_entries_refuse_visits_others_entries_and_overlaps(staff, assigned):
+    eng, other = staff.engineer, engineer_named("Other")
+    assert refusal(save_own_entry, eng, ENTRY_VISIT, at(0, 9), at(0, 10)) == gettext(
+        "Choose busy time, vacation or a work slot.")
+    theirs = entry(other, at(1, 9), at(1, 10))
+    visit = entry(eng, at(2, 9), at(2, 10), kind=ENTRY_VISIT, request=assigned)
+    for row in (theirs, visit):
+        assert refusal(save_own_entry, eng, ENTRY_BUSY, at(3, 9), at(3, 10),
+                       entry=row) == gettext("You can change only your own entries.")
+    assert refusal(save_own_entry, eng, ENTRY_BUSY, at(2, 9, 30), at(2, 11)) == gettext(
+        "The engineer is busy then (%(window)s).",
+        window="02.12.2026, 09:00 – 02.12.2026, 10:00")
+    refusal(save_own_entry, eng, ENTRY_BUSY, at(3, 10), at(3, 9))
+    assert (theirs.starts_at, visit.kind) == (at(1, 9), ENTRY_VISIT)
+    assert db.session.query(ScheduleEntry).count() == 2
+
+
+# --- load and suggestions -------------------------------------------------------------------
+
+def test_request_hours_add_up_its_services(staff, assigned):
+    assert request_hours(assigned) == Decimal(4)  # the factory's one service of 4 hours
+    assigned.lines[0].estimated_hours = Decimal("2.5")
+    db.session.flush()
+    assert request_hours(assigned) == Decimal("2.5")
+    partner = assigned.author
+    empty = create_draft(partner, partner.profile.partner_company, [],
+                         object_address="Moscow", object_type="apartment", area=Decimal(10),
+                         urgency="normal")
+    db.session.flush()
+    assert request_hours(empty) == Decimal(0)
+
+
+def test_engineers_are_the_active_ones_by_name(staff):
+    zed, abe = engineer_named("Zed"), engineer_named("Abe")
+    engineer_named("Gone", active=False)
+    twin = engineer_named("Abe")
+    staff.engineer.first_name = "Max"
+    db.session.commit()
+    assert engineers() == [abe, twin, staff.engineer, zed]
+
+
+def test_suggestions_free_first_then_least_loaded_then_by_id(staff, assigned):
+    # created in the opposite order to the expected one
+    busy_now = engineer_named("Busy")  # busy in the window: last whatever its load
+    loaded = engineer_named("Loaded")
+    light = engineer_named("Light")
+    staff.engineer.active = False  # the factory's engineer takes no part
+    db.session.commit()
+    entry(busy_now, at(2, 9), at(2, 11))  # 2 h, overlaps the window
+    entry(loaded, at(0, 0), at(0, 12))  # 12 h from the week's first minute
+    entry(loaded, at(6, 12), at(7, 0))  # 12 h to its last minute
+    entry(loaded, at(3, 8), at(3, 14), kind=ENTRY_WORK)  # 6 h
+    entry(loaded, at(4, 0), at(5, 0), kind=ENTRY_VACATION)  # a vacation is no load
+    entry(light, at(-1, 20), at(0, 0))  # ends as the week starts: last week's
+    entry(light, at(7, 0), at(7, 9))  # starts as the next week starts
+    entry(light, at(1, 9), at(1, 15))  # 6 h
+    result = suggest_engineers(assigned, at(2, 10), at(2, 12))
+    assert [(s.engineer, s.free, s.booked_hours, s.projected_percent) for s in result] == [
+        (light, True, 6.0, 25),  # (6 + 4) / 40
+        (loaded, True, 30.0, 85),  # (30 + 4) / 40
+        (busy_now, False, 2.0, 15),
+    ]
+    assert [s.reason for s in result] == ["", "", gettext(
+        "The engineer is busy then (%(window)s).",
+        window="02.12.2026, 09:00 – 02.12.2026, 11:00")]
+    assert WEEK_CAPACITY_HOURS == 40
+
+
+def test_equal_load_goes_by_id_and_hours_are_rounded(staff, assigned):
+    second, first = engineer_named("B"), engineer_named("A")
+    staff.engineer.active = False
+    db.session.commit()
+    entry(second, at(0, 9), at(0, 10, 20))  # 1.333 h → 1.3
+    entry(first, at(0, 9), at(0, 10, 20))
+    result = suggest_engineers(assigned, at(2, 10), at(2, 12))
+    assert [(s.engineer, s.booked_hours, s.projected_percent) for s in result] == [
+        (second, 1.3, 13), (first, 1.3, 13)]  # (1.333 + 4) / 40 = 13.3 %
+    entry(first, at(1, 9), at(1, 9, 30))  # half an hour more: 14.6 %, now second
+    result = suggest_engineers(assigned, at(2, 10), at(2, 12))
+    assert [(s.engineer, s.booked_hours, s.projected_percent) for s in result] == [
+        (second, 1.3, 13), (first, 1.8, 15)]
+
+
+def test_the_week_is_monday_to_monday_whatever_the_window_day(staff, assigned):
+    staff.engineer.active = False
+    eng = engineer_named("E")
+    entry(eng, at(6, 22), at(7, 0))  # Sunday night: 2 h of this week
+    for day in range(7):
+        (only,) = suggest_engineers(assigned, at(day, 1), at(day, 2))
+        assert only.booked_hours == 2.0, day
+    (next_week,) = suggest_engineers(assigned, at(7, 1), at(7, 2))
+    assert next_week.booked_hours == 0.0
+
+
+# --- week grid ------------------------------------------------------------------------------
+
+def test_week_grid_rows_days_and_hours(staff):
+    staff.engineer.first_name = "Zed"
+    other = engineer_named("Abe")
+    engineer_named("Gone", active=False)
+    db.session.commit()
+    eng = staff.engineer
+    night = entry(eng, at(0, 22), at(1, 2))  # 2 h on Monday, 2 h on Tuesday
+    holiday = entry(eng, at(2, 0), at(3, 0), kind=ENTRY_VACATION)  # shown, no hours
+    full = entry(eng, at(3, 0), at(4, 0), kind=ENTRY_WORK)
+    double = entry(eng, at(3, 0), at(4, 0))  # 48 h booked on one day: the day shows 24
+    entry(eng, at(-1, 0), at(0, 0))  # ends as the week starts
+    entry(eng, at(7, 0), at(7, 5))  # starts as the next week starts
+    quarter = entry(other, at(6, 23, 45), at(7, 1))  # 0.25 h on Sunday
+    days, rows = week_grid(MONDAY.date())
+    assert days == [date(2026, 11, 30) + timedelta(days=k) for k in range(7)]
+    assert [row.engineer for row in rows] == [other, eng]
+    abe, zed = rows
+    assert zed.days == [[night], [night], [holiday], [full, double], [], [], []]
+    assert zed.day_hours == [2.0, 2.0, 0.0, 24.0, 0.0, 0.0, 0.0]
+    assert zed.week_hours == 28.0
+    assert abe.days == [[], [], [], [], [], [], [quarter]]
+    assert abe.day_hours == [0.0] * 6 + [0.2]  # 0.25 rounds to the even 0.2
+    assert abe.week_hours == 0.2
+
+
+def test_week_grid_rounds_day_and_week_hours_to_one_decimal(staff):
+    eng = staff.engineer
+    for day in range(3):
+        entry(eng, at(day, 9), at(day, 9, 40))  # 0.667 h a day
+    _days, (row,) = week_grid(MONDAY.date())
+    assert row.day_hours == [0.7, 0.7, 0.7, 0.0, 0.0, 0.0, 0.0]
+    assert row.week_hours == 2.1
+
+
+def test_staff_other_than_engineers_have_no_row(staff):
+    make_user(MANAGER)
+    _days, rows = week_grid(MONDAY.date())
+    assert [row.engineer for row in rows] == [staff.engineer]
+    assert rows[0].days == [[]] * 7 and rows[0].week_hours == 0.0
