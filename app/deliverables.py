@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func
-
 from flask_babel import gettext as _
+from sqlalchemy import func
 
 from app.attachments import attach_files
 from app.extensions import db

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from flask_appbuilder.security.sqla.models import Role, User
 from sqlalchemy import func
 
 from app.extensions import db
@@ -22,8 +23,7 @@ class ManagerLoad:
 
 
 def active_managers():
-    from flask_appbuilder.security.sqla.models import Role, User
-
+    """Active users holding the Manager role, by name."""
     return db.session.query(User).join(User.roles).filter(
         Role.name == MANAGER, User.active.is_(True)).order_by(User.first_name, User.id).all()
 

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import Flask
+from flask import Flask, url_for
 from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
+from werkzeug.routing import BuildError
 
-from models.request_status import PARTNER_GROUP_OF, PARTNER_GROUPS, STAFF_LABELS, Status
+from app.error_pages import install_error_pages
+from app.extensions import db
+from app.pricing import rule_label
+from app.request_rules import payment_label
+from app.visibility import PARTNER_ADDRESSED
+from models.notifications import Notification
+from models.request_status import PARTNER_GROUP_OF, PARTNER_GROUPS, STAFF_LABELS, Action, Status
 from models.requests import BUILDING_LABELS
 
 
@@ -47,16 +54,11 @@ def unread_count() -> int:
     """Unread notifications of the current user (the bell)."""
     if not current_user.is_authenticated:
         return 0
-    from app.extensions import db
-    from models.notifications import Notification
-
     return db.session.query(Notification.id).filter(
         Notification.user_id == current_user.id, Notification.is_read.is_(False)).count()
 
 
 def install_template_helpers(app: Flask) -> None:
-    from app.error_pages import install_error_pages
-
     install_error_pages(app)
     app.add_template_filter(_object_type_label, "object_type_label")
     app.add_template_filter(_urgency_label, "urgency_label")
@@ -67,32 +69,28 @@ def install_template_helpers(app: Flask) -> None:
     app.add_template_filter(partner_status, "partner_status")
     app.add_template_filter(partner_group, "partner_group")
     app.add_template_filter(staff_status, "staff_status")
+    app.add_template_filter(payment_label, "payment_label")
     app.add_template_filter(lambda d: format_date(d, "medium") if d else "", "date")
     app.add_template_filter(lambda d: format_datetime(d, "short") if d else "", "datetime")
 
     @app.context_processor
     def replan_globals():
         return {"current_locale": str(get_locale()), "languages": app.config["LANGUAGES"],
-                "unread_count": unread_count, "url_for_optional": url_for_optional}
+                "unread_count": unread_count, "url_for_optional": url_for_optional,
+                # templates ask the domain: action names and partner-addressed statuses
+                "Action": Action, "PARTNER_ADDRESSED": PARTNER_ADDRESSED}
 
 
 def _object_type_label(key: str) -> str:
-    from app.pricing import rule_label
-
     return rule_label("object_type", key, str(get_locale()) == "en")
 
 
 def _urgency_label(key: str) -> str:
-    from app.pricing import rule_label
-
     return rule_label("urgency", key, str(get_locale()) == "en")
 
 
 def url_for_optional(endpoint: str, **values) -> str | None:
     """url_for that returns None for an endpoint this build does not have."""
-    from flask import url_for
-    from werkzeug.routing import BuildError
-
     try:
         return url_for(endpoint, **values)
     except BuildError:

@@ -14,9 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
 
+from app.extensions import db
 from app.permissions import ENGINEER, is_partner, role_names
 from models.request_status import MOVES, PARTNER_GROUP_OF, Actor
+from models.requests import StatusChange
 
 PARTNER_ACTIONS = frozenset(m.action for m in MOVES if Actor.PARTNER in m.actors)
 PARTNER_ADDRESSED = frozenset(
@@ -49,11 +52,6 @@ class HistoryEntry:
 
 def visible_history(request, user) -> list[HistoryEntry]:
     """The request's status history; partner-facing comments and names hidden from engineers."""
-    from sqlalchemy.orm import selectinload
-
-    from app.extensions import db
-    from models.requests import StatusChange
-
     full = reads_partner_words(user)
     changes = db.session.query(StatusChange).filter_by(request_id=request.id) \
         .options(selectinload(StatusChange.actor)).order_by(StatusChange.id)

@@ -1,24 +1,32 @@
 """The request workflow: the only writer of a request's status.
 
 Every move is checked against models.request_status.MOVES, the actor's role and ownership,
+then its own precondition and effect (EFFECTS, one entry per action beside the table),
 recorded in the status history and followed by notifications. Concurrent moves are caught by
 the request's version column: the loser gets ConflictError and nothing of its move is stored.
 """
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from app.access import partner_owns
+from app.audit import record
+from app.deliverables import latest_version, release_latest
+from app.errors import Conflict, Refused
 from app.extensions import db
 from app.permissions import ENGINEER, MANAGER, SUPERMANAGER, role_names
-from flask_babel import gettext as _
+from app.settings import get_setting
 from models.base import utcnow
-from models.request_status import ACTION_LABELS, MOVES, STAFF_LABELS, Actor, Move, Status
+from models.request_status import ACTION_LABELS, MOVES, STAFF_LABELS, Action, Actor, Move, Status
 from models.requests import PAYMENT_PAID, Request, StatusChange, status_writer
 
 
-class WorkflowError(Exception):
+class WorkflowError(Refused):
     """A refused move; str(error) is a translated message for the user."""
 
 
@@ -30,7 +38,7 @@ class NotAllowed(WorkflowError):
     pass
 
 
-class ConflictError(WorkflowError):
+class ConflictError(WorkflowError, Conflict):
     """Someone changed the request since the page was rendered; nothing of this move is kept."""
 
     def __init__(self, message: str | None = None):
@@ -60,7 +68,7 @@ def actor_kinds(user, request: Request) -> set[Actor]:
 
 
 def available_moves(request: Request, user) -> list[Move]:
-    """Moves the user may make on the request now (for buttons)."""
+    """Moves the user may make on the request now (one per action, in table order)."""
     kinds = actor_kinds(user, request)
     seen, result = set(), []
     for move in MOVES:
@@ -71,26 +79,30 @@ def available_moves(request: Request, user) -> list[Move]:
     return result
 
 
-def find_move(request: Request, action: str, user) -> Move:
+def _action(action) -> Action:
+    try:
+        return Action(action)
+    except ValueError:
+        raise IllegalTransition(_("Unknown action “%(action)s”.", action=action)) from None
+
+
+def find_move(request: Request, action: Action | str, user) -> Move:
     """The move the user asks for, or a clear error why it is refused."""
-    candidates = [m for m in MOVES if m.action == action]
-    if not candidates:
-        raise IllegalTransition(_("Unknown action “%(action)s”.", action=action))
-    in_status = [m for m in candidates if request.status in m.sources]
+    action = _action(action)
+    in_status = [m for m in MOVES if m.action == action and request.status in m.sources]
     if not in_status:
         raise IllegalTransition(_(
             "“%(action)s” is not possible while the request is “%(status)s”.",
-            action=ACTION_LABELS.get(action, action),
-            status=STAFF_LABELS[Status(request.status)]))
+            action=ACTION_LABELS[action], status=STAFF_LABELS[Status(request.status)]))
     kinds = actor_kinds(user, request)
     for move in in_status:
         if kinds & set(move.actors):
             return move
     raise NotAllowed(_("You are not allowed to “%(action)s” on request %(number)s.",
-                       action=ACTION_LABELS.get(action, action), number=request.number))
+                       action=ACTION_LABELS[action], number=request.number))
 
 
-def transition(request: Request, action: str, user, comment: str | None = None,
+def transition(request: Request, action: Action | str, user, comment: str | None = None,
                expected_version: int | None = None, **params) -> StatusChange:
     """Make a status move and record it; flushes so a concurrent move fails here."""
     if expected_version is not None and int(expected_version) != request.version:
@@ -99,18 +111,20 @@ def transition(request: Request, action: str, user, comment: str | None = None,
     comment = (comment or "").strip() or None
     if move.comment_required and not comment:
         raise WorkflowError(_("A comment is required for “%(action)s”.",
-                              action=ACTION_LABELS[action]))
-    _check_preconditions(request, move, params)
+                              action=ACTION_LABELS[move.action]))
+    effect = EFFECTS.get(move.action, NO_EFFECT)
+    effect.check(request, params)
     from_status = request.status
-    _apply_params(request, move, params, comment)
+    effect.apply(request, params, comment)
     token = status_writer.set(True)
     try:
         request.status = move.target
     finally:
         status_writer.reset(token)
-    request.status_changed_at = utcnow()
+    if effect.restarts_clock:
+        request.status_changed_at = utcnow()
     change = StatusChange(request=request, actor_id=getattr(user, "id", None),
-                          action=action, from_status=from_status, to_status=move.target,
+                          action=move.action, from_status=from_status, to_status=move.target,
                           comment=comment)
     db.session.add(change)
     _flush_or_conflict()
@@ -126,53 +140,77 @@ def assign_manager(request: Request, manager, user, comment: str | None = None,
     if not manager.active:
         raise WorkflowError(_("%(name)s is blocked.", name=manager.username))
     if request.status == Status.SUBMITTED:
-        return transition(request, "assign", user, comment, expected_version, manager=manager)
-    if expected_version is not None and int(expected_version) != request.version:
-        raise ConflictError()
-    if SUPERMANAGER not in role_names(user):
-        raise NotAllowed(_("Only a supermanager distributes requests."))
-    if request.status in (Status.DRAFT, Status.CLOSED, Status.CANCELLED):
-        raise IllegalTransition(_("A request in status “%(status)s” cannot be reassigned.",
-                                  status=STAFF_LABELS[Status(request.status)]))
-    request.manager_id = manager.id
-    change = StatusChange(request=request, actor_id=user.id, action="reassign",
-                          from_status=request.status, to_status=request.status,
-                          comment=comment or manager.username)
-    db.session.add(change)
-    _flush_or_conflict()
-    _after_move(request, change, user)
-    return change
+        return transition(request, Action.ASSIGN, user, comment, expected_version,
+                          manager=manager)
+    return transition(request, Action.REASSIGN, user, comment or manager.username,
+                      expected_version, manager=manager)
 
 
-def _check_preconditions(request: Request, move: Move, params: dict) -> None:
-    if move.action == "assign" and params.get("manager") is None:
+# --- per-action preconditions and effects (the table says who and when; these say what) ---
+
+def _nothing(*_args) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class Effect:
+    """What an action needs besides the table (`check`) and what it writes (`apply`)."""
+
+    check: Callable[[Request, dict], None] = _nothing
+    apply: Callable[[Request, dict, str | None], None] = _nothing
+    restarts_clock: bool = True  # "in status since" (the SLA clock) starts again
+
+
+NO_EFFECT = Effect()
+
+
+def _needs_manager(request: Request, params: dict) -> None:
+    if params.get("manager") is None:
         raise WorkflowError(_("Choose a manager."))
-    if move.action in ("schedule", "reschedule") and params.get("engineer") is None:
+
+
+def _set_manager(request: Request, params: dict, comment: str | None) -> None:
+    request.manager_id = params["manager"].id
+
+
+def _needs_engineer(request: Request, params: dict) -> None:
+    if params.get("engineer") is None:
         raise WorkflowError(_("Choose an engineer."))
-    if move.action == "deliver":
-        from app.deliverables import latest_version
-        from app.settings import get_setting
-
-        if request.payment_state != PAYMENT_PAID and get_setting("payment_before_delivery"):
-            raise WorkflowError(_("The request is not paid yet: documents are released "
-                                  "after payment."))
-        if not latest_version(request):
-            raise WorkflowError(_("Upload the document package before delivering."))
 
 
-def _apply_params(request: Request, move: Move, params: dict, comment: str | None) -> None:
-    if move.action == "assign":
-        request.manager_id = params["manager"].id
-    elif move.action in ("schedule", "reschedule"):
-        request.engineer_id = params["engineer"].id
-    elif move.action == "submit":
-        request.submitted_at = utcnow()
-    elif move.target == Status.CANCELLED:
-        request.cancel_reason = comment
-    elif move.action == "deliver":
-        from app.deliverables import release_latest
+def _set_engineer(request: Request, params: dict, comment: str | None) -> None:
+    request.engineer_id = params["engineer"].id
 
-        release_latest(request)
+
+def _stamp_submitted(request: Request, params: dict, comment: str | None) -> None:
+    request.submitted_at = utcnow()
+
+
+def _keep_cancel_reason(request: Request, params: dict, comment: str | None) -> None:
+    request.cancel_reason = comment
+
+
+def _paid_and_packaged(request: Request, params: dict) -> None:
+    if request.payment_state != PAYMENT_PAID and get_setting("payment_before_delivery"):
+        raise WorkflowError(_("The request is not paid yet: documents are released "
+                              "after payment."))
+    if not latest_version(request):
+        raise WorkflowError(_("Upload the document package before delivering."))
+
+
+def _release_package(request: Request, params: dict, comment: str | None) -> None:
+    release_latest(request)
+
+
+EFFECTS: dict[Action, Effect] = {
+    Action.SUBMIT: Effect(apply=_stamp_submitted),
+    Action.CANCEL: Effect(apply=_keep_cancel_reason),
+    Action.ASSIGN: Effect(_needs_manager, _set_manager),
+    Action.REASSIGN: Effect(_needs_manager, _set_manager, restarts_clock=False),
+    Action.SCHEDULE: Effect(_needs_engineer, _set_engineer),
+    Action.RESCHEDULE: Effect(_needs_engineer, _set_engineer),
+    Action.DELIVER: Effect(_paid_and_packaged, _release_package),
+}
 
 
 def _flush_or_conflict() -> None:
@@ -184,7 +222,7 @@ def _flush_or_conflict() -> None:
 
 
 def _after_move(request: Request, change: StatusChange, user) -> None:
-    from app.audit import record
+    # deferred: app.notifications → app.mail → app.jobs → app.periodic → app.workflow (cycle)
     from app.notifications import notify_status_change
 
     record("status_move", user, request, move=change.action,

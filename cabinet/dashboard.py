@@ -4,8 +4,9 @@ from flask import render_template
 from flask_login import current_user
 from sqlalchemy import func
 
-from app.extensions import db
 from app.access import request_scope
+from app.extensions import db
+from app.request_rules import WAITING_FOR_PARTNER
 from cabinet import bp
 from cabinet.access import partner_required
 from models.request_status import PARTNER_GROUP_OF, PARTNER_GROUPS, Status
@@ -24,7 +25,7 @@ def dashboard():
         groups[PARTNER_GROUP_OF[Status(status)]] += count
     tiles = [(key, PARTNER_GROUPS[key][0], groups[key]) for key in PARTNER_GROUPS]
     attention = db.session.query(Request).filter(
-        request_scope(current_user), Request.status == Status.NEEDS_INFO
+        request_scope(current_user), Request.status.in_(WAITING_FOR_PARTNER)
     ).order_by(Request.status_changed_at).limit(10).all()
     messages = db.session.query(Message).join(Request, Message.request_id == Request.id) \
         .filter(request_scope(current_user), Message.is_internal.is_(False),

@@ -8,13 +8,14 @@ from io import BytesIO
 from flask import Response, abort, flash, redirect, send_file, url_for
 from flask_login import current_user
 
-from cabinet import bp
-from cabinet.access import partner_required
 from app.access import get_quote_or_404, get_request_or_404
+from app.errors import DomainError
 from app.storage import path_of
 from app.validators import clean_filename
+from cabinet import bp
+from cabinet.access import partner_required
 from cabinet.requests import partner_files
-from reports.documents import DocumentUnavailable, proposal_pdf, request_pdf
+from reports.documents import proposal_pdf, request_pdf
 
 
 def pdf_response(data: bytes, filename: str) -> Response:
@@ -35,11 +36,10 @@ def request_document(request_id: int, document: str):
     req = get_request_or_404(current_user, request_id)
     try:
         data = request_pdf(req, document, for_partner=True)
-    except DocumentUnavailable as exc:
+    except DomainError as exc:
         flash(str(exc), "warning")
         return redirect(url_for("cabinet.request_detail", request_id=req.id))
     return pdf_response(data, f"{document}-{req.number}.pdf")
-
 
 
 @bp.route("/requests/<int:request_id>/package.zip")

@@ -9,19 +9,18 @@ from app.extensions import db
 from app.access import get_request_or_404
 from app.input_guard import arg_int
 from app.storage import send_stored
-from app.workflow import available_moves
+from app.request_rules import DOCUMENT_LABELS, RELEASED_STATUSES, rules_for
 from cabinet import bp
 from cabinet.access import partner_required
 from cabinet.choices import rule_choices
 from cabinet.forms import MessageForm, ReasonForm
 from models.catalog import RULE_OBJECT_TYPE
-from models.request_status import PARTNER_GROUP_OF, PARTNER_GROUPS, Status
+from models.request_status import ACTION_LABELS, PARTNER_GROUP_OF, PARTNER_GROUPS, Status
 from models.requests import (ATTACH_DELIVERABLE, ATTACH_INPUT, Attachment, Message, Request,
                              StatusChange)
 from reports.sources import partner_filters, partner_requests
 
 PAGE_SIZE = 20
-RELEASED_STATUSES = (Status.DELIVERED, Status.CLOSED)
 
 
 def filtered_requests():
@@ -86,10 +85,11 @@ def request_detail(request_id: int):
     messages = db.session.query(Message).filter_by(request_id=req.id, is_internal=False) \
         .order_by(Message.id).all()
     inputs, released = partner_files(req)
-    moves = {m.action for m in available_moves(req, current_user)}
     return render_template(
         "cabinet/request_detail.html", req=req, timeline=partner_timeline(req),
-        messages=messages, inputs=inputs, released=released, moves=moves,
+        messages=messages, inputs=inputs, released=released,
+        rules=rules_for(current_user, req), document_labels=DOCUMENT_LABELS,
+        action_labels=ACTION_LABELS,
         message_form=MessageForm(body=session.pop(f"message_draft_{req.id}", "")),
         reason_form=ReasonForm(version=req.version))
 

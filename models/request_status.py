@@ -1,4 +1,5 @@
-"""Request statuses, partner-facing labels and the transition table (data, no logic)."""
+"""Request statuses, partner-facing labels and the transition table (data, and the allow-lists
+derived from it)."""
 
 from dataclasses import dataclass
 from enum import StrEnum
@@ -66,49 +67,91 @@ OPEN_STATUSES = tuple(s for s in Status if s not in (Status.DRAFT, Status.CLOSED
 TERMINAL_STATUSES = (Status.CLOSED, Status.CANCELLED)
 
 
+class Action(StrEnum):
+    """The moves of the transition table; nothing outside it spells an action by hand."""
+
+    SUBMIT = "submit"
+    CANCEL = "cancel"
+    ASSIGN = "assign"
+    REASSIGN = "reassign"
+    ASK_INFO = "ask_info"
+    ANSWER = "answer"
+    SCHEDULE = "schedule"
+    RESCHEDULE = "reschedule"
+    START = "start"
+    SUBMIT_REVIEW = "submit_review"
+    ACCEPT = "accept"
+    RETURN = "return"
+    DELIVER = "deliver"
+    CLOSE = "close"
+
+
 @dataclass(frozen=True)
 class Move:
-    """One allowed status move: action name, source statuses, target, who may make it."""
+    """One allowed status move: action, source statuses, target, who may make it.
 
-    action: str
+    `form`: made through its own form (manager choice, engineer booking, the partner's answer
+    with files), never by a bare move button. `once`: the page's form token is required, so a
+    second post of the same page is refused (the move has effects outside the status).
+    """
+
+    action: Action
     sources: tuple[Status, ...]
     target: Status
     actors: tuple[Actor, ...]
     comment_required: bool = False
+    form: bool = False
+    once: bool = False
 
 
-S, A = Status, Actor
+S, A, M = Status, Actor, Action
+# a supermanager hands a request to another manager without changing its status
+REASSIGNABLE = tuple(s for s in OPEN_STATUSES if s != S.SUBMITTED)
 MOVES: tuple[Move, ...] = (
-    Move("submit", (S.DRAFT,), S.SUBMITTED, (A.PARTNER,)),
-    Move("cancel", (S.SUBMITTED,), S.CANCELLED, (A.PARTNER,)),
-    Move("cancel", (S.SUBMITTED, S.ASSIGNED, S.NEEDS_INFO), S.CANCELLED, (A.MANAGER,),
+    Move(M.SUBMIT, (S.DRAFT,), S.SUBMITTED, (A.PARTNER,)),
+    Move(M.CANCEL, (S.SUBMITTED,), S.CANCELLED, (A.PARTNER,)),
+    Move(M.CANCEL, (S.SUBMITTED, S.ASSIGNED, S.NEEDS_INFO), S.CANCELLED, (A.MANAGER,),
          comment_required=True),
-    Move("assign", (S.SUBMITTED,), S.ASSIGNED, (A.SUPERMANAGER,)),
-    Move("ask_info", (S.ASSIGNED,), S.NEEDS_INFO, (A.MANAGER,), comment_required=True),
-    Move("answer", (S.NEEDS_INFO,), S.ASSIGNED, (A.PARTNER,)),
-    Move("schedule", (S.ASSIGNED,), S.SCHEDULED, (A.MANAGER,)),
-    Move("reschedule", (S.SCHEDULED,), S.SCHEDULED, (A.MANAGER,)),
-    Move("start", (S.SCHEDULED,), S.IN_PROGRESS, (A.ENGINEER,)),
-    Move("submit_review", (S.IN_PROGRESS, S.REWORK), S.ON_REVIEW, (A.ENGINEER,)),
-    Move("accept", (S.ON_REVIEW,), S.READY, (A.MANAGER,)),
-    Move("return", (S.ON_REVIEW,), S.REWORK, (A.MANAGER,), comment_required=True),
-    Move("deliver", (S.READY,), S.DELIVERED, (A.MANAGER,)),
-    Move("close", (S.DELIVERED,), S.CLOSED, (A.PARTNER, A.MANAGER, A.SYSTEM)),
+    Move(M.ASSIGN, (S.SUBMITTED,), S.ASSIGNED, (A.SUPERMANAGER,), form=True),
+    *(Move(M.REASSIGN, (s,), s, (A.SUPERMANAGER,), form=True) for s in REASSIGNABLE),
+    Move(M.ASK_INFO, (S.ASSIGNED,), S.NEEDS_INFO, (A.MANAGER,), comment_required=True),
+    Move(M.ANSWER, (S.NEEDS_INFO,), S.ASSIGNED, (A.PARTNER,), form=True),
+    Move(M.SCHEDULE, (S.ASSIGNED,), S.SCHEDULED, (A.MANAGER,), form=True),
+    Move(M.RESCHEDULE, (S.SCHEDULED,), S.SCHEDULED, (A.MANAGER,), form=True),
+    Move(M.START, (S.SCHEDULED,), S.IN_PROGRESS, (A.ENGINEER,)),
+    Move(M.SUBMIT_REVIEW, (S.IN_PROGRESS, S.REWORK), S.ON_REVIEW, (A.ENGINEER,)),
+    Move(M.ACCEPT, (S.ON_REVIEW,), S.READY, (A.MANAGER,)),
+    Move(M.RETURN, (S.ON_REVIEW,), S.REWORK, (A.MANAGER,), comment_required=True),
+    Move(M.DELIVER, (S.READY,), S.DELIVERED, (A.MANAGER,), once=True),
+    Move(M.CLOSE, (S.DELIVERED,), S.CLOSED, (A.PARTNER, A.MANAGER, A.SYSTEM)),
 )
-del S, A
+del S, A, M
+
+STAFF_ACTORS = (Actor.MANAGER, Actor.SUPERMANAGER, Actor.ENGINEER)
+
+
+def button_actions(actors) -> frozenset[Action]:
+    """Actions some of `actors` make with a plain move button (not through their own form)."""
+    return frozenset(m.action for m in MOVES if not m.form and set(m.actors) & set(actors))
+
+
+PARTNER_BUTTONS = button_actions((Actor.PARTNER,))  # the cabinet's move route
+STAFF_BUTTONS = button_actions(STAFF_ACTORS)  # the desk's move route
+ONCE_ONLY = frozenset(m.action for m in MOVES if m.once)
 
 ACTION_LABELS = {
-    "submit": _l("Submit"),
-    "cancel": _l("Cancel request"),
-    "assign": _l("Assign manager"),
-    "ask_info": _l("Ask partner for data"),
-    "answer": _l("Send answer"),
-    "schedule": _l("Schedule engineer"),
-    "reschedule": _l("Reschedule"),
-    "start": _l("Start work"),
-    "submit_review": _l("Submit for review"),
-    "accept": _l("Accept work"),
-    "return": _l("Return for rework"),
-    "deliver": _l("Deliver documents"),
-    "close": _l("Close request"),
+    Action.SUBMIT: _l("Submit"),
+    Action.CANCEL: _l("Cancel request"),
+    Action.ASSIGN: _l("Assign manager"),
+    Action.REASSIGN: _l("Reassign"),
+    Action.ASK_INFO: _l("Ask partner for data"),
+    Action.ANSWER: _l("Send answer"),
+    Action.SCHEDULE: _l("Schedule engineer"),
+    Action.RESCHEDULE: _l("Reschedule"),
+    Action.START: _l("Start work"),
+    Action.SUBMIT_REVIEW: _l("Submit for review"),
+    Action.ACCEPT: _l("Accept work"),
+    Action.RETURN: _l("Return for rework"),
+    Action.DELIVER: _l("Deliver documents"),
+    Action.CLOSE: _l("Close request"),
 }

@@ -5,7 +5,6 @@ from contextvars import ContextVar
 from sqlalchemy import (JSON, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, Numeric,
                         String, Text, UniqueConstraint, select, update)
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import inspect
 from sqlalchemy.orm import relationship, validates
 
 from models.base import Model, created_at_column, user_fk, utcnow
@@ -87,9 +86,8 @@ class Request(Model):
 
     @validates("status")
     def _only_workflow_writes_status(self, key, value):
-        # a request not stored yet may start as a draft; any later write is the workflow's
-        new_draft = value == Status.DRAFT and not inspect(self).has_identity
-        if not new_draft and not status_writer.get():
+        # no exception, not even for drafts: a new request is a draft by the column default
+        if not status_writer.get():
             raise RuntimeError("Request.status is written only by app.workflow")
         return value
 

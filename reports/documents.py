@@ -6,20 +6,18 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 
+from app.errors import NotFound
+from app.request_rules import DOCUMENTS
 from app.settings import get_setting
 from app.visibility import PARTNER_ADDRESSED, reads_partner_words, visible_history
 from models.request_status import PARTNER_GROUP_OF, PARTNER_GROUPS, STAFF_LABELS, Status
 from models.requests import Request
 from reports.pdf import render_pdf
 
-AVAILABLE = {
-    "invoice": lambda r: r.status not in (Status.DRAFT, Status.CANCELLED) and r.total_kopecks,
-    "act": lambda r: r.status in (Status.DELIVERED, Status.CLOSED),
-    "card": lambda r: r.status != Status.DRAFT,
-}
+AVAILABLE = DOCUMENTS  # which document exists when: app.request_rules (pages ask it too)
 
 
-class DocumentUnavailable(ValueError):
+class DocumentUnavailable(NotFound, ValueError):
     pass
 
 

@@ -4,24 +4,26 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from io import BytesIO
+
 from flask import abort, flash, g, redirect, request, send_file, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 
-from app.deliverables import can_upload
-from app.extensions import db
 from app.access import get_request_by_number_or_404, get_request_or_404
-from app.permissions import ADMIN, SUPERMANAGER, role_names
+from app.distribution import active_managers
+from app.errors import DomainError
+from app.extensions import db
+from app.request_rules import DOCUMENT_LABELS, rules_for
 from app.scheduling import engineers, request_hours, suggest_engineers
 from app.storage import send_stored
-from app.workflow import actor_kinds, available_moves
-from models.request_status import ACTION_LABELS, STAFF_LABELS, Actor, Status
+from models.request_status import ACTION_LABELS, OPEN_STATUSES, STAFF_LABELS
 from models.requests import Attachment, Request
-from views.desk_actions import DeskActionsMixin
+from reports.documents import request_pdf
+from views.desk_actions import DeskActionsMixin, back
 from views.desk_queries import page_data, work_list
 from views.forms import AssignForm, BookingForm, MoveForm, PaymentForm, TextForm
-
 
 def default_window(req: Request) -> tuple[datetime, datetime]:
     """Next working day at 10:00, as long as the request's estimated hours (2 h at least)."""
@@ -49,39 +51,24 @@ class DeskView(DeskActionsMixin, BaseView):
         rows, overdue, answered = work_list(g.user, status, request.args.get("q"))
         return self.render_template("desk/index.html", rows=rows, overdue=overdue,
                                     answered=answered, labels=STAFF_LABELS, status=status,
-                                    q=request.args.get("q", ""), statuses=list(Status))
+                                    q=request.args.get("q", ""), statuses=OPEN_STATUSES)
 
     @expose("/<int:pk>")
     @has_access
     def show(self, pk: int):
+        """The request page: it offers exactly what app.request_rules allows this user."""
         req = get_request_or_404(g.user, pk)
-        user, roles = g.user, role_names(g.user)
-        kinds = actor_kinds(user, req)
-        moves = [m for m in available_moves(req, user) if m.action not in (
-            "schedule", "reschedule", "assign")]
-        context = page_data(req, user)
-        booking = None
-        if Actor.MANAGER in kinds and req.status in (Status.ASSIGNED, Status.SCHEDULED):
-            booking = self._booking_context(req)
+        rules = rules_for(g.user, req)
         assign = None
-        if SUPERMANAGER in roles and req.status not in (Status.CLOSED, Status.CANCELLED):
-            from app.distribution import active_managers
-
+        if rules.assign_action:
             assign = AssignForm(version=req.version)
             assign.manager_id.choices = [(m.id, m.get_full_name()) for m in active_managers()]
-        from reports.documents import AVAILABLE
-
         return self.render_template(
-            "desk/show.html", req=req, moves=moves, action_labels=ACTION_LABELS,
-            documents=[name for name, allowed in AVAILABLE.items() if allowed(req)],
-            labels=STAFF_LABELS, move_form=MoveForm(version=req.version),
-            text_form=TextForm(), booking=booking, assign=assign,
-            payment_form=PaymentForm() if ADMIN in roles else None,
-            can_message=Actor.MANAGER in kinds,
-            can_note=bool(kinds & {Actor.MANAGER, Actor.ENGINEER}),
-            can_upload_work=can_upload(req, "work", kinds),
-            can_upload_package=can_upload(req, "deliverable", kinds),
-            **context)
+            "desk/show.html", req=req, rules=rules, action_labels=ACTION_LABELS,
+            document_labels=DOCUMENT_LABELS, labels=STAFF_LABELS,
+            move_form=MoveForm(version=req.version), text_form=TextForm(),
+            booking=self._booking_context(req) if rules.can_book else None, assign=assign,
+            payment_form=PaymentForm() if rules.can_pay else None, **page_data(req, g.user))
 
     def _booking_context(self, req: Request) -> dict:
         start, end = default_window(req)
@@ -106,16 +93,12 @@ class DeskView(DeskActionsMixin, BaseView):
     @has_access
     def pdf(self, pk: int, document: str):
         """Invoice, act or request card for staff who may see the request."""
-        from io import BytesIO
-
-        from reports.documents import DocumentUnavailable, request_pdf
-
         req = get_request_or_404(g.user, pk)
         try:
             data = request_pdf(req, document, for_partner=False, user=g.user)
-        except DocumentUnavailable as exc:
-            flash(str(exc), "warning")
-            return self.back(req)
+        except DomainError as error:
+            flash(str(error), "warning")
+            return back(req)
         return send_file(BytesIO(data), mimetype="application/pdf", as_attachment=True,
                          download_name=f"{document}-{req.number}.pdf")
 
@@ -128,7 +111,4 @@ class DeskView(DeskActionsMixin, BaseView):
         get_request_or_404(g.user, attachment.request_id)
         return send_stored(attachment.stored_name, attachment.original_name,
                            attachment.content_type)
-
-    def back(self, req: Request):
-        return redirect(url_for("DeskView.show", pk=req.id))
 

@@ -13,12 +13,14 @@ from app.permissions import ENGINEER, MANAGER, role_names
 from app.settings import get_setting
 from app.visibility import reads_partner_words, visible_history
 from models.base import utcnow
-from models.request_status import OPEN_STATUSES
+from models.request_status import OPEN_STATUSES, Action, Status
 from models.requests import Attachment, Message, Request, StatusChange
 
-MANAGER_PRIORITY = {"on_review": 0, "assigned": 1, "ready": 2, "submitted": 3, "rework": 5,
-                    "needs_info": 6, "scheduled": 7, "in_progress": 8, "delivered": 9}
-ENGINEER_PRIORITY = {"rework": 0, "scheduled": 1, "in_progress": 2, "on_review": 5}
+S = Status
+MANAGER_PRIORITY = {S.ON_REVIEW: 0, S.ASSIGNED: 1, S.READY: 2, S.SUBMITTED: 3, S.REWORK: 5,
+                    S.NEEDS_INFO: 6, S.SCHEDULED: 7, S.IN_PROGRESS: 8, S.DELIVERED: 9}
+ENGINEER_PRIORITY = {S.REWORK: 0, S.SCHEDULED: 1, S.IN_PROGRESS: 2, S.ON_REVIEW: 5}
+del S
 LIST_LIMIT = 200
 
 
@@ -60,7 +62,7 @@ def answered_ids(ids: list[int]) -> set[int]:
     last = db.session.query(func.max(StatusChange.id)).filter(
         StatusChange.request_id.in_(ids)).group_by(StatusChange.request_id)
     return {rid for (rid,) in db.session.query(StatusChange.request_id).filter(
-        StatusChange.id.in_(last), StatusChange.action == "answer")}
+        StatusChange.id.in_(last), StatusChange.action == Action.ANSWER)}
 
 
 def page_data(req: Request, user) -> dict:

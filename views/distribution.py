@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from flask import flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
-from flask_appbuilder.security.sqla.models import User
 from flask_appbuilder.security.decorators import has_access
+from flask_appbuilder.security.sqla.models import User
 from flask_babel import gettext as _
-from flask_wtf.csrf import validate_csrf
 from sqlalchemy.orm import selectinload
-from wtforms import ValidationError
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.distribution import active_managers, auto_distribute, manager_loads
+from app.errors import DomainError
 from app.extensions import db
 from app.input_guard import bounded_int, form_int
-from app.workflow import WorkflowError, assign_manager
+from app.uow import rollback, unit_of_work
+from app.workflow import assign_manager, conflict_message
 from models.request_status import Status
 from models.requests import Request
+from views.actions import run_use_case
 
 
 class DistributionView(BaseView):
@@ -33,20 +35,11 @@ class DistributionView(BaseView):
         return self.render_template("desk/distribution.html", queue=queue,
                                     loads=manager_loads())
 
-    def _checked_csrf(self) -> bool:
-        try:
-            validate_csrf(request.form.get("csrf_token"))
-        except ValidationError:
-            flash(_("The form expired. Reload the page."), "danger")
-            return False
-        return True
-
     @expose("/assign", methods=["POST"])
     @has_access
     def assign(self):
-        """Assign the ticked requests to one manager, each through the workflow."""
-        if not self._checked_csrf():
-            return redirect(url_for("DistributionView.index"))
+        """Assign the ticked requests to one manager, each in its own unit of work (one
+        refusal does not undo the others); the workflow re-checks role and status."""
         manager = db.session.get(User, form_int("manager_id", default=0))
         if manager is None or manager not in active_managers():
             flash(_("Choose a manager."), "danger")
@@ -54,13 +47,16 @@ class DistributionView(BaseView):
         ids = [i for x in request.form.getlist("request_id") if (i := bounded_int(x))]
         done, failed = 0, []
         for req in db.session.query(Request).filter(Request.id.in_(ids)).all():
+            number = req.number
             try:
-                assign_manager(req, manager, g.user)  # re-checks role and status itself
-                db.session.commit()
+                with unit_of_work():
+                    assign_manager(req, manager, g.user)
                 done += 1
-            except WorkflowError as exc:
-                db.session.rollback()
-                failed.append(f"{req.number}: {exc}")
+            except StaleDataError:
+                rollback()
+                failed.append(f"{number}: {conflict_message()}")
+            except DomainError as error:
+                failed.append(f"{number}: {error}")
         self._report(done, failed)
         return redirect(url_for("DistributionView.index"))
 
@@ -68,15 +64,9 @@ class DistributionView(BaseView):
     @has_access
     def auto(self):
         """Give every waiting request to the least-loaded active manager."""
-        if not self._checked_csrf():
-            return redirect(url_for("DistributionView.index"))
         queue = db.session.query(Request).filter(Request.status == Status.SUBMITTED).all()
-        try:
-            done = auto_distribute(queue, g.user)
-            db.session.commit()
-        except WorkflowError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
+        done = []
+        if not run_use_case(lambda: done.extend(auto_distribute(queue, g.user))):
             return redirect(url_for("DistributionView.index"))
         if not active_managers():
             flash(_("There is no active manager."), "warning")

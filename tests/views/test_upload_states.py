@@ -53,5 +53,7 @@ def test_a_stored_request_cannot_be_turned_back_into_a_draft(app):
         req.status = Status.DRAFT
     db.session.rollback()
     assert db.session.get(Request, req.id).status == Status.SUBMITTED
-    fresh = Request(status=Status.DRAFT)  # a new, unsaved request may start as a draft
-    assert fresh.status == Status.DRAFT
+    with pytest.raises(RuntimeError, match="only by app.workflow"):
+        Request(status=Status.DRAFT)  # no exception for drafts, not even unsaved ones
+    # a new request is a draft by the column default alone (app.intake.create_draft)
+    assert Request.__table__.c.status.default.arg == Status.DRAFT
