@@ -23,7 +23,7 @@ from models.catalog import RULE_OBJECT_TYPE, RULE_OPTION, RULE_URGENCY, PriceRul
 from models.knowledge import KbArticle, KbCategory
 from models.notifications import Notification
 from models.partners import PARTNER_MEMBER, PARTNER_OWNER, EndClient, PartnerCompany
-from models.request_status import OPEN_STATUSES, Status
+from models.request_status import OPEN_STATUSES, Action, Status
 from models.requests import Message
 from models.schedule import ENTRY_VACATION, ENTRY_VISIT, ScheduleEntry
 
@@ -45,8 +45,10 @@ DEMO_USERS = [
 COMPANIES = [("АН «Этажи-Центр»", "7707083893", "Москва", Decimal("5.00")),
              ("Брокер Плюс", "5003052454", "Химки", Decimal("0.00"))]
 # the path a request walks to reach each status, and how many demo requests end there
-PATH = ["submit", "assign", "ask_info", "answer", "schedule", "start", "submit_review",
-        "return", "submit_review", "accept", "pay", "deliver", "close"]
+A = Action
+PAY = "pay"  # not a move: the admin marks the payment and the manager uploads the package
+PATH = [A.SUBMIT, A.ASSIGN, A.ASK_INFO, A.ANSWER, A.SCHEDULE, A.START, A.SUBMIT_REVIEW,
+        A.RETURN, A.SUBMIT_REVIEW, A.ACCEPT, PAY, A.DELIVER, A.CLOSE]
 TARGETS = {Status.DRAFT: 5, Status.SUBMITTED: 6, Status.ASSIGNED: 6, Status.NEEDS_INFO: 5,
            Status.SCHEDULED: 5, Status.IN_PROGRESS: 5, Status.ON_REVIEW: 4, Status.REWORK: 3,
            Status.READY: 5, Status.DELIVERED: 5, Status.CLOSED: 7, Status.CANCELLED: 4}
@@ -149,31 +151,31 @@ def _walk(rng, req, target: Status, users, k: int) -> None:
     engineer = users[f"engineer{k % 3 + 1}"]
     admin, author = users["admin"], req.author
     if target == Status.CANCELLED:
-        transition(req, "submit", author)
-        transition(req, "cancel", author, "Клиент передумал")
+        transition(req, A.SUBMIT, author)
+        transition(req, A.CANCEL, author, "Клиент передумал")
         _backdate(req, start, rng)
         return
-    actors = {"submit": author, "assign": users["supermanager"], "ask_info": manager,
-              "answer": author, "schedule": manager, "start": engineer,
-              "submit_review": engineer, "return": manager, "accept": manager,
-              "deliver": manager, "close": author}
-    comments = {"ask_info": "Пришлите, пожалуйста, техпаспорт БТИ.",
-                "return": "Уточните размеры проёма на листе 3."}
+    actors = {A.SUBMIT: author, A.ASSIGN: users["supermanager"], A.ASK_INFO: manager,
+              A.ANSWER: author, A.SCHEDULE: manager, A.START: engineer,
+              A.SUBMIT_REVIEW: engineer, A.RETURN: manager, A.ACCEPT: manager,
+              A.DELIVER: manager, A.CLOSE: author}
+    comments = {A.ASK_INFO: "Пришлите, пожалуйста, техпаспорт БТИ.",
+                A.RETURN: "Уточните размеры проёма на листе 3."}
     for action in PATH:
         if req.status == target:
             break
-        if action == "pay":
+        if action == PAY:
             mark_payment(req, req.total_kopecks, date.today(), f"п/п {1000 + k}", admin)
             _package(req, manager)
             continue
-        if action == "assign":
+        if action == A.ASSIGN:
             assign_manager(req, manager, actors[action])
-        elif action in ("schedule",):
+        elif action == A.SCHEDULE:
             _book(req, engineer, manager, start)
             transition(req, action, manager, engineer=engineer)
         else:
             transition(req, action, actors[action], comments.get(action))
-        if action in ("answer", "ask_info"):
+        if action in (A.ANSWER, A.ASK_INFO):
             db.session.add(Message(request=req, author_id=actors[action].id,
                                    body=comments.get(action) or "Техпаспорт приложил."))
     if req.status != Status.DRAFT:
@@ -210,10 +212,10 @@ def _backdate(req, start, rng) -> None:
     for change, gap in zip(changes, gaps):
         moment += gap
         change.created_at = moment
-        if change.action == "accept":
+        if change.action == A.ACCEPT:
             for payment in req.payments:
                 payment.paid_on = (moment + timedelta(days=1)).date()
-        if change.action == "schedule":
+        if change.action == A.SCHEDULE:
             _move_visit(req, moment)
     req.status_changed_at = moment
     if req.submitted_at and changes:
