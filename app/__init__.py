@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask
+from flask import Blueprint, Flask
+from flask_appbuilder import AppBuilder
 
-from config import Config
+from app.extensions import csrf, db, migrate
+from config import BASE_DIR, Config
 
 
 def create_app(config: type[Config] = Config) -> Flask:
-    """Build the Flask app: extensions, back office, partner cabinet, commands."""
+    """Build the Flask app: extensions, back office, partner cabinet, commands.
+
+    Re-entrant: each call builds its own AppBuilder, so tests can make apps with other settings.
+    """
     config.validate()
     app = Flask(__name__, instance_relative_config=False)
     app.config.from_object(config)
@@ -24,47 +29,41 @@ def create_app(config: type[Config] = Config) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     """Bind db, CSRF (before AppBuilder), migrations and AppBuilder."""
+    # Every import of app.extensions runs this __init__ first, so importing these at module
+    # level would load models, views and services whenever app.extensions is imported.
+    # deferred: they import app.extensions (cycle through this package's __init__)
     import models  # noqa: F401  (register every table on Model.metadata)
-    from app.extensions import appbuilder, csrf, db, migrate
+    from app.form_nonce import install_form_nonce
     from app.input_guard import install_input_guard
+    from app.mail import install_outbox_flush
     from app.security import install_request_guards
+    from app.sessions import install_session_generation
+    from app.templating import install_template_helpers
+    from app.web_security import install_web_security
+    from views import register
 
     install_input_guard(app)  # bounded <int:> converter: before any route is added
     db.init_app(app)
     csrf.init_app(app)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True,
-                     directory=str(_root() / "migrations"))
+                     directory=str(BASE_DIR / "migrations"))
+    # a fresh AppBuilder per app (it keeps its views, menu and security manager)
+    appbuilder = AppBuilder(update_perms=False)
     with app.app_context():
         appbuilder.init_app(app, db.session)
-        from views import register
-
         register(appbuilder)
         appbuilder.post_init()
     install_request_guards(app)
-
-    from app.sessions import install_session_generation
-    from app.web_security import install_web_security
-
     install_session_generation(app)
     install_web_security(app)
-
-    from app.mail import install_outbox_flush
-
     install_outbox_flush(app)
-
-    from app.form_nonce import install_form_nonce
-
     install_form_nonce(app)
-
-    from app.templating import install_template_helpers
-
     install_template_helpers(app)
 
 
 def register_blueprints(app: Flask) -> None:
     """The partner cabinet under /cabinet/; reports contributes its PDF templates."""
-    from flask import Blueprint
-
+    # deferred: the cabinet imports app.extensions, which runs this package's __init__ (cycle)
     from cabinet.routes import bp as cabinet_bp
 
     app.register_blueprint(cabinet_bp)
@@ -73,17 +72,12 @@ def register_blueprints(app: Flask) -> None:
     for endpoint in ("cabinet.apply", "cabinet.password_reset_request"):
         app.view_functions[endpoint] = limit(app.view_functions[endpoint])
     app.register_blueprint(Blueprint("reports", "reports",
-                                     template_folder=str(_root() / "reports" / "templates")))
+                                     template_folder=str(BASE_DIR / "reports" / "templates")))
 
 
 def register_commands(app: Flask) -> None:
     """Attach the `flask replan ...` command group."""
+    # deferred: the commands import app.extensions, which runs this package's __init__ (cycle)
     from app.cli import replan
 
     app.cli.add_command(replan)
-
-
-def _root():
-    from config import BASE_DIR
-
-    return BASE_DIR
