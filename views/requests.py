@@ -4,15 +4,10 @@ from flask import url_for
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
+from app.templating import staff_status
 from models.requests import Request, StatusChange
 from views.base import ReadOnlyView, ReplanInterface
 from views.filters import RelatedRequestScopeFilter, RequestScopeFilter
-
-
-def _staff_status(value):
-    from app.templating import staff_status
-
-    return staff_status(value)
 
 
 class RequestStaffView(ReadOnlyView):
@@ -30,7 +25,7 @@ class RequestStaffView(ReadOnlyView):
                     "created_at", "submitted_at", "status_changed_at"]
     search_columns = ["number", "status", "object_address", "object_type", "payment_state",
                       "created_at"]
-    formatters_columns = {"status": _staff_status, "number": lambda number: Markup(
+    formatters_columns = {"status": staff_status, "number": lambda number: Markup(
         '<a href="{}"><strong>{}</strong></a>').format(
             url_for("DeskView.by_number", number=number), number)}
     label_columns = {
