@@ -16,7 +16,7 @@ from app.audit import record
 from app.extensions import db
 from app.permissions import ENGINEER, role_names
 from app.workflow import WorkflowError, transition
-from models.request_status import Status
+from models.request_status import Action, Status
 from models.requests import Request, RequestService
 from models.schedule import ENTRY_BUSY, ENTRY_VACATION, ENTRY_VISIT, ENTRY_WORK, ScheduleEntry
 
@@ -64,10 +64,9 @@ def book_engineer(request: Request, engineer, start: datetime, end: datetime, ac
     the new visit replaces the old one, so the old engineer's time is free again)."""
     if ENGINEER not in role_names(engineer) or not engineer.active:
         raise ScheduleError(_("%(name)s is not an active engineer.", name=engineer.username))
-    rescheduling = request.status == Status.SCHEDULED
-    old_visits = _visits(request) if rescheduling else []
+    old_visits = _visits(request)  # none unless rescheduling
     check_window(engineer.id, start, end, exclude=[visit.id for visit in old_visits])
-    action = "reschedule" if rescheduling else "schedule"
+    action = Action.RESCHEDULE if request.status == Status.SCHEDULED else Action.SCHEDULE
     transition(request, action, actor, note, expected_version, engineer=engineer)
     for visit in old_visits:
         db.session.delete(visit)

@@ -10,13 +10,14 @@ from decimal import Decimal
 
 import pytest
 from flask_babel import gettext
+from werkzeug.exceptions import NotFound
 
 from app.extensions import db
 from app.intake import create_draft
 from app.permissions import ENGINEER, MANAGER
 from app.scheduling import (WEEK_CAPACITY_HOURS, ScheduleError, book_engineer, check_window,
-                            conflicts, engineers, request_hours, save_own_entry,
-                            suggest_engineers, week_grid)
+                            conflicts, delete_own_entry, engineers, own_entry_or_404,
+                            request_hours, save_own_entry, suggest_engineers, week_grid)
 from app.workflow import ConflictError
 from models.audit import AuditEvent
 from models.request_status import Status
@@ -132,6 +133,9 @@ def test_booking_schedules_the_engineer_and_records_the_visit(staff, assigned):
 
 def test_rescheduling_moves_the_visit_to_the_new_engineer(staff, assigned):
     first = book_engineer(assigned, staff.engineer, at(2, 10), at(2, 13), staff.manager)
+    elsewhere = make_request(make_partner(), Status.ASSIGNED, staff)
+    theirs = book_engineer(elsewhere, staff.engineer, at(4, 10), at(4, 13), staff.manager)
+    slot = entry(staff.engineer, at(5, 9), at(5, 10), kind=ENTRY_WORK, request=assigned)
     db.session.commit()
     other = engineer_named("Other")
     second = book_engineer(assigned, other, at(3, 10), at(3, 13), staff.manager)
@@ -141,7 +145,9 @@ def test_rescheduling_moves_the_visit_to_the_new_engineer(staff, assigned):
         request_id=assigned.id).order_by(StatusChange.id)]
     assert actions[-2:] == ["schedule", "reschedule"]
     visits = db.session.query(ScheduleEntry).filter_by(request_id=assigned.id).all()
-    assert visits == [second] and first not in visits  # the old engineer is free again
+    assert visits == [slot, second] and first not in visits  # the old engineer is free
+    assert db.session.query(ScheduleEntry).filter_by(request_id=elsewhere.id).all() == [
+        theirs]
     assert conflicts(staff.engineer.id, at(2, 10), at(2, 13)) == []
 
 
@@ -199,6 +205,10 @@ def test_an_engineer_adds_and_moves_own_time(staff):
     assert (saved.kind, saved.starts_at, saved.ends_at, saved.note) == (
         ENTRY_VACATION, at(0, 10), at(0, 13), None)
     assert db.session.query(ScheduleEntry).count() == 1
+    audit = db.session.query(AuditEvent).filter_by(action="schedule_entry") \
+        .order_by(AuditEvent.id).all()
+    assert [(a.actor_id, a.object_id, a.details) for a in audit] == [
+        (eng.id, saved.id, {"kind": ENTRY_WORK}), (eng.id, saved.id, {"kind": ENTRY_VACATION})]
     for day, kind in enumerate((ENTRY_BUSY, ENTRY_VACATION, ENTRY_WORK), start=1):
         assert save_own_entry(eng, kind, at(day, 9), at(day, 10)).kind == kind
 
@@ -328,9 +338,12 @@ def test_week_grid_rounds_day_and_week_hours_to_one_decimal(staff):
     eng = staff.engineer
     for day in range(3):
         entry(eng, at(day, 9), at(day, 9, 40))  # 0.667 h a day
+    late = entry(eng, at(4, 15), at(4, 16, 45))  # 1.75 h → 1.8 (exactly, not 1.7499…)
+    early = entry(eng, at(4, 9), at(4, 10))  # added later, shown first
     _days, (row,) = week_grid(MONDAY.date())
-    assert row.day_hours == [0.7, 0.7, 0.7, 0.0, 0.0, 0.0, 0.0]
-    assert row.week_hours == 2.1
+    assert row.days[4] == [early, late]
+    assert row.day_hours == [0.7, 0.7, 0.7, 0.0, 2.8, 0.0, 0.0]
+    assert row.week_hours == 4.9
 
 
 def test_staff_other_than_engineers_have_no_row(staff):
@@ -338,3 +351,23 @@ def test_staff_other_than_engineers_have_no_row(staff):
     _days, rows = week_grid(MONDAY.date())
     assert [row.engineer for row in rows] == [staff.engineer]
     assert rows[0].days == [[]] * 7 and rows[0].week_hours == 0.0
+
+
+def test_own_entries_are_found_and_deleted_by_their_engineer_only(staff, assigned):
+    eng, other = staff.engineer, engineer_named("Other")
+    mine = save_own_entry(eng, ENTRY_BUSY, at(0, 9), at(0, 10))
+    theirs = save_own_entry(other, ENTRY_BUSY, at(0, 9), at(0, 10))
+    visit = entry(eng, at(1, 9), at(1, 10), kind=ENTRY_VISIT, request=assigned)
+    db.session.commit()
+    assert own_entry_or_404(eng, mine.id) is mine
+    for entry_id in (theirs.id, visit.id, 10**9):
+        with pytest.raises(NotFound):
+            own_entry_or_404(eng, entry_id)
+        with pytest.raises(NotFound):
+            delete_own_entry(eng, entry_id)
+    assert delete_own_entry(eng, mine.id) is mine
+    db.session.commit()
+    assert db.session.query(ScheduleEntry).order_by(ScheduleEntry.id).all() == [theirs, visit]
+    event = db.session.query(AuditEvent).filter_by(action="schedule_entry_deleted").one()
+    assert (event.actor_id, event.object_id, event.details) == (eng.id, mine.id,
+                                                               {"kind": ENTRY_BUSY})
