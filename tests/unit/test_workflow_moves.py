@@ -1,0 +1,274 @@
+"""What every move of the transition table does, generated from the table.
+
+tests/unit/test_transition_rules.py is the hand-written statement of who may move what; this
+file makes each (move, source status, actor) of models.request_status.MOVES through
+app.workflow.transition and checks everything the move writes: status, history row, the
+move's own effect (manager, engineer, submission time, cancel reason, released package), the
+"in status since" clock, audit and version; then the refusals (missing choice, missing
+comment, stale page, unknown action) and the helpers available_moves / assign_manager.
+Actions are passed as plain strings and as the enum alike.
+"""
+
+import itertools
+from datetime import datetime
+
+import pytest
+
+from app.extensions import db
+from app.permissions import ENGINEER, MANAGER, SUPERMANAGER
+from app.settings import set_setting
+from app.workflow import (ConflictError, IllegalTransition, NotAllowed, WorkflowError,
+                          actor_kinds, assign_manager, available_moves, conflict_message,
+                          find_move, transition)
+from models.audit import AuditEvent
+from models.request_status import MOVES, Actor, Status
+from models.requests import PAYMENT_PAID, Attachment, Request, StatusChange, status_writer
+from tests.factories import add_package, make_company, make_partner, make_user
+
+LONG_AGO = datetime(2020, 1, 1)
+CASES = [(move, source, actor) for move in MOVES for source in move.sources
+         for actor in move.actors]
+SETS_MANAGER = {"assign", "reassign"}
+SETS_ENGINEER = {"schedule", "reschedule"}
+# each (action, source status) once, with every actor kind some move of it allows
+ALLOWED = {}
+for _move in MOVES:
+    for _source in _move.sources:
+        ALLOWED.setdefault((_move.action, _source), set()).update(_move.actors)
+_numbers = itertools.count(1)
+
+
+def case_id(case) -> str:
+    move, source, actor = case
+    return f"{move.action}-{source}-{actor}"
+
+
+@pytest.fixture
+def people(app):
+    company = make_company()
+    return {
+        "company": company, Actor.PARTNER: make_partner(company),
+        "member": make_partner(company, owner=False),
+        Actor.MANAGER: make_user(MANAGER), Actor.SUPERMANAGER: make_user(SUPERMANAGER),
+        Actor.ENGINEER: make_user(ENGINEER), Actor.SYSTEM: None,
+        "new_manager": make_user(MANAGER), "new_engineer": make_user(ENGINEER),
+    }
+
+
+def stored_request(people, status: Status, author=None) -> Request:
+    """A saved request in `status` with its manager and engineer, clock started long ago."""
+    author = author or people[Actor.PARTNER]
+    token = status_writer.set(True)
+    try:
+        req = Request(number=f"2026-W{next(_numbers)}", company_id=people["company"].id,
+                      author_id=author.id, status=status, object_address="Moscow",
+                      object_type="apartment", area=50,
+                      manager_id=people[Actor.MANAGER].id,
+                      engineer_id=people[Actor.ENGINEER].id, status_changed_at=LONG_AGO)
+        db.session.add(req)
+        db.session.flush()
+    finally:
+        status_writer.reset(token)
+    return req
+
+
+def params_for(action: str, people) -> dict:
+    if action in SETS_MANAGER:
+        return {"manager": people["new_manager"]}
+    if action in SETS_ENGINEER:
+        return {"engineer": people["new_engineer"]}
+    return {}
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case_id(c) for c in CASES])
+def test_each_move_writes_exactly_its_effect(people, case):
+    move, source, actor = case
+    req = stored_request(people, source)
+    if move.action == "deliver":
+        req.payment_state = PAYMENT_PAID
+        add_package(req, people[Actor.MANAGER])
+    before = (req.manager_id, req.engineer_id, req.version)
+    user = people[actor]
+    change = transition(req, str(move.action), user, "  why  ", req.version,
+                        **params_for(move.action, people))
+    db.session.commit()
+
+    assert req.status == move.target
+    assert (change.action, change.from_status, change.to_status, change.actor_id,
+            change.comment) == (move.action, source, move.target, getattr(user, "id", None),
+                                "why")
+    assert db.session.query(StatusChange).filter_by(request_id=req.id).all() == [change]
+    manager = people["new_manager"].id if move.action in SETS_MANAGER else before[0]
+    engineer = people["new_engineer"].id if move.action in SETS_ENGINEER else before[1]
+    assert (req.manager_id, req.engineer_id) == (manager, engineer)
+    assert (req.submitted_at is not None) is (move.action == "submit")
+    assert req.cancel_reason == ("why" if move.action == "cancel" else None)
+    assert req.version == before[2] + 1
+    if move.action == "reassign":  # the SLA clock keeps running
+        assert req.status_changed_at == LONG_AGO
+    else:
+        assert req.status_changed_at > LONG_AGO
+    released = db.session.query(Attachment.is_released).filter_by(request_id=req.id).all()
+    assert released == ([(True,)] if move.action == "deliver" else [])
+    event = db.session.query(AuditEvent).filter_by(action="status_move").one()
+    assert (event.actor_id, event.object_id, event.details) == (
+        getattr(user, "id", None), req.id,
+        {"move": move.action, "from_status": source, "to_status": move.target})
+
+
+@pytest.mark.parametrize("action, source", sorted(ALLOWED),
+                         ids=[f"{a}-{s}" for a, s in sorted(ALLOWED)])
+def test_each_move_is_refused_to_everyone_else(people, action, source):
+    req = stored_request(people, source)
+    allowed = ALLOWED[(action, source)]
+    if Actor.MANAGER in allowed:  # a supermanager acts as any request's manager
+        allowed = allowed | {Actor.SUPERMANAGER}
+    refused = [people[kind] for kind in Actor if kind not in allowed]
+    # a member on the owner's request, a manager and an engineer not on this request
+    refused += [people["member"], people["new_manager"], people["new_engineer"]]
+    for user in refused:
+        with pytest.raises(NotAllowed):
+            transition(req, action, user, "why", **params_for(action, people))
+    assert req.status == source
+    assert db.session.query(StatusChange).count() == 0
+
+
+@pytest.mark.parametrize("status", list(Status))
+def test_moves_from_other_statuses_are_illegal_for_everyone(people, status):
+    req = stored_request(people, status)
+    possible = {m.action for m in MOVES if status in m.sources}
+    for move in MOVES:
+        if move.action in possible:
+            continue
+        for kind in Actor:
+            with pytest.raises(IllegalTransition):
+                find_move(req, move.action, people[kind])
+    with pytest.raises(IllegalTransition):
+        transition(req, "teleport", people[Actor.SUPERMANAGER])
+    assert req.status == status
+
+
+def test_a_members_own_request_is_moved_by_the_member_and_the_owner(people):
+    member, owner = people["member"], people[Actor.PARTNER]
+    mine = stored_request(people, Status.DRAFT, author=member)
+    assert actor_kinds(member, mine) == {Actor.PARTNER} == actor_kinds(owner, mine)
+    transition(mine, "submit", member)
+    assert mine.status == Status.SUBMITTED
+    owners = stored_request(people, Status.DRAFT)
+    assert actor_kinds(member, owners) == set()
+    with pytest.raises(NotAllowed):
+        transition(owners, "submit", member)
+
+
+def test_actor_kinds_of_each_user(people):
+    req = stored_request(people, Status.SCHEDULED)
+    assert actor_kinds(None, req) == {Actor.SYSTEM}
+    assert actor_kinds(people[Actor.PARTNER], req) == {Actor.PARTNER}
+    assert actor_kinds(people[Actor.MANAGER], req) == {Actor.MANAGER}
+    assert actor_kinds(people[Actor.SUPERMANAGER], req) == {Actor.SUPERMANAGER,
+                                                             Actor.MANAGER}
+    assert actor_kinds(people[Actor.ENGINEER], req) == {Actor.ENGINEER}
+    for name in ("new_manager", "new_engineer"):
+        assert actor_kinds(people[name], req) == set()
+
+
+def test_available_moves_are_the_tables_in_table_order_once_each(people):
+    for status in Status:
+        req = stored_request(people, status)
+        for kind in Actor:
+            kinds = actor_kinds(people[kind], req)
+            want = []
+            for move in MOVES:
+                if status in move.sources and kinds & set(move.actors) \
+                        and move.action not in want:
+                    want.append(move.action)
+            assert [m.action for m in available_moves(req, people[kind])] == want
+    submitted = stored_request(people, Status.SUBMITTED)
+    assert [m.action for m in available_moves(submitted, people[Actor.SUPERMANAGER])] == [
+        "cancel", "assign"]
+    assert [m.action for m in available_moves(submitted, people[Actor.PARTNER])] == [
+        "cancel"]
+    # the partner's cancel needs no comment, the manager's does: each gets its own move
+    assert not available_moves(submitted, people[Actor.PARTNER])[0].comment_required
+    assert available_moves(submitted, people[Actor.MANAGER])[0].comment_required
+
+
+@pytest.mark.parametrize("action", sorted(SETS_MANAGER | SETS_ENGINEER))
+def test_a_move_that_names_someone_needs_the_choice(people, action):
+    source = {"assign": Status.SUBMITTED, "reassign": Status.ASSIGNED,
+              "schedule": Status.ASSIGNED, "reschedule": Status.SCHEDULED}[action]
+    req = stored_request(people, source)
+    with pytest.raises(WorkflowError):
+        transition(req, action, people[Actor.SUPERMANAGER], "why")
+    assert (req.status, req.manager_id, req.engineer_id) == (
+        source, people[Actor.MANAGER].id, people[Actor.ENGINEER].id)
+    assert db.session.query(StatusChange).count() == 0
+
+
+@pytest.mark.parametrize("move", [m for m in MOVES if m.comment_required],
+                         ids=lambda m: f"{m.action}-{m.sources[0]}")
+def test_comment_required_moves_refuse_blank_comments(people, move):
+    req = stored_request(people, move.sources[0])
+    for blank in (None, "", "   "):
+        with pytest.raises(WorkflowError):
+            transition(req, move.action, people[Actor.MANAGER], blank)
+    assert req.status == move.sources[0] and req.cancel_reason is None
+
+
+def test_blank_comment_of_a_move_without_one_is_stored_as_none(people):
+    req = stored_request(people, Status.SCHEDULED)
+    change = transition(req, "start", people[Actor.ENGINEER], "   ")
+    assert change.comment is None
+
+
+def test_stale_version_is_a_conflict_the_current_one_as_text_is_not(people):
+    req = stored_request(people, Status.SCHEDULED)
+    with pytest.raises(ConflictError) as caught:
+        transition(req, "start", people[Actor.ENGINEER], expected_version=req.version + 1)
+    assert str(caught.value) == conflict_message()
+    assert ConflictError("other").args == ("other",)
+    assert req.status == Status.SCHEDULED
+    transition(req, "start", people[Actor.ENGINEER], expected_version=str(req.version))
+    assert req.status == Status.IN_PROGRESS
+
+
+def test_delivery_needs_payment_when_the_setting_says_so_and_always_a_package(people):
+    req = stored_request(people, Status.READY)
+    manager = people[Actor.MANAGER]
+    add_package(req, manager)
+    with pytest.raises(WorkflowError):  # unpaid
+        transition(req, "deliver", manager)
+    set_setting("payment_before_delivery", False)
+    empty = stored_request(people, Status.READY, author=people["member"])
+    empty.payment_state = PAYMENT_PAID
+    with pytest.raises(WorkflowError):  # paid, but nothing to deliver
+        transition(empty, "deliver", manager)
+    transition(req, "deliver", manager)  # unpaid is fine now
+    assert (req.status, empty.status) == (Status.DELIVERED, Status.READY)
+
+
+def test_assign_manager_assigns_then_reassigns_keeping_the_status(people):
+    sm = people[Actor.SUPERMANAGER]
+    req = stored_request(people, Status.SUBMITTED)
+    first = assign_manager(req, people["new_manager"], sm, expected_version=req.version)
+    assert (first.action, req.status, req.manager_id) == (
+        "assign", Status.ASSIGNED, people["new_manager"].id)
+    second = assign_manager(req, sm, sm)  # a supermanager may take it over
+    assert (second.action, second.comment, req.status, req.manager_id) == (
+        "reassign", sm.username, Status.ASSIGNED, sm.id)
+    third = assign_manager(req, people[Actor.MANAGER], sm, "  holiday ")
+    assert (third.action, third.comment) == ("reassign", "holiday")
+    assert first.comment is None
+
+
+def test_assign_manager_refuses_non_managers_and_blocked_ones(people):
+    sm = people[Actor.SUPERMANAGER]
+    req = stored_request(people, Status.SUBMITTED)
+    blocked = people["new_manager"]
+    blocked.active = False
+    for wrong in (people[Actor.ENGINEER], people[Actor.PARTNER], blocked):
+        with pytest.raises(WorkflowError):
+            assign_manager(req, wrong, sm)
+    with pytest.raises(NotAllowed):
+        assign_manager(req, people[Actor.MANAGER], people[Actor.MANAGER])
+    assert (req.status, req.manager_id) == (Status.SUBMITTED, people[Actor.MANAGER].id)
