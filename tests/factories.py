@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
+import importlib
+import io
 import itertools
+import os
 import re
 from datetime import date
 from decimal import Decimal
 
+from werkzeug.datastructures import FileStorage
+
+import config
 from app.accounts import create_user
 from app.extensions import db
+from app.deliverables import upload_package
+from app.form_nonce import issue_nonce
 from app.intake import create_draft
 from app.payments import mark_payment
 from app.permissions import ENGINEER, MANAGER, PARTNER, SUPERMANAGER
@@ -17,6 +26,8 @@ from models.catalog import Service
 from models.partners import PARTNER_MEMBER, PARTNER_OWNER, PartnerCompany
 from models.request_status import Status
 
+KEYS = ("REPLAN_ENV", "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "REPLAN_BASE_URL",
+        "REPLAN_PROXY_COUNT", "REPLAN_SECRET_KEY_FILE", "REPLAN_RATE_LIMIT")
 PASSWORD = "secret-pass-1"
 _seq = itertools.count(1)
 # a valid 10-digit INN for any 9-digit prefix
@@ -134,12 +145,6 @@ MINI_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 def add_package(req, actor, name: str = "Проект.pdf"):
     """Upload a one-file document package (a new version)."""
-    import io
-
-    from werkzeug.datastructures import FileStorage
-
-    from app.deliverables import upload_package
-
     return upload_package(req, [FileStorage(io.BytesIO(MINI_PDF), filename=name)], actor)
 
 
@@ -159,8 +164,6 @@ def form_token(client) -> str:
 def post(client, url: str, data: dict | None = None, follow: bool = False, **kwargs):
     """POST a form with the session's CSRF token and a fresh one-time form token, as a
     browser does from a freshly rendered page (app.form_nonce)."""
-    from app.form_nonce import issue_nonce
-
     payload = dict(data or {})
     payload.setdefault("csrf_token", form_token(client))
     payload.setdefault("form_nonce", issue_nonce())
@@ -179,3 +182,21 @@ def as_user(app, user):
     client = app.test_client()
     login(client, user.username)
     return client
+
+
+@contextlib.contextmanager
+def config_with_env(**env):
+    """The config module re-read under `env`; the real one is restored afterwards."""
+    saved = {k: os.environ.get(k) for k in KEYS}
+    try:
+        for key in KEYS:
+            os.environ.pop(key, None)
+        os.environ.update(env)
+        yield importlib.reload(config)
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        importlib.reload(config)

@@ -3,8 +3,6 @@ header links, brute force and the JWT API, weak passwords and unguarded changes,
 
 import hashlib
 import re
-import subprocess
-import sys
 from urllib.parse import urlsplit
 
 import pytest
@@ -13,12 +11,13 @@ from flask_appbuilder.security.sqla.models import Role, User
 from app.auth_tokens import issue_token
 from app.extensions import db
 from app.mail import REMOVED_BODY
+from config import TestConfig
 from models.base import utcnow
 from models.outbox import OutboxMessage
 from models.partners import PartnerApplication
 from models.security import AuthToken
-from tests.factories import (PASSWORD, as_user, csrf_token, login, make_partner, make_user, post,
-                             valid_inn)
+from tests.factories import (PASSWORD, as_user, config_with_env, csrf_token, login, make_partner,
+                             make_user, post, valid_inn)
 
 BASE = "https://replan.example"
 NEW_PASSWORD = "quiet-harbour-lantern"
@@ -207,37 +206,25 @@ def test_blocked_company_user_cannot_sign_in_at_all(app, client):
     assert not signed_in_after(login(client, "p1"))
 
 
-PROBE = """
-from config import Config
-from app import create_app
-app = create_app(Config)
-app.config["WTF_CSRF_ENABLED"] = False
-client = app.test_client()
-def attempt(ip):
-    return client.post("/login/", data={"username": "nobody", "password": "x"},
-                       headers={"X-Forwarded-For": ip}).status_code
-print(app.config["RATELIMIT_ENABLED"], [attempt("203.0.113.1") for _ in range(21)][-2:],
-      attempt("203.0.113.2"))
-"""
-
-
 @pytest.mark.parametrize("proxies, other_ip", [("0", 429), ("1", 302)])
-def test_rate_limits_are_on_by_default_and_key_on_the_proxied_client_address(app, proxies,
-                                                                             other_ip):
+def test_rate_limits_are_on_by_default_and_key_on_the_proxied_client_address(app, make_app,
+                                                                             proxies, other_ip):
     """`make run` has no REPLAN_RATE_LIMIT and no Redis: limits on, in memory; behind one
     trusted proxy each client address has its own budget, without one X-Forwarded-For is
-    ignored. (The limiter is built at start-up, hence a process of its own.)"""
-    import os
+    ignored. (The limiter is built at start-up, hence an app of its own.)"""
+    with config_with_env(DATABASE_URL=TestConfig.SQLALCHEMY_DATABASE_URI,
+                         REPLAN_ENV="development", REPLAN_PROXY_COUNT=proxies) as config:
+        limited = make_app(config.Config, WTF_CSRF_ENABLED=False, AUTH_DB_FAKE_PASSWORD_HASH_CHECK=
+                           TestConfig.AUTH_DB_FAKE_PASSWORD_HASH_CHECK)
+    client = limited.test_client()
 
-    from config import BASE_DIR, TestConfig
+    def attempt(ip):
+        return client.post("/login/", data={"username": "nobody", "password": "x"},
+                           headers={"X-Forwarded-For": ip}).status_code
 
-    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "REPLAN_RATE_LIMIT")}
-    env.update(DATABASE_URL=TestConfig.SQLALCHEMY_DATABASE_URI, REPLAN_ENV="development",
-               REPLAN_PROXY_COUNT=proxies)
-    done = subprocess.run([sys.executable, "-c", PROBE], cwd=BASE_DIR, env=env,
-                          capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.split("\n")[-2] == f"True [302, 429] {other_ip}"
+    assert limited.config["RATELIMIT_ENABLED"] is True
+    assert [attempt("203.0.113.1") for _ in range(21)][-2:] == [302, 429]
+    assert attempt("203.0.113.2") == other_ip
 
 
 # -- finding 9: one password policy, current password required, e-mail change confirmed ----

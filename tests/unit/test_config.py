@@ -1,7 +1,5 @@
 """Configuration comes from the environment and refuses unsafe starts."""
 
-import contextlib
-import importlib
 import os
 import secrets
 import stat
@@ -11,34 +9,13 @@ import sys
 import pytest
 
 from config import BASE_DIR
+from tests.factories import KEYS, config_with_env
 
-KEYS = ("REPLAN_ENV", "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "REPLAN_BASE_URL",
-        "REPLAN_PROXY_COUNT", "REPLAN_SECRET_KEY_FILE")
 STRONG_KEY = secrets.token_urlsafe(48)
 PRODUCTION = {"REPLAN_ENV": "production", "SECRET_KEY": STRONG_KEY,
               "DATABASE_URL": "postgresql+psycopg://db/replan",
               "REDIS_URL": "redis://127.0.0.1:6379/0",
               "REPLAN_BASE_URL": "https://replan.example"}
-
-
-@contextlib.contextmanager
-def config_with_env(**env):
-    """The config module re-read under `env`; the real one is restored afterwards."""
-    import config
-
-    saved = {k: os.environ.get(k) for k in KEYS}
-    try:
-        for key in KEYS:
-            os.environ.pop(key, None)
-        os.environ.update(env)
-        yield importlib.reload(config)
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        importlib.reload(config)
 
 
 def start_app(env: dict) -> subprocess.CompletedProcess:
@@ -130,11 +107,13 @@ def test_development_key_is_generated_once_private_and_reused(tmp_path):
 
 
 def test_development_start_without_secret_key_uses_the_generated_file(tmp_path):
+    from app import create_app
+
     env = {"REPLAN_ENV": "development", "DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite",
            "REPLAN_SECRET_KEY_FILE": str(tmp_path / "secret_key")}
-    first, second = start_app(env), start_app(env)
-    assert first.returncode == 0, first.stderr
-    assert first.stdout.split("KEY ")[1] == second.stdout.split("KEY ")[1]
+    with config_with_env(**env) as config:  # two starts, as after a restart
+        first, second = create_app(config.Config), create_app(config.Config)
+    assert len(first.secret_key) >= 32 and first.secret_key == second.secret_key
     assert stat.S_IMODE((tmp_path / "secret_key").stat().st_mode) == 0o600
     assert "dev-only-not-secret" not in (BASE_DIR / "config.py").read_text().split("PUBLIC_KEYS")[0]
 

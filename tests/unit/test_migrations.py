@@ -1,10 +1,6 @@
 """Alembic builds the whole schema from empty and matches the models exactly."""
 
-import os
-import subprocess
-import sys
 import uuid
-from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -12,7 +8,7 @@ from flask_appbuilder import Model
 from sqlalchemy import create_engine, inspect, text
 
 import models  # noqa: F401
-from config import BASE_DIR, INSTANCE_DIR, TestConfig
+from config import INSTANCE_DIR, TestConfig
 
 
 def _fresh_database_url():
@@ -33,29 +29,30 @@ def _fresh_database_url():
     return base.rsplit("/", 1)[0] + "/" + name, drop
 
 
-def flask(url: str, *args: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ, DATABASE_URL=url, FLASK_APP="run.py", REPLAN_ENV="development")
-    flask_bin = Path(sys.executable).with_name("flask")
-    return subprocess.run([str(flask_bin), *args], cwd=BASE_DIR, env=env,
-                          capture_output=True, text=True, timeout=300)
+def flask(application, *args: str):
+    """`flask ARGS` run by the CLI runner against `application` (its own database); its app
+    context is pushed here, else the commands would use the suite's app, already current."""
+    with application.app_context():
+        return application.test_cli_runner().invoke(args=list(args))
 
 
-def test_upgrade_from_empty_builds_every_table_and_matches_models():
+def test_upgrade_from_empty_builds_every_table_and_matches_models(make_app):
     url, cleanup = _fresh_database_url()
     engine = create_engine(url)
+    fresh = make_app(SQLALCHEMY_DATABASE_URI=url)
     try:
-        done = flask(url, "db", "upgrade")
-        assert done.returncode == 0, done.stderr
+        done = flask(fresh, "db", "upgrade")
+        assert done.exit_code == 0, done.output
         tables = set(inspect(engine).get_table_names())
         assert {t.name for t in Model.metadata.sorted_tables} <= tables
         with engine.connect() as conn:
             diff = compare_metadata(MigrationContext.configure(conn), Model.metadata)
         assert diff == [], f"models and migrations differ: {diff}"
-        roles = flask(url, "replan", "sync-roles")
-        assert roles.returncode == 0, roles.stderr
-        assert "Director:" in roles.stdout
-        down = flask(url, "db", "downgrade", "base")
-        assert down.returncode == 0, down.stderr
+        roles = flask(fresh, "replan", "sync-roles")
+        assert roles.exit_code == 0, roles.output
+        assert "Director:" in roles.output
+        down = flask(fresh, "db", "downgrade", "base")
+        assert down.exit_code == 0, down.output
         engine.dispose()
         assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
     finally:
