@@ -21,7 +21,7 @@ from app.storage import discard
 from app.uow import after_commit
 from app.workflow import conflict_message, transition
 from models.partners import EndClient
-from models.request_status import Status
+from models.request_status import Action, Status
 from models.requests import ATTACH_INPUT, Attachment, Request
 
 OWN_FIELDS = tuple(name for name in DRAFT_FIELDS if name != "end_client_id")
@@ -134,5 +134,5 @@ def repeat_request(user, request_id: int) -> Request:
 def submit_draft(user, request_id: int) -> Request:
     """Send the user's draft to the bureau (the workflow checks, audits and notifies)."""
     req = editable_draft(user, request_id)
-    transition(req, "submit", user)
+    transition(req, Action.SUBMIT, user)
     return req
