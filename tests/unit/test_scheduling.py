@@ -12,6 +12,7 @@ import pytest
 from flask_babel import gettext
 from werkzeug.exceptions import NotFound
 
+from app.accounts import find_role
 from app.extensions import db
 from app.intake import create_draft
 from app.permissions import ENGINEER, MANAGER
@@ -371,3 +372,12 @@ def test_own_entries_are_found_and_deleted_by_their_engineer_only(staff, assigne
     event = db.session.query(AuditEvent).filter_by(action="schedule_entry_deleted").one()
     assert (event.actor_id, event.object_id, event.details) == (eng.id, mine.id,
                                                                {"kind": ENTRY_BUSY})
+
+
+def test_engineers_of_the_same_name_go_by_id_not_by_when_they_became_engineers(staff):
+    earlier = make_user(MANAGER)  # the lower id, made an engineer only later
+    later = engineer_named("Same")
+    earlier.roles = [find_role(ENGINEER)]
+    earlier.first_name = staff.engineer.first_name = "Same"
+    db.session.commit()
+    assert engineers() == [staff.engineer, earlier, later]

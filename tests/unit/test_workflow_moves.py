@@ -14,6 +14,7 @@ from datetime import datetime
 
 import pytest
 
+from app.accounts import find_role
 from app.extensions import db
 from app.permissions import ENGINEER, MANAGER, SUPERMANAGER
 from app.settings import set_setting
@@ -21,7 +22,8 @@ from app.workflow import (ConflictError, IllegalTransition, NotAllowed, Workflow
                           actor_kinds, assign_manager, available_moves, conflict_message,
                           find_move, transition)
 from models.audit import AuditEvent
-from models.request_status import MOVES, Actor, Status
+from models.request_status import (MOVES, ONCE_ONLY, PARTNER_BUTTONS, STAFF_ACTORS,
+                                   STAFF_BUTTONS, Actor, Status, button_actions)
 from models.requests import PAYMENT_PAID, Attachment, Request, StatusChange, status_writer
 from tests.factories import add_package, make_company, make_partner, make_user
 
@@ -276,3 +278,25 @@ def test_assign_manager_refuses_non_managers_and_blocked_ones(people):
     with pytest.raises(NotAllowed):
         assign_manager(req, people[Actor.MANAGER], people[Actor.MANAGER])
     assert (req.status, req.manager_id) == (Status.SUBMITTED, people[Actor.MANAGER].id)
+
+
+def test_one_move_per_action_even_when_two_moves_of_it_fit_the_user(people):
+    # a partner who is also a supermanager: both cancels of a submitted request fit
+    both = people[Actor.PARTNER]
+    both.roles.append(find_role(SUPERMANAGER))
+    req = stored_request(people, Status.SUBMITTED)
+    moves = available_moves(req, both)
+    assert [m.action for m in moves] == ["cancel", "assign"]
+    assert not moves[0].comment_required  # the first in the table: the partner's
+
+
+def test_move_buttons_and_once_only_moves_by_hand():
+    assert button_actions((Actor.PARTNER,)) == PARTNER_BUTTONS == {"submit", "cancel",
+                                                                   "close"}
+    assert button_actions(STAFF_ACTORS) == STAFF_BUTTONS == {
+        "cancel", "ask_info", "start", "submit_review", "accept", "return", "deliver",
+        "close"}
+    assert button_actions((Actor.ENGINEER,)) == {"start", "submit_review"}
+    assert button_actions([Actor.SYSTEM]) == {"close"}
+    assert button_actions(()) == frozenset()
+    assert ONCE_ONLY == {"deliver"}
