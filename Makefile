@@ -47,8 +47,11 @@ run: compile-translations demo
 worker: $(VENV)/.requirements
 	$(FLASK) replan worker
 
+# SQLite: two worker processes, each with its own database file (tests/conftest.py); with
+# REDIS_URL one process, as RQ's queues live in the one Redis database. TEST_WORKERS=0: serial.
+TEST_WORKERS ?= $(if $(REDIS_URL),0,2)
 test: $(VENV)/.requirements-test compile-translations
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(VENV)/.requirements-test
 	$(BIN)/ruff check app models views cabinet reports tests config.py run.py

@@ -37,6 +37,29 @@ KEEP_TABLES = {"ab_permission", "ab_view_menu", "ab_permission_view", "ab_role",
 SCHEMA_SOURCES = ("migrations", "models", "app", "views", "cabinet", "reports")
 
 
+def _per_worker(url: str, worker: str) -> str:
+    """Each pytest-xdist worker gets its own database: a file or a PostgreSQL database."""
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        return f"sqlite:///{path.with_name(f'{path.stem}-{worker}{path.suffix}')}"
+    base, name = url.rsplit("/", 1)
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"),
+                            {"n": f"{name}_{worker}"}).first():
+            conn.execute(text(f'CREATE DATABASE "{name}_{worker}"'))
+    admin.dispose()
+    return f"{base}/{name}_{worker}"
+
+
+WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+if WORKER:  # `pytest -n 2` (make test on SQLite); jobs share one Redis db, so not with Redis
+    if os.environ.get("REDIS_URL"):
+        raise pytest.UsageError("with REDIS_URL set run the suite in one process (-n 0)")
+    TestConfig.SQLALCHEMY_DATABASE_URI = _per_worker(TestConfig.SQLALCHEMY_DATABASE_URI, WORKER)
+    os.environ["DATABASE_URL"] = TestConfig.SQLALCHEMY_DATABASE_URI
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_without_fsync(dbapi_connection, _record):
     """Test databases are thrown away: SQLite need not wait for the disk at each commit."""
@@ -101,9 +124,11 @@ def app():
     _prepare_database(application)
     # a private folder per run: parallel runs must not see each other's files
     application.config["UPLOAD_DIR"] = tempfile.mkdtemp(prefix="replan-test-uploads-")
+    application.config["EXPORT_DIR"] = tempfile.mkdtemp(prefix="replan-test-exports-")
     _start_requests_with_empty_g(application)
     yield application
     shutil.rmtree(application.config["UPLOAD_DIR"], ignore_errors=True)
+    shutil.rmtree(application.config["EXPORT_DIR"], ignore_errors=True)
 
 
 def _start_requests_with_empty_g(application) -> None:
@@ -120,11 +145,13 @@ def _fresh_g():
 @pytest.fixture
 def make_app(app):
     """`make_app(**settings)` builds another app in this process on the same database (and
-    upload folder); `make_app(SomeConfig, **settings)` starts from another config class."""
+    upload and export folders); `make_app(SomeConfig, **settings)` starts from another config
+    class."""
     built = []
 
     def build(base: type = TestConfig, **settings):
         settings.setdefault("UPLOAD_DIR", app.config["UPLOAD_DIR"])
+        settings.setdefault("EXPORT_DIR", app.config["EXPORT_DIR"])
         config = type(f"{base.__name__}ForTest", (base,), settings)
         application = create_app(config)
         _start_requests_with_empty_g(application)

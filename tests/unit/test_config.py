@@ -42,7 +42,8 @@ def test_unknown_environment_stops_the_real_process(tmp_path):
 
 
 @pytest.mark.parametrize("key", [None, "x", "s3cr3t", "x" * 40, "ab" * 20, "0123456789" * 4,
-                                 "dev-only-not-secret", secrets.token_hex(12)])
+                                 "dev-only-not-secret",
+                                 pytest.param(secrets.token_hex(12), id="random-hex-24")])
 def test_production_refuses_a_missing_or_weak_secret_key(key):
     env = {k: v for k, v in PRODUCTION.items() if k != "SECRET_KEY"}
     if key is not None:
