@@ -14,8 +14,6 @@ from models.request_status import PARTNER_GROUP_OF, PARTNER_GROUPS, STAFF_LABELS
 from models.requests import Request
 from reports.pdf import render_pdf
 
-AVAILABLE = DOCUMENTS  # which document exists when: app.request_rules (pages ask it too)
-
 
 class DocumentUnavailable(NotFound, ValueError):
     pass
@@ -46,9 +44,10 @@ def request_pdf(req: Request, document: str, for_partner: bool, user=None) -> by
     Partners get partner labels and no internal notes; staff see what app.visibility allows
     (an engineer's card has no end client and no partner-facing comments).
     """
-    if document not in AVAILABLE:
+    # which document exists when is app.request_rules.DOCUMENTS: the pages ask it too
+    if document not in DOCUMENTS:
         raise DocumentUnavailable(_("Unknown document."))
-    if not AVAILABLE[document](req):
+    if not DOCUMENTS[document](req):
         raise DocumentUnavailable(_("This document is not available in the current status."))
     lines = [Line(line.title, line.price_kopecks) for line in req.lines]
     full = for_partner or reads_partner_words(user)  # no user: an internal caller (CLI)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-
 from io import BytesIO
 
 from flask import abort, flash, g, redirect, request, send_file, url_for
@@ -25,6 +24,7 @@ from views.desk_actions import DeskActionsMixin, back
 from views.desk_queries import page_data, work_list
 from views.forms import AssignForm, BookingForm, MoveForm, PaymentForm, TextForm
 
+
 def default_window(req: Request) -> tuple[datetime, datetime]:
     """Next working day at 10:00, as long as the request's estimated hours (2 h at least)."""
     day = datetime.now().replace(hour=10, minute=0, second=0, microsecond=0) + \
@@ -39,9 +39,8 @@ class DeskView(DeskActionsMixin, BaseView):
     route_base = "/desk"
     default_view = "index"
     base_permissions = ["can_index", "can_show", "can_by_number", "can_download", "can_pdf",
-                        "can_move",
-                        "can_message",
-                        "can_note", "can_upload", "can_book", "can_pay", "can_assign"]
+                        "can_move", "can_message", "can_note", "can_upload", "can_book",
+                        "can_pay", "can_assign"]
 
     @expose("/")
     @has_access

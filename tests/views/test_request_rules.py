@@ -181,10 +181,12 @@ def test_reassign_is_a_move_of_the_table_on_the_desk(app, world):
     second = make_user("Manager")
     sm = as_user(app, users["supermanager"])
     req = requests[Status.SCHEDULED]
+    clock = req.status_changed_at
     post(sm, f"/desk/{req.id}/assign", {"manager_id": second.id, "version": req.version},
          follow=True)
     db.session.expire_all()
     fresh = db.session.get(Request, req.id)
+    assert fresh.status_changed_at == clock  # the SLA clock of the status keeps running
     last = db.session.query(StatusChange).filter_by(request_id=req.id) \
         .order_by(StatusChange.id.desc()).first()
     assert (fresh.status, fresh.manager_id) == (Status.SCHEDULED, second.id)
