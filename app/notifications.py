@@ -10,8 +10,19 @@ from app.extensions import db
 from app.mail import queue_mail
 from app.permissions import is_partner
 from models.notifications import Notification
-from models.request_status import PARTNER_GROUP_OF, PARTNER_GROUPS, STAFF_LABELS, Status
+from models.request_status import (
+    PARTNER_GROUP_OF,
+    PARTNER_GROUPS,
+    STAFF_LABELS,
+    Action,
+    Status,
+)
 from models.requests import Request, StatusChange
+
+# which staff member hears of a move (the partner hears of every change of their label)
+ASSIGNING = (Action.ASSIGN, Action.REASSIGN)
+TELL_MANAGER = (*ASSIGNING, Action.ANSWER, Action.CANCEL, Action.SUBMIT_REVIEW, Action.CLOSE)
+TELL_ENGINEER = (Action.SCHEDULE, Action.RESCHEDULE, Action.RETURN)
 
 
 def notify(user, kind: str, request: Request | None, render) -> Notification | None:
@@ -64,7 +75,7 @@ def _recipients(request: Request, change: StatusChange):
                  status=label)
 
     def staff_text():
-        if change.action in ("assign", "reassign"):
+        if change.action in ASSIGNING:
             return _("Request %(number)s is assigned to you.", number=number)
         return _("Request %(number)s: status is now “%(status)s”.", number=number,
                  status=STAFF_LABELS[target])
@@ -72,10 +83,10 @@ def _recipients(request: Request, change: StatusChange):
     if partner_changed and target != Status.DRAFT:
         kind = "needs_info" if target == Status.NEEDS_INFO else "status"
         yield request.author, kind, partner_text
-    if change.action in ("assign", "reassign", "answer", "cancel", "submit_review", "close"):
-        yield request.manager, "assignment" if "assign" in change.action else "status", \
+    if change.action in TELL_MANAGER:
+        yield request.manager, "assignment" if change.action in ASSIGNING else "status", \
             staff_text
-    if change.action in ("schedule", "reschedule", "return"):
+    if change.action in TELL_ENGINEER:
         yield request.engineer, "status", staff_text
 
 

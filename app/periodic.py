@@ -18,16 +18,17 @@ from sqlalchemy.exc import IntegrityError
 from app import exports
 from app.extensions import db
 from app.form_nonce import purge_used_nonces
-from app.mail import (due_message_ids, enqueue_sends, flush_outbox, queue_mail,
+from app.mail import (due_message_ids, enqueue_sends, queue_mail,
                       requeue_failed, requeue_stuck)
 from app.notifications import notify
 from app.settings import get_setting
 from app.templating import money
+from app.uow import commit, unit_of_work
 from app.workflow import WorkflowError, transition
 from models.base import utcnow
 from models.exports import JobMarker
 from models.finance import Payment
-from models.request_status import STAFF_LABELS, Status
+from models.request_status import STAFF_LABELS, Action, Status
 from models.requests import Request
 
 log = logging.getLogger(__name__)
@@ -60,8 +61,7 @@ def send_sla_reminders() -> int:
                     "Request %(number)s has been “%(status)s” longer than %(hours)s h.",
                     number=number, status=label, hours=hours))
             alerts += 1
-    db.session.commit()
-    _flush_mail()
+    commit()  # the reminders and the marker together, then their e-mails
     return alerts
 
 
@@ -75,12 +75,12 @@ def auto_close_delivered() -> int:
     for request_id in ids:
         req = db.session.get(Request, request_id)
         try:
-            transition(req, "close", None, _("Closed automatically after %(n)s days.", n=days))
-            db.session.commit()
+            with unit_of_work():  # one request per transaction: a conflict loses only it
+                transition(req, Action.CLOSE, None,
+                           _("Closed automatically after %(n)s days.", n=days))
             closed += 1
         except WorkflowError:
-            db.session.rollback()  # someone closed it meanwhile
-    _flush_mail()
+            pass  # someone closed it meanwhile; rolled back
     return closed
 
 
@@ -105,8 +105,7 @@ def send_director_digest(day: date | None = None) -> int:
                 "New requests: %(new)s\nPayments: %(paid)s\nOpen requests now: %(open)s\n",
                 new=new, paid=money(paid), open=open_count), kind="digest")
         sent += 1
-    db.session.commit()
-    _flush_mail()
+    commit()  # the digest mails and the marker together
     return sent
 
 
@@ -120,13 +119,6 @@ def sweep_outbox() -> int:
 def _users_with_role(name: str):
     return db.session.query(User).join(User.roles).filter(Role.name == name,
                                                           User.active.is_(True)).all()
-
-
-def _flush_mail() -> None:
-    try:
-        flush_outbox()
-    except Exception:  # the sweep sends it later
-        log.warning("outbox flush failed", exc_info=True)
 
 
 # name -> (function, cron expression)

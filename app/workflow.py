@@ -217,7 +217,7 @@ def _flush_or_conflict() -> None:
     try:
         db.session.flush()
     except StaleDataError:
-        db.session.rollback()
+        # the session is unusable until rolled back: the caller's unit_of_work() does it
         raise ConflictError() from None
 
 

@@ -4,12 +4,13 @@ import pytest
 from sqlalchemy.orm import Session
 
 from app.extensions import db
+from app.uow import unit_of_work
 from app.permissions import ENGINEER, MANAGER
 from app.settings import set_setting
 from app.workflow import (ConflictError, IllegalTransition, NotAllowed, WorkflowError,
                           assign_manager, available_moves, transition)
 from models.notifications import Notification
-from models.request_status import Status
+from models.request_status import Action, Status
 from models.requests import Request, StatusChange
 from tests.factories import Staff, add_package, make_partner, make_request, make_user
 
@@ -214,8 +215,8 @@ def test_concurrent_move_through_the_workflow_raises_conflict(app, staff, partne
     other.commit()
     other.close()
     assert req.version == version  # our copy is stale
-    with pytest.raises(ConflictError) as exc:
-        transition(req, "return", staff.manager, "redo")
+    with pytest.raises(ConflictError) as exc, unit_of_work():
+        transition(req, Action.RETURN, staff.manager, "redo")
     assert "обновите" in str(exc.value).lower()
     db.session.expire_all()
     assert db.session.get(Request, req_id).status == Status.READY
