@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, flash, g, redirect, request, session, url_for
+from flask import (Flask, current_app, flash, g, has_request_context, redirect, request, session,
+                   url_for)
 from flask_appbuilder import expose
 from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget
 from flask_appbuilder.forms import DynamicForm
@@ -10,6 +11,7 @@ from flask_appbuilder.security.api import SecurityApi
 from flask_appbuilder.security.decorators import no_cache
 from flask_appbuilder.security.forms import LoginForm_db
 from flask_appbuilder.security.sqla.manager import SecurityManager
+from flask_appbuilder.security.sqla.models import assoc_permissionview_role
 from flask_appbuilder.security.views import (
     AuthDBView,
     ResetMyPasswordView,
@@ -232,6 +234,24 @@ class ReplanSecurityManager(SecurityManager):
                 func.lower(self.user_model.email) == email.strip().lower()).one_or_none()
         except MultipleResultsFound:
             return None
+
+    def exist_permission_on_roles(self, view_name, permission_name, role_ids) -> bool:
+        """FAB asks this once per menu item and view (30-40 queries a back-office page); in a
+        request the roles' (permission, view) pairs are read once and answered from memory."""
+        if not has_request_context():
+            return super().exist_permission_on_roles(view_name, permission_name, role_ids)
+        known = g.setdefault("replan_role_permissions", {})
+        key = tuple(sorted(role_ids))
+        if key not in known:
+            pv, link = self.permissionview_model, assoc_permissionview_role
+            known[key] = set(
+                self.session.query(self.permission_model.name, self.viewmenu_model.name)
+                .select_from(pv)
+                .join(link, pv.id == link.c.permission_view_id)
+                .join(self.permission_model, pv.permission_id == self.permission_model.id)
+                .join(self.viewmenu_model, pv.view_menu_id == self.viewmenu_model.id)
+                .filter(link.c.role_id.in_(key)).all())
+        return (permission_name, view_name) in known[key]
 
     def auth_user_db(self, username, password):
         """FAB's check, and a blocked company's users are refused like a wrong password."""
