@@ -14,6 +14,7 @@ from app import demo_catalog as cat
 from app.accounts import create_user
 from app.deliverables import upload_package
 from app.extensions import db
+from app.uow import commit
 from app.intake import create_draft
 from app.payments import mark_payment
 from app.permissions import ADMIN, DIRECTOR, ENGINEER, MANAGER, PARTNER, SUPERMANAGER
@@ -84,7 +85,7 @@ def load_demo() -> bool:
     _requests(rng, users, clients)
     _vacation(users)
     _read_old_notifications()
-    db.session.commit()
+    commit()
     return True
 
 

@@ -24,6 +24,7 @@ from sqlalchemy import func, update
 
 from app import jobs
 from app.extensions import db
+from app.uow import commit
 from models.base import utcnow
 from models.exports import EXPORT_DONE, EXPORT_FAILED, EXPORT_QUEUED, EXPORT_RUNNING, ExportTask
 from reports.excel import write_xlsx
@@ -110,13 +111,13 @@ def queue_export(user, source_name: str, params: dict, file_name: str,
                       params={**params, "restart": _restart_of_current_request()},
                       file_name=file_name, rows_total=estimate, status=EXPORT_QUEUED)
     db.session.add(task)
-    db.session.commit()
+    commit()
     try:
         jobs.enqueue(run_export, task.id)
     except Exception as exc:  # Redis unreachable: say so on the task page
         log.warning("export %s not queued: %s", task.id, exc)
         task.status, task.error = EXPORT_FAILED, str(exc)[:500]
-        db.session.commit()
+        commit()
     return task
 
 
@@ -142,7 +143,7 @@ def run_export(task_id: int) -> str:
         return "skipped"  # a re-run of a finished job does nothing
     task.status, task.rows_done, task.error = EXPORT_RUNNING, 0, None
     task.started_at = task.heartbeat_at = utcnow()
-    db.session.commit()
+    commit()
     user, params = db.session.get(User, task.user_id), task.params or {}
     stored = f"{uuid.uuid4().hex}.xlsx"
     with force_locale(params.get("locale") or current_app.config["BABEL_DEFAULT_LOCALE"]):
@@ -159,7 +160,7 @@ def run_export(task_id: int) -> str:
     task.rows_done, task.error, task.heartbeat_at = count, None, utcnow()
     task.expires_at = utcnow() + timedelta(hours=current_app.config.get("EXPORT_TTL_HOURS",
                                                                         24))
-    db.session.commit()
+    commit()
     return "done"
 
 
@@ -176,7 +177,7 @@ def progress_writer(task_id: int):
         statement = update(ExportTask).where(ExportTask.id == task_id).values(**values)
         if db.engine.dialect.name == "sqlite":
             db.session.execute(statement)
-            db.session.commit()
+            commit()
         else:
             with db.engine.begin() as connection:
                 connection.execute(statement)
@@ -198,7 +199,7 @@ def _fail(task_id: int, reason: str) -> None:
     db.session.query(ExportTask).filter(ExportTask.id == task_id).update(
         {ExportTask.status: EXPORT_FAILED, ExportTask.error: reason[:1000],
          ExportTask.finished_at: utcnow()}, synchronize_session=False)
-    db.session.commit()
+    commit()
 
 
 def stale_after() -> timedelta:
@@ -232,7 +233,7 @@ def _fail_dead_tasks(*where) -> int:
         failed += db.session.query(ExportTask).filter(clause, *where).update(
             {ExportTask.status: EXPORT_FAILED, ExportTask.error: reason,
              ExportTask.finished_at: utcnow()}, synchronize_session=False)
-    db.session.commit()
+    commit()
     return failed
 
 
@@ -257,5 +258,5 @@ def cleanup_exports() -> int:
     for task in expired:
         (export_dir() / task.stored_name).unlink(missing_ok=True)
         task.stored_name = None
-    db.session.commit()
+    commit()
     return len(expired)

@@ -108,7 +108,7 @@ def send_outbox_message(message_id: int) -> str:
             or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now))
         .values(status=MAIL_SENDING, claimed_at=now, attempts=OutboxMessage.attempts + 1)
     ).rowcount
-    db.session.commit()
+    _commit_step()
     if not claimed:
         return "skipped"
     message = db.session.get(OutboxMessage, message_id)
@@ -120,7 +120,7 @@ def send_outbox_message(message_id: int) -> str:
     db.session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id).values(
         status=MAIL_SENT, sent_at=utcnow(), last_error=None,
         body=REMOVED_BODY if message.sensitive else message.body))
-    db.session.commit()
+    _commit_step()
     return "sent"
 
 
@@ -134,7 +134,7 @@ def _record_failure(message: OutboxMessage, claimed_at, error: str) -> None:
         OutboxMessage.claimed_at == claimed_at).values(
         status=MAIL_FAILED if failed else MAIL_PENDING, last_error=error[:1000],
         next_attempt_at=utcnow() + wait))
-    db.session.commit()
+    _commit_step()
     log.warning("e-mail %s not sent (attempt %s): %s", message.id, message.attempts, error)
 
 
@@ -144,7 +144,7 @@ def retry_now(message_id: int) -> bool:
         OutboxMessage.id == message_id,
         OutboxMessage.status.in_((MAIL_FAILED, MAIL_PENDING))).values(
         status=MAIL_PENDING, next_attempt_at=utcnow())).rowcount
-    db.session.commit()
+    _commit_step()
     if changed:
         enqueue_sends([message_id])
     return bool(changed)
@@ -159,7 +159,7 @@ def requeue_stuck() -> int:
         or_(started < cutoff, started.is_(None) & (OutboxMessage.created_at < cutoff)),
     ).update({OutboxMessage.status: MAIL_PENDING, OutboxMessage.next_attempt_at: utcnow()},
              synchronize_session=False)
-    db.session.commit()
+    _commit_step()
     return count
 
 
@@ -179,7 +179,7 @@ def requeue_failed() -> int:
     db.session.execute(update(OutboxMessage).where(  # never retried again: drop secrets
         OutboxMessage.status == MAIL_FAILED, OutboxMessage.sensitive.is_(True),
         OutboxMessage.created_at < utcnow() - FAILED_RETRY_FOR).values(body=REMOVED_BODY))
-    db.session.commit()
+    _commit_step()
     return count
 
 
@@ -222,3 +222,12 @@ def _deliver(message: OutboxMessage) -> None:
         if config.get("MAIL_USERNAME"):
             smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
         smtp.send_message(email)
+
+
+def _commit_step() -> None:
+    """Commit one step of the outbox's own state machine (claim, sent, retry, failed).
+
+    Not app.uow.commit(): app.uow hands queued mail over through this module, and a step
+    of the outbox queues no mail and no job, so there is nothing to hand over.
+    """
+    db.session.commit()
