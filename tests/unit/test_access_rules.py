@@ -11,7 +11,9 @@ from werkzeug.exceptions import NotFound
 
 from app.access import (can_see_request, company_members, get_company_member_or_404,
                         get_notification_or_404, is_company_owner, own_notifications,
-                        partner_owns, require_company_owner, require_partner, require_role)
+                        partner_owns, request_scope, require_company_owner, require_partner,
+                        require_role)
+from app.accounts import find_role
 from app.errors import Refused
 from app.extensions import db
 from app.permissions import ADMIN, MANAGER, PARTNER, SUPERMANAGER
@@ -133,3 +135,26 @@ def test_require_role_needs_one_of_the_roles(people):
             require_role(users[who], MANAGER, SUPERMANAGER)
     with pytest.raises(Refused):
         require_role(users["manager"])
+
+
+def test_a_partner_login_without_a_profile_sees_and_owns_nothing(people, app):
+    mine, _theirs, users = people
+    # FAB's own user screen can give the Partner role to a login with no Replan profile
+    bare = app.appbuilder.sm.add_user("bare", "Bare", "User", "bare@test.example",
+                                      [find_role(PARTNER)], password="secret-pass-1")
+    db.session.commit()
+    assert getattr(bare, "profile", None) is None
+    token = status_writer.set(True)
+    try:
+        req = Request(number="2026-R2", company_id=mine.id, author_id=users["owner"].id,
+                      status=Status.SUBMITTED, object_address="Moscow",
+                      object_type="flat", area=10)
+        db.session.add(req)
+        db.session.flush()
+    finally:
+        status_writer.reset(token)
+    assert db.session.query(Request).filter(request_scope(bare)).all() == []
+    assert not can_see_request(bare, req) and not partner_owns(bare, req)
+    assert not is_company_owner(bare)
+    with pytest.raises(Refused):
+        require_partner(bare)
