@@ -300,3 +300,17 @@ def test_move_buttons_and_once_only_moves_by_hand():
     assert button_actions([Actor.SYSTEM]) == {"close"}
     assert button_actions(()) == frozenset()
     assert ONCE_ONLY == {"deliver"}
+
+
+def test_assign_manager_passes_the_comment_and_the_pages_version(people):
+    sm = people[Actor.SUPERMANAGER]
+    req = stored_request(people, Status.SUBMITTED)
+    with pytest.raises(ConflictError):
+        assign_manager(req, people["new_manager"], sm, expected_version=req.version + 1)
+    change = assign_manager(req, people["new_manager"], sm, " urgent ", str(req.version))
+    assert (change.action, change.comment) == ("assign", "urgent")
+    with pytest.raises(ConflictError):
+        assign_manager(req, people[Actor.MANAGER], sm, expected_version=req.version - 1)
+    assert req.manager_id == people["new_manager"].id
+    assign_manager(req, people[Actor.MANAGER], sm, expected_version=req.version)
+    assert req.manager_id == people[Actor.MANAGER].id
