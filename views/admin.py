@@ -6,9 +6,7 @@ from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
-from flask_wtf.csrf import validate_csrf
 from werkzeug.datastructures import FileStorage
-from wtforms import ValidationError
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
@@ -188,11 +186,6 @@ class KbArticleView(ReplanModelView):
         """Attach the downloadable file of a template article (replaces the previous one)."""
         article = db.session.get(KbArticle, pk) or abort(404)
         if request.method == "POST":
-            try:
-                validate_csrf(request.form.get("csrf_token"))
-            except ValidationError as exc:
-                flash(str(exc), "danger")
-                return redirect(url_for("KbArticleView.template", pk=pk))
             try:
                 with unit_of_work():
                     replace_kb_template(g.user, pk, request.files.get("file") or FileStorage())
