@@ -14,6 +14,7 @@ from email.policy import default as email_policy
 from pathlib import Path
 
 import fakeredis
+import psycopg
 import pytest
 from aiosmtpd.controller import Controller
 from flask import g
@@ -61,10 +62,14 @@ if WORKER:  # `pytest -n 2` (make test on SQLite); jobs share one Redis db, so n
 
 
 @event.listens_for(Engine, "connect")
-def _sqlite_without_fsync(dbapi_connection, _record):
-    """Test databases are thrown away: SQLite need not wait for the disk at each commit."""
+def _commit_without_fsync(dbapi_connection, _record):
+    """Test databases are thrown away: a commit need not wait for the disk (SQLite's
+    synchronous, PostgreSQL's synchronous_commit; still atomic and visible to others)."""
     if isinstance(dbapi_connection, sqlite3.Connection):
         dbapi_connection.execute("PRAGMA synchronous=OFF")
+    elif isinstance(dbapi_connection, psycopg.Connection):
+        dbapi_connection.execute("SET synchronous_commit TO off")
+        dbapi_connection.commit()
 
 
 def _reset_database(url: str) -> None:
@@ -167,35 +172,36 @@ def make_app(app):
 
 
 class _Cleaner:
-    """Finds the tables a test left rows in (or, on PostgreSQL, used a sequence of) in one
-    query, and empties only those: far cheaper than emptying all of them each time."""
+    """Finds the tables a test left rows in (and, on PostgreSQL, the sequences it used) in one
+    query and empties only those, with DELETE: far cheaper than emptying every table, and
+    TRUNCATE costs ~0.5 s a time on PostgreSQL (new files, synced)."""
 
     def __init__(self, session):
         self.tables = [t for t in reversed(Model.metadata.sorted_tables)
                        if t.name not in KEEP_TABLES]
-        self.postgres = session.get_bind().dialect.name == "postgresql"
-        probes = [f"SELECT '{t.name}' WHERE EXISTS (SELECT 1 FROM \"{t.name}\")"
+        names = {t.name for t in self.tables}
+        probes = [f"SELECT 'table', '{t.name}' WHERE EXISTS (SELECT 1 FROM \"{t.name}\")"
                   for t in self.tables]
-        if self.postgres:
-            owners = session.execute(text(
+        if session.get_bind().dialect.name == "postgresql":
+            owned = session.execute(text(
                 "SELECT s.relname, t.relname FROM pg_class s"
                 " JOIN pg_depend d ON d.objid = s.oid AND d.deptype IN ('a', 'i')"
                 " JOIN pg_class t ON t.oid = d.refobjid"
                 " WHERE s.relkind = 'S'")).all()
-            names = {t.name for t in self.tables}
-            probes += [f"SELECT '{table}' FROM pg_sequences WHERE sequencename = '{seq}'"
-                       " AND last_value IS NOT NULL" for seq, table in owners if table in names]
+            probes += [f"SELECT 'sequence', '{seq}' FROM pg_sequences"
+                       f" WHERE sequencename = '{seq}' AND last_value IS NOT NULL"
+                       for seq, table in owned if table in names]
         self.probe = text(" UNION ALL ".join(probes))
 
     def clean(self, session) -> None:
-        dirty = {name for (name,) in session.execute(self.probe)}
-        if dirty and self.postgres:
-            names = ", ".join(f'"{name}"' for name in dirty)
-            session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in self.tables:
-                if table.name in dirty:
-                    session.execute(table.delete())
+        found = session.execute(self.probe).all()
+        dirty = {name for kind, name in found if kind == "table"}
+        for table in self.tables:  # children first
+            if table.name in dirty:
+                session.execute(table.delete())
+        for kind, name in found:
+            if kind == "sequence":  # ids start at 1 again, as in a fresh database
+                session.execute(text(f"SELECT setval('\"{name}\"', 1, false)"))
         session.commit()
 
 
