@@ -19,7 +19,7 @@ from app.extensions import db
 from app.intake import DRAFT_FIELDS, create_draft, reprice
 from app.storage import discard
 from app.uow import after_commit
-from app.workflow import conflict_message, transition
+from app.workflow import transition
 from models.partners import EndClient
 from models.request_status import Action, Status
 from models.requests import ATTACH_INPUT, Attachment, Request
@@ -89,11 +89,11 @@ def update_draft(user, request_id: int, version, draft: DraftInput, files=()) ->
     """Apply the form to a draft read at `version`; Conflict if someone saved it since."""
     req = editable_draft(user, request_id)
     if str(req.version) != str(version):
-        raise Conflict(conflict_message())
+        raise Conflict()
     try:  # any flush from here on checks the version (queries of pricing flush too)
         _apply(user, req, draft, files)
     except StaleDataError:  # saved by someone else between our read and our write
-        raise Conflict(conflict_message()) from None
+        raise Conflict() from None
     record("draft_updated", user, req)
     return req
 

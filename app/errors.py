@@ -13,6 +13,8 @@ by handlers; anything that is not a DomainError is a bug and reaches the 500 pag
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+
 
 class DomainError(Exception):
     """A use case refused the request; nothing of it was stored."""
@@ -29,6 +31,14 @@ class Refused(DomainError):
 class Conflict(DomainError):
     status = 409
     kind = "conflict"
+
+    def __init__(self, message: str | None = None):
+        super().__init__(message or conflict_message())
+
+
+def conflict_message() -> str:
+    """The one text for a lost race (moves, desk actions, draft edits, stale versions)."""
+    return _("The request was changed by someone else. Reload the page and try again.")
 
 
 class NotFound(DomainError):

@@ -14,8 +14,10 @@ from __future__ import annotations
 import logging
 from contextlib import contextmanager
 
-from flask import g, has_app_context
+from flask import flash, g, has_app_context
+from sqlalchemy.orm.exc import StaleDataError
 
+from app.errors import Conflict, DomainError
 from app.extensions import db
 from app.mail import flush_outbox
 
@@ -30,8 +32,13 @@ def after_commit(func, *args) -> None:
 
 def commit() -> None:
     """Commit, then enqueue this transaction's e-mails and after-commit work (never raises
-    for the hand-over: the outbox sweep and the task pages catch up on a Redis error)."""
-    db.session.commit()
+    for the hand-over: the outbox sweep and the task pages catch up on a Redis error).
+    A row changed by someone else since it was read (version column) is a Conflict."""
+    try:
+        db.session.commit()
+    except StaleDataError:
+        rollback()
+        raise Conflict() from None
     _hand_over()
 
 
@@ -43,13 +50,33 @@ def rollback() -> None:
 
 @contextmanager
 def unit_of_work():
-    """Commit what the block did, or roll all of it back if it raises."""
+    """Commit what the block did, or roll all of it back if it raises (a stale version
+    found while flushing becomes a Conflict)."""
     try:
         yield db.session
+    except StaleDataError:
+        rollback()
+        raise Conflict() from None
     except BaseException:
         rollback()
         raise
     commit()
+
+
+def run_use_case(work, done_message=None, refused_suffix: str = "") -> bool:
+    """What a surface does with a use case: run `work()` in a unit of work and flash the
+    outcome; True when it was stored. A DomainError (a Conflict included) keeps nothing and
+    is flashed with `refused_suffix`. `done_message` may be a callable, evaluated after
+    the commit. The back office and the cabinet both use this one handler."""
+    try:
+        with unit_of_work():
+            work()
+    except DomainError as error:
+        flash(str(error) + refused_suffix, "danger")
+        return False
+    if done_message is not None:
+        flash(done_message() if callable(done_message) else done_message, "success")
+    return True
 
 
 def _hand_over() -> None:

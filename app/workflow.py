@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from app.access import partner_owns
 from app.audit import record
 from app.deliverables import latest_version, release_latest
-from app.errors import Conflict, Refused
+from app.errors import Conflict, Refused, conflict_message  # noqa: F401  (re-exported)
 from app.extensions import db
 from app.permissions import ENGINEER, MANAGER, SUPERMANAGER, role_names
 from app.settings import get_setting
@@ -38,16 +38,10 @@ class NotAllowed(WorkflowError):
     pass
 
 
-class ConflictError(WorkflowError, Conflict):
-    """Someone changed the request since the page was rendered; nothing of this move is kept."""
+class ConflictError(Conflict, WorkflowError):
+    """Someone changed the request since the page was rendered; nothing of this move is kept.
 
-    def __init__(self, message: str | None = None):
-        super().__init__(message or conflict_message())
-
-
-def conflict_message() -> str:
-    """The one text for a lost race on a request (moves, desk actions, draft edits)."""
-    return _("The request was changed by someone else. Reload the page and try again.")
+    A Conflict (409) first, and still a WorkflowError for callers that catch those."""
 
 
 def actor_kinds(user, request: Request) -> set[Actor]:

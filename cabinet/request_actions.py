@@ -13,7 +13,7 @@ from app.templating import partner_status
 from app.workflow import transition
 from cabinet import bp
 from cabinet.access import partner_required
-from cabinet.actions import run_use_case
+from app.uow import run_use_case
 from cabinet.forms import MessageForm, ReasonForm
 from models.request_status import PARTNER_BUTTONS
 

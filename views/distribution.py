@@ -8,14 +8,13 @@ from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.security.sqla.models import User
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
 from app.distribution import active_managers, auto_distribute, manager_loads
 from app.errors import DomainError
 from app.extensions import db
 from app.input_guard import bounded_int, form_int
-from app.uow import rollback, unit_of_work
-from app.workflow import assign_manager, conflict_message
+from app.uow import unit_of_work
+from app.workflow import assign_manager
 from models.request_status import Status
 from models.requests import Request
 from views.actions import run_use_case
@@ -52,10 +51,7 @@ class DistributionView(BaseView):
                 with unit_of_work():
                     assign_manager(req, manager, g.user)
                 done += 1
-            except StaleDataError:
-                rollback()
-                failed.append(f"{number}: {conflict_message()}")
-            except DomainError as error:
+            except DomainError as error:  # a Conflict too: someone changed it meanwhile
                 failed.append(f"{number}: {error}")
         self._report(done, failed)
         return redirect(url_for("DistributionView.index"))
