@@ -40,6 +40,8 @@ def run_worker(burst: bool = False, with_cron: bool = True, simple: bool = False
     if connection is None:
         raise RuntimeError("REDIS_URL is not set: jobs run inline, no worker is needed")
     worker = (SimpleWorker if simple else AppWorker)([jobs.QUEUE_NAME], connection=connection)
+    if burst:  # a burst run ends when the queue is empty: no command channel to listen on
+        worker.subscribe = lambda: None  # (its thread costs ~0.5 s to stop at the end)
     if with_cron and not burst:
         start_cron(connection)
     worker.work(with_scheduler=True, burst=burst)
