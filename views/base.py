@@ -29,6 +29,13 @@ class ReplanInterface(SQLAInterface):
         super().__init__(obj, session)
         self.eager = eager
 
+    def is_nullable(self, col_name: str) -> bool:
+        """A checkbox always has a value (unticked is False), so FAB must not make a NOT NULL
+        boolean a required field: it put `required` on the box and refused every untick."""
+        if self.is_boolean(col_name):
+            return True
+        return super().is_nullable(col_name)
+
     def query_count(self, query, filters=None, select_columns=None) -> int:
         """Exact up to COUNT_LIMIT, then 'COUNT_LIMIT+1' (shown as 'more than')."""
         inner = self._apply_inner_all(query, filters, select_columns=select_columns,

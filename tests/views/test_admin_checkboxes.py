@@ -1,0 +1,80 @@
+"""Admin forms: an unticked checkbox is a value (False), never "this field is required"."""
+
+import re
+
+from app.extensions import db
+from models.catalog import PriceRule, Service
+from models.knowledge import KbArticle, KbCategory
+from models.partners import PartnerCompany
+from tests.factories import as_user, make_partner, make_service, make_user
+
+
+def _form(client, url: str) -> tuple[str, str]:
+    page = client.get(url).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    return page, token
+
+
+def _checkboxes(page: str) -> list[str]:
+    return re.findall(r'<input[^>]*type="checkbox"[^>]*>', page)
+
+
+def test_a_blocked_company_is_unblocked_by_unticking(app):
+    company = make_partner(username="p").profile.partner_company
+    company.is_blocked = True
+    db.session.commit()
+    admin = as_user(app, make_user("Admin"))
+    url = f"/companies/edit/{company.id}"
+    page, token = _form(admin, url)
+    assert _checkboxes(page) and not any("required" in box for box in _checkboxes(page))
+    response = admin.post(url, data={"csrf_token": token, "name": company.name,
+                                     "city": "Тверь", "phone": "", "email": "",
+                                     "discount_percent": "5"}, follow_redirects=True)
+    assert "Обязательное поле" not in response.get_data(as_text=True)
+    db.session.expire_all()
+    company = db.session.get(PartnerCompany, company.id)
+    assert (company.is_blocked, float(company.discount_percent), company.city) == \
+        (False, 5.0, "Тверь")
+
+
+def test_a_service_is_switched_off_by_unticking(app):
+    service = make_service(code="bti")
+    admin = as_user(app, make_user("Admin"))
+    url = f"/services/edit/{service.id}"
+    page, token = _form(admin, url)
+    assert not any("required" in box for box in _checkboxes(page))
+    admin.post(url, data={"csrf_token": token, "code": "bti", "name": service.name,
+                          "base_price_kopecks": "150000", "price_per_m2_kopecks": "0",
+                          "estimated_hours": "1", "sort_order": "9"})
+    db.session.expire_all()
+    assert db.session.get(Service, service.id).is_active is False
+
+
+def test_a_price_rule_is_switched_off_by_unticking(app):
+    rule = PriceRule(kind="urgency", key="fast", label="Срочно", coefficient=1.5,
+                     is_active=True)
+    db.session.add(rule)
+    db.session.commit()
+    admin = as_user(app, make_user("Admin"))
+    url = f"/price-rules/edit/{rule.id}"
+    _page, token = _form(admin, url)
+    admin.post(url, data={"csrf_token": token, "kind": "urgency", "key": "fast",
+                          "label": "Срочно", "label_en": "", "coefficient": "1.5",
+                          "surcharge_kopecks": "0"})
+    db.session.expire_all()
+    assert db.session.get(PriceRule, rule.id).is_active is False
+
+
+def test_a_partner_only_article_can_be_written(app):
+    category = KbCategory(name="Разное", slug="misc")
+    db.session.add(category)
+    db.session.commit()
+    admin = as_user(app, make_user("Admin"))
+    _page, token = _form(admin, "/kb-articles/add")
+    admin.post("/kb-articles/add", data={
+        "csrf_token": token, "title": "Только партнёрам", "slug": "partners-only",
+        "category": str(category.id), "kind": "article", "body_md": "Текст",
+        "is_published": "y"})
+    article = db.session.query(KbArticle).filter_by(slug="partners-only").one()
+    assert (article.is_public, article.staff_only, article.is_published) == \
+        (False, False, True)
