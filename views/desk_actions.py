@@ -6,7 +6,6 @@ which checks it again; views.actions.run_use_case commits once and flashes refus
 
 from __future__ import annotations
 
-from decimal import Decimal
 
 from flask import flash, g, redirect, request, url_for
 from flask_appbuilder import expose
@@ -121,7 +120,7 @@ class DeskActionsMixin:
             details = "; ".join(str(e) for errors in form.errors.values() for e in errors)
             return refuse(req, _("Enter the amount, the date and the payment document.")
                           + " " + details)
-        kopecks = int((form.amount.data * 100).quantize(Decimal(1)))
+        kopecks = form.amount.data  # parsed from roubles by the field
         run_use_case(lambda: mark_payment(req, kopecks, form.paid_on.data,
                                           form.document.data, g.user),
                      _("Payment recorded."), once=True)

@@ -2,10 +2,12 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateField, DateTimeLocalField, DecimalField, HiddenField,
+from wtforms import (BooleanField, DateField, DateTimeLocalField, HiddenField,
                      SelectField,
                      StringField, TextAreaField)
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from app.errors import InvalidInput
+from app.money import parse_roubles
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 
 class MoveForm(FlaskForm):
@@ -26,10 +28,24 @@ class BookingForm(FlaskForm):
     version = HiddenField()
 
 
+class RoublesField(StringField):
+    """An amount typed in roubles ('10 000,50'); `data` is kopecks (app.money)."""
+
+    def process_formdata(self, valuelist):
+        self.raw_text = valuelist[0] if valuelist else ""
+        self.data = None
+        if valuelist:
+            try:
+                self.data = parse_roubles(self.raw_text)
+            except InvalidInput as error:
+                raise ValueError(str(error)) from None
+
+    def _value(self):
+        return getattr(self, "raw_text", "") or ""
+
+
 class PaymentForm(FlaskForm):
-    amount = DecimalField(_l("Amount, ₽"), places=2, validators=[
-        DataRequired(), NumberRange(min=0.01, message=_l("The amount must be positive.")),
-        NumberRange(max=100_000_000, message=_l("The amount must not exceed 100,000,000 ₽."))])
+    amount = RoublesField(_l("Amount, ₽"), validators=[InputRequired()])  # keeps its reason
     paid_on = DateField(_l("Payment date"), validators=[DataRequired()])
     document = StringField(_l("Payment document"), validators=[DataRequired(),
                                                                Length(max=100)])

@@ -216,3 +216,24 @@ def test_staff_profile_sets_language_and_email_copies(app, staff):
     assert staff.supermanager.email in mails  # defaults stay on for others
     assert "English" in manager.get("/my-profile/").get_data(as_text=True)
     assert as_user(app, make_partner()).get("/my-profile/").status_code in (302, 403)
+
+
+def test_payment_typed_as_in_russia_and_overpayment_refused(app, staff):
+    req = make_request(make_partner(), Status.READY, staff)
+    req.total_kopecks = 3_000_000
+    db.session.commit()
+    admin = as_user(app, make_user("Admin"))
+    post(admin, f"/desk/{req.id}/payment", {"amount": "10 000,50", "paid_on": "2026-11-01",
+                                            "document": "п/п 1"})
+    db.session.expire_all()
+    assert db.session.get(Request, req.id).paid_kopecks == 1_000_050
+    page = post(admin, f"/desk/{req.id}/payment", {"amount": "21 000", "paid_on": "2026-11-02",
+                                                   "document": "п/п 2"}, follow=True)
+    assert "к оплате осталось 19\u00a0999,50\u00a0₽" in page.get_data(as_text=True)
+    page = post(admin, f"/desk/{req.id}/payment", {"amount": "1,000.50",
+                                                   "paid_on": "2026-11-02",
+                                                   "document": "п/п 3"}, follow=True)
+    assert "не того и другого" in page.get_data(as_text=True)
+    db.session.expire_all()
+    req = db.session.get(Request, req.id)
+    assert (req.paid_kopecks, len(req.payments), req.payment_state) == (1_000_050, 1, "partial")

@@ -1,0 +1,43 @@
+"""Money typed by people: roubles as written in Russia or in English, stored as kopecks."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import gettext as _
+
+from app.errors import InvalidInput
+
+MAX_KOPECKS = 100_000_000 * 100  # one hundred million roubles: far above any request
+_SPACES = re.compile(r"[\s\u00a0\u202f']")
+
+
+def parse_roubles(text: str | None) -> int:
+    """'10 000,50', '10000.50', '10 000' → kopecks (1000050, 1000050, 1000000).
+
+    Spaces (also non-breaking) and apostrophes group thousands; a comma or a point
+    separates kopecks (at most two digits). Refused with a clear message: both a comma
+    and a point ('1,000.50' is read differently by different people), letters, more than
+    two decimals, zero or negative amounts, and amounts above MAX_KOPECKS.
+    """
+    raw = _SPACES.sub("", (text or "").strip().removesuffix("₽").removesuffix("руб.").strip())
+    raw = _SPACES.sub("", raw)
+    if not raw:
+        raise InvalidInput(_("Enter the amount in roubles, e.g. 10 000,50."))
+    if "," in raw and "." in raw:
+        raise InvalidInput(_("Write kopecks after a comma or a point, not both: "
+                             "10 000,50."))
+    raw = raw.replace(",", ".")
+    if not re.fullmatch(r"-?\d+(\.\d{1,2})?", raw):
+        raise InvalidInput(_("“%(text)s” is not an amount in roubles (e.g. 10 000,50).",
+                             text=(text or "")[:40]))
+    try:
+        kopecks = int((Decimal(raw) * 100).to_integral_exact())
+    except InvalidOperation:  # pragma: no cover - the pattern above admits only numbers
+        raise InvalidInput(_("Enter the amount in roubles, e.g. 10 000,50.")) from None
+    if kopecks <= 0:
+        raise InvalidInput(_("The amount must be positive."))
+    if kopecks > MAX_KOPECKS:
+        raise InvalidInput(_("The amount must not exceed 100,000,000 ₽."))
+    return kopecks
