@@ -34,6 +34,12 @@ DOCUMENTS = {
 DOCUMENT_LABELS = {"invoice": _l("Invoice (PDF)"), "act": _l("Act (PDF)"),
                    "card": _l("Request card (PDF)")}
 
+def awaiting_payment(request: Request) -> bool:
+    """Ready, with something to pay, not paid in full: the partner is told so."""
+    return request.status == Status.READY and (request.total_kopecks or 0) > 0 \
+        and request.payment_state != PAYMENT_PAID
+
+
 PAYMENT_LABELS = {PAYMENT_UNPAID: _l("not paid"), PAYMENT_PARTIAL: _l("partially paid"),
                   PAYMENT_PAID: _l("paid")}
 

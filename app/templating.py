@@ -6,13 +6,14 @@ from decimal import Decimal
 
 from flask import Flask, url_for
 from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.routing import BuildError
 
 from app.error_pages import install_error_pages
 from app.extensions import db
 from app.pricing import rule_label
-from app.request_rules import payment_label
+from app.request_rules import awaiting_payment, payment_label
 from app.visibility import PARTNER_ADDRESSED
 from models.notifications import Notification
 from models.request_status import PARTNER_GROUP_OF, PARTNER_GROUPS, STAFF_LABELS, Action, Status
@@ -42,6 +43,13 @@ def partner_status(status: str) -> str:
     return str(PARTNER_GROUPS[PARTNER_GROUP_OF[Status(status)]][0])
 
 
+def partner_status_of(request) -> str:
+    """The request's current status as its partner reads it ("Ready — awaiting payment")."""
+    if awaiting_payment(request):
+        return _("Ready — awaiting payment")
+    return partner_status(request.status)
+
+
 def partner_group(status: str) -> str:
     return PARTNER_GROUP_OF[Status(status)]
 
@@ -67,6 +75,7 @@ def install_template_helpers(app: Flask) -> None:
     app.add_template_filter(money, "money")
     app.add_template_filter(filesize, "filesize")
     app.add_template_filter(partner_status, "partner_status")
+    app.add_template_filter(partner_status_of, "partner_status_of")
     app.add_template_filter(partner_group, "partner_group")
     app.add_template_filter(staff_status, "staff_status")
     app.add_template_filter(payment_label, "payment_label")

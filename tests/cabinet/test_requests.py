@@ -1,5 +1,6 @@
 """Partner requests: drafts, files, submit, list filters and pages, detail, actions."""
 
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -376,3 +377,17 @@ def test_package_zip_holds_the_released_version_only(app, client, owner, staff):
         login(c, user.username)
         assert c.get(f"/cabinet/requests/{req.id}/package.zip").status_code == 404
     assert app.test_client().get(f"/cabinet/requests/{req.id}/package.zip").status_code == 302
+
+
+def test_ready_but_unpaid_says_awaiting_payment_until_paid(app, client, owner, staff):
+    req = make_request(owner, Status.READY, staff)
+    assert req.total_kopecks > 0 and req.payment_state != "paid"
+    login(client, "owner")
+    status = re.compile(r'data-testid="status">([^<]+)<')
+    detail = client.get(f"/cabinet/requests/{req.id}").get_data(as_text=True)
+    assert status.search(detail).group(1) == "Готово — ожидает оплаты"
+    assert "Готово — ожидает оплаты" in client.get("/cabinet/requests").get_data(as_text=True)
+    req.paid_kopecks, req.payment_state = req.total_kopecks, "paid"
+    db.session.commit()
+    detail = client.get(f"/cabinet/requests/{req.id}").get_data(as_text=True)
+    assert status.search(detail).group(1) == "Готово"
