@@ -29,6 +29,12 @@ def check_price_rule(rule) -> None:
         raise InvalidInput(_l("Kind must be object_type, urgency or option."))
 
 
+def check_service(service) -> None:
+    """InvalidInput for a negative price: partners would see "−-0,25 ₽" and negative totals."""
+    if (service.base_price_kopecks or 0) < 0 or (service.price_per_m2_kopecks or 0) < 0:
+        raise InvalidInput(_l("Prices must not be negative."))
+
+
 def check_article(article) -> None:
     """InvalidInput unless the article's kind is one the knowledge base shows."""
     if article.kind not in ARTICLE_KINDS:

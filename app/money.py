@@ -13,7 +13,13 @@ MAX_KOPECKS = 100_000_000 * 100  # one hundred million roubles: far above any re
 _SPACES = re.compile(r"[\s\u00a0\u202f']")
 
 
-def parse_roubles(text: str | None) -> int:
+def format_roubles(kopecks: int | None) -> str:
+    """1500050 → '15 000,50': how an amount is put back into a form field."""
+    value = Decimal(kopecks or 0) / 100
+    return f"{value:,.2f}".replace(",", " ").replace(".", ",")
+
+
+def parse_roubles(text: str | None, allow_zero: bool = False) -> int:
     """'10 000,50', '10000.50', '10 000' → kopecks (1000050, 1000050, 1000000).
 
     Spaces (also non-breaking) and apostrophes group thousands; a comma or a point
@@ -36,8 +42,9 @@ def parse_roubles(text: str | None) -> int:
         kopecks = int((Decimal(raw) * 100).to_integral_exact())
     except InvalidOperation:  # pragma: no cover - the pattern above admits only numbers
         raise InvalidInput(_("Enter the amount in roubles, e.g. 10 000,50.")) from None
-    if kopecks <= 0:
-        raise InvalidInput(_("The amount must be positive."))
+    if kopecks < 0 or (kopecks == 0 and not allow_zero):
+        raise InvalidInput(_("The amount must not be negative.") if allow_zero
+                           else _("The amount must be positive."))
     if kopecks > MAX_KOPECKS:
         raise InvalidInput(_("The amount must not exceed 100,000,000 ₽."))
     return kopecks

@@ -9,8 +9,9 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
+from wtforms.validators import InputRequired
 
-from app.catalogue import check_article, check_price_rule, replace_kb_template
+from app.catalogue import check_article, check_price_rule, check_service, replace_kb_template
 from app.errors import DomainError
 from app.extensions import db
 from app.markdown import render_markdown
@@ -25,6 +26,7 @@ from models.partners import EndClient, PartnerCompany
 from models.requests import Attachment, Message
 from models.schedule import ScheduleEntry
 from views.base import ReadOnlyView, ReplanInterface, ReplanModelView
+from views.forms import RoublesField
 from views.filters import RelatedRequestScopeFilter
 
 NO_DELETE = ["can_list", "can_show", "can_add", "can_edit", "can_export"]
@@ -93,12 +95,22 @@ class ServiceView(ReplanModelView):
                                   "estimated_hours", "is_active", "sort_order"]
     search_columns = ["code", "name", "is_active"]
     formatters_columns = {"base_price_kopecks": _money, "price_per_m2_kopecks": _money}
+    add_form_extra_fields = edit_form_extra_fields = {  # typed in roubles, stored in kopecks
+        "base_price_kopecks": RoublesField(_l("Base price, ₽"), [InputRequired()],
+                                           allow_zero=True),
+        "price_per_m2_kopecks": RoublesField(_l("Price per m², ₽"), [InputRequired()],
+                                             allow_zero=True)}
     label_columns = {"code": _l("Code"), "name": _l("Name"), "name_en": _l("Name (English)"),
                      "description": _l("Description"),
-                     "base_price_kopecks": _l("Base price, kopecks"),
-                     "price_per_m2_kopecks": _l("Price per m², kopecks"),
+                     "base_price_kopecks": _l("Base price, ₽"),
+                     "price_per_m2_kopecks": _l("Price per m², ₽"),
                      "estimated_hours": _l("Estimated hours"), "is_active": _l("Active"),
                      "sort_order": _l("Order")}
+
+    def pre_add(self, item):
+        check_service(item)
+
+    pre_update = pre_add
 
 
 class PriceRuleView(ReplanModelView):
@@ -113,7 +125,11 @@ class PriceRuleView(ReplanModelView):
     description_columns = {"kind": _l("object_type, urgency or option")}
     label_columns = {"kind": _l("Kind"), "key": _l("Key"), "label": _l("Label"),
                      "label_en": _l("Label (English)"), "coefficient": _l("Coefficient"),
-                     "surcharge_kopecks": _l("Surcharge, kopecks"), "is_active": _l("Active")}
+                     "surcharge_kopecks": _l("Surcharge, ₽"), "is_active": _l("Active")}
+    formatters_columns = {"surcharge_kopecks": _money}
+    add_form_extra_fields = edit_form_extra_fields = {
+        "surcharge_kopecks": RoublesField(_l("Surcharge, ₽"), [InputRequired()],
+                                          allow_zero=True)}
 
     def pre_add(self, item):
         check_price_rule(item)

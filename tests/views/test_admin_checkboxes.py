@@ -78,3 +78,33 @@ def test_a_partner_only_article_can_be_written(app):
     article = db.session.query(KbArticle).filter_by(slug="partners-only").one()
     assert (article.is_public, article.staff_only, article.is_published) == \
         (False, False, True)
+
+
+def test_service_prices_are_typed_and_shown_in_roubles(app):
+    admin = as_user(app, make_user("Admin"))
+    page, token = _form(admin, "/services/add")
+    assert "Базовая цена, ₽" in page and "копе" not in page
+    fields = {"csrf_token": token, "code": "bti", "name": "Выписка БТИ",
+              "price_per_m2_kopecks": "0", "estimated_hours": "1", "is_active": "y",
+              "sort_order": "9"}
+    refused = admin.post("/services/add", data={**fields, "base_price_kopecks": "-0,25"},
+                         follow_redirects=True).get_data(as_text=True)
+    assert "не может быть отрицательной" in refused
+    assert db.session.query(Service).filter_by(code="bti").count() == 0
+    admin.post("/services/add", data={**fields, "base_price_kopecks": "1 500,50"})
+    service = db.session.query(Service).filter_by(code="bti").one()
+    assert (service.base_price_kopecks, service.price_per_m2_kopecks) == (150_050, 0)
+    edit, _token = _form(admin, f"/services/edit/{service.id}")
+    assert 'value="1 500,50"' in edit
+    listing = admin.get("/services/list/").get_data(as_text=True)
+    assert "1\u00a0500,50\u00a0₽" in listing
+
+
+def test_price_rule_surcharge_in_roubles(app):
+    admin = as_user(app, make_user("Admin"))
+    _page, token = _form(admin, "/price-rules/add")
+    admin.post("/price-rules/add", data={
+        "csrf_token": token, "kind": "option", "key": "bti", "label": "Выезд БТИ",
+        "label_en": "", "coefficient": "1", "surcharge_kopecks": "2 000", "is_active": "y"})
+    rule = db.session.query(PriceRule).filter_by(key="bti").one()
+    assert rule.surcharge_kopecks == 200_000
