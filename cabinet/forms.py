@@ -1,5 +1,7 @@
 """Flask-WTF forms of the partner cabinet."""
 
+import re
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, DecimalField, EmailField, HiddenField,
@@ -7,12 +9,26 @@ from wtforms import (BooleanField, DateField, DecimalField, EmailField, HiddenFi
                      TextAreaField)
 from wtforms.validators import (DataRequired, Email, EqualTo, Length, NumberRange, Optional,
                                 Regexp, ValidationError)
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
 from app.passwords import StrongPassword
 from app.validators import inn_is_valid
 
 PHONE = Regexp(r"^\+?[\d\s()\-]{7,20}$", message=_l("Enter a phone number, e.g. +7 900 123-45-67."))
+
+
+class DecimalCommaField(DecimalField):
+    """A decimal typed as people write it: "54,5", "54.5" or "1 054,5".
+
+    A text input with a decimal keyboard, not type=number: a Russian browser drops the
+    comma of a number input, so "54,5" reached the server as 545 (ten times the price)."""
+
+    widget = TextInput()
+
+    def process_formdata(self, valuelist):
+        if valuelist:
+            valuelist = [re.sub(r"[\s\u00a0\u202f]", "", valuelist[0]).replace(",", ".")]
+        super().process_formdata(valuelist)
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -89,7 +105,7 @@ class RequestForm(FlaskForm):
     object_address = StringField(_l("Object address"), validators=[DataRequired(),
                                                                    Length(max=300)])
     object_type = SelectField(_l("Object type"), validators=[DataRequired()])
-    area = DecimalField(_l("Area, m²"), places=2, validators=[
+    area = DecimalCommaField(_l("Area, m²"), places=2, validators=[
         DataRequired(message=_l("Enter the area.")),
         NumberRange(min=1, max=100000, message=_l("Area must be between 1 and 100 000 m²."))])
     floor = IntegerField(_l("Floor"), validators=[Optional(), NumberRange(min=-5, max=200)])
@@ -120,7 +136,7 @@ class ReasonForm(FlaskForm):
 class CalculatorForm(FlaskForm):
     services = MultiCheckboxField(_l("Services"), coerce=int, validators=[
         DataRequired(message=_l("Choose at least one service."))])
-    area = DecimalField(_l("Area, m²"), places=2, validators=[
+    area = DecimalCommaField(_l("Area, m²"), places=2, validators=[
         DataRequired(message=_l("Enter the area.")),
         NumberRange(min=1, max=100000, message=_l("Area must be between 1 and 100 000 m²."))])
     object_type = SelectField(_l("Object type"), validators=[DataRequired()])

@@ -1,6 +1,7 @@
 """Calculator and quotes, knowledge base, notifications, team."""
 
 import re
+from decimal import Decimal
 
 from flask_appbuilder.security.sqla.models import User
 
@@ -172,3 +173,17 @@ def test_staff_roles_get_403_in_the_partner_cabinet(app):
                         "/cabinet/calculator", "/cabinet/team", "/cabinet/profile",
                         "/cabinet/requests/1", "/cabinet/files/1"):
                 assert c.get(url).status_code == 403, (role, url)
+
+
+def test_area_with_a_comma_is_the_area_typed(app, client):
+    make_partner(username="p", company=None)
+    login(client, "p")
+    page = client.get("/cabinet/calculator").get_data(as_text=True)
+    assert re.search(r'<input[^>]*id="area"[^>]*type="text"', page)  # never type=number
+    assert 'inputmode="decimal"' in page
+    data = {"services": services("measure"), "area": "54,5", "object_type": "apartment",
+            "urgency": "normal", "save": "1"}
+    post(client, "/cabinet/calculator", data)
+    post(client, "/cabinet/calculator", dict(data, area="1 054.5"))
+    assert [q.area for q in db.session.query(Quote).order_by(Quote.id)] == \
+        [Decimal("54.5"), Decimal("1054.5")]
