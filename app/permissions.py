@@ -27,7 +27,7 @@ SELF_SERVICE = [
     ("StaffProfileView", ("can_edit",)), ("menu_access", ("My profile",)),
     ("UserInfoEditView", ("can_this_form_get", "can_this_form_post")),
     ("ResetMyPasswordView", ("can_this_form_get", "can_this_form_post")),
-    ("UserDBModelView", ("can_userinfo", "resetmypassword", "userinfoedit")),
+    ("ReplanUserDBModelView", ("can_userinfo", "resetmypassword", "userinfoedit")),
 ]
 DESK_READ = ("can_index", "can_show", "can_by_number", "can_download", "can_pdf")
 DESK_WORK = DESK_READ + ("can_move", "can_note", "can_upload")
