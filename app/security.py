@@ -218,6 +218,7 @@ class ReplanSecurityManager(SecurityManager):
     resetmypasswordview = ReplanResetMyPasswordView
     resetpasswordview = ReplanResetPasswordView
     security_api = NoSecurityApi
+    userstatschartview = None  # it drew with Google Charts from the internet: a blank page
 
     def __init__(self, appbuilder):
         # FAB's add-user and password forms call this validator (PasswordComplexityValidator)

@@ -22,3 +22,11 @@ def test_user_menu_profile_and_password_open_for_every_staff_role(app, role):
     password = re.search(r'href="([^"]*(?:password|resetmypassword)[^"]*)"', text)
     assert password, "no way to change the password from the profile"
     assert client.get(password.group(1), follow_redirects=True).status_code == 200
+
+
+def test_no_back_office_page_loads_anything_from_the_internet(app):
+    admin = as_user(app, make_user("Admin", username="boss"))
+    assert admin.get("/userstatschartview/chart/").status_code == 404
+    home = admin.get("/", follow_redirects=True).get_data(as_text=True)
+    assert "User's Statistics" not in home and "Статистика" not in home
+    assert not re.search(r'(src|href)="(https?:)?//', home)
