@@ -11,6 +11,7 @@ from flask_appbuilder import ModelView, expose
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.urltools import get_order_args
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql import sqltypes
 
@@ -54,8 +55,39 @@ class ReplanInterface(SQLAInterface):
         return count, query.all()
 
 
+# what each table is called in page titles: (one record, the list)
+MODEL_NAMES = {
+    "Request": (_l("Request"), _l("Requests")),
+    "StatusChange": (_l("Status change"), _l("Status history")),
+    "PartnerCompany": (_l("Partner company"), _l("Partner companies")),
+    "PartnerApplication": (_l("Partner application"), _l("Partner applications")),
+    "EndClient": (_l("End client"), _l("End clients")),
+    "Payment": (_l("Payment"), _l("Payments")),
+    "Service": (_l("Service"), _l("Services")),
+    "PriceRule": (_l("Price rule"), _l("Price rules")),
+    "Quote": (_l("Quote"), _l("Quotes")),
+    "KbCategory": (_l("Knowledge base category"), _l("Knowledge base categories")),
+    "KbArticle": (_l("Article"), _l("Articles")),
+    "AuditEvent": (_l("Audit record"), _l("Audit log")),
+    "Message": (_l("Message"), _l("Messages")),
+    "Attachment": (_l("File"), _l("Files")),
+    "ScheduleEntry": (_l("Schedule entry"), _l("Schedule entries")),
+}
+
+
 class ReplanModelView(ModelView):
     """Explicit columns everywhere; page size from the URL is capped; lists export to Excel."""
+
+    def _init_titles(self):
+        """Titles in the user's language ("Услуги", "Услуга", "Изменение: Услуга"), never
+        FAB's "List Service" / "Show Service" built from the class name."""
+        one, many = MODEL_NAMES.get(self.datamodel.model_name,
+                                    (self.datamodel.model_name,) * 2)
+        self.list_title = self.list_title or many
+        self.show_title = self.show_title or one
+        self.add_title = self.add_title or _l("New record: %(name)s", name=one)
+        self.edit_title = self.edit_title or _l("Editing: %(name)s", name=one)
+        super()._init_titles()
 
     page_size = 25
     search_form_query_rel_fields: dict = {}
