@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import copy
 
+from flask_babel import gettext as _
+
 from app.access import require_role
 from app.audit import record
+from app.errors import InvalidInput
 from app.extensions import db
 from app.permissions import ADMIN
 from models.audit import Setting
+
+# how invoices, acts and proposals state VAT: none (simplified tax system), 20 % included in
+# the total, or 20 % added on top of it (reports.documents.document_totals applies it)
+VAT_NONE, VAT_INCLUDED_20, VAT_ON_TOP_20 = "none", "included20", "on_top20"
+VAT_MODES = (VAT_NONE, VAT_INCLUDED_20, VAT_ON_TOP_20)
 
 DEFAULTS: dict[str, object] = {
     "bureau": {
@@ -23,6 +31,7 @@ DEFAULTS: dict[str, object] = {
         "director": "Иванов И. И.",
     },
     "payment_before_delivery": True,
+    "vat_mode": VAT_NONE,
     "upload_max_mb": 20,
     "upload_max_files": 20,  # files in one submission
     "upload_max_total_mb": 50,  # all files of one submission together
@@ -55,6 +64,8 @@ def set_setting(key: str, value) -> None:
 def save_settings(user, values: dict) -> None:
     """An admin stores every setting at once (each key of DEFAULTS; the caller commits)."""
     require_role(user, ADMIN)
+    if values["vat_mode"] not in VAT_MODES:  # checked before anything is stored
+        raise InvalidInput(_("Unknown VAT mode."))
     for key in DEFAULTS:
         set_setting(key, values[key])
     record("settings_update", user, None, keys=",".join(DEFAULTS))

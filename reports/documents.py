@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from app.errors import NotFound
 from app.request_rules import DOCUMENTS
-from app.settings import get_setting
+from app.settings import VAT_INCLUDED_20, VAT_MODES, VAT_NONE, VAT_ON_TOP_20, get_setting
 from app.visibility import PARTNER_ADDRESSED, reads_partner_words, visible_history
 from models.request_status import PARTNER_GROUP_OF, PARTNER_GROUPS, STAFF_LABELS, Status
 from models.requests import Request
@@ -26,6 +28,65 @@ class Line:
 
 
 @dataclass
+class Totals:
+    """The arithmetic a document prints: lines − discount = total (+ VAT on top) = to pay.
+
+    Every figure comes from what was stored when the request or quote was priced (the lines and
+    the total); nothing is re-priced at print time. The discount is what separates them.
+    """
+
+    subtotal: int  # sum of the lines
+    discount: int  # subtotal − total (the partner discount applied when priced)
+    discount_percent: Decimal | None
+    total: int  # after the discount, as stored
+    vat_mode: str
+    vat: int  # included in `total` or added on top of it, per vat_mode
+    to_pay: int  # the final amount: total, or total + VAT when VAT is added on top
+    paid: int
+    due: int  # never negative
+
+
+VAT_RATE = Decimal(20)
+
+
+def _round(value: Decimal) -> int:
+    """Half-up to whole kopecks."""
+    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def document_totals(lines: list[Line], total: int, discount_percent=None, paid: int = 0,
+                    vat_mode: str = VAT_NONE) -> Totals:
+    """The figures of an invoice, act or proposal from its stored lines and total."""
+    if vat_mode not in VAT_MODES:
+        raise ValueError(f"unknown VAT mode {vat_mode!r}")
+    subtotal = sum(line.kopecks for line in lines)
+    discount = subtotal - total
+    percent = None
+    if discount and subtotal:
+        percent = Decimal(str(discount_percent or 0))
+        if _round(Decimal(subtotal) * percent / 100) != discount:
+            # the company's discount changed since pricing: print the one that was applied
+            percent = (Decimal(discount) * 100 / subtotal).quantize(Decimal("0.01"),
+                                                                    ROUND_HALF_UP)
+    vat, to_pay = 0, total
+    if vat_mode == VAT_INCLUDED_20:
+        vat = _round(Decimal(total) * VAT_RATE / (100 + VAT_RATE))
+    elif vat_mode == VAT_ON_TOP_20:
+        vat = _round(Decimal(total) * VAT_RATE / 100)
+        to_pay = total + vat
+    return Totals(subtotal, discount, percent, total, vat_mode, vat, to_pay, paid or 0,
+                  max(to_pay - (paid or 0), 0))
+
+
+def percent_text(value: Decimal | None) -> str:
+    """Decimal('5.00') → '5', Decimal('7.50') → '7,5' in Russian."""
+    text = f"{value or 0:f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text.replace(".", ",") if str(get_locale()) == "ru" else text
+
+
+@dataclass
 class HistoryRow:
     created_at: object
     label: str
@@ -34,7 +95,10 @@ class HistoryRow:
 
 def proposal_pdf(quote) -> bytes:
     lines = [Line(item["title"], item["kopecks"]) for item in quote.breakdown]
-    return render_pdf("proposal.html", quote=quote, lines=lines,
+    totals = document_totals(lines, quote.total_kopecks, quote.company.discount_percent,
+                             vat_mode=get_setting("vat_mode"))
+    return render_pdf("proposal.html", quote=quote, lines=lines, totals=totals,
+                      percent_text=percent_text,
                       bureau=get_setting("bureau"))
 
 
@@ -50,12 +114,15 @@ def request_pdf(req: Request, document: str, for_partner: bool, user=None) -> by
     if not DOCUMENTS[document](req):
         raise DocumentUnavailable(_("This document is not available in the current status."))
     lines = [Line(line.title, line.price_kopecks) for line in req.lines]
+    totals = document_totals(lines, req.total_kopecks, req.company.discount_percent,
+                             req.paid_kopecks, get_setting("vat_mode"))
     full = for_partner or reads_partner_words(user)  # no user: an internal caller (CLI)
     history = _partner_history(req) if for_partner else [
         HistoryRow(h.created_at, _label(h.to_status, False), h.comment)
         for h in visible_history(req, user)]
-    return render_pdf(f"{document}.html", req=req, lines=lines, bureau=get_setting("bureau"),
-                      history=history, show_client=full,
+    return render_pdf(f"{document}.html", req=req, lines=lines, totals=totals,
+                      percent_text=percent_text, bureau=get_setting("bureau"), history=history,
+                      show_client=full,
                       status_label=_label(req.status, for_partner))
 
 

@@ -1,4 +1,4 @@
-"""Admin settings: bureau requisites, SLA thresholds, payment rule, upload limit."""
+"""Admin settings: bureau requisites, VAT mode, SLA thresholds, payment rule, upload limit."""
 
 from __future__ import annotations
 
@@ -8,11 +8,12 @@ from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, FormField, IntegerField, StringField
+from wtforms import BooleanField, FormField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange
 
 from app.errors import DomainError
-from app.settings import DEFAULTS, get_setting, save_settings
+from app.settings import (DEFAULTS, VAT_INCLUDED_20, VAT_NONE, VAT_ON_TOP_20, get_setting,
+                          save_settings)
 from app.uow import unit_of_work
 
 REQUISITES = [("name", _l("Bureau name")), ("inn", _l("INN")), ("kpp", _l("KPP")),
@@ -20,6 +21,9 @@ REQUISITES = [("name", _l("Bureau name")), ("inn", _l("INN")), ("kpp", _l("KPP")
               ("account", _l("Account")), ("corr_account", _l("Correspondent account")),
               ("director", _l("Director"))]
 SLA_STATUSES = list(DEFAULTS["sla_hours"])
+VAT_CHOICES = [(VAT_NONE, _l("No VAT (simplified tax system)")),
+               (VAT_INCLUDED_20, _l("Prices include VAT 20 %")),
+               (VAT_ON_TOP_20, _l("VAT 20 % added on top of the prices"))]
 
 
 class BureauForm(FlaskForm):
@@ -43,6 +47,8 @@ for _status in SLA_STATUSES:
 class SettingsForm(FlaskForm):
     bureau = FormField(BureauForm, label=_l("Requisites"))
     sla_hours = FormField(SlaForm, label=_l("SLA: hours a request may stay in a status"))
+    vat_mode = SelectField(_l("VAT in invoices, acts and proposals"), choices=VAT_CHOICES,
+                           default=VAT_NONE)
     payment_before_delivery = BooleanField(_l("Documents only after full payment"))
     upload_max_mb = IntegerField(_l("Upload size limit, MB"),
                                  validators=[DataRequired(), NumberRange(min=1, max=60)])

@@ -1,0 +1,182 @@
+"""Invoices, acts and proposals add up: lines − discount = total, VAT per the setting, words.
+
+The PDFs are read back as text (tests/pdftext.py); every figure is checked in kopecks.
+"""
+
+import random
+import re
+from decimal import Decimal
+
+import pytest
+
+from app.errors import InvalidInput
+from app.extensions import db
+from app.intake import reprice
+from app.quotes import save_quote
+from app.settings import DEFAULTS, VAT_MODES, get_setting, save_settings, set_setting
+from app.uow import unit_of_work
+from models.request_status import Status
+from reports.documents import Line, document_totals
+from tests.factories import (Staff, as_user, login, make_company, make_partner, make_request,
+                             make_service, make_user)
+from tests.pdftext import pdf_text
+
+
+@pytest.fixture
+def staff(app):
+    return Staff()
+
+
+def _priced(staff, discount: str, prices_rub=(30000, 4000), status=Status.DELIVERED):
+    """A partner's request whose lines cost `prices_rub` with a company discount."""
+    company = make_company(discount=discount)
+    partner = make_partner(company, username=f"p{random.random():.8f}"[2:])
+    req = make_request(partner, status, staff)
+    services = [make_service(f"s{n}-{rub}", base_rub=rub, per_m2_rub=0)
+                for n, rub in enumerate(prices_rub)]
+    reprice(req, [s.id for s in services], [], company)
+    db.session.commit()
+    return partner, req
+
+
+def _pdf(app, partner, req, document: str) -> str:
+    client = app.test_client()
+    login(client, partner.username)
+    response = client.get(f"/cabinet/requests/{req.id}/pdf/{document}")
+    assert response.mimetype == "application/pdf", response.get_data(as_text=True)[:300]
+    return " ".join(pdf_text(response.data).split())  # one line: cells may wrap
+
+
+def _kopecks(text: str) -> int:
+    """'32 300,00' → 3230000."""
+    return int(text.replace(" ", "").replace(",", ""))
+
+
+MONEY = r"(\d{1,3}(?: \d{3})*,\d{2}) ₽"
+
+
+def test_lines_discount_total_and_no_vat_by_default(app, staff):
+    partner, req = _priced(staff, "5")
+    assert req.total_kopecks == 3230000 and get_setting("vat_mode") == "none"
+    for document in ("invoice", "act"):
+        text = _pdf(app, partner, req, document)
+        assert "30 000,00 ₽" in text and "4 000,00 ₽" in text
+        assert "Итого без скидки: 34 000,00 ₽" in text
+        assert "Скидка 5 %: −1 700,00 ₽" in text
+        assert "Итого: 32 300,00 ₽" in text
+        assert "Без НДС (УСН)" in text and "В том числе НДС" not in text
+        assert "на сумму 32 300,00 ₽" in text
+        assert "Тридцать две тысячи триста рублей" in text
+
+
+@pytest.mark.parametrize("mode, words, vat, to_pay, in_words", [
+    ("included20", "В том числе НДС 20 %: 5 383,33 ₽", 538333, "32 300,00",
+     "Тридцать две тысячи триста рублей"),
+    ("on_top20", "НДС 20 %: 6 460,00 ₽", 646000, "38 760,00",
+     "Тридцать восемь тысяч семьсот шестьдесят рублей"),
+])
+def test_vat_modes_print_their_words_and_figures(app, staff, mode, words, vat, to_pay,
+                                                 in_words):
+    set_setting("vat_mode", mode)
+    db.session.commit()
+    partner, req = _priced(staff, "5")
+    for document in ("invoice", "act"):
+        text = _pdf(app, partner, req, document)
+        assert "Скидка 5 %: −1 700,00 ₽" in text and "Итого: 32 300,00 ₽" in text
+        assert words in text and "Без НДС" not in text
+        assert f"на сумму {to_pay} ₽" in text and in_words in text
+        if mode == "on_top20":
+            assert f"Всего к оплате: {to_pay} ₽" in text
+        else:
+            assert "Всего к оплате" not in text
+    totals = document_totals([Line("a", 3000000), Line("b", 400000)], 3230000, 5,
+                             vat_mode=mode)
+    assert totals.vat == vat and totals.to_pay == _kopecks(to_pay)
+
+
+def test_invoice_due_is_never_negative(app, staff):
+    partner, req = _priced(staff, "0", prices_rub=(1000,))
+    req.paid_kopecks = 150000  # more than the total: stored before overpayments were refused
+    db.session.commit()
+    text = _pdf(app, partner, req, "invoice")
+    assert "Оплачено: 1 500,00 ₽" in text and "К оплате: 0,00 ₽" in text
+    assert "-" not in re.sub(r"\d{4}-\d{5}", "", text.split("К оплате")[1])
+    assert document_totals([Line("a", 100)], 100, paid=250).due == 0
+    on_top = document_totals([Line("a", 10000)], 10000, paid=10000, vat_mode="on_top20")
+    assert (on_top.to_pay, on_top.due) == (12000, 2000)
+
+
+def test_lines_minus_discount_equal_the_total_for_random_discounts(app, staff):
+    rng = random.Random(20261126)
+    for _ in range(5):
+        discount = f"{rng.randint(0, 3000) / 100:.2f}"
+        prices = [rng.randint(500, 90000) for _ in range(rng.randint(1, 3))]
+        partner, req = _priced(staff, discount, prices)
+        text = _pdf(app, partner, req, "invoice")
+        lines = sum(rub * 100 for rub in prices)
+        assert all(f"{rub:,}".replace(",", " ") + ",00 ₽" in text for rub in prices)
+        total = _kopecks(re.search(r"Итого: " + MONEY, text).group(1))
+        assert total == req.total_kopecks
+        off = re.search(r"Скидка ([\d,]+) %: −" + MONEY, text)
+        if off is None:  # a discount rounding to nothing prints no discount line
+            assert total == lines
+            continue
+        assert off.group(1) == discount.rstrip("0").rstrip(".").replace(".", ",")
+        assert _kopecks(re.search(r"Итого без скидки: " + MONEY, text).group(1)) == lines
+        assert lines - _kopecks(off.group(2)) == total
+
+
+def test_discount_changed_after_pricing_prints_the_applied_percent(app, staff):
+    partner, req = _priced(staff, "5")
+    req.company.discount_percent = Decimal("10")  # changed later: the request keeps its price
+    db.session.commit()
+    text = _pdf(app, partner, req, "invoice")
+    assert "Скидка 5 %: −1 700,00 ₽" in text and "Итого: 32 300,00 ₽" in text
+
+
+def test_proposal_shows_the_discount_line(app):
+    company = make_company(discount="5")
+    partner = make_partner(company, username="pq")
+    services = [make_service(f"q{rub}", base_rub=rub, per_m2_rub=0) for rub in (30000, 4000)]
+    quote = save_quote(partner, [s.id for s in services], Decimal(50), "apartment", "normal")
+    db.session.commit()
+    client = app.test_client()
+    login(client, "pq")
+    text = " ".join(pdf_text(client.get(f"/cabinet/quotes/{quote.id}/pdf").data).split())
+    assert "Скидка 5 %: −1 700,00 ₽" in text and "Итого: 32 300,00 ₽" in text
+    assert "Без НДС (УСН)" in text
+
+
+def test_admin_switches_the_vat_mode_and_a_bad_value_is_refused(app):
+    admin = as_user(app, make_user("Admin"))
+    page = admin.get("/settings/").get_data(as_text=True)
+    assert 'name="vat_mode"' in page and "Без НДС (УСН)" in page
+    assert "НДС 20 % сверху" in page
+    fields = dict(re.findall(r'name="([^"]+)"[^>]*type="(?:text|number)" value="([^"]*)"',
+                             page))
+    fields["csrf_token"] = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
+                                     page).group(1)
+    fields.update({"vat_mode": "vat_18", "upload_max_mb": "7"})
+    bad = admin.post("/settings/", data=fields).get_data(as_text=True)
+    assert "ничего не сохранено" in bad
+    assert (get_setting("vat_mode"), get_setting("upload_max_mb")) == ("none", 20)
+    fields["vat_mode"] = "on_top20"
+    admin.post("/settings/", data=fields)
+    assert (get_setting("vat_mode"), get_setting("upload_max_mb")) == ("on_top20", 7)
+    page = admin.get("/settings/").get_data(as_text=True)
+    assert '<option selected value="on_top20">' in page
+
+
+def test_save_settings_refuses_an_unknown_vat_mode_and_stores_nothing(app):
+    admin = make_user("Admin")
+    values = {key: get_setting(key) for key in DEFAULTS}
+    values.update({"vat_mode": "half", "auto_close_days": 30})
+    with pytest.raises(InvalidInput), unit_of_work():
+        save_settings(admin, values)
+    assert (get_setting("vat_mode"), get_setting("auto_close_days")) == ("none", 14)
+    for mode in VAT_MODES:
+        values.update({"vat_mode": mode})
+        with unit_of_work():
+            save_settings(admin, values)
+        assert get_setting("vat_mode") == mode
+
