@@ -1,15 +1,21 @@
-"""Payments: the admin marks them; a request's payment state follows their sum."""
+"""Payments: the admin marks them and voids wrong ones; a request's payment state follows
+the sum of its valid (not voided) payments."""
 
 from __future__ import annotations
 
 from datetime import date
 
 from flask_babel import gettext as _
+from sqlalchemy import func
 
+from app.access import require_role
 from app.audit import record
-from app.errors import InvalidInput
+from app.errors import Conflict, InvalidInput, NotFound
 from app.extensions import db
+from app.notifications import notify
+from app.permissions import ADMIN
 from app.templating import money
+from models.base import utcnow
 from models.finance import Payment
 from models.requests import PAYMENT_PAID, PAYMENT_PARTIAL, PAYMENT_UNPAID, Request
 
@@ -22,6 +28,20 @@ def payment_state(total: int, paid: int) -> str:
     if paid <= 0:
         return PAYMENT_UNPAID
     return PAYMENT_PAID if paid >= total else PAYMENT_PARTIAL
+
+
+def valid_payments():
+    """The payments that count (voided ones are kept for the record but count nowhere)."""
+    return Payment.voided_at.is_(None)
+
+
+def recompute_paid(request: Request) -> None:
+    """The request's paid sum and payment state from its valid payments only (flushes)."""
+    db.session.flush()
+    paid = db.session.query(func.coalesce(func.sum(Payment.amount_kopecks), 0)).filter(
+        Payment.request_id == request.id, valid_payments()).scalar()
+    request.paid_kopecks = int(paid)
+    request.payment_state = payment_state(request.total_kopecks or 0, request.paid_kopecks)
 
 
 def mark_payment(request: Request, amount_kopecks: int, paid_on: date, document: str,
@@ -39,7 +59,33 @@ def mark_payment(request: Request, amount_kopecks: int, paid_on: date, document:
     payment = Payment(request=request, amount_kopecks=amount_kopecks, paid_on=paid_on,
                       document=document.strip(), note=note, created_by_id=actor.id)
     db.session.add(payment)
-    request.paid_kopecks = (request.paid_kopecks or 0) + amount_kopecks
-    request.payment_state = payment_state(request.total_kopecks, request.paid_kopecks)
+    recompute_paid(request)
     record("payment", actor, request, amount_kopecks=amount_kopecks, document=document)
+    return payment
+
+
+def void_payment(admin, payment_id: int, reason: str) -> Payment:
+    """The admin voids a wrong payment with a reason: it is kept (struck out), counts nowhere,
+    and the request's paid sum and state are recomputed (caller commits)."""
+    require_role(admin, ADMIN)
+    payment = db.session.get(Payment, payment_id)
+    if payment is None:
+        raise NotFound(_("No such payment."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(_("Give the reason for voiding the payment."))
+    if payment.voided_at is not None:
+        raise Conflict(_("This payment is already voided."))
+    payment.voided_at = utcnow()
+    payment.voided_by_id = admin.id
+    payment.void_reason = reason
+    request = payment.request
+    recompute_paid(request)
+    record("payment_void", admin, request, payment_id=payment.id,
+           amount_kopecks=payment.amount_kopecks, document=payment.document, reason=reason)
+    number, amount = request.number, money(payment.amount_kopecks)
+    if request.manager is not None and request.manager.id != admin.id:
+        notify(request.manager, "payment", request,
+               lambda: _("Request %(number)s: the payment of %(amount)s was voided: "
+                         "%(reason)s.", number=number, amount=amount, reason=reason))
     return payment

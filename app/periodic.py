@@ -95,7 +95,7 @@ def send_director_digest(day: date | None = None) -> int:
     new = db.session.query(func.count(Request.id)).filter(
         Request.submitted_at >= start, Request.submitted_at < end).scalar()
     paid = db.session.query(func.coalesce(func.sum(Payment.amount_kopecks), 0)).filter(
-        Payment.paid_on == day).scalar()
+        Payment.paid_on == day, Payment.voided_at.is_(None)).scalar()  # valid payments only
     open_count = db.session.query(func.count(Request.id)).filter(
         Request.status.notin_((Status.DRAFT, Status.CLOSED, Status.CANCELLED))).scalar()
     sent = 0

@@ -49,7 +49,8 @@ def new_requests_per_week(start: date, end: date) -> list[tuple[str, int]]:
 def revenue_per_month(start: date, end: date) -> list[tuple[str, int]]:
     month = _period_expr(Payment.paid_on, "month")
     rows = db.session.query(month, func.sum(Payment.amount_kopecks)).filter(
-        Payment.paid_on.between(start, end)).group_by(month).order_by(month).all()
+        Payment.paid_on.between(start, end), Payment.voided_at.is_(None)) \
+        .group_by(month).order_by(month).all()
     return [(str(k), int(v or 0)) for k, v in rows]
 
 
@@ -57,7 +58,7 @@ def top_partners(start: date, end: date, limit: int = 10) -> list[tuple[str, int
     rows = db.session.query(PartnerCompany.name, func.sum(Payment.amount_kopecks)) \
         .join(Request, Request.company_id == PartnerCompany.id) \
         .join(Payment, Payment.request_id == Request.id) \
-        .filter(Payment.paid_on.between(start, end)) \
+        .filter(Payment.paid_on.between(start, end), Payment.voided_at.is_(None)) \
         .group_by(PartnerCompany.name).order_by(func.sum(Payment.amount_kopecks).desc()) \
         .limit(limit).all()
     return [(name, int(total or 0)) for name, total in rows]

@@ -88,7 +88,8 @@ def payments_rows(start, end, scope=None):
                        Payment.amount_kopecks, Payment.document) \
         .join(Request, Request.id == Payment.request_id) \
         .join(PartnerCompany, PartnerCompany.id == Request.company_id) \
-        .where(Payment.paid_on.between(start, end)).order_by(Payment.paid_on, Payment.id)
+        .where(Payment.paid_on.between(start, end), Payment.voided_at.is_(None)) \
+        .order_by(Payment.paid_on, Payment.id)
     yield from _stream(statement)
 
 
@@ -100,7 +101,8 @@ def partners_rows(start, end, scope=None):
         .group_by(Request.company_id)).all())
     revenue = dict(db.session.execute(select(Request.company_id, func.sum(
         Payment.amount_kopecks)).join(Payment, Payment.request_id == Request.id).where(
-        Payment.paid_on.between(start, end)).group_by(Request.company_id)).all())
+        Payment.paid_on.between(start, end), Payment.voided_at.is_(None))
+        .group_by(Request.company_id)).all())
     cycles = defaultdict(list)
     for company_id, submitted, closed in _stream(select(
             Request.company_id, Request.submitted_at, Request.status_changed_at).where(
@@ -152,7 +154,7 @@ REPORTS = {r.key: r for r in [
         Column(_l("Partner"), width=30), Column(_l("Amount"), "money", 14),
         Column(_l("Payment document"), width=20)], payments_rows,
         lambda s, e, scope=None: _bounded(select(Payment.id).where(
-            Payment.paid_on.between(s, e)))),
+            Payment.paid_on.between(s, e), Payment.voided_at.is_(None)))),
     Report("partners", _l("Partners summary"), [
         Column(_l("Partner"), width=32), Column(_l("INN"), width=14),
         Column(_l("Requests"), "int", 10), Column(_l("Revenue"), "money", 16),

@@ -71,13 +71,16 @@ class PaymentView(ReadOnlyView):
     datamodel = ReplanInterface(Payment, eager=("request",))
     route_base = "/payments"
     base_order = ("id", "desc")
-    list_columns = ["paid_on", "request", "amount_kopecks", "document", "created_at"]
-    show_columns = list_columns + ["note"]
+    list_columns = ["paid_on", "request", "amount_kopecks", "document", "created_at",
+                    "voided_at"]
+    show_columns = list_columns + ["note", "void_reason"]
     search_columns = ["paid_on", "document", "amount_kopecks"]
-    formatters_columns = {"amount_kopecks": _money}
+    formatters_columns = {"amount_kopecks": _money,  # voided: Да/Нет, not a timestamp
+                          "voided_at": lambda voided: _("Yes") if voided else _("No")}
     label_columns = {"paid_on": _l("Payment date"), "request": _l("Request"),
                      "amount_kopecks": _l("Amount"), "document": _l("Payment document"),
-                     "created_at": _l("Recorded"), "note": _l("Note")}
+                     "created_at": _l("Recorded"), "note": _l("Note"),
+                     "voided_at": _l("Voided"), "void_reason": _l("Reason for voiding")}
 
 
 class ServiceView(ReplanModelView):

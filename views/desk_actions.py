@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import flash, g, redirect, request, url_for
 from flask_appbuilder import expose
-from flask_appbuilder.security.decorators import has_access
+from flask_appbuilder.security.decorators import has_access, permission_name
 from flask_appbuilder.security.sqla.models import User
 from flask_babel import gettext as _
 
@@ -19,7 +19,7 @@ from app.distribution import active_managers
 from app.extensions import db
 from app.input_guard import form_version
 from app.messages import add_note, post_staff_message
-from app.payments import mark_payment
+from app.payments import mark_payment, void_payment
 from app.request_rules import rules_for
 from app.scheduling import book_engineer, engineers
 from app.templating import staff_status
@@ -27,7 +27,7 @@ from app.workflow import assign_manager, transition
 from models.request_status import ONCE_ONLY, STAFF_BUTTONS
 from models.requests import Request
 from views.actions import run_use_case
-from views.forms import AssignForm, BookingForm, MoveForm, PaymentForm, TextForm
+from views.forms import AssignForm, BookingForm, MoveForm, PaymentForm, TextForm, VoidForm
 
 
 def back(req: Request):
@@ -124,6 +124,22 @@ class DeskActionsMixin:
         run_use_case(lambda: mark_payment(req, kopecks, form.paid_on.data,
                                           form.document.data, g.user),
                      _("Payment recorded."), once=True)
+        return back(req)
+
+    @expose("/<int:pk>/payment/<int:payment_id>/void", methods=["POST"])
+    @has_access
+    @permission_name("pay")  # the admin's payment permission; no new entry in DeskView
+    def void_payment(self, pk: int, payment_id: int):
+        """Admin voids a wrong payment with a reason: kept struck out, counted nowhere."""
+        req, form = get_request_or_404(g.user, pk), VoidForm()
+        if not rules_for(g.user, req).can_pay or \
+                not any(p.id == payment_id for p in req.payments):
+            return refuse(req, _("This action is not available."))
+        if not form.validate_on_submit():
+            return refuse(req, _("Give the reason for voiding the payment."))
+        run_use_case(lambda: void_payment(g.user, payment_id, form.reason.data),
+                     _("Payment voided; the request's payment state is recomputed."),
+                     once=True)
         return back(req)
 
     @expose("/<int:pk>/assign", methods=["POST"])

@@ -1,5 +1,7 @@
 """Flask-WTF forms of the back office."""
 
+from datetime import date
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, DateTimeLocalField, HiddenField,
@@ -53,9 +55,14 @@ class RoublesField(StringField):
 
 class PaymentForm(FlaskForm):
     amount = RoublesField(_l("Amount, ₽"), validators=[InputRequired()])  # keeps its reason
-    paid_on = DateField(_l("Payment date"), validators=[DataRequired()])
+    paid_on = DateField(_l("Payment date"), validators=[DataRequired()], default=date.today)
     document = StringField(_l("Payment document"), validators=[DataRequired(),
                                                                Length(max=100)])
+
+
+class VoidForm(FlaskForm):
+    """Voiding a payment: the reason is required (the use case checks it again)."""
+    reason = StringField(_l("Reason for voiding"), validators=[DataRequired(), Length(max=500)])
 
 
 class AssignForm(FlaskForm):
