@@ -12,10 +12,13 @@ from sqlalchemy import create_engine, inspect, text
 from app.errors import Conflict, InvalidInput, NotFound, Refused
 from app.extensions import db
 from app.payments import mark_payment, void_payment
+from app.periodic import send_director_digest
+from app.templating import money
 from app.uow import unit_of_work
 from models.audit import AuditEvent
 from models.finance import Payment
 from models.notifications import Notification
+from models.outbox import OutboxMessage
 from models.request_status import Status
 from models.requests import Request
 from tests.factories import Staff, make_partner, make_request, make_user
@@ -114,6 +117,18 @@ def test_only_the_admin_voids_and_an_unknown_payment_is_not_found(ready, admin, 
         void_payment(admin, 999_999, "нет такого")
     assert db.session.get(Payment, payment).voided_at is None
     assert reload(ready.id).payment_state == "partial"
+
+
+def test_director_digest_counts_valid_payments_only(app, ready, admin):
+    director = make_user("Director", username="dir")
+    wrong = pay(ready, 300_00, admin, "п/п 1")
+    pay(ready, 200_00, admin, "п/п 2")
+    with unit_of_work():
+        void_payment(admin, wrong, "ошибка")
+    assert send_director_digest(date(2026, 11, 20)) == 1
+    body = db.session.query(OutboxMessage).filter_by(recipient=director.email).one().body
+    with app.test_request_context():
+        assert money(200_00) in body and money(500_00) not in body
 
 
 def test_migration_adds_and_drops_the_void_columns_keeping_payments(make_app):
