@@ -68,11 +68,13 @@ def _coef(kind: str, key: str) -> Decimal:
     return Decimal(rule.coefficient) if rule is not None else Decimal(1)
 
 
-def rule_label(kind: str, key: str | None, english: bool = False) -> str:
-    """The admin's label of a price rule key (object type, urgency, option)."""
+def rule_label(kind: str, key: str | None, english: bool = False,
+               rules: dict | None = None) -> str:
+    """The admin's label of a price rule key (object type, urgency, option); `rules` is
+    rules_by_key(kind) when the caller already has it (a list of many rows)."""
     if not key:
         return "—"
-    rule = rules_by_key(kind).get(key)
+    rule = (rules if rules is not None else rules_by_key(kind)).get(key)
     if rule is None:
         return key
     return rule.label_en if english and rule.label_en else rule.label

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import Flask, url_for
+from flask import Flask, g, has_app_context, url_for
 from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -12,7 +12,7 @@ from werkzeug.routing import BuildError
 
 from app.error_pages import install_error_pages
 from app.extensions import db
-from app.pricing import rule_label
+from app.pricing import rule_label, rules_by_key
 from app.request_rules import awaiting_payment, payment_label
 from app.visibility import PARTNER_ADDRESSED
 from models.notifications import Notification
@@ -68,10 +68,9 @@ def unread_count() -> int:
 
 def install_template_helpers(app: Flask) -> None:
     install_error_pages(app)
-    app.add_template_filter(_object_type_label, "object_type_label")
-    app.add_template_filter(_urgency_label, "urgency_label")
-    app.add_template_filter(lambda key: str(BUILDING_LABELS.get(key, key or "—")),
-                            "building_label")
+    app.add_template_filter(object_type_label, "object_type_label")
+    app.add_template_filter(urgency_label, "urgency_label")
+    app.add_template_filter(building_label, "building_label")
     app.add_template_filter(money, "money")
     app.add_template_filter(filesize, "filesize")
     app.add_template_filter(partner_status, "partner_status")
@@ -90,12 +89,24 @@ def install_template_helpers(app: Flask) -> None:
                 "Action": Action, "PARTNER_ADDRESSED": PARTNER_ADDRESSED}
 
 
-def _object_type_label(key: str) -> str:
-    return rule_label("object_type", key, str(get_locale()) == "en")
+def _rule_label(kind: str, key: str | None) -> str:
+    """rule_label with the kind's rules read once per request (a list shows many rows)."""
+    cache = g.setdefault("rules_by_kind", {}) if has_app_context() else {}
+    if kind not in cache:
+        cache[kind] = rules_by_key(kind)
+    return rule_label(kind, key, str(get_locale()) == "en", rules=cache[kind])
 
 
-def _urgency_label(key: str) -> str:
-    return rule_label("urgency", key, str(get_locale()) == "en")
+def object_type_label(key: str) -> str:
+    return _rule_label("object_type", key)
+
+
+def urgency_label(key: str) -> str:
+    return _rule_label("urgency", key)
+
+
+def building_label(key: str | None) -> str:
+    return str(BUILDING_LABELS.get(key, key or "—"))
 
 
 def url_for_optional(endpoint: str, **values) -> str | None:

@@ -11,11 +11,16 @@ from flask_appbuilder import ModelView, expose
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.urltools import get_order_args
+from flask_babel import format_date, format_datetime
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql import sqltypes
 
 from app.exports import export_response
+from app.request_rules import payment_label
+from app.templating import (building_label, money, object_type_label, staff_status,
+                            urgency_label)
 from reports.excel import Column
 from views.filters import UserScopeFilter
 
@@ -55,6 +60,36 @@ class ReplanInterface(SQLAInterface):
         return count, query.all()
 
 
+REQUEST_CODES = {"status": staff_status, "payment_state": payment_label,
+                 "object_type": object_type_label, "urgency": urgency_label,
+                 "building_type": building_label}
+CODE_LABELS = {  # model -> column -> label of its code
+    "Request": REQUEST_CODES, "Quote": REQUEST_CODES,
+    "StatusChange": {"from_status": staff_status, "to_status": staff_status},
+}
+
+
+def readable(datamodel, name: str):
+    """The formatter that shows column `name` as people read it ("—" when empty)."""
+    if name.endswith("_kopecks"):
+        show = money
+    elif name in CODE_LABELS.get(datamodel.model_name, {}):
+        show = CODE_LABELS[datamodel.model_name][name]
+    elif "." not in name and datamodel.is_boolean(name):
+        def show(value):
+            return _("Yes") if value else _("No")
+    elif "." not in name and datamodel.is_datetime(name):
+        def show(value):
+            return format_datetime(value, "dd.MM.yyyy HH:mm")
+    elif "." not in name and datamodel.is_date(name):
+        def show(value):
+            return format_date(value, "dd.MM.yyyy")
+    else:
+        def show(value):
+            return value
+    return lambda value: "—" if value is None or value == "" else show(value)
+
+
 # what each table is called in page titles: (one record, the list)
 MODEL_NAMES = {
     "Request": (_l("Request"), _l("Requests")),
@@ -77,6 +112,16 @@ MODEL_NAMES = {
 
 class ReplanModelView(ModelView):
     """Explicit columns everywhere; page size from the URL is capped; lists export to Excel."""
+
+    def _init_properties(self):
+        """Every shown value as people read it, unless the view says otherwise: money in
+        roubles, Да/Нет, dates in the user's format, codes through their labels, "—" for
+        nothing (FAB printed 23477825, True, None, `apartment`)."""
+        super()._init_properties()
+        declared = dict(self.formatters_columns or {})
+        columns = set(self.list_columns or []) | set(self.show_columns or [])
+        self.formatters_columns = {**{name: readable(self.datamodel, name)
+                                      for name in columns}, **declared}
 
     def _init_titles(self):
         """Titles in the user's language ("Услуги", "Услуга", "Изменение: Услуга"), never

@@ -42,3 +42,32 @@ def test_no_english_fab_words_on_russian_pages(app):
             if words:
                 found[f"{view.route_base}/{page}"] = sorted(words)
     assert found == {}
+
+
+def test_generated_lists_show_values_as_people_read_them(app):
+    from models.request_status import Status
+    from tests.factories import Staff, make_partner, make_request
+
+    from app.demo import load_catalog
+
+    load_catalog()
+    staff = Staff()
+    req = make_request(make_partner(username="p"), Status.READY, staff)
+    req.object_type, req.total_kopecks, req.payment_state = "apartment", 23_477_825, "unpaid"
+    db.session.commit()
+    admin = as_user(app, make_user("Admin", username="boss"))
+    cells = {}
+    for view in _model_views(app):
+        for url in (f"{view.route_base}/list/", f"{view.route_base}/show/{req.id}"):
+            html = admin.get(url).get_data(as_text=True)
+            for cell in re.findall(r"<td[^>]*>\s*([^<]*?)\s*</td>", html):
+                cells.setdefault(cell, url)
+    codes = ("apartment", "unpaid")  # a price rule's own key column may show a code
+    raw = {c: u for c, u in cells.items()
+           if c in ("None", "True", "False", "23477825")
+           or (c in codes and not u.startswith("/price-rules"))
+           or re.fullmatch(r"\d{4}-\d\d-\d\d[ T][\d:.]+", c)}
+    assert raw == {}
+    assert "не оплачена" in cells and "Готово" in cells and "Квартира" in cells
+    services = admin.get("/services/list/").get_data(as_text=True)
+    assert re.search(r"\d\u00a0\d{3},\d\d\u00a0₽", services)  # roubles, not kopecks
