@@ -12,9 +12,10 @@ from app.access import require_role
 from app.audit import record
 from app.errors import Conflict, InvalidInput, NotFound
 from app.extensions import db
+from app.money import money
+from app.pricing import amount_payable
 from app.notifications import notify
 from app.permissions import ADMIN
-from app.templating import money
 from models.base import utcnow
 from models.finance import Payment
 from models.requests import PAYMENT_PAID, PAYMENT_PARTIAL, PAYMENT_UNPAID, Request
@@ -41,7 +42,13 @@ def recompute_paid(request: Request) -> None:
     paid = db.session.query(func.coalesce(func.sum(Payment.amount_kopecks), 0)).filter(
         Payment.request_id == request.id, valid_payments()).scalar()
     request.paid_kopecks = int(paid)
-    request.payment_state = payment_state(request.total_kopecks or 0, request.paid_kopecks)
+    request.payment_state = payment_state(amount_payable(request.total_kopecks),
+                                          request.paid_kopecks)
+
+
+def amount_due(request: Request) -> int:
+    """What is left to pay (never negative), VAT on top included."""
+    return max(amount_payable(request.total_kopecks) - (request.paid_kopecks or 0), 0)
 
 
 def mark_payment(request: Request, amount_kopecks: int, paid_on: date, document: str,
@@ -51,7 +58,7 @@ def mark_payment(request: Request, amount_kopecks: int, paid_on: date, document:
         raise PaymentError(_("The amount must be positive."))
     if not (document or "").strip():
         raise PaymentError(_("Enter the payment document number."))
-    due = (request.total_kopecks or 0) - (request.paid_kopecks or 0)
+    due = amount_due(request)
     if amount_kopecks > due:
         raise PaymentError(_("The payment exceeds what is due: %(due)s is left to pay.",
                              due=money(max(due, 0))) if due > 0 else

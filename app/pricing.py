@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from app.extensions import db
+from app.settings import VAT_INCLUDED_20, VAT_NONE, VAT_ON_TOP_20, get_setting
 from models.catalog import RULE_OBJECT_TYPE, RULE_OPTION, RULE_URGENCY, PriceRule, Service
 
 
@@ -78,3 +79,25 @@ def rule_label(kind: str, key: str | None, english: bool = False,
     if rule is None:
         return key
     return rule.label_en if english and rule.label_en else rule.label
+
+
+VAT_RATE = Decimal(20)
+
+
+def vat_figures(total: int, vat_mode: str) -> tuple[int, int]:
+    """(VAT, amount to pay) for a total in kopecks: VAT inside the total (20/120), added on
+    top (20/100, so the partner pays more), or none (simplified tax system)."""
+    if vat_mode == VAT_INCLUDED_20:
+        return _round(Decimal(total) * VAT_RATE / (100 + VAT_RATE)), total
+    if vat_mode == VAT_ON_TOP_20:
+        vat = _round(Decimal(total) * VAT_RATE / 100)
+        return vat, total + vat
+    if vat_mode != VAT_NONE:
+        raise ValueError(f"unknown VAT mode {vat_mode!r}")
+    return 0, total
+
+
+def amount_payable(total: int) -> int:
+    """What the partner pays for a total under the bureau's VAT mode (the invoice's
+    "to pay"): payments are measured against this, not against the total before VAT."""
+    return vat_figures(total or 0, get_setting("vat_mode"))[1]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 
 from flask import Flask, g, has_app_context, url_for
 from flask_babel import format_date, format_datetime, get_locale
@@ -12,21 +11,14 @@ from werkzeug.routing import BuildError
 
 from app.error_pages import install_error_pages
 from app.extensions import db
-from app.pricing import rule_label, rules_by_key
+from app.money import money
+from app.payments import amount_due
+from app.pricing import amount_payable, rule_label, rules_by_key
 from app.request_rules import awaiting_payment, payment_label
 from app.visibility import PARTNER_ADDRESSED
 from models.notifications import Notification
 from models.request_status import PARTNER_GROUP_OF, PARTNER_GROUPS, STAFF_LABELS, Action, Status
 from models.requests import BUILDING_LABELS
-
-
-def money(kopecks: int | None) -> str:
-    """12345678 → '123 456,78 ₽' (ru) or '123,456.78 ₽' (en)."""
-    value = Decimal(kopecks or 0) / 100
-    text = f"{value:,.2f}"
-    if str(get_locale()) == "ru":
-        text = text.replace(",", "\u00a0").replace(".", ",")
-    return f"{text}\u00a0₽"
 
 
 def filesize(size: int | None) -> str:
@@ -72,6 +64,8 @@ def install_template_helpers(app: Flask) -> None:
     app.add_template_filter(urgency_label, "urgency_label")
     app.add_template_filter(building_label, "building_label")
     app.add_template_filter(money, "money")
+    app.add_template_filter(amount_payable, "payable")  # VAT on top included
+    app.add_template_filter(amount_due, "amount_due")
     app.add_template_filter(filesize, "filesize")
     app.add_template_filter(partner_status, "partner_status")
     app.add_template_filter(partner_status_of, "partner_status_of")

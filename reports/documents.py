@@ -10,7 +10,8 @@ from flask_babel import gettext as _
 
 from app.errors import NotFound
 from app.request_rules import DOCUMENTS
-from app.settings import VAT_INCLUDED_20, VAT_MODES, VAT_NONE, VAT_ON_TOP_20, get_setting
+from app.pricing import vat_figures
+from app.settings import VAT_MODES, VAT_NONE, get_setting
 from app.visibility import PARTNER_ADDRESSED, reads_partner_words, visible_history
 from models.request_status import PARTNER_GROUP_OF, PARTNER_GROUPS, STAFF_LABELS, Status
 from models.requests import Request
@@ -46,8 +47,6 @@ class Totals:
     due: int  # never negative
 
 
-VAT_RATE = Decimal(20)
-
 
 def _round(value: Decimal) -> int:
     """Half-up to whole kopecks."""
@@ -68,12 +67,7 @@ def document_totals(lines: list[Line], total: int, discount_percent=None, paid: 
             # the company's discount changed since pricing: print the one that was applied
             percent = (Decimal(discount) * 100 / subtotal).quantize(Decimal("0.01"),
                                                                     ROUND_HALF_UP)
-    vat, to_pay = 0, total
-    if vat_mode == VAT_INCLUDED_20:
-        vat = _round(Decimal(total) * VAT_RATE / (100 + VAT_RATE))
-    elif vat_mode == VAT_ON_TOP_20:
-        vat = _round(Decimal(total) * VAT_RATE / 100)
-        to_pay = total + vat
+    vat, to_pay = vat_figures(total, vat_mode)
     return Totals(subtotal, discount, percent, total, vat_mode, vat, to_pay, paid or 0,
                   max(to_pay - (paid or 0), 0))
 

@@ -20,6 +20,7 @@ from app.deliverables import upload_package
 from app.form_nonce import issue_nonce
 from app.intake import create_draft
 from app.payments import mark_payment
+from app.pricing import amount_payable
 from app.permissions import ENGINEER, MANAGER, PARTNER, SUPERMANAGER
 from app.workflow import assign_manager, transition
 from models.catalog import Service
@@ -132,7 +133,8 @@ def walk(req, target: Status, author, staff: Staff | None) -> None:
         elif action in ("start", "submit_review"):
             transition(req, action, staff.engineer)
         elif action == "deliver":
-            mark_payment(req, req.total_kopecks, date.today(), "PP-1", staff.supermanager)
+            mark_payment(req, amount_payable(req.total_kopecks), date.today(), "PP-1",
+                         staff.supermanager)  # VAT on top included when the bureau adds it
             add_package(req, staff.manager)
             transition(req, "deliver", staff.manager)
         else:

@@ -159,3 +159,24 @@ def test_migration_adds_and_drops_the_void_columns_keeping_payments(make_app):
     finally:
         engine.dispose()
         cleanup()
+
+
+def test_with_vat_on_top_the_partner_owes_the_vat_too(app, staff):
+    from app.payments import amount_due
+    from app.settings import set_setting
+
+    set_setting("vat_mode", "on_top20")
+    req = make_request(make_partner(username="vat"), Status.READY, staff)
+    req.total_kopecks, req.paid_kopecks = 3_230_000, 0
+    db.session.commit()
+    admin = make_user("Admin", username="vatadmin")
+    assert amount_due(req) == 3_876_000  # 32 300 + 20 % = 38 760
+    with unit_of_work():
+        mark_payment(req, 3_230_000, date.today(), "п/п 1", admin)
+    assert (req.payment_state, amount_due(req)) == ("partial", 646_000)
+    with pytest.raises(InvalidInput) as error, unit_of_work():
+        mark_payment(req, 646_001, date.today(), "п/п 2", admin)
+    assert "6\u00a0460,00" in str(error.value)
+    with unit_of_work():
+        mark_payment(req, 646_000, date.today(), "п/п 2", admin)
+    assert (req.payment_state, amount_due(req)) == ("paid", 0)
