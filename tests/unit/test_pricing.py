@@ -147,3 +147,35 @@ def test_rule_label_for_every_case(catalogue):
     assert rule_label(RULE_URGENCY, "slow") == "Медленно"
     assert rule_label(RULE_URGENCY, "slow", True) == "Slow"
     assert rule_label(RULE_OBJECT_TYPE, "slow", True) == "slow"  # another kind's key
+
+
+@pytest.mark.parametrize("mode, total, vat, to_pay", [
+    ("none", 3_230_000, 0, 3_230_000),
+    ("included20", 3_230_000, 538_333, 3_230_000),  # 32 300 × 20/120 = 5 383,333…
+    ("included20", 5, 1, 5),  # 0,8333 kopeck rounds half-up to 1
+    ("on_top20", 3_230_000, 646_000, 3_876_000),
+    ("on_top20", 3, 1, 4),  # 0,6 kopeck → 1
+    ("on_top20", 2, 0, 2),  # 0,4 kopeck → 0
+])
+def test_vat_figures(mode, total, vat, to_pay):
+    from app.pricing import vat_figures
+
+    assert vat_figures(total, mode) == (vat, to_pay)
+
+
+def test_unknown_vat_mode_is_refused():
+    from app.pricing import vat_figures
+
+    with pytest.raises(ValueError):
+        vat_figures(100, "vat18")
+
+
+def test_amount_payable_follows_the_bureaus_vat_mode(app):
+    from app.extensions import db
+    from app.pricing import amount_payable
+    from app.settings import set_setting
+
+    assert amount_payable(3_230_000) == 3_230_000 and amount_payable(None) == 0
+    set_setting("vat_mode", "on_top20")
+    db.session.commit()
+    assert amount_payable(3_230_000) == 3_876_000
