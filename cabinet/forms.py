@@ -1,34 +1,20 @@
 """Flask-WTF forms of the partner cabinet."""
 
-import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateField, DecimalField, EmailField, HiddenField,
+from wtforms import (BooleanField, DateField, EmailField, HiddenField,
                      IntegerField, PasswordField, SelectField, SelectMultipleField, StringField,
                      TextAreaField)
 from wtforms.validators import (DataRequired, Email, EqualTo, Length, NumberRange, Optional,
                                 Regexp, ValidationError)
-from wtforms.widgets import CheckboxInput, ListWidget, TextInput
+from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.form_fields import DecimalCommaField
 from app.passwords import StrongPassword
 from app.validators import inn_is_valid
 
 PHONE = Regexp(r"^\+?[\d\s()\-]{7,20}$", message=_l("Enter a phone number, e.g. +7 900 123-45-67."))
-
-
-class DecimalCommaField(DecimalField):
-    """A decimal typed as people write it: "54,5", "54.5" or "1 054,5".
-
-    A text input with a decimal keyboard, not type=number: a Russian browser drops the
-    comma of a number input, so "54,5" reached the server as 545 (ten times the price)."""
-
-    widget = TextInput()
-
-    def process_formdata(self, valuelist):
-        if valuelist:
-            valuelist = [re.sub(r"[\s\u00a0\u202f]", "", valuelist[0]).replace(",", ".")]
-        super().process_formdata(valuelist)
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from wtforms.validators import InputRequired
+from wtforms.validators import InputRequired, NumberRange
 
 from app.catalogue import check_article, check_price_rule, check_service, replace_kb_template
 from app.errors import DomainError
@@ -26,7 +26,7 @@ from models.partners import EndClient, PartnerCompany
 from models.requests import Attachment, Message
 from models.schedule import ScheduleEntry
 from views.base import ReadOnlyView, ReplanInterface, ReplanModelView
-from views.forms import RoublesField
+from app.form_fields import DecimalCommaField, RoublesField
 from views.filters import RelatedRequestScopeFilter
 
 NO_DELETE = ["can_list", "can_show", "can_add", "can_edit", "can_export"]
@@ -49,6 +49,9 @@ class PartnerCompanyView(ReplanModelView):
                      "phone": _l("Phone"), "email": _l("E-mail"),
                      "discount_percent": _l("Discount, %"), "is_blocked": _l("Blocked"),
                      "created_at": _l("Created")}
+    edit_form_extra_fields = {"discount_percent": DecimalCommaField(  # "7,5" as typed
+        _l("Discount, %"), places=2, validators=[InputRequired(), NumberRange(
+            min=0, max=100, message=_l("The discount is a percent from 0 to 100."))])}
 
     def pre_update(self, item):
         """Checked and audited by the use case; FAB's datamodel commits it all at once."""
@@ -132,7 +135,10 @@ class PriceRuleView(ReplanModelView):
     formatters_columns = {"surcharge_kopecks": _money}
     add_form_extra_fields = edit_form_extra_fields = {
         "surcharge_kopecks": RoublesField(_l("Surcharge, ₽"), [InputRequired()],
-                                          allow_zero=True)}
+                                          allow_zero=True),
+        "coefficient": DecimalCommaField(_l("Coefficient"), places=3, validators=[
+            InputRequired(), NumberRange(min=0.001, max=100, message=_l(
+                "The coefficient is a number above 0, e.g. 1,3."))])}
 
     def pre_add(self, item):
         check_price_rule(item)

@@ -7,9 +7,9 @@ from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, DateTimeLocalField, HiddenField,
                      SelectField,
                      StringField, TextAreaField)
-from app.errors import InvalidInput
-from app.money import format_roubles, parse_roubles
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from app.form_fields import RoublesField
 
 
 class MoveForm(FlaskForm):
@@ -28,29 +28,6 @@ class BookingForm(FlaskForm):
     ends_at = DateTimeLocalField(_l("End"), format="%Y-%m-%dT%H:%M",
                                  validators=[DataRequired()])
     version = HiddenField()
-
-
-class RoublesField(StringField):
-    """An amount typed in roubles ('10 000,50'); `data` is kopecks (app.money), so a form
-    over a *_kopecks column shows and takes roubles. `allow_zero` for prices."""
-
-    def __init__(self, label=None, validators=None, allow_zero: bool = False, **kwargs):
-        super().__init__(label, validators, **kwargs)
-        self.allow_zero = allow_zero
-
-    def process_formdata(self, valuelist):
-        self.raw_text = valuelist[0] if valuelist else ""
-        self.data = None
-        if valuelist:
-            try:
-                self.data = parse_roubles(self.raw_text, allow_zero=self.allow_zero)
-            except InvalidInput as error:
-                raise ValueError(str(error)) from None
-
-    def _value(self):
-        if getattr(self, "raw_text", None):
-            return self.raw_text
-        return format_roubles(self.data) if isinstance(self.data, int) else ""
 
 
 class PaymentForm(FlaskForm):

@@ -108,3 +108,26 @@ def test_price_rule_surcharge_in_roubles(app):
         "label_en": "", "coefficient": "1", "surcharge_kopecks": "2 000", "is_active": "y"})
     rule = db.session.query(PriceRule).filter_by(key="bti").one()
     assert rule.surcharge_kopecks == 200_000
+
+
+def test_discount_and_coefficient_take_a_decimal_comma(app):
+    company = make_partner(username="p").profile.partner_company
+    rule = PriceRule(kind="urgency", key="fast", label="Срочно", coefficient=1.5)
+    db.session.add(rule)
+    db.session.commit()
+    admin = as_user(app, make_user("Admin"))
+    _page, token = _form(admin, f"/companies/edit/{company.id}")
+    admin.post(f"/companies/edit/{company.id}", data={
+        "csrf_token": token, "name": company.name, "city": "", "phone": "", "email": "",
+        "discount_percent": "7,5"})
+    _page, token = _form(admin, f"/price-rules/edit/{rule.id}")
+    admin.post(f"/price-rules/edit/{rule.id}", data={
+        "csrf_token": token, "kind": "urgency", "key": "fast", "label": "Срочно",
+        "label_en": "", "coefficient": "1,25", "surcharge_kopecks": "0", "is_active": "y"})
+    refused = admin.post(f"/companies/edit/{company.id}", data={
+        "csrf_token": token, "name": company.name, "city": "", "phone": "", "email": "",
+        "discount_percent": "150"}, follow_redirects=True).get_data(as_text=True)
+    assert "от 0 до 100" in refused
+    db.session.expire_all()
+    assert float(db.session.get(PartnerCompany, company.id).discount_percent) == 7.5
+    assert float(db.session.get(PriceRule, rule.id).coefficient) == 1.25
