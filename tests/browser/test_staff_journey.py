@@ -125,4 +125,15 @@ def test_staff_journey(app, server_url, browser, shots, tmp_path):
     assert dict(charts["status"])["Выдана"] == 1
     assert dict(charts["partners"])[partner.profile.partner_company.name] == total
     shots(page, "07-dashboard")
+
+    # at phone width no back-office page scrolls sideways (wide tables scroll in their box)
+    page.set_viewport_size({"width": 375, "height": 800})
+    for user, paths in ((supermanager, ("/desk/", "/distribution/", "/requests/list/",
+                                        "/schedule/")),
+                        (admin, ("/jobs/", "/services/list/", f"/desk/{req.id}"))):
+        sign_in(user)
+        for path in paths:
+            page.goto(f"{server_url}{path}")
+            assert page.evaluate("document.documentElement.scrollWidth") <= 375, path
+        shots(page, f"08-phone-{user.username}")
     context.close()
