@@ -16,7 +16,7 @@ from app.drafts import (OWN_FIELDS, DraftInput, create_request_draft, delete_dra
 from app.errors import DomainError
 from app.extensions import db
 from app.input_guard import arg_int, bounded_int
-from app.uow import unit_of_work
+from app.uow import run_use_case, unit_of_work
 from cabinet import bp
 from cabinet.access import partner_required
 from cabinet.choices import fill_choices
@@ -132,13 +132,10 @@ def _after_save(request_id: int, number: str):
 @bp.route("/requests/<int:request_id>/delete", methods=["POST"])
 @partner_required
 def request_delete(request_id: int):
-    try:
-        with unit_of_work():
-            number = delete_draft(current_user, request_id)
-    except DomainError as exc:
-        flash(str(exc), "warning")
+    deleted = []
+    if not run_use_case(lambda: deleted.append(delete_draft(current_user, request_id)),
+                        lambda: _("Draft %(number)s is deleted.", number=deleted[0])):
         return redirect(url_for("cabinet.request_detail", request_id=request_id))
-    flash(_("Draft %(number)s is deleted.", number=number), "success")
     return redirect(url_for("cabinet.request_list"))
 
 
@@ -146,13 +143,10 @@ def request_delete(request_id: int):
 @partner_required
 def request_repeat(request_id: int):
     """Copy object and client data into a new draft."""
-    try:
-        with unit_of_work():
-            req = repeat_request(current_user, request_id)
-    except DomainError as exc:
-        flash(str(exc), "danger")
+    copies = []
+    if not run_use_case(lambda: copies.append(repeat_request(current_user, request_id)),
+                        lambda: _("Draft %(number)s is a copy of %(source)s: check it and "
+                                  "submit.", number=copies[0].number,
+                                  source=get_request_or_404(current_user, request_id).number)):
         return redirect(url_for("cabinet.request_detail", request_id=request_id))
-    number, source = req.number, get_request_or_404(current_user, request_id).number
-    flash(_("Draft %(number)s is a copy of %(source)s: check it and submit.",
-            number=number, source=source), "success")
-    return redirect(url_for("cabinet.request_edit", request_id=req.id))
+    return redirect(url_for("cabinet.request_edit", request_id=copies[0].id))

@@ -32,6 +32,9 @@ from app.permissions import sync_roles
 from app.worker import run_worker
 from config import BASE_DIR, INSTANCE_DIR, TestConfig
 
+# fixtures shared by several test modules (a module's own fixture of the same name wins)
+pytest_plugins = ["tests.payment_fixtures"]
+
 KEEP_TABLES = {"ab_permission", "ab_view_menu", "ab_permission_view", "ab_role",
                "ab_permission_view_role", "alembic_version"}
 # what the migrated, role-synced database depends on: a change rebuilds the SQLite template

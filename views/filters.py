@@ -1,5 +1,7 @@
 """Row-level filters shared by back-office views."""
 
+from abc import ABC, abstractmethod
+
 from flask import g
 from flask_appbuilder.models.filters import BaseFilter
 
@@ -7,7 +9,7 @@ from app.access import request_scope
 from models.requests import Request
 
 
-class UserScopeFilter(BaseFilter):
+class UserScopeFilter(BaseFilter, ABC):
     """A row-level filter for one user: on screens the signed-in one; an export passes the
     user it runs for as the value (views.base.ReplanModelView.export_table)."""
 
@@ -18,8 +20,9 @@ class UserScopeFilter(BaseFilter):
         user = g.user if value is None or callable(value) else value
         return self.apply_for(query, user)
 
+    @abstractmethod
     def apply_for(self, query, user):
-        raise NotImplementedError
+        """The query limited to the rows `user` may see (each scope says which)."""
 
 
 class RequestScopeFilter(UserScopeFilter):

@@ -21,24 +21,10 @@ from models.notifications import Notification
 from models.outbox import OutboxMessage
 from models.request_status import Status
 from models.requests import Request
-from tests.factories import Staff, make_partner, make_request, make_user
+from tests.factories import make_partner, make_request, make_user
 from tests.unit.test_migrations import _fresh_database_url, flask
 
 
-@pytest.fixture
-def staff(app):
-    return Staff()
-
-
-@pytest.fixture
-def admin(app):
-    return make_user("Admin")
-
-
-@pytest.fixture
-def ready(app, staff):
-    """A ready request with no payment yet."""
-    return make_request(make_partner(), Status.READY, staff)
 
 
 def pay(req, kopecks, admin, document="п/п 1"):

@@ -17,25 +17,10 @@ from app.payments import mark_payment
 from app.templating import money
 from app.uow import unit_of_work
 from models.finance import Payment
-from models.request_status import Status
 from models.requests import Request
-from tests.factories import (Staff, as_user, csrf_token, form_token, make_partner, make_request,
-                             make_user, post)
+from tests.factories import (as_user, csrf_token, form_token, make_user, post)
 
 
-@pytest.fixture
-def staff(app):
-    return Staff()
-
-
-@pytest.fixture
-def admin(app):
-    return make_user("Admin")
-
-
-@pytest.fixture
-def ready(app, staff):
-    return make_request(make_partner(), Status.READY, staff)
 
 
 def pay(req, kopecks, admin, document):
