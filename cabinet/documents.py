@@ -11,6 +11,7 @@ from flask_login import current_user
 from app.access import get_quote_or_404, get_request_or_404
 from app.errors import DomainError
 from app.storage import path_of
+from app.uow import unit_of_work
 from app.validators import clean_filename
 from cabinet import bp
 from cabinet.access import partner_required
@@ -35,7 +36,8 @@ def quote_pdf(quote_id: int):
 def request_document(request_id: int, document: str):
     req = get_request_or_404(current_user, request_id)
     try:
-        data = request_pdf(req, document, for_partner=True)
+        with unit_of_work():  # the first invoice or act stores its number
+            data = request_pdf(req, document, for_partner=True, user=current_user)
     except DomainError as exc:
         flash(str(exc), "warning")
         return redirect(url_for("cabinet.request_detail", request_id=req.id))

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from flask_babel import get_locale
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 
+from app.document_numbers import issue_document_number
 from app.errors import NotFound
 from app.request_rules import DOCUMENTS
 from app.pricing import vat_figures
@@ -99,6 +100,9 @@ def proposal_pdf(quote) -> bytes:
 def request_pdf(req: Request, document: str, for_partner: bool, user=None) -> bytes:
     """Invoice, act or request card for a partner, or for the staff member `user`.
 
+    The first invoice or act of a request takes the next number of the year (stored in the
+    caller's transaction, which must commit it); later ones print the same number and date.
+
     Partners get partner labels and no internal notes; staff see what app.visibility allows
     (an engineer's card has no end client and no partner-facing comments).
     """
@@ -107,6 +111,9 @@ def request_pdf(req: Request, document: str, for_partner: bool, user=None) -> by
         raise DocumentUnavailable(_("Unknown document."))
     if not DOCUMENTS[document](req):
         raise DocumentUnavailable(_("This document is not available in the current status."))
+    issued = None  # invoices and acts carry their own number and date, the card does not
+    if document in ("invoice", "act"):
+        issued = issue_document_number(req, document, user)
     lines = [Line(line.title, line.price_kopecks) for line in req.lines]
     totals = document_totals(lines, req.total_kopecks, req.company.discount_percent,
                              req.paid_kopecks, get_setting("vat_mode"))
@@ -116,7 +123,8 @@ def request_pdf(req: Request, document: str, for_partner: bool, user=None) -> by
         for h in visible_history(req, user)]
     return render_pdf(f"{document}.html", req=req, lines=lines, totals=totals,
                       percent_text=percent_text, bureau=get_setting("bureau"), history=history,
-                      show_client=full,
+                      show_client=full, doc_number=issued and issued.seq,
+                      doc_date=issued and format_date(issued.issued_on, "dd.MM.yyyy"),
                       status_label=_label(req.status, for_partner))
 
 

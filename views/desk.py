@@ -17,6 +17,7 @@ from app.extensions import db
 from app.request_rules import DOCUMENT_LABELS, rules_for
 from app.scheduling import engineers, request_hours, suggest_engineers
 from app.storage import send_stored
+from app.uow import unit_of_work
 from models.request_status import ACTION_LABELS, OPEN_STATUSES, STAFF_LABELS
 from models.requests import Attachment, Request
 from reports.documents import request_pdf
@@ -94,7 +95,8 @@ class DeskView(DeskActionsMixin, BaseView):
         """Invoice, act or request card for staff who may see the request."""
         req = get_request_or_404(g.user, pk)
         try:
-            data = request_pdf(req, document, for_partner=False, user=g.user)
+            with unit_of_work():  # the first invoice or act stores its number
+                data = request_pdf(req, document, for_partner=False, user=g.user)
         except DomainError as error:
             flash(str(error), "warning")
             return back(req)

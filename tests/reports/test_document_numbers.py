@@ -1,0 +1,171 @@
+"""Invoice and act numbers: 1, 2, 3 … per kind and year, kept on re-download, never reused.
+
+The PDFs are read back as text (tests/pdftext.py); the date is frozen through the clock of
+app.document_numbers (models.base.utcnow as imported there).
+"""
+
+import re
+from datetime import date, datetime
+
+import pytest
+
+from app import document_numbers
+from app.document_numbers import issue_document_number, issued_number
+from app.extensions import db
+from app.uow import unit_of_work
+from app.workflow import transition
+from models.audit import AuditEvent
+from models.finance import DocumentNumber
+from models.request_status import Status
+from tests.factories import Staff, as_user, login, make_partner, make_request
+from tests.pdftext import pdf_text
+from tests.reports.test_documents_arithmetic import _pdf, _priced
+
+
+@pytest.fixture
+def staff(app):
+    return Staff()
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Set the UTC time the numbering sees: clock(datetime(...))."""
+    def set_now(moment: datetime):
+        monkeypatch.setattr(document_numbers, "utcnow", lambda: moment)
+    set_now(datetime(2026, 11, 26, 9, 0))
+    return set_now
+
+
+def _heading(app, partner, req, document: str) -> tuple[int, str]:
+    """(number, date) printed in the document's title."""
+    text = _pdf(app, partner, req, document)
+    word = "Счёт на оплату" if document == "invoice" else "Акт"
+    found = re.search(word + r" № (\d+) от (\d\d\.\d\d\.\d{4})", text)
+    assert found, text[:400]
+    return int(found.group(1)), found.group(2)
+
+
+def test_invoices_run_1_2_and_a_request_keeps_its_number(app, staff, clock):
+    first_partner, first = _priced(staff, "0")
+    second_partner, second = _priced(staff, "0")
+    assert _heading(app, first_partner, first, "invoice") == (1, "26.11.2026")
+    clock(datetime(2026, 11, 28, 12, 0))
+    assert _heading(app, second_partner, second, "invoice") == (2, "28.11.2026")
+    # downloaded again days later, by the partner or the staff: the same number and date
+    clock(datetime(2026, 12, 3, 8, 0))
+    assert _heading(app, first_partner, first, "invoice") == (1, "26.11.2026")
+    manager = as_user(app, staff.manager)
+    text = " ".join(pdf_text(manager.get(f"/desk/{first.id}/pdf/invoice").data).split())
+    assert "Счёт на оплату № 1 от 26.11.2026" in text
+    assert db.session.query(DocumentNumber).count() == 2
+    issued = db.session.query(AuditEvent).filter_by(action="document_issued").all()
+    assert sorted((e.object_id, e.details["number"]) for e in issued) == \
+        [(first.id, 1), (second.id, 2)]
+
+
+def test_the_title_no_longer_prints_the_request_number_or_today(app, staff, clock):
+    partner, req = _priced(staff, "0")
+    text = _pdf(app, partner, req, "invoice")
+    assert f"№ {req.number} от" not in text
+    assert f"заявка {req.number}" in text  # the basis still names the request
+
+
+def test_acts_have_their_own_sequence(app, staff, clock):
+    partner, req = _priced(staff, "0")
+    other_partner, other = _priced(staff, "0")
+    assert _heading(app, partner, req, "invoice")[0] == 1
+    assert _heading(app, other_partner, other, "invoice")[0] == 2
+    assert _heading(app, other_partner, other, "act") == (1, "26.11.2026")
+    assert _heading(app, partner, req, "act")[0] == 2
+    assert _heading(app, other_partner, other, "act")[0] == 1
+
+
+def test_a_new_year_starts_again_at_1(app, staff, clock):
+    clock(datetime(2026, 12, 31, 20, 0))  # 23:00 in Moscow: still 2026
+    old_partner, old = _priced(staff, "0")
+    assert _heading(app, old_partner, old, "invoice") == (1, "31.12.2026")
+    clock(datetime(2026, 12, 31, 21, 30))  # 00:30 on 1 January in Moscow
+    partner, req = _priced(staff, "0")
+    assert _heading(app, partner, req, "invoice") == (1, "01.01.2027")
+    later_partner, later = _priced(staff, "0")
+    assert _heading(app, later_partner, later, "invoice") == (2, "01.01.2027")
+    assert _heading(app, old_partner, old, "invoice") == (1, "31.12.2026")
+    years = db.session.query(DocumentNumber.year, DocumentNumber.seq).order_by(
+        DocumentNumber.id).all()
+    assert years == [(2026, 1), (2027, 1), (2027, 2)]
+
+
+def test_numbers_are_never_reused_after_a_cancel_or_a_delete(app, staff, clock):
+    partner = make_partner(username="pc")
+    cancelled = make_request(partner, Status.SUBMITTED, staff)
+    deleted_partner = make_partner(username="pd")
+    deleted = make_request(deleted_partner, Status.SUBMITTED, staff)
+    assert _heading(app, partner, cancelled, "invoice")[0] == 1
+    assert _heading(app, deleted_partner, deleted, "invoice")[0] == 2
+    with unit_of_work():
+        transition(cancelled, "cancel", partner, "не нужно")
+    deleted_id = deleted.id
+    for change in deleted.history:  # no request is deleted with its history in the app
+        db.session.delete(change)
+    db.session.delete(deleted)
+    db.session.commit()
+    kept = db.session.query(DocumentNumber).filter_by(seq=2).one()
+    assert (kept.request_id, kept.request_number) == (None, deleted.number)
+    next_partner, following = _priced(staff, "0")
+    assert _heading(app, next_partner, following, "invoice")[0] == 3
+    # the cancelled request's invoice is gone from the cabinet, its number stays taken
+    client = app.test_client()
+    login(client, "pc")
+    page = client.get(f"/cabinet/requests/{cancelled.id}/pdf/invoice")
+    assert page.status_code == 302
+    assert issued_number(cancelled.id, "invoice").seq == 1
+    # SQLite may give the next request the deleted one's id: it still got a number of its own
+    reissued = issued_number(deleted_id, "invoice")
+    assert reissued is None or (following.id == deleted_id and reissued.seq == 3)
+
+
+def test_a_lost_race_for_a_number_takes_the_next_one(app, staff, clock, monkeypatch):
+    _p1, first = _priced(staff, "0")
+    _p2, second = _priced(staff, "0")
+    with unit_of_work():
+        issue_document_number(first, "invoice", today=date(2026, 11, 26))
+    stale = iter([1])  # a concurrent issuer committed number 1 after we read the maximum
+    real = document_numbers._next_seq
+    monkeypatch.setattr(document_numbers, "_next_seq",
+                        lambda kind, year: next(stale, None) or real(kind, year))
+    with unit_of_work():
+        row = issue_document_number(second, "invoice", today=date(2026, 11, 26))
+    assert row.seq == 2
+    assert db.session.query(DocumentNumber).filter_by(kind="invoice").count() == 2
+
+
+def test_a_lost_race_for_the_same_request_returns_the_winners_number(app, staff, clock,
+                                                                    monkeypatch):
+    _p, req = _priced(staff, "0")
+    with unit_of_work():
+        winner = issue_document_number(req, "act", today=date(2026, 11, 26))
+    misses = iter([None])  # our first look ran before the winner committed
+    real = document_numbers.issued_number
+    monkeypatch.setattr(document_numbers, "issued_number",
+                        lambda rid, kind: next(misses, "look") and real(rid, kind))
+    with unit_of_work():
+        row = issue_document_number(req, "act", today=date(2026, 11, 27))
+    assert (row.id, row.seq, row.issued_on) == (winner.id, 1, date(2026, 11, 26))
+    assert db.session.query(DocumentNumber).count() == 1
+
+
+def test_no_numbers_for_other_documents(app, staff):
+    _p, req = _priced(staff, "0")
+    with pytest.raises(ValueError):
+        issue_document_number(req, "card")
+
+
+def test_amount_in_words_matches_the_total_to_pay_with_vat_on_top(app, staff, clock):
+    from app.settings import set_setting
+
+    set_setting("vat_mode", "on_top20")
+    db.session.commit()
+    partner, req = _priced(staff, "0", prices_rub=(1000, 234))
+    text = _pdf(app, partner, req, "invoice")
+    assert "Всего к оплате: 1 480,80 ₽" in text and "на сумму 1 480,80 ₽" in text
+    assert "Одна тысяча четыреста восемьдесят рублей, восемьдесят копеек" in text
