@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask import abort, render_template, request, session
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.access import get_request_or_404
+from app.access import get_request_or_404, is_company_owner
 from app.input_guard import arg_int
 from app.storage import send_stored
 from app.request_rules import DOCUMENT_LABELS, RELEASED_STATUSES, rules_for
@@ -31,8 +32,10 @@ def filtered_requests():
 @bp.route("/requests")
 @partner_required
 def request_list():
-    """Newest first; keyset pages (?after=id / ?before=id) stay fast at any depth."""
-    query = filtered_requests()
+    """Newest first; keyset pages (?after=id / ?before=id) stay fast at any depth. The
+    owner, who sees the whole company's requests, also sees who filed each one."""
+    query = filtered_requests().options(selectinload(Request.author),
+                                        selectinload(Request.end_client))
     after, before = arg_int("after"), arg_int("before")
     if before:
         rows = query.filter(Request.id > before).order_by(Request.id.asc()) \
@@ -50,7 +53,7 @@ def request_list():
     args = {k: v for k, v in request.args.items() if k not in ("after", "before")}
     return render_template(
         "cabinet/request_list.html", rows=rows, args=args, groups=PARTNER_GROUPS,
-        object_types=rule_choices(RULE_OBJECT_TYPE),
+        object_types=rule_choices(RULE_OBJECT_TYPE), show_author=is_company_owner(current_user),
         older=rows[-1].id if rows and has_older else None,
         newer=rows[0].id if rows and has_more_newer else None)
 

@@ -14,7 +14,9 @@ from app.access import get_request_by_number_or_404, get_request_or_404
 from app.distribution import active_managers
 from app.errors import DomainError
 from app.extensions import db
-from app.request_rules import DOCUMENT_LABELS, rules_for
+from app.input_guard import arg_int
+from app.request_filters import DATE_FIELDS, filter_choices, parse_filters
+from app.request_rules import DOCUMENT_LABELS, PAYMENT_LABELS, rules_for
 from app.scheduling import engineers, request_hours, suggest_engineers
 from app.storage import send_stored
 from app.uow import unit_of_work
@@ -46,12 +48,21 @@ class DeskView(DeskActionsMixin, BaseView):
     @expose("/")
     @has_access
     def index(self):
-        """My requests: overdue first, then what needs my action."""
+        """My requests: overdue first, then what needs my action; filters within my scope."""
         status = request.args.get("status") or None
-        rows, overdue, answered = work_list(g.user, status, request.args.get("q"))
-        return self.render_template("desk/index.html", rows=rows, overdue=overdue,
-                                    answered=answered, labels=STAFF_LABELS, status=status,
-                                    q=request.args.get("q", ""), statuses=OPEN_STATUSES)
+        q = request.args.get("q", "")
+        choices = filter_choices(g.user)
+        filters = parse_filters(request.args, g.user, choices)
+        if filters.ignored:
+            flash(_("Some filter values were not recognised and were ignored."), "warning")
+        page = arg_int("page", 0, lo=0, hi=10_000)
+        rows, overdue, answered, more = work_list(g.user, status, q, filters, page)
+        args = {**filters.args(), **{k: v for k, v in (("status", status), ("q", q)) if v}}
+        return self.render_template(
+            "desk/index.html", rows=rows, overdue=overdue, answered=answered,
+            labels=STAFF_LABELS, status=status, q=q, statuses=OPEN_STATUSES,
+            filters=filters, choices=choices, payments=PAYMENT_LABELS,
+            date_fields=DATE_FIELDS, args=args, page=page, more=more)
 
     @expose("/<int:pk>")
     @has_access

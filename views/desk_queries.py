@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db
 from app.access import request_scope
 from app.permissions import ENGINEER, MANAGER, role_names
+from app.request_filters import RequestFilters, apply_filters, escape_like
 from app.settings import get_setting
 from app.visibility import reads_partner_words, visible_history
 from models.base import utcnow
@@ -21,7 +22,7 @@ MANAGER_PRIORITY = {S.ON_REVIEW: 0, S.ASSIGNED: 1, S.READY: 2, S.SUBMITTED: 3, S
                     S.NEEDS_INFO: 6, S.SCHEDULED: 7, S.IN_PROGRESS: 8, S.DELIVERED: 9}
 ENGINEER_PRIORITY = {S.REWORK: 0, S.SCHEDULED: 1, S.IN_PROGRESS: 2, S.ON_REVIEW: 5}
 del S
-LIST_LIMIT = 200
+LIST_LIMIT = 200  # rows a page of the desk shows
 
 
 def overdue_clause():
@@ -32,8 +33,11 @@ def overdue_clause():
     return or_(*parts) if parts else Request.id < 0
 
 
-def work_list(user, status: str | None = None, text: str | None = None):
-    """Open requests in the user's scope; overdue first, then by what needs action."""
+def work_list(user, status: str | None = None, text: str | None = None,
+              filters: RequestFilters | None = None, page: int = 0):
+    """Open requests in the user's scope; overdue first, then by what needs action.
+
+    Returns (rows of the page, overdue ids, answered ids, whether a next page exists)."""
     roles = role_names(user)
     priority = ENGINEER_PRIORITY if ENGINEER in roles and MANAGER not in roles \
         else MANAGER_PRIORITY
@@ -41,18 +45,21 @@ def work_list(user, status: str | None = None, text: str | None = None):
                                              Request.status.in_(OPEN_STATUSES))
     if status:
         query = query.filter(Request.status == status)
-    if text:
-        like = f"%{text.strip()}%"
-        query = query.filter(or_(Request.number.ilike(like),
-                                 Request.object_address.ilike(like)))
+    if text and text.strip():
+        like = f"%{escape_like(text.strip())}%"
+        query = query.filter(or_(Request.number.ilike(like, escape="\\"),
+                                 Request.object_address.ilike(like, escape="\\")))
+    if filters is not None:
+        query = apply_filters(query, filters)
     overdue = overdue_clause()
     order = [case((overdue, 0), else_=1), case(priority, value=Request.status, else_=9),
-             Request.status_changed_at]
+             Request.status_changed_at, Request.id]
     rows = query.options(selectinload(Request.manager), selectinload(Request.engineer)) \
-        .order_by(*order).limit(LIST_LIMIT).all()
+        .order_by(*order).offset(page * LIST_LIMIT).limit(LIST_LIMIT + 1).all()
+    more, rows = len(rows) > LIST_LIMIT, rows[:LIST_LIMIT]
     overdue_ids = {r.id for r in db.session.query(Request.id).filter(
         Request.id.in_([r.id for r in rows]), overdue)}
-    return rows, overdue_ids, answered_ids([r.id for r in rows])
+    return rows, overdue_ids, answered_ids([r.id for r in rows]), more
 
 
 def answered_ids(ids: list[int]) -> set[int]:

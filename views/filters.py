@@ -4,8 +4,10 @@ from abc import ABC, abstractmethod
 
 from flask import g
 from flask_appbuilder.models.filters import BaseFilter
+from sqlalchemy import false, select
 
 from app.access import request_scope
+from app.request_filters import partner_side_allowed
 from models.requests import Request
 
 
@@ -38,3 +40,24 @@ class RelatedRequestScopeFilter(UserScopeFilter):
     def apply_for(self, query, user):
         return query.join(Request, self.model.request_id == Request.id) \
             .filter(request_scope(user))
+
+
+class ChoicesOnVisibleRequests(UserScopeFilter):
+    """A list filter's select (companies, staff, clients): only the values found on
+    requests the user may see; partner-side values never for engineers (app.visibility)."""
+
+    request_key = "company_id"  # a name: a mapped column here would act as a descriptor
+    partner_side = True
+
+    def apply_for(self, query, user):
+        if self.partner_side and not partner_side_allowed(user):
+            return query.filter(false())
+        column = getattr(Request, self.request_key)
+        return query.filter(self.model.id.in_(select(column).where(
+            request_scope(user), column.is_not(None))))
+
+
+def choices_on_visible_requests(column, partner_side: bool) -> type:
+    """The select filter for one Request foreign key (search_form_query_rel_fields)."""
+    return type(f"ChoicesOf_{column.key}", (ChoicesOnVisibleRequests,),
+                {"request_key": column.key, "partner_side": partner_side})

@@ -1,0 +1,155 @@
+"""Staff request-list filters: parsed from a query string, checked against the user's scope.
+
+Every choice a filter offers (companies, managers, engineers) is taken from the requests the
+user may see (app.access.request_scope), so a select never lists a company or a colleague
+outside that scope. Partner words follow app.visibility: engineers get neither the company
+nor the end-client filter, and such parameters are dropped. A value that does not parse or is
+not among the user's choices is ignored and reported, never an error page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+from flask_appbuilder.security.sqla.models import User
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import false, select
+
+from app.access import request_scope
+from app.extensions import db
+from app.input_guard import bounded_int
+from app.request_rules import PAYMENT_LABELS
+from app.visibility import reads_partner_words
+from models.partners import EndClient, PartnerCompany
+from models.requests import Request
+
+DATE_FIELDS = {"created": _l("Created"), "submitted": _l("Submitted")}
+CLIENT_MAX = 100
+ID_FILTERS = {"company": Request.company_id, "manager": Request.manager_id,
+              "engineer": Request.engineer_id}
+
+
+@dataclass
+class RequestFilters:
+    """What the user asked for, already checked; `ignored` names the values dropped."""
+
+    company: int | None = None
+    manager: int | None = None
+    engineer: int | None = None
+    payment: str | None = None
+    client: str = ""
+    date_by: str = "created"
+    start: date | None = None
+    end: date | None = None
+    ignored: list[str] = field(default_factory=list)
+
+    def active(self) -> bool:
+        return any((self.company, self.manager, self.engineer, self.payment, self.client,
+                    self.start, self.end))
+
+    def args(self) -> dict:
+        """The filters as query-string arguments (for page and sort links)."""
+        found = {"company": self.company, "manager": self.manager, "engineer": self.engineer,
+                 "payment": self.payment, "client": self.client,
+                 "from": self.start and self.start.isoformat(),
+                 "to": self.end and self.end.isoformat()}
+        found = {k: v for k, v in found.items() if v}
+        if self.start or self.end:
+            found["date_by"] = self.date_by
+        return found
+
+
+def partner_side_allowed(user) -> bool:
+    """Company and end-client filters only for those who read partner words (not engineers)."""
+    return reads_partner_words(user)
+
+
+def _scoped_ids(user, column):
+    return select(column).where(request_scope(user), column.is_not(None))
+
+
+def filter_choices(user) -> dict[str, list[tuple[int, str]]]:
+    """(id, name) choices of each select, only values found on requests the user may see."""
+    choices = {}
+    if partner_side_allowed(user):
+        choices["company"] = [(c.id, c.name) for c in db.session.query(PartnerCompany).filter(
+            PartnerCompany.id.in_(_scoped_ids(user, Request.company_id)))
+            .order_by(PartnerCompany.name, PartnerCompany.id)]
+    for name in ("manager", "engineer"):
+        users = db.session.query(User).filter(
+            User.id.in_(_scoped_ids(user, ID_FILTERS[name]))).order_by(
+            User.last_name, User.first_name, User.id)
+        found = [(u.id, u.get_full_name()) for u in users]
+        if [key for key, _ in found] != [user.id]:  # a manager's "manager" is only himself
+            choices[name] = found
+    return choices
+
+
+def _day(value: str) -> date | None | bool:
+    """A yyyy-mm-dd day, None when empty, False when it does not parse."""
+    if not value:
+        return None
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").date()
+    except ValueError:
+        return False
+
+
+def parse_filters(args, user, choices: dict) -> RequestFilters:
+    """The filters among `args` that parse and lie inside the user's choices."""
+    found = RequestFilters()
+    for name in ("company", "manager", "engineer"):
+        raw = (args.get(name) or "").strip()
+        if not raw:
+            continue
+        number = bounded_int(raw)
+        if number is not None and number in {key for key, _ in choices.get(name, ())}:
+            setattr(found, name, number)
+        else:
+            found.ignored.append(name)
+    payment = args.get("payment") or ""
+    if payment in PAYMENT_LABELS:
+        found.payment = payment
+    elif payment:
+        found.ignored.append("payment")
+    client = (args.get("client") or "").strip()
+    if client and partner_side_allowed(user):
+        found.client = client[:CLIENT_MAX]
+    elif client:
+        found.ignored.append("client")
+    found.date_by = args.get("date_by") if args.get("date_by") in DATE_FIELDS else "created"
+    for attr, name in (("start", "from"), ("end", "to")):
+        day = _day((args.get(name) or "").strip())
+        if day is False:
+            found.ignored.append(name)
+        else:
+            setattr(found, attr, day)
+    return found
+
+
+def escape_like(text: str) -> str:
+    """`text` for a LIKE pattern with '\\' as the escape character (no user wildcards)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def apply_filters(query, filters: RequestFilters):
+    """`query` over Request narrowed by the checked filters (the caller keeps the scope)."""
+    for name, column in ID_FILTERS.items():
+        if getattr(filters, name):
+            query = query.filter(column == getattr(filters, name))
+    if filters.payment:
+        query = query.filter(Request.payment_state == filters.payment)
+    if filters.client:
+        like = f"%{escape_like(filters.client)}%"
+        query = query.filter(Request.end_client_id.in_(
+            select(EndClient.id).where(EndClient.name.ilike(like, escape="\\"))))
+    column = Request.submitted_at if filters.date_by == "submitted" else Request.created_at
+    if filters.start and filters.end and filters.start > filters.end:
+        return query.filter(false())
+    if filters.start:
+        query = query.filter(column >= datetime.combine(filters.start, time.min))
+    if filters.end:
+        query = query.filter(column <= datetime.combine(filters.end, time.max))
+    return query
+

@@ -1,0 +1,259 @@
+"""Staff request lists filter by company, manager, engineer, payment, dates and client, inside
+the user's scope only; engineers get no partner-side filter; bad values never a 500."""
+
+import re
+from datetime import datetime
+
+import pytest
+
+from app.extensions import db
+from models.partners import EndClient
+from models.request_status import Status
+from models.requests import PAYMENT_PAID, PAYMENT_PARTIAL, Request
+from tests.factories import Staff, as_user, make_company, make_partner, make_request, make_user
+
+NUMBER = re.compile(r"\b\d{4}-\d{5}\b")
+
+
+class World:
+    """Three companies, two teams, four requests of team 1 and 2, one hidden request."""
+
+    def __init__(self):
+        self.team1, self.team2 = Staff(), Staff()
+        self.alpha, self.beta = make_company("Alpha Build"), make_company("Beta Repair")
+        self.gamma = make_company("Gamma Hidden")
+        self.owner_a, self.owner_b = make_partner(self.alpha), make_partner(self.beta)
+        owner_c = make_partner(self.gamma)
+        ivanov = EndClient(company_id=self.alpha.id, name="Ivanov Ivan")
+        petrova = EndClient(company_id=self.beta.id, name="Petrova Anna")
+        hidden = EndClient(company_id=self.gamma.id, name="Secret Client")
+        db.session.add_all([ivanov, petrova, hidden])
+        db.session.flush()
+        self.r1 = self._request(self.owner_a, self.team1, Status.SCHEDULED, ivanov, None,
+                                "2026-01-10", "2026-01-12")
+        self.r2 = self._request(self.owner_b, self.team2, Status.SCHEDULED, petrova,
+                                PAYMENT_PAID, "2026-03-10", "2026-03-11")
+        self.r3 = self._request(self.owner_a, self.team2, Status.ASSIGNED, None,
+                                PAYMENT_PARTIAL, "2026-02-10", "2026-03-20")
+        self.r4 = self._request(self.owner_b, self.team1, Status.SCHEDULED, petrova, None,
+                                "2026-02-15", "2026-02-16")
+        self.r5 = self._request(owner_c, Staff(), Status.SCHEDULED, hidden, None,
+                                "2025-12-01", "2025-12-02")
+        self.admin = make_user("Admin")
+
+    @staticmethod
+    def _request(owner, team, status, client, payment, created, submitted):
+        req = make_request(owner, status, team)
+        req.end_client_id = client.id if client else None
+        if payment:
+            req.payment_state = payment
+        req.created_at = datetime.fromisoformat(f"{created}T09:00")
+        req.submitted_at = datetime.fromisoformat(f"{submitted}T09:00")
+        db.session.commit()
+        return req
+
+    def numbers(self, *requests) -> set[str]:
+        return {r.number for r in requests}
+
+
+@pytest.fixture
+def world(app):
+    return World()
+
+
+def shown(client, url: str) -> set[str]:
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return set(NUMBER.findall(response.get_data(as_text=True)))
+
+
+def desk_cases(w: World):
+    return [
+        (f"company={w.alpha.id}", (w.r1, w.r3)),
+        (f"manager={w.team2.manager.id}", (w.r2, w.r3)),
+        (f"engineer={w.team1.engineer.id}", (w.r1, w.r4)),
+        ("payment=paid", (w.r2,)),
+        ("payment=partial", (w.r3,)),
+        ("client=Petrov", (w.r2, w.r4)),
+        ("from=2026-02-01&to=2026-02-28", (w.r3, w.r4)),
+        ("date_by=submitted&from=2026-03-01&to=2026-03-31", (w.r2, w.r3)),
+        (f"company={w.beta.id}&engineer={w.team1.engineer.id}", (w.r4,)),
+    ]
+
+
+@pytest.mark.parametrize("role", ["Admin", "Supermanager"])
+def test_each_desk_filter_narrows_the_rows(app, world, role):
+    user = world.admin if role == "Admin" else world.team1.supermanager
+    client = as_user(app, user)
+    everything = world.numbers(world.r1, world.r2, world.r3, world.r4, world.r5)
+    assert shown(client, "/desk/") >= everything
+    for query, expected in desk_cases(world):
+        assert shown(client, f"/desk/?{query}") == world.numbers(*expected), query
+    html = client.get("/desk/").get_data(as_text=True)
+    for name in ("Alpha Build", "Beta Repair", "Gamma Hidden", 'name="client"',
+                 'id="desk-company"', 'id="desk-manager"', 'id="desk-engineer"'):
+        assert name in html
+    assert 'data-testid="reset-filters" ' in html or 'data-testid="reset-filters"' in html
+
+
+def test_a_managers_filters_offer_and_show_only_his_requests(app, world):
+    manager = as_user(app, world.team1.manager)
+    assert shown(manager, "/desk/") == world.numbers(world.r1, world.r4)
+    assert shown(manager, f"/desk/?company={world.alpha.id}") == world.numbers(world.r1)
+    assert shown(manager, "/desk/?client=Petrov") == world.numbers(world.r4)
+    assert shown(manager, "/desk/?payment=paid") == set()
+    html = manager.get("/desk/").get_data(as_text=True)
+    assert "Alpha Build" in html and "Beta Repair" in html
+    assert "Gamma Hidden" not in html  # no request of his there
+    assert world.team2.manager.get_full_name() not in html
+    assert 'id="desk-manager"' not in html  # his own requests only: nothing to choose
+    # someone else's company, manager or engineer: ignored with a notice, nothing of theirs
+    for query in (f"company={world.gamma.id}", f"manager={world.team2.manager.id}",
+                  f"engineer={world.team2.engineer.id}"):
+        response = manager.get(f"/desk/?{query}", follow_redirects=True)
+        page = response.get_data(as_text=True)
+        assert set(NUMBER.findall(page)) == world.numbers(world.r1, world.r4), query
+        assert "не распознаны" in page
+        assert "Gamma Hidden" not in page and world.r5.number not in page
+
+
+def test_engineer_gets_no_partner_side_filters(app, world):
+    engineer = as_user(app, world.team1.engineer)
+    mine = world.numbers(world.r1, world.r4)
+    html = engineer.get("/desk/").get_data(as_text=True)
+    assert set(NUMBER.findall(html)) == mine
+    for hidden in ('name="company"', 'name="client"', "Alpha Build", "Beta Repair",
+                   "Ivanov", "Petrova", 'id="desk-engineer"'):
+        assert hidden not in html, hidden
+    # the parameters are ignored: the same rows as without them
+    assert shown(engineer, f"/desk/?company={world.alpha.id}") == mine
+    assert shown(engineer, "/desk/?client=Petrov") == mine
+    # what he may use still works
+    assert shown(engineer, f"/desk/?manager={world.team1.manager.id}") == mine
+    assert shown(engineer, "/desk/?from=2026-02-01&to=2026-02-28") == world.numbers(world.r4)
+
+
+GARBAGE = ["company=abc", "company=99999999999999", "manager=-1", "engineer=1e3",
+           "from=2026-13-45", "to=garbage", "payment=xyz", "date_by=evil", "page=-3",
+           "page=abc", "page=99999", "client=%25_%5C", "from=2026-03-01&to=2026-01-01",
+           "status=nonsense", "q=%25"]
+
+
+@pytest.mark.parametrize("query", GARBAGE)
+def test_garbage_desk_filters_never_fail(app, world, query):
+    manager = as_user(app, world.team1.manager)
+    found = shown(manager, f"/desk/?{query}")
+    assert found <= world.numbers(world.r1, world.r4)
+
+
+def test_nul_byte_in_a_filter_is_refused_cleanly(app, world):
+    admin = as_user(app, world.admin)
+    for url in ("/desk/?client=a%00b", "/desk/?company=1%00", "/requests/list/?_flt_0_company=%00"):
+        assert admin.get(url).status_code == 400
+
+
+def test_the_client_filter_is_not_a_wildcard(app, world):
+    admin = as_user(app, world.admin)
+    assert shown(admin, "/desk/?client=%25") == set()
+    assert shown(admin, "/desk/?client=_") == set()
+
+
+def test_desk_pages_keep_the_filters(app, world, monkeypatch):
+    import views.desk_queries
+
+    monkeypatch.setattr(views.desk_queries, "LIST_LIMIT", 1)
+    admin = as_user(app, world.admin)
+    html = admin.get(f"/desk/?company={world.alpha.id}&payment=partial").get_data(as_text=True)
+    assert set(NUMBER.findall(html)) == world.numbers(world.r3)
+    html = admin.get(f"/desk/?company={world.beta.id}").get_data(as_text=True)
+    next_link = re.search(r'href="(/desk/\?[^"]*page=1[^"]*)"', html)
+    assert next_link, "no next page link"
+    link = next_link.group(1).replace("&amp;", "&")
+    assert f"company={world.beta.id}" in link
+    assert len(shown(admin, link) & world.numbers(world.r2, world.r4)) == 1
+
+
+# the generated list (/requests/list/): FAB filters _flt_<index>_<column>
+RELATION, GREATER, SMALLER, EQUAL = 0, 1, 2, 3
+
+
+def list_cases(w: World):
+    return [
+        (f"_flt_{RELATION}_company={w.alpha.id}", (w.r1, w.r3)),
+        (f"_flt_{RELATION}_manager={w.team2.manager.id}", (w.r2, w.r3)),
+        (f"_flt_{RELATION}_engineer={w.team1.engineer.id}", (w.r1, w.r4)),
+        (f"_flt_{EQUAL}_payment_state=paid", (w.r2,)),
+        (f"_flt_{RELATION}_end_client={w.r2.end_client_id}", (w.r2, w.r4)),
+        (f"_flt_{GREATER}_created_at=2026-02-01&_flt_{SMALLER}_created_at=2026-02-28",
+         (w.r3, w.r4)),
+    ]
+
+
+@pytest.mark.parametrize("role", ["Admin", "Supermanager"])
+def test_each_generated_list_filter_narrows_the_rows(app, world, role):
+    user = world.admin if role == "Admin" else world.team1.supermanager
+    client = as_user(app, user)
+    everything = world.numbers(world.r1, world.r2, world.r3, world.r4)
+    assert shown(client, "/requests/list/") >= everything
+    for query, expected in list_cases(world):
+        found = shown(client, f"/requests/list/?{query}")
+        assert found == world.numbers(*expected), query
+    html = client.get("/requests/list/").get_data(as_text=True)
+    for label in ("Партнёр", "Клиент", "Менеджер", "Инженер", "Оплата", "Создана"):
+        assert label in html, label
+
+
+def test_generated_list_for_a_manager_stays_in_scope(app, world):
+    manager = as_user(app, world.team1.manager)
+    assert shown(manager, "/requests/list/") == world.numbers(world.r1, world.r4)
+    assert shown(manager, f"/requests/list/?_flt_0_company={world.alpha.id}") == \
+        world.numbers(world.r1)
+    assert shown(manager, f"/requests/list/?_flt_0_company={world.gamma.id}") == set()
+    assert shown(manager, f"/requests/list/?_flt_0_end_client={world.r5.end_client_id}") \
+        == set()
+    html = manager.get("/requests/list/").get_data(as_text=True)
+    assert "Alpha Build" in html and "Beta Repair" in html  # the company select's choices
+    assert "Gamma Hidden" not in html and "Secret Client" not in html
+    assert world.team2.engineer.get_full_name() not in html
+
+
+def test_generated_list_gives_engineers_no_partner_side_filter(app, world):
+    engineer = as_user(app, world.team1.engineer)
+    mine = world.numbers(world.r1, world.r4)
+    html = engineer.get("/requests/list/").get_data(as_text=True)
+    assert set(NUMBER.findall(html)) == mine
+    for hidden in ("Alpha Build", "Beta Repair", "Ivanov", "Petrova", '"company"',
+                   '"end_client"'):
+        assert hidden not in html, hidden
+    assert shown(engineer, f"/requests/list/?_flt_0_company={world.beta.id}") == mine
+    assert shown(engineer, f"/requests/list/?_flt_0_end_client={world.r1.end_client_id}") \
+        == mine
+    assert shown(engineer, f"/requests/list/?_flt_0_manager={world.team1.manager.id}") == mine
+
+
+@pytest.mark.parametrize("query", [
+    "_flt_0_company=abc", "_flt_0_company=99999999999999", "_flt_1_created_at=garbage",
+    "_flt_9_company=1", "_flt_0_manager=-5", "_flt_3_payment_state=%25",
+    "_flt_0_end_client=1.5", "_flt_2_submitted_at=2026-99-99"])
+def test_garbage_generated_list_filters_never_fail(app, world, query):
+    manager = as_user(app, world.team1.manager)
+    assert shown(manager, f"/requests/list/?{query}") <= world.numbers(world.r1, world.r4)
+
+
+def test_cabinet_owner_sees_who_filed_each_request_member_only_his(app):
+    company = make_company("Delta")
+    owner = make_partner(company)
+    member = make_partner(company, owner=False)
+    colleague = make_partner(company, owner=False)
+    own = make_request(owner, Status.SUBMITTED)
+    filed = make_request(member, Status.SUBMITTED)
+    other = make_request(colleague, Status.SUBMITTED)
+    page = as_user(app, owner).get("/cabinet/requests").get_data(as_text=True)
+    assert "Кто подал" in page
+    assert {own.number, filed.number, other.number} <= set(NUMBER.findall(page))
+    names = re.findall(r'data-testid="filed-by">([^<]*)<', page)
+    assert sorted(names) == sorted(u.get_full_name() for u in (owner, member, colleague))
+    page = as_user(app, member).get("/cabinet/requests").get_data(as_text=True)
+    assert set(NUMBER.findall(page)) == {filed.number}
+    assert "Кто подал" not in page and colleague.get_full_name() not in page
+    assert db.session.get(Request, other.id).author_id == colleague.id
