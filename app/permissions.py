@@ -7,6 +7,7 @@ A rule is (view or menu name, permission names); "*" matches every name.
 from __future__ import annotations
 
 from flask_appbuilder.security.sqla.models import PermissionView, Role
+from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
 from app.uow import commit
@@ -21,6 +22,13 @@ PUBLIC = "Public"
 
 STAFF_ROLES = (ADMIN, DIRECTOR, SUPERMANAGER, MANAGER, ENGINEER)
 ALL_ROLES = STAFF_ROLES + (PARTNER,)
+
+# role code (FAB's Role.name) → the name people read; the one mapping every screen uses
+ROLE_LABELS = {
+    ADMIN: _l("Administrator"), DIRECTOR: _l("Director"), SUPERMANAGER: _l("Supermanager"),
+    MANAGER: _l("Manager"), ENGINEER: _l("Engineer"), PARTNER: _l("Partner"),
+    PUBLIC: _l("Guest"),
+}
 
 READ = ("can_list", "can_show", "can_export")
 SELF_SERVICE = [
@@ -94,6 +102,20 @@ def role_names(user) -> set[str]:
     if user is None or not getattr(user, "is_authenticated", False):
         return set()
     return {role.name for role in user.roles}
+
+
+def role_label(role) -> str:
+    """A role (or its code) by its translated name; an unknown role keeps its code."""
+    name = getattr(role, "name", role)
+    return str(ROLE_LABELS.get(name, name))
+
+
+def role_labels(roles) -> str:
+    """Several roles by name, in the matrix's order: 'Менеджер, Инженер'."""
+    order = {name: i for i, name in enumerate(ROLE_LABELS)}
+    names = sorted((getattr(r, "name", r) for r in roles or ()),
+                   key=lambda n: (order.get(n, len(order)), n))
+    return ", ".join(role_label(name) for name in names)
 
 
 def has_role(user, *names: str) -> bool:

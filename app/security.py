@@ -16,14 +16,13 @@ from flask_appbuilder.security.views import (
     AuthDBView,
     ResetMyPasswordView,
     ResetPasswordView,
-    UserDBModelView,
 )
 from flask_appbuilder.utils.base import get_safe_redirect
 from flask_appbuilder.validators import PasswordComplexityValidator
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user, user_logged_in
-from sqlalchemy import exists, func, or_
+from sqlalchemy import func
 from sqlalchemy.exc import MultipleResultsFound
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, EqualTo, ValidationError
@@ -32,21 +31,15 @@ from app import login_lockout
 from app.accounts import (
     check_current_password,
     company_blocked,
-    email_taken,
     locked_message,
-    normal_email,
     one_time_password_expired,
     set_password,
 )
 from app.audit import record
-from app.extensions import db
 from app.logout import PostLogoutMixin
 from app.passwords import fab_password_validator
-from app.sessions import end_all_sessions
 from app.uow import commit
-from models.audit import AuditEvent
-from models.finance import Payment
-from models.requests import Message, Request, StatusChange
+from app.user_admin import ReplanRoleModelView, ReplanUserDBModelView
 
 # endpoints a user who must change the password may still reach
 PASSWORD_CHANGE_ALLOWED = {"cabinet.change_password", "ReplanAuthDBView.logout", "static",
@@ -154,60 +147,6 @@ class ReplanResetPasswordView(ResetPasswordView):
     message = _l("Password changed.")
 
 
-def user_has_activity(user_id: int) -> bool:
-    """Anything that history points at: requests, moves, messages, payments, audit."""
-    checks = [exists().where(or_(Request.author_id == user_id, Request.manager_id == user_id,
-                                 Request.engineer_id == user_id)),
-              exists().where(StatusChange.actor_id == user_id),
-              exists().where(Message.author_id == user_id),
-              exists().where(Payment.created_by_id == user_id),
-              exists().where(AuditEvent.actor_id == user_id)]
-    return any(db.session.query(check).scalar() for check in checks)
-
-
-class ReplanUserDBModelView(UserDBModelView):
-    """Users with history are blocked, never deleted; every change is audited.
-
-    E-mails are stored lower-case and unique ignoring case; deactivating a user ends every
-    session of that user.
-    """
-
-    def pre_add(self, item):
-        _check_email(item)
-        super().pre_add(item)
-
-    def pre_update(self, item):
-        _check_email(item)
-        super().pre_update(item)
-        if not item.active:
-            end_all_sessions(item.id)
-
-    def pre_delete(self, item):
-        if user_has_activity(item.id):
-            raise ValueError(_("This user has history: block the account instead of "
-                               "deleting it."))
-
-    def post_add(self, item):
-        _audit_user("user_created", item)
-
-    def post_update(self, item):
-        _audit_user("user_updated", item)
-
-
-def _check_email(item) -> None:
-    item.email = normal_email(item.email)
-    with db.session.no_autoflush:  # the new user is not in the session yet
-        taken = email_taken(item.email, except_user_id=item.id)
-    if taken:
-        raise ValueError(_("Another account already uses this e-mail."))
-
-
-def _audit_user(action: str, item) -> None:
-    record(action, g.user, item, active=item.active,
-           roles=",".join(r.name for r in item.roles))
-    commit()  # FAB has committed the user itself; its audit row follows in its own step
-
-
 class ReplanSecurityManager(SecurityManager):
     """FAB's manager under Replan's rules: one password policy, e-mails matched exactly
     ignoring case, blocked companies refused, no JWT login API, sessions end on a new password.
@@ -215,6 +154,7 @@ class ReplanSecurityManager(SecurityManager):
 
     authdbview = ReplanAuthDBView
     userdbmodelview = ReplanUserDBModelView
+    rolemodelview = ReplanRoleModelView
     resetmypasswordview = ReplanResetMyPasswordView
     resetpasswordview = ReplanResetPasswordView
     security_api = NoSecurityApi

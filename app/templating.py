@@ -13,6 +13,7 @@ from app.error_pages import install_error_pages
 from app.extensions import db
 from app.money import money
 from app.payments import amount_due
+from app.permissions import role_label, role_labels
 from app.pricing import amount_payable, rule_label, rules_by_key
 from app.request_rules import awaiting_payment, payment_label
 from app.visibility import PARTNER_ADDRESSED
@@ -72,6 +73,8 @@ def install_template_helpers(app: Flask) -> None:
     app.add_template_filter(partner_group, "partner_group")
     app.add_template_filter(staff_status, "staff_status")
     app.add_template_filter(payment_label, "payment_label")
+    app.add_template_filter(role_label, "role_label")
+    app.add_template_filter(role_labels, "role_labels")
     app.add_template_filter(lambda d: format_date(d, "medium") if d else "", "date")
     app.add_template_filter(lambda d: format_datetime(d, "short") if d else "", "datetime")
 

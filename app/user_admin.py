@@ -1,0 +1,256 @@
+"""The admin's user and role screens (FAB's, under Replan's rules).
+
+One form sets a staff member's account, single staff role (by its translated name) and
+profile (phone, language); partners come through applications and keep their role here.
+Every change is audited with old → new values, never a password.
+"""
+
+from __future__ import annotations
+
+from flask import g
+from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, Select2Widget
+from flask_appbuilder.security.sqla.models import Role
+from flask_appbuilder.security.views import RoleModelView, UserDBModelView
+from flask_appbuilder.widgets import ListWidget, ShowWidget
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import exists, or_
+from wtforms import SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+
+from app.accounts import email_taken, normal_email
+from app.audit import record
+from app.extensions import db
+from app.permissions import ADMIN, PARTNER, STAFF_ROLES, role_label, role_labels
+from app.sessions import end_all_sessions
+from app.uow import commit
+from models.audit import AuditEvent
+from models.finance import Payment
+from models.partners import UserProfile
+from models.requests import Message, Request, StatusChange
+
+LANGUAGES = [("ru", "Русский"), ("en", "English")]
+ACCOUNT_FIELDS = ("first_name", "last_name", "username")
+PROFILE_FIELDS = ("phone", "locale")
+
+
+def user_has_activity(user_id: int) -> bool:
+    """Anything that history points at: requests, moves, messages, payments, audit."""
+    checks = [exists().where(or_(Request.author_id == user_id, Request.manager_id == user_id,
+                                 Request.engineer_id == user_id)),
+              exists().where(StatusChange.actor_id == user_id),
+              exists().where(Message.author_id == user_id),
+              exists().where(Payment.created_by_id == user_id),
+              exists().where(AuditEvent.actor_id == user_id)]
+    return any(db.session.query(check).scalar() for check in checks)
+
+
+def profile_of(user) -> UserProfile:
+    """The user's profile, attached (new, with defaults) when the user has none yet."""
+    if user.profile is None:
+        user.profile = UserProfile(locale="ru", must_change_password=False, notify_prefs={})
+    return user.profile
+
+
+def staff_role_choices() -> list[tuple[str, str]]:
+    """(role id, translated name) of Replan's staff roles, in the matrix's order."""
+    roles = {r.name: r for r in db.session.query(Role).filter(Role.name.in_(STAFF_ROLES))}
+    return [(str(roles[name].id), role_label(name)) for name in STAFF_ROLES if name in roles]
+
+
+class StaffRoleField(SelectField):
+    """One staff role from a select of translated names; stored as the user's only role.
+
+    A user without a staff role (a partner) shows "—", and "—" leaves the roles as they are.
+    """
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, choices=self._choices, widget=Select2Widget(),
+                         **kwargs)
+
+    @staticmethod
+    def _choices():
+        return [("", "—")] + staff_role_choices()
+
+    def process_data(self, value):
+        names = {r.name: r for r in (value or []) if hasattr(r, "name")}
+        staff = [names[n] for n in STAFF_ROLES if n in names]
+        self.data = str(staff[0].id) if staff else ""
+
+    def populate_obj(self, obj, name):
+        if self.data:
+            obj.roles = [db.session.get(Role, int(self.data))]
+
+
+class ProfileMixin:
+    """A form field stored on the user's profile (created when missing), not on ab_user."""
+
+    def populate_obj(self, obj, name):
+        value = self.data.strip() if isinstance(self.data, str) else self.data
+        setattr(profile_of(obj), name, value or None)
+
+
+class ProfileStringField(ProfileMixin, StringField):
+    pass
+
+
+class ProfileSelectField(ProfileMixin, SelectField):
+    pass
+
+
+def _profile_fields(role_validators) -> dict:
+    return {
+        "roles": StaffRoleField(_l("Role"), role_validators),
+        "phone": ProfileStringField(_l("Phone"), [Optional(), Length(max=40)],
+                                    widget=BS3TextFieldWidget()),
+        "locale": ProfileSelectField(_l("Language"), choices=LANGUAGES, default="ru",
+                                     widget=Select2Widget()),
+    }
+
+
+def _shown(value) -> str:
+    return "—" if value is None or value == "" else str(value)
+
+
+def user_snapshot(user) -> dict[str, object]:
+    """What the admin's form can change, as plain values (roles by code)."""
+    profile = user.profile
+    return {"first_name": user.first_name, "last_name": user.last_name,
+            "username": user.username, "email": user.email, "active": bool(user.active),
+            "roles": ", ".join(sorted(r.name for r in user.roles)),
+            "phone": profile.phone if profile is not None else None,
+            "locale": profile.locale if profile is not None else None}
+
+
+def user_changes(before: dict, after: dict) -> dict[str, str]:
+    """field → 'old → new' for every field that differs."""
+    return {k: f"{_shown(before.get(k))} → {_shown(v)}" for k, v in after.items()
+            if before.get(k) != v}
+
+
+def audit_user_changes(actor, user, changes: dict[str, str]) -> None:
+    """One event per kind of change (role, activation, e-mail, the rest), old → new each."""
+    kinds = [("roles", "user_role_changed"), ("email", "user_email_changed")]
+    for field, action in kinds:
+        if field in changes:
+            record(action, actor, user, **{field: changes[field]})
+    if "active" in changes:
+        record("user_activated" if user.active else "user_deactivated", actor, user,
+               active=changes["active"])
+    rest = {k: v for k, v in changes.items() if k not in ("roles", "email", "active")}
+    if rest:
+        record("user_updated", actor, user, **rest)
+
+
+def _check_email(item) -> None:
+    item.email = normal_email(item.email)
+    with db.session.no_autoflush:  # the new user is not in the session yet
+        taken = email_taken(item.email, except_user_id=item.id)
+    if taken:
+        _refuse(_("Another account already uses this e-mail."))
+
+
+def _refuse(message: str):
+    """Stop FAB's save: the half-applied form is dropped, the message is flashed."""
+    db.session.rollback()
+    raise ValueError(message)
+
+
+def _check_role_change(actor, user, before: dict, after: dict) -> None:
+    old, new = set(before["roles"].split(", ")), set(after["roles"].split(", "))
+    if PARTNER in old and old != new:
+        _refuse(_("A partner's access comes from the partner's company; it is not changed "
+                  "here."))
+    if user.id == getattr(actor, "id", None) and (
+            not after["active"] or (ADMIN in old and ADMIN not in new)):
+        _refuse(_("You cannot block yourself or take away your own administrator role."))
+
+
+class ReplanUserDBModelView(UserDBModelView):
+    """Users with history are blocked, never deleted; every change is audited.
+
+    E-mails are stored lower-case and unique ignoring case; deactivating a user ends every
+    session of that user. The role and the profile are set in the same form.
+    """
+
+    label_columns = {**UserDBModelView.label_columns, "roles": _l("Role"),
+                     "phone": _l("Phone"), "locale": _l("Language"),
+                     "fail_login_count": _l("Failed sign-ins")}
+    description_columns = {"active": _l("Block the account instead of deleting it: a blocked "
+                                        "user cannot sign in.")}
+    list_columns = ["first_name", "last_name", "username", "email", "active", "roles"]
+    search_columns = ["first_name", "last_name", "username", "email", "active", "roles"]
+    formatters_columns = {"roles": role_labels}
+    show_fieldsets = [
+        (_l("User account"), {"fields": ["username", "active", "roles", "login_count"]}),
+        (_l("Personal data"), {"fields": ["first_name", "last_name", "email"],
+                               "expanded": True}),
+        (_l("History"), {"fields": ["last_login", "fail_login_count", "created_on",
+                                    "created_by", "changed_on", "changed_by"],
+                         "expanded": False}),
+    ]
+    user_show_fieldsets = show_fieldsets[:2]
+    add_columns = ["first_name", "last_name", "email", "username", "phone", "locale",
+                   "roles", "password", "conf_password", "active"]
+    edit_columns = ["first_name", "last_name", "email", "username", "phone", "locale",
+                    "roles", "active"]
+    add_form_extra_fields = {**UserDBModelView.add_form_extra_fields,
+                             **_profile_fields([DataRequired()])}
+    edit_form_extra_fields = _profile_fields([Optional()])
+    validators_columns = {}
+
+    def prefill_form(self, form, pk):
+        profile = db.session.get(UserProfile, pk)
+        if profile is not None:
+            form.phone.data, form.locale.data = profile.phone, profile.locale
+
+    def pre_add(self, item):
+        _check_email(item)
+        profile_of(item)
+        super().pre_add(item)
+
+    def process_form(self, form, is_created):
+        if not is_created:  # the user as stored, before FAB copies the form onto it
+            g.replan_user_before = user_snapshot(self.datamodel.get(form._id))
+
+    def pre_update(self, item):
+        before, after = g.pop("replan_user_before"), user_snapshot(item)
+        _check_role_change(g.user, item, before, after)
+        _check_email(item)
+        super().pre_update(item)
+        if not item.active:
+            end_all_sessions(item.id)
+        # committed with the user by FAB, so the change and its record go together
+        audit_user_changes(g.user, item, user_changes(before, user_snapshot(item)))
+
+    def pre_delete(self, item):
+        if user_has_activity(item.id):
+            _refuse(_("This user has history: block the account instead of deleting it."))
+        if item.id == g.user.id:
+            _refuse(_("You cannot delete your own account."))
+        if item.profile is not None:  # keyed by the user's id: it goes first, with the user
+            db.session.delete(item.profile)
+            db.session.flush()
+            db.session.expire(item, ["profile"])
+        record("user_deleted", g.user, item, username=item.username, email=item.email,
+               roles=", ".join(sorted(r.name for r in item.roles)))
+
+    def post_add(self, item):
+        profile = item.profile
+        record("user_created", g.user, item, username=item.username, email=item.email,
+               roles=", ".join(sorted(r.name for r in item.roles)), active=item.active,
+               phone=profile.phone, locale=profile.locale)
+        commit()  # FAB has committed the user itself; its audit row follows in its own step
+
+
+class ReplanRoleModelView(RoleModelView):
+    """Roles are code (`flask replan sync-roles`): read-only here, shown by their names."""
+
+    class_permission_name = "RoleModelView"
+    base_permissions = ["can_list", "can_show"]
+    list_widget = ListWidget
+    show_widget = ShowWidget
+    list_columns = ["name"]
+    show_columns = ["name", "permissions"]
+    formatters_columns = {"name": role_label,
+                          "permissions": lambda perms: "\n".join(sorted(map(str, perms)))}
