@@ -8,13 +8,13 @@ from decimal import Decimal
 
 from flask import abort
 from flask_appbuilder.security.sqla.models import Role, User
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import and_, func
 
 from app.audit import record
 from app.extensions import db
 from app.permissions import ENGINEER, role_names
+from app.timefmt import format_wall
 from app.workflow import WorkflowError, transition
 from models.request_status import Action, Status
 from models.requests import Request, RequestService
@@ -50,8 +50,9 @@ def check_window(engineer_id: int, start: datetime, end: datetime, exclude=()) -
     if end - start > timedelta(days=31):
         raise ScheduleError(_("An entry cannot be longer than 31 days."))
     for entry in conflicts(engineer_id, start, end, exclude):
-        window = f"{format_datetime(entry.starts_at, 'short')} – " \
-                 f"{format_datetime(entry.ends_at, 'short')}"
+        # schedule times are wall-clock times in the bureau's zone: shown as stored
+        window = f"{format_wall(entry.starts_at, 'short')} – " \
+                 f"{format_wall(entry.ends_at, 'short')}"
         if entry.kind == ENTRY_VACATION:
             raise ScheduleError(_("The engineer is on vacation then (%(window)s).",
                                   window=window))

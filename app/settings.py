@@ -11,6 +11,7 @@ from app.audit import record
 from app.errors import InvalidInput
 from app.extensions import db
 from app.permissions import ADMIN
+from app.timefmt import forget_zone, valid_zone
 from models.audit import Setting
 
 # how invoices, acts and proposals state VAT: none (simplified tax system), 20 % included in
@@ -32,6 +33,7 @@ DEFAULTS: dict[str, object] = {
     },
     "payment_before_delivery": True,
     "vat_mode": VAT_NONE,
+    "time_zone": "Europe/Moscow",  # every moment shown to people is in this zone (app.timefmt)
     "upload_max_mb": 20,
     "upload_max_files": 20,  # files in one submission
     "upload_max_total_mb": 50,  # all files of one submission together
@@ -66,6 +68,10 @@ def save_settings(user, values: dict) -> None:
     require_role(user, ADMIN)
     if values["vat_mode"] not in VAT_MODES:  # checked before anything is stored
         raise InvalidInput(_("Unknown VAT mode."))
+    if not valid_zone(values["time_zone"]):
+        raise InvalidInput(_("Unknown time zone %(zone)s: give an IANA name such as "
+                             "Europe/Moscow.", zone=values["time_zone"]))
     for key in DEFAULTS:
         set_setting(key, values[key])
     record("settings_update", user, None, keys=",".join(DEFAULTS))
+    forget_zone()  # what is shown from now on uses the new zone

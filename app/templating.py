@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-
 from flask import Flask, g, has_app_context, url_for
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import get_babel, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.routing import BuildError
@@ -16,6 +15,7 @@ from app.payments import amount_due
 from app.permissions import role_label, role_labels
 from app.pricing import amount_payable, rule_label, rules_by_key
 from app.request_rules import awaiting_payment, payment_label
+from app.timefmt import bureau_zone_name, format_day, format_moment
 from app.visibility import PARTNER_ADDRESSED
 from models.notifications import Notification
 from models.request_status import PARTNER_GROUP_OF, PARTNER_GROUPS, STAFF_LABELS, Action, Status
@@ -75,8 +75,10 @@ def install_template_helpers(app: Flask) -> None:
     app.add_template_filter(payment_label, "payment_label")
     app.add_template_filter(role_label, "role_label")
     app.add_template_filter(role_labels, "role_labels")
-    app.add_template_filter(lambda d: format_date(d, "medium") if d else "", "date")
-    app.add_template_filter(lambda d: format_datetime(d, "short") if d else "", "datetime")
+    # moments in the bureau's time zone (app.timefmt); a plain date is shown as it is
+    get_babel(app).timezone_selector = bureau_zone_name
+    app.add_template_filter(lambda d: format_day(d, "medium") if d else "", "date")
+    app.add_template_filter(lambda d: format_moment(d) if d else "", "datetime")
 
     @app.context_processor
     def replan_globals():

@@ -1,19 +1,29 @@
-"""Streaming Excel writer (openpyxl write_only): typed columns, frozen header, set widths."""
+"""Streaming Excel writer (openpyxl write_only): typed columns, frozen header, set widths.
+
+Cells are typed for people, not for programs: money in roubles with a rouble format, moments
+as real dates in the bureau's time zone, yes/no as words, nothing as an empty cell. Codes
+become labels in the sources (reports.registry, reports.sources, views.base), which know
+whose labels they are (staff or partner).
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-MONEY_FORMAT = '#,##0.00\\ "₽"'
+from app.timefmt import bureau_zone, to_local
+
+MONEY_FORMAT = '#,##0.00 "₽"'
 DATE_FORMAT = "DD.MM.YYYY"
 DATETIME_FORMAT = "DD.MM.YYYY HH:MM"
 PROGRESS_EVERY = 2000
@@ -24,7 +34,9 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 @dataclass(frozen=True)
 class Column:
     header: str
-    kind: str = "text"  # text | int | number | money (kopecks in) | date | datetime
+    # text | int | number | money (kopecks in) | date | datetime (stored UTC, written in the
+    # bureau's zone) | wall_datetime (a wall-clock time such as a schedule entry: as stored)
+    kind: str = "text"
     width: int = 18
 
 
@@ -34,18 +46,22 @@ def safe_text(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def _cell(sheet, value, kind: str):
+def _cell(sheet, value, kind: str, zone=None):
     """Every data cell passes here: numbers and dates stay typed, every string is made safe."""
-    if value is None:
+    if value is None or value == "":
         return None
     if kind == "money":
-        cell = WriteOnlyCell(sheet, value=float(Decimal(value) / 100))
+        cell = WriteOnlyCell(sheet, value=Decimal(value) / 100)
         cell.number_format = MONEY_FORMAT
         return cell
-    if kind in ("date", "datetime") and isinstance(value, (date, datetime)):
+    if kind in ("date", "datetime", "wall_datetime") and isinstance(value, (date, datetime)):
+        if kind == "datetime" and isinstance(value, datetime):
+            value = to_local(value, zone)
         cell = WriteOnlyCell(sheet, value=value)
-        cell.number_format = DATETIME_FORMAT if kind == "datetime" else DATE_FORMAT
+        cell.number_format = DATE_FORMAT if kind == "date" else DATETIME_FORMAT
         return cell
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
     if kind == "number" and isinstance(value, Decimal):
         return float(value)
     if kind == "text" and not isinstance(value, str):
@@ -53,11 +69,17 @@ def _cell(sheet, value, kind: str):
     return safe_text(value) if isinstance(value, str) else value
 
 
+def sheet_title(title) -> str:
+    """A title Excel accepts: no []:*?/\\, at most 31 characters, never empty."""
+    text = re.sub(r"[\[\]:*?/\\]", " ", str(title)).strip()[:31].strip()
+    return text or "Sheet"
+
+
 def write_xlsx(target, title: str, columns: list[Column], rows: Iterable[tuple],
                progress: Callable[[int], None] | None = None) -> int:
     """Write rows as they come (never held in memory); returns the number of data rows."""
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=title[:31])
+    sheet = workbook.create_sheet(title=sheet_title(title))
     sheet.freeze_panes = "A2"
     for index, column in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = column.width
@@ -68,9 +90,10 @@ def write_xlsx(target, title: str, columns: list[Column], rows: Iterable[tuple],
         cell.font, cell.fill = bold, fill
         header.append(cell)
     sheet.append(header)
-    count = 0
+    count, zone = 0, bureau_zone()  # the zone read once for the whole file
     for row in rows:
-        sheet.append([_cell(sheet, value, column.kind) for value, column in zip(row, columns)])
+        sheet.append([_cell(sheet, value, column.kind, zone)
+                      for value, column in zip(row, columns)])
         count += 1
         if progress and count % PROGRESS_EVERY == 0:
             progress(count)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from io import BytesIO
 from pathlib import Path
@@ -11,6 +10,8 @@ from flask import render_template
 from flask_babel import get_locale
 from num2words import num2words
 from xhtml2pdf import pisa
+
+from app.timefmt import local_today
 
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
 FONTS = {"regular": FONT_DIR / "DejaVuSans.ttf", "bold": FONT_DIR / "DejaVuSans-Bold.ttf"}
@@ -45,7 +46,7 @@ def _link_callback(uri: str, rel: str) -> str:
 
 def render_pdf(template: str, **context) -> bytes:
     """Render reports/templates/pdf/<template> to PDF bytes."""
-    html = render_template(f"pdf/{template}", fonts=_fonts(), today=date.today(),
+    html = render_template(f"pdf/{template}", fonts=_fonts(), today=local_today(),
                            in_words=amount_in_words, **context)
     out = BytesIO()
     status = pisa.CreatePDF(html, dest=out, encoding="utf-8", link_callback=_link_callback)

@@ -13,7 +13,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from app.extensions import db
+from app.request_rules import payment_label
 from app.scheduling import engineers
+from app.templating import object_type_label
 from models.audit import AuditEvent
 from models.finance import Payment
 from models.partners import EndClient, PartnerCompany
@@ -49,12 +51,12 @@ def _bounded(statement, limit: int = 1_000_001) -> int:
 
 REGISTER_COLUMNS = [
     Column(_l("Number"), width=14), Column(_l("Created"), "datetime", 17),
-    Column(_l("Status"), width=16), Column(_l("Partner"), width=28),
-    Column(_l("Address"), width=45), Column(_l("Object type"), width=14),
+    Column(_l("Status"), width=22), Column(_l("Partner"), width=28),
+    Column(_l("Address"), width=45), Column(_l("Object type"), width=18),
     Column(_l("Area, m²"), "number", 10), Column(_l("Client"), width=24),
     Column(_l("Manager"), width=22), Column(_l("Engineer"), width=22),
     Column(_l("Total"), "money", 14), Column(_l("Paid"), "money", 14),
-    Column(_l("Payment"), width=12)]
+    Column(_l("Payment"), width=18)]
 
 
 def register_statement(start: date, end: date, scope=None):
@@ -64,8 +66,7 @@ def register_statement(start: date, end: date, scope=None):
     statement = select(
         Request.number, Request.created_at, Request.status, PartnerCompany.name,
         Request.object_address, Request.object_type, Request.area, EndClient.name,
-        func.coalesce(manager.first_name + " " + manager.last_name, ""),
-        func.coalesce(engineer.first_name + " " + engineer.last_name, ""),
+        _full_name(manager), _full_name(engineer),
         Request.total_kopecks, Request.paid_kopecks, Request.payment_state,
     ).join(PartnerCompany, PartnerCompany.id == Request.company_id) \
         .outerjoin(EndClient, EndClient.id == Request.end_client_id) \
@@ -77,10 +78,17 @@ def register_statement(start: date, end: date, scope=None):
     return statement.order_by(Request.id)
 
 
+def _full_name(user):
+    """'First Last' of an aliased user (NULL when there is none: an empty cell)."""
+    return user.first_name + " " + user.last_name
+
+
 def register_rows(start, end, scope=None):
+    """Staff labels for the status, the object type and the payment state."""
     labels = {status.value: str(label) for status, label in STAFF_LABELS.items()}  # once
     for row in _stream(register_statement(start, end, scope)):
-        yield row[:2] + (labels[row[2]],) + row[3:]
+        yield (row[:2] + (labels[row[2]],) + row[3:5] + (object_type_label(row[5]),)
+               + row[6:12] + (payment_label(row[12]),))
 
 
 def payments_rows(start, end, scope=None):
@@ -138,7 +146,7 @@ def workload_rows(start, end, scope=None):
 
 def audit_rows(start, end, scope=None):
     lo, hi = _bounds(start, end)
-    statement = select(AuditEvent.created_at, User.username, AuditEvent.action,
+    statement = select(AuditEvent.created_at, _full_name(User), AuditEvent.action,
                        AuditEvent.object_type, AuditEvent.object_id, AuditEvent.ip,
                        AuditEvent.details).outerjoin(User, User.id == AuditEvent.actor_id) \
         .where(AuditEvent.created_at.between(lo, hi)).order_by(AuditEvent.id)
@@ -165,7 +173,7 @@ REPORTS = {r.key: r for r in [
         Column(_l("Booked hours"), "number", 14), Column(_l("Requests in work"), "int", 14)],
         workload_rows, lambda s, e, scope=None: 50),
     Report("audit", _l("Audit log"), [
-        Column(_l("When"), "datetime", 17), Column(_l("Who"), width=16),
+        Column(_l("When"), "datetime", 17), Column(_l("Who"), width=24),
         Column(_l("Action"), width=22), Column(_l("Object"), width=16),
         Column(_l("Object id"), "int", 10), Column(_l("IP"), width=15),
         Column(_l("Details"), width=50)], audit_rows,

@@ -14,11 +14,14 @@ from typing import Callable
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_
+from sqlalchemy.orm import joinedload
 
 from app.access import request_scope
 from app.extensions import appbuilder, db
+from app.request_rules import payment_label
+from app.templating import object_type_label, partner_status_of
 from models.partners import EndClient
-from models.request_status import PARTNER_GROUP_OF, PARTNER_GROUPS, Status
+from models.request_status import PARTNER_GROUPS
 from models.requests import Request
 from reports.excel import Column
 from reports.registry import REPORTS
@@ -55,10 +58,10 @@ def report_count(params: dict, user) -> int:
 PARTNER_FILTERS = ("status", "object_type", "from", "to", "q")
 PARTNER_COLUMNS = [
     Column(_l("Number"), width=14), Column(_l("Created"), "datetime", 17),
-    Column(_l("Status"), width=16), Column(_l("Address"), width=45),
-    Column(_l("Object type"), width=14), Column(_l("Area, m²"), "number", 10),
+    Column(_l("Status"), width=26), Column(_l("Address"), width=45),
+    Column(_l("Object type"), width=18), Column(_l("Area, m²"), "number", 10),
     Column(_l("Client"), width=24), Column(_l("Total"), "money", 14),
-    Column(_l("Paid"), "money", 14)]
+    Column(_l("Paid"), "money", 14), Column(_l("Payment"), width=18)]
 
 
 def _day(value) -> date | None:
@@ -95,15 +98,15 @@ def partner_filters(args) -> dict:
 
 
 def partner_table(params: dict, user):
-    query = partner_requests(user, params.get("filters") or {}).order_by(Request.id.desc())
-    labels = {status.value: str(PARTNER_GROUPS[PARTNER_GROUP_OF[status]][0])
-              for status in Status}  # once, in the export's language
+    query = partner_requests(user, params.get("filters") or {}).order_by(Request.id.desc()) \
+        .options(joinedload(Request.end_client))  # the client's name without a query a row
 
-    def rows():
+    def rows():  # the partner's labels: "Ready — awaiting payment", not the staff's "ready"
         for r in query.yield_per(1000):
-            yield (r.number, r.created_at, labels[r.status], r.object_address,
-                   r.object_type, r.area, r.end_client.name if r.end_client else None,
-                   r.total_kopecks, r.paid_kopecks)
+            yield (r.number, r.created_at, partner_status_of(r), r.object_address,
+                   object_type_label(r.object_type), r.area,
+                   r.end_client.name if r.end_client else None, r.total_kopecks,
+                   r.paid_kopecks, payment_label(r.payment_state))
     return _l("My requests"), PARTNER_COLUMNS, rows()
 
 

@@ -11,14 +11,15 @@ from flask_appbuilder import ModelView, expose
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.urltools import get_order_args
-from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql import sqltypes
 
 from app.exports import export_response
 from app.request_rules import payment_label
+from app.timefmt import format_day, format_moment, format_wall, is_wall_clock
 from app.templating import (building_label, money, object_type_label, staff_status,
                             urgency_label)
 from reports.excel import Column
@@ -79,11 +80,10 @@ def readable(datamodel, name: str):
         def show(value):
             return _("Yes") if value else _("No")
     elif "." not in name and datamodel.is_datetime(name):
-        def show(value):
-            return format_datetime(value, "dd.MM.yyyy HH:mm")
+        # stored UTC, shown in the bureau's zone; schedule times are wall-clock already
+        show = format_wall if is_wall_clock(datamodel.model_name, name) else format_moment
     elif "." not in name and datamodel.is_date(name):
-        def show(value):
-            return format_date(value, "dd.MM.yyyy")
+        show = format_day
     else:
         def show(value):
             return value
@@ -200,12 +200,17 @@ class ReplanModelView(ModelView):
         if getattr(self.datamodel, "eager", ()):
             query = query.options(*[selectinload(getattr(self.datamodel.obj, name))
                                     for name in self.datamodel.eager])
-        columns = [Column(self.label_columns.get(c, c), _column_kind(self.datamodel.obj, c))
+        columns = [_export_column(self.datamodel, c, self.label_columns.get(c, c))
                    for c in self.list_columns]
+        # the generated formatters (labels, Да/Нет, names), not a view's own markup: those
+        # build links, and a background export has no request to build them in
+        shown = [(c, column.kind, readable(self.datamodel, c))
+                 for c, column in zip(self.list_columns, columns)]
 
         def rows():
             for item in query.yield_per(1000):
-                yield tuple(_plain(getattr(item, c, None)) for c in self.list_columns)
+                yield tuple(_export_value(getattr(item, c, None), kind, show)
+                            for c, kind, show in shown)
         return self.list_title or self.__class__.__name__, columns, rows()
 
     def _get_list_widget(self, filters, actions=None, order_column="", order_direction="",
@@ -229,6 +234,29 @@ def _column_kind(model, name: str) -> str:
         if isinstance(sql_type, types):
             return kind
     return "text"
+
+
+def _export_column(datamodel, name: str, header) -> Column:
+    """A list column in Excel: its type (a schedule time is wall-clock) and a fitting width."""
+    kind = _column_kind(datamodel.obj, name)
+    if kind == "datetime" and is_wall_clock(datamodel.model_name, name):
+        kind = "wall_datetime"
+    width = {"datetime": 17, "wall_datetime": 17, "date": 12, "money": 16, "int": 10,
+             "number": 12}.get(kind, 24)
+    return Column(header, kind, max(width, min(len(str(header)) + 3, 40)))
+
+
+def _export_value(value, kind: str, show):
+    """Typed values stay typed (the writer formats them); any other value is written as the
+    list shows it: labels for codes, Да/Нет, a user's name, plain text for markup."""
+    if value is None or value == "":
+        return None
+    if kind != "text" or show is None:
+        return _plain(value)
+    shown = show(value)
+    if isinstance(shown, Markup):
+        return shown.striptags()
+    return None if shown in ("—", "") else str(shown)
 
 
 def _plain(value):

@@ -1,4 +1,5 @@
-"""Admin settings: bureau requisites, VAT mode, SLA thresholds, payment rule, upload limit."""
+"""Admin settings: bureau requisites, VAT mode, time zone, SLA thresholds, payment rule,
+upload limit."""
 
 from __future__ import annotations
 
@@ -9,11 +10,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, FormField, IntegerField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, NumberRange
+from wtforms.validators import DataRequired, Length, NumberRange, ValidationError
 
 from app.errors import DomainError
 from app.settings import (DEFAULTS, VAT_INCLUDED_20, VAT_NONE, VAT_ON_TOP_20, get_setting,
                           save_settings)
+from app.timefmt import valid_zone
 from app.uow import unit_of_work
 
 REQUISITES = [("name", _l("Bureau name")), ("inn", _l("INN")), ("kpp", _l("KPP")),
@@ -24,6 +26,24 @@ SLA_STATUSES = list(DEFAULTS["sla_hours"])
 VAT_CHOICES = [(VAT_NONE, _l("No VAT (simplified tax system)")),
                (VAT_INCLUDED_20, _l("Prices include VAT 20 %")),
                (VAT_ON_TOP_20, _l("VAT 20 % added on top of the prices"))]
+
+# offered on the page (any other IANA name is accepted as well)
+ZONE_CHOICES = [("Europe/Kaliningrad", _l("Kaliningrad, UTC+2")),
+                ("Europe/Moscow", _l("Moscow, UTC+3")), ("Europe/Samara", _l("Samara, UTC+4")),
+                ("Asia/Yekaterinburg", _l("Yekaterinburg, UTC+5")),
+                ("Asia/Omsk", _l("Omsk, UTC+6")), ("Asia/Novosibirsk", _l("Novosibirsk, UTC+7")),
+                ("Asia/Krasnoyarsk", _l("Krasnoyarsk, UTC+7")),
+                ("Asia/Irkutsk", _l("Irkutsk, UTC+8")), ("Asia/Yakutsk", _l("Yakutsk, UTC+9")),
+                ("Asia/Vladivostok", _l("Vladivostok, UTC+10")),
+                ("Asia/Magadan", _l("Magadan, UTC+11")),
+                ("Asia/Kamchatka", _l("Petropavlovsk-Kamchatsky, UTC+12"))]
+
+
+def known_zone(form, field) -> None:
+    field.data = (field.data or "").strip()
+    if not valid_zone(field.data):
+        raise ValidationError(_("Unknown time zone: choose one from the list or give an IANA "
+                                "name such as Europe/Moscow."))
 
 
 class BureauForm(FlaskForm):
@@ -49,6 +69,11 @@ class SettingsForm(FlaskForm):
     sla_hours = FormField(SlaForm, label=_l("SLA: hours a request may stay in a status"))
     vat_mode = SelectField(_l("VAT in invoices, acts and proposals"), choices=VAT_CHOICES,
                            default=VAT_NONE)
+    time_zone = StringField(_l("Bureau time zone"), default="Europe/Moscow",
+                            validators=[DataRequired(), Length(max=64), known_zone],
+                            render_kw={"list": "time-zones", "autocomplete": "off"},
+                            description=_l("Every date and time is shown in this zone: one of "
+                                           "the list or any IANA name (Asia/Yekaterinburg)."))
     payment_before_delivery = BooleanField(_l("Documents only after full payment"))
     upload_max_mb = IntegerField(_l("Upload size limit, MB"),
                                  validators=[DataRequired(), NumberRange(min=1, max=60)])
@@ -73,7 +98,8 @@ class SettingsView(BaseView):
         if request.method == "POST":
             if not form.validate_on_submit():
                 flash(_("Check the highlighted fields: nothing was saved."), "danger")
-                return self.render_template("desk/settings.html", form=form)
+                return self.render_template("desk/settings.html", form=form,
+                                            zones=ZONE_CHOICES)
             try:
                 with unit_of_work():
                     save_settings(g.user, {key: getattr(form, key).data for key in DEFAULTS})
@@ -82,4 +108,4 @@ class SettingsView(BaseView):
             else:
                 flash(_("Settings saved."), "success")
                 return redirect(url_for("SettingsView.edit"))
-        return self.render_template("desk/settings.html", form=form)
+        return self.render_template("desk/settings.html", form=form, zones=ZONE_CHOICES)

@@ -34,7 +34,8 @@ def test_writer_types_header_and_widths(tmp_path):
     assert [c.value for c in ws[1]] == ["Номер", "Дата", "Сумма", "Кол-во"]
     assert ws.freeze_panes == "A2"
     assert ws.column_dimensions["A"].width == 12 and ws.column_dimensions["B"].width == 17
-    assert ws["B2"].value == datetime(2026, 3, 1, 10, 30) and ws["B2"].is_date
+    # stored UTC, written in the bureau's zone (Moscow by default)
+    assert ws["B2"].value == datetime(2026, 3, 1, 13, 30) and ws["B2"].is_date
     assert ws["C2"].value == pytest.approx(12345.67) and "₽" in ws["C2"].number_format
     assert ws["D2"].value == 3
 

@@ -1,0 +1,106 @@
+"""The bureau's time zone: the one place where a stored moment becomes local time.
+
+Moments are stored as naive UTC (models.base.utcnow). People read them in the bureau's zone
+(setting "time_zone", Europe/Moscow by default): Flask-Babel's format_datetime converts with
+`bureau_zone_name` as its timezone selector, Excel cells get `to_local`. Dates without a time
+(payment dates, wanted dates) are days, never converted. Schedule entries are wall-clock
+times typed in the bureau's zone and stored as typed (WALL_CLOCK): shown as they are.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, tzinfo
+from functools import cache
+from zoneinfo import available_timezones
+
+import pytz
+from flask import g, has_app_context
+from flask_babel import format_date, format_datetime
+
+DEFAULT_ZONE = "Europe/Moscow"
+# naive datetimes that are local wall-clock times already (model name -> columns)
+WALL_CLOCK = {"ScheduleEntry": frozenset({"starts_at", "ends_at"})}
+DATETIME_PATTERN = "dd.MM.yyyy HH:mm"
+DATE_PATTERN = "dd.MM.yyyy"
+
+
+def valid_zone(name: object) -> bool:
+    """An IANA zone name zoneinfo knows ("Europe/Moscow"); not a path, not an offset."""
+    return isinstance(name, str) and name in _known_zones()
+
+
+@cache
+def _known_zones() -> frozenset[str]:
+    # Flask-Babel converts with pytz: a name both zoneinfo and pytz know
+    return frozenset(available_timezones()) & frozenset(pytz.all_timezones_set)
+
+
+def _stored_zone_name() -> str:
+    # deferred: app.settings imports the database layer, which imports this package early
+    from app.settings import get_setting
+
+    name = get_setting("time_zone")
+    return name if valid_zone(name) else DEFAULT_ZONE
+
+
+def bureau_zone_name() -> str:
+    """The configured zone's name, read once per request or job (default outside an app)."""
+    if not has_app_context():
+        return DEFAULT_ZONE
+    if "bureau_zone_name" not in g:
+        g.bureau_zone_name = _stored_zone_name()
+    return g.bureau_zone_name
+
+
+def bureau_zone() -> tzinfo:
+    """The zone itself (pytz, as Flask-Babel converts: both give the same local time)."""
+    return pytz.timezone(bureau_zone_name())
+
+
+def forget_zone() -> None:
+    """After the setting changed: the next read in this request sees the new zone."""
+    if has_app_context():
+        g.pop("bureau_zone_name", None)
+        babel_context = getattr(g, "_flask_babel", None)
+        if babel_context is not None and hasattr(babel_context, "babel_tzinfo"):
+            del babel_context.babel_tzinfo
+
+
+def to_local(moment: datetime | None, zone: tzinfo | None = None) -> datetime | None:
+    """A stored moment (naive UTC, or aware) as naive local time in the bureau's zone."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    zone = zone or bureau_zone()
+    return zone.normalize(moment.astimezone(zone)).replace(tzinfo=None)
+
+
+def local_today() -> date:
+    """Today's date in the bureau's zone (not the server's)."""
+    return to_local(datetime.now(UTC)).date()
+
+
+def format_moment(moment: datetime | None, pattern: str = DATETIME_PATTERN) -> str:
+    """A stored moment as the bureau reads it ("27.03.2026 01:30"); "" for none."""
+    if moment is None:
+        return ""
+    return format_datetime(moment, pattern)  # Babel converts with bureau_zone_name
+
+
+def format_day(value: date | datetime | None, pattern: str = DATE_PATTERN) -> str:
+    """A day; a stored moment becomes the bureau's local day first."""
+    if value is None:
+        return ""
+    return format_date(value, pattern)  # Babel converts a datetime, leaves a date alone
+
+
+def format_wall(moment: datetime | None, pattern: str = DATETIME_PATTERN) -> str:
+    """A wall-clock time (a schedule entry) shown as stored, with no conversion."""
+    if moment is None:
+        return ""
+    return format_datetime(moment, pattern, rebase=False)
+
+
+def is_wall_clock(model_name: str, column: str) -> bool:
+    return column in WALL_CLOCK.get(model_name, ())
