@@ -108,8 +108,21 @@ def _profile_fields(role_validators) -> dict:
     }
 
 
-def _shown(value) -> str:
-    return "—" if value is None or value == "" else str(value)
+def _or_dash(show):
+    return lambda value: "—" if value is None or value == "" else show(value)
+
+
+# values as people read them on the user list and card (FAB printed True, None, microseconds)
+USER_FORMATTERS = {
+    "roles": role_labels,
+    "active": lambda value: _("Yes") if value else _("No"),
+    "profile.phone": _or_dash(str),
+    "profile.locale": _or_dash(lambda code: dict(LANGUAGES).get(code, code)),
+    **{name: _or_dash(lambda moment: moment.strftime("%d.%m.%Y %H:%M"))
+       for name in ("last_login", "created_on", "changed_on")},
+    **{name: _or_dash(str) for name in ("login_count", "fail_login_count", "created_by",
+                                        "changed_by")},
+}
 
 
 def user_snapshot(user) -> dict[str, object]:
@@ -122,24 +135,30 @@ def user_snapshot(user) -> dict[str, object]:
             "locale": profile.locale if profile is not None else None}
 
 
-def user_changes(before: dict, after: dict) -> dict[str, str]:
-    """field → 'old → new' for every field that differs."""
-    return {k: f"{_shown(before.get(k))} → {_shown(v)}" for k, v in after.items()
-            if before.get(k) != v}
+def user_changes(before: dict, after: dict) -> dict[str, list]:
+    """{field: [old, new]} for every field that differs ("" and None are the same)."""
+    def blank(value):
+        return None if value == "" else value
+
+    return {k: [before.get(k), v] for k, v in after.items() if blank(before.get(k)) != blank(v)}
 
 
-def audit_user_changes(actor, user, changes: dict[str, str]) -> None:
+def _event(action: str, actor, user, details: dict) -> None:
+    # details set whole, as app.audit's generic records do: {field: [old, new]}
+    record(action, actor, user).details = details
+
+
+def audit_user_changes(actor, user, changes: dict[str, list]) -> None:
     """One event per kind of change (role, activation, e-mail, the rest), old → new each."""
-    kinds = [("roles", "user_role_changed"), ("email", "user_email_changed")]
-    for field, action in kinds:
+    for field, action in (("roles", "user_role_changed"), ("email", "user_email_changed")):
         if field in changes:
-            record(action, actor, user, **{field: changes[field]})
+            _event(action, actor, user, {field: changes[field]})
     if "active" in changes:
-        record("user_activated" if user.active else "user_deactivated", actor, user,
-               active=changes["active"])
+        _event("user_activated" if user.active else "user_deactivated", actor, user,
+               {"active": changes["active"]})
     rest = {k: v for k, v in changes.items() if k not in ("roles", "email", "active")}
     if rest:
-        record("user_updated", actor, user, **rest)
+        _event("user_updated", actor, user, rest)
 
 
 def _check_email(item) -> None:
@@ -174,17 +193,18 @@ class ReplanUserDBModelView(UserDBModelView):
     """
 
     label_columns = {**UserDBModelView.label_columns, "roles": _l("Role"),
-                     "phone": _l("Phone"), "locale": _l("Language"),
+                     "phone": _l("Phone"), "locale": _l("Language"), "email": _l("E-mail"),
+                     "profile.phone": _l("Phone"), "profile.locale": _l("Language"),
                      "fail_login_count": _l("Failed sign-ins")}
     description_columns = {"active": _l("Block the account instead of deleting it: a blocked "
                                         "user cannot sign in.")}
     list_columns = ["first_name", "last_name", "username", "email", "active", "roles"]
     search_columns = ["first_name", "last_name", "username", "email", "active", "roles"]
-    formatters_columns = {"roles": role_labels}
+    formatters_columns = USER_FORMATTERS
     show_fieldsets = [
         (_l("User account"), {"fields": ["username", "active", "roles", "login_count"]}),
-        (_l("Personal data"), {"fields": ["first_name", "last_name", "email"],
-                               "expanded": True}),
+        (_l("Personal data"), {"fields": ["first_name", "last_name", "email", "profile.phone",
+                                          "profile.locale"], "expanded": True}),
         (_l("History"), {"fields": ["last_login", "fail_login_count", "created_on",
                                     "created_by", "changed_on", "changed_by"],
                          "expanded": False}),
@@ -228,18 +248,16 @@ class ReplanUserDBModelView(UserDBModelView):
             _refuse(_("This user has history: block the account instead of deleting it."))
         if item.id == g.user.id:
             _refuse(_("You cannot delete your own account."))
+        held = user_snapshot(item)
         if item.profile is not None:  # keyed by the user's id: it goes first, with the user
             db.session.delete(item.profile)
             db.session.flush()
             db.session.expire(item, ["profile"])
-        record("user_deleted", g.user, item, username=item.username, email=item.email,
-               roles=", ".join(sorted(r.name for r in item.roles)))
+        _event("user_deleted", g.user, item, user_changes(held, {k: None for k in held}))
 
     def post_add(self, item):
-        profile = item.profile
-        record("user_created", g.user, item, username=item.username, email=item.email,
-               roles=", ".join(sorted(r.name for r in item.roles)), active=item.active,
-               phone=profile.phone, locale=profile.locale)
+        filled = user_snapshot(item)
+        _event("user_created", g.user, item, user_changes({k: None for k in filled}, filled))
         commit()  # FAB has committed the user itself; its audit row follows in its own step
 
 
@@ -252,5 +270,9 @@ class ReplanRoleModelView(RoleModelView):
     show_widget = ShowWidget
     list_columns = ["name"]
     show_columns = ["name", "permissions"]
+    search_columns = ["name"]
     formatters_columns = {"name": role_label,
                           "permissions": lambda perms: "\n".join(sorted(map(str, perms)))}
+
+    def copy_role(self, items):  # not an @action here: a copy would be reset by sync-roles
+        return None
