@@ -137,3 +137,92 @@ def test_staff_journey(app, server_url, browser, shots, tmp_path):
             assert page.evaluate("document.documentElement.scrollWidth") <= 375, path
         shots(page, f"08-phone-{user.username}")
     context.close()
+
+
+# every back-office page kind, for the role that uses it: (role's demo login, kind, path)
+PAGE_KINDS = [
+    ("manager1", "desk", "/desk/"),
+    ("manager1", "desk-filtered", "/desk/?payment=unpaid&date_by=created&from=2020-01-01"),
+    ("manager1", "request", "/desk/{request_id}"),
+    ("manager1", "schedule", "/schedule/"),
+    ("manager1", "requests-list", "/requests/list/"),
+    ("engineer1", "desk", "/desk/"),
+    ("engineer1", "schedule", "/schedule/"),
+    ("supermanager", "distribution", "/distribution/"),
+    ("supermanager", "requests-list", "/requests/list/"),
+    ("supermanager", "requests-filtered", "/requests/list/?_flt_0_company={company_id}"
+                                          "&_flt_0_payment_state=unpaid"),
+    ("supermanager", "request-show", "/requests/show/{request_id}"),
+    ("director", "dashboard", "/dashboard/"),
+    ("director", "reports", "/reports/"),
+    ("director", "status-history", "/status-history/list/"),
+    ("admin", "settings", "/settings/"),
+    ("admin", "jobs", "/jobs/"),
+    ("admin", "services-list", "/services/list/"),
+    ("admin", "service-edit", "/services/edit/{service_id}"),
+    ("admin", "audit", "/audit/list/"),
+    ("admin", "profile", "/my-profile/"),
+]
+# buttons and links outside any box that scrolls sideways but past the screen's edge
+UNREACHABLE_BUTTONS = """() => [...document.querySelectorAll(
+    'button, .btn, input[type=submit], .pager a')].filter(b => {
+  const r = b.getBoundingClientRect();
+  if (!r.width || !r.height || getComputedStyle(b).visibility === 'hidden') return false;
+  for (let p = b.parentElement; p; p = p.parentElement) {
+    if (['auto', 'scroll'].includes(getComputedStyle(p).overflowX)) return false;
+  }
+  return r.left < -1 || r.right > window.innerWidth + 1;
+}).map(b => b.outerHTML.slice(0, 120))"""
+
+
+def test_back_office_pages_fit_a_phone(app, server_url, browser):
+    """At 375 px no page scrolls sideways and every button is on screen; screenshots of each
+    page kind at 375 and 1280 px go to test-artifacts/ (role-page-width.png)."""
+    from app.demo import DEMO_PASSWORD, load_demo
+    from models.catalog import Service
+    from tests.browser.conftest import ARTIFACTS
+
+    load_demo()
+    db.session.commit()
+    from flask_appbuilder.security.sqla.models import User
+
+    manager_request = db.session.query(Request).join(Request.manager).filter(
+        User.username == "manager1", Request.status != Status.DRAFT).order_by(
+        Request.id).first()
+    ids = {"request_id": manager_request.id, "company_id": manager_request.company_id,
+           "service_id": db.session.query(Service.id).order_by(Service.id).first()[0]}
+    folder = ARTIFACTS.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ru-RU")
+    page = context.new_page()
+    too_wide, unreachable, signed_in = [], [], None
+    for login, kind, path in PAGE_KINDS:
+        if login != signed_in:
+            context.clear_cookies()
+            page.set_viewport_size({"width": 1280, "height": 900})
+            page.goto(f"{server_url}/login/")
+            page.fill("#username", login)
+            page.fill("#password", DEMO_PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_load_state()
+            signed_in = login
+        url = server_url + path.format(**ids)
+        for width in (1280, 375):
+            page.set_viewport_size({"width": width, "height": 800})
+            response = page.goto(url)
+            assert response.status == 200, (login, path)
+            page.screenshot(path=str(folder / f"{login}-{kind}-{width}.png"), full_page=True)
+            if width == 375:
+                scroll = page.evaluate("document.documentElement.scrollWidth")
+                if scroll > 375:
+                    too_wide.append((login, path, scroll))
+                off_screen = page.evaluate(UNREACHABLE_BUTTONS)
+                if off_screen:
+                    unreachable.append((login, path, off_screen))
+            if kind == "requests-filtered":  # FAB drew the active filters with our choices
+                choices = page.locator("#filter_form select[name=_flt_0_company] option")
+                assert manager_request.company.name in choices.all_inner_texts()
+                assert page.locator("#filter_form select[name=_flt_0_payment_state]").count()
+    context.close()
+    assert not too_wide, too_wide
+    assert not unreachable, unreachable
