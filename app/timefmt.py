@@ -9,7 +9,7 @@ times typed in the bureau's zone and stored as typed (WALL_CLOCK): shown as they
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, datetime, time, tzinfo
 from functools import cache
 from zoneinfo import available_timezones
 
@@ -74,6 +74,16 @@ def to_local(moment: datetime | None, zone: tzinfo | None = None) -> datetime | 
         moment = moment.replace(tzinfo=UTC)
     zone = zone or bureau_zone()
     return zone.normalize(moment.astimezone(zone)).replace(tzinfo=None)
+
+
+def day_bounds_utc(first: date, last: date) -> tuple[datetime, datetime]:
+    """The stored (naive UTC) moments from the start of `first` to the end of `last`, days
+    as the bureau lives them: a request made at 01:30 Moscow belongs to that Moscow day."""
+    zone = bureau_zone()
+
+    def utc(moment: datetime) -> datetime:
+        return zone.localize(moment).astimezone(UTC).replace(tzinfo=None)
+    return utc(datetime.combine(first, time.min)), utc(datetime.combine(last, time.max))
 
 
 def local_today() -> date:

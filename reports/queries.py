@@ -9,6 +9,7 @@ from sqlalchemy import func
 
 from app.extensions import db
 from app.scheduling import engineers
+from app.timefmt import day_bounds_utc
 from models.finance import Payment
 from models.partners import PartnerCompany
 from models.request_status import Status
@@ -17,6 +18,11 @@ from models.schedule import ENTRY_VACATION, ScheduleEntry
 
 
 def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    """Stored UTC moments of the period's days as the bureau's zone has them."""
+    return day_bounds_utc(start, end)
+
+
+def _wall_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     return datetime.combine(start, time.min), datetime.combine(end, time.max)
 
 
@@ -82,7 +88,7 @@ def average_hours_in_status(start: date, end: date) -> dict[str, float]:
 
 
 def engineer_utilisation(start: date, end: date, weekly_capacity: float = 40) -> list:
-    lo, hi = _bounds(start, end)
+    lo, hi = _wall_bounds(start, end)  # schedule times are wall-clock
     weeks = max(1.0, ((end - start).days + 1) / 7)
     result = []
     entries = db.session.query(ScheduleEntry).filter(

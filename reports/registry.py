@@ -15,6 +15,7 @@ from sqlalchemy.orm import aliased
 from app.extensions import db
 from app.request_rules import payment_label
 from app.scheduling import engineers
+from app.timefmt import day_bounds_utc
 from app.templating import object_type_label
 from models.audit import AuditEvent
 from models.finance import Payment
@@ -36,7 +37,12 @@ class Report:
     count: Callable  # (start, end, scope) -> bounded row count
 
 
-def _bounds(start: date, end: date):
+def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    """Stored UTC moments of the period's days as the bureau's zone has them."""
+    return day_bounds_utc(start, end)
+
+
+def _wall_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     return datetime.combine(start, time.min), datetime.combine(end, time.max)
 
 
@@ -126,7 +132,7 @@ def partners_rows(start, end, scope=None):
 
 
 def workload_rows(start, end, scope=None):
-    lo, hi = _bounds(start, end)
+    lo, hi = _wall_bounds(start, end)  # schedule times are wall-clock
     hours, visits = defaultdict(float), defaultdict(int)
     for engineer_id, kind, begins, ends in _stream(select(
             ScheduleEntry.engineer_id, ScheduleEntry.kind, ScheduleEntry.starts_at,

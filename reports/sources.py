@@ -9,7 +9,7 @@ the background job (app.exports.run_export), which has no request at all.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Callable
 
 from flask_babel import lazy_gettext as _l
@@ -20,6 +20,7 @@ from app.access import request_scope
 from app.extensions import appbuilder, db
 from app.request_rules import payment_label
 from app.templating import object_type_label, partner_status_of
+from app.timefmt import day_bounds_utc
 from models.partners import EndClient
 from models.request_status import PARTNER_GROUPS
 from models.requests import Request
@@ -79,10 +80,11 @@ def partner_requests(user, filters: dict):
         query = query.filter(Request.status.in_(PARTNER_GROUPS[group][1]))
     if filters.get("object_type"):
         query = query.filter(Request.object_type == filters["object_type"])
+    # the days as the bureau lives them (the list shows dates in its zone)
     if (start := _day(filters.get("from"))) is not None:
-        query = query.filter(Request.created_at >= datetime.combine(start, time.min))
+        query = query.filter(Request.created_at >= day_bounds_utc(start, start)[0])
     if (end := _day(filters.get("to"))) is not None:
-        query = query.filter(Request.created_at <= datetime.combine(end, time.max))
+        query = query.filter(Request.created_at <= day_bounds_utc(end, end)[1])
     text = (filters.get("q") or "").strip()
     if text:
         like = f"%{text}%"

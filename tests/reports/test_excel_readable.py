@@ -152,3 +152,21 @@ def test_partner_export_uses_the_partners_labels(app, ready):
     ws = workbook(client.get("/cabinet/requests/export.xlsx").data).active
     assert ws.title == "My requests"
     assert column(ws, "Status").value == "Ready — awaiting payment"
+
+
+def test_periods_and_day_filters_are_bureau_days(app, ready):
+    """Made at 01:30 Moscow on 11 March (22:30 UTC on the 10th): it belongs to the 11th."""
+    req, staff, partner = ready
+    client = as_user(app, partner)
+    on_11th = workbook(client.get("/cabinet/requests/export.xlsx?from=2026-03-11"
+                                  "&to=2026-03-11").data).active
+    assert [r[0].value for r in on_11th.iter_rows(min_row=2)] == [req.number]
+    on_10th = workbook(client.get("/cabinet/requests/export.xlsx?from=2026-03-10"
+                                  "&to=2026-03-10").data).active
+    assert on_10th.max_row == 1
+    director = as_user(app, make_user("Director"))
+    token = form_token(director)
+    for day, rows in (("2026-03-11", 2), ("2026-03-10", 1)):
+        ws = workbook(director.post("/reports/run", data={
+            "csrf_token": token, "report": "register", "from": day, "to": day}).data).active
+        assert ws.max_row == rows, day
