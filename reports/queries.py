@@ -9,7 +9,7 @@ from sqlalchemy import func
 
 from app.extensions import db
 from app.scheduling import engineers
-from app.timefmt import day_bounds_utc
+from app.timefmt import day_bounds_utc, local_today
 from models.finance import Payment
 from models.partners import PartnerCompany
 from models.request_status import Status
@@ -102,5 +102,5 @@ def engineer_utilisation(start: date, end: date, weekly_capacity: float = 40) ->
 
 
 def default_period() -> tuple[date, date]:
-    today = date.today()
+    today = local_today()
     return today - timedelta(days=90), today
