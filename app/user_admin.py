@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, or_
 from wtforms import SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Email, Length, Optional
 
 from app.accounts import email_taken, normal_email
 from app.audit import record
@@ -217,7 +217,10 @@ class ReplanUserDBModelView(UserDBModelView):
     add_form_extra_fields = {**UserDBModelView.add_form_extra_fields,
                              **_profile_fields([DataRequired()])}
     edit_form_extra_fields = _profile_fields([Optional()])
-    validators_columns = {}
+    validators_columns = {"email": [Email(message=_l("Enter a valid e-mail address.")),
+                                    Length(max=320)],
+                          "first_name": [Length(max=64)], "last_name": [Length(max=64)],
+                          "username": [Length(max=128)]}
 
     def prefill_form(self, form, pk):
         profile = db.session.get(UserProfile, pk)

@@ -237,3 +237,22 @@ def test_a_user_without_a_profile_gets_no_error_anywhere(app):
         "roles": role_id("Engineer"), "active": "y"})
     profile = db.session.get(UserProfile, bare.id)
     assert profile is not None and profile.phone == "+7 3"
+
+
+@pytest.mark.parametrize("bad", [{"roles": "99999999999"}, {"roles": "abc"},
+                                 {"phone": "+7\x00 1"}, {"first_name": "О\x00льга"},
+                                 {"phone": "1" * 41}, {"locale": "de"},
+                                 {"email": "not-an-address"}, {"last_name": "П" * 65},
+                                 {"username": ""}])
+def test_bad_input_on_the_user_form_is_refused_without_an_error_page(app, bad):
+    admin = as_user(app, make_user("Admin"))
+    response = fab_form(admin, "/users/add", new_manager_form(**bad))
+    assert response.status_code in (200, 302, 400)
+    assert fetch_user("olga") is None
+    user = make_user("Engineer", username="eng")
+    response = fab_form(admin, f"/users/edit/{user.id}", {
+        "first_name": "E", "last_name": "E", "username": "eng", "email": user.email,
+        "phone": "", "locale": "ru", "roles": role_id("Engineer"), "active": "y", **bad})
+    assert response.status_code in (200, 302, 400)
+    user = fetch_user("eng")
+    assert [r.name for r in user.roles] == ["Engineer"] and user.profile.locale == "ru"
