@@ -257,3 +257,23 @@ def test_cabinet_owner_sees_who_filed_each_request_member_only_his(app):
     assert set(NUMBER.findall(page)) == {filed.number}
     assert "Кто подал" not in page and colleague.get_full_name() not in page
     assert db.session.get(Request, other.id).author_id == colleague.id
+
+
+def exported_numbers(client, query: str) -> set[str]:
+    import io
+
+    from openpyxl import load_workbook
+
+    response = client.get(f"/requests/export?{query}")
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.data)).active
+    return {row[0] for row in book.iter_rows(min_row=2, values_only=True) if row[0]}
+
+
+def test_the_export_follows_the_same_filters_and_scope(app, world):
+    admin = as_user(app, world.admin)
+    assert exported_numbers(admin, f"_flt_0_company={world.alpha.id}") == \
+        world.numbers(world.r1, world.r3)
+    engineer = as_user(app, world.team1.engineer)
+    assert exported_numbers(engineer, f"_flt_0_company={world.beta.id}") == \
+        world.numbers(world.r1, world.r4)
