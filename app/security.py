@@ -39,7 +39,7 @@ from app.audit import record
 from app.logout import PostLogoutMixin
 from app.passwords import fab_password_validator
 from app.uow import commit
-from app.user_admin import ReplanRoleModelView, ReplanUserDBModelView
+from app.user_admin import ReplanGroupModelView, ReplanRoleModelView, ReplanUserDBModelView
 
 # endpoints a user who must change the password may still reach
 PASSWORD_CHANGE_ALLOWED = {"cabinet.change_password", "ReplanAuthDBView.logout", "static",
@@ -155,6 +155,7 @@ class ReplanSecurityManager(SecurityManager):
     authdbview = ReplanAuthDBView
     userdbmodelview = ReplanUserDBModelView
     rolemodelview = ReplanRoleModelView
+    groupmodelview = ReplanGroupModelView
     resetmypasswordview = ReplanResetMyPasswordView
     resetpasswordview = ReplanResetPasswordView
     security_api = NoSecurityApi

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import g
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, Select2Widget
 from flask_appbuilder.security.sqla.models import Role
-from flask_appbuilder.security.views import RoleModelView, UserDBModelView
+from flask_appbuilder.security.views import RoleModelView, UserDBModelView, UserGroupModelView
 from flask_appbuilder.widgets import ListWidget, ShowWidget
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -279,3 +279,12 @@ class ReplanRoleModelView(RoleModelView):
 
     def copy_role(self, items):  # not an @action here: a copy would be reset by sync-roles
         return None
+
+
+class ReplanGroupModelView(UserGroupModelView):
+    """FAB's groups would grant roles past the user form and its audit: read-only here."""
+
+    class_permission_name = "UserGroupModelView"
+    base_permissions = ["can_list", "can_show"]
+    list_columns = ["name", "label", "roles"]
+    formatters_columns = {"roles": role_labels}

@@ -217,6 +217,23 @@ def test_role_names_read_in_russian_in_lists_cards_profile_and_navbar(app):
     assert "Менеджер" in text(mine.get("/"))
 
 
+def test_roles_and_groups_are_read_only_so_roles_change_only_in_the_audited_form(app):
+    from flask_appbuilder.security.sqla.models import Group
+
+    admin = as_user(app, make_user("Admin"))
+    token = csrf_token(text(admin.get("/users/add")))
+    for url in ("/roles/add", f"/roles/edit/{role_id('Manager')}", "/groups/add"):
+        assert admin.get(url).status_code in (302, 403), url
+    admin.post("/groups/add", data={"csrf_token": token, "name": "g", "label": "g",
+                                    "roles": role_id("Admin")})
+    admin.post("/roles/add", data={"csrf_token": token, "name": "Boss"})
+    admin.post(f"/roles/delete/{role_id('Engineer')}", data={"csrf_token": token})
+    assert db.session.query(Group).count() == 0
+    assert {r.name for r in db.session.query(Role)} == {
+        "Admin", "Director", "Supermanager", "Manager", "Engineer", "Partner", "Public"}
+    assert admin.get("/groups/list/").status_code == 200
+
+
 def test_a_user_without_a_profile_gets_no_error_anywhere(app):
     with app.test_request_context():
         sm = appbuilder.sm
@@ -227,6 +244,12 @@ def test_a_user_without_a_profile_gets_no_error_anywhere(app):
     for url in ("/", "/my-profile/", "/desk/", "/requests/list/", "/schedule/week",
                 "/users/userinfo/", "/cabinet/", "/kb-articles/list/"):
         assert client.get(url).status_code in (200, 302, 403, 404), url
+    assert client.get("/my-profile/").status_code == 200
+    client.post("/my-profile/", data={"csrf_token": csrf_token(text(client.get("/my-profile/"))),
+                                      "phone": "+7 4", "locale": "en", "notify_sla": "y"})
+    assert db.session.get(UserProfile, bare.id).phone == "+7 4"
+    db.session.query(UserProfile).filter_by(user_id=bare.id).delete()
+    db.session.commit()
     admin = as_user(app, make_user("Admin"))
     assert admin.get(f"/users/show/{bare.id}").status_code == 200
     page = text(admin.get(f"/users/edit/{bare.id}"))
