@@ -49,9 +49,9 @@ def replace_kb_template(user, article_id: int, upload) -> KbArticle:
     if article is None:
         abort(404)
     stored = save_upload(upload)
-    old = article.template_stored
+    old, old_name = article.template_stored, article.template_name
     article.template_name, article.template_stored = stored.original_name, stored.stored_name
-    record("kb_template", user, article, name=stored.original_name)
+    record("kb_template", user, article, template_name=[old_name, stored.original_name])
     if old:
         after_commit(discard, old)
     return article

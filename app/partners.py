@@ -225,15 +225,14 @@ def _credentials_mail(user, password: str) -> None:
 
 
 def update_company(admin, company: PartnerCompany) -> None:
-    """Check and audit a company edited in the back office (FAB's form saves it); a block
-    ends every session of the company's users in the same transaction."""
+    """Check a company edited in the back office (FAB's form saves it and audits the old →
+    new values, views.audited); a block ends every session of the company's users in the
+    same transaction."""
     require_role(admin, ADMIN)
     if company.discount_percent is not None and not 0 <= company.discount_percent <= 100:
         raise OnboardingError(_("The discount must be between 0 and 100 %."))
     if company.is_blocked:
         end_company_sessions(company)
-    record("company_update", admin, company, blocked=company.is_blocked,
-           discount=str(company.discount_percent))
 
 
 def end_company_sessions(company: PartnerCompany) -> None:

@@ -7,7 +7,7 @@ import copy
 from flask_babel import gettext as _
 
 from app.access import require_role
-from app.audit import record
+from app.audit import changes, record
 from app.errors import InvalidInput
 from app.extensions import db
 from app.permissions import ADMIN
@@ -71,7 +71,21 @@ def save_settings(user, values: dict) -> None:
     if not valid_zone(values["time_zone"]):
         raise InvalidInput(_("Unknown time zone %(zone)s: give an IANA name such as "
                              "Europe/Moscow.", zone=values["time_zone"]))
+    before = {key: get_setting(key) for key in DEFAULTS}
     for key in DEFAULTS:
         set_setting(key, values[key])
-    record("settings_update", user, None, keys=",".join(DEFAULTS))
+    changed = changes(_flat(before), _flat({key: values[key] for key in DEFAULTS}))
+    if changed:  # old → new of each setting ("bureau.inn"), nothing for an unchanged save
+        record("settings_update", user, None, **changed)
     forget_zone()  # what is shown from now on uses the new zone
+
+
+def _flat(values: dict) -> dict:
+    """{"bureau": {"inn": …}} → {"bureau.inn": …}: a change names the one requisite."""
+    flat = {}
+    for key, value in values.items():
+        if isinstance(value, dict):
+            flat.update({f"{key}.{sub}": item for sub, item in value.items()})
+        else:
+            flat[key] = value
+    return flat

@@ -1,6 +1,7 @@
 """Audit events and editable settings."""
 
 from sqlalchemy import JSON, Column, Integer, String
+from sqlalchemy.orm import relationship
 
 from models.base import Model, created_at_column, user_fk
 
@@ -17,6 +18,18 @@ class AuditEvent(Model):
     details = Column(JSON, nullable=False, default=dict)
     ip = Column(String(45))
     created_at = created_at_column()
+
+    actor = relationship("User", foreign_keys=[actor_id], viewonly=True)
+
+    @property
+    def object_ref(self) -> tuple[str | None, int | None]:
+        """(model name, id) of the object acted on: one column for the audit list."""
+        return self.object_type, self.object_id
+
+    @property
+    def change_set(self) -> tuple[str, str | None, dict]:
+        """(action, model name, details): what the audit list shows as lines."""
+        return self.action, self.object_type, self.details or {}
 
 
 class Setting(Model):

@@ -18,13 +18,13 @@ from app.markdown import render_markdown
 from app.partners import update_company
 from app.templating import money
 from app.uow import unit_of_work
-from models.audit import AuditEvent
 from models.catalog import PriceRule, Quote, Service
 from models.finance import Payment
 from models.knowledge import KbArticle, KbCategory
 from models.partners import EndClient, PartnerCompany
 from models.requests import Attachment, Message
 from models.schedule import ScheduleEntry
+from views.audit_log import AuditEventView  # noqa: F401  (registered from here)
 from views.base import ReadOnlyView, ReplanInterface, ReplanModelView
 from app.form_fields import DecimalCommaField, RoublesField
 from views.filters import RelatedRequestScopeFilter
@@ -220,18 +220,6 @@ class KbArticleView(ReplanModelView):
             flash(_("Template file saved."), "success")
             return redirect(url_for("KbArticleView.show", pk=pk))
         return self.render_template("desk/kb_template.html", article=article)
-
-
-class AuditEventView(ReadOnlyView):
-    datamodel = ReplanInterface(AuditEvent)
-    route_base = "/audit"
-    base_order = ("id", "desc")
-    list_columns = ["created_at", "actor_id", "action", "object_type", "object_id", "ip"]
-    show_columns = list_columns + ["details"]
-    search_columns = ["action", "actor_id", "object_type", "object_id", "created_at"]
-    label_columns = {"created_at": _l("When"), "actor_id": _l("Who (user id)"),
-                     "action": _l("Action"), "object_type": _l("Object"),
-                     "object_id": _l("Object id"), "ip": _l("IP"), "details": _l("Details")}
 
 
 class MessageView(ReadOnlyView):

@@ -23,14 +23,16 @@ from app.timefmt import format_day, format_moment, format_wall, is_wall_clock
 from app.templating import (building_label, money, object_type_label, staff_status,
                             urgency_label)
 from reports.excel import Column
+from views.audited import AuditedEdits, AuditedInterface
 from views.filters import UserScopeFilter
 
 MAX_PAGE_SIZE = 100
 COUNT_LIMIT = 10_000
 
 
-class ReplanInterface(SQLAInterface):
-    """SQLAInterface that never counts a whole table and loads related columns in bulk."""
+class ReplanInterface(AuditedInterface, SQLAInterface):
+    """SQLAInterface that never counts a whole table and loads related columns in bulk;
+    every add, edit and delete through it is audited (views.audited)."""
 
     def __init__(self, obj, session=None, eager: tuple[str, ...] = ()):
         super().__init__(obj, session)
@@ -110,8 +112,9 @@ MODEL_NAMES = {
 }
 
 
-class ReplanModelView(ModelView):
-    """Explicit columns everywhere; page size from the URL is capped; lists export to Excel."""
+class ReplanModelView(AuditedEdits, ModelView):
+    """Explicit columns everywhere; page size from the URL is capped; lists export to Excel;
+    edits, additions and deletions audited with old → new values (views.audited)."""
 
     def _init_properties(self):
         """Every shown value as people read it, unless the view says otherwise: money in

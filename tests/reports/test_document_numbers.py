@@ -169,3 +169,29 @@ def test_amount_in_words_matches_the_total_to_pay_with_vat_on_top(app, staff, cl
     text = _pdf(app, partner, req, "invoice")
     assert "Всего к оплате: 1 480,80 ₽" in text and "на сумму 1 480,80 ₽" in text
     assert "Одна тысяча четыреста восемьдесят рублей, восемьдесят копеек" in text
+
+
+def test_migration_0006_adds_and_drops_the_numbers_table(make_app):
+    from sqlalchemy import create_engine, inspect
+
+    from tests.unit.test_migrations import _fresh_database_url, flask
+
+    url, cleanup = _fresh_database_url()
+    engine = create_engine(url)
+    fresh = make_app(SQLALCHEMY_DATABASE_URI=url)
+    try:
+        assert flask(fresh, "db", "upgrade", "0005_payment_voids").exit_code == 0
+        assert "document_number" not in inspect(engine).get_table_names()
+        done = flask(fresh, "db", "upgrade", "0006_document_numbers")
+        assert done.exit_code == 0, done.output
+        engine.dispose()
+        unique = {tuple(c["column_names"])
+                  for c in inspect(engine).get_unique_constraints("document_number")}
+        assert {("kind", "year", "seq"), ("kind", "request_id")} <= unique
+        down = flask(fresh, "db", "downgrade", "0005_payment_voids")
+        assert down.exit_code == 0, down.output
+        engine.dispose()
+        assert "document_number" not in inspect(engine).get_table_names()
+    finally:
+        engine.dispose()
+        cleanup()

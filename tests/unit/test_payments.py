@@ -125,7 +125,7 @@ def test_migration_adds_and_drops_the_void_columns_keeping_payments(make_app):
         assert flask(fresh, "db", "upgrade", "22ae653da0a6").exit_code == 0
         columns = {c["name"] for c in inspect(engine).get_columns("payment")}
         assert "voided_at" not in columns
-        done = flask(fresh, "db", "upgrade")
+        done = flask(fresh, "db", "upgrade", "0005_payment_voids")
         assert done.exit_code == 0, done.output
         engine.dispose()
         columns = {c["name"] for c in inspect(engine).get_columns("payment")}

@@ -68,7 +68,8 @@ def test_company_discount_and_block(app):
     company = db.session.get(PartnerCompany, company.id)
     assert (company.discount_percent, company.is_blocked) == (7.5, True)
     assert login(app.test_client(), "p", follow=True).request.path == "/login/"
-    assert db.session.query(AuditEvent).filter_by(action="company_update").count() == 1
+    assert db.session.query(AuditEvent).filter_by(action="record_updated",
+                                              object_type="PartnerCompany").count() == 1
     assert admin.get(f"/companies/delete/{company.id}").status_code in (302, 403, 404, 405)
     assert db.session.get(PartnerCompany, company.id) is not None
 

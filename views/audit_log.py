@@ -1,0 +1,158 @@
+"""The audit log as people read it: who by name, what through a label, changes as old → new."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+from wtforms import SelectField
+
+from app.extensions import appbuilder
+from app.money import money
+from models.audit import AuditEvent
+from models.request_status import STAFF_LABELS
+from views.base import MODEL_NAMES, ReadOnlyView, ReplanInterface
+from views.settings import REQUISITES, VAT_CHOICES, SettingsForm
+
+ACTIONS = {
+    "login": _l("Signed in"),
+    "password_change": _l("Password changed"),
+    "password_reset_requested": _l("Password reset requested"),
+    "email_change_requested": _l("E-mail change requested"),
+    "email_changed": _l("E-mail changed"),
+    "profile_update": _l("Profile updated"),
+    "application_filed": _l("Partner application filed"),
+    "application_set_aside": _l("Partner application set aside"),
+    "application_approved": _l("Partner application approved"),
+    "application_rejected": _l("Partner application rejected"),
+    "member_invited": _l("Team member invited"),
+    "member_blocked": _l("Team member blocked"),
+    "member_unblocked": _l("Team member unblocked"),
+    "company_update": _l("Company changed"),
+    "request_created": _l("Request created"),
+    "draft_updated": _l("Draft changed"),
+    "draft_deleted": _l("Draft deleted"),
+    "request_repeated": _l("Request repeated"),
+    "status_move": _l("Status changed"),
+    "booking": _l("Visit booked"),
+    "schedule_entry": _l("Schedule entry added"),
+    "schedule_entry_deleted": _l("Schedule entry deleted"),
+    "quote_saved": _l("Quote saved"),
+    "payment": _l("Payment recorded"),
+    "payment_void": _l("Payment voided"),
+    "document_issued": _l("Document number issued"),
+    "settings_update": _l("Settings changed"),
+    "kb_template": _l("Template file replaced"),
+    "record_created": _l("Record added"),
+    "record_updated": _l("Record changed"),
+    "record_deleted": _l("Record deleted"),
+    "user_created": _l("User created"),
+    "user_updated": _l("User changed"),
+    "user_deleted": _l("User deleted"),
+    "user_activated": _l("User activated"),
+    "user_deactivated": _l("User deactivated"),
+    "user_role_changed": _l("User role changed"),
+    "user_email_changed": _l("User e-mail changed"),
+}
+OBJECT_NAMES = {"User": _l("User"), "UserProfile": _l("Profile"), **{
+    model: names[0] for model, names in MODEL_NAMES.items()}}
+# the detail keys of events written by hand (the generic ones use the view's column labels)
+DETAIL_LABELS = {
+    "amount_kopecks": _l("Amount"), "document": _l("Payment document"),
+    "reason": _l("Reason"), "payment_id": _l("Payment"), "number": _l("Number"),
+    "kind": _l("Document"), "date": _l("Date"), "template_name": _l("Template file"),
+    "move": _l("Action"), "engineer": _l("Engineer"), "start": _l("Start"),
+    "roles": _l("Role"), "email": _l("E-mail"), "active": _l("Active"),
+}
+DETAIL_WIDTH = 120  # characters of one value shown in the list
+
+
+def action_label(code: str) -> str:
+    return str(ACTIONS[code]) if code in ACTIONS else code
+
+
+def object_label(ref) -> str:
+    """('Service', 3) → 'Услуга #3'; nothing → '—'."""
+    model, pk = ref
+    if not model:
+        return "—"
+    name = str(OBJECT_NAMES.get(model, model))
+    return f"{name} #{pk}" if pk is not None else name
+
+
+def _column_labels(model: str | None) -> dict:
+    """The column labels of the back-office view that edits `model` (merged over all)."""
+    labels: dict = {}
+    for view in appbuilder.baseviews:
+        datamodel = getattr(view, "datamodel", None)
+        if model and datamodel is not None and datamodel.model_name == model:
+            labels = {**(view.label_columns or {}), **labels}
+    return labels
+
+
+def _setting_label(key: str):
+    top, _dot, sub = key.partition(".")
+    if top == "bureau" and sub:
+        return dict(REQUISITES).get(sub, sub)
+    if top == "sla_hours" and sub:
+        status = next((s for s in STAFF_LABELS if s.value == sub), None)
+        return f"SLA: {STAFF_LABELS[status] if status is not None else sub}"
+    field = getattr(SettingsForm, top, None)
+    return field.args[0] if field is not None and getattr(field, "args", None) else key
+
+
+def _value(key: str, value) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if key.endswith("_kopecks") and isinstance(value, int):
+        return money(value)
+    if key == "vat_mode":
+        return str(dict(VAT_CHOICES).get(value, value))
+    text = str(value)
+    return text if len(text) <= DETAIL_WIDTH else text[:DETAIL_WIDTH] + "…"
+
+
+def detail_lines(action: str, model: str | None, details: dict | None) -> list[str]:
+    """Each detail as 'Label: old → new' (a change) or 'Label: value'."""
+    columns = _column_labels(model)
+    lines = []
+    for key, value in (details or {}).items():
+        if action == "settings_update":
+            label = _setting_label(key)
+        else:
+            label = columns.get(key) or DETAIL_LABELS.get(key, key)
+        if isinstance(value, list) and len(value) == 2:
+            shown = f"{_value(key, value[0])} → {_value(key, value[1])}"
+        else:
+            shown = _value(key, value)
+        lines.append(f"{label}: {shown}")
+    return lines
+
+
+def _details(change_set) -> Markup:
+    return Markup("<br>").join(detail_lines(*change_set))
+
+
+class AuditEventView(ReadOnlyView):
+    """Newest first; filter by action, actor and object type."""
+
+    datamodel = ReplanInterface(AuditEvent, eager=("actor",))
+    route_base = "/audit"
+    base_order = ("id", "desc")
+    list_columns = ["created_at", "actor", "action", "object_ref", "change_set", "ip"]
+    show_columns = list_columns
+    search_columns = ["action", "actor", "object_type", "object_id", "created_at"]
+    search_form_extra_fields = {
+        "action": SelectField(_l("Action"), choices=list(ACTIONS.items())),
+        "object_type": SelectField(_l("Object"), choices=[
+            (model, name) for model, name in OBJECT_NAMES.items()]),
+    }
+    formatters_columns = {"action": action_label, "object_ref": object_label,
+                          "change_set": _details,
+                          "actor": lambda user: user.get_full_name() if user else "—"}
+    label_columns = {"created_at": _l("When"), "actor": _l("Who"), "action": _l("Action"),
+                     "object_type": _l("Object type"), "object_id": _l("Object id"),
+                     "object_ref": _l("Object"), "ip": _l("IP"), "change_set": _l("Details")}
+
