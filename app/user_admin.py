@@ -8,15 +8,16 @@ Every change is audited with old → new values, never a password.
 from __future__ import annotations
 
 from flask import g
-from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, Select2Widget
+from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget, BS3TextFieldWidget, Select2Widget
 from flask_appbuilder.security.sqla.models import Role
 from flask_appbuilder.security.views import RoleModelView, UserDBModelView, UserGroupModelView
+from flask_appbuilder.validators import PasswordComplexityValidator
 from flask_appbuilder.widgets import ListWidget, ShowWidget
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, or_
-from wtforms import SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from app.accounts import email_taken, normal_email
 from app.audit import record
@@ -30,6 +31,7 @@ from models.partners import UserProfile
 from models.requests import Message, Request, StatusChange
 
 LANGUAGES = [("ru", "Русский"), ("en", "English")]
+ACTIVE_HINT = _l("Block the account instead of deleting it: a blocked user cannot sign in.")
 ACCOUNT_FIELDS = ("first_name", "last_name", "username")
 PROFILE_FIELDS = ("phone", "locale")
 
@@ -105,6 +107,20 @@ def _profile_fields(role_validators) -> dict:
                                     widget=BS3TextFieldWidget()),
         "locale": ProfileSelectField(_l("Language"), choices=LANGUAGES, default="ru",
                                      widget=Select2Widget()),
+    }
+
+
+def _password_fields() -> dict:
+    """The initial password, under Replan's policy and saying so (FAB's hint was English)."""
+    return {
+        "password": PasswordField(_l("Password"), description=_l(
+            "At least 10 characters and not a common or easily guessed password."),
+            validators=[DataRequired(), PasswordComplexityValidator()],
+            widget=BS3PasswordFieldWidget()),
+        "conf_password": PasswordField(_l("Repeat the password"), validators=[
+            DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
+            widget=BS3PasswordFieldWidget()),
+        "active": BooleanField(_l("Is Active?"), default=True, description=ACTIVE_HINT),
     }
 
 
@@ -196,8 +212,7 @@ class ReplanUserDBModelView(UserDBModelView):
                      "phone": _l("Phone"), "locale": _l("Language"), "email": _l("E-mail"),
                      "profile.phone": _l("Phone"), "profile.locale": _l("Language"),
                      "fail_login_count": _l("Failed sign-ins")}
-    description_columns = {"active": _l("Block the account instead of deleting it: a blocked "
-                                        "user cannot sign in.")}
+    description_columns = {"active": ACTIVE_HINT}
     list_columns = ["first_name", "last_name", "username", "email", "active", "roles"]
     search_columns = ["first_name", "last_name", "username", "email", "active", "roles"]
     formatters_columns = USER_FORMATTERS
@@ -214,8 +229,7 @@ class ReplanUserDBModelView(UserDBModelView):
                    "roles", "password", "conf_password", "active"]
     edit_columns = ["first_name", "last_name", "email", "username", "phone", "locale",
                     "roles", "active"]
-    add_form_extra_fields = {**UserDBModelView.add_form_extra_fields,
-                             **_profile_fields([DataRequired()])}
+    add_form_extra_fields = {**_password_fields(), **_profile_fields([DataRequired()])}
     edit_form_extra_fields = _profile_fields([Optional()])
     validators_columns = {"email": [Email(message=_l("Enter a valid e-mail address.")),
                                     Length(max=320)],
