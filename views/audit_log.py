@@ -11,7 +11,7 @@ from app.extensions import appbuilder
 from app.money import money
 from models.audit import AuditEvent
 from models.request_status import STAFF_LABELS
-from views.base import MODEL_NAMES, ReadOnlyView, ReplanInterface
+from views.base import CODE_LABELS, MODEL_NAMES, ReadOnlyView, ReplanInterface
 from views.settings import REQUISITES, VAT_CHOICES, SettingsForm
 
 ACTIONS = {
@@ -135,6 +135,16 @@ def _details(change_set) -> Markup:
     return Markup("<br>").join(detail_lines(*change_set))
 
 
+def _actor_name(user) -> str:
+    return user.get_full_name() if user is not None else "—"
+
+
+# the same words in the Excel export of the log (views.base.readable), as plain text
+CODE_LABELS["AuditEvent"] = {
+    "action": action_label, "object_ref": object_label, "actor": _actor_name,
+    "change_set": lambda change_set: "; ".join(detail_lines(*change_set))}
+
+
 class AuditEventView(ReadOnlyView):
     """Newest first; filter by action, actor and object type."""
 
@@ -151,7 +161,7 @@ class AuditEventView(ReadOnlyView):
     }
     formatters_columns = {"action": action_label, "object_ref": object_label,
                           "change_set": _details,
-                          "actor": lambda user: user.get_full_name() if user else "—"}
+                          "actor": _actor_name}
     label_columns = {"created_at": _l("When"), "actor": _l("Who"), "action": _l("Action"),
                      "object_type": _l("Object type"), "object_id": _l("Object id"),
                      "object_ref": _l("Object"), "ip": _l("IP"), "change_set": _l("Details")}

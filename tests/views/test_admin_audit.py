@@ -10,6 +10,7 @@ import io
 import re
 
 import pytest
+from openpyxl import load_workbook
 from werkzeug.datastructures import FileStorage
 
 from app.catalogue import replace_kb_template
@@ -241,6 +242,12 @@ def test_the_audit_list_filters_by_action_actor_and_object(app, admin, admin_use
     assert other.get_full_name() in by_actor and f"Услуга #{service.id}" not in by_actor
     by_type = admin.get("/audit/list/?_flt_0_object_type=Service").get_data(as_text=True)
     assert f"Услуга #{service.id}" in by_type and login_cell not in by_type
+    sheet = load_workbook(io.BytesIO(admin.get("/audit/export?_flt_0_object_type=Service")
+                                     .data)).active
+    (row,) = [r for r in sheet.iter_rows(min_row=2, values_only=True)]
+    assert row[1:4] == (admin_user.get_full_name(), str(ACTIONS["record_updated"]),
+                        f"Услуга #{service.id}")
+    assert "Базовая цена, ₽: 1\u00a0500,00\u00a0₽ → 1\u00a0200,00\u00a0₽" in row[4]
 
 
 @pytest.mark.parametrize("role", ["Manager", "Engineer", "Supermanager"])
