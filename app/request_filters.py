@@ -10,7 +10,7 @@ not among the user's choices is ignored and reported, never an error page.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime
 
 from flask_appbuilder.security.sqla.models import User
 from flask_babel import lazy_gettext as _l
@@ -20,6 +20,7 @@ from app.access import request_scope
 from app.extensions import db
 from app.input_guard import bounded_int
 from app.request_rules import PAYMENT_LABELS
+from app.timefmt import day_bounds_utc
 from app.visibility import reads_partner_words
 from models.partners import EndClient, PartnerCompany
 from models.requests import Request
@@ -147,9 +148,10 @@ def apply_filters(query, filters: RequestFilters):
     column = Request.submitted_at if filters.date_by == "submitted" else Request.created_at
     if filters.start and filters.end and filters.start > filters.end:
         return query.filter(false())
+    # the days as the bureau lives them (the lists show times in its zone)
     if filters.start:
-        query = query.filter(column >= datetime.combine(filters.start, time.min))
+        query = query.filter(column >= day_bounds_utc(filters.start, filters.start)[0])
     if filters.end:
-        query = query.filter(column <= datetime.combine(filters.end, time.max))
+        query = query.filter(column <= day_bounds_utc(filters.end, filters.end)[1])
     return query
 

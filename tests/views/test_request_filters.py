@@ -277,3 +277,11 @@ def test_the_export_follows_the_same_filters_and_scope(app, world):
     engineer = as_user(app, world.team1.engineer)
     assert exported_numbers(engineer, f"_flt_0_company={world.beta.id}") == \
         world.numbers(world.r1, world.r4)
+
+
+def test_date_filters_are_the_bureaus_days(app, world):
+    world.r1.created_at = datetime(2026, 1, 31, 22, 30)  # 01:30 on 1 February in Moscow
+    db.session.commit()
+    admin = as_user(app, world.admin)
+    assert world.r1.number in shown(admin, "/desk/?from=2026-02-01&to=2026-02-01")
+    assert world.r1.number not in shown(admin, "/desk/?from=2026-01-01&to=2026-01-31")
