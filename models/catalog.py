@@ -1,5 +1,6 @@
 """Service catalogue, price rules and saved calculator quotes."""
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (JSON, Boolean, Column, ForeignKey, Integer, Numeric, String, Text)
 from sqlalchemy.orm import relationship
 
@@ -9,6 +10,8 @@ from models.base import Model, created_at_column, user_fk
 RULE_OBJECT_TYPE = "object_type"  # coefficient by object type
 RULE_URGENCY = "urgency"  # coefficient by urgency
 RULE_OPTION = "option"  # fixed surcharge in kopecks for an option
+RULE_KIND_LABELS = {RULE_OBJECT_TYPE: _l("Object type"), RULE_URGENCY: _l("Urgency"),
+                    RULE_OPTION: _l("Option")}
 
 
 class Service(Model):

@@ -1,11 +1,13 @@
 """Knowledge base: categories and Markdown articles, FAQ entries and templates."""
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import relationship
 
 from models.base import Model, created_at_column, utcnow
 
 ARTICLE_KINDS = ("article", "faq", "template")
+ARTICLE_KIND_LABELS = {"article": _l("Article"), "faq": _l("FAQ"), "template": _l("Template")}
 
 
 class KbCategory(Model):

@@ -1,6 +1,7 @@
 """Partner companies, registration applications, user profiles and end clients."""
 
 from flask_appbuilder.security.sqla.models import User
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (JSON, Boolean, Column, DateTime, ForeignKey, Integer, Numeric, String,
                         Text, UniqueConstraint)
 from sqlalchemy.orm import backref, relationship
@@ -13,6 +14,9 @@ PARTNER_MEMBER = "member"
 APPLICATION_PENDING = "pending"
 APPLICATION_APPROVED = "approved"
 APPLICATION_REJECTED = "rejected"
+APPLICATION_STATUS_LABELS = {APPLICATION_PENDING: _l("Under review"),
+                             APPLICATION_APPROVED: _l("Approved"),
+                             APPLICATION_REJECTED: _l("Rejected")}
 
 NOTIFY_EVENT_KINDS = ("status", "message", "needs_info")
 

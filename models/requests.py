@@ -18,6 +18,8 @@ ATTACH_INPUT = "input"  # partner's plans, photos, documents
 ATTACH_WORK = "work"  # engineer's work for review
 ATTACH_DELIVERABLE = "deliverable"  # released document package (versioned)
 ATTACHMENT_KINDS = (ATTACH_INPUT, ATTACH_WORK, ATTACH_DELIVERABLE)
+ATTACHMENT_KIND_LABELS = {ATTACH_INPUT: _l("Partner files"), ATTACH_WORK: _l("Engineer work"),
+                          ATTACH_DELIVERABLE: _l("Document package")}
 
 OBJECT_TYPES = ("apartment", "house", "commercial", "office")
 BUILDING_TYPES = ("panel", "brick", "monolith", "block", "wood", "other")

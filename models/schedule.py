@@ -1,5 +1,6 @@
 """Engineers' schedule: visits, work slots, busy time and vacations."""
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Column, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import relationship
 
@@ -10,6 +11,8 @@ ENTRY_WORK = "work"
 ENTRY_BUSY = "busy"
 ENTRY_VACATION = "vacation"
 ENTRY_KINDS = (ENTRY_VISIT, ENTRY_WORK, ENTRY_BUSY, ENTRY_VACATION)
+ENTRY_KIND_LABELS = {ENTRY_VISIT: _l("Visit"), ENTRY_WORK: _l("Work slot"),
+                     ENTRY_BUSY: _l("Busy"), ENTRY_VACATION: _l("Vacation")}
 
 
 class ScheduleEntry(Model):

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import expose
+from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
+from wtforms import SelectField
 from wtforms.validators import InputRequired, NumberRange
 
 from app.catalogue import check_article, check_price_rule, check_service, replace_kb_template
@@ -18,9 +20,9 @@ from app.markdown import render_markdown
 from app.partners import update_company
 from app.templating import money
 from app.uow import unit_of_work
-from models.catalog import PriceRule, Quote, Service
+from models.catalog import RULE_KIND_LABELS, PriceRule, Quote, Service
 from models.finance import Payment
-from models.knowledge import KbArticle, KbCategory
+from models.knowledge import ARTICLE_KIND_LABELS, KbArticle, KbCategory
 from models.partners import EndClient, PartnerCompany
 from models.requests import Attachment, Message
 from models.schedule import ScheduleEntry
@@ -34,6 +36,13 @@ NO_DELETE = ["can_list", "can_show", "can_add", "can_edit", "can_export"]
 
 def _money(kopecks):
     return money(kopecks)
+
+
+def _kind_field(labels: dict) -> SelectField:
+    """A kind chosen by its label (the form had a text box saying "object_type, urgency or
+    option")."""
+    return SelectField(_l("Kind"), choices=list(labels.items()), validators=[InputRequired()],
+                       widget=Select2Widget())
 
 
 class PartnerCompanyView(ReplanModelView):
@@ -128,12 +137,12 @@ class PriceRuleView(ReplanModelView):
     add_columns = edit_columns = ["kind", "key", "label", "label_en", "coefficient",
                                   "surcharge_kopecks", "is_active"]
     search_columns = ["kind", "key", "label"]
-    description_columns = {"kind": _l("object_type, urgency or option")}
     label_columns = {"kind": _l("Kind"), "key": _l("Key"), "label": _l("Label"),
                      "label_en": _l("Label (English)"), "coefficient": _l("Coefficient"),
                      "surcharge_kopecks": _l("Surcharge, ₽"), "is_active": _l("Active")}
     formatters_columns = {"surcharge_kopecks": _money}
     add_form_extra_fields = edit_form_extra_fields = {
+        "kind": _kind_field(RULE_KIND_LABELS),
         "surcharge_kopecks": RoublesField(_l("Surcharge, ₽"), [InputRequired()],
                                           allow_zero=True),
         "coefficient": DecimalCommaField(_l("Coefficient"), places=3, validators=[
@@ -146,6 +155,15 @@ class PriceRuleView(ReplanModelView):
     pre_update = pre_add
 
 
+def _breakdown(lines):
+    """A saved quote's lines as "service — price", one a line (FAB printed the raw list)."""
+    if not lines:
+        return "—"
+    return Markup("<br>").join(Markup("{} — {}").format(line.get("title", ""),
+                                                        money(line.get("kopecks")))
+                               for line in lines)
+
+
 class QuoteView(ReadOnlyView):
     datamodel = ReplanInterface(Quote, eager=("company",))
     route_base = "/quotes"
@@ -155,8 +173,9 @@ class QuoteView(ReadOnlyView):
     show_columns = list_columns + ["subtotal_kopecks", "discount_kopecks", "breakdown"]
     search_columns = ["object_type", "urgency", "created_at"]
     formatters_columns = {"total_kopecks": _money, "subtotal_kopecks": _money,
-                          "discount_kopecks": _money}
-    label_columns = {"company": _l("Partner"), "object_type": _l("Object type"),
+                          "discount_kopecks": _money, "breakdown": _breakdown}
+    label_columns = {"id": _l("Number"), "company": _l("Partner"),
+                     "object_type": _l("Object type"),
                      "area": _l("Area, m²"), "urgency": _l("Urgency"), "total_kopecks": _l("Total"),
                      "created_at": _l("Created"), "subtotal_kopecks": _l("Subtotal"),
                      "discount_kopecks": _l("Discount"), "breakdown": _l("Breakdown")}
@@ -191,8 +210,8 @@ class KbArticleView(ReplanModelView):
         '<a class="btn btn-xs btn-default" href="{}">{}</a>').format(
             url_for("KbArticleView.template", pk=pk), _("Template file…"))}
     description_columns = {"body_md": _l("Markdown: ## heading, **bold**, - list, "
-                                         "[link](https://…). Open the row to see the preview."),
-                           "kind": _l("article, faq or template")}
+                                         "[link](https://…). Open the row to see the preview.")}
+    add_form_extra_fields = edit_form_extra_fields = {"kind": _kind_field(ARTICLE_KIND_LABELS)}
     label_columns = {"title": _l("Title"), "slug": _l("Address (slug)"),
                      "category": _l("Category"), "kind": _l("Kind"),
                      "is_public": _l("Public (no login)"), "staff_only": _l("Staff only"),

@@ -22,6 +22,12 @@ from app.request_rules import payment_label
 from app.timefmt import format_day, format_moment, format_wall, is_wall_clock
 from app.templating import (building_label, money, object_type_label, staff_status,
                             urgency_label)
+from models.catalog import RULE_KIND_LABELS
+from models.knowledge import ARTICLE_KIND_LABELS
+from models.partners import APPLICATION_STATUS_LABELS
+from models.request_status import ACTION_LABELS
+from models.requests import ATTACHMENT_KIND_LABELS
+from models.schedule import ENTRY_KIND_LABELS
 from reports.excel import Column
 from views.audited import AuditedEdits, AuditedInterface
 from views.filters import UserScopeFilter
@@ -66,9 +72,22 @@ class ReplanInterface(AuditedInterface, SQLAInterface):
 REQUEST_CODES = {"status": staff_status, "payment_state": payment_label,
                  "object_type": object_type_label, "urgency": urgency_label,
                  "building_type": building_label}
+
+
+def _labelled(labels: dict):
+    """A formatter showing a code through `labels` (an unknown code as stored)."""
+    return lambda code: str(labels.get(code, code))
+
+
 CODE_LABELS = {  # model -> column -> label of its code
     "Request": REQUEST_CODES, "Quote": REQUEST_CODES,
-    "StatusChange": {"from_status": staff_status, "to_status": staff_status},
+    "StatusChange": {"from_status": staff_status, "to_status": staff_status,
+                     "action": _labelled(ACTION_LABELS)},
+    "KbArticle": {"kind": _labelled(ARTICLE_KIND_LABELS)},
+    "Attachment": {"kind": _labelled(ATTACHMENT_KIND_LABELS)},
+    "ScheduleEntry": {"kind": _labelled(ENTRY_KIND_LABELS)},
+    "PartnerApplication": {"status": _labelled(APPLICATION_STATUS_LABELS)},
+    "PriceRule": {"kind": _labelled(RULE_KIND_LABELS)},
 }
 
 

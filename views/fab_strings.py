@@ -15,4 +15,8 @@ FAB_STRINGS_MISSING_IN_RU = (
     _l("Either select a role or a group"), _l("User(s) exists in the group, cannot delete"),
     _l("User(s) exists in the role, cannot delete"), _l("The user role on the application,"),
     _l("The user group on the application,"),
+    _l("Cancel"), _l("OK"),  # the confirm and alert dialogs on every page
 )
+
+# FAB's Russian for these reads badly ("подтверждение пользователя требуется"): ours wins
+FAB_STRINGS_RETRANSLATED = (_l("User confirmation needed"),)
