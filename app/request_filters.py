@@ -27,6 +27,7 @@ from models.requests import Request
 
 DATE_FIELDS = {"created": _l("Created"), "submitted": _l("Submitted")}
 CLIENT_MAX = 100
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9998, 12, 31)
 ID_FILTERS = {"company": Request.company_id, "manager": Request.manager_id,
               "engineer": Request.engineer_id}
 
@@ -92,9 +93,10 @@ def _day(value: str) -> date | None | bool:
     if not value:
         return None
     try:
-        return datetime.strptime(value, "%Y-%m-%d").date()
+        day = datetime.strptime(value, "%Y-%m-%d").date()
     except ValueError:
         return False
+    return day if FIRST_DAY <= day <= LAST_DAY else False  # 0001-01-01 overflows in UTC
 
 
 def parse_filters(args, user, choices: dict) -> RequestFilters:

@@ -136,7 +136,8 @@ def test_engineer_gets_no_partner_side_filters(app, world):
 GARBAGE = ["company=abc", "company=99999999999999", "manager=-1", "engineer=1e3",
            "from=2026-13-45", "to=garbage", "payment=xyz", "date_by=evil", "page=-3",
            "page=abc", "page=99999", "client=%25_%5C", "from=2026-03-01&to=2026-01-01",
-           "status=nonsense", "q=%25"]
+           "status=nonsense", "q=%25", "from=0001-01-01", "to=9999-12-31",
+           "date_by=submitted&from=0001-01-01&to=0001-01-01"]
 
 
 @pytest.mark.parametrize("query", GARBAGE)
