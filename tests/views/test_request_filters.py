@@ -102,6 +102,7 @@ def test_a_managers_filters_offer_and_show_only_his_requests(app, world):
     assert shown(manager, f"/desk/?company={world.alpha.id}") == world.numbers(world.r1)
     assert shown(manager, "/desk/?client=Petrov") == world.numbers(world.r4)
     assert shown(manager, "/desk/?payment=paid") == set()
+    assert "Нет заявок" in manager.get("/desk/?payment=paid").get_data(as_text=True)
     html = manager.get("/desk/").get_data(as_text=True)
     assert "Alpha Build" in html and "Beta Repair" in html
     assert "Gamma Hidden" not in html  # no request of his there
