@@ -81,9 +81,13 @@ def day_bounds_utc(first: date, last: date) -> tuple[datetime, datetime]:
     as the bureau lives them: a request made at 01:30 Moscow belongs to that Moscow day."""
     zone = bureau_zone()
 
-    def utc(moment: datetime) -> datetime:
-        return zone.localize(moment).astimezone(UTC).replace(tzinfo=None)
-    return utc(datetime.combine(first, time.min)), utc(datetime.combine(last, time.max))
+    def utc(moment: datetime, beyond: datetime) -> datetime:
+        try:
+            return zone.localize(moment).astimezone(UTC).replace(tzinfo=None)
+        except OverflowError:  # year 1 or 9999: the period simply has no edge there
+            return beyond
+    return (utc(datetime.combine(first, time.min), datetime.min),
+            utc(datetime.combine(last, time.max), datetime.max))
 
 
 def local_today() -> date:

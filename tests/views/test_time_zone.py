@@ -10,11 +10,12 @@ from openpyxl import load_workbook
 
 from app.extensions import db
 from app.settings import get_setting, set_setting
-from app.timefmt import forget_zone, format_wall, local_today, to_local, valid_zone
+from app.timefmt import day_bounds_utc, forget_zone, format_wall, local_today, to_local, valid_zone
 from models.audit import AuditEvent
 from models.request_status import Status
 from models.requests import StatusChange
 from tests.factories import Staff, as_user, make_partner, make_request, make_user
+from tests.pdftext import pdf_text
 
 LATE = datetime(2026, 3, 10, 22, 30)  # naive UTC, as stored
 MOSCOW, YEKATERINBURG = "11.03.2026 01:30", "11.03.2026 03:30"
@@ -44,6 +45,12 @@ def _pages(app, req, staff, partner) -> dict[str, str]:
         "generated list": director.get("/requests/list/").get_data(as_text=True),
         "history list": director.get("/status-history/list/").get_data(as_text=True),
     }
+
+
+def test_the_request_card_pdf_shows_moscow_time(app, late_request):
+    req, staff, partner = late_request
+    text = pdf_text(as_user(app, make_user("Director")).get(f"/desk/{req.id}/pdf/card").data)
+    assert MOSCOW in text and UTC_TEXT not in text
 
 
 def _settings_fields(admin) -> dict:
@@ -124,5 +131,10 @@ def test_conversion_helpers(app):
         # a schedule time is a wall-clock time: shown as stored
         assert format_wall(datetime(2026, 3, 11, 9, 0)) == "11.03.2026 09:00"
         assert isinstance(local_today(), date)
+        # the first and last days there are have no overflowing edges
+        assert day_bounds_utc(date(1, 1, 1), date(9999, 12, 31)) == (
+            datetime.min, datetime(9999, 12, 31, 13, 59, 59, 999999))
+        assert day_bounds_utc(date(2026, 3, 11), date(2026, 3, 11)) == (  # Vladivostok
+            datetime(2026, 3, 10, 14, 0), datetime(2026, 3, 11, 13, 59, 59, 999999))
     assert valid_zone("Europe/Kaliningrad") and not valid_zone("Europe/Atlantis")
     assert not valid_zone(None) and not valid_zone("")
