@@ -287,3 +287,14 @@ def test_date_filters_are_the_bureaus_days(app, world):
     admin = as_user(app, world.admin)
     assert world.r1.number in shown(admin, "/desk/?from=2026-02-01&to=2026-02-01")
     assert world.r1.number not in shown(admin, "/desk/?from=2026-01-01&to=2026-01-31")
+
+
+def test_generated_list_pages_and_sorting_keep_the_filters(app, world):
+    admin = as_user(app, world.admin)
+    html = admin.get(f"/requests/list/?_flt_0_company={world.alpha.id}"
+                     "&psize_RequestStaffView=1").get_data(as_text=True)
+    links = re.findall(r'href="([^"]*(?:_oc_|page_)RequestStaffView[^"]*)"', html)
+    assert any("page_" in link for link in links) and any("_oc_" in link for link in links)
+    assert all(f"_flt_0_company={world.alpha.id}" in link for link in links), links
+    second = re.search(r'href="([^"]*page_RequestStaffView=1[^"]*)"', html).group(1)
+    assert shown(admin, second.replace("&amp;", "&")) <= world.numbers(world.r1, world.r3)
