@@ -120,6 +120,9 @@ class Config:
     PROXY_COUNT = _env_int("REPLAN_PROXY_COUNT", 0)  # 0: X-Forwarded-* is not trusted
     UPLOAD_DIR = os.environ.get("REPLAN_UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
     EXPORT_DIR = os.environ.get("REPLAN_EXPORT_DIR", str(INSTANCE_DIR / "exports"))
+    # versioned, precompressed copies of the static files (app/static_assets.py), built at start
+    STATIC_BUILD_DIR = os.environ.get("REPLAN_STATIC_BUILD_DIR",
+                                      str(INSTANCE_DIR / "static-build"))
 
     EXPORT_INLINE_ROWS = int(os.environ.get("REPLAN_EXPORT_INLINE_ROWS", "5000"))
     EXPORT_TTL_HOURS = int(os.environ.get("REPLAN_EXPORT_TTL_HOURS", "24"))

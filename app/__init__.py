@@ -8,6 +8,7 @@ from flask import Blueprint, Flask
 from flask_appbuilder import AppBuilder
 
 from app.extensions import csrf, db, migrate
+from app.static_assets import install_static_assets
 from config import BASE_DIR, Config
 
 
@@ -24,6 +25,7 @@ def create_app(config: type[Config] = Config) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_commands(app)
+    install_static_assets(app)  # after every blueprint with a static folder
     return app
 
 
