@@ -24,6 +24,7 @@ from app.audit import record
 from app.extensions import db
 from app.permissions import ADMIN, PARTNER, STAFF_ROLES, role_label, role_labels
 from app.sessions import end_all_sessions
+from app.timefmt import format_moment
 from app.uow import commit
 from models.audit import AuditEvent
 from models.finance import Payment
@@ -134,8 +135,8 @@ USER_FORMATTERS = {
     "active": lambda value: _("Yes") if value else _("No"),
     "profile.phone": _or_dash(str),
     "profile.locale": _or_dash(lambda code: dict(LANGUAGES).get(code, code)),
-    **{name: _or_dash(lambda moment: moment.strftime("%d.%m.%Y %H:%M"))
-       for name in ("last_login", "created_on", "changed_on")},
+    # FAB stamps these with the server's clock (UTC on Replan's servers): the bureau's time
+    **{name: _or_dash(format_moment) for name in ("last_login", "created_on", "changed_on")},
     **{name: _or_dash(str) for name in ("login_count", "fail_login_count", "created_by",
                                         "changed_by")},
 }
