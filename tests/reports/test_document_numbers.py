@@ -195,3 +195,37 @@ def test_migration_0006_adds_and_drops_the_numbers_table(make_app):
     finally:
         engine.dispose()
         cleanup()
+
+
+def test_concurrent_issuers_get_distinct_numbers(app, staff):
+    """Six requests' invoices issued at once from six sessions: numbers 1-6, each once."""
+    import threading
+
+    from models.requests import Request
+
+    ids = [_priced(staff, "0")[1].id for _ in range(6)]
+    db.session.commit()
+    start, errors = threading.Barrier(len(ids)), []
+
+    def issue(request_id: int) -> None:
+        with app.app_context():  # a session (and connection) of its own
+            try:
+                req = db.session.get(Request, request_id)
+                start.wait(timeout=10)
+                with unit_of_work():
+                    issue_document_number(req, "invoice", today=date(2026, 11, 26))
+            except Exception as error:  # reported below, with the others
+                errors.append(repr(error))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=issue, args=(rid,)) for rid in ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    db.session.expire_all()
+    rows = db.session.query(DocumentNumber.request_id, DocumentNumber.seq).all()
+    assert sorted(seq for _rid, seq in rows) == [1, 2, 3, 4, 5, 6]
+    assert sorted(rid for rid, _seq in rows) == sorted(ids)
