@@ -27,6 +27,7 @@ from sqlalchemy.orm import close_all_sessions
 
 import app.jobs as jobs_module
 from app import create_app
+from app.demo import load_demo
 from app.extensions import appbuilder, db
 from app.permissions import sync_roles
 from app.worker import run_worker
@@ -225,6 +226,34 @@ def _clean_database(app, _cleaner):
         db.session.rollback()
         _cleaner.clean(db.session)
         db.session.remove()
+
+
+@pytest.fixture(scope="session")
+def _demo_snapshot(app):
+    """Where the database with the demo loaded is kept for the run (SQLite only)."""
+    folder = tempfile.mkdtemp(prefix="replan-test-demo-")
+    yield Path(folder) / "demo.sqlite"
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def demo(app, _demo_snapshot):
+    """The demo bureau loaded, as `flask replan demo` leaves it. On SQLite the first test
+    loads it and keeps a copy of the database; later tests restore that copy (SQLite's
+    backup API, ~20 ms instead of ~2 s); on PostgreSQL each test loads it."""
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if not url.startswith("sqlite:///"):
+        load_demo()
+        return
+    close_all_sessions()
+    if _demo_snapshot.exists():
+        with db.engine.connect() as conn, sqlite3.connect(_demo_snapshot) as source:
+            source.backup(conn.connection.dbapi_connection)
+        return
+    assert load_demo() is True
+    db.session.commit()
+    with db.engine.connect() as conn, sqlite3.connect(_demo_snapshot) as target:
+        conn.connection.dbapi_connection.backup(target)
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import re
 import pytest
 from flask_appbuilder.security.sqla.models import Role
 
-from app.demo import DEMO_PASSWORD, DEMO_USERS, load_demo
+from app.demo import DEMO_PASSWORD, DEMO_USERS
 from app.extensions import appbuilder, db
 from app.permissions import ROLE_PERMISSIONS, sync_roles
 from models.audit import AuditEvent
@@ -20,8 +20,7 @@ PUBLIC_PATHS = {"/login/", "/lang/<locale>", "/static/<filename>",
                 "/cabinet/kb/<slug>/template"}
 
 
-def test_each_demo_user_lands_in_the_right_place(app, client):
-    load_demo()
+def test_each_demo_user_lands_in_the_right_place(app, client, demo):
     for username, role, *_ in DEMO_USERS:
         with app.test_client() as c:
             response = login(c, username, DEMO_PASSWORD)
