@@ -165,6 +165,10 @@ class ReplanSecurityManager(SecurityManager):
         # FAB's add-user and password forms call this validator (PasswordComplexityValidator)
         current_app.config["FAB_PASSWORD_COMPLEXITY_ENABLED"] = True
         current_app.config["FAB_PASSWORD_COMPLEXITY_VALIDATOR"] = fab_password_validator
+        # FAB's raw permission screens (can_list on RequestStaffView …): roles are code
+        # (app.permissions, `flask replan sync-roles`), so editing these would be undone
+        for screen in ("PERMISSION_VIEW", "VIEW_MENU_VIEW", "PERMISSION_VIEWS_VIEW"):
+            current_app.config.setdefault(f"FAB_ADD_SECURITY_{screen}", False)
         super().__init__(appbuilder)
 
     def find_user(self, username=None, email=None):
@@ -182,18 +186,22 @@ class ReplanSecurityManager(SecurityManager):
         request the roles' (permission, view) pairs are read once and answered from memory."""
         if not has_request_context():
             return super().exist_permission_on_roles(view_name, permission_name, role_ids)
+        return (permission_name, view_name) in self.role_permissions(role_ids)
+
+    def role_permissions(self, role_ids) -> frozenset:
+        """The roles' (permission, view) pairs, read once a request."""
         known = g.setdefault("replan_role_permissions", {})
         key = tuple(sorted(role_ids))
         if key not in known:
             pv, link = self.permissionview_model, assoc_permissionview_role
-            known[key] = set(
+            known[key] = frozenset(
                 self.session.query(self.permission_model.name, self.viewmenu_model.name)
                 .select_from(pv)
                 .join(link, pv.id == link.c.permission_view_id)
                 .join(self.permission_model, pv.permission_id == self.permission_model.id)
                 .join(self.viewmenu_model, pv.view_menu_id == self.viewmenu_model.id)
                 .filter(link.c.role_id.in_(key)).all())
-        return (permission_name, view_name) in known[key]
+        return known[key]
 
     def auth_user_db(self, username, password):
         """FAB's check, and a blocked company's users are refused like a wrong password."""

@@ -7,7 +7,7 @@ Every change is audited with old → new values, never a password.
 
 from __future__ import annotations
 
-from flask import g
+from flask import current_app, g
 from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget, BS3TextFieldWidget, Select2Widget
 from flask_appbuilder.security.sqla.models import Role
 from flask_appbuilder.security.views import RoleModelView, UserDBModelView, UserGroupModelView
@@ -279,6 +279,19 @@ class ReplanUserDBModelView(UserDBModelView):
         commit()  # FAB has committed the user itself; its audit row follows in its own step
 
 
+def menu_sections(permissions) -> str:
+    """What a role reaches, as people name it: its menu sections, translated (the raw
+    'can_list on RequestStaffView' pairs mean nothing to the bureau)."""
+    menu = current_app.appbuilder.menu
+    names = set()
+    for pv in permissions:
+        if pv.permission.name == "menu_access":
+            item = menu.find(pv.view_menu.name)
+            names.add(str(item.label or _(item.name)) if item is not None else
+                      _(pv.view_menu.name))
+    return ", ".join(sorted(names)) or "—"
+
+
 class ReplanRoleModelView(RoleModelView):
     """Roles are code (`flask replan sync-roles`): read-only here, shown by their names."""
 
@@ -286,11 +299,11 @@ class ReplanRoleModelView(RoleModelView):
     base_permissions = ["can_list", "can_show"]
     list_widget = ListWidget
     show_widget = ShowWidget
+    label_columns = {"name": _l("Role"), "permissions": _l("Menu sections")}
     list_columns = ["name"]
     show_columns = ["name", "permissions"]
     search_columns = ["name"]
-    formatters_columns = {"name": role_label,
-                          "permissions": lambda perms: "\n".join(sorted(map(str, perms)))}
+    formatters_columns = {"name": role_label, "permissions": menu_sections}
 
     def copy_role(self, items):  # not an @action here: a copy would be reset by sync-roles
         return None
@@ -301,5 +314,9 @@ class ReplanGroupModelView(UserGroupModelView):
 
     class_permission_name = "UserGroupModelView"
     base_permissions = ["can_list", "can_show"]
+    label_columns = {"name": _l("Name"), "label": _l("Label"), "description": _l("Description"),
+                     "users": _l("Users"), "roles": _l("Roles")}
     list_columns = ["name", "label", "roles"]
+    show_columns = ["name", "label", "description", "roles"]
+    search_columns = ["name"]
     formatters_columns = {"roles": role_labels}

@@ -231,6 +231,12 @@ def test_roles_and_groups_are_read_only_so_roles_change_only_in_the_audited_form
                                     "roles": role_id("Admin")})
     admin.post("/roles/add", data={"csrf_token": token, "name": "Boss"})
     admin.post(f"/roles/delete/{role_id('Engineer')}", data={"csrf_token": token})
+    for url in ("/permissions/list/", "/viewmenus/list/", "/permissionviews/list/"):
+        assert admin.get(url).status_code == 404, url  # raw permission screens are gone
+    card = text(admin.get(f"/roles/show/{role_id('Engineer')}")).split("Разделы меню")[-1]
+    sections = re.search(r"<td>(.*?)</td>", card, re.S).group(1)
+    assert "Мои заявки" in sections and "База знаний" in sections
+    assert "can_list" not in card and "View" not in sections and "Платежи" not in sections
     assert db.session.query(Group).count() == 0
     assert {r.name for r in db.session.query(Role)} == {
         "Admin", "Director", "Supermanager", "Manager", "Engineer", "Partner", "Public"}
