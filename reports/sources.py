@@ -25,7 +25,7 @@ from models.partners import EndClient
 from models.request_status import PARTNER_GROUPS
 from models.requests import Request
 from reports.excel import Column
-from reports.registry import REPORTS
+from reports.registry import REPORTS, labels_once
 
 BOUND = 1_000_001  # counts stop here: enough to choose inline or background
 
@@ -102,13 +102,14 @@ def partner_filters(args) -> dict:
 def partner_table(params: dict, user):
     query = partner_requests(user, params.get("filters") or {}).order_by(Request.id.desc()) \
         .options(joinedload(Request.end_client))  # the client's name without a query a row
+    object_type, payment = labels_once(object_type_label), labels_once(payment_label)
 
     def rows():  # the partner's labels: "Ready — awaiting payment", not the staff's "ready"
         for r in query.yield_per(1000):
             yield (r.number, r.created_at, partner_status_of(r), r.object_address,
-                   object_type_label(r.object_type), r.area,
+                   object_type(r.object_type), r.area,
                    r.end_client.name if r.end_client else None, r.total_kopecks,
-                   r.paid_kopecks, payment_label(r.payment_state))
+                   r.paid_kopecks, payment(r.payment_state))
     return _l("My requests"), PARTNER_COLUMNS, rows()
 
 
