@@ -10,6 +10,7 @@ from werkzeug.routing import BuildError
 
 from app.error_pages import install_error_pages
 from app.extensions import db
+from app.menu_cache import navbar_menu
 from app.money import money
 from app.payments import amount_due
 from app.permissions import role_label, role_labels
@@ -84,6 +85,7 @@ def install_template_helpers(app: Flask) -> None:
     def replan_globals():
         return {"current_locale": str(get_locale()), "languages": app.config["LANGUAGES"],
                 "unread_count": unread_count, "url_for_optional": url_for_optional,
+                "navbar_menu": navbar_menu,  # cached per permission set and language
                 # templates ask the domain: action names and partner-addressed statuses
                 "Action": Action, "PARTNER_ADDRESSED": PARTNER_ADDRESSED}
 
