@@ -1,4 +1,4 @@
-"""Static files under content-hashed URLs, precompressed, cached for a year; pages compressed.
+"""Static files under content-hashed URLs, precompressed, cached for ever; pages compressed.
 
 Each static folder (Replan's app/static and Flask-AppBuilder's static/appbuilder) gets a
 version: a hash of the content of every file it serves. `url_for('static', filename=f)` and
@@ -6,7 +6,8 @@ version: a hash of the content of every file it serves. `url_for('static', filen
 changes every URL of its folder, and relative URLs inside CSS (fonts, images) stay valid.
 The served files are copied once per version into STATIC_BUILD_DIR with gzip and brotli
 variants (WhiteNoise's compressor), and WhiteNoise serves them in front of Flask with
-`Cache-Control: max-age=31536000, public, immutable` and the variant the browser accepts.
+`Cache-Control: max-age=315360000, public, immutable` (ten years) and the variant
+the browser accepts (brotli, gzip or none).
 Unversioned URLs (`/static/f`) still work through Flask, revalidated on each use.
 Pages (HTML, JSON) are compressed on the fly by Flask-Compress (brotli or gzip).
 """
@@ -27,7 +28,7 @@ from whitenoise.compress import Compressor
 
 log = logging.getLogger(__name__)
 
-ONE_YEAR = 365 * 24 * 3600
+ONE_DAY = 24 * 3600
 # FAB ships files Replan never loads: 18 Bootswatch themes, Swagger UI (the API docs are
 # off), source maps, IE-era fonts. Not copied, not versioned (their URLs stay unversioned).
 SKIP_DIRS = {"themes", "swagger"}
@@ -97,8 +98,9 @@ def static_folders(app: Flask) -> dict[str, tuple[Path, str]]:
 def install_static_assets(app: Flask) -> None:
     """Versioned, precompressed static files through WhiteNoise; Flask-Compress for pages."""
     build_dir = Path(app.config["STATIC_BUILD_DIR"])
-    whitenoise = WhiteNoise(app.wsgi_app, max_age=ONE_YEAR, autorefresh=False,
-                            immutable_file_test=lambda path, url: True,
+    # every file WhiteNoise serves is under a versioned prefix (immutable), but /favicon.ico
+    whitenoise = WhiteNoise(app.wsgi_app, max_age=ONE_DAY, autorefresh=False,
+                            immutable_file_test=lambda path, url: url != "/favicon.ico",
                             add_headers_function=_nosniff)
     manifest: dict[str, tuple[str, frozenset[str]]] = {}
     for endpoint, (folder, prefix) in static_folders(app).items():

@@ -172,6 +172,15 @@ def table(rows):
     return "\n".join(lines)
 
 
+EXPLAINED = """*First load*: the page in a fresh browser profile (empty cache), signed in as
+the role. *Next page*: the same page right after the role's start page in the same profile.
+Requests served from the browser cache are not counted; KiB are the bytes on the wire
+(compressed bodies and headers, as DevTools counts them); these counts do not depend on
+machine load. Targets (issue 16): every staff page at most 250 KiB on first load and 30 KiB
+on the next page.
+"""
+
+
 def write_docs(text):
     docs = DOCS.read_text(encoding="utf-8")
     start = docs.find(SECTION)
@@ -195,9 +204,11 @@ def main(argv=None):
     print(result)
     if args.write_docs:
         when = datetime.date.today().isoformat()
-        head = (f"{SECTION}\n\nProduced by `.venv/bin/python bench/page_weight.py --base URL "
-                f"--write-docs` on {when} ({platform.system()} {platform.machine()}, "
-                f"Chromium via Playwright, gunicorn, demo data).\n")
+        head = (f"{SECTION}\n\nProduced by `.venv/bin/python bench/page_weight.py --base "
+                f"{args.base} --write-docs` on {when} ({platform.system()} "
+                f"{platform.machine()}, {os.cpu_count()} cores, Debian's Chromium through "
+                "Playwright, gunicorn with 2 workers, the demo data of `make demo`).\n\n"
+                + EXPLAINED)
         write_docs(head + ("\n" + args.intro.strip() + "\n" if args.intro else "")
                    + "\n" + result + "\n")
     return 0

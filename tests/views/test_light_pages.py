@@ -101,7 +101,8 @@ def test_a_changed_file_gets_a_new_url(tmp_path):
 
 def test_favicon_is_served(app):
     client = app.test_client()
-    assert client.get("/favicon.ico").status_code == 200
+    icon = client.get("/favicon.ico")  # a fixed URL: cached for a day, not for ever
+    assert icon.status_code == 200 and icon.headers["Cache-Control"] == "max-age=86400, public"
     html = client.get("/login/").get_data(as_text=True)
     assert re.search(r'<link rel="icon"[^>]+href="/static/[0-9a-f]{12}/favicon.svg"', html)
 
