@@ -73,6 +73,8 @@ class UserProfile(Model):
     locale = Column(String(5), nullable=False, default="ru")
     must_change_password = Column(Boolean, nullable=False, default=False)
     notify_prefs = Column(JSON, nullable=False, default=dict)
+    # engineers: hours a week available for visits and work (vacations and busy time reduce it)
+    weekly_capacity_hours = Column(Integer, nullable=False, default=40, server_default="40")
 
     user = relationship(User, backref=backref("profile", uselist=False, lazy="joined"))
     partner_company = relationship(PartnerCompany, backref="profiles")

@@ -46,11 +46,14 @@ class Request(Model):
         Index("ix_request_company_id_id", "company_id", "id"),
         Index("ix_request_author_id_id", "author_id", "id"),
         Index("ix_request_manager_status", "manager_id", "status"),
+        {"sqlite_autoincrement": True},  # a deleted request's id is never handed out again
     )
     id = Column(Integer, primary_key=True)
     number = Column(String(20), nullable=False, unique=True)
     company_id = Column(Integer, ForeignKey("partner_company.id"), nullable=False)
     author_id = user_fk(nullable=False, index=False)
+    # a manager or supermanager who filed it on the partner's behalf (None: the partner did)
+    filed_by_id = Column(Integer, ForeignKey("ab_user.id", name="fk_request_filed_by_id_ab_user"))
     manager_id = user_fk(index=False)
     engineer_id = user_fk()
     end_client_id = Column(Integer, ForeignKey("end_client.id"), index=True)
@@ -80,6 +83,7 @@ class Request(Model):
 
     company = relationship("PartnerCompany")
     author = relationship("User", foreign_keys=[author_id])
+    filed_by = relationship("User", foreign_keys="Request.filed_by_id")
     manager = relationship("User", foreign_keys=[manager_id])
     engineer = relationship("User", foreign_keys=[engineer_id])
     end_client = relationship("EndClient")

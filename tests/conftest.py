@@ -206,6 +206,8 @@ class _Cleaner:
         for kind, name in found:
             if kind == "sequence":  # ids start at 1 again, as in a fresh database
                 session.execute(text(f"SELECT setval('\"{name}\"', 1, false)"))
+        if dirty and session.get_bind().dialect.name == "sqlite":  # AUTOINCREMENT tables too
+            session.execute(text("DELETE FROM sqlite_sequence"))
         session.commit()
 
 
