@@ -34,6 +34,7 @@ def build_world() -> list[Visitor]:
     working = make_request(partner, Status.IN_PROGRESS, staff)  # engineer uploads
     assigned = make_request(partner, Status.ASSIGNED, staff)  # booking suggestions
     draft = make_request(partner)
+    delivered = make_request(partner, Status.DELIVERED, staff)  # documents, package, close
     post_staff_message(staff.manager, asked, "Пришлите техпаспорт")
     db.session.commit()
     company = db.session.query(PartnerCompany).first()
@@ -41,11 +42,13 @@ def build_world() -> list[Visitor]:
         Visitor("anonymous", None, ["/login/", "/cabinet/apply", "/cabinet/password-reset"]),
         Visitor("partner", partner.username, [
             "/cabinet/", "/cabinet/requests", "/cabinet/requests/new",
-            f"/cabinet/requests/{asked.id}", f"/cabinet/requests/{draft.id}/edit",
+            f"/cabinet/requests/{asked.id}", f"/cabinet/requests/{delivered.id}",
+            f"/cabinet/requests/{draft.id}/edit",
             "/cabinet/calculator", "/cabinet/kb", "/cabinet/notifications",
             "/cabinet/profile", "/cabinet/team", "/cabinet/password"]),
         Visitor("manager", staff.manager.username, [
-            "/", "/desk/", f"/desk/{assigned.id}", f"/desk/{asked.id}", "/schedule/",
+            "/", "/desk/", f"/desk/{assigned.id}", f"/desk/{asked.id}", f"/desk/{delivered.id}",
+            "/schedule/",
             "/my-profile/", "/requests/list/"]),
         Visitor("supermanager", staff.supermanager.username, [
             "/distribution/", f"/desk/{queued.id}"]),
