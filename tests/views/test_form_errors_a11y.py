@@ -47,3 +47,12 @@ def test_back_office_form_error_is_announced_and_tied_to_the_field(app):
     assert 'aria-invalid="true"' in control and message.strip()
     label = re.search(r'<label for="discount_percent" class="control-label">', html)
     assert label, "the label has a class, not a bare control-label attribute"
+
+
+def test_settings_error_is_tied_to_its_field(app):
+    admin = make_user(ADMIN)
+    client = app.test_client()
+    login(client, admin.username)
+    html = post(client, "/settings/", {"upload_max_mb": "abc"}).get_data(as_text=True)
+    control, message = _described(html, "upload_max_mb")
+    assert 'aria-describedby="upload_max_mb-error"' in control and message.strip()
