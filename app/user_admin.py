@@ -33,8 +33,6 @@ from models.requests import Message, Request, StatusChange
 
 LANGUAGES = [("ru", "Русский"), ("en", "English")]
 ACTIVE_HINT = _l("Block the account instead of deleting it: a blocked user cannot sign in.")
-ACCOUNT_FIELDS = ("first_name", "last_name", "username")
-PROFILE_FIELDS = ("phone", "locale")
 
 
 def user_has_activity(user_id: int) -> bool:
