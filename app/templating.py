@@ -74,6 +74,10 @@ def install_template_helpers(app: Flask) -> None:
     app.add_template_filter(partner_group, "partner_group")
     app.add_template_filter(staff_status, "staff_status")
     app.add_template_filter(payment_label, "payment_label")
+    # a message that may hold what the user typed ('50%'): translated without %-formatting
+    # (Jinja's _() formats every string and fails on a lone %)
+    app.add_template_filter(lambda text: _(text) if isinstance(text, str) else text,
+                            "translated")
     app.add_template_filter(role_label, "role_label")
     app.add_template_filter(role_labels, "role_labels")
     # moments in the bureau's time zone (app.timefmt); a plain date is shown as it is

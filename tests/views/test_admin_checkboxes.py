@@ -131,3 +131,16 @@ def test_discount_and_coefficient_take_a_decimal_comma(app):
     db.session.expire_all()
     assert float(db.session.get(PartnerCompany, company.id).discount_percent) == 7.5
     assert float(db.session.get(PriceRule, rule.id).coefficient) == 1.25
+
+
+def test_a_price_with_a_percent_sign_is_refused_with_the_typed_text_not_a_500(app):
+    """The money message repeats what was typed; '50%' once broke the form's error line
+    (Jinja's _() %-formats every string)."""
+    admin = as_user(app, make_user("Admin"))
+    _page, token = _form(admin, "/services/add")
+    refused = admin.post("/services/add", data={
+        "csrf_token": token, "code": "pct", "name": "Проценты", "base_price_kopecks": "50%_\\",
+        "price_per_m2_kopecks": "0", "estimated_hours": "1", "sort_order": "1"})
+    assert refused.status_code == 200
+    assert "50%_\\" in refused.get_data(as_text=True)
+    assert db.session.query(Service).filter_by(code="pct").count() == 0
