@@ -1,15 +1,35 @@
-"""Notifications: who hears about what, in the recipient's own language."""
+"""Notifications: who hears about what, in the recipient's own language.
+
+One table, EVENTS, says for every event what kind of notification it is, who receives it and
+on which channels by default. Use cases call `announce(event, request, actor, **context)`
+inside their transaction: the in-app rows are part of the same unit of work, the e-mail
+copies go through the outbox (app.mail) and leave after the commit. The actor never hears of
+their own action; an inactive user hears nothing.
+
+Each kind is one switch of the recipient's e-mail preferences (UserProfile.notify_prefs);
+KINDS says which roles may receive a kind, so a profile page lists only the kinds that can
+reach its user. Texts for engineers carry no partner words nor contacts (app.visibility):
+their events (booking, rework, status) say the request number, the status and the time only.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from flask_appbuilder.security.sqla.models import Role, User
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.access import get_notification_or_404, own_notifications
 from app.extensions import db
 from app.mail import queue_mail
-from app.permissions import is_partner
+from app.permissions import ADMIN, ENGINEER, MANAGER, PARTNER, SUPERMANAGER, is_partner, role_names
+from app.timefmt import format_wall
+from app.web_security import external_url
 from models.notifications import Notification
+from models.partners import UserProfile
 from models.request_status import (
     PARTNER_GROUP_OF,
     PARTNER_GROUPS,
@@ -18,76 +38,334 @@ from models.request_status import (
     Status,
 )
 from models.requests import Request, StatusChange
+from models.schedule import ENTRY_VISIT, ScheduleEntry
 
-# which staff member hears of a move (the partner hears of every change of their label)
-ASSIGNING = (Action.ASSIGN, Action.REASSIGN)
-TELL_MANAGER = (*ASSIGNING, Action.ANSWER, Action.CANCEL, Action.SUBMIT_REVIEW, Action.CLOSE)
-TELL_ENGINEER = (Action.SCHEDULE, Action.RESCHEDULE, Action.RETURN)
+IN_APP, EMAIL = "in_app", "email"
+BOTH = (IN_APP, EMAIL)
+OWNER = "PartnerOwner"  # a pseudo-role for KINDS: the owner of a partner company
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One switch in the preferences: label, the roles it can reach, default channels."""
+
+    label: object
+    roles: tuple[str, ...]
+    channels: tuple[str, ...] = BOTH
+
+
+# kind (Notification.kind, at most 20 characters) → label, recipients' roles, default channels
+KINDS: dict[str, Kind] = {
+    "submitted": Kind(_l("New submitted requests"), (SUPERMANAGER,)),
+    "application": Kind(_l("New partner applications"), (ADMIN,)),
+    "assignment": Kind(_l("Assignments"), (MANAGER, SUPERMANAGER)),
+    "message": Kind(_l("New messages"), (MANAGER, SUPERMANAGER, PARTNER)),
+    "answer": Kind(_l("Partner answers"), (MANAGER, SUPERMANAGER)),
+    "review": Kind(_l("Work submitted for review"), (MANAGER, SUPERMANAGER)),
+    "rework": Kind(_l("Returned for rework"), (ENGINEER,)),
+    "booking": Kind(_l("Visits booked, moved or cancelled"), (ENGINEER,)),
+    "payment": Kind(_l("Payments"), (MANAGER, SUPERMANAGER)),
+    "sla": Kind(_l("Overdue requests"), (MANAGER, SUPERMANAGER)),
+    "status": Kind(_l("Status changes"), (MANAGER, SUPERMANAGER, PARTNER)),
+    "needs_info": Kind(_l("Requests for data"), (PARTNER,)),
+    "team": Kind(_l("Requests of my team"), (OWNER,), (IN_APP,)),
+}
+
+
+@dataclass(frozen=True)
+class Event:
+    """An event: its kind, who receives it, the text, the e-mail's subject."""
+
+    kind: str
+    recipients: Callable[[Request | None, object, dict], Iterable]
+    text: Callable[[Request | None, dict], str]
+    subject: Callable[[Request | None, dict], str]
+
+
+def users_with_role(name: str) -> list:
+    """Active users holding the role, by id."""
+    return db.session.query(User).join(User.roles).filter(
+        Role.name == name, User.active.is_(True)).order_by(User.id).all()
+
+
+def company_owners(request: Request) -> list:
+    """The owners of the request's partner company (except the request's author)."""
+    return db.session.query(User).join(UserProfile, UserProfile.user_id == User.id).filter(
+        UserProfile.partner_company_id == request.company_id,
+        UserProfile.partner_role == "owner", User.id != request.author_id).all()
+
+
+def _manager(request, actor, ctx):
+    return [request.manager]
+
+
+def _engineer(request, actor, ctx):
+    return [ctx.get("engineer", request.engineer)]
+
+
+def _author(request, actor, ctx):
+    return [request.author]
+
+
+def _owners(request, actor, ctx):
+    return company_owners(request)
+
+
+def _supermanagers(request, actor, ctx):
+    return users_with_role(SUPERMANAGER)
+
+
+def _admins(request, actor, ctx):
+    return users_with_role(ADMIN)
+
+
+def _manager_and_supermanagers(request, actor, ctx):
+    return [request.manager, *users_with_role(SUPERMANAGER)]
+
+
+def _n(request):
+    return {"number": request.number}
+
+
+def _when(ctx) -> str:
+    start, end = ctx.get("start"), ctx.get("end")
+    if start is None:
+        return ""
+    # schedule times are wall-clock times in the bureau's zone: shown as stored
+    return f"{format_wall(start, 'short')} – {format_wall(end, 'short')}" if end \
+        else format_wall(start, "short")
+
+
+def _partner_status(request, ctx):
+    return PARTNER_GROUPS[PARTNER_GROUP_OF[Status(ctx["to_status"])]][0]
+
+
+# event → kind, recipients, text, subject (texts are built in each recipient's language)
+EVENTS: dict[str, Event] = {
+    "request_submitted": Event(
+        "submitted", _supermanagers,
+        lambda r, c: _("New request %(number)s from %(company)s is waiting for a manager.",
+                       number=r.number, company=r.company.name if r.company else "—"),
+        lambda r, c: _("New request %(number)s", **_n(r))),
+    "application_filed": Event(
+        "application", _admins,
+        lambda r, c: _("New partner application from %(company)s.", company=c["company"]),
+        lambda r, c: _("New partner application: %(company)s", company=c["company"])),
+    "assigned": Event(
+        "assignment", _manager,
+        lambda r, c: _("Request %(number)s is assigned to you.", **_n(r)),
+        lambda r, c: _("Request %(number)s is assigned to you", **_n(r))),
+    "partner_message": Event(
+        "message", _manager,
+        lambda r, c: _("Request %(number)s: new message.", **_n(r)),
+        lambda r, c: _("New message from the partner on request %(number)s", **_n(r))),
+    "staff_message": Event(
+        "message", _author,
+        lambda r, c: _("Request %(number)s: new message.", **_n(r)),
+        lambda r, c: _("New message on request %(number)s", **_n(r))),
+    "partner_answer": Event(
+        "answer", _manager,
+        lambda r, c: _("Request %(number)s: the partner answered your request for data.",
+                       **_n(r)),
+        lambda r, c: _("The partner answered on request %(number)s", **_n(r))),
+    "review_submitted": Event(
+        "review", _manager,
+        lambda r, c: _("Request %(number)s: the engineer submitted the work for review.",
+                       **_n(r)),
+        lambda r, c: _("Request %(number)s is ready for review", **_n(r))),
+    "returned": Event(
+        "rework", _engineer,
+        lambda r, c: _("Request %(number)s is returned to you for rework.", **_n(r)),
+        lambda r, c: _("Request %(number)s is returned for rework", **_n(r))),
+    "visit_booked": Event(
+        "booking", _engineer,
+        lambda r, c: _("Request %(number)s: a visit is booked for you, %(when)s.",
+                       when=_when(c), **_n(r)),
+        lambda r, c: _("Visit booked: request %(number)s, %(when)s", when=_when(c), **_n(r))),
+    "visit_cancelled": Event(
+        "booking", _engineer,
+        lambda r, c: _("Request %(number)s: your visit %(when)s is cancelled.",
+                       when=_when(c), **_n(r)) if c.get("start") else
+        _("Request %(number)s: your visit is cancelled.", **_n(r)),
+        lambda r, c: _("Visit cancelled: request %(number)s, %(when)s", when=_when(c),
+                       **_n(r)) if c.get("start") else
+        _("Visit cancelled: request %(number)s", **_n(r))),
+    "payment_marked": Event(
+        "payment", _manager,
+        lambda r, c: _("Request %(number)s: a payment of %(amount)s is recorded.",
+                       amount=c["amount"], **_n(r)),
+        lambda r, c: _("Payment received for request %(number)s", **_n(r))),
+    "payment_voided": Event(
+        "payment", _manager,
+        lambda r, c: _("Request %(number)s: the payment of %(amount)s was voided: "
+                       "%(reason)s.", amount=c["amount"], reason=c["reason"], **_n(r)),
+        lambda r, c: _("Payment voided on request %(number)s", **_n(r))),
+    "sla_breach": Event(
+        "sla", _manager_and_supermanagers,
+        lambda r, c: _("Request %(number)s has been “%(status)s” longer than %(hours)s h.",
+                       status=STAFF_LABELS[Status(c["status"])], hours=c["hours"], **_n(r)),
+        lambda r, c: _("Request %(number)s is overdue", **_n(r))),
+    "staff_status": Event(
+        "status", _manager,
+        lambda r, c: _("Request %(number)s: status is now “%(status)s”.",
+                       status=STAFF_LABELS[Status(c["to_status"])], **_n(r)),
+        lambda r, c: _("Request %(number)s: %(status)s", **_n(r),
+                       status=STAFF_LABELS[Status(c["to_status"])])),
+    "data_requested": Event(
+        "needs_info", _author,
+        lambda r, c: _("Request %(number)s: the manager needs data from you.", **_n(r)),
+        lambda r, c: _("Data needed for request %(number)s", **_n(r))),
+    "partner_status": Event(
+        "status", _author,
+        lambda r, c: _("Request %(number)s: status is now “%(status)s”.",
+                       status=_partner_status(r, c), **_n(r)),
+        lambda r, c: _("Request %(number)s: %(status)s", status=_partner_status(r, c),
+                       **_n(r))),
+    "member_request_moved": Event(
+        "team", _owners,
+        lambda r, c: _("Request %(number)s of %(member)s: status is now “%(status)s”.",
+                       member=r.author.get_full_name(), status=_partner_status(r, c),
+                       **_n(r)),
+        lambda r, c: _("Request %(number)s of %(member)s: %(status)s",
+                       member=r.author.get_full_name(), status=_partner_status(r, c),
+                       **_n(r))),
+    "filed_on_behalf": Event(
+        "status", _author,
+        lambda r, c: _("Request %(number)s was filed for you by the manager %(manager)s.",
+                       manager=c["manager"], **_n(r)),
+        lambda r, c: _("Request %(number)s was filed for you", **_n(r))),
+}
+
+
+def kinds_for(user) -> list[str]:
+    """The kinds that can reach this user (their profile's e-mail switches), in table order."""
+    roles = set(role_names(user))
+    profile = getattr(user, "profile", None)
+    if profile is not None and profile.partner_role == "owner":
+        roles.add(OWNER)
+    if ADMIN in roles:  # the administrator may hold any post: every staff kind
+        roles |= {SUPERMANAGER, MANAGER, ENGINEER}
+    return [kind for kind, spec in KINDS.items() if roles & set(spec.roles)]
+
+
+def kind_label(kind: str) -> str:
+    spec = KINDS.get(kind)
+    return str(spec.label) if spec else kind
+
+
+def wants_email(user, kind: str) -> bool:
+    """The user's switch for this kind, else the table's default channel."""
+    spec = KINDS.get(kind)
+    default = spec is None or EMAIL in spec.channels
+    profile = getattr(user, "profile", None)
+    prefs = (profile.notify_prefs if profile is not None else None) or {}
+    return bool(prefs.get(kind, default))
+
+
+def user_language(user) -> str:
+    profile = getattr(user, "profile", None)
+    return (profile.locale if profile is not None else None) or "ru"
+
+
+def link_for(user, kind: str, request: Request | None) -> str:
+    """The absolute address (REPLAN_BASE_URL) of the page a notification is about."""
+    if request is not None and is_partner(user):
+        return external_url("cabinet.request_detail", request_id=request.id)
+    if request is not None:
+        return external_url("DeskView.show", pk=request.id)
+    if kind == "application":
+        return external_url("PartnerApplicationView.list")
+    if is_partner(user):
+        return external_url("cabinet.notifications")
+    return external_url("StaffNotificationView.index")
+
+
+def _preferences_url(user) -> str:
+    return external_url("cabinet.profile") if is_partner(user) \
+        else external_url("StaffProfileView.edit")
+
+
+def announce(event: str, request: Request | None = None, actor=None,
+             **context) -> list[Notification]:
+    """Tell the event's recipients (EVENTS): an in-app row each, and an e-mail copy where
+    the kind's switch is on. Part of the caller's transaction; the actor is skipped."""
+    spec = EVENTS[event]
+    actor_id = getattr(actor, "id", None)
+    seen: set[int] = set()
+    notes = []
+    for user in spec.recipients(request, actor, context):
+        if user is None or user.id in seen or user.id == actor_id:
+            continue
+        seen.add(user.id)
+        note = _deliver(user, spec, request, context)
+        if note is not None:
+            notes.append(note)
+    return notes
+
+
+def _deliver(user, spec: Event, request, context) -> Notification | None:
+    if not user.active:
+        return None
+    with force_locale(user_language(user)):
+        text = str(spec.text(request, context))
+        if user.email and wants_email(user, spec.kind):
+            subject = str(spec.subject(request, context))
+            link = link_for(user, spec.kind, request)
+            body = _("%(text)s\n\nOpen: %(link)s\n\nE-mail copies of notifications are "
+                     "switched in your profile: %(prefs)s",
+                     text=text, link=link, prefs=_preferences_url(user))
+            queue_mail(user.email, f"Replan: {subject}", body, kind=spec.kind)
+    note = Notification(user_id=user.id, kind=spec.kind, request=request, text=text)
+    db.session.add(note)
+    return note
 
 
 def notify(user, kind: str, request: Request | None, render) -> Notification | None:
-    """Add a notification for `user`; `render()` builds the text in the user's locale."""
-    if user is None or not user.active:
-        return None
-    profile = getattr(user, "profile", None)
-    with force_locale(profile.locale if profile else "ru"):
-        text = str(render())
-        subject = _("Replan: request %(number)s", number=request.number) if request \
-            else _("Replan notification")
-    note = Notification(user_id=user.id, kind=kind, request=request, text=text)
-    db.session.add(note)
-    if user.email and (profile is None or profile.wants_email(kind)):
-        queue_mail(user.email, str(subject), text, kind=kind)
-    return note
+    """A one-off notification outside the table (kept for callers not yet moved to it)."""
+    spec = Event(kind, lambda r, a, c: [user], lambda r, c: render(),
+                 lambda r, c: _("Replan: request %(number)s", number=r.number) if r
+                 else _("Replan notification"))
+    return _deliver(user, spec, request, {}) if user is not None else None
 
 
 def notify_new_message(message) -> None:
     """A partner message reaches the manager; a manager message reaches the partner."""
-    request = message.request
-    number = request.number
     if message.is_internal:
         return
     author = message.author
-    recipient = request.manager if is_partner(author) else request.author
-    if recipient is not None and recipient.id != author.id:
-        notify(recipient, "message", request,
-               lambda: _("Request %(number)s: new message.", number=number))
+    event = "partner_message" if is_partner(author) else "staff_message"
+    announce(event, message.request, author)
 
 
 def notify_status_change(request: Request, change: StatusChange) -> None:
-    """Tell the partner, manager and engineer what concerns them about a move."""
-    actor_id = change.actor_id
-    for user, kind, render in _recipients(request, change):
-        if user is not None and user.id != actor_id:
-            notify(user, kind, request, render)
-
-
-def _recipients(request: Request, change: StatusChange):
-    number, target = request.number, Status(change.to_status)
+    """The events of a status move (called by app.workflow for every move)."""
+    actor = change.actor
+    target = Status(change.to_status)
+    moved = {"to_status": change.to_status, "from_status": change.from_status}
+    action = Action(change.action)
     partner_changed = PARTNER_GROUP_OF[target] != PARTNER_GROUP_OF.get(
         Status(change.from_status)) if change.from_status else True
-
-    def partner_text():
-        label = PARTNER_GROUPS[PARTNER_GROUP_OF[target]][0]
-        if target == Status.NEEDS_INFO:
-            return _("Request %(number)s: the manager needs data from you.", number=number)
-        return _("Request %(number)s: status is now “%(status)s”.", number=number,
-                 status=label)
-
-    def staff_text():
-        if change.action in ASSIGNING:
-            return _("Request %(number)s is assigned to you.", number=number)
-        return _("Request %(number)s: status is now “%(status)s”.", number=number,
-                 status=STAFF_LABELS[target])
-
     if partner_changed and target != Status.DRAFT:
-        kind = "needs_info" if target == Status.NEEDS_INFO else "status"
-        yield request.author, kind, partner_text
-    if change.action in TELL_MANAGER:
-        yield request.manager, "assignment" if change.action in ASSIGNING else "status", \
-            staff_text
-    if change.action in TELL_ENGINEER:
-        yield request.engineer, "status", staff_text
+        announce("data_requested" if target == Status.NEEDS_INFO else "partner_status",
+                 request, actor, **moved)
+        announce("member_request_moved", request, actor, **moved)
+    if action == Action.SUBMIT:
+        announce("request_submitted", request, actor)
+    elif action in (Action.ASSIGN, Action.REASSIGN):
+        announce("assigned", request, actor)
+    elif action == Action.ANSWER:
+        announce("partner_answer", request, actor)
+    elif action == Action.SUBMIT_REVIEW:
+        announce("review_submitted", request, actor)
+    elif action == Action.RETURN:
+        announce("returned", request, actor)
+    elif action in (Action.CANCEL, Action.CLOSE):
+        announce("staff_status", request, actor, **moved)
+    if action == Action.CANCEL and request.engineer is not None:
+        visit = db.session.query(ScheduleEntry).filter_by(
+            request_id=request.id, kind=ENTRY_VISIT).order_by(ScheduleEntry.starts_at).first()
+        announce("visit_cancelled", request, actor,
+                 **({"start": visit.starts_at, "end": visit.ends_at} if visit else {}))
 
 
 def mark_read(user, note_id: int) -> Notification:
@@ -97,7 +375,9 @@ def mark_read(user, note_id: int) -> Notification:
     return note
 
 
-def mark_all_read(user) -> int:
-    """Mark every unread notification of the user read; how many (caller commits)."""
-    return own_notifications(user).filter(Notification.is_read.is_(False)).update(
-        {Notification.is_read: True}, synchronize_session=False)
+def mark_all_read(user, kind: str | None = None) -> int:
+    """Mark the user's unread notifications (of one kind) read; how many (caller commits)."""
+    query = own_notifications(user).filter(Notification.is_read.is_(False))
+    if kind:
+        query = query.filter(Notification.kind == kind)
+    return query.update({Notification.is_read: True}, synchronize_session=False)

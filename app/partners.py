@@ -25,6 +25,7 @@ from app.audit import record
 from app.errors import InvalidInput
 from app.extensions import db
 from app.mail import queue_mail
+from app.notifications import announce
 from app.permissions import ADMIN, PARTNER
 from app.sessions import end_all_sessions
 from app.uow import after_commit, commit
@@ -74,6 +75,7 @@ def file_application(values: dict) -> PartnerApplication:
     db.session.add(application)
     db.session.flush()
     record("application_filed", None, application, company=application.company_name)
+    announce("application_filed", None, None, company=application.company_name)
     after_commit(run_job, screen_application, application.id)
     return application
 

@@ -14,7 +14,7 @@ from app.errors import Conflict, InvalidInput, NotFound
 from app.extensions import db
 from app.money import money
 from app.pricing import amount_payable
-from app.notifications import notify
+from app.notifications import announce
 from app.permissions import ADMIN
 from models.base import utcnow
 from models.finance import Payment
@@ -68,6 +68,7 @@ def mark_payment(request: Request, amount_kopecks: int, paid_on: date, document:
     db.session.add(payment)
     recompute_paid(request)
     record("payment", actor, request, amount_kopecks=amount_kopecks, document=document)
+    announce("payment_marked", request, actor, amount=money(amount_kopecks))
     return payment
 
 
@@ -90,9 +91,6 @@ def void_payment(admin, payment_id: int, reason: str) -> Payment:
     recompute_paid(request)
     record("payment_void", admin, request, payment_id=payment.id,
            amount_kopecks=payment.amount_kopecks, document=payment.document, reason=reason)
-    number, amount = request.number, money(payment.amount_kopecks)
-    if request.manager is not None and request.manager.id != admin.id:
-        notify(request.manager, "payment", request,
-               lambda: _("Request %(number)s: the payment of %(amount)s was voided: "
-                         "%(reason)s.", number=number, amount=amount, reason=reason))
+    announce("payment_voided", request, admin, amount=money(payment.amount_kopecks),
+             reason=reason)
     return payment

@@ -20,7 +20,7 @@ from app.extensions import db
 from app.form_nonce import purge_used_nonces
 from app.mail import (due_message_ids, enqueue_sends, queue_mail,
                       requeue_failed, requeue_stuck)
-from app.notifications import notify
+from app.notifications import announce
 from app.settings import get_setting
 from app.templating import money
 from app.uow import commit, unit_of_work
@@ -28,7 +28,7 @@ from app.workflow import WorkflowError, transition
 from models.base import utcnow
 from models.exports import JobMarker
 from models.finance import Payment
-from models.request_status import STAFF_LABELS, Action, Status
+from models.request_status import Action, Status
 from models.requests import Request
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,6 @@ def _mark_once(key: str) -> bool:
 def send_sla_reminders() -> int:
     """Alert the manager and the supermanagers once per breach of a status threshold."""
     now, alerts = utcnow(), 0
-    chiefs = _users_with_role("Supermanager")
     for status, hours in (get_setting("sla_hours") or {}).items():
         cutoff = now - timedelta(hours=float(hours))
         for req in db.session.query(Request).filter(Request.status == status,
@@ -55,11 +54,7 @@ def send_sla_reminders() -> int:
             key = f"sla:{req.id}:{status}:{req.status_changed_at.isoformat()}"
             if not _mark_once(key):
                 continue
-            label, number = STAFF_LABELS[Status(status)], req.number
-            for user in {u.id: u for u in [req.manager, *chiefs] if u is not None}.values():
-                notify(user, "sla", req, lambda: _(
-                    "Request %(number)s has been “%(status)s” longer than %(hours)s h.",
-                    number=number, status=label, hours=hours))
+            announce("sla_breach", req, None, status=status, hours=hours)
             alerts += 1
     commit()  # the reminders and the marker together, then their e-mails
     return alerts

@@ -13,6 +13,7 @@ from sqlalchemy import and_, func
 
 from app.audit import record
 from app.extensions import db
+from app.notifications import announce
 from app.permissions import ENGINEER, role_names
 from app.timefmt import format_wall
 from app.workflow import WorkflowError, transition
@@ -66,6 +67,7 @@ def book_engineer(request: Request, engineer, start: datetime, end: datetime, ac
     if ENGINEER not in role_names(engineer) or not engineer.active:
         raise ScheduleError(_("%(name)s is not an active engineer.", name=engineer.username))
     old_visits = _visits(request)  # none unless rescheduling
+    moved_from = [(v.engineer, v.starts_at, v.ends_at) for v in old_visits]  # to tell them
     check_window(engineer.id, start, end, exclude=[visit.id for visit in old_visits])
     action = Action.RESCHEDULE if request.status == Status.SCHEDULED else Action.SCHEDULE
     transition(request, action, actor, note, expected_version, engineer=engineer)
@@ -75,6 +77,11 @@ def book_engineer(request: Request, engineer, start: datetime, end: datetime, ac
                           starts_at=start, ends_at=end, note=note, created_by_id=actor.id)
     db.session.add(entry)
     record("booking", actor, request, engineer=engineer.username, start=start.isoformat())
+    for old_engineer, old_start, old_end in moved_from:
+        if old_engineer is not None and old_engineer.id != engineer.id:
+            announce("visit_cancelled", request, actor, engineer=old_engineer, start=old_start,
+                     end=old_end)
+    announce("visit_booked", request, actor, engineer=engineer, start=start, end=end)
     return entry
 
 

@@ -274,9 +274,10 @@ def test_answer_to_a_data_request_returns_it_to_the_manager(app, client, owner, 
     req = db.session.get(Request, req.id)
     assert req.status == Status.ASSIGNED
     assert db.session.query(Attachment).filter_by(request_id=req.id).one().message_id
-    texts = [n.text for n in db.session.query(Notification).filter_by(
+    notes = [(n.kind, n.text) for n in db.session.query(Notification).filter_by(
         user_id=staff.manager.id)]
-    assert any("Назначена" in t for t in texts)
+    assert [text for kind, text in notes if kind == "answer"] == [
+        f"Заявка {req.number}: партнёр ответил на ваш запрос данных."]
 
 
 def test_bad_file_in_an_answer_changes_nothing_and_keeps_the_text(app, client, owner, staff):

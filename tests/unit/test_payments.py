@@ -67,9 +67,10 @@ def test_void_is_audited_and_the_manager_is_told(ready, admin, staff):
     event = db.session.query(AuditEvent).filter_by(action="payment_void").one()
     assert event.actor_id == admin.id and event.object_id == ready.id
     assert event.details["amount_kopecks"] == 100_00 and event.details["reason"] == "дубль"
-    note = db.session.query(Notification).filter_by(user_id=staff.manager.id,
-                                                    kind="payment").one()
-    assert ready.number in note.text and "дубль" in note.text
+    marked, voided = db.session.query(Notification).filter_by(
+        user_id=staff.manager.id, kind="payment").order_by(Notification.id).all()
+    assert ready.number in marked.text and "дубль" not in marked.text  # the payment, then
+    assert ready.number in voided.text and "дубль" in voided.text  # its void
 
 
 @pytest.mark.parametrize("reason", ["", "   ", None])
