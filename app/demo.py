@@ -161,6 +161,7 @@ def _walk(rng, req, target: Status, users, k: int) -> None:
               A.SUBMIT_REVIEW: engineer, A.RETURN: manager, A.ACCEPT: manager,
               A.DELIVER: manager, A.CLOSE: author}
     comments = {A.ASK_INFO: "Пришлите, пожалуйста, техпаспорт БТИ.",
+                A.ANSWER: "Техпаспорт приложил.",
                 A.RETURN: "Уточните размеры проёма на листе 3."}
     for action in PATH:
         if req.status == target:
@@ -176,9 +177,9 @@ def _walk(rng, req, target: Status, users, k: int) -> None:
             transition(req, action, manager, engineer=engineer)
         else:
             transition(req, action, actors[action], comments.get(action))
-        if action in (A.ANSWER, A.ASK_INFO):
+        if action == A.ANSWER:  # the data request's message is written by the move itself
             db.session.add(Message(request=req, author_id=actors[action].id,
-                                   body=comments.get(action) or "Техпаспорт приложил."))
+                                   body=comments[action]))
     if req.status != Status.DRAFT:
         db.session.add(Message(request=req, author_id=manager.id, is_internal=True,
                                body="Внутренняя заметка: клиент просит позвонить заранее."))

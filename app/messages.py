@@ -15,7 +15,7 @@ from app.notifications import notify_new_message
 from app.request_rules import MESSAGING_STATUSES, RequestRules, rules_for
 from app.workflow import transition
 from models.request_status import Action
-from models.requests import ATTACH_INPUT, Message, Request
+from models.requests import ATTACH_INPUT, ATTACH_MESSAGE, Message, Request
 
 
 def _require_thread(rules: RequestRules, request: Request) -> None:
@@ -42,21 +42,24 @@ def post_partner_message(user, request: Request, body: str | None, files=()) -> 
     db.session.add(message)
     attach_files(request, files, user, ATTACH_INPUT, message=message)
     if rules.answering:
-        transition(request, Action.ANSWER, user, body or None)  # notifies the manager
+        # the history carries the message's text: app.thread pairs them as the answer
+        transition(request, Action.ANSWER, user, message.body)  # notifies the manager
     else:
         db.session.flush()
         notify_new_message(message)
     return rules.answering
 
 
-def post_staff_message(user, request: Request, body: str | None) -> Message:
-    """The request's manager (or a supermanager) writes to the partner."""
+def post_staff_message(user, request: Request, body: str | None, files=()) -> Message:
+    """The request's manager (or a supermanager) writes to the partner, with files (the
+    partner's upload rules: all stored or none)."""
     _require_thread(rules_for(user, request), request)
     body = _clean(body)
-    if not body:
-        raise InvalidInput(_("Write the message text."))
-    message = Message(request=request, author_id=user.id, body=body)
+    if not body and not real_files(files):
+        raise InvalidInput(_("Write a message or attach files."))
+    message = Message(request=request, author_id=user.id, body=body or _("Files attached."))
     db.session.add(message)
+    attach_files(request, files, user, ATTACH_MESSAGE, message=message)
     db.session.flush()
     notify_new_message(message)
     return message

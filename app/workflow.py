@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from app.access import partner_owns
+from app.attachments import attach_files
 from app.audit import record
 from app.deliverables import latest_version, release_latest
 from app.errors import Conflict, Refused, conflict_message  # noqa: F401  (re-exported)
@@ -23,7 +24,8 @@ from app.permissions import ENGINEER, MANAGER, SUPERMANAGER, role_names
 from app.settings import get_setting
 from models.base import utcnow
 from models.request_status import ACTION_LABELS, MOVES, STAFF_LABELS, Action, Actor, Move, Status
-from models.requests import PAYMENT_PAID, Request, StatusChange, status_writer
+from models.requests import (ATTACH_MESSAGE, PAYMENT_PAID, Message, Request, StatusChange,
+                             status_writer)
 
 
 class WorkflowError(Refused):
@@ -121,6 +123,7 @@ def transition(request: Request, action: Action | str, user, comment: str | None
                           action=move.action, from_status=from_status, to_status=move.target,
                           comment=comment)
     db.session.add(change)
+    effect.record(request, change, user, params)
     _flush_or_conflict()
     _after_move(request, change, user)
     return change
@@ -153,6 +156,9 @@ class Effect:
     check: Callable[[Request, dict], None] = _nothing
     apply: Callable[[Request, dict, str | None], None] = _nothing
     restarts_clock: bool = True  # "in status since" (the SLA clock) starts again
+    # what the move writes beside the history, once the change exists (request, change,
+    # user, params)
+    record: Callable[[Request, StatusChange, object, dict], None] = _nothing
 
 
 NO_EFFECT = Effect()
@@ -196,6 +202,14 @@ def _release_package(request: Request, params: dict, comment: str | None) -> Non
     release_latest(request)
 
 
+def _data_request_message(request: Request, change: StatusChange, user, params: dict) -> None:
+    """The manager's data request is a message of the partner thread too (app.thread shows
+    it as the data request), with the files sent along (params["files"]); one transaction."""
+    message = Message(request=request, author_id=user.id, body=change.comment)
+    db.session.add(message)
+    attach_files(request, params.get("files", ()), user, ATTACH_MESSAGE, message=message)
+
+
 EFFECTS: dict[Action, Effect] = {
     Action.SUBMIT: Effect(apply=_stamp_submitted),
     Action.CANCEL: Effect(apply=_keep_cancel_reason),
@@ -204,6 +218,7 @@ EFFECTS: dict[Action, Effect] = {
     Action.SCHEDULE: Effect(_needs_engineer, _set_engineer),
     Action.RESCHEDULE: Effect(_needs_engineer, _set_engineer),
     Action.DELIVER: Effect(_paid_and_packaged, _release_package),
+    Action.ASK_INFO: Effect(record=_data_request_message),
 }
 
 

@@ -11,14 +11,14 @@ from app.access import get_request_or_404, is_company_owner
 from app.input_guard import arg_int
 from app.storage import send_stored
 from app.request_rules import DOCUMENT_LABELS, RELEASED_STATUSES, rules_for
+from app.thread import is_thread_file, thread_of
 from cabinet import bp
 from cabinet.access import partner_required
 from cabinet.choices import rule_choices
 from cabinet.forms import MessageForm, ReasonForm
 from models.catalog import RULE_OBJECT_TYPE
 from models.request_status import ACTION_LABELS, PARTNER_GROUP_OF, PARTNER_GROUPS, Status
-from models.requests import (ATTACH_DELIVERABLE, ATTACH_INPUT, Attachment, Message, Request,
-                             StatusChange)
+from models.requests import ATTACH_DELIVERABLE, ATTACH_INPUT, Attachment, Request, StatusChange
 from reports.sources import partner_filters, partner_requests
 
 PAGE_SIZE = 20
@@ -85,8 +85,7 @@ def partner_files(req: Request) -> tuple[list[Attachment], list[Attachment]]:
 @partner_required
 def request_detail(request_id: int):
     req = get_request_or_404(current_user, request_id)
-    messages = db.session.query(Message).filter_by(request_id=req.id, is_internal=False) \
-        .order_by(Message.id).all()
+    messages = thread_of(req)  # the one conversation: data requests, answers, files
     inputs, released = partner_files(req)
     return render_template(
         "cabinet/request_detail.html", req=req, timeline=partner_timeline(req),
@@ -100,13 +99,15 @@ def request_detail(request_id: int):
 @bp.route("/files/<int:attachment_id>")
 @partner_required
 def download(attachment_id: int):
-    """Own inputs and released deliverables only; the original name is kept."""
+    """Own inputs, files staff sent in the thread and released deliverables only; the
+    original name is kept."""
     attachment = db.session.get(Attachment, attachment_id)
     if attachment is None:
         abort(404)
     req = get_request_or_404(current_user, attachment.request_id)
     inputs, released = partner_files(req)
-    if attachment not in inputs and attachment not in released:
+    if attachment not in inputs and attachment not in released \
+            and not is_thread_file(attachment):
         abort(404)
     return send_stored(attachment.stored_name, attachment.original_name,
                        attachment.content_type)

@@ -17,9 +17,11 @@ PAYMENT_PAID = "paid"
 ATTACH_INPUT = "input"  # partner's plans, photos, documents
 ATTACH_WORK = "work"  # engineer's work for review
 ATTACH_DELIVERABLE = "deliverable"  # released document package (versioned)
-ATTACHMENT_KINDS = (ATTACH_INPUT, ATTACH_WORK, ATTACH_DELIVERABLE)
+ATTACH_MESSAGE = "message"  # staff files sent to the partner with a thread message
+ATTACHMENT_KINDS = (ATTACH_INPUT, ATTACH_WORK, ATTACH_DELIVERABLE, ATTACH_MESSAGE)
 ATTACHMENT_KIND_LABELS = {ATTACH_INPUT: _l("Partner files"), ATTACH_WORK: _l("Engineer work"),
-                          ATTACH_DELIVERABLE: _l("Document package")}
+                          ATTACH_DELIVERABLE: _l("Document package"),
+                          ATTACH_MESSAGE: _l("Files sent to the partner")}
 
 OBJECT_TYPES = ("apartment", "house", "commercial", "office")
 BUILDING_TYPES = ("panel", "brick", "monolith", "block", "wood", "other")

@@ -20,8 +20,9 @@ from app.request_rules import DOCUMENT_LABELS, PAYMENT_LABELS, rules_for
 from app.scheduling import engineers, request_hours, suggest_engineers
 from app.storage import send_stored
 from app.uow import unit_of_work
+from app.visibility import reads_partner_words
 from models.request_status import ACTION_LABELS, OPEN_STATUSES, STAFF_LABELS
-from models.requests import Attachment, Request
+from models.requests import ATTACH_MESSAGE, Attachment, Request
 from reports.documents import request_pdf
 from views.desk_actions import DeskActionsMixin, back
 from views.desk_queries import page_data, work_list
@@ -68,7 +69,10 @@ class DeskView(DeskActionsMixin, BaseView):
     @has_access
     def show(self, pk: int):
         """The request page: it offers exactly what app.request_rules allows this user."""
-        req = get_request_or_404(g.user, pk)
+        return self.request_page(get_request_or_404(g.user, pk))
+
+    def request_page(self, req: Request, drafts: dict | None = None):
+        """The request page; `drafts` are texts of a refused form to show again in it."""
         rules = rules_for(g.user, req)
         assign = None
         if rules.assign_action:
@@ -79,7 +83,8 @@ class DeskView(DeskActionsMixin, BaseView):
             document_labels=DOCUMENT_LABELS, labels=STAFF_LABELS,
             move_form=MoveForm(version=req.version), text_form=TextForm(),
             booking=self._booking_context(req) if rules.can_book else None, assign=assign,
-            payment_form=PaymentForm() if rules.can_pay else None, **page_data(req, g.user))
+            payment_form=PaymentForm() if rules.can_pay else None, drafts=drafts or {},
+            **page_data(req, g.user))
 
     def _booking_context(self, req: Request) -> dict:
         start, end = default_window(req)
@@ -121,6 +126,8 @@ class DeskView(DeskActionsMixin, BaseView):
         if attachment is None:
             abort(404)
         get_request_or_404(g.user, attachment.request_id)
+        if attachment.kind == ATTACH_MESSAGE and not reads_partner_words(g.user):
+            abort(404)  # files of the partner thread: engineers never see the thread
         return send_stored(attachment.stored_name, attachment.original_name,
                            attachment.content_type)
 

@@ -24,10 +24,11 @@ from app.request_rules import rules_for
 from app.scheduling import book_engineer, engineers
 from app.templating import staff_status
 from app.workflow import assign_manager, transition
-from models.request_status import ONCE_ONLY, STAFF_BUTTONS
+from models.request_status import ONCE_ONLY, STAFF_BUTTONS, Action
 from models.requests import Request
 from views.actions import run_use_case
-from views.forms import AssignForm, BookingForm, MoveForm, PaymentForm, TextForm, VoidForm
+from views.forms import (AssignForm, BookingForm, MoveForm, PaymentForm, StaffMessageForm,
+                         TextForm, VoidForm)
 
 
 def back(req: Request):
@@ -52,22 +53,35 @@ class DeskActionsMixin:
         # form moves have their own routes; the workflow checks status, actor and version
         if action not in STAFF_BUTTONS or not form.validate_on_submit():
             return refuse(req, _("This action is not available."))
-        run_use_case(
+        # the data request goes to the partner's thread with the files sent along
+        extra = {"files": request.files.getlist("files")} if action == Action.ASK_INFO else {}
+        stored = run_use_case(
             lambda: transition(req, action, g.user, form.comment.data,
-                               expected_version=form_version(form.version.data)),
+                               expected_version=form_version(form.version.data), **extra),
             lambda: _("Done: %(number)s is now “%(status)s”.", number=req.number,
                       status=staff_status(req.status)), once=action in ONCE_ONLY)
+        if not stored and extra:  # the page again, the text kept in its form
+            flash(_("Nothing was sent; your text is kept below."), "info")
+            return self.request_page(req, drafts={action: form.comment.data or ""})
         return back(req)
 
     @expose("/<int:pk>/message", methods=["POST"])
     @has_access
     def message(self, pk: int):
-        """A message to the partner (assigned manager or supermanager, open requests)."""
-        req, form = get_request_or_404(g.user, pk), TextForm()
+        """A message to the partner with files (assigned manager or supermanager, open
+        requests); a refused one keeps its text in the form and stores nothing."""
+        req, form = get_request_or_404(g.user, pk), StaffMessageForm()
         if not form.validate_on_submit():
-            return refuse(req, _("Write the message text."))
-        run_use_case(lambda: post_staff_message(g.user, req, form.body.data),
-                     _("Message sent."))
+            details = "; ".join(str(e) for e in form.errors.get("body", []))
+            flash(details or _("This action is not available."), "danger")
+            return self.request_page(req, drafts={"message": form.body.data or ""})
+        stored = run_use_case(
+            lambda: post_staff_message(g.user, req, form.body.data,
+                                       request.files.getlist("files")),
+            _("Message sent."))
+        if not stored:  # the page again, the text kept in its form
+            flash(_("Nothing was sent; your text is kept below."), "info")
+            return self.request_page(req, drafts={"message": form.body.data or ""})
         return back(req)
 
     @expose("/<int:pk>/note", methods=["POST"])

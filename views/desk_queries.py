@@ -12,6 +12,7 @@ from app.access import request_scope
 from app.permissions import ENGINEER, MANAGER, role_names
 from app.request_filters import RequestFilters, apply_filters, escape_like
 from app.settings import get_setting
+from app.thread import thread_of
 from app.visibility import reads_partner_words, visible_history
 from models.base import utcnow
 from models.request_status import OPEN_STATUSES, Action, Status
@@ -73,19 +74,19 @@ def answered_ids(ids: list[int]) -> set[int]:
 
 
 def page_data(req: Request, user) -> dict:
-    """Messages, notes, files by kind and history for the request page.
+    """The partner thread (app.thread), notes, files by kind and history for the page.
 
-    Partner-facing words (the thread, partner and client contacts, partner-facing history
-    comments) follow app.visibility: engineers never get them.
+    Partner-facing words (the thread with its files, partner and client contacts,
+    partner-facing history comments) follow app.visibility: engineers never get them.
     """
     full = reads_partner_words(user)
-    messages = db.session.query(Message).filter_by(request_id=req.id) \
+    notes = db.session.query(Message).filter_by(request_id=req.id, is_internal=True) \
         .options(selectinload(Message.author)).order_by(Message.id).all()
     files = db.session.query(Attachment).filter_by(request_id=req.id) \
         .order_by(Attachment.kind, Attachment.version.desc(), Attachment.id).all()
     return {
-        "thread": [m for m in messages if not m.is_internal] if full else [],
-        "notes": [m for m in messages if m.is_internal],
+        "thread": thread_of(req) if full else [],
+        "notes": notes,
         "files": {kind: [f for f in files if f.kind == kind]
                   for kind in ("input", "work", "deliverable")},
         "history": visible_history(req, user),

@@ -21,6 +21,13 @@ class TextForm(FlaskForm):
     body = TextAreaField(_l("Text"), validators=[DataRequired(), Length(max=5000)])
 
 
+class StaffMessageForm(FlaskForm):
+    """A message to the partner: text and/or files (files come from request.files)."""
+
+    body = TextAreaField(_l("Message to the partner"), validators=[Optional(),
+                                                                   Length(max=5000)])
+
+
 class BookingForm(FlaskForm):
     engineer_id = SelectField(_l("Engineer"), coerce=int, validators=[DataRequired()])
     starts_at = DateTimeLocalField(_l("Start"), format="%Y-%m-%dT%H:%M",
