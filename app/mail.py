@@ -13,12 +13,14 @@ after a crash mid-send is recognisable. Sensitive bodies are erased once sent.
 from __future__ import annotations
 
 import logging
+import re
 import smtplib
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import parseaddr
 
 from flask import current_app, g, has_app_context
+from markupsafe import Markup, escape
 from sqlalchemy import inspect, or_, update
 
 from app import jobs
@@ -216,12 +218,34 @@ def _deliver(message: OutboxMessage) -> None:
     email["Subject"] = message.subject
     email["Message-ID"] = message_id_header(message)
     email.set_content(message.body)
+    email.add_alternative(html_body(message.body), subtype="html")
     with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=10) as smtp:
         if config.get("MAIL_USE_TLS"):
             smtp.starttls()
         if config.get("MAIL_USERNAME"):
             smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
         smtp.send_message(email)
+
+
+_URL = re.compile(r"https?://[^\s<>\"']+")
+
+
+def html_body(text: str) -> str:
+    """The HTML part of an e-mail: the plain text escaped, paragraphs kept, addresses as
+    links (nothing in the text is ever taken as markup)."""
+    paragraphs = []
+    for paragraph in (text or "").strip().split("\n\n"):
+        pieces, last = [], 0
+        for found in _URL.finditer(paragraph):
+            pieces.append(escape(paragraph[last:found.start()]))
+            pieces.append(Markup('<a href="{0}">{0}</a>').format(found.group(0)))
+            last = found.end()
+        pieces.append(escape(paragraph[last:]))
+        joined = Markup("").join(pieces).replace("\n", Markup("<br>\n"))
+        paragraphs.append(Markup("<p>{}</p>").format(joined))
+    return str(Markup('<!DOCTYPE html>\n<html><head><meta charset="utf-8"></head>'
+                      '<body style="font-family: sans-serif">\n{}\n</body></html>\n')
+               .format(Markup("\n").join(paragraphs)))
 
 
 def _commit_step() -> None:

@@ -33,6 +33,7 @@ ROLE_LABELS = {
 READ = ("can_list", "can_show", "can_export")
 SELF_SERVICE = [
     ("StaffProfileView", ("can_edit",)), ("menu_access", ("My profile",)),
+    ("StaffNotificationView", ("can_index", "can_open", "can_read", "can_read_all")),
     ("UserInfoEditView", ("can_this_form_get", "can_this_form_post")),
     ("ResetMyPasswordView", ("can_this_form_get", "can_this_form_post")),
     ("ReplanUserDBModelView", ("can_userinfo", "resetmypassword", "userinfoedit")),

@@ -6,12 +6,14 @@ from flask import abort, flash, redirect, render_template, request, session, url
 from flask_appbuilder.security.sqla.models import User
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms import BooleanField
 
 from app.accounts import (apply_email_change, change_own_password, company_blocked,
                           reset_forgotten_password, run_job, send_password_reset,
                           update_profile)
 from app.auth_tokens import EXPIRED, UNKNOWN, USED, look_up
 from app.errors import DomainError
+from app.notifications import KINDS, kinds_for, wants_email
 from app.extensions import db
 from app.partners import APPLICATION_FIELDS, file_application
 from app.uow import unit_of_work
@@ -19,7 +21,6 @@ from cabinet import bp
 from cabinet.access import login_required, partner_required
 from cabinet.forms import (ApplicationForm, ChangePasswordForm, ProfileForm, ResetPasswordForm,
                            ResetRequestForm, show_error)
-from models.partners import NOTIFY_EVENT_KINDS
 from models.security import TOKEN_EMAIL_CHANGE, TOKEN_PASSWORD_RESET
 
 
@@ -103,17 +104,20 @@ def password_reset(token: str):
 def profile():
     """Name, phone, language, notification copies; a new e-mail needs the password and a link."""
     user, prof = current_user, current_user.profile
-    form = ProfileForm(obj=user)
+    kinds = kinds_for(user)  # the owner also hears of the team's requests
+    extra = {f"notify_{kind}": BooleanField(KINDS[kind].label) for kind in kinds
+             if not hasattr(ProfileForm, f"notify_{kind}")}
+    form = type("ProfileFormFor", (ProfileForm,), extra)(obj=user)
     if request.method == "GET":
         form.phone.data, form.locale.data = prof.phone, prof.locale
-        for kind in NOTIFY_EVENT_KINDS:
-            getattr(form, f"notify_{kind}").data = prof.wants_email(kind)
+        for kind in kinds:
+            getattr(form, f"notify_{kind}").data = wants_email(user, kind)
     if form.validate_on_submit():
         try:
             with unit_of_work():
                 new_email = update_profile(
                     user, form.phone.data, form.locale.data,
-                    {k: getattr(form, f"notify_{k}").data for k in NOTIFY_EVENT_KINDS},
+                    {k: getattr(form, f"notify_{k}").data for k in kinds},
                     names=(form.first_name.data, form.last_name.data), email=form.email.data,
                     current_password=form.current_password.data)
         except DomainError as exc:
@@ -125,7 +129,8 @@ def profile():
             session["locale"] = form.locale.data
             flash(_("Profile saved."), "success")
             return redirect(url_for("cabinet.profile"))
-    return render_template("cabinet/profile.html", form=form)
+    return render_template("cabinet/profile.html", form=form,
+                           notify_fields=[getattr(form, f"notify_{k}") for k in kinds])
 
 
 @bp.route("/email-confirm/<token>")

@@ -12,6 +12,7 @@ from views.dashboard import DashboardView
 from views.desk import DeskView
 from views.distribution import DistributionView
 from views.jobs import JobsView
+from views.notifications import StaffNotificationView
 from views.partners import PartnerApplicationView
 from views.profile import StaffProfileView
 from views.reports import ReportsView
@@ -67,3 +68,4 @@ def register(appbuilder) -> None:
                         icon="fa-shield", **admin)
     appbuilder.add_view(JobsView, "Background jobs", label=_l("Background jobs"),
                         icon="fa-cogs", **admin)
+    appbuilder.add_view_no_menu(StaffNotificationView)  # the bell (navbar_right.html)

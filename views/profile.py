@@ -6,15 +6,23 @@ from flask import flash, g, redirect, request, session, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
+from wtforms import BooleanField
 
 from app.accounts import update_profile
 from app.errors import DomainError
 from app.extensions import db
+from app.notifications import KINDS, kinds_for, wants_email
 from app.uow import unit_of_work
 from models.partners import UserProfile
 from views.forms import StaffProfileForm
 
-STAFF_NOTIFY_KINDS = ("status", "message", "assignment", "sla")
+
+
+def profile_form(kinds):
+    """The profile form with one e-mail switch per kind that can reach this user."""
+    extra = {f"notify_{kind}": BooleanField(KINDS[kind].label) for kind in kinds
+             if not hasattr(StaffProfileForm, f"notify_{kind}")}
+    return type("StaffProfileFormFor", (StaffProfileForm,), extra)()
 
 
 class StaffProfileView(BaseView):
@@ -26,24 +34,24 @@ class StaffProfileView(BaseView):
     @has_access
     def edit(self):
         profile = db.session.get(UserProfile, g.user.id)
-        form = StaffProfileForm()
-        if request.method == "GET" and profile is not None:
-            form.phone.data, form.locale.data = profile.phone, profile.locale
-            for kind in STAFF_NOTIFY_KINDS:
-                getattr(form, f"notify_{kind}").data = profile.wants_email(kind)
-        elif request.method == "GET":
-            for kind in STAFF_NOTIFY_KINDS:
-                getattr(form, f"notify_{kind}").data = True
+        kinds = kinds_for(g.user)
+        form = profile_form(kinds)
+        if request.method == "GET":
+            if profile is not None:
+                form.phone.data, form.locale.data = profile.phone, profile.locale
+            for kind in kinds:
+                getattr(form, f"notify_{kind}").data = wants_email(g.user, kind)
         if form.validate_on_submit():
             try:
                 with unit_of_work():
                     update_profile(g.user, form.phone.data or None, form.locale.data,
-                                   {k: getattr(form, f"notify_{k}").data
-                                    for k in STAFF_NOTIFY_KINDS})
+                                   {k: getattr(form, f"notify_{k}").data for k in kinds})
             except DomainError as exc:
                 flash(str(exc), "danger")
             else:
                 session["locale"] = form.locale.data
                 flash(_("Profile saved."), "success")
                 return redirect(url_for("StaffProfileView.edit"))
-        return self.render_template("desk/profile.html", form=form)
+        return self.render_template(
+            "desk/profile.html", form=form,
+            notify_fields=[getattr(form, f"notify_{kind}") for kind in kinds])

@@ -163,7 +163,7 @@ def test_profile_updates(app, client):
     assert (user.first_name, user.email, user.profile.locale) == ("Анна", "anna@test.example",
                                                                   "en")
     assert user.profile.notify_prefs == {"status": True, "message": False,
-                                         "needs_info": False}
+                                         "needs_info": False, "team": False}
     assert "Profile" in client.get("/cabinet/profile").get_data(as_text=True)
 
 
