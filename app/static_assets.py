@@ -17,8 +17,10 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 from flask import Flask
@@ -62,6 +64,7 @@ def folder_version(folder: Path, names: list[str]) -> str:
 def build(folder: Path, names: list[str], target: Path) -> None:
     """Copy the files to `target` with .gz/.br variants (once: an existing build is kept)."""
     if target.is_dir():
+        os.utime(target)  # in use: a newer build of the folder prunes only builds idle a day
         return
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
@@ -79,6 +82,18 @@ def build(folder: Path, names: list[str], target: Path) -> None:
         if not target.is_dir():
             raise
     log.info("static files of %s built in %s", folder, target)
+    prune(target)
+
+
+def prune(target: Path, older_than: float = 24 * 3600) -> None:
+    """Remove builds of other versions of the same folder not touched for a day."""
+    stem = target.name.rpartition("-")[0]
+    limit = time.time() - older_than
+    same_folder = re.compile(re.escape(stem) + r"-[0-9a-f]{12}")  # not static-appbuilder-…
+    for other in target.parent.iterdir():
+        if (other != target and same_folder.fullmatch(other.name) and other.is_dir()
+                and other.stat().st_mtime < limit):
+            shutil.rmtree(other, ignore_errors=True)
 
 
 def static_folders(app: Flask) -> dict[str, tuple[Path, str]]:

@@ -2,12 +2,13 @@
 assets a back-office page uses, meta descriptions on public pages."""
 
 import gzip
+import os
 import re
 
 import brotli
 import pytest
 
-from app.static_assets import folder_version, served_files
+from app.static_assets import build, folder_version, served_files
 from tests.factories import as_user, make_partner, make_user
 from tools.icon_font import OUT, used_icons
 
@@ -97,6 +98,22 @@ def test_a_changed_file_gets_a_new_url(tmp_path):
     before = folder_version(tmp_path, names)
     (tmp_path / "css" / "a.css").write_text("a{color:blue}")
     assert folder_version(tmp_path, names) != before
+
+
+def test_a_new_build_removes_builds_older_than_a_day(tmp_path):
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "a.css").write_text("a{color:red}" * 100)
+    out = tmp_path / "out"
+    old, recent, other = (out / "static-000000000000", out / "static-111111111111",
+                          out / "static-appbuilder-000000000000")  # another folder's build
+    for folder in (old, recent, other):
+        folder.mkdir(parents=True)
+        os.utime(folder, (0, 0) if folder != recent else None)
+    build(source, ["a.css"], out / "static-222222222222")
+    assert sorted(p.name for p in out.iterdir()) == [
+        "static-111111111111", "static-222222222222", "static-appbuilder-000000000000"]
+    assert (tmp_path / "out" / "static-222222222222" / "a.css.br").exists()
 
 
 def test_favicon_is_served(app):
