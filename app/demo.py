@@ -17,6 +17,7 @@ from app.extensions import db
 from app.uow import commit
 from app.intake import create_draft
 from app.payments import mark_payment
+from app.scheduling import conflicts
 from app.permissions import ADMIN, DIRECTOR, ENGINEER, MANAGER, PARTNER, SUPERMANAGER
 from app.workflow import assign_manager, transition
 from models.base import utcnow
@@ -82,8 +83,8 @@ def load_demo() -> bool:
                          phone=f"+7 916 100-20-{k:02d}") for k, name in enumerate(CLIENTS)]
     db.session.add_all(clients)
     db.session.flush()
+    _vacation(users)  # first: visits are placed around it
     _requests(rng, users, clients)
-    _vacation(users)
     _read_old_notifications()
     commit()
     return True
@@ -224,15 +225,25 @@ def _backdate(req, start, rng) -> None:
         req.submitted_at = changes[0].created_at
 
 
+VISIT_SLOTS = (9, 12, 15)  # three-hour visits inside the working day
+
+
 def _move_visit(req, booked_at) -> None:
-    """The visit happens on the working day after the booking, in one of three slots."""
+    """The visit happens on the first working day after the booking with a slot free for its
+    engineer (the demo's schedule has no overlaps: the week grid would mark them)."""
     visit = db.session.query(ScheduleEntry).filter_by(request_id=req.id).first()
-    day = (booked_at + timedelta(days=1)).replace(hour=9 + 3 * (req.id % 3), minute=0,
-                                                  second=0, microsecond=0)
-    while day.weekday() >= 5:
+    if visit is None:
+        return
+    day = (booked_at + timedelta(days=1)).replace(minute=0, second=0, microsecond=0)
+    while True:
+        if day.weekday() < 5:
+            for hour in VISIT_SLOTS:
+                begins = day.replace(hour=hour)
+                if not conflicts(visit.engineer_id, begins, begins + timedelta(hours=3),
+                                 exclude=[visit.id]):
+                    visit.starts_at, visit.ends_at = begins, begins + timedelta(hours=3)
+                    return
         day += timedelta(days=1)
-    if visit is not None:
-        visit.starts_at, visit.ends_at = day, day + timedelta(hours=3)
 
 
 def _read_old_notifications() -> None:

@@ -9,20 +9,27 @@ from decimal import Decimal
 from flask import abort
 from flask_appbuilder.security.sqla.models import Role, User
 from flask_babel import gettext as _
-from sqlalchemy import and_, func
+from sqlalchemy import and_, func, select, text
 
+from app.access import require_role
 from app.audit import record
+from app.errors import InvalidInput, NotFound
 from app.extensions import db
 from app.notifications import announce
-from app.permissions import ENGINEER, role_names
+from app.permissions import ADMIN, ENGINEER, role_names
+from app.settings import working_hours
 from app.timefmt import format_wall
 from app.workflow import WorkflowError, transition
 from models.request_status import Action, Status
 from models.requests import Request, RequestService
+from models.partners import UserProfile
 from models.schedule import ENTRY_BUSY, ENTRY_VACATION, ENTRY_VISIT, ENTRY_WORK, ScheduleEntry
 
 OWN_KINDS = (ENTRY_BUSY, ENTRY_VACATION, ENTRY_WORK)
-WEEK_CAPACITY_HOURS = 40
+WEEK_CAPACITY_HOURS = 40  # an engineer without a staff profile (the profile's default too)
+BOOKED_KINDS = (ENTRY_VISIT, ENTRY_WORK)  # load: hours booked
+AWAY_KINDS = (ENTRY_BUSY, ENTRY_VACATION)  # take capacity, inside working hours
+DEFAULT_VISIT_HOURS = 2  # a request without estimated hours
 
 
 class ScheduleError(WorkflowError):
@@ -42,6 +49,25 @@ def conflicts(engineer_id: int, start: datetime, end: datetime, exclude=()):
     if exclude:  # the entries being replaced
         query = query.filter(ScheduleEntry.id.notin_(list(exclude)))
     return query.order_by(ScheduleEntry.starts_at).all()
+
+
+def lock_engineer(engineer_id: int) -> None:
+    """Serialise bookings of one engineer until the transaction ends, so two managers who
+    book the same engineer at the same moment cannot both pass the overlap check: the second
+    waits here and then sees the first one's entry.
+
+    PostgreSQL: the engineer's user row is locked (FOR NO KEY UPDATE: rows that merely refer
+    to the user are not held up). SQLite starts a transaction lazily, at the first write: a
+    write here takes the database's write lock at once (what BEGIN IMMEDIATE would do), so
+    the check below reads what is committed and nobody writes until this transaction ends.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(User.id).where(User.id == engineer_id)
+                           .with_for_update(key_share=True))
+    else:  # a no-op write; raw SQL so that no onupdate column changes
+        db.session.execute(text("UPDATE user_profile SET weekly_capacity_hours = "
+                                "weekly_capacity_hours WHERE user_id = :id"),
+                           {"id": engineer_id})
 
 
 def check_window(engineer_id: int, start: datetime, end: datetime, exclude=()) -> None:
@@ -66,6 +92,7 @@ def book_engineer(request: Request, engineer, start: datetime, end: datetime, ac
     the new visit replaces the old one, so the old engineer's time is free again)."""
     if ENGINEER not in role_names(engineer) or not engineer.active:
         raise ScheduleError(_("%(name)s is not an active engineer.", name=engineer.username))
+    lock_engineer(engineer.id)
     old_visits = _visits(request)  # none unless rescheduling
     moved_from = [(v.engineer, v.starts_at, v.ends_at) for v in old_visits]  # to tell them
     check_window(engineer.id, start, end, exclude=[visit.id for visit in old_visits])
@@ -85,6 +112,23 @@ def book_engineer(request: Request, engineer, start: datetime, end: datetime, ac
     return entry
 
 
+def visits_of(request: Request) -> list[ScheduleEntry]:
+    """The request's booked visits, earliest first (what its page shows)."""
+    return sorted(_visits(request), key=lambda visit: (visit.starts_at, visit.id))
+
+
+def visits_by_request(request_ids) -> dict[int, ScheduleEntry]:
+    """The earliest visit of each of the requests (a work list's "visit" column)."""
+    found: dict[int, ScheduleEntry] = {}
+    if request_ids:
+        for visit in db.session.query(ScheduleEntry).filter(
+                ScheduleEntry.request_id.in_(list(request_ids)),
+                ScheduleEntry.kind == ENTRY_VISIT).order_by(ScheduleEntry.starts_at,
+                                                            ScheduleEntry.id):
+            found.setdefault(visit.request_id, visit)
+    return found
+
+
 def _visits(request: Request) -> list[ScheduleEntry]:
     return db.session.query(ScheduleEntry).filter_by(request_id=request.id,
                                                      kind=ENTRY_VISIT).all()
@@ -97,6 +141,7 @@ def save_own_entry(engineer, kind: str, start: datetime, end: datetime, note=Non
         raise ScheduleError(_("Choose busy time, vacation or a work slot."))
     if entry is not None and (entry.engineer_id != engineer.id or entry.kind not in OWN_KINDS):
         raise ScheduleError(_("You can change only your own entries."))
+    lock_engineer(engineer.id)
     check_window(engineer.id, start, end, exclude=[entry.id] if entry is not None else ())
     if entry is None:
         entry = ScheduleEntry(engineer_id=engineer.id, created_by_id=engineer.id)
@@ -113,34 +158,137 @@ def request_hours(request: Request) -> Decimal:
     return Decimal(total or 0)
 
 
+def default_window(request: Request, now: datetime | None = None) -> tuple[datetime, datetime]:
+    """The booking form's first window: the next working day from the working day's start,
+    as long as the request's estimated hours (2 h without an estimate), at most that
+    working day (setting "working_hours")."""
+    day_start, day_end, days = working_hours()
+    day = (now or datetime.now()).date() + timedelta(days=1)
+    while day.weekday() not in days:
+        day += timedelta(days=1)
+    start = datetime.combine(day, day_start)
+    hours = float(request_hours(request)) or DEFAULT_VISIT_HOURS
+    return start, min(datetime.combine(day, day_end), start + timedelta(hours=hours))
+
+
+def week_of(moment: datetime) -> tuple[datetime, datetime]:
+    """Monday 00:00 of the moment's week and the next Monday 00:00."""
+    monday = datetime.combine(moment.date() - timedelta(days=moment.weekday()),
+                              datetime.min.time())
+    return monday, monday + timedelta(days=7)
+
+
+def _overlap_hours(start: datetime, end: datetime, lo: datetime, hi: datetime) -> float:
+    return max((min(end, hi) - max(start, lo)).total_seconds(), 0) / 3600
+
+
+def working_overlap_hours(start: datetime, end: datetime) -> float:
+    """Hours of [start, end) in working time (working days, working hours)."""
+    day_start, day_end, days = working_hours()
+    total, day = 0.0, start.date()
+    while datetime.combine(day, datetime.min.time()) < end:
+        if day.weekday() in days:
+            total += _overlap_hours(start, end, datetime.combine(day, day_start),
+                                    datetime.combine(day, day_end))
+        day += timedelta(days=1)
+    return total
+
+
+def weekly_capacity(engineer) -> int:
+    """Hours a week the engineer works (staff profile; 40 without one)."""
+    profile = engineer.profile
+    return profile.weekly_capacity_hours if profile is not None else WEEK_CAPACITY_HOURS
+
+
+MAX_WEEKLY_CAPACITY = 80
+
+
+def set_weekly_capacity(actor, engineer, hours) -> None:
+    """An admin sets an engineer's weekly capacity, 0 to 80 h (the caller commits)."""
+    require_role(actor, ADMIN)
+    if engineer is None or ENGINEER not in role_names(engineer):
+        raise NotFound(_("No such engineer."))
+    if not isinstance(hours, int) or not 0 <= hours <= MAX_WEEKLY_CAPACITY:
+        raise InvalidInput(_("The weekly capacity is a whole number of hours from 0 to "
+                             "%(max)s.", max=MAX_WEEKLY_CAPACITY))
+    if engineer.profile is None:
+        engineer.profile = UserProfile(user_id=engineer.id)
+    before = engineer.profile.weekly_capacity_hours
+    engineer.profile.weekly_capacity_hours = hours
+    db.session.flush()
+    record("weekly_capacity", actor, engineer, before=before, after=hours)
+
+
+@dataclass
+class Load:
+    """An engineer's load in a window: hours booked (visits, work slots) against capacity,
+    the weekly capacity for the window's weeks less busy time and vacations in working
+    time."""
+
+    booked_hours: float
+    capacity_hours: float
+
+    def percent(self, extra: float = 0.0) -> int | None:
+        """Booked (plus `extra`) hours in per cent of capacity; None when there is none."""
+        if self.capacity_hours <= 0:
+            return None
+        return int(round((self.booked_hours + extra) * 100 / self.capacity_hours))
+
+    def over(self, extra: float = 0.0) -> bool:
+        """More booked than the capacity holds (no capacity at all is over too)."""
+        return self.booked_hours + extra > self.capacity_hours
+
+
+def engineer_load(engineer, lo: datetime, hi: datetime, entries=None) -> Load:
+    """The engineer's load in [lo, hi) (capacity is per week: a week's window gets one
+    weekly capacity). `entries`: the engineer's entries overlapping it, if already loaded."""
+    if entries is None:
+        entries = db.session.query(ScheduleEntry).filter(
+            ScheduleEntry.engineer_id == engineer.id, ScheduleEntry.starts_at < hi,
+            ScheduleEntry.ends_at > lo).all()
+    booked = sum(_overlap_hours(e.starts_at, e.ends_at, lo, hi)
+                 for e in entries if e.kind in BOOKED_KINDS)
+    away = sum(working_overlap_hours(max(e.starts_at, lo), min(e.ends_at, hi))
+               for e in entries if e.kind in AWAY_KINDS)
+    weeks = (hi - lo).total_seconds() / (7 * 24 * 3600)
+    return Load(booked, max(weekly_capacity(engineer) * weeks - away, 0.0))
+
+
 @dataclass
 class Suggestion:
     engineer: object
     booked_hours: float
-    projected_percent: int
+    projected_percent: int | None  # None: no capacity left that week
     free: bool
     reason: str = ""
+    capacity_hours: float = WEEK_CAPACITY_HOURS
+    over: bool = False  # this request takes the engineer over capacity
 
 
 def suggest_engineers(request: Request, start: datetime, end: datetime) -> list[Suggestion]:
-    """Engineers free in the window, least loaded first (their week + this request's hours)."""
-    week_start = datetime.combine(start.date() - timedelta(days=start.weekday()),
-                                  datetime.min.time())
-    week_end = week_start + timedelta(days=7)
+    """Every active engineer for the window: free ones first, then those the request keeps
+    within capacity before those it takes over it, then the least loaded (hours booked in
+    the window's week plus this request's, in per cent of that week's capacity)."""
+    week_start, week_end = week_of(start)
     needed = float(request_hours(request))
+    own = [visit.id for visit in _visits(request)]  # rescheduling: its visit is moving
     result = []
     for engineer in engineers():
-        booked = sum(e.hours for e in db.session.query(ScheduleEntry).filter(
-            ScheduleEntry.engineer_id == engineer.id, ScheduleEntry.kind != ENTRY_VACATION,
-            ScheduleEntry.starts_at < week_end, ScheduleEntry.ends_at > week_start))
+        entries = [e for e in db.session.query(ScheduleEntry).filter(
+            ScheduleEntry.engineer_id == engineer.id, ScheduleEntry.starts_at < week_end,
+            ScheduleEntry.ends_at > week_start) if e.id not in own]
+        load = engineer_load(engineer, week_start, week_end, entries)
         try:
-            check_window(engineer.id, start, end)
+            check_window(engineer.id, start, end, exclude=own)
             free, reason = True, ""
         except ScheduleError as exc:
             free, reason = False, str(exc)
-        projected = int(round((booked + needed) * 100 / WEEK_CAPACITY_HOURS))
-        result.append(Suggestion(engineer, round(booked, 1), projected, free, reason))
-    result.sort(key=lambda s: (not s.free, s.projected_percent, s.engineer.id))
+        result.append(Suggestion(engineer, round(load.booked_hours, 1), load.percent(needed),
+                                 free, reason, round(load.capacity_hours, 1),
+                                 load.over(needed)))
+    result.sort(key=lambda s: (not s.free, s.over, s.projected_percent
+                               if s.projected_percent is not None else float("inf"),
+                               s.engineer.id))
     return result
 
 
@@ -150,6 +298,20 @@ class WeekRow:
     days: list[list[ScheduleEntry]] = field(default_factory=list)
     day_hours: list[float] = field(default_factory=list)
     week_hours: float = 0.0
+    load: Load | None = None
+    conflicts: set[int] = field(default_factory=set)  # ids of entries that overlap another
+
+
+def overlapping_ids(entries) -> set[int]:
+    """Ids of the entries that overlap another one of the list (one engineer's)."""
+    ordered = sorted(entries, key=lambda e: (e.starts_at, e.id))
+    found = set()
+    for k, first in enumerate(ordered):
+        for second in ordered[k + 1:]:
+            if second.starts_at >= first.ends_at:
+                break
+            found |= {first.id, second.id}
+    return found
 
 
 def week_grid(monday: date) -> tuple[list[date], list[WeekRow]]:
@@ -173,6 +335,8 @@ def week_grid(monday: date) -> tuple[list[date], list[WeekRow]]:
                         for e in cell if e.kind != ENTRY_VACATION)
             row.day_hours.append(round(min(hours, 24), 1))
         row.week_hours = round(sum(row.day_hours), 1)
+        row.load = engineer_load(engineer, start, end, mine)
+        row.conflicts = overlapping_ids(mine)
         rows.append(row)
     return days, rows
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from datetime import time
 
 from flask_babel import gettext as _
 
@@ -38,6 +39,9 @@ DEFAULTS: dict[str, object] = {
     "upload_max_files": 20,  # files in one submission
     "upload_max_total_mb": 50,  # all files of one submission together
     "auto_close_days": 14,
+    # the bureau's working time (wall clock, weekdays 0 = Monday): the default booking window
+    # starts and ends in it, busy time and vacations take capacity only inside it
+    "working_hours": {"start": "09:00", "end": "18:00", "days": [0, 1, 2, 3, 4]},
     # SLA: hours a request may stay in a status before its manager is alerted
     "sla_hours": {"submitted": 4, "assigned": 24, "needs_info": 72, "scheduled": 72,
                   "in_progress": 120, "on_review": 24, "rework": 72, "ready": 48},
@@ -71,6 +75,10 @@ def save_settings(user, values: dict) -> None:
     if not valid_zone(values["time_zone"]):
         raise InvalidInput(_("Unknown time zone %(zone)s: give an IANA name such as "
                              "Europe/Moscow.", zone=values["time_zone"]))
+    hours = values["working_hours"]
+    if not valid_working_hours(hours):
+        raise InvalidInput(_("Working hours: the start must be before the end (HH:MM) and "
+                             "at least one working day chosen."))
     before = {key: get_setting(key) for key in DEFAULTS}
     for key in DEFAULTS:
         set_setting(key, values[key])
@@ -78,6 +86,35 @@ def save_settings(user, values: dict) -> None:
     if changed:  # old → new of each setting ("bureau.inn"), nothing for an unchanged save
         record("settings_update", user, None, **changed)
     forget_zone()  # what is shown from now on uses the new zone
+
+
+def parse_clock(value) -> time | None:
+    """"09:30" → 09:30; None for anything else."""
+    try:
+        hour, minute = str(value).split(":")
+        return time(int(hour), int(minute))
+    except (TypeError, ValueError):
+        return None
+
+
+def valid_working_hours(value) -> bool:
+    """{"start": "09:00", "end": "18:00", "days": [0..6]}: start before end, some days."""
+    if not isinstance(value, dict):
+        return False
+    start, end, days = parse_clock(value.get("start")), parse_clock(value.get("end")), \
+        value.get("days")
+    return (start is not None and end is not None and start < end
+            and isinstance(days, list) and bool(days)
+            and all(isinstance(d, int) and 0 <= d <= 6 for d in days))
+
+
+def working_hours() -> tuple[time, time, frozenset[int]]:
+    """The working day's start and end and the working weekdays (0 = Monday); the default
+    when the stored value is broken."""
+    value = get_setting("working_hours")
+    if not valid_working_hours(value):
+        value = DEFAULTS["working_hours"]
+    return parse_clock(value["start"]), parse_clock(value["end"]), frozenset(value["days"])
 
 
 def _flat(values: dict) -> dict:

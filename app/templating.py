@@ -16,7 +16,7 @@ from app.payments import amount_due
 from app.permissions import role_label, role_labels
 from app.pricing import amount_payable, rule_label, rules_by_key
 from app.request_rules import awaiting_payment, payment_label
-from app.timefmt import bureau_zone_name, format_day, format_moment
+from app.timefmt import bureau_zone_name, format_day, format_moment, format_wall
 from app.visibility import PARTNER_ADDRESSED
 from models.notifications import Notification
 from models.request_status import PARTNER_GROUP_OF, PARTNER_GROUPS, STAFF_LABELS, Action, Status
@@ -84,6 +84,8 @@ def install_template_helpers(app: Flask) -> None:
     get_babel(app).timezone_selector = bureau_zone_name
     app.add_template_filter(lambda d: format_day(d, "medium") if d else "", "date")
     app.add_template_filter(lambda d: format_moment(d) if d else "", "datetime")
+    # schedule entries are wall-clock times already: shown as stored, never converted
+    app.add_template_filter(lambda d: format_wall(d) if d else "", "wall_datetime")
 
     @app.context_processor
     def replan_globals():

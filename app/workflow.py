@@ -26,6 +26,7 @@ from models.base import utcnow
 from models.request_status import ACTION_LABELS, MOVES, STAFF_LABELS, Action, Actor, Move, Status
 from models.requests import (ATTACH_MESSAGE, PAYMENT_PAID, Message, Request, StatusChange,
                              status_writer)
+from models.schedule import ENTRY_VISIT, ScheduleEntry
 
 
 class WorkflowError(Refused):
@@ -188,6 +189,9 @@ def _stamp_submitted(request: Request, params: dict, comment: str | None) -> Non
 
 def _keep_cancel_reason(request: Request, params: dict, comment: str | None) -> None:
     request.cancel_reason = comment
+    # a cancelled request's visits free the engineers' time
+    db.session.query(ScheduleEntry).filter_by(request_id=request.id, kind=ENTRY_VISIT) \
+        .delete(synchronize_session="fetch")
 
 
 def _paid_and_packaged(request: Request, params: dict) -> None:

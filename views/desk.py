@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from io import BytesIO
 
 from flask import abort, flash, g, redirect, request, send_file, url_for
@@ -17,7 +17,8 @@ from app.extensions import db
 from app.input_guard import arg_int
 from app.request_filters import DATE_FIELDS, filter_choices, parse_filters
 from app.request_rules import DOCUMENT_LABELS, PAYMENT_LABELS, rules_for
-from app.scheduling import engineers, request_hours, suggest_engineers
+from app.scheduling import (default_window, engineers, request_hours, suggest_engineers,
+                            visits_by_request, visits_of)
 from app.storage import send_stored
 from app.uow import unit_of_work
 from app.visibility import reads_partner_words
@@ -27,16 +28,6 @@ from reports.documents import request_pdf
 from views.desk_actions import DeskActionsMixin, back
 from views.desk_queries import page_data, work_list
 from views.forms import AssignForm, BookingForm, MoveForm, PaymentForm, TextForm
-
-
-def default_window(req: Request) -> tuple[datetime, datetime]:
-    """Next working day at 10:00, as long as the request's estimated hours (2 h at least)."""
-    day = datetime.now().replace(hour=10, minute=0, second=0, microsecond=0) + \
-        timedelta(days=1)
-    while day.weekday() >= 5:
-        day += timedelta(days=1)
-    hours = max(2, min(8, float(request_hours(req)) or 2))
-    return day, day + timedelta(hours=hours)
 
 
 class DeskView(DeskActionsMixin, BaseView):
@@ -63,7 +54,8 @@ class DeskView(DeskActionsMixin, BaseView):
             "desk/index.html", rows=rows, overdue=overdue, answered=answered,
             labels=STAFF_LABELS, status=status, q=q, statuses=OPEN_STATUSES,
             filters=filters, choices=choices, payments=PAYMENT_LABELS,
-            date_fields=DATE_FIELDS, args=args, page=page, more=more)
+            date_fields=DATE_FIELDS, args=args, page=page, more=more,
+            visits=visits_by_request([r.id for r in rows]))
 
     @expose("/<int:pk>")
     @has_access
@@ -84,7 +76,7 @@ class DeskView(DeskActionsMixin, BaseView):
             move_form=MoveForm(version=req.version), text_form=TextForm(),
             booking=self._booking_context(req) if rules.can_book else None, assign=assign,
             payment_form=PaymentForm() if rules.can_pay else None, drafts=drafts or {},
-            **page_data(req, g.user))
+            visits=visits_of(req), **page_data(req, g.user))
 
     def _booking_context(self, req: Request) -> dict:
         start, end = default_window(req)

@@ -7,13 +7,17 @@ from datetime import date, timedelta
 from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
+from flask_appbuilder.security.sqla.models import User
 from flask_babel import gettext as _
 
 from app.errors import DomainError
-from app.permissions import ENGINEER, role_names
-from app.scheduling import (OWN_KINDS, delete_own_entry, own_entry_or_404, save_own_entry,
-                            week_grid)
+from app.input_guard import form_int
+from app.permissions import ADMIN, ENGINEER, role_names
+from app.extensions import db
+from app.scheduling import (MAX_WEEKLY_CAPACITY, OWN_KINDS, delete_own_entry, own_entry_or_404,
+                            save_own_entry, set_weekly_capacity, week_grid)
 from app.uow import unit_of_work
+from views.actions import run_use_case
 from views.forms import EntryForm
 
 
@@ -30,7 +34,7 @@ def monday_of(value: str | None) -> date:
 class ScheduleView(BaseView):
     route_base = "/schedule"
     default_view = "week"
-    base_permissions = ["can_week", "can_entry", "can_delete_entry"]
+    base_permissions = ["can_week", "can_entry", "can_delete_entry", "can_capacity"]
 
     @expose("/")
     @has_access
@@ -42,7 +46,8 @@ class ScheduleView(BaseView):
             "desk/schedule.html", days=days, rows=rows, monday=monday,
             prev_week=monday - timedelta(days=7), next_week=monday + timedelta(days=7),
             day_totals=[round(sum(r.day_hours[k] for r in rows), 1) for k in range(7)],
-            form=EntryForm() if is_engineer else None, own_kinds=OWN_KINDS)
+            form=EntryForm() if is_engineer else None, own_kinds=OWN_KINDS,
+            edit_capacity=ADMIN in role_names(g.user))
 
     @expose("/entry", methods=["POST"])
     @expose("/entry/<int:pk>", methods=["GET", "POST"])
@@ -80,3 +85,20 @@ class ScheduleView(BaseView):
             week = delete_own_entry(g.user, pk).starts_at.date().isoformat()
         flash(_("Entry deleted."), "success")
         return redirect(url_for("ScheduleView.week", week=week))
+
+    @expose("/capacity/<int:user_id>", methods=["POST"])
+    @has_access
+    def capacity(self, user_id: int):
+        """The admin sets an engineer's weekly capacity (hours) from the week grid."""
+        engineer = db.session.get(User, user_id)
+        if engineer is None or ENGINEER not in role_names(engineer):
+            abort(404)
+        hours = form_int("weekly_capacity_hours", lo=0, hi=MAX_WEEKLY_CAPACITY)
+        if hours is None:
+            flash(_("The weekly capacity is a whole number of hours from 0 to %(max)s.",
+                    max=MAX_WEEKLY_CAPACITY), "danger")
+        else:
+            run_use_case(lambda: set_weekly_capacity(g.user, engineer, hours),
+                         _("Weekly capacity saved."))
+        week = monday_of(request.form.get("week"))
+        return redirect(url_for("ScheduleView.week", week=week.isoformat()))

@@ -14,7 +14,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, ValidationErro
 
 from app.errors import DomainError
 from app.settings import (DEFAULTS, VAT_INCLUDED_20, VAT_NONE, VAT_ON_TOP_20, get_setting,
-                          save_settings)
+                          parse_clock, save_settings)
 from app.timefmt import valid_zone
 from app.uow import unit_of_work
 
@@ -44,6 +44,50 @@ def known_zone(form, field) -> None:
     if not valid_zone(field.data):
         raise ValidationError(_("Unknown time zone: choose one from the list or give an IANA "
                                 "name such as Europe/Moscow."))
+
+
+def clock(form, field) -> None:
+    field.data = (field.data or "").strip()
+    if parse_clock(field.data) is None:
+        raise ValidationError(_("Give the time as HH:MM, e.g. 09:00."))
+    field.data = parse_clock(field.data).strftime("%H:%M")
+
+
+class WeekdaysField(StringField):
+    """Working weekdays typed as ISO numbers ("1, 2, 3, 4, 5" = Monday to Friday), stored as
+    Python weekdays ([0, 1, 2, 3, 4])."""
+
+    def _value(self) -> str:
+        if isinstance(self.data, list):
+            return ", ".join(str(day + 1) for day in self.data)
+        return self.data or ""
+
+    def process_formdata(self, valuelist) -> None:
+        self.data = []
+        text = (valuelist[0] if valuelist else "").replace(",", " ").split()
+        try:
+            days = sorted({int(item) for item in text})
+        except ValueError:
+            raise ValidationError(_("Give the working days as numbers from 1 (Monday) to 7 "
+                                    "(Sunday).")) from None
+        if not days or not all(1 <= day <= 7 for day in days):
+            raise ValidationError(_("Give the working days as numbers from 1 (Monday) to 7 "
+                                    "(Sunday)."))
+        self.data = [day - 1 for day in days]
+
+
+class WorkingHoursForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    start = StringField(_l("Working day starts"), validators=[clock])
+    end = StringField(_l("Working day ends"), validators=[clock])
+    days = WeekdaysField(_l("Working days (1 = Monday … 7 = Sunday)"))
+
+    def validate_end(self, field) -> None:
+        start, end = parse_clock(self.start.data), parse_clock(field.data)
+        if start is not None and end is not None and end <= start:
+            raise ValidationError(_("The working day must end after it starts."))
 
 
 class BureauForm(FlaskForm):
@@ -81,6 +125,7 @@ class SettingsForm(FlaskForm):
                                     validators=[DataRequired(), NumberRange(min=1, max=100)])
     upload_max_total_mb = IntegerField(_l("All files of one upload together, MB"),
                                        validators=[DataRequired(), NumberRange(min=1, max=200)])
+    working_hours = FormField(WorkingHoursForm, label=_l("Working hours"))
     auto_close_days = IntegerField(_l("Close delivered requests after, days"),
                                    validators=[DataRequired(), NumberRange(min=1, max=365)])
 

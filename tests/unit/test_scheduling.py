@@ -255,43 +255,64 @@ def test_engineers_are_the_active_ones_by_name(staff):
     assert engineers() == [abe, twin, staff.engineer, zed]
 
 
-def test_suggestions_free_first_then_least_loaded_then_by_id(staff, assigned):
+def test_suggestions_free_first_then_within_capacity_then_least_loaded(staff, assigned):
     # created in the opposite order to the expected one
     busy_now = engineer_named("Busy")  # busy in the window: last whatever its load
+    empty = engineer_named("Empty")  # no capacity at all: after every loaded one
     loaded = engineer_named("Loaded")
+    medium = engineer_named("Medium")
     light = engineer_named("Light")
     staff.engineer.active = False  # the factory's engineer takes no part
+    empty.profile.weekly_capacity_hours = 0
     db.session.commit()
-    entry(busy_now, at(2, 9), at(2, 11))  # 2 h, overlaps the window
-    entry(loaded, at(0, 0), at(0, 12))  # 12 h from the week's first minute
-    entry(loaded, at(6, 12), at(7, 0))  # 12 h to its last minute
+    entry(busy_now, at(2, 9), at(2, 11))  # busy 2 h in working time, overlaps the window
+    entry(loaded, at(0, 0), at(0, 12), kind=ENTRY_WORK)  # 12 h from the week's first minute
+    entry(loaded, at(6, 12), at(7, 0), kind=ENTRY_VISIT)  # 12 h to its last minute
     entry(loaded, at(3, 8), at(3, 14), kind=ENTRY_WORK)  # 6 h
-    entry(loaded, at(4, 0), at(5, 0), kind=ENTRY_VACATION)  # a vacation is no load
-    entry(light, at(-1, 20), at(0, 0))  # ends as the week starts: last week's
-    entry(light, at(7, 0), at(7, 9))  # starts as the next week starts
-    entry(light, at(1, 9), at(1, 15))  # 6 h
+    entry(loaded, at(4, 0), at(5, 0), kind=ENTRY_VACATION)  # 9 working hours less capacity
+    entry(loaded, at(5, 10), at(5, 12))  # busy on Saturday: outside working time
+    entry(medium, at(0, 9), at(1, 9), kind=ENTRY_WORK)  # 24 h
+    entry(light, at(-1, 20), at(0, 0), kind=ENTRY_WORK)  # ends as the week starts
+    entry(light, at(7, 0), at(7, 9), kind=ENTRY_WORK)  # starts as the next week starts
+    entry(light, at(-1, 22), at(0, 2), kind=ENTRY_WORK)  # 2 h of it in this week
+    entry(light, at(1, 9), at(1, 13), kind=ENTRY_VISIT)  # 4 h
     result = suggest_engineers(assigned, at(2, 10), at(2, 12))
-    assert [(s.engineer, s.free, s.booked_hours, s.projected_percent) for s in result] == [
-        (light, True, 6.0, 25),  # (6 + 4) / 40
-        (loaded, True, 30.0, 85),  # (30 + 4) / 40
-        (busy_now, False, 2.0, 15),
+    assert [(s.engineer, s.free, s.booked_hours, s.capacity_hours, s.projected_percent,
+             s.over) for s in result] == [
+        (light, True, 6.0, 40.0, 25, False),  # (6 + 4) / 40
+        (medium, True, 24.0, 40.0, 70, False),  # (24 + 4) / 40
+        (loaded, True, 30.0, 31.0, 110, True),  # (30 + 4) / (40 - 9)
+        (empty, True, 0.0, 0.0, None, True),
+        (busy_now, False, 0.0, 38.0, 11, False),  # (0 + 4) / (40 - 2)
     ]
-    assert [s.reason for s in result] == ["", "", gettext(
+    assert [s.reason for s in result] == ["", "", "", "", gettext(
         "The engineer is busy then (%(window)s).",
         window="02.12.2026, 09:00 – 02.12.2026, 11:00")]
     assert WEEK_CAPACITY_HOURS == 40
+
+
+def test_over_capacity_ranks_after_within_capacity_whatever_the_tie(staff, assigned):
+    staff.engineer.active = False
+    over, exact = engineer_named("Over"), engineer_named("Exact")  # over has the lower id
+    db.session.commit()
+    entry(exact, at(0, 9), at(1, 21), kind=ENTRY_WORK)  # 36 h + 4 = 40: full, not over
+    entry(over, at(0, 9), at(1, 21), kind=ENTRY_WORK)
+    entry(over, at(3, 9), at(3, 9, 1), kind=ENTRY_WORK)  # a minute more: over, still 100 %
+    result = suggest_engineers(assigned, at(2, 10), at(2, 12))
+    assert [(s.engineer, s.projected_percent, s.over) for s in result] == [
+        (exact, 100, False), (over, 100, True)]
 
 
 def test_equal_load_goes_by_id_and_hours_are_rounded(staff, assigned):
     second, first = engineer_named("B"), engineer_named("A")
     staff.engineer.active = False
     db.session.commit()
-    entry(second, at(0, 9), at(0, 10, 20))  # 1.333 h → 1.3
-    entry(first, at(0, 9), at(0, 10, 20))
+    entry(second, at(0, 9), at(0, 10, 20), kind=ENTRY_VISIT)  # 1.333 h → 1.3
+    entry(first, at(0, 9), at(0, 10, 20), kind=ENTRY_VISIT)
     result = suggest_engineers(assigned, at(2, 10), at(2, 12))
     assert [(s.engineer, s.booked_hours, s.projected_percent) for s in result] == [
         (second, 1.3, 13), (first, 1.3, 13)]  # (1.333 + 4) / 40 = 13.3 %
-    entry(first, at(1, 9), at(1, 9, 30))  # half an hour more: 14.6 %, now second
+    entry(first, at(1, 9), at(1, 9, 30), kind=ENTRY_WORK)  # half an hour more: 14.6 %
     result = suggest_engineers(assigned, at(2, 10), at(2, 12))
     assert [(s.engineer, s.booked_hours, s.projected_percent) for s in result] == [
         (second, 1.3, 13), (first, 1.8, 15)]
@@ -300,7 +321,7 @@ def test_equal_load_goes_by_id_and_hours_are_rounded(staff, assigned):
 def test_the_week_is_monday_to_monday_whatever_the_window_day(staff, assigned):
     staff.engineer.active = False
     eng = engineer_named("E")
-    entry(eng, at(6, 22), at(7, 0))  # Sunday night: 2 h of this week
+    entry(eng, at(6, 22), at(7, 0), kind=ENTRY_WORK)  # Sunday night: 2 h of this week
     for day in range(7):
         (only,) = suggest_engineers(assigned, at(day, 1), at(day, 2))
         assert only.booked_hours == 2.0, day
