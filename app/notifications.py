@@ -230,9 +230,9 @@ EVENTS: dict[str, Event] = {
                        member=r.author.get_full_name(), status=_partner_status(r, c),
                        **_n(r))),
     "filed_on_behalf": Event(
-        "status", _author,
-        lambda r, c: _("Request %(number)s was filed for you by the manager %(manager)s.",
-                       manager=c["manager"], **_n(r)),
+        "status", lambda r, a, c: [r.author, *company_owners(r)],
+        lambda r, c: _("Request %(number)s was filed for you by manager %(name)s: check it "
+                       "and continue.", name=c["manager"], **_n(r)),
         lambda r, c: _("Request %(number)s was filed for you", **_n(r))),
 }
 
@@ -271,6 +271,8 @@ def link_for(user, kind: str, request: Request | None) -> str:
     """The absolute address (REPLAN_BASE_URL) of the page a notification is about."""
     if request is not None and is_partner(user):
         return external_url("cabinet.request_detail", request_id=request.id)
+    if request is not None and kind == "booking" and request.engineer_id != user.id:
+        return external_url("ScheduleView.week")  # the visit moved to another engineer
     if request is not None:
         return external_url("DeskView.show", pk=request.id)
     if kind == "application":

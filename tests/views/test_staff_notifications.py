@@ -474,3 +474,29 @@ def test_partner_account_page_switches(app, partner):
     html = as_user(app, member).get("/cabinet/profile").get_data(as_text=True)
     assert 'name="notify_needs_info"' in html and 'name="notify_team"' not in html
     assert 'name="notify_booking"' not in html
+
+
+def test_filed_on_behalf_tells_the_member_and_the_owner(app, staff, partner):
+    member = make_partner(partner.profile.partner_company, owner=False)
+    req = make_request(member, Status.DRAFT)
+    clear()
+    with unit_of_work():
+        announce("filed_on_behalf", req, staff.manager, manager=staff.manager.get_full_name())
+    got = rows("status", req)
+    assert set(got) == {member.id, partner.id}
+    assert staff.manager.get_full_name() in got[member.id][0]
+    assert staff.manager.id not in rows()
+
+
+def test_the_engineer_moved_off_a_visit_gets_a_schedule_link(app, staff, partner):
+    second = make_user("Engineer")
+    req = make_request(partner, Status.ASSIGNED, staff)
+    with unit_of_work():
+        book_engineer(req, staff.engineer, *_slot(3), staff.manager)
+    with unit_of_work():
+        book_engineer(req, second, *_slot(4), staff.manager)
+    base = app.config["BASE_URL"]
+    first_mail, = [m for m in outbox_to(staff.engineer) if "10:00" in m.body
+                   and m.id == max(x.id for x in outbox_to(staff.engineer))]
+    assert f"{base}/schedule/" in first_mail.body and f"/desk/{req.id}" not in first_mail.body
+    assert f"{base}/desk/{req.id}" in outbox_to(second)[-1].body
