@@ -6,7 +6,7 @@ FLASK  := FLASK_APP=run.py $(BIN)/flask
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run serve test translations compile-translations migrate roles demo worker lint clean
+.PHONY: run serve test audit translations compile-translations migrate roles demo worker lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,7 +51,12 @@ worker: $(VENV)/.requirements
 # REDIS_URL one process, as RQ's queues live in the one Redis database. TEST_WORKERS=0: serial.
 TEST_WORKERS ?= $(if $(REDIS_URL),0,2)
 test: $(VENV)/.requirements-test compile-translations
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not audit" $(PYTEST_ARGS)
+
+# the page audits (axe-core in Chromium at 375/1280 px in ru/en as each role, the Nu Html
+# Checker over every page kind): minutes, not seconds, so outside `make test`; .ci/run runs both
+audit: $(VENV)/.requirements-test compile-translations
+	$(BIN)/python -m pytest -n 2 -m audit $(PYTEST_ARGS)
 
 lint: $(VENV)/.requirements-test
 	$(BIN)/ruff check app models views cabinet reports tests config.py run.py

@@ -10,7 +10,7 @@ import pytest
 from tests.factories import PASSWORD
 from tests.page_kinds import build_world
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.audit]  # `make audit` (~1-3 min)
 
 WIDTHS = (375, 1280)
 LANGUAGES = ("ru", "en")

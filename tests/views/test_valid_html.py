@@ -15,6 +15,8 @@ import pytest
 from tests.factories import login
 from tests.page_kinds import build_world
 
+pytestmark = pytest.mark.audit  # `make audit` (one JVM start, ~1 min)
+
 LANGUAGES = ("ru", "en")
 
 
