@@ -65,14 +65,23 @@ def _values(user, company, draft: DraftInput) -> dict:
     return values
 
 
-def create_request_draft(user, draft: DraftInput, files=(), quote_id=None) -> Request:
-    """A new draft of the user's company (from a saved quote if given), with its files."""
+def create_request_draft(user, draft: DraftInput, files=(), quote_id=None,
+                         filed_by=None) -> Request:
+    """A new draft of the user's company (from a saved quote if given), with its files.
+
+    `filed_by`: the staff member filing it on the user's behalf (app.on_behalf checks who
+    may); the draft is the user's all the same, and files and new clients are the filer's."""
     company = require_partner(user)
     quote = get_quote_or_404(user, quote_id) if quote_id else None
+    actor = filed_by or user
     req = create_draft(user, company, draft.services, draft.options, quote=quote,
-                       **_values(user, company, draft))
-    attach_files(req, files, user, ATTACH_INPUT)
-    record("request_created", user, req)
+                       filed_by=filed_by, **_values(actor, company, draft))
+    attach_files(req, files, actor, ATTACH_INPUT)
+    if filed_by is None:
+        record("request_created", user, req)
+    else:
+        record("request_filed_on_behalf", filed_by, req, author=user.username,
+               company=company.name)
     return req
 
 

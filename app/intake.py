@@ -14,9 +14,11 @@ DRAFT_FIELDS = ("object_address", "object_type", "area", "floor", "building_type
 
 
 def create_draft(author, company, service_ids, options=(), quote=None, source=None,
-                 **fields) -> Request:
-    """A new draft with a fresh number and lines priced by app.pricing (caller commits)."""
-    request = Request(company_id=company.id, author_id=author.id, quote_id=getattr(
+                 filed_by=None, **fields) -> Request:
+    """A new draft with a fresh number and lines priced by app.pricing (caller commits);
+    `filed_by`: the staff member who files it on the author's behalf."""
+    request = Request(company_id=company.id, author_id=author.id,
+                      filed_by_id=getattr(filed_by, "id", None), quote_id=getattr(
         quote, "id", None), source_request_id=getattr(source, "id", None),
         number=next_request_number(db.session, utcnow().year))
     for name in DRAFT_FIELDS:

@@ -21,6 +21,8 @@ PARTNER = "Partner"
 PUBLIC = "Public"
 
 STAFF_ROLES = (ADMIN, DIRECTOR, SUPERMANAGER, MANAGER, ENGINEER)
+# who files requests on a partner's behalf (the back office's OnBehalfView, app.on_behalf)
+FILER_ROLES = (ADMIN, SUPERMANAGER, MANAGER)
 ALL_ROLES = STAFF_ROLES + (PARTNER,)
 
 # role code (FAB's Role.name) → the name people read; the one mapping every screen uses
@@ -72,8 +74,9 @@ ROLE_PERMISSIONS: dict[str, object] = {
         "ScheduleEntryView") + [
         ("DeskView", DESK_WORK + ("can_message", "can_book", "can_assign")),
         ("DistributionView", "*"), ("ScheduleView", ("can_week",)),
-        ("ReportsView", ("can_task",)),
-        _menus("Work", "My requests", "New requests", "Schedule", "Requests", "All requests",
+        ("ReportsView", ("can_task",)), ("OnBehalfView", ("can_new",)),
+        _menus("Work", "My requests", "New requests", "Request for a partner", "Schedule",
+               "Requests", "All requests",
                "Status history", "Messages", "Files", "Schedule entries", "Payments", "Quotes",
                "End clients", "Partners",
                "Companies", "Catalogue", "Services", "Knowledge", "Articles"),
@@ -83,7 +86,9 @@ ROLE_PERMISSIONS: dict[str, object] = {
         "KbArticleView", "AttachmentView", "ScheduleEntryView") + [
         ("DeskView", DESK_WORK + ("can_message", "can_book")),
         ("ScheduleView", ("can_week",)), ("ReportsView", ("can_task",)),
-        _menus("Work", "My requests", "Schedule", "Requests", "All requests",
+        ("OnBehalfView", ("can_new",)),
+        _menus("Work", "My requests", "Request for a partner", "Schedule", "Requests",
+               "All requests",
                "Status history", "Messages", "Files", "Schedule entries", "Catalogue",
                "Services", "Knowledge", "Articles"),
     ],

@@ -20,7 +20,7 @@ from app.audit import record
 from app.deliverables import latest_version, release_latest
 from app.errors import Conflict, Refused, conflict_message  # noqa: F401  (re-exported)
 from app.extensions import db
-from app.permissions import ENGINEER, MANAGER, SUPERMANAGER, role_names
+from app.permissions import ENGINEER, FILER_ROLES, MANAGER, SUPERMANAGER, role_names
 from app.settings import get_setting
 from models.base import utcnow
 from models.request_status import ACTION_LABELS, MOVES, STAFF_LABELS, Action, Actor, Move, Status
@@ -61,6 +61,8 @@ def actor_kinds(user, request: Request) -> set[Actor]:
         kinds.add(Actor.MANAGER)
     if ENGINEER in roles and request.engineer_id == user.id:
         kinds.add(Actor.ENGINEER)
+    if request.filed_by_id == user.id and roles & set(FILER_ROLES):
+        kinds.add(Actor.FILER)
     return kinds
 
 
@@ -110,7 +112,7 @@ def transition(request: Request, action: Action | str, user, comment: str | None
         raise WorkflowError(_("A comment is required for “%(action)s”.",
                               action=ACTION_LABELS[move.action]))
     effect = EFFECTS.get(move.action, NO_EFFECT)
-    effect.check(request, params)
+    effect.check(request, {**params, "by": user})
     from_status = request.status
     effect.apply(request, params, comment)
     token = status_writer.set(True)
@@ -170,6 +172,14 @@ def _needs_manager(request: Request, params: dict) -> None:
         raise WorkflowError(_("Choose a manager."))
 
 
+def _assignable(request: Request, params: dict) -> None:
+    """Only a supermanager hands a request to a manager; its filer takes it for themselves."""
+    _needs_manager(request, params)
+    by = params.get("by")
+    if SUPERMANAGER not in role_names(by) and params["manager"].id != getattr(by, "id", None):
+        raise NotAllowed(_("Only a supermanager assigns a request to another manager."))
+
+
 def _set_manager(request: Request, params: dict, comment: str | None) -> None:
     request.manager_id = params["manager"].id
 
@@ -217,7 +227,7 @@ def _data_request_message(request: Request, change: StatusChange, user, params: 
 EFFECTS: dict[Action, Effect] = {
     Action.SUBMIT: Effect(apply=_stamp_submitted),
     Action.CANCEL: Effect(apply=_keep_cancel_reason),
-    Action.ASSIGN: Effect(_needs_manager, _set_manager),
+    Action.ASSIGN: Effect(_assignable, _set_manager),
     Action.REASSIGN: Effect(_needs_manager, _set_manager, restarts_clock=False),
     Action.SCHEDULE: Effect(_needs_engineer, _set_engineer),
     Action.RESCHEDULE: Effect(_needs_engineer, _set_engineer),

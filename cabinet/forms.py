@@ -3,23 +3,16 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateField, EmailField, HiddenField,
-                     IntegerField, PasswordField, SelectField, SelectMultipleField, StringField,
+from wtforms import (BooleanField, EmailField, HiddenField,
+                     PasswordField, SelectField, StringField,
                      TextAreaField)
 from wtforms.validators import (DataRequired, Email, EqualTo, Length, NumberRange, Optional,
-                                Regexp, ValidationError)
-from wtforms.widgets import CheckboxInput, ListWidget
+                                ValidationError)
 
 from app.form_fields import DecimalCommaField
+from app.request_form import PHONE, MultiCheckboxField, RequestForm  # noqa: F401  (shared)
 from app.passwords import StrongPassword
 from app.validators import inn_is_valid
-
-PHONE = Regexp(r"^\+?[\d\s()\-]{7,20}$", message=_l("Enter a phone number, e.g. +7 900 123-45-67."))
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 def new_password_fields():
@@ -85,29 +78,6 @@ class InviteForm(FlaskForm):
     last_name = StringField(_l("Last name"), validators=[DataRequired(), Length(max=64)])
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=200)])
     phone = StringField(_l("Phone"), validators=[Optional(), PHONE])
-
-
-class RequestForm(FlaskForm):
-    object_address = StringField(_l("Object address"), validators=[DataRequired(),
-                                                                   Length(max=300)])
-    object_type = SelectField(_l("Object type"), validators=[DataRequired()])
-    area = DecimalCommaField(_l("Area, m²"), places=2, validators=[
-        DataRequired(message=_l("Enter the area.")),
-        NumberRange(min=1, max=100000, message=_l("Area must be between 1 and 100 000 m²."))])
-    floor = IntegerField(_l("Floor"), validators=[Optional(), NumberRange(min=-5, max=200)])
-    building_type = SelectField(_l("Building type"), validators=[Optional()])
-    urgency = SelectField(_l("Urgency"), validators=[DataRequired()])
-    services = MultiCheckboxField(_l("Services"), coerce=int, validators=[
-        DataRequired(message=_l("Choose at least one service."))])
-    options = MultiCheckboxField(_l("Options"))
-    end_client_id = SelectField(_l("End client"), coerce=int, validators=[Optional()])
-    new_client_name = StringField(_l("New client: name"), validators=[Optional(),
-                                                                     Length(max=200)])
-    new_client_phone = StringField(_l("New client: phone"), validators=[Optional(), PHONE])
-    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
-    wanted_date = DateField(_l("Wanted date"), validators=[Optional()])
-    quote_id = HiddenField()
-    version = HiddenField()
 
 
 class MessageForm(FlaskForm):

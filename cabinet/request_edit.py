@@ -11,11 +11,12 @@ from flask_login import current_user
 
 from app.access import get_quote_or_404, get_request_or_404
 from app.attachments import real_files
-from app.drafts import (OWN_FIELDS, DraftInput, create_request_draft, delete_draft,
-                        editable_draft, repeat_request, submit_draft, update_draft)
+from app.drafts import (create_request_draft, delete_draft, editable_draft, repeat_request,
+                        submit_draft, update_draft)
 from app.errors import DomainError
 from app.extensions import db
 from app.input_guard import arg_int, bounded_int
+from app.request_form import draft_input
 from app.uow import run_use_case, unit_of_work
 from cabinet import bp
 from cabinet.access import partner_required
@@ -45,15 +46,6 @@ def _prefill(form: RequestForm) -> None:
         form.options.data = source.options or []
 
 
-def _draft_input(form: RequestForm) -> DraftInput:
-    return DraftInput(fields={name: getattr(form, name).data for name in OWN_FIELDS},
-                      services=list(form.services.data or []),
-                      options=list(form.options.data or []),
-                      end_client_id=form.end_client_id.data or None,
-                      new_client_name=form.new_client_name.data or "",
-                      new_client_phone=form.new_client_phone.data or "")
-
-
 def _refused_files_prompt(files) -> None:
     if real_files(files):
         flash(_("The form has errors, so the files were not saved: attach them again."),
@@ -72,7 +64,7 @@ def request_new():
         quote_id = bounded_int(form.quote_id.data) if form.quote_id.data else None
         try:
             with unit_of_work():
-                req = create_request_draft(current_user, _draft_input(form), files, quote_id)
+                req = create_request_draft(current_user, draft_input(form), files, quote_id)
         except DomainError as exc:
             flash(str(exc), "danger")
         else:
@@ -100,7 +92,7 @@ def request_edit(request_id: int):
     elif form.validate_on_submit():
         try:
             with unit_of_work():
-                update_draft(current_user, request_id, form.version.data, _draft_input(form),
+                update_draft(current_user, request_id, form.version.data, draft_input(form),
                              files)
         except DomainError as exc:  # nothing kept (files included); the form keeps input
             flash(str(exc), "danger")

@@ -30,6 +30,9 @@ class Actor(StrEnum):
     SUPERMANAGER = "supermanager"
     ENGINEER = "engineer"  # the engineer scheduled on the request
     SYSTEM = "system"  # scheduled jobs (auto-close)
+    # the staff member who filed the request on the partner's behalf (request.filed_by_id):
+    # submits the draft they filed and, if a manager, takes it (assigns it to themselves)
+    FILER = "filer"
 
 
 STAFF_LABELS = {
@@ -108,11 +111,11 @@ S, A, M = Status, Actor, Action
 # a supermanager hands a request to another manager without changing its status
 REASSIGNABLE = tuple(s for s in OPEN_STATUSES if s != S.SUBMITTED)
 MOVES: tuple[Move, ...] = (
-    Move(M.SUBMIT, (S.DRAFT,), S.SUBMITTED, (A.PARTNER,)),
+    Move(M.SUBMIT, (S.DRAFT,), S.SUBMITTED, (A.PARTNER, A.FILER)),
     Move(M.CANCEL, (S.SUBMITTED,), S.CANCELLED, (A.PARTNER,)),
     Move(M.CANCEL, (S.SUBMITTED, S.ASSIGNED, S.NEEDS_INFO), S.CANCELLED, (A.MANAGER,),
          comment_required=True),
-    Move(M.ASSIGN, (S.SUBMITTED,), S.ASSIGNED, (A.SUPERMANAGER,), form=True),
+    Move(M.ASSIGN, (S.SUBMITTED,), S.ASSIGNED, (A.SUPERMANAGER, A.FILER), form=True),
     *(Move(M.REASSIGN, (s,), s, (A.SUPERMANAGER,), form=True) for s in REASSIGNABLE),
     Move(M.ASK_INFO, (S.ASSIGNED,), S.NEEDS_INFO, (A.MANAGER,), comment_required=True),
     Move(M.ANSWER, (S.NEEDS_INFO,), S.ASSIGNED, (A.PARTNER,), form=True),

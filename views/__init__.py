@@ -13,6 +13,7 @@ from views.desk import DeskView
 from views.distribution import DistributionView
 from views.jobs import JobsView
 from views.notifications import StaffNotificationView
+from views.on_behalf import OnBehalfView
 from views.partners import PartnerApplicationView
 from views.profile import StaffProfileView
 from views.reports import ReportsView
@@ -28,6 +29,8 @@ def register(appbuilder) -> None:
                         **work)
     appbuilder.add_view(DistributionView, "New requests", label=_l("New requests"),
                         icon="fa-random", **work)
+    appbuilder.add_view(OnBehalfView, "Request for a partner",
+                        label=_l("Request for a partner"), icon="fa-plus", **work)
     appbuilder.add_view(ScheduleView, "Schedule", label=_l("Schedule"), icon="fa-calendar",
                         **work)
     appbuilder.add_view(DashboardView, "Dashboard", label=_l("Dashboard"),

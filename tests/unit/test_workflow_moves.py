@@ -54,6 +54,7 @@ def people(app):
         Actor.MANAGER: make_user(MANAGER), Actor.SUPERMANAGER: make_user(SUPERMANAGER),
         Actor.ENGINEER: make_user(ENGINEER), Actor.SYSTEM: None,
         "new_manager": make_user(MANAGER), "new_engineer": make_user(ENGINEER),
+        Actor.FILER: make_user(MANAGER),  # filed every stored request on the partner's behalf
     }
 
 
@@ -66,7 +67,8 @@ def stored_request(people, status: Status, author=None) -> Request:
                       author_id=author.id, status=status, object_address="Moscow",
                       object_type="apartment", area=50,
                       manager_id=people[Actor.MANAGER].id,
-                      engineer_id=people[Actor.ENGINEER].id, status_changed_at=LONG_AGO)
+                      engineer_id=people[Actor.ENGINEER].id, status_changed_at=LONG_AGO,
+                      filed_by_id=people[Actor.FILER].id)
         db.session.add(req)
         db.session.flush()
     finally:
@@ -74,9 +76,9 @@ def stored_request(people, status: Status, author=None) -> Request:
     return req
 
 
-def params_for(action: str, people) -> dict:
-    if action in SETS_MANAGER:
-        return {"manager": people["new_manager"]}
+def params_for(action: str, people, actor=None) -> dict:
+    if action in SETS_MANAGER:  # the filer of a request only ever takes it himself
+        return {"manager": people[Actor.FILER if actor == Actor.FILER else "new_manager"]}
     if action in SETS_ENGINEER:
         return {"engineer": people["new_engineer"]}
     return {}
@@ -97,7 +99,7 @@ def check_move(people, move, source, actor) -> None:
     before = (req.manager_id, req.engineer_id, req.version)
     user = people[actor]
     change = transition(req, str(move.action), user, "  why  ", req.version,
-                        **params_for(move.action, people))
+                        **params_for(move.action, people, actor))
     db.session.commit()
 
     assert req.status == move.target, case
@@ -105,7 +107,8 @@ def check_move(people, move, source, actor) -> None:
             change.comment) == (move.action, source, move.target, getattr(user, "id", None),
                                 "why"), case
     assert db.session.query(StatusChange).filter_by(request_id=req.id).all() == [change], case
-    manager = people["new_manager"].id if move.action in SETS_MANAGER else before[0]
+    manager = params_for(move.action, people, actor)["manager"].id \
+        if move.action in SETS_MANAGER else before[0]
     engineer = people["new_engineer"].id if move.action in SETS_ENGINEER else before[1]
     assert (req.manager_id, req.engineer_id) == (manager, engineer), case
     assert (req.submitted_at is not None) is (move.action == "submit"), case
@@ -164,6 +167,22 @@ def test_a_members_own_request_is_moved_by_the_member_and_the_owner(people):
     assert actor_kinds(member, owners) == set()
     with pytest.raises(NotAllowed):
         transition(owners, "submit", member)
+
+
+def test_the_filer_submits_and_takes_only_for_himself(people):
+    filer = people[Actor.FILER]
+    draft = stored_request(people, Status.DRAFT)
+    assert actor_kinds(filer, draft) == {Actor.FILER}
+    transition(draft, "submit", filer)
+    draft.manager_id = None
+    with pytest.raises(NotAllowed):  # a manager hands nobody else a request
+        transition(draft, "assign", filer, manager=people["new_manager"])
+    transition(draft, "assign", filer, manager=filer)
+    assert (draft.status, draft.manager_id) == (Status.ASSIGNED, filer.id)
+    other = stored_request(people, Status.DRAFT)
+    other.filed_by_id = None  # filed by the partner: nothing for the manager to do
+    with pytest.raises(NotAllowed):
+        transition(other, "submit", filer)
 
 
 def test_actor_kinds_of_each_user(people):

@@ -17,6 +17,7 @@ PAGES = {
     "/attachments/list/": {"Admin", "Director", "Supermanager", "Manager"},
     "/services/list/": {"Admin", "Director", "Supermanager", "Manager"},
     "/distribution/": {"Admin", "Supermanager"},
+    "/on-behalf/": {"Admin", "Supermanager", "Manager"},
     "/payments/list/": {"Admin", "Director", "Supermanager"},
     "/end-clients/list/": {"Admin", "Director", "Supermanager"},
     "/companies/list/": {"Admin", "Director", "Supermanager"},
