@@ -9,9 +9,11 @@ from wtforms import SelectField
 
 from app.extensions import appbuilder
 from app.money import money
+from app.permissions import role_label, role_labels
+from app.templating import staff_status
 from models.audit import AuditEvent
-from models.request_status import STAFF_LABELS
-from views.base import CODE_LABELS, MODEL_NAMES, ReadOnlyView, ReplanInterface
+from models.request_status import ACTION_LABELS, STAFF_LABELS
+from views.base import CODE_LABELS, MODEL_NAMES, REQUEST_CODES, ReadOnlyView, ReplanInterface
 from views.settings import REQUISITES, VAT_CHOICES, SettingsForm
 
 ACTIONS = {
@@ -63,6 +65,8 @@ DETAIL_LABELS = {
     "kind": _l("Document"), "date": _l("Date"), "template_name": _l("Template file"),
     "move": _l("Action"), "engineer": _l("Engineer"), "start": _l("Start"),
     "roles": _l("Role"), "email": _l("E-mail"), "active": _l("Active"),
+    "from_status": _l("From"), "to_status": _l("To"), "status": _l("Status"),
+    "total": _l("Total"), "locale": _l("Language"), "action": _l("Action"),
 }
 DETAIL_WIDTH = 120  # characters of one value shown in the list
 
@@ -101,15 +105,35 @@ def _setting_label(key: str):
     return field.args[0] if field is not None and getattr(field, "args", None) else key
 
 
+# detail keys whose values are codes or kopecks, shown through the labels the lists use
+VALUE_LABELS = {
+    "from_status": staff_status, "to_status": staff_status, "status": staff_status,
+    "move": lambda code: str(ACTION_LABELS.get(code, code)),
+    "action": lambda code: str(ACTION_LABELS.get(code, code)),
+    "roles": lambda roles: role_labels(roles) if isinstance(roles, (list, tuple))
+    else role_label(roles),
+    "role": role_label,
+    "locale": lambda code: str(LANGUAGE_NAMES.get(code, code)),
+    "vat_mode": lambda code: str(dict(VAT_CHOICES).get(code, code)),
+    **{key: lambda kopecks: money(kopecks) if isinstance(kopecks, int) else kopecks
+       for key in ("total", "amount", "paid", "price", "due")},
+    **REQUEST_CODES,
+}
+LANGUAGE_NAMES = {"ru": _l("Russian"), "en": _l("English")}
+
+
 def _value(key: str, value) -> str:
-    if value is None or value == "":
+    if value is None or value == "" or value == []:
         return "—"
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
     if key.endswith("_kopecks") and isinstance(value, int):
         return money(value)
-    if key == "vat_mode":
-        return str(dict(VAT_CHOICES).get(value, value))
+    if key in VALUE_LABELS and (key == "roles" or not isinstance(value, (list, dict))):
+        try:
+            return str(VALUE_LABELS[key](value))
+        except (TypeError, ValueError, KeyError):
+            pass  # an unexpected shape: shown as stored
     text = str(value)
     return text if len(text) <= DETAIL_WIDTH else text[:DETAIL_WIDTH] + "…"
 
