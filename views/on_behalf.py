@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired
 
 from app.attachments import real_files
 from app.errors import DomainError, InvalidInput
+from app.form_nonce import require_fresh_form
 from app.input_guard import arg_int, bounded_int, form_int
 from app.on_behalf import (company_members, file_on_behalf, filing_companies, filing_company,
                            require_filer)
@@ -69,7 +70,8 @@ class OnBehalfView(BaseView):
         elif form.validate_on_submit():
             submit = bool(request.form.get("submit_now"))
             try:
-                with unit_of_work():
+                with unit_of_work():  # a double click or a resent page files it once
+                    require_fresh_form(g.user.id)
                     req = file_on_behalf(g.user, company.id, form.member_id.data,
                                          draft_input(form), files, submit=submit)
             except DomainError as error:  # nothing kept, the form keeps the input

@@ -7,6 +7,7 @@ import pytest
 
 from app.demo import load_catalog
 from app.extensions import db
+from app.form_nonce import issue_nonce
 from app.permissions import ADMIN, DIRECTOR, ENGINEER
 from models.audit import AuditEvent
 from models.notifications import Notification
@@ -129,7 +130,8 @@ def test_manager_submits_and_takes_the_request(app, world):
         .order_by(StatusChange.id).all()
     assert [(h.action, h.actor_id) for h in history] == [
         ("submit", staff.manager.id), ("assign", staff.manager.id)]
-    assert client.get(f"/desk/{req.id}").status_code == 200
+    desk = client.get(f"/desk/{req.id}").get_data(as_text=True)
+    assert f'data-testid="filed-by">{staff.manager.get_full_name()}<' in desk
 
 
 def test_supermanager_submits_into_the_distribution_queue(app, world):
@@ -148,6 +150,16 @@ def test_admin_may_file_too(app, world):
     admin = make_user(ADMIN)
     send(as_user(app, admin), form_data(company_a, owner_a))
     assert db.session.query(Request).one().filed_by_id == admin.id
+
+
+def test_a_form_sent_twice_files_one_request(app, world):
+    staff, company_a, _owner_a, member_x, _company_b, _owner_b = world
+    client = as_user(app, staff.manager)
+    data = form_data(company_a, member_x, form_nonce=issue_nonce())
+    assert send(client, dict(data)).status_code == 302
+    html = send(client, dict(data)).get_data(as_text=True)
+    assert "уже отправлена" in html or "already submitted" in html
+    assert db.session.query(Request).count() == 1
 
 
 def test_blocked_company_inactive_or_foreign_member_are_refused(app, world):
