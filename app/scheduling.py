@@ -158,17 +158,29 @@ def request_hours(request: Request) -> Decimal:
     return Decimal(total or 0)
 
 
+DEFAULT_WINDOW_SEARCH_DAYS = 30  # how far ahead the default window looks for a free engineer
+
+
 def default_window(request: Request, now: datetime | None = None) -> tuple[datetime, datetime]:
-    """The booking form's first window: the next working day from the working day's start,
-    as long as the request's estimated hours (2 h without an estimate), at most that
-    working day (setting "working_hours")."""
+    """The booking form's first window: from the working day's start of the first working
+    day after today on which some active engineer is free for it (the next working day if
+    nobody is within a month), as long as the request's estimated hours (2 h without an
+    estimate) and at most that working day (setting "working_hours")."""
     day_start, day_end, days = working_hours()
-    day = (now or datetime.now()).date() + timedelta(days=1)
-    while day.weekday() not in days:
-        day += timedelta(days=1)
-    start = datetime.combine(day, day_start)
     hours = float(request_hours(request)) or DEFAULT_VISIT_HOURS
-    return start, min(datetime.combine(day, day_end), start + timedelta(hours=hours))
+    ids = [engineer.id for engineer in engineers()]
+    own = [visit.id for visit in _visits(request)]
+    day, first = (now or datetime.now()).date(), None
+    for _day in range(DEFAULT_WINDOW_SEARCH_DAYS):
+        day += timedelta(days=1)
+        if day.weekday() not in days:
+            continue
+        start = datetime.combine(day, day_start)
+        window = start, min(datetime.combine(day, day_end), start + timedelta(hours=hours))
+        first = first or window
+        if any(not conflicts(engineer_id, *window, exclude=own) for engineer_id in ids):
+            return window
+    return first
 
 
 def week_of(moment: datetime) -> tuple[datetime, datetime]:

@@ -194,6 +194,24 @@ def test_the_default_window_is_the_estimate_from_the_next_working_day(staff, ass
     assert default_window(assigned, at(3, 7)) == (at(10, 8, 30), at(10, 10))
 
 
+def test_the_default_window_is_on_the_first_day_an_engineer_is_free_for_it(staff, assigned):
+    other = make_user(ENGINEER)
+    idle = make_user(ENGINEER)
+    idle.active = False  # a blocked engineer's free time does not count
+    db.session.commit()
+    entry(staff.engineer, at(1, 12), at(1, 13))  # Tuesday: both are busy in 09–13
+    vacation = entry(other, at(1, 8), at(1, 10), kind=ENTRY_VACATION)
+    assert default_window(assigned, MONDAY) == (at(2, 9), at(2, 13))
+    db.session.delete(vacation)  # the request's own visit does not block its engineer
+    entry(other, at(1, 9), at(1, 13), kind=ENTRY_VISIT, request=assigned)
+    assert default_window(assigned, MONDAY) == (at(1, 9), at(1, 13))
+    for engineer in (staff.engineer, other):  # nobody free for a month: the next working day
+        entry(engineer, at(2, 0), at(40, 0), kind=ENTRY_VACATION)
+    entry(other, at(1, 12), at(1, 13))
+    assert default_window(assigned, MONDAY) == (at(1, 9), at(1, 13))
+    assert default_window(assigned, at(4, 10)) == (at(7, 9), at(7, 13))  # Friday → Monday
+
+
 def test_working_hours_setting_is_validated(staff):
     assert valid_working_hours(DEFAULTS["working_hours"])
     for bad in (None, {}, {"start": "18:00", "end": "09:00", "days": [0]},
