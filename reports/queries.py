@@ -8,13 +8,13 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import func
 
 from app.extensions import db
-from app.scheduling import engineers
+from app.scheduling import engineer_load, engineers
 from app.timefmt import day_bounds_utc, local_today
 from models.finance import Payment
 from models.partners import PartnerCompany
 from models.request_status import Status
 from models.requests import Request, StatusChange
-from models.schedule import ENTRY_VACATION, ScheduleEntry
+from models.schedule import ScheduleEntry
 
 
 def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
@@ -87,17 +87,19 @@ def average_hours_in_status(start: date, end: date) -> dict[str, float]:
     return {s: round(sums[s] / counts[s], 1) for s in sums}
 
 
-def engineer_utilisation(start: date, end: date, weekly_capacity: float = 40) -> list:
-    lo, hi = _wall_bounds(start, end)  # schedule times are wall-clock
-    weeks = max(1.0, ((end - start).days + 1) / 7)
+def engineer_utilisation(start: date, end: date) -> list:
+    """Each active engineer's load over the period's days (app.scheduling.engineer_load):
+    hours booked (visits, work slots) in per cent of the weekly capacity for the period's
+    weeks less busy time and vacations; 0 when no capacity is left."""
+    lo = datetime.combine(start, time.min)  # schedule times are wall-clock
+    hi = datetime.combine(end + timedelta(days=1), time.min)
+    entries = db.session.query(ScheduleEntry).filter(ScheduleEntry.starts_at < hi,
+                                                     ScheduleEntry.ends_at > lo).all()
     result = []
-    entries = db.session.query(ScheduleEntry).filter(
-        ScheduleEntry.kind != ENTRY_VACATION, ScheduleEntry.starts_at < hi,
-        ScheduleEntry.ends_at > lo).all()
     for engineer in engineers():
-        hours = sum((min(e.ends_at, hi) - max(e.starts_at, lo)).total_seconds() / 3600
-                    for e in entries if e.engineer_id == engineer.id)
-        result.append((engineer.get_full_name(), round(hours * 100 / (weekly_capacity * weeks))))
+        load = engineer_load(engineer, lo, hi,
+                             [e for e in entries if e.engineer_id == engineer.id])
+        result.append((engineer.get_full_name(), load.percent() or 0))
     return result
 
 

@@ -125,6 +125,29 @@ def test_load_is_booked_hours_of_capacity_less_busy_time_and_vacations(staff):
     assert (row.load.booked_hours, row.load.capacity_hours) == (8.0, 10.0)
 
 
+def test_the_dashboards_utilisation_uses_each_engineers_capacity(staff):
+    from reports.queries import engineer_utilisation
+
+    eng, other = staff.engineer, make_user(ENGINEER)
+    eng.first_name, other.first_name = "A", "B"
+    other.profile.weekly_capacity_hours = 20
+    db.session.commit()
+    for engineer in (eng, other):
+        entry(engineer, at(0, 9), at(0, 19), kind=ENTRY_VISIT)  # 10 h booked
+        entry(engineer, at(-1, 9), at(0, 1), kind=ENTRY_WORK)  # 1 h of it in the period
+    entry(eng, at(1, 9), at(1, 18), kind=ENTRY_VACATION)  # 9 working hours less
+    entry(other, at(2, 9), at(2, 18))  # busy: 9 less, not booked
+    entry(other, at(7, 9), at(7, 18), kind=ENTRY_VISIT)  # after the period
+    assert engineer_utilisation(MONDAY.date(), MONDAY.date() + timedelta(days=6)) == [
+        (eng.get_full_name(), 35),  # 11 / (40 - 9)
+        (other.get_full_name(), 100)]  # 11 / (20 - 9)
+    entry(other, at(3, 0), at(5, 0), kind=ENTRY_VACATION)  # no capacity left: 0
+    assert engineer_utilisation(MONDAY.date(), MONDAY.date() + timedelta(days=6))[1] == (
+        other.get_full_name(), 0)
+    two_weeks = engineer_utilisation(MONDAY.date(), MONDAY.date() + timedelta(days=13))
+    assert two_weeks[0] == (eng.get_full_name(), 15)  # 11 / (80 - 9)
+
+
 def test_a_vacation_longer_than_the_capacity_leaves_none(staff):
     eng = staff.engineer
     entry(eng, at(0, 0), at(5, 0), kind=ENTRY_VACATION)  # 45 working hours > 40
