@@ -49,7 +49,7 @@ def build_world() -> list[Visitor]:
         Visitor("manager", staff.manager.username, [
             "/", "/desk/", f"/desk/{assigned.id}", f"/desk/{asked.id}", f"/desk/{delivered.id}",
             "/schedule/",
-            "/my-profile/", "/requests/list/",
+            "/my-profile/", "/requests/list/", "/notifications/",
             "/on-behalf/", f"/on-behalf/?company={company.id}"]),  # request for a partner
         Visitor("supermanager", staff.supermanager.username, [
             "/distribution/", f"/desk/{queued.id}"]),
