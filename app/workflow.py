@@ -199,9 +199,11 @@ def _stamp_submitted(request: Request, params: dict, comment: str | None) -> Non
 
 def _keep_cancel_reason(request: Request, params: dict, comment: str | None) -> None:
     request.cancel_reason = comment
-    # a cancelled request's visits free the engineers' time
-    db.session.query(ScheduleEntry).filter_by(request_id=request.id, kind=ENTRY_VISIT) \
-        .delete(synchronize_session="fetch")
+    # a cancelled request's visits free the engineers' time (no autoflush here: the request
+    # is written once, with its new status, so its version goes up by one)
+    with db.session.no_autoflush:
+        db.session.query(ScheduleEntry).filter_by(request_id=request.id, kind=ENTRY_VISIT) \
+            .delete(synchronize_session="fetch")
 
 
 def _paid_and_packaged(request: Request, params: dict) -> None:
