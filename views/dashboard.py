@@ -14,6 +14,10 @@ from models.request_status import STAFF_LABELS, Status
 from reports import queries
 
 
+# the charts count days, weeks and months: a period of centuries (or year 1) is a typo
+EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
+
+
 def period_from_args() -> tuple[date, date]:
     start, end = queries.default_period()
     try:
@@ -23,6 +27,10 @@ def period_from_args() -> tuple[date, date]:
             end = date.fromisoformat(request.args["to"])
     except ValueError:
         flash(_("Dates are written as YYYY-MM-DD; the last 90 days are shown."), "warning")
+        return queries.default_period()
+    if not all(EARLIEST <= day <= LATEST for day in (start, end)):
+        flash(_("Choose dates between %(first)s and %(last)s; the last 90 days are shown.",
+                first=EARLIEST.isoformat(), last=LATEST.isoformat()), "warning")
         return queries.default_period()
     if start > end:
         flash(_("The period start is after its end; they were swapped."), "warning")

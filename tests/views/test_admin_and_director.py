@@ -150,6 +150,9 @@ def test_director_dashboard_counts_and_period(app, staff):
     assert "Нет данных за период" in empty
     bad = director.get("/dashboard/?from=yesterday", follow_redirects=True)
     assert "ГГГГ-ММ-ДД" in bad.get_data(as_text=True)
+    for far in ("from=0001-01-01&to=9999-12-31", "from=9999-12-31", "to=0001-01-01"):
+        page = director.get(f"/dashboard/?{far}")  # a typo'd century: a message, not a 500
+        assert page.status_code == 200 and "2000-01-01" in page.get_data(as_text=True)
     assert as_user(app, staff.manager).get("/dashboard/").status_code in (302, 403)
 
 
