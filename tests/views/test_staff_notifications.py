@@ -419,6 +419,9 @@ def test_someone_elses_notification_is_404(app, staff, partner):
     assert post(client, f"/notifications/{foreign.id}/open").status_code == 404
     assert post(client, f"/notifications/{foreign.id}/read").status_code == 404
     assert post(client, "/notifications/999999999/read").status_code == 404
+    assert post(client, f"/notifications/{2**63}/open").status_code == 404  # no overflow
+    assert client.get("/notifications/?after=99999999999999999999&kind=x").status_code == 200
+    assert client.get("/notifications/?kind=%00").status_code == 400  # the app's input guard
     db.session.expire_all()
     assert not db.session.get(Notification, foreign.id).is_read
 
