@@ -11,7 +11,7 @@ class Notification(Model):
     __table_args__ = (Index("ix_notification_user_read", "user_id", "is_read", "id"),)
     id = Column(Integer, primary_key=True)
     user_id = user_fk(nullable=False, index=False)
-    kind = Column(String(20), nullable=False)  # status | message | needs_info | assignment
+    kind = Column(String(20), nullable=False)  # one of app.notifications.KINDS
     request_id = Column(Integer, ForeignKey("request.id"))
     text = Column(Text, nullable=False)
     is_read = Column(Boolean, nullable=False, default=False)
