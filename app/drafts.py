@@ -20,6 +20,7 @@ from app.intake import DRAFT_FIELDS, create_draft, reprice
 from app.storage import discard
 from app.uow import after_commit
 from app.workflow import transition
+from models.notifications import Notification
 from models.partners import EndClient
 from models.request_status import Action, Status
 from models.requests import ATTACH_INPUT, Attachment, Request
@@ -124,6 +125,9 @@ def delete_draft(user, request_id: int) -> str:
     for attachment in db.session.query(Attachment).filter_by(request_id=req.id):
         after_commit(discard, attachment.stored_name)
         db.session.delete(attachment)
+    # a draft filed on the partner's behalf was announced: those bell items go with it
+    db.session.query(Notification).filter_by(request_id=req.id).delete(
+        synchronize_session=False)
     db.session.delete(req)
     record("draft_deleted", user, None, number=number)
     return number

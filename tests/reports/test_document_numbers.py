@@ -16,6 +16,7 @@ from app.uow import unit_of_work
 from app.workflow import transition
 from models.audit import AuditEvent
 from models.finance import DocumentNumber
+from models.notifications import Notification
 from models.request_status import Status
 from tests.factories import Staff, as_user, login, make_partner, make_request
 from tests.pdftext import pdf_text
@@ -107,6 +108,7 @@ def test_numbers_are_never_reused_after_a_cancel_or_a_delete(app, staff, clock):
     deleted_id = deleted.id
     for change in deleted.history:  # no request is deleted with its history in the app
         db.session.delete(change)
+    db.session.query(Notification).filter_by(request_id=deleted.id).delete()
     db.session.delete(deleted)
     db.session.commit()
     kept = db.session.query(DocumentNumber).filter_by(seq=2).one()

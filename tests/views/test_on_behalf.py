@@ -250,3 +250,19 @@ def test_the_page_is_in_the_managers_menu_only(app, world):
         as_text=True)
     assert 'href="/on-behalf/"' not in as_user(app, make_user(ENGINEER)).get(
         "/desk/").get_data(as_text=True)
+
+
+def test_the_partner_may_delete_the_draft_filed_for_him_with_its_bell_items(app, world):
+    """The draft was announced to the member and the owner; deleting it takes those
+    notifications along (PostgreSQL refused the delete on their foreign key: a 500)."""
+    staff, company_a, _owner_a, member_x, _company_b, _owner_b = world
+    send(as_user(app, staff.manager), form_data(company_a, member_x))
+    req = db.session.query(Request).one()
+    assert db.session.query(Notification).filter_by(request_id=req.id).count() == 2
+    client = app.test_client()
+    login(client, "member_x")
+    response = post(client, f"/cabinet/requests/{req.id}/delete")
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Request, req.id) is None
+    assert db.session.query(Notification).filter_by(request_id=req.id).count() == 0
