@@ -51,12 +51,14 @@ worker: $(VENV)/.requirements
 # REDIS_URL one process, as RQ's queues live in the one Redis database. TEST_WORKERS=0: serial.
 TEST_WORKERS ?= $(if $(REDIS_URL),0,2)
 test: $(VENV)/.requirements-test compile-translations
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not audit" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(if $(filter 0,$(TEST_WORKERS)),,--dist worksteal) \
+	  -m "not audit" $(PYTEST_ARGS)
 
-# the page audits (axe-core in Chromium at 375/1280 px in ru/en as each role, the Nu Html
-# Checker over every page kind): minutes, not seconds, so outside `make test`; .ci/run runs both
+# the page audits over every page kind (axe-core in Chromium at 375/1280 px in ru/en as each
+# role, the Nu Html Checker, the ru/en language crawl, the phone-width screenshots): minutes,
+# not seconds, so outside `make test`; .ci/run runs both
 audit: $(VENV)/.requirements-test compile-translations
-	$(BIN)/python -m pytest -n 2 -m audit $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 --dist worksteal -m audit $(PYTEST_ARGS)
 
 lint: $(VENV)/.requirements-test
 	$(BIN)/ruff check app models views cabinet reports tests config.py run.py

@@ -175,6 +175,7 @@ UNREACHABLE_BUTTONS = """() => [...document.querySelectorAll(
 }).map(b => b.outerHTML.slice(0, 120))"""
 
 
+@pytest.mark.audit  # every page kind at two widths with screenshots: `make audit`
 def test_back_office_pages_fit_a_phone(app, server_url, browser):
     """At 375 px no page scrolls sideways and every button is on screen; screenshots of each
     page kind at 375 and 1280 px go to test-artifacts/ (role-page-width.png)."""

@@ -32,6 +32,9 @@ from models.partners import APPLICATION_REJECTED, PartnerApplication
 from models.request_status import Action, Status
 from tests.factories import login
 
+# ~300 pages per language and role, over the whole demo bureau: `make audit` (.ci/run)
+pytestmark = pytest.mark.audit
+
 LOGINS = {ADMIN: "admin", DIRECTOR: "director", SUPERMANAGER: "supermanager",
           MANAGER: "manager1", ENGINEER: "engineer1"}
 LOCALES = ("ru", "en")
