@@ -141,11 +141,13 @@ GARBAGE = ["company=abc", "company=99999999999999", "manager=-1", "engineer=1e3"
            "date_by=submitted&from=0001-01-01&to=0001-01-01"]
 
 
-@pytest.mark.parametrize("query", GARBAGE)
-def test_garbage_desk_filters_never_fail(app, world, query):
+def test_garbage_desk_filters_never_fail(app, world):
+    """One world and one sign-in for all the bad queries (each answers 200, in scope)."""
     manager = as_user(app, world.team1.manager)
-    found = shown(manager, f"/desk/?{query}")
-    assert found <= world.numbers(world.r1, world.r4)
+    mine = world.numbers(world.r1, world.r4)
+    leaked = {query: found for query in GARBAGE
+              if not (found := shown(manager, f"/desk/?{query}")) <= mine}
+    assert leaked == {}
 
 
 def test_nul_byte_in_a_filter_is_refused_cleanly(app, world):
@@ -233,13 +235,18 @@ def test_generated_list_gives_engineers_no_partner_side_filter(app, world):
     assert shown(engineer, f"/requests/list/?_flt_0_manager={world.team1.manager.id}") == mine
 
 
-@pytest.mark.parametrize("query", [
+LIST_GARBAGE = [
     "_flt_0_company=abc", "_flt_0_company=99999999999999", "_flt_1_created_at=garbage",
     "_flt_9_company=1", "_flt_0_manager=-5", "_flt_3_payment_state=%25",
-    "_flt_0_end_client=1.5", "_flt_2_submitted_at=2026-99-99"])
-def test_garbage_generated_list_filters_never_fail(app, world, query):
+    "_flt_0_end_client=1.5", "_flt_2_submitted_at=2026-99-99"]
+
+
+def test_garbage_generated_list_filters_never_fail(app, world):
     manager = as_user(app, world.team1.manager)
-    assert shown(manager, f"/requests/list/?{query}") <= world.numbers(world.r1, world.r4)
+    mine = world.numbers(world.r1, world.r4)
+    leaked = {query: found for query in LIST_GARBAGE
+              if not (found := shown(manager, f"/requests/list/?{query}")) <= mine}
+    assert leaked == {}
 
 
 def test_cabinet_owner_sees_who_filed_each_request_member_only_his(app):
