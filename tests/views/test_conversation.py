@@ -289,6 +289,7 @@ def test_an_older_data_request_kept_only_in_history_still_shows_in_the_thread(ap
     assert "because" in thread and 'data-kind="data_request"' in thread
 
 
+@pytest.mark.audit  # the Nu Html Checker (a JVM start): `make audit`
 def test_thread_pages_with_files_are_valid_html(app, staff, member, tmp_path):
     """The thread with its files and the forms with their file inputs, checked by the Nu Html
     Checker (as tests/views/test_valid_html.py; skipped without a Java runtime)."""
