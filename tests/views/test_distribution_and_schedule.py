@@ -138,9 +138,10 @@ def test_week_view_and_engineer_own_entries(app, staff):
     db.session.commit()
     e = as_user(app, staff.engineer)
     html = e.get(f"/schedule/?week={monday.isoformat()}").get_data(as_text=True)
-    # the day's hours as a Russian number with its unit ("4 ч"; "4 h" until the pending
-    # catalogue is merged), never "4.0 h"
-    assert req.number in html and re.search(r">4 (ч|h)<", html) and "4.0 h" not in html
+    # the day's hours as a Russian number with its unit ("4 ч"), never "4.0 h"; the week and
+    # the totals row as numbers too ("4", not "4.0")
+    assert req.number in html and re.search(r">4 ч<", html) and "4.0" not in html
+    assert "<strong>4</strong>" in html and "<th>4</th>" in html
     post(e, "/schedule/entry", {"kind": "vacation",
                                 "starts_at": (start + timedelta(days=7)).strftime(
                                     "%Y-%m-%dT%H:%M"),
