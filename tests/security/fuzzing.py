@@ -114,7 +114,8 @@ def payloads(form: Form, rng: random.Random, per_field: int = 1, fields: int = 6
     names = [n for n in base if n not in ("csrf_token", "form_nonce")]
     yield {**base, **{n: ["x\x00"] for n in names}}
     for name in rng.sample(names, min(len(names), fields)):
-        for value in [rng.choice(NUMBERS)] + rng.sample(FUZZ, per_field):
+        # the same value drawn twice is sent once (the draw, and so the sample, is unchanged)
+        for value in dict.fromkeys([rng.choice(NUMBERS)] + rng.sample(FUZZ, per_field)):
             yield {**base, name: [value]}
 
 
