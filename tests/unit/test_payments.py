@@ -73,13 +73,23 @@ def test_void_is_audited_and_the_manager_is_told(ready, admin, staff):
     assert ready.number in voided.text and "дубль" in voided.text  # its void
 
 
-@pytest.mark.parametrize("reason", ["", "   ", None])
-def test_a_reason_is_required(ready, admin, reason):
+def test_a_reason_is_required(ready, admin):
+    """Each blank reason on one payment; fails listing each reason not refused, or voiding."""
     payment = pay(ready, 100_00, admin)
-    with pytest.raises(InvalidInput), unit_of_work():
-        void_payment(admin, payment, reason)
-    assert db.session.get(Payment, payment).voided_at is None
-    assert reload(ready.id).paid_kopecks == 100_00
+    wrong = []
+    for reason in ("", "   ", None):
+        try:
+            with unit_of_work():
+                void_payment(admin, payment, reason)
+            wrong.append((reason, "not refused"))
+        except InvalidInput:
+            pass
+        db.session.expire_all()
+        if db.session.get(Payment, payment).voided_at is not None:
+            wrong.append((reason, "voided"))
+        if reload(ready.id).paid_kopecks != 100_00:
+            wrong.append((reason, "paid changed"))
+    assert wrong == []
 
 
 def test_second_void_is_a_conflict_and_changes_nothing(ready, admin):
