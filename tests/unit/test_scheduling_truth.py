@@ -28,19 +28,7 @@ from models.requests import Request
 from models.schedule import ENTRY_BUSY, ENTRY_VACATION, ENTRY_VISIT, ENTRY_WORK, ScheduleEntry
 from tests.factories import Staff, make_partner, make_request, make_user
 
-MONDAY = datetime(2026, 11, 30)  # a Monday
-
-
-def at(day: int, hour: int, minute: int = 0) -> datetime:
-    return MONDAY + timedelta(days=day, hours=hour, minutes=minute)
-
-
-def entry(engineer, start, end, kind=ENTRY_BUSY, request=None) -> ScheduleEntry:
-    row = ScheduleEntry(engineer_id=engineer.id, kind=kind, starts_at=start, ends_at=end,
-                        request=request)
-    db.session.add(row)
-    db.session.flush()
-    return row
+from tests.unit.test_scheduling import MONDAY, at, entry  # noqa: E402 (the week's helpers)
 
 
 @pytest.fixture
