@@ -210,3 +210,14 @@ def config_with_env(**env):
             else:
                 os.environ[key] = value
         importlib.reload(config)
+
+
+def settings_fields(admin) -> dict:
+    """The admin settings form as the page fills it (text and number fields, CSRF token)."""
+    page = admin.get("/settings/").get_data(as_text=True)
+    fields = dict(re.findall(r'name="([^"]+)"[^>]*type="(?:text|number)" value="([^"]*)"',
+                             page))
+    fields["csrf_token"] = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
+                                     page).group(1)
+    fields["payment_before_delivery"] = "y"
+    return fields

@@ -16,7 +16,8 @@ from models.partners import UserProfile
 from models.request_status import Status
 from models.requests import Request
 from models.schedule import ScheduleEntry
-from tests.factories import Staff, as_user, make_partner, make_request, make_user, post
+from tests.factories import (Staff, as_user, make_partner, make_request, make_user, post,
+                             settings_fields)
 
 
 @pytest.fixture
@@ -207,19 +208,11 @@ def test_an_engineer_cannot_see_anothers_request_or_edit_anothers_entry(app, sta
 
 # --- working hours on the settings page -----------------------------------------------------
 
-def _settings_fields(admin) -> dict:
-    page = admin.get("/settings/").get_data(as_text=True)
-    fields = dict(re.findall(r'name="([^"]+)"[^>]*type="(?:text|number)" value="([^"]*)"',
-                             page))
-    fields["csrf_token"] = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
-                                     page).group(1)
-    fields["payment_before_delivery"] = "y"
-    return fields
 
 
 def test_the_settings_page_keeps_the_working_hours(app):
     admin = as_user(app, make_user(ADMIN))
-    fields = _settings_fields(admin)
+    fields = settings_fields(admin)
     assert (fields["working_hours-start"], fields["working_hours-end"],
             fields["working_hours-days"]) == ("09:00", "18:00", "1, 2, 3, 4, 5")
     for key, bad in (("working_hours-start", "25:00"), ("working_hours-end", "08:00"),

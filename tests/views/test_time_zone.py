@@ -14,7 +14,8 @@ from app.timefmt import day_bounds_utc, forget_zone, format_wall, local_today, t
 from models.audit import AuditEvent
 from models.request_status import Status
 from models.requests import StatusChange
-from tests.factories import Staff, as_user, make_partner, make_request, make_user
+from tests.factories import (Staff, as_user, make_partner, make_request, make_user,
+                             settings_fields)
 from tests.pdftext import pdf_text
 
 LATE = datetime(2026, 3, 10, 22, 30)  # naive UTC, as stored
@@ -53,14 +54,6 @@ def test_the_request_card_pdf_shows_moscow_time(app, late_request):
     assert MOSCOW in text and UTC_TEXT not in text
 
 
-def _settings_fields(admin) -> dict:
-    page = admin.get("/settings/").get_data(as_text=True)
-    fields = dict(re.findall(r'name="([^"]+)"[^>]*type="(?:text|number)" value="([^"]*)"',
-                             page))
-    fields["csrf_token"] = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
-                                     page).group(1)
-    fields["payment_before_delivery"] = "y"
-    return fields
 
 
 def test_moments_are_shown_in_moscow_by_default(app, late_request):
@@ -74,7 +67,7 @@ def test_admin_changes_the_zone_and_every_page_follows(app, late_request):
     admin = as_user(app, make_user("Admin"))
     page = admin.get("/settings/").get_data(as_text=True)
     assert 'list="time-zones"' in page and 'value="Asia/Yekaterinburg"' in page
-    fields = _settings_fields(admin)
+    fields = settings_fields(admin)
     assert fields["time_zone"] == "Europe/Moscow"
     fields["time_zone"] = "Asia/Yekaterinburg"
     saved = admin.post("/settings/", data=fields, follow_redirects=True)
@@ -96,7 +89,7 @@ def test_admin_changes_the_zone_and_every_page_follows(app, late_request):
                                   "Europe/Moscow; DROP", "x" * 300])
 def test_an_unknown_zone_is_refused_and_nothing_is_saved(app, zone):
     admin = as_user(app, make_user("Admin"))
-    fields = _settings_fields(admin)
+    fields = settings_fields(admin)
     fields.update({"time_zone": zone, "upload_max_mb": "7"})
     response = admin.post("/settings/", data=fields)
     html = response.get_data(as_text=True)
