@@ -31,7 +31,7 @@ translations: $(VENV)/.requirements
 
 migrate: $(VENV)/.requirements
 	mkdir -p instance
-	$(FLASK) db upgrade
+	$(FLASK) db upgrade heads
 
 roles: migrate
 	$(FLASK) replan sync-roles

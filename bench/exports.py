@@ -52,7 +52,7 @@ def build(size: int) -> None:
     from models.partners import PartnerCompany
     from models.requests import Request
 
-    upgrade()
+    upgrade(revision="heads")
     sync_roles(app.appbuilder)
     companies = [PartnerCompany(name=f"Партнёр {k}", inn=f"77{k:08d}") for k in range(20)]
     db.session.add_all(companies)

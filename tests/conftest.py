@@ -100,7 +100,7 @@ def _schema_digest() -> str:
 
 def _migrate(application) -> None:
     with application.app_context():
-        upgrade()
+        upgrade(revision="heads")  # parallel branches until merged
         sync_roles(appbuilder)
         db.session.remove()
         db.engine.dispose()
