@@ -113,6 +113,7 @@ class Config:
     # a connection killed by a database restart is replaced before use, not failed on
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "pool_recycle": 1800}
     REDIS_URL = os.environ.get("REDIS_URL") or None
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").strip().lower()  # text | json (app/logs.py)
     # enqueueing from a web request waits at most this long (seconds) for Redis, no retries
     REDIS_ENQUEUE_TIMEOUT = float(os.environ.get("REPLAN_REDIS_ENQUEUE_TIMEOUT") or 0.5)
     # links in e-mails are built from this, never from the request's Host header

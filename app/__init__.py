@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import logging
-
 from flask import Blueprint, Flask
 from flask_appbuilder import AppBuilder
 
 from app.extensions import csrf, db, migrate
+from app.health import install_health_endpoints
+from app.logs import install_request_logging
 from app.static_assets import install_static_assets
 from config import BASE_DIR, Config
 
@@ -21,11 +21,12 @@ def create_app(config: type[Config] = Config) -> Flask:
     app = Flask(__name__, instance_relative_config=False)
     app.config.from_object(config)
     app.config["SECRET_KEY"] = config.secret_key()
-    logging.basicConfig(level=logging.INFO if not app.testing else logging.WARNING)
+    install_request_logging(app)  # LOG_FORMAT=json: one JSON object per line, request ids
     register_extensions(app)
     register_blueprints(app)
     register_commands(app)
     install_static_assets(app)  # after every blueprint with a static folder
+    install_health_endpoints(app)  # outermost: probes never reach Flask
     return app
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from redis.exceptions import RedisError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -71,9 +72,17 @@ def _rollback_quietly() -> None:
         current_app.logger.warning("rollback after a database error failed", exc_info=True)
 
 
+def redis_error(error: RedisError):
+    """Redis down or hung where a page needed it: the 503 page, not a traceback."""
+    _rollback_quietly()  # nothing half-written: the use case's transaction did not commit
+    current_app.logger.error("Redis error on %s %s: %s", request.method, request.path, error)
+    return error_response(503)
+
+
 def install_error_pages(app: Flask) -> None:
     """Register the pages: HTTP errors by code, database errors by exception class."""
     for code in PAGES:
         if code != 503:
             app.register_error_handler(code, http_error)
     app.register_error_handler(DBAPIError, database_error)
+    app.register_error_handler(RedisError, redis_error)

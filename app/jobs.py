@@ -1,5 +1,7 @@
-"""Enqueueing background jobs: RQ with Redis, inline without. A leaf: imports nothing of app.
+"""Enqueueing background jobs: RQ with Redis, inline without. A leaf: imports only app.logs.
 
+Every job carries the request id of the request (or job) that enqueued it in job.meta, so
+the worker's log lines for it can be matched with the web request (app.logs).
 Enqueueing happens inside web requests, so it uses a Redis client with short timeouts and
 no retries (REDIS_ENQUEUE_TIMEOUT): a hung or stopped Redis costs one short wait and an
 exception the caller catches, never a hung request. The periodic sweeps catch up later.
@@ -13,6 +15,8 @@ from redis import Redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry as RedisRetry
 from rq import Queue, Retry
+
+from app.logs import current_request_id
 
 DEFAULT_ENQUEUE_TIMEOUT = 0.5  # seconds: connect and each reply
 QUEUE_NAME = "default"
@@ -46,6 +50,11 @@ def _retry(retries: int):
     return Retry(max=retries, interval=list(intervals)[:retries]) if retries else None
 
 
+def _meta() -> dict:
+    request_id = current_request_id()
+    return {"request_id": request_id} if request_id else {}
+
+
 def enqueue(func, *args, retries: int = 3, **kwargs):
     """Run `func(*args)` on an RQ worker when Redis is configured, inline otherwise.
 
@@ -56,7 +65,7 @@ def enqueue(func, *args, retries: int = 3, **kwargs):
     if connection is None:
         return func(*args, **kwargs)
     queue = Queue(QUEUE_NAME, connection=connection)
-    return queue.enqueue(func, *args, retry=_retry(retries), **kwargs)
+    return queue.enqueue(func, *args, retry=_retry(retries), meta=_meta(), **kwargs)
 
 
 def enqueue_each(func, arg_list: list, retries: int = 0) -> int:
@@ -72,5 +81,6 @@ def enqueue_each(func, arg_list: list, retries: int = 0) -> int:
     if not arg_list:
         return 0
     queue = Queue(QUEUE_NAME, connection=connection)
-    batch = [Queue.prepare_data(func, (arg,), retry=_retry(retries)) for arg in arg_list]
+    batch = [Queue.prepare_data(func, (arg,), retry=_retry(retries), meta=_meta())
+             for arg in arg_list]
     return len(queue.enqueue_many(batch))  # one pipeline, executed once

@@ -15,6 +15,7 @@ from rq import SimpleWorker, Worker
 from rq.cron import CronScheduler
 
 from app import jobs
+from app.cron_lock import enqueue_due
 from app.extensions import db
 from app.periodic import PERIODIC
 
@@ -48,7 +49,11 @@ def run_worker(burst: bool = False, with_cron: bool = True, simple: bool = False
 
 
 def start_cron(connection) -> None:
-    """Enqueue app.periodic.PERIODIC on their cron schedules from a background thread."""
+    """Enqueue app.periodic.PERIODIC on their cron schedules from a background thread.
+
+    Each run is claimed in Redis first (app.cron_lock): two schedulers never enqueue the same
+    job for the same period.
+    """
     scheduler = CronScheduler(connection=connection, name=f"replan-{id(connection)}")
     for name, (func, cron) in PERIODIC.items():
         scheduler.register(func, jobs.QUEUE_NAME, cron=cron, name=name)
@@ -56,7 +61,7 @@ def start_cron(connection) -> None:
     def loop():
         while True:
             try:
-                scheduler.enqueue_jobs()
+                enqueue_due(scheduler)
             except Exception:  # Redis blinked: try again on the next tick
                 log.warning("cron enqueue failed", exc_info=True)
             time.sleep(max(1.0, min(60.0, scheduler.calculate_sleep_interval())))
