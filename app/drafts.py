@@ -14,6 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.access import get_quote_or_404, get_request_or_404, require_partner
 from app.attachments import attach_files
 from app.audit import record
+from app.document_slots import remove_input_files
 from app.errors import Conflict, Refused
 from app.extensions import db
 from app.intake import DRAFT_FIELDS, create_draft, reprice
@@ -67,7 +68,7 @@ def _values(user, company, draft: DraftInput) -> dict:
 
 
 def create_request_draft(user, draft: DraftInput, files=(), quote_id=None,
-                         filed_by=None) -> Request:
+                         filed_by=None, slot_files: dict | None = None) -> Request:
     """A new draft of the user's company (from a saved quote if given), with its files.
 
     `filed_by`: the staff member filing it on the user's behalf (app.on_behalf checks who
@@ -77,7 +78,7 @@ def create_request_draft(user, draft: DraftInput, files=(), quote_id=None,
     actor = filed_by or user
     req = create_draft(user, company, draft.services, draft.options, quote=quote,
                        filed_by=filed_by, **_values(actor, company, draft))
-    attach_files(req, files, actor, ATTACH_INPUT)
+    attach_files(req, files, actor, ATTACH_INPUT, slot_files=slot_files)
     if filed_by is None:
         record("request_created", user, req)
     else:
@@ -95,26 +96,30 @@ def editable_draft(user, request_id: int) -> Request:
     return req
 
 
-def update_draft(user, request_id: int, version, draft: DraftInput, files=()) -> Request:
-    """Apply the form to a draft read at `version`; Conflict if someone saved it since."""
+def update_draft(user, request_id: int, version, draft: DraftInput, files=(),
+                 slot_files: dict | None = None, remove_files=()) -> Request:
+    """Apply the form to a draft read at `version`; Conflict if someone saved it since.
+    `slot_files`: {document slot key: uploads}; `remove_files`: ids of its input files."""
     req = editable_draft(user, request_id)
     if str(req.version) != str(version):
         raise Conflict()
     try:  # any flush from here on checks the version (queries of pricing flush too)
-        _apply(user, req, draft, files)
+        _apply(user, req, draft, files, slot_files, remove_files)
     except StaleDataError:  # saved by someone else between our read and our write
         raise Conflict() from None
     record("draft_updated", user, req)
     return req
 
 
-def _apply(user, req: Request, draft: DraftInput, files) -> None:
+def _apply(user, req: Request, draft: DraftInput, files, slot_files=None,
+           remove_files=()) -> None:
     company = req.company
     for name, value in _values(user, company, draft).items():
         setattr(req, name, value)
     req.options = list(draft.options or [])
     reprice(req, draft.services, req.options, company)
-    attach_files(req, files, user, ATTACH_INPUT)
+    remove_input_files(req, remove_files)  # first: a replaced file frees its slot
+    attach_files(req, files, user, ATTACH_INPUT, slot_files=slot_files)
     db.session.flush()
 
 

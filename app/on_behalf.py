@@ -70,13 +70,13 @@ def filing_member(company: PartnerCompany, member_id) -> User:
 
 
 def file_on_behalf(staff, company_id, member_id, draft: DraftInput, files=(),
-                   submit: bool = False) -> Request:
+                   submit: bool = False, slot_files: dict | None = None) -> Request:
     """A draft (or, with `submit`, a submitted request) of the member, filed by `staff`;
     the member and the company owner are told (caller commits)."""
     require_filer(staff)
     company = filing_company(company_id)
     member = filing_member(company, member_id)
-    req = create_request_draft(member, draft, files, filed_by=staff)
+    req = create_request_draft(member, draft, files, filed_by=staff, slot_files=slot_files)
     if submit:
         transition(req, Action.SUBMIT, staff)
         roles = role_names(staff)

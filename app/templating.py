@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.routing import BuildError
 
+from app.document_slots import DOCUMENT_CHECKLIST
 from app.error_pages import install_error_pages
 from app.extensions import db
 from app.menu_cache import navbar_menu
@@ -93,7 +94,8 @@ def install_template_helpers(app: Flask) -> None:
                 "unread_count": unread_count, "url_for_optional": url_for_optional,
                 "navbar_menu": navbar_menu,  # cached per permission set and language
                 # templates ask the domain: action names and partner-addressed statuses
-                "Action": Action, "PARTNER_ADDRESSED": PARTNER_ADDRESSED}
+                "Action": Action, "PARTNER_ADDRESSED": PARTNER_ADDRESSED,
+                **DOCUMENT_CHECKLIST}  # app.document_slots: the checklist partials ask it
 
 
 def _rule_label(kind: str, key: str | None) -> str:

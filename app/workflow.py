@@ -18,6 +18,7 @@ from app.access import partner_owns
 from app.attachments import attach_files
 from app.audit import record
 from app.deliverables import latest_version, release_latest
+from app.document_slots import require_documents
 from app.errors import Conflict, Refused, conflict_message  # noqa: F401  (re-exported)
 from app.extensions import db
 from app.permissions import ENGINEER, FILER_ROLES, MANAGER, SUPERMANAGER, role_names
@@ -227,7 +228,7 @@ def _data_request_message(request: Request, change: StatusChange, user, params: 
 
 
 EFFECTS: dict[Action, Effect] = {
-    Action.SUBMIT: Effect(apply=_stamp_submitted),
+    Action.SUBMIT: Effect(require_documents, _stamp_submitted),  # the document checklist
     Action.CANCEL: Effect(apply=_keep_cancel_reason),
     Action.ASSIGN: Effect(_assignable, _set_manager),
     Action.REASSIGN: Effect(_needs_manager, _set_manager, restarts_clock=False),

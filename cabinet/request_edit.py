@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from app.access import get_quote_or_404, get_request_or_404
 from app.attachments import real_files
+from app.document_slots import MissingDocuments, posted_slot_files
 from app.drafts import (create_request_draft, delete_draft, editable_draft, repeat_request,
                         submit_draft, update_draft)
 from app.errors import DomainError
@@ -47,7 +48,7 @@ def _prefill(form: RequestForm) -> None:
 
 
 def _refused_files_prompt(files) -> None:
-    if real_files(files):
+    if real_files(files) or any(real_files(f) for f in posted_slot_files(request.files).values()):
         flash(_("The form has errors, so the files were not saved: attach them again."),
               "warning")
 
@@ -64,7 +65,8 @@ def request_new():
         quote_id = bounded_int(form.quote_id.data) if form.quote_id.data else None
         try:
             with unit_of_work():
-                req = create_request_draft(current_user, draft_input(form), files, quote_id)
+                req = create_request_draft(current_user, draft_input(form), files, quote_id,
+                                           slot_files=posted_slot_files(request.files))
         except DomainError as exc:
             flash(str(exc), "danger")
         else:
@@ -93,7 +95,8 @@ def request_edit(request_id: int):
         try:
             with unit_of_work():
                 update_draft(current_user, request_id, form.version.data, draft_input(form),
-                             files)
+                             files, slot_files=posted_slot_files(request.files),
+                             remove_files=request.form.getlist("remove_file"))
         except DomainError as exc:  # nothing kept (files included); the form keeps input
             flash(str(exc), "danger")
             req = get_request_or_404(current_user, request_id)
@@ -101,7 +104,8 @@ def request_edit(request_id: int):
             return _after_save(req.id, req.number)
     else:
         _refused_files_prompt(files)
-    attachments = db.session.query(Attachment).filter_by(request_id=req.id).all()
+    # files of document slots are shown in their slots (cabinet/_document_slots.html)
+    attachments = db.session.query(Attachment).filter_by(request_id=req.id, slot_key=None).all()
     return render_template("cabinet/request_form.html", form=form, req=req,
                            attachments=attachments)
 
@@ -114,7 +118,10 @@ def _after_save(request_id: int, number: str):
                 submit_draft(current_user, request_id)
         except DomainError as exc:
             flash(str(exc), "danger")
-            return redirect(url_for("cabinet.request_detail", request_id=request_id))
+            # documents missing: back to the draft's form, where they are attached
+            page = "cabinet.request_edit" if isinstance(exc, MissingDocuments) \
+                else "cabinet.request_detail"
+            return redirect(url_for(page, request_id=request_id))
         flash(_("Request %(number)s is submitted.", number=number), "success")
     else:
         flash(_("Draft %(number)s is saved.", number=number), "success")

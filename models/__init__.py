@@ -5,6 +5,7 @@ from flask_appbuilder.security.sqla import models as fab_models  # noqa: F401
 from models.audit import AuditEvent, Setting
 from models.base import Model
 from models.catalog import PriceRule, Quote, Service
+from models.document_slots import DocumentSlot
 from models.exports import ExportTask, JobMarker
 from models.finance import Payment
 from models.knowledge import KbArticle, KbCategory
@@ -23,3 +24,4 @@ __all__ = [
     "RequestCounter", "RequestService", "ScheduleEntry", "Service", "SessionEpoch", "Setting",
     "StatusChange", "UsedFormNonce", "UserProfile",
 ]
+__all__ += ["DocumentSlot"]  # issue 12: document checklist at intake

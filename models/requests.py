@@ -169,6 +169,8 @@ class Attachment(Model):
     size = Column(Integer, nullable=False)
     sha256 = Column(String(64), nullable=False)
     is_released = Column(Boolean, nullable=False, default=False)
+    # the document slot a partner input file fills (models.document_slots); None: other files
+    slot_key = Column(String(40))
     created_at = created_at_column()
 
     request = relationship(Request, backref="attachments")

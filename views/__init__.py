@@ -11,6 +11,7 @@ from views.admin import (AttachmentView, AuditEventView, EndClientView, KbArticl
 from views.dashboard import DashboardView
 from views.desk import DeskView
 from views.distribution import DistributionView
+from views.document_slots import DocumentSlotView
 from views.jobs import JobsView
 from views.notifications import StaffNotificationView
 from views.on_behalf import OnBehalfView
@@ -60,6 +61,8 @@ def register(appbuilder) -> None:
                         **catalog)
     appbuilder.add_view(PriceRuleView, "Price rules", label=_l("Price rules"),
                         icon="fa-percent", **catalog)
+    appbuilder.add_view(DocumentSlotView, "Documents at intake",
+                        label=_l("Documents at intake"), icon="fa-files-o", **catalog)
     kb = {"category": "Knowledge", "category_label": _l("Knowledge base")}
     appbuilder.add_view(KbArticleView, "Articles", label=_l("Articles"), icon="fa-book", **kb)
     appbuilder.add_view(KbCategoryView, "Categories", label=_l("Categories"),

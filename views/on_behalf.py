@@ -12,6 +12,7 @@ from wtforms import SelectField
 from wtforms.validators import DataRequired
 
 from app.attachments import real_files
+from app.document_slots import posted_slot_files
 from app.errors import DomainError, InvalidInput
 from app.form_nonce import require_fresh_form
 from app.input_guard import arg_int, bounded_int, form_int
@@ -73,12 +74,13 @@ class OnBehalfView(BaseView):
                 with unit_of_work():  # a double click or a resent page files it once
                     require_fresh_form(g.user.id)
                     req = file_on_behalf(g.user, company.id, form.member_id.data,
-                                         draft_input(form), files, submit=submit)
+                                         draft_input(form), files, submit=submit,
+                                         slot_files=posted_slot_files(request.files))
             except DomainError as error:  # nothing kept, the form keeps the input
                 flash(str(error), "danger")
             else:
                 return self._after_save(req, submit)
-        elif real_files(files):
+        elif real_files(files) or any(map(real_files, posted_slot_files(request.files).values())):
             flash(_("The form has errors, so the files were not saved: attach them again."),
                   "warning")
         return self.render_template("desk/on_behalf.html", companies=None, company=company,
