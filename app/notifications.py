@@ -23,9 +23,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.access import get_notification_or_404, own_notifications
+from app.approvals import approvers, step_title
 from app.extensions import db
 from app.mail import queue_mail
-from app.permissions import ADMIN, ENGINEER, MANAGER, PARTNER, SUPERMANAGER, is_partner, role_names
+from app.permissions import (ADMIN, DIRECTOR, ENGINEER, MANAGER, PARTNER, SUPERMANAGER,
+                             is_partner, role_names)
 from app.timefmt import format_wall
 from app.web_security import external_url
 from models.notifications import Notification
@@ -69,6 +71,7 @@ KINDS: dict[str, Kind] = {
     "status": Kind(_l("Status changes"), (MANAGER, SUPERMANAGER, PARTNER)),
     "needs_info": Kind(_l("Requests for data"), (PARTNER,)),
     "team": Kind(_l("Requests of my team"), (OWNER,), (IN_APP,)),
+    "approval": Kind(_l("Approval steps"), (ADMIN, DIRECTOR, SUPERMANAGER, MANAGER, ENGINEER)),
 }
 
 
@@ -234,6 +237,22 @@ EVENTS: dict[str, Event] = {
         lambda r, c: _("Request %(number)s was filed for you by manager %(name)s: check it "
                        "and continue.", name=c["manager"], **_n(r)),
         lambda r, c: _("Request %(number)s was filed for you", **_n(r))),
+    # approval steps (app.approvals): the next approver, the manager on a rejection or at the end
+    "approval_needed": Event(
+        "approval", lambda r, a, c: approvers(r, c["step"]),
+        lambda r, c: _("Request %(number)s: your approval is needed: “%(step)s”.",
+                       step=step_title(c["step"]), **_n(r)),
+        lambda r, c: _("Approval needed: request %(number)s", **_n(r))),
+    "approval_rejected": Event(
+        "approval", _manager,
+        lambda r, c: _("Request %(number)s: “%(step)s” was rejected by %(name)s: %(comment)s",
+                       step=step_title(c["step"]), name=c["by"], comment=c["comment"],
+                       **_n(r)),
+        lambda r, c: _("Approval rejected: request %(number)s", **_n(r))),
+    "approvals_done": Event(
+        "approval", _manager,
+        lambda r, c: _("Request %(number)s: every approval step is approved.", **_n(r)),
+        lambda r, c: _("Approvals complete: request %(number)s", **_n(r))),
 }
 
 

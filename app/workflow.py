@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from app.access import partner_owns
+from app.approvals import announce_on_review, check_gate
 from app.attachments import attach_files
 from app.audit import record
 from app.deliverables import latest_version, release_latest
@@ -113,6 +114,7 @@ def transition(request: Request, action: Action | str, user, comment: str | None
         raise WorkflowError(_("A comment is required for “%(action)s”.",
                               action=ACTION_LABELS[move.action]))
     effect = EFFECTS.get(move.action, NO_EFFECT)
+    check_gate(request, move.action)  # accept / deliver wait for the approval steps
     effect.check(request, {**params, "by": user})
     from_status = request.status
     effect.apply(request, params, comment)
@@ -254,3 +256,4 @@ def _after_move(request: Request, change: StatusChange, user) -> None:
     record("status_move", user, request, move=change.action,
            from_status=change.from_status, to_status=change.to_status)
     notify_status_change(request, change)
+    announce_on_review(request, change, user)  # the first approver hears of the work

@@ -2,6 +2,7 @@
 
 from flask_appbuilder.security.sqla import models as fab_models  # noqa: F401
 
+from models.approvals import ApprovalStep, RequestApproval
 from models.audit import AuditEvent, Setting
 from models.base import Model
 from models.catalog import PriceRule, Quote, Service
@@ -25,3 +26,4 @@ __all__ = [
     "StatusChange", "UsedFormNonce", "UserProfile",
 ]
 __all__ += ["DocumentSlot"]  # issue 12: document checklist at intake
+__all__ += ["ApprovalStep", "RequestApproval"]  # issue 12: approval steps

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from views.admin import (AttachmentView, AuditEventView, EndClientView, KbArticleView,
                          KbCategoryView, MessageView, PartnerCompanyView, PaymentView,
                          PriceRuleView, QuoteView, ScheduleEntryView, ServiceView)
+from views.approvals import ApprovalStepView
 from views.dashboard import DashboardView
 from views.desk import DeskView
 from views.distribution import DistributionView
@@ -61,6 +62,8 @@ def register(appbuilder) -> None:
                         **catalog)
     appbuilder.add_view(PriceRuleView, "Price rules", label=_l("Price rules"),
                         icon="fa-percent", **catalog)
+    appbuilder.add_view(ApprovalStepView, "Approval steps", label=_l("Approval steps"),
+                        icon="fa-check-square-o", **catalog)
     appbuilder.add_view(DocumentSlotView, "Documents at intake",
                         label=_l("Documents at intake"), icon="fa-files-o", **catalog)
     kb = {"category": "Knowledge", "category_label": _l("Knowledge base")}

@@ -128,6 +128,7 @@ MODEL_NAMES = {
     "Message": (_l("Message"), _l("Messages")),
     "Attachment": (_l("File"), _l("Files")),
     "ScheduleEntry": (_l("Schedule entry"), _l("Schedule entries")),
+    "ApprovalStep": (_l("Approval step"), _l("Approval steps")),
 }
 
 

@@ -11,6 +11,7 @@ from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 
 from app.access import get_request_by_number_or_404, get_request_or_404
+from app.approvals import board
 from app.distribution import active_managers
 from app.errors import DomainError
 from app.extensions import db
@@ -26,11 +27,12 @@ from models.request_status import ACTION_LABELS, OPEN_STATUSES, STAFF_LABELS
 from models.requests import ATTACH_MESSAGE, Attachment, Request
 from reports.documents import request_pdf
 from views.desk_actions import DeskActionsMixin, back
+from views.desk_approvals import ApprovalForm, DeskApprovalsMixin
 from views.desk_queries import page_data, work_list
 from views.forms import AssignForm, BookingForm, MoveForm, PaymentForm, TextForm
 
 
-class DeskView(DeskActionsMixin, BaseView):
+class DeskView(DeskApprovalsMixin, DeskActionsMixin, BaseView):
     route_base = "/desk"
     default_view = "index"
     base_permissions = ["can_index", "can_show", "can_by_number", "can_download", "can_pdf",
@@ -76,7 +78,8 @@ class DeskView(DeskActionsMixin, BaseView):
             move_form=MoveForm(version=req.version), text_form=TextForm(),
             booking=self._booking_context(req) if rules.can_book else None, assign=assign,
             payment_form=PaymentForm() if rules.can_pay else None, drafts=drafts or {},
-            visits=visits_of(req), **page_data(req, g.user))
+            visits=visits_of(req), approvals=board(req, g.user),
+            approval_form=ApprovalForm(version=req.version), **page_data(req, g.user))
 
     def _booking_context(self, req: Request) -> dict:
         start, end = default_window(req)

@@ -69,12 +69,12 @@ def test_every_event_has_a_known_kind_of_at_most_20_characters():
 
 def test_kinds_for_each_role(app, staff, partner):
     member = make_partner(partner.profile.partner_company, owner=False)
-    assert kinds_for(staff.engineer) == ["rework", "booking"]
+    assert kinds_for(staff.engineer) == ["rework", "booking", "approval"]
     assert {"answer", "review", "payment", "sla", "message"} <= set(kinds_for(staff.manager))
     assert "submitted" not in kinds_for(staff.manager)
     assert "submitted" in kinds_for(staff.supermanager)
     assert "application" in kinds_for(make_user("Admin"))
-    assert kinds_for(make_user("Director")) == []
+    assert kinds_for(make_user("Director")) == ["approval"]  # approval steps
     assert kinds_for(partner) == ["message", "status", "needs_info", "team"]
     assert kinds_for(member) == ["message", "status", "needs_info"]
 
@@ -465,7 +465,8 @@ def test_staff_profile_lists_the_kinds_of_the_role_and_saves_them(app, staff):
     assert 'name="notify_submitted"' not in html and 'name="notify_payment"' not in html
     post(engineer, "/my-profile/", {"locale": "ru", "notify_rework": "y"})
     db.session.expire_all()
-    assert staff.engineer.profile.notify_prefs == {"rework": True, "booking": False}
+    assert staff.engineer.profile.notify_prefs == {"rework": True, "booking": False,
+                                                   "approval": False}
     chief = as_user(app, staff.supermanager).get("/my-profile/").get_data(as_text=True)
     assert 'name="notify_submitted"' in chief and 'name="notify_sla"' in chief
 
