@@ -120,6 +120,7 @@ class Config:
     BASE_URL = os.environ.get("REPLAN_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
     PROXY_COUNT = _env_int("REPLAN_PROXY_COUNT", 0)  # 0: X-Forwarded-* is not trusted
     UPLOAD_DIR = os.environ.get("REPLAN_UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
+    STORAGE_BACKEND = os.environ.get("REPLAN_STORAGE", "local")  # app/file_store.py STORES
     EXPORT_DIR = os.environ.get("REPLAN_EXPORT_DIR", str(INSTANCE_DIR / "exports"))
     # versioned, precompressed copies of the static files (app/static_assets.py), built at start
     STATIC_BUILD_DIR = os.environ.get("REPLAN_STATIC_BUILD_DIR",

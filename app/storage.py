@@ -1,4 +1,9 @@
-"""Uploaded files: type sniffed from content, size from settings, stored outside static."""
+"""Uploaded files: type sniffed from content, size from settings, stored outside static.
+
+Where the bytes live is a FileStore (app.file_store): the local disk under UPLOAD_DIR by
+default, which several web hosts share as one mounted volume (docs/deploy.md). An upload is
+written to UPLOAD_DIR/.incoming first, checked there, then handed to the store in one step.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +23,7 @@ from werkzeug.datastructures import FileStorage
 
 from app.errors import InvalidInput
 from app.extensions import db
+from app.file_store import file_store
 from app.settings import get_setting
 from app.validators import clean_filename, file_extension
 
@@ -107,7 +113,8 @@ def upload_root() -> Path:
 
 
 def path_of(stored_name: str) -> Path:
-    return upload_root() / stored_name[:2] / stored_name
+    """The file on the local disk (the local store only; other stores: file_store().open)."""
+    return file_store().path(stored_name)
 
 
 def max_upload_bytes() -> int:
@@ -186,12 +193,14 @@ def save_upload(upload: FileStorage) -> StoredFile:
     original = clean_filename(upload.filename)
     ext = check_name(original)
     stored_name = uuid.uuid4().hex
-    target = path_of(stored_name)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    incoming = upload_root() / ".incoming"  # beside the files: the store's move is a rename
+    incoming.mkdir(exist_ok=True)
+    target = incoming / stored_name
     try:
         size, sha256 = _copy_limited(upload, target, original)
         content_type = _check_content(target, size, original, ext)
-    except UploadError:
+        file_store().put(stored_name, target)  # whole or not at all
+    except BaseException:
         target.unlink(missing_ok=True)
         raise
     _track_pending(stored_name)
@@ -199,7 +208,7 @@ def save_upload(upload: FileStorage) -> StoredFile:
 
 
 def discard(stored_name: str) -> None:
-    path_of(stored_name).unlink(missing_ok=True)
+    file_store().delete(stored_name)
 
 
 def _track_pending(stored_name: str) -> None:
@@ -224,7 +233,9 @@ def send_stored(stored_name: str, original_name: str | None,
                 content_type: str | None = None):
     """Serve a stored file as a download: clean name (RFC 5987 filename*), nosniff."""
     name = clean_filename(original_name)
-    response = send_file(path_of(stored_name),
+    store = file_store()
+    local = getattr(store, "path", None)  # the local disk: sendfile, no copy through Python
+    response = send_file(local(stored_name) if local else store.open(stored_name),
                          mimetype=content_type or "application/octet-stream")
     ascii_name = name.encode("ascii", "ignore").decode().replace('"', "").replace("\\", "")
     response.headers["Content-Disposition"] = (
