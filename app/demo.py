@@ -15,6 +15,7 @@ from app.accounts import create_user
 from app.deliverables import upload_package
 from app.extensions import db
 from app.uow import commit
+from app.service_field_presets import add_object_fields
 from app.intake import create_draft
 from app.payments import mark_payment
 from app.scheduling import conflicts
@@ -112,6 +113,8 @@ def load_catalog() -> None:
         db.session.add(PriceRule(kind=RULE_OPTION, key=key, label=label, label_en=label_en,
                                  surcharge_kopecks=rub * 100))
     db.session.flush()
+    for service in db.session.query(Service).all():  # the redevelopment request form
+        add_object_fields(service)
 
 
 def _knowledge() -> None:

@@ -17,7 +17,8 @@ from app.audit import record
 from app.document_slots import remove_input_files
 from app.errors import Conflict, Refused
 from app.extensions import db
-from app.intake import DRAFT_FIELDS, create_draft, reprice
+from app.intake import (DRAFT_FIELDS, MIRRORED, OWN_COLUMNS, create_draft, legacy_values,
+                        reprice, store_values)
 from app.storage import discard
 from app.uow import after_commit
 from app.workflow import transition
@@ -33,12 +34,15 @@ OWN_FIELDS = tuple(name for name in DRAFT_FIELDS if name != "end_client_id")
 class DraftInput:
     """What a partner may set on a draft: never status, company, manager or price."""
 
-    fields: dict = field(default_factory=dict)  # any of OWN_FIELDS
+    fields: dict = field(default_factory=dict)  # urgency, description, wanted_date
     services: list = field(default_factory=list)
     options: list = field(default_factory=list)
     end_client_id: int | None = None  # an existing client of the company, or
     new_client_name: str = ""  # a new one (the same name and phone is reused)
     new_client_phone: str = ""
+    # the services' form values as app.service_fields.parse typed them; None: the object
+    # columns in `fields` (object_address, area, …: callers before issue 12) give them
+    values: dict | None = None
 
 
 def end_client_id(user, company, draft: DraftInput) -> int | None:
@@ -61,10 +65,18 @@ def end_client_id(user, company, draft: DraftInput) -> int | None:
 
 
 def _values(user, company, draft: DraftInput) -> dict:
-    values = {name: draft.fields.get(name) for name in OWN_FIELDS if name in draft.fields}
-    values["building_type"] = values.get("building_type") or None
+    values = {name: draft.fields.get(name) for name in OWN_COLUMNS if name in draft.fields}
     values["end_client_id"] = end_client_id(user, company, draft)
     return values
+
+
+def _field_values(draft: DraftInput, current: dict | None = None) -> dict:
+    """The draft's field values: as parsed, else from the old object columns, else kept."""
+    if draft.values is not None:
+        return dict(draft.values)
+    if current is not None and not set(MIRRORED.values()) & set(draft.fields):
+        return dict(current)
+    return legacy_values(draft.fields)
 
 
 def create_request_draft(user, draft: DraftInput, files=(), quote_id=None,
@@ -77,7 +89,8 @@ def create_request_draft(user, draft: DraftInput, files=(), quote_id=None,
     quote = get_quote_or_404(user, quote_id) if quote_id else None
     actor = filed_by or user
     req = create_draft(user, company, draft.services, draft.options, quote=quote,
-                       filed_by=filed_by, **_values(actor, company, draft))
+                       filed_by=filed_by, field_values=_field_values(draft),
+                       **_values(actor, company, draft))
     attach_files(req, files, actor, ATTACH_INPUT, slot_files=slot_files)
     if filed_by is None:
         record("request_created", user, req)
@@ -116,6 +129,7 @@ def _apply(user, req: Request, draft: DraftInput, files, slot_files=None,
     company = req.company
     for name, value in _values(user, company, draft).items():
         setattr(req, name, value)
+    store_values(req, draft.services, _field_values(draft, req.field_values))
     req.options = list(draft.options or [])
     reprice(req, draft.services, req.options, company)
     remove_input_files(req, remove_files)  # first: a replaced file frees its slot
@@ -139,12 +153,15 @@ def delete_draft(user, request_id: int) -> str:
 
 
 def repeat_request(user, request_id: int) -> Request:
-    """A new draft with the object and client data of a visible request."""
+    """A new draft with the form values and client data of a visible request."""
     company = require_partner(user)
     source = get_request_or_404(user, request_id)
-    fields = {name: getattr(source, name) for name in DRAFT_FIELDS if name != "wanted_date"}
+    fields = {name: getattr(source, name) for name in OWN_COLUMNS if name != "wanted_date"}
     services = [line.service_id for line in source.lines if line.service_id]
-    req = create_draft(user, company, services, source.options or [], source=source, **fields)
+    req = create_draft(user, company, services, source.options or [], source=source,
+                       field_values=dict(source.field_values or {}) or legacy_values(
+                           {column: getattr(source, column) for column in MIRRORED.values()}),
+                       **fields)
     record("request_repeated", user, req, source=source.number)
     return req
 

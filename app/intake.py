@@ -6,25 +6,35 @@ from decimal import Decimal
 
 from app.extensions import db
 from app.pricing import calculate
+from app.service_fields import INT_LIMIT, decimal_text, fields_for, title
 from models.base import utcnow
+from models.catalog import Service
 from models.requests import Request, RequestService, next_request_number
 
+# the request's object columns: mirrors of the field values of these keys (issue 12)
+MIRRORED = {"address": "object_address", "object_type": "object_type", "area": "area",
+            "floor": "floor", "building_type": "building_type"}
 DRAFT_FIELDS = ("object_address", "object_type", "area", "floor", "building_type", "urgency",
                 "description", "wanted_date", "end_client_id")
+OWN_COLUMNS = ("urgency", "description", "wanted_date", "end_client_id")
 
 
 def create_draft(author, company, service_ids, options=(), quote=None, source=None,
-                 filed_by=None, **fields) -> Request:
+                 filed_by=None, field_values=None, **fields) -> Request:
     """A new draft with a fresh number and lines priced by app.pricing (caller commits);
-    `filed_by`: the staff member who files it on the author's behalf."""
+    `filed_by`: the staff member who files it on the author's behalf. `field_values`: the
+    services' form values (app.service_fields.parse); without them the object columns given
+    in `fields` (object_address, area, …) become the values of the keys they mirror."""
     request = Request(company_id=company.id, author_id=author.id,
                       filed_by_id=getattr(filed_by, "id", None), quote_id=getattr(
         quote, "id", None), source_request_id=getattr(source, "id", None),
         number=next_request_number(db.session, utcnow().year))
-    for name in DRAFT_FIELDS:
+    for name in OWN_COLUMNS:
         if name in fields:
             setattr(request, name, fields[name])
     request.options = list(options)
+    store_values(request, service_ids, legacy_values(fields) if field_values is None
+                 else field_values)
     reprice(request, service_ids, options, company)
     db.session.add(request)
     db.session.flush()
@@ -39,3 +49,43 @@ def reprice(request: Request, service_ids, options, company) -> None:
                                     price_kopecks=line.kopecks, estimated_hours=line.hours)
                      for line in result.lines]
     request.total_kopecks = result.total
+
+
+def legacy_values(columns: dict) -> dict:
+    """Field values from the object columns (object_address, object_type, area, floor,
+    building_type) as callers before issue 12 gave them."""
+    values = {key: columns.get(column) for key, column in MIRRORED.items()}
+    if values["area"] is not None:
+        values["area"] = decimal_text(values["area"])
+    return {key: value for key, value in values.items() if value not in (None, "")}
+
+
+def store_values(request: Request, service_ids, values: dict) -> None:
+    """Keep the typed values and write the mirrored columns from them: object_address is
+    the request's one-line title (lists, search, documents), the rest as typed or None."""
+    request.field_values = dict(values)
+    fields = fields_for(service_ids, include_inactive=True)
+    request.object_address = (title(fields, values) or _service_names(service_ids))[:300]
+    request.object_type = _text(values.get("object_type"))
+    request.building_type = _text(values.get("building_type"))
+    request.area = _number(values.get("area"), Decimal("99999999.99"))
+    floor = _number(values.get("floor"), Decimal(INT_LIMIT))
+    request.floor = int(floor) if floor is not None and floor == int(floor) else None
+
+
+def _text(value) -> str | None:
+    return str(value)[:40] if value not in (None, "", [], True, False) else None
+
+
+def _number(value, limit: Decimal) -> Decimal | None:
+    """A mirrored number if the value is one that fits the column, else None."""
+    try:
+        number = Decimal(str(value)).quantize(Decimal("0.01"))
+    except (ArithmeticError, ValueError, TypeError):
+        return None
+    return number if abs(number) <= limit and not isinstance(value, bool) else None
+
+
+def _service_names(service_ids) -> str:
+    rows = db.session.query(Service.name).filter(Service.id.in_(list(service_ids or ())))
+    return ", ".join(name for (name,) in rows) or "—"

@@ -16,6 +16,7 @@ from models.partners import EndClient, PartnerApplication, PartnerCompany, UserP
 from models.requests import (Attachment, Message, Request, RequestCounter, RequestService,
                              StatusChange)
 from models.schedule import ScheduleEntry
+from models.service_fields import ServiceField
 from models.security import AuthToken, SessionEpoch, UsedFormNonce
 
 __all__ = [
@@ -26,4 +27,5 @@ __all__ = [
     "StatusChange", "UsedFormNonce", "UserProfile",
 ]
 __all__ += ["DocumentSlot"]  # issue 12: document checklist at intake
+__all__ += ["ServiceField"]  # issue 12: per-service request forms
 __all__ += ["ApprovalStep", "RequestApproval"]  # issue 12: approval steps

@@ -5,6 +5,7 @@ from contextvars import ContextVar
 from sqlalchemy import (JSON, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, Numeric,
                         String, Text, UniqueConstraint, select, update)
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import relationship, validates
 
 from models.base import Model, created_at_column, user_fk, utcnow
@@ -63,9 +64,13 @@ class Request(Model):
     source_request_id = Column(Integer, ForeignKey("request.id"))
     status = Column(String(20), nullable=False, default=Status.DRAFT, index=True)
     version = Column(Integer, nullable=False, default=1)
+    # the services' form values, typed ({key: value}, app.service_fields validates and shows
+    # them); the five columns below are mirrors of the keys of the same name written from
+    # them (object_address: the request's one-line title), kept for lists, search, pricing
+    field_values = Column(JSON().with_variant(JSONB, "postgresql"), nullable=False, default=dict)
     object_address = Column(String(300), nullable=False)
-    object_type = Column(String(40), nullable=False)
-    area = Column(Numeric(10, 2), nullable=False)
+    object_type = Column(String(40))
+    area = Column(Numeric(10, 2))
     floor = Column(Integer)
     building_type = Column(String(40))
     urgency = Column(String(40), nullable=False, default="normal")

@@ -19,6 +19,7 @@ from app.accounts import create_user
 from app.extensions import db
 from app.deliverables import upload_package
 from app.form_nonce import issue_nonce
+from app.service_field_presets import add_object_fields
 from app.intake import create_draft
 from app.payments import mark_payment
 from app.pricing import amount_payable
@@ -75,6 +76,7 @@ def make_service(code: str = "svc", base_rub: int = 10000, per_m2_rub: int = 100
                           price_per_m2_kopecks=per_m2_rub * 100, estimated_hours=hours)
         db.session.add(service)
         db.session.flush()
+        add_object_fields(service)  # the redevelopment form: address, area, … (issue 12)
     return service
 
 

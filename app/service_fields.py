@@ -1,0 +1,419 @@
+"""Per-service request form fields (issue 12): the one module that merges, validates and shows
+them. A request's values are typed in Request.field_values: {key: str | int | "decimal as
+string" | "YYYY-MM-DD" | list | bool}.
+
+`fields_for(service_ids)` → the chosen services' fields merged by key, ordered by group;
+`parse(fields, formdata)` → (values, errors); `display_value(field, value)` → text as people
+read it; `visible_values(request, viewer_is_engineer)` → [(group, label, text)].
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import format_decimal, get_locale
+from flask_babel import gettext as _
+
+from app.extensions import db
+from app.timefmt import format_day
+from models.catalog import Service
+from models.service_fields import (FIELD_BOOLEAN, FIELD_DATE, FIELD_DECIMAL, FIELD_EMAIL,
+                                   FIELD_INTEGER, FIELD_MULTISELECT, FIELD_PATTERN, FIELD_PHONE,
+                                   FIELD_SELECT, FIELD_TEXT, FIELD_TEXTAREA, ServiceField)
+
+# the request form's old input names, still accepted (bookmarked forms, the API's clients)
+FORM_ALIASES = {"address": "object_address"}
+INT_LIMIT = 2_147_483_647  # an INTEGER column's range (PostgreSQL)
+DECIMAL_RE = re.compile(r"[+-]?\d{1,15}(\.\d{1,6})?")
+INTEGER_RE = re.compile(r"[+-]?\d{1,12}")
+PHONE_RE = re.compile(r"\+?[\d\s()\-]{7,20}")
+EMAIL_RE = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]+")
+TEXT_LIMITS = {FIELD_TEXTAREA: 5000, FIELD_EMAIL: 254}
+TEXT_LIMIT = 500
+TRUE_WORDS = ("y", "yes", "on", "1", "true")
+
+
+@dataclass(frozen=True)
+class FormField:
+    """A field as the form shows it: one key, merged over the services that ask it."""
+
+    key: str
+    label: str
+    field_type: str
+    label_en: str | None = None
+    required: bool = False
+    help_text: str | None = None
+    help_text_en: str | None = None
+    group_name: str | None = None
+    group_name_en: str | None = None
+    sort_order: int = 0
+    options: tuple = ()
+    pattern: str | None = None
+    pattern_message: str | None = None
+    pattern_message_en: str | None = None
+    min_value: Decimal | None = None
+    max_value: Decimal | None = None
+    show_if_key: str | None = None
+    show_if_value: str | None = None
+    is_contact: bool = False
+    service_ids: tuple = field(default=(), compare=False)
+
+    @property
+    def title(self) -> str:
+        """The label in the current language."""
+        return _local(self.label, self.label_en)
+
+    @property
+    def help(self) -> str:
+        return _local(self.help_text, self.help_text_en) or ""
+
+    @property
+    def group(self) -> str:
+        return _local(self.group_name, self.group_name_en) or ""
+
+    def choices(self) -> list[tuple[str, str]]:
+        """(value, label in the current language) of a select's options."""
+        return [(str(o.get("value")), _local(o.get("label"), o.get("label_en")) or
+                 str(o.get("value"))) for o in self.options if isinstance(o, dict)]
+
+
+def _english() -> bool:
+    return str(get_locale() or "ru") == "en"
+
+
+def _local(ru: str | None, en: str | None) -> str | None:
+    return (en or ru) if _english() else (ru or en)
+
+
+def form_field(row: ServiceField, service_ids=()) -> FormField:
+    """The form's view of one ServiceField row."""
+    return FormField(
+        key=row.key, label=row.label, label_en=row.label_en, field_type=row.field_type,
+        required=bool(row.required), help_text=row.help_text, help_text_en=row.help_text_en,
+        group_name=row.group_name, group_name_en=row.group_name_en,
+        sort_order=row.sort_order or 0, options=tuple(row.options or ()), pattern=row.pattern,
+        pattern_message=row.pattern_message, pattern_message_en=row.pattern_message_en,
+        min_value=row.min_value, max_value=row.max_value, show_if_key=row.show_if_key or None,
+        show_if_value=row.show_if_value, is_contact=bool(row.is_contact),
+        service_ids=tuple(service_ids) or (row.service_id,))
+
+
+def fields_for(service_ids, include_inactive: bool = False) -> list[FormField]:
+    """The services' fields merged by key (the first service's definition in catalogue order;
+    required if any requires it; contact data if any marks it), ordered group by group."""
+    ids = [int(i) for i in service_ids or () if i]
+    if not ids:
+        return []
+    query = db.session.query(ServiceField).join(Service).filter(ServiceField.service_id.in_(ids))
+    if not include_inactive:
+        query = query.filter(ServiceField.is_active.is_(True))
+    rows = query.order_by(Service.sort_order, Service.id, ServiceField.sort_order,
+                          ServiceField.id).all()
+    return merge(rows)
+
+
+def merge(rows) -> list[FormField]:
+    """ServiceField rows (in catalogue order) as one field per key, grouped and ordered."""
+    first, services = {}, {}
+    for row in rows:
+        services.setdefault(row.key, []).append(row.service_id)
+        if row.key not in first:
+            first[row.key] = row
+    merged = []
+    for key, row in first.items():
+        same = [r for r in rows if r.key == key]
+        base = form_field(row, dict.fromkeys(services[key]))
+        merged.append(replace(base, required=any(r.required for r in same),
+                               is_contact=any(r.is_contact for r in same)))
+    return _grouped_order(merged)
+
+
+def _grouped_order(fields: list[FormField]) -> list[FormField]:
+    """Groups in order of their first field; fields in a group by their sort order."""
+    group_rank = {}
+    for position, item in enumerate(fields):
+        group_rank.setdefault(item.group_name or "", position)
+    ranked = sorted(enumerate(fields), key=lambda pair: (
+        group_rank[pair[1].group_name or ""], pair[1].sort_order, pair[0]))
+    return [item for _position, item in ranked]
+
+
+def groups(fields) -> list[tuple[str, list[FormField]]]:
+    """[(group title in the current language, its fields)] in the fields' order."""
+    result: list[tuple[str, list[FormField]]] = []
+    for item in fields:
+        if result and result[-1][1][0].group_name == item.group_name:
+            result[-1][1].append(item)
+        else:
+            result.append((item.group, [item]))
+    return result
+
+
+# --- parsing -------------------------------------------------------------------------------
+
+class _Bad(Exception):
+    """One field's value refused, with the message for the user."""
+
+
+def parse(fields, formdata) -> tuple[dict, dict]:
+    """The typed values of the shown fields and {key: message} for the refused ones.
+
+    A field hidden by its condition (or by a hidden field it depends on) is dropped and not
+    required; empty values are not stored (a yes/no field stores False when unticked)."""
+    typed, errors = {}, {}
+    for item in fields:
+        try:
+            value = _typed(item, _raw(item, formdata))
+        except _Bad as bad:
+            errors[item.key] = str(bad)
+            continue
+        if value is not None:
+            typed[item.key] = value
+    shown = shown_keys(fields, typed)
+    values = {key: value for key, value in typed.items() if key in shown}
+    errors = {key: message for key, message in errors.items() if key in shown}
+    for item in fields:
+        if item.key in shown and item.required and item.key not in errors \
+                and _missing(item, values.get(item.key)):
+            errors[item.key] = _("This field is required.")
+    return values, errors
+
+
+def _missing(item: FormField, value) -> bool:
+    if item.field_type == FIELD_BOOLEAN:
+        return value is not True  # a required yes/no (consent) must be ticked
+    return value is None or value == [] or value == ""
+
+
+def _raw(item: FormField, formdata):
+    """What was posted for the field: a list for a multiselect, else a string or None."""
+    names = [item.key] + ([FORM_ALIASES[item.key]] if item.key in FORM_ALIASES else [])
+    for name in names:
+        if item.field_type == FIELD_MULTISELECT:
+            values = formdata.getlist(name) if hasattr(formdata, "getlist") \
+                else formdata.get(name)
+            if values:
+                return [str(v) for v in (values if isinstance(values, list) else [values])]
+        elif formdata.get(name) is not None:
+            return str(formdata.get(name))
+    return [] if item.field_type == FIELD_MULTISELECT else None
+
+
+def _typed(item: FormField, raw):
+    """The typed value of one raw input (None when empty); _Bad with the message if refused."""
+    for text in (raw if isinstance(raw, list) else [raw]):
+        if text is not None and "\x00" in text:
+            raise _Bad(_("The text contains a character that is not allowed."))
+    if item.field_type == FIELD_BOOLEAN:
+        return (raw or "").strip().lower() in TRUE_WORDS
+    if item.field_type == FIELD_MULTISELECT:
+        return _choices(item, raw)
+    text = (raw or "").strip()
+    if not text:
+        return None
+    parser = PARSERS.get(item.field_type, _text)
+    return parser(item, text)
+
+
+def _bounds(item: FormField, number, kind_message: str | None = None):
+    low, high = item.min_value, item.max_value
+    if (low is not None and number < low) or (high is not None and number > high):
+        if low is not None and high is not None:
+            raise _Bad(kind_message or _("Enter a value from %(min)s to %(max)s.",
+                                         min=_number(low), max=_number(high)))
+        if low is not None:
+            raise _Bad(_("Enter a value of at least %(min)s.", min=_number(low)))
+        raise _Bad(_("Enter a value of at most %(max)s.", max=_number(high)))
+    return number
+
+
+def _integer(item: FormField, text: str) -> int:
+    if not INTEGER_RE.fullmatch(text) or abs(int(text)) > INT_LIMIT:
+        raise _Bad(_("Enter a whole number."))
+    return int(_bounds(item, int(text)))
+
+
+def _decimal(item: FormField, text: str) -> str:
+    cleaned = re.sub(r"[\s\u00a0\u202f]", "", text).replace(",", ".")
+    if not DECIMAL_RE.fullmatch(cleaned):
+        raise _Bad(_("Enter a number, e.g. 12,5."))
+    return decimal_text(_bounds(item, Decimal(cleaned)))
+
+
+def decimal_text(value) -> str:
+    """How a decimal is stored: plain digits, no exponent, no trailing zeros ("50", "12.5")."""
+    text = format(Decimal(str(value)).normalize(), "f")
+    return "0" if text in ("-0", "+0") else text
+
+
+def _date(item: FormField, text: str) -> str:
+    match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", text) or \
+        re.fullmatch(r"(\d{2})\.(\d{2})\.(\d{4})", text)
+    try:
+        if match is None:
+            raise ValueError
+        parts = [int(p) for p in match.groups()]
+        day = date(*parts) if len(match.group(1)) == 4 else date(parts[2], parts[1], parts[0])
+    except ValueError:
+        raise _Bad(_("Enter a date, e.g. 31.12.2026.")) from None
+    if not 1900 <= day.year <= 2200:
+        raise _Bad(_("Enter a date, e.g. 31.12.2026."))
+    return day.isoformat()
+
+
+def _select(item: FormField, text: str) -> str:
+    if text not in {value for value, _label in item.choices()}:
+        raise _Bad(_("Choose a value from the list."))
+    return text
+
+
+def _choices(item: FormField, raw) -> list | None:
+    allowed = [value for value, _label in item.choices()]
+    chosen = {text.strip() for text in raw or () if text and text.strip()}
+    if chosen - set(allowed):
+        raise _Bad(_("Choose values from the list."))
+    return [value for value in allowed if value in chosen] or None
+
+
+def _length(item: FormField, text: str) -> str:
+    high = int(item.max_value) if item.max_value is not None else \
+        TEXT_LIMITS.get(item.field_type, TEXT_LIMIT)
+    low = int(item.min_value) if item.min_value is not None else 0
+    if not low <= len(text) <= high:
+        raise _Bad(_("Enter %(min)s to %(max)s characters.", min=low or 1, max=high))
+    return text
+
+
+def _text(item: FormField, text: str) -> str:
+    return _length(item, text)
+
+
+def _phone(item: FormField, text: str) -> str:
+    if not PHONE_RE.fullmatch(text):
+        raise _Bad(_("Enter a phone number, e.g. +7 900 123-45-67."))
+    return text
+
+
+def _email(item: FormField, text: str) -> str:
+    if not EMAIL_RE.fullmatch(text):
+        raise _Bad(_("Enter an e-mail address, e.g. name@example.ru."))
+    return _length(item, text)
+
+
+def _pattern(item: FormField, text: str) -> str:
+    text = _length(item, text)
+    try:
+        matched = re.fullmatch(item.pattern or ".*", text)
+    except re.error:  # refused at save time; an old broken one must not break the form
+        matched = None
+    if not matched:
+        raise _Bad(_local(item.pattern_message, item.pattern_message_en) or
+                   _("The value does not have the expected format."))
+    return text
+
+
+PARSERS = {FIELD_INTEGER: _integer, FIELD_DECIMAL: _decimal, FIELD_DATE: _date,
+           FIELD_SELECT: _select, FIELD_PHONE: _phone, FIELD_EMAIL: _email,
+           FIELD_PATTERN: _pattern}
+
+
+# --- conditions ----------------------------------------------------------------------------
+
+def shown_keys(fields, values: dict) -> set[str]:
+    """Keys of the fields shown for these values: a field with a condition is shown when the
+    field it names is shown and has the value (a multiselect: includes it; yes/no: "yes")."""
+    by_key = {item.key: item for item in fields}
+    return {item.key for item in fields if _shown(item, by_key, values, set())}
+
+
+def _shown(item: FormField, by_key: dict, values: dict, seen: set) -> bool:
+    if not item.show_if_key:
+        return True
+    parent = by_key.get(item.show_if_key)
+    if parent is None or item.key in seen:  # unknown field or a loop: hidden
+        return False
+    if not _shown(parent, by_key, values, seen | {item.key}):
+        return False
+    return matches(values.get(parent.key), item.show_if_value)
+
+
+def matches(value, expected: str | None) -> bool:
+    """Whether a typed value satisfies a condition's value (as text)."""
+    expected = (expected or "").strip()
+    if isinstance(value, bool):
+        return value == (expected.lower() in TRUE_WORDS + ("да",))
+    if isinstance(value, list):
+        return expected in value
+    return value is not None and str(value) == expected
+
+
+# --- display -------------------------------------------------------------------------------
+
+def _number(value) -> str:
+    """A number as people read it here: 12,5 in Russian, 12.5 in English."""
+    return format_decimal(Decimal(str(value)).normalize(), format="#,##0.######")
+
+
+def display_value(item: FormField, value) -> str:
+    """A stored value as people read it in the current language ("—" when empty)."""
+    if value is None or value == "" or value == []:
+        return "—"
+    kind = item.field_type
+    try:
+        if kind == FIELD_BOOLEAN:
+            return _("Yes") if value is True else _("No")
+        if kind in (FIELD_INTEGER, FIELD_DECIMAL):
+            return _number(value)
+        if kind == FIELD_DATE:
+            return format_day(date.fromisoformat(str(value)))
+    except (InvalidOperation, ValueError, TypeError):
+        return str(value)  # stored before a type change: shown as it is
+    if kind in (FIELD_SELECT, FIELD_MULTISELECT):
+        labels = dict(item.choices())
+        chosen = value if isinstance(value, list) else [value]
+        return ", ".join(labels.get(str(v), str(v)) for v in chosen)
+    return str(value)
+
+
+TITLE_TYPES = (FIELD_TEXT, FIELD_PATTERN, FIELD_SELECT, FIELD_MULTISELECT, FIELD_INTEGER,
+               FIELD_DECIMAL, FIELD_DATE)
+
+
+def title(fields, values: dict) -> str:
+    """The request's one-line title: its "address" value, else its first required fields'
+    values (never contact data: lists show the title to engineers too)."""
+    if values.get("address") not in (None, ""):
+        return str(values["address"])
+    parts = [display_value(item, values[item.key]) for item in fields
+             if item.required and not item.is_contact and item.field_type in TITLE_TYPES
+             and values.get(item.key) not in (None, "", [])]
+    return ", ".join(parts[:3])
+
+
+def form_value(item: FormField, value):
+    """A stored value as the form's input shows it again (the editor of a draft)."""
+    if value is None:
+        return [] if item.field_type == FIELD_MULTISELECT else ""
+    if item.field_type == FIELD_DECIMAL:
+        return str(value).replace(".", ",") if not _english() else str(value)
+    if item.field_type == FIELD_BOOLEAN:
+        return "y" if value is True else ""
+    return value if isinstance(value, list) else str(value)
+
+
+def visible_values(request, viewer_is_engineer: bool) -> list[tuple[str, str, str]]:
+    """[(group, label, text)] of the request's stored values in form order; an engineer gets
+    no contact field, nor a value whose field no longer exists (it may have been one)."""
+    values = dict(request.field_values or {})
+    services = [line.service_id for line in request.lines if line.service_id]
+    known = fields_for(services, include_inactive=True)
+    shown = [(item.group, item.title, display_value(item, values.pop(item.key)))
+             for item in known if item.key in values
+             and not (viewer_is_engineer and item.is_contact)]
+    if not viewer_is_engineer:
+        shown += [("", key, str(value)) for key, value in values.items()
+                  if value not in (None, "", [])]
+    return shown
