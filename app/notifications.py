@@ -28,17 +28,14 @@ from app.extensions import db
 from app.mail import queue_mail
 from app.permissions import (ADMIN, DIRECTOR, ENGINEER, MANAGER, PARTNER, SUPERMANAGER,
                              is_partner, role_names)
+from app.sla import duration_text
+from app.status_labels import partner_label, staff_label
+from app.texts import render_email
 from app.timefmt import format_wall
 from app.web_security import external_url
 from models.notifications import Notification
 from models.partners import UserProfile
-from models.request_status import (
-    PARTNER_GROUP_OF,
-    PARTNER_GROUPS,
-    STAFF_LABELS,
-    Action,
-    Status,
-)
+from models.request_status import PARTNER_GROUP_OF, Action, Status
 from models.requests import Request, StatusChange
 from models.schedule import ENTRY_VISIT, ScheduleEntry
 
@@ -140,7 +137,7 @@ def _when(ctx) -> str:
 
 
 def _partner_status(request, ctx):
-    return PARTNER_GROUPS[PARTNER_GROUP_OF[Status(ctx["to_status"])]][0]
+    return partner_label(ctx["to_status"])
 
 
 # event → kind, recipients, text, subject (texts are built in each recipient's language)
@@ -205,15 +202,16 @@ EVENTS: dict[str, Event] = {
         lambda r, c: _("Payment voided on request %(number)s", **_n(r))),
     "sla_breach": Event(
         "sla", _manager_and_supermanagers,
-        lambda r, c: _("Request %(number)s has been “%(status)s” longer than %(hours)s h.",
-                       status=STAFF_LABELS[Status(c["status"])], hours=c["hours"], **_n(r)),
+        lambda r, c: _("Request %(number)s has been “%(status)s” longer than %(duration)s.",
+                       status=staff_label(c["status"]), duration=duration_text(c["minutes"]),
+                       **_n(r)),
         lambda r, c: _("Request %(number)s is overdue", **_n(r))),
     "staff_status": Event(
         "status", _manager,
         lambda r, c: _("Request %(number)s: status is now “%(status)s”.",
-                       status=STAFF_LABELS[Status(c["to_status"])], **_n(r)),
+                       status=staff_label(c["to_status"]), **_n(r)),
         lambda r, c: _("Request %(number)s: %(status)s", **_n(r),
-                       status=STAFF_LABELS[Status(c["to_status"])])),
+                       status=staff_label(c["to_status"]))),
     "data_requested": Event(
         "needs_info", _author,
         lambda r, c: _("Request %(number)s: the manager needs data from you.", **_n(r)),
@@ -318,27 +316,48 @@ def announce(event: str, request: Request | None = None, actor=None,
         if user is None or user.id in seen or user.id == actor_id:
             continue
         seen.add(user.id)
-        note = _deliver(user, spec, request, context)
+        note = _deliver(user, spec, request, context, event)
         if note is not None:
             notes.append(note)
     return notes
 
 
-def _deliver(user, spec: Event, request, context) -> Notification | None:
+def _deliver(user, spec: Event, request, context, event: str = "") -> Notification | None:
     if not user.active:
         return None
     with force_locale(user_language(user)):
         text = str(spec.text(request, context))
         if user.email and wants_email(user, spec.kind):
-            subject = str(spec.subject(request, context))
-            link = link_for(user, spec.kind, request)
-            body = _("%(text)s\n\nOpen: %(link)s\n\nE-mail copies of notifications are "
-                     "switched in your profile: %(prefs)s",
-                     text=text, link=link, prefs=_preferences_url(user))
-            queue_mail(user.email, f"Replan: {subject}", body, kind=spec.kind)
+            values = email_values(user, request, context, text=text,
+                                  subject=str(spec.subject(request, context)),
+                                  link=link_for(user, spec.kind, request),
+                                  preferences_link=_preferences_url(user))
+            # the admin's wording of this event's e-mail (app.texts), else the default
+            subject, body = render_email(event, values)
+            queue_mail(user.email, subject, body, kind=spec.kind)
     note = Notification(user_id=user.id, kind=spec.kind, request=request, text=text)
     db.session.add(note)
     return note
+
+
+def email_values(user, request: Request | None, context: dict, **values) -> dict:
+    """The placeholders of an e-mail (app.texts.EMAIL_PLACEHOLDERS), as plain strings."""
+    status = context.get("to_status") or context.get("status") or \
+        (request.status if request is not None else None)
+    if status:
+        values["status"] = partner_label(status) if is_partner(user) else staff_label(status)
+    if request is not None:
+        values["number"] = request.number
+        values["company"] = request.company.name if request.company else ""
+        values["member"] = request.author.get_full_name() if request.author else ""
+    values["recipient"] = user.get_full_name()
+    values["when"] = _when(context)
+    if "minutes" in context:
+        values["overdue_after"] = duration_text(context["minutes"])
+    for key in ("company", "amount", "reason", "manager"):
+        if context.get(key) is not None:
+            values[key] = str(context[key])
+    return values
 
 
 def notify(user, kind: str, request: Request | None, render) -> Notification | None:

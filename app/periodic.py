@@ -22,6 +22,7 @@ from app.mail import (due_message_ids, enqueue_sends, queue_mail,
                       requeue_failed, requeue_stuck)
 from app.notifications import announce
 from app.settings import get_setting
+from app.sla import overdue_clause, threshold_minutes
 from app.templating import money
 from app.uow import commit, unit_of_work
 from app.workflow import WorkflowError, transition
@@ -44,18 +45,17 @@ def _mark_once(key: str) -> bool:
         return False
 
 
-def send_sla_reminders() -> int:
-    """Alert the manager and the supermanagers once per breach of a status threshold."""
-    now, alerts = utcnow(), 0
-    for status, hours in (get_setting("sla_hours") or {}).items():
-        cutoff = now - timedelta(hours=float(hours))
-        for req in db.session.query(Request).filter(Request.status == status,
-                                                    Request.status_changed_at < cutoff):
-            key = f"sla:{req.id}:{status}:{req.status_changed_at.isoformat()}"
-            if not _mark_once(key):
-                continue
-            announce("sla_breach", req, None, status=status, hours=hours)
-            alerts += 1
+def send_sla_reminders(now=None) -> int:
+    """Alert the manager and the supermanagers once per breach of the tightest threshold
+    (per status and per service, in minutes: app.sla)."""
+    now, alerts = now or utcnow(), 0
+    for req in db.session.query(Request).filter(overdue_clause(now)).order_by(Request.id):
+        key = f"sla:{req.id}:{req.status}:{req.status_changed_at.isoformat()}"
+        if not _mark_once(key):
+            continue
+        announce("sla_breach", req, None, status=req.status,
+                 minutes=threshold_minutes(req) or 0)
+        alerts += 1
     commit()  # the reminders and the marker together, then their e-mails
     return alerts
 
@@ -118,7 +118,7 @@ def _users_with_role(name: str):
 
 # name -> (function, cron expression)
 PERIODIC = {
-    "sla": (send_sla_reminders, "*/15 * * * *"),
+    "sla": (send_sla_reminders, "* * * * *"),  # thresholds may be 20 minutes
     "digest": (send_director_digest, "0 7 * * *"),
     "auto-close": (auto_close_delivered, "30 3 * * *"),
     "cleanup-exports": (exports.cleanup_exports, "0 * * * *"),

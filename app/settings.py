@@ -42,9 +42,11 @@ DEFAULTS: dict[str, object] = {
     # the bureau's working time (wall clock, weekdays 0 = Monday): the default booking window
     # starts and ends in it, busy time and vacations take capacity only inside it
     "working_hours": {"start": "09:00", "end": "18:00", "days": [0, 1, 2, 3, 4]},
-    # SLA: hours a request may stay in a status before its manager is alerted
-    "sla_hours": {"submitted": 4, "assigned": 24, "needs_info": 72, "scheduled": 72,
-                  "in_progress": 120, "on_review": 24, "rework": 72, "ready": 48},
+    # SLA: minutes a request may stay in a status before its manager is alerted (per
+    # service tighter ones: app.sla); migration 0011 converted a stored "sla_hours"
+    "sla_minutes": {"submitted": 240, "assigned": 1440, "needs_info": 4320,
+                    "scheduled": 4320, "in_progress": 7200, "on_review": 1440,
+                    "rework": 4320, "ready": 2880},
 }
 
 

@@ -17,10 +17,11 @@ from app.payments import amount_due
 from app.permissions import role_label, role_labels
 from app.pricing import amount_payable, rule_label, rules_by_key
 from app.request_rules import awaiting_payment, payment_label
+from app.status_labels import partner_group_of, partner_label, staff_label
 from app.timefmt import bureau_zone_name, format_day, format_moment, format_wall
 from app.visibility import PARTNER_ADDRESSED
 from models.notifications import Notification
-from models.request_status import PARTNER_GROUP_OF, PARTNER_GROUPS, STAFF_LABELS, Action, Status
+from models.request_status import Action
 from models.requests import BUILDING_LABELS
 
 
@@ -35,7 +36,7 @@ def filesize(size: int | None) -> str:
 
 
 def partner_status(status: str) -> str:
-    return str(PARTNER_GROUPS[PARTNER_GROUP_OF[Status(status)]][0])
+    return partner_label(status)  # the admin's wording where set (app.status_labels)
 
 
 def partner_status_of(request) -> str:
@@ -46,11 +47,11 @@ def partner_status_of(request) -> str:
 
 
 def partner_group(status: str) -> str:
-    return PARTNER_GROUP_OF[Status(status)]
+    return partner_group_of(status)
 
 
 def staff_status(status: str) -> str:
-    return str(STAFF_LABELS[Status(status)])
+    return staff_label(status)
 
 
 def unread_count() -> int:

@@ -25,7 +25,8 @@ from app.extensions import db
 from app.permissions import ENGINEER, FILER_ROLES, MANAGER, SUPERMANAGER, role_names
 from app.settings import get_setting
 from models.base import utcnow
-from models.request_status import ACTION_LABELS, MOVES, STAFF_LABELS, Action, Actor, Move, Status
+from app.status_labels import staff_label
+from models.request_status import ACTION_LABELS, MOVES, Action, Actor, Move, Status
 from models.requests import (ATTACH_MESSAGE, PAYMENT_PAID, Message, Request, StatusChange,
                              status_writer)
 from models.schedule import ENTRY_VISIT, ScheduleEntry
@@ -94,7 +95,7 @@ def find_move(request: Request, action: Action | str, user) -> Move:
     if not in_status:
         raise IllegalTransition(_(
             "“%(action)s” is not possible while the request is “%(status)s”.",
-            action=ACTION_LABELS[action], status=STAFF_LABELS[Status(request.status)]))
+            action=ACTION_LABELS[action], status=staff_label(request.status)))
     kinds = actor_kinds(user, request)
     for move in in_status:
         if kinds & set(move.actors):

@@ -9,6 +9,7 @@ from app.extensions import db
 from app.request_rules import WAITING_FOR_PARTNER
 from cabinet import bp
 from cabinet.access import partner_required
+from app.status_labels import partner_label
 from models.request_status import PARTNER_GROUP_OF, PARTNER_GROUPS, Status
 from models.notifications import Notification
 from models.requests import Message, Request
@@ -23,7 +24,7 @@ def dashboard():
     groups = {key: 0 for key in PARTNER_GROUPS}
     for status, count in rows:
         groups[PARTNER_GROUP_OF[Status(status)]] += count
-    tiles = [(key, PARTNER_GROUPS[key][0], groups[key]) for key in PARTNER_GROUPS]
+    tiles = [(key, partner_label(key), groups[key]) for key in PARTNER_GROUPS]
     attention = db.session.query(Request).filter(
         request_scope(current_user), Request.status.in_(WAITING_FOR_PARTNER)
     ).order_by(Request.status_changed_at).limit(10).all()

@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db
 from app.access import get_request_or_404, is_company_owner
 from app.input_guard import arg_int
+from app.status_labels import partner_groups
 from app.storage import send_stored
 from app.request_rules import DOCUMENT_LABELS, RELEASED_STATUSES, rules_for
 from app.thread import is_thread_file, thread_of
@@ -17,7 +18,7 @@ from cabinet.access import partner_required
 from cabinet.choices import rule_choices
 from cabinet.forms import MessageForm, ReasonForm
 from models.catalog import RULE_OBJECT_TYPE
-from models.request_status import ACTION_LABELS, PARTNER_GROUP_OF, PARTNER_GROUPS, Status
+from models.request_status import ACTION_LABELS, PARTNER_GROUP_OF, Status
 from models.requests import ATTACH_DELIVERABLE, ATTACH_INPUT, Attachment, Request, StatusChange
 from reports.sources import partner_filters, partner_requests
 
@@ -52,7 +53,7 @@ def request_list():
         has_more_newer = bool(after)
     args = {k: v for k, v in request.args.items() if k not in ("after", "before")}
     return render_template(
-        "cabinet/request_list.html", rows=rows, args=args, groups=PARTNER_GROUPS,
+        "cabinet/request_list.html", rows=rows, args=args, groups=partner_groups(),
         object_types=rule_choices(RULE_OBJECT_TYPE), show_author=is_company_owner(current_user),
         older=rows[-1].id if rows and has_older else None,
         newer=rows[0].id if rows and has_more_newer else None)

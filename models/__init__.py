@@ -18,14 +18,15 @@ from models.requests import (Attachment, Message, Request, RequestCounter, Reque
 from models.schedule import ScheduleEntry
 from models.service_fields import ServiceField
 from models.security import AuthToken, SessionEpoch, UsedFormNonce
+from models.texts import ServiceSla, TextOverride
 
 __all__ = [
     "Attachment", "AuditEvent", "AuthToken", "EndClient", "ExportTask", "JobMarker",
     "KbArticle", "KbCategory", "Message", "Model", "Notification", "OutboxMessage",
     "PartnerApplication", "PartnerCompany", "Payment", "PriceRule", "Quote", "Request",
-    "RequestCounter", "RequestService", "ScheduleEntry", "Service", "SessionEpoch", "Setting",
-    "StatusChange", "UsedFormNonce", "UserProfile",
+    "RequestCounter", "RequestService", "ScheduleEntry", "Service", "ServiceSla", "SessionEpoch",
+    "Setting", "StatusChange", "TextOverride", "UsedFormNonce", "UserProfile",
 ]
-__all__ += ["DocumentSlot"]  # issue 12: document checklist at intake
 __all__ += ["ServiceField"]  # issue 12: per-service request forms
+__all__ += ["DocumentSlot"]  # issue 12: document checklist at intake
 __all__ += ["ApprovalStep", "RequestApproval"]  # issue 12: approval steps

@@ -13,10 +13,13 @@ from app.errors import NotFound
 from app.request_rules import DOCUMENTS
 from app.pricing import vat_figures
 from app.settings import VAT_MODES, VAT_NONE, get_setting
+from app.money import money
+from app.status_labels import partner_label, staff_label
+from app.texts import pdf_texts
+from app.timefmt import format_day, local_today
 from app.visibility import PARTNER_ADDRESSED, reads_partner_words, visible_history
-from models.request_status import PARTNER_GROUP_OF, PARTNER_GROUPS, STAFF_LABELS, Status
 from models.requests import Request
-from reports.pdf import render_pdf
+from reports.pdf import amount_in_words, render_pdf
 
 
 class DocumentUnavailable(NotFound, ValueError):
@@ -92,9 +95,12 @@ def proposal_pdf(quote) -> bytes:
     lines = [Line(item["title"], item["kopecks"]) for item in quote.breakdown]
     totals = document_totals(lines, quote.total_kopecks, quote.company.discount_percent,
                              vat_mode=get_setting("vat_mode"))
+    bureau = get_setting("bureau")
+    values = text_values(bureau, totals, number=quote.id, company=quote.company.name,
+                         company_inn=quote.company.inn or "")
     return render_pdf("proposal.html", quote=quote, lines=lines, totals=totals,
-                      percent_text=percent_text,
-                      bureau=get_setting("bureau"))
+                      percent_text=percent_text, bureau=bureau,
+                      texts=pdf_texts("proposal", values))
 
 
 def request_pdf(req: Request, document: str, for_partner: bool, user=None) -> bytes:
@@ -121,17 +127,29 @@ def request_pdf(req: Request, document: str, for_partner: bool, user=None) -> by
     history = _partner_history(req) if for_partner else [
         HistoryRow(h.created_at, _label(h.to_status, False), h.comment)
         for h in visible_history(req, user)]
+    bureau, status_label = get_setting("bureau"), _label(req.status, for_partner)
+    doc_date = issued and format_date(issued.issued_on, "dd.MM.yyyy")
+    values = text_values(bureau, totals, number=req.number, status=status_label,
+                         company=req.company.name, company_inn=req.company.inn or "",
+                         address=req.object_address or "",
+                         doc_number=issued.seq if issued else "", doc_date=doc_date or "")
     return render_pdf(f"{document}.html", req=req, lines=lines, totals=totals,
-                      percent_text=percent_text, bureau=get_setting("bureau"), history=history,
-                      show_client=full, doc_number=issued and issued.seq,
-                      doc_date=issued and format_date(issued.issued_on, "dd.MM.yyyy"),
-                      status_label=_label(req.status, for_partner))
+                      percent_text=percent_text, bureau=bureau, history=history,
+                      show_client=full, doc_number=issued and issued.seq, doc_date=doc_date,
+                      status_label=status_label, texts=pdf_texts(document, values))
+
+
+def text_values(bureau: dict, totals: Totals, **values) -> dict:
+    """The placeholders of a document's edited texts (app.texts.PDF_PLACEHOLDERS)."""
+    return {"bureau_name": bureau.get("name", ""), "bureau_inn": bureau.get("inn", ""),
+            "bureau_address": bureau.get("address", ""),
+            "director": bureau.get("director", ""), "total": money(totals.to_pay),
+            "total_in_words": amount_in_words(totals.to_pay),
+            "today": format_day(local_today(), "dd.MM.yyyy"), **values}
 
 
 def _label(status: str, for_partner: bool) -> str:
-    if for_partner:
-        return str(PARTNER_GROUPS[PARTNER_GROUP_OF[Status(status)]][0])
-    return str(STAFF_LABELS[Status(status)])
+    return partner_label(status) if for_partner else staff_label(status)
 
 
 def _partner_history(req: Request) -> list[HistoryRow]:

@@ -20,7 +20,8 @@ from app.templating import object_type_label
 from models.audit import AuditEvent
 from models.finance import Payment
 from models.partners import EndClient, PartnerCompany
-from models.request_status import STAFF_LABELS, Status
+from app.status_labels import staff_labels
+from models.request_status import Status
 from models.requests import Request
 from models.schedule import ENTRY_VACATION, ScheduleEntry
 from reports.excel import Column
@@ -102,7 +103,7 @@ def labels_once(label: Callable[[str], str]) -> Callable[[str], str]:
 
 def register_rows(start, end, scope=None):
     """Staff labels for the status, the object type and the payment state."""
-    labels = {status.value: str(label) for status, label in STAFF_LABELS.items()}  # once
+    labels = staff_labels()  # once, the admin's wording where set
     object_type, payment = labels_once(object_type_label), labels_once(payment_label)
     for row in _stream(register_statement(start, end, scope)):
         yield (row[:2] + (labels[row[2]],) + row[3:5] + (object_type(row[5]),)

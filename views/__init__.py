@@ -22,6 +22,7 @@ from views.reports import ReportsView
 from views.requests import RequestStaffView, StatusChangeView
 from views.schedule import ScheduleView
 from views.settings import SettingsView
+from views.texts import ServiceSlaView, TextsView
 
 
 def register(appbuilder) -> None:
@@ -73,6 +74,10 @@ def register(appbuilder) -> None:
     admin = {"category": "Administration", "category_label": _l("Administration")}
     appbuilder.add_view(SettingsView, "Settings", label=_l("Settings"), icon="fa-cog",
                         **admin)
+    appbuilder.add_view(TextsView, "Texts and labels", label=_l("Texts and labels"),
+                        icon="fa-font", **admin)
+    appbuilder.add_view(ServiceSlaView, "SLA by service", label=_l("SLA by service"),
+                        icon="fa-clock-o", **admin)
     appbuilder.add_view(AuditEventView, "Audit log", label=_l("Audit log"),
                         icon="fa-shield", **admin)
     appbuilder.add_view(JobsView, "Background jobs", label=_l("Background jobs"),

@@ -12,7 +12,8 @@ from app.money import money
 from app.permissions import role_label, role_labels
 from app.templating import staff_status
 from models.audit import AuditEvent
-from models.request_status import ACTION_LABELS, STAFF_LABELS
+from app.status_labels import staff_label
+from models.request_status import ACTION_LABELS, Status
 from views.base import CODE_LABELS, MODEL_NAMES, REQUEST_CODES, ReadOnlyView, ReplanInterface
 from views.settings import REQUISITES, VAT_CHOICES, SettingsForm
 
@@ -98,9 +99,9 @@ def _setting_label(key: str):
     top, _dot, sub = key.partition(".")
     if top == "bureau" and sub:
         return dict(REQUISITES).get(sub, sub)
-    if top == "sla_hours" and sub:
-        status = next((s for s in STAFF_LABELS if s.value == sub), None)
-        return f"SLA: {STAFF_LABELS[status] if status is not None else sub}"
+    if top in ("sla_hours", "sla_minutes") and sub:
+        known = sub in {s.value for s in Status}
+        return f"SLA: {staff_label(sub) if known else sub}"
     field = getattr(SettingsForm, top, None)
     return field.args[0] if field is not None and getattr(field, "args", None) else key
 

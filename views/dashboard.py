@@ -10,7 +10,8 @@ from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 
 from app.distribution import manager_loads
-from models.request_status import STAFF_LABELS, Status
+from app.status_labels import staff_label
+from models.request_status import Status
 from reports import queries
 
 
@@ -50,12 +51,12 @@ class DashboardView(BaseView):
         by_status = queries.requests_by_status(start, end)
         status_hours = queries.average_hours_in_status(start, end)
         charts = {
-            "status": [[str(STAFF_LABELS[s]), by_status.get(s.value, 0)] for s in Status
+            "status": [[staff_label(s), by_status.get(s.value, 0)] for s in Status
                        if s != Status.DRAFT],
             "weekly": queries.new_requests_per_week(start, end),
             "revenue": [[k, v / 100] for k, v in queries.revenue_per_month(start, end)],
             "partners": [[k, v / 100] for k, v in queries.top_partners(start, end)],
-            "status_hours": [[str(STAFF_LABELS[Status(s)]), h]
+            "status_hours": [[staff_label(s), h]
                              for s, h in status_hours.items()],
             "engineers": queries.engineer_utilisation(start, end),
             "managers": [[m.manager.get_full_name(), m.open_requests]

@@ -23,7 +23,8 @@ from app.scheduling import (default_window, engineers, request_hours, suggest_en
 from app.storage import send_stored
 from app.uow import unit_of_work
 from app.visibility import reads_partner_words
-from models.request_status import ACTION_LABELS, OPEN_STATUSES, STAFF_LABELS
+from app.status_labels import staff_labels
+from models.request_status import ACTION_LABELS, OPEN_STATUSES
 from models.requests import ATTACH_MESSAGE, Attachment, Request
 from reports.documents import request_pdf
 from views.desk_actions import DeskActionsMixin, back
@@ -54,7 +55,7 @@ class DeskView(DeskApprovalsMixin, DeskActionsMixin, BaseView):
         args = {**filters.args(), **{k: v for k, v in (("status", status), ("q", q)) if v}}
         return self.render_template(
             "desk/index.html", rows=rows, overdue=overdue, answered=answered,
-            labels=STAFF_LABELS, status=status, q=q, statuses=OPEN_STATUSES,
+            labels=staff_labels(), status=status, q=q, statuses=OPEN_STATUSES,
             filters=filters, choices=choices, payments=PAYMENT_LABELS,
             date_fields=DATE_FIELDS, args=args, page=page, more=more,
             visits=visits_by_request([r.id for r in rows]))
@@ -74,7 +75,7 @@ class DeskView(DeskApprovalsMixin, DeskActionsMixin, BaseView):
             assign.manager_id.choices = [(m.id, m.get_full_name()) for m in active_managers()]
         return self.render_template(
             "desk/show.html", req=req, rules=rules, action_labels=ACTION_LABELS,
-            document_labels=DOCUMENT_LABELS, labels=STAFF_LABELS,
+            document_labels=DOCUMENT_LABELS, labels=staff_labels(),
             move_form=MoveForm(version=req.version), text_form=TextForm(),
             booking=self._booking_context(req) if rules.can_book else None, assign=assign,
             payment_form=PaymentForm() if rules.can_pay else None, drafts=drafts or {},

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from sqlalchemy import case, func, or_
 from sqlalchemy.orm import selectinload
 
@@ -11,7 +9,7 @@ from app.extensions import db
 from app.access import request_scope
 from app.permissions import ENGINEER, MANAGER, role_names
 from app.request_filters import RequestFilters, apply_filters, escape_like
-from app.settings import get_setting
+from app.sla import overdue_clause as sla_overdue_clause
 from app.thread import thread_of
 from app.visibility import reads_partner_words, visible_history
 from models.base import utcnow
@@ -27,11 +25,8 @@ LIST_LIMIT = 200  # rows a page of the desk shows
 
 
 def overdue_clause():
-    """SQL: the request has stayed in its status longer than the SLA threshold."""
-    now, sla = utcnow(), get_setting("sla_hours") or {}
-    parts = [(Request.status == status) & (Request.status_changed_at < now - timedelta(
-        hours=float(hours))) for status, hours in sla.items()]
-    return or_(*parts) if parts else Request.id < 0
+    """SQL: the request has stayed in its status longer than its SLA threshold (app.sla)."""
+    return sla_overdue_clause(utcnow())
 
 
 def work_list(user, status: str | None = None, text: str | None = None,

@@ -7,7 +7,8 @@ from sqlalchemy import func
 from app.extensions import db
 from app.access import request_scope
 from app.permissions import is_partner, is_staff, role_names
-from models.request_status import STAFF_LABELS, Status
+from app.status_labels import staff_label
+from models.request_status import Status
 from models.requests import Request
 
 
@@ -26,7 +27,7 @@ class HomeView(IndexView):
         rows = db.session.query(Request.status, func.count(Request.id)) \
             .filter(request_scope(user)).group_by(Request.status).all()
         counts = dict(rows)
-        stats = [(STAFF_LABELS[s], counts.get(s.value, 0), s.value) for s in Status
+        stats = [(staff_label(s), counts.get(s.value, 0), s.value) for s in Status
                  if s != Status.DRAFT]
         return self.render_template(self.index_template, stats=stats,
                                     roles=sorted(role_names(user)))

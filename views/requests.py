@@ -5,6 +5,7 @@ import re
 from flask import g, request, url_for
 from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from markupsafe import Markup
 from werkzeug.datastructures import ImmutableMultiDict
 from wtforms import SelectField
@@ -12,7 +13,8 @@ from wtforms import SelectField
 from app.request_filters import partner_side_allowed
 from app.request_rules import PAYMENT_LABELS
 from app.templating import staff_status
-from models.request_status import STAFF_LABELS, Status
+from app.status_labels import staff_label
+from models.request_status import Status
 from models.requests import Request, StatusChange
 from views.base import ReadOnlyView, ReplanInterface
 from views.filters import (RelatedRequestScopeFilter, RequestScopeFilter,
@@ -53,7 +55,7 @@ class RequestStaffView(ReadOnlyView):
         "end_client": _scoped(Request.end_client_id, partner_side=True),
         "manager": _scoped(Request.manager_id), "engineer": _scoped(Request.engineer_id)}
     search_form_extra_fields = {
-        "status": _select(_l("Status"), [(s.value, STAFF_LABELS[s]) for s in Status
+        "status": _select(_l("Status"), [(s.value, LazyString(staff_label, s)) for s in Status
                                          if s != Status.DRAFT]),
         "payment_state": _select(_l("Payment"), list(PAYMENT_LABELS.items()))}
     formatters_columns = {"status": staff_status, "number": lambda number: Markup(

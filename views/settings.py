@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, ValidationErro
 from app.errors import DomainError
 from app.settings import (DEFAULTS, VAT_INCLUDED_20, VAT_NONE, VAT_ON_TOP_20, get_setting,
                           parse_clock, save_settings)
+from app.sla import MAX_MINUTES
 from app.timefmt import valid_zone
 from app.uow import unit_of_work
 
@@ -22,7 +23,7 @@ REQUISITES = [("name", _l("Bureau name")), ("inn", _l("INN")), ("kpp", _l("KPP")
               ("address", _l("Address")), ("bank", _l("Bank")), ("bik", _l("BIK")),
               ("account", _l("Account")), ("corr_account", _l("Correspondent account")),
               ("director", _l("Director"))]
-SLA_STATUSES = list(DEFAULTS["sla_hours"])
+SLA_STATUSES = list(DEFAULTS["sla_minutes"])
 VAT_CHOICES = [(VAT_NONE, _l("No VAT (simplified tax system)")),
                (VAT_INCLUDED_20, _l("Prices include VAT 20 %")),
                (VAT_ON_TOP_20, _l("VAT 20 % added on top of the prices"))]
@@ -105,12 +106,12 @@ for _key, _label in REQUISITES:
                                                               Length(max=300)]))
 for _status in SLA_STATUSES:
     setattr(SlaForm, _status, IntegerField(_status, validators=[
-        DataRequired(), NumberRange(min=1, max=24 * 90)]))
+        DataRequired(), NumberRange(min=1, max=MAX_MINUTES)]))
 
 
 class SettingsForm(FlaskForm):
     bureau = FormField(BureauForm, label=_l("Requisites"))
-    sla_hours = FormField(SlaForm, label=_l("SLA: hours a request may stay in a status"))
+    sla_minutes = FormField(SlaForm, label=_l("SLA: minutes a request may stay in a status"))
     vat_mode = SelectField(_l("VAT in invoices, acts and proposals"), choices=VAT_CHOICES,
                            default=VAT_NONE)
     time_zone = StringField(_l("Bureau time zone"), default="Europe/Moscow",

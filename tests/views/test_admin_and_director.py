@@ -111,11 +111,11 @@ def test_settings_saved_and_validated(app):
     bad = admin.post("/settings/", data=fields).get_data(as_text=True)
     assert "ничего не сохранено" in bad
     assert get_setting("upload_max_mb") == 20
-    fields.update({"upload_max_mb": "5", "sla_hours-assigned": "12",
+    fields.update({"upload_max_mb": "5", "sla_minutes-assigned": "20",
                    "bureau-name": "ООО «Проект»"})
     admin.post("/settings/", data=fields)
     assert get_setting("upload_max_mb") == 5
-    assert get_setting("sla_hours")["assigned"] == 12
+    assert get_setting("sla_minutes")["assigned"] == 20
     assert get_setting("bureau")["name"] == "ООО «Проект»"
     assert get_setting("payment_before_delivery") is False  # unticked box
     for role in ("Director", "Manager", "Supermanager"):

@@ -1,0 +1,88 @@
+"""Status labels as people read them: the admin's wording (models.texts.TextOverride) where
+set, else the code's default (models.request_status). Every screen, list, filter, document,
+export, e-mail and notification asks here.
+
+The overrides are read once per request or job (one query for the whole small table, kept in
+`g`); a save forgets them (app.texts), and nothing is shared between processes.
+"""
+
+from __future__ import annotations
+
+from flask import g, has_app_context
+from flask_babel import get_locale
+
+from app.extensions import db
+from models.request_status import PARTNER_GROUP_OF, PARTNER_GROUPS, STAFF_LABELS, Status
+from models.texts import KIND_PARTNER_LABEL, KIND_STAFF_LABEL, TextOverride
+
+LOCALES = ("ru", "en")
+_CACHE = "text_overrides"
+
+
+def current_locale() -> str:
+    locale = str(get_locale() or "ru") if has_app_context() else "ru"
+    return locale if locale in LOCALES else "ru"
+
+
+def overrides() -> dict[tuple[str, str, str], TextOverride]:
+    """(kind, key, locale) → the admin's text, loaded once per request or job."""
+    if not has_app_context():
+        return _load()
+    if _CACHE not in g:
+        g.setdefault(_CACHE, _load())
+    return g.get(_CACHE)
+
+
+def _load() -> dict:
+    rows = db.session.query(TextOverride.kind, TextOverride.key, TextOverride.locale,
+                            TextOverride.subject, TextOverride.body).all()
+    return {(r.kind, r.key, r.locale): r for r in rows}
+
+
+def forget_overrides() -> None:
+    """After a save: the next label is read from the database again."""
+    if has_app_context():
+        g.pop(_CACHE, None)
+
+
+def override_of(kind: str, key: str, locale: str | None = None):
+    return overrides().get((kind, key, locale or current_locale()))
+
+
+def default_staff_label(status) -> str:
+    return str(STAFF_LABELS[Status(status)])
+
+
+def default_partner_label(group: str) -> str:
+    return str(PARTNER_GROUPS[group][0])
+
+
+def staff_label(status) -> str:
+    """The staff's name of a status in the current language."""
+    row = override_of(KIND_STAFF_LABEL, str(status))
+    return row.body if row is not None else default_staff_label(status)
+
+
+def partner_group_of(status_or_group: str) -> str:
+    """A partner group key for a status value or a group key."""
+    if status_or_group in PARTNER_GROUPS:
+        return status_or_group
+    return PARTNER_GROUP_OF[Status(status_or_group)]
+
+
+def partner_label(status_or_group: str) -> str:
+    """What the partner reads for a status (or a partner group) in the current language."""
+    group = partner_group_of(status_or_group)
+    row = override_of(KIND_PARTNER_LABEL, group)
+    return row.body if row is not None else default_partner_label(group)
+
+
+def staff_labels() -> dict[str, str]:
+    """{status: label} for every status (lists and filters look statuses up in it)."""
+    return {status: staff_label(status) for status in Status}
+
+
+def partner_groups() -> dict[str, tuple[str, tuple]]:
+    """PARTNER_GROUPS with the labels as the partner reads them now."""
+    return {key: (partner_label(key), statuses)
+            for key, (_label, statuses) in PARTNER_GROUPS.items()}

@@ -1,0 +1,226 @@
+"""The admin edits the words: status labels, e-mails per event, PDF texts (use cases).
+
+Each editable text is an Item (kind, key): its title, its default in a language, whether it
+has a subject, whether it is HTML (PDF texts) and its placeholders. save_text checks the text
+with the sample values first (app.texts.check_template) and stores nothing when it fails.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from app.access import require_role
+from app.audit import record
+from app.errors import InvalidInput, NotFound
+from app.extensions import db
+from app.money import money
+from app.notifications import EVENTS, KINDS
+from app.permissions import ADMIN
+from app.settings import get_setting
+from app.status_labels import (LOCALES, default_partner_label, default_staff_label,
+                               forget_overrides, staff_label)
+from app.texts import (EMAIL_PLACEHOLDERS, PDF_DOCUMENTS, PDF_PARTS, PDF_PLACEHOLDERS,
+                       SUBJECT_LIMIT, TemplateRefused, check_template, default_email,
+                       default_pdf_text)
+from app.timefmt import format_day, local_today
+from models.request_status import PARTNER_GROUPS, Status
+from models.requests import Request
+from models.texts import (KIND_EMAIL, KIND_PARTNER_LABEL, KIND_PDF, KIND_STAFF_LABEL,
+                          TextOverride)
+
+LABEL_LIMIT = 60
+
+
+@dataclass(frozen=True)
+class Item:
+    kind: str
+    key: str
+
+    @property
+    def has_subject(self) -> bool:
+        return self.kind == KIND_EMAIL
+
+    @property
+    def is_label(self) -> bool:
+        return self.kind in (KIND_STAFF_LABEL, KIND_PARTNER_LABEL)
+
+    @property
+    def html(self) -> bool:
+        return self.kind == KIND_PDF
+
+    @property
+    def placeholders(self) -> dict:
+        return {KIND_EMAIL: EMAIL_PLACEHOLDERS, KIND_PDF: PDF_PLACEHOLDERS}.get(self.kind, {})
+
+    def title(self) -> str:
+        if self.kind == KIND_STAFF_LABEL:
+            return default_staff_label(self.key)
+        if self.kind == KIND_PARTNER_LABEL:
+            return default_partner_label(self.key)
+        if self.kind == KIND_EMAIL:
+            return f"{KINDS[EVENTS[self.key].kind].label}: {self.key}"
+        document, part = self.key.split(".")
+        return f"{PDF_DOCUMENTS[document]} · {PDF_PARTS[part]}"
+
+    def default(self, locale: str) -> tuple[str | None, str]:
+        """(subject, body) of the code in `locale`."""
+        with force_locale(locale):
+            if self.kind == KIND_STAFF_LABEL:
+                return None, default_staff_label(self.key)
+            if self.kind == KIND_PARTNER_LABEL:
+                return None, default_partner_label(self.key)
+        if self.kind == KIND_EMAIL:
+            return default_email(locale)
+        return None, default_pdf_text(*self.key.split("."), locale)
+
+
+def items(kind: str) -> list[Item]:
+    """Every editable text of a kind, in the order the editor lists them."""
+    keys = {KIND_STAFF_LABEL: [s.value for s in Status],
+            KIND_PARTNER_LABEL: list(PARTNER_GROUPS),
+            KIND_EMAIL: list(EVENTS),
+            KIND_PDF: [f"{d}.{p}" for d in PDF_DOCUMENTS for p in PDF_PARTS]}[kind]
+    return [Item(kind, key) for key in keys]
+
+
+def find_item(kind: str, key: str) -> Item:
+    item = Item(kind, key)
+    if kind not in (KIND_STAFF_LABEL, KIND_PARTNER_LABEL, KIND_EMAIL, KIND_PDF) or \
+            item not in items(kind):
+        raise NotFound(_("No such text."))
+    return item
+
+
+def stored(item: Item, locale: str) -> TextOverride | None:
+    return db.session.query(TextOverride).filter_by(kind=item.kind, key=item.key,
+                                                    locale=locale).first()
+
+
+def current_text(item: Item, locale: str) -> tuple[str | None, str, bool]:
+    """(subject, body, overridden) the editor shows."""
+    row = stored(item, locale)
+    if row is not None:
+        return row.subject, row.body, True
+    subject, body = item.default(locale)
+    return subject, body, False
+
+
+def _checked_label(body: str) -> str:
+    body = (body or "").strip()
+    if "\x00" in body or any(ord(ch) < 32 for ch in body):
+        raise TemplateRefused(_("A label is one line of text without control characters."))
+    if not body or len(body) > LABEL_LIMIT:
+        raise TemplateRefused(_("A label has 1 to %(n)s characters.", n=LABEL_LIMIT))
+    return body
+
+
+def check_item(item: Item, locale: str, subject: str | None, body: str) -> dict:
+    """Errors per field ({"subject": …, "body": …}); empty when the text can be saved."""
+    errors = {}
+    values = sample_values(item, locale)
+    if item.is_label:
+        try:
+            _checked_label(body)
+        except TemplateRefused as error:
+            errors["body"] = str(error)
+        return errors
+    if item.has_subject:
+        try:
+            check_template(subject or "", item.placeholders, limit=SUBJECT_LIMIT,
+                           values=values)
+            if not (subject or "").strip():
+                raise TemplateRefused(_("The subject cannot be empty."))
+        except TemplateRefused as error:
+            errors["subject"] = str(error)
+    try:
+        check_template(body or "", item.placeholders, html=item.html, values=values)
+        if item.has_subject and not (body or "").strip():
+            raise TemplateRefused(_("The text cannot be empty."))
+    except TemplateRefused as error:
+        errors["body"] = str(error)
+    return errors
+
+
+def save_text(user, kind: str, key: str, locale: str, body: str,
+              subject: str | None = None) -> TextOverride:
+    """An admin stores their wording of one text (checked first; the caller commits)."""
+    require_role(user, ADMIN)
+    item = find_item(kind, key)
+    if locale not in LOCALES:
+        raise InvalidInput(_("Unknown language."))
+    errors = check_item(item, locale, subject, body)
+    if errors:
+        raise InvalidInput(" ".join(errors.values()))
+    body = _checked_label(body) if item.is_label else body
+    subject = subject.strip() if item.has_subject else None
+    row = stored(item, locale)
+    before = (row.subject, row.body) if row is not None else item.default(locale)
+    if row is None:
+        row = TextOverride(kind=kind, key=key, locale=locale, body=body)
+        db.session.add(row)
+    row.subject, row.body, row.updated_by_id = subject, body, user.id
+    db.session.flush()
+    changes = {"kind": kind, "key": key, "locale": locale,
+               "body": [_short(before[1]), _short(body)]}
+    if item.has_subject:
+        changes["subject"] = [before[0], subject]
+    record("text_update", user, row, **changes)
+    forget_overrides()
+    return row
+
+
+def reset_text(user, kind: str, key: str, locale: str) -> bool:
+    """An admin returns one text to the code's default (the caller commits)."""
+    require_role(user, ADMIN)
+    item = find_item(kind, key)
+    row = stored(item, locale)
+    if row is None:
+        return False
+    record("text_reset", user, row, kind=kind, key=key, locale=locale,
+           body=[_short(row.body), None])
+    db.session.delete(row)
+    db.session.flush()
+    forget_overrides()
+    return True
+
+
+def _short(text: str | None) -> str | None:
+    return text if text is None or len(text) <= 300 else text[:299] + "…"
+
+
+def sample_request() -> Request | None:
+    """The newest filed request: previews are rendered from it."""
+    return db.session.query(Request).filter(Request.status != Status.DRAFT) \
+        .order_by(Request.id.desc()).first()
+
+
+def sample_values(item: Item, locale: str) -> dict[str, str]:
+    """Every placeholder of the item's kind filled from a sample request (or made up)."""
+    req = sample_request()
+    bureau = get_setting("bureau")
+    with force_locale(locale):
+        number = req.number if req else "2026-00042"
+        company = req.company.name if req and req.company else "ООО «Пример»"
+        total = money(req.total_kopecks if req else 1_250_000)
+        status = Status(req.status) if req else Status.IN_PROGRESS
+        values = {
+            "number": number, "company": company,
+            "recipient": "Иван Петров", "link": "https://replan.example/desk/42",
+            "preferences_link": "https://replan.example/my-profile/",
+            "text": _("Request %(number)s is assigned to you.", number=number),
+            "subject": _("Request %(number)s is assigned to you", number=number),
+            "amount": money(150_000), "when": "27.11.2026 10:00 – 12:00",
+            "reason": _("Payment"), "member": "Анна Смирнова", "manager": "Мария Кузнецова",
+            "overdue_after": "20 min", "doc_number": "17", "doc_date": "26.11.2026",
+            "company_inn": (req.company.inn or "") if req and req.company else "7701234567",
+            "address": (req.object_address or "") if req else "г. Москва, ул. Ленина, д. 1",
+            "total": total, "total_in_words": total,
+            "bureau_name": bureau.get("name", ""), "bureau_inn": bureau.get("inn", ""),
+            "bureau_address": bureau.get("address", ""),
+            "director": bureau.get("director", ""),
+            "today": format_day(local_today(), "dd.MM.yyyy")}
+        values["status"] = staff_label(status)
+    return {name: values[name] for name in item.placeholders}

@@ -1,0 +1,202 @@
+"""Texts the admin edits: e-mail subjects and bodies, the free texts of the PDFs.
+
+Every admin-written text is a template of a sandboxed Jinja environment (no attribute of
+Python objects reachable, StrictUndefined: an unknown placeholder is an error) over a
+documented set of placeholders per kind, all plain strings. `check_template` renders a text
+with the sample values when it is saved, so a broken text is refused with its error then;
+at send time `render_or_default` falls back to the code's default (and logs) if something
+still fails. Defaults come from code, in each language, through gettext.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import nh3
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError
+from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup, escape
+
+from app.status_labels import current_locale, override_of
+from models.texts import KIND_EMAIL, KIND_PDF
+
+log = logging.getLogger(__name__)
+
+TEXT_LIMIT = 20_000  # characters of one edited text
+SUBJECT_LIMIT = 300
+OUTPUT_LIMIT = 100_000  # characters a rendered text may grow to (loops)
+_PLAIN = SandboxedEnvironment(autoescape=False, undefined=StrictUndefined,
+                              keep_trailing_newline=True)
+_HTML = SandboxedEnvironment(autoescape=True, undefined=StrictUndefined)
+for _env in (_PLAIN, _HTML):
+    _env.globals.clear()  # no range, cycler, lipsum …: the placeholders are all there is
+# what a PDF text may keep of HTML typed in it (nothing that loads or links anything)
+PDF_TAGS = {"b", "strong", "i", "em", "u", "br", "small"}
+
+# placeholder → what it holds (shown in the editor and in docs/configuring.md)
+EMAIL_PLACEHOLDERS = {
+    "number": _l("request number (e.g. 2026-00042)"),
+    "status": _l("the request's status as the recipient reads it"),
+    "company": _l("the partner company"),
+    "recipient": _l("the recipient's name"),
+    "link": _l("address of the page the e-mail is about"),
+    "preferences_link": _l("address of the recipient's e-mail switches"),
+    "text": _l("Replan's own sentence for this event"),
+    "subject": _l("Replan's own subject for this event"),
+    "amount": _l("payment amount as people read it (e.g. 1 500,00 ₽)"),
+    "when": _l("visit time"),
+    "reason": _l("reason given (voided payment)"),
+    "member": _l("team member who filed the request"),
+    "manager": _l("manager who filed the request for the partner"),
+    "overdue_after": _l("SLA threshold passed (e.g. 20 min)"),
+}
+PDF_PLACEHOLDERS = {
+    "number": _l("request number (the proposal's number on a proposal)"),
+    "doc_number": _l("invoice or act number"),
+    "doc_date": _l("invoice or act date"),
+    "status": _l("the request's status as the reader reads it"),
+    "company": _l("the partner company"),
+    "company_inn": _l("the partner's INN"),
+    "address": _l("object address"),
+    "total": _l("amount to pay as people read it (e.g. 12 500,00 ₽)"),
+    "total_in_words": _l("amount to pay in words"),
+    "bureau_name": _l("the bureau's name"),
+    "bureau_inn": _l("the bureau's INN"),
+    "bureau_address": _l("the bureau's address"),
+    "director": _l("the bureau's director"),
+    "today": _l("today's date"),
+}
+PDF_DOCUMENTS = {"invoice": _l("Invoice"), "act": _l("Act"), "card": _l("Request card"),
+                 "proposal": _l("Commercial proposal")}
+PDF_PARTS = {"header": _l("Header"), "terms": _l("Terms"), "footer": _l("Footer"),
+             "signature": _l("Signature block (one line per column)")}
+
+
+class TemplateRefused(ValueError):
+    """An edited text that cannot be saved; str() is the message shown next to the field."""
+
+
+def check_template(text: str, placeholders: dict, html: bool = False,
+                   limit: int = TEXT_LIMIT, values: dict | None = None) -> str:
+    """The text, checked: a syntax error, an unknown placeholder or a forbidden access
+    raises TemplateRefused with a message people read; returns the rendered sample."""
+    if "\x00" in text:
+        raise TemplateRefused(_("The text contains a NUL character."))
+    if len(text) > limit:
+        raise TemplateRefused(_("The text is too long: at most %(n)s characters.", n=limit))
+    sample = values if values is not None else {name: f"[{name}]" for name in placeholders}
+    try:
+        rendered = _render(text, sample, html)
+    except TemplateSyntaxError as error:
+        raise TemplateRefused(_("Template error in line %(line)s: %(error)s",
+                                line=error.lineno, error=error.message)) from None
+    except TemplateError as error:  # UndefinedError, SecurityError
+        reason = (error.message or str(error)).rstrip(".")
+        raise TemplateRefused(_("Template error: %(error)s. Use only the placeholders "
+                                "listed.", error=reason)) from None
+    except (ArithmeticError, TypeError, ValueError, RecursionError) as error:
+        raise TemplateRefused(_("Template error: %(error)s", error=str(error))) from None
+    if len(rendered) > OUTPUT_LIMIT:
+        raise TemplateRefused(_("The text grows too long when filled in."))
+    return rendered
+
+
+def _render(text: str, values: dict, html: bool) -> str:
+    env = _HTML if html else _PLAIN
+    return env.from_string(text).render(**values)
+
+
+def render_or_default(text: str | None, default: str, values: dict, html: bool = False,
+                      what: str = "") -> str:
+    """The admin's text filled in; the default (and an error in the log) if it fails."""
+    if text is not None:
+        try:
+            rendered = _render(text, values, html)
+            if len(rendered) <= OUTPUT_LIMIT:
+                return rendered
+            log.error("edited text %s grows too long: default used", what)
+        except Exception:  # noqa: BLE001 — never fail a send or a document over a text
+            log.exception("edited text %s failed to render: default used", what)
+    return _render(default, values, html)
+
+
+def one_line(text: str) -> str:
+    """A subject: whitespace collapsed (no header injection), cut to the limit."""
+    return " ".join(text.split())[:SUBJECT_LIMIT]
+
+
+# ---- e-mails ----------------------------------------------------------------------------
+
+def default_email(locale: str) -> tuple[str, str]:
+    """The code's subject and body of every e-mail in `locale`, as templates."""
+    with force_locale(locale):
+        body = _("%(text)s\n\nOpen: %(link)s\n\nE-mail copies of notifications are "
+                 "switched in your profile: %(prefs)s",
+                 text="{{ text }}", link="{{ link }}", prefs="{{ preferences_link }}")
+    return "Replan: {{ subject }}", body
+
+
+def render_email(event: str, values: dict, locale: str | None = None) -> tuple[str, str]:
+    """Subject and plain body of the e-mail about `event` (the HTML part is built from the
+    plain one by app.mail, escaped)."""
+    locale = locale or current_locale()
+    full = {name: "" for name in EMAIL_PLACEHOLDERS} | {k: str(v) for k, v in values.items()
+                                                        if k in EMAIL_PLACEHOLDERS}
+    subject, body = default_email(locale)
+    row = override_of(KIND_EMAIL, event, locale)
+    what = f"email {event} ({locale})"
+    return (one_line(render_or_default(row.subject if row else None, subject, full,
+                                       what=what)),
+            render_or_default(row.body if row else None, body, full, what=what))
+
+
+# ---- PDF texts --------------------------------------------------------------------------
+
+def default_pdf_text(document: str, part: str, locale: str) -> str:
+    """The code's wording of one part of a PDF in `locale` (a template)."""
+    with force_locale(locale):
+        director = _("Director") + " ____________ {{ director }}"
+        texts = {
+            ("invoice", "signature"): director + "\n" + _("Accountant") + " ____________",
+            ("act", "terms"): _("The services above were rendered in full and on time. The "
+                                "customer has no claims as to volume, quality and terms."),
+            ("act", "signature"): _("Contractor") + " ____________ {{ director }}\n"
+            + _("Customer") + " ____________",
+            ("proposal", "header"): "{{ bureau_name }} · " + _("INN")
+            + " {{ bureau_inn }} · {{ bureau_address }}",
+            ("proposal", "terms"): _("The proposal is valid for 30 days."),
+            ("proposal", "signature"): director,
+        }
+    return texts.get((document, part), "")
+
+
+def pdf_texts(document: str, values: dict, locale: str | None = None) -> dict:
+    """{part: Markup} of a document's free texts, filled in; "signature" is a list of
+    columns. Tags beyond simple emphasis are removed."""
+    locale = locale or current_locale()
+    full = {name: "" for name in PDF_PLACEHOLDERS} | {k: str(v) for k, v in values.items()
+                                                      if k in PDF_PLACEHOLDERS}
+    parts = {}
+    for part in PDF_PARTS:
+        row = override_of(KIND_PDF, f"{document}.{part}", locale)
+        rendered = render_or_default(row.body if row else None,
+                                     default_pdf_text(document, part, locale), full,
+                                     html=True, what=f"pdf {document}.{part} ({locale})")
+        parts[part] = pdf_markup(rendered)
+    parts["signature"] = [line for line in parts["signature"].split(Markup("<br>"))
+                          if line.strip()]
+    return parts
+
+
+def pdf_markup(rendered: str) -> Markup:
+    """Rendered (escaped) HTML kept to simple emphasis, line breaks as <br>."""
+    clean = nh3.clean(rendered.strip(), tags=PDF_TAGS, attributes={})
+    return Markup("<br>").join(Markup(line) for line in clean.splitlines())
+
+
+def plain_preview(text: str) -> Markup:
+    """A rendered e-mail as the page shows it (escaped, line breaks kept)."""
+    return Markup("<br>").join(escape(line) for line in text.splitlines())

@@ -1,0 +1,174 @@
+"""Back office: the words the admin edits (status labels, e-mails, PDF texts) with a preview,
+and SLA thresholds per service. The rules are app.text_admin and app.sla."""
+
+from __future__ import annotations
+
+from flask import abort, flash, g, redirect, request, url_for
+from flask_appbuilder import BaseView, expose
+from flask_appbuilder.security.decorators import has_access
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import NumberRange
+
+from app.errors import DomainError
+from app.extensions import db
+from app.sla import MAX_MINUTES, SLA_STATUSES, delete_service_sla, set_service_sla
+from app.status_labels import LOCALES, staff_label
+from app.text_admin import (check_item, current_text, find_item, items, reset_text,
+                            sample_request, sample_values, save_text)
+from app.texts import (PDF_DOCUMENTS, check_template, one_line, pdf_markup,
+                       plain_preview)
+from app.uow import unit_of_work
+from models.catalog import Service
+from models.texts import KIND_EMAIL, KIND_PARTNER_LABEL, KIND_PDF, KIND_STAFF_LABEL, ServiceSla
+
+SECTIONS = [(KIND_STAFF_LABEL, _l("Status labels for staff")),
+            (KIND_PARTNER_LABEL, _l("Status labels for partners")),
+            (KIND_EMAIL, _l("E-mails")), (KIND_PDF, _l("Document texts (PDF)"))]
+
+
+class WordsForm(FlaskForm):
+    subject = StringField(_l("Subject"))
+    body = TextAreaField(_l("Text"))
+
+
+class ServiceSlaForm(FlaskForm):
+    service_id = SelectField(_l("Service"), coerce=int)
+    status = SelectField(_l("Status"))
+    minutes = IntegerField(_l("Minutes"), validators=[NumberRange(min=1, max=MAX_MINUTES)])
+
+
+def _locale() -> str:
+    locale = request.args.get("locale", "ru")
+    return locale if locale in LOCALES else "ru"
+
+
+def _preview(item, locale: str, subject: str | None, body: str) -> dict | None:
+    """The text filled in with the sample request's values (None when it does not render)."""
+    if check_item(item, locale, subject, body):
+        return None
+    if item.is_label:
+        return {"body": body.strip()}
+    values = sample_values(item, locale)
+    rendered = check_template(body, item.placeholders, html=item.html, values=values)
+    preview = {"body": pdf_markup(rendered) if item.html else plain_preview(rendered)}
+    if item.has_subject:
+        preview["subject"] = one_line(check_template(subject or "", item.placeholders,
+                                                     values=values))
+    return preview
+
+
+class TextsView(BaseView):
+    route_base = "/texts"
+    default_view = "index"
+    base_permissions = ["can_index", "can_edit", "can_reset"]
+
+    @expose("/")
+    @has_access
+    def index(self):
+        locale = _locale()
+        sections = [(kind, label, [(item, *current_text(item, locale)) for item in items(kind)])
+                    for kind, label in SECTIONS]
+        return self.render_template("desk/texts.html", sections=sections, locale=locale,
+                                    locales=LOCALES, documents=PDF_DOCUMENTS)
+
+    @expose("/<kind>/<key>", methods=["GET", "POST"])
+    @has_access
+    def edit(self, kind: str, key: str):
+        locale = _locale()
+        try:
+            item = find_item(kind, key)
+        except DomainError:
+            abort(404)
+        subject, body, overridden = current_text(item, locale)
+        form = WordsForm(data={"subject": subject, "body": body}) \
+            if request.method == "GET" else WordsForm()
+        errors, preview = {}, None
+        if request.method == "POST" and form.validate_on_submit():
+            subject, body = form.subject.data, form.body.data or ""
+            errors = check_item(item, locale, subject, body)
+            if errors:
+                flash(_("The text has errors: nothing was saved."), "danger")
+            elif request.form.get("do") == "save":
+                try:
+                    with unit_of_work():
+                        save_text(g.user, kind, key, locale, body, subject)
+                except DomainError as error:
+                    flash(str(error), "danger")
+                else:
+                    flash(_("Text saved."), "success")
+                    return redirect(url_for("TextsView.edit", kind=kind, key=key,
+                                            locale=locale))
+        elif request.method == "POST":
+            flash(_("The form has expired: reload the page and try again."), "danger")
+        if not errors:
+            preview = _preview(item, locale, subject, body)
+        default_subject, default_body = item.default(locale)
+        return self.render_template(
+            "desk/text_edit.html", item=item, form=form, errors=errors, preview=preview,
+            locale=locale, locales=LOCALES, overridden=overridden, sample=sample_request(),
+            default_subject=default_subject, default_body=default_body)
+
+    @expose("/<kind>/<key>/reset", methods=["POST"])
+    @has_access
+    def reset(self, kind: str, key: str):
+        locale = _locale()
+        if not WordsForm().validate_on_submit():
+            flash(_("The form has expired: reload the page and try again."), "danger")
+        else:
+            try:
+                with unit_of_work():
+                    reset_text(g.user, kind, key, locale)
+            except DomainError as error:
+                flash(str(error), "danger")
+            else:
+                flash(_("The default text is back."), "success")
+        return redirect(url_for("TextsView.edit", kind=kind, key=key, locale=locale))
+
+
+class ServiceSlaView(BaseView):
+    route_base = "/sla-by-service"
+    default_view = "index"
+    base_permissions = ["can_index", "can_delete"]
+
+    @expose("/", methods=["GET", "POST"])
+    @has_access
+    def index(self):
+        form = ServiceSlaForm()
+        form.service_id.choices = [(s.id, s.name) for s in db.session.query(Service)
+                                   .order_by(Service.sort_order, Service.name)]
+        form.status.choices = [(status, staff_label(status)) for status in SLA_STATUSES]
+        if request.method == "POST":
+            if form.validate_on_submit():
+                try:
+                    with unit_of_work():
+                        set_service_sla(g.user, form.service_id.data, form.status.data,
+                                        form.minutes.data)
+                except DomainError as error:
+                    flash(str(error), "danger")
+                else:
+                    flash(_("Threshold saved."), "success")
+                    return redirect(url_for("ServiceSlaView.index"))
+            else:
+                flash(_("Check the highlighted fields: nothing was saved."), "danger")
+        rows = db.session.query(ServiceSla).join(Service).order_by(
+            Service.name, ServiceSla.status).all()
+        return self.render_template("desk/service_sla.html", form=form, rows=rows,
+                                    delete_form=FlaskForm())
+
+    @expose("/<int:row_id>/delete", methods=["POST"])
+    @has_access
+    def delete(self, row_id: int):
+        if not FlaskForm().validate_on_submit():
+            flash(_("The form has expired: reload the page and try again."), "danger")
+            return redirect(url_for("ServiceSlaView.index"))
+        try:
+            with unit_of_work():
+                delete_service_sla(g.user, row_id)
+        except DomainError as error:
+            flash(str(error), "danger")
+        else:
+            flash(_("Threshold removed: the status threshold applies."), "success")
+        return redirect(url_for("ServiceSlaView.index"))
