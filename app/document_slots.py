@@ -294,9 +294,10 @@ def check_slot(slot: DocumentSlot) -> None:
     if low is None or high is None or not 0 <= low <= high or not 1 <= high <= SLOT_MAX_FILES:
         raise InvalidInput(_("Files: at least 0 and at most %(max)s, the minimum not above "
                               "the maximum.", max=SLOT_MAX_FILES))
-    taken = db.session.query(DocumentSlot.id).filter(
-        DocumentSlot.service_id == slot.service_id, DocumentSlot.key == slot.key,
-        DocumentSlot.id != (slot.id or 0)).first()
+    with db.session.no_autoflush:  # the admin's form filled `slot`: not written before this
+        taken = db.session.query(DocumentSlot.id).filter(
+            DocumentSlot.service_id == (slot.service_id or getattr(slot.service, "id", None)),
+            DocumentSlot.key == slot.key, DocumentSlot.id != (slot.id or 0)).first()
     if taken:
         raise InvalidInput(_("This service already has a document with the key “%(key)s”.",
                               key=slot.key))

@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (JSON, Boolean, CheckConstraint, Column, ForeignKey, Integer, String,
                         Text, UniqueConstraint)
-from sqlalchemy.orm import backref, relationship
+from sqlalchemy.orm import relationship
 
 from models.base import Model
 
@@ -50,8 +50,8 @@ class DocumentSlot(Model):
     sort_order = Column(Integer, nullable=False, default=0)
     is_active = Column(Boolean, nullable=False, default=True)
 
-    service = relationship("Service", backref=backref(
-        "document_slots", passive_deletes=True, order_by="DocumentSlot.sort_order"))
+    # no backref: a slot the admin's form refused must not ride along in Service's collection
+    service = relationship("Service")
     kb_article = relationship("KbArticle")
 
     def __repr__(self) -> str:

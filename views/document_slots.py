@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, SelectMultipleField
-from wtforms.validators import InputRequired, NumberRange
+from wtforms.validators import InputRequired, NumberRange, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.document_slots import check_slot
@@ -25,6 +25,13 @@ class KindsField(SelectMultipleField):
 
 def _kinds(accepted) -> str:
     return ", ".join(str(SLOT_KIND_LABELS.get(k, k)) for k in accepted or ()) or "—"
+
+
+def _some_kind(form, field) -> None:
+    """At least one box ticked (a plain validator: InputRequired would put `required` on every
+    box, and the browser would then ask for all of them)."""
+    if not field.data:
+        raise ValidationError(_l("Tick at least one kind of file."))
 
 
 def _count_field(label, low: int):
@@ -53,8 +60,7 @@ class DocumentSlotView(ReplanModelView):
     formatters_columns = {"accepted": _kinds}
     add_form_extra_fields = edit_form_extra_fields = {
         "accepted": KindsField(_l("Accepted files"), choices=[
-            (k, SLOT_KIND_LABELS[k]) for k in SLOT_KINDS], validators=[
-            InputRequired(message=_l("Tick at least one kind of file."))]),
+            (k, SLOT_KIND_LABELS[k]) for k in SLOT_KINDS], validators=[_some_kind]),
         "min_files": _count_field(_l("At least, files (0: optional)"), 0),
         "max_files": _count_field(_l("At most, files"), 1)}
     label_columns = {"service": _l("Service"), "key": _l("Key"), "title": _l("Document"),
