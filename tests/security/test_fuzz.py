@@ -1,6 +1,11 @@
 """Finding 12: no input gives a 5xx. Every registered route, as anonymous and every role, with
 fuzzed query strings, paths, form fields (found in the rendered pages) and file names.
 
+Two depths. `make test` (test_every_route_and_form_once_...): every route and every form
+shape fuzzed once, by one role that can reach it (the roles take turns), on one world, with
+fewer values per route and form (~1 600 requests). `make audit` (test_no_input_gives_a_server_
+error, marked `audit`): every route and form as anonymous and as every role, each on a fresh
+world, with the full sample (~3 900 requests).
 Values are sampled per field (seeded): `FUZZ_SEED=5` tries another sample; `FUZZ_STATS=1`
 with `-s` prints the forms found and the status codes seen per role."""
 
@@ -23,6 +28,8 @@ from tests.security.fuzzing import (BAD_NAMES, SECURITY_VIEWS, Form, forms_of, c
                                     payloads, query_variants, raw_multipart)
 
 ROLES = ("anonymous", "partner", "Manager", "Engineer", "Admin", "Supermanager", "Director")
+# who is tried next for a page the first role is refused: the widest reach first
+REACH_ORDER = ("Admin", "partner", "Director", "Supermanager", "Manager", "Engineer", "anonymous")
 SKIP_POST = ("/logout/",)  # would end the session the rest of the run needs
 SEED = int(os.environ.get("FUZZ_SEED", "8"))
 HEADERS = [{"Accept-Language": "xx-ZZ;q=abc, *;q=2, \x00"}, {"X-Forwarded-For": "not-an-ip"},
@@ -119,18 +126,23 @@ def _view_of(app, endpoint: str):
     return None
 
 
-def fuzz_gets(run: Run, ids, rng) -> None:
-    """Every GET route the role can open, with fuzzed queries and odd path parameters."""
+def fuzz_gets(run: Run, ids, rng, sample: bool = False) -> None:
+    """Every GET route the role can open, with fuzzed queries and odd path parameters
+    (`sample`: one of the query variants, sent with the odd headers, and one odd path)."""
     for rule in run.reachable:
         view = _view_of(run.app, rule.endpoint)
         view_name = view.__class__.__name__ if hasattr(view, "order_columns") else None
         path = concrete_path(rule, ids)
-        for query in query_variants(view_name, getattr(view, "search_columns", None), rng):
-            run.hit("GET", path, query_string=query)
-        run.hit("GET", path, headers=rng.choice(HEADERS))
+        variants = query_variants(view_name, getattr(view, "search_columns", None), rng)
+        if sample:
+            run.hit("GET", path, query_string=rng.choice(variants), headers=rng.choice(HEADERS))
+        else:
+            for query in variants:
+                run.hit("GET", path, query_string=query)
+            run.hit("GET", path, headers=rng.choice(HEADERS))
         if "<" in rule.rule:  # an int parameter gets 2**31 for "x" too: that path once
             bad_paths = [concrete_path(rule, ids, bad=bad)
-                         for bad in rng.sample(["a\x00b", str(2**31), "x"], 2)]
+                         for bad in rng.sample(["a\x00b", str(2**31), "x"], 1 if sample else 2)]
             for bad_path in dict.fromkeys(bad_paths):
                 run.hit("GET", bad_path)
 
@@ -152,12 +164,13 @@ def _with_nonce(fields: dict) -> dict:
     return {**fields, "form_nonce": [issue_nonce()]} if "form_nonce" in fields else fields
 
 
-def fuzz_posts(run: Run, rules, ids, rng) -> None:
-    """Each form with one field fuzzed at a time, NUL everywhere, and odd upload names."""
+def fuzz_posts(run: Run, rules, ids, rng, sample: bool = False) -> None:
+    """Each form with one field fuzzed at a time, NUL everywhere, and odd upload names
+    (`sample`: two of the fields, one odd file name)."""
     token = form_token(run.client)
     for form, source in _targets(run, rules, ids):
         only_nul = form.action.startswith(SECURITY_VIEWS)
-        for payload in payloads(form, rng):
+        for payload in payloads(form, rng, fields=2 if sample else 6):
             payload = _with_nonce(payload)
             payload.setdefault("csrf_token", [token])
             run.hit("POST", form.action, data=payload)
@@ -167,21 +180,27 @@ def fuzz_posts(run: Run, rules, ids, rng) -> None:
             for body in ({"username": "a\x00", "password": "x", "provider": "db"},
                          {"username": 10**30, "password": ["x"], "refresh": "x\x00"}):
                 run.hit("POST", form.action, json=body)
-        for name in (rng.sample(BAD_NAMES, 2) if form.files and not only_nul else []):
+        for name in (rng.sample(BAD_NAMES, 1 if sample else 2)
+                     if form.files and not only_nul else []):
             fields = {**_with_nonce(form.fields), "csrf_token": [token]}
             body, content_type = raw_multipart(fields, form.files[0], name)
             run.hit("POST", form.action, data=body, content_type=content_type)
 
 
+def _signed_in(app, world, role: str):
+    client = app.test_client()
+    if role != "anonymous":
+        login(client, world["users"][role].username)
+    return client
+
+
+@pytest.mark.audit
 @pytest.mark.parametrize("role", ROLES)
 def test_no_input_gives_a_server_error(app, role, monkeypatch, tmp_path):
     """Fails listing each (method, url, payload, error) that answered 5xx."""
     monkeypatch.setitem(app.config, "UPLOAD_DIR", str(tmp_path))
     world = build_world()
-    client = app.test_client()
-    if role != "anonymous":
-        login(client, world["users"][role].username)
-    run, rng = Run(app, client), random.Random(f"{SEED}-{role}")
+    run, rng = Run(app, _signed_in(app, world, role)), random.Random(f"{SEED}-{role}")
     get_rules, post_rules = _rules(app, "GET"), _rules(app, "POST")
     run.crawl(get_rules, world["ids"], world["pages"])
     fuzz_gets(run, world["ids"], rng)
@@ -189,3 +208,57 @@ def test_no_input_gives_a_server_error(app, role, monkeypatch, tmp_path):
     if os.environ.get("FUZZ_STATS"):
         print(role, len(run.forms), sorted(run.forms), run.stats)
     assert run.failures == [], "\n".join(map(str, run.failures))
+
+
+def _share_pages(runs: dict, get_rules, world) -> None:
+    """Each route (and each request's page) is opened by one role: route i starts with role
+    i mod 7; a page it is refused (403, redirect, 404) goes to the next of REACH_ORDER."""
+    roles, ids = list(runs), world["ids"]
+    paths = [(rule, concrete_path(rule, ids)) for rule in get_rules]
+    visited = {path for _rule, path in paths}
+    paths += [(None, path) for path in world["pages"] if path not in visited]
+    for i, (rule, path) in enumerate(paths):
+        first = roles[i % len(roles)]
+        for role in [first] + [r for r in REACH_ORDER if r != first]:
+            run = runs[role]
+            if run.visit(path):
+                if rule is not None:
+                    run.reachable.append(rule)
+                break
+
+
+def _share_forms(runs: dict, post_rules, ids) -> dict:
+    """Each form shape is fuzzed by the first role that saw it; each POST route no form
+    covers by one role in turn (a role without access gets the refusal path)."""
+    seen: set = set()
+    for run in runs.values():
+        for shape in list(run.forms):
+            if shape in seen:
+                del run.forms[shape]
+            seen.add(shape)
+    actions = {form.action for run in runs.values() for form, _source in run.forms.values()}
+    bare = [rule for rule in post_rules if concrete_path(rule, ids) not in actions]
+    roles = list(runs)
+    return {role: bare[i::len(roles)] for i, role in enumerate(roles)}
+
+
+def test_every_route_and_form_once_gives_no_server_error(app, monkeypatch, tmp_path):
+    """`make test`'s sample of the test above: every GET route, every form shape and every
+    POST route fuzzed once, by one role that can reach it, on one world, with fewer values
+    (fuzz_gets / fuzz_posts `sample`). Fails listing each (method, url, payload, error)
+    that gave 5xx."""
+    monkeypatch.setitem(app.config, "UPLOAD_DIR", str(tmp_path))
+    world = build_world()
+    runs = {role: Run(app, _signed_in(app, world, role)) for role in ROLES}
+    rng = random.Random(f"{SEED}-sample")
+    _share_pages(runs, _rules(app, "GET"), world)
+    shares = _share_forms(runs, _rules(app, "POST"), world["ids"])
+    for run in runs.values():
+        fuzz_gets(run, world["ids"], rng, sample=True)
+    for role in ROLES[::-1]:  # the most powerful last: their posts change the most
+        fuzz_posts(runs[role], shares[role], world["ids"], rng, sample=True)
+    if os.environ.get("FUZZ_STATS"):
+        for role, run in runs.items():
+            print(role, len(run.reachable), len(run.forms), run.stats)
+    failures = [failure for run in runs.values() for failure in run.failures]
+    assert failures == [], "\n".join(map(str, failures))
