@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.access import require_role
 from app.audit import record
@@ -26,12 +27,34 @@ from app.texts import (EMAIL_PLACEHOLDERS, PDF_DOCUMENTS, PDF_PARTS, PDF_PLACEHO
                        SUBJECT_LIMIT, TemplateRefused, check_template, default_email,
                        default_pdf_text)
 from app.timefmt import format_day, local_today
+from app.web_security import external_url
 from models.request_status import PARTNER_GROUPS, Status
 from models.requests import Request
 from models.texts import (KIND_EMAIL, KIND_PARTNER_LABEL, KIND_PDF, KIND_STAFF_LABEL,
                           TextOverride)
 
 LABEL_LIMIT = 60
+# what each e-mail is about, as the editor names it (an event missing here shows its key)
+EVENT_TITLES = {
+    "request_submitted": _l("New request (to supermanagers)"),
+    "application_filed": _l("New partner application (to administrators)"),
+    "assigned": _l("Request assigned (to the manager)"),
+    "partner_message": _l("Message from the partner (to the manager)"),
+    "staff_message": _l("Message from the bureau (to the partner)"),
+    "partner_answer": _l("Partner answered a data request (to the manager)"),
+    "review_submitted": _l("Work submitted for review (to the manager)"),
+    "returned": _l("Returned for rework (to the engineer)"),
+    "visit_booked": _l("Visit booked (to the engineer)"),
+    "visit_cancelled": _l("Visit cancelled (to the engineer)"),
+    "payment_marked": _l("Payment recorded (to the manager)"),
+    "payment_voided": _l("Payment voided (to the manager)"),
+    "sla_breach": _l("Request overdue (to the manager and supermanagers)"),
+    "staff_status": _l("Request cancelled or closed (to the manager)"),
+    "data_requested": _l("Data needed (to the partner)"),
+    "partner_status": _l("Status changed (to the partner)"),
+    "member_request_moved": _l("Team member's request moved (to company owners)"),
+    "filed_on_behalf": _l("Request filed for the partner (to the partner)"),
+}
 
 
 @dataclass(frozen=True)
@@ -61,7 +84,8 @@ class Item:
         if self.kind == KIND_PARTNER_LABEL:
             return default_partner_label(self.key)
         if self.kind == KIND_EMAIL:
-            return f"{KINDS[EVENTS[self.key].kind].label}: {self.key}"
+            title = EVENT_TITLES.get(self.key)
+            return str(title) if title else f"{KINDS[EVENTS[self.key].kind].label}: {self.key}"
         document, part = self.key.split(".")
         return f"{PDF_DOCUMENTS[document]} · {PDF_PARTS[part]}"
 
@@ -223,4 +247,20 @@ def sample_values(item: Item, locale: str) -> dict[str, str]:
             "director": bureau.get("director", ""),
             "today": format_day(local_today(), "dd.MM.yyyy")}
         values["status"] = staff_label(status)
+        if item.kind == KIND_EMAIL and req is not None:
+            values.update(_event_sentences(item.key, req, values))
+            values["link"] = external_url("DeskView.show", pk=req.id)
     return {name: values[name] for name in item.placeholders}
+
+
+def _event_sentences(event: str, req: Request, values: dict) -> dict:
+    """The event's own sentence and subject about the sample request (as sent today)."""
+    context = {"to_status": req.status, "status": req.status, "minutes": 20,
+               "company": values["company"], "amount": values["amount"],
+               "reason": values["reason"], "manager": values["manager"]}
+    try:
+        spec = EVENTS[event]
+        return {"text": str(spec.text(req, context)),
+                "subject": str(spec.subject(req, context))}
+    except Exception:  # noqa: BLE001 — an event needing more context keeps the sample
+        return {}
