@@ -99,6 +99,12 @@ class StepState:
         return role_label(self.step.role_name)
 
     @property
+    def service(self) -> str:
+        service = self.step.service
+        english = str(get_locale() or "") == "en"
+        return service.name_en if english and service.name_en else service.name
+
+    @property
     def gate_label(self) -> str:
         return str(GATE_LABELS.get(self.step.gate, self.step.gate))
 
@@ -262,6 +268,12 @@ class Board:
     current: ApprovalStep | None
     can_decide: bool
     history: list[Entry]
+    waiting: str | None = None  # what the next move of the request waits for, if anything
+
+    @property
+    def several_services(self) -> bool:
+        """Steps of more than one service: each step says its service."""
+        return len({s.step.service_id for s in self.steps}) > 1
 
     def __bool__(self) -> bool:
         return bool(self.steps or self.history)
@@ -272,4 +284,15 @@ def board(request: Request, user) -> Board:
     current = current_step(request)
     return Board(round=current_round(request), steps=states(request), current=current,
                  can_decide=current is not None and can_decide(user, request, current),
-                 history=[_entry(d) for d in decisions_of(request)])
+                 history=[_entry(d) for d in decisions_of(request)],
+                 waiting=_waiting(request))
+
+
+def _waiting(request: Request) -> str | None:
+    """The refusal the request's next gated move would get now (None: nothing waits)."""
+    action = {Status.ON_REVIEW: Action.ACCEPT, Status.READY: Action.DELIVER}.get(request.status)
+    try:
+        check_gate(request, action)
+    except ApprovalPending as pending:
+        return str(pending)
+    return None

@@ -134,6 +134,7 @@ def test_accept_waits_until_every_accept_step_is_approved(app, staff, partner, t
     db.session.rollback()
     decide(staff.supermanager, req, lawyer.id, True)
     db.session.commit()
+    assert board(req, staff.manager).waiting is None
     transition(req, Action.ACCEPT, staff.manager)
     db.session.commit()
     assert req.status == Status.READY and pending_steps(req) == []

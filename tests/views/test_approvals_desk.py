@@ -59,6 +59,8 @@ def test_the_block_shows_the_steps_and_the_form_only_to_the_approver(app, staff,
     page = text(as_user(app, director).get(f"/desk/{req.id}"))
     assert "Согласования" in page and "Проверка главным инженером" in page
     assert page.count('data-testid="approval-form"') == 1
+    waiting = re.search(r'data-testid="approvals-waiting">([^<]+)<', page).group(1)
+    assert "Проверка главным инженером" in waiting  # what accepting the work waits for
     for user in (staff.manager, staff.supermanager, staff.engineer, make_user("Admin")):
         page = text(as_user(app, user).get(f"/desk/{req.id}"))
         assert "Согласование с юристом" in page and 'data-testid="approval-form"' not in page
