@@ -9,17 +9,32 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, SelectMultipleField
 from wtforms.validators import InputRequired, NumberRange, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
+from markupsafe import Markup
+from wtforms.widgets import CheckboxInput, ListWidget, html_params
 
 from app.document_slots import check_slot
 from models.document_slots import SLOT_KIND_LABELS, SLOT_KINDS, SLOT_MAX_FILES, DocumentSlot
 from views.base import ReplanInterface, ReplanModelView
 
 
+class KindsWidget(ListWidget):
+    """Checkboxes in a list whose first box carries the field's id: FAB's form labels the
+    field with `for=<id>`, which must name a control (a <ul> is none)."""
+
+    def __call__(self, field, **kwargs):
+        options = list(field)
+        if options:
+            options[0].id = field.id
+        html = [f"<ul {html_params(**{'class': 'list-unstyled', 'data-kinds': field.name})}>"]
+        html += [f"<li>{option(id=option.id)} {option.label(for_=option.id)}</li>"
+                 for option in options]
+        return Markup("".join(html) + "</ul>")
+
+
 class KindsField(SelectMultipleField):
     """The accepted kinds as checkboxes with their translated names."""
 
-    widget = ListWidget(prefix_label=False)
+    widget = KindsWidget(prefix_label=False)
     option_widget = CheckboxInput()
 
 

@@ -65,7 +65,8 @@ def test_admin_adds_a_slot_with_kinds_and_example_audited(app, admin):
     db.session.commit()
     page = admin.get("/document-slots/add").get_data(as_text=True)
     assert 'type="checkbox"' in page and 'value="pdf"' in page and 'value="drawing"' in page
-    assert not re.search(r'name="accepted" required', page)  # not every box is required
+    assert 'required' not in re.search(r'<ul[^>]*data-kinds.*?</ul>', page, re.S).group(0)
+    assert re.search(r'<input[^>]*id="accepted"[^>]*value="pdf"', page)  # label for="accepted"
     assert "Пример техпаспорта" in page  # the KB article is a select
     admin.post("/document-slots/add", data={
         **slot_form(service, kb_article=str(article.id)),
