@@ -6,6 +6,7 @@ checked by app.document_slots.check_slot before FAB saves it.
 
 from __future__ import annotations
 
+from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
 from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, SelectMultipleField
 from wtforms.validators import InputRequired, NumberRange, ValidationError
@@ -50,9 +51,10 @@ def _some_kind(form, field) -> None:
 
 
 def _count_field(label, low: int):
-    return IntegerField(label, validators=[InputRequired(), NumberRange(
-        min=low, max=SLOT_MAX_FILES, message=_l("From %(min)s to %(max)s.", min=low,
-                                                max=SLOT_MAX_FILES))])
+    in_range = NumberRange(min=low, max=SLOT_MAX_FILES, message=_l(
+        "From %(min)s to %(max)s.", min=low, max=SLOT_MAX_FILES))
+    return IntegerField(label, widget=BS3TextFieldWidget(), validators=[InputRequired(),
+                                                                        in_range])
 
 
 class DocumentSlotView(ReplanModelView):
