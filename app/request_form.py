@@ -1,20 +1,23 @@
 """The request form and its choices, shared by the partner cabinet and the back office's
 "request for a partner" page (one form, one set of limits for both surfaces)."""
 
+from flask import request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (DateField, HiddenField, IntegerField, SelectField, SelectMultipleField,
+from wtforms import (DateField, HiddenField, SelectField, SelectMultipleField,
                      StringField, TextAreaField)
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, Length, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.drafts import OWN_FIELDS, DraftInput
+from app.drafts import DraftInput
 from app.extensions import db
-from app.form_fields import DecimalCommaField
 from models.catalog import RULE_OBJECT_TYPE, RULE_OPTION, RULE_URGENCY, PriceRule, Service
 from models.partners import EndClient
-from models.requests import BUILDING_LABELS, BUILDING_TYPES
+from app.service_fields import FORM_ALIASES, fields_for, form_value, groups, parse
+from models.service_fields import FIELD_BOOLEAN, FIELD_MULTISELECT
+
+FORM_COLUMNS = ("urgency", "description", "wanted_date")  # the request's own inputs
 
 PHONE = Regexp(r"^\+?[\d\s()\-]{7,20}$", message=_l("Enter a phone number, e.g. +7 900 123-45-67."))
 
@@ -25,14 +28,9 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class RequestForm(FlaskForm):
-    object_address = StringField(_l("Object address"), validators=[DataRequired(),
-                                                                   Length(max=300)])
-    object_type = SelectField(_l("Object type"), validators=[DataRequired()])
-    area = DecimalCommaField(_l("Area, m²"), places=2, validators=[
-        DataRequired(message=_l("Enter the area.")),
-        NumberRange(min=1, max=100000, message=_l("Area must be between 1 and 100 000 m²."))])
-    floor = IntegerField(_l("Floor"), validators=[Optional(), NumberRange(min=-5, max=200)])
-    building_type = SelectField(_l("Building type"), validators=[Optional()])
+    """The request: services, urgency, client, description, and the chosen services' own
+    fields (app.service_fields: rendered by name = key, parsed by validate())."""
+
     urgency = SelectField(_l("Urgency"), validators=[DataRequired()])
     services = MultiCheckboxField(_l("Services"), coerce=int, validators=[
         DataRequired(message=_l("Choose at least one service."))])
@@ -45,6 +43,37 @@ class RequestForm(FlaskForm):
     wanted_date = DateField(_l("Wanted date"), validators=[Optional()])
     quote_id = HiddenField()
     version = HiddenField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.field_values: dict = {}  # typed by validate(): what the draft stores
+        self.field_errors: dict = {}  # {key: message}
+        self._filled: dict = {}  # stored values shown again (a draft, a repeat, a quote)
+
+    def validate(self, extra_validators=None) -> bool:
+        """WTForms' checks, then the chosen services' fields (parsed on the server whatever
+        the browser showed: hidden fields dropped, required ones checked)."""
+        valid = super().validate(extra_validators)
+        chosen = [] if self.services.errors else list(self.services.data or [])
+        self.field_values, self.field_errors = parse(fields_for(chosen), request.form)
+        return valid and not self.field_errors
+
+    def fill_fields(self, values: dict | None) -> None:
+        """Show these stored values in the fields (a GET of a draft, repeat or quote)."""
+        self._filled = dict(values or {})
+
+    def field_groups(self):
+        """[(group title, fields)] of every service offered (the browser shows those of the
+        ticked services; without JavaScript all are shown and the server decides)."""
+        return groups(fields_for([value for value, _label in self.services.choices or ()]))
+
+    def field_input(self, item):
+        """What the field's input shows: the posted text (nothing typed is lost), else the
+        stored value, else empty."""
+        if self.is_submitted():
+            return posted_input(item, request.form)
+        return form_value(item, self._filled.get(item.key))
+
 
 
 def _english() -> bool:
@@ -66,12 +95,10 @@ def service_choices() -> list[tuple[int, str]]:
 def fill_choices(form, company=None) -> None:
     """Set the choices every request/calculator form needs (the company's end clients)."""
     form.services.choices = service_choices()
-    form.object_type.choices = rule_choices(RULE_OBJECT_TYPE)
+    if hasattr(form, "object_type"):  # the calculator's
+        form.object_type.choices = rule_choices(RULE_OBJECT_TYPE)
     form.urgency.choices = rule_choices(RULE_URGENCY)
     form.options.choices = rule_choices(RULE_OPTION)
-    if hasattr(form, "building_type"):
-        form.building_type.choices = [("", "—")] + [(b, BUILDING_LABELS[b])
-                                                    for b in BUILDING_TYPES]
     if hasattr(form, "end_client_id") and company is not None:
         clients = db.session.query(EndClient).filter_by(company_id=company.id) \
             .order_by(EndClient.name).all()
@@ -81,9 +108,23 @@ def fill_choices(form, company=None) -> None:
 
 def draft_input(form: RequestForm) -> DraftInput:
     """What a valid request form asks of the draft use cases (app.drafts)."""
-    return DraftInput(fields={name: getattr(form, name).data for name in OWN_FIELDS},
+    return DraftInput(fields={name: getattr(form, name).data for name in FORM_COLUMNS},
+                      values=dict(form.field_values),
                       services=list(form.services.data or []),
                       options=list(form.options.data or []),
                       end_client_id=form.end_client_id.data or None,
                       new_client_name=form.new_client_name.data or "",
                       new_client_phone=form.new_client_phone.data or "")
+
+
+def posted_input(item, formdata):
+    """The posted text of a field as typed (a list for a multiselect, "y" for a ticked box)."""
+    names = [item.key] + ([FORM_ALIASES[item.key]] if item.key in FORM_ALIASES else [])
+    for name in names:
+        if item.field_type == FIELD_MULTISELECT and formdata.getlist(name):
+            return formdata.getlist(name)
+        if item.field_type == FIELD_BOOLEAN and name in formdata:
+            return "y"
+        if formdata.get(name) is not None and item.field_type != FIELD_MULTISELECT:
+            return formdata.get(name)
+    return [] if item.field_type == FIELD_MULTISELECT else ""

@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 
 from app.extensions import db
 from app.timefmt import format_day
+from app.visibility import reads_partner_words
 from models.catalog import Service
 from models.service_fields import (FIELD_BOOLEAN, FIELD_DATE, FIELD_DECIMAL, FIELD_EMAIL,
                                    FIELD_INTEGER, FIELD_MULTISELECT, FIELD_PATTERN, FIELD_PHONE,
@@ -231,6 +232,7 @@ def _bounds(item: FormField, number, kind_message: str | None = None):
 
 
 def _integer(item: FormField, text: str) -> int:
+    text = re.sub(r"[\s\u00a0\u202f]", "", text)  # "120 000" as people type it
     if not INTEGER_RE.fullmatch(text) or abs(int(text)) > INT_LIMIT:
         raise _Bad(_("Enter a whole number."))
     return int(_bounds(item, int(text)))
@@ -402,6 +404,11 @@ def form_value(item: FormField, value):
     if item.field_type == FIELD_BOOLEAN:
         return "y" if value is True else ""
     return value if isinstance(value, list) else str(value)
+
+
+def visible_to(request, user) -> list[tuple[str, str, str]]:
+    """visible_values for this reader (engineers: app.visibility's rule)."""
+    return visible_values(request, viewer_is_engineer=not reads_partner_words(user))
 
 
 def visible_values(request, viewer_is_engineer: bool) -> list[tuple[str, str, str]]:

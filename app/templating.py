@@ -17,6 +17,7 @@ from app.payments import amount_due
 from app.permissions import role_label, role_labels
 from app.pricing import amount_payable, rule_label, rules_by_key
 from app.request_rules import awaiting_payment, payment_label
+from app.service_fields import visible_to
 from app.status_labels import partner_group_of, partner_label, staff_label
 from app.timefmt import bureau_zone_name, format_day, format_moment, format_wall
 from app.visibility import PARTNER_ADDRESSED
@@ -96,6 +97,8 @@ def install_template_helpers(app: Flask) -> None:
                 "navbar_menu": navbar_menu,  # cached per permission set and language
                 # templates ask the domain: action names and partner-addressed statuses
                 "Action": Action, "PARTNER_ADDRESSED": PARTNER_ADDRESSED,
+                # the request's form values this reader may see (app.service_fields)
+                "request_field_rows": lambda req: visible_to(req, current_user),
                 **DOCUMENT_CHECKLIST}  # app.document_slots: the checklist partials ask it
 
 

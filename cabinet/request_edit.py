@@ -17,6 +17,7 @@ from app.drafts import (create_request_draft, delete_draft, editable_draft, repe
 from app.errors import DomainError
 from app.extensions import db
 from app.input_guard import arg_int, bounded_int
+from app.intake import legacy_values
 from app.request_form import draft_input
 from app.uow import run_use_case, unit_of_work
 from cabinet import bp
@@ -34,14 +35,13 @@ def _prefill(form: RequestForm) -> None:
     """New form from a saved quote (?quote=) or a previous request (?repeat=)."""
     if request.args.get("quote"):
         quote = get_quote_or_404(current_user, bounded_int(request.args["quote"]))
-        form.object_type.data, form.area.data = quote.object_type, quote.area
+        form.fill_fields(legacy_values({"object_type": quote.object_type, "area": quote.area}))
         form.urgency.data, form.options.data = quote.urgency, quote.options
         form.services.data, form.quote_id.data = quote.service_ids, quote.id
     elif arg_int("repeat"):
         source = get_request_or_404(current_user, arg_int("repeat"))
-        for name in ("object_address", "object_type", "area", "floor", "building_type",
-                     "urgency", "description"):
-            getattr(form, name).data = getattr(source, name)
+        form.urgency.data, form.description.data = source.urgency, source.description
+        form.fill_fields(source.field_values)
         form.end_client_id.data = source.end_client_id or 0
         form.services.data = [line.service_id for line in source.lines if line.service_id]
         form.options.data = source.options or []
@@ -90,6 +90,7 @@ def request_edit(request_id: int):
     if request.method == "GET":
         form.services.data = [line.service_id for line in req.lines if line.service_id]
         form.options.data, form.end_client_id.data = req.options or [], req.end_client_id or 0
+        form.fill_fields(req.field_values)
         form.version.data = req.version
     elif form.validate_on_submit():
         try:

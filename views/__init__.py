@@ -13,6 +13,7 @@ from views.dashboard import DashboardView
 from views.desk import DeskView
 from views.distribution import DistributionView
 from views.document_slots import DocumentSlotView
+from views.service_fields import ServiceFieldView
 from views.jobs import JobsView
 from views.notifications import StaffNotificationView
 from views.on_behalf import OnBehalfView
@@ -67,6 +68,8 @@ def register(appbuilder) -> None:
                         icon="fa-check-square-o", **catalog)
     appbuilder.add_view(DocumentSlotView, "Documents at intake",
                         label=_l("Documents at intake"), icon="fa-files-o", **catalog)
+    appbuilder.add_view(ServiceFieldView, "Request form fields",
+                        label=_l("Request form fields"), icon="fa-th-list", **catalog)
     kb = {"category": "Knowledge", "category_label": _l("Knowledge base")}
     appbuilder.add_view(KbArticleView, "Articles", label=_l("Articles"), icon="fa-book", **kb)
     appbuilder.add_view(KbCategoryView, "Categories", label=_l("Categories"),

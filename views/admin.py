@@ -30,6 +30,7 @@ from views.audit_log import AuditEventView  # noqa: F401  (registered from here)
 from views.base import ReadOnlyView, ReplanInterface, ReplanModelView
 from app.form_fields import DecimalCommaField, RoublesField
 from views.filters import RelatedRequestScopeFilter
+from views.service_fields import ServiceFieldView
 
 NO_DELETE = ["can_list", "can_show", "can_add", "can_edit", "can_export"]
 
@@ -121,6 +122,8 @@ class ServiceView(ReplanModelView):
                      "price_per_m2_kopecks": _l("Price per m², ₽"),
                      "estimated_hours": _l("Estimated hours"), "is_active": _l("Active"),
                      "sort_order": _l("Order")}
+
+    related_views = [ServiceFieldView]  # the service's request form fields on its page
 
     def pre_add(self, item):
         check_service(item)

@@ -229,9 +229,9 @@ def test_uploading_into_another_companys_draft_is_404(app, client, owner, servic
         assert response.status_code == 404
         assert browser.get(f"/cabinet/requests/{req.id}").status_code == 404
     anonymous = app.test_client()
-    response = anonymous.post(EDIT.format(mine.id), data={
+    response = post(anonymous, EDIT.format(mine.id), {
         **form_data([service]), "slot-bti": upload(PDF, "x.pdf")},
-        content_type="multipart/form-data")
+        content_type="multipart/form-data")  # with a valid CSRF token
     assert response.status_code == 302 and "login" in response.headers["Location"]
     assert db.session.query(Attachment).count() == 0
 

@@ -79,7 +79,8 @@ def test_invalid_form_keeps_typed_values_and_asks_to_reattach(app, client, owner
     html = post(client, "/cabinet/requests/new", data,
                 content_type="multipart/form-data").get_data(as_text=True)
     assert "Москва, Арбат 10, кв. 5" in html and "Снос перегородки" in html
-    assert "Площадь должна быть" in html and "приложите их ещё раз" in html
+    assert ("Введите значение от 1 до 100" in html or "Enter a value from 1 to 100" in html)
+    assert "приложите их ещё раз" in html
     assert db.session.query(Request).count() == 0
     assert db.session.query(Attachment).count() == 0
 

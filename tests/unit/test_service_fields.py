@@ -37,6 +37,7 @@ def parsed(item: FormField, raw):
     (one(field_type="textarea"), "строка\nвторая", "строка\nвторая"),
     (one(field_type="integer"), "-3", -3),
     (one(field_type="integer"), "+12", 12),
+    (one(field_type="integer"), "120 000", 120000),
     (one(field_type="decimal"), "12,50", "12.5"),
     (one(field_type="decimal"), "1 234.5", "1234.5"),
     (one(field_type="decimal"), "50", "50"),

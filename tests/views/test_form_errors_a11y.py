@@ -24,10 +24,10 @@ def test_cabinet_field_error_is_announced_and_tied_to_the_field(app):
         "object_address": "", "object_type": "apartment", "area": "45", "urgency": "normal",
         "services": [str(service.id)], "end_client_id": "0", "save_draft": "1",
     }).get_data(as_text=True)
-    control, _ = _described(html, "object_address")
-    assert 'aria-describedby="object_address-error"' in control
+    control, _ = _described(html, "address")  # the service's field (issue 12)
+    assert 'aria-describedby="address-error"' in control
     assert 'aria-invalid="true"' in control
-    error_tag = re.search(r'<[^>]*\bid="object_address-error"[^>]*>', html).group(0)
+    error_tag = re.search(r'<[^>]*\bid="address-error"[^>]*>', html).group(0)
     assert 'role="alert"' in error_tag
 
 

@@ -189,8 +189,9 @@ def test_blocked_company_inactive_or_foreign_member_are_refused(app, world):
 
 
 BAD_INPUT = [
-    ({"area": "abc"}, "Укажите площадь", "Enter the area"),
-    ({"area": "99999999999999999999"}, "Площадь должна быть", "Area must be"),
+    ({"area": "abc"}, "Введите число", "Enter a number"),
+    ({"area": "99999999999999999999"}, "Введите число", "Enter a number"),
+    ({"area": "100001"}, "Введите значение от 1 до 100", "Enter a value from 1 to 100"),
     ({"floor": "99999999999"}, "", ""),
     ({"member_id": "99999999999999"}, "Выберите", "Choose"),
     ({"member_id": "abc"}, "Выберите", "Choose"),

@@ -1,0 +1,143 @@
+"""Checks of a service field as the admin saves it (the back office's field editor): a key the
+form can use, options as "value | Русская метка | English label" lines, a pattern that
+compiles, bounds in order, a condition on a field of the same service."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from flask_babel import gettext as _
+
+from app.errors import InvalidInput
+from app.extensions import db
+from models.service_fields import (CHOICE_TYPES, FIELD_PATTERN, FIELD_TYPES, NUMBER_TYPES,
+                                   ServiceField)
+
+KEY_RE = re.compile(r"[a-z][a-z0-9_]{0,39}")
+# the request form's own inputs (and the old name of the address): a field must not take them
+RESERVED_KEYS = frozenset({
+    "urgency", "services", "options", "end_client_id", "new_client_name", "new_client_phone",
+    "description", "wanted_date", "quote_id", "version", "csrf_token", "files", "member_id",
+    "company_id", "save_draft", "submit_now", "remove_file", "form_nonce", "object_address",
+    "next", "status"})
+MAX_OPTIONS = 200
+
+
+class OptionsError(ValueError):
+    """A line of the options text that cannot be read (the message says which and why)."""
+
+
+def parse_option_lines(text: str, previous=()) -> list[dict]:
+    """Options from lines "value | Русская метка | English label" (labels optional: the
+    value is then shown); keys an option had besides these (a pricing "coefficient") are
+    kept for the same value."""
+    kept = {str(o.get("value")): o for o in previous or () if isinstance(o, dict)}
+    options, seen = [], set()
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        if not line.strip():
+            continue
+        if "\x00" in line:
+            raise OptionsError(_("Line %(n)s holds a character that is not allowed.", n=number))
+        parts = [part.strip() for part in line.split("|")]
+        if len(parts) > 3 or not parts[0]:
+            raise OptionsError(_("Line %(n)s: write “value | Русская метка | English label”.",
+                                 n=number))
+        value = parts[0]
+        if len(value) > 100 or any(len(p) > 200 for p in parts):
+            raise OptionsError(_("Line %(n)s is too long.", n=number))
+        if value in seen:
+            raise OptionsError(_("Line %(n)s repeats the value “%(value)s”.", n=number,
+                                 value=value))
+        seen.add(value)
+        label = parts[1] if len(parts) > 1 and parts[1] else value
+        label_en = parts[2] if len(parts) > 2 and parts[2] else label
+        option = {**kept.get(value, {}), "value": value, "label": label,
+                  "label_en": label_en}
+        options.append(option)
+    if len(options) > MAX_OPTIONS:
+        raise OptionsError(_("At most %(n)s options.", n=MAX_OPTIONS))
+    return options
+
+
+def option_lines(options) -> str:
+    """The options as the editor shows them, one "value | label | English label" a line."""
+    return "\n".join(" | ".join(str(o.get(k) or "") for k in ("value", "label", "label_en"))
+                     for o in options or () if isinstance(o, dict))
+
+
+def check_field(field: ServiceField) -> None:
+    """InvalidInput (saying what to change) unless the form can use this field."""
+    if field.service_id is None and field.service is not None:
+        field.service_id = field.service.id
+    if field.service_id is None:
+        raise InvalidInput(_("Choose the service."))
+    with db.session.no_autoflush:  # the row is in the session (by its service) but unchecked
+        _check(field)
+
+
+def _check(field: ServiceField) -> None:
+    field.key = (field.key or "").strip()
+    if not KEY_RE.fullmatch(field.key):
+        raise InvalidInput(_("The key is Latin lower-case letters, digits and “_”, starting "
+                             "with a letter (e.g. vin, car_class), at most 40."))
+    if field.key in RESERVED_KEYS:
+        raise InvalidInput(_("The key “%(key)s” is taken by the request form itself: choose "
+                             "another.", key=field.key))
+    if field.field_type not in FIELD_TYPES:
+        raise InvalidInput(_("Choose the field's type from the list."))
+    if field.field_type in CHOICE_TYPES and not field.options:
+        raise InvalidInput(_("A choice from a list needs options: one a line."))
+    _check_pattern(field)
+    _check_bounds(field)
+    _check_condition(field)
+    _check_unique(field)
+
+
+def _check_pattern(field: ServiceField) -> None:
+    if field.field_type != FIELD_PATTERN:
+        return
+    if not field.pattern:
+        raise InvalidInput(_("A pattern-checked field needs its pattern (a regular "
+                             "expression), e.g. [A-HJ-NPR-Z0-9]{17}."))
+    try:
+        re.compile(field.pattern)
+    except (re.error, RecursionError, OverflowError) as error:
+        raise InvalidInput(_("The pattern is not a valid regular expression: %(error)s.",
+                             error=str(error))) from None
+
+
+def _check_bounds(field: ServiceField) -> None:
+    low, high = field.min_value, field.max_value
+    if low is not None and high is not None and Decimal(low) > Decimal(high):
+        raise InvalidInput(_("The minimum is above the maximum."))
+    if field.field_type not in NUMBER_TYPES and any(
+            v is not None and (Decimal(v) < 0 or Decimal(v) != int(v)) for v in (low, high)):
+        raise InvalidInput(_("For a text the minimum and maximum are lengths: whole numbers "
+                             "from 0."))
+
+
+def _check_condition(field: ServiceField) -> None:
+    field.show_if_key = (field.show_if_key or "").strip() or None
+    if field.show_if_key is None:
+        field.show_if_value = None
+        return
+    if field.show_if_key == field.key:
+        raise InvalidInput(_("A field cannot depend on itself."))
+    if not (field.show_if_value or "").strip():
+        raise InvalidInput(_("Say which value of “%(key)s” shows this field.",
+                             key=field.show_if_key))
+    exists = db.session.query(ServiceField.id).filter_by(
+        service_id=field.service_id, key=field.show_if_key).first()
+    if exists is None:
+        raise InvalidInput(_("The service has no field “%(key)s” to depend on.",
+                             key=field.show_if_key))
+
+
+def _check_unique(field: ServiceField) -> None:
+    query = db.session.query(ServiceField.id).filter_by(service_id=field.service_id,
+                                                        key=field.key)
+    if field.id is not None:
+        query = query.filter(ServiceField.id != field.id)
+    if query.first() is not None:
+        raise InvalidInput(_("The service already has a field “%(key)s”.", key=field.key))
