@@ -187,7 +187,7 @@ def save_text(user, kind: str, key: str, locale: str, body: str,
         db.session.add(row)
     row.subject, row.body, row.updated_by_id = subject, body, user.id
     db.session.flush()
-    changes = {"kind": kind, "key": key, "locale": locale,
+    changes = {"text": f"{kind}.{key}", "locale": locale,
                "body": [_short(before[1]), _short(body)]}
     if item.has_subject:
         changes["subject"] = [before[0], subject]
@@ -203,7 +203,7 @@ def reset_text(user, kind: str, key: str, locale: str) -> bool:
     row = stored(item, locale)
     if row is None:
         return False
-    record("text_reset", user, row, kind=kind, key=key, locale=locale,
+    record("text_reset", user, row, text=f"{kind}.{key}", locale=locale,
            body=[_short(row.body), None])
     db.session.delete(row)
     db.session.flush()

@@ -45,6 +45,10 @@ ACTIONS = {
     "payment_void": _l("Payment voided"),
     "document_issued": _l("Document number issued"),
     "settings_update": _l("Settings changed"),
+    "text_update": _l("Text changed"),
+    "text_reset": _l("Text reset to default"),
+    "service_sla_update": _l("SLA by service changed"),
+    "service_sla_delete": _l("SLA by service removed"),
     "kb_template": _l("Template file replaced"),
     "record_created": _l("Record added"),
     "record_updated": _l("Record changed"),
@@ -68,6 +72,8 @@ DETAIL_LABELS = {
     "roles": _l("Role"), "email": _l("E-mail"), "active": _l("Active"),
     "from_status": _l("From"), "to_status": _l("To"), "status": _l("Status"),
     "total": _l("Total"), "locale": _l("Language"), "action": _l("Action"),
+    "text": _l("Text"), "body": _l("Wording"), "subject": _l("Subject"),
+    "service": _l("Service"), "minutes": _l("Minutes"),
 }
 DETAIL_WIDTH = 120  # characters of one value shown in the list
 

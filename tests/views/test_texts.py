@@ -10,7 +10,8 @@ import pytest
 from app.extensions import db
 from flask_babel import force_locale
 
-from app.status_labels import default_partner_label, forget_overrides, partner_label, staff_label
+from app.status_labels import (default_partner_label, default_staff_label, forget_overrides,
+                               partner_label, staff_label)
 from app.text_admin import check_item, items
 from app.texts import (EMAIL_PLACEHOLDERS, PDF_PLACEHOLDERS, TemplateRefused, check_template,
                        pdf_texts, render_email)
@@ -22,6 +23,7 @@ from models.texts import (KIND_EMAIL, KIND_PARTNER_LABEL, KIND_PDF, KIND_STAFF_L
                           TEXT_KINDS, TextOverride)
 from tests.factories import Staff, as_user, make_partner, make_request, make_user, post
 from tests.pdftext import pdf_text
+from views.audit_log import action_label, detail_lines
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "configuring.md"
 
@@ -263,3 +265,8 @@ def test_the_editor_lists_every_text_and_marks_the_edited(app, admin):
             assert f'data-key="{kind}.{item.key}"' in html
     assert "У менеджера" in html
     assert admin.get("/texts/?locale=en").status_code == 200
+    event = db.session.query(AuditEvent).filter_by(action="text_update").one()
+    lines = detail_lines(event.action, event.object_type, event.details)
+    assert f"{action_label('text_update')}" != "text_update"
+    assert any("staff_label.assigned" in line for line in lines)
+    assert any(line.endswith(f"{default_staff_label('assigned')} → У менеджера") for line in lines)
