@@ -38,6 +38,8 @@ DECIDING_STATUSES = (Status.ON_REVIEW, Status.READY)
 # the moves a step's gate holds back: accept waits for the "accept" steps, delivery for all
 GATED = {Action.ACCEPT: (GATE_ACCEPT,), Action.DELIVER: (GATE_ACCEPT, GATE_DELIVER)}
 COMMENT_LIMIT = 2000
+# delivered, closed or cancelled: the desk shows the decisions taken, not steps still "waiting"
+PAST_APPROVALS = (Status.DELIVERED, Status.CLOSED, Status.CANCELLED)
 
 
 class ApprovalPending(Refused):
@@ -282,7 +284,10 @@ class Board:
 def board(request: Request, user) -> Board:
     """What the desk shows of the request's approvals to `user` (staff only)."""
     current = current_step(request)
-    return Board(round=current_round(request), steps=states(request), current=current,
+    steps = states(request)
+    if request.status in PAST_APPROVALS:  # steps added later were never asked of it
+        steps = [s for s in steps if s.decision is not None]
+    return Board(round=current_round(request), steps=steps, current=current,
                  can_decide=current is not None and can_decide(user, request, current),
                  history=[_entry(d) for d in decisions_of(request)],
                  waiting=_waiting(request))

@@ -156,9 +156,24 @@ def test_a_deliver_step_lets_the_work_be_accepted_but_holds_the_delivery(app, st
     transition(req, Action.DELIVER, staff.manager)
     db.session.commit()
     assert req.status == Status.DELIVERED
+    add_step("Добавлен после выдачи", "Director", 2, GATE_DELIVER)
+    assert [s.step for s in board(req, staff.manager).steps] == [step]  # not "waiting"
     # decided only while the work is on review or ready
     with pytest.raises(Refused):
         decide(staff.supermanager, req, step.id, True)
+
+
+def test_steps_are_decided_only_while_the_work_is_on_review_or_ready(app, staff, partner,
+                                                                    two_steps):
+    chief, _ = two_steps
+    director = make_user("Director")
+    for status in (Status.ASSIGNED, Status.IN_PROGRESS, Status.REWORK):
+        req = make_request(partner, status, staff)
+        assert not can_decide(director, req, chief)
+        with pytest.raises(Refused, match="на проверке|on review"):
+            decide(director, req, chief.id, True)
+        db.session.rollback()
+        assert decisions(req) == []
 
 
 def test_check_gate_asks_only_the_gated_moves(app, staff, partner):
