@@ -22,7 +22,7 @@ from app.mail import (due_message_ids, enqueue_sends, queue_mail,
                       requeue_failed, requeue_stuck)
 from app.notifications import announce
 from app.settings import get_setting
-from app.sla import overdue_clause, threshold_minutes
+from app.sla import overdue_clause, service_rules, status_minutes, threshold_minutes
 from app.templating import money
 from app.uow import commit, unit_of_work
 from app.workflow import WorkflowError, transition
@@ -49,12 +49,13 @@ def send_sla_reminders(now=None) -> int:
     """Alert the manager and the supermanagers once per breach of the tightest threshold
     (per status and per service, in minutes: app.sla)."""
     now, alerts = now or utcnow(), 0
+    by_status, rules = status_minutes(), service_rules()  # read once for every request
     for req in db.session.query(Request).filter(overdue_clause(now)).order_by(Request.id):
         key = f"sla:{req.id}:{req.status}:{req.status_changed_at.isoformat()}"
         if not _mark_once(key):
             continue
         announce("sla_breach", req, None, status=req.status,
-                 minutes=threshold_minutes(req) or 0)
+                 minutes=threshold_minutes(req, by_status, rules) or 0)
         alerts += 1
     commit()  # the reminders and the marker together, then their e-mails
     return alerts

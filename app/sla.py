@@ -50,12 +50,15 @@ def overdue_clause(now: datetime):
     return or_(*parts) if parts else false()
 
 
-def threshold_minutes(request: Request) -> int | None:
-    """The tightest threshold for the request in its current status (None: no SLA)."""
-    by_status = status_minutes()
+def threshold_minutes(request: Request, by_status: dict | None = None,
+                      rules: list | None = None) -> int | None:
+    """The tightest threshold for the request in its current status (None: no SLA);
+    a caller looking at many requests passes the thresholds it read once."""
+    by_status = status_minutes() if by_status is None else by_status
     candidates = [by_status[request.status]] if request.status in by_status else []
     service_ids = {line.service_id for line in request.lines}
-    candidates += [minutes for service_id, status, minutes in service_rules()
+    rules = service_rules() if rules is None else rules
+    candidates += [minutes for service_id, status, minutes in rules
                    if status == request.status and service_id in service_ids]
     return min(candidates) if candidates else None
 

@@ -29,8 +29,8 @@ def overrides() -> dict[tuple[str, str, str], TextOverride]:
     if not has_app_context():
         return _load()
     if _CACHE not in g:
-        g.setdefault(_CACHE, _load())
-    return g.get(_CACHE)
+        setattr(g, _CACHE, _load())
+    return getattr(g, _CACHE)
 
 
 def _load() -> dict:
