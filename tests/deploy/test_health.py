@@ -22,8 +22,14 @@ def test_probes_answer_200_anonymously_without_a_session_cookie(app, path):
     assert "Set-Cookie" not in response.headers
 
 
-def test_readiness_names_the_database_check(app):
-    assert body(app.test_client().get("/readyz"))["checks"] == {"database": "ok"}
+def test_readiness_names_each_check(app):
+    expected = {"database": "ok", **({"redis": "ok"} if app.config.get("REDIS_URL") else {})}
+    assert body(app.test_client().get("/readyz"))["checks"] == expected
+
+
+def test_without_redis_only_the_database_is_checked(make_app):
+    no_redis = make_app(REDIS_URL=None)
+    assert body(no_redis.test_client().get("/readyz"))["checks"] == {"database": "ok"}
 
 
 def test_a_signed_in_user_gets_the_same_answer_and_keeps_the_session(app):
@@ -56,7 +62,8 @@ def test_head_and_post(app):
 
 
 def test_dead_database_gives_503_naming_it(make_app, tmp_path):
-    dead = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/missing/dir/x.sqlite")
+    dead = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/missing/dir/x.sqlite",
+                    REDIS_URL=None)
     client = dead.test_client()
     response = client.get("/readyz")
     assert response.status_code == 503

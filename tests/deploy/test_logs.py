@@ -10,7 +10,9 @@ from flask import g
 from rq import Queue
 
 from app import jobs as jobs_module
+from app.extensions import db
 from app.logs import configure_logging
+from app.worker import run_worker
 from tests.deploy.sample_jobs import log_line
 from tests.factories import as_user, make_partner
 
@@ -84,8 +86,9 @@ def test_an_enqueued_job_carries_the_request_id_and_the_worker_logs_it(json_logs
         g.request_id = "req-from-web-42"
         job = jobs_module.enqueue(log_line, "hello from the worker")
     assert job.meta["request_id"] == "req-from-web-42"
-    with application.app_context():
-        rq_backend.work()
+    with application.app_context():  # in this process, so the line reaches this stream
+        db.session.commit()
+        run_worker(burst=True, with_cron=False, simple=True)
     [entry] = [e for e in lines(stream) if e["logger"] == "replan.test.job"]
     assert entry["message"] == "hello from the worker"
     assert entry["request_id"] == "req-from-web-42"
