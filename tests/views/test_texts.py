@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event
 
 from app.extensions import db
 from flask_babel import force_locale
@@ -22,6 +23,7 @@ from models.request_status import Status
 from models.texts import (KIND_EMAIL, KIND_PARTNER_LABEL, KIND_PDF, KIND_STAFF_LABEL,
                           TEXT_KINDS, TextOverride)
 from tests.factories import Staff, as_user, make_partner, make_request, make_user, post
+from reports.registry import register_rows
 from tests.pdftext import pdf_text
 from views.audit_log import action_label, detail_lines
 
@@ -82,7 +84,6 @@ def test_staff_label_override_shows_on_the_desk_and_in_the_excel_register(app, a
     desk = as_user(app, staff.manager)
     assert "У менеджера" in desk.get("/desk/").get_data(as_text=True)
     assert "У менеджера" in desk.get(f"/desk/{req.id}").get_data(as_text=True)
-    from reports.registry import register_rows  # noqa: PLC0415 deferred: test of one export
     forget_overrides()
     today = date.today()
     rows = list(register_rows(today - timedelta(days=1), today + timedelta(days=1)))
@@ -270,3 +271,26 @@ def test_the_editor_lists_every_text_and_marks_the_edited(app, admin):
     assert f"{action_label('text_update')}" != "text_update"
     assert any("staff_label.assigned" in line for line in lines)
     assert any(line.endswith(f"{default_staff_label('assigned')} → У менеджера") for line in lines)
+
+
+def test_a_list_reads_the_overrides_once_not_per_row(app, staff):
+    partner = make_partner()
+    for _ in range(4):
+        make_request(partner, Status.ASSIGNED, staff)
+    db.session.add(TextOverride(kind=KIND_PARTNER_LABEL, key="processing", locale="ru",
+                                body="У менеджера"))
+    db.session.commit()
+    cabinet, desk = as_user(app, partner), as_user(app, staff.manager)
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        if "text_override" in statement:
+            statements.append(statement)
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        assert cabinet.get("/cabinet/requests").get_data(as_text=True).count("У менеджера") >= 4
+        assert len(statements) == 1
+        desk.get("/desk/")
+        assert len(statements) == 2
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
