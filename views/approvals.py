@@ -55,7 +55,7 @@ class ApprovalStepView(ReplanModelView):
     search_columns = ["service", "title", "role_name", "gate", "is_active"]
     label_columns = {"service": _l("Service"), "position": _l("Order"), "title": _l("Step"),
                      "title_en": _l("Step (English)"), "role_name": _l("Decided by (role)"),
-                     "gate": _l("Holds back"), "is_active": _l("Active")}
+                     "gate": _l("Holds back"), "is_active": _l("In use")}
     description_columns = {
         "position": _l("Steps of a service are decided in this order, one after another."),
         "role_name": _l("Any user with this role who sees the request may decide the step."),
