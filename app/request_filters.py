@@ -14,7 +14,9 @@ from datetime import date, datetime
 
 from flask_appbuilder.security.sqla.models import User
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import false, select
+from sqlalchemy import (String, case, exists, false, func, literal, literal_column, or_,
+                        select, true)
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from app.access import request_scope
 from app.extensions import db
@@ -24,10 +26,13 @@ from app.timefmt import day_bounds_utc
 from app.visibility import reads_partner_words
 from models.partners import EndClient, PartnerCompany
 from models.requests import Request
+from models.service_fields import ServiceField
 
 DATE_FIELDS = {"created": _l("Created"), "submitted": _l("Submitted")}
 CLIENT_MAX = 100
+SEARCH_MAX = 100  # characters of a search text that are used (a VIN, a phone, a name)
 FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9998, 12, 31)
+_TEXT_ARRAY = ARRAY(String)
 ID_FILTERS = {"company": Request.company_id, "manager": Request.manager_id,
               "engineer": Request.engineer_id}
 
@@ -134,6 +139,66 @@ def parse_filters(args, user, choices: dict) -> RequestFilters:
 def escape_like(text: str) -> str:
     """`text` for a LIKE pattern with '\\' as the escape character (no user wildcards)."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def search_text(text) -> str:
+    """A typed search text as it is searched: NUL and control characters dropped, trimmed,
+    at most SEARCH_MAX characters ("" when nothing is left)."""
+    cleaned = "".join(ch for ch in str(text or "") if ch >= " " or ch == "\t")
+    return cleaned.strip()[:SEARCH_MAX].strip()
+
+
+def contact_keys():
+    """SQL: the field keys some service marks as contact data (hidden from engineers)."""
+    return select(ServiceField.key).where(ServiceField.is_contact.is_(True)).distinct()
+
+
+def field_value_clause(text: str, user):
+    """SQL: one of the request's field values (app.service_fields) contains `text` (any
+    case, no wildcards from the user). Values only, never keys; for a user who may not read
+    partner words (engineers) contact fields are not searched: they cannot find a request
+    by a phone they are not shown. SQLite walks the JSON (json_tree), PostgreSQL the JSONB
+    (jsonb_each)."""
+    text = search_text(text)
+    if not text:
+        return false()
+    like = f"%{escape_like(text)}%"
+    hidden = None if reads_partner_words(user) else contact_keys()
+    if db.engine.dialect.name == "postgresql":
+        each = func.jsonb_each(Request.field_values).table_valued("key", "value").alias("fv")
+        # each value, or each item of a list (lax $[*]: a scalar is its own only item)
+        items = func.jsonb_path_query(each.c.value, literal_column("'lax $[*]'::jsonpath")) \
+            .table_valued("value").render_derived(name="item")
+        item_text = items.c.value.op("#>>")(literal([], type_=_TEXT_ARRAY))  # as text
+        found = select(literal(1)).select_from(each).join(items, true()).where(
+            func.jsonb_typeof(items.c.value).in_(("string", "number")),
+            item_text.ilike(like, escape="\\"))
+        if hidden is not None:
+            found = found.where(each.c.key.not_in(hidden))
+        return exists(found)
+    tree = func.json_tree(Request.field_values).table_valued(
+        "key", "atom", "type", "path").alias("fv")
+    found = select(literal(1)).select_from(tree).where(
+        tree.c.type.in_(("text", "integer", "real")), tree.c.atom.ilike(like, escape="\\"))
+    if hidden is not None:
+        # the value's field: its own key at the top, else its list's path ($.extras or
+        # $."owner_phones": SQLite quotes a key with "_" in it)
+        top = case((tree.c.path == "$", tree.c.key),
+                   else_=func.trim(func.substr(tree.c.path, 3), '"'))
+        found = found.where(top.not_in(hidden))
+    return exists(found)
+
+
+def text_clause(text: str, user):
+    """SQL: the request's number, title (object_address) or a field value contains `text`.
+    The one text search of the lists (cabinet list, staff list, desk); None when empty."""
+    text = search_text(text)
+    if not text:
+        return None
+    like = f"%{escape_like(text)}%"
+    return or_(Request.number.ilike(like, escape="\\"),
+               Request.object_address.ilike(like, escape="\\"),
+               field_value_clause(text, user))
 
 
 def apply_filters(query, filters: RequestFilters):

@@ -12,6 +12,7 @@ from app.document_numbers import issue_document_number
 from app.errors import NotFound
 from app.request_rules import DOCUMENTS
 from app.pricing import vat_figures
+from app.service_fields import fields_for
 from app.settings import VAT_MODES, VAT_NONE, get_setting
 from app.money import money
 from app.status_labels import partner_label, staff_label
@@ -19,6 +20,7 @@ from app.texts import pdf_texts
 from app.timefmt import format_day, local_today
 from app.visibility import PARTNER_ADDRESSED, reads_partner_words, visible_history
 from models.requests import Request
+from reports.fields import document_groups, request_fields, sees_contacts, summary
 from reports.pdf import amount_in_words, render_pdf
 
 
@@ -98,8 +100,11 @@ def proposal_pdf(quote) -> bytes:
     bureau = get_setting("bureau")
     values = text_values(bureau, totals, number=quote.id, company=quote.company.name,
                          company_inn=quote.company.inn or "")
+    # the quote's priced values (a partner's own document: nothing to hide)
+    fields = fields_for(quote.service_ids or (), include_inactive=True)
     return render_pdf("proposal.html", quote=quote, lines=lines, totals=totals,
                       percent_text=percent_text, bureau=bureau,
+                      object_summary=summary(fields, quote.field_values or {}, skip=()),
                       texts=pdf_texts("proposal", values))
 
 
@@ -124,6 +129,10 @@ def request_pdf(req: Request, document: str, for_partner: bool, user=None) -> by
     totals = document_totals(lines, req.total_kopecks, req.company.discount_percent,
                              req.paid_kopecks, get_setting("vat_mode"))
     full = for_partner or reads_partner_words(user)  # no user: an internal caller (CLI)
+    # the form's values as the form groups them; contact fields only for readers of
+    # partner words (the partner's and the manager's card, never an engineer's download)
+    fields = request_fields(req)
+    contacts = for_partner or sees_contacts(user)
     history = _partner_history(req) if for_partner else [
         HistoryRow(h.created_at, _label(h.to_status, False), h.comment)
         for h in visible_history(req, user)]
@@ -136,7 +145,9 @@ def request_pdf(req: Request, document: str, for_partner: bool, user=None) -> by
     return render_pdf(f"{document}.html", req=req, lines=lines, totals=totals,
                       percent_text=percent_text, bureau=bureau, history=history,
                       show_client=full, doc_number=issued and issued.seq, doc_date=doc_date,
-                      status_label=status_label, texts=pdf_texts(document, values))
+                      status_label=status_label, texts=pdf_texts(document, values),
+                      field_groups=document_groups(fields, req.field_values, contacts),
+                      object_summary=summary(fields, req.field_values))
 
 
 def text_values(bureau: dict, totals: Totals, **values) -> dict:

@@ -16,7 +16,6 @@ from app.extensions import db
 from app.request_rules import payment_label
 from app.scheduling import engineers
 from app.timefmt import day_bounds_utc
-from app.templating import object_type_label
 from models.audit import AuditEvent
 from models.finance import Payment
 from models.partners import EndClient, PartnerCompany
@@ -25,6 +24,7 @@ from models.request_status import Status
 from models.requests import Request
 from models.schedule import ENTRY_VACATION, ScheduleEntry
 from reports.excel import Column
+from reports.fields import export_fields, field_cells, field_columns, sees_contacts
 
 STREAM_CHUNK = 2000
 
@@ -36,6 +36,9 @@ class Report:
     columns: list[Column]
     rows: Callable  # (start, end, scope) -> iterator of tuples
     count: Callable  # (start, end, scope) -> bounded row count
+    # (start, end, user) -> (columns, rows) when the columns depend on the data (the
+    # register's field columns); else `columns` and `rows`
+    table: Callable | None = None
 
 
 def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
@@ -59,22 +62,22 @@ def _bounded(statement, limit: int = 1_000_001) -> int:
 REGISTER_COLUMNS = [
     Column(_l("Number"), width=14), Column(_l("Created"), "datetime", 17),
     Column(_l("Status"), width=22), Column(_l("Partner"), width=28),
-    Column(_l("Address"), width=45), Column(_l("Object type"), width=18),
-    Column(_l("Area, m²"), "number", 10), Column(_l("Client"), width=24),
+    Column(_l("Object"), width=45), Column(_l("Client"), width=24),
     Column(_l("Manager"), width=22), Column(_l("Engineer"), width=22),
     Column(_l("Total"), "money", 14), Column(_l("Paid"), "money", 14),
     Column(_l("Payment"), width=18)]
 
 
 def register_statement(start: date, end: date, scope=None):
-    """Requests with names joined in (one streamed query, no per-row lookups)."""
+    """Requests with names joined in (one streamed query, no per-row lookups); the last
+    column is the field values (app.service_fields), written as the field columns."""
     manager, engineer = aliased(User), aliased(User)
     lo, hi = _bounds(start, end)
     statement = select(
         Request.number, Request.created_at, Request.status, PartnerCompany.name,
-        Request.object_address, Request.object_type, Request.area, EndClient.name,
-        _full_name(manager), _full_name(engineer),
+        Request.object_address, EndClient.name, _full_name(manager), _full_name(engineer),
         Request.total_kopecks, Request.paid_kopecks, Request.payment_state,
+        Request.field_values,
     ).join(PartnerCompany, PartnerCompany.id == Request.company_id) \
         .outerjoin(EndClient, EndClient.id == Request.end_client_id) \
         .outerjoin(manager, manager.id == Request.manager_id) \
@@ -101,13 +104,23 @@ def labels_once(label: Callable[[str], str]) -> Callable[[str], str]:
     return cached
 
 
-def register_rows(start, end, scope=None):
-    """Staff labels for the status, the object type and the payment state."""
+def register_rows(start, end, scope=None, fields=()):
+    """Staff labels for the status and the payment state, then the cells of `fields`
+    (reports.fields: the field columns) from each request's values."""
     labels = staff_labels()  # once, the admin's wording where set
-    object_type, payment = labels_once(object_type_label), labels_once(payment_label)
+    payment = labels_once(payment_label)
     for row in _stream(register_statement(start, end, scope)):
-        yield (row[:2] + (labels[row[2]],) + row[3:5] + (object_type(row[5]),)
-               + row[6:12] + (payment(row[12]),))
+        yield (row[:2] + (labels[row[2]],) + row[3:10] + (payment(row[10]),)
+               + field_cells(fields, row[11]))
+
+
+def register_table(start, end, user=None, scope=None):
+    """The register's columns (the fixed ones, then one per field of the services of the
+    period's requests, found in one query) and its streamed rows."""
+    ids = register_statement(start, end, scope).with_only_columns(Request.id).order_by(None)
+    fields = export_fields(ids, with_contacts=sees_contacts(user))
+    return (REGISTER_COLUMNS + field_columns(fields),
+            register_rows(start, end, scope, fields))
 
 
 def payments_rows(start, end, scope=None):
@@ -175,7 +188,8 @@ def audit_rows(start, end, scope=None):
 
 REPORTS = {r.key: r for r in [
     Report("register", _l("Requests register"), REGISTER_COLUMNS, register_rows,
-           lambda s, e, scope=None: _bounded(register_statement(s, e, scope))),
+           lambda s, e, scope=None: _bounded(register_statement(s, e, scope)),
+           register_table),
     Report("payments", _l("Payments by period"), [
         Column(_l("Payment date"), "date", 13), Column(_l("Request"), width=14),
         Column(_l("Partner"), width=30), Column(_l("Amount"), "money", 14),

@@ -13,18 +13,21 @@ from datetime import date, datetime
 from typing import Callable
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_
+from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
 from app.access import request_scope
 from app.extensions import appbuilder, db
+from app.input_guard import bounded_int
+from app.request_filters import escape_like, search_text, text_clause
 from app.request_rules import payment_label
-from app.templating import object_type_label, partner_status_of
+from app.templating import partner_status_of
 from app.timefmt import day_bounds_utc
 from models.partners import EndClient
 from models.request_status import PARTNER_GROUPS
-from models.requests import Request
+from models.requests import Request, RequestService
 from reports.excel import Column
+from reports.fields import export_fields, field_cells, field_columns
 from reports.registry import REPORTS, labels_once
 
 BOUND = 1_000_001  # counts stop here: enough to choose inline or background
@@ -46,6 +49,9 @@ def _report_and_period(params: dict):
 
 def report_table(params: dict, user):
     report, start, end = _report_and_period(params)
+    if report.table is not None:
+        columns, rows = report.table(start, end, user)
+        return report.title, columns, rows
     return report.title, report.columns, report.rows(start, end)
 
 
@@ -56,11 +62,10 @@ def report_count(params: dict, user) -> int:
 
 # the partner's own requests (the cabinet list): params {"filters": {...}}
 
-PARTNER_FILTERS = ("status", "object_type", "from", "to", "q")
+PARTNER_FILTERS = ("status", "object_type", "service", "from", "to", "q")
 PARTNER_COLUMNS = [
     Column(_l("Number"), width=14), Column(_l("Created"), "datetime", 17),
-    Column(_l("Status"), width=26), Column(_l("Address"), width=45),
-    Column(_l("Object type"), width=18), Column(_l("Area, m²"), "number", 10),
+    Column(_l("Status"), width=26), Column(_l("Object"), width=45),
     Column(_l("Client"), width=24), Column(_l("Total"), "money", 14),
     Column(_l("Paid"), "money", 14), Column(_l("Payment"), width=18)]
 
@@ -80,18 +85,26 @@ def partner_requests(user, filters: dict):
         query = query.filter(Request.status.in_(PARTNER_GROUPS[group][1]))
     if filters.get("object_type"):
         query = query.filter(Request.object_type == filters["object_type"])
+    if (service := service_filter(filters)) is not None:
+        query = query.filter(Request.id.in_(select(RequestService.request_id).where(
+            RequestService.service_id == service)))
     # the days as the bureau lives them (the list shows dates in its zone)
     if (start := _day(filters.get("from"))) is not None:
         query = query.filter(Request.created_at >= day_bounds_utc(start, start)[0])
     if (end := _day(filters.get("to"))) is not None:
         query = query.filter(Request.created_at <= day_bounds_utc(end, end)[1])
-    text = (filters.get("q") or "").strip()
+    # the number, the title, any field value (app.request_filters.text_clause) or the client
+    text = search_text(filters.get("q"))
     if text:
-        like = f"%{text}%"
-        query = query.outerjoin(EndClient, Request.end_client_id == EndClient.id).filter(
-            or_(Request.number.ilike(like), Request.object_address.ilike(like),
-                EndClient.name.ilike(like)))
+        query = query.filter(or_(text_clause(text, user), Request.end_client_id.in_(
+            select(EndClient.id).where(EndClient.name.ilike(f"%{escape_like(text)}%",
+                                                            escape="\\")))))
     return query
+
+
+def service_filter(filters: dict) -> int | None:
+    """The service id the list is narrowed to (a bounded number), or None."""
+    return bounded_int(filters.get("service"))
 
 
 def partner_filters(args) -> dict:
@@ -100,17 +113,24 @@ def partner_filters(args) -> dict:
 
 
 def partner_table(params: dict, user):
-    query = partner_requests(user, params.get("filters") or {}).order_by(Request.id.desc()) \
+    """The fixed columns, then one per field of the filtered requests' services (or of the
+    service filtered by), found in one query; rows streamed."""
+    filters = params.get("filters") or {}
+    filtered = partner_requests(user, filters)
+    service = service_filter(filters)
+    fields = export_fields(filtered.with_entities(Request.id).order_by(None),
+                           with_contacts=True, service_ids=[service] if service else None)
+    query = filtered.order_by(Request.id.desc()) \
         .options(joinedload(Request.end_client))  # the client's name without a query a row
-    object_type, payment = labels_once(object_type_label), labels_once(payment_label)
+    payment = labels_once(payment_label)
 
     def rows():  # the partner's labels: "Ready — awaiting payment", not the staff's "ready"
         for r in query.yield_per(1000):
             yield (r.number, r.created_at, partner_status_of(r), r.object_address,
-                   object_type(r.object_type), r.area,
                    r.end_client.name if r.end_client else None, r.total_kopecks,
-                   r.paid_kopecks, payment(r.payment_state))
-    return _l("My requests"), PARTNER_COLUMNS, rows()
+                   r.paid_kopecks, payment(r.payment_state)) + field_cells(fields,
+                                                                           r.field_values)
+    return _l("My requests"), PARTNER_COLUMNS + field_columns(fields), rows()
 
 
 def partner_count(params: dict, user) -> int:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import case, func, or_
+from sqlalchemy import case, func
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.access import request_scope
 from app.permissions import ENGINEER, MANAGER, role_names
-from app.request_filters import RequestFilters, apply_filters, escape_like
+from app.request_filters import RequestFilters, apply_filters, text_clause
 from app.sla import overdue_clause as sla_overdue_clause
 from app.thread import thread_of
 from app.visibility import reads_partner_words, visible_history
@@ -41,10 +41,9 @@ def work_list(user, status: str | None = None, text: str | None = None,
                                              Request.status.in_(OPEN_STATUSES))
     if status:
         query = query.filter(Request.status == status)
-    if text and text.strip():
-        like = f"%{escape_like(text.strip())}%"
-        query = query.filter(or_(Request.number.ilike(like, escape="\\"),
-                                 Request.object_address.ilike(like, escape="\\")))
+    found = text_clause(text, user)  # number, title or a field value the user may see
+    if found is not None:
+        query = query.filter(found)
     if filters is not None:
         query = apply_filters(query, filters)
     overdue = overdue_clause()

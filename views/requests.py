@@ -4,19 +4,22 @@ import re
 
 from flask import g, request, url_for
 from flask_appbuilder.fieldwidgets import Select2Widget
+from flask_appbuilder.models.filters import BaseFilter
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from markupsafe import Markup
 from werkzeug.datastructures import ImmutableMultiDict
-from wtforms import SelectField
+from sqlalchemy.orm import selectinload
+from wtforms import SelectField, StringField
 
-from app.request_filters import partner_side_allowed
+from app.request_filters import partner_side_allowed, text_clause
 from app.request_rules import PAYMENT_LABELS
 from app.templating import staff_status
 from app.status_labels import staff_label
 from models.request_status import Status
 from models.requests import Request, StatusChange
-from views.base import ReadOnlyView, ReplanInterface
+from reports.fields import export_fields, field_cells, field_columns, sees_contacts
+from views.base import ReadOnlyView, ReplanInterface, _export_value as export_value, readable
 from views.filters import (RelatedRequestScopeFilter, RequestScopeFilter,
                            choices_on_visible_requests)
 
@@ -34,10 +37,47 @@ def _select(label, choices) -> SelectField:
     return SelectField(label, choices=choices, widget=Select2Widget())
 
 
+FIELD_SEARCH = "field_values"  # the search column of the text search (number, title, values)
+# the mirror columns of field values (app.intake.MIRRORED): an export writes the values as
+# the field columns instead (a car check has no object type or area)
+MIRROR_COLUMNS = ("object_type", "area", "floor", "building_type")
+
+
+class FieldValueSearch(BaseFilter):
+    """The list's text search: the number, the title or any field value contains the text
+    (app.request_filters.text_clause: no contact field for an engineer). On a screen it
+    searches for the signed-in user; an export binds its user to the value: (text, user)."""
+
+    name = _l("Contains")
+    arg_name = "fv"
+
+    def apply(self, query, value):
+        user = g.user
+        if isinstance(value, tuple):
+            value, user = value
+        if isinstance(value, (list, tuple)):
+            value = next((v for v in value if v), "")
+        found = text_clause(value, user)
+        return query if found is None else query.filter(found)
+
+
+class RequestInterface(ReplanInterface):
+    """Requests with the text search as one more search column (FAB has no hook for a
+    search over a JSON column: the filter joins the column's filters here)."""
+
+    def get_filters(self, search_columns=None, search_filters=None):
+        filters = super().get_filters(search_columns, search_filters)
+        searched = [FieldValueSearch(FIELD_SEARCH, self)]
+        filters._all_filters[FIELD_SEARCH] = searched
+        if search_columns and FIELD_SEARCH in search_columns:  # a dict of this instance
+            filters._search_filters[FIELD_SEARCH] = searched
+        return filters
+
+
 class RequestStaffView(ReadOnlyView):
     """All requests the current staff member may see; the number opens the desk page."""
 
-    datamodel = ReplanInterface(Request, eager=("manager", "engineer"))
+    datamodel = RequestInterface(Request, eager=("manager", "engineer"))
     route_base = "/requests"
     base_filters = [["id", RequestScopeFilter, lambda: None]]
     base_order = ("id", "desc")
@@ -47,9 +87,9 @@ class RequestStaffView(ReadOnlyView):
                     "floor", "building_type", "urgency", "description", "wanted_date",
                     "manager", "engineer", "total_kopecks", "paid_kopecks", "payment_state",
                     "created_at", "submitted_at", "status_changed_at"]
-    search_columns = ["number", "status", "company", "end_client", "object_address",
-                      "object_type", "manager", "engineer", "payment_state", "created_at",
-                      "submitted_at"]
+    search_columns = [FIELD_SEARCH, "number", "status", "company", "end_client",
+                      "object_address", "object_type", "manager", "engineer", "payment_state",
+                      "created_at", "submitted_at"]
     search_form_query_rel_fields = {
         "company": _scoped(Request.company_id, partner_side=True),
         "end_client": _scoped(Request.end_client_id, partner_side=True),
@@ -57,7 +97,8 @@ class RequestStaffView(ReadOnlyView):
     search_form_extra_fields = {
         "status": _select(_l("Status"), [(s.value, LazyString(staff_label, s)) for s in Status
                                          if s != Status.DRAFT]),
-        "payment_state": _select(_l("Payment"), list(PAYMENT_LABELS.items()))}
+        "payment_state": _select(_l("Payment"), list(PAYMENT_LABELS.items())),
+        FIELD_SEARCH: StringField(_l("Text in the request"))}
     formatters_columns = {"status": staff_status, "number": lambda number: Markup(
         '<a href="{}"><strong>{}</strong></a>').format(
             url_for("DeskView.by_number", number=number), number)}
@@ -71,6 +112,7 @@ class RequestStaffView(ReadOnlyView):
         "paid_kopecks": _l("Paid, kopecks"), "payment_state": _l("Payment"),
         "created_at": _l("Created"), "submitted_at": _l("Submitted"),
         "status_changed_at": _l("Status changed"), "end_client": _l("Client"),
+        FIELD_SEARCH: _l("Text in the request"),
     }
 
     def search_columns_for(self, user) -> list[str]:
@@ -89,6 +131,38 @@ class RequestStaffView(ReadOnlyView):
                 if not (match := _FILTER_ARG.fullmatch(key)) or match[1] in allowed]
         request.args = ImmutableMultiDict(kept)
         return super()._list(**kwargs)
+
+    def _joined_filters(self, filters: list, user):
+        """An export's filters: the text search runs for the export's user too."""
+        joined = super()._joined_filters(filters, user)
+        joined.values = [(value, user) if isinstance(flt, FieldValueSearch) else value
+                         for flt, value in zip(joined.filters, joined.values)]
+        return joined
+
+    def export_table(self, filters: list, order, user):
+        """The list's columns without the mirrored object columns, then one typed column
+        per field of the services of the exported requests (reports.fields), streamed;
+        contact fields only for users who read partner words (never an engineer)."""
+        title, columns, _rows = super().export_table(filters, order, user)
+        joined = self._joined_filters(filters, user)
+        ids = self.datamodel.apply_all(self.datamodel.session.query(Request.id), joined)
+        fields = export_fields(ids.order_by(None), with_contacts=sees_contacts(user))
+        order_column, order_direction = order or ("", "")
+        if order_column not in self.sortable_columns or order_direction not in ("asc", "desc"):
+            order_column, order_direction = self.base_order or ("", "")
+        query = self.datamodel.apply_all(self.datamodel.session.query(Request), joined,
+                                         order_column, order_direction).options(
+            *[selectinload(getattr(Request, name)) for name in self.datamodel.eager])
+        kept = [(name, column) for name, column in zip(self.list_columns, columns)
+                if name not in MIRROR_COLUMNS]
+        shown = [(name, column.kind, readable(self.datamodel, name)) for name, column in kept]
+
+        def rows():
+            for item in query.yield_per(1000):
+                yield tuple(export_value(getattr(item, name, None), kind, show)
+                            for name, kind, show in shown) + field_cells(fields,
+                                                                         item.field_values)
+        return title, [column for _name, column in kept] + field_columns(fields), rows()
 
     def _get_search_widget(self, form=None, exclude_cols=None, widgets=None):
         widgets = widgets or {}
