@@ -15,7 +15,7 @@ from app.request_rules import DOCUMENT_LABELS, RELEASED_STATUSES, rules_for
 from app.thread import is_thread_file, thread_of
 from cabinet import bp
 from cabinet.access import partner_required
-from cabinet.choices import rule_choices
+from cabinet.choices import rule_choices, service_choices
 from cabinet.forms import MessageForm, ReasonForm
 from models.catalog import RULE_OBJECT_TYPE
 from models.request_status import ACTION_LABELS, PARTNER_GROUP_OF, Status
@@ -54,7 +54,8 @@ def request_list():
     args = {k: v for k, v in request.args.items() if k not in ("after", "before")}
     return render_template(
         "cabinet/request_list.html", rows=rows, args=args, groups=partner_groups(),
-        object_types=rule_choices(RULE_OBJECT_TYPE), show_author=is_company_owner(current_user),
+        object_types=rule_choices(RULE_OBJECT_TYPE), services=service_choices(),
+        show_author=is_company_owner(current_user),
         older=rows[-1].id if rows and has_older else None,
         newer=rows[0].id if rows and has_more_newer else None)
 

@@ -52,9 +52,10 @@ class FieldValueSearch(BaseFilter):
     arg_name = "fv"
 
     def apply(self, query, value):
-        user = g.user
         if isinstance(value, tuple):
             value, user = value
+        else:
+            user = g.user
         if isinstance(value, (list, tuple)):
             value = next((v for v in value if v), "")
         found = text_clause(value, user)
