@@ -60,13 +60,17 @@ class ReplanInterface(AuditedInterface, SQLAInterface):
     def query(self, filters=None, order_column="", order_direction="", page=None,
               page_size=None, select_columns=None, outer_default_load=False):
         query = self.session.query(self.obj)
-        count = self.query_count(query, filters, select_columns)
+        paged = page is not None or page_size is not None
+        # unpaged (the choices of a related-column filter or form field): every row is read
+        # anyway, so they are counted, not counted again by the database
+        count = self.query_count(query, filters, select_columns) if paged else None
         query = self.apply_all(query, filters, order_column, order_direction, page, page_size,
                                select_columns, outer_default_load)
         if self.eager:
             query = query.options(*[selectinload(getattr(self.obj, name))
                                     for name in self.eager])
-        return count, query.all()
+        rows = query.all()
+        return (count if paged else min(len(rows), COUNT_LIMIT + 1)), rows
 
 
 REQUEST_CODES = {"status": staff_status, "payment_state": payment_label,
