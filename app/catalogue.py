@@ -18,6 +18,7 @@ from app.storage import discard, save_upload
 from app.uow import after_commit
 from models.catalog import RULE_OBJECT_TYPE, RULE_OPTION, RULE_URGENCY
 from models.knowledge import KbArticle
+from models.service_fields import NUMBER_TYPES, ServiceField
 
 PRICE_RULE_KINDS = (RULE_OBJECT_TYPE, RULE_URGENCY, RULE_OPTION)
 ARTICLE_KINDS = ("article", "faq", "template")
@@ -30,9 +31,31 @@ def check_price_rule(rule) -> None:
 
 
 def check_service(service) -> None:
-    """InvalidInput for a negative price: partners would see "−-0,25 ₽" and negative totals."""
+    """InvalidInput for a negative price (partners would see "−-0,25 ₽" and negative totals),
+    a rate field that is not a number field of the service, or a rate without one."""
     if (service.base_price_kopecks or 0) < 0 or (service.price_per_m2_kopecks or 0) < 0:
         raise InvalidInput(_l("Prices must not be negative."))
+    service.rate_field_key = (service.rate_field_key or "").strip() or None
+    if service.rate_field_key is None:
+        if service.price_per_m2_kopecks:
+            raise InvalidInput(_l("Choose the rate field (the number the rate multiplies), "
+                                  "or set the rate to 0."))
+        return
+    if service.rate_field_key not in dict(rate_field_choices(service.id)):
+        raise InvalidInput(_l("The rate field must be an integer or decimal field of this "
+                              "service."))
+
+
+def rate_field_choices(service_id) -> list[tuple[str, str]]:
+    """(key, "label (key)") of the service's active integer and decimal fields."""
+    if not str(service_id or "").isdigit():
+        return []
+    with db.session.no_autoflush:
+        rows = db.session.query(ServiceField).filter(
+            ServiceField.service_id == int(service_id), ServiceField.is_active.is_(True),
+            ServiceField.field_type.in_(NUMBER_TYPES)) \
+            .order_by(ServiceField.sort_order, ServiceField.id).all()
+    return [(row.key, f"{row.label} ({row.key})") for row in rows]
 
 
 def check_article(article) -> None:

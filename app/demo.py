@@ -22,6 +22,7 @@ from app.scheduling import conflicts
 from app.permissions import ADMIN, DIRECTOR, ENGINEER, MANAGER, PARTNER, SUPERMANAGER
 from app.workflow import assign_manager, transition
 from models.base import utcnow
+from app.pricing import coefficient_text
 from models.catalog import RULE_OBJECT_TYPE, RULE_OPTION, RULE_URGENCY, PriceRule, Service
 from models.knowledge import KbArticle, KbCategory
 from models.notifications import Notification
@@ -104,17 +105,24 @@ def load_catalog() -> None:
         db.session.add(Service(code=code, name=name, name_en=name_en, sort_order=k,
                                base_price_kopecks=base * 100, price_per_m2_kopecks=per_m2 * 100,
                                estimated_hours=hours))
-    for kind, rules in ((RULE_OBJECT_TYPE, cat.OBJECT_TYPE_RULES),
-                        (RULE_URGENCY, cat.URGENCY_RULES)):
-        for key, label, label_en, coef in rules:
-            db.session.add(PriceRule(kind=kind, key=key, label=label, label_en=label_en,
-                                     coefficient=Decimal(coef)))
+    for key, label, label_en, _coef in cat.OBJECT_TYPE_RULES:  # names; prices: the options
+        db.session.add(PriceRule(kind=RULE_OBJECT_TYPE, key=key, label=label,
+                                 label_en=label_en))
+    for key, label, label_en, coef in cat.URGENCY_RULES:
+        db.session.add(PriceRule(kind=RULE_URGENCY, key=key, label=label, label_en=label_en,
+                                 coefficient=Decimal(coef)))
     for key, label, label_en, rub in cat.OPTION_RULES:
         db.session.add(PriceRule(kind=RULE_OPTION, key=key, label=label, label_en=label_en,
                                  surcharge_kopecks=rub * 100))
     db.session.flush()
+    coefficients = {key: Decimal(coef) for key, _l, _e, coef in cat.OBJECT_TYPE_RULES}
     for service in db.session.query(Service).all():  # the redevelopment request form
-        add_object_fields(service)
+        for row in add_object_fields(service):
+            if row.key == "object_type":  # a house costs more: its option's coefficient
+                row.options = [dict(o, coefficient=coefficient_text(coefficients[o["value"]]))
+                               if coefficients.get(o["value"], 1) != 1 else o
+                               for o in row.options]
+        service.rate_field_key = "area" if service.rate_kopecks else None  # priced per m²
 
 
 def _knowledge() -> None:

@@ -43,8 +43,8 @@ def create_draft(author, company, service_ids, options=(), quote=None, source=No
 
 def reprice(request: Request, service_ids, options, company) -> None:
     """Replace the request's service lines with freshly priced ones."""
-    result = calculate(service_ids, request.area or Decimal(0), request.object_type,
-                       request.urgency or "normal", options, company.discount_percent)
+    result = calculate(service_ids, request.field_values, request.urgency or "normal",
+                       options, company)
     request.lines = [RequestService(service_id=line.service_id, title=line.title,
                                     price_kopecks=line.kopecks, estimated_hours=line.hours)
                      for line in result.lines]

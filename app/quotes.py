@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
 from app.access import require_partner
 from app.audit import record
 from app.extensions import db
+from app.intake import legacy_values
 from app.pricing import calculate
+from app.service_fields import display_value, fields_for
 from models.catalog import Quote
 
+AREA_LIMIT = Decimal("99999999.99")  # Quote.area is Numeric(10, 2)
 
-def save_quote(user, services, area, object_type: str, urgency: str, options=()) -> Quote:
-    """Price the services for the user's company (its discount) and keep the breakdown."""
+
+def save_quote(user, services, field_values: dict, urgency: str, options=()) -> Quote:
+    """Price the services from their priced fields' values (app.pricing.pricing_fields, as
+    parsed by app.service_fields) for the user's company (its discount); keep the breakdown."""
     company = require_partner(user)
-    options = list(options or [])
-    result = calculate(services, area, object_type, urgency, options,
-                       company.discount_percent)
-    quote = Quote(company_id=company.id, author_id=user.id, object_type=object_type,
-                  area=area, urgency=urgency, options=options, service_ids=list(services),
+    options, values = list(options or []), dict(field_values or {})
+    result = calculate(services, values, urgency, options, company)
+    object_type = values.get("object_type")
+    quote = Quote(company_id=company.id, author_id=user.id, field_values=values,
+                  object_type=str(object_type)[:40] if isinstance(object_type, str) else None,
+                  area=_area(values.get("area")),
+                  urgency=urgency, options=options, service_ids=list(services),
                   breakdown=[{"title": line.title, "kopecks": line.kopecks,
                               "detail": line.detail} for line in result.lines],
                   subtotal_kopecks=result.subtotal, discount_kopecks=result.discount,
@@ -25,3 +34,28 @@ def save_quote(user, services, area, object_type: str, urgency: str, options=())
     db.session.flush()
     record("quote_saved", user, quote, total=result.total)
     return quote
+
+
+def quote_values(quote: Quote) -> dict:
+    """The values a new request from this quote starts with (quotes saved before the priced
+    fields kept only object type and area)."""
+    if quote.field_values:
+        return dict(quote.field_values)
+    return legacy_values({"object_type": quote.object_type, "area": quote.area})
+
+
+def quote_summary(quote: Quote) -> list[tuple[str, str]]:
+    """[(field label, value as people read it)] of the quote's priced values."""
+    values = quote_values(quote)
+    return [(item.title, display_value(item, values[item.key]))
+            for item in fields_for(quote.service_ids or (), include_inactive=True)
+            if values.get(item.key) not in (None, "", [])]
+
+
+def _area(value) -> Decimal | None:
+    """The "area" value mirrored into Quote.area when it is a number that fits."""
+    try:
+        number = Decimal(str(value)).quantize(Decimal("0.01"))
+    except (InvalidOperation, ValueError):
+        return None
+    return number if not isinstance(value, bool) and abs(number) <= AREA_LIMIT else None

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 
 from app.errors import InvalidInput
 from app.extensions import db
+from app.pricing import coefficient_text
 from models.service_fields import (CHOICE_TYPES, FIELD_PATTERN, FIELD_TYPES, NUMBER_TYPES,
                                    ServiceField)
 
@@ -40,7 +41,7 @@ def parse_option_lines(text: str, previous=()) -> list[dict]:
         if "\x00" in line:
             raise OptionsError(_("Line %(n)s holds a character that is not allowed.", n=number))
         parts = [part.strip() for part in line.split("|")]
-        if len(parts) > 3 or not parts[0]:
+        if len(parts) > 4 or not parts[0]:
             raise OptionsError(_("Line %(n)s: write “value | Русская метка | English label”.",
                                  n=number))
         value = parts[0]
@@ -54,6 +55,13 @@ def parse_option_lines(text: str, previous=()) -> list[dict]:
         label_en = parts[2] if len(parts) > 2 and parts[2] else label
         option = {**kept.get(value, {}), "value": value, "label": label,
                   "label_en": label_en}
+        option.pop("coefficient", None)  # the price coefficient: the 4th part (app.pricing)
+        if len(parts) > 3 and parts[3]:
+            try:
+                option["coefficient"] = coefficient_text(parts[3])
+            except InvalidInput as error:
+                raise OptionsError(_("Line %(n)s: %(error)s", n=number, error=str(error))) \
+                    from None
         options.append(option)
     if len(options) > MAX_OPTIONS:
         raise OptionsError(_("At most %(n)s options.", n=MAX_OPTIONS))
@@ -61,9 +69,12 @@ def parse_option_lines(text: str, previous=()) -> list[dict]:
 
 
 def option_lines(options) -> str:
-    """The options as the editor shows them, one "value | label | English label" a line."""
-    return "\n".join(" | ".join(str(o.get(k) or "") for k in ("value", "label", "label_en"))
-                     for o in options or () if isinstance(o, dict))
+    """The options as the editor shows them, one "value | label | English label" a line
+    (" | coefficient" after them when the option has a price coefficient)."""
+    return "\n".join(" | ".join(str(o.get(k) or "") for k in (
+        ("value", "label", "label_en", "coefficient") if o.get("coefficient") not in
+        (None, "") else ("value", "label", "label_en"))) for o in options or ()
+        if isinstance(o, dict))
 
 
 def check_field(field: ServiceField) -> None:

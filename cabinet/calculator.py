@@ -1,4 +1,7 @@
-"""Services calculator: price breakdown with the company discount, saved quotes (app.quotes)."""
+"""Services calculator: price breakdown with the company discount, saved quotes (app.quotes).
+
+The form asks the chosen services' priced fields (app.pricing.pricing_fields), so a
+redevelopment service asks the area and a car check the car class."""
 
 from __future__ import annotations
 
@@ -8,8 +11,8 @@ from flask_login import current_user
 
 from app.access import visible_quotes
 from app.errors import DomainError
-from app.pricing import calculate
-from app.quotes import save_quote
+from app.pricing import PriceError, calculate
+from app.quotes import quote_summary, save_quote
 from app.uow import unit_of_work
 from cabinet import bp
 from cabinet.access import partner_required
@@ -26,26 +29,41 @@ def calculator():
     form = CalculatorForm()
     fill_choices(form)
     if request.method == "GET":
-        form.object_type.data, form.urgency.data = "apartment", "normal"
+        form.urgency.data = "normal"
     result = None
     if form.validate_on_submit():
-        result = calculate(form.services.data, form.area.data, form.object_type.data,
-                           form.urgency.data, form.options.data or [],
-                           company.discount_percent)
-        if request.form.get("save") or request.form.get("to_request"):
-            try:
-                with unit_of_work():
-                    quote_id = save_quote(current_user, form.services.data, form.area.data,
-                                          form.object_type.data, form.urgency.data,
-                                          form.options.data).id
-            except DomainError as exc:
-                flash(str(exc), "danger")
-                return redirect(url_for("cabinet.calculator"))
-            if request.form.get("to_request"):
-                return redirect(url_for("cabinet.request_new", quote=quote_id))
-            flash(_("Quote saved."), "success")
-            return redirect(url_for("cabinet.calculator"))
+        try:
+            result = calculate(form.services.data, form.field_values, form.urgency.data,
+                               form.options.data or [], company)
+        except PriceError as error:
+            _show_price_error(form, error)
+        else:
+            if request.form.get("save") or request.form.get("to_request"):
+                return _save(form)
     quotes = visible_quotes(current_user).order_by(Quote.id.desc()).limit(10).all()
     return render_template("cabinet/calculator.html", form=form, result=result,
-                           quotes=quotes, company=company)
+                           quotes=quotes, company=company,
+                           summaries={q.id: quote_summary(q) for q in quotes})
 
+
+def _show_price_error(form: CalculatorForm, error: PriceError) -> None:
+    """Under the field it names if the form shows it, else above the form."""
+    if error.field and error.field in {f.key for _g, items in form.field_groups()
+                                       for f in items}:
+        form.field_errors[error.field] = str(error)
+    else:
+        flash(str(error), "danger")
+
+
+def _save(form: CalculatorForm):
+    try:
+        with unit_of_work():
+            quote_id = save_quote(current_user, form.services.data, form.field_values,
+                                  form.urgency.data, form.options.data).id
+    except DomainError as exc:
+        flash(str(exc), "danger")
+        return redirect(url_for("cabinet.calculator"))
+    if request.form.get("to_request"):
+        return redirect(url_for("cabinet.request_new", quote=quote_id))
+    flash(_("Quote saved."), "success")
+    return redirect(url_for("cabinet.calculator"))

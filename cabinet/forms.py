@@ -1,16 +1,19 @@
 """Flask-WTF forms of the partner cabinet."""
 
 
+from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, EmailField, HiddenField,
                      PasswordField, SelectField, StringField,
                      TextAreaField)
-from wtforms.validators import (DataRequired, Email, EqualTo, Length, NumberRange, Optional,
+from wtforms.validators import (DataRequired, Email, EqualTo, Length, Optional,
                                 ValidationError)
 
-from app.form_fields import DecimalCommaField
-from app.request_form import PHONE, MultiCheckboxField, RequestForm  # noqa: F401  (shared)
+from app.pricing import pricing_fields
+from app.request_form import (PHONE, MultiCheckboxField, RequestForm,  # noqa: F401  (shared)
+                              posted_input)
+from app.service_fields import form_value, groups, parse
 from app.passwords import StrongPassword
 from app.validators import inn_is_valid
 
@@ -90,14 +93,39 @@ class ReasonForm(FlaskForm):
 
 
 class CalculatorForm(FlaskForm):
+    """Services, urgency, options, and the chosen services' priced fields (app.pricing
+    pricing_fields: rate fields and choices with coefficients), rendered and parsed as the
+    request form's fields (app.service_fields)."""
+
     services = MultiCheckboxField(_l("Services"), coerce=int, validators=[
         DataRequired(message=_l("Choose at least one service."))])
-    area = DecimalCommaField(_l("Area, m²"), places=2, validators=[
-        DataRequired(message=_l("Enter the area.")),
-        NumberRange(min=1, max=100000, message=_l("Area must be between 1 and 100 000 m²."))])
-    object_type = SelectField(_l("Object type"), validators=[DataRequired()])
     urgency = SelectField(_l("Urgency"), validators=[DataRequired()])
     options = MultiCheckboxField(_l("Options"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.field_values: dict = {}  # typed by validate(): what is priced and saved
+        self.field_errors: dict = {}  # {key: message}
+        self._filled: dict = {}
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        chosen = [] if self.services.errors else list(self.services.data or [])
+        self.field_values, self.field_errors = parse(pricing_fields(chosen), request.form)
+        return valid and not self.field_errors
+
+    def fill_fields(self, values: dict | None) -> None:
+        self._filled = dict(values or {})
+
+    def field_groups(self):
+        """[(group title, fields)] priced for any service offered (the browser shows those
+        of the ticked services)."""
+        return groups(pricing_fields([value for value, _label in self.services.choices or ()]))
+
+    def field_input(self, item):
+        if self.is_submitted():
+            return posted_input(item, request.form)
+        return form_value(item, self._filled.get(item.key))
 
 
 def show_error(form, error, default_field: str) -> None:

@@ -17,7 +17,7 @@ from app.drafts import (create_request_draft, delete_draft, editable_draft, repe
 from app.errors import DomainError
 from app.extensions import db
 from app.input_guard import arg_int, bounded_int
-from app.intake import legacy_values
+from app.quotes import quote_values
 from app.request_form import draft_input
 from app.uow import run_use_case, unit_of_work
 from cabinet import bp
@@ -35,7 +35,7 @@ def _prefill(form: RequestForm) -> None:
     """New form from a saved quote (?quote=) or a previous request (?repeat=)."""
     if request.args.get("quote"):
         quote = get_quote_or_404(current_user, bounded_int(request.args["quote"]))
-        form.fill_fields(legacy_values({"object_type": quote.object_type, "area": quote.area}))
+        form.fill_fields(quote_values(quote))  # the priced values saved with the quote
         form.urgency.data, form.options.data = quote.urgency, quote.options
         form.services.data, form.quote_id.data = quote.service_ids, quote.id
     elif arg_int("repeat"):

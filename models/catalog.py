@@ -7,7 +7,9 @@ from sqlalchemy.orm import relationship
 from models.base import Model, created_at_column, user_fk
 
 # price rule kinds
-RULE_OBJECT_TYPE = "object_type"  # coefficient by object type
+# object type: its labels name the requests' object_type values in lists and filters; its
+# price coefficient lives on the options of the services' "object_type" select field (0012)
+RULE_OBJECT_TYPE = "object_type"
 RULE_URGENCY = "urgency"  # coefficient by urgency
 RULE_OPTION = "option"  # fixed surcharge in kopecks for an option
 RULE_KIND_LABELS = {RULE_OBJECT_TYPE: _l("Object type"), RULE_URGENCY: _l("Urgency"),
@@ -15,7 +17,8 @@ RULE_KIND_LABELS = {RULE_OBJECT_TYPE: _l("Object type"), RULE_URGENCY: _l("Urgen
 
 
 class Service(Model):
-    """A service the bureau sells: fixed price plus an optional price per m²."""
+    """A service the bureau sells: a base price plus a rate per unit of one numeric field of
+    its request form (rate_field_key: area, number of cars …; empty: a fixed price)."""
 
     __tablename__ = "service"
     id = Column(Integer, primary_key=True)
@@ -24,10 +27,17 @@ class Service(Model):
     name_en = Column(String(200))
     description = Column(Text)
     base_price_kopecks = Column(Integer, nullable=False, default=0)
+    # the rate per unit of rate_field_key (the column's name is from when it was per m²)
     price_per_m2_kopecks = Column(Integer, nullable=False, default=0)
+    rate_field_key = Column(String(40))  # key of the service's integer/decimal field
     estimated_hours = Column(Numeric(6, 1), nullable=False, default=0)
     is_active = Column(Boolean, nullable=False, default=True)
     sort_order = Column(Integer, nullable=False, default=0)
+
+    @property
+    def rate_kopecks(self) -> int:
+        """The rate per unit of the rate field (a plain property: FAB cannot list synonyms)."""
+        return self.price_per_m2_kopecks or 0
 
     def __repr__(self) -> str:
         return self.name
@@ -54,8 +64,11 @@ class Quote(Model):
     id = Column(Integer, primary_key=True)
     company_id = Column(Integer, ForeignKey("partner_company.id"), nullable=False, index=True)
     author_id = user_fk(nullable=False)
-    object_type = Column(String(40), nullable=False)
-    area = Column(Numeric(10, 2), nullable=False)
+    # the priced fields' values (app.service_fields types); object_type and area mirror the
+    # values of those keys for the back-office list (None for a service without them)
+    field_values = Column(JSON, nullable=False, default=dict)
+    object_type = Column(String(40))
+    area = Column(Numeric(10, 2))
     urgency = Column(String(40), nullable=False)
     options = Column(JSON, nullable=False, default=list)
     service_ids = Column(JSON, nullable=False, default=list)

@@ -30,6 +30,7 @@ from views.audit_log import AuditEventView  # noqa: F401  (registered from here)
 from views.base import ReadOnlyView, ReplanInterface, ReplanModelView
 from app.form_fields import DecimalCommaField, RoublesField
 from views.filters import RelatedRequestScopeFilter
+from views.service_prices import rate_field_select
 from views.service_fields import ServiceFieldView
 
 NO_DELETE = ["can_list", "can_show", "can_add", "can_edit", "can_export"]
@@ -104,22 +105,28 @@ class ServiceView(ReplanModelView):
     base_permissions = NO_DELETE
     base_order = ("sort_order", "asc")
     list_columns = ["code", "name", "base_price_kopecks", "price_per_m2_kopecks",
-                    "estimated_hours", "is_active"]
+                    "rate_field_key", "estimated_hours", "is_active"]
     show_columns = list_columns + ["name_en", "description", "sort_order"]
+    # the price: base + rate × the rate field's value (app.pricing); price_per_m2_kopecks is
+    # the rate per unit of any number field now (its name is from when it was per m²)
     add_columns = edit_columns = ["code", "name", "name_en", "description",
-                                  "base_price_kopecks", "price_per_m2_kopecks",
-                                  "estimated_hours", "is_active", "sort_order"]
+                                  "base_price_kopecks", "rate_field_key",
+                                  "price_per_m2_kopecks", "estimated_hours", "is_active",
+                                  "sort_order"]
     search_columns = ["code", "name", "is_active"]
-    formatters_columns = {"base_price_kopecks": _money, "price_per_m2_kopecks": _money}
+    formatters_columns = {"base_price_kopecks": _money, "price_per_m2_kopecks": _money,
+                          "rate_field_key": lambda key: key or "—"}
     add_form_extra_fields = edit_form_extra_fields = {  # typed in roubles, stored in kopecks
         "base_price_kopecks": RoublesField(_l("Base price, ₽"), [InputRequired()],
                                            allow_zero=True),
-        "price_per_m2_kopecks": RoublesField(_l("Price per m², ₽"), [InputRequired()],
+        "rate_field_key": rate_field_select(),
+        "price_per_m2_kopecks": RoublesField(_l("Rate per unit, ₽"), [InputRequired()],
                                              allow_zero=True)}
     label_columns = {"code": _l("Code"), "name": _l("Name"), "name_en": _l("Name (English)"),
                      "description": _l("Description"),
                      "base_price_kopecks": _l("Base price, ₽"),
-                     "price_per_m2_kopecks": _l("Price per m², ₽"),
+                     "price_per_m2_kopecks": _l("Rate per unit, ₽"),
+                     "rate_field_key": _l("Rate field"),
                      "estimated_hours": _l("Estimated hours"), "is_active": _l("Active"),
                      "sort_order": _l("Order")}
 

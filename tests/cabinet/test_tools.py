@@ -50,12 +50,18 @@ def test_calculator_breakdown_with_discount_and_saved_quote(app, client):
 
 
 def test_calculator_validation(app, client):
-    make_partner(username="p")
+    make_partner(username="p", locale="en")  # the fields' messages (issue 12) in English
     login(client, "p")
     html = post(client, "/cabinet/calculator", {"area": "", "object_type": "apartment",
-                                                "urgency": "normal", "calculate": "1"})
-    text = html.get_data(as_text=True)
-    assert "Выберите хотя бы одну услугу" in text and "Укажите площадь" in text
+                                                "urgency": "normal", "save": "1"})
+    assert "Choose at least one service." in html.get_data(as_text=True)
+    for area, error in (("", "This field is required."), ("lots", "Enter a number, e.g. 12,5."),
+                        ("0.5", "Enter a value from 1 to 100,000.")):
+        text = post(client, "/cabinet/calculator", {
+            "services": services("measure"), "area": area, "object_type": "apartment",
+            "urgency": "normal", "save": "1"}).get_data(as_text=True)
+        assert re.search(r'id="area-error"[^>]*><li>' + re.escape(error), text), area
+        assert 'data-testid="total"' not in text
     assert db.session.query(Quote).count() == 0
 
 
@@ -179,7 +185,7 @@ def test_area_with_a_comma_is_the_area_typed(app, client):
     make_partner(username="p", company=None)
     login(client, "p")
     page = client.get("/cabinet/calculator").get_data(as_text=True)
-    assert re.search(r'<input[^>]*id="area"[^>]*type="text"', page)  # never type=number
+    assert re.search(r'<input[^>]*type="text"[^>]*id="area"', page)  # never type=number
     assert 'inputmode="decimal"' in page
     data = {"services": services("measure"), "area": "54,5", "object_type": "apartment",
             "urgency": "normal", "save": "1"}

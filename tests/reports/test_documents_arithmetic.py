@@ -138,7 +138,7 @@ def test_proposal_shows_the_discount_line(app):
     company = make_company(discount="5")
     partner = make_partner(company, username="pq")
     services = [make_service(f"q{rub}", base_rub=rub, per_m2_rub=0) for rub in (30000, 4000)]
-    quote = save_quote(partner, [s.id for s in services], Decimal(50), "apartment", "normal")
+    quote = save_quote(partner, [s.id for s in services], {"area": "50"}, "normal")
     db.session.commit()
     client = app.test_client()
     login(client, "pq")

@@ -87,7 +87,7 @@ def test_a_quote_of_another_company_is_not_found(owner):
 
     other = make_partner()
     with unit_of_work():
-        quote = save_quote(other, [make_service().id], Decimal("30"), "apartment", "normal")
+        quote = save_quote(other, [make_service().id], {"area": "30"}, "normal")
     with pytest.raises(NotFound), unit_of_work():
         create_request_draft(owner, draft(), quote_id=quote.id)
     assert db.session.query(Request).count() == 0

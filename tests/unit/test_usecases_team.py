@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 
 import pytest
 from flask_appbuilder.security.sqla.models import User
@@ -112,7 +111,8 @@ def test_a_quote_is_priced_with_the_company_discount_and_audited(app):
     partner = make_partner(company=make_company(discount="10"))
     service = make_service(base_rub=1000, per_m2_rub=10)
     with unit_of_work():
-        quote = save_quote(partner, [service.id], Decimal("50"), "apartment", "normal")
+        quote = save_quote(partner, [service.id], {"area": "50", "object_type": "apartment"},
+                           "normal")
     quote = db.session.get(Quote, quote.id)
     assert (quote.company_id, quote.author_id) == (partner.profile.partner_company_id,
                                                    partner.id)
@@ -126,7 +126,7 @@ def test_a_quote_is_priced_with_the_company_discount_and_audited(app):
 def test_only_partners_save_quotes(app, who):
     user = Staff().manager if who == "staff" else AnonymousUserMixin()
     with pytest.raises(Refused), unit_of_work():
-        save_quote(user, [make_service().id], Decimal("50"), "apartment", "normal")
+        save_quote(user, [make_service().id], {"area": "50"}, "normal")
     assert db.session.query(Quote).count() == 0
 
 

@@ -9,7 +9,6 @@ to (so "where permitted" is whatever FAB renders for that role)."""
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -164,8 +163,8 @@ def _world() -> None:
                            phone="+7 900 111-22-44", consent=True, status=APPLICATION_REJECTED,
                            reject_reason="Дубликат")])
     service_ids = [s.id for s in db.session.query(Service).limit(2)]
-    save_quote(appbuilder.sm.find_user(username="partner1"), service_ids, Decimal("54.5"),
-               "apartment", "normal")
+    save_quote(appbuilder.sm.find_user(username="partner1"), service_ids,
+               {"area": "54.5", "object_type": "apartment"}, "normal")
     db.session.commit()
 
 
