@@ -211,16 +211,20 @@ def test_admin_edits_steps_in_the_back_office(app, staff):
 
 
 def test_only_the_admin_reaches_the_steps_screen(app, staff, partner):
+    service = make_service()
+    member = make_partner(partner.profile.partner_company, owner=False)
     wrong = []
     for who, user in [("director", make_user("Director")), ("supermanager", staff.supermanager),
                       ("manager", staff.manager), ("engineer", staff.engineer),
-                      ("partner", partner)]:
+                      ("partner owner", partner), ("partner member", member)]:
         client = as_user(app, user)
-        for url in ("/approval-steps/list/", "/approval-steps/add"):
-            response = client.get(url)
-            if response.status_code == 200 and "approval-steps" in response.request.path:
+        for url in ("/approval-steps/list/", "/approval-steps/add", "/approval-steps/show/1"):
+            if client.get(url).status_code != 403:
                 wrong.append((who, url))
+        post(client, "/approval-steps/add", {"service": service.id, "position": "1",
+                                             "title": "x", "role_name": "Director",
+                                             "gate": "accept"})
     anonymous = app.test_client().get("/approval-steps/list/")
-    assert anonymous.status_code == 302
-    assert wrong == []
+    assert anonymous.status_code == 302 and "/login/" in anonymous.headers["Location"]
+    assert wrong == [] and db.session.query(ApprovalStep).count() == 0
     assert as_user(app, make_user("Admin")).get("/approval-steps/list/").status_code == 200
