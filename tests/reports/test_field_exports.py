@@ -12,17 +12,27 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
+from app import jobs
 from app.extensions import db
 from models.catalog import PriceRule
 from models.exports import ExportTask
 from models.request_status import Status
 from tests.factories import Staff, as_user, form_token, make_partner, make_user
 from tests.field_world import PHONE, VIN, car_request, car_service, flat_request
-from tests.reports.test_export_jobs import queued, run_like_a_worker  # noqa: F401 fixture
+from tests.reports.test_export_jobs import run_like_a_worker
 
 CAR_HEADERS = ["VIN", "Марка", "Класс авто", "Пробег, км", "Объём двигателя, л",
                "Дата регистрации", "Было ДТП", "Дополнительно"]
 FLAT_HEADERS = ["Адрес объекта", "Тип объекта", "Площадь, м²", "Этаж", "Тип дома"]
+
+
+@pytest.fixture
+def queued(app, monkeypatch):
+    """Exports go to the queue (as test_export_jobs: a worker runs them there)."""
+    monkeypatch.setitem(app.config, "EXPORT_INLINE_ROWS", 0)
+    tasks = []
+    monkeypatch.setattr(jobs, "enqueue", lambda func, task_id, **kw: tasks.append(task_id))
+    return tasks
 
 
 @pytest.fixture
