@@ -6,6 +6,8 @@ are the checks they call and the one hand-written use case, the template upload.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask import abort
 from flask_babel import lazy_gettext as _l
 
@@ -28,6 +30,11 @@ def check_price_rule(rule) -> None:
     """InvalidInput unless the rule's kind is one the calculator applies."""
     if rule.kind not in PRICE_RULE_KINDS:
         raise InvalidInput(_l("Kind must be object_type, urgency or option."))
+    if rule.kind == RULE_OBJECT_TYPE and rule.coefficient is not None \
+            and Decimal(rule.coefficient) != 1:  # one source of truth: app.pricing
+        raise InvalidInput(_l("An object type's price coefficient is set on the option of "
+                              "the services' “object_type” field (value | Метка | Label | "
+                              "1,3); here it stays 1."))
 
 
 def check_service(service) -> None:

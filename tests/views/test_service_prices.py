@@ -2,11 +2,12 @@
 again on save (a rate needs one; a text field or another service's field is refused)."""
 
 import re
+from decimal import Decimal
 
 import pytest
 
 from app.extensions import db
-from models.catalog import Service
+from models.catalog import PriceRule, Service
 from models.service_fields import ServiceField
 from tests.factories import (Staff, as_user, make_partner, make_service, make_user)
 
@@ -87,3 +88,21 @@ def test_only_the_admin_edits_prices(app, role):
     client.post(f"/services/edit/{service.id}", data={
         **FORM, "rate_field_key": "floor", "price_per_m2_kopecks": "1"})
     assert _saved(service.id) == ("area", 10_000)
+
+
+def test_an_object_type_rule_keeps_coefficient_one(app):
+    """Its price lives on the object_type field's options: one source of truth."""
+    admin = as_user(app, make_user("Admin", locale="en"))
+    _page, token = _form(admin, "/price-rules/add")
+    form = {"csrf_token": token, "kind": "object_type", "key": "barn", "label": "Сарай",
+            "label_en": "Barn", "surcharge_kopecks": "0", "is_active": "y"}
+    refused = admin.post("/price-rules/add", data={**form, "coefficient": "1,3"},
+                         follow_redirects=True).get_data(as_text=True)
+    assert "object_type" in refused and "stays 1" in refused
+    assert db.session.query(PriceRule).count() == 0
+    admin.post("/price-rules/add", data={**form, "coefficient": "1"})
+    assert db.session.query(PriceRule.key, PriceRule.coefficient).one() == ("barn", 1)
+    admin.post("/price-rules/add", data={**form, "kind": "urgency", "key": "fast",
+                                         "coefficient": "1,3"})
+    assert db.session.query(PriceRule).filter_by(key="fast").one().coefficient == \
+        Decimal("1.3")
