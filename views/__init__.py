@@ -78,7 +78,7 @@ def register(appbuilder) -> None:
     appbuilder.add_view(SettingsView, "Settings", label=_l("Settings"), icon="fa-cog",
                         **admin)
     appbuilder.add_view(TextsView, "Texts and labels", label=_l("Texts and labels"),
-                        icon="fa-font", **admin)
+                        icon="fa-edit", **admin)
     appbuilder.add_view(ServiceSlaView, "SLA by service", label=_l("SLA by service"),
                         icon="fa-clock-o", **admin)
     appbuilder.add_view(AuditEventView, "Audit log", label=_l("Audit log"),
