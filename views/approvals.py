@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_appbuilder.fieldwidgets import Select2Widget
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, SelectField
 from wtforms.validators import InputRequired, NumberRange
@@ -12,6 +13,14 @@ from models.approvals import GATE_LABELS, ApprovalStep
 from views.base import ReplanInterface, ReplanModelView
 
 POSITION_LIMIT = 1000
+
+
+def service_name(service) -> str:
+    """The service in the reader's language (its English name when given and asked for)."""
+    if service is None:
+        return "—"
+    english = str(get_locale() or "") == "en"
+    return service.name_en if english and service.name_en else service.name
 
 
 def _role_choices() -> list[tuple[str, str]]:
@@ -62,6 +71,6 @@ class ApprovalStepView(ReplanModelView):
         "gate": _l("What waits for this step: accepting the work, or delivering the "
                    "documents."),
     }
-    formatters_columns = {"role_name": role_label,
+    formatters_columns = {"service": service_name, "role_name": role_label,
                           "gate": lambda code: str(GATE_LABELS.get(code, code))}
     add_form_extra_fields = edit_form_extra_fields = _form_fields()
