@@ -67,7 +67,7 @@ def register(appbuilder) -> None:
     appbuilder.add_view(ApprovalStepView, "Approval steps", label=_l("Approval steps"),
                         icon="fa-check-square-o", **catalog)
     appbuilder.add_view(DocumentSlotView, "Documents at intake",
-                        label=_l("Documents at intake"), icon="fa-files-o", **catalog)
+                        label=_l("Documents at intake"), icon="fa-list-alt", **catalog)
     appbuilder.add_view(ServiceFieldView, "Request form fields",
                         label=_l("Request form fields"), icon="fa-th-list", **catalog)
     kb = {"category": "Knowledge", "category_label": _l("Knowledge base")}

@@ -12,6 +12,8 @@ from markupsafe import Markup
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import InputRequired, Optional
 
+from app.errors import DomainError
+from app.extensions import db
 from app.form_fields import DecimalCommaField
 from app.service_field_admin import (OptionsError, check_field, option_lines,
                                      parse_option_lines)
@@ -112,6 +114,13 @@ class ServiceFieldView(ReplanModelView):
         "is_contact": _l("Phones, names, e-mails of people: engineers never see them.")}
 
     def pre_add(self, item):
-        check_field(item)
+        """Refused: nothing of the form stays in the session (a new field rode along in its
+        service's collection, an edited one was dirty: either would be flushed while the form
+        is shown again)."""
+        try:
+            check_field(item)
+        except DomainError:
+            db.session.rollback()
+            raise
 
     pre_update = pre_add

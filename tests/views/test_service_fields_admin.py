@@ -1,0 +1,133 @@
+"""The back office's field editor (issue 12.1): who may open it, a field added and edited
+(audited; options typed as lines; keys a pricing coefficient added kept), bad input refused
+with a message and nothing saved, the fields listed on the service's page."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from app.extensions import db
+from app.permissions import ADMIN, DIRECTOR, ENGINEER, MANAGER, SUPERMANAGER
+from app.service_field_admin import option_lines, parse_option_lines, OptionsError
+from models.audit import AuditEvent
+from models.catalog import Service
+from models.service_fields import ServiceField
+from tests.factories import as_user, make_partner, make_user
+
+
+@pytest.fixture
+def service(app):
+    row = Service(code="car", name="Проверка авто")
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def _token(client, url: str) -> str:
+    page = client.get(url).get_data(as_text=True)
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+
+
+def field_form(service, **changes) -> dict:
+    data = {"service": str(service.id), "key": "car_class", "label": "Класс авто",
+            "label_en": "Car class", "field_type": "select", "required": "y",
+            "group_name": "Автомобиль", "group_name_en": "Car", "sort_order": "10",
+            "options": "a | Эконом | Economy\nb | Бизнес | Business\n", "is_active": "y"}
+    data.update(changes)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def add(client, service, **changes):
+    data = field_form(service, **changes)
+    return client.post("/service-fields/add", data={**data, "csrf_token": _token(
+        client, "/service-fields/add")}, follow_redirects=True).get_data(as_text=True)
+
+
+def test_only_the_admin_opens_the_field_editor(app, service):
+    field = ServiceField(service_id=service.id, key="vin", label="VIN", field_type="text")
+    db.session.add(field)
+    db.session.commit()
+    urls = ["/service-fields/list/", "/service-fields/add", f"/service-fields/edit/{field.id}",
+            f"/service-fields/show/{field.id}"]
+    for role in (DIRECTOR, SUPERMANAGER, MANAGER, ENGINEER):  # signed in, not allowed
+        client = as_user(app, make_user(role))
+        assert [client.get(url).status_code for url in urls] == [403] * 4, role
+    partner = as_user(app, make_partner())
+    assert {partner.get(url).status_code for url in urls} <= {302, 403}
+    assert "VIN" not in partner.get(urls[3], follow_redirects=True).get_data(as_text=True)
+    anonymous = app.test_client().get(urls[0])
+    assert anonymous.status_code == 302 and "login" in anonymous.headers["Location"]
+    admin = as_user(app, make_user(ADMIN))
+    assert [admin.get(url).status_code for url in urls] == [200] * 4
+    assert admin.get("/service-fields/show/999999").status_code == 404
+    # the service's page lists its fields
+    assert "VIN" in admin.get(f"/services/show/{service.id}").get_data(as_text=True)
+
+
+def test_a_field_is_added_audited_and_edited_keeping_option_extras(app, service):
+    admin = as_user(app, make_user(ADMIN))
+    add(admin, service)
+    field = db.session.query(ServiceField).one()
+    assert (field.key, field.field_type, field.required, field.is_contact) == (
+        "car_class", "select", True, False)
+    assert field.options == [{"value": "a", "label": "Эконом", "label_en": "Economy"},
+                             {"value": "b", "label": "Бизнес", "label_en": "Business"}]
+    event = db.session.query(AuditEvent).filter_by(action="record_created").one()
+    assert event.object_type == "ServiceField"
+    field.options = [dict(field.options[0], coefficient="1.2"), field.options[1]]
+    db.session.commit()
+    url = f"/service-fields/edit/{field.id}"
+    page = admin.get(url).get_data(as_text=True)
+    assert "a | Эконом | Economy" in page
+    admin.post(url, data={**field_form(service, options="a | Эконом+ | Economy+\nc | Люкс",
+                                       required=None), "csrf_token": _token(admin, url)})
+    db.session.expire_all()
+    field = db.session.get(ServiceField, field.id)
+    assert field.required is False  # unticked is a value
+    assert field.options == [
+        {"value": "a", "label": "Эконом+", "label_en": "Economy+", "coefficient": "1.2"},
+        {"value": "c", "label": "Люкс", "label_en": "Люкс"}]
+    assert db.session.query(AuditEvent).filter_by(action="record_updated").count() == 1
+
+
+@pytest.mark.parametrize("changes, russian, english", [
+    ({"options": "a | A\na | again"}, "повторяет", "repeats the value"),
+    ({"options": "a | b | c | d | e"}, "Строка 1", "Line 1"),
+    ({"options": ""}, "нужны варианты", "needs options"),
+    ({"field_type": "pattern", "options": "", "pattern": "[A-Z"}, "регулярн",
+     "not a valid regular expression"),
+    ({"field_type": "pattern", "options": "", "pattern": ""}, "шаблон", "needs its pattern"),
+    ({"key": "Car Class"}, "Ключ", "The key is Latin"),
+    ({"key": "urgency"}, "занят", "taken by the request form"),
+    ({"field_type": "integer", "options": "", "min_value": "10", "max_value": "1"},
+     "Минимум", "minimum is above"),
+    ({"field_type": "text", "options": "", "max_value": "-1"}, "длин", "lengths"),
+    ({"show_if_key": "nothing", "show_if_value": "1"}, "нет поля", "has no field"),
+    ({"show_if_key": "car_class", "show_if_value": "1"}, "от самого себя", "depend on itself"),
+    ({"field_type": "rocket"}, "Неверный вариант", "Not a valid choice"),
+])
+def test_bad_fields_are_refused_with_a_message_and_nothing_saved(app, service, changes,
+                                                                russian, english):
+    admin = as_user(app, make_user(ADMIN))
+    html = add(admin, service, **changes)
+    assert russian in html or english in html
+    assert db.session.query(ServiceField).count() == 0
+
+
+def test_a_second_field_with_the_same_key_is_refused(app, service):
+    admin = as_user(app, make_user(ADMIN))
+    add(admin, service)
+    html = add(admin, service, label="Ещё раз")
+    assert "уже есть поле" in html or "already has a field" in html
+    assert db.session.query(ServiceField).count() == 1
+
+
+def test_option_lines_round_trip_and_refuse_nul():
+    options = parse_option_lines("x\n\ny | Игрек\n")
+    assert options == [{"value": "x", "label": "x", "label_en": "x"},
+                       {"value": "y", "label": "Игрек", "label_en": "Игрек"}]
+    assert parse_option_lines(option_lines(options)) == options
+    with pytest.raises(OptionsError):
+        parse_option_lines("a\x00")
