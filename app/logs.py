@@ -14,6 +14,8 @@ import re
 import sys
 import time
 import uuid
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 
 from flask import Flask, g, has_request_context, request
@@ -22,15 +24,35 @@ REQUEST_ID_HEADER = "X-Request-ID"
 SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:@/+=-]{8,128}")  # no spaces, quotes or controls
 ACCESS_LOGGER = "replan.request"
 _FIELDS = ("request_id", "method", "path", "status", "duration_ms", "user_id", "job_id")
+# the job a worker is performing, also while RQ logs its outcome (rq's own context ends earlier)
+_performing = ContextVar("replan_performing_job", default=None)
 
 
 def _current_job():
     try:
         from rq import get_current_job
 
-        return get_current_job()  # a context variable: no Redis round trip
+        return get_current_job() or _performing.get()  # context variables: no Redis round trip
     except Exception:
         return None
+
+
+@contextmanager
+def performing(job):
+    """Log lines inside carry the job's id and the request id from its meta."""
+    token = _performing.set(job)
+    try:
+        yield
+    finally:
+        _performing.reset(token)
+
+
+class JobLogContext:
+    """Worker mixin: every line written while a job is performed, RQ's own included."""
+
+    def perform_job(self, job, *args, **kwargs):
+        with performing(job):
+            return super().perform_job(job, *args, **kwargs)
 
 
 def current_request_id() -> str | None:

@@ -17,6 +17,7 @@ from rq.cron import CronScheduler
 from app import jobs
 from app.cron_lock import enqueue_due
 from app.extensions import db
+from app.logs import JobLogContext
 from app.periodic import PERIODIC
 
 log = logging.getLogger(__name__)
@@ -29,7 +30,7 @@ def run_worker(burst: bool = False, with_cron: bool = True, simple: bool = False
     """
     app = current_app._get_current_object()
 
-    class AppWorker(Worker):
+    class AppWorker(JobLogContext, Worker):
         """Work horses are forked: give each a fresh DB connection pool."""
 
         def main_work_horse(self, *args, **kwargs):
@@ -40,7 +41,11 @@ def run_worker(burst: bool = False, with_cron: bool = True, simple: bool = False
     connection = jobs.redis_connection()  # looked up on the module: tests swap it
     if connection is None:
         raise RuntimeError("REDIS_URL is not set: jobs run inline, no worker is needed")
-    worker = (SimpleWorker if simple else AppWorker)([jobs.QUEUE_NAME], connection=connection)
+
+    class AppSimpleWorker(JobLogContext, SimpleWorker):
+        """Jobs in this process; log lines carry the job's request id too."""
+
+    worker = (AppSimpleWorker if simple else AppWorker)([jobs.QUEUE_NAME], connection=connection)
     if burst:  # a burst run ends when the queue is empty: no command channel to listen on
         worker.subscribe = lambda: None  # (its thread costs ~0.5 s to stop at the end)
     if with_cron and not burst:

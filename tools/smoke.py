@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -180,6 +181,30 @@ def upload(browser: Browser, request_id: int, kind: str, name: str) -> None:
     assert response.status == 200, (kind, response.status)
 
 
+def service_field_values(form, service_id: str) -> dict:
+    """A plausible answer to every required question of the service's own form."""
+    sample = {"numeric": "3", "decimal": "52.5", "date": "2027-01-20", "tel": "+7 900 000-00-02",
+              "email": "smoke@example.com"}
+    values = {}
+    for key, info in form.service_fields.items():
+        if service_id not in info["services"] or not info["required"]:
+            continue
+        choices = [c for c in info["choices"] if c]
+        if info["kind"] in ("select", "multiselect", "checkbox") and choices:
+            values[key] = choices[0] if info["kind"] == "select" else [choices[0]]
+        elif key in ("address", "object_address"):
+            values[key] = "Москва, Тверская 1, кв. 2"
+        else:
+            values[key] = sample.get(info["kind"], "Смок-тест")
+    return values
+
+
+def errors(response) -> str:
+    """The form's error messages on a re-rendered page, for the failure report."""
+    found = re.findall(r'class="errors"[^>]*>(.*?)</ul>', response.text, re.S)
+    return " | ".join(re.sub(r"<[^>]+>", " ", e).strip() for e in found)[:800]
+
+
 def journey(stack: Stack) -> int:
     """Partner → supermanager → manager → engineer → delivery; returns the request id."""
     base = f"http://127.0.0.1:{WEB_PORT}"
@@ -187,16 +212,16 @@ def journey(stack: Stack) -> int:
     partner.login("partner1", PASSWORD)
     page = partner.get("/cabinet/requests/new")
     form = partner.form(page, r"/cabinet/requests/new|^$")
-    service = [v for k, v in form.fields if k == "services"] or \
-        [str(sql("SELECT id FROM service WHERE is_active ORDER BY id LIMIT 1")[0][0])]
-    response = partner.submit(page, form, {
-        "object_address": "Москва, Тверская 1, кв. 2", "object_type": "apartment",
-        "area": "52.5", "floor": "4", "building_type": "brick", "urgency": "normal",
-        "services": service[:1], "end_client_id": "0", "new_client_name": "Смок Тест",
-        "new_client_phone": "+7 900 000-00-01", "description": "Смок-тест",
-        "wanted_date": "2027-01-20", "submit_now": "1"})
-    request_id = int(sql("SELECT max(id) FROM request")[0][0])
-    assert request_status(request_id) == "submitted", (response.status, response.url)
+    service = str(sql("SELECT id FROM service WHERE is_active ORDER BY id LIMIT 1")[0][0])
+    values = {"services": [service], "urgency": "normal", "end_client_id": "0",
+              "new_client_name": "Смок Тест", "new_client_phone": "+7 900 000-00-01",
+              "description": "Смок-тест", "wanted_date": "2027-01-20", "submit_now": "1"}
+    values.update(service_field_values(form, service))
+    response = partner.submit(page, form, values)
+    match = re.search(r"/cabinet/requests/(\d+)$", response.url)
+    assert match, f"the request was not saved (status {response.status}): {errors(response)}"
+    request_id = int(match.group(1))
+    assert request_status(request_id) == "submitted"
     print(f"  partner submitted request {request_id}")
 
     chief = Browser(base)
@@ -208,7 +233,7 @@ def journey(stack: Stack) -> int:
     assert request_status(request_id) == "assigned"
     print("  supermanager assigned it to manager1")
 
-    wait(queue_idle, 60, "the queue to drain before a worker is killed")
+    wait(queue_idle, 300, "the queue to drain before a worker is killed")
     stack.kill("worker")  # SIGKILL, no goodbye: the scheduler's worker carries on alone
     print("  killed the plain RQ worker (SIGKILL)")
 
@@ -307,9 +332,10 @@ def main() -> int:
         assert ready.status == 200, ready.text
         assert json.loads(ready.text)["checks"] == {"database": "ok", "redis": "ok"}
         assert stack.procs["scheduler"].poll() is None, "the scheduler's worker died"
-        assert any('"request_id"' in line for line in
-                   (logs / "web.log").read_text(errors="replace").splitlines()), \
-            "no JSON log line with a request id from the web"
+        web_ids = request_ids(logs / "web.log")
+        job_ids = request_ids(logs / "worker.log") | request_ids(logs / "scheduler.log")
+        assert web_ids & job_ids, "no worker log line carries the id of a web request"
+        print(f"  {len(web_ids & job_ids)} request ids of web requests appear in worker logs")
         ok = True
         print("smoke: PASSED")
     except Exception as error:  # report, show the logs' tails, fail
@@ -323,6 +349,15 @@ def main() -> int:
         if ok and not os.environ.get("SMOKE_KEEP"):
             shutil.rmtree(logs, ignore_errors=True)
     return 0 if ok else 1
+
+
+def request_ids(log: Path) -> set[str]:
+    """The request ids on the JSON lines of a process's log."""
+    found = set()
+    for line in log.read_text(errors="replace").splitlines() if log.exists() else []:
+        if line.startswith("{"):
+            found.add(json.loads(line).get("request_id"))
+    return found - {None}
 
 
 def _ready(browser: Browser) -> bool:

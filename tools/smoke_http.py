@@ -21,6 +21,8 @@ class Form:
     fields: list = field(default_factory=list)  # (name, value) as a browser would send them
     buttons: list = field(default_factory=list)  # dicts of each submit button's attributes
     selects: dict = field(default_factory=dict)  # name -> [option values]
+    # a service's own fields (data-sf-key blocks): key -> services, required, kind, choices
+    service_fields: dict = field(default_factory=dict)
 
 
 class _FormParser(HTMLParser):
@@ -29,6 +31,8 @@ class _FormParser(HTMLParser):
         self.forms: list[Form] = []
         self._select = None
         self._textarea = None
+        self._field = None  # the data-sf-key block being read
+        self._field_key = None
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
@@ -38,6 +42,7 @@ class _FormParser(HTMLParser):
         if not self.forms:
             return
         form = self.forms[-1]
+        self._note_service_field(form, tag, a)
         if tag == "input" and a.get("name"):
             kind = (a.get("type") or "text").lower()
             if kind in ("checkbox", "radio") and "checked" not in a:
@@ -56,6 +61,30 @@ class _FormParser(HTMLParser):
                 self._select[1] = value
         elif tag == "textarea" and a.get("name"):
             self._textarea = [a["name"], ""]
+
+    def _note_service_field(self, form, tag, a):
+        """Remember which service each of its own questions belongs to, and its kind."""
+        if tag == "div" and a.get("data-sf-key"):
+            self._field_key = a["data-sf-key"]
+            self._field = form.service_fields.setdefault(a["data-sf-key"], {
+                "services": (a.get("data-sf-services") or "").split(), "required": False,
+                "kind": None, "choices": []})
+        if self._field is None:
+            return
+        if a.get("name") and a["name"] != self._field_key:
+            self._field = None  # past the block: the form's own inputs
+            return
+        if a.get("name") and tag in ("input", "select", "textarea"):
+            kind = a.get("inputmode") or a.get("type") or tag
+            self._field["kind"] = "multiselect" if self._field["kind"] == "fieldset" else kind
+            if self._field["kind"] in ("multiselect", "checkbox"):
+                self._field["choices"].append(a.get("value", ""))
+        if a.get("aria-required") == "true":
+            self._field["required"] = True
+            if tag == "fieldset":
+                self._field["kind"] = "fieldset"
+        if tag == "option" and self._select is not None and self._select[0] == self._field_key:
+            self._field["choices"].append(a.get("value", ""))
 
     def handle_data(self, data):
         if self._textarea is not None:

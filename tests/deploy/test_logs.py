@@ -86,13 +86,24 @@ def test_an_enqueued_job_carries_the_request_id_and_the_worker_logs_it(json_logs
         g.request_id = "req-from-web-42"
         job = jobs_module.enqueue(log_line, "hello from the worker")
     assert job.meta["request_id"] == "req-from-web-42"
-    with application.app_context():  # in this process, so the line reaches this stream
-        db.session.commit()
-        run_worker(burst=True, with_cron=False, simple=True)
+    rq_logger = logging.getLogger("rq.worker")  # as in a worker process: through our handler
+    saved = rq_logger.level, rq_logger.propagate, rq_logger.handlers[:]
+    rq_logger.setLevel(logging.INFO)
+    rq_logger.propagate, rq_logger.handlers[:] = True, []
+    try:
+        with application.app_context():  # in this process, so the line reaches this stream
+            db.session.commit()
+            run_worker(burst=True, with_cron=False, simple=True)
+    finally:
+        rq_logger.setLevel(saved[0])
+        rq_logger.propagate, rq_logger.handlers[:] = saved[1], saved[2]
     [entry] = [e for e in lines(stream) if e["logger"] == "replan.test.job"]
     assert entry["message"] == "hello from the worker"
     assert entry["request_id"] == "req-from-web-42"
     assert entry["job_id"] == job.id
+    [done] = [e for e in lines(stream) if "Successfully completed" in e["message"]]
+    assert (done["logger"], done["request_id"], done["job_id"]) == (
+        "rq.worker", "req-from-web-42", job.id)  # RQ's own outcome line carries them too
 
 
 def test_batch_enqueue_carries_the_request_id(app, rq_backend):
