@@ -55,7 +55,8 @@ test: $(VENV)/.requirements-test compile-translations
 	  -m "not audit" $(PYTEST_ARGS)
 
 # the page audits over every page kind (axe-core in Chromium at 375/1280 px in ru/en as each
-# role, the Nu Html Checker, the ru/en language crawl, the phone-width screenshots): minutes,
+# role, the Nu Html Checker, the ru/en language crawl, the phone-width screenshots) and the full
+# fuzz sample (every route and form as each role; `make test` fuzzes each once): minutes,
 # not seconds, so outside `make test`; .ci/run runs both
 audit: $(VENV)/.requirements-test compile-translations
 	$(BIN)/python -m pytest -n 2 --dist worksteal -m audit $(PYTEST_ARGS)
