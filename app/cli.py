@@ -6,7 +6,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from app.demo import DEMO_PASSWORD, DEMO_USERS, DemoRefused, load_demo
+from app.demo import DEMO_PASSWORD, DemoRefused
+from app.demo_profiles import DEFAULT, load_profile, profiles, users_of
 from app.periodic import PERIODIC
 from app.permissions import sync_roles
 from app.worker import run_worker
@@ -26,16 +27,20 @@ def sync_roles_command():
 
 
 @replan.command("demo")
+@click.option("--profile", default=DEFAULT, show_default=True,
+              type=click.Choice([DEFAULT, *profiles()]),
+              help="Which demo bureau: the redevelopment bureau or another built from data "
+                   "only (app/demo_profiles).")
 @with_appcontext
-def demo_command():
+def demo_command(profile: str):
     """Load demo data once (refused in production)."""
     try:
-        created = load_demo()
+        created = load_profile(profile)
     except DemoRefused as exc:
         raise click.ClickException(str(exc)) from None
     click.echo("Demo data loaded." if created else "Demo data already present, nothing to do.")
     click.echo(f"Demo logins (password {DEMO_PASSWORD}):")
-    for username, role, *_ in DEMO_USERS:
+    for username, role in users_of(profile):
         click.echo(f"  {username:<14} {role}")
 
 
