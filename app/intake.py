@@ -63,9 +63,12 @@ def legacy_values(columns: dict) -> dict:
 def store_values(request: Request, service_ids, values: dict) -> None:
     """Keep the typed values and write the mirrored columns from them: object_address is
     the request's one-line title (lists, search, documents), the rest as typed or None."""
+    with db.session.no_autoflush:  # reading definitions must not write the draft early:
+        # the draft's version is checked when the use case flushes it (app.drafts)
+        fields = fields_for(service_ids, include_inactive=True)
+        fallback = _service_names(service_ids)
     request.field_values = dict(values)
-    fields = fields_for(service_ids, include_inactive=True)
-    request.object_address = (title(fields, values) or _service_names(service_ids))[:300]
+    request.object_address = (title(fields, values) or fallback)[:300]
     request.object_type = _text(values.get("object_type"))
     request.building_type = _text(values.get("building_type"))
     request.area = _number(values.get("area"), Decimal("99999999.99"))

@@ -355,8 +355,11 @@ def matches(value, expected: str | None) -> bool:
 # --- display -------------------------------------------------------------------------------
 
 def _number(value) -> str:
-    """A number as people read it here: 12,5 in Russian, 12.5 in English."""
-    return format_decimal(Decimal(str(value)).normalize(), format="#,##0.######")
+    """A number as people read it here: 12,5 in Russian, 12.5 in English; thousands grouped
+    from five digits on (a year stays 2019, as Russian typography writes it)."""
+    number = Decimal(str(value)).normalize()
+    pattern = "#,##0.######" if abs(number) >= 10000 else "0.######"
+    return format_decimal(number, format=pattern)
 
 
 def display_value(item: FormField, value) -> str:

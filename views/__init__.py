@@ -69,7 +69,7 @@ def register(appbuilder) -> None:
     appbuilder.add_view(DocumentSlotView, "Documents at intake",
                         label=_l("Documents at intake"), icon="fa-list-alt", **catalog)
     appbuilder.add_view(ServiceFieldView, "Request form fields",
-                        label=_l("Request form fields"), icon="fa-th-list", **catalog)
+                        label=_l("Request form fields"), icon="fa-list-alt", **catalog)
     kb = {"category": "Knowledge", "category_label": _l("Knowledge base")}
     appbuilder.add_view(KbArticleView, "Articles", label=_l("Articles"), icon="fa-book", **kb)
     appbuilder.add_view(KbCategoryView, "Categories", label=_l("Categories"),

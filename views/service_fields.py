@@ -7,6 +7,7 @@ FAB saves it, the options text is read line by line ("value | Русская м�
 
 from __future__ import annotations
 
+from flask_appbuilder.fieldwidgets import BS3TextAreaFieldWidget, BS3TextFieldWidget
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from wtforms import SelectField, TextAreaField
@@ -43,7 +44,8 @@ class OptionLinesField(TextAreaField):
 
 
 def _bound(label):
-    return DecimalCommaField(label, places=2, validators=[Optional()])
+    return DecimalCommaField(label, places=2, validators=[Optional()],
+                             widget=BS3TextFieldWidget())
 
 
 def _options(options):
@@ -79,7 +81,8 @@ class ServiceFieldView(ReplanModelView):
         "field_type": SelectField(_l("Type"), choices=[(t, FIELD_TYPE_LABELS[t])
                                                        for t in FIELD_TYPES],
                                   validators=[InputRequired()]),
-        "options": OptionLinesField(_l("Options (for a choice)")),
+        "options": OptionLinesField(_l("Options (for a choice)"),
+                                    widget=BS3TextAreaFieldWidget(), render_kw={"rows": 5}),
         "min_value": _bound(_l("Minimum")),
         "max_value": _bound(_l("Maximum")),
     }

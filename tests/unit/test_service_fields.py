@@ -161,9 +161,12 @@ def test_the_old_address_input_name_still_fills_the_address():
 
 
 @pytest.mark.parametrize("locale, item, value, shown", [
-    ("ru", one(field_type="decimal"), "1234.5", "1\xa0234,5"),
-    ("en", one(field_type="decimal"), "1234.5", "1,234.5"),
+    ("ru", one(field_type="decimal"), "1234.5", "1234,5"),
+    ("ru", one(field_type="decimal"), "12345.5", "12\xa0345,5"),
+    ("en", one(field_type="decimal"), "12345.5", "12,345.5"),
     ("ru", one(field_type="integer"), 7, "7"),
+    ("en", one(field_type="integer"), 2019, "2019"),
+    ("ru", one(field_type="integer"), 120000, "120\xa0000"),
     ("ru", one(field_type="date"), "2026-12-31", "31.12.2026"),
     ("en", one(field_type="date"), "2026-12-31", "31.12.2026"),
     ("ru", one(field_type="boolean"), True, "Да"),

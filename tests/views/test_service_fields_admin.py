@@ -76,8 +76,8 @@ def test_a_field_is_added_audited_and_edited_keeping_option_extras(app, service)
                              {"value": "b", "label": "Бизнес", "label_en": "Business"}]
     event = db.session.query(AuditEvent).filter_by(action="record_created").one()
     assert event.object_type == "ServiceField"
-    field.options = [dict(field.options[0], coefficient="1.2"), field.options[1]]
-    db.session.commit()
+    field.options = [dict(field.options[0], note="kept"), field.options[1]]  # a key of
+    db.session.commit()  # another feature (the pricing coefficient is the line's 4th part)
     url = f"/service-fields/edit/{field.id}"
     page = admin.get(url).get_data(as_text=True)
     assert "a | Эконом | Economy" in page
@@ -87,7 +87,7 @@ def test_a_field_is_added_audited_and_edited_keeping_option_extras(app, service)
     field = db.session.get(ServiceField, field.id)
     assert field.required is False  # unticked is a value
     assert field.options == [
-        {"value": "a", "label": "Эконом+", "label_en": "Economy+", "coefficient": "1.2"},
+        {"value": "a", "label": "Эконом+", "label_en": "Economy+", "note": "kept"},
         {"value": "c", "label": "Люкс", "label_en": "Люкс"}]
     assert db.session.query(AuditEvent).filter_by(action="record_updated").count() == 1
 
