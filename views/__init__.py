@@ -65,7 +65,7 @@ def register(appbuilder) -> None:
     appbuilder.add_view(PriceRuleView, "Price rules", label=_l("Price rules"),
                         icon="fa-percent", **catalog)
     appbuilder.add_view(ApprovalStepView, "Approval steps", label=_l("Approval steps"),
-                        icon="fa-check-square-o", **catalog)
+                        icon="fa-check", **catalog)
     appbuilder.add_view(DocumentSlotView, "Documents at intake",
                         label=_l("Documents at intake"), icon="fa-list-alt", **catalog)
     appbuilder.add_view(ServiceFieldView, "Request form fields",

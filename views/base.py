@@ -132,6 +132,7 @@ MODEL_NAMES = {
     "Message": (_l("Message"), _l("Messages")),
     "Attachment": (_l("File"), _l("Files")),
     "ScheduleEntry": (_l("Schedule entry"), _l("Schedule entries")),
+    "ApprovalStep": (_l("Approval step"), _l("Approval steps")),
     "DocumentSlot": (_l("Document at intake"), _l("Documents at intake")),
     "ApprovalStep": (_l("Approval step"), _l("Approval steps")),
     "ServiceField": (_l("Request form field"), _l("Request form fields")),
