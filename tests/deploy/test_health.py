@@ -32,12 +32,18 @@ def test_without_redis_only_the_database_is_checked(make_app):
     assert body(no_redis.test_client().get("/readyz"))["checks"] == {"database": "ok"}
 
 
-def test_a_signed_in_user_gets_the_same_answer_and_keeps_the_session(app):
-    client = as_user(app, make_partner())
+@pytest.mark.parametrize("role", ["Admin", "Director", "Supermanager", "Manager", "Engineer",
+                                  "owner", "member"])
+def test_a_signed_in_user_gets_the_same_answer_and_keeps_the_session(app, role):
+    owner = make_partner()
+    user = {"owner": owner, "member": make_partner(company=owner.profile.partner_company,
+                                                   owner=False)}.get(role) or make_user(role)
+    client = as_user(app, user)
     response = client.get("/readyz")
     assert response.status_code == 200
     assert "Set-Cookie" not in response.headers
-    assert client.get("/cabinet/").status_code == 200  # still signed in
+    home = "/cabinet/" if role in ("owner", "member") else "/"
+    assert client.get(home).status_code == 200  # still signed in
 
 
 def test_probes_are_not_rate_limited(make_app):
