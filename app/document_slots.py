@@ -208,14 +208,6 @@ def slot_state(request: Request) -> list[SlotState]:
     return [SlotState(slot, [f for f in files if f.slot_key == slot.key]) for slot in slots]
 
 
-def slot_titles(request: Request) -> dict[str, str]:
-    """Slot key → title, for labelling files of the request (keys of dropped slots too)."""
-    titles = {row.key: _text(row, "title") for row in db.session.query(DocumentSlot)
-              .filter(DocumentSlot.key.in_({f.slot_key for f in slot_files(request)}))}
-    titles.update({state.slot.key: state.slot.title for state in slot_state(request)})
-    return titles
-
-
 def missing_documents(request: Request) -> list[SlotState]:
     return [state for state in slot_state(request) if not state.satisfied]
 
@@ -305,4 +297,4 @@ def check_slot(slot: DocumentSlot) -> None:
 
 # what the checklist partials (cabinet and desk templates) ask, installed by app.templating
 DOCUMENT_CHECKLIST = {"document_checklist": slot_state, "document_form_checklist": form_checklist,
-                      "loose_slot_files": loose_slot_files, "slot_titles": slot_titles}
+                      "loose_slot_files": loose_slot_files}

@@ -246,3 +246,24 @@ def test_the_request_page_shows_which_file_fills_which_slot(app, client, owner, 
     bti_part = checklist[checklist.index('data-slot="bti"'):checklist.index('data-slot="photos"')]
     assert "паспорт.pdf" in bti_part and "Техпаспорт БТИ" in bti_part
     assert "Фото помещений" in checklist
+
+
+def test_files_of_a_document_no_longer_asked_for_can_be_removed(app, client, owner, service,
+                                                                bti):
+    car = make_service("car")
+    make_slot(car, "vin", "Фото VIN-таблички", ("image",), 1, 1)
+    req = _draft(owner, service)
+    login(client, "owner")
+    save(client, req, form_data([service, car]), **{"slot-vin": upload(JPEG, "vin.jpg"),
+                                                    "slot-bti": upload(PDF, "bti.pdf")})
+    db.session.refresh(req)
+    save(client, req, form_data([service]))  # the car check is dropped: its photo stays
+    page = client.get(EDIT.format(req.id)).get_data(as_text=True)
+    loose = page[page.index('data-testid="loose-slot-files"'):]
+    assert "vin.jpg" in loose and "bti.pdf" not in loose
+    vin = db.session.query(Attachment).filter_by(slot_key="vin").one()
+    db.session.refresh(req)
+    save(client, req, form_data([service], submit_now="1", remove_file=str(vin.id)))
+    db.session.expire_all()
+    assert [a.original_name for a in db.session.query(Attachment)] == ["bti.pdf"]
+    assert db.session.get(Request, req.id).status == Status.SUBMITTED
