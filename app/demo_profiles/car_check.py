@@ -22,7 +22,7 @@ CAR_CLASSES = ("economy | Эконом | Economy | 1\n"
                "premium | Премиум | Premium | 2")
 CAR_FIELDS = [
     dict(CAR_GROUP, key="vin", label="VIN", label_en="VIN", field_type="pattern",
-         required=True, pattern=VIN_PATTERN, min_value=17, max_value=17,
+         required=True, pattern=VIN_PATTERN,
          pattern_message="VIN — 17 символов: латинские буквы без I, O, Q и цифры.",
          pattern_message_en="A VIN is 17 characters: Latin letters except I, O, Q, and digits.",
          help_text="На табличке в проёме двери водителя или под лобовым стеклом.",
@@ -109,12 +109,12 @@ PROFILE = {
         dict(code="inspection", name="Выездной осмотр", name_en="On-site inspection",
              order=2, base_rub=2000, rate_rub=3500, hours="2", rate_field="cars",
              description="Эксперт приезжает и осматривает автомобили на месте.",
-             fields=[dict(CAR_GROUP, key="cars", label="Количество автомобилей",
+             fields=CAR_FIELDS + [dict(CAR_GROUP, key="cars", label="Количество автомобилей",
                           label_en="Number of cars", field_type="integer", required=True,
                           min_value=1, max_value=50),
                      dict(CAR_GROUP, key="place", label="Место осмотра",
                           label_en="Inspection place", field_type="text", required=True,
-                          max_value=300)] + CAR_FIELDS + OWNER_FIELDS,
+                          max_value=300)] + OWNER_FIELDS,
              slots=PHOTO_SLOTS, sla_minutes={"submitted": 20}),
     ],
     "texts": [
