@@ -19,6 +19,7 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 
 from flask import Flask, g, has_request_context, request
+from rq import get_current_job
 
 REQUEST_ID_HEADER = "X-Request-ID"
 SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:@/+=-]{8,128}")  # no spaces, quotes or controls
@@ -29,12 +30,7 @@ _performing = ContextVar("replan_performing_job", default=None)
 
 
 def _current_job():
-    try:
-        from rq import get_current_job
-
-        return get_current_job() or _performing.get()  # context variables: no Redis round trip
-    except Exception:
-        return None
+    return get_current_job() or _performing.get()  # context variables: no Redis round trip
 
 
 @contextmanager
