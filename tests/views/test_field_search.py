@@ -8,7 +8,9 @@ from __future__ import annotations
 import pytest
 
 from app.extensions import db
+from app.request_filters import search_text, text_clause
 from models.request_status import Status
+from models.requests import Request
 from tests.factories import Staff, as_user, make_partner, make_user
 from tests.field_world import PHONE, VIN, car_request, flat_request
 
@@ -118,10 +120,8 @@ def test_nul_in_the_search_is_refused_with_a_message(app, world):
 
 
 def test_one_clause_for_both_surfaces(app, world):
-    from app.request_filters import search_text, text_clause  # noqa: PLC0415 the unit
     staff, partner, other, mine, *_rest = world
     assert text_clause("   ", partner) is None
     assert search_text(" a\x00b\x07 ") == "ab" and len(search_text("я" * 999)) == 100
-    from models.requests import Request  # noqa: PLC0415
     found = db.session.query(Request.id).filter(text_clause(VIN, partner)).all()
     assert found == [(mine.id,)]
