@@ -87,16 +87,17 @@ def test_an_enqueued_job_carries_the_request_id_and_the_worker_logs_it(json_logs
         job = jobs_module.enqueue(log_line, "hello from the worker")
     assert job.meta["request_id"] == "req-from-web-42"
     rq_logger = logging.getLogger("rq.worker")  # as in a worker process: through our handler
-    saved = rq_logger.level, rq_logger.propagate, rq_logger.handlers[:]
+    saved = rq_logger.level, rq_logger.propagate, rq_logger.handlers[:], rq_logger.disabled
     rq_logger.setLevel(logging.INFO)
     rq_logger.propagate, rq_logger.handlers[:] = True, []
+    rq_logger.disabled = False  # alembic's fileConfig disables existing loggers on migrating
     try:
         with application.app_context():  # in this process, so the line reaches this stream
             db.session.commit()
             run_worker(burst=True, with_cron=False, simple=True)
     finally:
         rq_logger.setLevel(saved[0])
-        rq_logger.propagate, rq_logger.handlers[:] = saved[1], saved[2]
+        rq_logger.propagate, rq_logger.handlers[:], rq_logger.disabled = saved[1:]
     [entry] = [e for e in lines(stream) if e["logger"] == "replan.test.job"]
     assert entry["message"] == "hello from the worker"
     assert entry["request_id"] == "req-from-web-42"
