@@ -361,3 +361,12 @@ def test_amount_payable_follows_the_bureaus_vat_mode(app):
     set_setting("vat_mode", "on_top20")
     db.session.commit()
     assert amount_payable(3_230_000) == 3_876_000
+
+
+@pytest.mark.parametrize("label, unit", [
+    ("Длина, км", f"{NB}км"), ("Длина, 12345678", f"{NB}12345678"), ("Длина, 123456789", ""),
+    ("Длина, ", ""), (", км", ""), ("Длина", ""), ("Длина, м, п.", f"{NB}п.")])
+def test_the_unit_is_the_rate_fields_label_after_its_last_comma(app, label, unit):
+    road = service("road", 0, 100, "km")
+    add_field(road, "km", "decimal", label)
+    assert calculate([road.id], {"km": "2"}, "x").lines[0].detail == f"2{unit} × 1{NB}₽"
