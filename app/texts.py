@@ -16,7 +16,8 @@ import nh3
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError
+from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, nodes
+from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
@@ -33,6 +34,19 @@ _PLAIN = SandboxedEnvironment(autoescape=False, undefined=StrictUndefined,
 _HTML = SandboxedEnvironment(autoescape=True, undefined=StrictUndefined)
 for _env in (_PLAIN, _HTML):
     _env.globals.clear()  # no range, cycler, lipsum …: the placeholders are all there is
+# The sandbox stops escapes but not work: "x" * 10**6 in nested loops, "%0999999999d" % 1 or
+# "x"|center(10**9) would hang or fill the worker's memory at save (the sample render) and at
+# every send. The placeholders are plain strings, so a text needs no loop, macro, call,
+# attribute or multiplication: those nodes are refused before anything renders, and only
+# filters whose output cannot outgrow their input are kept.
+SAFE_FILTERS = frozenset({
+    "upper", "lower", "capitalize", "title", "trim", "default", "d", "e", "escape", "length",
+    "count", "first", "last", "string", "striptags", "truncate", "int", "float", "abs",
+    "round", "urlencode", "wordcount"})
+_REFUSED_NODES = (nodes.For, nodes.Macro, nodes.CallBlock, nodes.FilterBlock, nodes.Call,
+                  nodes.Getattr, nodes.Getitem, nodes.Slice, nodes.Mul, nodes.Pow, nodes.Mod,
+                  nodes.FloorDiv, nodes.Include, nodes.Import, nodes.FromImport,
+                  nodes.Extends, nodes.Block)
 # what a PDF text may keep of HTML typed in it (nothing that loads or links anything)
 PDF_TAGS = {"b", "strong", "i", "em", "u", "br", "small"}
 
@@ -106,7 +120,30 @@ def check_template(text: str, placeholders: dict, html: bool = False,
 
 def _render(text: str, values: dict, html: bool) -> str:
     env = _HTML if html else _PLAIN
-    return env.from_string(text).render(**values)
+    tree = env.parse(text)
+    _refuse_costly(tree)
+    return env.from_string(tree).render(**values)
+
+
+def _refuse_costly(node) -> None:
+    """SecurityError naming the first construct a text may not use (children first, so an
+    escape attempt inside a loop is named by its attribute)."""
+    for child in node.iter_child_nodes():
+        _refuse_costly(child)
+    if isinstance(node, nodes.Getattr):
+        raise SecurityError(_("“%(name)s” is not available", name=node.attr))
+    if isinstance(node, nodes.Filter) and node.name not in SAFE_FILTERS:
+        raise SecurityError(_("the filter “%(name)s” is not available", name=node.name))
+    if isinstance(node, _REFUSED_NODES):
+        raise SecurityError(_("“%(what)s” is not available (no loops, calls or "
+                              "multiplication in these texts)", what=_node_word(node)))
+
+
+def _node_word(node) -> str:
+    words = {nodes.For: "for", nodes.Macro: "macro", nodes.CallBlock: "call",
+             nodes.FilterBlock: "filter", nodes.Call: "()", nodes.Mul: "*", nodes.Pow: "**",
+             nodes.Mod: "%", nodes.FloorDiv: "//", nodes.Getitem: "[]", nodes.Slice: "[:]"}
+    return words.get(type(node), type(node).__name__.lower())
 
 
 def render_or_default(text: str | None, default: str, values: dict, html: bool = False,
