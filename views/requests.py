@@ -105,7 +105,7 @@ class RequestStaffView(ReadOnlyView):
             url_for("DeskView.by_number", number=number), number)}
     label_columns = {
         "number": _l("Number"), "status": _l("Status"), "company": _l("Partner"),
-        "object_address": _l("Address"), "object_type": _l("Object type"),
+        "object_address": _l("Request data"), "object_type": _l("Object type"),
         "area": _l("Area, m²"), "floor": _l("Floor"), "building_type": _l("Building type"),
         "urgency": _l("Urgency"), "description": _l("Description"),
         "wanted_date": _l("Wanted date"), "manager": _l("Manager"),
