@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from app.errors import InvalidInput
 from app.extensions import db
 from app.pricing import coefficient_text
+from app.service_fields import pattern_risk
 from models.service_fields import (CHOICE_TYPES, FIELD_PATTERN, FIELD_TYPES, NUMBER_TYPES,
                                    ServiceField)
 
@@ -113,9 +114,14 @@ def _check_pattern(field: ServiceField) -> None:
                              "expression), e.g. [A-HJ-NPR-Z0-9]{17}."))
     try:
         re.compile(field.pattern)
+        risk = pattern_risk(field.pattern)
     except (re.error, RecursionError, OverflowError) as error:
         raise InvalidInput(_("The pattern is not a valid regular expression: %(error)s.",
                              error=str(error))) from None
+    if risk:
+        raise InvalidInput(_("The pattern could take the server minutes to check a value "
+                             "(%(risk)s). Write it without nesting, e.g. [A-HJ-NPR-Z0-9]{17}.",
+                             risk=risk))
 
 
 def _check_bounds(field: ServiceField) -> None:

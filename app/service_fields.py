@@ -34,6 +34,7 @@ PHONE_RE = re.compile(r"\+?[\d\s()\-]{7,20}")
 EMAIL_RE = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]+")
 TEXT_LIMITS = {FIELD_TEXTAREA: 5000, FIELD_EMAIL: 254}
 TEXT_LIMIT = 500
+PATTERN_TEXT_LIMIT = 100  # a pattern-checked value (VIN 17, a cadastral number ~20)
 TRUE_WORDS = ("y", "yes", "on", "1", "true")
 
 
@@ -283,6 +284,8 @@ def _choices(item: FormField, raw) -> list | None:
 def _length(item: FormField, text: str) -> str:
     high = int(item.max_value) if item.max_value is not None else \
         TEXT_LIMITS.get(item.field_type, TEXT_LIMIT)
+    if item.field_type == FIELD_PATTERN:
+        high = min(high, PATTERN_TEXT_LIMIT)
     low = int(item.min_value) if item.min_value is not None else 0
     if not low <= len(text) <= high:
         raise _Bad(_("Enter %(min)s to %(max)s characters.", min=low or 1, max=high))
@@ -307,14 +310,67 @@ def _email(item: FormField, text: str) -> str:
 
 def _pattern(item: FormField, text: str) -> str:
     text = _length(item, text)
-    try:
-        matched = re.fullmatch(item.pattern or ".*", text)
-    except re.error:  # refused at save time; an old broken one must not break the form
+    try:  # refused at save time; an old broken or backtracking one must not hang the form
+        matched = None if pattern_risk(item.pattern or ".*") else \
+            re.fullmatch(item.pattern or ".*", text)
+    except re.error:
         matched = None
     if not matched:
         raise _Bad(_local(item.pattern_message, item.pattern_message_en) or
                    _("The value does not have the expected format."))
     return text
+
+
+# Python's re backtracks: (a+)+$ took 5 s on 25 characters (for ever on 100), and six \d* in
+# a row 42 s on 100 digits. A pattern may repeat only fixed-width parts inside a repetition
+# (no nested quantifier, no alternatives repeated) and have at most three open-ended runs.
+MAX_OPEN_RUNS = 3
+_REPEATS = ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT")
+
+
+def pattern_risk(pattern: str) -> str | None:
+    """Why the pattern could make the server backtrack for minutes, or None (re.error if it
+    does not compile)."""
+    from re import _parser  # noqa: PLC0415 — the stdlib's parser of patterns; only needed here
+
+    try:
+        tree = _parser.parse(pattern)
+    except (RecursionError, OverflowError) as error:
+        raise re.error(str(error)) from None
+    runs = []
+    nested = _repeats_nested(tree, runs)
+    if nested:
+        return nested
+    if len(runs) > MAX_OPEN_RUNS:
+        return _("more than %(n)s repetitions of variable length", n=MAX_OPEN_RUNS)
+    return None
+
+
+def _repeats_nested(items, runs: list, inside: bool = False) -> str | None:
+    for op, arg in items:
+        name = str(op)
+        if name in _REPEATS:
+            low, high, sub = arg
+            if inside and high != low:
+                return _("a repetition inside a repetition, like (a+)+")
+            if high - low > 10:
+                runs.append(arg)
+            found = _repeats_nested(sub, runs, inside or high > 1)
+        elif name == "BRANCH":
+            if inside:
+                return _("alternatives inside a repetition, like (a|b)+: write [ab]+")
+            found = next(filter(None, (_repeats_nested(b, runs, inside) for b in arg[1])),
+                         None)
+        elif name in ("SUBPATTERN", "ATOMIC_GROUP", "ASSERT", "ASSERT_NOT"):
+            found = _repeats_nested(arg[-1], runs, inside)
+        elif name == "GROUPREF_EXISTS":
+            found = next(filter(None, (_repeats_nested(b, runs, inside) for b in arg[1:]
+                                       if b is not None)), None)
+        else:
+            found = None
+        if found:
+            return found
+    return None
 
 
 PARSERS = {FIELD_INTEGER: _integer, FIELD_DECIMAL: _decimal, FIELD_DATE: _date,

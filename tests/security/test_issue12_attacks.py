@@ -39,3 +39,70 @@ def test_plain_texts_with_conditions_and_safe_filters_still_render(app):
                           EMAIL_PLACEHOLDERS) == "Заявка [number]: [STATUS], к оплате [amount]"
     assert check_template('{{ number ~ " " ~ company|default("—")|truncate(30) }}',
                           EMAIL_PLACEHOLDERS) == "[number] [company]"
+
+
+# --- patterns that backtrack ------------------------------------------------------------
+
+EVIL_PATTERNS = [r"(a+)+$", r"(a|aa)+$", r"(\w+\s?)+$", r"\d*\d*\d*\d*\d*\d*x", r"(.*a){20}"]
+
+
+@pytest.fixture
+def car_service(app):
+    from app.extensions import db
+    from models.catalog import Service
+
+    row = Service(code="car", name="Проверка авто")
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+@pytest.mark.parametrize("pattern", EVIL_PATTERNS)
+def test_the_field_editor_refuses_a_backtracking_pattern(app, car_service, pattern):
+    from app.extensions import db
+    from app.permissions import ADMIN
+    from models.service_fields import ServiceField
+    from tests.factories import as_user, make_user
+    from tests.views.test_service_fields_admin import add
+
+    admin = as_user(app, make_user(ADMIN))
+    html = add(admin, car_service, key="vin", field_type="pattern", options="", pattern=pattern)
+    assert "минуты" in html or "minutes to check" in html
+    assert db.session.query(ServiceField).count() == 0
+
+
+@pytest.mark.parametrize("pattern", [r"[A-HJ-NPR-Z0-9]{17}", r"(\d{3}-)+\d",
+                                     r"\+?\d{1,3}[ -]?\(?\d{3}\)?[ -]?\d{3}-?\d{2}-?\d{2}",
+                                     r"\d{2}:\d{2}:\d{6,7}:\d+", r"(?:[A-Z]{2}-)?\d+"])
+def test_ordinary_patterns_are_not_taken_for_risky(app, pattern):
+    from app.service_fields import pattern_risk
+
+    assert pattern_risk(pattern) is None
+
+
+@pytest.mark.parametrize("pattern", EVIL_PATTERNS)
+def test_a_stored_backtracking_pattern_refuses_the_value_quickly(app, pattern):
+    """A pattern saved before the editor checked it: the form refuses the value at once
+    instead of hanging the web worker (a 17-character VIN typed at it took 5 s, 30 for ever)."""
+    from werkzeug.datastructures import MultiDict
+
+    from app.service_fields import FormField, parse
+
+    item = FormField(key="vin", label="VIN", field_type="pattern", pattern=pattern,
+                     pattern_message="VIN — 17 знаков")
+    started = time.process_time()
+    for typed in ("a" * 30 + "!", "1" * 99 + "y", "XTA21703080123456"):
+        values, errors = parse([item], MultiDict({"vin": typed}))
+        assert values == {} and errors == {"vin": "VIN — 17 знаков"}
+    assert time.process_time() - started < 2
+
+
+def test_a_pattern_checked_value_is_at_most_100_characters(app):
+    from werkzeug.datastructures import MultiDict
+
+    from app.service_fields import FormField, parse
+
+    item = FormField(key="code", label="Код", field_type="pattern", pattern="[0-9]+")
+    assert parse([item], MultiDict({"code": "1" * 100})) == ({"code": "1" * 100}, {})
+    values, errors = parse([item], MultiDict({"code": "1" * 101}))
+    assert values == {} and "100" in errors["code"]
