@@ -149,16 +149,24 @@ def approve_application(admin, application_id: int):
     company = PartnerCompany(name=application.company_name, inn=application.inn,
                              city=application.city, phone=application.phone,
                              email=application.email)
-    db.session.add(company)
-    db.session.flush()
-    password = one_time_password()
-    first, _sep, last = application.contact_name.strip().partition(" ")
-    owner = create_user(_free_username(application.email), normal_email(application.email), first,
-                        last or "-", [PARTNER], password, phone=application.phone,
-                        company=company, partner_role=PARTNER_OWNER, must_change_password=True)
+    owner = open_company(company, application.contact_name, application.email,
+                         application.phone)
     application.status, application.company_id = APPLICATION_APPROVED, company.id
     application.reviewed_by_id, application.reviewed_at = admin.id, utcnow()
     record("application_approved", admin, application, company=company.name)
+    return owner
+
+
+def open_company(company: PartnerCompany, contact_name: str, email: str, phone: str | None):
+    """Add the company and its owner with a one-time password, e-mailed to the owner (an
+    approved application, a company imported by the admin)."""
+    db.session.add(company)
+    db.session.flush()
+    password = one_time_password()
+    first, _sep, last = contact_name.strip().partition(" ")
+    owner = create_user(_free_username(email), normal_email(email), first, last or "-",
+                        [PARTNER], password, phone=phone, company=company,
+                        partner_role=PARTNER_OWNER, must_change_password=True)
     _credentials_mail(owner, password)
     return owner
 

@@ -13,6 +13,7 @@ from views.dashboard import DashboardView
 from views.desk import DeskView
 from views.distribution import DistributionView
 from views.document_slots import DocumentSlotView
+from views.catalogue_import import CatalogueImportView
 from views.service_fields import ServiceFieldView
 from views.jobs import JobsView
 from views.notifications import StaffNotificationView
@@ -70,6 +71,8 @@ def register(appbuilder) -> None:
                         label=_l("Documents at intake"), icon="fa-list-alt", **catalog)
     appbuilder.add_view(ServiceFieldView, "Request form fields",
                         label=_l("Request form fields"), icon="fa-list-alt", **catalog)
+    appbuilder.add_view(CatalogueImportView, "Catalogue import", label=_l("Catalogue import"),
+                        icon="fa-upload", **catalog)
     kb = {"category": "Knowledge", "category_label": _l("Knowledge base")}
     appbuilder.add_view(KbArticleView, "Articles", label=_l("Articles"), icon="fa-book", **kb)
     appbuilder.add_view(KbCategoryView, "Categories", label=_l("Categories"),

@@ -134,7 +134,6 @@ MODEL_NAMES = {
     "ScheduleEntry": (_l("Schedule entry"), _l("Schedule entries")),
     "ApprovalStep": (_l("Approval step"), _l("Approval steps")),
     "DocumentSlot": (_l("Document at intake"), _l("Documents at intake")),
-    "ApprovalStep": (_l("Approval step"), _l("Approval steps")),
     "ServiceField": (_l("Request form field"), _l("Request form fields")),
 }
 
