@@ -183,7 +183,10 @@ class QuoteView(ReadOnlyView):
     show_columns = list_columns + ["subtotal_kopecks", "discount_kopecks", "breakdown"]
     search_columns = ["object_type", "urgency", "created_at"]
     formatters_columns = {"total_kopecks": _money, "subtotal_kopecks": _money,
-                          "discount_kopecks": _money, "breakdown": _breakdown}
+                          "discount_kopecks": _money, "breakdown": _breakdown,
+                          # a quote of a service without them (a car check) has none
+                          "object_type": lambda key: key or "—",
+                          "area": lambda area: "—" if area is None else area}
     label_columns = {"id": _l("Number"), "company": _l("Partner"),
                      "object_type": _l("Object type"),
                      "area": _l("Area, m²"), "urgency": _l("Urgency"), "total_kopecks": _l("Total"),

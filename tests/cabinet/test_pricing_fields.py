@@ -146,3 +146,19 @@ def test_invoice_and_act_of_a_car_check_add_up(app, cars):
         text = " ".join(pdf_text(response.data).split())
         assert "Проверка авто" in text and "3 000,00" in text and "9 000,00" in text
         assert "600,00" in text and "11 400,00" in text, document
+
+
+def test_the_back_office_lists_a_quote_without_area(app, client, cars):
+    from tests.factories import as_user, make_user
+
+    make_partner(username="p")
+    login(client, "p")
+    post(client, "/cabinet/calculator", {"services": [_id("car_check")],
+                                         "car_class": "economy", "urgency": "normal",
+                                         "save": "1"})
+    quote = db.session.query(Quote).one()
+    admin = as_user(app, make_user("Admin"))
+    listing = admin.get("/quotes/list/").get_data(as_text=True)
+    assert "None" not in listing and "2\u00a0000,00" in listing
+    shown = admin.get(f"/quotes/show/{quote.id}").get_data(as_text=True)
+    assert "Проверка авто" in shown and "None" not in shown
