@@ -309,15 +309,20 @@ def _email(item: FormField, text: str) -> str:
 
 
 def _pattern(item: FormField, text: str) -> str:
-    text = _length(item, text)
+    own = _local(item.pattern_message, item.pattern_message_en)
+    try:
+        text = _length(item, text)
+    except _Bad:  # the admin's message says what the value looks like, its length too
+        if own:
+            raise _Bad(own) from None
+        raise
     try:  # refused at save time; an old broken or backtracking one must not hang the form
         matched = None if pattern_risk(item.pattern or ".*") else \
             re.fullmatch(item.pattern or ".*", text)
     except re.error:
         matched = None
     if not matched:
-        raise _Bad(_local(item.pattern_message, item.pattern_message_en) or
-                   _("The value does not have the expected format."))
+        raise _Bad(own or _("The value does not have the expected format."))
     return text
 
 
