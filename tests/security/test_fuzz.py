@@ -56,7 +56,44 @@ def build_world() -> dict:
     pages = [p for r in reqs.values() for p in (
         f"/cabinet/requests/{r.id}", f"/cabinet/requests/{r.id}/edit", f"/desk/{r.id}",
         f"/desk/{r.id}/booking")]
+    rows = _issue12_rows(active)
+    ids["row_id"] = rows["sla"]
+    pages += [f"/service-fields/edit/{rows['field']}", f"/document-slots/edit/{rows['slot']}",
+              f"/approval-steps/edit/{rows['step']}", "/texts/email/assigned",
+              "/texts/pdf/invoice.terms", "/texts/staff_label/assigned",
+              f"/texts/partner_label/{rows['partner_label']}", "/sla-by-service/"]
     return {"users": users, "ids": ids, "pages": pages}
+
+
+def _issue12_rows(active) -> dict:
+    """Issue 12's configuration on the active request's service, so its editors, the form's
+    typed fields, a document slot, an approval step and an SLA row are all fuzzed."""
+    from app.text_admin import items
+    from models.approvals import ApprovalStep
+    from models.document_slots import DocumentSlot
+    from models.service_fields import ServiceField
+    from models.texts import KIND_PARTNER_LABEL, ServiceSla
+
+    service_id = active.lines[0].service_id
+    options = [{"value": "a", "label": "А", "label_en": "A", "coefficient": "1.5"},
+               {"value": "b", "label": "Б", "label_en": "B"}]
+    fields = [ServiceField(service_id=service_id, key=key, label=key, field_type=kind,
+                           options=options if kind.endswith("select") else None,
+                           pattern="[A-Z0-9]{17}" if kind == "pattern" else None,
+                           is_contact=kind == "phone", sort_order=100 + i)
+              for i, (key, kind) in enumerate((
+                  ("vin", "pattern"), ("car_class", "select"), ("extras", "multiselect"),
+                  ("made_on", "date"), ("insured", "boolean"), ("owner_phone", "phone"),
+                  ("mileage", "integer")))]
+    slot = DocumentSlot(service_id=service_id, key="vin_photo", title="Фото VIN",
+                        accepted=["image", "pdf"], min_files=0, max_files=2)
+    step = ApprovalStep(service_id=service_id, position=1, title="Проверка",
+                        role_name="Supermanager")
+    sla = ServiceSla(service_id=service_id, status=Status.IN_PROGRESS, minutes=20)
+    db.session.add_all([*fields, slot, step, sla])
+    db.session.commit()
+    return {"field": fields[0].id, "slot": slot.id, "step": step.id, "sla": sla.id,
+            "partner_label": items(KIND_PARTNER_LABEL)[0].key}
 
 
 class Run:
