@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from app.errors import InvalidInput
 from app.extensions import db
 from app.pricing import coefficient_text
-from app.service_fields import pattern_risk
+from app.service_fields import pattern_risk, text_limit
 from models.service_fields import (CHOICE_TYPES, FIELD_PATTERN, FIELD_TYPES, NUMBER_TYPES,
                                    ServiceField)
 
@@ -126,12 +126,18 @@ def _check_pattern(field: ServiceField) -> None:
 
 def _check_bounds(field: ServiceField) -> None:
     low, high = field.min_value, field.max_value
+    if any(v is not None and not Decimal(v).is_finite() for v in (low, high)):
+        # PostgreSQL's NUMERIC stores NaN, and a NaN bound broke every form showing the field
+        raise InvalidInput(_("The minimum and maximum must be numbers."))
     if low is not None and high is not None and Decimal(low) > Decimal(high):
         raise InvalidInput(_("The minimum is above the maximum."))
     if field.field_type not in NUMBER_TYPES and any(
             v is not None and (Decimal(v) < 0 or Decimal(v) != int(v)) for v in (low, high)):
         raise InvalidInput(_("For a text the minimum and maximum are lengths: whole numbers "
                              "from 0."))
+    limit = text_limit(field.field_type)
+    if field.field_type not in NUMBER_TYPES and high is not None and Decimal(high) > limit:
+        raise InvalidInput(_("This kind of text is at most %(n)s characters long.", n=limit))
 
 
 def _check_condition(field: ServiceField) -> None:
@@ -144,11 +150,19 @@ def _check_condition(field: ServiceField) -> None:
     if not (field.show_if_value or "").strip():
         raise InvalidInput(_("Say which value of “%(key)s” shows this field.",
                              key=field.show_if_key))
-    exists = db.session.query(ServiceField.id).filter_by(
-        service_id=field.service_id, key=field.show_if_key).first()
-    if exists is None:
+    conditions = dict(db.session.query(ServiceField.key, ServiceField.show_if_key).filter(
+        ServiceField.service_id == field.service_id, ServiceField.id != (field.id or 0)))
+    if field.show_if_key not in conditions:
         raise InvalidInput(_("The service has no field “%(key)s” to depend on.",
                              key=field.show_if_key))
+    conditions[field.key] = field.show_if_key
+    key, seen = field.show_if_key, {field.key}
+    while key is not None:  # a loop of conditions would hide its fields for ever
+        if key in seen:
+            raise InvalidInput(_("“%(key)s” depends (through other fields) on this field: "
+                                 "the fields would never be shown.", key=field.show_if_key))
+        seen.add(key)
+        key = conditions.get(key)
 
 
 def _check_unique(field: ServiceField) -> None:

@@ -98,9 +98,16 @@ def form_field(row: ServiceField, service_ids=()) -> FormField:
         group_name=row.group_name, group_name_en=row.group_name_en,
         sort_order=row.sort_order or 0, options=tuple(row.options or ()), pattern=row.pattern,
         pattern_message=row.pattern_message, pattern_message_en=row.pattern_message_en,
-        min_value=row.min_value, max_value=row.max_value, show_if_key=row.show_if_key or None,
-        show_if_value=row.show_if_value, is_contact=bool(row.is_contact),
+        min_value=_finite(row.min_value), max_value=_finite(row.max_value),
+        show_if_key=row.show_if_key or None, show_if_value=row.show_if_value,
+        is_contact=bool(row.is_contact),
         service_ids=tuple(service_ids) or (row.service_id,))
+
+
+def _finite(value):
+    """A stored bound, or None if it is not a number (NaN saved before the editor refused
+    it): a NaN comparison raises, which broke the whole form."""
+    return value if value is None or Decimal(value).is_finite() else None
 
 
 def fields_for(service_ids, include_inactive: bool = False) -> list[FormField]:
@@ -281,11 +288,16 @@ def _choices(item: FormField, raw) -> list | None:
     return [value for value in allowed if value in chosen] or None
 
 
+def text_limit(field_type: str) -> int:
+    """The longest value a text-like field may hold (its maximum may only be lower)."""
+    return PATTERN_TEXT_LIMIT if field_type == FIELD_PATTERN else \
+        TEXT_LIMITS.get(field_type, TEXT_LIMIT)
+
+
 def _length(item: FormField, text: str) -> str:
-    high = int(item.max_value) if item.max_value is not None else \
-        TEXT_LIMITS.get(item.field_type, TEXT_LIMIT)
-    if item.field_type == FIELD_PATTERN:
-        high = min(high, PATTERN_TEXT_LIMIT)
+    high = text_limit(item.field_type)
+    if item.max_value is not None:
+        high = min(high, int(item.max_value))
     low = int(item.min_value) if item.min_value is not None else 0
     if not low <= len(text) <= high:
         raise _Bad(_("Enter %(min)s to %(max)s characters.", min=low or 1, max=high))
