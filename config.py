@@ -148,6 +148,9 @@ class Config:
     FAB_CREATE_DB = False  # Alembic owns the schema
     FAB_ADD_SECURITY_API = False
     FAB_API_SWAGGER_UI = False
+    FAB_ADD_MENU_API = False  # FAB's cookie-authenticated /api/v1/menu/: /api/v1 is token-only
+    API_RATE_LIMIT_READ = "120 per minute"  # per API token (app.api_tokens.check_rate)
+    API_RATE_LIMIT_WRITE = "60 per minute"
     FAB_SECURITY_MANAGER_CLASS = "app.security.ReplanSecurityManager"
     FAB_INDEX_VIEW = "views.home.HomeView"
     FAB_BASE_TEMPLATE = "replan_baselayout.html"

@@ -36,6 +36,7 @@ def register_extensions(app: Flask) -> None:
     # level would load models, views and services whenever app.extensions is imported.
     # deferred: they import app.extensions (cycle through this package's __init__)
     import models  # noqa: F401  (register every table on Model.metadata)
+    from app.api import install_api
     from app.form_nonce import install_form_nonce
     from app.input_guard import install_input_guard
     from app.mail import install_outbox_flush
@@ -62,6 +63,7 @@ def register_extensions(app: Flask) -> None:
     install_outbox_flush(app)
     install_form_nonce(app)
     install_template_helpers(app)
+    install_api(app, csrf)  # /api/v1: token auth only, no cookies (issue 13)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -14,6 +14,7 @@ from sqlalchemy import func
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app import login_lockout
+from app.api_tokens import PASSWORD_CHANGED, USER_BLOCKED, revoke_all_for
 from app.audit import record
 from app.auth_tokens import consume, invalidate_tokens, issue_token
 from app.errors import InvalidInput
@@ -123,6 +124,7 @@ def before_password_change(user) -> None:
     actor = _signed_in_user()
     invalidate_tokens(user.id, TOKEN_PASSWORD_RESET)
     end_all_sessions(user.id)
+    revoke_all_for(user.id, PASSWORD_CHANGED)  # API tokens end with the sessions
     if (actor is None or actor.id == user.id) and user.profile is not None:
         user.profile.must_change_password = False
     record("password_change", actor or user, user)
@@ -154,6 +156,7 @@ def block_user(user) -> None:
     """Deactivate the account and end all its sessions (the caller commits)."""
     user.active = False
     end_all_sessions(user.id)
+    revoke_all_for(user.id, USER_BLOCKED)
 
 
 def send_password_reset(address: str) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g, jsonify, render_template, request
+from flask import Flask, current_app, g, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from redis.exceptions import RedisError
@@ -34,8 +34,10 @@ def error_response(code: int, text=None):
     """The error page (JSON under /api/) for `code`; renders without the database."""
     title, default_text = PAGES[code]
     message = str(text or default_text)
-    if request.path.startswith("/api/"):
-        return jsonify(message=message), code
+    if request.path.startswith("/api/"):  # RFC 9457 problem+json (app.api)
+        from app.api import problem  # deferred: app.api imports the use cases (cycle)
+
+        return problem(code, text or default_text)
     if "_login_user" not in g:  # Flask-Login's context processor would load the user from
         g._login_user = current_app.login_manager.anonymous_user()  # the database: skip it
     return render_template("error.html", code=code, title=title, text=message), code

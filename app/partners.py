@@ -10,6 +10,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func
 
+from app.access import require_role
 from app.accounts import (
     ONE_TIME_PASSWORD_DAYS,
     AccountError,
@@ -20,7 +21,7 @@ from app.accounts import (
     run_job,
     user_locale,
 )
-from app.access import require_role
+from app.api_tokens import COMPANY_BLOCKED, revoke_all_for
 from app.audit import record
 from app.errors import InvalidInput
 from app.extensions import db
@@ -246,7 +247,9 @@ def update_company(admin, company: PartnerCompany) -> None:
 
 
 def end_company_sessions(company: PartnerCompany) -> None:
-    """A blocked company: every session of each of its users ends (the caller commits)."""
+    """A blocked company: every session and API token of each of its users ends (the caller
+    commits)."""
     for (user_id,) in db.session.query(UserProfile.user_id).filter(
             UserProfile.partner_company_id == company.id):
         end_all_sessions(user_id)
+        revoke_all_for(user_id, COMPANY_BLOCKED)

@@ -20,6 +20,7 @@ from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from app.accounts import email_taken, normal_email
+from app.api_tokens import USER_BLOCKED, revoke_all_for
 from app.audit import record
 from app.extensions import db
 from app.permissions import ADMIN, PARTNER, STAFF_ROLES, role_label, role_labels
@@ -256,6 +257,7 @@ class ReplanUserDBModelView(UserDBModelView):
         super().pre_update(item)
         if not item.active:
             end_all_sessions(item.id)
+            revoke_all_for(item.id, USER_BLOCKED)
         # committed with the user by FAB, so the change and its record go together
         audit_user_changes(g.user, item, user_changes(before, user_snapshot(item)))
 

@@ -2,6 +2,7 @@
 
 from flask_appbuilder.security.sqla import models as fab_models  # noqa: F401
 
+from models.api_tokens import ApiToken
 from models.approvals import ApprovalStep, RequestApproval
 from models.audit import AuditEvent, Setting
 from models.base import Model
@@ -30,3 +31,4 @@ __all__ = [
 __all__ += ["ServiceField"]  # issue 12: per-service request forms
 __all__ += ["DocumentSlot"]  # issue 12: document checklist at intake
 __all__ += ["ApprovalStep", "RequestApproval"]  # issue 12: approval steps
+__all__ += ["ApiToken"]  # issue 13: personal API tokens
