@@ -27,6 +27,7 @@ from app.approvals import decide, steps_of
 from app.attachments import attach_files
 from app.catalogue import check_service
 from app.deliverables import upload_package
+from app.demo_profiles import car_check
 from app.document_slots import check_slot
 from app.errors import InvalidInput
 from app.extensions import db
@@ -56,7 +57,6 @@ DEFAULT = "redevelopment"
 
 def profiles() -> dict:
     """name → the profile's data (the default bureau is app.demo itself)."""
-    from app.demo_profiles import car_check
     return {"car-check": car_check.PROFILE}
 
 
