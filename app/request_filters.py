@@ -153,6 +153,13 @@ def contact_keys():
     return select(ServiceField.key).where(ServiceField.is_contact.is_(True)).distinct()
 
 
+def public_keys():
+    """SQL: the field keys some service asks without marking them contact data. An engineer
+    searches only these (and never a contact key): a value stored under a key no field has
+    any more (a renamed contact field) is not shown to him, so it must not find either."""
+    return select(ServiceField.key).where(ServiceField.is_contact.is_(False)).distinct()
+
+
 def field_value_clause(text: str, user):
     """SQL: one of the request's field values (app.service_fields) contains `text` (any
     case, no wildcards from the user). Values only, never keys; for a user who may not read
@@ -174,7 +181,7 @@ def field_value_clause(text: str, user):
             func.jsonb_typeof(items.c.value).in_(("string", "number")),
             item_text.ilike(like, escape="\\"))
         if hidden is not None:
-            found = found.where(each.c.key.not_in(hidden))
+            found = found.where(each.c.key.not_in(hidden), each.c.key.in_(public_keys()))
         return exists(found)
     tree = func.json_tree(Request.field_values).table_valued(
         "key", "atom", "type", "path").alias("fv")
@@ -185,7 +192,7 @@ def field_value_clause(text: str, user):
         # $."owner_phones": SQLite quotes a key with "_" in it)
         top = case((tree.c.path == "$", tree.c.key),
                    else_=func.trim(func.substr(tree.c.path, 3), '"'))
-        found = found.where(top.not_in(hidden))
+        found = found.where(top.not_in(hidden), top.in_(public_keys()))
     return exists(found)
 
 

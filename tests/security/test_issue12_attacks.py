@@ -177,3 +177,33 @@ def test_a_loop_of_conditions_is_refused(app, car_service):
     assert "never be shown" in html or "никогда не будут показаны" in html
     db.session.expire_all()
     assert db.session.get(ServiceField, first.id).show_if_key is None
+
+
+# --- contact data after a field's key changed --------------------------------------------
+
+def test_a_renamed_contact_field_is_neither_shown_nor_searchable_for_an_engineer(app):
+    """The admin renames the contact field owner_phone → phone after requests exist: the
+    values stay under the old key. The engineer's desk does not show them (a value of no
+    field may have been contact data) and its search must not find the request by them."""
+    from app.extensions import db
+    from app.service_fields import visible_values
+    from models.request_status import Status
+    from models.service_fields import ServiceField
+    from tests.factories import Staff, as_user, make_partner
+    from tests.field_world import PHONE, VIN, car_request
+
+    staff = Staff()
+    mine = car_request(make_partner(), Status.SCHEDULED, staff)
+    db.session.query(ServiceField).filter_by(key="owner_phone").update({"key": "phone"})
+    db.session.commit()
+    assert mine.field_values["owner_phone"] == PHONE
+    assert PHONE not in str(visible_values(mine, viewer_is_engineer=True))
+    engineer = as_user(app, staff.engineer)
+    for url, query in (("/desk/", "q"), ("/requests/list/", "_flt_0_field_values")):
+        assert mine.number in engineer.get(url, query_string={query: VIN}).get_data(
+            as_text=True)
+        assert mine.number not in engineer.get(url, query_string={query: PHONE}).get_data(
+            as_text=True), url
+    manager = as_user(app, staff.manager)
+    assert mine.number in manager.get("/desk/", query_string={"q": PHONE}).get_data(
+        as_text=True)
