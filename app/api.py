@@ -25,7 +25,7 @@ LANGUAGES = ("ru", "en")
 READING = {"GET", "HEAD", "OPTIONS"}
 TITLES = {
     400: _l("Bad request"), 401: _l("Not authenticated"), 403: _l("Not allowed"),
-    404: _l("Not found"), 405: _l("Method not allowed"), 409: _l("Conflict"),
+    404: _l("Not found"), 405: _l("Method not allowed"), 409: _l("Changed by someone else"),
     413: _l("Too large"), 422: _l("Invalid input"), 429: _l("Too many requests"),
     500: _l("Server error"), 503: _l("Temporarily unavailable"),
 }

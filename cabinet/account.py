@@ -19,6 +19,7 @@ from app.partners import APPLICATION_FIELDS, file_application
 from app.uow import unit_of_work
 from cabinet import bp
 from cabinet.access import login_required, partner_required
+from cabinet.api_tokens import api_token_context
 from cabinet.forms import (ApplicationForm, ChangePasswordForm, ProfileForm, ResetPasswordForm,
                            ResetRequestForm, show_error)
 from models.security import TOKEN_EMAIL_CHANGE, TOKEN_PASSWORD_RESET
@@ -130,7 +131,8 @@ def profile():
             flash(_("Profile saved."), "success")
             return redirect(url_for("cabinet.profile"))
     return render_template("cabinet/profile.html", form=form,
-                           notify_fields=[getattr(form, f"notify_{k}") for k in kinds])
+                           notify_fields=[getattr(form, f"notify_{k}") for k in kinds],
+                           **api_token_context())
 
 
 @bp.route("/email-confirm/<token>")

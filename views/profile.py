@@ -9,13 +9,13 @@ from flask_babel import gettext as _
 from wtforms import BooleanField
 
 from app.accounts import update_profile
+from app.api_token_pages import create_from_form, revoke_from_form, section_context
 from app.errors import DomainError
 from app.extensions import db
 from app.notifications import KINDS, kinds_for, wants_email
 from app.uow import unit_of_work
 from models.partners import UserProfile
 from views.forms import StaffProfileForm
-
 
 
 def profile_form(kinds):
@@ -29,6 +29,9 @@ class StaffProfileView(BaseView):
     route_base = "/my-profile"
     default_view = "edit"
     base_permissions = ["can_edit"]
+    # the API token section belongs to the profile: whoever may edit it manages own tokens
+    method_permission_name = {"edit": "edit", "create_api_token": "edit",
+                              "revoke_api_token": "edit"}
 
     @expose("/", methods=["GET", "POST"])
     @has_access
@@ -54,4 +57,28 @@ class StaffProfileView(BaseView):
                 return redirect(url_for("StaffProfileView.edit"))
         return self.render_template(
             "desk/profile.html", form=form,
-            notify_fields=[getattr(form, f"notify_{kind}") for kind in kinds])
+            notify_fields=[getattr(form, f"notify_{kind}") for kind in kinds],
+            **api_token_context())
+
+    @expose("/api-tokens", methods=["POST"])
+    @has_access
+    def create_api_token(self):
+        created = create_from_form()
+        if created is None:
+            return redirect(url_for("StaffProfileView.edit", _anchor="api-tokens"))
+        token, secret = created
+        return self.render_template("api_tokens/created_staff.html", token=token, secret=secret,
+                                    back_url=url_for("StaffProfileView.edit",
+                                                     _anchor="api-tokens"))
+
+    @expose("/api-tokens/<int:token_id>/revoke", methods=["POST"])
+    @has_access
+    def revoke_api_token(self, token_id):
+        revoke_from_form(token_id)
+        return redirect(url_for("StaffProfileView.edit", _anchor="api-tokens"))
+
+
+def api_token_context() -> dict:
+    return {**section_context(), "api_token_create_url": url_for(
+        "StaffProfileView.create_api_token"),
+        "api_token_revoke_endpoint": "StaffProfileView.revoke_api_token"}

@@ -60,7 +60,7 @@ FAB_WORD = re.compile(r"(?<![\w-])(" + "|".join(sorted(map(re.escape, FAB_WORDS)
 LATIN_ALLOWED = {"E", "mail", "e", "Excel", "PDF", "IP", "SHA", "Markdown", "https", "UTC",
                  "SLA", "slug", "id", "REDIS_URL", "RU", "EN", "English", "JPEG", "PNG",
                  "WEBP", "HEIC", "DWG", "DOC", "DOCX", "XLS", "XLSX", "PPTX", "CSV", "INN",
-                 "Replan", "IANA", "Asia", "Yekaterinburg", "Europe", "Moscow"}
+                 "Replan", "IANA", "Asia", "Yekaterinburg", "Europe", "Moscow", "API", "CRM"}
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z_]*")
 # language names are shown in their own language on purpose
 SELF_NAMED = {"Русский", "English"}
