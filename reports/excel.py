@@ -86,7 +86,8 @@ def write_xlsx(target, title: str, columns: list[Column], rows: Iterable[tuple],
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDE7F5")
     header = []
     for column in columns:
-        cell = WriteOnlyCell(sheet, value=str(column.header))
+        # headers can be admin-typed field labels: made inert like any cell ("=…" was a formula)
+        cell = WriteOnlyCell(sheet, value=safe_text(str(column.header)))
         cell.font, cell.fill = bold, fill
         header.append(cell)
     sheet.append(header)

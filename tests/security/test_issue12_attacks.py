@@ -207,3 +207,22 @@ def test_a_renamed_contact_field_is_neither_shown_nor_searchable_for_an_engineer
     manager = as_user(app, staff.manager)
     assert mine.number in manager.get("/desk/", query_string={"q": PHONE}).get_data(
         as_text=True)
+
+
+# --- an admin-typed field label as an Excel header ---------------------------------------
+
+def test_a_field_label_heads_its_excel_column_as_inert_text(app, tmp_path):
+    """Field labels head the export's columns; a label "=HYPERLINK(…)" was written as a live
+    formula and a control character in one made openpyxl refuse the whole export."""
+    from openpyxl import load_workbook
+
+    from reports.excel import Column, write_xlsx
+
+    target = tmp_path / "out.xlsx"
+    label = '=HYPERLINK("http://evil.example","VIN")\x07'
+    with open(target, "wb") as handle:
+        write_xlsx(handle, "Заявки", [Column(label), Column("+7")], [("a", "b")])
+    sheet = load_workbook(target).active
+    assert [cell.value for cell in sheet[1]] == ["'=HYPERLINK(\"http://evil.example\",\"VIN\")",
+                                                 "'+7"]
+    assert [cell.data_type for cell in sheet[1]] == ["s", "s"]
