@@ -293,3 +293,21 @@ def test_fab_jwt_login_gives_no_token_even_to_a_valid_password(app, client, bloc
                                           "provider": "db", "refresh": True})
         assert response.status_code == 404 and "access_token" not in response.get_data(
             as_text=True)
+
+
+def test_workers_share_the_limit_through_redis_and_count_alone_without_it(make_app, redis_url):
+    """Two app instances (two workers): with REDIS_URL one count for both; without Redis
+    (inline dev mode) each process counts in memory, as the login lockout does."""
+    storage = redis_url or "memory://"
+    settings = dict(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=storage,
+                    API_RATE_LIMIT_READ="2 per minute")
+    first, second = make_app(**settings), make_app(**settings)
+    with first.app_context():
+        _, secret = new_token(make_partner())
+    if redis_url:
+        from redis import Redis
+
+        for key in Redis.from_url(redis_url).scan_iter("LIMITS:*replan-api*"):
+            Redis.from_url(redis_url).delete(key)
+    codes = [me(app.test_client(), secret).status_code for app in (first, second, first)]
+    assert codes == ([200, 200, 429] if redis_url else [200, 200, 200])
