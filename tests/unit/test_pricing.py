@@ -166,7 +166,7 @@ def test_the_rate_value_may_be_zero_a_comma_decimal_or_the_limit(catalogue):
 
 def test_the_field_label_of_a_missing_rate_field_is_its_key(app):
     lost = service("lost", 0, 100, "rooms")
-    with pytest.raises(PriceError) as refused:
+    with force_locale("en"), pytest.raises(PriceError) as refused:
         calculate([lost.id], {}, "x")
     assert refused.value.field == "rooms" and "“rooms”" in str(refused.value)
     # its value still prices (the field was removed after the request was filed)
@@ -178,8 +178,8 @@ def test_amounts_beyond_the_price_columns_are_refused(app):
     top = service("top", AMOUNT_LIMIT)
     assert calculate([top.id], {}, "x").total == AMOUNT_LIMIT
     rule(RULE_URGENCY, "asap", coefficient="1.001")
-    with pytest.raises(PriceError) as refused:  # a line (an INTEGER column holds the base)
-        calculate([top.id], {}, "asap")
+    with force_locale("en"), pytest.raises(PriceError) as refused:  # a line (an INTEGER
+        calculate([top.id], {}, "asap")  # column cannot even hold such a base price)
     assert refused.value.field is None and "exceed" in str(refused.value)
     rule(RULE_OPTION, "one", surcharge=1)
     with pytest.raises(PriceError):  # the subtotal too
