@@ -29,6 +29,7 @@ from models.outbox import OutboxMessage
 from models.partners import EndClient, PartnerApplication
 from models.request_status import Status
 from models.requests import Request
+from models.service_fields import ServiceField
 from tests.factories import (Staff, add_package, as_user, make_partner, make_request,
                              valid_inn)
 
@@ -63,6 +64,11 @@ def plant_partner(staff):
     db.session.commit()
     req = make_request(partner, Status.DRAFT, staff, end_client_id=client.id,
                        description=WORK_TEXT)
+    # issue 12: a service field marked contact data, its value planted too
+    db.session.add(ServiceField(service_id=req.lines[0].service_id, key="owner_name",
+                                label="Собственник", field_type="text", is_contact=True))
+    req.field_values = {**(req.field_values or {}), "owner_name": "Zqmark Fieldowner"}
+    db.session.commit()
     return partner, req
 
 
@@ -233,7 +239,8 @@ def test_the_same_pages_show_partner_words_to_the_manager(app, staff):
     manager = as_user(app, staff.manager)
     desk = text_of(manager.get(f"/desk/{req.id}")).lower()
     for planted in ("zqmark answer", "zqmark question", "zqmark manager message",
-                    "zqmark owner sidorov", "zqmark.owner@test.example"):
+                    "zqmark owner sidorov", "zqmark.owner@test.example", "zqmark fieldowner"):
         assert planted in desk, planted
     card = text_of(manager.get(f"/desk/{req.id}/pdf/card")).lower()
     assert "zqmark owner sidorov" in card and "zqmark question" in card
+    assert "zqmark fieldowner" in card
