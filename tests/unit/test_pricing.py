@@ -166,9 +166,11 @@ def test_the_rate_value_may_be_zero_a_comma_decimal_or_the_limit(catalogue):
 
 def test_the_field_label_of_a_missing_rate_field_is_its_key(app):
     lost = service("lost", 0, 100, "rooms")
-    with force_locale("en"), pytest.raises(PriceError) as refused:
-        calculate([lost.id], {}, "x")
-    assert refused.value.field == "rooms" and "“rooms”" in str(refused.value)
+    with force_locale("en"):
+        with pytest.raises(PriceError) as refused:
+            calculate([lost.id], {}, "x")
+        message = str(refused.value)  # a lazy text: read in the locale it was raised in
+    assert refused.value.field == "rooms" and "“rooms”" in message
     # its value still prices (the field was removed after the request was filed)
     assert calculate([lost.id], {"rooms": 3}, "x").lines[0] == PriceLine(
         "Service lost", 300, f"3 × 1{NB}₽", lost.id, Decimal(4))
@@ -178,9 +180,11 @@ def test_amounts_beyond_the_price_columns_are_refused(app):
     top = service("top", AMOUNT_LIMIT)
     assert calculate([top.id], {}, "x").total == AMOUNT_LIMIT
     rule(RULE_URGENCY, "asap", coefficient="1.001")
-    with force_locale("en"), pytest.raises(PriceError) as refused:  # a line (an INTEGER
-        calculate([top.id], {}, "asap")  # column cannot even hold such a base price)
-    assert refused.value.field is None and "exceed" in str(refused.value)
+    with force_locale("en"):
+        with pytest.raises(PriceError) as refused:  # a line (an INTEGER column
+            calculate([top.id], {}, "asap")  # cannot even hold such a base price)
+        message = str(refused.value)
+    assert refused.value.field is None and "exceed" in message
     rule(RULE_OPTION, "one", surcharge=1)
     with pytest.raises(PriceError):  # the subtotal too
         calculate([top.id], {}, "x", ["one"])
