@@ -46,9 +46,7 @@ class ApiSessionInterface(SecureCookieSessionInterface):
         return super().open_session(app, request)
 
     def save_session(self, app, session, response):
-        from flask import request as current  # the request being answered
-
-        if current.path.startswith(API_PREFIX):
+        if is_api_request():  # still inside the request being answered
             return None
         return super().save_session(app, session, response)
 
