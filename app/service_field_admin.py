@@ -13,6 +13,7 @@ from app.errors import InvalidInput
 from app.extensions import db
 from app.pricing import coefficient_text
 from app.service_fields import pattern_risk, text_limit
+from models.catalog import Service
 from models.service_fields import (CHOICE_TYPES, FIELD_PATTERN, FIELD_TYPES, NUMBER_TYPES,
                                    ServiceField)
 
@@ -104,6 +105,27 @@ def _check(field: ServiceField) -> None:
     _check_bounds(field)
     _check_condition(field)
     _check_unique(field)
+    _check_rename(field)
+
+
+def _check_rename(field: ServiceField) -> None:
+    """A key others refer to keeps its name: the service's price rate and other fields'
+    conditions name it (renamed, the price failed on every request of the service and the
+    dependent fields were hidden for ever)."""
+    if field.id is None:
+        return
+    old = db.session.query(ServiceField.key).filter_by(id=field.id).scalar()
+    if old is None or old == field.key:
+        return
+    service = db.session.get(Service, field.service_id)
+    users = [str(service.name)] if service is not None and service.rate_field_key == old \
+        else []
+    users += [key for (key,) in db.session.query(ServiceField.key).filter(
+        ServiceField.service_id == field.service_id, ServiceField.show_if_key == old,
+        ServiceField.id != field.id)]
+    if users:
+        raise InvalidInput(_("The key “%(key)s” is used by: %(users)s. Change those first, "
+                             "or keep the key.", key=old, users=", ".join(users)))
 
 
 def _check_pattern(field: ServiceField) -> None:

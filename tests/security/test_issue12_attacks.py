@@ -226,3 +226,37 @@ def test_a_field_label_heads_its_excel_column_as_inert_text(app, tmp_path):
     assert [cell.value for cell in sheet[1]] == ["'=HYPERLINK(\"http://evil.example\",\"VIN\")",
                                                  "'+7"]
     assert [cell.data_type for cell in sheet[1]] == ["s", "s"]
+
+
+def test_a_key_the_price_or_a_condition_uses_cannot_be_renamed(app, car_service):
+    """Renaming the rate field's key made every price of the service fail; renaming a key a
+    condition names hid the dependent field for ever."""
+    from app.extensions import db
+    from app.permissions import ADMIN
+    from models.service_fields import ServiceField
+    from tests.factories import as_user, make_user
+    from tests.views.test_service_fields_admin import _token, add, field_form
+
+    admin = as_user(app, make_user(ADMIN))
+    add(admin, car_service, key="cars", field_type="integer", options="")
+    add(admin, car_service, key="big", field_type="boolean", options="")
+    add(admin, car_service, key="why", field_type="text", options="", show_if_key="big",
+        show_if_value="yes")
+    car_service.rate_field_key = "cars"
+    db.session.commit()
+    for key, kind, user in (("cars", "integer", "Проверка авто"), ("big", "boolean", "why")):
+        row = db.session.query(ServiceField).filter_by(key=key).one()
+        url = f"/service-fields/edit/{row.id}"
+        data = field_form(car_service, key=f"{key}2", field_type=kind, options="")
+        html = admin.post(url, data={**data, "csrf_token": _token(admin, url)},
+                          follow_redirects=True).get_data(as_text=True)
+        assert user in html and ("is used by" in html or "используется" in html), key
+        db.session.expire_all()
+        assert db.session.get(ServiceField, row.id).key == key
+    why = db.session.query(ServiceField).filter_by(key="why").one()  # nobody uses it
+    url = f"/service-fields/edit/{why.id}"
+    data = field_form(car_service, key="reason", field_type="text", options="",
+                      show_if_key="big", show_if_value="yes")
+    admin.post(url, data={**data, "csrf_token": _token(admin, url)})
+    db.session.expire_all()
+    assert db.session.get(ServiceField, why.id).key == "reason"
