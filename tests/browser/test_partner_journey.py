@@ -79,13 +79,14 @@ def test_partner_journey(app, server_url, browser, mailbox, jobs, shots, tmp_pat
     page.goto(f"{server_url}/cabinet/calculator")
     page.check("text=Обмерный план помещения")
     page.check("text=Проект перепланировки")
+    page.select_option("#object_type", "apartment")  # it sets the price: no default
     page.fill("#area", "64")
     page.click("button[name=calculate]")
     assert "Итого" in page.inner_text("[data-testid=breakdown]")
     shots(page, "04-calculator")
     page.click("button[name=to_request]")
     assert "/cabinet/requests/new?quote=" in page.url
-    page.fill("#object_address", "Москва, ул. Ленина, д. 5, кв. 12")
+    page.fill("#address", "Москва, ул. Ленина, д. 5, кв. 12")
     page.fill("#new_client_name", "Петров Иван")
     plan, photo = tmp_path / "план.pdf", tmp_path / "фото.jpg"
     plan.write_bytes(PDF)
