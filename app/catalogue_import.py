@@ -135,7 +135,7 @@ def template_workbook() -> bytes:
                 "fields": ["car_vin", "vin", "VIN", "VIN", "pattern", "да", "Автомобиль",
                            "Car", "", "[A-HJ-NPR-Z0-9]{17}", "17 знаков VIN", "", "", "", "",
                            "нет", "", "10", "да"],
-                "companies": ["ООО «Пример»", "7707083893", "Москва", "+7 900 000-00-00",
+                "companies": ["ООО «Пример»", "9900000017", "Москва", "+7 900 000-00-00",
                               "office@example.ru", "5", "Иван Петров", "ivan@example.ru"]}
     for key, (title, columns) in SHEETS.items():
         sheet = book.create_sheet(str(title))
