@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from re import _parser  # the stdlib's own parser of patterns (pattern_risk)
 
 from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
@@ -348,8 +349,6 @@ _REPEATS = ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT")
 def pattern_risk(pattern: str) -> str | None:
     """Why the pattern could make the server backtrack for minutes, or None (re.error if it
     does not compile)."""
-    from re import _parser  # noqa: PLC0415 — the stdlib's parser of patterns; only needed here
-
     try:
         tree = _parser.parse(pattern)
     except (RecursionError, OverflowError) as error:
