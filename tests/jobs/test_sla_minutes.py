@@ -6,7 +6,7 @@ import json
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from app.extensions import db
 from app.periodic import send_sla_reminders
@@ -20,7 +20,7 @@ from models.requests import Request, RequestService
 from models.texts import ServiceSla
 from tests.factories import (Staff, as_user, make_partner, make_request, make_service,
                              make_user, post)
-from tests.unit.test_migrations import _fresh_database_url, flask
+from tests.unit.test_migrations import database_at, flask
 
 
 @pytest.fixture
@@ -138,11 +138,7 @@ def test_only_the_admin_sets_service_thresholds(app, role):
 
 
 def test_migration_0011_turns_stored_hours_into_minutes_and_back(make_app):
-    url, cleanup = _fresh_database_url()
-    engine = create_engine(url)
-    fresh = make_app(SQLALCHEMY_DATABASE_URI=url)
-    try:
-        assert flask(fresh, "db", "upgrade", "0007_working_together").exit_code == 0
+    with database_at(make_app, "0007_working_together") as (fresh, engine):
         with engine.begin() as conn:
             conn.execute(text("INSERT INTO setting (key, value) VALUES ('sla_hours', :v)"),
                          {"v": json.dumps({"submitted": 4, "assigned": 0.5, "ready": 48})})
@@ -161,6 +157,3 @@ def test_migration_0011_turns_stored_hours_into_minutes_and_back(make_app):
         value = rows["sla_hours"]
         value = json.loads(value) if isinstance(value, str) else value
         assert value == {"submitted": 4, "assigned": 1, "ready": 48}
-    finally:
-        engine.dispose()
-        cleanup()

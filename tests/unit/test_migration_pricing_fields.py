@@ -5,10 +5,10 @@ keep their values; and back (on the suite's database kind: SQLite or PostgreSQL)
 import json
 from decimal import Decimal
 
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect, text
 
 from tests.unit.test_migration_service_fields import ROWS
-from tests.unit.test_migrations import _fresh_database_url, flask
+from tests.unit.test_migrations import database_at, flask
 
 MORE = [
     "UPDATE service SET price_per_m2_kopecks = 10000 WHERE id = 1",
@@ -26,11 +26,7 @@ def _json(raw):
 
 
 def test_0012_moves_prices_onto_the_services_fields_and_back(make_app):
-    url, cleanup = _fresh_database_url()
-    engine = create_engine(url)
-    fresh = make_app(SQLALCHEMY_DATABASE_URI=url)
-    try:
-        assert flask(fresh, "db", "upgrade", "0007_working_together").exit_code == 0
+    with database_at(make_app, "0007_working_together") as (fresh, engine):
         with engine.begin() as conn:
             for row in ROWS + MORE:
                 conn.execute(text(row))
@@ -63,6 +59,3 @@ def test_0012_moves_prices_onto_the_services_fields_and_back(make_app):
             assert conn.execute(text("SELECT object_type, area FROM quote")).one() == ("", 0)
         assert "rate_field_key" not in {c["name"] for c in inspect(engine).get_columns("service")}
         assert "field_values" not in {c["name"] for c in inspect(engine).get_columns("quote")}
-    finally:
-        engine.dispose()
-        cleanup()

@@ -3,9 +3,9 @@ becomes its field values, intact (on the suite's database kind: SQLite or Postgr
 
 import json
 
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect, text
 
-from tests.unit.test_migrations import _fresh_database_url, flask
+from tests.unit.test_migrations import database_at, flask
 
 ROWS = [
     "INSERT INTO ab_user (id, first_name, last_name, username, email, active) VALUES"
@@ -38,11 +38,7 @@ def _values(conn, request_id):
 
 
 def test_0008_gives_services_the_object_fields_and_requests_their_values(make_app):
-    url, cleanup = _fresh_database_url()
-    engine = create_engine(url)
-    fresh = make_app(SQLALCHEMY_DATABASE_URI=url)
-    try:
-        assert flask(fresh, "db", "upgrade", "0007_working_together").exit_code == 0
+    with database_at(make_app, "0007_working_together") as (fresh, engine):
         with engine.begin() as conn:
             for row in ROWS:
                 conn.execute(text(row))
@@ -89,6 +85,3 @@ def test_0008_gives_services_the_object_fields_and_requests_their_values(make_ap
         engine.dispose()
         assert "service_field" not in inspect(engine).get_table_names()
         assert "field_values" not in {c["name"] for c in inspect(engine).get_columns("request")}
-    finally:
-        engine.dispose()
-        cleanup()

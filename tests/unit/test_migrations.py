@@ -1,6 +1,7 @@
 """Alembic builds the whole schema from empty and matches the models exactly."""
 
 import uuid
+from contextlib import contextmanager
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -34,6 +35,23 @@ def flask(application, *args: str):
     context is pushed here, else the commands would use the suite's app, already current."""
     with application.app_context():
         return application.test_cli_runner().invoke(args=list(args))
+
+
+@contextmanager
+def database_at(make_app, revision: str):
+    """A fresh empty database (of the suite's kind) migrated to `revision`: yields the app
+    bound to it and an engine; both are disposed of and the database dropped afterwards."""
+    url, cleanup = _fresh_database_url()
+    engine = create_engine(url)
+    fresh = make_app(SQLALCHEMY_DATABASE_URI=url)
+    try:
+        done = flask(fresh, "db", "upgrade", revision)
+        assert done.exit_code == 0, done.output
+        yield fresh, engine
+    finally:
+        engine.dispose()
+        cleanup()
+
 
 
 def test_upgrade_from_empty_builds_every_table_and_matches_models(make_app):
