@@ -54,6 +54,9 @@ EVENT_TITLES = {
     "partner_status": _l("Status changed (to the partner)"),
     "member_request_moved": _l("Team member's request moved (to company owners)"),
     "filed_on_behalf": _l("Request filed for the partner (to the partner)"),
+    "approval_needed": _l("Approval step waiting (to its approvers)"),
+    "approval_rejected": _l("Approval step rejected (to the manager)"),
+    "approvals_done": _l("Every approval step passed (to the manager)"),
 }
 
 

@@ -20,7 +20,8 @@ from app.markdown import render_markdown
 from app.partners import update_company
 from app.templating import money
 from app.uow import unit_of_work
-from models.catalog import RULE_KIND_LABELS, PriceRule, Quote, Service
+from app.request_form import rule_choices
+from models.catalog import RULE_KIND_LABELS, RULE_OBJECT_TYPE, PriceRule, Quote, Service
 from models.finance import Payment
 from models.knowledge import ARTICLE_KIND_LABELS, KbArticle, KbCategory
 from models.partners import EndClient, PartnerCompany
@@ -174,6 +175,16 @@ def _breakdown(lines):
                                for line in lines)
 
 
+def _object_type_label(key: str | None) -> str:
+    """An object type's name (its price rule's label), read once per request; — for none."""
+    if not key:
+        return "—"  # a quote of a service without one (a car check)
+    labels = g.get("object_type_labels")
+    if labels is None:
+        labels = g.object_type_labels = dict(rule_choices(RULE_OBJECT_TYPE))
+    return labels.get(key, key)
+
+
 class QuoteView(ReadOnlyView):
     datamodel = ReplanInterface(Quote, eager=("company",))
     route_base = "/quotes"
@@ -185,7 +196,7 @@ class QuoteView(ReadOnlyView):
     formatters_columns = {"total_kopecks": _money, "subtotal_kopecks": _money,
                           "discount_kopecks": _money, "breakdown": _breakdown,
                           # a quote of a service without them (a car check) has none
-                          "object_type": lambda key: key or "—",
+                          "object_type": _object_type_label,
                           "area": lambda area: "—" if area is None else area}
     label_columns = {"id": _l("Number"), "company": _l("Partner"),
                      "object_type": _l("Object type"),

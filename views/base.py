@@ -7,6 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask import g, request
+from wtforms.fields.core import UnboundField
 from flask_appbuilder import ModelView, expose
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
@@ -162,6 +163,15 @@ class ReplanModelView(AuditedEdits, ModelView):
         self.add_title = self.add_title or _l("New record: %(name)s", name=one)
         self.edit_title = self.edit_title or _l("Editing: %(name)s", name=one)
         super()._init_titles()
+
+    def _init_forms(self):
+        """A related field that may stay empty offers "—", not FAB's bare "__None"."""
+        super()._init_forms()
+        for form in (self.add_form, self.edit_form):
+            for field in vars(form).values():
+                if isinstance(field, UnboundField) and field.kwargs.get("allow_blank") \
+                        and not field.kwargs.get("blank_text"):
+                    field.kwargs["blank_text"] = "—"
 
     page_size = 25
     search_form_query_rel_fields: dict = {}

@@ -112,8 +112,7 @@ class ServiceFieldView(ReplanModelView):
         "show_if_key": _l("The key of another field of this service; this field is shown "
                           "and required only while that one has the value below (yes/no: "
                           "“yes”; several from a list: one of them)."),
-        "group_name": _l("Fields are grouped on the form under this heading, e.g. Объект, "
-                         "Автомобиль."),
+        "group_name": _l("Fields are grouped on the form under this heading, e.g. Object, Car."),
         "is_contact": _l("Phones, names, e-mails of people: engineers never see them.")}
 
     def pre_add(self, item):
