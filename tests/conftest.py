@@ -32,6 +32,7 @@ from app.extensions import appbuilder, db
 from app.permissions import sync_roles
 from app.worker import run_worker
 from config import BASE_DIR, INSTANCE_DIR, TestConfig
+from tests.factories import Staff, make_partner
 
 # fixtures shared by several test modules (a module's own fixture of the same name wins)
 pytest_plugins = ["tests.payment_fixtures"]
@@ -256,6 +257,18 @@ def demo(app, _demo_snapshot):
     db.session.commit()
     with db.engine.connect() as conn, sqlite3.connect(_demo_snapshot) as target:
         conn.connection.dbapi_connection.backup(target)
+
+
+@pytest.fixture
+def staff(app):
+    """One user of each staff role (tests.factories.Staff)."""
+    return Staff()
+
+
+@pytest.fixture
+def partner(app):
+    """A partner company's owner."""
+    return make_partner()
 
 
 @pytest.fixture

@@ -3,12 +3,8 @@
 import pytest
 
 from models.request_status import Status
-from tests.factories import Staff, make_partner, make_request, make_user
+from tests.factories import make_partner, make_request, make_user
 
-
-@pytest.fixture
-def staff(app):
-    return Staff()
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from models.notifications import Notification
 from models.request_status import Status
 from models.requests import ATTACH_WORK, Attachment, Message, Request
 from tests.cabinet.filedata import EXE, JPEG, PDF, PNG, docx, plain_zip, upload
-from tests.factories import (Staff, add_package, login, make_partner, make_request, make_service,
+from tests.factories import (add_package, login, make_partner, make_request, make_service,
                              post)
 
 
@@ -21,10 +21,6 @@ from tests.factories import (Staff, add_package, login, make_partner, make_reque
 def owner(app):
     return make_partner(username="owner")
 
-
-@pytest.fixture
-def staff(app):
-    return Staff()
 
 
 def form_data(**changes):

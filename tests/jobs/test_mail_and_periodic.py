@@ -2,7 +2,6 @@
 
 from datetime import timedelta
 
-import pytest
 
 from app.extensions import db
 from app.mail import flush_outbox, queue_mail, send_outbox_message
@@ -14,12 +13,8 @@ from models.notifications import Notification
 from models.outbox import OutboxMessage
 from models.request_status import Status
 from models.requests import Request
-from tests.factories import Staff, login, make_partner, make_request, make_user, post
+from tests.factories import login, make_partner, make_request, make_user, post
 
-
-@pytest.fixture
-def staff(app):
-    return Staff()
 
 
 def test_smtp_down_the_change_succeeds_and_the_mail_goes_out_later_once(app, staff, mailbox,

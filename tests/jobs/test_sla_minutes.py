@@ -18,14 +18,10 @@ from models.notifications import Notification
 from models.request_status import Status
 from models.requests import Request, RequestService
 from models.texts import ServiceSla
-from tests.factories import (Staff, as_user, make_partner, make_request, make_service,
+from tests.factories import (as_user, make_partner, make_request, make_service,
                              make_user, post)
 from tests.unit.test_migrations import database_at, flask
 
-
-@pytest.fixture
-def staff(app):
-    return Staff()
 
 
 def _alerts() -> int:

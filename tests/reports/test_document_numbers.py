@@ -18,14 +18,10 @@ from models.audit import AuditEvent
 from models.finance import DocumentNumber
 from models.notifications import Notification
 from models.request_status import Status
-from tests.factories import Staff, as_user, login, make_partner, make_request
+from tests.factories import as_user, login, make_partner, make_request
 from tests.pdftext import pdf_text
 from tests.reports.test_documents_arithmetic import _pdf, _priced
 
-
-@pytest.fixture
-def staff(app):
-    return Staff()
 
 
 @pytest.fixture

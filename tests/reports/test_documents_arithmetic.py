@@ -17,14 +17,10 @@ from app.settings import DEFAULTS, VAT_MODES, get_setting, save_settings, set_se
 from app.uow import unit_of_work
 from models.request_status import Status
 from reports.documents import Line, document_totals
-from tests.factories import (Staff, as_user, login, make_company, make_partner, make_request,
+from tests.factories import (as_user, login, make_company, make_partner, make_request,
                              make_service, make_user)
 from tests.pdftext import pdf_text
 
-
-@pytest.fixture
-def staff(app):
-    return Staff()
 
 
 def _priced(staff, discount: str, prices_rub=(30000, 4000), status=Status.DELIVERED):

@@ -14,10 +14,6 @@ from reports.excel import Column, write_xlsx
 from tests.factories import as_user, Staff, form_token, make_partner, make_request, make_user
 
 
-@pytest.fixture
-def staff(app):
-    return Staff()
-
 
 def sheet(data: bytes):
     return load_workbook(io.BytesIO(data)).active

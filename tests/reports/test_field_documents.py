@@ -5,17 +5,12 @@ request's title and its identifying values."""
 
 from __future__ import annotations
 
-import pytest
 
 from models.request_status import Status
-from tests.factories import Staff, as_user, make_partner, make_user
+from tests.factories import as_user, make_partner, make_user
 from tests.field_world import PHONE, VIN, car_request, flat_request
 from tests.pdftext import pdf_text
 
-
-@pytest.fixture
-def staff(app):
-    return Staff()
 
 
 def card(client, req, partner: bool) -> str:

@@ -14,10 +14,6 @@ def text_of(data: bytes, tmp_path=None) -> str:
     return pdf_text(data)
 
 
-@pytest.fixture
-def staff(app):
-    return Staff()
-
 
 def test_partner_downloads_a_russian_proposal(app, client, tmp_path):
     from app.demo import load_catalog

@@ -13,13 +13,9 @@ from models.partners import EndClient
 from models.finance import Payment
 from models.request_status import Status
 from models.requests import Request
-from tests.factories import Staff, as_user, csrf_token, make_partner, make_request, make_user
+from tests.factories import as_user, csrf_token, make_partner, make_request, make_user
 from tests.security.fuzzing import forms_of
 
-
-@pytest.fixture
-def staff(app):
-    return Staff()
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 import re
 
-import pytest
 from sqlalchemy import text
 
 from app.extensions import db
@@ -12,7 +11,7 @@ from models.finance import Payment
 from models.request_status import Status
 from models.requests import Message, Request
 from models.security import UsedFormNonce
-from tests.factories import Staff, as_user, make_partner, make_request, make_user, post
+from tests.factories import as_user, make_partner, make_request, make_user, post
 
 # Russian once babel/pending/jobs.po is merged, the English msgid until then
 ALREADY = ("Эта форма уже отправлена", "This form was already submitted")
@@ -23,10 +22,6 @@ CONFLICT = "изменил кто-то другой"
 def says(page: str, phrases) -> bool:
     return any(phrase in page for phrase in phrases)
 
-
-@pytest.fixture
-def staff(app):
-    return Staff()
 
 
 def page_nonce(client, url: str, action: str) -> str:

@@ -17,7 +17,6 @@ from datetime import date
 from html import unescape
 from urllib.parse import urlsplit
 
-import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
@@ -30,7 +29,7 @@ from models.partners import EndClient, PartnerApplication
 from models.request_status import Status
 from models.requests import Request
 from models.service_fields import ServiceField
-from tests.factories import (Staff, add_package, as_user, make_partner, make_request,
+from tests.factories import (add_package, as_user, make_partner, make_request,
                              valid_inn)
 
 MARK = "zqmark"  # lower case; pages are searched case-insensitively
@@ -39,10 +38,6 @@ MAX_PAGES = 2500
 SKIP = ("/static/", "logout", "/delete/", "/action/", "/lang/", "/appbuilder/")
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
-
-@pytest.fixture
-def staff(app):
-    return Staff()
 
 
 def plant_partner(staff):

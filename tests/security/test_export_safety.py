@@ -29,10 +29,6 @@ PAYLOADS = ['=HYPERLINK("http://evil.example","Click")', "=1+2",
 TODAY = date.today().isoformat()
 
 
-@pytest.fixture
-def staff(app):
-    return Staff()
-
 
 def workbook_cells(data: bytes):
     sheet = load_workbook(io.BytesIO(data)).active

@@ -17,18 +17,10 @@ from models.approvals import GATE_ACCEPT, GATE_DELIVER, ApprovalStep, RequestApp
 from models.audit import AuditEvent
 from models.notifications import Notification
 from models.request_status import Action, Status
-from tests.factories import (Staff, add_package, make_partner, make_request, make_service,
+from tests.factories import (add_package, make_partner, make_request, make_service,
                              make_user)
 
 
-@pytest.fixture
-def staff(app):
-    return Staff()
-
-
-@pytest.fixture
-def partner(app):
-    return make_partner()
 
 
 def add_step(title, role, position=1, gate=GATE_ACCEPT, service=None, active=True):

@@ -24,7 +24,7 @@ from models.audit import AuditEvent
 from models.request_status import Status
 from models.requests import StatusChange
 from models.schedule import ENTRY_BUSY, ENTRY_VACATION, ENTRY_VISIT, ENTRY_WORK, ScheduleEntry
-from tests.factories import Staff, make_partner, make_request, make_user
+from tests.factories import make_partner, make_request, make_user
 
 MONDAY = datetime(2026, 11, 30)  # a Monday
 WED = MONDAY + timedelta(days=2)
@@ -57,10 +57,6 @@ def refusal(func, *args, **kwargs) -> str:
         func(*args, **kwargs)
     return str(caught.value)
 
-
-@pytest.fixture
-def staff(app):
-    return Staff()
 
 
 @pytest.fixture

@@ -26,14 +26,10 @@ from models.audit import AuditEvent
 from models.request_status import Status
 from models.requests import Request
 from models.schedule import ENTRY_BUSY, ENTRY_VACATION, ENTRY_VISIT, ENTRY_WORK, ScheduleEntry
-from tests.factories import Staff, make_partner, make_request, make_user
+from tests.factories import make_partner, make_request, make_user
 
 from tests.unit.test_scheduling import MONDAY, at, entry  # noqa: E402 (the week's helpers)
 
-
-@pytest.fixture
-def staff(app):
-    return Staff()
 
 
 @pytest.fixture

@@ -12,17 +12,9 @@ from app.workflow import (ConflictError, IllegalTransition, NotAllowed, Workflow
 from models.notifications import Notification
 from models.request_status import Action, Status
 from models.requests import Request, StatusChange
-from tests.factories import Staff, add_package, make_partner, make_request, make_user
+from tests.factories import add_package, make_partner, make_request, make_user
 
 
-@pytest.fixture
-def staff(app):
-    return Staff()
-
-
-@pytest.fixture
-def partner(app):
-    return make_partner()
 
 
 def history(req):

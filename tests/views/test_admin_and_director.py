@@ -14,12 +14,8 @@ from models.knowledge import KbArticle, KbCategory
 from models.partners import PartnerCompany
 from models.request_status import Status
 from models.requests import Request
-from tests.factories import as_user, Staff, login, make_partner, make_request, make_user, post
+from tests.factories import as_user, login, make_partner, make_request, make_user, post
 
-
-@pytest.fixture
-def staff(app):
-    return Staff()
 
 
 

@@ -10,18 +10,10 @@ from models.audit import AuditEvent
 from models.catalog import Service
 from models.request_status import Status
 from models.requests import Request
-from tests.factories import (Staff, as_user, make_partner, make_request, make_service,
+from tests.factories import (as_user, make_partner, make_request, make_service,
                              make_user, post)
 
 
-@pytest.fixture
-def staff(app):
-    return Staff()
-
-
-@pytest.fixture
-def partner(app):
-    return make_partner()
 
 
 @pytest.fixture

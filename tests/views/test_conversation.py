@@ -30,10 +30,6 @@ STAFF_MESSAGE = "Заполните, пожалуйста, анкету объе
 NOTE = "Партнёр тянет время, позвонить директору"
 
 
-@pytest.fixture
-def staff(app):
-    return Staff()
-
 
 @pytest.fixture
 def company(app):

@@ -13,10 +13,6 @@ from tests.factories import (as_user, Staff, add_package, make_partner, make_req
                              post)
 
 
-@pytest.fixture
-def staff(app):
-    return Staff()
-
 
 @pytest.fixture
 def partner(app):

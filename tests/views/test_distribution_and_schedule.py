@@ -11,12 +11,8 @@ from models.notifications import Notification
 from models.request_status import Status
 from models.requests import Request
 from models.schedule import ScheduleEntry
-from tests.factories import as_user, Staff, make_partner, make_request, make_user, post
+from tests.factories import as_user, make_partner, make_request, make_user, post
 
-
-@pytest.fixture
-def staff(app):
-    return Staff()
 
 
 

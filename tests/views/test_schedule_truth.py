@@ -16,13 +16,9 @@ from models.partners import UserProfile
 from models.request_status import Status
 from models.requests import Request
 from models.schedule import ScheduleEntry
-from tests.factories import (Staff, as_user, make_partner, make_request, make_user, post,
+from tests.factories import (as_user, make_partner, make_request, make_user, post,
                              settings_fields)
 
-
-@pytest.fixture
-def staff(app):
-    return Staff()
 
 
 def next_week_day(weekday: int, hour: int) -> datetime:

@@ -21,14 +21,10 @@ from models.base import utcnow
 from models.notifications import Notification
 from models.outbox import OutboxMessage
 from models.request_status import Status
-from tests.factories import Staff, as_user, make_partner, make_request, make_user, post
+from tests.factories import as_user, make_partner, make_request, make_user, post
 
 ROLES = ("Admin", "Director", "Supermanager", "Manager", "Engineer")
 
-
-@pytest.fixture
-def staff(app):
-    return Staff()
 
 
 @pytest.fixture

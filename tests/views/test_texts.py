@@ -22,17 +22,13 @@ from models.outbox import OutboxMessage
 from models.request_status import Status
 from models.texts import (KIND_EMAIL, KIND_PARTNER_LABEL, KIND_PDF, KIND_STAFF_LABEL,
                           TEXT_KINDS, TextOverride)
-from tests.factories import Staff, as_user, make_partner, make_request, make_user, post
+from tests.factories import as_user, make_partner, make_request, make_user, post
 from reports.registry import register_rows
 from tests.pdftext import pdf_text
 from views.audit_log import action_label, detail_lines
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "configuring.md"
 
-
-@pytest.fixture
-def staff(app):
-    return Staff()
 
 
 @pytest.fixture
