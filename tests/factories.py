@@ -203,11 +203,13 @@ def as_user(app, user):
 
 
 @contextlib.contextmanager
-def config_with_env(**env):
-    """The config module re-read under `env`; the real one is restored afterwards."""
-    saved = {k: os.environ.get(k) for k in KEYS}
+def config_with_env(cleared=KEYS, **env):
+    """The config module re-read under `env` with the `cleared` variables unset first; the
+    real environment and config are restored afterwards."""
+    names = set(cleared) | set(env)
+    saved = {k: os.environ.get(k) for k in names}
     try:
-        for key in KEYS:
+        for key in names:
             os.environ.pop(key, None)
         os.environ.update(env)
         yield importlib.reload(config)

@@ -2,7 +2,6 @@
 machines): hadolint, the Compose spec's JSON schema, and the topology Replan needs."""
 
 import contextlib
-import importlib
 import os
 import re
 import shutil
@@ -15,6 +14,7 @@ import yaml
 
 from config import BASE_DIR, settings_problems
 import config as config_module
+from tests.factories import config_with_env
 
 BIN = Path(sys.executable).parent
 COMPOSE = yaml.safe_load((BASE_DIR / "compose.yaml").read_text())
@@ -152,21 +152,9 @@ def interpolate(value: str, overrides: dict) -> str:
 @contextlib.contextmanager
 def config_under(env: dict):
     """config.py re-read with exactly the compose environment (plus PATH etc.); restored after."""
-    names = set(env) | config_env_names()
-    saved = {k: os.environ.get(k) for k in names}
-    try:
-        for key in names:
-            os.environ.pop(key, None)
-        os.environ.update({k: v for k, v in env.items() if v != ""})
-        reloaded = importlib.reload(config_module)
+    with config_with_env(config_env_names() | set(env), **{k: v for k, v in env.items() if v}) \
+            as reloaded:
         yield {k: getattr(reloaded.Config, k) for k in dir(reloaded.Config) if k.isupper()}
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        importlib.reload(config_module)
 
 
 def test_production_settings_from_compose_and_a_dot_env_pass_the_start_checks():
