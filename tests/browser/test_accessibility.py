@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.factories import PASSWORD
 from tests.page_kinds import build_world
+from tests.browser.pages import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.audit]  # `make audit` (~1-3 min)
 
@@ -26,10 +26,7 @@ LANDMARKS = """() => ({
 
 
 def _sign_in(page, server_url, username):
-    page.goto(f"{server_url}/login/")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
+    sign_in(page, server_url, username)
     page.wait_for_load_state()
 
 

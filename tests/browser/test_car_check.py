@@ -15,6 +15,7 @@ from models.catalog import Service
 from models.request_status import Status
 from models.requests import Attachment, Request
 from tests.pdftext import pdf_text
+from tests.browser.pages import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -32,10 +33,7 @@ def test_partner_files_a_car_check_at_phone_width(app, server_url, browser, shot
     car.write_bytes(base64.b64decode(PNG))
     context = browser.new_context(viewport={"width": 375, "height": 800}, locale="ru-RU")
     page = context.new_page()
-    page.goto(f"{server_url}/login/")
-    page.fill("#username", "partner1")
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("button[type=submit]")
+    sign_in(page, server_url, "partner1", DEMO_PASSWORD)
 
     page.goto(f"{server_url}/cabinet/requests/new")
     assert page.locator("input[name=area]").count() == 0

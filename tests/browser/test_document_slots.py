@@ -10,7 +10,8 @@ from models.request_status import Status
 from models.requests import Attachment, Request
 from tests.cabinet.filedata import JPEG, PDF
 from tests.document_slot_data import make_slot
-from tests.factories import PASSWORD, make_partner, make_service
+from tests.factories import make_partner, make_service
+from tests.browser.pages import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -41,10 +42,7 @@ def test_documents_follow_the_ticked_services(app, server_url, browser, shots, t
     jpg.write_bytes(JPEG)
     page = browser.new_context(viewport={"width": width, "height": 900},
                                locale="ru-RU").new_page()
-    page.goto(f"{server_url}/login/")
-    page.fill("#username", partner.username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
+    sign_in(page, server_url, partner.username)
 
     page.goto(f"{server_url}/cabinet/requests/new")
     assert not page.is_visible("[data-document-slots]")  # no service ticked yet

@@ -15,15 +15,9 @@ from models.request_status import Status
 from models.requests import Attachment, Request
 from tests.cabinet.filedata import JPEG, PDF
 from tests.factories import PASSWORD, make_user, valid_inn
+from tests.browser.pages import sign_in
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in(page, base, username, password):
-    page.goto(f"{base}/login/")
-    page.fill("#username", username)
-    page.fill("#password", password)
-    page.click("button[type=submit]")
 
 
 @pytest.mark.parametrize("width", [375, 1280])

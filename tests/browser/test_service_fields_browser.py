@@ -6,8 +6,9 @@ import pytest
 from app.demo import load_catalog
 from app.extensions import db
 from models.requests import Request
-from tests.factories import PASSWORD, make_partner, make_service
+from tests.factories import make_partner, make_service
 from tests.views.test_service_fields_forms import VIN, car_service
+from tests.browser.pages import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -20,10 +21,7 @@ def test_fields_follow_the_ticked_services_and_conditions(app, server_url, brows
     db.session.commit()
     context = browser.new_context(viewport={"width": 375, "height": 800}, locale="ru-RU")
     page = context.new_page()
-    page.goto(f"{server_url}/login/")
-    page.fill("#username", partner.username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
+    sign_in(page, server_url, partner.username)
     page.goto(f"{server_url}/cabinet/requests/new")
 
     def shown(key):

@@ -6,7 +6,8 @@ import pytest
 from app.demo import load_catalog
 from app.extensions import db
 from app.workflow import transition
-from tests.factories import PASSWORD, make_partner, make_request, make_user
+from tests.factories import make_partner, make_request, make_user
+from tests.browser.pages import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -20,10 +21,7 @@ def test_supermanager_bell_rings_on_a_new_request(app, server_url, browser, shot
     db.session.commit()
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ru-RU")
     page = context.new_page()
-    page.goto(f"{server_url}/login/")
-    page.fill("#username", chief.username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
+    sign_in(page, server_url, chief.username)
     page.goto(f"{server_url}/my-profile/")
     assert page.inner_text("[data-testid=staff-bell-count]").strip() == "1"
     page.click("[data-testid=staff-bell]")

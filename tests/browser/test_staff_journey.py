@@ -10,7 +10,8 @@ from app.workflow import transition
 from models.request_status import Status
 from models.requests import Request
 from tests.cabinet.filedata import PDF
-from tests.factories import PASSWORD, make_partner, make_request, make_user
+from tests.factories import make_partner, make_request, make_user
+from tests.browser import pages
 
 pytestmark = pytest.mark.browser
 
@@ -31,10 +32,7 @@ def test_staff_journey(app, server_url, browser, shots, tmp_path):
 
     def sign_in(user):
         context.clear_cookies()
-        page.goto(f"{server_url}/login/")
-        page.fill("#username", user.username)
-        page.fill("#password", PASSWORD)
-        page.click("button[type=submit]")
+        pages.sign_in(page, server_url, user.username)
 
     def act(action, comment=None):
         form = page.locator(f"form.replan-move:has(button[data-action='{action}'])")
@@ -201,10 +199,7 @@ def test_back_office_pages_fit_a_phone(app, server_url, browser):
         if login != signed_in:
             context.clear_cookies()
             page.set_viewport_size({"width": 1280, "height": 900})
-            page.goto(f"{server_url}/login/")
-            page.fill("#username", login)
-            page.fill("#password", DEMO_PASSWORD)
-            page.click("button[type=submit]")
+            pages.sign_in(page, server_url, login, DEMO_PASSWORD)
             page.wait_for_load_state()
             signed_in = login
         url = server_url + path.format(**ids)
