@@ -14,7 +14,8 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
-from app.api_tokens import RateLimited, authenticate, check_rate
+from app.api_tokens import authenticate, check_rate
+from app.errors import RateLimited
 from app.errors import DomainError
 from app.permissions import role_label
 from app.uow import unit_of_work

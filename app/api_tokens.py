@@ -26,7 +26,7 @@ from limits import parse
 from sqlalchemy import or_, update
 
 from app import login_lockout
-from app.errors import DomainError, InvalidInput, NotFound, Refused
+from app.errors import InvalidInput, NotFound, RateLimited, Refused, Unauthorized
 from app.extensions import db
 from models.api_tokens import SCOPE_READ, SCOPE_WRITE, SCOPES, ApiToken
 from models.base import utcnow
@@ -44,22 +44,6 @@ DEFAULT_LIMITS = {SCOPE_READ: "120 per minute", SCOPE_WRITE: "60 per minute"}
 # why a token was revoked (revoked_reason)
 BY_OWNER, USER_BLOCKED, COMPANY_BLOCKED, PASSWORD_CHANGED = (
     "owner", "user_blocked", "company_blocked", "password_changed")
-
-
-class Unauthorized(DomainError):
-    """No usable token: missing, unknown, expired, revoked, or its user may not sign in."""
-
-    status = 401
-    kind = "unauthorized"
-
-
-class RateLimited(DomainError):
-    status = 429
-    kind = "rate-limited"
-
-    def __init__(self, message, retry_after: int):
-        super().__init__(message)
-        self.retry_after = retry_after
 
 
 def digest(token: str) -> str:

@@ -49,3 +49,19 @@ class NotFound(DomainError):
 class InvalidInput(DomainError, ValueError):
     status = 422
     kind = "invalid-input"
+
+
+class Unauthorized(DomainError):
+    """No usable token: missing, unknown, expired, revoked, or its user may not sign in."""
+
+    status = 401
+    kind = "unauthorized"
+
+
+class RateLimited(DomainError):
+    status = 429
+    kind = "rate-limited"
+
+    def __init__(self, message, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after

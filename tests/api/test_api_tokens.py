@@ -8,7 +8,8 @@ from flask import g
 
 from app import api_tokens
 from app.accounts import block_user, set_password
-from app.api_tokens import (RateLimited, authenticate, create_token, digest, require_scope,
+from app.errors import RateLimited
+from app.api_tokens import (authenticate, create_token, digest, require_scope,
                             revoke_token)
 from app.errors import InvalidInput, NotFound, Refused
 from app.extensions import db
