@@ -36,7 +36,7 @@ def register_extensions(app: Flask) -> None:
     # level would load models, views and services whenever app.extensions is imported.
     # deferred: they import app.extensions (cycle through this package's __init__)
     import models  # noqa: F401  (register every table on Model.metadata)
-    from app.api import install_api
+    from app.api_surface import install as install_api
     from app.form_nonce import install_form_nonce
     from app.input_guard import install_input_guard
     from app.mail import install_outbox_flush

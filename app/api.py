@@ -31,7 +31,19 @@ TITLES = {
     500: _l("Server error"), 503: _l("Temporarily unavailable"),
 }
 
-bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
+
+
+def api_blueprint(name: str) -> Blueprint:
+    """A blueprint under /api/v1 with token authentication, rate limit and problem+json errors.
+
+    Every API area module (app/api_*.py) makes its own with this, defines its routes on it and
+    documents them in module-level PATHS / SCHEMAS (OpenAPI path items and component schemas);
+    app/api_surface.py lists the modules, registers them and builds the OpenAPI document.
+    """
+    blueprint = Blueprint(name, __name__, url_prefix="/api/v1")
+    blueprint.before_request(authenticate_request)
+    blueprint.register_error_handler(DomainError, domain_error)
+    return blueprint
 
 
 def is_api_request() -> bool:
@@ -86,7 +98,6 @@ def domain_error(error: DomainError):
     return problem(error.status, error, error.kind, headers)
 
 
-@bp.before_request
 def authenticate_request():
     """Every /api/v1 request: the token's user in g.api_user, counted against its limit."""
     with unit_of_work():  # commits the once-a-minute last_used touch
@@ -94,7 +105,9 @@ def authenticate_request():
     check_rate(g.api_token, writing=request.method not in READING)
 
 
-bp.register_error_handler(DomainError, domain_error)
+bp = api_blueprint("api_v1")
+PATHS: dict = {}  # OpenAPI path items of this module (see api_blueprint)
+SCHEMAS: dict = {}
 
 
 @bp.get("/me")
@@ -112,10 +125,12 @@ def me():
                    scope=g.api_token.scope)
 
 
-def install_api(app: Flask, csrf) -> None:
-    """Register /api/v1, exempt it from CSRF, drop cookies and cookie logins under /api/."""
-    csrf.exempt(bp)
-    app.register_blueprint(bp)
+def install_api(app: Flask, csrf, blueprints) -> None:
+    """Register the /api/v1 blueprints, exempt them from CSRF, drop cookies and cookie logins
+    under /api/ (app/api_surface.py passes the blueprints of every API module)."""
+    for blueprint in blueprints:
+        csrf.exempt(blueprint)
+        app.register_blueprint(blueprint)
     app.session_interface = ApiSessionInterface()
 
     def anonymous_under_api():

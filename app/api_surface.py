@@ -1,0 +1,18 @@
+"""The REST API v1 surface: the one list of API area modules.
+
+Each module in MODULES has a blueprint `bp` made by app.api.api_blueprint and module-level
+`PATHS` (OpenAPI path items) and `SCHEMAS` (component schemas) documenting its routes; this
+module registers them all and is where the OpenAPI document is assembled from them.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+import app.api as api_me
+
+MODULES = (api_me,)
+
+
+def install(app: Flask, csrf) -> None:
+    api_me.install_api(app, csrf, [module.bp for module in MODULES])
