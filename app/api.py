@@ -106,8 +106,26 @@ def authenticate_request():
 
 
 bp = api_blueprint("api_v1")
-PATHS: dict = {}  # OpenAPI path items of this module (see api_blueprint)
-SCHEMAS: dict = {}
+PATHS = {  # OpenAPI path items of this module (see api_blueprint; app/openapi.py adds the rest)
+    "/me": {"get": {
+        "operationId": "getMe", "summary": "Who the token belongs to", "tags": ["account"],
+        "responses": {"200": {"description": "The token's user, company and scope.",
+                              "content": {"application/json": {
+                                  "schema": {"$ref": "#/components/schemas/Me"}}}}}}},
+}
+SCHEMAS = {
+    "Me": {"type": "object", "required": ["id", "name", "username", "roles", "scope"],
+           "properties": {
+               "id": {"type": "integer"}, "name": {"type": "string"},
+               "username": {"type": "string"},
+               "role": {"type": ["string", "null"], "description": "The first role's label."},
+               "roles": {"type": "array", "items": {"type": "string"}},
+               "company": {"oneOf": [
+                   {"type": "null"},
+                   {"type": "object", "required": ["id", "name"],
+                    "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}}]},
+               "scope": {"type": "string", "enum": ["read", "write"]}}},
+}
 
 
 @bp.get("/me")

@@ -10,9 +10,11 @@ from __future__ import annotations
 from flask import Flask
 
 import app.api as api_me
+from app import openapi
 
 MODULES = (api_me,)
 
 
 def install(app: Flask, csrf) -> None:
     api_me.install_api(app, csrf, [module.bp for module in MODULES])
+    openapi.install(app, MODULES)  # GET /api/v1/openapi.json and /api/v1/docs, public
