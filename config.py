@@ -139,6 +139,10 @@ class Config:
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Replan <noreply@replan.local>")
     MAIL_ENABLED = _env_bool("MAIL_ENABLED", False)
 
+    # webhooks (app/webhooks.py): private, loopback, link-local targets are refused unless on
+    WEBHOOKS_ALLOW_PRIVATE = _env_bool("REPLAN_WEBHOOKS_ALLOW_PRIVATE", False)
+    WEBHOOKS_TIMEOUT = float(os.environ.get("REPLAN_WEBHOOKS_TIMEOUT") or 5)  # seconds
+
     # Flask-AppBuilder
     APP_NAME = "Replan"
     AUTH_TYPE = 1  # AUTH_DB

@@ -20,6 +20,7 @@ from models.schedule import ScheduleEntry
 from models.service_fields import ServiceField
 from models.security import AuthToken, SessionEpoch, UsedFormNonce
 from models.texts import ServiceSla, TextOverride
+from models.webhooks import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "Attachment", "AuditEvent", "AuthToken", "EndClient", "ExportTask", "JobMarker",
@@ -27,6 +28,7 @@ __all__ = [
     "PartnerApplication", "PartnerCompany", "Payment", "PriceRule", "Quote", "Request",
     "RequestCounter", "RequestService", "ScheduleEntry", "Service", "ServiceSla", "SessionEpoch",
     "Setting", "StatusChange", "TextOverride", "UsedFormNonce", "UserProfile",
+    "WebhookDelivery", "WebhookEndpoint",
 ]
 __all__ += ["ServiceField"]  # issue 12: per-service request forms
 __all__ += ["DocumentSlot"]  # issue 12: document checklist at intake
