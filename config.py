@@ -143,6 +143,13 @@ class Config:
     WEBHOOKS_ALLOW_PRIVATE = _env_bool("REPLAN_WEBHOOKS_ALLOW_PRIVATE", False)
     WEBHOOKS_TIMEOUT = float(os.environ.get("REPLAN_WEBHOOKS_TIMEOUT") or 5)  # seconds
 
+    # Telegram (docs/telegram.md): without a bot token the feature is hidden everywhere
+    TELEGRAM_BOT_TOKEN = os.environ.get("TELEGRAM_BOT_TOKEN") or None
+    TELEGRAM_BOT_USERNAME = (os.environ.get("TELEGRAM_BOT_USERNAME") or "").lstrip("@") or None
+    TELEGRAM_API_BASE = (os.environ.get("TELEGRAM_API_BASE")
+                         or "https://api.telegram.org").rstrip("/")
+    TELEGRAM_WEBHOOK_SECRET = os.environ.get("TELEGRAM_WEBHOOK_SECRET") or None
+
     # Flask-AppBuilder
     APP_NAME = "Replan"
     AUTH_TYPE = 1  # AUTH_DB

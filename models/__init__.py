@@ -19,6 +19,7 @@ from models.requests import (Attachment, Message, Request, RequestCounter, Reque
 from models.schedule import ScheduleEntry
 from models.service_fields import ServiceField
 from models.security import AuthToken, SessionEpoch, UsedFormNonce
+from models.telegram import TelegramChat, TelegramLinkToken, TelegramMessage
 from models.texts import ServiceSla, TextOverride
 from models.webhooks import WebhookDelivery, WebhookEndpoint
 
@@ -34,3 +35,4 @@ __all__ += ["ServiceField"]  # issue 12: per-service request forms
 __all__ += ["DocumentSlot"]  # issue 12: document checklist at intake
 __all__ += ["ApprovalStep", "RequestApproval"]  # issue 12: approval steps
 __all__ += ["ApiToken"]  # issue 13: personal API tokens
+__all__ += ["TelegramChat", "TelegramLinkToken", "TelegramMessage"]  # issue 13: Telegram
