@@ -150,6 +150,9 @@ class Config:
                          or "https://api.telegram.org").rstrip("/")
     TELEGRAM_WEBHOOK_SECRET = os.environ.get("TELEGRAM_WEBHOOK_SECRET") or None
 
+    # prefill links (docs/prefill.md): how long a prefill token works unless its creator asks
+    PREFILL_TOKEN_DAYS = _env_int("REPLAN_PREFILL_TOKEN_DAYS", 7)
+
     # Flask-AppBuilder
     APP_NAME = "Replan"
     AUTH_TYPE = 1  # AUTH_DB

@@ -14,6 +14,7 @@ from models.knowledge import KbArticle, KbCategory
 from models.notifications import Notification
 from models.outbox import OutboxMessage
 from models.partners import EndClient, PartnerApplication, PartnerCompany, UserProfile
+from models.prefill import PrefillToken
 from models.requests import (Attachment, Message, Request, RequestCounter, RequestService,
                              StatusChange)
 from models.schedule import ScheduleEntry
@@ -36,3 +37,4 @@ __all__ += ["DocumentSlot"]  # issue 12: document checklist at intake
 __all__ += ["ApprovalStep", "RequestApproval"]  # issue 12: approval steps
 __all__ += ["ApiToken"]  # issue 13: personal API tokens
 __all__ += ["TelegramChat", "TelegramLinkToken", "TelegramMessage"]  # issue 13: Telegram
+__all__ += ["PrefillToken"]  # issue 13: prefill links from a partner's site
