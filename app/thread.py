@@ -39,6 +39,7 @@ class ThreadEntry:
     body: str
     kind: str = MESSAGE
     files: list[Attachment] = field(default_factory=list)
+    message_id: int | None = None  # None: a data request kept in the history only
 
     @property
     def label(self) -> str | None:
@@ -57,7 +58,8 @@ def thread_of(request: Request) -> list[ThreadEntry]:
                 StatusChange.action.in_(tuple(KIND_OF_ACTION))) \
         .options(selectinload(StatusChange.actor)).order_by(StatusChange.id).all()
     entries = {m.id: ThreadEntry(m.created_at, m.author_id, _name(m.author), m.body,
-                                 files=sorted(m.attachments, key=lambda a: a.id))
+                                 files=sorted(m.attachments, key=lambda a: a.id),
+                                 message_id=m.id)
                for m in messages}
     unpaired = []
     for change in moves:
