@@ -2,6 +2,7 @@
 
 from flask_appbuilder.security.sqla import models as fab_models  # noqa: F401
 
+from models.api_idempotency import ApiIdempotencyKey
 from models.api_tokens import ApiToken
 from models.approvals import ApprovalStep, RequestApproval
 from models.audit import AuditEvent, Setting
@@ -38,3 +39,4 @@ __all__ += ["ApprovalStep", "RequestApproval"]  # issue 12: approval steps
 __all__ += ["ApiToken"]  # issue 13: personal API tokens
 __all__ += ["TelegramChat", "TelegramLinkToken", "TelegramMessage"]  # issue 13: Telegram
 __all__ += ["PrefillToken"]  # issue 13: prefill links from a partner's site
+__all__ += ["ApiIdempotencyKey"]  # issue 13: Idempotency-Key of the API's creating POSTs
