@@ -30,6 +30,8 @@ from app.permissions import (ADMIN, DIRECTOR, ENGINEER, MANAGER, PARTNER, SUPERM
                              is_partner, role_names)
 from app.sla import duration_text
 from app.status_labels import partner_label, staff_label
+from app.telegram import chat_for
+from app.telegram_outbox import queue_telegram
 from app.texts import render_email
 from app.timefmt import format_wall
 from app.web_security import external_url
@@ -327,14 +329,19 @@ def _deliver(user, spec: Event, request, context, event: str = "") -> Notificati
         return None
     with force_locale(user_language(user)):
         text = str(spec.text(request, context))
-        if user.email and wants_email(user, spec.kind):
+        by_email = wants_email(user, spec.kind)
+        chat_id = chat_for(user, spec.kind, default=by_email)  # Telegram (app.telegram)
+        if (user.email and by_email) or chat_id:
             values = email_values(user, request, context, text=text,
                                   subject=str(spec.subject(request, context)),
                                   link=link_for(user, spec.kind, request),
                                   preferences_link=_preferences_url(user))
             # the admin's wording of this event's e-mail (app.texts), else the default
             subject, body = render_email(event, values)
-            queue_mail(user.email, subject, body, kind=spec.kind)
+            if user.email and by_email:
+                queue_mail(user.email, subject, body, kind=spec.kind)
+            if chat_id:  # the same rendered text: the e-mail's visibility rules hold
+                queue_telegram(chat_id, body, user_id=user.id, kind=spec.kind)
     note = Notification(user_id=user.id, kind=spec.kind, request=request, text=text)
     db.session.add(note)
     return note
