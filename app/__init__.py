@@ -42,6 +42,7 @@ def register_extensions(app: Flask) -> None:
     from app.mail import install_outbox_flush
     from app.security import install_request_guards
     from app.sessions import install_session_generation
+    from app.telegram_webhook import install_telegram_webhook
     from app.templating import install_template_helpers
     from app.web_security import install_web_security
     from views import register
@@ -64,6 +65,7 @@ def register_extensions(app: Flask) -> None:
     install_form_nonce(app)
     install_template_helpers(app)
     install_api(app, csrf)  # /api/v1: token auth only, no cookies (issue 13)
+    install_telegram_webhook(app, csrf)  # only with TELEGRAM_BOT_TOKEN (docs/telegram.md)
 
 
 def register_blueprints(app: Flask) -> None:

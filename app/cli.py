@@ -10,6 +10,7 @@ from app.demo import DEMO_PASSWORD, DemoRefused
 from app.demo_profiles import DEFAULT, load_profile, profiles, users_of
 from app.periodic import PERIODIC
 from app.permissions import sync_roles
+from app.telegram_outbox import BotApiError, set_webhook
 from app.worker import run_worker
 
 
@@ -64,3 +65,16 @@ def run_command(name: str):
     if name not in PERIODIC:
         raise click.ClickException(f"Unknown job {name!r}; choose from {', '.join(PERIODIC)}")
     click.echo(f"{name}: {PERIODIC[name][0]()}")
+
+
+@replan.command("telegram-set-webhook")
+@click.argument("url", required=False)
+@with_appcontext
+def telegram_set_webhook_command(url: str | None):
+    """Point the Telegram bot at this site: URL is its public https address (default
+    REPLAN_BASE_URL); the webhook is URL/telegram/webhook/<TELEGRAM_WEBHOOK_SECRET>."""
+    try:
+        set_webhook(url or current_app.config["BASE_URL"])
+    except BotApiError as exc:
+        raise click.ClickException(f"setWebhook failed: {exc}") from None
+    click.echo("Telegram webhook set.")

@@ -22,6 +22,7 @@ from app.mail import (due_message_ids, enqueue_sends, queue_mail,
                       requeue_failed, requeue_stuck)
 from app.notifications import announce
 from app.settings import get_setting
+from app.telegram_outbox import sweep_telegram
 from app.sla import overdue_clause, service_rules, status_minutes, threshold_minutes
 from app.templating import money
 from app.uow import commit, unit_of_work
@@ -125,5 +126,6 @@ PERIODIC = {
     "cleanup-exports": (exports.cleanup_exports, "0 * * * *"),
     "stale-exports": (exports.fail_stale_exports, "* * * * *"),  # dead worker -> failed
     "sweep-outbox": (sweep_outbox, "*/5 * * * *"),
+    "sweep-telegram": (sweep_telegram, "* * * * *"),  # retries of the bot's outbox
     "cleanup-form-nonces": (purge_used_nonces, "20 * * * *"),
 }
