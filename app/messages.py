@@ -12,6 +12,7 @@ from app.attachments import attach_files, real_files
 from app.errors import InvalidInput, Refused
 from app.extensions import db
 from app.notifications import notify_new_message
+from app.webhooks import emit_message
 from app.request_rules import MESSAGING_STATUSES, RequestRules, rules_for
 from app.workflow import transition
 from models.request_status import Action
@@ -44,6 +45,7 @@ def post_partner_message(user, request: Request, body: str | None, files=()) -> 
     if rules.answering:
         # the history carries the message's text: app.thread pairs them as the answer
         transition(request, Action.ANSWER, user, message.body)  # notifies the manager
+        emit_message(message)  # webhooks: the answer is a message too
     else:
         db.session.flush()
         notify_new_message(message)

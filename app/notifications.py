@@ -35,6 +35,7 @@ from app.telegram_outbox import queue_telegram
 from app.texts import render_email
 from app.timefmt import format_wall
 from app.web_security import external_url
+from app.webhooks import emit_message, emit_status_change
 from models.notifications import Notification
 from models.partners import UserProfile
 from models.request_status import PARTNER_GROUP_OF, Action, Status
@@ -377,6 +378,7 @@ def notify(user, kind: str, request: Request | None, render) -> Notification | N
 
 def notify_new_message(message) -> None:
     """A partner message reaches the manager; a manager message reaches the partner."""
+    emit_message(message)  # webhooks (partner-visible messages only)
     if message.is_internal:
         return
     author = message.author
@@ -386,6 +388,7 @@ def notify_new_message(message) -> None:
 
 def notify_status_change(request: Request, change: StatusChange) -> None:
     """The events of a status move (called by app.workflow for every move)."""
+    emit_status_change(request, change)  # webhooks: written in this transaction (outbox)
     actor = change.actor
     target = Status(change.to_status)
     moved = {"to_status": change.to_status, "from_status": change.from_status}

@@ -16,6 +16,7 @@ from app.money import money
 from app.pricing import amount_payable
 from app.notifications import announce
 from app.permissions import ADMIN
+from app.webhooks import emit_payment
 from models.base import utcnow
 from models.finance import Payment
 from models.requests import PAYMENT_PAID, PAYMENT_PARTIAL, PAYMENT_UNPAID, Request
@@ -69,6 +70,7 @@ def mark_payment(request: Request, amount_kopecks: int, paid_on: date, document:
     recompute_paid(request)
     record("payment", actor, request, amount_kopecks=amount_kopecks, document=document)
     announce("payment_marked", request, actor, amount=money(amount_kopecks))
+    emit_payment(payment)  # webhooks: payment.recorded, in this transaction
     return payment
 
 

@@ -26,6 +26,7 @@ from app.telegram_outbox import sweep_telegram
 from app.sla import overdue_clause, service_rules, status_minutes, threshold_minutes
 from app.templating import money
 from app.uow import commit, unit_of_work
+from app.webhooks import sweep_webhooks
 from app.workflow import WorkflowError, transition
 from models.base import utcnow
 from models.exports import JobMarker
@@ -128,4 +129,5 @@ PERIODIC = {
     "sweep-outbox": (sweep_outbox, "*/5 * * * *"),
     "sweep-telegram": (sweep_telegram, "* * * * *"),  # retries of the bot's outbox
     "cleanup-form-nonces": (purge_used_nonces, "20 * * * *"),
+    "sweep-webhooks": (sweep_webhooks, "* * * * *"),  # retries after backoff (app.webhooks)
 }
