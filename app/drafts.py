@@ -166,8 +166,9 @@ def repeat_request(user, request_id: int) -> Request:
     return req
 
 
-def submit_draft(user, request_id: int) -> Request:
-    """Send the user's draft to the bureau (the workflow checks, audits and notifies)."""
+def submit_draft(user, request_id: int, confirmation_code: str | None = None) -> Request:
+    """Send the user's draft to the bureau (the workflow checks, audits and notifies; a
+    one-time code when the admin asks for one: app.signatures)."""
     req = editable_draft(user, request_id)
-    transition(req, Action.SUBMIT, user)
+    transition(req, Action.SUBMIT, user, confirmation_code=confirmation_code)
     return req

@@ -47,6 +47,11 @@ DEFAULTS: dict[str, object] = {
     "sla_minutes": {"submitted": 240, "assigned": 1440, "needs_info": 4320,
                     "scheduled": 4320, "in_progress": 7200, "on_review": 1440,
                     "rework": 4320, "ready": 2880},
+    # which partner actions need a one-time code (a simple electronic signature, app.signatures):
+    # submit a request, accept the work (close: signing the act), agree to a quote, change the
+    # profile e-mail or phone; "sms": send codes by SMS to users with a phone (else e-mail)
+    "signatures": {"submit": False, "close": False, "quote": False, "contact": False,
+                   "sms": False},
 }
 
 
@@ -81,6 +86,7 @@ def save_settings(user, values: dict) -> None:
     if not valid_working_hours(hours):
         raise InvalidInput(_("Working hours: the start must be before the end (HH:MM) and "
                              "at least one working day chosen."))
+    values = {**values, "signatures": _signature_flags(values.get("signatures"))}
     before = {key: get_setting(key) for key in DEFAULTS}
     for key in DEFAULTS:
         set_setting(key, values[key])
@@ -88,6 +94,12 @@ def save_settings(user, values: dict) -> None:
     if changed:  # old → new of each setting ("bureau.inn"), nothing for an unchanged save
         record("settings_update", user, None, **changed)
     forget_zone()  # what is shown from now on uses the new zone
+
+
+def _signature_flags(value) -> dict:
+    """The stored signature flags: every known flag a bool (missing ones off)."""
+    value = value if isinstance(value, dict) else {}
+    return {flag: bool(value.get(flag)) for flag in DEFAULTS["signatures"]}
 
 
 def parse_clock(value) -> time | None:

@@ -23,11 +23,30 @@ from app.mail import flush_outbox
 
 log = logging.getLogger(__name__)
 _AFTER_COMMIT = "uow_after_commit"
+_AFTER_ROLLBACK = "uow_after_rollback"
 
 
 def after_commit(func, *args) -> None:
     """Run `func(*args)` once the current unit of work has committed (dropped on rollback)."""
     g.setdefault(_AFTER_COMMIT, []).append((func, args))
+
+
+def keep_after_rollback(func, *args) -> None:
+    """Run `func(*args)` and commit it if the current unit of work is rolled back: what a
+    refused use case must still keep (a wrong confirmation code uses up a try)."""
+    if has_app_context():
+        g.setdefault(_AFTER_ROLLBACK, []).append((func, args))
+
+
+def _keep_refused() -> None:
+    for func, args in g.pop(_AFTER_ROLLBACK, []) if has_app_context() else []:
+        try:
+            func(*args)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            log.warning("after-rollback %s failed", getattr(func, "__name__", func),
+                        exc_info=True)
 
 
 def commit() -> None:
@@ -39,6 +58,8 @@ def commit() -> None:
     except StaleDataError:
         rollback()
         raise Conflict() from None
+    if has_app_context():
+        g.pop(_AFTER_ROLLBACK, None)  # committed with the rest
     _hand_over()
 
 
@@ -59,6 +80,7 @@ def unit_of_work():
         raise Conflict() from None
     except BaseException:
         rollback()
+        _keep_refused()
         raise
     commit()
 

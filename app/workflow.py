@@ -117,6 +117,7 @@ def transition(request: Request, action: Action | str, user, comment: str | None
     effect = EFFECTS.get(move.action, NO_EFFECT)
     check_gate(request, move.action)  # accept / deliver wait for the approval steps
     effect.check(request, {**params, "by": user})
+    _confirmed_by_partner(request, move.action, user, params.get("confirmation_code"))
     from_status = request.status
     effect.apply(request, params, comment)
     token = status_writer.set(True)
@@ -240,6 +241,23 @@ EFFECTS: dict[Action, Effect] = {
     Action.DELIVER: Effect(_paid_and_packaged, _release_package),
     Action.ASK_INFO: Effect(record=_data_request_message),
 }
+
+
+def _confirmed_by_partner(request: Request, action: Action, user, code) -> None:
+    """The partner's submit and close (accepting the work, signing the act) need a one-time
+    code when the admin asks for it (app.signatures; staff moves never do)."""
+    if action not in (Action.SUBMIT, Action.CLOSE) or user is None \
+            or Actor.PARTNER not in actor_kinds(user, request):
+        return
+    # deferred: app.signatures → app.uow → app.mail → app.jobs → app.periodic → here (cycle)
+    from app import signatures
+
+    if action == Action.SUBMIT:
+        signatures.check_confirmation(user, signatures.PURPOSE_SUBMIT,
+                                      signatures.request_payload(request), code, request)
+    else:
+        signatures.check_confirmation(user, signatures.PURPOSE_CLOSE,
+                                      signatures.act_payload(request), code, request)
 
 
 def _flush_or_conflict() -> None:

@@ -21,16 +21,17 @@ from models.requests import (Attachment, Message, Request, RequestCounter, Reque
 from models.schedule import ScheduleEntry
 from models.service_fields import ServiceField
 from models.security import AuthToken, SessionEpoch, UsedFormNonce
+from models.signatures import ConfirmationCode, Signature
 from models.telegram import TelegramChat, TelegramLinkToken, TelegramMessage
 from models.texts import ServiceSla, TextOverride
 from models.webhooks import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
-    "Attachment", "AuditEvent", "AuthToken", "EndClient", "ExportTask", "JobMarker",
-    "KbArticle", "KbCategory", "Message", "Model", "Notification", "OutboxMessage",
+    "Attachment", "AuditEvent", "AuthToken", "ConfirmationCode", "EndClient", "ExportTask",
+    "JobMarker", "KbArticle", "KbCategory", "Message", "Model", "Notification", "OutboxMessage",
     "PartnerApplication", "PartnerCompany", "Payment", "PriceRule", "Quote", "Request",
     "RequestCounter", "RequestService", "ScheduleEntry", "Service", "ServiceSla", "SessionEpoch",
-    "Setting", "StatusChange", "TextOverride", "UsedFormNonce", "UserProfile",
+    "Setting", "Signature", "StatusChange", "TextOverride", "UsedFormNonce", "UserProfile",
     "WebhookDelivery", "WebhookEndpoint",
 ]
 __all__ += ["ServiceField"]  # issue 12: per-service request forms

@@ -109,6 +109,19 @@ for _status in SLA_STATUSES:
         DataRequired(), NumberRange(min=1, max=MAX_MINUTES)]))
 
 
+class SignaturesForm(FlaskForm):
+    """Which partner actions need a one-time code (app.signatures); all off by default."""
+
+    class Meta:
+        csrf = False
+
+    submit = BooleanField(_l("Submitting a request"))
+    close = BooleanField(_l("Accepting the work (signing the act)"))
+    quote = BooleanField(_l("Agreeing to a quote"))
+    contact = BooleanField(_l("Changing the profile e-mail or phone"))
+    sms = BooleanField(_l("Send codes by SMS to users with a phone (else by e-mail)"))
+
+
 class SettingsForm(FlaskForm):
     bureau = FormField(BureauForm, label=_l("Requisites"))
     sla_minutes = FormField(SlaForm, label=_l("SLA: minutes a request may stay in a status"))
@@ -129,6 +142,8 @@ class SettingsForm(FlaskForm):
     working_hours = FormField(WorkingHoursForm, label=_l("Working hours"))
     auto_close_days = IntegerField(_l("Close delivered requests after, days"),
                                    validators=[DataRequired(), NumberRange(min=1, max=365)])
+    signatures = FormField(SignaturesForm, label=_l("Confirmation codes (simple electronic "
+                                                    "signature)"))
 
 
 class SettingsView(BaseView):
