@@ -2,11 +2,11 @@
 
 from flask_appbuilder.security.sqla.models import User
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import (JSON, Boolean, Column, DateTime, ForeignKey, Integer, Numeric, String,
-                        Text, UniqueConstraint)
+from sqlalchemy import (JSON, Boolean, Column, DateTime, ForeignKey, Index, Integer, Numeric,
+                        String, Text, UniqueConstraint)
 from sqlalchemy.orm import backref, relationship
 
-from models.base import Model, created_at_column, user_fk
+from models.base import Model, created_at_column, postgresql_only, user_fk
 
 PARTNER_OWNER = "owner"
 PARTNER_MEMBER = "member"
@@ -88,7 +88,11 @@ class EndClient(Model):
     """A partner's own client (apartment owner) saved for repeat requests."""
 
     __tablename__ = "end_client"
-    __table_args__ = (UniqueConstraint("company_id", "name", "phone", name="uq_end_client"),)
+    __table_args__ = (UniqueConstraint("company_id", "name", "phone", name="uq_end_client"),
+                      # the client search (ILIKE '%text%'): pg_trgm on PostgreSQL
+                      postgresql_only(Index("ix_end_client_name_trgm", "name",
+                                            postgresql_using="gin",
+                                            postgresql_ops={"name": "gin_trgm_ops"})))
     id = Column(Integer, primary_key=True)
     company_id = Column(Integer, ForeignKey("partner_company.id"), nullable=False, index=True)
     created_by_id = user_fk()

@@ -3,13 +3,13 @@
 from contextvars import ContextVar
 
 from sqlalchemy import (JSON, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, Numeric,
-                        String, Text, UniqueConstraint, select, update)
+                        String, Text, UniqueConstraint, event, select, text, update)
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import relationship, validates
 
-from models.base import Model, created_at_column, user_fk, utcnow
-from models.request_status import Status
+from models.base import Model, created_at_column, postgresql_only, user_fk, utcnow
+from models.request_status import MOVES, Action, Status
 
 PAYMENT_UNPAID = "unpaid"
 PAYMENT_PARTIAL = "partial"
@@ -28,6 +28,20 @@ OBJECT_TYPES = ("apartment", "house", "commercial", "office")
 BUILDING_TYPES = ("panel", "brick", "monolith", "block", "wood", "other")
 BUILDING_LABELS = {"panel": _l("Panel"), "brick": _l("Brick"), "monolith": _l("Monolith"),
                    "block": _l("Block"), "wood": _l("Wood"), "other": _l("Other")}
+
+# statuses in which the request waits for the partner's answer (app.request_rules has the same)
+WAITING_STATUSES = tuple(s.value for m in MOVES if m.action == Action.ANSWER for s in m.sources)
+
+
+def _quoted(values) -> str:
+    return ", ".join(f"'{value}'" for value in values)
+
+
+def _trigram(name: str, column: str):
+    """A pg_trgm GIN index: ILIKE '%text%' on the column uses it (PostgreSQL only)."""
+    return postgresql_only(Index(name, column, postgresql_using="gin",
+                                 postgresql_ops={column: "gin_trgm_ops"}))
+
 
 # True only inside app.workflow while it writes a status
 status_writer: ContextVar[bool] = ContextVar("status_writer", default=False)
@@ -49,6 +63,27 @@ class Request(Model):
         Index("ix_request_company_id_id", "company_id", "id"),
         Index("ix_request_author_id_id", "author_id", "id"),
         Index("ix_request_manager_status", "manager_id", "status"),
+        # the pages' queries (issue 14; EXPLAIN-checked in tests/unit/test_query_plans.py)
+        Index("ix_request_company_status_author", "company_id", "status", "author_id"),
+        Index("ix_request_manager_id_id", "manager_id", "id"),
+        Index("ix_request_engineer_id_id", "engineer_id", "id"),
+        Index("ix_request_object_address_id", "object_address", "id"),
+        Index("ix_request_created_status", "created_at", "status"),
+        Index("ix_request_submitted_at", "submitted_at"),
+        Index("ix_request_waiting", "company_id", "status_changed_at",
+              postgresql_where=text(f"status IN ({_quoted(WAITING_STATUSES)})"),
+              sqlite_where=text(f"status IN ({_quoted(WAITING_STATUSES)})")),
+        Index("ix_request_queue", "submitted_at", "id",
+              postgresql_where=text("status = 'submitted'"),
+              sqlite_where=text("status = 'submitted'")),
+        Index("ix_request_company_last_message", "company_id", "last_public_message_id",
+              postgresql_where=text("last_public_message_id IS NOT NULL"),
+              sqlite_where=text("last_public_message_id IS NOT NULL")),
+        Index("ix_request_author_last_message", "author_id", "last_public_message_id",
+              postgresql_where=text("last_public_message_id IS NOT NULL"),
+              sqlite_where=text("last_public_message_id IS NOT NULL")),
+        _trigram("ix_request_number_trgm", "number"),
+        _trigram("ix_request_object_address_trgm", "object_address"),
         {"sqlite_autoincrement": True},  # a deleted request's id is never handed out again
     )
     id = Column(Integer, primary_key=True)
@@ -85,6 +120,10 @@ class Request(Model):
     updated_at = Column(DateTime, default=utcnow, onupdate=utcnow, nullable=False)
     submitted_at = Column(DateTime)
     status_changed_at = Column(DateTime, default=utcnow, nullable=False, index=True)
+    # the id of the request's latest message the partner side may read (not an internal
+    # note), kept by the Message insert hook below: the partner dashboard's "latest
+    # messages" walks requests by it through an index instead of every message
+    last_public_message_id = Column(Integer)
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -155,6 +194,17 @@ class Message(Model):
 
     request = relationship(Request, backref="messages")
     author = relationship("User")
+
+
+@event.listens_for(Message, "after_insert")
+def _note_public_message(_mapper, connection, message) -> None:
+    """Keep Request.last_public_message_id: a Core UPDATE, so the request's version (its
+    optimistic lock) does not move and nobody's open form goes stale by a message."""
+    if message.is_internal:
+        return
+    table = Request.__table__
+    connection.execute(update(table).where(table.c.id == message.request_id)
+                       .values(last_public_message_id=message.id))
 
 
 class Attachment(Model):
