@@ -7,13 +7,16 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.access import get_request_or_404
+from app.errors import DomainError
 from app.input_guard import form_version
 from app.messages import post_partner_message
+from app.signatures import ConfirmationRequired
 from app.templating import partner_status
 from app.workflow import transition
 from cabinet import bp
 from cabinet.access import partner_required
-from app.uow import run_use_case
+from app.uow import run_use_case, unit_of_work
+from cabinet.confirmation import confirmation_step, posted_code
 from cabinet.forms import MessageForm, ReasonForm
 from models.request_status import PARTNER_BUTTONS
 
@@ -25,17 +28,26 @@ def _back(req, anchor: str = ""):
 @bp.route("/requests/<int:request_id>/move/<action>", methods=["POST"])
 @partner_required
 def request_move(request_id: int, action: str):
-    """A move button of the request page (submit, cancel, close); the workflow re-checks."""
+    """A move button of the request page (submit, cancel, close); the workflow re-checks.
+    A move the admin put behind a one-time code shows the code step first (app.signatures)."""
     req = get_request_or_404(current_user, request_id)
     form = ReasonForm()
     # form moves (the answer) have their own route; the workflow checks status, actor, version
     if action not in PARTNER_BUTTONS or not form.validate_on_submit():
         flash(_("This action is not available."), "danger")
         return _back(req)
-    run_use_case(
-        lambda: transition(req, action, current_user, form.comment.data,
-                           expected_version=form_version(form.version.data)),
-        lambda: _("Done: the request is now “%(status)s”.", status=partner_status(req.status)))
+    try:
+        with unit_of_work():
+            transition(req, action, current_user, form.comment.data,
+                       expected_version=form_version(form.version.data),
+                       confirmation_code=posted_code())
+    except ConfirmationRequired as needed:
+        return confirmation_step(needed, url_for("cabinet.request_detail", request_id=req.id))
+    except DomainError as error:
+        flash(str(error), "danger")
+        return _back(req)
+    flash(_("Done: the request is now “%(status)s”.", status=partner_status(req.status)),
+          "success")
     return _back(req)
 
 

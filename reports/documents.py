@@ -14,6 +14,7 @@ from app.request_rules import DOCUMENTS
 from app.pricing import vat_figures
 from app.service_fields import fields_for
 from app.settings import VAT_MODES, VAT_NONE, get_setting
+from app.signatures import act_signature, signature_text
 from app.money import money
 from app.status_labels import partner_label, staff_label
 from app.texts import pdf_texts
@@ -147,7 +148,15 @@ def request_pdf(req: Request, document: str, for_partner: bool, user=None) -> by
                       show_client=full, doc_number=issued and issued.seq, doc_date=doc_date,
                       status_label=status_label, texts=pdf_texts(document, values),
                       field_groups=document_groups(fields, req.field_values, contacts),
-                      object_summary=summary(fields, req.field_values))
+                      object_summary=summary(fields, req.field_values),
+                      signed=_signed_text(req) if document == "act" else None)
+
+
+def _signed_text(req: Request) -> str | None:
+    """The act accepted with a one-time code says so: "Signed with a simple electronic
+    signature: name, date time, IP …, SHA-256 …" (app.signatures)."""
+    signature = act_signature(req)
+    return signature_text(signature) if signature is not None else None
 
 
 def text_values(bureau: dict, totals: Totals, **values) -> dict:

@@ -1,0 +1,178 @@
+"""Confirmation codes in the cabinet: the code step of submit and close, the signature in the
+history and on the act, the admin setting, access per role."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+
+from app.extensions import db
+from app.settings import get_setting
+from app.signatures import act_payload, data_hash
+from models.base import utcnow
+from models.outbox import OutboxMessage
+from models.request_status import Status
+from models.requests import Request
+from models.signatures import ConfirmationCode, Signature
+from tests.factories import (as_user, login, make_partner, make_request, make_user, post,
+                             settings_fields)
+from tests.pdftext import pdf_text
+from tests.unit.test_signature_codes import require_codes
+
+UA = "Mozilla/5.0 (cabinet signature test)"
+
+
+@pytest.fixture
+def owner(app):
+    return make_partner(username="signer", locale="en")
+
+
+def move(client, req, action, **data):
+    return post(client, f"/cabinet/requests/{req.id}/move/{action}",
+                {"version": req.version, **data}, headers={"User-Agent": UA},
+                environ_base={"REMOTE_ADDR": "198.51.100.4"})
+
+
+def mailed_code(mailbox, user) -> str:
+    """The code of the newest e-mail the loopback SMTP server got for `user`."""
+    messages = mailbox.to(user.email)
+    assert messages, "no e-mail delivered"
+    return re.search(r"\b(\d{6})\b", mailbox.text(messages[-1])).group(1)
+
+
+def status_of(req) -> str:
+    db.session.expire_all()
+    return db.session.get(Request, req.id).status
+
+
+def test_setting_off_submits_without_a_code(app, client, owner):
+    req = make_request(owner)
+    login(client, "signer")
+    response = move(client, req, "submit")
+    assert response.status_code == 302
+    assert status_of(req) == Status.SUBMITTED
+    assert db.session.query(ConfirmationCode).count() == 0
+
+
+def test_submit_asks_a_code_then_signs(app, client, owner, mailbox):
+    req = make_request(owner)
+    require_codes(submit=True)
+    login(client, "signer")
+    page = move(client, req, "submit", comment="keep me")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+    assert 'autocomplete="one-time-code"' in html and 'inputmode="numeric"' in html
+    assert "s***@test.example" in html  # where the code went
+    assert 'name="comment" value="keep me"' in html  # the posted form is kept
+    assert status_of(req) == Status.DRAFT
+    code = mailed_code(mailbox, owner)  # delivered by SMTP through the outbox
+    mail = db.session.query(OutboxMessage).filter_by(kind="confirmation_code").one()
+    assert mail.recipient == owner.email and code not in mail.body  # erased once sent
+    wrong = move(client, req, "submit", confirmation_code="000000" if code != "000000"
+                 else "111111").get_data(as_text=True)
+    assert "Wrong code: 4 tries left." in wrong and 'aria-invalid="true"' in wrong
+    done = move(client, req, "submit", confirmation_code=code)
+    assert done.status_code == 302
+    assert status_of(req) == Status.SUBMITTED
+    signature = db.session.query(Signature).one()
+    assert (signature.ip, signature.user_agent, signature.purpose) == (
+        "198.51.100.4", UA, "submit")
+    detail = client.get(f"/cabinet/requests/{req.id}").get_data(as_text=True)
+    assert 'data-testid="signature"' in detail
+    assert "Signed with a simple electronic signature" in detail
+    assert signature.data_hash in detail and "198.51.100.4" in detail
+
+
+def test_resend_waits_a_minute_then_sends_a_new_code(app, client, owner):
+    req = make_request(owner)
+    require_codes(submit=True)
+    login(client, "signer")
+    move(client, req, "submit")
+    page = move(client, req, "submit", resend_code="1").get_data(as_text=True)
+    assert "less than a minute ago" in page
+    db.session.query(ConfirmationCode).update({"created_at": utcnow() - timedelta(minutes=2)})
+    db.session.commit()
+    page = move(client, req, "submit", resend_code="1").get_data(as_text=True)
+    assert "A new code is sent." in page
+    assert db.session.query(ConfirmationCode).count() == 2
+
+
+def test_expired_and_reused_codes_in_the_cabinet(app, client, owner, mailbox):
+    first, second = make_request(owner), make_request(owner)
+    require_codes(submit=True)
+    login(client, "signer")
+    move(client, first, "submit")
+    code = mailed_code(mailbox, owner)
+    db.session.query(ConfirmationCode).update({"expires_at": utcnow() - timedelta(seconds=1)})
+    db.session.commit()
+    page = move(client, first, "submit", confirmation_code=code).get_data(as_text=True)
+    assert "The code has expired" in page and status_of(first) == Status.DRAFT
+    db.session.query(ConfirmationCode).update({"expires_at": utcnow() + timedelta(minutes=5)})
+    db.session.commit()
+    move(client, first, "submit", confirmation_code=code)
+    assert status_of(first) == Status.SUBMITTED
+    page = move(client, second, "submit", confirmation_code=code).get_data(as_text=True)
+    assert "already used" in page and status_of(second) == Status.DRAFT
+
+
+def test_close_signs_the_act_and_the_act_prints_it(app, client, owner, staff, mailbox):
+    req = make_request(owner, Status.DELIVERED, staff)
+    require_codes(close=True)
+    login(client, "signer")
+    move(client, req, "close")
+    assert status_of(req) == Status.DELIVERED
+    move(client, req, "close", confirmation_code=mailed_code(mailbox, owner))
+    assert status_of(req) == Status.CLOSED
+    signature = db.session.query(Signature).one()
+    req = db.session.get(Request, req.id)
+    assert signature.data_hash == data_hash(act_payload(req))
+    response = client.get(f"/cabinet/requests/{req.id}/pdf/act")
+    assert response.status_code == 200
+    text = " ".join(pdf_text(response.data).split())
+    assert "Signed with a simple electronic signature:" in text
+    assert owner.get_full_name() in text and "IP 198.51.100.4" in text
+    assert signature.data_hash in text.replace(" ", "")
+    # an act accepted without a code (setting off) says nothing of a signature
+    other = make_request(owner, Status.DELIVERED, staff)
+    require_codes(close=False)
+    move(client, other, "close")
+    plain = pdf_text(client.get(f"/cabinet/requests/{other.id}/pdf/act").data)
+    assert status_of(other) == Status.CLOSED and "electronic signature" not in plain
+
+
+def test_staff_and_other_companies_cannot_sign(app, client, owner, staff):
+    req = make_request(owner, Status.DELIVERED, staff)
+    require_codes(close=True)
+    stranger = as_user(app, make_partner())
+    response = post(stranger, f"/cabinet/requests/{req.id}/move/close",
+                    {"version": req.version})
+    assert response.status_code == 404
+    manager = as_user(app, staff.manager)  # staff have no cabinet
+    response = post(manager, f"/cabinet/requests/{req.id}/move/close",
+                    {"version": req.version})
+    assert response.status_code in (302, 403) and status_of(req) == Status.DELIVERED
+    anonymous = app.test_client()
+    assert post(anonymous, f"/cabinet/requests/{req.id}/move/close",
+                {"version": req.version}).status_code == 302
+    assert db.session.query(ConfirmationCode).count() == 0
+    member = as_user(app, make_partner(owner.profile.partner_company, owner=False))
+    assert post(member, f"/cabinet/requests/{req.id}/move/close",
+                {"version": req.version}).status_code == 404  # a member sees own requests
+
+
+def test_admin_turns_codes_on_and_off(app, client):
+    admin = as_user(app, make_user("Admin"))
+    fields = settings_fields(admin)
+    page = admin.get("/settings/").get_data(as_text=True)
+    assert 'id="signature-settings"' in page and 'name="signatures-submit"' in page
+    admin.post("/settings/", data={**fields, "signatures-submit": "y",
+                                   "signatures-close": "y", "signatures-sms": "y"})
+    db.session.expire_all()
+    assert get_setting("signatures") == {"submit": True, "close": True, "quote": False,
+                                         "contact": False, "sms": True}
+    admin.post("/settings/", data=settings_fields(admin))
+    db.session.expire_all()
+    assert not any(get_setting("signatures").values())
+    assert re.search(r"signatures", page)
