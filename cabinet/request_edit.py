@@ -17,6 +17,7 @@ from app.drafts import (create_request_draft, delete_draft, editable_draft, repe
 from app.errors import DomainError
 from app.extensions import db
 from app.input_guard import arg_int, bounded_int
+from app.prefill import is_prefill_query
 from app.quotes import quote_values
 from app.request_form import draft_input
 from app.uow import run_use_case, unit_of_work
@@ -24,6 +25,7 @@ from cabinet import bp
 from cabinet.access import partner_required
 from cabinet.choices import fill_choices
 from cabinet.forms import RequestForm
+from cabinet.prefill import fill_from_link
 from models.requests import Attachment
 
 
@@ -32,7 +34,8 @@ def _company():
 
 
 def _prefill(form: RequestForm) -> None:
-    """New form from a saved quote (?quote=) or a previous request (?repeat=)."""
+    """New form from a saved quote (?quote=), a previous request (?repeat=) or a partner's
+    site (?prefill=<token> or ?service=&f.<key>=: cabinet.prefill; nothing is saved)."""
     if request.args.get("quote"):
         quote = get_quote_or_404(current_user, bounded_int(request.args["quote"]))
         form.fill_fields(quote_values(quote))  # the priced values saved with the quote
@@ -45,6 +48,8 @@ def _prefill(form: RequestForm) -> None:
         form.end_client_id.data = source.end_client_id or 0
         form.services.data = [line.service_id for line in source.lines if line.service_id]
         form.options.data = source.options or []
+    elif is_prefill_query(request.args):
+        fill_from_link(form)
 
 
 def _refused_files_prompt(files) -> None:
