@@ -10,9 +10,10 @@ from __future__ import annotations
 from flask import Flask
 
 import app.api as api_me
+import app.api_prefill as api_prefill
 from app import openapi
 
-MODULES = (api_me,)
+MODULES = (api_me, api_prefill)
 
 
 def install(app: Flask, csrf) -> None:

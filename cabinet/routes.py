@@ -1,9 +1,9 @@
 """Every cabinet route module, listed once: importing this puts all cabinet routes on bp."""
 
 from cabinet import (account, api_tokens, bp, calculator, dashboard, documents, exports, knowledge,
-                     notifications, request_actions, request_edit, requests, team)
+                     notifications, prefill, request_actions, request_edit, requests, team)
 
 ROUTE_MODULES = (account, api_tokens, calculator, dashboard, documents, exports, knowledge,
-                 notifications, request_actions, request_edit, requests, team)
+                 notifications, prefill, request_actions, request_edit, requests, team)
 
 __all__ = ["ROUTE_MODULES", "bp"]
