@@ -18,6 +18,7 @@ from datetime import timedelta
 from urllib.parse import quote
 
 from flask import current_app
+from flask_appbuilder.security.sqla.models import User
 from flask_babel import gettext as _
 from sqlalchemy import update
 
@@ -117,7 +118,7 @@ def link_chat(raw: str, chat_id: int, chat_name: str | None):
     works once even when two updates race. The caller commits."""
     row = db.session.query(TelegramLinkToken).filter_by(token_hash=_digest(raw)).first() \
         if raw else None
-    user = row.user if row is not None else None
+    user = db.session.get(User, row.user_id) if row is not None else None
     if row is None or user is None or not user.active:
         return UNKNOWN, None
     if row.used_at is not None:

@@ -14,12 +14,14 @@ from app.accounts import (apply_email_change, change_own_password, company_block
 from app.auth_tokens import EXPIRED, UNKNOWN, USED, look_up
 from app.errors import DomainError
 from app.notifications import KINDS, kinds_for, wants_email
+from app.telegram_pages import fill_prefs, posted_prefs, pref_fields
 from app.extensions import db
 from app.partners import APPLICATION_FIELDS, file_application
 from app.uow import unit_of_work
 from cabinet import bp
 from cabinet.access import login_required, partner_required
 from cabinet.api_tokens import api_token_context
+from cabinet.telegram import telegram_context
 from cabinet.forms import (ApplicationForm, ChangePasswordForm, ProfileForm, ResetPasswordForm,
                            ResetRequestForm, show_error)
 from models.security import TOKEN_EMAIL_CHANGE, TOKEN_PASSWORD_RESET
@@ -107,18 +109,20 @@ def profile():
     user, prof = current_user, current_user.profile
     kinds = kinds_for(user)  # the owner also hears of the team's requests
     extra = {f"notify_{kind}": BooleanField(KINDS[kind].label) for kind in kinds
-             if not hasattr(ProfileForm, f"notify_{kind}")}
+             if not hasattr(ProfileForm, f"notify_{kind}")} | pref_fields(kinds)
     form = type("ProfileFormFor", (ProfileForm,), extra)(obj=user)
     if request.method == "GET":
         form.phone.data, form.locale.data = prof.phone, prof.locale
         for kind in kinds:
             getattr(form, f"notify_{kind}").data = wants_email(user, kind)
+        fill_prefs(form, user, kinds)  # Telegram switches (app.telegram_pages)
     if form.validate_on_submit():
         try:
             with unit_of_work():
                 new_email = update_profile(
                     user, form.phone.data, form.locale.data,
-                    {k: getattr(form, f"notify_{k}").data for k in kinds},
+                    {k: getattr(form, f"notify_{k}").data for k in kinds}
+                    | posted_prefs(form, kinds),
                     names=(form.first_name.data, form.last_name.data), email=form.email.data,
                     current_password=form.current_password.data)
         except DomainError as exc:
@@ -132,7 +136,7 @@ def profile():
             return redirect(url_for("cabinet.profile"))
     return render_template("cabinet/profile.html", form=form,
                            notify_fields=[getattr(form, f"notify_{k}") for k in kinds],
-                           **api_token_context())
+                           **api_token_context(), **telegram_context(form, kinds))
 
 
 @bp.route("/email-confirm/<token>")

@@ -13,6 +13,8 @@ from app.api_token_pages import create_from_form, revoke_from_form, section_cont
 from app.errors import DomainError
 from app.extensions import db
 from app.notifications import KINDS, kinds_for, wants_email
+from app.telegram_pages import (fill_prefs, page_context, posted_prefs, pref_fields, start_link,
+                                 unlink)
 from app.uow import unit_of_work
 from models.partners import UserProfile
 from views.forms import StaffProfileForm
@@ -21,7 +23,7 @@ from views.forms import StaffProfileForm
 def profile_form(kinds):
     """The profile form with one e-mail switch per kind that can reach this user."""
     extra = {f"notify_{kind}": BooleanField(KINDS[kind].label) for kind in kinds
-             if not hasattr(StaffProfileForm, f"notify_{kind}")}
+             if not hasattr(StaffProfileForm, f"notify_{kind}")} | pref_fields(kinds)
     return type("StaffProfileFormFor", (StaffProfileForm,), extra)()
 
 
@@ -31,7 +33,8 @@ class StaffProfileView(BaseView):
     base_permissions = ["can_edit"]
     # the API token section belongs to the profile: whoever may edit it manages own tokens
     method_permission_name = {"edit": "edit", "create_api_token": "edit",
-                              "revoke_api_token": "edit"}
+                              "revoke_api_token": "edit", "telegram_link": "edit",
+                              "telegram_unlink": "edit"}
 
     @expose("/", methods=["GET", "POST"])
     @has_access
@@ -44,11 +47,13 @@ class StaffProfileView(BaseView):
                 form.phone.data, form.locale.data = profile.phone, profile.locale
             for kind in kinds:
                 getattr(form, f"notify_{kind}").data = wants_email(g.user, kind)
+            fill_prefs(form, g.user, kinds)  # Telegram switches (app.telegram_pages)
         if form.validate_on_submit():
             try:
                 with unit_of_work():
                     update_profile(g.user, form.phone.data or None, form.locale.data,
-                                   {k: getattr(form, f"notify_{k}").data for k in kinds})
+                                   {k: getattr(form, f"notify_{k}").data for k in kinds}
+                                   | posted_prefs(form, kinds))
             except DomainError as exc:
                 flash(str(exc), "danger")
             else:
@@ -58,7 +63,9 @@ class StaffProfileView(BaseView):
         return self.render_template(
             "desk/profile.html", form=form,
             notify_fields=[getattr(form, f"notify_{kind}") for kind in kinds],
-            **api_token_context())
+            **api_token_context(), **page_context(
+                form, kinds, url_for("StaffProfileView.telegram_link"),
+                url_for("StaffProfileView.telegram_unlink")))
 
     @expose("/api-tokens", methods=["POST"])
     @has_access
@@ -76,6 +83,19 @@ class StaffProfileView(BaseView):
     def revoke_api_token(self, token_id):
         revoke_from_form(token_id)
         return redirect(url_for("StaffProfileView.edit", _anchor="api-tokens"))
+
+
+    @expose("/telegram/link", methods=["POST"])
+    @has_access
+    def telegram_link(self):
+        return self.render_template("telegram/link_staff.html", **start_link(),
+                                    back_url=url_for("StaffProfileView.edit", _anchor="telegram"))
+
+    @expose("/telegram/unlink", methods=["POST"])
+    @has_access
+    def telegram_unlink(self):
+        unlink()
+        return redirect(url_for("StaffProfileView.edit", _anchor="telegram"))
 
 
 def api_token_context() -> dict:
