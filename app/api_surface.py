@@ -11,9 +11,10 @@ from flask import Flask
 
 import app.api as api_me
 import app.api_prefill as api_prefill
+import app.api_signatures as api_signatures
 from app import openapi
 
-MODULES = (api_me, api_prefill)
+MODULES = (api_me, api_prefill, api_signatures)
 
 
 def install(app: Flask, csrf) -> None:

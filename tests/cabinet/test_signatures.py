@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 
+from app.api_tokens import create_token
 from app.extensions import db
 from app.settings import get_setting
 from app.signatures import act_payload, data_hash
@@ -176,3 +177,70 @@ def test_admin_turns_codes_on_and_off(app, client):
     db.session.expire_all()
     assert not any(get_setting("signatures").values())
     assert re.search(r"signatures", page)
+
+
+# --- the REST API shares the flow (app/api_signatures.py; the moves in app/api_requests.py) ---
+
+def api_token(user, scope="write") -> str:
+    row, secret = create_token(user, "CRM", scope, 30)
+    db.session.commit()
+    return secret
+
+
+def api(client, method, path, secret, **kwargs):
+    return client.open(f"/api/v1{path}", method=method,
+                       headers={"Authorization": f"Bearer {secret}"}, **kwargs)
+
+
+def test_api_code_then_submit_with_it(app, owner, mailbox):
+    req = make_request(owner)
+    require_codes(submit=True)
+    client, secret = app.test_client(), api_token(owner)
+    refused = api(client, "POST", f"/requests/{req.id}/submit", secret, json={})
+    assert refused.status_code == 403
+    assert refused.get_json()["type"].endswith("/confirmation_required")
+    sent = api(client, "POST", "/confirmation-codes", secret,
+               json={"purpose": "submit", "request_id": req.id})
+    assert sent.status_code == 201, sent.get_data(as_text=True)
+    body = sent.get_json()
+    assert (body["channel"], body["tries_left"], body["sent_to"]) == ("email", 5,
+                                                                       "s***@test.example")
+    assert body["expires_at"].endswith("Z")
+    again = api(client, "POST", "/confirmation-codes", secret,
+                json={"purpose": "submit", "request_id": req.id})
+    assert again.status_code == 429 and int(again.headers["Retry-After"]) <= 60
+    wrong = api(client, "POST", f"/requests/{req.id}/submit", secret,
+                json={"confirmation_code": "12345x"})
+    assert wrong.status_code == 403 and "4" in wrong.get_json()["detail"]
+    done = api(client, "POST", f"/requests/{req.id}/submit", secret,
+               json={"confirmation_code": mailed_code(mailbox, owner)})
+    assert done.status_code == 200 and status_of(req) == Status.SUBMITTED
+    listed = api(client, "GET", f"/requests/{req.id}/signatures", secret).get_json()
+    (item,) = listed["items"]
+    assert item["purpose"] == "submit" and len(item["data_sha256"]) == 64
+
+
+def test_api_codes_refuse_bad_input_staff_strangers_and_read_tokens(app, owner, staff):
+    req = make_request(owner, Status.DELIVERED, staff)
+    require_codes(close=True)
+    client = app.test_client()
+    body = {"purpose": "close", "request_id": req.id}
+    assert api(client, "POST", "/confirmation-codes", api_token(owner, "read"),
+               json=body).status_code == 403
+    assert api(client, "POST", "/confirmation-codes", api_token(staff.manager),
+               json=body).status_code == 403
+    assert api(client, "POST", "/confirmation-codes", api_token(make_partner()),
+               json=body).status_code == 404
+    secret = api_token(owner)
+    for bad in ({"purpose": "quote", "request_id": req.id}, {"purpose": "close"},
+                {"purpose": "close", "request_id": 2 ** 40}, ["close"],
+                {"purpose": "close", "request_id": True}):
+        assert api(client, "POST", "/confirmation-codes", secret,
+                   json=bad).status_code == 422, bad
+    assert api(client, "POST", "/confirmation-codes", None, json=body).status_code == 401
+    require_codes(close=False)
+    assert api(client, "POST", "/confirmation-codes", secret, json=body).status_code == 422
+    assert db.session.query(ConfirmationCode).count() == 0
+    engineer = api(client, "GET", f"/requests/{req.id}/signatures",
+                   api_token(staff.engineer, "read"))
+    assert engineer.status_code == 200 and engineer.get_json() == {"items": []}
