@@ -25,6 +25,7 @@ from views.requests import RequestStaffView, StatusChangeView
 from views.schedule import ScheduleView
 from views.settings import SettingsView
 from views.texts import ServiceSlaView, TextsView
+from views.webhooks import WebhooksView
 
 
 def register(appbuilder) -> None:
@@ -88,4 +89,6 @@ def register(appbuilder) -> None:
                         icon="fa-shield", **admin)
     appbuilder.add_view(JobsView, "Background jobs", label=_l("Background jobs"),
                         icon="fa-cogs", **admin)
+    appbuilder.add_view(WebhooksView, "Webhooks", label=_l("Webhooks"), icon="fa-plug",
+                        **admin)
     appbuilder.add_view_no_menu(StaffNotificationView)  # the bell (navbar_right.html)
