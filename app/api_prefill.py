@@ -5,9 +5,10 @@ new-request form opens filled in, contact fields and the end client included (ap
 from __future__ import annotations
 
 from flask import g, jsonify, request
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
-from app.api import api_blueprint
+from app.api import api_blueprint, problem_locale
 from app.api_tokens import require_scope
 from app.errors import InvalidInput
 from app.openapi import json_body, json_response, problems, ref
@@ -31,7 +32,8 @@ def create_prefill():
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
         raise InvalidInput(_l("Send a JSON object."))
-    with unit_of_work():
+    # the use case's messages (the form's own checks) in the language of the answer
+    with force_locale(problem_locale()), unit_of_work():
         row, secret = create_prefill_token(g.api_user, payload)
         expires_at = row.expires_at
     response = jsonify(token=secret, expires_at=iso(expires_at),
