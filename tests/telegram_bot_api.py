@@ -12,9 +12,11 @@ import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from flask import current_app
+from flask import current_app, g
 
+from app import create_app
 from app.extensions import db
+from config import TestConfig
 from app.worker import run_worker
 from tests.factories import post
 
@@ -88,6 +90,22 @@ class FakeBotApi:
 def bot_settings(bot: FakeBotApi, **extra) -> dict:
     return dict(TELEGRAM_BOT_TOKEN=BOT_TOKEN, TELEGRAM_BOT_USERNAME=BOT_NAME,
                 TELEGRAM_API_BASE=bot.url, TELEGRAM_WEBHOOK_SECRET=SECRET, **extra)
+
+
+def bot_app(app, bot: FakeBotApi):
+    """Another app with the bot configured (the session's app has none), same database."""
+    config = type("TelegramTestConfig", (TestConfig,), {
+        **bot_settings(bot), "UPLOAD_DIR": app.config["UPLOAD_DIR"],
+        "EXPORT_DIR": app.config["EXPORT_DIR"]})
+    application = create_app(config)
+    application.before_request_funcs.setdefault(None, []).insert(0, lambda: g.__dict__.clear())
+    return application
+
+
+def dispose(application) -> None:
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 def run_jobs() -> None:

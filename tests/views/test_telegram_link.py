@@ -7,20 +7,17 @@ import hashlib
 from datetime import timedelta
 
 import pytest
-from flask import g
 from flask_babel import force_locale
 
-from app import create_app
 from app.extensions import db
 from app.telegram import EXPIRED, reply_text
-from config import TestConfig
 from models.audit import AuditEvent
 from models.base import utcnow
 from models.request_status import Status
 from models.telegram import TelegramChat, TelegramLinkToken, TelegramMessage
 from tests.factories import Staff, as_user, make_partner, make_request, make_user, post
-from tests.telegram_bot_api import (BOT_NAME, SECRET, FakeBotApi, bot_settings, deep_link_token,
-                                    run_jobs, send_update, update)
+from tests.telegram_bot_api import (BOT_NAME, SECRET, FakeBotApi, bot_app, deep_link_token,
+                                    dispose, run_jobs, send_update, update)
 
 CABINET_LINK, CABINET_UNLINK = "/cabinet/profile/telegram/link", "/cabinet/profile/telegram/unlink"
 STAFF_LINK, STAFF_UNLINK = "/my-profile/telegram/link", "/my-profile/telegram/unlink"
@@ -36,16 +33,9 @@ def bot():
 
 @pytest.fixture(scope="module")
 def tg_app(app, bot):
-    """The app with a bot configured (the session's app has none), on the same database."""
-    config = type("TelegramTestConfig", (TestConfig,), {
-        **bot_settings(bot), "UPLOAD_DIR": app.config["UPLOAD_DIR"],
-        "EXPORT_DIR": app.config["EXPORT_DIR"]})
-    application = create_app(config)
-    application.before_request_funcs.setdefault(None, []).insert(0, lambda: g.__dict__.clear())
+    application = bot_app(app, bot)
     yield application
-    with application.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    dispose(application)
 
 
 @pytest.fixture
