@@ -1,0 +1,265 @@
+"""REST API v1: the service catalogue with its per-service fields, price quotes and saved quotes.
+
+GET /services, POST /quote (price only: app.pricing.calculate, as the cabinet's calculator),
+POST /quotes (save it: app.quotes.save_quote, partners). Field values travel as JSON
+{key: value} and are typed by app.service_fields.parse like the forms' posted values.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask import g, jsonify
+from flask_babel import gettext as _
+
+from app.api import api_blueprint
+from app.api_idempotency import idempotent
+from app.api_input import Field, in_api_locale, money_fields, read_json
+from app.api_tokens import require_scope
+from app.errors import InvalidInput
+from app.extensions import db
+from app.openapi import json_body, json_response, problems, ref
+from app.pricing import calculate, pricing_fields
+from app.quotes import save_quote
+from app.request_form import rule_choices
+from app.service_fields import FORM_ALIASES, fields_for, parse
+from app.uow import unit_of_work
+from app.access import require_partner
+from models.api_tokens import SCOPE_WRITE
+from models.catalog import RULE_OPTION, RULE_URGENCY, Service
+from models.service_fields import FIELD_BOOLEAN
+
+bp = api_blueprint("api_v1_catalogue")
+SERVICES_MAX = 50
+QUOTE_SPEC = {"services": Field("list", required=True, max_length=SERVICES_MAX, items="int"),
+              "fields": Field("object"), "urgency": Field("str", max_length=40),
+              "options": Field("list", max_length=50, items="str")}
+
+
+def active_services() -> list[Service]:
+    return db.session.query(Service).filter_by(is_active=True) \
+        .order_by(Service.sort_order, Service.id).all()
+
+
+def field_json(item) -> dict:
+    """One per-service field as the API describes it (labels in the request's language)."""
+    return {"key": item.key, "type": item.field_type, "label": item.title,
+            "help": item.help or None, "group": item.group or None,
+            "required": item.required, "is_contact": item.is_contact,
+            "options": [{"value": value, "label": label} for value, label in item.choices()],
+            "min": _number(item.min_value), "max": _number(item.max_value),
+            "pattern": item.pattern,
+            "condition": {"key": item.show_if_key, "value": item.show_if_value}
+            if item.show_if_key else None}
+
+
+def _number(value) -> str | None:
+    return None if value is None else format(Decimal(value).normalize(), "f")
+
+
+def _service_json(service: Service, english: bool) -> dict:
+    priced = {item.key for item in pricing_fields([service.id])}
+    return {"id": service.id, "code": service.code,
+            "name": (service.name_en or service.name) if english else service.name,
+            "description": service.description,
+            "fields": [field_json(item) for item in fields_for([service.id])],
+            "priced_fields": sorted(priced)}
+
+
+@bp.get("/services")
+@in_api_locale
+def services():
+    """The active services with their request fields and the fields their price reads."""
+    english = g.api_locale == "en"
+    return jsonify(
+        items=[_service_json(s, english) for s in active_services()],
+        urgencies=[{"key": key, "label": label} for key, label in rule_choices(RULE_URGENCY)],
+        options=[{"key": key, "label": label} for key, label in rule_choices(RULE_OPTION)])
+
+
+def form_data(values: dict | None, fields) -> dict:
+    """JSON field values as app.service_fields.parse reads posted ones; unknown keys refused."""
+    known = {item.key for item in fields} | {FORM_ALIASES[item.key] for item in fields
+                                             if item.key in FORM_ALIASES}
+    types = {item.key: item.field_type for item in fields}
+    data = {}
+    for key, value in (values or {}).items():
+        if key not in known:
+            raise InvalidInput(_("Unknown field: “%(name)s”.", name=str(key)[:100]))
+        if value is None:
+            continue
+        if isinstance(value, list):
+            if len(value) > 100 or not all(_scalar(v) for v in value):
+                raise InvalidInput(_("“%(name)s” must be a list of values.", name=key))
+            data[key] = [_text(v) for v in value]
+        elif _scalar(value):
+            data[key] = "y" if value is True and types.get(key) == FIELD_BOOLEAN \
+                else _text(value)
+        else:
+            raise InvalidInput(_("“%(name)s” must be a string, number or boolean.", name=key))
+    return data
+
+
+def _scalar(value) -> bool:
+    return isinstance(value, str | int | bool) or (isinstance(value, Decimal)
+                                                   and value.is_finite())
+
+
+def _text(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else ""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    text = str(value)
+    if len(text) > 5000:
+        raise InvalidInput(_("A field value is too long (at most %(max)s characters).",
+                             max=5000))
+    return text
+
+
+def parse_values(fields, values: dict | None) -> dict:
+    """The typed values of `fields` from JSON; InvalidInput naming every refused field."""
+    typed, errors = parse(fields, form_data(values, fields))
+    if errors:
+        raise InvalidInput("; ".join(f"{key}: {message}" for key, message in errors.items()))
+    return typed
+
+
+def check_choices(services, urgency: str | None, options) -> None:
+    """Active services, urgency and options only (the forms' choices)."""
+    active = {s.id for s in active_services()}
+    unknown = [i for i in services if i not in active]
+    if unknown or not services:
+        raise InvalidInput(_("Choose at least one service.") if not services
+                           else _("Unknown service: %(id)s.", id=unknown[0]))
+    if urgency is not None and urgency not in dict(rule_choices(RULE_URGENCY)):
+        raise InvalidInput(_("Unknown urgency: “%(key)s”.", key=urgency))
+    bad = [key for key in options or () if key not in dict(rule_choices(RULE_OPTION))]
+    if bad:
+        raise InvalidInput(_("Unknown option: “%(key)s”.", key=bad[0][:40]))
+
+
+def _quote_input() -> tuple[list, dict, str, list]:
+    body = read_json(QUOTE_SPEC)
+    services = list(dict.fromkeys(body["services"]))
+    urgency, options = body.get("urgency") or "normal", list(body.get("options") or [])
+    check_choices(services, body.get("urgency"), options)
+    values = body.get("fields") or {}
+    form_data(values, fields_for(services))  # any field of the services; unknown keys refused
+    priced = pricing_fields(services)
+    keys = {item.key for item in priced}
+    values = {key: value for key, value in values.items() if key in keys}
+    return services, parse_values(priced, values), urgency, options
+
+
+def price_json(result) -> dict:
+    return {"lines": [{"title": line.title, "detail": line.detail,
+                       "service_id": line.service_id, **money_fields("price", line.kopecks)}
+                      for line in result.lines],
+            **money_fields("subtotal", result.subtotal),
+            "discount_percent": format(result.discount_percent.normalize(), "f"),
+            **money_fields("discount", result.discount), **money_fields("total", result.total)}
+
+
+@bp.post("/quote")
+@in_api_locale
+def quote():
+    """Price services for the token's company (its discount), as the calculator does."""
+    company = require_partner(g.api_user)
+    services, values, urgency, options = _quote_input()
+    result = calculate(services, values, urgency, options, company)
+    db.session.rollback()  # pricing only reads
+    return jsonify(price_json(result) | {"fields": values})
+
+
+@bp.post("/quotes")
+@in_api_locale
+@idempotent
+def quote_save():
+    """Save a quote (the calculator's "save"); a draft may start from it (quote_id)."""
+    require_scope(g.api_token, SCOPE_WRITE)
+    services, values, urgency, options = _quote_input()
+    with unit_of_work():
+        saved = save_quote(g.api_user, services, values, urgency, options)
+        body = price_json(calculate(services, values, urgency, options,
+                                    require_partner(g.api_user)))
+        body |= {"id": saved.id, "fields": values}
+    return jsonify(body), 201
+
+
+_PRICE = {"type": "string", "pattern": r"^-?\d+\.\d{2}$"}
+_MONEY = {f"{name}{suffix}": schema for name in ("subtotal", "discount", "total")
+          for suffix, schema in (("", _PRICE), ("_kopecks", {"type": "integer"}))}
+SCHEMAS = {
+    "ServiceField": {"type": "object", "required": ["key", "type", "label", "required"],
+                     "properties": {
+                         "key": {"type": "string"}, "type": {"type": "string"},
+                         "label": {"type": "string"}, "help": {"type": ["string", "null"]},
+                         "group": {"type": ["string", "null"]},
+                         "required": {"type": "boolean"}, "is_contact": {"type": "boolean"},
+                         "options": {"type": "array", "items": {
+                             "type": "object", "properties": {"value": {"type": "string"},
+                                                              "label": {"type": "string"}}}},
+                         "min": {"type": ["string", "null"]},
+                         "max": {"type": ["string", "null"]},
+                         "pattern": {"type": ["string", "null"]},
+                         "condition": {"type": ["object", "null"], "description":
+                                       "Shown (and required) only when the field `key` has "
+                                       "the value `value`."}}},
+    "Service": {"type": "object", "required": ["id", "code", "name", "fields", "priced_fields"],
+                "properties": {"id": {"type": "integer"}, "code": {"type": "string"},
+                               "name": {"type": "string"},
+                               "description": {"type": ["string", "null"]},
+                               "fields": {"type": "array", "items": ref("ServiceField")},
+                               "priced_fields": {"type": "array",
+                                                 "items": {"type": "string"}}}},
+    "Choice": {"type": "object", "required": ["key", "label"],
+               "properties": {"key": {"type": "string"}, "label": {"type": "string"}}},
+    "Catalogue": {"type": "object", "required": ["items", "urgencies", "options"],
+                  "properties": {"items": {"type": "array", "items": ref("Service")},
+                                 "urgencies": {"type": "array", "items": ref("Choice")},
+                                 "options": {"type": "array", "items": ref("Choice")}}},
+    "QuoteInput": {"type": "object", "additionalProperties": False, "required": ["services"],
+                   "properties": {
+                       "services": {"type": "array", "minItems": 1, "maxItems": SERVICES_MAX,
+                                    "items": {"type": "integer"}},
+                       "fields": {"type": "object", "description":
+                                  "{field key: value} of the services' priced fields."},
+                       "urgency": {"type": "string", "maxLength": 40},
+                       "options": {"type": "array", "items": {"type": "string"}}},
+                   "example": {"services": [1], "fields": {"area": 54.5},
+                               "urgency": "normal"}},
+    "Quote": {"type": "object", "required": ["lines", "total", "total_kopecks"],
+              "properties": {
+                  "id": {"type": "integer", "description": "Only on a saved quote."},
+                  "lines": {"type": "array", "items": {"type": "object", "properties": {
+                      "title": {"type": "string"}, "detail": {"type": "string"},
+                      "service_id": {"type": ["integer", "null"]}, "price": _PRICE,
+                      "price_kopecks": {"type": "integer"}}}},
+                  "discount_percent": {"type": "string"}, "fields": {"type": "object"},
+                  **_MONEY}},
+}
+PATHS = {
+    "/services": {"get": {
+        "operationId": "listServices", "tags": ["catalogue"],
+        "summary": "Active services with their request fields",
+        "responses": {"200": json_response("The catalogue.", ref("Catalogue"))}}},
+    "/quote": {"post": {
+        "operationId": "priceQuote", "tags": ["catalogue"], "x-scope": "read",
+        "summary": "Price services (nothing is saved)",
+        "description": "A read token may price: nothing changes.",
+        "requestBody": json_body(ref("QuoteInput")) | {"content": {"application/json": {
+            "schema": ref("QuoteInput"), "example": {"services": [1],
+                                                     "fields": {"area": 54.5}}}}},
+        "responses": {"200": json_response("The price.", ref("Quote")),
+                      **problems(403, 422)}}},
+    "/quotes": {"post": {
+        "operationId": "saveQuote", "tags": ["catalogue"],
+        "summary": "Save a quote (a draft may start from it)",
+        "parameters": [{"$ref": "#/components/parameters/IdempotencyKey"}],
+        "requestBody": {"required": True, "content": {"application/json": {
+            "schema": ref("QuoteInput"), "example": {"services": [1],
+                                                     "fields": {"area": 54.5}}}}},
+        "responses": {"201": json_response("The saved quote.", ref("Quote")),
+                      **problems(403, 409, 422)}}},
+}

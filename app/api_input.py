@@ -1,0 +1,151 @@
+"""JSON input of REST API v1: one strict reader for every area module.
+
+`read_json(spec)` parses the body (a JSON object; floats kept exact as Decimal; NaN/Infinity,
+numbers of thousands of digits and deep nesting refused) and checks it against `spec`:
+unknown keys, wrong types, integers outside the INTEGER range and too long strings are
+InvalidInput (422) with a translated detail naming the key; a body over JSON_MAX bytes is 413.
+NUL bytes never get here (app.input_guard refuses them with 400).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask import g, request
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from app.api import problem_locale
+from app.errors import InvalidInput
+from app.input_guard import MAX_INT
+
+JSON_MAX = 256 * 1024  # bytes of a JSON body (files go through multipart uploads)
+TEXT_MAX = 5000
+
+
+@dataclass(frozen=True)
+class Field:
+    """What one key of a JSON object may hold."""
+
+    kind: str  # "str", "int", "bool", "list", "object", "scalar" (str/number/bool), "any"
+    required: bool = False
+    max_length: int = TEXT_MAX  # characters of a string; items of a list
+    minimum: int = -MAX_INT
+    maximum: int = MAX_INT
+    nullable: bool = False
+    items: str | None = None  # the kind of a list's items
+
+
+KIND_NAMES = {"str": "string", "int": "integer", "bool": "boolean", "list": "array",
+              "object": "object", "scalar": "string, number or boolean", "any": "value"}
+
+
+def _reject_constant(name: str):
+    raise ValueError(name)
+
+
+def parse_body(optional: bool = False) -> dict:
+    """The request body as a JSON object ({} when empty and `optional`)."""
+    data = request.get_data(cache=True)
+    if len(data) > JSON_MAX:
+        raise RequestEntityTooLarge()
+    if not data.strip() and optional:
+        return {}
+    try:
+        body = json.loads(data, parse_float=Decimal, parse_constant=_reject_constant)
+    except (ValueError, RecursionError, UnicodeDecodeError):
+        raise InvalidInput(_("The body is not valid JSON.")) from None
+    if not isinstance(body, dict):
+        raise InvalidInput(_("The body must be a JSON object."))
+    return body
+
+
+def check_value(name: str, value, field: Field):
+    """`value` if it fits `field`, else InvalidInput naming `name`."""
+    if value is None:
+        if field.nullable or not field.required:
+            return None
+        raise InvalidInput(_("“%(name)s” is required.", name=name))
+    if not _kind_ok(value, field.kind):
+        raise InvalidInput(_("“%(name)s” must be a %(kind)s.", name=name,
+                             kind=KIND_NAMES[field.kind]))
+    if isinstance(value, str) and len(value) > field.max_length:
+        raise InvalidInput(_("“%(name)s” is too long (at most %(max)s characters).",
+                             name=name, max=field.max_length))
+    if isinstance(value, int | Decimal) and not isinstance(value, bool) \
+            and not field.minimum <= value <= field.maximum:
+        raise InvalidInput(_("“%(name)s” must be from %(min)s to %(max)s.", name=name,
+                             min=field.minimum, max=field.maximum))
+    if isinstance(value, list):
+        if len(value) > field.max_length:
+            raise InvalidInput(_("“%(name)s” has too many items (at most %(max)s).",
+                                 name=name, max=field.max_length))
+        if field.items:
+            item_field = Field(field.items, required=True)
+            for item in value:
+                check_value(name, item, item_field)
+    return value
+
+
+def _kind_ok(value, kind: str) -> bool:
+    if kind == "any":
+        return True
+    if kind == "int":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind == "scalar":
+        return isinstance(value, str | int | Decimal | bool) and not (
+            isinstance(value, Decimal) and not value.is_finite())
+    return isinstance(value, {"str": str, "bool": bool, "list": list, "object": dict}[kind])
+
+
+def read_json(spec: dict[str, Field], optional: bool = False) -> dict:
+    """The body's keys checked against `spec` (absent optional keys are left out)."""
+    body = parse_body(optional)
+    unknown = sorted(set(body) - set(spec))
+    if unknown:
+        raise InvalidInput(_("Unknown field: “%(name)s”.", name=unknown[0][:100]))
+    checked = {}
+    for name, field in spec.items():
+        if name not in body:
+            if field.required:
+                raise InvalidInput(_("“%(name)s” is required.", name=name))
+            continue
+        checked[name] = check_value(name, body[name], field)
+    return checked
+
+
+def in_api_locale(view):
+    """Run the route in the API's language (Accept-Language, else the token owner's, else
+    ru: app.api.problem_locale), so labels and refusals come translated; g.api_locale."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        g.api_locale = problem_locale()
+        with force_locale(g.api_locale):
+            return view(*args, **kwargs)
+
+    return wrapper
+
+
+def money_fields(name: str, kopecks: int | None) -> dict:
+    """{"price": "12500.00", "price_kopecks": 1250000}: roubles as a string and kopecks."""
+    kopecks = int(kopecks or 0)
+    sign = "-" if kopecks < 0 else ""
+    whole, cents = divmod(abs(kopecks), 100)
+    return {name: f"{sign}{whole}.{cents:02d}", f"{name}_kopecks": kopecks}
+
+
+def iso(value) -> str | None:
+    """A stored UTC datetime as ISO 8601 with Z; a date as YYYY-MM-DD; None stays None."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None, microsecond=0).isoformat() + "Z"
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)

@@ -1,0 +1,420 @@
+"""REST API v1 requests, services and quotes (issue 13 item 1): the cabinet's and the desk's
+use cases behind tokens — scopes per role, drafts with per-service fields, versions, moves,
+engineers without contacts, strict input, cursor pages that neither skip nor repeat."""
+
+from datetime import timedelta
+
+import pytest
+
+from app.api_tokens import create_token
+from app.extensions import db
+from app.permissions import ADMIN, DIRECTOR
+from models.base import utcnow
+from models.catalog import RULE_OBJECT_TYPE, RULE_URGENCY, PriceRule, Quote
+from models.request_status import Status
+from models.requests import Request
+from models.service_fields import ServiceField
+from tests.factories import make_partner, make_request, make_service, make_user
+
+PROBLEM = "application/problem+json"
+FIELDS = {"address": "Москва, Тверская 1, кв. 5", "object_type": "apartment", "area": 54.5,
+          "owner_phone": "+7 900 123-45-67"}
+
+
+def token(user, scope="write"):
+    _row, secret = create_token(user, "CRM", scope, 30)
+    db.session.commit()
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def problem(response, status):
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == PROBLEM
+    body = response.get_json()
+    assert body["status"] == status and body["detail"]
+    return body["detail"]
+
+
+@pytest.fixture
+def service(app):
+    """The redevelopment service (object fields) with an owner's phone marked contact data;
+    an apartment object type, normal and urgent urgency."""
+    db.session.add_all([
+        PriceRule(kind=RULE_OBJECT_TYPE, key="apartment", label="Квартира",
+                  label_en="Apartment"),
+        PriceRule(kind=RULE_URGENCY, key="normal", label="Обычная", label_en="Normal"),
+        PriceRule(kind=RULE_URGENCY, key="urgent", label="Срочно", label_en="Urgent",
+                  coefficient=2)])
+    db.session.flush()
+    svc = make_service()
+    db.session.add(ServiceField(service_id=svc.id, key="owner_phone", label="Телефон владельца",
+                                label_en="Owner's phone", field_type="phone", is_contact=True,
+                                sort_order=60))
+    db.session.commit()
+    return svc
+
+
+def new_draft(client, headers, service, **body):
+    body = {"services": [service.id], "fields": dict(FIELDS)} | body
+    return client.post("/api/v1/requests", json=body, headers=headers)
+
+
+# --- authentication and scope ----------------------------------------------------------------
+
+ENDPOINTS = [("get", "/api/v1/requests"), ("post", "/api/v1/requests"),
+             ("get", "/api/v1/requests/1"), ("patch", "/api/v1/requests/1"),
+             ("post", "/api/v1/requests/1/submit"), ("post", "/api/v1/requests/1/cancel"),
+             ("post", "/api/v1/requests/1/close"), ("post", "/api/v1/requests/1/repeat"),
+             ("post", "/api/v1/requests/1/moves"), ("get", "/api/v1/services"),
+             ("post", "/api/v1/quote"), ("post", "/api/v1/quotes")]
+
+
+@pytest.mark.parametrize("method,path", ENDPOINTS)
+def test_anonymous_gets_401(client, method, path):
+    response = getattr(client, method)(path, json={})
+    problem(response, 401)
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+@pytest.mark.parametrize("method,path", [e for e in ENDPOINTS if e[0] != "get"
+                                         and e[1] != "/api/v1/quote"])
+def test_a_read_token_may_not_write(app, client, service, method, path):
+    user = make_partner()
+    req = make_request(user)
+    response = getattr(client, method)(path.replace("/1", f"/{req.id}"), json={
+        "services": [service.id], "fields": FIELDS, "version": req.version,
+        "action": "accept"}, headers=token(user, "read"))
+    problem(response, 403)
+    assert db.session.query(Request).count() == 1
+    assert db.session.get(Request, req.id).status == Status.DRAFT
+
+
+# --- drafts ------------------------------------------------------------------------------------
+
+def test_a_partner_creates_a_draft_with_fields(app, client, service):
+    user = make_partner()
+    response = new_draft(client, token(user), service, description="Снести стену")
+    assert response.status_code == 201, response.get_data(as_text=True)
+    body = response.get_json()
+    req = db.session.get(Request, body["id"])
+    assert response.headers["Location"].endswith(f"/api/v1/requests/{req.id}")
+    assert body["cabinet_url"] == f"{app.config['BASE_URL']}/cabinet/requests/{req.id}"
+    assert req.author_id == user.id and req.status == Status.DRAFT
+    assert req.field_values["area"] == "54.5" and req.field_values["owner_phone"]
+    assert req.object_address == FIELDS["address"] and req.description == "Снести стену"
+    assert body["status"] == "draft" and body["version"] == req.version
+    assert body["total_kopecks"] == req.total_kopecks > 0
+    assert body["total"] == f"{req.total_kopecks // 100}.{req.total_kopecks % 100:02d}"
+    assert body["created_at"].endswith("Z") and "submit" in body["allowed_actions"]
+    assert body["company"]["id"] == user.profile.partner_company_id
+
+
+def test_staff_cannot_create_drafts(app, client, service, staff):
+    problem(new_draft(client, token(staff.manager), service), 403)
+    assert db.session.query(Request).count() == 0
+
+
+BAD_BODIES = [
+    ("not json", b"{services: 1", 422), ("array", b"[1, 2]", 422),
+    ("unknown key", b'{"services": [1], "status": "ready"}', 422),
+    ("services text", b'{"services": "1"}', 422),
+    ("services none", b'{"services": []}', 422),
+    ("huge id", b'{"services": [99999999999999999999]}', 422),
+    ("bool id", b'{"services": [true]}', 422),
+    ("long description", b'{"services": [1], "description": "' + b"x" * 5001 + b'"}', 422),
+    ("NaN", b'{"services": [1], "fields": {"area": NaN}}', 422),
+    ("many digits", b'{"services": [1], "fields": {"area": 1' + b"0" * 5000 + b'}}', 422),
+    ("nested", b'{"services": [1], "fields": {"area": ' + b"[" * 5000 + b"]" * 5000 + b'}}',
+     422),
+    ("NUL", b'{"services": [1], "description": "a\\u0000b"}', 400),
+    ("bad phone", b'{"services": [1], "new_client_phone": "call me"}', 422),
+    ("bad date", b'{"services": [1], "wanted_date": "2026-02-30"}', 422),
+]
+
+
+@pytest.mark.parametrize("name,raw,status", BAD_BODIES, ids=[b[0] for b in BAD_BODIES])
+def test_bad_input_is_a_problem_and_stores_nothing(app, client, service, name, raw, status):
+    user = make_partner()
+    raw = raw.replace(b"[1]", f"[{service.id}]".encode())
+    response = client.post("/api/v1/requests", data=raw, headers=token(user) | {
+        "Content-Type": "application/json", "Accept-Language": "en"})
+    problem(response, status)
+    assert db.session.query(Request).count() == 0
+
+
+@pytest.mark.parametrize("fields,expected", [
+    ({"area": "много"}, "area"), ({"object_type": "castle"}, "object_type"),
+    ({"address": None}, "address"), ({"colour": "red"}, "colour"),
+    ({"area": 10**9}, "area"), ({"area": {"a": 1}}, "area"),
+])
+def test_field_values_are_checked_as_the_form_checks_them(app, client, service, fields,
+                                                          expected):
+    user = make_partner()
+    response = new_draft(client, token(user) | {"Accept-Language": "en"}, service,
+                         fields=dict(FIELDS) | fields)
+    assert expected in problem(response, 422)
+    assert db.session.query(Request).count() == 0
+
+
+def test_refusals_speak_the_requested_language(app, client, service):
+    user = make_partner()
+    russian = new_draft(client, token(user), service, fields={"colour": "red"})
+    assert "Неизвестное поле" in problem(russian, 422) or "colour" in problem(russian, 422)
+    english = new_draft(client, token(user) | {"Accept-Language": "en"}, service,
+                        fields={"colour": "red"})
+    assert problem(english, 422) == "Unknown field: “colour”."
+
+
+def test_patch_changes_a_draft_at_its_version_only(app, client, service):
+    user = make_partner()
+    headers = token(user)
+    created = new_draft(client, headers, service).get_json()
+    url = f"/api/v1/requests/{created['id']}"
+    stale = client.patch(url, json={"fields": {"area": 70}}, headers=headers | {
+        "If-Match": f'"{created["version"] + 5}"'})
+    problem(stale, 409)
+    problem(client.patch(url, json={"fields": {"area": 70}}, headers=headers), 422)
+    changed = client.patch(url, json={"fields": {"area": 70}, "version": created["version"]},
+                           headers=headers)
+    assert changed.status_code == 200, changed.get_data(as_text=True)
+    body = changed.get_json()
+    assert body["fields"]["area"] == "70" and body["fields"]["address"] == FIELDS["address"]
+    assert body["version"] > created["version"]
+    assert changed.headers["ETag"] == f'"{body["version"]}"'
+    again = client.patch(url, json={"description": "x"}, headers=headers | {
+        "If-Match": f'"{created["version"]}"'})  # the version read before the change
+    problem(again, 409)
+    assert db.session.get(Request, created["id"]).description is None
+
+
+def test_submit_cancel_and_the_submitted_request_is_no_longer_editable(app, client, service):
+    user = make_partner()
+    headers = token(user)
+    created = new_draft(client, headers, service).get_json()
+    url = f"/api/v1/requests/{created['id']}"
+    submitted = client.post(f"{url}/submit", headers=headers)
+    assert submitted.status_code == 200, submitted.get_data(as_text=True)
+    assert submitted.get_json()["status"] == "submitted"
+    assert "cancel" in submitted.get_json()["allowed_actions"]
+    problem(client.patch(url, json={"description": "x", "version": 99}, headers=headers), 403)
+    problem(client.post(f"{url}/submit", headers=headers), 403)
+    cancelled = client.post(f"{url}/cancel", json={"comment": "Передумали"}, headers=headers)
+    assert cancelled.get_json()["status"] == "cancelled"
+    assert db.session.get(Request, created["id"]).status == Status.CANCELLED
+
+
+def test_the_partner_closes_delivered_work(app, client, staff):
+    user = make_partner()
+    req = make_request(user, Status.DELIVERED, staff)
+    response = client.post(f"/api/v1/requests/{req.id}/close", json={"version": req.version},
+                           headers=token(user))
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert db.session.get(Request, req.id).status == Status.CLOSED
+    problem(client.post(f"/api/v1/requests/{req.id}/cancel", headers=token(user)), 403)
+
+
+def test_repeat_makes_a_new_draft(app, client, staff):
+    user = make_partner()
+    source = make_request(user, Status.SUBMITTED, staff)
+    response = client.post(f"/api/v1/requests/{source.id}/repeat", headers=token(user))
+    assert response.status_code == 201
+    copy = db.session.get(Request, response.get_json()["id"])
+    assert copy.id != source.id and copy.status == Status.DRAFT
+    assert copy.object_address == source.object_address
+    assert response.get_json()["cabinet_url"].endswith(f"/cabinet/requests/{copy.id}")
+
+
+# --- who sees what -----------------------------------------------------------------------------
+
+def test_owner_sees_the_company_member_only_own_and_others_nothing(app, client, service, staff):
+    owner = make_partner()
+    member = make_partner(owner.profile.partner_company, owner=False)
+    stranger = make_partner()
+    own = make_request(owner)
+    members = make_request(member)
+    for user, visible, hidden in ((owner, {own.id, members.id}, set()),
+                                  (member, {members.id}, {own.id}),
+                                  (stranger, set(), {own.id, members.id})):
+        headers = token(user)
+        listed = {item["id"] for item in client.get("/api/v1/requests",
+                                                    headers=headers).get_json()["items"]}
+        assert listed == visible, user.username
+        for request_id in hidden:
+            problem(client.get(f"/api/v1/requests/{request_id}", headers=headers), 404)
+            problem(client.patch(f"/api/v1/requests/{request_id}", json={"version": 1},
+                                 headers=headers), 404)
+            problem(client.post(f"/api/v1/requests/{request_id}/submit", headers=headers), 404)
+            problem(client.post(f"/api/v1/requests/{request_id}/repeat", headers=headers), 404)
+    # drafts are the partner's alone
+    for user in (staff.manager, staff.supermanager, make_user(ADMIN)):
+        problem(client.get(f"/api/v1/requests/{own.id}", headers=token(user)), 404)
+
+
+def _contact_request(user, staff, status):
+    req = make_request(user, status, staff)
+    req.field_values = dict(req.field_values or {}) | {"owner_phone": "+7 900 555-00-11"}
+    db.session.commit()
+    return req
+
+
+def test_staff_see_their_row_scopes(app, client, service, staff):
+    user = make_partner()
+    mine = make_request(user, Status.SCHEDULED, staff)
+    other_manager = make_user("Manager")
+    unassigned = make_request(user, Status.SUBMITTED, staff)
+    expectations = {staff.manager: {mine.id}, staff.engineer: {mine.id},
+                    other_manager: set(), staff.supermanager: {mine.id, unassigned.id},
+                    make_user(ADMIN): {mine.id, unassigned.id},
+                    make_user(DIRECTOR): {mine.id, unassigned.id}}
+    for viewer, expected in expectations.items():
+        headers = token(viewer, "read")
+        items = client.get("/api/v1/requests", headers=headers).get_json()["items"]
+        assert {item["id"] for item in items} == expected, viewer.username
+        for request_id in {mine.id, unassigned.id} - expected:
+            problem(client.get(f"/api/v1/requests/{request_id}", headers=headers), 404)
+
+
+def test_the_engineer_never_gets_contacts(app, client, service, staff):
+    user = make_partner()
+    req = _contact_request(user, staff, Status.SCHEDULED)
+    req.end_client_id = None
+    headers = token(staff.engineer)
+    detail = client.get(f"/api/v1/requests/{req.id}", headers=headers)
+    listed = client.get("/api/v1/requests", headers=headers)
+    for body in (detail.get_json(), listed.get_json()["items"][0]):
+        assert "owner_phone" not in body["fields"] and "area" in body["fields"]
+        for key in ("company", "author", "end_client", "cancel_reason", "cabinet_url"):
+            assert key not in body
+    assert "555-00-11" not in detail.get_data(as_text=True) + listed.get_data(as_text=True)
+    # nor finds a request by a contact value
+    found = client.get("/api/v1/requests?q=555-00-11", headers=headers).get_json()
+    assert found["items"] == []
+    manager = client.get(f"/api/v1/requests/{req.id}", headers=token(staff.manager)).get_json()
+    assert manager["fields"]["owner_phone"] and manager["company"]["name"]
+    found = client.get("/api/v1/requests?q=555-00-11", headers=token(staff.manager)).get_json()
+    assert [item["id"] for item in found["items"]] == [req.id]
+
+
+def test_staff_make_the_moves_their_role_may(app, client, service, staff):
+    user = make_partner()
+    req = make_request(user, Status.SCHEDULED, staff)
+    url = f"/api/v1/requests/{req.id}/moves"
+    assert client.get(f"/api/v1/requests/{req.id}",
+                      headers=token(staff.engineer)).get_json()["allowed_actions"] == ["start"]
+    problem(client.post(url, json={"action": "start"}, headers=token(staff.manager)), 403)
+    problem(client.post(url, json={"action": "start"}, headers=token(user)), 403)
+    problem(client.post(url, json={"action": "schedule"}, headers=token(staff.manager)), 422)
+    problem(client.post(url, json={"action": "fly"}, headers=token(staff.engineer)), 422)
+    problem(client.post(url, json={"action": "start", "version": req.version - 1},
+                        headers=token(staff.engineer)), 409)
+    moved = client.post(url, json={"action": "start"}, headers=token(staff.engineer))
+    assert moved.status_code == 200 and moved.get_json()["status"] == "in_progress"
+    client.post(url, json={"action": "submit_review"}, headers=token(staff.engineer))
+    problem(client.post(url, json={"action": "return"}, headers=token(staff.manager)), 403)
+    accepted = client.post(url, json={"action": "accept"}, headers=token(staff.manager))
+    assert accepted.get_json()["status"] == "ready"
+    assert db.session.get(Request, req.id).status == Status.READY
+    problem(client.post(url, json={"action": "deliver"}, headers=token(staff.manager)), 422)
+
+
+def test_a_manager_cancel_needs_a_comment(app, client, staff):
+    user = make_partner()
+    req = make_request(user, Status.ASSIGNED, staff)
+    url = f"/api/v1/requests/{req.id}/moves"
+    problem(client.post(url, json={"action": "cancel"}, headers=token(staff.manager)), 403)
+    done = client.post(url, json={"action": "cancel", "comment": "Дубль"},
+                       headers=token(staff.manager))
+    assert done.get_json()["status"] == "cancelled"
+    problem(client.post(f"/api/v1/requests/{req.id}/cancel", headers=token(staff.manager)),
+            403)  # the partner's move route is the partner's
+
+
+# --- the list ----------------------------------------------------------------------------------
+
+def test_cursor_pages_neither_skip_nor_repeat(app, client, service):
+    user = make_partner()
+    rows = [make_request(user) for _ in range(7)]
+    same = utcnow() - timedelta(hours=1)
+    for row in rows[2:5]:  # three share one creation time: the id breaks the tie
+        row.created_at = same
+    db.session.commit()
+    headers = token(user)
+    seen, cursor, pages = [], None, 0
+    while True:
+        url = "/api/v1/requests?limit=2" + (f"&cursor={cursor}" if cursor else "")
+        page = client.get(url, headers=headers).get_json()
+        seen += [item["id"] for item in page["items"]]
+        pages += 1
+        if pages == 2:  # a request created meanwhile is on no later page
+            make_request(user)
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    expected = sorted(rows, key=lambda r: (r.created_at, r.id), reverse=True)
+    assert seen == [r.id for r in expected] and pages == 4
+
+
+@pytest.mark.parametrize("query", ["limit=0", "limit=101", "limit=x", "cursor=%%%",
+                                   "cursor=WzEsMl0", "status=nonsense", "from=2026-13-01",
+                                   "service=abc", "sort=id", "manager=1"])
+def test_bad_list_parameters_are_422(app, client, query):
+    problem(client.get(f"/api/v1/requests?{query}", headers=token(make_partner())), 422)
+
+
+def test_the_cabinet_filters_apply(app, client, service, staff):
+    user = make_partner()
+    draft = make_request(user, object_address="Питер, Невский 10")
+    sent = make_request(user, Status.SUBMITTED, staff)
+    headers = token(user)
+
+    def ids(query):
+        return [i["id"] for i in client.get(f"/api/v1/requests?{query}",
+                                            headers=headers).get_json()["items"]]
+
+    assert ids("status=draft") == [draft.id]
+    assert ids("status=accepted") == [sent.id]
+    assert ids("q=Невский") == [draft.id]
+    assert ids(f"service={service.id}") == [sent.id, draft.id]
+    assert ids("from=2000-01-01&to=2000-01-02") == []
+    staff_ids = [i["id"] for i in client.get("/api/v1/requests?status=submitted", headers=token(
+        staff.supermanager)).get_json()["items"]]
+    assert staff_ids == [sent.id]
+
+
+# --- catalogue and quotes ----------------------------------------------------------------------
+
+def test_services_list_fields_in_the_token_users_language(app, client, service):
+    user = make_partner(locale="en")
+    body = client.get("/api/v1/services", headers=token(user, "read")).get_json()
+    entry = next(s for s in body["items"] if s["id"] == service.id)
+    by_key = {f["key"]: f for f in entry["fields"]}
+    assert by_key["area"]["label"] == "Area, m²" and by_key["area"]["required"] is True
+    assert by_key["owner_phone"]["is_contact"] is True and "area" in entry["priced_fields"]
+    russian = client.get("/api/v1/services", headers=token(user, "read") | {
+        "Accept-Language": "ru"}).get_json()
+    entry = next(s for s in russian["items"] if s["id"] == service.id)
+    assert {f["key"]: f for f in entry["fields"]}["area"]["label"] == "Площадь, м²"
+
+
+def test_quote_prices_without_saving_and_quotes_saves(app, client, service):
+    user = make_partner()
+    body = {"services": [service.id], "fields": {"area": 50, "object_type": "apartment"}}
+    priced = client.post("/api/v1/quote", json=body, headers=token(user, "read"))
+    assert priced.status_code == 200, priced.get_data(as_text=True)
+    assert priced.get_json()["total_kopecks"] == 10000_00 + 50 * 100_00
+    assert priced.get_json()["total"] == "15000.00"
+    assert db.session.query(Quote).count() == 0
+    problem(client.post("/api/v1/quotes", json=body, headers=token(user, "read")), 403)
+    saved = client.post("/api/v1/quotes", json=body, headers=token(user))
+    assert saved.status_code == 201 and db.session.query(Quote).count() == 1
+    quote_id = saved.get_json()["id"]
+    draft = client.post("/api/v1/requests", json={"quote_id": quote_id, "fields": {
+        "address": "Москва, Арбат 1", "object_type": "apartment"}}, headers=token(user))
+    assert draft.status_code == 201, draft.get_data(as_text=True)
+    assert draft.get_json()["total_kopecks"] == priced.get_json()["total_kopecks"]
+    other = make_partner()
+    problem(client.post("/api/v1/requests", json={"quote_id": quote_id}, headers=token(other)),
+            404)
+    problem(client.post("/api/v1/quote", json={"services": [service.id],
+                                               "fields": {"area": -1}},
+                        headers=token(user)), 422)
