@@ -11,15 +11,16 @@ from app.access import get_request_or_404, is_company_owner
 from app.input_guard import arg_int
 from app.status_labels import partner_groups
 from app.storage import send_stored
-from app.request_rules import DOCUMENT_LABELS, RELEASED_STATUSES, rules_for
-from app.thread import is_thread_file, thread_of
+from app.request_rules import DOCUMENT_LABELS, rules_for
+from app.request_conversation import partner_files, partner_may_download, partner_timeline
+from app.thread import thread_of
 from cabinet import bp
 from cabinet.access import partner_required
 from cabinet.choices import rule_choices, service_choices
 from cabinet.forms import MessageForm, ReasonForm
 from models.catalog import RULE_OBJECT_TYPE
-from models.request_status import ACTION_LABELS, PARTNER_GROUP_OF, Status
-from models.requests import ATTACH_DELIVERABLE, ATTACH_INPUT, Attachment, Request, StatusChange
+from models.request_status import ACTION_LABELS
+from models.requests import Attachment, Request
 from reports.sources import partner_filters, partner_requests
 
 PAGE_SIZE = 20
@@ -60,29 +61,6 @@ def request_list():
         newer=rows[0].id if rows and has_more_newer else None)
 
 
-def partner_timeline(req: Request) -> list[StatusChange]:
-    """History as the partner sees it: only changes of the partner-facing label."""
-    changes = db.session.query(StatusChange).filter_by(request_id=req.id) \
-        .order_by(StatusChange.id).all()
-    shown, last_group = [], None
-    for change in changes:
-        group = PARTNER_GROUP_OF[Status(change.to_status)]
-        if group != last_group:
-            shown.append(change)
-            last_group = group
-    return shown
-
-
-def partner_files(req: Request) -> tuple[list[Attachment], list[Attachment]]:
-    """Own input files, and deliverables once the package is released."""
-    files = db.session.query(Attachment).filter_by(request_id=req.id) \
-        .order_by(Attachment.id).all()
-    inputs = [f for f in files if f.kind == ATTACH_INPUT]
-    released = [f for f in files if f.kind == ATTACH_DELIVERABLE
-                and req.status in RELEASED_STATUSES and f.is_released]
-    return inputs, released
-
-
 @bp.route("/requests/<int:request_id>")
 @partner_required
 def request_detail(request_id: int):
@@ -107,9 +85,7 @@ def download(attachment_id: int):
     if attachment is None:
         abort(404)
     req = get_request_or_404(current_user, attachment.request_id)
-    inputs, released = partner_files(req)
-    if attachment not in inputs and attachment not in released \
-            and not is_thread_file(attachment):
+    if not partner_may_download(req, attachment):
         abort(404)
     return send_stored(attachment.stored_name, attachment.original_name,
                        attachment.content_type)

@@ -17,15 +17,15 @@ from app.errors import DomainError
 from app.extensions import db
 from app.input_guard import arg_int
 from app.request_filters import DATE_FIELDS, filter_choices, parse_filters
+from app.request_conversation import staff_may_download
 from app.request_rules import DOCUMENT_LABELS, PAYMENT_LABELS, rules_for
 from app.scheduling import (default_window, engineers, request_hours, suggest_engineers,
                             visits_by_request, visits_of)
 from app.storage import send_stored
 from app.uow import unit_of_work
-from app.visibility import reads_partner_words
 from app.status_labels import staff_labels
 from models.request_status import ACTION_LABELS, OPEN_STATUSES
-from models.requests import ATTACH_MESSAGE, Attachment, Request
+from models.requests import Attachment, Request
 from reports.documents import request_pdf
 from views.desk_actions import DeskActionsMixin, back
 from views.desk_approvals import ApprovalForm, DeskApprovalsMixin
@@ -122,7 +122,7 @@ class DeskView(DeskApprovalsMixin, DeskActionsMixin, BaseView):
         if attachment is None:
             abort(404)
         get_request_or_404(g.user, attachment.request_id)
-        if attachment.kind == ATTACH_MESSAGE and not reads_partner_words(g.user):
+        if not staff_may_download(g.user, attachment):
             abort(404)  # files of the partner thread: engineers never see the thread
         return send_stored(attachment.stored_name, attachment.original_name,
                            attachment.content_type)
