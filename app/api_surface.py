@@ -10,13 +10,14 @@ from __future__ import annotations
 from flask import Flask
 
 import app.api as api_me
+import app.api_conversation as api_conversation
 import app.api_catalogue as api_catalogue
 import app.api_prefill as api_prefill
 import app.api_requests as api_requests
 import app.api_signatures as api_signatures
 from app import openapi
 
-MODULES = (api_me, api_catalogue, api_requests, api_prefill, api_signatures)
+MODULES = (api_me, api_conversation, api_catalogue, api_requests, api_prefill, api_signatures)
 
 
 def install(app: Flask, csrf) -> None:
