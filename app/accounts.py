@@ -22,6 +22,7 @@ from app.extensions import db
 from app.jobs import enqueue, enqueue_connection
 from app.mail import queue_mail
 from app.sessions import SESSION_KEY, current_generation, end_all_sessions
+from app.signatures import PURPOSE_CONTACT, check_confirmation, contact_payload
 from app.uow import commit
 from app.web_security import external_url
 from models.partners import UserProfile
@@ -277,14 +278,19 @@ def reset_forgotten_password(token, user, new_password: str) -> None:
 
 
 def update_profile(user, phone, locale: str, notify_prefs: dict, names=None, email=None,
-                   current_password=None) -> str | None:
+                   current_password=None, confirmation_code: str | None = None) -> str | None:
     """Own phone, language, e-mail copies (and names); a new e-mail needs the password and
-    is only requested: the address to confirm is returned (None when unchanged)."""
+    is only requested: the address to confirm is returned (None when unchanged). A new
+    e-mail or phone needs a one-time code when the admin asks for one (app.signatures)."""
     new_email = _email_change(user, email, current_password)
     profile = db.session.get(UserProfile, user.id)
     if profile is None:  # staff created in FAB's user screens have none yet
         profile = UserProfile(user_id=user.id)
         db.session.add(profile)
+    if new_email or (phone or "") != (profile.phone or ""):
+        check_confirmation(user, PURPOSE_CONTACT,
+                           contact_payload(user, new_email or user.email, phone),
+                           confirmation_code, user)
     if names is not None:
         user.first_name, user.last_name = names
     profile.phone, profile.locale = phone, locale

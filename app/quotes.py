@@ -10,14 +10,17 @@ from app.extensions import db
 from app.intake import legacy_values
 from app.pricing import calculate
 from app.service_fields import display_value, fields_for
+from app.signatures import PURPOSE_QUOTE, check_confirmation, quote_payload
 from models.catalog import Quote
 
 AREA_LIMIT = Decimal("99999999.99")  # Quote.area is Numeric(10, 2)
 
 
-def save_quote(user, services, field_values: dict, urgency: str, options=()) -> Quote:
+def save_quote(user, services, field_values: dict, urgency: str, options=(),
+               confirmation_code: str | None = None) -> Quote:
     """Price the services from their priced fields' values (app.pricing.pricing_fields, as
-    parsed by app.service_fields) for the user's company (its discount); keep the breakdown."""
+    parsed by app.service_fields) for the user's company (its discount); keep the breakdown.
+    Saving is agreeing to the quote: a one-time code when the admin asks for one."""
     company = require_partner(user)
     options, values = list(options or []), dict(field_values or {})
     result = calculate(services, values, urgency, options, company)
@@ -32,6 +35,9 @@ def save_quote(user, services, field_values: dict, urgency: str, options=()) -> 
                   total_kopecks=result.total)
     db.session.add(quote)
     db.session.flush()
+    check_confirmation(user, PURPOSE_QUOTE, quote_payload(services, values, urgency, options,
+                                                          result.total),
+                       confirmation_code, quote)
     record("quote_saved", user, quote, total=result.total)
     return quote
 

@@ -193,6 +193,7 @@ def confirm(user, purpose: str, payload, code: str, obj) -> Signature:
                          "exhausted")
         raise refuse(_("Wrong code: %(left)d tries left.", left=row.tries_left), "wrong")
     row.used_at = utcnow()
+    obj = _unproxied(obj)
     signature = Signature(user_id=user.id, purpose=purpose, object_type=type(obj).__name__,
                           object_id=obj.id, data_hash=digest, code_id=row.id,
                           ip=request.remote_addr if has_request_context() else None,
@@ -201,6 +202,12 @@ def confirm(user, purpose: str, payload, code: str, obj) -> Signature:
     db.session.flush()
     record("signed", user, obj, purpose=purpose, data_hash=digest, signature=signature.id)
     return signature
+
+
+def _unproxied(obj):
+    """current_user is a proxy: the signature names the object's own class (User)."""
+    unwrap = getattr(obj, "_get_current_object", None)
+    return unwrap() if callable(unwrap) else obj
 
 
 def _count_wrong_try(code_id: int) -> None:
@@ -280,6 +287,7 @@ def contact_payload(user, email: str, phone: str | None) -> dict:
 
 def signatures_of(obj) -> list[Signature]:
     """The signatures recorded for an object, oldest first."""
+    obj = _unproxied(obj)
     return db.session.query(Signature).filter_by(object_type=type(obj).__name__,
                                                  object_id=obj.id) \
         .order_by(Signature.id).all()

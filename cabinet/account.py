@@ -17,10 +17,12 @@ from app.notifications import KINDS, kinds_for, wants_email
 from app.telegram_pages import fill_prefs, posted_prefs, pref_fields
 from app.extensions import db
 from app.partners import APPLICATION_FIELDS, file_application
+from app.signatures import ConfirmationRequired
 from app.uow import unit_of_work
 from cabinet import bp
 from cabinet.access import login_required, partner_required
 from cabinet.api_tokens import api_token_context
+from cabinet.confirmation import confirmation_step, posted_code
 from cabinet.telegram import telegram_context
 from cabinet.forms import (ApplicationForm, ChangePasswordForm, ProfileForm, ResetPasswordForm,
                            ResetRequestForm, show_error)
@@ -124,7 +126,10 @@ def profile():
                     {k: getattr(form, f"notify_{k}").data for k in kinds}
                     | posted_prefs(form, kinds),
                     names=(form.first_name.data, form.last_name.data), email=form.email.data,
-                    current_password=form.current_password.data)
+                    current_password=form.current_password.data,
+                    confirmation_code=posted_code())
+        except ConfirmationRequired as needed:  # a new e-mail or phone is signed with a code
+            return confirmation_step(needed, url_for("cabinet.profile"))
         except DomainError as exc:
             show_error(form, exc, "email")
         else:

@@ -13,10 +13,12 @@ from app.access import visible_quotes
 from app.errors import DomainError
 from app.pricing import PriceError, calculate
 from app.quotes import quote_summary, save_quote
+from app.signatures import ConfirmationRequired
 from app.uow import unit_of_work
 from cabinet import bp
 from cabinet.access import partner_required
 from cabinet.choices import fill_choices
+from cabinet.confirmation import confirmation_step, posted_code
 from cabinet.forms import CalculatorForm
 from models.catalog import Quote
 
@@ -59,7 +61,10 @@ def _save(form: CalculatorForm):
     try:
         with unit_of_work():
             quote_id = save_quote(current_user, form.services.data, form.field_values,
-                                  form.urgency.data, form.options.data).id
+                                  form.urgency.data, form.options.data,
+                                  confirmation_code=posted_code()).id
+    except ConfirmationRequired as needed:  # agreeing to the quote is signed with a code
+        return confirmation_step(needed, url_for("cabinet.calculator"))
     except DomainError as exc:
         flash(str(exc), "danger")
         return redirect(url_for("cabinet.calculator"))

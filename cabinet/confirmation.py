@@ -26,9 +26,11 @@ def posted_code() -> str | None:
     return (request.form.get(CODE_FIELD) or "").strip() or None
 
 
-def confirmation_step(needed: ConfirmationRequired, back_url: str):
+def confirmation_step(needed: ConfirmationRequired, back_url: str, action_url: str | None = None,
+                      hidden: list | None = None):
     """The page "we sent a code to …" for the action that was just refused for lack of a good
-    code; answers 200 with no-store (the posted form is inside)."""
+    code; answers 200 with no-store. The code is posted to `action_url` (this URL) with
+    `hidden` fields (the posted form, but for the token and the code)."""
     error = None if needed.reason == "missing" or request.form.get(RESEND_FIELD) \
         else str(needed)
     pending = pending_code(current_user, needed.purpose, needed.payload)
@@ -41,11 +43,12 @@ def confirmation_step(needed: ConfirmationRequired, back_url: str):
             notice = _("A new code is sent.")
         except DomainError as exc:  # one code a minute; an SMS the gateway refused
             error = str(exc)
-    hidden = [(name, value) for name, values in request.form.lists() for value in values
-              if name not in NOT_REPEATED]
+    if hidden is None:
+        hidden = [(name, value) for name, values in request.form.lists() for value in values
+                  if name not in NOT_REPEATED]
     response = make_response(render_template(
         "cabinet/confirm_code.html", what=PURPOSE_LABELS[needed.purpose], sent_to=sent_to,
-        error=error, notice=notice, hidden=hidden, action_url=request.path,
+        error=error, notice=notice, hidden=hidden, action_url=action_url or request.path,
         back_url=back_url, code_field=CODE_FIELD, resend_field=RESEND_FIELD))
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -20,10 +20,12 @@ from app.input_guard import arg_int, bounded_int
 from app.prefill import is_prefill_query
 from app.quotes import quote_values
 from app.request_form import draft_input
+from app.signatures import ConfirmationRequired
 from app.uow import run_use_case, unit_of_work
 from cabinet import bp
 from cabinet.access import partner_required
 from cabinet.choices import fill_choices
+from cabinet.confirmation import confirmation_step
 from cabinet.forms import RequestForm
 from cabinet.prefill import fill_from_link
 from models.requests import Attachment
@@ -122,6 +124,12 @@ def _after_save(request_id: int, number: str):
         try:
             with unit_of_work():
                 submit_draft(current_user, request_id)
+        except ConfirmationRequired as needed:  # the draft is saved; the code step submits it
+            version = get_request_or_404(current_user, request_id).version
+            return confirmation_step(
+                needed, url_for("cabinet.request_detail", request_id=request_id),
+                url_for("cabinet.request_move", request_id=request_id, action="submit"),
+                [("version", version)])
         except DomainError as exc:
             flash(str(exc), "danger")
             # documents missing: back to the draft's form, where they are attached

@@ -12,13 +12,17 @@ from app.api_tokens import create_token
 from app.extensions import db
 from app.settings import get_setting
 from app.signatures import act_payload, data_hash
+from flask_appbuilder.security.sqla.models import User
+
 from models.base import utcnow
+from models.catalog import Quote, Service
 from models.outbox import OutboxMessage
 from models.request_status import Status
 from models.requests import Request
 from models.signatures import ConfirmationCode, Signature
 from tests.factories import (as_user, login, make_partner, make_request, make_user, post,
                              settings_fields)
+from tests.cabinet.test_requests import form_data
 from tests.pdftext import pdf_text
 from tests.unit.test_signature_codes import require_codes
 
@@ -244,3 +248,61 @@ def test_api_codes_refuse_bad_input_staff_strangers_and_read_tokens(app, owner, 
     engineer = api(client, "GET", f"/requests/{req.id}/signatures",
                    api_token(staff.engineer, "read"))
     assert engineer.status_code == 200 and engineer.get_json() == {"items": []}
+
+
+# --- the other actions: submit right after saving, a quote, a new phone or e-mail ----------
+
+def test_save_and_submit_asks_the_code_for_the_saved_draft(app, client, owner, mailbox):
+    require_codes(submit=True)
+    login(client, "signer")
+    page = post(client, "/cabinet/requests/new", form_data(submit_now="1"))
+    html = page.get_data(as_text=True)
+    req = db.session.query(Request).one()
+    assert page.status_code == 200 and req.status == Status.DRAFT  # saved, not submitted
+    assert f'action="/cabinet/requests/{req.id}/move/submit"' in html
+    post(client, f"/cabinet/requests/{req.id}/move/submit",
+         {"version": req.version, "confirmation_code": mailed_code(mailbox, owner)})
+    assert status_of(req) == Status.SUBMITTED
+    assert db.session.query(Signature).one().object_id == req.id
+
+
+def test_agreeing_to_a_quote_is_signed(app, client, owner, mailbox):
+    require_codes(quote=True)
+    login(client, "signer")
+    data = {"services": [str(db.session.query(Service).filter_by(code="measure").one().id)],
+            "area": "50", "object_type": "house", "urgency": "normal", "save": "1"}
+    page = post(client, "/cabinet/calculator", data).get_data(as_text=True)
+    assert db.session.query(Quote).count() == 0
+    assert 'name="area" value="50"' in page and 'name="save" value="1"' in page
+    data["area"] = "60"  # other data than the code was sent for
+    changed = post(client, "/cabinet/calculator",
+                   {**data, "confirmation_code": mailed_code(mailbox, owner)})
+    assert "The data changed" in changed.get_data(as_text=True)
+    assert db.session.query(Quote).count() == 0
+    data["area"] = "50"
+    response = post(client, "/cabinet/calculator",
+                    {**data, "confirmation_code": mailed_code(mailbox, owner)})
+    assert response.status_code == 302
+    quote = db.session.query(Quote).one()
+    signature = db.session.query(Signature).one()
+    assert (signature.purpose, signature.object_type, signature.object_id) == (
+        "quote", "Quote", quote.id)
+
+
+def test_a_new_phone_is_signed_and_other_profile_edits_are_not(app, client, owner, mailbox):
+    require_codes(contact=True)
+    login(client, "signer")
+    base = {"first_name": "Anna", "last_name": "K", "email": owner.email, "locale": "en"}
+    assert post(client, "/cabinet/profile", base).status_code == 302  # no contact change
+    page = post(client, "/cabinet/profile", {**base, "phone": "+7 900 000-00-02"})
+    assert page.status_code == 200 and 'value="+7 900 000-00-02"' in page.get_data(as_text=True)
+    db.session.expire_all()
+    assert not db.session.get(User, owner.id).profile.phone
+    done = post(client, "/cabinet/profile", {**base, "phone": "+7 900 000-00-02",
+                                             "confirmation_code": mailed_code(mailbox, owner)})
+    assert done.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(User, owner.id).profile.phone == "+7 900 000-00-02"
+    signature = db.session.query(Signature).one()
+    assert (signature.purpose, signature.object_type, signature.object_id) == (
+        "contact", "User", owner.id)
