@@ -1,4 +1,4 @@
-"""`flask replan ...` commands: sync-roles, demo, worker."""
+"""`flask replan ...` commands: sync-roles, demo, bench-data, worker."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from app.bench_data import BenchRefused, bench_logins, load_bench
 from app.demo import DEMO_PASSWORD, DemoRefused
 from app.demo_profiles import DEFAULT, load_profile, profiles, users_of
 from app.periodic import PERIODIC
@@ -42,6 +43,25 @@ def demo_command(profile: str):
     click.echo("Demo data loaded." if created else "Demo data already present, nothing to do.")
     click.echo(f"Demo logins (password {DEMO_PASSWORD}):")
     for username, role in users_of(profile):
+        click.echo(f"  {username:<14} {role}")
+
+
+@replan.command("bench-data")
+@click.option("--requests", "count", type=click.IntRange(min=1), required=True,
+              help="How many requests (the rest of the dataset is sized from it).")
+@click.option("--seed", type=int, default=14, show_default=True, help="Random seed.")
+@with_appcontext
+def bench_data_command(count: int, seed: int):
+    """Bulk-load a large realistic dataset into an empty database (refused in production;
+    see app/bench_data.py and docs/benchmarks.md)."""
+    try:
+        counts = load_bench(count, seed, echo=click.echo)
+    except BenchRefused as exc:
+        raise click.ClickException(str(exc)) from None
+    for table, rows in counts.items():
+        click.echo(f"  {table:<16} {rows:>11,}")
+    click.echo(f"Bench logins (password {DEMO_PASSWORD}):")
+    for username, role in bench_logins():
         click.echo(f"  {username:<14} {role}")
 
 

@@ -1,0 +1,506 @@
+"""`flask replan bench-data`: a large, realistic dataset loaded in bulk (issue 14).
+
+Shaped like a busy bureau network: ≈1 partner company per 5 000 requests (200 for 1M, at
+least 3), the first of them ("АН «Бенч-Центр»", owner `partner1`) filing 20 % of all
+requests; a few users per company, end clients per company; services of the demo catalogue
+with their field values as app.intake.store_values writes them (object_address and the other
+object columns are the mirrors); two years of requests whose statuses follow their age (old
+ones closed or cancelled, recent ones spread over the workflow) with a history that walks the
+transition table (≈7 status changes a request), 3 messages a request (one an internal note),
+engineers' visits without overlaps, payments of the accepted work. Staff: admin, director,
+supermanager, managers `manager1…`, engineers `engineer1…`; every login has the demo password.
+
+Rows are written through SQL, never through the ORM: COPY on PostgreSQL, executemany batches
+on SQLite, in chunks of requests, in one transaction (all or nothing). Only an empty, migrated
+database with the roles synced is accepted; production is refused.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from bisect import bisect
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from itertools import accumulate
+
+from flask import current_app
+from flask_appbuilder import Model
+from sqlalchemy import JSON, func, select, text
+from werkzeug.security import generate_password_hash
+
+from app import demo_catalog as cat
+from app.demo import DEMO_PASSWORD, load_catalog
+from app.extensions import db
+from app.permissions import ADMIN, DIRECTOR, ENGINEER, MANAGER, PARTNER, SUPERMANAGER
+from app.service_fields import decimal_text
+from app.uow import commit
+from models.base import utcnow
+from models.catalog import Service
+from models.partners import PARTNER_MEMBER, PARTNER_OWNER, PartnerCompany
+from models.request_status import Action, Status
+from models.requests import PAYMENT_PAID, PAYMENT_UNPAID, Request
+from models.schedule import ENTRY_VISIT
+
+BIG_COMPANY_INN = "9900000001"  # marks a bench database
+BIG_SHARE = 0.2
+CHUNK = 20_000  # requests per batch of rows
+SPAN_DAYS = 730
+
+A, S = Action, Status
+# the walk to each status: (action, status after it, who: author/super/manager/engineer/system)
+WALK = {
+    S.DRAFT: [],
+    S.SUBMITTED: [(A.SUBMIT, S.SUBMITTED, "author")],
+    S.ASSIGNED: [(A.SUBMIT, S.SUBMITTED, "author"), (A.ASSIGN, S.ASSIGNED, "super")],
+}
+WALK[S.NEEDS_INFO] = WALK[S.ASSIGNED] + [(A.ASK_INFO, S.NEEDS_INFO, "manager")]
+WALK[S.SCHEDULED] = WALK[S.ASSIGNED] + [(A.SCHEDULE, S.SCHEDULED, "manager")]
+WALK[S.IN_PROGRESS] = WALK[S.SCHEDULED] + [(A.START, S.IN_PROGRESS, "engineer")]
+WALK[S.ON_REVIEW] = WALK[S.IN_PROGRESS] + [(A.SUBMIT_REVIEW, S.ON_REVIEW, "engineer")]
+WALK[S.REWORK] = WALK[S.ON_REVIEW] + [(A.RETURN, S.REWORK, "manager")]
+WALK[S.READY] = WALK[S.ON_REVIEW] + [(A.ACCEPT, S.READY, "manager")]
+WALK[S.DELIVERED] = WALK[S.READY] + [(A.DELIVER, S.DELIVERED, "manager")]
+WALK[S.CLOSED] = WALK[S.DELIVERED] + [(A.CLOSE, S.CLOSED, "closer")]
+DETOUR = [(A.ASK_INFO, S.NEEDS_INFO, "manager"), (A.ANSWER, S.ASSIGNED, "author")]
+CANCEL_EARLY = [(A.SUBMIT, S.SUBMITTED, "author"), (A.CANCEL, S.CANCELLED, "author")]
+CANCEL_LATE = WALK[S.ASSIGNED] + [(A.CANCEL, S.CANCELLED, "manager")]
+COMMENTS = {A.ASK_INFO: "Пришлите, пожалуйста, техпаспорт БТИ и выписку из ЕГРН.",
+            A.RETURN: "Уточните размеры проёма на листе 3.",
+            A.CANCEL: "Клиент передумал."}
+
+# statuses by age (days since created): old requests are finished
+BY_AGE = [
+    (3, {S.DRAFT: 15, S.SUBMITTED: 50, S.ASSIGNED: 25, S.NEEDS_INFO: 5, S.CANCELLED: 5}),
+    (14, {S.ASSIGNED: 20, S.NEEDS_INFO: 10, S.SCHEDULED: 30, S.IN_PROGRESS: 25,
+          S.ON_REVIEW: 10, S.REWORK: 5}),
+    (60, {S.IN_PROGRESS: 10, S.ON_REVIEW: 5, S.REWORK: 3, S.READY: 20, S.DELIVERED: 30,
+          S.CLOSED: 27, S.CANCELLED: 5}),
+    (None, {S.CLOSED: 87, S.CANCELLED: 10, S.DRAFT: 3}),
+]
+
+CITIES = ["Москва", "Химки", "Мытищи", "Подольск", "Красногорск", "Балашиха", "Люберцы",
+          "Одинцово", "Королёв", "Санкт-Петербург", "Казань", "Екатеринбург"]
+STREETS = ["ул. Тверская", "Ленинский пр-т", "ул. Профсоюзная", "ул. Шаболовка",
+           "Кутузовский пр-т", "ул. Мясницкая", "ул. Гарибальди", "ул. Молодёжная",
+           "ул. Садовая", "пр-т Мира", "ул. Лесная", "ул. Гагарина", "ул. Советская",
+           "ул. Школьная", "ул. Центральная", "ул. Набережная", "Варшавское ш.",
+           "ул. Новаторов", "ул. Строителей", "Рязанский пр-т"]
+FIRST = ["Сергей", "Ольга", "Артём", "Наталья", "Игорь", "Дарья", "Андрей", "Елена",
+         "Михаил", "Татьяна", "Алексей", "Ирина", "Николай", "Светлана", "Виктор", "Юлия"]
+LAST = ["Иванов", "Смирнов", "Кузнецов", "Попов", "Васильев", "Соколов", "Михайлов",
+        "Новиков", "Фёдоров", "Морозов", "Волков", "Алексеев", "Лебедев", "Семёнов"]
+AGENCY = ["Этажи", "Квартал", "Новосёл", "Ключ", "Метр", "Дом", "Адрес", "Гранд", "Вектор",
+          "Кров", "Очаг", "Фасад"]
+DESCRIPTIONS = ["Объединение кухни и гостиной, перенос дверного проёма.",
+                "Перенос санузла, расширение ванной за счёт коридора.",
+                "Демонтаж перегородки между комнатами, устройство гардеробной.",
+                "Присоединение лоджии, перенос радиатора.", None]
+OBJECT_TYPES = (["apartment"] * 7) + ["house", "commercial", "office"]
+BUILDINGS = ["panel", "panel", "brick", "monolith", "monolith", "block"]
+URGENCIES = ["normal"] * 7 + ["fast", "fast", "express"]
+PARTNER_TEXT = ["Добрый день! Когда сможет приехать инженер?",
+                "Клиент просит сделать побыстрее, это возможно?",
+                "Приложил план БТИ, посмотрите, пожалуйста."]
+STAFF_TEXT = ["Здравствуйте! Инженер свяжется с вами накануне выезда.",
+              "Да, передали в работу, сроки стандартные.",
+              "Спасибо, документы получили."]
+NOTE_TEXT = ["Внутренняя заметка: клиент просит позвонить заранее.",
+             "Внутренняя заметка: проверить несущие стены по архиву.",
+             "Внутренняя заметка: партнёр постоянный, без предоплаты."]
+VISIT_HOURS = tuple(range(9, 17))  # one-hour visits in the working day
+
+
+class BenchRefused(RuntimeError):
+    """bench-data refuses this database or environment (the message says why)."""
+
+
+def sizes(requests: int) -> dict[str, int]:
+    """How many companies, managers and engineers a dataset of `requests` has."""
+    return {"companies": min(200, max(3, requests // 5000)),
+            "managers": min(40, max(2, requests // 25000)),
+            "engineers": min(200, max(3, requests // 5000))}
+
+
+def check_allowed() -> None:
+    """BenchRefused in production, without roles, or unless the database is empty."""
+    if current_app.config.get("ENV_NAME") == "production":
+        raise BenchRefused("bench-data is refused when REPLAN_ENV=production.")
+    if db.session.query(PartnerCompany.id).filter_by(inn=BIG_COMPANY_INN).first():
+        raise BenchRefused("This database already holds a bench dataset: drop and recreate it "
+                           "(then `flask db upgrade heads` and `flask replan sync-roles`) to "
+                           "load another one.")
+    users = db.session.execute(text("SELECT count(*) FROM ab_user")).scalar()
+    requests = db.session.query(func.count(Request.id)).scalar()
+    companies = db.session.query(func.count(PartnerCompany.id)).scalar()
+    services = db.session.query(func.count(Service.id)).scalar()
+    if users or requests or companies or services:
+        raise BenchRefused(
+            f"This database holds data that is not a bench dataset ({users} users, "
+            f"{companies} companies, {requests} requests, {services} services): bench-data "
+            "loads only into an empty, migrated database.")
+    for role in (ADMIN, DIRECTOR, SUPERMANAGER, MANAGER, ENGINEER, PARTNER):
+        if current_app.appbuilder.sm.find_role(role) is None:
+            raise BenchRefused(f"Role {role} does not exist: run `flask replan sync-roles`.")
+
+
+def load_bench(requests: int, seed: int = 14, echo=None) -> dict[str, int]:
+    """Load the dataset into the empty database and commit; {table: rows written}."""
+    if requests < 1:
+        raise BenchRefused("--requests must be at least 1.")
+    check_allowed()
+    loader = _Loader(requests, seed, echo or (lambda _text: None))
+    loader.run()
+    commit()
+    return loader.counts
+
+
+class _Writer:
+    """Appends rows to tables: COPY on PostgreSQL, executemany batches elsewhere."""
+
+    def __init__(self, connection):
+        self.connection = connection
+        self.postgres = connection.dialect.name == "postgresql"
+        self.counts: dict[str, int] = {}
+
+    def write(self, name: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+        if not rows:
+            return
+        table = Model.metadata.tables[name]
+        extra = [(c.name, _default(c)) for c in table.columns
+                 if c.name not in columns and _default(c) is not _NONE]
+        names = columns + tuple(n for n, _ in extra)
+        tail = tuple(v for _, v in extra)
+        json_at = [k for k, n in enumerate(names) if isinstance(table.c[n].type, JSON)]
+        if self.postgres:
+            self._copy(name, names, rows, tail, json_at)
+        else:
+            self._insert(table, names, rows, tail)
+        self.counts[name] = self.counts.get(name, 0) + len(rows)
+
+    def _copy(self, name, names, rows, tail, json_at) -> None:
+        raw = self.connection.connection.driver_connection
+        quoted = ", ".join(f'"{n}"' for n in names)
+        with raw.cursor() as cursor, cursor.copy(f'COPY "{name}" ({quoted}) FROM STDIN') as copy:
+            for row in rows:
+                row = row + tail
+                if json_at:
+                    row = list(row)
+                    for k in json_at:
+                        row[k] = json.dumps(row[k], ensure_ascii=False)
+                copy.write_row(row)
+
+    def _insert(self, table, names, rows, tail) -> None:
+        statement = table.insert()
+        for start in range(0, len(rows), 5000):
+            self.connection.execute(statement, [dict(zip(names, row + tail))
+                                                for row in rows[start:start + 5000]])
+
+    def finish(self) -> None:
+        """Sequences after the explicit ids (PostgreSQL), fresh planner statistics."""
+        if not self.postgres:
+            return
+        for name in self.counts:
+            if "id" in Model.metadata.tables[name].c:
+                self.connection.execute(text(
+                    f"SELECT setval(pg_get_serial_sequence('\"{name}\"', 'id'), "
+                    f"(SELECT max(id) FROM \"{name}\"))"))
+        for name in self.counts:
+            self.connection.execute(text(f'ANALYZE "{name}"'))
+
+
+_NONE = object()
+
+
+def _default(column):
+    """A column's Python-side default to fill when the loader does not name it."""
+    default = column.default
+    if default is None or column.primary_key:
+        return _NONE
+    if default.is_scalar:
+        return default.arg
+    if default.is_callable:
+        try:
+            return default.arg(None)
+        except TypeError:
+            return _NONE
+    return _NONE
+
+
+class _Loader:
+    def __init__(self, requests: int, seed: int, echo):
+        self.n = requests
+        self.rng = random.Random(seed)
+        self.echo = echo
+        self.sizes = sizes(requests)
+        self.now = utcnow().replace(microsecond=0)
+        self.start = self.now - timedelta(days=SPAN_DAYS)
+        self.counts: dict[str, int] = {}
+
+    # ---- setup: catalogue (ORM, small), users and companies (SQL) ----
+    def run(self) -> None:
+        began = time.monotonic()
+        if db.session.get_bind().dialect.name == "postgresql":
+            db.session.execute(text("SET LOCAL synchronous_commit TO off"))
+        load_catalog()
+        db.session.flush()
+        self._prices()
+        self.writer = _Writer(db.session.connection())
+        self._people()
+        self.echo(f"users and companies: {time.monotonic() - began:.1f} s")
+        self.slots: dict[tuple[int, date], int] = {}
+        self.year_seq: dict[int, int] = {}
+        self.ids = {"status_change": 0, "message": 0, "request_service": 0, "payment": 0,
+                    "schedule_entry": 0}
+        for first in range(1, self.n + 1, CHUNK):
+            self._chunk(first, min(self.n, first + CHUNK - 1))
+            self.echo(f"requests {min(self.n, first + CHUNK - 1):>9,}: "
+                      f"{time.monotonic() - began:.1f} s")
+        self.writer.write("request_counter", ("year", "last_value"),
+                          sorted(self.year_seq.items()))
+        self.writer.finish()
+        self.counts = dict(self.writer.counts)
+        self.echo(f"done: {time.monotonic() - began:.1f} s")
+
+    def _prices(self) -> None:
+        self.services = [(s.id, s.name, s.base_price_kopecks, s.price_per_m2_kopecks,
+                          s.estimated_hours) for s in
+                         db.session.query(Service).order_by(Service.sort_order)]
+        self.service_weights = list(accumulate([3, 5, 2, 2, 3, 1, 1, 2][:len(self.services)]
+                                               + [1] * max(0, len(self.services) - 8)))
+        self.object_coef = {key: Decimal(coef) for key, _l, _e, coef in cat.OBJECT_TYPE_RULES}
+        self.urgency_coef = {key: Decimal(coef) for key, _l, _e, coef in cat.URGENCY_RULES}
+
+    def _people(self) -> None:
+        rng, w = self.rng, self.writer
+        sm = current_app.appbuilder.sm
+        roles = {name: sm.find_role(name).id for name in
+                 (ADMIN, DIRECTOR, SUPERMANAGER, MANAGER, ENGINEER, PARTNER)}
+        password = generate_password_hash(
+            DEMO_PASSWORD, method=current_app.config.get("FAB_PASSWORD_HASH_METHOD", "scrypt"))
+        users, links, profiles = [], [], []
+        joined = self.start - timedelta(days=30)
+
+        def add(username, role, first, last, company=None, partner_role=None):
+            uid = len(users) + 1
+            users.append((uid, first, last, username, password, True,
+                          f"{username}@bench.example", 0, 0, joined, joined))
+            links.append((uid, uid, roles[role]))
+            profiles.append((uid, f"+7 900 {uid // 10000 % 1000:03d}-{uid % 10000:04d}",
+                             company, partner_role, "ru", False, {}, 40))
+            return uid
+
+        self.admin = add("admin", ADMIN, "Анна", "Админова")
+        self.director = add("director", DIRECTOR, "Дмитрий", "Директоров")
+        self.super = add("supermanager", SUPERMANAGER, "Светлана", "Старшова")
+        self.managers = [add(f"manager{k}", MANAGER, rng.choice(FIRST), rng.choice(LAST))
+                         for k in range(1, self.sizes["managers"] + 1)]
+        self.engineers = [add(f"engineer{k}", ENGINEER, rng.choice(FIRST), rng.choice(LAST))
+                          for k in range(1, self.sizes["engineers"] + 1)]
+        companies, clients = [], []
+        self.company_users: dict[int, list[int]] = {}
+        self.company_clients: dict[int, tuple[int, int]] = {}
+        self.discount: dict[int, Decimal] = {}
+        count = self.sizes["companies"]
+        others = [1 / (k ** 0.7) for k in range(1, count)]  # a long tail of smaller agencies
+        share = [BIG_SHARE] + [(1 - BIG_SHARE) * x / sum(others) for x in others]
+        self.company_cum = list(accumulate(share))
+        for c in range(1, count + 1):
+            big = c == 1
+            name = "АН «Бенч-Центр»" if big else f"АН «{AGENCY[c % len(AGENCY)]}-{c}»"
+            city = CITIES[0] if big else CITIES[c % len(CITIES)]
+            self.discount[c] = Decimal("5.00") if big else Decimal("3.00" if c % 4 == 0 else 0)
+            companies.append((c, name, f"99{c:08d}", city, f"+7 495 {c:03d}-00-00",
+                              f"office{c}@partner.bench.example", self.discount[c], False,
+                              joined))
+            members = 19 if big else c % 4
+            owner = add(f"partner{c}", PARTNER, rng.choice(FIRST), rng.choice(LAST), c,
+                        PARTNER_OWNER)
+            self.company_users[c] = [owner] + [
+                add(f"partner{c}-{k}", PARTNER, rng.choice(FIRST), rng.choice(LAST), c,
+                    PARTNER_MEMBER) for k in range(1, members + 1)]
+            expected = max(3, int(self.n * share[c - 1] / 8))  # a client files ≈8 requests
+            first_id = len(clients) + 1
+            for k in range(expected):
+                clients.append((first_id + k, c, owner,
+                                f"{rng.choice(LAST)} {rng.choice(FIRST)}",
+                                f"+7 916 {c:03d}-{k // 100 % 1000:03d}-{k % 100:02d}", joined))
+            self.company_clients[c] = (first_id, expected)
+        w.write("ab_user", ("id", "first_name", "last_name", "username", "password", "active",
+                            "email", "login_count", "fail_login_count", "created_on",
+                            "changed_on"), users)
+        w.write("ab_user_role", ("id", "user_id", "role_id"), links)
+        w.write("partner_company", ("id", "name", "inn", "city", "phone", "email",
+                                    "discount_percent", "is_blocked", "created_at"), companies)
+        w.write("user_profile", ("user_id", "phone", "partner_company_id", "partner_role",
+                                 "locale", "must_change_password", "notify_prefs",
+                                 "weekly_capacity_hours"), profiles)
+        w.write("end_client", ("id", "company_id", "created_by_id", "name", "phone",
+                               "created_at"), clients)
+
+    # ---- requests and everything hanging off them, a chunk at a time ----
+    def _status(self, created: datetime) -> Status:
+        age = (self.now - created).days
+        for limit, weights in BY_AGE:
+            if limit is None or age < limit:
+                return self.rng.choices(list(weights), list(weights.values()))[0]
+        raise AssertionError
+
+    def _chunk(self, first: int, last: int) -> None:
+        rng = self.rng
+        rows = {k: [] for k in ("request", "request_service", "status_change", "message",
+                                "schedule_entry", "payment")}
+        step = timedelta(days=SPAN_DAYS) / self.n
+        for rid in range(first, last + 1):
+            created = (self.start + step * (rid - 1) +
+                       timedelta(seconds=rng.randint(0, 59))).replace(microsecond=0)
+            company = bisect(self.company_cum, rng.random()) + 1
+            company = min(company, len(self.company_cum))
+            self._request(rid, created, company, rows)
+        for name, columns in COLUMNS.items():
+            self.writer.write(name, columns, rows[name])
+
+    def _request(self, rid: int, created: datetime, company: int, rows) -> None:
+        rng, ids = self.rng, self.ids
+        status = self._status(created)
+        author = rng.choice(self.company_users[company])
+        first_client, client_count = self.company_clients[company]
+        client = first_client + rng.randrange(client_count) if rng.random() < 0.7 else None
+        city = CITIES[0] if company == 1 else CITIES[company % len(CITIES)]
+        address = (f"г. {city}, {rng.choice(STREETS)}, д. {rng.randint(1, 150)}, "
+                   f"кв. {rng.randint(1, 400)}")
+        object_type, building = rng.choice(OBJECT_TYPES), rng.choice(BUILDINGS)
+        area = Decimal(rng.randint(250, 2000)) / 10
+        floor, urgency = rng.randint(1, 25), rng.choice(URGENCIES)
+        values = {"address": address, "object_type": object_type, "area": decimal_text(area),
+                  "floor": floor, "building_type": building}
+        # lines priced as app.pricing does: (base + rate × area) × object × urgency coefficients
+        picked = sorted({bisect(self.service_weights, rng.random() * self.service_weights[-1])
+                         for _ in range(rng.choice((1, 1, 2, 2, 3)))})
+        coef = self.object_coef.get(object_type, Decimal(1)) * self.urgency_coef[urgency]
+        subtotal = 0
+        for k in picked:
+            sid, name, base, rate, hours = self.services[k]
+            kopecks = int(((Decimal(base) + Decimal(rate) * area) * coef).quantize(
+                Decimal(1), rounding=ROUND_HALF_UP))
+            subtotal += kopecks
+            ids["request_service"] += 1
+            rows["request_service"].append((ids["request_service"], rid, sid, name, kopecks,
+                                            hours))
+        total = subtotal - int((Decimal(subtotal) * self.discount[company] / 100).quantize(
+            Decimal(1), rounding=ROUND_HALF_UP))
+        # the walk to the status, its moments spread between creation and now
+        if status == S.CANCELLED:
+            walk = CANCEL_EARLY if rng.random() < 0.6 else CANCEL_LATE
+        else:
+            walk = list(WALK[status])
+            if len(walk) >= 3 and walk[2][0] == A.SCHEDULE and rng.random() < 0.15:
+                walk[2:2] = DETOUR  # some asked the partner for data before the visit
+        gaps = [rng.uniform(1, 40) for _ in walk]
+        room = (self.now - created).total_seconds() / 3600 - 1
+        if sum(gaps) > room:
+            gaps = [g * room / sum(gaps) for g in gaps]
+        manager = rng.choice(self.managers) if any(w[2] == "manager" or w[0] == A.ASSIGN
+                                                   for w in walk) else None
+        engineer = rng.choice(self.engineers) if any(w[0] == A.SCHEDULE for w in walk) \
+            else None
+        who = {"author": author, "super": self.super, "manager": manager,
+               "engineer": engineer, "closer": author if rng.random() < 0.5 else None}
+        moment, previous, changed = created, S.DRAFT, created
+        submitted = paid_on = None
+        for (action, target, actor), gap in zip(walk, gaps):
+            moment = moment + timedelta(hours=gap)
+            ids["status_change"] += 1
+            rows["status_change"].append((
+                ids["status_change"], rid, who[actor], action.value, previous.value,
+                target.value, COMMENTS.get(action) if action != A.CANCEL or actor == "manager"
+                else None, moment.replace(microsecond=0)))
+            previous, changed = target, moment
+            if action == A.SUBMIT:
+                submitted = moment
+            elif action == A.SCHEDULE:
+                self._visit(rid, engineer, manager, moment, rows)
+            elif action == A.ACCEPT:
+                paid_on = (moment + timedelta(days=1)).date()
+        paid = paid_on is not None and (status != S.READY or rng.random() < 0.5)
+        if paid:
+            ids["payment"] += 1
+            rows["payment"].append((ids["payment"], rid, total, min(paid_on, self.now.date()),
+                                    f"п/п {rid}", self.admin, changed))
+        if status != S.DRAFT:
+            self._messages(rid, author, manager or self.super, created,
+                           max(changed, created + timedelta(minutes=30)), rows)
+        year = created.year
+        self.year_seq[year] = self.year_seq.get(year, 0) + 1
+        rows["request"].append((
+            rid, f"{year}-{self.year_seq[year]:05d}", company, author, manager, engineer, client,
+            status.value, 1 + len(walk), values, address[:300], object_type, area, floor,
+            building, urgency, [], rng.choice(DESCRIPTIONS),
+            (created + timedelta(days=rng.randint(5, 40))).date(), total,
+            total if paid else 0, PAYMENT_PAID if paid else PAYMENT_UNPAID,
+            COMMENTS[A.CANCEL] if status == S.CANCELLED else None, created, changed,
+            submitted, changed))
+
+    def _messages(self, rid, author, staff, begins, ends, rows) -> None:
+        rng = self.rng
+        span = (ends - begins).total_seconds()
+        moments = sorted(begins + timedelta(seconds=rng.uniform(0, span)) for _ in range(3))
+        for (who, body, internal), moment in zip(
+                ((author, rng.choice(PARTNER_TEXT), False),
+                 (staff, rng.choice(STAFF_TEXT), False),
+                 (staff, rng.choice(NOTE_TEXT), True)), moments):
+            self.ids["message"] += 1
+            rows["message"].append((self.ids["message"], rid, who, body, internal,
+                                    moment.replace(microsecond=0)))
+
+    def _visit(self, rid, engineer, manager, booked: datetime, rows) -> None:
+        """A one-hour visit on the engineer's first working day after the booking with a
+        free hour (no overlaps: the week grid would flag them)."""
+        day = booked.date() + timedelta(days=1)
+        while True:
+            if day.weekday() < 5:
+                used = self.slots.get((engineer, day), 0)
+                if used < len(VISIT_HOURS):
+                    self.slots[(engineer, day)] = used + 1
+                    break
+            day += timedelta(days=1)
+        begins = datetime.combine(day, datetime.min.time()).replace(hour=VISIT_HOURS[used])
+        self.ids["schedule_entry"] += 1
+        rows["schedule_entry"].append((self.ids["schedule_entry"], engineer, rid, ENTRY_VISIT,
+                                       begins, begins + timedelta(hours=1), None, manager,
+                                       booked.replace(microsecond=0)))
+
+
+COLUMNS = {
+    "request": ("id", "number", "company_id", "author_id", "manager_id", "engineer_id",
+                "end_client_id", "status", "version", "field_values", "object_address",
+                "object_type", "area", "floor", "building_type", "urgency", "options",
+                "description", "wanted_date", "total_kopecks", "paid_kopecks", "payment_state",
+                "cancel_reason", "created_at", "updated_at", "submitted_at",
+                "status_changed_at"),
+    "request_service": ("id", "request_id", "service_id", "title", "price_kopecks",
+                        "estimated_hours"),
+    "status_change": ("id", "request_id", "actor_id", "action", "from_status", "to_status",
+                      "comment", "created_at"),
+    "message": ("id", "request_id", "author_id", "body", "is_internal", "created_at"),
+    "schedule_entry": ("id", "engineer_id", "request_id", "kind", "starts_at", "ends_at",
+                       "note", "created_by_id", "created_at"),
+    "payment": ("id", "request_id", "amount_kopecks", "paid_on", "document", "created_by_id",
+                "created_at"),
+}
+
+
+def bench_logins() -> list[tuple[str, str]]:
+    """(username, what for) of the logins bench/pages.py uses."""
+    return [("partner1", "owner of the big company (20 % of requests)"),
+            ("manager1", "manager"), ("supermanager", "supermanager"),
+            ("engineer1", "engineer"), ("director", "director"), ("admin", "admin")]
+
+
+def summary() -> dict[str, int]:
+    """Rows per main table (for the CLI's report and the tests)."""
+    return {name: db.session.execute(select(func.count()).select_from(
+        Model.metadata.tables[name])).scalar() for name in
+        ("ab_user", "partner_company", "end_client", "request", "request_service",
+         "status_change", "message", "schedule_entry", "payment")}
