@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 
 from app.access import get_request_or_404, own_notifications
 from app.api import api_blueprint, problem_locale
+from app.api_idempotency import idempotent
 from app.api_tokens import SCOPE_WRITE, require_scope
 from app.errors import InvalidInput
 from app.extensions import db
@@ -32,12 +33,6 @@ from models.notifications import Notification
 from models.requests import ATTACHMENT_KINDS, Message
 
 bp = api_blueprint("api_v1_conversation")
-try:  # the "api" helper's idempotent replay of creating POSTs (app/api_idempotency.py)
-    from app.api_idempotency import idempotent
-except ImportError:  # not landed yet: every POST runs once per call
-    def idempotent(view):
-        return view
-
 DEFAULT_LIMIT, MAX_LIMIT = 20, 100
 BODY_MAX = 10_000  # characters of a message
 
@@ -56,7 +51,7 @@ def file_json(attachment) -> dict:
         "message_id": attachment.message_id, "uploaded_at": iso(attachment.created_at),
         "uploaded_by_role": uploader_role(attachment),
         "download_url": url_for("api_v1_conversation.download_file",
-                                id=attachment.id),
+                                file_id=attachment.id),
     }
 
 
@@ -119,20 +114,20 @@ def _message_input():
     return body, _flag(data.get("internal")), files
 
 
-@bp.get("/requests/<int:id>/files")
-def list_files(id: int):
+@bp.get("/requests/<int:request_id>/files")
+def list_files(request_id: int):
     """The request's files the token's user may see (the cabinet's or the desk's list)."""
-    req = _the_request(id)
+    req = _the_request(request_id)
     return page([file_json(f) for f in visible_files(g.api_user, req)])
 
 
-@bp.post("/requests/<int:id>/files")
+@bp.post("/requests/<int:request_id>/files")
 @idempotent
-def upload_files(id: int):
+def upload_files(request_id: int):
     """Add files: a partner's draft inputs (optionally into a document slot), an engineer's
     work, a manager's next package version; all stored or none."""
     require_scope(g.api_token, SCOPE_WRITE)
-    req = _the_request(id)
+    req = _the_request(request_id)
     if request.mimetype != "multipart/form-data":
         raise InvalidInput(_("Send the files as multipart/form-data in the “files” field."))
     with unit_of_work():
@@ -144,31 +139,31 @@ def upload_files(id: int):
     return response
 
 
-@bp.get("/files/<int:id>")
-def download_file(id: int):
+@bp.get("/files/<int:file_id>")
+def download_file(file_id: int):
     """The file's bytes with its original name (404 for a file the user may not see)."""
-    attachment = get_file_or_404(g.api_user, id)
+    attachment = get_file_or_404(g.api_user, file_id)
     return send_stored(attachment.stored_name, attachment.original_name,
                        attachment.content_type)
 
 
-@bp.get("/requests/<int:id>/messages")
-def list_messages(id: int):
+@bp.get("/requests/<int:request_id>/messages")
+def list_messages(request_id: int):
     """The conversation as the user's page shows it, oldest first."""
-    req = _the_request(id)
+    req = _the_request(request_id)
     with force_locale(problem_locale()):
         items = [message_json(e) for e in conversation(g.api_user, req)]
     return page(items)
 
 
-@bp.post("/requests/<int:id>/messages")
+@bp.post("/requests/<int:request_id>/messages")
 @idempotent
-def post_message(id: int):
+def post_message(request_id: int):
     """A partner's message (the answer while data is requested), a manager's message to the
     partner, or a staff note ("internal": true); files with a multipart body."""
     require_scope(g.api_token, SCOPE_WRITE)
     user = g.api_user
-    req = _the_request(id)
+    req = _the_request(request_id)
     body, internal, files = _message_input()
     answered = False
     with unit_of_work():
@@ -199,10 +194,10 @@ def post_message(id: int):
     return response
 
 
-@bp.get("/requests/<int:id>/history")
-def request_history(id: int):
+@bp.get("/requests/<int:request_id>/history")
+def request_history(request_id: int):
     """The status history in the reader's words and language."""
-    req = _the_request(id)
+    req = _the_request(request_id)
     with force_locale(problem_locale()):
         items = [history_json(h) for h in history_for(g.api_user, req)]
     return page(items)
@@ -251,7 +246,7 @@ def _list_of(name: str, description: str) -> dict:
 
 DATETIME = {"type": "string", "format": "date-time"}
 NULLABLE_TEXT = {"type": ["string", "null"]}
-ID_PARAMETER = [{"name": "id", "in": "path", "required": True, "description": "Request id.",
+ID_PARAMETER = [{"name": "request_id", "in": "path", "required": True, "description": "Request id.",
                  "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}]
 IDEMPOTENCY = {"$ref": "#/components/parameters/IdempotencyKey"}
 
@@ -341,7 +336,7 @@ _MESSAGE_FORM = {"type": "object", "properties": {
     "files": {"type": "array", "items": {"type": "string", "format": "binary"}}}}
 
 PATHS = {
-    "/requests/{id}/files": {
+    "/requests/{request_id}/files": {
         "parameters": ID_PARAMETER,
         "get": {"operationId": "listRequestFiles", "summary": "A request's files",
                 "tags": ["conversation"],
@@ -369,8 +364,8 @@ PATHS = {
                                        "content": {"application/problem+json": {
                                            "schema": _ref("Problem")}}}}},
     },
-    "/files/{id}": {
-        "parameters": [{"name": "id", "in": "path", "required": True,
+    "/files/{file_id}": {
+        "parameters": [{"name": "file_id", "in": "path", "required": True,
                         "description": "File id.",
                         "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}],
         "get": {"operationId": "downloadFile", "summary": "Download a file",
@@ -382,7 +377,7 @@ PATHS = {
                                                      "format": "binary"}}}},
                               **_problems("NotFound")}},
     },
-    "/requests/{id}/messages": {
+    "/requests/{request_id}/messages": {
         "parameters": ID_PARAMETER,
         "get": {"operationId": "listRequestMessages", "summary": "A request's conversation",
                 "tags": ["conversation"],
@@ -412,7 +407,7 @@ PATHS = {
                                        "content": {"application/problem+json": {
                                            "schema": _ref("Problem")}}}}},
     },
-    "/requests/{id}/history": {
+    "/requests/{request_id}/history": {
         "parameters": ID_PARAMETER,
         "get": {"operationId": "listRequestHistory", "summary": "A request's status history",
                 "tags": ["conversation"],
