@@ -314,6 +314,7 @@ def test_owner_and_member_build_a_link_and_a_form(app, car, owner, is_owner):
     user = owner if is_owner else make_partner(owner.profile.partner_company, owner=False,
                                                locale="en")
     client = as_user(app, user)
+    assert 'href="/cabinet/link-from-site"' in page(client, "/cabinet/requests")
     assert 'name="service"' in page(client, "/cabinet/link-from-site")
     text = html_lib.unescape(page(client, f"/cabinet/link-from-site?service={car.id}"
                                           f"&site=https://tours.example/"))
