@@ -79,7 +79,8 @@ def form_snippet(action: str, hidden: dict, fields) -> str:
               for name, value in hidden.items()]
     for item in fields:
         lines += _snippet_field(item, f"{FIELD_PREFIX}{item.key}")
-    lines.append(f'  <p><button type="submit">{escape(_("Order in Replan"))}</button></p>')
+    button = escape(_("Order in Replan"))
+    lines.append(f'  <p><button type="submit">{button}</button></p>')
     lines.append("</form>")
     return "\n".join(lines)
 
