@@ -197,6 +197,11 @@ class _Writer:
             self.connection.execute(statement, [dict(zip(names, row + tail))
                                                 for row in rows[start:start + 5000]])
 
+    def derive(self, name: str, statement: str, supermanager: int) -> None:
+        """Rows computed by the database from the requests (INSERT … SELECT)."""
+        result = self.connection.execute(text(statement), {"super": supermanager})
+        self.counts[name] = self.counts.get(name, 0) + result.rowcount
+
     def finish(self) -> None:
         """Sequences after the explicit ids (PostgreSQL), fresh planner statistics."""
         if not self.postgres:
@@ -243,6 +248,11 @@ class _Loader:
         began = time.monotonic()
         if db.session.get_bind().dialect.name == "postgresql":
             db.session.execute(text("SET LOCAL synchronous_commit TO off"))
+            if db.session.execute(text("SELECT rolsuper FROM pg_roles "
+                                       "WHERE rolname = current_user")).scalar():
+                # the rows are consistent by construction: skip the per-row foreign-key
+                # triggers during the load (a superuser's bulk-load switch, this transaction)
+                db.session.execute(text("SET LOCAL session_replication_role TO replica"))
         load_catalog()
         db.session.flush()
         self._prices()
@@ -251,14 +261,17 @@ class _Loader:
         self.echo(f"users and companies: {time.monotonic() - began:.1f} s")
         self.slots: dict[tuple[int, date], int] = {}
         self.year_seq: dict[int, int] = {}
-        self.ids = {"status_change": 0, "message": 0, "request_service": 0, "payment": 0,
-                    "schedule_entry": 0}
+        self.ids = {"request_service": 0, "payment": 0, "schedule_entry": 0}
         for first in range(1, self.n + 1, CHUNK):
             self._chunk(first, min(self.n, first + CHUNK - 1))
             self.echo(f"requests {min(self.n, first + CHUNK - 1):>9,}: "
                       f"{time.monotonic() - began:.1f} s")
         self.writer.write("request_counter", ("year", "last_value"),
                           sorted(self.year_seq.items()))
+        self.writer.derive("status_change", history_sql(self.writer.postgres), self.super)
+        self.echo(f"status history: {time.monotonic() - began:.1f} s")
+        self.writer.derive("message", messages_sql(self.writer.postgres), self.super)
+        self.echo(f"messages: {time.monotonic() - began:.1f} s")
         self.writer.finish()
         self.counts = dict(self.writer.counts)
         self.echo(f"done: {time.monotonic() - began:.1f} s")
@@ -349,8 +362,7 @@ class _Loader:
 
     def _chunk(self, first: int, last: int) -> None:
         rng = self.rng
-        rows = {k: [] for k in ("request", "request_service", "status_change", "message",
-                                "schedule_entry", "payment")}
+        rows = {k: [] for k in ("request", "request_service", "schedule_entry", "payment")}
         step = timedelta(days=SPAN_DAYS) / self.n
         for rid in range(first, last + 1):
             created = (self.start + step * (rid - 1) +
@@ -390,33 +402,21 @@ class _Loader:
                                             hours))
         total = subtotal - int((Decimal(subtotal) * self.discount[company] / 100).quantize(
             Decimal(1), rounding=ROUND_HALF_UP))
-        # the walk to the status, its moments spread between creation and now
-        if status == S.CANCELLED:
-            walk = CANCEL_EARLY if rng.random() < 0.6 else CANCEL_LATE
-        else:
-            walk = list(WALK[status])
-            if len(walk) >= 3 and walk[2][0] == A.SCHEDULE and rng.random() < 0.15:
-                walk[2:2] = DETOUR  # some asked the partner for data before the visit
-        gaps = [rng.uniform(1, 40) for _ in walk]
-        room = (self.now - created).total_seconds() / 3600 - 1
-        if sum(gaps) > room:
-            gaps = [g * room / sum(gaps) for g in gaps]
+        # the walk to the status (app/bench_data's WALK, the variant by the id as the SQL
+        # that writes the history picks it), its steps evenly spaced from creation to the
+        # last change
+        walk = walk_of(status, rid)
+        gaps = sum(rng.uniform(1, 40) for _ in walk)
+        age = (self.now - created).total_seconds() / 3600
+        changed = created + timedelta(hours=min(gaps, max(age - 1, age / 2) *
+                                                rng.uniform(0.6, 1.0)))
         manager = rng.choice(self.managers) if any(w[2] == "manager" or w[0] == A.ASSIGN
                                                    for w in walk) else None
         engineer = rng.choice(self.engineers) if any(w[0] == A.SCHEDULE for w in walk) \
             else None
-        who = {"author": author, "super": self.super, "manager": manager,
-               "engineer": engineer, "closer": author if rng.random() < 0.5 else None}
-        moment, previous, changed = created, S.DRAFT, created
         submitted = paid_on = None
-        for (action, target, actor), gap in zip(walk, gaps):
-            moment = moment + timedelta(hours=gap)
-            ids["status_change"] += 1
-            rows["status_change"].append((
-                ids["status_change"], rid, who[actor], action.value, previous.value,
-                target.value, COMMENTS.get(action) if action != A.CANCEL or actor == "manager"
-                else None, moment.replace(microsecond=0)))
-            previous, changed = target, moment
+        for step, (action, _target, _actor) in enumerate(walk, start=1):
+            moment = created + (changed - created) * step / len(walk)
             if action == A.SUBMIT:
                 submitted = moment
             elif action == A.SCHEDULE:
@@ -428,9 +428,6 @@ class _Loader:
             ids["payment"] += 1
             rows["payment"].append((ids["payment"], rid, total, min(paid_on, self.now.date()),
                                     f"п/п {rid}", self.admin, changed))
-        if status != S.DRAFT:
-            self._messages(rid, author, manager or self.super, created,
-                           max(changed, created + timedelta(minutes=30)), rows)
         year = created.year
         self.year_seq[year] = self.year_seq.get(year, 0) + 1
         rows["request"].append((
@@ -441,18 +438,6 @@ class _Loader:
             total if paid else 0, PAYMENT_PAID if paid else PAYMENT_UNPAID,
             COMMENTS[A.CANCEL] if status == S.CANCELLED else None, created, changed,
             submitted, changed))
-
-    def _messages(self, rid, author, staff, begins, ends, rows) -> None:
-        rng = self.rng
-        span = (ends - begins).total_seconds()
-        moments = sorted(begins + timedelta(seconds=rng.uniform(0, span)) for _ in range(3))
-        for (who, body, internal), moment in zip(
-                ((author, rng.choice(PARTNER_TEXT), False),
-                 (staff, rng.choice(STAFF_TEXT), False),
-                 (staff, rng.choice(NOTE_TEXT), True)), moments):
-            self.ids["message"] += 1
-            rows["message"].append((self.ids["message"], rid, who, body, internal,
-                                    moment.replace(microsecond=0)))
 
     def _visit(self, rid, engineer, manager, booked: datetime, rows) -> None:
         """A one-hour visit on the engineer's first working day after the booking with a
@@ -481,14 +466,93 @@ COLUMNS = {
                 "status_changed_at"),
     "request_service": ("id", "request_id", "service_id", "title", "price_kopecks",
                         "estimated_hours"),
-    "status_change": ("id", "request_id", "actor_id", "action", "from_status", "to_status",
-                      "comment", "created_at"),
-    "message": ("id", "request_id", "author_id", "body", "is_internal", "created_at"),
     "schedule_entry": ("id", "engineer_id", "request_id", "kind", "starts_at", "ends_at",
                        "note", "created_by_id", "created_at"),
     "payment": ("id", "request_id", "amount_kopecks", "paid_on", "document", "created_by_id",
                 "created_at"),
 }
+
+
+def walk_of(status: Status, rid: int) -> list:
+    """The moves request `rid` made to reach `status`: cancelled early (by the partner) or
+    late (by its manager), some asked the partner for data before the visit."""
+    if status == S.CANCELLED:
+        return CANCEL_EARLY if rid % 5 < 3 else CANCEL_LATE
+    walk = WALK[status]
+    if len(walk) >= 3 and walk[2][0] == A.SCHEDULE and rid % 7 == 0:
+        return walk[:2] + DETOUR + walk[2:]
+    return walk
+
+
+def _variants() -> list[tuple[str, str, list]]:
+    out = [(S.CANCELLED.value, "early", CANCEL_EARLY), (S.CANCELLED.value, "late", CANCEL_LATE)]
+    for status, walk in WALK.items():
+        out.append((status.value, "plain", walk))
+        if len(walk) >= 3 and walk[2][0] == A.SCHEDULE:
+            out.append((status.value, "detour", walk[:2] + DETOUR + walk[2:]))
+    return out
+
+
+def _literal(value) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, int):
+        return str(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _between(postgres: bool, fraction: str) -> str:
+    """The moment `fraction` of the way from the request's creation to its last change."""
+    if postgres:
+        return f"r.created_at + (r.status_changed_at - r.created_at) * ({fraction})"
+    return ("strftime('%Y-%m-%d %H:%M:%S', julianday(r.created_at) + (julianday("
+            f"r.status_changed_at) - julianday(r.created_at)) * ({fraction})) || '.000000'")
+
+
+def history_sql(postgres: bool) -> str:
+    """INSERT … SELECT of every request's status history from the walk table above."""
+    rows = []
+    for status, variant, walk in _variants():
+        before = S.DRAFT.value
+        for step, (action, target, actor) in enumerate(walk, start=1):
+            comment = COMMENTS.get(action) if action != A.CANCEL or actor == "manager" \
+                else None
+            rows.append("(" + ", ".join(_literal(v) for v in (
+                status, variant, step, len(walk), action.value, before, target.value, actor,
+                comment)) + ")")
+            before = target.value
+    scheduled = ", ".join(_literal(status.value) for status, walk in WALK.items()
+                          if len(walk) >= 3 and walk[2][0] == A.SCHEDULE)
+    cast = "CAST(w.comment AS TEXT)" if postgres else "w.comment"
+    return (
+        "INSERT INTO status_change (request_id, actor_id, action, from_status, to_status, "
+        "comment, created_at) "
+        "WITH w(status, variant, step, steps, action, from_status, to_status, actor, comment) "
+        f"AS (VALUES {', '.join(rows)}) "
+        "SELECT r.id, CASE w.actor WHEN 'author' THEN r.author_id WHEN 'super' THEN :super "
+        "WHEN 'manager' THEN r.manager_id WHEN 'engineer' THEN r.engineer_id "
+        "ELSE CASE WHEN r.id % 2 = 0 THEN r.author_id END END, "
+        f"w.action, w.from_status, w.to_status, {cast}, "
+        f"{_between(postgres, 'w.step * 1.0 / w.steps')} "
+        "FROM request r JOIN w ON w.status = r.status AND w.variant = CASE "
+        "WHEN r.status = 'cancelled' THEN CASE WHEN r.id % 5 < 3 THEN 'early' ELSE 'late' END "
+        f"WHEN r.id % 7 = 0 AND r.status IN ({scheduled}) THEN 'detour' ELSE 'plain' END "
+        "ORDER BY r.id, w.step")
+
+
+def messages_sql(postgres: bool) -> str:
+    """INSERT … SELECT of 3 messages a submitted request: the partner's question, the
+    staff's answer, an internal note, spread over the request's life."""
+    texts = [(k, j, body) for k, bodies in enumerate((PARTNER_TEXT, STAFF_TEXT, NOTE_TEXT),
+                                                     start=1) for j, body in enumerate(bodies)]
+    values = ", ".join(f"({k}, {j}, {_literal(body)})" for k, j, body in texts)
+    return (
+        "INSERT INTO message (request_id, author_id, body, is_internal, created_at) "
+        f"WITH t(k, j, body) AS (VALUES {values}) "
+        "SELECT r.id, CASE WHEN t.k = 1 THEN r.author_id ELSE COALESCE(r.manager_id, :super) "
+        f"END, t.body, t.k = 3, {_between(postgres, 't.k * 1.0 / 4')} "
+        f"FROM request r JOIN t ON t.j = r.id % {len(PARTNER_TEXT)} "
+        "WHERE r.status <> 'draft' ORDER BY r.id, t.k")
 
 
 def bench_logins() -> list[tuple[str, str]]:
