@@ -1,6 +1,6 @@
 """Confirmation codes and the simple electronic signatures they make (app.signatures)."""
 
-from sqlalchemy import Column, DateTime, ForeignKey, Integer, String
+from sqlalchemy import Column, DateTime, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import relationship
 
 from models.base import Model, created_at_column, user_fk
@@ -39,6 +39,7 @@ class Signature(Model):
     """A confirmed action: who, when, from where, what exactly (SHA-256 of the data signed)."""
 
     __tablename__ = "signature"
+    __table_args__ = (Index("ix_signature_object", "object_type", "object_id"),)
     id = Column(Integer, primary_key=True)
     user_id = user_fk(nullable=False)
     purpose = Column(String(20), nullable=False)
