@@ -92,7 +92,9 @@ PATHS = {
             "summary": "Create a prefill link for the new-request form",
             "description": "A partner's read-and-write token only. The link works for users of "
                            "the token owner's company until it expires; opening it fills the "
-                           "form (values checked again then) and saves nothing.",
+                           "form (values checked again then) and saves nothing. No "
+                           "Idempotency-Key: the answer holds the secret, so it is not kept "
+                           "for replay; a repeated POST makes another, equally harmless link.",
             "requestBody": json_body(ref("PrefillTokenInput")),
             "responses": {"201": json_response("The token and the link.", ref("PrefillToken")),
                           **problems(403, 422)},
