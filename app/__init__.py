@@ -8,6 +8,7 @@ from flask_appbuilder import AppBuilder
 from app.extensions import csrf, db, migrate
 from app.health import install_health_endpoints
 from app.logs import install_request_logging
+from app.sql_count import install_sql_count
 from app.static_assets import install_static_assets
 from config import BASE_DIR, Config
 
@@ -25,6 +26,7 @@ def create_app(config: type[Config] = Config) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_commands(app)
+    install_sql_count(app)  # REPLAN_SQL_COUNT=1 (bench/pages.py): X-SQL-Count header
     install_static_assets(app)  # after every blueprint with a static folder
     install_health_endpoints(app)  # outermost: probes never reach Flask
     return app
