@@ -10,7 +10,7 @@ from app.extensions import db
 from app.intake import legacy_values
 from app.pricing import calculate
 from app.service_fields import display_value, fields_for
-from app.signatures import PURPOSE_QUOTE, check_confirmation, quote_payload
+from app.signatures import PURPOSE_QUOTE, check_confirmation, quote_payload, request_code
 from models.catalog import Quote
 
 AREA_LIMIT = Decimal("99999999.99")  # Quote.area is Numeric(10, 2)
@@ -40,6 +40,16 @@ def save_quote(user, services, field_values: dict, urgency: str, options=(),
                        confirmation_code, quote)
     record("quote_saved", user, quote, total=result.total)
     return quote
+
+
+def request_quote_code(user, services, field_values: dict, urgency: str, options=()):
+    """Send the partner a code to agree to this quote (the API's way to ask; the cabinet asks
+    when save_quote answers ConfirmationRequired); priced exactly as save_quote prices it."""
+    company = require_partner(user)
+    options, values = list(options or []), dict(field_values or {})
+    result = calculate(services, values, urgency, options, company)
+    return request_code(user, PURPOSE_QUOTE, quote_payload(services, values, urgency, options,
+                                                           result.total))
 
 
 def quote_values(quote: Quote) -> dict:

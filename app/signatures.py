@@ -32,6 +32,7 @@ from app.audit import record
 from app.errors import InvalidInput, RateLimited, Refused
 from app.extensions import db
 from app.mail import queue_mail
+from app.permissions import PARTNER, role_names
 from app.settings import get_setting
 from app.sms import SmsError, send_sms
 from app.timefmt import format_moment
@@ -225,8 +226,9 @@ def _user_agent() -> str | None:
 
 def check_confirmation(user, purpose: str, payload, code, obj) -> Signature | None:
     """The gate a use case calls before its action: None when no code is required, a
-    Signature for a good code, ConfirmationRequired otherwise."""
-    if not required(purpose):
+    Signature for a good code, ConfirmationRequired otherwise. Only partners sign: staff
+    (a profile of the back office, a request filed on a partner's behalf) are never asked."""
+    if not required(purpose) or PARTNER not in role_names(user):
         return None
     if not (code or "").strip():
         raise ConfirmationRequired(_("%(what)s needs a one-time confirmation code.",

@@ -11,9 +11,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from werkzeug.exceptions import NotFound as HttpNotFound
 
+from app.accounts import update_profile
 from app.drafts import submit_draft
 from app.errors import RateLimited, Refused
 from app.extensions import db
+from app.quotes import request_quote_code, save_quote
 from app.settings import get_setting, set_setting
 from app.signatures import (ConfirmationRequired, act_payload, data_hash, request_code,
                             request_code_for_request, request_payload)
@@ -24,7 +26,7 @@ from models.base import utcnow
 from models.outbox import OutboxMessage
 from models.request_status import Status
 from models.signatures import ConfirmationCode, Signature
-from tests.factories import make_partner, make_request
+from tests.factories import make_partner, make_request, make_service
 
 IP, UA = "203.0.113.7", "Mozilla/5.0 (signature test)"
 
@@ -284,3 +286,32 @@ def test_no_phone_or_no_gateway_falls_back(app):
     assert isinstance(gateway(), LoggingGateway)
     row = request_code(partner, "submit", request_payload(req))  # no phone: e-mail
     assert row.channel == "email" and row.sent_to.endswith("@test.example")
+
+
+def test_staff_never_sign_their_own_profile_changes(app, staff):
+    require_codes(contact=True)
+    with unit_of_work():
+        update_profile(staff.manager, "+7 900 111-22-33", "ru", {})
+    db.session.expire_all()
+    assert staff.manager.profile.phone == "+7 900 111-22-33"
+    assert db.session.query(ConfirmationCode).count() == 0
+
+
+def test_quote_code_asked_ahead_signs_the_same_quote(app):
+    partner = make_partner()
+    service = make_service()
+    values = {"area": 50, "object_type": "apartment"}
+    require_codes(quote=True)
+    with pytest.raises(ConfirmationRequired):
+        save_quote(partner, [service.id], values, "normal")
+    db.session.rollback()
+    request_quote_code(partner, [service.id], values, "normal")
+    code = mailed_code(partner)
+    db.session.commit()
+    with pytest.raises(ConfirmationRequired) as caught:  # another urgency: other data
+        save_quote(partner, [service.id], values, "express", confirmation_code=code)
+    assert caught.value.reason == "other_data"
+    db.session.rollback()
+    quote = save_quote(partner, [service.id], values, "normal", confirmation_code=code)
+    db.session.commit()
+    assert db.session.query(Signature).one().object_id == quote.id
