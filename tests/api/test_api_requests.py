@@ -2,6 +2,7 @@
 use cases behind tokens — scopes per role, drafts with per-service fields, versions, moves,
 engineers without contacts, strict input, cursor pages that neither skip nor repeat."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -14,7 +15,9 @@ from models.catalog import RULE_OBJECT_TYPE, RULE_URGENCY, PriceRule, Quote
 from models.request_status import Status
 from models.requests import Request
 from models.service_fields import ServiceField
+from models.signatures import Signature
 from tests.factories import make_partner, make_request, make_service, make_user
+from tests.unit.test_signature_codes import require_codes
 
 PROBLEM = "application/problem+json"
 FIELDS = {"address": "Москва, Тверская 1, кв. 5", "object_type": "apartment", "area": 54.5,
@@ -418,3 +421,35 @@ def test_quote_prices_without_saving_and_quotes_saves(app, client, service):
     problem(client.post("/api/v1/quote", json={"services": [service.id],
                                                "fields": {"area": -1}},
                         headers=token(user)), 422)
+
+
+@pytest.fixture
+def code_of(mailbox, jobs):
+    """code_of(user): the code in the newest e-mail the loopback SMTP server got for `user`."""
+    def read(user) -> str:
+        jobs.run()
+        messages = mailbox.to(user.email)
+        assert messages, "no e-mail delivered"
+        return re.search(r"\b(\d{6})\b", mailbox.text(messages[-1])).group(1)
+    return read
+
+
+def test_submit_passes_the_confirmation_code_when_the_admin_asks_for_one(app, client, service,
+                                                                        code_of):
+    user = make_partner()
+    headers = token(user)
+    require_codes(submit=True)
+    created = new_draft(client, headers, service).get_json()
+    url = f"/api/v1/requests/{created['id']}/submit"
+    problem(client.post(url, headers=headers), 403)  # no code: nothing submitted
+    assert db.session.get(Request, created["id"]).status == Status.DRAFT
+    asked = client.post("/api/v1/confirmation-codes", json={
+        "purpose": "submit", "request_id": created["id"]}, headers=headers)
+    assert asked.status_code in (200, 201, 202), asked.get_data(as_text=True)
+    code = code_of(user)
+    wrong = "000000" if code != "000000" else "111111"
+    problem(client.post(url, json={"confirmation_code": wrong}, headers=headers), 403)
+    done = client.post(url, json={"confirmation_code": code}, headers=headers)
+    assert done.status_code == 200, done.get_data(as_text=True)
+    assert db.session.get(Request, created["id"]).status == Status.SUBMITTED
+    assert db.session.query(Signature).filter_by(user_id=user.id).count() == 1
