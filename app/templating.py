@@ -18,6 +18,7 @@ from app.permissions import role_label, role_labels
 from app.pricing import amount_payable, rule_label, rules_by_key
 from app.request_rules import awaiting_payment, payment_label
 from app.service_fields import visible_to
+from app.signatures import signature_text, signatures_of
 from app.status_labels import partner_group_of, partner_label, staff_label
 from app.timefmt import bureau_zone_name, format_day, format_moment, format_wall
 from app.visibility import PARTNER_ADDRESSED
@@ -89,6 +90,9 @@ def install_template_helpers(app: Flask) -> None:
     app.add_template_filter(lambda d: format_moment(d) if d else "", "datetime")
     # schedule entries are wall-clock times already: shown as stored, never converted
     app.add_template_filter(lambda d: format_wall(d) if d else "", "wall_datetime")
+    # the simple electronic signatures of a request (app.signatures): cabinet and desk history
+    app.add_template_global(signatures_of, "signatures_of")
+    app.add_template_global(signature_text, "signature_text")
 
     @app.context_processor
     def replan_globals():

@@ -10,10 +10,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.errors import DomainError
-from app.signatures import (PURPOSE_LABELS, ConfirmationRequired, pending_code, request_code,
-                            signature_text, signatures_of)
+from app.signatures import PURPOSE_LABELS, ConfirmationRequired, pending_code, request_code
 from app.uow import unit_of_work
-from cabinet import bp
 
 CODE_FIELD, RESEND_FIELD = "confirmation_code", "resend_code"
 NOT_REPEATED = {"csrf_token", CODE_FIELD, RESEND_FIELD}
@@ -52,9 +50,3 @@ def confirmation_step(needed: ConfirmationRequired, back_url: str, action_url: s
         back_url=back_url, code_field=CODE_FIELD, resend_field=RESEND_FIELD))
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-@bp.app_context_processor
-def _signature_helpers() -> dict:
-    """Templates list an object's signatures (the request history) in one way."""
-    return {"signatures_of": signatures_of, "signature_text": signature_text}

@@ -311,3 +311,18 @@ def test_a_new_phone_is_signed_and_other_profile_edits_are_not(app, client, owne
     signature = db.session.query(Signature).one()
     assert (signature.purpose, signature.object_type, signature.object_id) == (
         "contact", "User", owner.id)
+
+
+def test_the_desk_shows_the_signature_to_managers_not_engineers(app, client, owner, staff,
+                                                                code_of):
+    req = make_request(owner, Status.DELIVERED, staff)
+    require_codes(close=True)
+    login(client, "signer")
+    move(client, req, "close")
+    move(client, req, "close", confirmation_code=code_of(owner))
+    signature = db.session.query(Signature).one()
+    manager = as_user(app, staff.manager).get(f"/desk/{req.id}").get_data(as_text=True)
+    assert 'data-testid="signature"' in manager and signature.data_hash in manager
+    engineer = as_user(app, staff.engineer).get(f"/desk/{req.id}")
+    assert engineer.status_code == 200
+    assert signature.data_hash not in engineer.get_data(as_text=True)
