@@ -24,9 +24,12 @@ API_VERSION = "1.0.0"
 SERVER_URL = "/api/v1"
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 SCOPE_READ, SCOPE_WRITE = "read", "write"  # the token scopes (app.api_tokens)
-COMMON_STATUSES = {"401": "Unauthorized", "403": "Forbidden", "404": "NotFound",
-                   "409": "Conflict", "422": "InvalidInput", "429": "TooManyRequests"}
+COMMON_STATUSES = {"400": "BadRequest", "401": "Unauthorized", "403": "Forbidden",
+                   "404": "NotFound", "409": "Conflict", "422": "InvalidInput",
+                   "429": "TooManyRequests"}
 RESPONSE_TEXT = {
+    "BadRequest": "The request cannot be read: a NUL byte in the path, query, form or JSON, "
+                  "or a body nested too deep. Any operation may answer so.",
     "Unauthorized": "No valid token: the Authorization header is missing, malformed, or the "
                     "token is unknown, expired or revoked.",
     "Forbidden": "The token or its user may not do this (a read-only token writing, a move "
@@ -128,8 +131,10 @@ def _common_components() -> dict:
 
 
 def _complete_operation(method: str, operation: dict) -> None:
-    """Add what every operation has: its scope, security and the 401/429 responses."""
+    """Add what every operation has: its scope, security, the 401/429 responses and the 400
+    of the input guard (app.input_guard refuses NUL bytes before any route runs)."""
     public = operation.get("security") == []
+    operation.setdefault("responses", {}).setdefault("400", problems("400")["400"])
     if not public:
         operation.setdefault("x-scope", SCOPE_READ if method in ("get", "head") else SCOPE_WRITE)
         responses = operation.setdefault("responses", {})

@@ -38,7 +38,7 @@ def test_the_document_is_public_and_valid_openapi_3_1(client):
     problem = document["components"]["schemas"]["Problem"]
     assert set(problem["required"]) == {"type", "title", "status", "detail"}
     responses = document["components"]["responses"]
-    assert len(responses) == 6
+    assert len(responses) == 7
     for response in responses.values():
         schema = response["content"]["application/problem+json"]["schema"]
         assert schema == {"$ref": "#/components/schemas/Problem"}
