@@ -372,7 +372,7 @@ PATHS = {
                 "tags": ["conversation"],
                 "responses": {"200": {"description": "The file (Content-Disposition names "
                                                      "it).",
-                                      "content": {"application/octet-stream": {
+                                      "content": {"*/*": {
                                           "schema": {"type": "string",
                                                      "format": "binary"}}}},
                               **_problems("NotFound")}},
