@@ -4,6 +4,7 @@ tables a test filled emptied after it; `make_app` builds another app with other 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import socket
@@ -232,31 +233,51 @@ def _clean_database(app, _cleaner):
 
 
 @pytest.fixture(scope="session")
-def _demo_snapshot(app):
-    """Where the database with the demo loaded is kept for the run (SQLite only)."""
-    folder = tempfile.mkdtemp(prefix="replan-test-demo-")
-    yield Path(folder) / "demo.sqlite"
+def _snapshot_dir(app):
+    """Where databases built once per run are kept (SQLite only; one folder per xdist worker)."""
+    folder = tempfile.mkdtemp(prefix="replan-test-snapshots-")
+    yield Path(folder)
     shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture
-def demo(app, _demo_snapshot):
-    """The demo bureau loaded, as `flask replan demo` leaves it. On SQLite the first test
-    loads it and keeps a copy of the database; later tests restore that copy (SQLite's
-    backup API, ~20 ms instead of ~2 s); on PostgreSQL each test loads it."""
-    url = app.config["SQLALCHEMY_DATABASE_URI"]
-    if not url.startswith("sqlite:///"):
-        load_demo()
-        return
-    close_all_sessions()
-    if _demo_snapshot.exists():
-        with db.engine.connect() as conn, sqlite3.connect(_demo_snapshot) as source:
-            source.backup(conn.connection.dbapi_connection)
-        return
-    assert load_demo() is True
-    db.session.commit()
-    with db.engine.connect() as conn, sqlite3.connect(_demo_snapshot) as target:
-        conn.connection.dbapi_connection.backup(target)
+def snapshot(app, _snapshot_dir):
+    """`snapshot(name, build)`: the database `build()` leaves, built once per run on SQLite.
+
+    The first call runs build(), commits and keeps a copy of the database (SQLite's backup
+    API) with build()'s JSON-able result (ids, not objects); later calls — in any test of the
+    run — restore that copy (~20 ms) and return the stored result. On PostgreSQL build() runs
+    each time. For read-mostly worlds that many tests start from; files a build stores stay
+    in the run's upload folder, so a build must not depend on anything a test deletes."""
+    def use(name: str, build):
+        if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+            result = build()
+            db.session.commit()
+            return result
+        copy, stored = _snapshot_dir / f"{name}.sqlite", _snapshot_dir / f"{name}.json"
+        close_all_sessions()
+        if copy.exists():
+            with db.engine.connect() as conn, sqlite3.connect(copy) as source:
+                source.backup(conn.connection.dbapi_connection)
+            return json.loads(stored.read_text())
+        result = build()
+        db.session.commit()
+        stored.write_text(json.dumps(result))
+        with db.engine.connect() as conn, sqlite3.connect(copy) as target:
+            conn.connection.dbapi_connection.backup(target)
+        return result
+
+    return use
+
+
+@pytest.fixture
+def demo(snapshot):
+    """The demo bureau loaded, as `flask replan demo` leaves it (built once per run on SQLite:
+    ~20 ms a test instead of ~2 s)."""
+    def build():
+        assert load_demo() is True
+
+    snapshot("demo", build)
 
 
 @pytest.fixture

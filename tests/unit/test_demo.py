@@ -21,6 +21,7 @@ def test_demo_cli_loads_a_complete_demo_once_and_prints_the_logins(app):
     result = app.test_cli_runner().invoke(args=["replan", "demo"])
     assert result.exit_code == 0, result.output
     assert "partner1b" in result.output and "replan-demo-2026" in result.output
+    assert "engineer1" in result.output and "expert1" not in result.output  # default profile
     first = counts()
     assert first["User"] == len(DEMO_USERS) == 11
     assert first["PartnerCompany"] == 2

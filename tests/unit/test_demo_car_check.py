@@ -29,10 +29,14 @@ CAR_KEYS = ["vin", "make", "model", "year", "mileage", "car_class", "owner_phone
 
 
 @pytest.fixture
-def bureau(app):
-    result = app.test_cli_runner().invoke(args=["replan", "demo", "--profile", "car-check"])
-    assert result.exit_code == 0, result.output
-    assert "expert1" in result.output and DEMO_PASSWORD in result.output
+def bureau(app, snapshot):
+    def build():
+        result = app.test_cli_runner().invoke(
+            args=["replan", "demo", "--profile", "car-check"])
+        assert result.exit_code == 0, result.output
+        assert "expert1" in result.output and DEMO_PASSWORD in result.output
+
+    snapshot("car-check", build)
     return {s.code: s for s in db.session.query(Service)}
 
 
@@ -135,10 +139,10 @@ def test_the_form_asks_no_area_and_a_second_run_adds_nothing(app, bureau):
     assert db.session.query(Request).count() == before == len(car_check.PROFILE["requests"])
 
 
-def test_default_demo_is_still_the_redevelopment_bureau(app):
-    result = app.test_cli_runner().invoke(args=["replan", "demo"])
-    assert result.exit_code == 0, result.output
-    assert "engineer1" in result.output and "expert1" not in result.output
+def test_default_demo_is_still_the_redevelopment_bureau(demo):
+    """(tests/unit/test_demo.py checks the CLI prints the redevelopment logins, no expert1)"""
+    assert db.session.query(User).filter_by(username="engineer1").count() == 1
+    assert db.session.query(User).filter_by(username="expert1").count() == 0
     assert db.session.query(Service).filter_by(code="project").one().rate_field_key == "area"
     assert db.session.query(ServiceSla).count() == 0
 
