@@ -178,6 +178,10 @@ def create_prefill_token(user, payload) -> tuple[PrefillToken, str]:
     name, phone = _end_client_of(payload.get("end_client"))
     days = _days_of(payload.get("expires_in_days"))
     now = utcnow()
+    # expired tokens are of no use: each new one clears its company's (one indexed DELETE)
+    db.session.query(PrefillToken).filter(PrefillToken.company_id == company.id,
+                                          PrefillToken.expires_at <= now) \
+        .delete(synchronize_session=False)
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     row = PrefillToken(
         company_id=company.id, created_by_id=user.id, token_hash=digest(secret),

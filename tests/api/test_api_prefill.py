@@ -13,7 +13,7 @@ from flask_babel import force_locale, gettext
 
 from app.api_tokens import create_token
 from app.extensions import db
-from app.permissions import ADMIN, ENGINEER, MANAGER
+from app.permissions import ADMIN, DIRECTOR, ENGINEER, MANAGER, SUPERMANAGER
 from app.prefill import digest
 from models.base import utcnow
 from models.prefill import PrefillToken
@@ -105,6 +105,23 @@ def test_a_member_creates_one_by_service_id_with_an_expiry_of_his_choice(app, cl
     assert timedelta(days=1, hours=23) < row.expires_at - utcnow() <= timedelta(days=2)
 
 
+def test_a_new_token_clears_its_companys_expired_ones(app, client, car):
+    owner = make_partner()
+    headers = bearer(owner)
+    for _ in range(2):
+        assert client.post(URL, json={"service": car.code}, headers=headers).status_code == 201
+    other = client.post(URL, json={"service": car.code}, headers=bearer(make_partner()))
+    assert other.status_code == 201
+    rows = db.session.query(PrefillToken).order_by(PrefillToken.id).all()
+    rows[0].expires_at = utcnow() - timedelta(seconds=1)
+    rows[2].expires_at = utcnow() - timedelta(seconds=1)  # another company's: kept
+    db.session.commit()
+    kept = [rows[1].id, rows[2].id]
+    assert client.post(URL, json={"service": car.code}, headers=headers).status_code == 201
+    left = [row.id for row in db.session.query(PrefillToken).order_by(PrefillToken.id)]
+    assert left[:2] == kept and len(left) == 3
+
+
 def test_the_default_expiry_is_a_setting(app, client, car, monkeypatch):
     monkeypatch.setitem(app.config, "PREFILL_TOKEN_DAYS", 3)
     response = client.post(URL, json={"service": car.code}, headers=bearer(make_partner()))
@@ -119,7 +136,7 @@ def test_a_read_token_is_refused(app, client, car):
     assert "may only read" in body_["detail"]
 
 
-@pytest.mark.parametrize("role", [MANAGER, ENGINEER, ADMIN])
+@pytest.mark.parametrize("role", [SUPERMANAGER, MANAGER, ENGINEER, ADMIN, DIRECTOR])
 def test_staff_tokens_are_refused(app, client, car, role):
     body_ = assert_problem(client.post(URL, json=body(car), headers=bearer(make_user(role))),
                            403)

@@ -12,7 +12,7 @@ from urllib.parse import quote, urlencode, urlsplit
 import pytest
 
 from app.extensions import db
-from app.permissions import ADMIN, ENGINEER, MANAGER
+from app.permissions import ADMIN, DIRECTOR, ENGINEER, MANAGER, SUPERMANAGER
 from app.prefill import create_prefill_token, site_name
 from models.base import utcnow
 from models.partners import EndClient
@@ -297,7 +297,7 @@ def test_the_login_never_sends_the_partner_to_another_site(app, owner, target):
     assert not location.path.startswith("//")
 
 
-@pytest.mark.parametrize("role", [MANAGER, ENGINEER, ADMIN])
+@pytest.mark.parametrize("role", [SUPERMANAGER, MANAGER, ENGINEER, ADMIN, DIRECTOR])
 def test_staff_opening_a_prefill_link_get_the_cabinets_403(app, car, owner, role):
     _, secret = new_token(owner, car)
     client = as_user(app, make_user(role))
