@@ -265,7 +265,9 @@ _IF_MATCH = {"name": "If-Match", "in": "header", "required": False,
 _IDEMPOTENT = {"$ref": "#/components/parameters/IdempotencyKey"}
 _CREATED = json_response("The new draft; Location names it, cabinet_url opens it in the "
                          "cabinet.", ref("Request"),
-                         {"Location": {"schema": {"type": "string"}}})
+                         {"Location": {"schema": {"type": "string"}},
+                          "Idempotent-Replayed": {"schema": {"type": "string"},
+                                                  "description": "true on a replay."}})
 _DRAFT_EXAMPLE = {"services": [1], "fields": {"address": "Moscow, Tverskaya 1, apt. 5",
                                               "area": 54.5}, "urgency": "normal"}
 _FILTERS = [
