@@ -3,7 +3,7 @@
 from contextvars import ContextVar
 
 from sqlalchemy import (JSON, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, Numeric,
-                        String, Text, UniqueConstraint, event, select, text, update)
+                        String, Text, UniqueConstraint, cast, event, select, text, update)
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import relationship, validates
@@ -145,6 +145,13 @@ class Request(Model):
 
     def __repr__(self) -> str:
         return self.number
+
+
+# the text search's prefilter over every field value (app.request_filters.field_value_clause)
+postgresql_only(Index("ix_request_field_values_trgm",
+                      cast(Request.field_values, Text).label("field_values_text"),
+                      postgresql_using="gin",
+                      postgresql_ops={"field_values_text": "gin_trgm_ops"}))
 
 
 class RequestService(Model):

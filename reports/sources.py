@@ -19,11 +19,10 @@ from sqlalchemy.orm import joinedload
 from app.access import request_scope
 from app.extensions import appbuilder, db
 from app.input_guard import bounded_int
-from app.request_filters import escape_like, search_text, text_clause
+from app.request_filters import client_clause, search_text, text_clause
 from app.request_rules import payment_label
 from app.templating import partner_status_of
 from app.timefmt import day_bounds_utc
-from models.partners import EndClient
 from models.request_status import PARTNER_GROUPS
 from models.requests import Request, RequestService
 from reports.excel import Column
@@ -96,9 +95,7 @@ def partner_requests(user, filters: dict):
     # the number, the title, any field value (app.request_filters.text_clause) or the client
     text = search_text(filters.get("q"))
     if text:
-        query = query.filter(or_(text_clause(text, user), Request.end_client_id.in_(
-            select(EndClient.id).where(EndClient.name.ilike(f"%{escape_like(text)}%",
-                                                            escape="\\")))))
+        query = query.filter(or_(text_clause(text, user), client_clause(text)))
     return query
 
 

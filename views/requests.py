@@ -12,7 +12,7 @@ from werkzeug.datastructures import ImmutableMultiDict
 from sqlalchemy.orm import selectinload
 from wtforms import SelectField, StringField
 
-from app.request_filters import partner_side_allowed, text_clause
+from app.request_filters import client_clause, partner_side_allowed, search_text, text_clause
 from app.request_rules import PAYMENT_LABELS
 from app.templating import staff_status
 from app.status_labels import staff_label
@@ -23,8 +23,13 @@ from views.base import ReadOnlyView, ReplanInterface, _export_value as export_va
 from views.filters import (RelatedRequestScopeFilter, RequestScopeFilter,
                            choices_on_visible_requests)
 
+FIELD_SEARCH = "field_values"  # the search column of the text search (number, title, values)
+CLIENT_SEARCH = "client_name"  # the search column of the client's name
 # search columns that name the partner side: engineers get neither the filter nor its choices
-PARTNER_SIDE_COLUMNS = ("company", "end_client")
+PARTNER_SIDE_COLUMNS = ("company", "end_client", CLIENT_SEARCH)
+# accepted in a link but not offered in the form: a select of every end client is tens of
+# thousands of options (seconds to render); the form offers CLIENT_SEARCH instead
+LINK_ONLY_COLUMNS = ("end_client",)
 _FILTER_ARG = re.compile(r"_flt_\d_(.*)")
 
 
@@ -37,7 +42,6 @@ def _select(label, choices) -> SelectField:
     return SelectField(label, choices=choices, widget=Select2Widget())
 
 
-FIELD_SEARCH = "field_values"  # the search column of the text search (number, title, values)
 # the mirror columns of field values (app.intake.MIRRORED): an export writes the values as
 # the field columns instead (a car check has no object type or area)
 MIRROR_COLUMNS = ("object_type", "area", "floor", "building_type")
@@ -62,16 +66,32 @@ class FieldValueSearch(BaseFilter):
         return query if found is None else query.filter(found)
 
 
+class ClientNameSearch(BaseFilter):
+    """The request's end client's name contains the text (app.request_filters.client_clause)."""
+
+    name = _l("Contains")
+    arg_name = "cn"
+
+    def apply(self, query, value):
+        if isinstance(value, tuple):  # an export binds its user: (text, user)
+            value = value[0]
+        if isinstance(value, (list, tuple)):
+            value = next((v for v in value if v), "")
+        text = search_text(value)
+        return query.filter(client_clause(text)) if text else query
+
+
 class RequestInterface(ReplanInterface):
     """Requests with the text search as one more search column (FAB has no hook for a
     search over a JSON column: the filter joins the column's filters here)."""
 
     def get_filters(self, search_columns=None, search_filters=None):
         filters = super().get_filters(search_columns, search_filters)
-        searched = [FieldValueSearch(FIELD_SEARCH, self)]
-        filters._all_filters[FIELD_SEARCH] = searched
-        if search_columns and FIELD_SEARCH in search_columns:  # a dict of this instance
-            filters._search_filters[FIELD_SEARCH] = searched
+        for column, kind in ((FIELD_SEARCH, FieldValueSearch), (CLIENT_SEARCH, ClientNameSearch)):
+            searched = [kind(column, self)]
+            filters._all_filters[column] = searched
+            if search_columns and column in search_columns:  # a dict of this instance
+                filters._search_filters[column] = searched
         return filters
 
 
@@ -88,7 +108,7 @@ class RequestStaffView(ReadOnlyView):
                     "floor", "building_type", "urgency", "description", "wanted_date",
                     "manager", "engineer", "total_kopecks", "paid_kopecks", "payment_state",
                     "created_at", "submitted_at", "status_changed_at"]
-    search_columns = [FIELD_SEARCH, "number", "status", "company", "end_client",
+    search_columns = [FIELD_SEARCH, "number", "status", "company", CLIENT_SEARCH, "end_client",
                       "object_address", "object_type", "manager", "engineer", "payment_state",
                       "created_at", "submitted_at"]
     search_form_query_rel_fields = {
@@ -99,7 +119,8 @@ class RequestStaffView(ReadOnlyView):
         "status": _select(_l("Status"), [(s.value, LazyString(staff_label, s)) for s in Status
                                          if s != Status.DRAFT]),
         "payment_state": _select(_l("Payment"), list(PAYMENT_LABELS.items())),
-        FIELD_SEARCH: StringField(_l("Text in the request"))}
+        FIELD_SEARCH: StringField(_l("Text in the request")),
+        CLIENT_SEARCH: StringField(_l("Client"))}
     formatters_columns = {"status": staff_status, "number": lambda number: Markup(
         '<a href="{}"><strong>{}</strong></a>').format(
             url_for("DeskView.by_number", number=number), number)}
@@ -113,7 +134,7 @@ class RequestStaffView(ReadOnlyView):
         "paid_kopecks": _l("Paid, kopecks"), "payment_state": _l("Payment"),
         "created_at": _l("Created"), "submitted_at": _l("Submitted"),
         "status_changed_at": _l("Status changed"), "end_client": _l("Client"),
-        FIELD_SEARCH: _l("Text in the request"),
+        FIELD_SEARCH: _l("Text in the request"), CLIENT_SEARCH: _l("Client"),
     }
 
     def search_columns_for(self, user) -> list[str]:
@@ -168,7 +189,9 @@ class RequestStaffView(ReadOnlyView):
     def _get_search_widget(self, form=None, exclude_cols=None, widgets=None):
         widgets = widgets or {}
         widgets["search"] = self.search_widget(
-            route_base=self.route_base, form=form, include_cols=self.search_columns_for(g.user),
+            route_base=self.route_base, form=form,
+            include_cols=[c for c in self.search_columns_for(g.user)
+                          if c not in LINK_ONLY_COLUMNS],
             exclude_cols=exclude_cols or [], filters=self._filters)
         return widgets
 

@@ -52,10 +52,13 @@ def upgrade():
         for name, table, column in TRIGRAMS:
             op.create_index(name, table, [column], postgresql_using="gin",
                             postgresql_ops={column: "gin_trgm_ops"})
+        op.execute("CREATE INDEX ix_request_field_values_trgm ON request "
+                   "USING gin ((field_values::text) gin_trgm_ops)")
 
 
 def downgrade():
     if op.get_bind().dialect.name == "postgresql":
+        op.drop_index("ix_request_field_values_trgm", table_name="request")
         for name, table, _column in TRIGRAMS:
             op.drop_index(name, table_name=table)
     for name, table, _columns, _where in reversed(INDEXES):
