@@ -150,8 +150,14 @@ def from_query(args) -> Prefill:
                               fields=", ".join(dict.fromkeys(contact))))
     if unknown:
         result.notes.append(_("The chosen services have no such fields: %(keys)s.",
-                              keys=", ".join(dict.fromkeys(unknown))))
+                              keys=_listed(unknown)))
     return result
+
+
+def _listed(keys, shown: int = 10) -> str:
+    """Up to `shown` distinct keys for a note (a link may name hundreds)."""
+    distinct = list(dict.fromkeys(str(key)[:40] for key in keys))
+    return ", ".join(distinct[:shown]) + (", …" if len(distinct) > shown else "")
 
 
 def site_name(raw) -> str:
@@ -304,7 +310,7 @@ def _token_prefill(row: PrefillToken, company) -> Prefill:
     gone = [key for key in stored if key not in known]
     if gone:
         result.notes.append(_("The chosen services have no such fields: %(keys)s.",
-                              keys=", ".join(gone)))
+                              keys=_listed(gone)))
     result.end_client_name = row.end_client_name or ""
     phone = row.end_client_phone or ""
     if phone and not PHONE_RE.fullmatch(phone):

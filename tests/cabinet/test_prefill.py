@@ -141,6 +141,14 @@ def test_the_site_of_a_plain_link_is_a_host_name_or_nothing(app, raw, shown):
     assert site_name(raw) == shown
 
 
+def test_a_link_naming_hundreds_of_unknown_keys_gets_one_short_note(app, car, owner):
+    client = as_user(app, owner)
+    query = "&".join(f"f.k{n}=v" for n in range(150))
+    text = page(client, f"{NEW}?service={car.code}&{query}")
+    note = next(n for n in notices(text) if "no such fields" in n)
+    assert note.endswith("k9, ….") and "k10" not in note
+
+
 def test_nothing_is_saved_until_the_partner_clicks(app, car, owner):
     client = as_user(app, owner)
     link = car_link(car, vin=VIN, make="Lada")
