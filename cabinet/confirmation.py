@@ -38,7 +38,8 @@ def confirmation_step(needed: ConfirmationRequired, back_url: str, action_url: s
             with unit_of_work():
                 row = request_code(current_user, needed.purpose, needed.payload)
                 sent_to = row.sent_to
-            notice = _("A new code is sent.")
+            if request.form.get(RESEND_FIELD):  # the first one is announced by "we sent"
+                notice = _("A new code is sent.")
         except DomainError as exc:  # one code a minute; an SMS the gateway refused
             error = str(exc)
     if hidden is None:
