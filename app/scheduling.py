@@ -10,6 +10,7 @@ from flask import abort
 from flask_appbuilder.security.sqla.models import Role, User
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, select, text
+from sqlalchemy.orm import selectinload
 
 from app.access import require_role
 from app.audit import record
@@ -260,10 +261,41 @@ def engineer_load(engineer, lo: datetime, hi: datetime, entries=None) -> Load:
             ScheduleEntry.ends_at > lo).all()
     booked = sum(_overlap_hours(e.starts_at, e.ends_at, lo, hi)
                  for e in entries if e.kind in BOOKED_KINDS)
+    return _load(engineer, lo, hi, booked, [e for e in entries if e.kind in AWAY_KINDS])
+
+
+def _load(engineer, lo: datetime, hi: datetime, booked: float, away_entries) -> Load:
     away = sum(working_overlap_hours(max(e.starts_at, lo), min(e.ends_at, hi))
-               for e in entries if e.kind in AWAY_KINDS)
+               for e in away_entries)
     weeks = (hi - lo).total_seconds() / (7 * 24 * 3600)
     return Load(booked, max(weekly_capacity(engineer) * weeks - away, 0.0))
+
+
+def sql_hours_between(later, earlier):
+    """SQL: the hours from `earlier` to `later` (timestamps) on PostgreSQL and SQLite."""
+    if db.engine.dialect.name == "postgresql":
+        return func.extract("epoch", later - earlier) / 3600.0
+    return (func.julianday(later) - func.julianday(earlier)) * 24.0
+
+
+def period_loads(lo: datetime, hi: datetime) -> list[tuple[object, Load]]:
+    """Every active engineer's load in [lo, hi) as engineer_load counts it, for long
+    periods: booked hours summed by the database, only busy and vacation entries loaded."""
+    staff = engineers()
+    ids = [engineer.id for engineer in staff]
+    postgres = db.engine.dialect.name == "postgresql"
+    least, greatest = (func.least, func.greatest) if postgres else (func.min, func.max)
+    overlap = sql_hours_between(least(ScheduleEntry.ends_at, hi),
+                                greatest(ScheduleEntry.starts_at, lo))
+    within = (ScheduleEntry.engineer_id.in_(ids), ScheduleEntry.starts_at < hi,
+              ScheduleEntry.ends_at > lo)
+    booked = dict(db.session.query(ScheduleEntry.engineer_id, func.sum(overlap)).filter(
+        *within, ScheduleEntry.kind.in_(BOOKED_KINDS)).group_by(ScheduleEntry.engineer_id))
+    away = db.session.query(ScheduleEntry).filter(
+        *within, ScheduleEntry.kind.in_(AWAY_KINDS)).all()
+    return [(engineer, _load(engineer, lo, hi, float(booked.get(engineer.id) or 0.0),
+                             [e for e in away if e.engineer_id == engineer.id]))
+            for engineer in staff]
 
 
 @dataclass
@@ -333,7 +365,8 @@ def week_grid(monday: date) -> tuple[list[date], list[WeekRow]]:
     end = start + timedelta(days=7)
     entries = db.session.query(ScheduleEntry).filter(
         and_(ScheduleEntry.starts_at < end, ScheduleEntry.ends_at > start)) \
-        .order_by(ScheduleEntry.starts_at).all()
+        .options(selectinload(ScheduleEntry.request).load_only(Request.number)) \
+        .order_by(ScheduleEntry.starts_at).all()  # the grid shows each visit's number
     rows = []
     for engineer in engineers():
         row = WeekRow(engineer)

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import func, select
 
 from app.extensions import db
-from app.scheduling import engineer_load, engineers
+from app.scheduling import period_loads, sql_hours_between
 from app.timefmt import day_bounds_utc, local_today
 from models.finance import Payment
 from models.partners import PartnerCompany
 from models.request_status import Status
 from models.requests import Request, StatusChange
-from models.schedule import ScheduleEntry
 
 
 def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
@@ -71,36 +69,34 @@ def top_partners(start: date, end: date, limit: int = 10) -> list[tuple[str, int
 
 
 def average_hours_in_status(start: date, end: date) -> dict[str, float]:
-    """Mean time between entering a status and leaving it, for moves in the period."""
+    """Mean time between entering a status and leaving it, for moves in the period: each
+    move paired with the request's previous move in the period (a window function), in
+    the database; statuses in workflow order."""
     lo, hi = _bounds(start, end)
-    rows = db.session.query(StatusChange.request_id, StatusChange.to_status,
-                            StatusChange.created_at).filter(
-        StatusChange.created_at.between(lo, hi)) \
-        .order_by(StatusChange.request_id, StatusChange.id).yield_per(5000)
-    sums, counts = defaultdict(float), defaultdict(int)
-    previous = None
-    for request_id, status, moment in rows:
-        if previous and previous[0] == request_id and previous[1] != status:
-            sums[previous[1]] += (moment - previous[2]).total_seconds() / 3600
-            counts[previous[1]] += 1
-        previous = (request_id, status, moment)
-    return {s: round(sums[s] / counts[s], 1) for s in sums}
+    window = {"partition_by": StatusChange.request_id, "order_by": StatusChange.id}
+    moves = select(StatusChange.to_status.label("status"),
+                   StatusChange.created_at.label("at"),
+                   func.lag(StatusChange.to_status).over(**window).label("left"),
+                   func.lag(StatusChange.created_at).over(**window).label("entered")) \
+        .where(StatusChange.created_at.between(lo, hi)).subquery()
+    rows = db.session.execute(
+        select(moves.c.left, func.avg(sql_hours_between(moves.c.at, moves.c.entered)))
+        .where(moves.c.left.is_not(None), moves.c.left != moves.c.status)
+        .group_by(moves.c.left)).all()
+    found = {status: round(float(hours), 1) for status, hours in rows}
+    order = {status.value: k for k, status in enumerate(Status)}
+    return dict(sorted(found.items(), key=lambda item: (order.get(item[0], len(order)),
+                                                        item[0])))
 
 
 def engineer_utilisation(start: date, end: date) -> list:
-    """Each active engineer's load over the period's days (app.scheduling.engineer_load):
+    """Each active engineer's load over the period's days (app.scheduling.period_loads):
     hours booked (visits, work slots) in per cent of the weekly capacity for the period's
     weeks less busy time and vacations; 0 when no capacity is left."""
     lo = datetime.combine(start, time.min)  # schedule times are wall-clock
     hi = datetime.combine(end + timedelta(days=1), time.min)
-    entries = db.session.query(ScheduleEntry).filter(ScheduleEntry.starts_at < hi,
-                                                     ScheduleEntry.ends_at > lo).all()
-    result = []
-    for engineer in engineers():
-        load = engineer_load(engineer, lo, hi,
-                             [e for e in entries if e.engineer_id == engineer.id])
-        result.append((engineer.get_full_name(), load.percent() or 0))
-    return result
+    return [(engineer.get_full_name(), load.percent() or 0)
+            for engineer, load in period_loads(lo, hi)]
 
 
 def default_period() -> tuple[date, date]:

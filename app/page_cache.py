@@ -1,0 +1,47 @@
+"""Short-lived figures shared by every web worker: JSON in Redis for a few seconds.
+
+A dashboard's figures cost the database the same for everyone who opens it within a minute;
+they are computed once and read from Redis meanwhile (DASHBOARD_CACHE_SECONDS, default 60;
+0 turns the cache off). Without Redis, or when Redis fails, the figures are computed each
+time: a slower page, never an error page.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Callable
+
+from flask import current_app
+from redis.exceptions import RedisError
+
+from app.jobs import enqueue_connection
+
+log = logging.getLogger(__name__)
+DEFAULT_SECONDS = 60
+PREFIX = "replan:figures:"
+
+
+def _seconds() -> int:
+    return int(current_app.config.get("DASHBOARD_CACHE_SECONDS", DEFAULT_SECONDS) or 0)
+
+
+def cached_figures(key: str, compute: Callable[[], object]):
+    """`compute()` (JSON-serialisable), kept in Redis under `key` for a short time."""
+    seconds = _seconds()
+    connection = enqueue_connection() if seconds > 0 else None  # short timeouts, no retries
+    if connection is not None:
+        try:
+            stored = connection.get(PREFIX + key)
+            if stored is not None:
+                return json.loads(stored)
+        except (RedisError, OSError, ValueError):
+            log.warning("figure cache unreachable; computing %s", key, exc_info=True)
+            connection = None
+    value = compute()
+    if connection is not None:
+        try:
+            connection.set(PREFIX + key, json.dumps(value), ex=seconds)
+        except (RedisError, OSError):
+            log.warning("figure cache unreachable; %s not kept", key, exc_info=True)
+    return value
