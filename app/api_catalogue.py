@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from flask import g, jsonify
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.api import api_blueprint
 from app.api_idempotency import idempotent
@@ -242,24 +243,24 @@ SCHEMAS = {
 PATHS = {
     "/services": {"get": {
         "operationId": "listServices", "tags": ["catalogue"],
-        "summary": "Active services with their request fields",
-        "responses": {"200": json_response("The catalogue.", ref("Catalogue"))}}},
+        "summary": _l("Active services with their request fields"),
+        "responses": {"200": json_response(_l("The catalogue."), ref("Catalogue"))}}},
     "/quote": {"post": {
         "operationId": "priceQuote", "tags": ["catalogue"], "x-scope": "read",
-        "summary": "Price services (nothing is saved)",
-        "description": "A read token may price: nothing changes.",
+        "summary": _l("Price services (nothing is saved)"),
+        "description": _l("A read token may price: nothing changes."),
         "requestBody": json_body(ref("QuoteInput")) | {"content": {"application/json": {
             "schema": ref("QuoteInput"), "example": {"services": [1],
                                                      "fields": {"area": 54.5}}}}},
-        "responses": {"200": json_response("The price.", ref("Quote")),
+        "responses": {"200": json_response(_l("The price."), ref("Quote")),
                       **problems(403, 422)}}},
     "/quotes": {"post": {
         "operationId": "saveQuote", "tags": ["catalogue"],
-        "summary": "Save a quote (a draft may start from it)",
+        "summary": _l("Save a quote (a draft may start from it)"),
         "parameters": [{"$ref": "#/components/parameters/IdempotencyKey"}],
         "requestBody": {"required": True, "content": {"application/json": {
             "schema": ref("QuoteInput"), "example": {"services": [1],
                                                      "fields": {"area": 54.5}}}}},
-        "responses": {"201": json_response("The saved quote.", ref("Quote")),
+        "responses": {"201": json_response(_l("The saved quote."), ref("Quote")),
                       **problems(403, 409, 422)}}},
 }

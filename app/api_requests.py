@@ -12,6 +12,7 @@ from datetime import date
 
 from flask import g, jsonify, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.access import get_quote_or_404, get_request_or_404, require_partner
 from app.api import api_blueprint
@@ -263,8 +264,8 @@ _IF_MATCH = {"name": "If-Match", "in": "header", "required": False,
              "description": "The version read (or send \"version\" in the body).",
              "schema": {"type": "string", "maxLength": 30}}
 _IDEMPOTENT = {"$ref": "#/components/parameters/IdempotencyKey"}
-_CREATED = json_response("The new draft; Location names it, cabinet_url opens it in the "
-                         "cabinet.", ref("Request"),
+_CREATED = json_response(_l("The new draft; Location names it, cabinet_url opens it in "
+                            "the cabinet."), ref("Request"),
                          {"Location": {"schema": {"type": "string"}},
                           "Idempotent-Replayed": {"schema": {"type": "string"},
                                                   "description": "true on a replay."}})
@@ -290,48 +291,48 @@ def _move(operation_id: str, summary: str, extra=(409,)) -> dict:
         "operationId": operation_id, "tags": ["requests"], "summary": summary,
         "parameters": [_ID],
         "requestBody": json_body(ref("MoveInput"), required=False),
-        "responses": {"200": json_response("The request after the move.", ref("Request"),
+        "responses": {"200": json_response(_l("The request after the move."), ref("Request"),
                                            _ETAG), **problems(403, 404, *extra, 422)}}}
 
 
 PATHS = {
     "/requests": {
         "get": {"operationId": "listRequests", "tags": ["requests"],
-                "summary": "Requests the token's user may see, newest first",
+                "summary": _l("Requests the token's user may see, newest first"),
                 "parameters": _FILTERS + cursor_parameters(),
-                "responses": {"200": json_response("One page.", ref("RequestPage")),
+                "responses": {"200": json_response(_l("One page."), ref("RequestPage")),
                               **problems(422)}},
         "post": {"operationId": "createDraft", "tags": ["requests"],
-                 "summary": "Create a draft (partners)", "parameters": [_IDEMPOTENT],
+                 "summary": _l("Create a draft (partners)"), "parameters": [_IDEMPOTENT],
                  "requestBody": {"required": True, "content": {"application/json": {
                      "schema": ref("DraftInput"), "example": _DRAFT_EXAMPLE}}},
                  "responses": {"201": _CREATED, **problems(403, 404, 409, 422)}}},
     "/requests/{request_id}": {
-        "get": {"operationId": "getRequest", "tags": ["requests"], "summary": "One request",
+        "get": {"operationId": "getRequest", "tags": ["requests"], "summary": _l("One request"),
                 "parameters": [_ID],
-                "responses": {"200": json_response("The request.", ref("Request"), _ETAG),
+                "responses": {"200": json_response(_l("The request."), ref("Request"), _ETAG),
                               **problems(404)}},
         "patch": {"operationId": "updateDraft", "tags": ["requests"],
-                  "summary": "Change a draft (send its version)",
+                  "summary": _l("Change a draft (send its version)"),
                   "parameters": [_ID, _IF_MATCH],
                   "requestBody": {"required": True, "content": {"application/json": {
                       "schema": ref("DraftChange"),
                       "example": {"version": 1, "fields": {"area": 60}}}}},
-                  "responses": {"200": json_response("The draft.", ref("Request"), _ETAG),
+                  "responses": {"200": json_response(_l("The draft."), ref("Request"), _ETAG),
                                 **problems(403, 404, 409, 422)}}},
-    "/requests/{request_id}/submit": _move("submitDraft", "Submit the draft to the bureau"),
-    "/requests/{request_id}/cancel": _move("cancelRequest", "Cancel a submitted request"),
-    "/requests/{request_id}/close": _move("closeRequest", "Accept the work and close"),
+    "/requests/{request_id}/submit": _move("submitDraft", _l("Submit the draft to the bureau")),
+    "/requests/{request_id}/cancel": _move("cancelRequest", _l("Cancel a submitted request")),
+    "/requests/{request_id}/close": _move("closeRequest", _l("Accept the work and close")),
     "/requests/{request_id}/repeat": {"post": {
         "operationId": "repeatRequest", "tags": ["requests"],
-        "summary": "A new draft copying a request", "parameters": [_ID, _IDEMPOTENT],
+        "summary": _l("A new draft copying a request"), "parameters": [_ID, _IDEMPOTENT],
         "responses": {"201": _CREATED, **problems(403, 404, 409, 422)}}},
     "/requests/{request_id}/moves": {"post": {
         "operationId": "moveRequest", "tags": ["requests"],
-        "summary": "A staff move (an action of allowed_actions without its own form)",
+        "summary": _l("A staff move (an action of allowed_actions without its own form)"),
         "parameters": [_ID],
         "requestBody": {"required": True, "content": {"application/json": {
             "schema": ref("StaffMoveInput"), "example": {"action": "accept", "version": 7}}}},
-        "responses": {"200": json_response("The request after the move.", ref("Request"),
+        "responses": {"200": json_response(_l("The request after the move."), ref("Request"),
                                            _ETAG), **problems(403, 404, 409, 422)}}},
 }

@@ -28,17 +28,18 @@ COMMON_STATUSES = {"400": "BadRequest", "401": "Unauthorized", "403": "Forbidden
                    "404": "NotFound", "409": "Conflict", "422": "InvalidInput",
                    "429": "TooManyRequests"}
 RESPONSE_TEXT = {
-    "BadRequest": "The request cannot be read: a NUL byte in the path, query, form or JSON, "
-                  "or a body nested too deep. Any operation may answer so.",
-    "Unauthorized": "No valid token: the Authorization header is missing, malformed, or the "
-                    "token is unknown, expired or revoked.",
-    "Forbidden": "The token or its user may not do this (a read-only token writing, a move "
-                 "the role may not make).",
-    "NotFound": "No such object within what the token's user may see.",
-    "Conflict": "The object changed meanwhile (stale version) or the Idempotency-Key is in "
-                "use by a request still running.",
-    "InvalidInput": "The input is malformed or breaks a rule; `detail` says what.",
-    "TooManyRequests": "The token's rate limit is used up; retry after Retry-After seconds.",
+    "BadRequest": _l("The request cannot be read: a NUL byte in the path, query, form or "
+                     "JSON, or a body nested too deep. Any operation may answer so."),
+    "Unauthorized": _l("No valid token: the Authorization header is missing, malformed, or "
+                       "the token is unknown, expired or revoked."),
+    "Forbidden": _l("The token or its user may not do this (a read-only token writing, a "
+                    "move the role may not make)."),
+    "NotFound": _l("No such object within what the token's user may see."),
+    "Conflict": _l("The object changed meanwhile (stale version) or the Idempotency-Key is "
+                   "in use by a request still running."),
+    "InvalidInput": _l("The input is malformed or breaks a rule; `detail` says what."),
+    "TooManyRequests": _l("The token's rate limit is used up; retry after Retry-After "
+                          "seconds."),
 }
 
 PROBLEM_SCHEMA = {
@@ -194,7 +195,8 @@ SCHEMAS: dict = {}
 @bp.get("/openapi.json")
 def openapi_json():
     """The OpenAPI document (public: no token needed)."""
-    response = jsonify(build_document(api_modules()))
+    with force_locale(docs_locale()):  # summaries and descriptions may be lazy strings
+        response = jsonify(build_document(api_modules()))
     response.headers["Cache-Control"] = "no-cache"
     return response
 
