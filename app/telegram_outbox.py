@@ -25,12 +25,13 @@ from app.mail import backoff
 from app.uow import after_commit
 from models.base import utcnow
 from models.telegram import (TG_DROPPED, TG_FAILED, TG_PENDING, TG_SENDING, TG_SENT,
-                             UNLINK_BLOCKED, TelegramChat, TelegramMessage)
+                             UNLINK_BLOCKED, TelegramChat, TelegramLinkToken, TelegramMessage)
 
 log = logging.getLogger(__name__)
 TEXT_LIMIT = 4096  # Telegram's limit for one message
 MAX_ATTEMPTS = 8  # about 16 hours of backoff, then `failed`
 STUCK_AFTER = timedelta(minutes=10)
+KEEP_LINK_TOKENS = timedelta(days=1)  # after expiry: a late /start still gets "expired"
 BATCH = 500
 TIMEOUT = 10  # seconds for one Bot API call
 
@@ -186,9 +187,12 @@ def _record_failure(message: TelegramMessage, claimed_at, error: BotApiError) ->
 
 
 def sweep_telegram() -> int:
-    """Periodic: sends claimed long ago died with their worker (make them due again), then
-    enqueue every due pending row."""
+    """Periodic: sends claimed long ago died with their worker (make them due again), link
+    tokens expired a day ago are deleted, then every due pending row is enqueued."""
     cutoff = utcnow() - STUCK_AFTER
+    db.session.query(TelegramLinkToken).filter(
+        TelegramLinkToken.expires_at < utcnow() - KEEP_LINK_TOKENS).delete(
+        synchronize_session=False)
     db.session.query(TelegramMessage).filter(
         TelegramMessage.status == TG_SENDING, TelegramMessage.claimed_at < cutoff,
     ).update({TelegramMessage.status: TG_PENDING, TelegramMessage.next_attempt_at: utcnow()},

@@ -17,7 +17,7 @@ from models.base import utcnow
 from models.outbox import OutboxMessage
 from models.partners import UserProfile
 from models.request_status import Status
-from models.telegram import TelegramChat, TelegramMessage
+from models.telegram import TelegramChat, TelegramLinkToken, TelegramMessage
 from tests.factories import Staff, make_company, make_partner, make_request
 from tests.jobs.servers import free_port
 from tests.telegram_bot_api import BOT_TOKEN, SECRET, FakeBotApi, bot_app, dispose, run_jobs
@@ -194,6 +194,18 @@ def test_a_stuck_send_is_sent_again_by_the_sweep(world, bot, monkeypatch):
     run_jobs()
     assert db.session.get(TelegramMessage, row.id).status == "sent"
     assert len(bot.sent(1001)) == 1
+
+
+def test_the_sweep_deletes_link_tokens_a_day_after_they_expired(world):
+    _staff, partner, _req = world
+    now = utcnow()
+    for n, expired_ago in enumerate((timedelta(days=2), timedelta(hours=1), -timedelta(minutes=5))):
+        db.session.add(TelegramLinkToken(user_id=partner.id, token_hash=f"{n:064d}",
+                                         expires_at=now - expired_ago))
+    db.session.commit()
+    sweep_telegram()
+    kept = sorted(t.token_hash[-1] for t in db.session.query(TelegramLinkToken))
+    assert kept == ["1", "2"]
 
 
 def test_the_telegram_switches_decide_per_kind(world, bot):
