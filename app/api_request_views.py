@@ -60,7 +60,9 @@ def request_json(req: Request, user, detail: bool = True) -> dict:
     """One request as `user` may read it."""
     full, partner = reads_partner_words(user), is_partner(user)
     body = {
-        "id": req.id, "number": req.number, "status": req.status,
+        # partners read the cabinet's status groups, never the bureau's internal steps
+        "id": req.id, "number": req.number,
+        "status": partner_group(req.status) if partner else req.status,
         "status_label": partner_status_of(req) if partner else staff_status(req.status),
         "partner_status": partner_group(req.status), "version": req.version,
         "title": req.object_address, "urgency": req.urgency, "options": list(req.options or []),
@@ -72,8 +74,10 @@ def request_json(req: Request, user, detail: bool = True) -> dict:
         "payment_state": req.payment_state,
         "created_at": iso(req.created_at), "updated_at": iso(req.updated_at),
         "submitted_at": iso(req.submitted_at),
-        "manager": _person(req.manager), "engineer": _person(req.engineer),
+        "manager": _person(req.manager),
     }
+    if not partner:  # the cabinet names the manager, not the engineer
+        body["engineer"] = _person(req.engineer)
     if full:
         body |= {"company": {"id": req.company.id, "name": req.company.name},
                  "author": _person(req.author),
@@ -205,7 +209,10 @@ SCHEMAS = {
                      "total", "total_kopecks", "created_at"],
         "properties": {
             "id": {"type": "integer"}, "number": {"type": "string"},
-            "status": {"type": "string", "enum": [s.value for s in Status]},
+            "status": {"type": "string",
+                       "enum": sorted({s.value for s in Status} | set(PARTNER_GROUPS)),
+                       "description": "Staff: the workflow status; partners: the cabinet's "
+                                      "status group (as partner_status)."},
             "status_label": {"type": "string"},
             "partner_status": {"type": "string", "enum": list(PARTNER_GROUPS)},
             "version": {"type": "integer", "description": "Send back as If-Match or "

@@ -197,7 +197,8 @@ def test_submit_cancel_and_the_submitted_request_is_no_longer_editable(app, clie
     url = f"/api/v1/requests/{created['id']}"
     submitted = client.post(f"{url}/submit", headers=headers)
     assert submitted.status_code == 200, submitted.get_data(as_text=True)
-    assert submitted.get_json()["status"] == "submitted"
+    assert submitted.get_json()["status"] == "accepted"  # the cabinet's group, not "submitted"
+    assert "engineer" not in submitted.get_json()
     assert "cancel" in submitted.get_json()["allowed_actions"]
     problem(client.patch(url, json={"description": "x", "version": 99}, headers=headers), 403)
     problem(client.post(f"{url}/submit", headers=headers), 403)
@@ -296,6 +297,19 @@ def test_the_engineer_never_gets_contacts(app, client, service, staff):
     assert manager["fields"]["owner_phone"] and manager["company"]["name"]
     found = client.get("/api/v1/requests?q=555-00-11", headers=token(staff.manager)).get_json()
     assert [item["id"] for item in found["items"]] == [req.id]
+
+
+def test_partners_read_the_cabinets_status_groups(app, client, staff):
+    user = make_partner()
+    req = make_request(user, Status.IN_PROGRESS, staff)
+    body = client.get(f"/api/v1/requests/{req.id}", headers=token(user)).get_json()
+    assert (body["status"], body["partner_status"]) == ("in_work", "in_work")
+    assert "in_progress" not in str(body) and "engineer" not in body
+    listed = client.get("/api/v1/requests?status=in_work", headers=token(user)).get_json()
+    assert [item["status"] for item in listed["items"]] == ["in_work"]
+    staff_body = client.get(f"/api/v1/requests/{req.id}", headers=token(staff.manager))
+    assert staff_body.get_json()["status"] == "in_progress"
+    assert staff_body.get_json()["engineer"]["id"] == staff.engineer.id
 
 
 def test_staff_make_the_moves_their_role_may(app, client, service, staff):
