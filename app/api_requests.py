@@ -25,6 +25,7 @@ from app.api_tokens import require_scope
 from app.drafts import (DraftInput, create_request_draft, repeat_request, submit_draft,
                         update_draft)
 from app.errors import Conflict, InvalidInput, Refused
+from app.extensions import db
 from app.permissions import is_partner
 from app.quotes import quote_values
 from app.service_fields import fields_for
@@ -32,6 +33,7 @@ from app.openapi import cursor_parameters, json_body, json_response, problems, r
 from app.uow import unit_of_work
 from app.workflow import transition
 from models.api_tokens import SCOPE_WRITE
+from models.partners import EndClient
 from models.request_status import ONCE_ONLY, STAFF_BUTTONS, Action
 
 bp = api_blueprint("api_v1_requests")
@@ -79,9 +81,17 @@ def _wanted_date(value):
     return day
 
 
+def _check_client(user, client_id) -> None:
+    """An end client chosen by id must be one of the company's (the form's choices)."""
+    client = db.session.get(EndClient, client_id) if client_id else None
+    if client_id and (client is None or client.company_id != require_partner(user).id):
+        raise InvalidInput(_("Unknown end client: %(id)s.", id=client_id))
+
+
 def draft_input(body: dict, current: dict) -> DraftInput:
     """The body over the current draft's inputs (`current`), checked as the request form."""
     merged = current | body
+    _check_client(g.api_user, body.get("end_client_id"))
     services = list(dict.fromkeys(merged.get("services") or []))
     urgency = merged.get("urgency") or "normal"
     options = list(merged.get("options") or [])

@@ -11,6 +11,7 @@ from app.api_tokens import create_token
 from app.extensions import db
 from app.permissions import ADMIN, DIRECTOR
 from models.base import utcnow
+from models.partners import EndClient
 from models.catalog import RULE_OBJECT_TYPE, RULE_URGENCY, PriceRule, Quote
 from models.request_status import Status
 from models.requests import Request
@@ -110,6 +111,29 @@ def test_a_partner_creates_a_draft_with_fields(app, client, service):
     assert body["total"] == f"{req.total_kopecks // 100}.{req.total_kopecks % 100:02d}"
     assert body["created_at"].endswith("Z") and "submit" in body["allowed_actions"]
     assert body["company"]["id"] == user.profile.partner_company_id
+
+
+def test_a_member_files_and_submits_with_a_client_of_the_company_only(app, client, service):
+    owner = make_partner()
+    member = make_partner(owner.profile.partner_company, owner=False)
+    headers = token(member)
+    created = new_draft(client, headers, service, new_client_name="Иван Петров",
+                        new_client_phone="+7 900 000-00-01")
+    assert created.status_code == 201, created.get_data(as_text=True)
+    req = db.session.get(Request, created.get_json()["id"])
+    assert req.author_id == member.id and req.end_client.name == "Иван Петров"
+    assert created.get_json()["end_client"]["name"] == "Иван Петров"
+    stranger = make_partner()
+    foreign = EndClient(company_id=stranger.profile.partner_company_id, name="Чужой",
+                        created_by_id=stranger.id)
+    db.session.add(foreign)
+    db.session.commit()
+    for client_id in (foreign.id, 999999):
+        problem(new_draft(client, headers, service, end_client_id=client_id), 422)
+    same = new_draft(client, headers, service, end_client_id=req.end_client_id)
+    assert same.status_code == 201
+    submitted = client.post(f"/api/v1/requests/{req.id}/submit", headers=headers)
+    assert submitted.status_code == 200 and submitted.get_json()["status"] == "accepted"
 
 
 def test_staff_cannot_create_drafts(app, client, service, staff):
