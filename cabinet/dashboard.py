@@ -47,7 +47,7 @@ def latest_messages(user, limit: int = LATEST) -> list[Message]:
 @partner_required
 def dashboard():
     """Partner home page."""
-    rows = db.session.query(Request.status, func.count(Request.id)) \
+    rows = db.session.query(Request.status, func.count()) \
         .filter(request_scope(current_user)).group_by(Request.status).all()
     groups = {key: 0 for key in PARTNER_GROUPS}
     for status, count in rows:
