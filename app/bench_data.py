@@ -202,6 +202,14 @@ class _Writer:
         result = self.connection.execute(text(statement), {"super": supermanager})
         self.counts[name] = self.counts.get(name, 0) + result.rowcount
 
+    def refresh(self) -> None:
+        """Columns the app keeps from other rows (an ORM hook does it for rows it writes)."""
+        if "last_public_message_id" in Model.metadata.tables["request"].c:
+            self.connection.execute(text(
+                "UPDATE request SET last_public_message_id = (SELECT max(m.id) FROM message m "
+                "WHERE m.request_id = request.id AND NOT m.is_internal) "
+                "WHERE status <> 'draft'"))
+
     def finish(self) -> None:
         """Sequences after the explicit ids (PostgreSQL), fresh planner statistics."""
         if not self.postgres:
@@ -272,6 +280,7 @@ class _Loader:
         self.echo(f"status history: {time.monotonic() - began:.1f} s")
         self.writer.derive("message", messages_sql(self.writer.postgres), self.super)
         self.echo(f"messages: {time.monotonic() - began:.1f} s")
+        self.writer.refresh()
         self.writer.finish()
         self.counts = dict(self.writer.counts)
         self.echo(f"done: {time.monotonic() - began:.1f} s")
