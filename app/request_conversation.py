@@ -16,7 +16,7 @@ from flask_appbuilder.security.sqla.models import User
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
-from app.access import get_request_or_404, partner_owns
+from app.access import get_request_or_404
 from app.attachments import attach_files, real_files
 from app.deliverables import STAFF_UPLOADS, upload_staff_files
 from app.drafts import editable_draft
@@ -102,24 +102,29 @@ def add_request_files(user, req: Request, files, kind: str | None = None,
     names one) while the request is a draft, the engineer's work or the manager's next
     package version while app.request_rules allows. All stored or none (caller commits)."""
     files = real_files(files)
-    if not files:
-        raise InvalidInput(_("Attach at least one file."))
-    if partner_owns(user, req) or is_partner(user):
+    if is_partner(user):
+        draft = editable_draft(user, req.id)  # submitted requests: files go with a message
         if kind not in (None, "", ATTACH_INPUT):
             raise InvalidInput(_("Partners add input files only."))
-        draft = editable_draft(user, req.id)  # submitted requests: files go with a message
+        _require_files(files)
         if slot:
             return attach_files(draft, [], user, ATTACH_INPUT, slot_files={slot: files})
         return attach_files(draft, files, user, ATTACH_INPUT)
-    if slot:
-        raise InvalidInput(_("Document slots take partner input files only."))
     if kind not in STAFF_UPLOADS:
         raise InvalidInput(_("Choose the kind of files: %(kinds)s.",
                              kinds=", ".join(STAFF_UPLOADS)))
     rules = rules_for(user, req)
     if kind not in rules.uploads:
         raise Refused(_("Files of this kind cannot be added to the request now."))
+    if slot:
+        raise InvalidInput(_("Document slots take partner input files only."))
+    _require_files(files)
     return upload_staff_files(req, kind, files, user, rules.kinds)
+
+
+def _require_files(files) -> None:
+    if not files:
+        raise InvalidInput(_("Attach at least one file."))
 
 
 @dataclass(frozen=True)
