@@ -2,10 +2,10 @@
 
 from cabinet import (account, api_tokens, bp, calculator, dashboard, documents, exports, knowledge,
                      notifications, prefill, request_actions, request_edit, requests, team,
-                     webhooks)
+                     telegram, webhooks)
 
 ROUTE_MODULES = (account, api_tokens, calculator, dashboard, documents, exports, knowledge,
                  notifications, prefill, request_actions, request_edit, requests, team,
-                 webhooks)
+                 telegram, webhooks)
 
 __all__ = ["ROUTE_MODULES", "bp"]
