@@ -3,11 +3,16 @@ first answer, another body is 422, a key in use is 409 (also for the loser of a 
 the unique constraint), failures free the key, keys are per token and kept 24 hours."""
 
 import hashlib
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
+import requests
+from werkzeug.serving import make_server
 
-from app import api_idempotency
+from app import api_idempotency, api_requests
 from app.api_tokens import create_token
 from app.extensions import db
 from models.api_idempotency import ApiIdempotencyKey
@@ -170,3 +175,45 @@ def test_a_read_token_with_a_key_is_still_refused(app, client, service):
     response = post(client, headers, draft_body(service))
     assert response.status_code == 403
     assert db.session.query(ApiIdempotencyKey).count() == 0
+
+
+@pytest.fixture
+def server(app):
+    """The app on 127.0.0.1 (a free port) in a thread, for truly concurrent requests."""
+    http = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=http.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{http.server_port}"
+    http.shutdown()
+    thread.join(5)
+
+
+def test_two_concurrent_posts_with_one_key_create_once(app, server, service,
+                                                       optional_object_type, monkeypatch):
+    """Two HTTP requests at once with the same key: one creates (201), the other is told the
+    key is in use (409) or, if it comes after the first finished, gets the replay."""
+    user = make_partner()
+    _row, headers = token(user)
+    slow = api_requests.create_request_draft
+
+    def slow_create(*args, **kwargs):
+        time.sleep(0.5)  # the first request is still running when the second arrives
+        return slow(*args, **kwargs)
+
+    monkeypatch.setattr(api_requests, "create_request_draft", slow_create)
+
+    body = draft_body(service)
+
+    def send(_):
+        return requests.post(f"{server}/api/v1/requests", json=body,
+                             headers=headers | {"Idempotency-Key": "together"}, timeout=30)
+
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(send, range(2)))
+    statuses = sorted(a.status_code for a in answers)
+    assert statuses in ([201, 409], [201, 201]), [a.text for a in answers]
+    if statuses == [201, 201]:
+        assert sum(a.headers.get("Idempotent-Replayed") == "true" for a in answers) == 1
+    db.session.expire_all()
+    assert db.session.query(Request).count() == 1
+    assert db.session.query(ApiIdempotencyKey).one().status_code == 201
