@@ -43,7 +43,7 @@ def idempotent(view):
         if not KEY_RE.fullmatch(key):
             raise InvalidInput(_("The Idempotency-Key must be 1 to %(max)s visible ASCII "
                                  "characters.", max=KEY_MAX))
-        fingerprint = hashlib.sha256(request.get_data(cache=True)).hexdigest()
+        fingerprint = _fingerprint()
         stored = _claim(key, fingerprint)
         if stored is not None:
             return _replay(stored)
@@ -59,6 +59,21 @@ def idempotent(view):
         return response
 
     return wrapper
+
+
+def _fingerprint() -> str:
+    """SHA-256 of what the request sends: its body, except that a multipart body counts as
+    its fields and files (a client picks a new boundary on each try of the same upload)."""
+    if request.mimetype != "multipart/form-data":
+        return hashlib.sha256(request.get_data(cache=True)).hexdigest()
+    digest = hashlib.sha256()
+    for name, value in sorted(request.form.items(multi=True)):
+        digest.update(f"field\0{name}\0{value}\0".encode())
+    for name, upload in request.files.items(multi=True):
+        digest.update(f"file\0{name}\0{upload.filename}\0".encode())
+        digest.update(hashlib.sha256(upload.stream.read()).digest())
+        upload.stream.seek(0)
+    return digest.hexdigest()
 
 
 def _row(key: str):
