@@ -8,6 +8,8 @@ import json
 from pathlib import Path
 
 import pytest
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 from app.api_tokens import create_token
 from app.extensions import db
@@ -435,3 +437,52 @@ def test_notifications_are_the_users_own_newest_first_in_pages(app, client, staf
     assert own[0].id not in [n["id"] for n in unread.get_json()["items"]]
     for bad in ("cursor=abc", "limit=0", "limit=101", "limit=x", "unread=maybe"):
         assert_problem(client.get(f"/api/v1/notifications?{bad}", headers=headers), 422)
+
+
+# ---- Idempotency-Key ----
+
+def test_repeated_message_with_the_same_key_is_stored_once(app, client, staff, member):
+    req = make_request(member, Status.ASSIGNED, staff)
+    headers = {**bearer(member), "Idempotency-Key": "msg-1"}
+    first = post_message(client, req, headers, PARTNER_WORDS, files=[(PDF, "plan.pdf")])
+    again = post_message(client, req, headers, PARTNER_WORDS, files=[(PDF, "plan.pdf")])
+    assert first.status_code == again.status_code == 201
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    assert again.get_json()["id"] == first.get_json()["id"]
+    assert db.session.query(Message).count() == 1
+    assert db.session.query(Attachment).count() == 1
+    assert db.session.query(Notification).filter_by(user_id=staff.manager.id,
+                                                    kind="message").count() == 1
+    other = post_message(client, req, headers, "другой текст")
+    assert_problem(other, 422)  # the same key with another body
+    assert db.session.query(Message).count() == 1
+
+
+def test_repeated_upload_with_the_same_key_is_stored_once(app, client, member):
+    draft = make_request(member)
+    headers = {**bearer(member), "Idempotency-Key": "upload-1"}
+    first = post_files(client, draft, headers, [(PDF, "plan.pdf")])
+    again = post_files(client, draft, headers, [(PDF, "plan.pdf")])
+    assert first.status_code == again.status_code == 201
+    assert again.get_json() == first.get_json()
+    assert db.session.query(Attachment).count() == 1
+
+
+def test_a_retried_upload_with_a_new_multipart_boundary_is_the_same_request(app, client,
+                                                                             member):
+    draft = make_request(member)
+    headers = {**bearer(member), "Idempotency-Key": "upload-2"}
+    answers = []
+    for boundary in ("try-one-boundary", "another-boundary-2"):  # as real clients do
+        _boundary, body = encode_multipart({"files": [FileStorage(io.BytesIO(PDF), "plan.pdf")]},
+                                           boundary=boundary)
+        answers.append(client.post(
+            f"/api/v1/requests/{draft.id}/files", data=body, headers={
+                **headers, "Content-Type": f"multipart/form-data; boundary={boundary}"}))
+    assert [a.status_code for a in answers] == [201, 201]
+    assert answers[1].headers.get("Idempotent-Replayed") == "true"
+    assert db.session.query(Attachment).count() == 1
+    # another file under the same key is another request: refused, not replayed
+    assert_problem(post_files(client, draft, headers, [(PNG, "plan.png")]), 422)
+    assert_problem(post_files(client, draft, headers, [(PDF, "plan2.pdf")]), 422)
+    assert db.session.query(Attachment).count() == 1
