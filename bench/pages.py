@@ -6,7 +6,7 @@ minimal Flask + SQLAlchemy Core page serving the same partner list (bench/baseli
         --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench_replan \\
         [--port 5107] [--baseline-port 5117] [--url http://host:port] [--redis-url redis://…/8] \\
         [--samples 20] [--budget 15] [--runs 1] [--concurrency 1,8] [--only KEY,KEY] \\
-        [--label "100k requests"] [--note "before the speed work"] [--write-docs]
+        [--label "100k requests"] [--note "before the speed work"] [--app-dir DIR] [--write-docs]
 
 The database must hold a dataset of `flask replan bench-data --requests N` (logins and ids
 are taken from it). Without --url the script starts the app itself with gunicorn -w 2 on
@@ -29,6 +29,7 @@ import argparse
 import os
 import platform
 import re
+import signal
 import statistics
 import subprocess
 import sys
@@ -146,10 +147,15 @@ def pages(q: dict) -> list[Page]:
 
 # ---- servers ------------------------------------------------------------------------------
 
-def start(args: list[str], env: dict, probe: str, log: Path) -> subprocess.Popen:
+def start(args: list[str], env: dict, probe: str, log: Path, cwd=ROOT) -> subprocess.Popen:
     """Start a server and wait until `probe` answers (up to 90 s)."""
+    try:
+        requests.get(probe, timeout=5)
+        sys.exit(f"Something already answers at {probe}: stop it or pick another port.")
+    except requests.RequestException:
+        pass
     out = log.open("w")
-    proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(args, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -311,6 +317,9 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"), required=False)
     parser.add_argument("--url", help="measure this running app instead of starting one")
+    parser.add_argument("--app-dir", default=str(ROOT),
+                        help="run the app from this source tree (e.g. an older commit's "
+                             "`git archive`), default: this one")
     parser.add_argument("--port", type=int, default=5107)
     parser.add_argument("--baseline-port", type=int, default=5117)
     parser.add_argument("--no-baseline", action="store_true")
@@ -329,10 +338,11 @@ def main(argv=None) -> None:
         parser.error("--database-url (or DATABASE_URL) is required")
     levels = [int(x) for x in args.concurrency.split(",")]
     started = datetime.now(UTC)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("terminated"))  # still stop the servers
     q = discover(args.database_url)
     label = args.label or f"{q['requests']:,} requests"
     env = dict(os.environ, DATABASE_URL=args.database_url, REPLAN_SQL_COUNT="1",
-               REPLAN_RATE_LIMIT="0", PYTHONPATH=str(ROOT))
+               REPLAN_RATE_LIMIT="0", PYTHONPATH=args.app_dir)
     if args.redis_url:
         env["REDIS_URL"] = args.redis_url
     else:
@@ -345,8 +355,10 @@ def main(argv=None) -> None:
         base = args.url
         if not base:
             base = f"http://127.0.0.1:{args.port}"
-            app_proc = start([gunicorn, *common, "-b", f"127.0.0.1:{args.port}", "run:app"],
-                             env, f"{base}/login/", logs / f"bench-pages-app-{args.port}.log")
+            app_proc = start([gunicorn, *common, "-b", f"127.0.0.1:{args.port}",
+                              "--chdir", args.app_dir, "run:app"],
+                             env, f"{base}/login/", logs / f"bench-pages-app-{args.port}.log",
+                             cwd=args.app_dir)
         bare = f"http://127.0.0.1:{args.baseline_port}"
         if not args.no_baseline:
             base_proc = start([gunicorn, *common, "-b", f"127.0.0.1:{args.baseline_port}",
