@@ -15,13 +15,13 @@ from flask_babel import lazy_gettext as _l
 
 from app.api import api_blueprint
 from app.api_idempotency import idempotent
-from app.api_input import Field, in_api_locale, money_fields, read_json
+from app.api_input import Field, in_api_locale, iso, money_fields, read_json
 from app.api_tokens import require_scope
 from app.errors import InvalidInput
 from app.extensions import db
 from app.openapi import json_body, json_response, problems, ref
 from app.pricing import calculate, pricing_fields
-from app.quotes import save_quote
+from app.quotes import request_quote_code, save_quote
 from app.request_form import rule_choices
 from app.service_fields import FORM_ALIASES, fields_for, parse
 from app.uow import unit_of_work
@@ -35,6 +35,7 @@ SERVICES_MAX = 50
 QUOTE_SPEC = {"services": Field("list", required=True, max_length=SERVICES_MAX, items="int"),
               "fields": Field("object"), "urgency": Field("str", max_length=40),
               "options": Field("list", max_length=50, items="str")}
+SAVE_SPEC = QUOTE_SPEC | {"confirmation_code": Field("str", nullable=True, max_length=20)}
 
 
 def active_services() -> list[Service]:
@@ -140,8 +141,8 @@ def check_choices(services, urgency: str | None, options) -> None:
         raise InvalidInput(_("Unknown option: “%(key)s”.", key=bad[0][:40]))
 
 
-def _quote_input() -> tuple[list, dict, str, list]:
-    body = read_json(QUOTE_SPEC)
+def _quote_input(spec=QUOTE_SPEC) -> tuple[list, dict, str, list]:
+    body = read_json(spec)
     services = list(dict.fromkeys(body["services"]))
     urgency, options = body.get("urgency") or "normal", list(body.get("options") or [])
     check_choices(services, body.get("urgency"), options)
@@ -150,6 +151,7 @@ def _quote_input() -> tuple[list, dict, str, list]:
     priced = pricing_fields(services)
     keys = {item.key for item in priced}
     values = {key: value for key, value in values.items() if key in keys}
+    g.confirmation_code = body.get("confirmation_code")
     return services, parse_values(priced, values), urgency, options
 
 
@@ -179,13 +181,29 @@ def quote():
 def quote_save():
     """Save a quote (the calculator's "save"); a draft may start from it (quote_id)."""
     require_scope(g.api_token, SCOPE_WRITE)
-    services, values, urgency, options = _quote_input()
+    services, values, urgency, options = _quote_input(SAVE_SPEC)
+    code = {"confirmation_code": g.confirmation_code} if g.confirmation_code else {}
     with unit_of_work():
-        saved = save_quote(g.api_user, services, values, urgency, options)
+        saved = save_quote(g.api_user, services, values, urgency, options, **code)
         body = price_json(calculate(services, values, urgency, options,
                                     require_partner(g.api_user)))
         body |= {"id": saved.id, "fields": values}
     return jsonify(body), 201
+
+
+@bp.post("/quotes/confirmation-code")
+@in_api_locale
+def quote_code():
+    """Send the partner a one-time code to agree to this quote (when the admin asks for one);
+    then POST /quotes with the same body and "confirmation_code"."""
+    require_scope(g.api_token, SCOPE_WRITE)
+    services, values, urgency, options = _quote_input()
+    with unit_of_work():
+        row = request_quote_code(g.api_user, services, values, urgency, options)
+        answer = {"id": row.id, "purpose": row.purpose, "channel": row.channel,
+                  "sent_to": row.sent_to, "expires_at": iso(row.expires_at),
+                  "tries_left": row.tries_left}
+    return jsonify(answer), 201
 
 
 _PRICE = {"type": "string", "pattern": r"^-?\d+\.\d{2}$"}
@@ -230,6 +248,12 @@ SCHEMAS = {
                        "options": {"type": "array", "items": {"type": "string"}}},
                    "example": {"services": [1], "fields": {"area": 54.5},
                                "urgency": "normal"}},
+    "QuoteCode": {"type": "object", "required": ["id", "purpose", "channel", "expires_at"],
+                  "properties": {"id": {"type": "integer"}, "purpose": {"type": "string"},
+                                 "channel": {"type": "string"},
+                                 "sent_to": {"type": ["string", "null"]},
+                                 "expires_at": {"type": "string", "format": "date-time"},
+                                 "tries_left": {"type": "integer"}}},
     "Quote": {"type": "object", "required": ["lines", "total", "total_kopecks"],
               "properties": {
                   "id": {"type": "integer", "description": "Only on a saved quote."},
@@ -240,6 +264,11 @@ SCHEMAS = {
                   "discount_percent": {"type": "string"}, "fields": {"type": "object"},
                   **_MONEY}},
 }
+SCHEMAS["QuoteSave"] = SCHEMAS["QuoteInput"] | {"properties": SCHEMAS["QuoteInput"][
+    "properties"] | {"confirmation_code": {"type": ["string", "null"], "maxLength": 20,
+                                           "description": "When the admin asks for codes on "
+                                                          "quotes (POST "
+                                                          "/quotes/confirmation-code)."}}}
 PATHS = {
     "/services": {"get": {
         "operationId": "listServices", "tags": ["catalogue"],
@@ -254,13 +283,23 @@ PATHS = {
                                                      "fields": {"area": 54.5}}}}},
         "responses": {"200": json_response(_l("The price."), ref("Quote")),
                       **problems(403, 422)}}},
+    "/quotes/confirmation-code": {"post": {
+        "operationId": "requestQuoteCode", "tags": ["catalogue"],
+        "summary": _l("Send a one-time code to agree to a quote"),
+        "description": _l("Only when the admin asks for codes on quotes: then POST /quotes "
+                          "with the same body and confirmation_code."),
+        "requestBody": {"required": True, "content": {"application/json": {
+            "schema": ref("QuoteInput"), "example": {"services": [1],
+                                                     "fields": {"area": 54.5}}}}},
+        "responses": {"201": json_response(_l("The code is sent."), ref("QuoteCode")),
+                      **problems(403, 422)}}},
     "/quotes": {"post": {
         "operationId": "saveQuote", "tags": ["catalogue"],
         "summary": _l("Save a quote (a draft may start from it)"),
         "parameters": [{"$ref": "#/components/parameters/IdempotencyKey"}],
         "requestBody": {"required": True, "content": {"application/json": {
-            "schema": ref("QuoteInput"), "example": {"services": [1],
-                                                     "fields": {"area": 54.5}}}}},
+            "schema": ref("QuoteSave"), "example": {"services": [1],
+                                                    "fields": {"area": 54.5}}}}},
         "responses": {"201": json_response(_l("The saved quote."), ref("Quote")),
                       **problems(403, 409, 422)}}},
 }

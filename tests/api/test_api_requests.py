@@ -491,3 +491,23 @@ def test_submit_passes_the_confirmation_code_when_the_admin_asks_for_one(app, cl
     assert done.status_code == 200, done.get_data(as_text=True)
     assert db.session.get(Request, created["id"]).status == Status.SUBMITTED
     assert db.session.query(Signature).filter_by(user_id=user.id).count() == 1
+
+
+def test_saving_a_quote_takes_the_code_when_the_admin_asks_for_one(app, client, service,
+                                                                   code_of):
+    user = make_partner()
+    headers = token(user)
+    require_codes(quote=True)
+    body = {"services": [service.id], "fields": {"area": 50}}
+    problem(client.post("/api/v1/quotes", json=body, headers=headers), 403)
+    asked = client.post("/api/v1/quotes/confirmation-code", json=body, headers=headers)
+    assert asked.status_code == 201 and asked.get_json()["purpose"] == "quote"
+    problem(client.post("/api/v1/quotes/confirmation-code", json=body,
+                        headers=token(make_user("Manager"))), 403)
+    problem(client.post("/api/v1/quote", json=body | {"confirmation_code": "1"},
+                        headers=headers), 422)  # pricing takes no code
+    saved = client.post("/api/v1/quotes", json=body | {"confirmation_code": code_of(user)},
+                        headers=headers)
+    assert saved.status_code == 201, saved.get_data(as_text=True)
+    assert db.session.query(Quote).count() == 1
+    assert db.session.query(Signature).filter_by(user_id=user.id).count() == 1
