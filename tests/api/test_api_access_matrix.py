@@ -69,6 +69,7 @@ MATRIX: dict[str, Entry] = {
     # partners' creations (any partner company), refused to staff
     "POST /quote": Entry("200 200 200 403 403 403 403 403", json=QUOTE),
     "POST /quotes": Entry("201 201 201 403 403 403 403 403", json=QUOTE),
+    "POST /quotes/confirmation-code": Entry("201 201 201 403 403 403 403 403", json=QUOTE),
     "POST /prefill-tokens": Entry("201 201 201 403 403 403 403 403", json={"service": "svc"}),
     "POST /requests": Entry("201 201 201 403 403 403 403 403", json=DRAFT),
     # the member's draft: its partners only (staff never see drafts)
