@@ -70,9 +70,13 @@ if WORKER:  # `pytest -n 2` (make test on SQLite); jobs share one Redis db, so n
 @event.listens_for(Engine, "connect")
 def _commit_without_fsync(dbapi_connection, _record):
     """Test databases are thrown away: a commit need not wait for the disk (SQLite's
-    synchronous, PostgreSQL's synchronous_commit; still atomic and visible to others)."""
+    synchronous and journal mode, PostgreSQL's synchronous_commit; still atomic and visible
+    to others)."""
     if isinstance(dbapi_connection, sqlite3.Connection):
         dbapi_connection.execute("PRAGMA synchronous=OFF")
+        # a write-ahead log: a commit appends to it instead of creating and deleting a
+        # rollback journal file (~50 µs instead of ~350 µs a commit on this disk)
+        dbapi_connection.execute("PRAGMA journal_mode=WAL")
     elif isinstance(dbapi_connection, psycopg.Connection):
         dbapi_connection.execute("SET synchronous_commit TO off")
         dbapi_connection.commit()
