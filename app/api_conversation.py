@@ -10,12 +10,12 @@ GET /notifications lists the token user's in-app notifications (the bell), newes
 from __future__ import annotations
 
 from flask import g, jsonify, request, url_for
-from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from app.access import get_request_or_404, own_notifications
-from app.api import api_blueprint, problem_locale
+from app.api import api_blueprint
 from app.api_idempotency import idempotent
+from app.api_input import in_api_locale
 from app.api_tokens import SCOPE_WRITE, require_scope
 from app.errors import InvalidInput
 from app.extensions import db
@@ -115,6 +115,7 @@ def _message_input():
 
 
 @bp.get("/requests/<int:request_id>/files")
+@in_api_locale
 def list_files(request_id: int):
     """The request's files the token's user may see (the cabinet's or the desk's list)."""
     req = _the_request(request_id)
@@ -122,6 +123,7 @@ def list_files(request_id: int):
 
 
 @bp.post("/requests/<int:request_id>/files")
+@in_api_locale
 @idempotent
 def upload_files(request_id: int):
     """Add files: a partner's draft inputs (optionally into a document slot), an engineer's
@@ -140,6 +142,7 @@ def upload_files(request_id: int):
 
 
 @bp.get("/files/<int:file_id>")
+@in_api_locale
 def download_file(file_id: int):
     """The file's bytes with its original name (404 for a file the user may not see)."""
     attachment = get_file_or_404(g.api_user, file_id)
@@ -148,15 +151,15 @@ def download_file(file_id: int):
 
 
 @bp.get("/requests/<int:request_id>/messages")
+@in_api_locale
 def list_messages(request_id: int):
     """The conversation as the user's page shows it, oldest first."""
     req = _the_request(request_id)
-    with force_locale(problem_locale()):
-        items = [message_json(e) for e in conversation(g.api_user, req)]
-    return page(items)
+    return page([message_json(e) for e in conversation(g.api_user, req)])
 
 
 @bp.post("/requests/<int:request_id>/messages")
+@in_api_locale
 @idempotent
 def post_message(request_id: int):
     """A partner's message (the answer while data is requested), a manager's message to the
@@ -195,15 +198,15 @@ def post_message(request_id: int):
 
 
 @bp.get("/requests/<int:request_id>/history")
+@in_api_locale
 def request_history(request_id: int):
     """The status history in the reader's words and language."""
     req = _the_request(request_id)
-    with force_locale(problem_locale()):
-        items = [history_json(h) for h in history_for(g.api_user, req)]
-    return page(items)
+    return page([history_json(h) for h in history_for(g.api_user, req)])
 
 
 @bp.get("/notifications")
+@in_api_locale
 def list_notifications():
     """The token user's in-app notifications, newest first; ?unread=true for unread only."""
     limit = request.args.get("limit")
@@ -221,9 +224,8 @@ def list_notifications():
         query = query.filter(Notification.is_read.is_(False))
     rows = query.order_by(Notification.id.desc()).limit(size + 1).all()
     more, rows = len(rows) > size, rows[:size]
-    with force_locale(problem_locale()):
-        items = [notification_json(n) for n in rows]
-    return page(items, str(rows[-1].id) if more and rows else None)
+    return page([notification_json(n) for n in rows],
+                str(rows[-1].id) if more and rows else None)
 
 
 # ---- OpenAPI (app/api_surface.py assembles the document) ----

@@ -301,7 +301,13 @@ def test_partner_uploads_to_a_draft_and_downloads_the_same_bytes(app, client, me
 
 def test_submitted_request_takes_partner_files_only_with_a_message(app, client, staff, member):
     req = make_request(member, Status.ASSIGNED, staff)
-    assert_problem(post_files(client, req, bearer(member), [(PDF, "plan.pdf")]), 403)
+    headers = bearer(member)
+    english = assert_problem(post_files(client, req, {**headers, "Accept-Language": "en"},
+                                        [(PDF, "plan.pdf")]), 403)
+    assert english["detail"] == "Only a draft can be edited."
+    russian = assert_problem(post_files(client, req, {**headers, "Accept-Language": "ru"},
+                                        [(PDF, "plan.pdf")]), 403)
+    assert russian["detail"] != english["detail"] and russian["title"] != english["title"]
     assert db.session.query(Attachment).count() == 0
 
 
