@@ -17,7 +17,9 @@ PUBLIC_PATHS = {"/login/", "/lang/<locale>", "/static/<filename>",
                 # public by design: application form, password reset, public KB articles
                 "/cabinet/apply", "/cabinet/apply/done", "/cabinet/password-reset",
                 "/cabinet/password-reset/<token>", "/cabinet/kb", "/cabinet/kb/<slug>",
-                "/cabinet/kb/<slug>/template"}
+                "/cabinet/kb/<slug>/template",
+                # the REST API's description and its docs page (tests/api/test_openapi.py)
+                "/api/v1/openapi.json", "/api/v1/docs"}
 
 
 def test_each_demo_user_lands_in_the_right_place(app, client, demo):
