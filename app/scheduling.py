@@ -71,13 +71,17 @@ def lock_engineer(engineer_id: int) -> None:
                            {"id": engineer_id})
 
 
-def check_window(engineer_id: int, start: datetime, end: datetime, exclude=()) -> None:
-    """Refuse an empty window, a vacation or an overlap, saying which one."""
+def check_window(engineer_id: int, start: datetime, end: datetime, exclude=(),
+                 found=None) -> None:
+    """Refuse an empty window, a vacation or an overlap, saying which one. `found`: the
+    engineer's entries overlapping the window (ordered by start), if already loaded."""
     if start is None or end is None or end <= start:
         raise ScheduleError(_("The end must be later than the start."))
     if end - start > timedelta(days=31):
         raise ScheduleError(_("An entry cannot be longer than 31 days."))
-    for entry in conflicts(engineer_id, start, end, exclude):
+    if found is None:
+        found = conflicts(engineer_id, start, end, exclude)
+    for entry in found:
         # schedule times are wall-clock times in the bureau's zone: shown as stored
         window = f"{format_wall(entry.starts_at, 'short')} – " \
                  f"{format_wall(entry.ends_at, 'short')}"
@@ -317,13 +321,22 @@ def suggest_engineers(request: Request, start: datetime, end: datetime) -> list[
     needed = float(request_hours(request))
     own = [visit.id for visit in _visits(request)]  # rescheduling: its visit is moving
     result = []
-    for engineer in engineers():
-        entries = [e for e in db.session.query(ScheduleEntry).filter(
-            ScheduleEntry.engineer_id == engineer.id, ScheduleEntry.starts_at < week_end,
-            ScheduleEntry.ends_at > week_start) if e.id not in own]
+    staff = engineers()
+    # every engineer's entries of the week and of the window in one query (not two each)
+    lo, hi = (min(week_start, start), max(week_end, end)) if start and end \
+        else (week_start, week_end)
+    near = [e for e in db.session.query(ScheduleEntry).filter(
+        ScheduleEntry.engineer_id.in_([engineer.id for engineer in staff]),
+        ScheduleEntry.starts_at < hi, ScheduleEntry.ends_at > lo)
+        .order_by(ScheduleEntry.starts_at, ScheduleEntry.id) if e.id not in own]
+    for engineer in staff:
+        mine = [e for e in near if e.engineer_id == engineer.id]
+        entries = [e for e in mine if e.starts_at < week_end and e.ends_at > week_start]
         load = engineer_load(engineer, week_start, week_end, entries)
         try:
-            check_window(engineer.id, start, end, exclude=own)
+            check_window(engineer.id, start, end, exclude=own,
+                         found=[e for e in mine if start and end and e.starts_at < end
+                                and e.ends_at > start])
             free, reason = True, ""
         except ScheduleError as exc:
             free, reason = False, str(exc)

@@ -41,6 +41,7 @@ from app.logout import PostLogoutMixin
 from app.passwords import fab_password_validator
 from app.uow import commit
 from app.user_admin import ReplanGroupModelView, ReplanRoleModelView, ReplanUserDBModelView
+from models.partners import UserProfile
 
 # endpoints a user who must change the password may still reach
 PASSWORD_CHANGE_ALLOWED = {"cabinet.change_password", "ReplanAuthDBView.logout", "static",
@@ -173,11 +174,13 @@ class ReplanSecurityManager(SecurityManager):
         super().__init__(appbuilder)
 
     def get_user_by_id(self, pk):
-        """The signed-in user with roles and groups in one statement (each page loads it;
-        FAB read the roles and the groups with one query each)."""
+        """The signed-in user with roles, groups and a partner's company in one statement
+        (each page loads it; FAB read each with a query of its own)."""
         user = self.user_model
         return self.session.query(user).options(
-            joinedload(user.roles), joinedload(user.groups)).filter(user.id == pk).first()
+            joinedload(user.roles), joinedload(user.groups),
+            joinedload(user.profile).joinedload(UserProfile.partner_company)) \
+            .filter(user.id == pk).first()
 
     def find_user(self, username=None, email=None):
         """By login as FAB does; by e-mail exactly, ignoring case (FAB compares case-exactly)."""
