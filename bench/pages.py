@@ -29,6 +29,7 @@ import argparse
 import os
 import platform
 import re
+import shlex
 import signal
 import statistics
 import subprocess
@@ -381,7 +382,7 @@ def main(argv=None) -> None:
         stop(app_proc)
         stop(base_proc)
     body = table(results, levels)
-    command = "python bench/pages.py " + " ".join(sys.argv[1:] if argv is None else argv)
+    command = "python bench/pages.py " + shlex.join(sys.argv[1:] if argv is None else argv)
     text_ = section(label, args.note, q, command, body, started)
     print(text_)
     if args.write_docs:
