@@ -11,6 +11,7 @@ import socket
 import sqlite3
 import tempfile
 from email import message_from_bytes
+from types import SimpleNamespace
 from email.policy import default as email_policy
 from pathlib import Path
 
@@ -20,6 +21,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from flask import g
 from flask_appbuilder import Model
+from flask_appbuilder.security.sqla.models import User
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
@@ -32,8 +34,10 @@ from app.demo import load_demo
 from app.extensions import appbuilder, db
 from app.permissions import sync_roles
 from app.worker import run_worker
+from models.request_status import Status
+from models.requests import Request
 from config import BASE_DIR, INSTANCE_DIR, TestConfig
-from tests.factories import Staff, make_partner
+from tests.factories import Staff, make_partner, make_request, make_user
 
 # fixtures shared by several test modules (a module's own fixture of the same name wins)
 pytest_plugins = ["tests.payment_fixtures"]
@@ -282,6 +286,28 @@ def demo(snapshot):
         assert load_demo() is True
 
     snapshot("demo", build)
+
+
+@pytest.fixture
+def status_world(snapshot):
+    """One partner's request in each status (walked by one staff team) and a user of each
+    staff role, built once per run: `.partner`, `.users[role]` (manager, supermanager,
+    engineer, admin, director), `.requests[Status]`."""
+    def build():
+        team = Staff()
+        partner = make_partner()
+        users = {"manager": team.manager, "supermanager": team.supermanager,
+                 "engineer": team.engineer, "admin": make_user("Admin"),
+                 "director": make_user("Director")}
+        requests = {status: make_request(partner, status, team) for status in Status}
+        return {"partner": partner.id, "users": {k: u.id for k, u in users.items()},
+                "requests": {str(s): r.id for s, r in requests.items()}}
+
+    ids = snapshot("status-world", build)
+    return SimpleNamespace(
+        partner=db.session.get(User, ids["partner"]),
+        users={who: db.session.get(User, user_id) for who, user_id in ids["users"].items()},
+        requests={Status(s): db.session.get(Request, r) for s, r in ids["requests"].items()})
 
 
 @pytest.fixture

@@ -9,14 +9,13 @@ staff as well as partners.
 import re
 
 import pytest
-from flask_appbuilder.security.sqla.models import User
 
 from app.extensions import db
 from app.request_rules import DOCUMENTS, MESSAGING_STATUSES
 from models.request_status import (MOVES, ONCE_ONLY, PARTNER_BUTTONS, STAFF_BUTTONS, Action,
                                    Actor, Status)
 from models.requests import Message, Request, StatusChange
-from tests.factories import Staff, as_user, make_partner, make_request, make_user, post
+from tests.factories import as_user, make_user, post
 
 
 
@@ -50,23 +49,8 @@ def offered(html: str, prefix: str) -> set[str]:
 
 
 @pytest.fixture
-def world(app, snapshot):
-    """One request in each status and a user of each kind, built once per run (the tests
-    that change a request leave the others as they were)."""
-    def build():
-        staff = Staff()
-        partner = make_partner()
-        users = {"manager": staff.manager, "supermanager": staff.supermanager,
-                 "engineer": staff.engineer, "admin": make_user("Admin"),
-                 "director": make_user("Director")}
-        requests = {status: make_request(partner, status, staff) for status in Status}
-        return {"partner": partner.id, "users": {k: u.id for k, u in users.items()},
-                "requests": {str(s): r.id for s, r in requests.items()}}
-
-    ids = snapshot("request-rules-world", build)
-    users = {who: db.session.get(User, user_id) for who, user_id in ids["users"].items()}
-    requests = {Status(s): db.session.get(Request, r) for s, r in ids["requests"].items()}
-    return None, db.session.get(User, ids["partner"]), users, requests
+def world(status_world):
+    return None, status_world.partner, status_world.users, status_world.requests
 
 
 def state_of(req: Request) -> tuple:

@@ -26,10 +26,10 @@ def try_upload(client, req, kind) -> tuple[int, str]:
 
 
 @pytest.mark.parametrize("status", [s for s in Status if s != Status.DRAFT])
-def test_staff_uploads_follow_the_status_rule_shown_on_the_desk(app, status):
-    staff = Staff()
-    req = make_request(make_partner(), status, staff)
-    engineer, manager = as_user(app, staff.engineer), as_user(app, staff.manager)
+def test_staff_uploads_follow_the_status_rule_shown_on_the_desk(app, status_world, status):
+    req = status_world.requests[status]
+    engineer = as_user(app, status_world.users["engineer"])
+    manager = as_user(app, status_world.users["manager"])
     engineer_desk = engineer.get(f"/desk/{req.id}")
     manager_page = manager.get(f"/desk/{req.id}")
     manager_desk = manager_page.get_data(as_text=True)
