@@ -6,6 +6,11 @@ FLASK  := FLASK_APP=run.py $(BIN)/flask
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
+# Some shells export PYTHONDONTWRITEBYTECODE=1: then every process (each test worker, every
+# subprocess a test starts) compiles the app and pytest re-writes every test module from
+# source. Cached bytecode (in the git-ignored __pycache__/) saves ~25 % of the test time.
+unexport PYTHONDONTWRITEBYTECODE
+
 .PHONY: run serve test audit translations compile-translations migrate roles demo worker lint clean
 
 $(BIN)/python:
