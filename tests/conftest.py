@@ -3,6 +3,7 @@ tables a test filled emptied after it; `make_app` builds another app with other 
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -63,6 +64,7 @@ def _per_worker(url: str, worker: str) -> str:
     return f"{base}/{name}_{worker}"
 
 
+BASE_URL = TestConfig.SQLALCHEMY_DATABASE_URI  # before the per-worker suffix below
 WORKER = os.environ.get("PYTEST_XDIST_WORKER")
 if WORKER:  # `pytest -n 2` (make test on SQLite); jobs share one Redis db, so not with Redis
     if os.environ.get("REDIS_URL"):
@@ -124,16 +126,21 @@ def _prepare_database(application) -> None:
         _migrate(application)
         return
     path = Path(url.removeprefix("sqlite:///"))
-    template = path.with_name(f"{path.name}.template-{_schema_digest()}")
-    if not template.exists():
-        for old in path.parent.glob(f"{path.name}.template-*"):
-            old.unlink(missing_ok=True)
-        _migrate(application)
-        partial = template.with_suffix(".partial")
-        shutil.copyfile(path, partial)
-        partial.replace(template)
-    else:
-        shutil.copyfile(template, path)
+    # one template for all xdist workers (beside the un-suffixed database): the first worker
+    # builds it under a lock, the others wait and copy it
+    base = Path(BASE_URL.removeprefix("sqlite:///")) if WORKER else path
+    template = base.with_name(f"{base.name}.template-{_schema_digest()}")
+    with open(base.with_name(f"{base.name}.template.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not template.exists():
+            for old in base.parent.glob(f"{base.name}.template-*"):
+                old.unlink(missing_ok=True)
+            _migrate(application)
+            partial = template.with_suffix(".partial")
+            shutil.copyfile(path, partial)
+            partial.replace(template)
+            return
+    shutil.copyfile(template, path)
 
 
 @pytest.fixture(scope="session")
