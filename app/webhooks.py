@@ -73,7 +73,7 @@ EVENTS = {
     PAYMENT_RECORDED: _l("A payment is recorded"),
 }
 STATUS_LABELS = {
-    DELIVERY_PENDING: _l("waiting"), DELIVERY_SENT: _l("delivered"),
+    DELIVERY_PENDING: _l("waiting to be sent"), DELIVERY_SENT: _l("delivered (2xx)"),
     DELIVERY_FAILED: _l("failed, will retry"), DELIVERY_GIVEN_UP: _l("given up"),
 }
 

@@ -45,7 +45,7 @@ def build_world() -> list[Visitor]:
             f"/cabinet/requests/{asked.id}", f"/cabinet/requests/{delivered.id}",
             f"/cabinet/requests/{draft.id}/edit",
             "/cabinet/calculator", "/cabinet/kb", "/cabinet/notifications",
-            "/cabinet/profile", "/cabinet/team", "/cabinet/password"]),
+            "/cabinet/profile", "/cabinet/team", "/cabinet/password", "/cabinet/webhooks"]),
         Visitor("manager", staff.manager.username, [
             "/", "/desk/", f"/desk/{assigned.id}", f"/desk/{asked.id}", f"/desk/{delivered.id}",
             "/schedule/",
@@ -58,6 +58,6 @@ def build_world() -> list[Visitor]:
         Visitor("admin", admin.username, [
             "/companies/list/", f"/companies/show/{company.id}", f"/companies/edit/{company.id}",
             "/users/list/", "/users/add", "/settings/", "/jobs/", "/jobs/outbox/",
-            "/services/list/", "/audit/list/", "/kb-articles/add"]),
+            "/services/list/", "/audit/list/", "/kb-articles/add", "/webhooks/"]),
         Visitor("director", director.username, ["/dashboard/", "/reports/"]),
     ]

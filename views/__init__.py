@@ -89,6 +89,6 @@ def register(appbuilder) -> None:
                         icon="fa-shield", **admin)
     appbuilder.add_view(JobsView, "Background jobs", label=_l("Background jobs"),
                         icon="fa-cogs", **admin)
-    appbuilder.add_view(WebhooksView, "Webhooks", label=_l("Webhooks"), icon="fa-plug",
+    appbuilder.add_view(WebhooksView, "Webhooks", label=_l("Webhooks"), icon="fa-link",
                         **admin)
     appbuilder.add_view_no_menu(StaffNotificationView)  # the bell (navbar_right.html)

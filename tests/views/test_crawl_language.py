@@ -99,7 +99,7 @@ class Visible(HTMLParser):
     """The text a user reads: text nodes (not scripts or styles), titles, placeholders,
     button values, option texts; each with the element it sits in."""
 
-    SKIP = {"script", "style", "template"}
+    SKIP = {"script", "style", "template", "code", "pre"}  # code is never interface language
     CONTEXTS = ("td", "th", "option", "title", "button", "label")
 
     def __init__(self):
