@@ -329,16 +329,18 @@ def test_check_target_tests_every_address_of_the_host(app, monkeypatch):
         return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", port)),
                 (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.0.0.5", port))]
 
-    monkeypatch.setattr(socket, "getaddrinfo", two_addresses)
-    with pytest.raises(TargetRefused):
-        check_target("https://mixed.example/hook")
+    with monkeypatch.context() as patched:  # undone before the fixtures' teardown
+        patched.setattr(socket, "getaddrinfo", two_addresses)
+        with pytest.raises(TargetRefused):
+            check_target("https://mixed.example/hook")
 
 
 def test_a_day_of_failures_gives_up_and_disables_the_endpoint_with_an_email(
         app, receiver, allow_private, jobs):
     owner = make_partner()
     endpoint, _ = add_endpoint(owner, receiver.url, [REQUEST_SUBMITTED])
-    submit(make_request(owner), owner)  # delivered: 200
+    submit(make_request(owner), owner)
+    jobs.run()  # delivered: 200
     receiver.codes = [500, 500]
     submit(make_request(owner), owner)
     jobs.run()
