@@ -164,6 +164,28 @@ def test_the_rate_value_may_be_zero_a_comma_decimal_or_the_limit(catalogue):
     assert calculate([car.id], {"cars": 14_316}, "x").total == 2_147_400_000
 
 
+def test_the_quantity_limit_itself_is_priced(app):
+    free = service("free", 500, 0, "n")  # a rate field priced at 0 per unit
+    assert calculate([free.id], {"n": "1000000000"}, "x").total == 500
+    with pytest.raises(PriceError):
+        calculate([free.id], {"n": "1000000000.001"}, "x")
+
+
+def test_the_refusal_and_the_unit_use_the_fields_label_in_the_pages_language(catalogue):
+    plan, _survey, _car = catalogue
+    with pytest.raises(PriceError) as refused:  # Russian (the default): the Russian label
+        calculate([plan.id], {"area": "-1"}, "x")
+    assert str(refused.value) == "«Площадь, м²» не может быть отрицательным."
+    road = service("road", 0, 100, "km")
+    add_field(road, "km", "decimal", "Длина, км")  # no English label: the Russian one
+    with force_locale("en"):
+        with pytest.raises(PriceError) as refused:
+            calculate([road.id], {"km": "x"}, "x")
+        assert str(refused.value) == "“Длина, км” must be a number."
+        assert calculate([road.id], {"km": "2"}, "x").lines[0].detail == \
+            f"2{NB}км × 1{NB}₽"
+
+
 def test_the_field_label_of_a_missing_rate_field_is_its_key(app):
     lost = service("lost", 0, 100, "rooms")
     with force_locale("en"):
@@ -353,7 +375,7 @@ def test_vat_figures(mode, total, vat, to_pay):
 def test_unknown_vat_mode_is_refused():
     from app.pricing import vat_figures
 
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^unknown VAT mode 'vat18'$"):  # named in the log
         vat_figures(100, "vat18")
 
 
@@ -368,7 +390,8 @@ def test_amount_payable_follows_the_bureaus_vat_mode(app):
 
 
 @pytest.mark.parametrize("label, unit", [
-    ("Длина, км", f"{NB}км"), ("Длина, 12345678", f"{NB}12345678"), ("Длина, 123456789", ""),
+    ("Длина, км", f"{NB}км"), ("Длина, м", f"{NB}м"), ("Длина, 12345678", f"{NB}12345678"),
+    ("Длина, 123456789", ""),
     ("Длина, ", ""), (", км", ""), ("Длина", ""), ("Длина, м, п.", f"{NB}п.")])
 def test_the_unit_is_the_rate_fields_label_after_its_last_comma(app, label, unit):
     road = service("road", 0, 100, "km")
