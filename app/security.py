@@ -256,5 +256,9 @@ def install_request_guards(app: Flask) -> None:
             return redirect(url_for("ReplanAuthDBView.login"))
         if profile is not None and profile.must_change_password \
                 and request.endpoint not in PASSWORD_CHANGE_ALLOWED:
-            return redirect(url_for("cabinet.change_password"))
+            # keep where the user was going (e.g. a partner's prefill link) for after the change
+            wanted = request.full_path.rstrip("?") if request.method == "GET" else ""
+            if wanted in ("", "/"):
+                return redirect(url_for("cabinet.change_password"))
+            return redirect(url_for("cabinet.change_password", next=wanted))
         return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_appbuilder.security.sqla.models import User
+from flask_appbuilder.utils.base import get_safe_redirect
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import BooleanField
@@ -64,7 +65,8 @@ def change_password():
             show_error(form, exc, "current_password")
         else:
             flash(_("Password changed."), "success")
-            return redirect(url_for("HomeView.index"))
+            return redirect(get_safe_redirect(request.args.get("next", ""))
+                            if request.args.get("next") else url_for("HomeView.index"))
     return render_template("cabinet/change_password.html", form=form)
 
 
