@@ -15,7 +15,7 @@ from flask_appbuilder.urltools import get_order_args
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.sql import sqltypes
 
 from app.exports import export_response
@@ -45,6 +45,16 @@ class ReplanInterface(AuditedInterface, SQLAInterface):
         super().__init__(obj, session)
         self.eager = eager
 
+    def eager_options(self) -> list:
+        """A many-to-one (a request's manager) joined into the page's own statement, a
+        collection loaded by one more statement (selectin: a join would repeat the rows)."""
+        options = []
+        for name in self.eager:
+            attribute = getattr(self.obj, name)
+            loader = selectinload if attribute.property.uselist else joinedload
+            options.append(loader(attribute))
+        return options
+
     def is_nullable(self, col_name: str) -> bool:
         """A checkbox always has a value (unticked is False), so FAB must not make a NOT NULL
         boolean a required field: it put `required` on the box and refused every untick."""
@@ -68,8 +78,7 @@ class ReplanInterface(AuditedInterface, SQLAInterface):
         query = self.apply_all(query, filters, order_column, order_direction, page, page_size,
                                select_columns, outer_default_load)
         if self.eager:
-            query = query.options(*[selectinload(getattr(self.obj, name))
-                                    for name in self.eager])
+            query = query.options(*self.eager_options())
         rows = query.all()
         return (count if paged else min(len(rows), COUNT_LIMIT + 1)), rows
 

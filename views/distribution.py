@@ -7,7 +7,7 @@ from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.security.sqla.models import User
 from flask_babel import gettext as _
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.distribution import active_managers, auto_distribute, manager_loads
 from app.errors import DomainError
@@ -29,7 +29,7 @@ class DistributionView(BaseView):
     @has_access
     def index(self):
         queue = db.session.query(Request).filter(Request.status == Status.SUBMITTED) \
-            .options(selectinload(Request.company), selectinload(Request.lines)) \
+            .options(joinedload(Request.company), selectinload(Request.lines)) \
             .order_by(Request.submitted_at, Request.id).limit(200).all()
         return self.render_template("desk/distribution.html", queue=queue,
                                     loads=manager_loads())

@@ -4,7 +4,7 @@ from abc import ABC, abstractmethod
 
 from flask import g
 from flask_appbuilder.models.filters import BaseFilter
-from sqlalchemy import false, select
+from sqlalchemy import exists, false
 
 from app.access import request_scope
 from app.request_filters import partner_side_allowed
@@ -52,9 +52,10 @@ class ChoicesOnVisibleRequests(UserScopeFilter):
     def apply_for(self, query, user):
         if self.partner_side and not partner_side_allowed(user):
             return query.filter(false())
+        # EXISTS, one index probe a choice (ix_request_<key>_id), not `id IN (SELECT <key>
+        # FROM request)`: that walked every visible request (100k: 10-60 ms a select)
         column = getattr(Request, self.request_key)
-        return query.filter(self.model.id.in_(select(column).where(
-            request_scope(user), column.is_not(None))))
+        return query.filter(exists().where(column == self.model.id, request_scope(user)))
 
 
 def choices_on_visible_requests(column, partner_side: bool) -> type:

@@ -27,8 +27,8 @@ GOAL = 10
 # page -> statements allowed (the goal, or where the page stands today when above it)
 BUDGET = {
     "/cabinet/": 10, "/cabinet/requests": 10, "/cabinet/requests?q=Tverskaya": 10,
-    "cabinet detail": 17, "/desk/": 17, "desk detail": 44, "/requests/list/": 14,
-    "/requests/list/?_flt_0_field_values=Tverskaya": 14, "/distribution/": 11,
+    "cabinet detail": 17, "/desk/": 15, "desk detail": 44, "/requests/list/": 12,
+    "/requests/list/?_flt_0_field_values=Tverskaya": 12, "/distribution/": 10,
     "/schedule/": 8, "/dashboard/": 17,
 }
 
@@ -111,5 +111,5 @@ def test_budgets_are_at_most_the_goal_where_reached():
     """A budget above the goal is a known gap (listed in docs/benchmarks.md), never a
     silent new one: the pages at the goal stay at it."""
     at_goal = {"/cabinet/", "/cabinet/requests", "/cabinet/requests?q=Tverskaya",
-               "/schedule/"}
+               "/schedule/", "/distribution/"}
     assert all(BUDGET[name] <= GOAL for name in at_goal)
