@@ -34,3 +34,16 @@ def test_forced_password_change_from_home_has_no_next(app, client):
     login(client, "fresh3")
     location = client.get("/").headers["Location"]
     assert urlsplit(location).path == "/cabinet/password" and "next" not in location
+
+
+def test_profile_leads_to_the_api_docs_and_the_link_from_site_page(app, client):
+    make_partner(username="owner13")
+    login(client, "owner13")
+    page = client.get("/cabinet/profile").get_data(as_text=True)
+    assert 'href="/api/v1/docs"' in page and 'href="/cabinet/link-from-site"' in page
+    assert client.get("/cabinet/link-from-site").status_code == 200
+
+
+def test_api_docs_code_blocks_can_be_scrolled_by_keyboard(client):
+    page = client.get("/api/v1/docs").get_data(as_text=True)
+    assert "<pre>" not in page and '<pre tabindex="0">' in page
