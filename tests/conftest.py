@@ -41,7 +41,7 @@ from config import BASE_DIR, INSTANCE_DIR, TestConfig
 from tests.factories import Staff, make_partner, make_request, make_user
 
 # fixtures shared by several test modules (a module's own fixture of the same name wins)
-pytest_plugins = ["tests.payment_fixtures"]
+pytest_plugins = ["tests.payment_fixtures", "tests.telegram_bot_api"]
 
 KEEP_TABLES = {"ab_permission", "ab_view_menu", "ab_permission_view", "ab_role",
                "ab_permission_view_role", "alembic_version"}

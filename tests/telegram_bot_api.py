@@ -3,7 +3,8 @@
 It records every call (token, method, JSON body) and answers {"ok": true, ...}, or the
 failures a test scripted with `fail_next` (HTTP status + the Bot API's error body), in order.
 Helpers build the app with a bot configured, link a user's chat end to end, and post updates
-to the webhook as Telegram does.
+to the webhook as Telegram does. Its fixtures (`bot`, `tg_app`, `tg`: the fake API and an app
+with a bot, per test module) are loaded for every test module by tests/conftest.py.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import pytest
 from flask import current_app, g
 
 from app import create_app
@@ -137,3 +139,26 @@ def deep_link_token(client, link_url: str) -> str:
     prefix = f"https://t.me/{BOT_NAME}?start="
     start = page.index(prefix) + len(prefix)
     return page[start:page.index('"', start)]
+
+
+@pytest.fixture(scope="module")
+def bot():
+    fake = FakeBotApi().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture(scope="module")
+def tg_app(app, bot):
+    application = bot_app(app, bot)
+    yield application
+    dispose(application)
+
+
+@pytest.fixture
+def tg(tg_app, bot):
+    bot.calls.clear()
+    bot.failures.clear()
+    with tg_app.app_context():
+        yield tg_app
+        db.session.remove()

@@ -20,30 +20,7 @@ from models.request_status import Status
 from models.telegram import TelegramChat, TelegramLinkToken, TelegramMessage
 from tests.factories import Staff, make_company, make_partner, make_request
 from tests.jobs.servers import free_port
-from tests.telegram_bot_api import BOT_TOKEN, SECRET, FakeBotApi, bot_app, dispose, run_jobs
-
-
-@pytest.fixture(scope="module")
-def bot():
-    fake = FakeBotApi().start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture(scope="module")
-def tg_app(app, bot):
-    application = bot_app(app, bot)
-    yield application
-    dispose(application)
-
-
-@pytest.fixture
-def tg(tg_app, bot):
-    bot.calls.clear()
-    bot.failures.clear()
-    with tg_app.app_context():
-        yield tg_app
-        db.session.remove()
+from tests.telegram_bot_api import BOT_TOKEN, SECRET, run_jobs
 
 
 @pytest.fixture

@@ -16,35 +16,12 @@ from models.base import utcnow
 from models.request_status import Status
 from models.telegram import TelegramChat, TelegramLinkToken, TelegramMessage
 from tests.factories import Staff, as_user, make_partner, make_request, make_user, post
-from tests.telegram_bot_api import (BOT_NAME, SECRET, FakeBotApi, bot_app, deep_link_token,
-                                    dispose, run_jobs, send_update, update)
+from tests.telegram_bot_api import (BOT_NAME, SECRET, deep_link_token,
+                                    run_jobs, send_update, update)
 
 CABINET_LINK, CABINET_UNLINK = "/cabinet/profile/telegram/link", "/cabinet/profile/telegram/unlink"
 STAFF_LINK, STAFF_UNLINK = "/my-profile/telegram/link", "/my-profile/telegram/unlink"
 STAFF_ROLES = ("Admin", "Director", "Supermanager", "Manager", "Engineer")
-
-
-@pytest.fixture(scope="module")
-def bot():
-    fake = FakeBotApi().start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture(scope="module")
-def tg_app(app, bot):
-    application = bot_app(app, bot)
-    yield application
-    dispose(application)
-
-
-@pytest.fixture
-def tg(tg_app, bot):
-    bot.calls.clear()
-    bot.failures.clear()
-    with tg_app.app_context():
-        yield tg_app
-        db.session.remove()
 
 
 def linked_chat(user):
