@@ -99,7 +99,7 @@ def _cursor(value: str | None) -> tuple[datetime, int] | None:
         if not isinstance(ident, int) or bounded_int(ident) is None:
             raise ValueError(ident)
         return datetime.fromisoformat(stamp), ident
-    except (ValueError, TypeError, binascii.Error, UnicodeError):
+    except (ValueError, TypeError, binascii.Error, UnicodeError, RecursionError):
         raise InvalidInput(_("The cursor is not valid; start again without it.")) from None
 
 
