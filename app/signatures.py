@@ -193,7 +193,17 @@ def confirm(user, purpose: str, payload, code: str, obj) -> Signature:
             raise refuse(_("Wrong code, and no tries are left: ask for a new code."),
                          "exhausted")
         raise refuse(_("Wrong code: %(left)d tries left.", left=row.tries_left), "wrong")
-    row.used_at = utcnow()
+    # one conditional UPDATE claims the code: of two confirms that both read it unused, the
+    # second finds it used (a plain attribute write let both sign with one code)
+    now = utcnow()
+    claimed = db.session.execute(
+        update(ConfirmationCode).where(ConfirmationCode.id == row.id,
+                                       ConfirmationCode.used_at.is_(None),
+                                       ConfirmationCode.tries_left > 0)
+        .values(used_at=now).execution_options(synchronize_session=False)).rowcount
+    if claimed != 1:
+        raise refuse(_("This code was already used: ask for a new one."), "used")
+    row.used_at = now
     obj = _unproxied(obj)
     signature = Signature(user_id=user.id, purpose=purpose, object_type=type(obj).__name__,
                           object_id=obj.id, data_hash=digest, code_id=row.id,
