@@ -11,6 +11,7 @@ import shutil
 import socket
 import sqlite3
 import tempfile
+import threading
 from email import message_from_bytes
 from types import SimpleNamespace
 from email.policy import default as email_policy
@@ -28,6 +29,7 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from redis import Redis
 from sqlalchemy.orm import close_all_sessions
+from werkzeug.serving import make_server
 
 import app.jobs as jobs_module
 from app import create_app
@@ -327,6 +329,18 @@ def staff(app):
 def partner(app):
     """A partner company's owner."""
     return make_partner()
+
+
+@pytest.fixture
+def app_url(app):
+    """The test app served on 127.0.0.1 (a free port) in a thread: its base URL, for real
+    HTTP clients (concurrent requests, schemathesis)."""
+    http = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=http.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{http.server_port}"
+    http.shutdown()
+    thread.join(5)
 
 
 @pytest.fixture

@@ -3,14 +3,12 @@ first answer, another body is 422, a key in use is 409 (also for the loser of a 
 the unique constraint), failures free the key, keys are per token and kept 24 hours."""
 
 import hashlib
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
 import requests
-from werkzeug.serving import make_server
 
 from app import api_idempotency, api_requests
 from app.api_tokens import create_token
@@ -177,18 +175,7 @@ def test_a_read_token_with_a_key_is_still_refused(app, client, service):
     assert db.session.query(ApiIdempotencyKey).count() == 0
 
 
-@pytest.fixture
-def server(app):
-    """The app on 127.0.0.1 (a free port) in a thread, for truly concurrent requests."""
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{http.server_port}"
-    http.shutdown()
-    thread.join(5)
-
-
-def test_two_concurrent_posts_with_one_key_create_once(app, server, service,
+def test_two_concurrent_posts_with_one_key_create_once(app, app_url, service,
                                                        optional_object_type, monkeypatch):
     """Two HTTP requests at once with the same key: one creates (201), the other is told the
     key is in use (409) or, if it comes after the first finished, gets the replay."""
@@ -205,7 +192,7 @@ def test_two_concurrent_posts_with_one_key_create_once(app, server, service,
     body = draft_body(service)
 
     def send(_):
-        return requests.post(f"{server}/api/v1/requests", json=body,
+        return requests.post(f"{app_url}/api/v1/requests", json=body,
                              headers=headers | {"Idempotency-Key": "together"}, timeout=30)
 
     with ThreadPoolExecutor(2) as pool:

@@ -9,7 +9,6 @@ lies or an input that crashes, not every corner (the module tests cover the rule
 from __future__ import annotations
 
 import io
-import threading
 import time
 from collections import Counter
 
@@ -22,7 +21,6 @@ from schemathesis.specs.openapi.checks import (content_type_conformance,
                                                response_schema_conformance,
                                                status_code_conformance)
 from werkzeug.datastructures import FileStorage
-from werkzeug.serving import make_server
 
 from app.api_tokens import create_token
 from app.extensions import db
@@ -37,17 +35,6 @@ EXAMPLES = 3  # per operation and pass: the whole run stays under 30 s on SQLite
 TIMES: Counter = Counter()
 FUZZ = settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
                 suppress_health_check=list(HealthCheck))
-
-
-@pytest.fixture
-def server(app):
-    """The app on 127.0.0.1 (a free port) in a thread, for real HTTP requests."""
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{http.server_port}"
-    http.shutdown()
-    thread.join(5)
 
 
 def token(user) -> dict:
@@ -91,9 +78,9 @@ def fuzz(operation, base_url: str, headers: dict, path_parameters: dict | None =
     TIMES[f"{operation.method.upper()} {operation.path}"] += time.monotonic() - started
 
 
-def test_every_operation_answers_as_documented(app, server, world):
-    schema = schemathesis.openapi.from_url(f"{server}/api/v1/openapi.json")
-    base_url = f"{server}/api/v1"
+def test_every_operation_answers_as_documented(app, app_url, world):
+    schema = schemathesis.openapi.from_url(f"{app_url}/api/v1/openapi.json")
+    base_url = f"{app_url}/api/v1"
     ids = world["ids"]
     seen = 0
     for operation in operations(schema):
