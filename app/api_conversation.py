@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from app.access import get_request_or_404, own_notifications
 from app.api import api_blueprint
 from app.api_idempotency import idempotent
-from app.api_input import in_api_locale
+from app.api_input import in_api_locale, json_or_none
 from app.api_tokens import SCOPE_WRITE, require_scope
 from app.errors import InvalidInput
 from app.extensions import db
@@ -101,7 +101,7 @@ def _message_input():
             "application/x-www-form-urlencoded":
         data, files = request.form, request.files.getlist("files")
     else:
-        data, files = request.get_json(silent=True), []
+        data, files = json_or_none(), []
         if not isinstance(data, dict):
             raise InvalidInput(_("Send a JSON object with “body” (or a multipart form with "
                                  "“body” and “files”)."))

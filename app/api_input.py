@@ -65,6 +65,15 @@ def parse_body(optional: bool = False) -> dict:
     return body
 
 
+def json_or_none():
+    """The body as JSON like request.get_json(silent=True): None when it is not JSON, also
+    when nested deeper than the parser recurses (get_json lets RecursionError through)."""
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:
+        return None
+
+
 def check_value(name: str, value, field: Field):
     """`value` if it fits `field`, else InvalidInput naming `name`."""
     if value is None:

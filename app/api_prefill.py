@@ -4,11 +4,12 @@ new-request form opens filled in, contact fields and the end client included (ap
 
 from __future__ import annotations
 
-from flask import g, jsonify, request
+from flask import g, jsonify
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from app.api import api_blueprint, problem_locale
+from app.api_input import json_or_none
 from app.api_tokens import require_scope
 from app.errors import InvalidInput
 from app.openapi import json_body, json_response, problems, ref
@@ -29,7 +30,7 @@ def iso(moment) -> str:
 def create_prefill():
     """A prefill token for the token user's company, with the cabinet URL that uses it."""
     require_scope(g.api_token, SCOPE_WRITE)
-    payload = request.get_json(silent=True)
+    payload = json_or_none()
     if not isinstance(payload, dict):
         raise InvalidInput(_l("Send a JSON object."))
     # the use case's messages (the form's own checks) in the language of the answer

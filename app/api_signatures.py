@@ -9,11 +9,12 @@ signed on a request.
 
 from __future__ import annotations
 
-from flask import g, jsonify, request
+from flask import g, jsonify
 from flask_babel import lazy_gettext as _l
 
 from app.access import get_request_or_404
 from app.api import api_blueprint
+from app.api_input import json_or_none
 from app.api_tokens import require_scope
 from app.errors import InvalidInput
 from app.signatures import request_code_for_request, signatures_of
@@ -31,7 +32,7 @@ def iso(moment) -> str:
 
 
 def _code_input() -> tuple[str, int]:
-    body = request.get_json(silent=True)
+    body = json_or_none()
     if not isinstance(body, dict):
         raise InvalidInput(_l("Send a JSON object."))
     purpose, request_id = body.get("purpose"), body.get("request_id")

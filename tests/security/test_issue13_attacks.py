@@ -69,3 +69,16 @@ def test_one_code_signs_once_even_when_two_confirms_read_it_unused(app):
     db.session.rollback()
     assert db.session.query(Signature).count() == 0
     assert db.session.query(Quote).count() == 0
+
+
+# --- bodies nested deeper than the JSON parser recurses ------------------------------------
+
+@pytest.mark.parametrize("path", ["/api/v1/confirmation-codes", "/api/v1/prefill-tokens",
+                                  "/api/v1/requests/{id}/messages", "/api/v1/requests",
+                                  "/api/v1/quote"])
+def test_deeply_nested_json_body_is_422_never_500(app, client, path):
+    partner = make_partner()
+    req = make_request(partner)
+    response = client.post(path.format(id=req.id), data=b"[" * 100000,
+                           content_type="application/json", headers=bearer(partner))
+    assert_problem(response, 422)
