@@ -46,4 +46,15 @@ def test_profile_leads_to_the_api_docs_and_the_link_from_site_page(app, client):
 
 def test_api_docs_code_blocks_can_be_scrolled_by_keyboard(client):
     page = client.get("/api/v1/docs").get_data(as_text=True)
-    assert "<pre>" not in page and '<pre tabindex="0">' in page
+    assert "<pre>" not in page and "<table>" not in page and '<pre tabindex="0">' in page
+
+
+def test_a_field_error_is_an_alert_around_its_list_not_a_list_with_an_alert_role(app, client):
+    # axe "listitem": <ul role="alert"> is no longer a list, so its <li> are orphans
+    make_partner(username="pw13")
+    login(client, "pw13")
+    page = post(client, "/cabinet/password", {"current_password": "wrong-one-1",
+                                              "new_password": "x", "confirm": "y"})
+    text = page.get_data(as_text=True)
+    assert 'role="alert"><ul class="errors">' in text
+    assert '<ul class="errors" id=' not in text
