@@ -82,3 +82,22 @@ def test_deeply_nested_json_body_is_422_never_500(app, client, path):
     response = client.post(path.format(id=req.id), data=b"[" * 100000,
                            content_type="application/json", headers=bearer(partner))
     assert_problem(response, 422)
+
+
+# --- cookies, the FAB login, tokens of a blocked company -----------------------------------
+
+def test_no_cookie_is_set_under_api_and_fab_login_hands_out_nothing(app, client):
+    partner = make_partner()
+    headers = bearer(partner)
+    for method, path, kwargs in [
+            ("get", "/api/v1/me", {"headers": headers}), ("get", "/api/v1/nowhere", {}),
+            ("get", "/api/v1/requests?cursor=%%%", {"headers": headers}),
+            ("post", "/api/v1/requests", {"headers": headers, "json": {"x": 1}}),
+            ("get", "/api/v1/openapi.json", {}), ("post", "/api/v1/me", {"headers": headers}),
+            ("post", "/api/v1/security/login", {"json": {"username": partner.username,
+                                                        "password": "x", "provider": "db"}})]:
+        response = getattr(client, method)(path, **kwargs)
+        assert response.status_code < 500, (path, response.status_code)
+        assert "Set-Cookie" not in response.headers, path
+        if path.endswith("security/login"):
+            assert "access_token" not in response.get_data(as_text=True)
