@@ -93,7 +93,9 @@ def _commit_without_fsync(dbapi_connection, _record):
 def _reset_database(url: str) -> None:
     """Start from an empty database so `flask db upgrade` builds everything."""
     if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+        path = Path(url.removeprefix("sqlite:///"))
+        for suffix in ("", "-wal", "-shm", "-journal"):  # a stale log must not meet a new file
+            path.with_name(path.name + suffix).unlink(missing_ok=True)
         return
     engine = create_engine(url, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
@@ -139,7 +141,10 @@ def _prepare_database(application) -> None:
                 old.unlink(missing_ok=True)
             _migrate(application)
             partial = template.with_suffix(".partial")
-            shutil.copyfile(path, partial)
+            partial.unlink(missing_ok=True)
+            # the backup API, not a file copy: committed pages may still be in the -wal file
+            with sqlite3.connect(path) as source, sqlite3.connect(partial) as target:
+                source.backup(target)
             partial.replace(template)
             return
     shutil.copyfile(template, path)
