@@ -47,7 +47,11 @@ def webhook(secret: str):
         abort(404)
     if not _same(request.headers.get(SECRET_HEADER), expected):
         abort(403)
-    command = _command(request.get_json(silent=True))
+    try:
+        update = request.get_json(silent=True)
+    except RecursionError:  # nested deeper than the parser recurses: not an update (no 500,
+        update = None       # which Telegram would repeat for hours)
+    command = _command(update)
     if command is not None:
         _answer(*command)
     return jsonify({})

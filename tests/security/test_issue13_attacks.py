@@ -15,6 +15,7 @@ from models.base import utcnow
 from models.catalog import Quote
 from models.signatures import ConfirmationCode, Signature
 from tests.factories import make_partner, make_request, make_service
+from tests.telegram_bot_api import SECRET, SECRET_HEADER
 from tests.unit.test_signature_codes import mailed_code, require_codes
 
 PROBLEM = "application/problem+json"
@@ -101,3 +102,14 @@ def test_no_cookie_is_set_under_api_and_fab_login_hands_out_nothing(app, client)
         assert "Set-Cookie" not in response.headers, path
         if path.endswith("security/login"):
             assert "access_token" not in response.get_data(as_text=True)
+
+
+# --- the Telegram webhook ------------------------------------------------------------------
+
+def test_telegram_update_nested_too_deep_is_ignored_not_500(tg, bot):
+    """Telegram repeats an update answered 5xx: one such update would be retried for hours."""
+    response = tg.test_client().post(f"/telegram/webhook/{SECRET}", data=b"[" * 100000,
+                                     content_type="application/json",
+                                     headers={SECRET_HEADER: SECRET})
+    assert response.status_code == 200
+    assert bot.calls == []
