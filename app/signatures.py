@@ -123,12 +123,14 @@ def pending_code(user, purpose: str, payload) -> ConfirmationCode | None:
 
 def request_code(user, purpose: str, payload) -> ConfirmationCode:
     """Send a new 6-digit code for `purpose` and exactly `payload` (e-mail through the outbox,
-    or SMS through app.sms); one a minute per user and purpose. The caller commits."""
+    or SMS through app.sms); one a minute per user and purpose, unless the last one was used.
+    The caller commits."""
     if purpose not in PURPOSES:
         raise InvalidInput(_("Unknown action to confirm."))
     last = _latest(user, purpose)
     now = utcnow()
-    if last is not None and last.created_at > now - RESEND_AFTER:
+    # a code already used signed something: the next action gets its own code at once
+    if last is not None and last.used_at is None and last.created_at > now - RESEND_AFTER:
         wait = int((last.created_at + RESEND_AFTER - now).total_seconds()) + 1
         raise RateLimited(_("A code was sent less than a minute ago; a new one can be asked "
                             "for in %(seconds)d s.", seconds=wait), wait)

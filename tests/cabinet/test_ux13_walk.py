@@ -1,8 +1,14 @@
 """Issue 13 as a new user meets it (helper ux13): the first sign-in's forced password change keeps
-a partner's prefill link; the token revoke asks for confirmation."""
+a partner's prefill link; the profile leads to the integration pages; field errors, codes."""
 
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
+
+from app.errors import RateLimited
+from app.signatures import request_code
+from models.base import utcnow
+from models.signatures import PURPOSE_SUBMIT
 from tests.factories import PASSWORD, login, make_partner, post
 
 PREFILL = "/cabinet/requests/new?service=svc&f.area=42"
@@ -58,3 +64,13 @@ def test_a_field_error_is_an_alert_around_its_list_not_a_list_with_an_alert_role
     text = page.get_data(as_text=True)
     assert 'role="alert"><ul class="errors">' in text
     assert '<ul class="errors" id=' not in text
+
+
+def test_a_used_code_does_not_hold_back_the_next_action_s_code(app):
+    user = make_partner(username="signer13")
+    first = request_code(user, PURPOSE_SUBMIT, {"request": 1})
+    first.used_at = utcnow()
+    second = request_code(user, PURPOSE_SUBMIT, {"request": 2})  # at once: the first one was used
+    assert second.id != first.id
+    with pytest.raises(RateLimited):  # an unused code still holds a resend back for a minute
+        request_code(user, PURPOSE_SUBMIT, {"request": 2})
