@@ -51,14 +51,17 @@ class HttpGateway:
         headers = {"Content-Type": "application/json"}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
-        request = urllib.request.Request(self.url, data=body, headers=headers, method="POST")
         try:
+            request = urllib.request.Request(self.url, data=body, headers=headers,
+                                             method="POST")
             with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
                 status = response.status
         except urllib.error.HTTPError as error:
             raise SmsError(f"gateway answered {error.code}") from None
         except (urllib.error.URLError, OSError) as error:
             raise SmsError(f"gateway unreachable: {error}") from None
+        except ValueError as error:  # a malformed SMS_GATEWAY_URL ("htp//x"): a setting error
+            raise SmsError(f"gateway address invalid: {error}") from None
         if not 200 <= status < 300:
             raise SmsError(f"gateway answered {status}")
 

@@ -120,9 +120,14 @@ def headers_for(delivery: WebhookDelivery, secret: str, timestamp: int) -> dict[
 
 # ---------------------------------------------------------------- SSRF: where we send
 
+NAT64 = ipaddress.ip_network("64:ff9b::/96")  # RFC 6052: Python 3.11 calls it global
+
+
 def _refused_address(address) -> bool:
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped
+    elif isinstance(address, ipaddress.IPv6Address) and address in NAT64:
+        address = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)  # the IPv4 it reaches
     return (address.is_private or address.is_loopback or address.is_link_local
             or address.is_multicast or address.is_reserved or address.is_unspecified
             or not address.is_global)

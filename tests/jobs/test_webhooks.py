@@ -286,6 +286,7 @@ def test_a_partners_answer_is_a_message_event(app, receiver, allow_private):
     "http://192.168.1.10/", "http://169.254.169.254/latest/meta-data/", "http://[::1]:8080/",
     "http://[::ffff:127.0.0.1]/", "http://0.0.0.0/", "http://224.0.0.1/", "http://[fe80::1]/",
     "http://localhost:8080/hook",  # a host name that resolves to loopback
+    "http://[64:ff9b::a00:1]/", "http://[64:ff9b::7f00:1]/",  # NAT64 of 10.0.0.1, 127.0.0.1
 ])
 def test_private_targets_are_refused(app, url):
     owner = make_partner()

@@ -315,3 +315,8 @@ def test_quote_code_asked_ahead_signs_the_same_quote(app):
     quote = save_quote(partner, [service.id], values, "normal", confirmation_code=code)
     db.session.commit()
     assert db.session.query(Signature).one().object_id == quote.id
+
+
+def test_a_malformed_gateway_address_is_the_gateways_error_not_a_crash():
+    with pytest.raises(SmsError, match="invalid"):
+        HttpGateway("htp//x").send("+79990001122", "Код 123456")
