@@ -167,6 +167,9 @@ def test_the_rate_value_may_be_zero_a_comma_decimal_or_the_limit(catalogue):
 def test_the_quantity_limit_itself_is_priced(app):
     free = service("free", 500, 0, "n")  # a rate field priced at 0 per unit
     assert calculate([free.id], {"n": "1000000000"}, "x").total == 500
+    # up to six decimals shown (the locale's own pattern would cut at three)
+    assert calculate([free.id], {"n": "1.234567"}, "x").lines[0].detail == \
+        f"5{NB}₽ + 1,234567 × 0{NB}₽"
     with pytest.raises(PriceError):
         calculate([free.id], {"n": "1000000000.001"}, "x")
 
