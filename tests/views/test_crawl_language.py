@@ -63,7 +63,7 @@ LATIN_ALLOWED = {"E", "mail", "e", "Excel", "PDF", "IP", "SHA", "Markdown", "htt
                  "SLA", "slug", "id", "REDIS_URL", "RU", "EN", "English", "JPEG", "PNG",
                  "WEBP", "HEIC", "DWG", "DOC", "DOCX", "XLS", "XLSX", "PPTX", "CSV", "INN",
                  "Replan", "IANA", "Asia", "Yekaterinburg", "Europe", "Moscow", "API", "CRM",
-                 "VIN", "xlsx", "Word",
+                 "VIN", "xlsx", "Word", "SMS", "URL",
                  # example keys in the field and document editors' help texts (typed codes)
                  "vin", "car_class", "bti_passport", "yes"}
 # code the admin types, shown as an example or a placeholder: {{ bureau_name }}, [A-Z0-9]{17}
