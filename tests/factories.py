@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 
 from itsdangerous import URLSafeTimedSerializer
+from sqlalchemy import event
 from werkzeug.datastructures import FileStorage
 
 import config
@@ -231,3 +232,18 @@ def settings_fields(admin) -> dict:
                                      page).group(1)
     fields["payment_before_delivery"] = "y"
     return fields
+
+
+@contextlib.contextmanager
+def statements():
+    """`with statements() as seen:` the SQL statements the block sends, in order."""
+    seen = []
+
+    def listener(conn, cursor, statement, params, context, executemany):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)

@@ -1,27 +1,10 @@
 """Back-office lists: no N+1 on related columns, capped page size, bounded counts."""
 
 import re
-from contextlib import contextmanager
 
-from sqlalchemy import event
 
-from app.extensions import db
 from models.request_status import Status
-from tests.factories import Staff, login, make_partner, make_request, make_user
-
-
-@contextmanager
-def statements():
-    seen = []
-
-    def listener(conn, cursor, statement, params, context, executemany):
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
+from tests.factories import statements, Staff, login, make_partner, make_request, make_user
 
 
 def request_list_queries(client) -> tuple[int, list[str]]:

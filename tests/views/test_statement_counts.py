@@ -10,18 +10,16 @@ bureau's time-zone setting).
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import event
 
 from app.extensions import db
 from app.messages import post_staff_message
 from app.scheduling import week_of
 from models.request_status import Status
 from models.schedule import ENTRY_VISIT, ScheduleEntry
-from tests.factories import Staff, as_user, make_request, make_user
+from tests.factories import statements, Staff, as_user, make_request, make_user
 
 GOAL = 10
 # page -> statements allowed (the goal, or where the page stands today when above it)
@@ -31,20 +29,6 @@ BUDGET = {
     "/requests/list/?_flt_0_field_values=Tverskaya": 12, "/distribution/": 10,
     "/schedule/": 8, "/dashboard/": 17,
 }
-
-
-@contextmanager
-def statements():
-    seen = []
-
-    def listener(conn, cursor, statement, params, context, executemany):
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
 
 
 def add_requests(partner, staff: Staff, count: int) -> list:
