@@ -176,6 +176,10 @@ class ReplanSecurityManager(SecurityManager):
     def get_user_by_id(self, pk):
         """The signed-in user with roles, groups and a partner's company in one statement
         (each page loads it; FAB read each with a query of its own)."""
+        try:
+            pk = int(pk)  # FAB passes ids from query strings ("5"): PostgreSQL won't compare
+        except (TypeError, ValueError):
+            return None
         user = self.user_model
         return self.session.query(user).options(
             joinedload(user.roles), joinedload(user.groups),

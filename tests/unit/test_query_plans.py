@@ -136,7 +136,9 @@ def test_partner_dashboard_queries(world):
     partner = world["partner"]
     counts = select(Request.status, func.count()).where(request_scope(partner)) \
         .group_by(Request.status)
-    assert "Index Only Scan" in assert_indexed(counts)
+    # the covering index (an index-only scan once the visibility map is set; a fresh test
+    # table may get a bitmap scan of the same index)
+    assert "ix_request_company_status_author" in assert_indexed(counts)
     waiting = select(Request.id).where(request_scope(partner),
                                        Request.status.in_(WAITING_STATUSES)) \
         .order_by(Request.status_changed_at).limit(10)
