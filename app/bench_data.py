@@ -231,10 +231,13 @@ class _Writer:
     def refresh(self) -> None:
         """Columns the app keeps from other rows (an ORM hook does it for rows it writes)."""
         if "last_public_message_id" in Model.metadata.tables["request"].c:
+            # one grouped pass over the messages (the loader's indexes are dropped here: a
+            # correlated max() per request would scan every message once per request)
             self.connection.execute(text(
-                "UPDATE request SET last_public_message_id = (SELECT max(m.id) FROM message m "
-                "WHERE m.request_id = request.id AND NOT m.is_internal) "
-                "WHERE status <> 'draft'"))
+                "UPDATE request SET last_public_message_id = last.id "
+                "FROM (SELECT m.request_id, max(m.id) AS id FROM message m "
+                "WHERE NOT m.is_internal GROUP BY m.request_id) AS last "
+                "WHERE last.request_id = request.id AND request.status <> 'draft'"))
 
     def finish(self) -> None:
         """Sequences after the explicit ids (PostgreSQL), fresh planner statistics."""
