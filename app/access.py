@@ -81,10 +81,11 @@ def _one_or_404(query):
     return found
 
 
-def get_request_or_404(user, request_id) -> Request:
-    """The request with this id if `user` may see it; anything else is 404."""
+def get_request_or_404(user, request_id, *options) -> Request:
+    """The request with this id if `user` may see it; anything else is 404. `options`:
+    loader options of the caller's page (the rows it shows, loaded with the request)."""
     return _one_or_404(db.session.query(Request).filter(Request.id == request_id,
-                                                        request_scope(user)))
+                                                        request_scope(user)).options(*options))
 
 
 def get_request_by_number_or_404(user, number: str) -> Request:

@@ -20,6 +20,7 @@ from flask_appbuilder.security.sqla.models import Role, User
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import func
+from sqlalchemy.orm import joinedload
 
 from app.access import can_see_request
 from app.audit import record
@@ -59,13 +60,17 @@ def steps_of(request: Request) -> list[ApprovalStep]:
     if not service_ids:
         return []
     steps = db.session.query(ApprovalStep).filter(ApprovalStep.service_id.in_(service_ids),
-                                                  ApprovalStep.is_active.is_(True)).all()
+                                                  ApprovalStep.is_active.is_(True)) \
+        .options(joinedload(ApprovalStep.service)).all()
     return sorted(steps, key=lambda s: (s.gate != GATE_ACCEPT, service_ids.index(s.service_id),
                                         s.position, s.id))
 
 
-def current_round(request: Request) -> int:
-    """1, plus one for every return for rework: a rework makes earlier approvals void."""
+def current_round(request: Request, history=None) -> int:
+    """1, plus one for every return for rework: a rework makes earlier approvals void.
+    `history`: the request's status changes when the caller has loaded them all."""
+    if history is not None:
+        return 1 + sum(1 for change in history if change.action == Action.RETURN)
     returns = db.session.query(func.count(StatusChange.id)).filter(
         StatusChange.request_id == request.id, StatusChange.action == Action.RETURN).scalar()
     return 1 + (returns or 0)
@@ -74,6 +79,7 @@ def current_round(request: Request) -> int:
 def decisions_of(request: Request) -> list[RequestApproval]:
     """Every decision on the request, all rounds, oldest first."""
     return db.session.query(RequestApproval).filter_by(request_id=request.id) \
+        .options(joinedload(RequestApproval.actor), joinedload(RequestApproval.step)) \
         .order_by(RequestApproval.id).all()
 
 
@@ -111,54 +117,81 @@ class StepState:
         return str(GATE_LABELS.get(self.step.gate, self.step.gate))
 
 
+@dataclass(frozen=True)
+class Approvals:
+    """A request's approvals read once: the round, every decision, each step's state."""
+
+    round: int
+    decisions: list[RequestApproval]
+    states: list[StepState]
+
+    def pending(self, gates=(GATE_ACCEPT, GATE_DELIVER)) -> list[ApprovalStep]:
+        """The steps (of these gates) not approved in the current round, in order."""
+        return [s.step for s in self.states if not s.approved and s.step.gate in gates]
+
+    @property
+    def current(self) -> ApprovalStep | None:
+        """The one step that may be decided now: the first not approved in this round."""
+        pending = self.pending()
+        return pending[0] if pending else None
+
+
+def approvals_of(request: Request, history=None) -> Approvals:
+    """The request's approvals in three statements (two when `history`, the request's
+    status changes, is loaded already)."""
+    round_ = current_round(request, history)
+    decisions = decisions_of(request)
+    latest = {d.step_id: d for d in decisions if d.round == round_}  # oldest first: last wins
+    return Approvals(round_, decisions,
+                     [StepState(step, latest.get(step.id)) for step in steps_of(request)])
+
+
 def states(request: Request) -> list[StepState]:
     """Each step with its latest decision of the current round."""
-    round_ = current_round(request)
-    latest = {}
-    for decision in decisions_of(request):
-        if decision.round == round_:
-            latest[decision.step_id] = decision
-    return [StepState(step, latest.get(step.id)) for step in steps_of(request)]
+    return approvals_of(request).states
 
 
 def pending_steps(request: Request, gates=(GATE_ACCEPT, GATE_DELIVER)) -> list[ApprovalStep]:
     """The steps (of these gates) not approved in the current round, in order."""
-    return [s.step for s in states(request) if not s.approved and s.step.gate in gates]
+    return approvals_of(request).pending(gates)
 
 
 def current_step(request: Request) -> ApprovalStep | None:
     """The one step that may be decided now: the first not approved in this round."""
-    pending = pending_steps(request)
-    return pending[0] if pending else None
+    return approvals_of(request).current
 
 
-def refusal(user, request: Request, step: ApprovalStep) -> str | None:
-    """Why `user` may not decide `step` of `request` now (None: they may)."""
+def refusal(user, request: Request, step: ApprovalStep,
+            known: Approvals | None = None) -> str | None:
+    """Why `user` may not decide `step` of `request` now (None: they may); `known`: the
+    request's approvals when the caller has read them."""
     if not can_see_request(user, request) or step.role_name not in role_names(user):
         return _("Only a user with the role “%(role)s” decides “%(step)s”.",
                  role=role_label(step.role_name), step=step_title(step))
     if request.status not in DECIDING_STATUSES:
         return _("Approvals are decided while the work is on review or ready.")
-    first = current_step(request)
+    known = known or approvals_of(request)
+    first = known.current
     if first is None or first.id != step.id:
-        if step in pending_steps(request):
+        if step in known.pending():
             return _("“%(step)s” waits for “%(previous)s” to be approved first.",
                      step=step_title(step), previous=step_title(first))
         return _("“%(step)s” is already approved.", step=step_title(step))
     return None
 
 
-def can_decide(user, request: Request, step: ApprovalStep) -> bool:
+def can_decide(user, request: Request, step: ApprovalStep,
+               known: Approvals | None = None) -> bool:
     """Whether `user` may approve or reject `step` of `request` now."""
-    return refusal(user, request, step) is None
+    return refusal(user, request, step, known) is None
 
 
-def check_gate(request: Request, action) -> None:
+def check_gate(request: Request, action, known: Approvals | None = None) -> None:
     """Refuse accepting or delivering while a step of its gate is pending (app.workflow)."""
     gates = GATED.get(action)
     if not gates:
         return
-    pending = pending_steps(request, gates)
+    pending = (known or approvals_of(request)).pending(gates)
     if not pending:
         return
     step = pending[0]
@@ -281,23 +314,24 @@ class Board:
         return bool(self.steps or self.history)
 
 
-def board(request: Request, user) -> Board:
-    """What the desk shows of the request's approvals to `user` (staff only)."""
-    current = current_step(request)
-    steps = states(request)
+def board(request: Request, user, history=None) -> Board:
+    """What the desk shows of the request's approvals to `user` (staff only); the approvals
+    are read once (`history`: the request's status changes when loaded already)."""
+    known = approvals_of(request, history)
+    current, steps = known.current, known.states
     if request.status in PAST_APPROVALS:  # steps added later were never asked of it
         steps = [s for s in steps if s.decision is not None]
-    return Board(round=current_round(request), steps=steps, current=current,
-                 can_decide=current is not None and can_decide(user, request, current),
-                 history=[_entry(d) for d in decisions_of(request)],
-                 waiting=_waiting(request))
+    return Board(round=known.round, steps=steps, current=current,
+                 can_decide=current is not None and can_decide(user, request, current, known),
+                 history=[_entry(d) for d in known.decisions],
+                 waiting=_waiting(request, known))
 
 
-def _waiting(request: Request) -> str | None:
+def _waiting(request: Request, known: Approvals) -> str | None:
     """The refusal the request's next gated move would get now (None: nothing waits)."""
     action = {Status.ON_REVIEW: Action.ACCEPT, Status.READY: Action.DELIVER}.get(request.status)
     try:
-        check_gate(request, action)
+        check_gate(request, action, known)
     except ApprovalPending as pending:
         return str(pending)
     return None

@@ -23,6 +23,7 @@ from app.drafts import editable_draft
 from app.errors import InvalidInput, NotFound, Refused
 from app.extensions import db
 from app.permissions import is_partner
+from app.request_records import RequestRecords
 from app.request_rules import RELEASED_STATUSES, rules_for
 from app.status_labels import partner_label, staff_label
 from app.thread import ThreadEntry, is_thread_file, thread_of
@@ -32,19 +33,22 @@ from models.requests import (ATTACH_DELIVERABLE, ATTACH_INPUT, ATTACH_MESSAGE, A
                              Message, Request, StatusChange)
 
 
-def partner_files(req: Request) -> tuple[list[Attachment], list[Attachment]]:
-    """Own input files, and deliverables once the package is released."""
-    files = db.session.query(Attachment).filter_by(request_id=req.id) \
-        .order_by(Attachment.id).all()
+def partner_files(req: Request, records: RequestRecords | None = None) \
+        -> tuple[list[Attachment], list[Attachment]]:
+    """Own input files, and deliverables once the package is released (`records`: the
+    request's rows a page already loaded, app.request_records)."""
+    files = records.files if records is not None else \
+        db.session.query(Attachment).filter_by(request_id=req.id).order_by(Attachment.id).all()
     inputs = [f for f in files if f.kind == ATTACH_INPUT]
     released = [f for f in files if f.kind == ATTACH_DELIVERABLE
                 and req.status in RELEASED_STATUSES and f.is_released]
     return inputs, released
 
 
-def partner_timeline(req: Request) -> list[StatusChange]:
+def partner_timeline(req: Request, records: RequestRecords | None = None) -> list[StatusChange]:
     """History as the partner sees it: only changes of the partner-facing label."""
-    changes = db.session.query(StatusChange).filter_by(request_id=req.id) \
+    changes = records.history if records is not None else \
+        db.session.query(StatusChange).filter_by(request_id=req.id) \
         .order_by(StatusChange.id).all()
     shown, last_group = [], None
     for change in changes:

@@ -163,29 +163,56 @@ def request_hours(request: Request) -> Decimal:
     return Decimal(total or 0)
 
 
+def lines_hours(request: Request) -> Decimal:
+    """request_hours summed over the request's service lines as loaded (a page that loaded
+    them with the request pays no statement)."""
+    return Decimal(sum((line.estimated_hours or 0) for line in request.lines))
+
+
 DEFAULT_WINDOW_SEARCH_DAYS = 30  # how far ahead the default window looks for a free engineer
 
 
-def default_window(request: Request, now: datetime | None = None) -> tuple[datetime, datetime]:
+def default_window(request: Request, now: datetime | None = None, *, hours=None, staff=None,
+                   own=None) -> tuple[datetime, datetime]:
     """The booking form's first window: from the working day's start of the first working
     day after today on which some active engineer is free for it (the next working day if
     nobody is within a month), as long as the request's estimated hours (2 h without an
-    estimate) and at most that working day (setting "working_hours")."""
+    estimate) and at most that working day (setting "working_hours"). `hours`, `staff` (the
+    active engineers) and `own` (the request's visits): when the caller has them already.
+    The engineers' entries of the whole month are read by one statement."""
     day_start, day_end, days = working_hours()
-    hours = float(request_hours(request)) or DEFAULT_VISIT_HOURS
-    ids = [engineer.id for engineer in engineers()]
-    own = [visit.id for visit in _visits(request)]
-    day, first = (now or datetime.now()).date(), None
+    hours = float(request_hours(request) if hours is None else hours) or DEFAULT_VISIT_HOURS
+    ids = [engineer.id for engineer in (engineers() if staff is None else staff)]
+    own = [visit.id for visit in (_visits(request) if own is None else own)]
+    day, windows = (now or datetime.now()).date(), []
     for _day in range(DEFAULT_WINDOW_SEARCH_DAYS):
         day += timedelta(days=1)
-        if day.weekday() not in days:
-            continue
-        start = datetime.combine(day, day_start)
-        window = start, min(datetime.combine(day, day_end), start + timedelta(hours=hours))
-        first = first or window
-        if any(not conflicts(engineer_id, *window, exclude=own) for engineer_id in ids):
-            return window
-    return first
+        if day.weekday() in days:
+            start = datetime.combine(day, day_start)
+            windows.append((start, min(datetime.combine(day, day_end),
+                                       start + timedelta(hours=hours))))
+    if not windows or not ids:
+        return windows[0] if windows else None
+    busy = _busy_times(ids, windows[0][0], max(end for _start, end in windows), own)
+    for start, end in windows:
+        if any(not any(s < end and e > start for s, e in busy.get(engineer_id, ()))
+               for engineer_id in ids):
+            return start, end
+    return windows[0]
+
+
+def _busy_times(ids, lo: datetime, hi: datetime, exclude) -> dict[int, list]:
+    """(start, end) of every entry of these engineers overlapping [lo, hi), by engineer."""
+    query = db.session.query(ScheduleEntry.engineer_id, ScheduleEntry.starts_at,
+                             ScheduleEntry.ends_at).filter(
+        ScheduleEntry.engineer_id.in_(ids), ScheduleEntry.starts_at < hi,
+        ScheduleEntry.ends_at > lo)
+    if exclude:
+        query = query.filter(ScheduleEntry.id.notin_(list(exclude)))
+    found: dict[int, list] = {}
+    for engineer_id, start, end in query:
+        found.setdefault(engineer_id, []).append((start, end))
+    return found
 
 
 def week_of(moment: datetime) -> tuple[datetime, datetime]:
@@ -313,15 +340,18 @@ class Suggestion:
     over: bool = False  # this request takes the engineer over capacity
 
 
-def suggest_engineers(request: Request, start: datetime, end: datetime) -> list[Suggestion]:
+def suggest_engineers(request: Request, start: datetime, end: datetime, *, hours=None,
+                      staff=None, own=None) -> list[Suggestion]:
     """Every active engineer for the window: free ones first, then those the request keeps
     within capacity before those it takes over it, then the least loaded (hours booked in
-    the window's week plus this request's, in per cent of that week's capacity)."""
+    the window's week plus this request's, in per cent of that week's capacity). `hours`,
+    `staff` and `own` as for default_window."""
     week_start, week_end = week_of(start)
-    needed = float(request_hours(request))
-    own = [visit.id for visit in _visits(request)]  # rescheduling: its visit is moving
+    needed = float(request_hours(request) if hours is None else hours)
+    # rescheduling: its visit is moving
+    own = [visit.id for visit in (_visits(request) if own is None else own)]
     result = []
-    staff = engineers()
+    staff = engineers() if staff is None else staff
     # every engineer's entries of the week and of the window in one query (not two each)
     lo, hi = (min(week_start, start), max(week_end, end)) if start and end \
         else (week_start, week_end)

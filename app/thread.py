@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
+from app.request_records import RequestRecords
 from models.request_status import Action
 from models.requests import ATTACH_MESSAGE, Attachment, Message, Request, StatusChange
 
@@ -47,18 +48,14 @@ class ThreadEntry:
         return str(label) if label is not None else None
 
 
-def thread_of(request: Request) -> list[ThreadEntry]:
-    """The partner thread of the request, oldest first (internal notes never included)."""
-    messages = db.session.query(Message) \
-        .filter(Message.request_id == request.id, Message.is_internal.is_(False)) \
-        .options(selectinload(Message.author), selectinload(Message.attachments)) \
-        .order_by(Message.id).all()
-    moves = db.session.query(StatusChange) \
-        .filter(StatusChange.request_id == request.id,
-                StatusChange.action.in_(tuple(KIND_OF_ACTION))) \
-        .options(selectinload(StatusChange.actor)).order_by(StatusChange.id).all()
+def thread_of(request: Request, records: RequestRecords | None = None) -> list[ThreadEntry]:
+    """The partner thread of the request, oldest first (internal notes never included).
+
+    `records`: the request's rows a page already loaded (app.request_records); without
+    them the thread loads its own."""
+    messages, moves, files_of = _rows(request, records)
     entries = {m.id: ThreadEntry(m.created_at, m.author_id, _name(m.author), m.body,
-                                 files=sorted(m.attachments, key=lambda a: a.id),
+                                 files=sorted(files_of(m.id), key=lambda a: a.id),
                                  message_id=m.id)
                for m in messages}
     unpaired = []
@@ -73,6 +70,23 @@ def thread_of(request: Request) -> list[ThreadEntry]:
     if unpaired:  # older requests: data requests kept in the history only
         ordered = sorted(ordered + unpaired, key=lambda e: e.created_at)
     return ordered
+
+
+def _rows(request: Request, records: RequestRecords | None):
+    """The thread's messages, the data-request and answer moves, and a message's files."""
+    if records is not None:
+        return ([m for m in records.messages if not m.is_internal],
+                [c for c in records.history if c.action in KIND_OF_ACTION], records.files_of)
+    messages = db.session.query(Message) \
+        .filter(Message.request_id == request.id, Message.is_internal.is_(False)) \
+        .options(selectinload(Message.author), selectinload(Message.attachments)) \
+        .order_by(Message.id).all()
+    moves = db.session.query(StatusChange) \
+        .filter(StatusChange.request_id == request.id,
+                StatusChange.action.in_(tuple(KIND_OF_ACTION))) \
+        .options(selectinload(StatusChange.actor)).order_by(StatusChange.id).all()
+    files = {m.id: list(m.attachments) for m in messages}
+    return messages, moves, files.__getitem__
 
 
 def _pair(change: StatusChange, messages: list[Message], entries: dict) -> Message | None:

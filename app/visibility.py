@@ -50,10 +50,13 @@ class HistoryEntry:
     comment: str | None
 
 
-def visible_history(request, user) -> list[HistoryEntry]:
-    """The request's status history; partner-facing comments and names hidden from engineers."""
+def visible_history(request, user, records=None) -> list[HistoryEntry]:
+    """The request's status history; partner-facing comments and names hidden from engineers.
+
+    `records`: the request's rows a page already loaded (app.request_records)."""
     full = reads_partner_words(user)
-    changes = db.session.query(StatusChange).filter_by(request_id=request.id) \
+    changes = records.history if records is not None else \
+        db.session.query(StatusChange).filter_by(request_id=request.id) \
         .options(selectinload(StatusChange.actor)).order_by(StatusChange.id)
     return [_entry(change, full) for change in changes]
 

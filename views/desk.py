@@ -19,7 +19,8 @@ from app.input_guard import arg_int
 from app.request_filters import DATE_FIELDS, filter_choices, parse_filters
 from app.request_conversation import staff_may_download
 from app.request_rules import DOCUMENT_LABELS, PAYMENT_LABELS, rules_for
-from app.scheduling import (default_window, engineers, request_hours, suggest_engineers,
+from app.request_records import PAGE_OPTIONS, load_records
+from app.scheduling import (default_window, engineers, lines_hours, suggest_engineers,
                             visits_by_request, visits_of)
 from app.storage import send_stored
 from app.uow import unit_of_work
@@ -64,11 +65,11 @@ class DeskView(DeskApprovalsMixin, DeskActionsMixin, BaseView):
     @has_access
     def show(self, pk: int):
         """The request page: it offers exactly what app.request_rules allows this user."""
-        return self.request_page(get_request_or_404(g.user, pk))
+        return self.request_page(get_request_or_404(g.user, pk, *PAGE_OPTIONS))
 
     def request_page(self, req: Request, drafts: dict | None = None):
         """The request page; `drafts` are texts of a refused form to show again in it."""
-        rules = rules_for(g.user, req)
+        rules, records, visits = rules_for(g.user, req), load_records(req), visits_of(req)
         assign = None
         if rules.assign_action:
             assign = AssignForm(version=req.version)
@@ -77,13 +78,16 @@ class DeskView(DeskApprovalsMixin, DeskActionsMixin, BaseView):
             "desk/show.html", req=req, rules=rules, action_labels=ACTION_LABELS,
             document_labels=DOCUMENT_LABELS, labels=staff_labels(),
             move_form=MoveForm(version=req.version), text_form=TextForm(),
-            booking=self._booking_context(req) if rules.can_book else None, assign=assign,
+            booking=self._booking_context(req, visits) if rules.can_book else None,
+            assign=assign,
             payment_form=PaymentForm() if rules.can_pay else None, drafts=drafts or {},
-            visits=visits_of(req), approvals=board(req, g.user),
-            approval_form=ApprovalForm(version=req.version), **page_data(req, g.user))
+            visits=visits, approvals=board(req, g.user, records.history),
+            approval_form=ApprovalForm(version=req.version), **page_data(req, g.user, records))
 
-    def _booking_context(self, req: Request) -> dict:
-        start, end = default_window(req)
+    def _booking_context(self, req: Request, visits: list) -> dict:
+        # the hours, the engineers and the request's visits read once for both blocks
+        known = {"hours": lines_hours(req), "staff": engineers(), "own": visits}
+        start, end = default_window(req, **known)
         try:
             if request.args.get("start"):
                 start = datetime.fromisoformat(request.args["start"])
@@ -91,9 +95,9 @@ class DeskView(DeskApprovalsMixin, DeskActionsMixin, BaseView):
         except (KeyError, ValueError):
             flash(_("The window was not understood; showing the default one."), "warning")
         form = BookingForm(version=req.version, starts_at=start, ends_at=end)
-        form.engineer_id.choices = [(e.id, e.get_full_name()) for e in engineers()]
-        return {"form": form, "suggestions": suggest_engineers(req, start, end),
-                "start": start, "end": end, "hours": request_hours(req)}
+        form.engineer_id.choices = [(e.id, e.get_full_name()) for e in known["staff"]]
+        return {"form": form, "suggestions": suggest_engineers(req, start, end, **known),
+                "start": start, "end": end, "hours": known["hours"]}
 
     @expose("/n/<number>")
     @has_access

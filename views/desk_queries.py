@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from sqlalchemy import case, func
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.access import request_scope
+from app.request_records import RequestRecords
 from app.permissions import ENGINEER, MANAGER, role_names
 from app.request_filters import RequestFilters, apply_filters, text_clause
 from app.sla import overdue_clause as sla_overdue_clause
@@ -14,7 +15,7 @@ from app.thread import thread_of
 from app.visibility import reads_partner_words, visible_history
 from models.base import utcnow
 from models.request_status import OPEN_STATUSES, Action, Status
-from models.requests import Attachment, Message, Request, StatusChange
+from models.requests import Request, StatusChange
 
 S = Status
 MANAGER_PRIORITY = {S.ON_REVIEW: 0, S.ASSIGNED: 1, S.READY: 2, S.SUBMITTED: 3, S.REWORK: 5,
@@ -68,22 +69,20 @@ def answered_ids(ids: list[int]) -> set[int]:
         StatusChange.id.in_(last), StatusChange.action == Action.ANSWER)}
 
 
-def page_data(req: Request, user) -> dict:
-    """The partner thread (app.thread), notes, files by kind and history for the page.
+def page_data(req: Request, user, records: RequestRecords) -> dict:
+    """The partner thread (app.thread), notes, files by kind and history for the page, from
+    the request's rows loaded once (app.request_records).
 
     Partner-facing words (the thread with its files, partner and client contacts,
     partner-facing history comments) follow app.visibility: engineers never get them.
     """
     full = reads_partner_words(user)
-    notes = db.session.query(Message).filter_by(request_id=req.id, is_internal=True) \
-        .options(selectinload(Message.author)).order_by(Message.id).all()
-    files = db.session.query(Attachment).filter_by(request_id=req.id) \
-        .order_by(Attachment.kind, Attachment.version.desc(), Attachment.id).all()
+    files = sorted(records.files, key=lambda f: (f.kind, -f.version, f.id))
     return {
-        "thread": thread_of(req) if full else [],
-        "notes": notes,
+        "thread": thread_of(req, records) if full else [],
+        "notes": [m for m in records.messages if m.is_internal],
         "files": {kind: [f for f in files if f.kind == kind]
                   for kind in ("input", "work", "deliverable")},
-        "history": visible_history(req, user),
+        "history": visible_history(req, user, records),
         "show_contacts": full,
     }
