@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from flask import abort, render_template, request, session
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.access import get_request_or_404, is_company_owner
 from app.input_guard import arg_int
 from app.status_labels import partner_groups
 from app.storage import send_stored
+from app.request_records import PAGE_OPTIONS, load_records
 from app.request_rules import DOCUMENT_LABELS, rules_for
 from app.request_conversation import partner_files, partner_may_download, partner_timeline
 from app.thread import thread_of
@@ -36,8 +37,11 @@ def filtered_requests():
 def request_list():
     """Newest first; keyset pages (?after=id / ?before=id) stay fast at any depth. The
     owner, who sees the whole company's requests, also sees who filed each one."""
-    query = filtered_requests().options(selectinload(Request.author),
-                                        selectinload(Request.end_client))
+    show_author = is_company_owner(current_user)
+    # the row's client, author (owner only) and on-behalf filer joined into the page's one
+    # statement (many-to-one: LEFT JOINs, the keyset LIMIT stays on the request rows)
+    related = [Request.end_client, Request.filed_by] + ([Request.author] if show_author else [])
+    query = filtered_requests().options(*(joinedload(rel) for rel in related))
     after, before = arg_int("after"), arg_int("before")
     if before:
         rows = query.filter(Request.id > before).order_by(Request.id.asc()) \
@@ -56,7 +60,7 @@ def request_list():
     return render_template(
         "cabinet/request_list.html", rows=rows, args=args, groups=partner_groups(),
         object_types=rule_choices(RULE_OBJECT_TYPE), services=service_choices(),
-        show_author=is_company_owner(current_user),
+        show_author=show_author,
         older=rows[-1].id if rows and has_older else None,
         newer=rows[0].id if rows and has_more_newer else None)
 
@@ -64,11 +68,12 @@ def request_list():
 @bp.route("/requests/<int:request_id>")
 @partner_required
 def request_detail(request_id: int):
-    req = get_request_or_404(current_user, request_id)
-    messages = thread_of(req)  # the one conversation: data requests, answers, files
-    inputs, released = partner_files(req)
+    req = get_request_or_404(current_user, request_id, *PAGE_OPTIONS)
+    records = load_records(req)  # messages, files and history: one statement each
+    messages = thread_of(req, records)  # the one conversation: data requests, answers, files
+    inputs, released = partner_files(req, records)
     return render_template(
-        "cabinet/request_detail.html", req=req, timeline=partner_timeline(req),
+        "cabinet/request_detail.html", req=req, timeline=partner_timeline(req, records),
         messages=messages, inputs=inputs, released=released,
         rules=rules_for(current_user, req), document_labels=DOCUMENT_LABELS,
         action_labels=ACTION_LABELS,
