@@ -18,6 +18,7 @@ from app.errors import InvalidInput, NotFound
 from app.extensions import db
 from app.notifications import announce
 from app.permissions import ADMIN, ENGINEER, role_names
+from app.schedule_window import EngineerEntries
 from app.settings import working_hours
 from app.timefmt import format_wall
 from app.workflow import WorkflowError, transition
@@ -31,6 +32,8 @@ WEEK_CAPACITY_HOURS = 40  # an engineer without a staff profile (the profile's d
 BOOKED_KINDS = (ENTRY_VISIT, ENTRY_WORK)  # load: hours booked
 AWAY_KINDS = (ENTRY_BUSY, ENTRY_VACATION)  # take capacity, inside working hours
 DEFAULT_VISIT_HOURS = 2  # a request without estimated hours
+# the longest entry check_window lets in (a week's entries start at most this long before it)
+MAX_ENTRY_DAYS = 31
 
 
 class ScheduleError(WorkflowError):
@@ -77,7 +80,7 @@ def check_window(engineer_id: int, start: datetime, end: datetime, exclude=(),
     engineer's entries overlapping the window (ordered by start), if already loaded."""
     if start is None or end is None or end <= start:
         raise ScheduleError(_("The end must be later than the start."))
-    if end - start > timedelta(days=31):
+    if end - start > timedelta(days=MAX_ENTRY_DAYS):
         raise ScheduleError(_("An entry cannot be longer than 31 days."))
     if found is None:
         found = conflicts(engineer_id, start, end, exclude)
@@ -173,13 +176,13 @@ DEFAULT_WINDOW_SEARCH_DAYS = 30  # how far ahead the default window looks for a 
 
 
 def default_window(request: Request, now: datetime | None = None, *, hours=None, staff=None,
-                   own=None) -> tuple[datetime, datetime]:
+                   own=None, entries: EngineerEntries | None = None) -> tuple[datetime, datetime]:
     """The booking form's first window: from the working day's start of the first working
     day after today on which some active engineer is free for it (the next working day if
     nobody is within a month), as long as the request's estimated hours (2 h without an
     estimate) and at most that working day (setting "working_hours"). `hours`, `staff` (the
-    active engineers) and `own` (the request's visits): when the caller has them already.
-    The engineers' entries of the whole month are read by one statement."""
+    active engineers), `own` (the request's visits) and `entries` (app.schedule_window):
+    when the caller has them. The engineers' entries of the month's weeks are one statement."""
     day_start, day_end, days = working_hours()
     hours = float(request_hours(request) if hours is None else hours) or DEFAULT_VISIT_HOURS
     ids = [engineer.id for engineer in (engineers() if staff is None else staff)]
@@ -193,26 +196,18 @@ def default_window(request: Request, now: datetime | None = None, *, hours=None,
                                        start + timedelta(hours=hours))))
     if not windows or not ids:
         return windows[0] if windows else None
-    busy = _busy_times(ids, windows[0][0], max(end for _start, end in windows), own)
+    entries = entries or EngineerEntries(ids)
+    # whole weeks, so that the suggestions for a window found here need no statement more
+    span = week_of(windows[0][0])[0], week_of(windows[-1][0])[1]
+    busy: dict[int, list] = {}
+    for entry in entries.between(*span):
+        if entry.id not in own:
+            busy.setdefault(entry.engineer_id, []).append((entry.starts_at, entry.ends_at))
     for start, end in windows:
         if any(not any(s < end and e > start for s, e in busy.get(engineer_id, ()))
                for engineer_id in ids):
             return start, end
     return windows[0]
-
-
-def _busy_times(ids, lo: datetime, hi: datetime, exclude) -> dict[int, list]:
-    """(start, end) of every entry of these engineers overlapping [lo, hi), by engineer."""
-    query = db.session.query(ScheduleEntry.engineer_id, ScheduleEntry.starts_at,
-                             ScheduleEntry.ends_at).filter(
-        ScheduleEntry.engineer_id.in_(ids), ScheduleEntry.starts_at < hi,
-        ScheduleEntry.ends_at > lo)
-    if exclude:
-        query = query.filter(ScheduleEntry.id.notin_(list(exclude)))
-    found: dict[int, list] = {}
-    for engineer_id, start, end in query:
-        found.setdefault(engineer_id, []).append((start, end))
-    return found
 
 
 def week_of(moment: datetime) -> tuple[datetime, datetime]:
@@ -226,9 +221,10 @@ def _overlap_hours(start: datetime, end: datetime, lo: datetime, hi: datetime) -
     return max((min(end, hi) - max(start, lo)).total_seconds(), 0) / 3600
 
 
-def working_overlap_hours(start: datetime, end: datetime) -> float:
-    """Hours of [start, end) in working time (working days, working hours)."""
-    day_start, day_end, days = working_hours()
+def working_overlap_hours(start: datetime, end: datetime, hours=None) -> float:
+    """Hours of [start, end) in working time (working days, working hours); `hours`: the
+    working_hours() setting when the caller read it already (once a page, not an entry)."""
+    day_start, day_end, days = hours or working_hours()
     total, day = 0.0, start.date()
     while datetime.combine(day, datetime.min.time()) < end:
         if day.weekday() in days:
@@ -341,11 +337,12 @@ class Suggestion:
 
 
 def suggest_engineers(request: Request, start: datetime, end: datetime, *, hours=None,
-                      staff=None, own=None) -> list[Suggestion]:
+                      staff=None, own=None,
+                      entries: EngineerEntries | None = None) -> list[Suggestion]:
     """Every active engineer for the window: free ones first, then those the request keeps
     within capacity before those it takes over it, then the least loaded (hours booked in
     the window's week plus this request's, in per cent of that week's capacity). `hours`,
-    `staff` and `own` as for default_window."""
+    `staff`, `own` and `entries` as for default_window."""
     week_start, week_end = week_of(start)
     needed = float(request_hours(request) if hours is None else hours)
     # rescheduling: its visit is moving
@@ -355,10 +352,8 @@ def suggest_engineers(request: Request, start: datetime, end: datetime, *, hours
     # every engineer's entries of the week and of the window in one query (not two each)
     lo, hi = (min(week_start, start), max(week_end, end)) if start and end \
         else (week_start, week_end)
-    near = [e for e in db.session.query(ScheduleEntry).filter(
-        ScheduleEntry.engineer_id.in_([engineer.id for engineer in staff]),
-        ScheduleEntry.starts_at < hi, ScheduleEntry.ends_at > lo)
-        .order_by(ScheduleEntry.starts_at, ScheduleEntry.id) if e.id not in own]
+    entries = entries or EngineerEntries(engineer.id for engineer in staff)
+    near = [e for e in entries.between(lo, hi) if e.id not in own]
     for engineer in staff:
         mine = [e for e in near if e.engineer_id == engineer.id]
         entries = [e for e in mine if e.starts_at < week_end and e.ends_at > week_start]
