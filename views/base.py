@@ -267,6 +267,9 @@ class ReplanModelView(AuditedEdits, ModelView):
     def _get_list_widget(self, filters, actions=None, order_column="", order_direction="",
                          page=None, page_size=None, widgets=None, **kwargs):
         page_size = min(int(page_size or self.page_size), MAX_PAGE_SIZE)
+        # FAB sorts by any column named in the URL (an unindexed one sorts the whole set,
+        # a dotted one joins a partner's contacts): only the view's sortable columns
+        order_column, order_direction = self.list_order()
         return super()._get_list_widget(filters, actions, order_column, order_direction,
                                         page, page_size, widgets, **kwargs)
 

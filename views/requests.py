@@ -22,6 +22,7 @@ from reports.fields import export_fields, field_cells, field_columns, sees_conta
 from views.base import ReadOnlyView, ReplanInterface, _export_value as export_value, readable
 from views.filters import (RelatedRequestScopeFilter, RequestScopeFilter,
                            choices_on_visible_requests)
+from views.keyset import KeysetListMixin
 
 FIELD_SEARCH = "field_values"  # the search column of the text search (number, title, values)
 CLIENT_SEARCH = "client_name"  # the search column of the client's name
@@ -95,8 +96,11 @@ class RequestInterface(ReplanInterface):
         return filters
 
 
-class RequestStaffView(ReadOnlyView):
-    """All requests the current staff member may see; the number opens the desk page."""
+class RequestStaffView(KeysetListMixin, ReadOnlyView):
+    """All requests the current staff member may see; the number opens the desk page.
+    Pages by keyset (views.keyset) at any depth; sorts only by columns with an index that
+    gives their order: number (unique), (status, id), (object_address, id), (created_at, id)
+    (migration 0023_staff_keyset); the object type and payment state are filters instead."""
 
     datamodel = RequestInterface(Request, eager=("manager", "engineer"))
     route_base = "/requests"
@@ -104,6 +108,7 @@ class RequestStaffView(ReadOnlyView):
     base_order = ("id", "desc")
     list_columns = ["number", "status", "object_address", "object_type", "manager",
                     "engineer", "payment_state", "created_at"]
+    order_columns = ["number", "status", "object_address", "created_at"]
     show_columns = ["number", "status", "company", "object_address", "object_type", "area",
                     "floor", "building_type", "urgency", "description", "wanted_date",
                     "manager", "engineer", "total_kopecks", "paid_kopecks", "payment_state",

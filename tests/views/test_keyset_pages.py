@@ -1,0 +1,240 @@
+"""The staff request list pages by keyset (views.keyset): next / previous / first by a signed
+cursor at any depth, for the default sort and every sort offered, filters kept; a damaged
+cursor starts at the first page; each role sees only its rows on every page."""
+
+import re
+from datetime import datetime
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from app.extensions import db
+from models.request_status import Status
+from tests.factories import Staff, as_user, make_company, make_partner, make_request, make_user
+
+NUMBER = re.compile(r"<strong>(\d{4}-\d{5})</strong>")  # the row's link to the desk
+VIEW = "RequestStaffView"
+SIZE = 2
+SORTS = [("", ""), ("number", "asc"), ("number", "desc"), ("status", "asc"),
+         ("status", "desc"), ("object_address", "asc"), ("object_address", "desc"),
+         ("created_at", "asc"), ("created_at", "desc")]
+
+
+class World:
+    """Two teams: team 1 has seven requests of equal address, status and creation time
+    (every sort has ties), team 2 three of another status; one draft no staff member sees."""
+
+    def __init__(self):
+        self.team1, self.team2 = Staff(), Staff()
+        self.alpha, self.beta = make_company("Alpha Build"), make_company("Beta Repair")
+        owner_a, owner_b = make_partner(self.alpha), make_partner(self.beta)
+        same = datetime(2026, 3, 1, 9, 0)
+        self.team1_rows = [make_request(owner_a if i % 2 else owner_b, Status.SCHEDULED,
+                                        self.team1, object_address="Moscow, Arbat 1")
+                           for i in range(7)]
+        self.team2_rows = [make_request(owner_a, Status.IN_PROGRESS, self.team2,
+                                        object_address=f"Kazan, Lenina {i}")
+                           for i in range(3)]
+        for req in self.team1_rows:
+            req.created_at = same
+        db.session.commit()
+        self.draft = make_request(owner_a)
+        self.admin = make_user("Admin")
+
+
+@pytest.fixture
+def world(app):
+    return World()
+
+
+def page(client, url: str) -> tuple[list[str], str]:
+    response = client.get(url)
+    assert response.status_code == 200, url
+    html = response.get_data(as_text=True)
+    table = html.split('table-hover">', 1)[1] if 'table-hover">' in html else ""
+    return NUMBER.findall(table.split("</table>", 1)[0]), html
+
+
+def link(html: str, testid: str) -> str | None:
+    found = re.search(rf'href="([^"]*)"[^>]*data-testid="{testid}"', html)
+    return found and found.group(1).replace("&amp;", "&")
+
+
+def walk_forward(client, url: str) -> tuple[list[list[str]], list[str]]:
+    """Every page by its next link: (numbers per page, each page's HTML)."""
+    pages, htmls = [], []
+    while url:
+        numbers, html = page(client, url)
+        pages.append(numbers)
+        htmls.append(html)
+        url = link(html, "pager-next")
+        assert len(pages) < 20
+    return pages, htmls
+
+
+def expected(world, rows, column: str, direction: str) -> list[str]:
+    """The rows in the list's order: the sort column, ties by id in the same direction."""
+    column = column or "id"
+    descending = direction == "desc" or column == "id"
+    key = (lambda r: r.id) if column == "id" else (lambda r: (getattr(r, column), r.id))
+    return [r.number for r in sorted(rows, key=key, reverse=descending)]
+
+
+def sort_args(column: str, direction: str) -> str:
+    return f"&_oc_{VIEW}={column}&_od_{VIEW}={direction}" if column else ""
+
+
+@pytest.mark.parametrize("column,direction", SORTS)
+def test_every_sort_pages_forward_and_back_without_gaps_or_repeats(app, world, column,
+                                                                   direction):
+    admin = as_user(app, world.admin)
+    visible = world.team1_rows + world.team2_rows
+    start = f"/requests/list/?psize_{VIEW}={SIZE}{sort_args(column, direction)}"
+    pages, htmls = walk_forward(admin, start)
+    assert [n for p in pages for n in p] == expected(world, visible, column, direction)
+    assert all(len(p) == SIZE for p in pages[:-1])
+    assert world.draft.number not in str(pages)
+    # back from the last page by the previous links: the same pages in reverse
+    url, back = link(htmls[-1], "pager-prev"), []
+    while url:
+        numbers, html = page(admin, url)
+        back.append(numbers)
+        url = link(html, "pager-prev")
+    assert back == pages[-2::-1]
+    assert link(htmls[0], "pager-prev") is None and link(htmls[0], "pager-first") is None
+    assert link(htmls[-1], "pager-next") is None
+
+
+def test_the_pager_shows_the_page_number_and_range(app, world):
+    admin = as_user(app, world.admin)
+    admin.get("/lang/en")
+    pages, htmls = walk_forward(admin, f"/requests/list/?psize_{VIEW}={SIZE}")
+    assert "Page 3" in htmls[2] and "5–6 of 10" in htmls[2]
+    assert "Page 5" in htmls[-1] and "9–10 of 10" in htmls[-1]
+    first = link(htmls[-1], "pager-first")
+    assert page(admin, first)[0] == pages[0]
+
+
+def test_the_range_of_a_bounded_count_says_more_than(app, world, monkeypatch):
+    import views.base
+
+    monkeypatch.setattr(views.base, "COUNT_LIMIT", 3)
+    admin = as_user(app, world.admin)
+    admin.get("/lang/en")
+    html = page(admin, f"/requests/list/?psize_{VIEW}={SIZE}")[1]
+    assert "1–2 of more than 3" in html
+
+
+def test_filters_and_sort_are_kept_across_pages(app, world):
+    admin = as_user(app, world.admin)
+    start = (f"/requests/list/?psize_{VIEW}={SIZE}&_flt_0_company={world.alpha.id}"
+             f"{sort_args('object_address', 'desc')}")
+    pages, htmls = walk_forward(admin, start)
+    alpha = [r for r in world.team1_rows + world.team2_rows if r.company_id == world.alpha.id]
+    assert [n for p in pages for n in p] == expected(world, alpha, "object_address", "desc")
+    for html in htmls[:-1]:
+        args = parse_qs(urlsplit(link(html, "pager-next")).query)
+        assert args["_flt_0_company"] == [str(world.alpha.id)]
+        assert args[f"_oc_{VIEW}"] == ["object_address"] and args[f"_od_{VIEW}"] == ["desc"]
+
+
+def test_a_cursor_of_another_sort_or_filter_starts_at_the_first_page(app, world):
+    admin = as_user(app, world.admin)
+    pages, htmls = walk_forward(admin, f"/requests/list/?psize_{VIEW}={SIZE}")
+    cursor = parse_qs(urlsplit(link(htmls[1], "pager-next")).query)[f"cursor_{VIEW}"][0]
+    resorted = page(admin, f"/requests/list/?psize_{VIEW}={SIZE}&cursor_{VIEW}={cursor}"
+                           f"{sort_args('number', 'asc')}")[0]
+    assert resorted == expected(world, world.team1_rows + world.team2_rows, "number",
+                                "asc")[:SIZE]
+    filtered = page(admin, f"/requests/list/?psize_{VIEW}={SIZE}&cursor_{VIEW}={cursor}"
+                           f"&_flt_0_company={world.beta.id}")[0]
+    assert filtered == expected(world, [r for r in world.team1_rows
+                                        if r.company_id == world.beta.id], "", "")[:SIZE]
+
+
+@pytest.mark.parametrize("cursor", ["garbage", "eyJvIjpbImlkIiwiZGVzYyJdfQ.bad", "",
+                                    "x" * 3000, "%00", "W10.abc"])
+def test_a_damaged_cursor_shows_the_first_page_with_a_message(app, world, cursor):
+    admin = as_user(app, world.admin)
+    first = page(admin, f"/requests/list/?psize_{VIEW}={SIZE}")[0]
+    response = admin.get(f"/requests/list/?psize_{VIEW}={SIZE}&cursor_{VIEW}={cursor}")
+    assert response.status_code in (200, 400)
+    if response.status_code == 200:
+        numbers, html = page(admin, f"/requests/list/?psize_{VIEW}={SIZE}&cursor_{VIEW}="
+                                    f"{cursor}")
+        assert numbers == first
+        if cursor:
+            assert "damaged or out of date" in html or "повреждена" in html
+
+
+def test_a_cursor_signed_with_another_key_or_with_wrong_values_is_refused(app, world):
+    from itsdangerous import URLSafeSerializer
+
+    from views.keyset import SALT
+
+    admin = as_user(app, world.admin)
+    first = page(admin, f"/requests/list/?psize_{VIEW}={SIZE}")[0]
+    html = page(admin, f"/requests/list/?psize_{VIEW}={SIZE}")[1]
+    good = parse_qs(urlsplit(link(html, "pager-next")).query)[f"cursor_{VIEW}"][0]
+    with app.app_context():
+        data = URLSafeSerializer(app.secret_key, salt=SALT).loads(good)
+        forged = URLSafeSerializer("another key", salt=SALT).dumps(data)
+        wrong = [URLSafeSerializer(app.secret_key, salt=SALT).dumps({**data, **change})
+                 for change in ({"k": ["text"]}, {"k": [1, 2, 3]}, {"p": 0}, {"p": "2"},
+                                {"k": None}, {"b": None, "p": -1})]
+    for cursor in [forged, *wrong]:
+        numbers, html = page(admin, f"/requests/list/?psize_{VIEW}={SIZE}&cursor_{VIEW}="
+                                    f"{cursor}")
+        assert numbers == first, cursor
+        assert "damaged or out of date" in html or "повреждена" in html, cursor
+
+
+def test_a_deep_page_by_cursor_shows_the_rows_after_the_cursor(app, world):
+    admin = as_user(app, world.admin)
+    everything = expected(world, world.team1_rows + world.team2_rows, "status", "asc")
+    pages, htmls = walk_forward(admin, f"/requests/list/?psize_{VIEW}={SIZE}"
+                                       f"{sort_args('status', 'asc')}")
+    # the fourth page's next link opened on its own (a bookmark): rows 9-10
+    deep = link(htmls[3], "pager-next")
+    numbers, html = page(admin, deep)
+    assert numbers == everything[8:10] and ("Page 5" in html or "Страница 5" in html)
+
+
+@pytest.mark.parametrize("who", ["manager", "engineer", "supermanager"])
+def test_each_role_sees_only_its_rows_on_every_page(app, world, who):
+    user = getattr(world.team1, who)
+    client = as_user(app, user)
+    for column, direction in SORTS:
+        pages, _htmls = walk_forward(client, f"/requests/list/?psize_{VIEW}={SIZE}"
+                                             f"{sort_args(column, direction)}")
+        rows = world.team1_rows if who != "supermanager" else \
+            world.team1_rows + world.team2_rows
+        assert [n for p in pages for n in p] == expected(world, rows, column, direction)
+
+
+def test_a_cursor_link_gives_another_user_only_his_own_rows(app, world):
+    admin = as_user(app, world.admin)
+    html = page(admin, f"/requests/list/?psize_{VIEW}={SIZE}")[1]
+    cursor_url = link(html, "pager-next")
+    manager = as_user(app, world.team2.manager)
+    pages, _ = walk_forward(manager, cursor_url)
+    assert set(n for p in pages for n in p) <= {r.number for r in world.team2_rows}
+
+
+def test_an_unindexed_sort_from_the_url_falls_back_to_the_default(app, world):
+    admin = as_user(app, world.admin)
+    default = page(admin, f"/requests/list/?psize_{VIEW}=10")[0]
+    for column in ("payment_state", "object_type", "description", "end_client.phone"):
+        assert page(admin, f"/requests/list/?psize_{VIEW}=10{sort_args(column, 'asc')}")[0] \
+            == default, column
+
+
+def test_anonymous_is_sent_to_the_login_page(app, world):
+    response = app.test_client().get(f"/requests/list/?cursor_{VIEW}=abc")
+    assert response.status_code in (302, 303) and "/login" in response.headers["Location"]
+
+
+def test_a_partner_gets_no_staff_list(app, world):
+    partner = make_partner(make_company("Gamma"))
+    response = as_user(app, partner).get(f"/requests/list/?cursor_{VIEW}=abc")
+    assert response.status_code in (302, 303, 403, 404)

@@ -1,0 +1,222 @@
+"""Keyset ("seek") pages for large back-office lists (issue 14): a page starts after (or
+before) the sort value and id of a row, so page 2 000 reads as few index entries as page 1.
+
+A cursor is signed with the app's secret (itsdangerous) and carries the sort, the filters'
+fingerprint and the page size it was made for: a cursor from another sort or filter silently
+starts at the first page; a damaged one starts there too with a message, never a 500. The
+sort columns are NOT NULL and each has an index on (column, id) (or is unique), so the page
+is one row comparison `(column, id) < (:value, :id)` the index answers in order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from flask import current_app, flash, request, url_for
+from flask_appbuilder.widgets import ListWidget
+from flask_babel import gettext as _
+from itsdangerous import BadData, URLSafeSerializer
+from sqlalchemy import tuple_
+
+from views import base
+
+# the first pages are also reachable by number (FAB's ?page_<View>=N, by OFFSET: cheap that
+# close to the start); deeper pages only by cursor
+NUMBERED_PAGES = 5
+SALT = "replan-list-cursor"
+
+
+class KeysetListWidget(ListWidget):
+    """FAB's list with a first / previous / next pager and the shown range."""
+
+    template = "appbuilder/general/widgets/keyset_list.html"
+
+
+@dataclass
+class Pager:
+    """What the pager shows: the page's number and rows' range, and the links."""
+
+    number: int
+    first_row: int
+    last_row: int
+    count: int
+    count_limit: int
+    first_url: str | None
+    prev_url: str | None
+    next_url: str | None
+    numbered: list[tuple[int, str | None]]
+
+    @property
+    def more_than(self) -> bool:
+        return self.count > self.count_limit
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.secret_key, salt=SALT)
+
+
+def _encode(value):
+    if isinstance(value, datetime):
+        return ["dt", value.isoformat()]
+    if isinstance(value, date):
+        return ["d", value.isoformat()]
+    return value
+
+
+def _decode(value, column):
+    """A cursor value back to the column's Python type; ValueError when it does not fit."""
+    python_type = column.type.python_type
+    if isinstance(value, list) and len(value) == 2 and value[0] in ("dt", "d"):
+        parsed = (datetime if value[0] == "dt" else date).fromisoformat(value[1])
+        if not isinstance(parsed, python_type):
+            raise ValueError(value)
+        return parsed
+    if python_type is int and isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if python_type is str and isinstance(value, str):
+        return value
+    raise ValueError(value)
+
+
+class KeysetPages:
+    """Keyset paging of one ModelView's list (views.keyset.KeysetListMixin)."""
+
+    def __init__(self, view):
+        self.view = view
+        self.name = view.__class__.__name__
+        self.arg = f"cursor_{self.name}"
+
+    def keys(self, order_column: str) -> list:
+        """The sort's columns: the column, then the id as the tie-breaker (a unique column
+        alone)."""
+        model = self.view.datamodel.obj
+        if order_column == "id":
+            return [model.id]
+        column = getattr(model, order_column)
+        return [column] if column.property.columns[0].unique else [column, model.id]
+
+    def fingerprint(self) -> str:
+        """The filters of the request (FAB's _flt_ arguments) as a short digest."""
+        items = sorted((k, v) for k, v in request.args.items(multi=True)
+                       if k.startswith("_flt_"))
+        return hashlib.sha256(repr(items).encode()).hexdigest()[:16]
+
+    def read_cursor(self, order, page_size: int):
+        """(values, backwards, page number) of the URL's cursor, or None for the first page."""
+        token = request.args.get(self.arg)
+        if not token:
+            return None
+        try:
+            data = _serializer().loads(token)
+            if data.get("o") != list(order) or data.get("f") != self.fingerprint() \
+                    or data.get("s") != page_size:
+                return None  # another sort, filter or page size: start again
+            keys = self.keys(order[0])
+            values = data["k"]
+            if not isinstance(values, list) or len(values) != len(keys):
+                raise ValueError(values)
+            number = data["p"]
+            if not isinstance(number, int) or isinstance(number, bool) or number < 1:
+                raise ValueError(number)
+            return ([_decode(v, k) for v, k in zip(values, keys)], bool(data["b"]), number)
+        except (BadData, ValueError, KeyError, TypeError, AttributeError):
+            flash(_("The page link is damaged or out of date: the first page is shown."),
+                  "warning")
+            return None
+
+    def cursor_url(self, order, page_size: int, row, backwards: bool, number: int) -> str:
+        keys = self.keys(order[0])
+        token = _serializer().dumps({
+            "o": list(order), "f": self.fingerprint(), "s": page_size, "b": backwards,
+            "p": number, "k": [_encode(getattr(row, k.key)) for k in keys]})
+        return self.url(**{self.arg: token})
+
+    def url(self, **extra) -> str:
+        """This list's URL with its sort, filters and page size, without a page position."""
+        kept = [(k, v) for k, v in request.args.items(multi=True)
+                if k not in (self.arg, f"page_{self.name}")]
+        args: dict = {}
+        for key, value in kept + list(extra.items()):
+            args.setdefault(key, []).append(value)
+        return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+    def page(self, query, order, page_size: int, offset_page: int | None):
+        """(rows, page number, has previous, has next) of `query` (filtered, unordered)."""
+        keys = self.keys(order[0])
+        descending = order[1] == "desc"
+        cursor = self.read_cursor(order, page_size)
+        if cursor is None:
+            number = offset_page + 1 if offset_page and offset_page < NUMBERED_PAGES else 1
+            rows = self._ordered(query, keys, descending).offset((number - 1) * page_size) \
+                .limit(page_size + 1).all()
+            return rows[:page_size], number, number > 1, len(rows) > page_size
+        values, backwards, number = cursor
+        row, bound = tuple_(*keys), tuple_(*values)
+        seek = query.filter((row < bound) if descending != backwards else (row > bound))
+        rows = self._ordered(seek, keys, descending != backwards).limit(page_size + 1).all()
+        more = len(rows) > page_size
+        rows = rows[:page_size]
+        if not backwards:
+            return rows, number, number > 1, more
+        if not more:  # stepped back to the start: the first page as it is now
+            rows = self._ordered(query, keys, descending).limit(page_size + 1).all()
+            return rows[:page_size], 1, False, len(rows) > page_size
+        return list(reversed(rows)), max(number, 2), True, True
+
+    @staticmethod
+    def _ordered(query, keys, descending: bool):
+        return query.order_by(*[k.desc() if descending else k.asc() for k in keys])
+
+    def pager(self, order, page_size: int, rows, number: int, has_prev: bool, has_next: bool,
+              count: int, count_limit: int) -> Pager:
+        """The pager's numbers and links for a page of `rows`."""
+        first_row = (number - 1) * page_size + 1 if rows else 0
+        numbered = []
+        if number <= NUMBERED_PAGES:  # near the start: the numbered pages there are
+            known = -(-min(count, count_limit) // page_size)
+            for n in range(1, min(NUMBERED_PAGES, known) + 1):
+                link = None if n == number else (
+                    self.url() if n == 1 else self.url(**{f"page_{self.name}": n - 1}))
+                numbered.append((n, link))
+        return Pager(
+            number=number, first_row=first_row, last_row=first_row + len(rows) - 1 if rows
+            else 0, count=count, count_limit=count_limit,
+            first_url=self.url() if has_prev else None,
+            prev_url=self.cursor_url(order, page_size, rows[0], True, number - 1)
+            if has_prev and rows else None,
+            next_url=self.cursor_url(order, page_size, rows[-1], False, number + 1)
+            if has_next and rows else None,
+            numbered=numbered)
+
+
+class KeysetListMixin:
+    """A ReplanModelView whose list pages by keyset: put it before the view's base class.
+    Sorts offered are the view's `order_columns` (each NOT NULL with a (column, id) index)."""
+
+    list_widget = KeysetListWidget
+
+    def _get_list_widget(self, filters, actions=None, order_column="", order_direction="",
+                         page=None, page_size=None, widgets=None, **kwargs):
+        widgets = widgets or {}
+        page_size = min(int(page_size or self.page_size), base.MAX_PAGE_SIZE)
+        order = self.list_order()
+        datamodel = self.datamodel
+        joined = filters.get_joined_filters(self._base_filters)
+        count = datamodel.query_count(datamodel.session.query(datamodel.obj), joined)
+        query = datamodel.apply_all(datamodel.session.query(datamodel.obj), joined)
+        if getattr(datamodel, "eager", ()):
+            query = query.options(*datamodel.eager_options())
+        pages = KeysetPages(self)
+        rows, number, has_prev, has_next = pages.page(query, order, page_size, page)
+        pager = pages.pager(order, page_size, rows, number, has_prev, has_next, count,
+                            base.COUNT_LIMIT)
+        widgets["list"] = self.list_widget(
+            label_columns=self.label_columns, include_columns=self.list_columns,
+            value_columns=datamodel.get_values(rows, self.list_columns),
+            order_columns=self.sortable_columns, formatters_columns=self.formatters_columns,
+            page=number - 1, page_size=page_size, count=count,
+            pks=datamodel.get_keys(rows), actions=actions or self.actions, filters=filters,
+            modelview_name=self.__class__.__name__, pager=pager, **kwargs)
+        return widgets
