@@ -11,18 +11,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from models.requests import Attachment, Message, Request, StatusChange
 
 
 # what a request page shows of the request itself, loaded with it: the people and the
-# company joined into its statement, the service lines (hours, approval steps) in one more
+# company and the service lines (hours, approval steps, fields) joined into its statement
 PAGE_OPTIONS = (joinedload(Request.company), joinedload(Request.author),
                 joinedload(Request.filed_by), joinedload(Request.manager),
                 joinedload(Request.engineer), joinedload(Request.end_client),
-                selectinload(Request.lines))
+                joinedload(Request.lines))
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from app.request_filters import DATE_FIELDS, filter_choices, parse_filters
 from app.request_conversation import staff_may_download
 from app.request_rules import DOCUMENT_LABELS, PAYMENT_LABELS, rules_for
 from app.request_records import PAGE_OPTIONS, load_records
+from app.schedule_window import EngineerEntries
 from app.scheduling import (default_window, engineers, lines_hours, suggest_engineers,
                             visits_by_request, visits_of)
 from app.storage import send_stored
@@ -86,7 +87,9 @@ class DeskView(DeskApprovalsMixin, DeskActionsMixin, BaseView):
 
     def _booking_context(self, req: Request, visits: list) -> dict:
         # the hours, the engineers and the request's visits read once for both blocks
-        known = {"hours": lines_hours(req), "staff": engineers(), "own": visits}
+        staff = engineers()
+        known = {"hours": lines_hours(req), "staff": staff, "own": visits,
+                 "entries": EngineerEntries(e.id for e in staff)}
         start, end = default_window(req, **known)
         try:
             if request.args.get("start"):
