@@ -92,7 +92,9 @@ class EndClient(Model):
                       # the client search (ILIKE '%text%'): pg_trgm on PostgreSQL
                       postgresql_only(Index("ix_end_client_name_trgm", "name",
                                             postgresql_using="gin",
-                                            postgresql_ops={"name": "gin_trgm_ops"})))
+                                            postgresql_ops={"name": "gin_trgm_ops"})),
+                      # the back office's list sorted by name (0023_staff_keyset)
+                      Index("ix_end_client_name", "name"))
     id = Column(Integer, primary_key=True)
     company_id = Column(Integer, ForeignKey("partner_company.id"), nullable=False, index=True)
     created_by_id = user_fk()

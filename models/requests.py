@@ -82,6 +82,9 @@ class Request(Model):
         Index("ix_request_author_last_message", "author_id", "last_public_message_id",
               postgresql_where=text("last_public_message_id IS NOT NULL"),
               sqlite_where=text("last_public_message_id IS NOT NULL")),
+        # the staff list's keyset pages sorted by status (views.keyset; 0023_staff_keyset)
+        Index("ix_request_status_id", "status", "id"),
+        Index("ix_request_engineer_status_id", "engineer_id", "status", "id"),
         _trigram("ix_request_number_trgm", "number"),
         _trigram("ix_request_object_address_trgm", "object_address"),
         {"sqlite_autoincrement": True},  # a deleted request's id is never handed out again

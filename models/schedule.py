@@ -21,7 +21,9 @@ class ScheduleEntry(Model):
     __tablename__ = "schedule_entry"
     __table_args__ = (Index("ix_schedule_engineer_start", "engineer_id", "starts_at"),
                       # a week's entries: those ending after its start (past weeks are many)
-                      Index("ix_schedule_entry_ends_starts", "ends_at", "starts_at"))
+                      Index("ix_schedule_entry_ends_starts", "ends_at", "starts_at"),
+                      # the back office's list, newest start first (0023_staff_keyset)
+                      Index("ix_schedule_entry_starts_at", "starts_at"))
     id = Column(Integer, primary_key=True)
     engineer_id = user_fk(nullable=False, index=False)
     request_id = Column(Integer, ForeignKey("request.id"), index=True)
