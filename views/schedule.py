@@ -11,12 +11,14 @@ from flask_appbuilder.security.sqla.models import User
 from flask_babel import gettext as _
 
 from app.errors import DomainError
-from app.input_guard import form_int
+from app.input_guard import arg_int, form_int
 from app.permissions import ADMIN, ENGINEER, role_names
 from app.extensions import db
+from app.request_filters import search_text
 from app.scheduling import (MAX_WEEKLY_CAPACITY, OWN_KINDS, delete_own_entry, own_entry_or_404,
-                            save_own_entry, set_weekly_capacity, week_grid)
+                            save_own_entry, set_weekly_capacity)
 from app.uow import unit_of_work
+from app.week_schedule import ONLY_CHOICES, WeekQuery, week_page
 from views.actions import run_use_case
 from views.forms import EntryForm
 
@@ -31,6 +33,41 @@ def monday_of(value: str | None) -> date:
     return day - timedelta(days=day.weekday())
 
 
+def week_query() -> WeekQuery:
+    """The week page's state from the query string (anything unknown is left out)."""
+    only = request.args.get("only", "")
+    return WeekQuery(monday_of(request.args.get("week")), search_text(request.args.get("q")),
+                     only if only in ONLY_CHOICES else "", arg_int("page", None, 1, 100_000),
+                     arg_int("engineer"))
+
+
+def week_link(query: WeekQuery, page):
+    """url(**changes): the week page with the current state and the changes; the selected
+    engineer is kept, and without an explicit page his page opens (another week or filter
+    may put him on another page)."""
+    state = {"week": query.monday.isoformat(), "q": query.text, "only": query.only,
+             "engineer": page.selected or query.engineer_id,
+             "page": None if page.selected or page.number == 1 else page.number}
+
+    def url(anchor: bool = True, **changes):
+        args = {key: value for key, value in {**state, **changes}.items() if value}
+        selected = args.get("engineer")
+        return url_for("ScheduleView.week", **args) + \
+            (f"#engineer-{selected}" if anchor and selected else "")
+    return url
+
+
+def page_numbers(number: int, pages: int, around: int = 2) -> list[int | None]:
+    """The pages to link: first, last and those near this one; None marks a gap."""
+    shown = sorted({1, pages, *range(max(number - around, 1), min(number + around, pages) + 1)})
+    found: list[int | None] = []
+    for k in shown:
+        if found and k - found[-1] > 1:
+            found.append(None)
+        found.append(k)
+    return found
+
+
 class ScheduleView(BaseView):
     route_base = "/schedule"
     default_view = "week"
@@ -39,15 +76,18 @@ class ScheduleView(BaseView):
     @expose("/")
     @has_access
     def week(self):
-        monday = monday_of(request.args.get("week"))
-        days, rows = week_grid(monday)
-        is_engineer = ENGINEER in role_names(g.user)
+        """A page of engineers' week (an engineer: his own); filters kept in every link."""
+        query = week_query()
+        page = week_page(g.user, query)
+        rows, monday = page.rows, query.monday
         return self.render_template(
-            "desk/schedule.html", days=days, rows=rows, monday=monday,
+            "desk/schedule.html", page=page, days=page.days, rows=rows, monday=monday,
+            query=query, link=week_link(query, page),
+            page_numbers=page_numbers(page.number, page.pages),
             prev_week=monday - timedelta(days=7), next_week=monday + timedelta(days=7),
             day_totals=[round(sum(r.day_hours[k] for r in rows), 1) for k in range(7)],
-            form=EntryForm() if is_engineer else None, own_kinds=OWN_KINDS,
-            edit_capacity=ADMIN in role_names(g.user))
+            form=EntryForm() if ENGINEER in role_names(g.user) else None,
+            own_kinds=OWN_KINDS, edit_capacity=ADMIN in role_names(g.user))
 
     @expose("/entry", methods=["POST"])
     @expose("/entry/<int:pk>", methods=["GET", "POST"])
@@ -101,4 +141,8 @@ class ScheduleView(BaseView):
             run_use_case(lambda: set_weekly_capacity(g.user, engineer, hours),
                          _("Weekly capacity saved."))
         week = monday_of(request.form.get("week"))
-        return redirect(url_for("ScheduleView.week", week=week.isoformat()))
+        only = request.form.get("only", "")
+        kept = {"q": search_text(request.form.get("q")),
+                "only": only if only in ONLY_CHOICES else ""}  # the filters the grid had
+        return redirect(url_for("ScheduleView.week", week=week.isoformat(), engineer=user_id,
+                                **{key: value for key, value in kept.items() if value}))

@@ -1,0 +1,257 @@
+"""The week schedule page a page of engineers at a time (issue 14): name filter, "with visits"
+and "with free time", a pager, the selected engineer kept across weeks and pages, a fixed
+number of statements whatever the staff and visits; an engineer sees only himself."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from app.extensions import db
+from app.permissions import ADMIN, DIRECTOR, ENGINEER, MANAGER, SUPERMANAGER
+from app.week_schedule import PAGE_SIZE
+from models.partners import UserProfile
+from models.request_status import Status
+from models.schedule import ScheduleEntry
+from views.schedule import monday_of
+from tests.factories import (Staff, as_user, make_partner, make_request, make_user, post,
+                             statements)
+
+MONDAY = date.today() - timedelta(days=date.today().weekday()) + timedelta(days=7)
+WEEK = f"/schedule/?week={MONDAY.isoformat()}"
+
+
+def at(day: int, hour: int) -> datetime:
+    return datetime.combine(MONDAY + timedelta(days=day), datetime.min.time()) \
+        + timedelta(hours=hour)
+
+
+def named(user, first: str, last: str = "Test"):
+    user.first_name, user.last_name = first, last
+    db.session.commit()
+    return user
+
+
+def engineers(count: int, prefix: str = "Eng") -> list:
+    """`count` engineers named prefix00, prefix01, … (the page's order)."""
+    return [named(make_user(ENGINEER, username=f"{prefix.lower()}{k:02d}"), f"{prefix}{k:02d}")
+            for k in range(count)]
+
+
+def add_entry(engineer, day: int, hour: int, hours: int = 2, kind: str = "visit",
+              request=None) -> ScheduleEntry:
+    entry = ScheduleEntry(engineer_id=engineer.id, kind=kind, starts_at=at(day, hour),
+                          ends_at=at(day, hour) + timedelta(hours=hours), request=request)
+    db.session.add(entry)
+    return entry
+
+
+def shown(html: str) -> list[str]:
+    """The usernames of the grid's rows, in order."""
+    return re.findall(r'<tr data-engineer="([^"]+)">', html)
+
+
+def hrefs(html: str, testid: str) -> list[str]:
+    """The links in (or of) the element with that data-testid."""
+    block = re.search(rf'<(nav|a)\b[^>]*data-testid="{testid}".*?</\1>', html, re.S).group(0)
+    return [h.replace("&amp;", "&") for h in re.findall(r'href="([^"]+)"', block)]
+
+
+def args_of(url: str) -> dict:
+    return {key: values[0] for key, values in parse_qs(urlsplit(url).query).items()}
+
+
+# --- statements ------------------------------------------------------------------------------
+
+def page_statements(client, url: str) -> int:
+    db.session.expire_all()
+    with statements() as seen:
+        answer = client.get(url)
+    assert answer.status_code == 200, url
+    return len(seen)
+
+
+URLS = (WEEK, WEEK + "&q=eng", WEEK + "&only=visits", WEEK + "&only=free", WEEK + "&page=2")
+
+
+def test_statements_do_not_grow_with_engineers_or_visits(app, partner):
+    staff = Staff()
+    few = engineers(3)
+    requests = [make_request(partner, Status.SUBMITTED, staff) for _ in range(2)]
+    for k in range(5):
+        add_entry(few[k % 3], k % 5, 9 + k % 4, request=requests[k % 2] if k < 2 else None)
+    add_entry(few[0], 1, 14, kind="busy")
+    add_entry(few[1], 2, 0, hours=30, kind="vacation")
+    db.session.commit()
+    boss = as_user(app, staff.supermanager)
+    mine = as_user(app, staff.engineer)
+    for url in URLS:  # warm: per-process caches are not the page's cost
+        boss.get(url)
+    mine.get(WEEK)
+    before = {url: page_statements(boss, url) for url in URLS}
+    before["engineer"] = page_statements(mine, WEEK)
+
+    many = engineers(27, "More")
+    more_requests = [make_request(partner, Status.SUBMITTED, staff) for _ in range(10)]
+    for k in range(95):
+        add_entry(many[k % 27], k % 7, 8 + k % 10, hours=1,
+                  request=more_requests[k % 10] if k < 10 else None)
+    for k, engineer in enumerate(many[:6]):
+        add_entry(engineer, k % 5, 19, kind="busy" if k % 2 else "vacation")
+    for k in range(20):
+        add_entry(staff.engineer, k % 7, k % 20, hours=1, kind="work" if k % 2 else "busy")
+    db.session.commit()
+    after = {url: page_statements(boss, url) for url in URLS}
+    after["engineer"] = page_statements(mine, WEEK)
+    assert after == before
+    assert max(after.values()) <= 10, after
+
+
+# --- paging, filters and the selected engineer --------------------------------------------------
+
+@pytest.fixture
+def crowd(app, staff):
+    """25 engineers besides the staff's one: two pages."""
+    people = engineers(25)
+    return {"people": people, "staff": staff, "boss": as_user(app, staff.supermanager)}
+
+
+def test_twenty_engineers_a_page_and_a_pager_that_keeps_the_filters(crowd):
+    boss, people = crowd["boss"], crowd["people"]
+    html = boss.get(WEEK).get_data(as_text=True)
+    first = shown(html)
+    assert len(first) == PAGE_SIZE and first[:2] == ["eng00", "eng01"]
+    assert re.search(r"1–20 (of|из) 26", html)
+    links = hrefs(html, "week-pager")
+    assert any(args_of(link) == {"week": MONDAY.isoformat(), "page": "2"} for link in links)
+    second = shown(boss.get(WEEK + "&page=2").get_data(as_text=True))
+    assert len(second) == 26 - PAGE_SIZE and not set(first) & set(second)
+    assert shown(boss.get(WEEK + "&page=99").get_data(as_text=True)) == second  # the last
+    html = boss.get(WEEK + "&q=Eng2&page=1").get_data(as_text=True)
+    assert shown(html) == [f"eng{k}" for k in range(20, 25)]
+    week_links = [hrefs(html, "prev-week")[0], hrefs(html, "next-week")[0]]
+    assert all(args_of(link)["q"] == "Eng2" for link in week_links)
+    assert people
+
+
+def test_the_name_filter_takes_text_literally(crowd):
+    boss = crowd["boss"]
+    named(make_user(ENGINEER, username="percent"), "Ann%", "Lee_")
+    assert shown(boss.get(WEEK + "&q=%25").get_data(as_text=True)) == ["percent"]
+    assert shown(boss.get(WEEK + "&q=_").get_data(as_text=True)) == ["percent"]
+    assert shown(boss.get(WEEK + "&q=eng07").get_data(as_text=True)) == ["eng07"]  # username
+    html = boss.get(WEEK + "&q=nobody").get_data(as_text=True)
+    assert shown(html) == [] and ("No engineers match" in html or "Нет инженеров" in html)
+
+
+def test_the_selected_engineer_opens_his_page_and_stays_across_weeks(crowd):
+    boss, people = crowd["boss"], crowd["people"]
+    target = people[22]  # second page
+    html = boss.get(WEEK + f"&engineer={target.id}").get_data(as_text=True)
+    assert target.username in shown(html) and len(shown(html)) == 6
+    selected = re.search(r'<th[^>]*data-testid="selected"[^>]*>', html).group(0)
+    assert f'id="engineer-{target.id}"' in selected
+    following = hrefs(html, "next-week")[0]
+    assert args_of(following)["engineer"] == str(target.id) and "page" not in args_of(following)
+    assert following.endswith(f"#engineer-{target.id}")
+    html = boss.get(following.split("#")[0]).get_data(as_text=True)
+    assert target.username in shown(html) and 'data-testid="selected"' in html
+    # paging away keeps him selected (highlighted when his page comes back)
+    html = boss.get(WEEK + f"&engineer={target.id}&page=1").get_data(as_text=True)
+    assert target.username not in shown(html) and len(shown(html)) == PAGE_SIZE
+    back = [link for link in hrefs(html, "week-pager") if args_of(link).get("page") == "2"]
+    assert back and args_of(back[0])["engineer"] == str(target.id)
+    # filtered out: said so, the list as the filter gives it
+    html = boss.get(WEEK + f"&engineer={target.id}&q=eng01").get_data(as_text=True)
+    assert shown(html) == ["eng01"] and ("not on this list" in html or "нет в этом списке" in html)
+
+
+def test_with_visits_and_with_free_time(app, crowd):
+    boss, people = crowd["boss"], crowd["people"]
+    busy, away, calm = people[0], people[1], people[2]
+    for day in range(5):
+        add_entry(busy, day, 9, hours=8)  # 40 h of 40: no room left
+    add_entry(away, 0, 0, hours=24 * 7 - 1, kind="vacation")  # no capacity this week
+    add_entry(calm, 2, 10)
+    add_entry(people[3], 0, 9, hours=3, kind="work")  # booked, not a visit
+    add_entry(people[4], -7, 9)  # last week's
+    db.session.commit()
+    visits = shown(boss.get(WEEK + "&only=visits").get_data(as_text=True))
+    assert visits == ["eng00", "eng02"]
+    free = shown(boss.get(WEEK + "&only=free&page=2").get_data(as_text=True)) + \
+        shown(boss.get(WEEK + "&only=free").get_data(as_text=True))
+    assert "eng00" not in free and "eng01" not in free and "eng02" in free
+    assert len(free) == 26 - 2
+    # a visit that began before Monday and runs into the week counts for the week
+    add_entry(people[5], -1, 20, hours=14)
+    db.session.commit()
+    assert "eng05" in shown(boss.get(WEEK + "&only=visits").get_data(as_text=True))
+
+
+def test_the_admin_capacity_form_returns_to_the_engineer_with_the_filters(app, crowd):
+    admin = as_user(app, make_user(ADMIN))
+    target = crowd["people"][21]
+    html = admin.get(WEEK + "&q=eng&page=2").get_data(as_text=True)
+    assert f'for="capacity-{target.id}"' in html
+    answer = post(admin, f"/schedule/capacity/{target.id}",
+                  {"weekly_capacity_hours": "30", "week": MONDAY.isoformat(), "q": "eng"})
+    assert answer.status_code == 302
+    assert args_of(answer.headers["Location"]) == {"week": MONDAY.isoformat(), "q": "eng",
+                                                   "engineer": str(target.id)}
+    assert db.session.get(UserProfile, target.id).weekly_capacity_hours == 30
+
+
+# --- access ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("role", [ADMIN, DIRECTOR, SUPERMANAGER, MANAGER])
+def test_planning_roles_see_every_engineer(app, crowd, role):
+    client = as_user(app, make_user(role))
+    html = client.get(WEEK).get_data(as_text=True)
+    assert len(shown(html)) == PAGE_SIZE and 'data-testid="week-pager"' in html
+    assert 'data-testid="week-filter"' in html
+
+
+def test_an_engineer_sees_only_himself_whatever_he_asks(app, crowd, partner):
+    me = crowd["staff"].engineer
+    other = crowd["people"][0]
+    req = make_request(partner, Status.SUBMITTED, crowd["staff"])
+    add_entry(other, 1, 9, request=req)
+    add_entry(me, 2, 9, hours=3, kind="busy")
+    db.session.commit()
+    client = as_user(app, me)
+    for query in ("", f"&engineer={other.id}", "&page=2", "&q=eng00", "&only=visits",
+                  "&only=free"):
+        html = client.get(WEEK + query).get_data(as_text=True)
+        assert shown(html) == [me.username], query
+        assert req.number not in html and 'data-testid="week-pager"' not in html
+        assert 'data-testid="week-filter"' not in html
+    assert re.search(r">3 (h|ч)<", html)  # his own busy time is there
+
+
+def test_partners_and_anonymous_get_no_week(app, crowd):
+    partner = as_user(app, make_partner())
+    assert partner.get(WEEK).status_code in (302, 403)
+    anonymous = app.test_client().get(WEEK)
+    assert anonymous.status_code == 302 and "login" in anonymous.headers["Location"]
+
+
+# --- the desk opens the week at an engineer ---------------------------------------------------
+
+def test_the_booking_suggestions_open_the_week_at_the_engineer(app, crowd, partner):
+    staff = crowd["staff"]
+    req = make_request(partner, Status.ASSIGNED, staff)
+    start = at(2, 10)
+    manager = as_user(app, staff.manager)
+    html = manager.get(f"/desk/{req.id}?start={start.isoformat()}"
+                       f"&end={(start + timedelta(hours=4)).isoformat()}").get_data(as_text=True)
+    table = html.split('data-testid="suggestions"')[1].split("</table>")[0]
+    target = crowd["people"][23]
+    link = next(h.replace("&amp;", "&") for h in re.findall(r'href="([^"]+)"', table)
+                if f"engineer={target.id}" in h)
+    assert set(args_of(link)) == {"week", "engineer"} and args_of(link)["engineer"] == \
+        str(target.id) and monday_of(args_of(link)["week"]) == MONDAY
+    week = manager.get(link.split("#")[0]).get_data(as_text=True)
+    assert target.username in shown(week) and 'data-testid="selected"' in week
