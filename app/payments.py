@@ -47,9 +47,12 @@ def recompute_paid(request: Request) -> None:
                                           request.paid_kopecks)
 
 
-def amount_due(request: Request) -> int:
-    """What is left to pay (never negative), VAT on top included."""
-    return max(amount_payable(request.total_kopecks) - (request.paid_kopecks or 0), 0)
+def amount_due(request: Request, payable: int | None = None) -> int:
+    """What is left to pay (never negative), VAT on top included (`payable`: the request's
+    amount_payable when the caller has it: no second read of the VAT setting)."""
+    if payable is None:
+        payable = amount_payable(request.total_kopecks)
+    return max(payable - (request.paid_kopecks or 0), 0)
 
 
 def mark_payment(request: Request, amount_kopecks: int, paid_on: date, document: str,

@@ -10,7 +10,7 @@ from flask import abort
 from flask_appbuilder.security.sqla.models import Role, User
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, select, text
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.access import require_role
 from app.audit import record
@@ -138,8 +138,8 @@ def visits_by_request(request_ids) -> dict[int, ScheduleEntry]:
 
 
 def _visits(request: Request) -> list[ScheduleEntry]:
-    return db.session.query(ScheduleEntry).filter_by(request_id=request.id,
-                                                     kind=ENTRY_VISIT).all()
+    return db.session.query(ScheduleEntry).filter_by(request_id=request.id, kind=ENTRY_VISIT) \
+        .options(joinedload(ScheduleEntry.engineer)).all()  # the page names each engineer
 
 
 def save_own_entry(engineer, kind: str, start: datetime, end: datetime, note=None,

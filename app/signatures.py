@@ -26,6 +26,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
+from sqlalchemy.orm import joinedload
 
 from app.access import get_request_or_404, partner_owns
 from app.audit import record
@@ -304,7 +305,7 @@ def signatures_of(obj) -> list[Signature]:
     obj = _unproxied(obj)
     return db.session.query(Signature).filter_by(object_type=type(obj).__name__,
                                                  object_id=obj.id) \
-        .order_by(Signature.id).all()
+        .options(joinedload(Signature.user)).order_by(Signature.id).all()
 
 
 def act_signature(req) -> Signature | None:

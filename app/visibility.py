@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_appbuilder.security.sqla.models import User
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
@@ -57,8 +58,17 @@ def visible_history(request, user, records=None) -> list[HistoryEntry]:
     full = reads_partner_words(user)
     changes = records.history if records is not None else \
         db.session.query(StatusChange).filter_by(request_id=request.id) \
-        .options(selectinload(StatusChange.actor)).order_by(StatusChange.id)
+        .options(selectinload(StatusChange.actor)).order_by(StatusChange.id).all()
+    if not full:  # whether each actor is a partner: their roles, read at once
+        _load_roles({change.actor_id for change in changes} - {None})
     return [_entry(change, full) for change in changes]
+
+
+def _load_roles(user_ids: set[int]) -> None:
+    """Load the roles of these (already loaded) users by one statement, not one each."""
+    if user_ids:
+        db.session.query(User).filter(User.id.in_(user_ids)) \
+            .options(selectinload(User.roles)).all()
 
 
 def _entry(change, full: bool) -> HistoryEntry:

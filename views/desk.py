@@ -9,6 +9,7 @@ from flask import abort, flash, g, redirect, request, send_file, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
 
 from app.access import get_request_by_number_or_404, get_request_or_404
 from app.approvals import board
@@ -27,12 +28,17 @@ from app.storage import send_stored
 from app.uow import unit_of_work
 from app.status_labels import staff_labels
 from models.request_status import ACTION_LABELS, OPEN_STATUSES
+from models.finance import Payment
 from models.requests import Attachment, Request
 from reports.documents import request_pdf
 from views.desk_actions import DeskActionsMixin, back
 from views.desk_approvals import ApprovalForm, DeskApprovalsMixin
 from views.desk_queries import page_data, work_list
 from views.forms import AssignForm, BookingForm, MoveForm, PaymentForm, TextForm
+
+
+# the desk also lists the payments, each voided one with who voided it
+DESK_OPTIONS = (*PAGE_OPTIONS, selectinload(Request.payments).joinedload(Payment.voided_by))
 
 
 class DeskView(DeskApprovalsMixin, DeskActionsMixin, BaseView):
@@ -66,7 +72,7 @@ class DeskView(DeskApprovalsMixin, DeskActionsMixin, BaseView):
     @has_access
     def show(self, pk: int):
         """The request page: it offers exactly what app.request_rules allows this user."""
-        return self.request_page(get_request_or_404(g.user, pk, *PAGE_OPTIONS))
+        return self.request_page(get_request_or_404(g.user, pk, *DESK_OPTIONS))
 
     def request_page(self, req: Request, drafts: dict | None = None):
         """The request page; `drafts` are texts of a refused form to show again in it."""
