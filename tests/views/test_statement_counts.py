@@ -27,7 +27,7 @@ BUDGET = {
     "/cabinet/": 10, "/cabinet/requests": 10, "/cabinet/requests?q=Tverskaya": 10,
     "cabinet detail": 17, "/desk/": 15, "desk detail": 44, "/requests/list/": 12,
     "/requests/list/?_flt_0_field_values=Tverskaya": 12, "/distribution/": 10,
-    "/schedule/": 8, "/dashboard/": 17,
+    "/schedule/": 7, "/dashboard/": 17,
 }
 
 
