@@ -74,6 +74,7 @@ class EndClientView(ReadOnlyView):
     datamodel = ReplanInterface(EndClient, eager=("company",))
     route_base = "/end-clients"
     list_columns = ["name", "phone", "company", "created_at"]
+    order_columns = ["name", "created_at"]  # the indexed ones (issue 14: no sort of all rows)
     show_columns = ["name", "phone", "email", "note", "company", "created_at"]
     search_columns = ["name", "phone"]
     label_columns = {"name": _l("Name"), "phone": _l("Phone"), "email": _l("E-mail"),
@@ -88,6 +89,7 @@ class PaymentView(ReadOnlyView):
     base_order = ("id", "desc")
     list_columns = ["paid_on", "request", "amount_kopecks", "document", "created_at",
                     "voided_at"]
+    order_columns = ["paid_on", "created_at"]  # the indexed ones (issue 14)
     show_columns = list_columns + ["note", "void_reason"]
     search_columns = ["paid_on", "document", "amount_kopecks"]
     formatters_columns = {"amount_kopecks": _money,  # voided: Да/Нет, not a timestamp
@@ -271,6 +273,7 @@ class MessageView(ReadOnlyView):
     base_filters = [["id", RelatedRequestScopeFilter, lambda: None]]
     base_order = ("id", "desc")
     list_columns = ["created_at", "request", "author", "is_internal", "body"]
+    order_columns = ["created_at"]  # the indexed one (issue 14)
     show_columns = list_columns
     search_columns = ["is_internal", "created_at", "body"]
     label_columns = {"created_at": _l("When"), "request": _l("Request"), "author": _l("Who"),
@@ -286,6 +289,7 @@ class AttachmentView(ReadOnlyView):
     base_order = ("id", "desc")
     list_columns = ["created_at", "request", "kind", "version", "original_name", "size",
                     "uploaded_by", "is_released"]
+    order_columns = ["created_at"]  # the indexed one (issue 14)
     show_columns = list_columns + ["content_type", "sha256"]
     search_columns = ["kind", "original_name", "created_at", "is_released"]
     label_columns = {"created_at": _l("Uploaded"), "request": _l("Request"), "kind": _l("Kind"),
@@ -300,6 +304,7 @@ class ScheduleEntryView(ReadOnlyView):
     route_base = "/schedule-entries"
     base_order = ("starts_at", "desc")
     list_columns = ["starts_at", "ends_at", "engineer", "kind", "request", "note"]
+    order_columns = ["starts_at", "ends_at"]  # the indexed ones (issue 14)
     show_columns = list_columns
     search_columns = ["kind", "starts_at", "note"]
     label_columns = {"starts_at": _l("Start"), "ends_at": _l("End"), "engineer": _l("Engineer"),

@@ -183,6 +183,7 @@ class AuditEventView(ReadOnlyView):
     route_base = "/audit"
     base_order = ("id", "desc")
     list_columns = ["created_at", "actor", "action", "object_ref", "change_set", "ip"]
+    order_columns = ["created_at", "action"]  # the indexed ones (issue 14)
     show_columns = list_columns
     search_columns = ["action", "actor", "object_type", "object_id", "created_at"]
     search_form_extra_fields = {

@@ -210,6 +210,7 @@ class StatusChangeView(ReadOnlyView):
     base_order = ("id", "desc")
     list_columns = ["created_at", "request", "action", "from_status", "to_status", "actor",
                     "comment"]
+    order_columns = ["created_at"]  # the indexed one (issue 14: 7M rows at 1M requests)
     show_columns = list_columns
     search_columns = ["action", "from_status", "to_status", "created_at"]
     label_columns = {

@@ -238,3 +238,36 @@ def test_a_partner_gets_no_staff_list(app, world):
     partner = make_partner(make_company("Gamma"))
     response = as_user(app, partner).get(f"/requests/list/?cursor_{VIEW}=abc")
     assert response.status_code in (302, 303, 403, 404)
+
+
+@pytest.mark.parametrize("route,view,allowed,refused", [
+    ("/status-history", "StatusChangeView", ["created_at"], ["comment", "action"]),
+    ("/messages", "MessageView", ["created_at"], ["body", "is_internal"]),
+    ("/attachments", "AttachmentView", ["created_at"], ["original_name", "size"]),
+    ("/payments", "PaymentView", ["paid_on", "created_at"], ["amount_kopecks", "document"]),
+    ("/audit", "AuditEventView", ["created_at", "action"], ["change_set", "ip"]),
+    ("/schedule-entries", "ScheduleEntryView", ["starts_at", "ends_at"], ["note", "kind"]),
+    ("/end-clients", "EndClientView", ["name", "created_at"], ["phone"]),
+])
+def test_large_lists_offer_and_apply_only_indexed_sorts(app, world, route, view, allowed,
+                                                        refused):
+    from sqlalchemy import event
+
+    from app.extensions import appbuilder
+
+    admin = as_user(app, world.admin)
+    found = next(v for v in appbuilder.baseviews if v.__class__.__name__ == view)
+    assert found.sortable_columns == allowed
+    for column in refused:
+        seen = []
+
+        def listener(conn, cursor, statement, params, context, executemany):
+            seen.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert admin.get(f"{route}/list/?_oc_{view}={column}&_od_{view}=asc") \
+                .status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        assert seen and not any(f".{column} ASC" in s for s in seen), column
