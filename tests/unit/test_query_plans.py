@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import pytest
+from flask import current_app
 from sqlalchemy import and_, event, func, or_, select, text
 
 from app.access import request_scope
@@ -20,12 +21,12 @@ from app.extensions import db
 from app.request_filters import client_clause, text_clause
 from app.scheduling import period_loads
 from cabinet.dashboard import latest_messages
-from models.request_status import Status
+from models.request_status import PARTNER_GROUPS, Status
 from models.requests import WAITING_STATUSES, Request
 from models.schedule import ScheduleEntry
 from reports import queries
 from reports.sources import partner_requests
-from tests.factories import make_request, make_user
+from tests.factories import as_user, make_request, make_user
 
 BIG_TABLES = ("request", "message", "status_change", "end_client", "schedule_entry")
 
@@ -99,6 +100,25 @@ def test_partner_list_first_and_deep_pages_and_filters(world):
                    .statement)
     waiting = partner_requests(partner, {"status": "in_work"})
     assert_indexed(waiting.order_by(Request.id.desc()).limit(21).statement)
+
+
+CABINET_LIST_URLS = ["/cabinet/requests", "/cabinet/requests?after=1000",
+                     "/cabinet/requests?before=1", "/cabinet/requests?q=Тверская",
+                     "/cabinet/requests?q=Иванов", "/cabinet/requests?object_type=apartment",
+                     "/cabinet/requests?service=1"] + [
+    f"/cabinet/requests?status={group}" for group in PARTNER_GROUPS]
+
+
+@pytest.mark.parametrize("url", CABINET_LIST_URLS)
+def test_cabinet_list_page_statements_use_indexes(world, url):
+    """Every statement the cabinet list page sends (page 1, keyset pages, search, each
+    status group and filter): the page's rows come with their client, filer and author in
+    one statement (LEFT JOINs), and nothing walks the big tables."""
+    client = as_user(current_app, world["partner"])
+    found = captured(lambda: client.get(url))
+    page = [s for s, _ in found if "FROM request LEFT OUTER JOIN" in s]
+    assert len(page) == 1 and "end_client" in page[0], found
+    assert_statements_indexed(lambda: client.get(url), *BIG_TABLES)
 
 
 @pytest.mark.parametrize("searched", ["Тверская", "2026-0001", "Иванов"])
