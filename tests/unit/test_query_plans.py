@@ -10,6 +10,7 @@ has no pg_trgm and keeps plain LIKE scans: the module skips there by dialect.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -186,3 +187,52 @@ def test_week_schedule_entries(world):
                                                + timedelta(days=7),
                                                ScheduleEntry.ends_at > monday))
     assert_indexed(week, "schedule_entry")
+
+
+# the staff request list's keyset pages (views.keyset): each sort the list offers, walked by
+# its own index from the cursor on (a row comparison in the index condition), for the
+# see-all roles and the manager's and engineer's scopes
+STAFF_SORTS = {("", ""): "request_pkey", ("number", "asc"): "request_number_key",
+               ("number", "desc"): "request_number_key",
+               ("status", "asc"): "ix_request_status_id",
+               ("status", "desc"): "ix_request_status_id",
+               ("object_address", "asc"): "ix_request_object_address_id",
+               ("object_address", "desc"): "ix_request_object_address_id",
+               # either index led by created_at (ties, rare, sorted incrementally by id)
+               ("created_at", "asc"): "ix_request_created_",
+               ("created_at", "desc"): "ix_request_created_"}
+
+
+def _deep_page_statements(client, column: str, direction: str) -> list:
+    """The SELECTs of the staff list's second page, reached by its next-page cursor."""
+    from tests.views.test_keyset_pages import link, sort_args
+
+    view = "RequestStaffView"
+    first = client.get(f"/requests/list/?psize_{view}=1{sort_args(column, direction)}")
+    deep = link(first.get_data(as_text=True), "pager-next")
+    assert deep and f"cursor_{view}" in deep
+    found = captured(lambda: client.get(deep))
+    return [(s, p) for s, p in found if "LIMIT" in s and "ORDER BY" in s
+            and "FROM request" in s]
+
+
+@pytest.mark.parametrize("column,direction", list(STAFF_SORTS))
+def test_staff_list_keyset_pages_walk_an_index(postgres, world, column, direction):
+    from tests.factories import as_user
+
+    staff, partner = world["staff"], world["partner"]
+    for _ in range(2):  # the manager's and the engineer's (the world's own is unassigned)
+        make_request(partner, Status.SCHEDULED, staff)
+    for user in (world["admin"], staff.manager, staff.engineer):
+        pages = _deep_page_statements(as_user(postgres, user), column, direction)
+        assert pages, user
+        connection = db.session.connection()  # the page's request closed the earlier one
+        for statement, params in pages:
+            connection.execute(text("SET LOCAL enable_seqscan = off"))
+            plan = "\n".join(r[0] for r in connection.exec_driver_sql(
+                f"EXPLAIN {statement}", params).all())
+            assert "Seq Scan on request" not in plan, plan
+            if user is world["admin"]:
+                # the sort's own index, in order: no sort of the visible set
+                assert STAFF_SORTS[(column, direction)] in plan, plan
+                assert not re.search(r"(^|->)\s*Sort  \(cost", plan, re.M), plan
