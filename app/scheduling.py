@@ -199,15 +199,24 @@ def default_window(request: Request, now: datetime | None = None, *, hours=None,
     entries = entries or EngineerEntries(ids)
     # whole weeks, so that the suggestions for a window found here need no statement more
     span = week_of(windows[0][0])[0], week_of(windows[-1][0])[1]
-    busy: dict[int, list] = {}
-    for entry in entries.between(*span):
-        if entry.id not in own:
-            busy.setdefault(entry.engineer_id, []).append((entry.starts_at, entry.ends_at))
+    busy = _busy_days([e for e in entries.between(*span) if e.id not in own])
     for start, end in windows:
-        if any(not any(s < end and e > start for s, e in busy.get(engineer_id, ()))
+        if any(not any(s < end and e > start for s, e in busy.get((engineer_id, start.date()), ()))
                for engineer_id in ids):
             return start, end
     return windows[0]
+
+
+def _busy_days(entries) -> dict[tuple, list]:
+    """(start, end) of the entries by (engineer, day) of each day they touch: a window of
+    one day is checked against that day's entries only."""
+    found: dict[tuple, list] = {}
+    for entry in entries:
+        day, last = entry.starts_at.date(), entry.ends_at.date()
+        while day <= last:
+            found.setdefault((entry.engineer_id, day), []).append((entry.starts_at, entry.ends_at))
+            day += timedelta(days=1)
+    return found
 
 
 def week_of(moment: datetime) -> tuple[datetime, datetime]:
@@ -353,11 +362,14 @@ def suggest_engineers(request: Request, start: datetime, end: datetime, *, hours
     lo, hi = (min(week_start, start), max(week_end, end)) if start and end \
         else (week_start, week_end)
     entries = entries or EngineerEntries(engineer.id for engineer in staff)
-    near = [e for e in entries.between(lo, hi) if e.id not in own]
+    near: dict[int, list] = {}
+    for entry in entries.between(lo, hi):
+        if entry.id not in own:
+            near.setdefault(entry.engineer_id, []).append(entry)
     for engineer in staff:
-        mine = [e for e in near if e.engineer_id == engineer.id]
-        entries = [e for e in mine if e.starts_at < week_end and e.ends_at > week_start]
-        load = engineer_load(engineer, week_start, week_end, entries)
+        mine = near.get(engineer.id, [])
+        week = [e for e in mine if e.starts_at < week_end and e.ends_at > week_start]
+        load = engineer_load(engineer, week_start, week_end, week)
         try:
             check_window(engineer.id, start, end, exclude=own,
                          found=[e for e in mine if start and end and e.starts_at < end
