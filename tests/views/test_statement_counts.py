@@ -25,7 +25,7 @@ GOAL = 10
 # page -> statements allowed (the goal, or where the page stands today when above it)
 BUDGET = {
     "/cabinet/": 10, "/cabinet/requests": 10, "/cabinet/requests?q=Tverskaya": 10,
-    "cabinet detail": 17, "/desk/": 15, "desk detail": 44, "/requests/list/": 12,
+    "cabinet detail": 13, "/desk/": 15, "desk detail": 22, "/requests/list/": 12,
     "/requests/list/?_flt_0_field_values=Tverskaya": 12, "/distribution/": 10,
     "/schedule/": 7, "/dashboard/": 17,
 }
