@@ -57,6 +57,11 @@ def week_link(query: WeekQuery, page):
     return url
 
 
+def url_pattern(endpoint: str) -> str:
+    """The endpoint's URL with "{}" for its pk: hundreds of entry links cost one url_for."""
+    return url_for(endpoint, pk=987654321).replace("987654321", "{}")
+
+
 def page_numbers(number: int, pages: int, around: int = 2) -> list[int | None]:
     """The pages to link: first, last and those near this one; None marks a gap."""
     shown = sorted({1, pages, *range(max(number - around, 1), min(number + around, pages) + 1)})
@@ -82,7 +87,8 @@ class ScheduleView(BaseView):
         rows, monday = page.rows, query.monday
         return self.render_template(
             "desk/schedule.html", page=page, days=page.days, rows=rows, monday=monday,
-            query=query, link=week_link(query, page),
+            query=query, link=week_link(query, page), desk_url=url_pattern("DeskView.show"),
+            entry_url=url_pattern("ScheduleView.entry"),
             page_numbers=page_numbers(page.number, page.pages),
             prev_week=monday - timedelta(days=7), next_week=monday + timedelta(days=7),
             day_totals=[round(sum(r.day_hours[k] for r in rows), 1) for k in range(7)],

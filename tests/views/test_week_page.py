@@ -54,6 +54,10 @@ def shown(html: str) -> list[str]:
     return re.findall(r'<tr data-engineer="([^"]+)">', html)
 
 
+def row_of(html: str, username: str) -> str:
+    return re.search(rf'<tr data-engineer="{username}">(.*?)</tr>', html, re.S).group(1)
+
+
 def hrefs(html: str, testid: str) -> list[str]:
     """The links in (or of) the element with that data-testid."""
     block = re.search(rf'<(nav|a)\b[^>]*data-testid="{testid}".*?</\1>', html, re.S).group(0)
@@ -185,10 +189,15 @@ def test_with_visits_and_with_free_time(app, crowd):
         shown(boss.get(WEEK + "&only=free").get_data(as_text=True))
     assert "eng00" not in free and "eng01" not in free and "eng02" in free
     assert len(free) == 26 - 2
-    # a visit that began before Monday and runs into the week counts for the week
+    # a visit that began before Monday and runs into the week counts for the week; a vacation
+    # of three weeks that began long before it fills its first days
     add_entry(people[5], -1, 20, hours=14)
+    add_entry(people[6], -20, 0, hours=22 * 24, kind="vacation")
     db.session.commit()
+    html = boss.get(WEEK).get_data(as_text=True)
     assert "eng05" in shown(boss.get(WEEK + "&only=visits").get_data(as_text=True))
+    cells = re.findall(r"<td>(.*?)</td>", row_of(html, "eng06"), re.S)[:7]
+    assert [bool(re.search(r"vacation", cell)) for cell in cells] == [True, True] + [False] * 5
 
 
 def test_the_admin_capacity_form_returns_to_the_engineer_with_the_filters(app, crowd):
