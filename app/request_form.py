@@ -81,15 +81,18 @@ def _english() -> bool:
 
 
 def rule_choices(kind: str) -> list[tuple[str, str]]:
-    rules = db.session.query(PriceRule).filter_by(kind=kind, is_active=True) \
-        .order_by(PriceRule.id).all()
-    return [(r.key, (r.label_en if _english() and r.label_en else r.label)) for r in rules]
+    # the columns a choice shows only (no ORM objects: every list and form page asks)
+    rules = db.session.query(PriceRule.key, PriceRule.label, PriceRule.label_en) \
+        .filter_by(kind=kind, is_active=True).order_by(PriceRule.id).all()
+    english = _english()
+    return [(r.key, (r.label_en if english and r.label_en else r.label)) for r in rules]
 
 
 def service_choices() -> list[tuple[int, str]]:
-    rows = db.session.query(Service).filter_by(is_active=True) \
-        .order_by(Service.sort_order, Service.id).all()
-    return [(s.id, (s.name_en if _english() and s.name_en else s.name)) for s in rows]
+    rows = db.session.query(Service.id, Service.name, Service.name_en) \
+        .filter_by(is_active=True).order_by(Service.sort_order, Service.id).all()
+    english = _english()
+    return [(s.id, (s.name_en if english and s.name_en else s.name)) for s in rows]
 
 
 def fill_choices(form, company=None) -> None:
