@@ -15,12 +15,13 @@ from datetime import date, datetime, timedelta
 
 import pytest
 from flask import current_app
-from sqlalchemy import and_, event, func, or_, select, text
+from sqlalchemy import event, func, or_, select, text
 
 from app.access import request_scope
 from app.extensions import db
 from app.request_filters import client_clause, text_clause
 from app.scheduling import period_loads
+from app.week_schedule import ONLY_FREE, ONLY_VISITS, WeekQuery, week_page
 from cabinet.dashboard import latest_messages
 from models.request_status import PARTNER_GROUPS, Status
 from models.requests import WAITING_STATUSES, Request
@@ -182,11 +183,25 @@ def test_distribution_queue_and_director_figures(world):
 
 
 def test_week_schedule_entries(world):
+    """The week page (app.week_schedule) finds a page of engineers' entries by engineer and
+    start (on the 1M dataset with the end-and-start index for those running into the week:
+    a BitmapOr), for each of its filters."""
     monday = datetime(2026, 11, 23)
-    week = select(ScheduleEntry.id).where(and_(ScheduleEntry.starts_at < monday
-                                               + timedelta(days=7),
-                                               ScheduleEntry.ends_at > monday))
-    assert_indexed(week, "schedule_entry")
+    engineer = world["staff"].engineer
+    db.session.add(ScheduleEntry(engineer_id=engineer.id, kind="visit", starts_at=monday,
+                                 ends_at=monday + timedelta(hours=2)))
+    db.session.flush()
+    boss = world["staff"].supermanager
+    for only in ("", ONLY_VISITS, ONLY_FREE):
+        query = WeekQuery(monday.date(), only=only)
+        assert_statements_indexed(lambda: week_page(boss, query), "schedule_entry")
+    connection, plans = db.session.connection(), []
+    for statement, params in captured(lambda: week_page(boss, WeekQuery(monday.date()))):
+        if "FROM schedule_entry" in statement:  # the shown engineers' entries
+            connection.execute(text("SET LOCAL enable_seqscan = off"))
+            plans.append("\n".join(row[0] for row in connection.exec_driver_sql(
+                f"EXPLAIN {statement}", params)))
+    assert len(plans) == 1 and "ix_schedule_engineer_start" in plans[0], plans
 
 
 # the staff request list's keyset pages (views.keyset): each sort the list offers, walked by
