@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
 
 from app.errors import InvalidInput, NotFound, Refused
 from app.extensions import db
@@ -131,7 +132,8 @@ def _merged(rows) -> list[Slot]:
 
 
 def _active_rows(service_ids=None) -> list[DocumentSlot]:
-    query = db.session.query(DocumentSlot).filter(DocumentSlot.is_active.is_(True))
+    query = db.session.query(DocumentSlot).filter(DocumentSlot.is_active.is_(True)) \
+        .options(joinedload(DocumentSlot.kb_article))  # the checklist links each example
     if service_ids is not None:
         query = query.filter(DocumentSlot.service_id.in_(service_ids))
     return query.order_by(DocumentSlot.sort_order, DocumentSlot.id).all()
