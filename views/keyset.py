@@ -148,7 +148,7 @@ class KeysetPages:
         descending = order[1] == "desc"
         cursor = self.read_cursor(order, page_size)
         if cursor is None:
-            number = offset_page + 1 if offset_page and offset_page < NUMBERED_PAGES else 1
+            number = offset_page + 1 if offset_page and 0 < offset_page < NUMBERED_PAGES else 1
             rows = self._ordered(query, keys, descending).offset((number - 1) * page_size) \
                 .limit(page_size + 1).all()
             return rows[:page_size], number, number > 1, len(rows) > page_size
@@ -200,7 +200,7 @@ class KeysetListMixin:
     def _get_list_widget(self, filters, actions=None, order_column="", order_direction="",
                          page=None, page_size=None, widgets=None, **kwargs):
         widgets = widgets or {}
-        page_size = min(int(page_size or self.page_size), base.MAX_PAGE_SIZE)
+        page_size = max(1, min(int(page_size or self.page_size), base.MAX_PAGE_SIZE))
         order = self.list_order()
         datamodel = self.datamodel
         joined = filters.get_joined_filters(self._base_filters)

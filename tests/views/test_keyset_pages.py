@@ -271,3 +271,16 @@ def test_large_lists_offer_and_apply_only_indexed_sorts(app, world, route, view,
         finally:
             event.remove(db.engine, "before_cursor_execute", listener)
         assert seen and not any(f".{column} ASC" in s for s in seen), column
+
+
+def test_the_first_pages_open_by_number_and_odd_numbers_show_the_first(app, world):
+    admin = as_user(app, world.admin)
+    pages, _ = walk_forward(admin, f"/requests/list/?psize_{VIEW}={SIZE}")
+    for number in range(1, 5):  # FAB's page_ argument counts from 0
+        assert page(admin, f"/requests/list/?psize_{VIEW}={SIZE}&page_{VIEW}={number}")[0] \
+            == pages[number]
+    for odd in ("-1", "5", "99999999999", "x", "0"):
+        assert page(admin, f"/requests/list/?psize_{VIEW}={SIZE}&page_{VIEW}={odd}")[0] \
+            == pages[0], odd
+    for size in ("-3", "0", "x"):  # no negative LIMIT reaches PostgreSQL
+        assert page(admin, f"/requests/list/?psize_{VIEW}={size}")[0]
