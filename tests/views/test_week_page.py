@@ -129,7 +129,8 @@ def test_twenty_engineers_a_page_and_a_pager_that_keeps_the_filters(crowd):
     first = shown(html)
     assert len(first) == PAGE_SIZE and first[:2] == ["eng00", "eng01"]
     assert re.search(r"1–20 (of|из) 26", html)
-    links = hrefs(html, "week-pager")
+    assert hrefs(html, "week-pager-top") == hrefs(html, "week-pager-bottom")
+    links = hrefs(html, "week-pager-top")
     assert any(args_of(link) == {"week": MONDAY.isoformat(), "page": "2"} for link in links)
     second = shown(boss.get(WEEK + "&page=2").get_data(as_text=True))
     assert len(second) == 26 - PAGE_SIZE and not set(first) & set(second)
@@ -166,7 +167,7 @@ def test_the_selected_engineer_opens_his_page_and_stays_across_weeks(crowd):
     # paging away keeps him selected (highlighted when his page comes back)
     html = boss.get(WEEK + f"&engineer={target.id}&page=1").get_data(as_text=True)
     assert target.username not in shown(html) and len(shown(html)) == PAGE_SIZE
-    back = [link for link in hrefs(html, "week-pager") if args_of(link).get("page") == "2"]
+    back = [link for link in hrefs(html, "week-pager-top") if args_of(link).get("page") == "2"]
     assert back and args_of(back[0])["engineer"] == str(target.id)
     # filtered out: said so, the list as the filter gives it
     html = boss.get(WEEK + f"&engineer={target.id}&q=eng01").get_data(as_text=True)
@@ -219,7 +220,7 @@ def test_the_admin_capacity_form_returns_to_the_engineer_with_the_filters(app, c
 def test_planning_roles_see_every_engineer(app, crowd, role):
     client = as_user(app, make_user(role))
     html = client.get(WEEK).get_data(as_text=True)
-    assert len(shown(html)) == PAGE_SIZE and 'data-testid="week-pager"' in html
+    assert len(shown(html)) == PAGE_SIZE and 'data-testid="week-pager-top"' in html
     assert 'data-testid="week-filter"' in html
 
 
@@ -235,7 +236,7 @@ def test_an_engineer_sees_only_himself_whatever_he_asks(app, crowd, partner):
                   "&only=free"):
         html = client.get(WEEK + query).get_data(as_text=True)
         assert shown(html) == [me.username], query
-        assert req.number not in html and 'data-testid="week-pager"' not in html
+        assert req.number not in html and 'data-testid="week-pager-top"' not in html
         assert 'data-testid="week-filter"' not in html
     assert re.search(r">3 (h|ч)<", html)  # his own busy time is there
 
