@@ -265,3 +265,14 @@ def test_the_booking_suggestions_open_the_week_at_the_engineer(app, crowd, partn
         str(target.id) and monday_of(args_of(link)["week"]) == MONDAY
     week = manager.get(link.split("#")[0]).get_data(as_text=True)
     assert target.username in shown(week) and 'data-testid="selected"' in week
+
+
+def test_garbage_in_the_query_string_is_left_out(crowd):
+    boss = crowd["boss"]
+    for query in ("&page=-1", "&page=0", "&page=abc", "&page=99999999999", "&engineer=x",
+                  "&engineer=99999999999", "&only=everything", "&q=" + "я" * 500,
+                  "&week=0001-01-01", "&q=%25%5F%5C"):
+        answer = boss.get(WEEK + query)
+        assert answer.status_code == 200, query
+        assert len(shown(answer.get_data(as_text=True))) in (0, PAGE_SIZE), query
+    assert boss.get(WEEK + "&q=a%00b").status_code == 400  # the input guard: no NUL to SQL
