@@ -85,6 +85,9 @@ class Request(Model):
         # the staff list's keyset pages sorted by status (views.keyset; 0023_staff_keyset)
         Index("ix_request_status_id", "status", "id"),
         Index("ix_request_engineer_status_id", "engineer_id", "status", "id"),
+        # a manager's filter choices: companies and engineers of his requests (EXISTS probes)
+        Index("ix_request_manager_company", "manager_id", "company_id"),
+        Index("ix_request_manager_engineer", "manager_id", "engineer_id"),
         _trigram("ix_request_number_trgm", "number"),
         _trigram("ix_request_object_address_trgm", "object_address"),
         {"sqlite_autoincrement": True},  # a deleted request's id is never handed out again

@@ -1,6 +1,7 @@
 """Staff lists sort only through indexes (issue 14): (status, id) and (engineer_id, status, id)
 for the request list's keyset pages sorted by status, schedule entries by start (the list's
-default order), end clients by name
+default order), end clients by name; (manager_id, company_id) and (manager_id, engineer_id) for a
+manager's filter choices
 
 Revision ID: 0023_staff_keyset
 Revises: 0021_merge_integrations
@@ -18,6 +19,10 @@ depends_on = None
 INDEXES = [
     ("ix_request_status_id", "request", ["status", "id"]),
     ("ix_request_engineer_status_id", "request", ["engineer_id", "status", "id"]),
+    # a manager's list filters offer the companies and engineers of his requests (an EXISTS
+    # probe per choice: 1M requests, 74 and 24 ms by the company's or engineer's rows)
+    ("ix_request_manager_company", "request", ["manager_id", "company_id"]),
+    ("ix_request_manager_engineer", "request", ["manager_id", "engineer_id"]),
     ("ix_schedule_entry_starts_at", "schedule_entry", ["starts_at"]),
     ("ix_end_client_name", "end_client", ["name"]),
 ]

@@ -251,3 +251,17 @@ def test_staff_list_keyset_pages_walk_an_index(postgres, world, column, directio
                 # the sort's own index, in order: no sort of the visible set
                 assert STAFF_SORTS[(column, direction)] in plan, plan
                 assert not re.search(r"(^|->)\s*Sort  \(cost", plan, re.M), plan
+
+
+def test_a_managers_filter_choices_probe_an_index(world):
+    from flask_appbuilder.security.sqla.models import User
+    from sqlalchemy import exists
+
+    from models.partners import PartnerCompany
+
+    manager = world["staff"].manager
+    for model, key, index in ((PartnerCompany, Request.company_id, "ix_request_manager_company"),
+                              (User, Request.engineer_id, "ix_request_manager_engineer")):
+        choices = select(model.id).where(exists().where(key == model.id,
+                                                        request_scope(manager)))
+        assert index in assert_indexed(choices, "request"), model
