@@ -26,7 +26,9 @@ from tests.factories import (Staff, as_user, form_token, make_company, make_part
 
 PAYLOADS = ['=HYPERLINK("http://evil.example","Click")', "=1+2",
             "=cmd|' /C calc'!A0", "+1", "-1+1", "@SUM(1)", "\t=1"]
-TODAY = date.today().isoformat()
+# the period's end as a date the bureau (Moscow) has surely reached: after 21:00 UTC the
+# bureau's today is the server's tomorrow, and a request made now falls on it
+TODAY = (date.today() + timedelta(days=1)).isoformat()
 
 
 
