@@ -156,7 +156,22 @@ def load_bench(requests: int, seed: int = 14, echo=None) -> dict[str, int]:
     loader = _Loader(requests, seed, echo or (lambda _text: None))
     loader.run()
     commit()
+    vacuum(list(loader.counts), echo or (lambda _text: None))
     return loader.counts
+
+
+def vacuum(tables: list[str], echo) -> None:
+    """PostgreSQL: VACUUM ANALYZE the loaded tables after the commit. Without it the index-only
+    scans the pages rely on read the heap (no visibility map yet: a bounded count read 27 800
+    pages, 270 ms instead of 2.7 ms at 1M), and the refresh UPDATE's dead rows stay in `request`
+    when autovacuum is off or has not run yet."""
+    if db.engine.dialect.name != "postgresql":
+        return
+    began = time.monotonic()
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        for name in tables:
+            connection.exec_driver_sql(f'VACUUM ANALYZE "{name}"')
+    echo(f"vacuum analyze: {time.monotonic() - began:.1f} s")
 
 
 class _Writer:
