@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, render_template, request, session
 from flask_login import current_user
 from flask_appbuilder.security.sqla.models import User
+from sqlalchemy import literal, tuple_
 from sqlalchemy.orm import aliased
 
 from app.extensions import db
@@ -24,14 +25,9 @@ from models.catalog import RULE_OBJECT_TYPE
 from models.request_status import ACTION_LABELS
 from models.partners import EndClient
 from models.requests import Attachment, Request
-from reports.sources import partner_filters, partner_requests
+from reports.sources import partner_filters, partner_period_column, partner_requests
 
 PAGE_SIZE = 20
-
-
-def filtered_requests():
-    """The partner's requests narrowed by the filters in the query string."""
-    return partner_requests(current_user, partner_filters(request.args))
 
 
 # the list's columns only, as plain rows (no ORM objects: a page of full requests with their
@@ -65,21 +61,40 @@ def request_list():
     """Newest first; keyset pages (?after=id / ?before=id) stay fast at any depth. The
     owner, who sees the whole company's requests, also sees who filed each one."""
     show_author = is_company_owner(current_user)
-    query = list_rows(filtered_requests(), show_author)
+    filters = partner_filters(request.args)
+    scoped = partner_requests(current_user, filters)
+    query = list_rows(scoped, show_author)
+    # with a period the order is (that date, id), the cursor the id of the edge row (looked up
+    # among the partner's own filtered requests: a foreign id gives the first page)
+    column = partner_period_column(filters)
+    keys = (column, Request.id) if column is not None else (Request.id,)
     after, before = arg_int("after"), arg_int("before")
-    if before:
-        rows = query.filter(Request.id > before).order_by(Request.id.asc()) \
+
+    def beyond(rid: int, older: bool):
+        """The rows past the cursor row `rid` in the list's order (None: no such row)."""
+        if column is None:
+            return Request.id < rid if older else Request.id > rid
+        edge = scoped.filter(Request.id == rid).with_entities(column).first()
+        if edge is None:
+            return None
+        mine, at = tuple_(*keys), tuple_(literal(edge[0], column.type), literal(rid))
+        return mine < at if older else mine > at
+
+    newer_rows = beyond(before, older=False) if before else None
+    if newer_rows is not None:
+        rows = query.filter(newer_rows).order_by(*(key.asc() for key in keys)) \
             .limit(PAGE_SIZE + 1).all()
         has_more_newer = len(rows) > PAGE_SIZE
         rows = list(reversed(rows[:PAGE_SIZE]))
         has_older = True
     else:
-        if after:
-            query = query.filter(Request.id < after)
-        rows = query.order_by(Request.id.desc()).limit(PAGE_SIZE + 1).all()
+        older_rows = beyond(after, older=True) if after and not before else None
+        if older_rows is not None:
+            query = query.filter(older_rows)
+        rows = query.order_by(*(key.desc() for key in keys)).limit(PAGE_SIZE + 1).all()
         has_older = len(rows) > PAGE_SIZE
         rows = rows[:PAGE_SIZE]
-        has_more_newer = bool(after)
+        has_more_newer = older_rows is not None
     args = {k: v for k, v in request.args.items() if k not in ("after", "before")}
     return render_template(
         "cabinet/request_list.html", rows=rows, args=args, groups=partner_groups(),

@@ -88,6 +88,8 @@ class Request(Model):
         # a manager's filter choices: companies and engineers of his requests (EXISTS probes)
         Index("ix_request_manager_company", "manager_id", "company_id"),
         Index("ix_request_manager_engineer", "manager_id", "engineer_id"),
+        # the partner list with a period, ordered by that date then id (0024_company_period)
+        Index("ix_request_company_created_id", "company_id", "created_at", "id"),
         _trigram("ix_request_number_trgm", "number"),
         _trigram("ix_request_object_address_trgm", "object_address"),
         {"sqlite_autoincrement": True},  # a deleted request's id is never handed out again

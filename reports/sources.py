@@ -104,6 +104,15 @@ def service_filter(filters: dict) -> int | None:
     return bounded_int(filters.get("service"))
 
 
+def partner_period_column(filters: dict):
+    """Request.created_at when the cabinet list's filters name a period, else None: a list
+    with a period is ordered by that date (then id), so a month far back is one range of
+    ix_request_company_created_id, not a walk through every newer request."""
+    if _day(filters.get("from")) is None and _day(filters.get("to")) is None:
+        return None
+    return Request.created_at
+
+
 def partner_filters(args) -> dict:
     """The list filters among a query string's arguments (what an export saves)."""
     return {name: args[name] for name in PARTNER_FILTERS if args.get(name)}

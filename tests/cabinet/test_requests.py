@@ -391,3 +391,35 @@ def test_ready_but_unpaid_says_awaiting_payment_until_paid(app, client, owner, s
     db.session.commit()
     detail = client.get(f"/cabinet/requests/{req.id}").get_data(as_text=True)
     assert status.search(detail).group(1) == "Готово"
+
+
+def test_list_with_a_period_pages_by_that_date_then_id(app, client, owner):
+    """With a period the list is ordered by the period's date (newest first), ties by id,
+    and its pages walk that order without gaps or repeats both ways; a cursor naming another
+    company's request gives the first page, not a page placed by that request's date."""
+    from datetime import datetime, timedelta
+
+    login(client, "owner")
+    made = [make_request(owner, object_address=f"Период {k}") for k in range(27)]
+    base = datetime(2026, 3, 1, 12)
+    # dates against the id order (newest id = oldest date), with ties of three
+    for k, req in enumerate(made):
+        req.created_at = base + timedelta(hours=(len(made) - k) // 3)
+    stranger = make_request(make_partner(username="stranger"))
+    stranger.created_at = base + timedelta(hours=5)
+    db.session.commit()
+    expected = [r.number for r in sorted(made, key=lambda r: (r.created_at, r.id),
+                                         reverse=True)]
+    period = "from=2026-02-01&to=2026-04-30"
+    first = client.get(f"/cabinet/requests?{period}").get_data(as_text=True)
+    assert numbers(first) == expected[:20]
+    older = re.search(r'href="([^"]*after=\d+[^"]*)"', first).group(1).replace("&amp;", "&")
+    second = client.get(older).get_data(as_text=True)
+    assert numbers(second) == expected[20:]
+    newer = re.search(r'href="([^"]*before=\d+[^"]*)"', second).group(1).replace("&amp;", "&")
+    assert numbers(client.get(newer).get_data(as_text=True)) == expected[:20]
+    foreign = client.get(f"/cabinet/requests?{period}&after={stranger.id}")
+    assert numbers(foreign.get_data(as_text=True)) == expected[:20]
+    assert stranger.number not in foreign.get_data(as_text=True)
+    assert numbers(client.get("/cabinet/requests?to=2026-04-30").get_data(as_text=True)) \
+        == expected[:20]

@@ -107,7 +107,10 @@ def test_partner_list_first_and_deep_pages_and_filters(world):
 CABINET_LIST_URLS = ["/cabinet/requests", "/cabinet/requests?after=1000",
                      "/cabinet/requests?before=1", "/cabinet/requests?q=Тверская",
                      "/cabinet/requests?q=Иванов", "/cabinet/requests?object_type=apartment",
-                     "/cabinet/requests?service=1"] + [
+                     "/cabinet/requests?service=1",
+                     "/cabinet/requests?from=2025-06-01&to=2025-06-30",
+                     "/cabinet/requests?from=2025-06-01&to=2025-06-30&after=1000",
+                     "/cabinet/requests?to=2025-06-30&before=1"] + [
     f"/cabinet/requests?status={group}" for group in PARTNER_GROUPS]
 
 
