@@ -11,6 +11,7 @@ from app.demo import DEMO_PASSWORD, DemoRefused
 from app.demo_profiles import DEFAULT, load_profile, profiles, users_of
 from app.periodic import PERIODIC
 from app.permissions import sync_roles
+from app.shared_cache import PERMISSIONS, bump
 from app.telegram_outbox import BotApiError, set_webhook
 from app.worker import run_worker
 
@@ -26,6 +27,7 @@ def sync_roles_command():
     """Create permissions and apply the role matrix (idempotent)."""
     for role, count in sync_roles(current_app.appbuilder).items():
         click.echo(f"{role}: {count} permissions")
+    bump(PERMISSIONS)  # every process reads the roles' permissions again (app.shared_cache)
 
 
 @replan.command("demo")

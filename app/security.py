@@ -39,9 +39,11 @@ from app.accounts import (
 from app.audit import record
 from app.logout import PostLogoutMixin
 from app.passwords import fab_password_validator
+from app.shared_cache import PERMISSIONS, cached
 from app.uow import commit
 from app.user_admin import ReplanGroupModelView, ReplanRoleModelView, ReplanUserDBModelView
 from models.partners import UserProfile
+from models.security import SessionEpoch
 
 # endpoints a user who must change the password may still reach
 PASSWORD_CHANGE_ALLOWED = {"cabinet.change_password", "ReplanAuthDBView.logout", "static",
@@ -181,10 +183,16 @@ class ReplanSecurityManager(SecurityManager):
         except (TypeError, ValueError):
             return None
         user = self.user_model
-        return self.session.query(user).options(
+        found = self.session.query(user, SessionEpoch.generation).options(
             joinedload(user.roles), joinedload(user.groups),
             joinedload(user.profile).joinedload(UserProfile.partner_company)) \
+            .outerjoin(SessionEpoch, SessionEpoch.user_id == user.id) \
             .filter(user.id == pk).first()
+        if found is None:
+            return None
+        # the session epoch read with the user (app.sessions: no statement of its own)
+        found[0].replan_generation = found[1] or 0
+        return found[0]
 
     def find_user(self, username=None, email=None):
         """By login as FAB does; by e-mail exactly, ignoring case (FAB compares case-exactly)."""
@@ -207,16 +215,19 @@ class ReplanSecurityManager(SecurityManager):
         """The roles' (permission, view) pairs, read once a request."""
         known = g.setdefault("replan_role_permissions", {})
         key = tuple(sorted(role_ids))
-        if key not in known:
-            pv, link = self.permissionview_model, assoc_permissionview_role
-            known[key] = frozenset(
-                self.session.query(self.permission_model.name, self.viewmenu_model.name)
-                .select_from(pv)
-                .join(link, pv.id == link.c.permission_view_id)
-                .join(self.permission_model, pv.permission_id == self.permission_model.id)
-                .join(self.viewmenu_model, pv.view_menu_id == self.viewmenu_model.id)
-                .filter(link.c.role_id.in_(key)).all())
+        if key not in known:  # kept per process while the stamp holds (app.shared_cache)
+            known[key] = cached(PERMISSIONS, key, lambda: self._read_role_permissions(key))
         return known[key]
+
+    def _read_role_permissions(self, role_ids) -> frozenset:
+        pv, link = self.permissionview_model, assoc_permissionview_role
+        return frozenset(
+            self.session.query(self.permission_model.name, self.viewmenu_model.name)
+            .select_from(pv)
+            .join(link, pv.id == link.c.permission_view_id)
+            .join(self.permission_model, pv.permission_id == self.permission_model.id)
+            .join(self.viewmenu_model, pv.view_menu_id == self.viewmenu_model.id)
+            .filter(link.c.role_id.in_(role_ids)).all())
 
     def auth_user_db(self, username, password):
         """FAB's check, and a blocked company's users are refused like a wrong password."""

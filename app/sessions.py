@@ -44,7 +44,10 @@ def session_is_current() -> bool:
     stored = session.get(SESSION_KEY)
     if not isinstance(stored, int):
         return False
-    return stored >= current_generation(current_user.id)
+    loaded = getattr(current_user, "replan_generation", None)  # read with the user
+    if loaded is None:
+        loaded = current_generation(current_user.id)
+    return stored >= loaded
 
 
 def end_stale_session():

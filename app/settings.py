@@ -12,6 +12,7 @@ from app.audit import changes, record
 from app.errors import InvalidInput
 from app.extensions import db
 from app.permissions import ADMIN
+from app.shared_cache import SETTINGS, cached
 from app.timefmt import forget_zone, valid_zone
 from models.audit import Setting
 
@@ -56,11 +57,17 @@ DEFAULTS: dict[str, object] = {
 
 
 def get_setting(key: str):
-    """The stored value of a setting, or its default."""
-    row = db.session.get(Setting, key)
-    if row is not None:
-        return row.value
+    """The stored value of a setting, or its default (a copy: the stored ones are shared by
+    the process, app.shared_cache)."""
+    stored = cached(SETTINGS, None, _stored_settings)
+    if key in stored:
+        return copy.deepcopy(stored[key])
     return copy.deepcopy(DEFAULTS.get(key))
+
+
+def _stored_settings() -> dict:
+    """Every stored setting (a small table: one statement)."""
+    return dict(db.session.query(Setting.key, Setting.value).all())
 
 
 def set_setting(key: str, value) -> None:

@@ -3,7 +3,8 @@ set, else the code's default (models.request_status). Every screen, list, filter
 export, e-mail and notification asks here.
 
 The overrides are read once per request or job (one query for the whole small table, kept in
-`g`); a save forgets them (app.texts), and nothing is shared between processes.
+`g`); a save forgets them (app.texts). Each process keeps them between requests while the
+stamp in Redis is unchanged (app.shared_cache: a commit that changes them bumps it).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from flask import g, has_app_context
 from flask_babel import get_locale
 
 from app.extensions import db
+from app.shared_cache import TEXTS, cached
 from models.request_status import PARTNER_GROUP_OF, PARTNER_GROUPS, STAFF_LABELS, Status
 from models.texts import KIND_PARTNER_LABEL, KIND_STAFF_LABEL, TextOverride
 
@@ -29,7 +31,7 @@ def overrides() -> dict[tuple[str, str, str], TextOverride]:
     if not has_app_context():
         return _load()
     if _CACHE not in g:
-        setattr(g, _CACHE, _load())
+        setattr(g, _CACHE, cached(TEXTS, None, _load))
     return getattr(g, _CACHE)
 
 

@@ -1,0 +1,157 @@
+"""The per-process caches of settings, text overrides and role permissions (app.shared_cache):
+fewer statements a page, an admin's edit seen by the very next request of every process, and
+the database read as before when Redis is missing or down."""
+
+from __future__ import annotations
+
+import fakeredis
+import pytest
+from flask import g
+from redis.exceptions import ConnectionError as RedisConnectionError
+
+from app import shared_cache
+from app.extensions import db
+from app.settings import get_setting, set_setting
+from app.status_labels import staff_label
+from models.texts import KIND_STAFF_LABEL, TextOverride
+from tests.factories import as_user, make_user, statements
+from tests.views.test_statement_counts import BUDGET, counts, site  # noqa: F401
+
+STORE = "replan_shared_cache"
+# statements a page sends with the stamps in Redis (test_statement_counts.BUDGET: without)
+CACHED = {"/cabinet/": 7, "/cabinet/requests": 5, "/cabinet/requests?q=Tverskaya": 5,
+          "/desk/": 10, "/requests/list/": 8,
+          "/requests/list/?_flt_0_field_values=Tverskaya": 8, "/distribution/": 7,
+          "/schedule/": 4, "/dashboard/": 13}
+
+
+@pytest.fixture
+def stamps(app, monkeypatch):
+    """A Redis for the stamps (in-process) and an empty per-process cache."""
+    client = fakeredis.FakeRedis()
+    monkeypatch.setitem(app.extensions, "replan_stamp_redis", client)
+    monkeypatch.setitem(app.extensions, STORE, {})
+    return client
+
+
+def fresh():
+    """What a new request starts with: the suite keeps one app context (and its g) around
+    the test client's requests, a server gives each request its own."""
+    for name in ("text_overrides", "bureau_zone_name", "replan_role_permissions",
+                 "replan_cache_stamps"):
+        g.pop(name, None)
+
+
+class DownRedis:
+    def mget(self, *args, **kwargs):
+        raise RedisConnectionError("down")
+
+    def pipeline(self, *args, **kwargs):
+        raise RedisConnectionError("down")
+
+
+def test_pages_read_the_shared_tables_once_per_process(app, stamps, site):  # noqa: F811
+    clients, pages = site["clients"], site["pages"]
+    counts(clients, pages)  # warm: the caches fill
+    cached = counts(clients, pages)
+    app.extensions["replan_stamp_redis"] = None  # without Redis: read every request
+    uncached = counts(clients, pages)
+    print("\nstatements per page (without Redis -> with stamps):")
+    for name in pages:
+        print(f"  {name}: {uncached[name]} -> {cached[name]}")
+    # settings, text overrides and permissions: up to three statements fewer on each page
+    assert all(cached[name] <= uncached[name] - 2 for name in pages
+               if name != "/cabinet/requests?q=Tverskaya"), (uncached, cached)
+    assert not {n: c for n, c in cached.items() if c > BUDGET[n]}
+    assert not {n: c for n, c in cached.items() if c > CACHED.get(n, BUDGET[n])}
+
+
+def test_an_edit_is_seen_by_the_next_request_of_another_process(app, stamps):
+    """Another process: its own per-process store; the commit bumps the shared stamp."""
+    admin_client = as_user(app, make_user("Director"))
+    admin_client.get("/dashboard/")  # fills this process's caches
+    other_store = dict(app.extensions[STORE])  # "another process" kept the same values
+    assert other_store, "nothing was cached"
+    before = {k: v for k, v in zip(shared_cache.NAMES, stamps.mget(
+        [shared_cache.KEY + n for n in shared_cache.NAMES]))}
+    db.session.add(TextOverride(kind=KIND_STAFF_LABEL, key="ready", locale="ru",
+                                body="Готово к выдаче (ред.)"))
+    set_setting("time_zone", "Asia/Yekaterinburg")
+    db.session.commit()
+    after = {k: v for k, v in zip(shared_cache.NAMES, stamps.mget(
+        [shared_cache.KEY + n for n in shared_cache.NAMES]))}
+    assert after["texts"] != before["texts"] and after["settings"] != before["settings"]
+    assert after["permissions"] == before["permissions"]  # untouched: still cached
+    app.extensions[STORE] = other_store  # the other process's next request
+    with app.test_request_context("/"):
+        fresh()
+        assert staff_label("ready") == "Готово к выдаче (ред.)"
+        assert get_setting("time_zone") == "Asia/Yekaterinburg"
+
+
+def test_a_role_permission_edit_drops_the_cached_permission_sets(app, stamps):
+    sm = app.appbuilder.sm
+    role = sm.find_role("Director")
+    with app.test_request_context("/"):
+        fresh()
+        held = sm.role_permissions([role.id])
+    pv = next(p for p in role.permissions)
+    role.permissions.remove(pv)
+    db.session.commit()
+    try:
+        with app.test_request_context("/"):
+            fresh()
+            now = sm.role_permissions([role.id])
+        assert (pv.permission.name, pv.view_menu.name) not in now
+        assert len(now) == len(held) - 1
+    finally:
+        role.permissions.append(pv)
+        db.session.commit()
+    with app.test_request_context("/"):
+        fresh()
+        assert sm.role_permissions([role.id]) == held
+
+
+def test_a_change_in_the_open_transaction_is_read_back_uncached(app, stamps):
+    with app.test_request_context("/"):
+        fresh()
+        assert get_setting("auto_close_days") == 14
+        set_setting("auto_close_days", 3)
+        db.session.flush()
+        assert get_setting("auto_close_days") == 3
+        db.session.rollback()
+    with app.test_request_context("/"):
+        fresh()
+        assert get_setting("auto_close_days") == 14
+
+
+def test_redis_down_reads_the_database_and_never_fails(app, monkeypatch):
+    monkeypatch.setitem(app.extensions, "replan_stamp_redis", DownRedis())
+    monkeypatch.setitem(app.extensions, STORE, {})
+    client = as_user(app, make_user("Director"))
+    assert client.get("/dashboard/").status_code == 200
+    set_setting("time_zone", "Asia/Yekaterinburg")
+    db.session.add(TextOverride(kind=KIND_STAFF_LABEL, key="ready", locale="ru", body="Сдано"))
+    db.session.commit()  # the bump fails: logged, the commit stands
+    with app.test_request_context("/"):
+        fresh()
+        assert get_setting("time_zone") == "Asia/Yekaterinburg"
+        assert staff_label("ready") == "Сдано"
+    with statements() as seen:
+        assert client.get("/dashboard/").status_code == 200
+    assert any("setting" in s for s in seen)  # read from the database, not a cache
+    assert app.extensions.get(STORE) in ({}, None)
+
+
+def test_a_password_change_ends_other_sessions_with_the_epoch_read_with_the_user(app):
+    from app.sessions import end_all_sessions
+    user = make_user("Director")
+    first, second = as_user(app, user), as_user(app, user)
+    with statements() as seen:
+        assert first.get("/dashboard/").status_code == 200
+    assert not any("session_epoch" in s and "ab_user" not in s for s in seen)
+    end_all_sessions(user.id)
+    db.session.commit()
+    for client in (first, second):
+        page = client.get("/dashboard/")
+        assert page.status_code == 302 and "/login/" in page.headers["Location"]
