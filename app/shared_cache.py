@@ -21,7 +21,7 @@ import time
 from flask import current_app, g, has_app_context, has_request_context
 from redis import Redis
 from redis.exceptions import RedisError
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
@@ -111,9 +111,18 @@ def _touched_by(session: Session) -> set[str]:
     found = set()
     for obj in (*session.new, *session.dirty, *session.deleted):
         table = getattr(obj, "__tablename__", None)
-        if table in TABLES:
+        if table in TABLES and not (table == "ab_role" and obj in session.dirty
+                                    and not _role_rights_changed(obj)):
             found.add(TABLES[table])
     return found
+
+
+def _role_rights_changed(role) -> bool:
+    """A role is dirty too when a user joins it (FAB's backref role.user): only its name and
+    permissions make the cached permission sets stale."""
+    attrs = inspect(role).attrs
+    return any(attrs[name].history.has_changes() for name in ("name", "permissions")
+               if name in attrs)
 
 
 @event.listens_for(Session, "before_flush")
