@@ -34,6 +34,10 @@ TABLES = {"setting": SETTINGS, "text_override": TEXTS, "ab_role": PERMISSIONS,
           "ab_permission": PERMISSIONS, "ab_view_menu": PERMISSIONS}
 KEY = "replan:stamp:"
 TIMEOUT = 0.2  # seconds: connect and reply; past that the page reads the database
+# seconds a kept value serves at most, even under an unchanged stamp: bounds the staleness
+# when a bump was lost (Redis unreachable right after the commit) or a row changed by raw SQL
+MAX_AGE = 60.0
+_clock = time.monotonic  # a test moves it
 _TOUCHED = "replan_touched_caches"
 _STAMPS = "replan_cache_stamps"
 
@@ -79,11 +83,11 @@ def cached(name: str, key, loader):
     if stamp is None:
         return loader()
     store = current_app.extensions.setdefault("replan_shared_cache", {})
-    kept = store.get((name, key))
-    if kept is not None and kept[0] == stamp:
+    kept, now = store.get((name, key)), _clock()
+    if kept is not None and kept[0] == stamp and now - kept[2] < MAX_AGE:
         return kept[1]
     value = loader()
-    store[(name, key)] = (stamp, value)
+    store[(name, key)] = (stamp, value, now)
     return value
 
 

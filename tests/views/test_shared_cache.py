@@ -13,6 +13,7 @@ from app import shared_cache
 from app.extensions import db
 from app.settings import get_setting, set_setting
 from app.status_labels import staff_label
+from models.audit import Setting
 from models.texts import KIND_STAFF_LABEL, TextOverride
 from tests.factories import as_user, make_user, statements
 from tests.views.test_statement_counts import BUDGET, counts, site  # noqa: F401
@@ -161,3 +162,24 @@ def test_a_password_change_ends_other_sessions_with_the_epoch_read_with_the_user
     for client in (first, second):
         page = client.get("/dashboard/")
         assert page.status_code == 302 and "/login/" in page.headers["Location"]
+
+
+def test_a_kept_value_serves_at_most_max_age_under_a_lost_bump(app, stamps, monkeypatch):
+    """A bump lost (Redis gone between the commit and the bump, or a row changed by raw SQL):
+    the stamp stays the same, yet a kept value is read again after MAX_AGE seconds."""
+    for _ in range(2):
+        with app.test_request_context("/"):
+            fresh()
+            get_setting("time_zone")
+    db.session.execute(Setting.__table__.delete().where(Setting.key == "time_zone"))
+    db.session.execute(Setting.__table__.insert().values(key="time_zone",
+                                                         value="Asia/Yekaterinburg"))
+    db.session.commit()  # Core statements: no stamp is bumped
+    with app.test_request_context("/"):
+        fresh()
+        assert get_setting("time_zone") == "Europe/Moscow"  # still the kept value
+    later = shared_cache._clock() + shared_cache.MAX_AGE + 1
+    monkeypatch.setattr(shared_cache, "_clock", lambda: later)
+    with app.test_request_context("/"):
+        fresh()
+        assert get_setting("time_zone") == "Asia/Yekaterinburg"
