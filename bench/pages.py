@@ -37,7 +37,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import requests
@@ -99,6 +99,11 @@ def discover(database_url: str) -> dict:
         q["address_term"] = ", ".join(address.split(", ")[1:3]) if address else "Тверская"
         q["client_term"] = one("SELECT name FROM end_client WHERE company_id = :c ORDER BY id "
                                "LIMIT 1", c=company) or "Иванов"
+        # a month a year back (the list walked every newer request to reach it before 0024)
+        month = (date.today() - timedelta(days=365)).replace(day=1)
+        q["period"] = (month.isoformat(),
+                       ((month + timedelta(days=32)).replace(day=1) - timedelta(days=1))
+                       .isoformat())
         q["counts"] = {t: one(f'SELECT count(*) FROM "{t}"') for t in (
             "partner_company", "ab_user", "end_client", "request", "status_change", "message",
             "schedule_entry", "payment")}
@@ -122,12 +127,16 @@ def pages(q: dict) -> list[Page]:
              f"/cabinet/requests?q={addr}", "b_addr"),
         Page("p_client", "partner list, search client", "partner1",
              f"/cabinet/requests?q={client}", "b_client"),
+        Page("p_period", f"partner list, period {q['period'][0]}…{q['period'][1]}", "partner1",
+             f"/cabinet/requests?from={q['period'][0]}&to={q['period'][1]}"),
         Page("p_detail", "request detail (partner)", "partner1",
              f"/cabinet/requests/{q['partner_request']}"),
         Page("d_detail", "request detail (desk, manager)", "manager1",
              f"/desk/{q['desk_request']}"),
         Page("s_list", "staff list, page 1 (supermanager)", "supermanager", "/requests/list/"),
         Page("s_sort", "staff list sorted by address", "supermanager", f"/requests/list/?{sort}"),
+        Page("s_status", "staff list sorted by status", "supermanager",
+             "/requests/list/?_oc_RequestStaffView=status&_od_RequestStaffView=desc"),
         Page("s_search", "staff list, text search", "supermanager",
              f"/requests/list/?_flt_0_field_values={addr}"),
         Page("m_list", "staff list, page 1 (manager)", "manager1", "/requests/list/"),
