@@ -24,6 +24,8 @@ from redis.exceptions import RedisError
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
+from app.extensions import db
+
 log = logging.getLogger(__name__)
 
 SETTINGS, TEXTS, PERMISSIONS = "settings", "texts", "permissions"
@@ -75,7 +77,6 @@ def cached(name: str, key, loader):
     """`loader()` kept per process under (name, key) while the stamp `name` is unchanged."""
     if not has_request_context():
         return loader()
-    from app.extensions import db
     if name in db.session.info.get(_TOUCHED, ()):  # this transaction changed it: its own view
         return loader()
     stamps = _stamps()
