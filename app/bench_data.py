@@ -244,7 +244,10 @@ class _Writer:
         self.indexes = []
 
     def refresh(self) -> None:
-        """Columns the app keeps from other rows (an ORM hook does it for rows it writes)."""
+        """Columns the app keeps from other rows (an ORM hook does it for rows it writes),
+        and the daily rollups of the status history (app.rollups, one INSERT … SELECT)."""
+        from app.rollups import rebuild  # deferred: the loader needs the hook-free SQL only
+        rebuild(self.connection)
         if "last_public_message_id" in Model.metadata.tables["request"].c:
             # one grouped pass over the messages (the loader's indexes are dropped here: a
             # correlated max() per request would scan every message once per request)

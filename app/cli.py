@@ -1,4 +1,4 @@
-"""`flask replan ...` commands: sync-roles, demo, bench-data, worker."""
+"""`flask replan ...` commands: sync-roles, demo, bench-data, rebuild-rollups, worker."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ from flask.cli import with_appcontext
 from app.bench_data import BenchRefused, bench_logins, load_bench
 from app.demo import DEMO_PASSWORD, DemoRefused
 from app.demo_profiles import DEFAULT, load_profile, profiles, users_of
+from app.extensions import db
 from app.periodic import PERIODIC
 from app.permissions import sync_roles
+from app.rollups import rebuild as rebuild_rollups
 from app.shared_cache import PERMISSIONS, bump
 from app.telegram_outbox import BotApiError, set_webhook
 from app.worker import run_worker
@@ -65,6 +67,16 @@ def bench_data_command(count: int, seed: int):
     click.echo(f"Bench logins (password {DEMO_PASSWORD}):")
     for username, role in bench_logins():
         click.echo(f"  {username:<14} {role}")
+
+
+@replan.command("rebuild-rollups")
+@with_appcontext
+def rebuild_rollups_command():
+    """Recompute the dashboard's daily rollups from the whole status history (run once
+    after upgrading to 0025_daily_rollups and after changing the bureau's time zone)."""
+    rows = rebuild_rollups(db.session.connection())
+    db.session.commit()
+    click.echo(f"status_day_rollup: {rows:,} rows")
 
 
 @replan.command("worker")

@@ -24,6 +24,7 @@ from app.errors import Conflict, Refused, conflict_message  # noqa: F401  (re-ex
 from app.extensions import db
 from app.permissions import ENGINEER, FILER_ROLES, MANAGER, SUPERMANAGER, role_names
 from app.settings import get_setting
+from app import rollups  # noqa: F401  (its flush hook keeps the daily rollup of these moves)
 from models.base import utcnow
 from app.status_labels import staff_label
 from models.request_status import ACTION_LABELS, MOVES, Action, Actor, Move, Status

@@ -18,6 +18,7 @@ from models.partners import EndClient, PartnerApplication, PartnerCompany, UserP
 from models.prefill import PrefillToken
 from models.requests import (Attachment, Message, Request, RequestCounter, RequestService,
                              StatusChange)
+from models.rollups import StatusDayRollup
 from models.schedule import ScheduleEntry
 from models.service_fields import ServiceField
 from models.security import AuthToken, SessionEpoch, UsedFormNonce
@@ -41,3 +42,4 @@ __all__ += ["ApiToken"]  # issue 13: personal API tokens
 __all__ += ["TelegramChat", "TelegramLinkToken", "TelegramMessage"]  # issue 13: Telegram
 __all__ += ["PrefillToken"]  # issue 13: prefill links from a partner's site
 __all__ += ["ApiIdempotencyKey"]  # issue 13: Idempotency-Key of the API's creating POSTs
+__all__ += ["StatusDayRollup"]  # issue 14: daily rollups for the dashboard

@@ -179,7 +179,7 @@ def test_distribution_queue_and_director_figures(world):
     assert_statements_indexed(lambda: queries.requests_by_status(start, end), "request")
     assert_statements_indexed(lambda: queries.new_requests_per_week(start, end), "request")
     assert_statements_indexed(lambda: queries.average_hours_in_status(start, end),
-                              "status_change")
+                              "status_day_rollup")
     lo = datetime.combine(start, datetime.min.time())
     hi = datetime.combine(end, datetime.min.time())
     assert_statements_indexed(lambda: period_loads(lo, hi), "schedule_entry")

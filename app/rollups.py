@@ -1,0 +1,106 @@
+"""Daily rollups of the status history (issue 14), kept exact as status changes are written.
+
+status_day_rollup (models.rollups) holds, per (day entered, day left, status left), the
+seconds spent and the number of pairs, a pair being two consecutive status changes of one
+request (by id) that change the status. Every flush that inserts status changes adds their
+pairs (the previous change of the request, this change) with an upsert; `rebuild` recomputes
+the whole table from history in one INSERT … SELECT (after a bulk load, after this
+migration, after the bureau's time zone changed: days are the zone's days when written).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytz
+from sqlalchemy import event, func, select, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from app.extensions import db
+from app.timefmt import bureau_zone_name, to_local
+from models.requests import StatusChange
+from models.rollups import StatusDayRollup
+
+ROLLUP = StatusDayRollup.__table__
+
+
+@event.listens_for(Session, "after_flush")
+def _add_new_pairs(session, _context) -> None:
+    changes = sorted((obj for obj in session.new if isinstance(obj, StatusChange)),
+                     key=lambda change: change.id)
+    if not changes:
+        return
+    zone = pytz.timezone(bureau_zone_name())
+    connection = session.connection()
+    for change in changes:
+        previous = connection.execute(
+            select(StatusChange.to_status, StatusChange.created_at)
+            .where(StatusChange.request_id == change.request_id, StatusChange.id < change.id)
+            .order_by(StatusChange.id.desc()).limit(1)).first()
+        if previous is None or previous.to_status == change.to_status:
+            continue
+        seconds = (change.created_at - previous.created_at).total_seconds()
+        _upsert(connection, to_local(previous.created_at, zone).date(),
+                to_local(change.created_at, zone).date(), previous.to_status, seconds)
+
+
+def _upsert(connection, entered: date, left: date, status: str, seconds: float) -> None:
+    insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    statement = insert(ROLLUP).values(entered_day=entered, left_day=left, status=status,
+                                      seconds=seconds, pairs=1)
+    connection.execute(statement.on_conflict_do_update(
+        index_elements=[ROLLUP.c.entered_day, ROLLUP.c.left_day, ROLLUP.c.status],
+        set_={"seconds": ROLLUP.c.seconds + statement.excluded.seconds,
+              "pairs": ROLLUP.c.pairs + statement.excluded.pairs}))
+
+
+_REBUILD = """
+INSERT INTO status_day_rollup (entered_day, left_day, status, seconds, pairs)
+SELECT {entered}, {left}, m.status, sum({seconds}), count(*)
+FROM (SELECT sc.to_status AS next_status, sc.created_at AS left_at,
+             lag(sc.to_status) OVER w AS status, lag(sc.created_at) OVER w AS entered_at
+      FROM status_change sc WINDOW w AS (PARTITION BY sc.request_id ORDER BY sc.id)) m
+WHERE m.status IS NOT NULL AND m.status <> m.next_status
+GROUP BY 1, 2, 3
+"""
+_POSTGRES = {"entered": "(m.entered_at AT TIME ZONE 'UTC' AT TIME ZONE :zone)::date",
+             "left": "(m.left_at AT TIME ZONE 'UTC' AT TIME ZONE :zone)::date",
+             "seconds": "extract(epoch FROM m.left_at - m.entered_at)"}
+_SQLITE = {"entered": "replan_local_day(m.entered_at, :zone)",
+           "left": "replan_local_day(m.left_at, :zone)",
+           "seconds": "(julianday(m.left_at) - julianday(m.entered_at)) * 86400.0"}
+
+
+def rebuild(connection, zone_name: str | None = None) -> int:
+    """Recompute the rollup from the whole history (one INSERT … SELECT); its row count."""
+    zone_name = zone_name or bureau_zone_name()
+    if connection.dialect.name == "postgresql":
+        parts = _POSTGRES
+    else:
+        parts = _SQLITE
+        _register_local_day(connection)
+    connection.execute(ROLLUP.delete())
+    connection.execute(text(_REBUILD.format(**parts)), {"zone": zone_name})
+    return connection.execute(select(func.count()).select_from(ROLLUP)).scalar_one()
+
+
+def _register_local_day(connection) -> None:
+    """SQLite has no time zones: the day of a stored moment in a zone, computed by Python."""
+    def local_day(moment, name):
+        if moment is None:
+            return None
+        return to_local(datetime.fromisoformat(moment), pytz.timezone(name)).date().isoformat()
+    connection.connection.driver_connection.create_function("replan_local_day", 2, local_day,
+                                                            deterministic=True)
+
+
+def average_seconds_in_status(start: date, end: date) -> dict[str, float]:
+    """Mean seconds in each status over the pairs entered and left within [start, end]."""
+    rows = db.session.execute(
+        select(ROLLUP.c.status, func.sum(ROLLUP.c.seconds) / func.sum(ROLLUP.c.pairs))
+        .where(ROLLUP.c.entered_day >= start, ROLLUP.c.left_day <= end,
+               ROLLUP.c.pairs > 0)
+        .group_by(ROLLUP.c.status)).all()
+    return {status: float(seconds) for status, seconds in rows}
