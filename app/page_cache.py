@@ -45,3 +45,14 @@ def cached_figures(key: str, compute: Callable[[], object]):
         except (RedisError, OSError):
             log.warning("figure cache unreachable; %s not kept", key, exc_info=True)
     return value
+
+
+def forget(key: str) -> None:
+    """Drop the figures kept under `key` (after a change their reader must see at once)."""
+    connection = enqueue_connection() if _seconds() > 0 else None
+    if connection is None:
+        return
+    try:
+        connection.delete(PREFIX + key)
+    except (RedisError, OSError):
+        log.warning("figure cache unreachable; %s not dropped", key, exc_info=True)

@@ -9,7 +9,7 @@ from flask_appbuilder.security.sqla.models import User
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
 
-from app.distribution import active_managers, auto_distribute, manager_loads
+from app.distribution import active_managers, auto_distribute, forget_loads, manager_loads
 from app.errors import DomainError
 from app.extensions import db
 from app.input_guard import bounded_int, form_int
@@ -32,7 +32,7 @@ class DistributionView(BaseView):
             .options(joinedload(Request.company), selectinload(Request.lines)) \
             .order_by(Request.submitted_at, Request.id).limit(200).all()
         return self.render_template("desk/distribution.html", queue=queue,
-                                    loads=manager_loads())
+                                    loads=manager_loads(cached=True))
 
     @expose("/assign", methods=["POST"])
     @has_access
@@ -53,6 +53,7 @@ class DistributionView(BaseView):
                 done += 1
             except DomainError as error:  # a Conflict too: someone changed it meanwhile
                 failed.append(f"{number}: {error}")
+        forget_loads()
         self._report(done, failed)
         return redirect(url_for("DistributionView.index"))
 
@@ -64,6 +65,7 @@ class DistributionView(BaseView):
         done = []
         if not run_use_case(lambda: done.extend(auto_distribute(queue, g.user))):
             return redirect(url_for("DistributionView.index"))
+        forget_loads()
         if not active_managers():
             flash(_("There is no active manager."), "warning")
         self._report(len(done), [])

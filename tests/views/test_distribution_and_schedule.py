@@ -11,7 +11,7 @@ from models.notifications import Notification
 from models.request_status import Status
 from models.requests import Request
 from models.schedule import ScheduleEntry
-from tests.factories import as_user, make_partner, make_request, make_user, post
+from tests.factories import Staff, as_user, make_partner, make_request, make_user, post
 
 
 
@@ -160,3 +160,37 @@ def test_week_view_and_engineer_own_entries(app, staff):
     assert post(m, "/schedule/entry", {"kind": "busy"}).status_code in (302, 403)
     post(e, f"/schedule/entry/{own.id}/delete")
     assert db.session.query(ScheduleEntry).filter_by(kind="vacation").count() == 0
+
+
+def test_the_queue_keeps_loads_briefly_and_drops_them_after_an_assignment(app, staff,
+                                                                          monkeypatch):
+    """The loads shown are shared by the web workers for a short time (Redis); another
+    user's change shows within that time, the supermanager's own assignment at once."""
+    import fakeredis
+
+    from app import page_cache
+
+    redis = fakeredis.FakeRedis()
+    monkeypatch.setattr(page_cache, "enqueue_connection", lambda: redis)
+    partner = make_partner()
+    second = make_user(MANAGER, username="second")
+    sm = as_user(app, staff.supermanager)
+
+    def load_of(manager):
+        html = sm.get("/distribution/").get_data(as_text=True)
+        found = re.search(rf"{re.escape(manager.get_full_name())} \((\d+)\)", html)
+        return int(found.group(1))
+
+    assert load_of(second) == 0
+    theirs = Staff()
+    theirs.manager = second
+    make_request(partner, Status.ASSIGNED, theirs)  # elsewhere: not seen at once
+    assert load_of(second) == 0
+    assert redis.ttl(page_cache.PREFIX + "manager-loads") > 0
+    new = make_request(partner, Status.SUBMITTED, staff)
+    post(sm, "/distribution/assign", {"manager_id": second.id, "request_id": [str(new.id)]})
+    assert load_of(second) == 2  # the page reads the loads again after its own assignment
+    redis.flushall()
+    monkeypatch.setattr(page_cache, "enqueue_connection", lambda: None)  # no Redis: each time
+    make_request(partner, Status.ASSIGNED, theirs)
+    assert load_of(second) == 3
