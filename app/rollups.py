@@ -70,7 +70,7 @@ _POSTGRES = {"entered": "(m.entered_at AT TIME ZONE 'UTC' AT TIME ZONE :zone)::d
              "seconds": "extract(epoch FROM m.left_at - m.entered_at)"}
 _SQLITE = {"entered": "replan_local_day(m.entered_at, :zone)",
            "left": "replan_local_day(m.left_at, :zone)",
-           "seconds": "(julianday(m.left_at) - julianday(m.entered_at)) * 86400.0"}
+           "seconds": "replan_seconds(m.left_at, m.entered_at)"}
 
 
 def rebuild(connection, zone_name: str | None = None) -> int:
@@ -83,17 +83,26 @@ def rebuild(connection, zone_name: str | None = None) -> int:
         _register_local_day(connection)
     connection.execute(ROLLUP.delete())
     connection.execute(text(_REBUILD.format(**parts)), {"zone": zone_name})
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("ANALYZE status_day_rollup"))  # the planner sees its size
     return connection.execute(select(func.count()).select_from(ROLLUP)).scalar_one()
 
 
 def _register_local_day(connection) -> None:
-    """SQLite has no time zones: the day of a stored moment in a zone, computed by Python."""
+    """SQLite has no time zones: the day of a stored moment in a zone (and the seconds
+    between two moments) computed by Python."""
     def local_day(moment, name):
         if moment is None:
             return None
         return to_local(datetime.fromisoformat(moment), pytz.timezone(name)).date().isoformat()
-    connection.connection.driver_connection.create_function("replan_local_day", 2, local_day,
-                                                            deterministic=True)
+    def seconds(later, earlier):  # julianday() keeps milliseconds only; the hook has µs
+        if later is None or earlier is None:
+            return None
+        return (datetime.fromisoformat(later) - datetime.fromisoformat(earlier)) \
+            .total_seconds()
+    driver = connection.connection.driver_connection
+    driver.create_function("replan_local_day", 2, local_day, deterministic=True)
+    driver.create_function("replan_seconds", 2, seconds, deterministic=True)
 
 
 def average_seconds_in_status(start: date, end: date) -> dict[str, float]:
