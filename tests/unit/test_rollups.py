@@ -130,3 +130,24 @@ def test_a_workflow_move_adds_its_pair(app, staff, partner):
                                                          today + timedelta(days=2))
     rebuilt = rebuild(db.session.connection())
     assert rebuilt == len(after) and rollup_rows() == after
+
+
+def test_the_bench_loader_fills_the_rollup_and_the_command_rebuilds_it(app):
+    runner = app.test_cli_runner()
+    loaded = runner.invoke(args=["replan", "bench-data", "--requests", "60", "--seed", "5"])
+    assert loaded.exit_code == 0, loaded.output
+    written = rollup_rows()
+    assert sum(n for _sec, n in written.values()) > 100
+    end = date.today()
+    for start in (end - timedelta(days=90), end - timedelta(days=730)):
+        direct = queries.average_hours_in_status_from_history(start, end)
+        rolled = queries.average_hours_in_status(start, end)
+        assert list(rolled) == list(direct) and direct
+        assert all(rolled[k] == pytest.approx(v, abs=0.051) for k, v in direct.items())
+    db.session.query(StatusDayRollup).delete()
+    db.session.commit()
+    result = runner.invoke(args=["replan", "rebuild-rollups"])
+    assert result.exit_code == 0, result.output
+    assert f"status_day_rollup: {len(written):,} rows" in result.output
+    db.session.expire_all()
+    assert rollup_rows() == written
