@@ -103,6 +103,9 @@ def bump(*names: str) -> None:
     try:
         with client.pipeline(transaction=False) as pipe:
             for name in names:
+                # after a flush or a Redis restart a stamp starts again from the clock, never
+                # from 1: a value kept under an earlier "1" would otherwise look current
+                pipe.set(KEY + name, time.time_ns(), nx=True)
                 pipe.incr(KEY + name)
             pipe.execute()
     except (RedisError, OSError):

@@ -183,3 +183,19 @@ def test_a_kept_value_serves_at_most_max_age_under_a_lost_bump(app, stamps, monk
     with app.test_request_context("/"):
         fresh()
         assert get_setting("time_zone") == "Asia/Yekaterinburg"
+
+
+def test_after_a_redis_flush_a_bump_never_repeats_an_old_stamp(app, stamps):
+    """A flush (or a restart without persistence) between two edits: the second bump must
+    not land on the stamp the first one made (INCR of a missing key gives 1 both times)."""
+    set_setting("time_zone", "Asia/Yekaterinburg")
+    db.session.commit()  # bump on an empty Redis
+    with app.test_request_context("/"):
+        fresh()
+        assert get_setting("time_zone") == "Asia/Yekaterinburg"  # kept under that stamp
+    stamps.flushall()
+    set_setting("time_zone", "Asia/Novosibirsk")
+    db.session.commit()
+    with app.test_request_context("/"):
+        fresh()
+        assert get_setting("time_zone") == "Asia/Novosibirsk"
