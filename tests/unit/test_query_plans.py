@@ -161,9 +161,13 @@ def test_partner_dashboard_queries(world):
     partner = world["partner"]
     counts = select(Request.status, func.count()).where(request_scope(partner)) \
         .group_by(Request.status)
-    # the covering index (an index-only scan once the visibility map is set; a fresh test
-    # table may get a bitmap scan of the same index)
-    assert "ix_request_company_status_author" in assert_indexed(counts)
+    # by a company index (at 1M the covering ix_request_company_status_author, index-only
+    # once vacuumed; a small test table of unsettled statistics may get a bitmap scan of
+    # another company index), never a scan of every request
+    plan = assert_indexed(counts)
+    assert any(index in plan for index in ("ix_request_company_status_author",
+                                           "ix_request_company_id_id",
+                                           "ix_request_company_created_id")), plan
     waiting = select(Request.id).where(request_scope(partner),
                                        Request.status.in_(WAITING_STATUSES)) \
         .order_by(Request.status_changed_at).limit(10)
@@ -247,6 +251,10 @@ def test_staff_list_keyset_pages_walk_an_index(postgres, world, column, directio
         connection = db.session.connection()  # the page's request closed the earlier one
         for statement, params in pages:
             connection.execute(text("SET LOCAL enable_seqscan = off"))
+            if user is world["admin"]:
+                # a handful of test rows: without this the planner may sort a one-row
+                # estimate (merge joins); a Sort still shows when no index gives the order
+                connection.execute(text("SET LOCAL enable_sort = off"))
             plan = "\n".join(r[0] for r in connection.exec_driver_sql(
                 f"EXPLAIN {statement}", params).all())
             assert "Seq Scan on request" not in plan, plan
