@@ -141,7 +141,8 @@ def test_rescheduling_moves_the_visit_to_the_new_engineer(staff, assigned):
     actions = [c.action for c in db.session.query(StatusChange).filter_by(
         request_id=assigned.id).order_by(StatusChange.id)]
     assert actions[-2:] == ["schedule", "reschedule"]
-    visits = db.session.query(ScheduleEntry).filter_by(request_id=assigned.id).all()
+    visits = db.session.query(ScheduleEntry).filter_by(request_id=assigned.id) \
+        .order_by(ScheduleEntry.id).all()  # without an order PostgreSQL may give any
     assert visits == [slot, second] and first not in visits  # the old engineer is free
     assert db.session.query(ScheduleEntry).filter_by(request_id=elsewhere.id).all() == [
         theirs]
