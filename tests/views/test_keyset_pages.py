@@ -4,12 +4,16 @@ cursor starts at the first page; each role sees only its rows on every page."""
 
 import re
 from datetime import datetime
+from types import SimpleNamespace
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from flask_appbuilder.security.sqla.models import User
 
 from app.extensions import db
+from models.partners import PartnerCompany
 from models.request_status import Status
+from models.requests import Request
 from tests.factories import Staff, as_user, make_company, make_partner, make_request, make_user
 
 NUMBER = re.compile(r"<strong>(\d{4}-\d{5})</strong>")  # the row's link to the desk
@@ -24,27 +28,43 @@ class World:
     """Two teams: team 1 has seven requests of equal address, status and creation time
     (every sort has ties), team 2 three of another status; one draft no staff member sees."""
 
-    def __init__(self):
-        self.team1, self.team2 = Staff(), Staff()
-        self.alpha, self.beta = make_company("Alpha Build"), make_company("Beta Repair")
-        owner_a, owner_b = make_partner(self.alpha), make_partner(self.beta)
+    @staticmethod
+    def build() -> dict:
+        team1, team2 = Staff(), Staff()
+        alpha, beta = make_company("Alpha Build"), make_company("Beta Repair")
+        owner_a, owner_b = make_partner(alpha), make_partner(beta)
         same = datetime(2026, 3, 1, 9, 0)
-        self.team1_rows = [make_request(owner_a if i % 2 else owner_b, Status.SCHEDULED,
-                                        self.team1, object_address="Moscow, Arbat 1")
-                           for i in range(7)]
-        self.team2_rows = [make_request(owner_a, Status.IN_PROGRESS, self.team2,
-                                        object_address=f"Kazan, Lenina {i}")
-                           for i in range(3)]
-        for req in self.team1_rows:
+        team1_rows = [make_request(owner_a if i % 2 else owner_b, Status.SCHEDULED, team1,
+                                   object_address="Moscow, Arbat 1") for i in range(7)]
+        team2_rows = [make_request(owner_a, Status.IN_PROGRESS, team2,
+                                   object_address=f"Kazan, Lenina {i}") for i in range(3)]
+        for req in team1_rows:
             req.created_at = same
         db.session.commit()
-        self.draft = make_request(owner_a)
-        self.admin = make_user("Admin")
+        return {"teams": [{who: getattr(t, who).id for who in TEAM} for t in (team1, team2)],
+                "companies": [alpha.id, beta.id],
+                "team1_rows": [r.id for r in team1_rows],
+                "team2_rows": [r.id for r in team2_rows],
+                "draft": make_request(owner_a).id, "admin": make_user("Admin").id}
+
+    def __init__(self, ids: dict):
+        self.team1, self.team2 = (SimpleNamespace(**{who: db.session.get(User, i)
+                                                     for who, i in team.items()})
+                                  for team in ids["teams"])
+        self.alpha, self.beta = (db.session.get(PartnerCompany, i) for i in ids["companies"])
+        self.team1_rows = [db.session.get(Request, i) for i in ids["team1_rows"]]
+        self.team2_rows = [db.session.get(Request, i) for i in ids["team2_rows"]]
+        self.draft = db.session.get(Request, ids["draft"])
+        self.admin = db.session.get(User, ids["admin"])
+
+
+TEAM = ("supermanager", "manager", "engineer")
 
 
 @pytest.fixture
-def world(app):
-    return World()
+def world(snapshot):
+    """Built once per run (conftest.snapshot)."""
+    return World(snapshot("keyset-world", World.build))
 
 
 def page(client, url: str) -> tuple[list[str], str]:
