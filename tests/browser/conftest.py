@@ -40,12 +40,33 @@ def browser():
         instance.close()
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    if call.when == "call":
+        item.failed_call = outcome.get_result().failed
+
+
 @pytest.fixture
 def shots(request):
-    """Save a screenshot per step as a test artifact."""
+    """`shots(page, name)` at each step of a journey: with REPLAN_SCREENSHOTS=1 a full-page
+    screenshot per step (to look at the pages); otherwise only the page of the last step,
+    and only when the test fails (a full-page screenshot costs ~0.3 s: 9 a journey were a
+    fifth of the browser tests' time)."""
     folder = ARTIFACTS / request.node.name.replace("[", "-").replace("]", "")
-    folder.mkdir(parents=True, exist_ok=True)
+    every_step = os.environ.get("REPLAN_SCREENSHOTS") == "1"
+    last = {}
+
+    def save(page, name: str) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
 
     def shot(page, name: str) -> None:
-        page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
-    return shot
+        if every_step:
+            save(page, name)
+        else:
+            last.update(page=page, name=name)
+
+    yield shot
+    if last and getattr(request.node, "failed_call", False) and not last["page"].is_closed():
+        save(last["page"], f"failed-after-{last['name']}")
