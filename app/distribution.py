@@ -9,7 +9,7 @@ from flask_appbuilder.security.sqla.models import Role, User
 from sqlalchemy import func
 
 from app.extensions import db
-from app.page_cache import cached_figures, forget
+from app.page_cache import cached_figures, forget, keep
 from app.permissions import MANAGER
 from app.workflow import assign_manager
 from models.request_status import OPEN_STATUSES, Status
@@ -41,16 +41,25 @@ def manager_loads(cached: bool = False) -> list[ManagerLoad]:
     managers = active_managers()
     ids = [m.id for m in managers]
     if cached:
-        figures = cached_figures(LOADS_KEY, lambda: {
-            str(k): [n, str(h)] for k, (n, h) in _loads(ids).items()})
+        figures = cached_figures(LOADS_KEY, lambda: _loads_json(ids))
         found = {int(k): (n, Decimal(h)) for k, (n, h) in figures.items()}
     else:
         found = _loads(ids)
     return [ManagerLoad(m, *found.get(m.id, (0, Decimal(0)))) for m in managers]
 
 
+def keep_loads(seconds: int) -> bool:
+    """Compute the loads now and keep them for the distribution page (the periodic job
+    "dashboard-figures": the page then never computes them itself)."""
+    return keep(LOADS_KEY, _loads_json([m.id for m in active_managers()]), seconds)
+
+
 def forget_loads() -> None:
     forget(LOADS_KEY)
+
+
+def _loads_json(ids: list[int]) -> dict:
+    return {str(k): [n, str(h)] for k, (n, h) in _loads(ids).items()}
 
 
 def _loads(ids: list[int]) -> dict[int, tuple[int, Decimal]]:

@@ -3,7 +3,9 @@
 A dashboard's figures cost the database the same for everyone who opens it within a minute;
 they are computed once and read from Redis meanwhile (DASHBOARD_CACHE_SECONDS, default 60;
 0 turns the cache off). Without Redis, or when Redis fails, the figures are computed each
-time: a slower page, never an error page.
+time: a slower page, never an error page. Figures whose first computation is slow (the
+director's default period, the managers' loads) are kept ahead by the periodic job
+"dashboard-figures" (reports.dashboard.refresh_figures), so no reader waits for them.
 """
 
 from __future__ import annotations
@@ -40,11 +42,24 @@ def cached_figures(key: str, compute: Callable[[], object]):
             connection = None
     value = compute()
     if connection is not None:
-        try:
-            connection.set(PREFIX + key, json.dumps(value), ex=seconds)
-        except (RedisError, OSError):
-            log.warning("figure cache unreachable; %s not kept", key, exc_info=True)
+        _store(connection, key, value, seconds)
     return value
+
+
+def keep(key: str, value, seconds: int) -> bool:
+    """Store figures computed ahead (a periodic job) for `seconds`, longer than the job's
+    interval so a reader never meets a gap; False without Redis or with the cache off."""
+    connection = enqueue_connection() if _seconds() > 0 else None
+    return connection is not None and _store(connection, key, value, seconds)
+
+
+def _store(connection, key: str, value, seconds: int) -> bool:
+    try:
+        connection.set(PREFIX + key, json.dumps(value), ex=seconds)
+        return True
+    except (RedisError, OSError):
+        log.warning("figure cache unreachable; %s not kept", key, exc_info=True)
+        return False
 
 
 def forget(key: str) -> None:

@@ -33,6 +33,7 @@ from models.exports import JobMarker
 from models.finance import Payment
 from models.request_status import Action, Status
 from models.requests import Request
+from reports.dashboard import refresh_figures
 
 log = logging.getLogger(__name__)
 
@@ -130,4 +131,6 @@ PERIODIC = {
     "sweep-telegram": (sweep_telegram, "* * * * *"),  # retries of the bot's outbox
     "cleanup-form-nonces": (purge_used_nonces, "20 * * * *"),
     "sweep-webhooks": (sweep_webhooks, "* * * * *"),  # retries after backoff (app.webhooks)
+    # the director's default period and the managers' loads kept ahead in Redis
+    "dashboard-figures": (refresh_figures, "* * * * *"),
 }

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from flask import flash, request
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 
-from app.distribution import manager_loads
-from app.page_cache import cached_figures
 from app.status_labels import staff_label
 from models.request_status import Status
 from reports import queries
+from reports.dashboard import figures_for
 
 
 # the charts count days, weeks and months: a period of centuries (or year 1) is a typo
@@ -49,8 +48,7 @@ class DashboardView(BaseView):
     @has_access
     def index(self):
         start, end = period_from_args()
-        found = cached_figures(f"director:{start.isoformat()}:{end.isoformat()}",
-                               lambda: director_figures(start, end))
+        found = figures_for(start, end)
         by_status = found["by_status"]
         charts = {
             "status": [[staff_label(s), by_status.get(s.value, 0)] for s in Status
@@ -63,18 +61,9 @@ class DashboardView(BaseView):
             "managers": found["managers"],
         }
         return self.render_template("desk/dashboard.html", charts=charts, start=start,
-                                    end=end, total=sum(by_status.values()))
+                                    end=end, total=sum(by_status.values()),
+                                    computed_at=_moment(found.get("computed_at")))
 
 
-def director_figures(start: date, end: date) -> dict:
-    """The dashboard's figures for the period as plain JSON values (labels come later, in
-    the reader's language), computed by the database."""
-    return {
-        "by_status": queries.requests_by_status(start, end),
-        "weekly": [list(row) for row in queries.new_requests_per_week(start, end)],
-        "revenue": [list(row) for row in queries.revenue_per_month(start, end)],
-        "partners": [list(row) for row in queries.top_partners(start, end)],
-        "status_hours": list(queries.average_hours_in_status(start, end).items()),
-        "engineers": [list(row) for row in queries.engineer_utilisation(start, end)],
-        "managers": [[m.manager.get_full_name(), m.open_requests] for m in manager_loads()],
-    }
+def _moment(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None  # figures kept before the field
