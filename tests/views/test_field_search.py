@@ -5,7 +5,10 @@ contact value for an engineer, and no wildcard or error from odd input."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
+from flask_appbuilder.security.sqla.models import User
 
 from app.extensions import db
 from app.request_filters import search_text, text_clause
@@ -16,8 +19,7 @@ from tests.field_world import PHONE, VIN, car_request, flat_request
 
 
 
-@pytest.fixture
-def world(app):
+def build_world() -> dict:
     staff = Staff()
     partner = make_partner()
     other = make_partner()  # another company
@@ -28,6 +30,20 @@ def world(app):
     theirs = car_request(other, Status.SUBMITTED, staff, vin="XTA21703080123457",
                          owner_phone=PHONE)
     db.session.commit()
+    return {"staff": {who: getattr(staff, who).id
+                      for who in ("supermanager", "manager", "engineer")},
+            "users": [partner.id, other.id],
+            "requests": [r.id for r in (mine, twin, flat, theirs)]}
+
+
+@pytest.fixture
+def world(snapshot):
+    """Built once per run (conftest.snapshot): staff, partner, other, mine, twin, flat,
+    theirs."""
+    ids = snapshot("field-search-world", build_world)
+    staff = SimpleNamespace(**{who: db.session.get(User, i) for who, i in ids["staff"].items()})
+    partner, other = (db.session.get(User, i) for i in ids["users"])
+    mine, twin, flat, theirs = (db.session.get(Request, i) for i in ids["requests"])
     return staff, partner, other, mine, twin, flat, theirs
 
 

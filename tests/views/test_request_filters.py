@@ -3,11 +3,13 @@ the user's scope only; engineers get no partner-side filter; bad values never a 
 
 import re
 from datetime import datetime
+from types import SimpleNamespace
 
 import pytest
+from flask_appbuilder.security.sqla.models import User
 
 from app.extensions import db
-from models.partners import EndClient
+from models.partners import EndClient, PartnerCompany
 from models.request_status import Status
 from models.requests import PAYMENT_PAID, PAYMENT_PARTIAL, Request
 from tests.factories import Staff, as_user, make_company, make_partner, make_request, make_user
@@ -18,28 +20,43 @@ NUMBER = re.compile(r"\b\d{4}-\d{5}\b")
 class World:
     """Three companies, two teams, four requests of team 1 and 2, one hidden request."""
 
-    def __init__(self):
-        self.team1, self.team2 = Staff(), Staff()
-        self.alpha, self.beta = make_company("Alpha Build"), make_company("Beta Repair")
-        self.gamma = make_company("Gamma Hidden")
-        self.owner_a, self.owner_b = make_partner(self.alpha), make_partner(self.beta)
-        owner_c = make_partner(self.gamma)
-        ivanov = EndClient(company_id=self.alpha.id, name="Ivanov Ivan")
-        petrova = EndClient(company_id=self.beta.id, name="Petrova Anna")
-        hidden = EndClient(company_id=self.gamma.id, name="Secret Client")
+    @staticmethod
+    def build() -> dict:
+        team1, team2 = Staff(), Staff()
+        alpha, beta = make_company("Alpha Build"), make_company("Beta Repair")
+        gamma = make_company("Gamma Hidden")
+        owner_a, owner_b = make_partner(alpha), make_partner(beta)
+        owner_c = make_partner(gamma)
+        ivanov = EndClient(company_id=alpha.id, name="Ivanov Ivan")
+        petrova = EndClient(company_id=beta.id, name="Petrova Anna")
+        hidden = EndClient(company_id=gamma.id, name="Secret Client")
         db.session.add_all([ivanov, petrova, hidden])
         db.session.flush()
-        self.r1 = self._request(self.owner_a, self.team1, Status.SCHEDULED, ivanov, None,
-                                "2026-01-10", "2026-01-12")
-        self.r2 = self._request(self.owner_b, self.team2, Status.SCHEDULED, petrova,
-                                PAYMENT_PAID, "2026-03-10", "2026-03-11")
-        self.r3 = self._request(self.owner_a, self.team2, Status.ASSIGNED, None,
-                                PAYMENT_PARTIAL, "2026-02-10", "2026-03-20")
-        self.r4 = self._request(self.owner_b, self.team1, Status.SCHEDULED, petrova, None,
-                                "2026-02-15", "2026-02-16")
-        self.r5 = self._request(owner_c, Staff(), Status.SCHEDULED, hidden, None,
-                                "2025-12-01", "2025-12-02")
-        self.admin = make_user("Admin")
+        rows = [World._request(owner_a, team1, Status.SCHEDULED, ivanov, None,
+                               "2026-01-10", "2026-01-12"),
+                World._request(owner_b, team2, Status.SCHEDULED, petrova,
+                               PAYMENT_PAID, "2026-03-10", "2026-03-11"),
+                World._request(owner_a, team2, Status.ASSIGNED, None,
+                               PAYMENT_PARTIAL, "2026-02-10", "2026-03-20"),
+                World._request(owner_b, team1, Status.SCHEDULED, petrova, None,
+                               "2026-02-15", "2026-02-16"),
+                World._request(owner_c, Staff(), Status.SCHEDULED, hidden, None,
+                               "2025-12-01", "2025-12-02")]
+        return {"teams": [{who: getattr(t, who).id for who in TEAM} for t in (team1, team2)],
+                "companies": [alpha.id, beta.id, gamma.id],
+                "owners": [owner_a.id, owner_b.id], "requests": [r.id for r in rows],
+                "admin": make_user("Admin").id}
+
+    def __init__(self, ids: dict):
+        self.team1, self.team2 = (SimpleNamespace(**{who: db.session.get(User, i)
+                                                     for who, i in team.items()})
+                                  for team in ids["teams"])
+        self.alpha, self.beta, self.gamma = (db.session.get(PartnerCompany, i)
+                                             for i in ids["companies"])
+        self.owner_a, self.owner_b = (db.session.get(User, i) for i in ids["owners"])
+        self.r1, self.r2, self.r3, self.r4, self.r5 = (db.session.get(Request, i)
+                                                       for i in ids["requests"])
+        self.admin = db.session.get(User, ids["admin"])
 
     @staticmethod
     def _request(owner, team, status, client, payment, created, submitted):
@@ -56,9 +73,13 @@ class World:
         return {r.number for r in requests}
 
 
+TEAM = ("supermanager", "manager", "engineer")
+
+
 @pytest.fixture
-def world(app):
-    return World()
+def world(snapshot):
+    """Built once per run (conftest.snapshot)."""
+    return World(snapshot("request-filters-world", World.build))
 
 
 def shown(client, url: str) -> set[str]:

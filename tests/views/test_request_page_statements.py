@@ -7,14 +7,16 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import pytest
+from flask_appbuilder.security.sqla.models import User
 
 from app.extensions import db
 from app.permissions import ENGINEER, MANAGER
 from models.finance import Payment
 from models.request_status import Action, Status
-from models.requests import ATTACH_INPUT, ATTACH_MESSAGE, Attachment, Message, StatusChange
+from models.requests import (ATTACH_INPUT, ATTACH_MESSAGE, Attachment, Message, Request,
+                             StatusChange)
 from models.schedule import ENTRY_VISIT, ScheduleEntry
-from tests.factories import Staff, as_user, make_request, make_user, statements
+from tests.factories import Staff, as_user, make_partner, make_request, make_user, statements
 
 MANY = 20
 
@@ -54,17 +56,26 @@ def add_rows(req, partner, people: list, engineers: list, count: int) -> None:
     db.session.commit()
 
 
-@pytest.fixture
-def world(app, partner):
+def build_world() -> dict:
+    partner = make_partner()
     staff = Staff()
     people = [make_user(MANAGER) for _k in range(MANY)]
     engineers = [make_user(ENGINEER) for _k in range(MANY)]
     few, many = (make_request(partner, Status.SCHEDULED, staff) for _k in range(2))
     add_rows(few, partner, people, engineers, 2)
     add_rows(many, partner, people, engineers, MANY)
-    readers = {"supermanager": staff.supermanager, "manager": staff.manager,
-               "engineer": staff.engineer, "partner": partner}
-    return {"few": few, "many": many,
+    return {"few": few.id, "many": many.id,
+            "readers": {"supermanager": staff.supermanager.id, "manager": staff.manager.id,
+                        "engineer": staff.engineer.id, "partner": partner.id}}
+
+
+@pytest.fixture
+def world(app, snapshot):
+    """Built once per run (conftest.snapshot)."""
+    ids = snapshot("request-page-rows", build_world)
+    readers = {who: db.session.get(User, i) for who, i in ids["readers"].items()}
+    return {"few": db.session.get(Request, ids["few"]),
+            "many": db.session.get(Request, ids["many"]),
             "clients": {who: as_user(app, user) for who, user in readers.items()}}
 
 

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta
+from types import SimpleNamespace
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from flask_appbuilder.security.sqla.models import User
 
 from app.extensions import db
 from app.permissions import ADMIN, DIRECTOR, ENGINEER, MANAGER, SUPERMANAGER
@@ -116,10 +118,21 @@ def test_statements_do_not_grow_with_engineers_or_visits(app, partner):
 
 # --- paging, filters and the selected engineer --------------------------------------------------
 
-@pytest.fixture
-def crowd(app, staff):
-    """25 engineers besides the staff's one: two pages."""
+def build_crowd() -> dict:
+    staff = Staff()
     people = engineers(25)
+    return {"staff": {who: getattr(staff, who).id
+                      for who in ("supermanager", "manager", "engineer")},
+            "people": [p.id for p in people]}
+
+
+@pytest.fixture
+def crowd(app, snapshot):
+    """25 engineers besides the staff's one: two pages (built once per run,
+    conftest.snapshot)."""
+    ids = snapshot("week-crowd", build_crowd)
+    staff = SimpleNamespace(**{who: db.session.get(User, i) for who, i in ids["staff"].items()})
+    people = [db.session.get(User, i) for i in ids["people"]]
     return {"people": people, "staff": staff, "boss": as_user(app, staff.supermanager)}
 
 
