@@ -8,8 +8,7 @@ a race retries with the next number (works the same on SQLite and PostgreSQL).
 
 from __future__ import annotations
 
-from datetime import UTC, date
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -17,22 +16,10 @@ from sqlalchemy.exc import IntegrityError
 from app.audit import record
 from app.errors import Conflict
 from app.extensions import db
-from app.settings import DEFAULTS, get_setting
-from models.base import utcnow
+from app.timefmt import local_today
 from models.finance import DOCUMENT_KINDS, DocumentNumber
 
 ATTEMPTS = 10  # numbers taken by concurrent issuers before giving up (a Conflict)
-DEFAULT_ZONE = "Europe/Moscow"
-
-
-def bureau_today() -> date:
-    """Today in the bureau's time zone (the date an issued document carries)."""
-    name = get_setting("time_zone") if "time_zone" in DEFAULTS else None
-    try:
-        zone = ZoneInfo(name or DEFAULT_ZONE)
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = UTC
-    return utcnow().replace(tzinfo=UTC).astimezone(zone).date()
 
 
 def issued_number(request_id: int, kind: str) -> DocumentNumber | None:
@@ -51,7 +38,7 @@ def issue_document_number(req, kind: str, actor=None,
         found = issued_number(req.id, kind)
         if found is not None:
             return found
-        issued_on = today or bureau_today()
+        issued_on = today or local_today()  # the bureau's day, not the server's
         row = DocumentNumber(kind=kind, year=issued_on.year, seq=_next_seq(kind, issued_on.year),
                              request_id=req.id, request_number=req.number, issued_on=issued_on)
         try:

@@ -17,6 +17,8 @@ import pytz
 from flask import g, has_app_context
 from flask_babel import format_date, format_datetime
 
+from models.base import utcnow
+
 DEFAULT_ZONE = "Europe/Moscow"
 # naive datetimes that are local wall-clock times already (model name -> columns)
 WALL_CLOCK = {"ScheduleEntry": frozenset({"starts_at", "ends_at"})}
@@ -91,8 +93,9 @@ def day_bounds_utc(first: date, last: date) -> tuple[datetime, datetime]:
 
 
 def local_today() -> date:
-    """Today's date in the bureau's zone (not the server's)."""
-    return to_local(datetime.now(UTC)).date()
+    """Today's date in the bureau's zone (not the server's): the date documents carry, the
+    dashboard's default period ends on, the week schedule opens at."""
+    return to_local(utcnow()).date()
 
 
 def format_moment(moment: datetime | None, pattern: str = DATETIME_PATTERN) -> str:

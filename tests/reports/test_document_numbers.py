@@ -1,7 +1,7 @@
 """Invoice and act numbers: 1, 2, 3 … per kind and year, kept on re-download, never reused.
 
 The PDFs are read back as text (tests/pdftext.py); the date is frozen through the clock of
-app.document_numbers (models.base.utcnow as imported there).
+app.timefmt (models.base.utcnow as imported there: the bureau's today, app.timefmt.local_today).
 """
 
 import re
@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 import pytest
 
-from app import document_numbers
+from app import document_numbers, timefmt
 from app.document_numbers import issue_document_number, issued_number
 from app.extensions import db
 from app.uow import unit_of_work
@@ -28,7 +28,7 @@ from tests.reports.test_documents_arithmetic import _pdf, _priced
 def clock(monkeypatch):
     """Set the UTC time the numbering sees: clock(datetime(...))."""
     def set_now(moment: datetime):
-        monkeypatch.setattr(document_numbers, "utcnow", lambda: moment)
+        monkeypatch.setattr(timefmt, "utcnow", lambda: moment)
     set_now(datetime(2026, 11, 26, 9, 0))
     return set_now
 
