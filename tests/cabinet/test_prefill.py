@@ -10,11 +10,14 @@ from datetime import timedelta
 from urllib.parse import quote, urlencode, urlsplit
 
 import pytest
+from flask_appbuilder.security.sqla.models import User
 
+from app.demo import load_catalog
 from app.extensions import db
 from app.permissions import ADMIN, DIRECTOR, ENGINEER, MANAGER, SUPERMANAGER
 from app.prefill import create_prefill_token, site_name
 from models.base import utcnow
+from models.catalog import Service
 from models.partners import EndClient
 from models.prefill import PrefillToken
 from models.requests import Request
@@ -24,16 +27,35 @@ from tests.field_world import PHONE, VIN, car_service
 NEW = "/cabinet/requests/new"
 
 
-@pytest.fixture
-def car(app):
-    service = car_service()
-    db.session.commit()
-    return service
+@pytest.fixture(autouse=True)
+def catalog(request, snapshot):
+    """The cabinet's catalogue (as tests/cabinet/conftest.py loads it), then the car service
+    and the owner if the test asks for them, in that order: built once per run for each
+    combination (conftest.snapshot)."""
+    wanted = tuple(name for name in ("car", "owner") if name in request.fixturenames)
+
+    def build() -> dict:
+        load_catalog()
+        db.session.commit()
+        ids = {}
+        if "car" in wanted:
+            ids["car"] = car_service().id
+            db.session.commit()
+        if "owner" in wanted:
+            ids["owner"] = make_partner(locale="en").id
+        return ids
+
+    return snapshot("-".join(("prefill-catalog", *wanted)), build)
 
 
 @pytest.fixture
-def owner(app):
-    return make_partner(locale="en")
+def car(catalog):
+    return db.session.get(Service, catalog["car"])
+
+
+@pytest.fixture
+def owner(catalog):
+    return db.session.get(User, catalog["owner"])
 
 
 def page(client, url: str) -> str:
