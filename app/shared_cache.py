@@ -28,12 +28,16 @@ from app.extensions import db
 
 log = logging.getLogger(__name__)
 
-SETTINGS, TEXTS, PERMISSIONS = "settings", "texts", "permissions"
-NAMES = (SETTINGS, TEXTS, PERMISSIONS)
-# table -> the cache it feeds (FAB's role and permission tables feed the permission sets)
+SETTINGS, TEXTS, PERMISSIONS, CHOICES = "settings", "texts", "permissions", "choices"
+NAMES = (SETTINGS, TEXTS, PERMISSIONS, CHOICES)
+# table -> the cache it feeds (FAB's role and permission tables feed the permission sets;
+# the list filters' selects (views.search_widget) show companies, users and end clients
+# found on the requests a user sees)
 TABLES = {"setting": SETTINGS, "text_override": TEXTS, "ab_role": PERMISSIONS,
           "ab_permission_view": PERMISSIONS, "ab_permission_view_role": PERMISSIONS,
-          "ab_permission": PERMISSIONS, "ab_view_menu": PERMISSIONS}
+          "ab_permission": PERMISSIONS, "ab_view_menu": PERMISSIONS,
+          "partner_company": CHOICES, "ab_user": CHOICES, "end_client": CHOICES,
+          "request": CHOICES}
 KEY = "replan:stamp:"
 TIMEOUT = 0.2  # seconds: connect and reply; past that the page reads the database
 # seconds a kept value serves at most, even under an unchanged stamp: bounds the staleness
@@ -119,18 +123,22 @@ def _touched_by(session: Session) -> set[str]:
     found = set()
     for obj in (*session.new, *session.dirty, *session.deleted):
         table = getattr(obj, "__tablename__", None)
-        if table in TABLES and not (table == "ab_role" and obj in session.dirty
-                                    and not _role_rights_changed(obj)):
+        if table in TABLES and not (obj in session.dirty and table in SHOWN_ATTRIBUTES
+                                    and not _changed(obj, SHOWN_ATTRIBUTES[table])):
             found.add(TABLES[table])
     return found
 
 
-def _role_rights_changed(role) -> bool:
-    """A role is dirty too when a user joins it (FAB's backref role.user): only its name and
-    permissions make the cached permission sets stale."""
-    attrs = inspect(role).attrs
-    return any(attrs[name].history.has_changes() for name in ("name", "permissions")
-               if name in attrs)
+# an edited row of these tables changes a cache only through these attributes: a role is
+# dirty too when a user joins it (FAB's backref role.user), a user at every sign-in
+# (last_login, login_count: no select shows them)
+SHOWN_ATTRIBUTES = {"ab_role": ("name", "permissions"),
+                    "ab_user": ("first_name", "last_name", "active", "roles")}
+
+
+def _changed(obj, names) -> bool:
+    attrs = inspect(obj).attrs
+    return any(attrs[name].history.has_changes() for name in names if name in attrs)
 
 
 @event.listens_for(Session, "before_flush")

@@ -32,6 +32,7 @@ from models.schedule import ENTRY_KIND_LABELS
 from reports.excel import Column
 from views.audited import AuditedEdits, AuditedInterface
 from views.filters import UserScopeFilter
+from views.search_widget import KeptChoicesSearchWidget
 
 MAX_PAGE_SIZE = 100
 COUNT_LIMIT = 10_000
@@ -187,6 +188,7 @@ class ReplanModelView(AuditedEdits, ModelView):
 
     page_size = 25
     search_form_query_rel_fields: dict = {}
+    search_widget = KeptChoicesSearchWidget  # related selects rendered once, kept
     list_template = "replan_list.html"
 
     @property

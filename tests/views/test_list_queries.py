@@ -27,6 +27,7 @@ def test_request_list_query_count_does_not_grow_with_rows(app):
     for _ in range(12):
         make_request(partner, Status.SCHEDULED, extra)
         make_request(partner, Status.SCHEDULED, Staff())
+    request_list_queries(admin)  # the new rows moved the stamp of the filters' selects
     many, seen = request_list_queries(admin)
     assert many == few, seen[few:]
 

@@ -86,6 +86,7 @@ def test_statements_per_page_do_not_grow_with_the_data(site):
     few = counts(clients, pages)
     add_requests(site["partner"], site["staff"], 6)
     add_requests(site["partner"], Staff(), 4)  # other managers and engineers on the rows
+    counts(clients, pages)  # warm again: new rows move the stamp of the filters' selects
     many = counts(clients, pages)
     assert many == few, {k: (few[k], many[k]) for k in few if few[k] != many[k]}
     over = {name: n for name, n in many.items() if n > BUDGET[name]}
