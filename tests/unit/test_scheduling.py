@@ -7,8 +7,10 @@ on its first and last minute.
 
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
+from flask_appbuilder.security.sqla.models import User
 from flask_babel import gettext
 from werkzeug.exceptions import NotFound
 
@@ -22,9 +24,9 @@ from app.scheduling import (WEEK_CAPACITY_HOURS, ScheduleError, book_engineer, c
 from app.workflow import ConflictError
 from models.audit import AuditEvent
 from models.request_status import Status
-from models.requests import StatusChange
+from models.requests import Request, StatusChange
 from models.schedule import ENTRY_BUSY, ENTRY_VACATION, ENTRY_VISIT, ENTRY_WORK, ScheduleEntry
-from tests.factories import make_partner, make_request, make_user
+from tests.factories import Staff, make_partner, make_request, make_user
 
 MONDAY = datetime(2026, 11, 30)  # a Monday
 WED = MONDAY + timedelta(days=2)
@@ -60,8 +62,31 @@ def refusal(func, *args, **kwargs) -> str:
 
 
 @pytest.fixture
-def assigned(staff):
-    return make_request(make_partner(), Status.ASSIGNED, staff)
+def _team(request, snapshot):
+    """One user of each staff role and, if the test asks for `assigned`, a request assigned
+    to them, in that order: built once per run for each (conftest.snapshot)."""
+    with_request = "assigned" in request.fixturenames
+
+    def build() -> dict:
+        team = Staff()
+        ids = {who: getattr(team, who).id for who in ("supermanager", "manager", "engineer")}
+        if with_request:
+            ids["assigned"] = make_request(make_partner(), Status.ASSIGNED, team).id
+        return ids
+
+    return snapshot("scheduling-staff" + ("-assigned" if with_request else ""), build)
+
+
+@pytest.fixture
+def staff(_team):
+    """The module's own `staff` (conftest's, from a snapshot)."""
+    return SimpleNamespace(**{who: db.session.get(User, _team[who])
+                              for who in ("supermanager", "manager", "engineer")})
+
+
+@pytest.fixture
+def assigned(_team):
+    return db.session.get(Request, _team["assigned"])
 
 
 # --- windows --------------------------------------------------------------------------------
