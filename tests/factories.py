@@ -145,7 +145,8 @@ def walk(req, target: Status, author, staff: Staff | None) -> None:
             transition(req, "deliver", staff.manager)
         else:
             transition(req, action, staff.manager if action != "close" else author)
-        db.session.commit()
+        db.session.flush()
+    db.session.commit()
 
 
 MINI_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
