@@ -5,8 +5,10 @@ the e-mail's own text (no partner words). The Bot API is a real HTTP server on l
 from __future__ import annotations
 
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
+from flask_appbuilder.security.sqla.models import User
 
 import app.jobs as jobs_module
 from app.extensions import db
@@ -17,20 +19,31 @@ from models.base import utcnow
 from models.outbox import OutboxMessage
 from models.partners import UserProfile
 from models.request_status import Status
+from models.requests import Request
 from models.telegram import TelegramChat, TelegramLinkToken, TelegramMessage
 from tests.factories import Staff, make_company, make_partner, make_request
 from tests.jobs.servers import free_port
 from tests.telegram_bot_api import BOT_TOKEN, SECRET, run_jobs
 
 
-@pytest.fixture
-def world(tg):
-    """A partner's request waiting with its manager, the partner's chat linked."""
+def build_world() -> dict:
     staff = Staff()
     partner = make_partner(company=make_company("ООО Тайный Заказчик"), phone="+79990001122")
     req = make_request(partner, Status.ASSIGNED, staff)
     link_chat(partner, 1001)
-    return staff, partner, req
+    return {"staff": {who: getattr(staff, who).id
+                      for who in ("supermanager", "manager", "engineer")},
+            "partner": partner.id, "request": req.id}
+
+
+@pytest.fixture
+def world(tg, snapshot):
+    """A partner's request waiting with its manager, the partner's chat linked (built once
+    per run, conftest.snapshot)."""
+    ids = snapshot("telegram-world", build_world)
+    staff = SimpleNamespace(**{who: db.session.get(User, i) for who, i in ids["staff"].items()})
+    return (staff, db.session.get(User, ids["partner"]),
+            db.session.get(Request, ids["request"]))
 
 
 def link_chat(user, chat_id: int) -> TelegramChat:
