@@ -13,6 +13,7 @@ import itertools
 from datetime import datetime
 
 import pytest
+from flask_appbuilder.security.sqla.models import User
 
 from app.accounts import find_role
 from app.extensions import db
@@ -22,6 +23,7 @@ from app.workflow import (ConflictError, IllegalTransition, NotAllowed, Workflow
                           actor_kinds, assign_manager, available_moves, conflict_message,
                           find_move, transition)
 from models.audit import AuditEvent
+from models.partners import PartnerCompany
 from models.request_status import (MOVES, ONCE_ONLY, PARTNER_BUTTONS, STAFF_ACTORS,
                                    STAFF_BUTTONS, Actor, Status, button_actions)
 from models.requests import PAYMENT_PAID, Attachment, Request, StatusChange, status_writer
@@ -45,17 +47,26 @@ def case_id(case) -> str:
     return f"{move.action}-{source}-{actor}"
 
 
-@pytest.fixture
-def people(app):
+# the users of `people`, in the order they are made
+USERS = (Actor.PARTNER, "member", Actor.MANAGER, Actor.SUPERMANAGER, Actor.ENGINEER,
+         "new_manager", "new_engineer", Actor.FILER)
+
+
+def build_people() -> dict:
     company = make_company()
-    return {
-        "company": company, Actor.PARTNER: make_partner(company),
-        "member": make_partner(company, owner=False),
-        Actor.MANAGER: make_user(MANAGER), Actor.SUPERMANAGER: make_user(SUPERMANAGER),
-        Actor.ENGINEER: make_user(ENGINEER), Actor.SYSTEM: None,
-        "new_manager": make_user(MANAGER), "new_engineer": make_user(ENGINEER),
-        Actor.FILER: make_user(MANAGER),  # filed every stored request on the partner's behalf
-    }
+    users = [make_partner(company), make_partner(company, owner=False),
+             make_user(MANAGER), make_user(SUPERMANAGER), make_user(ENGINEER),
+             make_user(MANAGER), make_user(ENGINEER),
+             make_user(MANAGER)]  # the filer: filed every stored request for the partner
+    return {"company": company.id, "users": [user.id for user in users]}
+
+
+@pytest.fixture
+def people(snapshot):
+    """Built once per run (conftest.snapshot)."""
+    ids = snapshot("workflow-people", build_people)
+    return {"company": db.session.get(PartnerCompany, ids["company"]), Actor.SYSTEM: None,
+            **{key: db.session.get(User, i) for key, i in zip(USERS, ids["users"])}}
 
 
 def stored_request(people, status: Status, author=None) -> Request:
