@@ -81,8 +81,10 @@ def cached(name: str, key, loader):
     """`loader()` kept per process under (name, key) while the stamp `name` is unchanged."""
     if not has_request_context():
         return loader()
-    if name in db.session.info.get(_TOUCHED, ()):  # this transaction changed it: its own view
-        return loader()
+    session = db.session
+    if name in session.info.get(_TOUCHED, ()) or \
+            ((session.new or session.deleted or session.dirty) and name in _touched_by(session)):
+        return loader()  # this transaction changed it (flushed or still pending): its own view
     stamps = _stamps()
     stamp = stamps.get(name) if stamps else None
     if stamp is None:

@@ -354,6 +354,20 @@ def redis_url():
 
 
 @pytest.fixture(autouse=True)
+def _cache_stamps(app, redis_url):
+    """Pages keep the small shared tables under stamps in Redis (app.shared_cache), as in
+    production, where Redis is required: with REDIS_URL the real one (emptied after each
+    test by _empty_queue), else an in-process FakeRedis, new for each test. A test that
+    checks the page without Redis sets app.extensions["replan_stamp_redis"] to None."""
+    if not redis_url:
+        app.extensions["replan_stamp_redis"] = fakeredis.FakeRedis(server=fakeredis.FakeServer())
+    app.extensions.pop("replan_shared_cache", None)
+    yield
+    if not redis_url:
+        app.extensions.pop("replan_stamp_redis", None)
+
+
+@pytest.fixture(autouse=True)
 def _empty_queue(redis_url):
     """Jobs left by one test must not run in another."""
     yield

@@ -132,6 +132,23 @@ def test_a_change_in_the_open_transaction_is_read_back_uncached(app, stamps):
         assert get_setting("auto_close_days") == 14
 
 
+def test_a_pending_change_not_yet_flushed_is_read_back_uncached(app, stamps):
+    """set_setting without a flush, then get_setting in the same transaction (a use case
+    that changes the working hours and books right after): the new value, not the kept one."""
+    for _ in range(2):
+        with app.test_request_context("/"):
+            fresh()
+            assert get_setting("auto_close_days") == 14
+    with app.test_request_context("/"):
+        fresh()
+        set_setting("auto_close_days", 3)
+        assert get_setting("auto_close_days") == 3
+        db.session.rollback()
+    with app.test_request_context("/"):
+        fresh()
+        assert get_setting("auto_close_days") == 14
+
+
 def test_redis_down_reads_the_database_and_never_fails(app, monkeypatch):
     monkeypatch.setitem(app.extensions, "replan_stamp_redis", DownRedis())
     monkeypatch.setitem(app.extensions, STORE, {})
