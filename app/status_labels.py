@@ -45,6 +45,25 @@ def forget_overrides() -> None:
     """After a save: the next label is read from the database again."""
     if has_app_context():
         g.pop(_CACHE, None)
+        g.pop(_LABELS, None)
+
+
+_LABELS = "replan_status_labels"
+
+
+def _label(kind: str, key: str, default) -> str:
+    """The admin's wording of a label or the code's, worked out once per request and
+    language (a list page asks for it on every row)."""
+    locale = current_locale()
+    if not has_app_context():
+        row = override_of(kind, key, locale)
+        return row.body if row is not None else default(key)
+    memo = g.setdefault(_LABELS, {})
+    found = memo.get((kind, key, locale))
+    if found is None:
+        row = override_of(kind, key, locale)
+        found = memo[(kind, key, locale)] = row.body if row is not None else default(key)
+    return found
 
 
 def override_of(kind: str, key: str, locale: str | None = None):
@@ -61,8 +80,7 @@ def default_partner_label(group: str) -> str:
 
 def staff_label(status) -> str:
     """The staff's name of a status in the current language."""
-    row = override_of(KIND_STAFF_LABEL, str(status))
-    return row.body if row is not None else default_staff_label(status)
+    return _label(KIND_STAFF_LABEL, str(status), default_staff_label)
 
 
 def partner_group_of(status_or_group: str) -> str:
@@ -74,9 +92,7 @@ def partner_group_of(status_or_group: str) -> str:
 
 def partner_label(status_or_group: str) -> str:
     """What the partner reads for a status (or a partner group) in the current language."""
-    group = partner_group_of(status_or_group)
-    row = override_of(KIND_PARTNER_LABEL, group)
-    return row.body if row is not None else default_partner_label(group)
+    return _label(KIND_PARTNER_LABEL, partner_group_of(status_or_group), default_partner_label)
 
 
 def staff_labels() -> dict[str, str]:

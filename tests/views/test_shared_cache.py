@@ -39,7 +39,7 @@ def fresh():
     """What a new request starts with: the suite keeps one app context (and its g) around
     the test client's requests, a server gives each request its own."""
     for name in ("text_overrides", "bureau_zone_name", "replan_role_permissions",
-                 "replan_cache_stamps"):
+                 "replan_cache_stamps", "replan_status_labels"):
         g.pop(name, None)
 
 
