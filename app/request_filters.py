@@ -21,6 +21,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 
 from app.access import request_scope
 from app.extensions import db
+from app.shared_cache import CHOICES, cached
 from app.input_guard import bounded_int
 from app.request_rules import PAYMENT_LABELS
 from app.timefmt import day_bounds_utc
@@ -79,7 +80,13 @@ def _scoped_ids(user, column):
 
 
 def filter_choices(user) -> dict[str, list[tuple[int, str]]]:
-    """(id, name) choices of each select, only values found on requests the user may see."""
+    """(id, name) choices of each select, only values found on requests the user may see;
+    kept per process for the user under the shared-cache stamp "choices" (app.shared_cache:
+    any commit that changed a company, a user's name, an end client or a request moves it)."""
+    return cached(CHOICES, ("request-filters", user.id), lambda: _filter_choices(user))
+
+
+def _filter_choices(user) -> dict[str, list[tuple[int, str]]]:
     choices = {}
     if partner_side_allowed(user):
         choices["company"] = [(c.id, c.name) for c in db.session.query(PartnerCompany).filter(

@@ -90,6 +90,10 @@ class Request(Model):
         Index("ix_request_manager_engineer", "manager_id", "engineer_id"),
         # the partner list with a period, ordered by that date then id (0024_company_period)
         Index("ix_request_company_created_id", "company_id", "created_at", "id"),
+        # the desk's work list: one range per (status, overdue or not), oldest first
+        Index("ix_request_status_changed", "status", "status_changed_at", "id"),
+        Index("ix_request_manager_status_changed", "manager_id", "status",
+              "status_changed_at", "id"),
         _trigram("ix_request_number_trgm", "number"),
         _trigram("ix_request_object_address_trgm", "object_address"),
         {"sqlite_autoincrement": True},  # a deleted request's id is never handed out again

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import case, func
+from sqlalchemy import case, func, literal, union_all
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
@@ -22,7 +22,7 @@ MANAGER_PRIORITY = {S.ON_REVIEW: 0, S.ASSIGNED: 1, S.READY: 2, S.SUBMITTED: 3, S
                     S.NEEDS_INFO: 6, S.SCHEDULED: 7, S.IN_PROGRESS: 8, S.DELIVERED: 9}
 ENGINEER_PRIORITY = {S.REWORK: 0, S.SCHEDULED: 1, S.IN_PROGRESS: 2, S.ON_REVIEW: 5}
 del S
-LIST_LIMIT = 200  # rows a page of the desk shows
+LIST_LIMIT = 50  # rows a page of the desk shows (200 rows: ~50 ms of rendering at 1M)
 
 
 def overdue_clause():
@@ -48,15 +48,41 @@ def work_list(user, status: str | None = None, text: str | None = None,
     if filters is not None:
         query = apply_filters(query, filters)
     overdue = overdue_clause()
-    order = [case((overdue, 0), else_=1), case(priority, value=Request.status, else_=9),
-             Request.status_changed_at, Request.id]
-    # the two staff joined into the page's statement (no statement more a column)
-    rows = query.options(joinedload(Request.manager), joinedload(Request.engineer)) \
-        .order_by(*order).offset(page * LIST_LIMIT).limit(LIST_LIMIT + 1).all()
+    rows = _ordered_page(query, overdue, priority, status, page)
     more, rows = len(rows) > LIST_LIMIT, rows[:LIST_LIMIT]
     overdue_ids = {r.id for r in db.session.query(Request.id).filter(
         Request.id.in_([r.id for r in rows]), overdue)}
     return rows, overdue_ids, answered_ids([r.id for r in rows]), more
+
+
+def _ordered_page(query, overdue, priority: dict, status: str | None, page: int) -> list:
+    """The page (LIST_LIMIT + 1 rows) of `query` ordered overdue first, then by the status's
+    priority, then oldest first (status_changed_at, id).
+
+    Within one status and one side of "overdue" that order is the index's order
+    (ix_request_status_changed, ix_request_manager_status_changed), so each (status,
+    overdue or not) contributes at most the rows up to the page's end from one index range,
+    and only those few are sorted: the same order as sorting every open request in scope,
+    which at a million requests was ~60 000 rows a supermanager's page (~280 ms)."""
+    late = case((overdue, 0), else_=1)
+    wanted = (page + 1) * LIST_LIMIT + 1
+    parts = []
+    for each in [s for s in OPEN_STATUSES if not status or s.value == status]:
+        rank = priority.get(each, 9)
+        for side in (0, 1):
+            parts.append(query.filter(Request.status == each, late == side)
+                         .with_entities(Request.id.label("id"), literal(side).label("late"),
+                                        literal(rank).label("rank"),
+                                        Request.status_changed_at.label("since"))
+                         .order_by(Request.status_changed_at, Request.id).limit(wanted)
+                         .subquery().select())
+    if not parts:  # a status that is not open: nothing
+        return []
+    merged = union_all(*parts).subquery()
+    return db.session.query(Request).join(merged, merged.c.id == Request.id) \
+        .options(joinedload(Request.manager), joinedload(Request.engineer)) \
+        .order_by(merged.c.late, merged.c.rank, merged.c.since, merged.c.id) \
+        .offset(page * LIST_LIMIT).limit(LIST_LIMIT + 1).all()
 
 
 def answered_ids(ids: list[int]) -> set[int]:

@@ -120,3 +120,23 @@ def test_without_redis_or_with_redis_down_the_selects_are_rendered_each_time(app
     make_request(make_partner(make_company("Delta")), Status.SUBMITTED, team)
     assert "Delta" in options(page(sm)[0], "company")
     assert shared_cache.CHOICES in shared_cache.NAMES
+
+
+def test_the_desk_filters_are_kept_per_user_and_follow_new_requests(app, stamps, world):  # noqa: F811
+    team, other = world
+    manager = as_user(app, other.manager)
+
+    def companies() -> list[str]:
+        with statements() as seen:
+            html = manager.get("/desk/").get_data(as_text=True)
+        select = re.search(r'<select[^>]*name="company".*?</select>', html, re.S).group(0)
+        return [o for o in re.findall(r">([^<>]+)</option>", select) if o.strip()], len(seen)
+
+    first, cold = companies()
+    again, warm = companies()
+    assert "Beta Repair" in first and "Alpha Build" not in first and again == first
+    assert warm < cold  # the choices were not read again
+    alpha_owner = db.session.query(User).filter(User.username.like("partner%")).order_by(
+        User.id).first()
+    make_request(alpha_owner, Status.ASSIGNED, other)
+    assert "Alpha Build" in companies()[0]
