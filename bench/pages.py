@@ -145,6 +145,8 @@ def pages(q: dict) -> list[Page]:
              f"/requests/list/?_flt_0_field_values={addr}"),
         Page("m_list", "staff list, page 1 (manager)", "manager1", "/requests/list/"),
         Page("m_desk", "my requests (manager desk)", "manager1", "/desk/"),
+        Page("s_desk", "work list (supermanager desk: every open request)", "supermanager",
+             "/desk/"),
         Page("e_list", "staff list, page 1 (engineer)", "engineer1", "/requests/list/"),
         Page("a_list", "staff list, page 1 (admin)", "admin", "/requests/list/"),
         Page("queue", "distribution queue", "supermanager", "/distribution/"),
