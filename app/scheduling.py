@@ -1,16 +1,16 @@
-"""Engineers' schedule: bookings for requests, own availability, suggestions, week grid."""
+"""Engineers' schedule: bookings for requests, own availability, suggestions, loads, overlaps."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from flask import abort
 from flask_appbuilder.security.sqla.models import Role, User
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, select, text
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import joinedload
 
 from app.access import require_role
 from app.audit import record
@@ -386,16 +386,6 @@ def suggest_engineers(request: Request, start: datetime, end: datetime, *, hours
     return result
 
 
-@dataclass
-class WeekRow:
-    engineer: object
-    days: list[list[ScheduleEntry]] = field(default_factory=list)
-    day_hours: list[float] = field(default_factory=list)
-    week_hours: float = 0.0
-    load: Load | None = None
-    conflicts: set[int] = field(default_factory=set)  # ids of entries that overlap another
-
-
 def overlapping_ids(entries) -> set[int]:
     """Ids of the entries that overlap another one of the list (one engineer's)."""
     ordered = sorted(entries, key=lambda e: (e.starts_at, e.id))
@@ -406,34 +396,6 @@ def overlapping_ids(entries) -> set[int]:
                 break
             found |= {first.id, second.id}
     return found
-
-
-def week_grid(monday: date) -> tuple[list[date], list[WeekRow]]:
-    """Engineers as rows, the seven days as columns, with hours per day and week."""
-    days = [monday + timedelta(days=k) for k in range(7)]
-    start = datetime.combine(monday, datetime.min.time())
-    end = start + timedelta(days=7)
-    entries = db.session.query(ScheduleEntry).filter(
-        and_(ScheduleEntry.starts_at < end, ScheduleEntry.ends_at > start)) \
-        .options(selectinload(ScheduleEntry.request).load_only(Request.number)) \
-        .order_by(ScheduleEntry.starts_at).all()  # the grid shows each visit's number
-    rows = []
-    for engineer in engineers():
-        row = WeekRow(engineer)
-        mine = [e for e in entries if e.engineer_id == engineer.id]
-        for day in days:
-            d0 = datetime.combine(day, datetime.min.time())
-            d1 = d0 + timedelta(days=1)
-            cell = [e for e in mine if e.starts_at < d1 and e.ends_at > d0]
-            row.days.append(cell)
-            hours = sum((min(e.ends_at, d1) - max(e.starts_at, d0)).total_seconds() / 3600
-                        for e in cell if e.kind != ENTRY_VACATION)
-            row.day_hours.append(round(min(hours, 24), 1))
-        row.week_hours = round(sum(row.day_hours), 1)
-        row.load = engineer_load(engineer, start, end, mine)
-        row.conflicts = overlapping_ids(mine)
-        rows.append(row)
-    return days, rows
 
 
 def own_entry_or_404(engineer, entry_id: int) -> ScheduleEntry:

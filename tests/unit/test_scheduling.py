@@ -1,4 +1,4 @@
-"""Engineers' schedule: windows, bookings, own entries, suggestions and the week grid.
+"""Engineers' schedule: windows, bookings, own entries, suggestions and the week page's rows.
 
 Each test is built so that the wrong rule gives another answer: engineers are created in the
 opposite order to the one expected, windows touch exactly at their ends, a week's entries sit
@@ -20,7 +20,8 @@ from app.intake import create_draft
 from app.permissions import ENGINEER, MANAGER
 from app.scheduling import (WEEK_CAPACITY_HOURS, ScheduleError, book_engineer, check_window,
                             conflicts, delete_own_entry, engineers, own_entry_or_404,
-                            request_hours, save_own_entry, suggest_engineers, week_grid)
+                            request_hours, save_own_entry, suggest_engineers)
+from app.week_schedule import WeekQuery, week_page
 from app.workflow import ConflictError
 from models.audit import AuditEvent
 from models.request_status import Status
@@ -52,6 +53,20 @@ def engineer_named(name: str, active: bool = True):
     user.first_name, user.active = name, active
     db.session.commit()
     return user
+
+
+def week_rows(viewer, monday: date = MONDAY.date()):
+    """The week page's days and every engineer's row, as `viewer` sees them (all pages)."""
+    first = week_page(viewer, WeekQuery(monday))
+    rows = list(first.rows)
+    for number in range(2, first.pages + 1):
+        rows += week_page(viewer, WeekQuery(monday, page=number)).rows
+    return first.days, rows
+
+
+def cell_ids(row) -> list[list[int]]:
+    """The ids of the entries each day's cell of a week row shows."""
+    return [[shown.id for shown in cell] for cell in row.days]
 
 
 def refusal(func, *args, **kwargs) -> str:
@@ -351,9 +366,9 @@ def test_the_week_is_monday_to_monday_whatever_the_window_day(staff, assigned):
     assert next_week.booked_hours == 0.0
 
 
-# --- week grid ------------------------------------------------------------------------------
+# --- week page ------------------------------------------------------------------------------
 
-def test_week_grid_rows_days_and_hours(staff):
+def test_week_page_rows_days_and_hours(staff):
     staff.engineer.first_name = "Zed"
     other = engineer_named("Abe")
     engineer_named("Gone", active=False)
@@ -366,34 +381,35 @@ def test_week_grid_rows_days_and_hours(staff):
     entry(eng, at(-1, 0), at(0, 0))  # ends as the week starts
     entry(eng, at(7, 0), at(7, 5))  # starts as the next week starts
     quarter = entry(other, at(6, 23, 45), at(7, 1))  # 0.25 h on Sunday
-    days, rows = week_grid(MONDAY.date())
+    days, rows = week_rows(staff.manager)
     assert days == [date(2026, 11, 30) + timedelta(days=k) for k in range(7)]
-    assert [row.engineer for row in rows] == [other, eng]
+    assert [row.engineer.id for row in rows] == [other.id, eng.id]
     abe, zed = rows
-    assert zed.days == [[night], [night], [holiday], [full, double], [], [], []]
+    assert cell_ids(zed) == [[night.id], [night.id], [holiday.id], [full.id, double.id],
+                             [], [], []]
     assert zed.day_hours == [2.0, 2.0, 0.0, 24.0, 0.0, 0.0, 0.0]
     assert zed.week_hours == 28.0
-    assert abe.days == [[], [], [], [], [], [], [quarter]]
+    assert cell_ids(abe) == [[], [], [], [], [], [], [quarter.id]]
     assert abe.day_hours == [0.0] * 6 + [0.2]  # 0.25 rounds to the even 0.2
     assert abe.week_hours == 0.2
 
 
-def test_week_grid_rounds_day_and_week_hours_to_one_decimal(staff):
+def test_week_page_rounds_day_and_week_hours_to_one_decimal(staff):
     eng = staff.engineer
     for day in range(3):
         entry(eng, at(day, 9), at(day, 9, 40))  # 0.667 h a day
     late = entry(eng, at(4, 15), at(4, 16, 45))  # 1.75 h → 1.8 (exactly, not 1.7499…)
     early = entry(eng, at(4, 9), at(4, 10))  # added later, shown first
-    _days, (row,) = week_grid(MONDAY.date())
-    assert row.days[4] == [early, late]
+    _days, (row,) = week_rows(staff.manager)
+    assert cell_ids(row)[4] == [early.id, late.id]
     assert row.day_hours == [0.7, 0.7, 0.7, 0.0, 2.8, 0.0, 0.0]
     assert row.week_hours == 4.9
 
 
 def test_staff_other_than_engineers_have_no_row(staff):
     make_user(MANAGER)
-    _days, rows = week_grid(MONDAY.date())
-    assert [row.engineer for row in rows] == [staff.engineer]
+    _days, rows = week_rows(staff.manager)
+    assert [row.engineer.id for row in rows] == [staff.engineer.id]
     assert rows[0].days == [[]] * 7 and rows[0].week_hours == 0.0
 
 

@@ -18,7 +18,7 @@ from app.extensions import db
 from app.permissions import ENGINEER, MANAGER
 from app.scheduling import (ScheduleError, book_engineer, default_window, engineer_load,
                             overlapping_ids, save_own_entry, set_weekly_capacity,
-                            suggest_engineers, visits_by_request, visits_of, week_grid,
+                            suggest_engineers, visits_by_request, visits_of,
                             working_overlap_hours)
 from app.settings import DEFAULTS, save_settings, set_setting, valid_working_hours
 from app.uow import unit_of_work
@@ -29,7 +29,8 @@ from models.requests import Request
 from models.schedule import ENTRY_BUSY, ENTRY_VACATION, ENTRY_VISIT, ENTRY_WORK, ScheduleEntry
 from tests.factories import Staff, make_partner, make_request, make_user
 
-from tests.unit.test_scheduling import MONDAY, at, entry  # noqa: E402 (the week's helpers)
+from tests.unit.test_scheduling import (MONDAY, at, entry,  # noqa: E402 (the week's helpers)
+                                        week_rows)
 
 
 
@@ -72,16 +73,17 @@ def test_rebooking_to_another_engineer_frees_the_first_in_grid_and_load(staff, a
     first, second = staff.engineer, make_user(ENGINEER)
     book_engineer(assigned, first, at(2, 10), at(2, 14), staff.manager)
     db.session.commit()
-    _days, rows = week_grid(MONDAY.date())
+    _days, rows = week_rows(staff.manager)
     assert row_of(rows, first).load.booked_hours == 4.0
     book_engineer(assigned, second, at(3, 10), at(3, 14), staff.manager)
     db.session.commit()
-    _days, rows = week_grid(MONDAY.date())
+    _days, rows = week_rows(staff.manager)
     assert row_of(rows, first).days == [[]] * 7  # no ghost booking
     assert row_of(rows, first).load.booked_hours == 0.0
     assert row_of(rows, first).week_hours == 0.0
-    (visit,) = row_of(rows, second).days[3]
-    assert (visit.request_id, visit.starts_at) == (assigned.id, at(3, 10))
+    (visit,) = row_of(rows, second).days[3]  # Thursday (at(3, …)), 10:00 to 14:00
+    assert (visit.request_id, visit.kind, visit.times) == (assigned.id, ENTRY_VISIT,
+                                                           "10:00–14:00")
     assert row_of(rows, second).load.booked_hours == 4.0
     assert sum(r.load.booked_hours for r in rows) == 4.0  # counted once, not twice
     # the first engineer can take the old slot again
@@ -129,7 +131,7 @@ def test_load_is_booked_hours_of_capacity_less_busy_time_and_vacations(staff):
     assert (load.booked_hours, load.capacity_hours) == (8.0, 10.0)  # 30 - 2 - 18
     assert (load.percent(), load.over(), load.percent(2), load.over(2), load.over(2.5)) == (
         80, False, 100, False, True)
-    _days, (row,) = week_grid(MONDAY.date())
+    _days, (row,) = week_rows(staff.manager)
     assert (row.load.booked_hours, row.load.capacity_hours) == (8.0, 10.0)
 
 
@@ -274,7 +276,7 @@ def test_the_grid_marks_each_overlapping_pair_and_only_those(staff):
     inside = entry(eng, at(1, 10), at(1, 11))  # inside the long one
     later = entry(eng, at(1, 17, 59), at(1, 19))  # overlaps long's last minute
     entry(other, at(0, 12), at(0, 15), kind=ENTRY_VISIT)  # another engineer: no conflict
-    _days, rows = week_grid(MONDAY.date())
+    _days, rows = week_rows(staff.manager)
     assert row_of(rows, eng).conflicts == {a.id, b.id, long.id, inside.id, later.id}
     assert touching.id not in row_of(rows, eng).conflicts
     assert row_of(rows, other).conflicts == set()
@@ -291,9 +293,10 @@ def test_the_demo_has_no_overlapping_entries(demo):
     for engineer_id, rows in by_engineer.items():
         assert overlapping_ids(rows) == set(), engineer_id
     monday = date.today() - timedelta(days=date.today().weekday())
+    planner = make_user(MANAGER)  # sees every engineer's row
     for week in (monday - timedelta(days=7), monday, monday + timedelta(days=7)):
-        _days, rows = week_grid(week)
-        assert all(not row.conflicts for row in rows)
+        _days, rows = week_rows(planner, week)
+        assert rows and all(not row.conflicts for row in rows)
 
 
 # --- visit times for the request page and the work list ------------------------------------
