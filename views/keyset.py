@@ -197,6 +197,26 @@ class KeysetListMixin:
 
     list_widget = KeysetListWidget
 
+    # filters whose matches are few and costly to find (a text search's trigram scans): the
+    # matching keys are read once, counted, and the page is read by them
+    narrow_filters: tuple = ()
+    NARROW_ROWS = 2_000
+
+    def _counted(self, query, joined):
+        """(bounded count, the query the page reads). With a narrow filter the matches are
+        found once (their keys, at most COUNT_LIMIT + 1: the count) and, when few, the page
+        reads those rows by key: one scan of the text indexes instead of two (count and
+        page; ~45 ms each at a million requests)."""
+        datamodel = self.datamodel
+        if not any(isinstance(flt, self.narrow_filters) for flt in joined.filters):
+            return datamodel.query_count(datamodel.session.query(datamodel.obj), joined), query
+        key = datamodel.obj.__mapper__.primary_key[0]
+        keys = [k for (k,) in query.with_entities(key).order_by(None)
+                .limit(base.COUNT_LIMIT + 1)]
+        if len(keys) > self.NARROW_ROWS:
+            return len(keys), query
+        return len(keys), datamodel.session.query(datamodel.obj).filter(key.in_(keys))
+
     def _get_list_widget(self, filters, actions=None, order_column="", order_direction="",
                          page=None, page_size=None, widgets=None, **kwargs):
         widgets = widgets or {}
@@ -204,8 +224,8 @@ class KeysetListMixin:
         order = self.list_order()
         datamodel = self.datamodel
         joined = filters.get_joined_filters(self._base_filters)
-        count = datamodel.query_count(datamodel.session.query(datamodel.obj), joined)
         query = datamodel.apply_all(datamodel.session.query(datamodel.obj), joined)
+        count, query = self._counted(query, joined)
         if getattr(datamodel, "eager", ()):
             query = query.options(*datamodel.eager_options())
         pages = KeysetPages(self)

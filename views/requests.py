@@ -113,6 +113,7 @@ class RequestStaffView(KeysetListMixin, ReadOnlyView):
                     "floor", "building_type", "urgency", "description", "wanted_date",
                     "manager", "engineer", "total_kopecks", "paid_kopecks", "payment_state",
                     "created_at", "submitted_at", "status_changed_at"]
+    narrow_filters = (FieldValueSearch, ClientNameSearch)  # views.keyset: one text scan
     search_columns = [FIELD_SEARCH, "number", "status", "company", CLIENT_SEARCH, "end_client",
                       "object_address", "object_type", "manager", "engineer", "payment_state",
                       "created_at", "submitted_at"]

@@ -304,3 +304,24 @@ def test_the_first_pages_open_by_number_and_odd_numbers_show_the_first(app, worl
             == pages[0], odd
     for size in ("-3", "0", "x"):  # no negative LIMIT reaches PostgreSQL
         assert page(admin, f"/requests/list/?psize_{VIEW}={size}")[0]
+
+
+@pytest.mark.parametrize("narrow", [2_000, 3])  # the matches read by key / too many: as before
+def test_a_text_search_pages_by_cursor_and_scans_the_text_once(app, world, monkeypatch, narrow):
+    from tests.factories import statements
+    from views.requests import RequestStaffView
+
+    monkeypatch.setattr(RequestStaffView, "NARROW_ROWS", narrow)
+    admin = as_user(app, world.admin)
+    start = f"/requests/list/?psize_{VIEW}={SIZE}&_flt_0_field_values=Arbat"
+    admin.get(start)  # warm: the shared caches fill
+    with statements() as seen:
+        first, html = page(admin, start)
+    scans = [s for s in seen if "LIKE" in s.upper()]
+    assert len(scans) == (1 if narrow > 7 else 2)
+    assert "из 7" in html or "of 7" in html
+    pages, _htmls = walk_forward(admin, start)
+    assert [n for p in pages for n in p] == expected(world, world.team1_rows, "", "")
+    assert pages[0] == first and all(len(p) == SIZE for p in pages[:-1])
+    engineer = as_user(app, world.team2.engineer)  # the scope still holds: none of his
+    assert walk_forward(engineer, start)[0] == [[]]
