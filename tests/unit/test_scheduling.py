@@ -89,7 +89,8 @@ def _team(request, snapshot):
             ids["assigned"] = make_request(make_partner(), Status.ASSIGNED, team).id
         return ids
 
-    return snapshot("scheduling-staff" + ("-assigned" if with_request else ""), build)
+    name = request.module.__name__.rsplit(".", 1)[-1]  # each module its own copy
+    return snapshot(f"{name}-staff" + ("-assigned" if with_request else ""), build)
 
 
 @pytest.fixture

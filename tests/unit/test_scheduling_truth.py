@@ -6,7 +6,6 @@ overlaps, and a booking race that only one manager wins (two real connections)."
 import threading
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from types import SimpleNamespace
 
 import pytest
 from flask_appbuilder.security.sqla.models import User
@@ -27,39 +26,17 @@ from models.audit import AuditEvent
 from models.request_status import Status
 from models.requests import Request
 from models.schedule import ENTRY_BUSY, ENTRY_VACATION, ENTRY_VISIT, ENTRY_WORK, ScheduleEntry
-from tests.factories import Staff, make_partner, make_request, make_user
+from tests.factories import make_partner, make_request, make_user
 
 from tests.unit.test_scheduling import (MONDAY, at, entry,  # noqa: E402 (the week's helpers)
                                         week_rows)
+from tests.unit import test_scheduling as _scheduling  # noqa: E402
+
+# the staff and assigned-request fixtures (each module keeps its own snapshot of them)
+_team, staff, assigned = _scheduling._team, _scheduling.staff, _scheduling.assigned
 
 
 
-@pytest.fixture
-def _team(request, snapshot):
-    """One user of each staff role and, if the test asks for `assigned`, a request assigned
-    to them, in that order: built once per run for each (conftest.snapshot)."""
-    with_request = "assigned" in request.fixturenames
-
-    def build() -> dict:
-        team = Staff()
-        ids = {who: getattr(team, who).id for who in ("supermanager", "manager", "engineer")}
-        if with_request:
-            ids["assigned"] = make_request(make_partner(), Status.ASSIGNED, team).id
-        return ids
-
-    return snapshot("scheduling-truth-staff" + ("-assigned" if with_request else ""), build)
-
-
-@pytest.fixture
-def staff(_team):
-    """The module's own `staff` (conftest's, from a snapshot)."""
-    return SimpleNamespace(**{who: db.session.get(User, _team[who])
-                              for who in ("supermanager", "manager", "engineer")})
-
-
-@pytest.fixture
-def assigned(_team):
-    return db.session.get(Request, _team["assigned"])
 
 
 def row_of(rows, engineer):
