@@ -12,6 +12,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.drafts import DraftInput
 from app.extensions import db
+from app.shared_cache import CATALOGUE, cached
 from models.catalog import RULE_OBJECT_TYPE, RULE_OPTION, RULE_URGENCY, PriceRule, Service
 from models.partners import EndClient
 from app.service_fields import FORM_ALIASES, fields_for, form_value, groups, parse
@@ -81,17 +82,31 @@ def _english() -> bool:
 
 
 def rule_choices(kind: str) -> list[tuple[str, str]]:
-    # the columns a choice shows only (no ORM objects: every list and form page asks)
+    """(key, label) of the active price rules of a kind, in the reader's language: every
+    list and form page asks, so kept per process under the shared-cache stamp "catalogue"
+    (app.shared_cache: bumped by any commit that changed a price rule or a service)."""
+    english = _english()
+    return list(cached(CATALOGUE, ("rule-choices", kind, english),
+                       lambda: _rule_choices(kind, english)))
+
+
+def _rule_choices(kind: str, english: bool) -> list[tuple[str, str]]:
+    # the columns a choice shows only (no ORM objects)
     rules = db.session.query(PriceRule.key, PriceRule.label, PriceRule.label_en) \
         .filter_by(kind=kind, is_active=True).order_by(PriceRule.id).all()
-    english = _english()
     return [(r.key, (r.label_en if english and r.label_en else r.label)) for r in rules]
 
 
 def service_choices() -> list[tuple[int, str]]:
+    """(id, name) of the active services in the reader's language (kept like rule_choices)."""
+    english = _english()
+    return list(cached(CATALOGUE, ("service-choices", english),
+                       lambda: _service_choices(english)))
+
+
+def _service_choices(english: bool) -> list[tuple[int, str]]:
     rows = db.session.query(Service.id, Service.name, Service.name_en) \
         .filter_by(is_active=True).order_by(Service.sort_order, Service.id).all()
-    english = _english()
     return [(s.id, (s.name_en if english and s.name_en else s.name)) for s in rows]
 
 

@@ -29,7 +29,8 @@ from app.extensions import db
 log = logging.getLogger(__name__)
 
 SETTINGS, TEXTS, PERMISSIONS, CHOICES = "settings", "texts", "permissions", "choices"
-NAMES = (SETTINGS, TEXTS, PERMISSIONS, CHOICES)
+CATALOGUE = "catalogue"
+NAMES = (SETTINGS, TEXTS, PERMISSIONS, CHOICES, CATALOGUE)
 # table -> the cache it feeds (FAB's role and permission tables feed the permission sets;
 # the list filters' selects (views.search_widget) show companies, users and end clients
 # found on the requests a user sees)
@@ -37,7 +38,9 @@ TABLES = {"setting": SETTINGS, "text_override": TEXTS, "ab_role": PERMISSIONS,
           "ab_permission_view": PERMISSIONS, "ab_permission_view_role": PERMISSIONS,
           "ab_permission": PERMISSIONS, "ab_view_menu": PERMISSIONS,
           "partner_company": CHOICES, "ab_user": CHOICES, "end_client": CHOICES,
-          "request": CHOICES}
+          "request": CHOICES,
+          # the services and price rules offered on forms and named on lists (app.request_form)
+          "service": CATALOGUE, "price_rule": CATALOGUE}
 KEY = "replan:stamp:"
 TIMEOUT = 0.2  # seconds: connect and reply; past that the page reads the database
 # seconds a kept value serves at most, even under an unchanged stamp: bounds the staleness

@@ -20,8 +20,8 @@ from tests.views.test_statement_counts import BUDGET, counts, site  # noqa: F401
 
 STORE = "replan_shared_cache"
 # statements a page sends with the stamps in Redis (test_statement_counts.BUDGET: without)
-CACHED = {"/cabinet/": 7, "/cabinet/requests": 5, "/cabinet/requests?q=Tverskaya": 5,
-          "/desk/": 10, "/requests/list/": 5,
+CACHED = {"/cabinet/": 7, "/cabinet/requests": 3, "/cabinet/requests?q=Tverskaya": 3,
+          "/desk/": 7, "/requests/list/": 5,
           "/requests/list/?_flt_0_field_values=Tverskaya": 5, "/distribution/": 7,
           "/schedule/": 4, "/dashboard/": 13}
 
@@ -216,3 +216,36 @@ def test_after_a_redis_flush_a_bump_never_repeats_an_old_stamp(app, stamps):
     with app.test_request_context("/"):
         fresh()
         assert get_setting("time_zone") == "Asia/Novosibirsk"
+
+
+def test_the_catalogue_choices_are_kept_and_an_edit_shows_at_once(app, stamps):
+    """Services and price rules offered on forms and lists (app.request_form) are read once
+    per process and language; a renamed service or a switched-off rule shows on the next page."""
+    from app.demo import load_catalog
+    from models.catalog import RULE_OBJECT_TYPE, PriceRule, Service
+    from tests.factories import make_partner
+
+    load_catalog()
+    db.session.commit()
+    partner = as_user(app, make_partner())
+    partner.get("/cabinet/requests")
+    with statements() as cold:
+        partner.get("/cabinet/requests")
+    with statements() as warm:
+        html = partner.get("/cabinet/requests").get_data(as_text=True)
+    assert not [s for s in warm if "FROM service" in s or "FROM price_rule" in s], warm
+    assert len(warm) <= len(cold)
+    service = db.session.query(Service).order_by(Service.id).first()
+    assert service.name in html
+    service.name = "Обмер (новое имя)"
+    db.session.commit()
+    assert "Обмер (новое имя)" in partner.get("/cabinet/requests").get_data(as_text=True)
+    rule = db.session.query(PriceRule).filter_by(kind=RULE_OBJECT_TYPE).order_by(
+        PriceRule.id).first()
+    assert rule.label in html
+    rule.is_active = False
+    db.session.commit()
+    assert f">{rule.label}<" not in partner.get("/cabinet/requests").get_data(as_text=True)
+    partner.get("/lang/en")
+    english = partner.get("/cabinet/requests").get_data(as_text=True)
+    assert service.name_en in english
