@@ -72,6 +72,12 @@ class ReplanInterface(AuditedInterface, SQLAInterface):
         keys = inner.with_entities(*self.obj.__mapper__.primary_key)
         return keys.limit(COUNT_LIMIT + 1).count()
 
+    def _choice_order(self) -> list:
+        """By name (a company, a service), a person by last and first name, then by id."""
+        columns = self.obj.__table__.columns
+        names = [c for c in ("last_name", "first_name", "name", "title") if c in columns]
+        return [*(getattr(self.obj, c) for c in names), *self.obj.__mapper__.primary_key]
+
     def query(self, filters=None, order_column="", order_direction="", page=None,
               page_size=None, select_columns=None, outer_default_load=False):
         query = self.session.query(self.obj)
@@ -81,6 +87,8 @@ class ReplanInterface(AuditedInterface, SQLAInterface):
         count = self.query_count(query, filters, select_columns) if paged else None
         query = self.apply_all(query, filters, order_column, order_direction, page, page_size,
                                select_columns, outer_default_load)
+        if not paged and not order_column:  # a select's choices: in the order people look
+            query = query.order_by(*self._choice_order())
         if self.eager:
             query = query.options(*self.eager_options())
         rows = query.all()
