@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from flask import Flask, g, has_app_context, url_for
 from flask_babel import get_babel, get_locale
 from flask_babel import gettext as _
@@ -18,6 +20,7 @@ from app.permissions import role_label, role_labels
 from app.pricing import amount_payable, rule_label, rules_by_key
 from app.request_rules import awaiting_payment, payment_label
 from app.service_fields import visible_to
+from app.shared_cache import CATALOGUE, cached
 from app.signatures import signature_text, signatures_of
 from app.status_labels import partner_group_of, partner_label, staff_label
 from app.timefmt import bureau_zone_name, format_day, format_moment, format_wall
@@ -106,11 +109,22 @@ def install_template_helpers(app: Flask) -> None:
                 **DOCUMENT_CHECKLIST}  # app.document_slots: the checklist partials ask it
 
 
+class _RuleWords(NamedTuple):
+    label: str
+    label_en: str | None
+
+
+def _rule_words(kind: str) -> dict[str, _RuleWords]:
+    return {key: _RuleWords(rule.label, rule.label_en)
+            for key, rule in rules_by_key(kind).items()}
+
+
 def _rule_label(kind: str, key: str | None) -> str:
-    """rule_label with the kind's rules read once per request (a list shows many rows)."""
+    """rule_label with the kind's labels read once per request (a list shows many rows),
+    kept per process under the shared-cache stamp "catalogue" (a price rule's edit moves it)."""
     cache = g.setdefault("rules_by_kind", {}) if has_app_context() else {}
     if kind not in cache:
-        cache[kind] = rules_by_key(kind)
+        cache[kind] = cached(CATALOGUE, ("rule-labels", kind), lambda: _rule_words(kind))
     return rule_label(kind, key, str(get_locale()) == "en", rules=cache[kind])
 
 

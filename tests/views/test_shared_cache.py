@@ -21,8 +21,8 @@ from tests.views.test_statement_counts import BUDGET, counts, site  # noqa: F401
 STORE = "replan_shared_cache"
 # statements a page sends with the stamps in Redis (test_statement_counts.BUDGET: without)
 CACHED = {"/cabinet/": 7, "/cabinet/requests": 3, "/cabinet/requests?q=Tverskaya": 3,
-          "/desk/": 7, "/requests/list/": 5,
-          "/requests/list/?_flt_0_field_values=Tverskaya": 5, "/distribution/": 7,
+          "/desk/": 7, "/requests/list/": 4,
+          "/requests/list/?_flt_0_field_values=Tverskaya": 4, "/distribution/": 7,
           "/schedule/": 4, "/dashboard/": 13}
 
 
@@ -249,3 +249,28 @@ def test_the_catalogue_choices_are_kept_and_an_edit_shows_at_once(app, stamps):
     partner.get("/lang/en")
     english = partner.get("/cabinet/requests").get_data(as_text=True)
     assert service.name_en in english
+
+
+def test_a_renamed_object_type_shows_on_the_next_list_page(app, stamps):
+    """The rule labels of list rows (app.templating object_type_label) are kept under the
+    same stamp: the admin's new wording shows on the next page, in each language."""
+    from models.catalog import RULE_OBJECT_TYPE, PriceRule
+    from models.request_status import Status
+    from tests.factories import Staff, make_partner, make_request
+
+    staff = Staff()
+    db.session.add(PriceRule(kind=RULE_OBJECT_TYPE, key="apartment", label="Квартира",
+                             label_en="Apartment"))
+    make_request(make_partner(), Status.SUBMITTED, staff)  # object type "apartment"
+    sm = as_user(app, staff.supermanager)
+    for _ in range(2):
+        assert "Квартира" in sm.get("/requests/list/").get_data(as_text=True)
+    with statements() as seen:
+        sm.get("/requests/list/")
+    assert not [s for s in seen if "FROM price_rule" in s]
+    rule = db.session.query(PriceRule).filter_by(key="apartment").one()
+    rule.label = "Квартира (ред.)"
+    db.session.commit()
+    assert "Квартира (ред.)" in sm.get("/requests/list/").get_data(as_text=True)
+    sm.get("/lang/en")
+    assert "Apartment" in sm.get("/requests/list/").get_data(as_text=True)
