@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from flask_appbuilder.security.sqla.models import Role, User
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, case, exists, func, or_, select
 
+from app.access import request_scope
 from app.extensions import db
 from app.permissions import ADMIN, DIRECTOR, MANAGER, SUPERMANAGER, ENGINEER, role_names
 from app.request_filters import escape_like, search_text
@@ -64,8 +65,8 @@ class Shown:
     id: int
     kind: str
     note: str | None
-    request_id: int | None
-    number: str | None  # the request's
+    request_id: int | None  # None too when the viewer may not open the request
+    number: str | None  # the request's (None when he may not open it)
     times: str  # "09:00–11:00"
     css: str  # "visit", "busy conflict", …
     clash: bool  # overlaps another entry of the engineer
@@ -116,15 +117,16 @@ def week_page(user, query: WeekQuery) -> WeekPage:
     hours = working_hours()  # once: busy time and vacations count in working time
     if not sees_all_engineers(user):
         people = [_person(user)]
-        return WeekPage(days, _rows(days, people, _entries([user.id], lo, hi), hours, user.id),
-                        total=1)
+        mine = _entries([user.id], lo, hi, user)
+        return WeekPage(days, _rows(days, people, mine, hours, user.id), total=1)
     people = _engineers(query, lo, hi)
     if query.only == ONLY_FREE:
         people = _with_free_time(people, lo, hi, hours)
     page = _paged(people, query)
     shown = people[(page.number - 1) * PAGE_SIZE:page.number * PAGE_SIZE]
     page.days = days
-    page.rows = _rows(days, shown, _entries([p.id for p in shown], lo, hi), hours, user.id)
+    page.rows = _rows(days, shown, _entries([p.id for p in shown], lo, hi, user), hours,
+                      user.id)
     return page
 
 
@@ -205,14 +207,16 @@ ENTRY_COLUMNS = (ScheduleEntry.id, ScheduleEntry.engineer_id, ScheduleEntry.requ
                  ScheduleEntry.note)
 
 
-def _entries(ids: list[int], lo: datetime, hi: datetime) -> list:
+def _entries(ids: list[int], lo: datetime, hi: datetime, viewer) -> list:
     """The engineers' entries overlapping the week as rows (id, engineer_id, request_id, kind,
-    starts_at, ends_at, note, number: the request's), not ORM objects: a page of busy
-    engineers holds some 800 visits, and rows are read several times faster."""
+    starts_at, ends_at, note, number: the request's, opens: whether `viewer` may open it),
+    not ORM objects: a page of busy engineers holds some 800 visits, and rows are read
+    several times faster."""
     if not ids:
         return []
+    opens = case((request_scope(viewer), True), else_=False).label("opens")
     return db.session.execute(
-        select(*ENTRY_COLUMNS, Request.number)
+        select(*ENTRY_COLUMNS, Request.number, opens)
         .outerjoin(Request, Request.id == ScheduleEntry.request_id)
         .where(ScheduleEntry.engineer_id.in_(ids), or_(*_within(lo, hi)))
         .order_by(ScheduleEntry.starts_at, ScheduleEntry.id)).all()
@@ -233,7 +237,9 @@ def _clock(moment: datetime) -> str:
 
 def _shown(entry, clashes: set[int], viewer_id: int) -> Shown:
     clash = entry.id in clashes
-    return Shown(entry.id, entry.kind, entry.note, entry.request_id, entry.number,
+    # another manager's visit: its time and kind, never a number that opens nothing (404)
+    request_id, number = (entry.request_id, entry.number) if entry.opens else (None, None)
+    return Shown(entry.id, entry.kind, entry.note, request_id, number,
                  f"{_clock(entry.starts_at)}–{_clock(entry.ends_at)}",
                  f"{entry.kind} conflict" if clash else entry.kind, clash,
                  entry.engineer_id == viewer_id and entry.kind in OWN_KINDS)

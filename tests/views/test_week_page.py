@@ -289,3 +289,38 @@ def test_garbage_in_the_query_string_is_left_out(crowd):
         assert answer.status_code == 200, query
         assert len(shown(answer.get_data(as_text=True))) in (0, PAGE_SIZE), query
     assert boss.get(WEEK + "&q=a%00b").status_code == 400  # the input guard: no NUL to SQL
+
+
+# --- another manager's visits -----------------------------------------------------------------
+
+def test_a_manager_sees_other_managers_visits_without_a_number_that_opens_nothing(app):
+    """A visit of a request the viewer may not open shows its time and kind only (it linked
+    to a desk page that answers 404); the request's own manager, the supermanager and the
+    engineer himself see its number and link."""
+    mine, theirs = Staff(), Staff()
+    theirs.engineer = mine.engineer  # one engineer, two managers' requests
+    partner = make_partner()
+    own = make_request(partner, Status.ASSIGNED, mine)
+    other = make_request(partner, Status.ASSIGNED, theirs)
+    own.engineer_id = other.engineer_id = mine.engineer.id  # his visits for both
+    add_entry(mine.engineer, 1, 9, request=own)
+    add_entry(mine.engineer, 2, 9, request=other)
+    db.session.commit()
+
+    def row(user) -> str:
+        html = as_user(app, user).get(WEEK).get_data(as_text=True)
+        return row_of(html, mine.engineer.username)
+
+    manager_row = row(mine.manager)
+    assert f'href="/desk/{own.id}"' in manager_row and own.number in manager_row
+    assert f"/desk/{other.id}" not in manager_row and other.number not in manager_row
+    assert manager_row.count('class="replan-entry visit"') == 2  # the time is still shown
+    assert "11:00" in manager_row.split(own.number, 1)[1]  # the other visit's times
+    for user in (theirs.manager,):
+        theirs_row = row(user)
+        assert f'href="/desk/{other.id}"' in theirs_row and own.number not in theirs_row
+    for user in (mine.supermanager, mine.engineer):
+        both = row(user)
+        assert own.number in both and other.number in both
+    # and the page it used to link to is indeed closed to him
+    assert as_user(app, mine.manager).get(f"/desk/{other.id}").status_code == 404
