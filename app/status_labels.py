@@ -55,10 +55,7 @@ def _label(kind: str, key: str, default) -> str:
     """The admin's wording of a label or the code's, worked out once per request and
     language (a list page asks for it on every row)."""
     locale = current_locale()
-    if not has_app_context():
-        row = override_of(kind, key, locale)
-        return row.body if row is not None else default(key)
-    memo = g.setdefault(_LABELS, {})
+    memo = g.setdefault(_LABELS, {}) if has_app_context() else {}
     found = memo.get((kind, key, locale))
     if found is None:
         row = override_of(kind, key, locale)
