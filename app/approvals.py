@@ -15,6 +15,7 @@ app.workflow asks `check_gate` before accepting or delivering; the desk asks `bo
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from flask_appbuilder.security.sqla.models import Role, User
 from flask_babel import get_locale
@@ -27,6 +28,7 @@ from app.audit import record
 from app.errors import Conflict, InvalidInput, NotFound, Refused
 from app.extensions import db
 from app.permissions import role_label, role_names
+from app.shared_cache import CATALOGUE, cached, plain_row
 from models.approvals import (DECISION_APPROVED, DECISION_LABELS, DECISION_REJECTED,
                               GATE_ACCEPT, GATE_DELIVER, GATE_LABELS, ApprovalStep,
                               RequestApproval)
@@ -59,11 +61,19 @@ def steps_of(request: Request) -> list[ApprovalStep]:
                                      if line.service_id is not None))
     if not service_ids:
         return []
-    steps = db.session.query(ApprovalStep).filter(ApprovalStep.service_id.in_(service_ids),
-                                                  ApprovalStep.is_active.is_(True)) \
-        .options(joinedload(ApprovalStep.service)).all()
+    steps = [step for step in _active_steps() if step.service_id in service_ids]
     return sorted(steps, key=lambda s: (s.gate != GATE_ACCEPT, service_ids.index(s.service_id),
                                         s.position, s.id))
+
+
+def _active_steps() -> list:
+    """Every active step with its service's names, as plain copies of the rows: read once
+    per process while the shared cache's `catalogue` stamp holds (app.shared_cache)."""
+    return cached(CATALOGUE, "approval-steps", lambda: [
+        plain_row(step, service=SimpleNamespace(name=step.service.name,
+                                                name_en=step.service.name_en))
+        for step in db.session.query(ApprovalStep).filter(ApprovalStep.is_active.is_(True))
+        .options(joinedload(ApprovalStep.service))])
 
 
 def current_round(request: Request, history=None) -> int:

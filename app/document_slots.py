@@ -19,13 +19,13 @@ from sqlalchemy.orm import joinedload
 from app.errors import InvalidInput, NotFound, Refused
 from app.extensions import db
 from app.input_guard import bounded_int
+from app.shared_cache import CATALOGUE, cached, plain_row
 from app.storage import (DOCX, DWG, HEIC, JPEG, OLE_OFFICE, PDF, PNG, PPTX, WEBP, XLSX,
                          UploadError, discard)
 from app.uow import after_commit
 from models.document_slots import (SLOT_DRAWING, SLOT_IMAGE, SLOT_KEY_PATTERN, SLOT_KIND_SHORT,
                                    SLOT_KINDS, SLOT_MAX_FILES, SLOT_OFFICE, SLOT_PDF,
                                    DocumentSlot)
-from models.knowledge import KbArticle
 from models.requests import ATTACH_INPUT, Attachment, Request
 
 # each slot kind and the sniffed content types (app.storage.sniff) it takes
@@ -52,7 +52,7 @@ class Slot:
     min_files: int
     max_files: int
     sort_order: int
-    kb_article: KbArticle | None = None
+    kb_article: SlotExample | None = None
     service_ids: list[int] = field(default_factory=list)
 
     @property
@@ -131,12 +131,32 @@ def _merged(rows) -> list[Slot]:
     return list(merged.values())
 
 
-def _active_rows(service_ids=None) -> list[DocumentSlot]:
-    query = db.session.query(DocumentSlot).filter(DocumentSlot.is_active.is_(True)) \
-        .options(joinedload(DocumentSlot.kb_article))  # the checklist links each example
-    if service_ids is not None:
-        query = query.filter(DocumentSlot.service_id.in_(service_ids))
-    return query.order_by(DocumentSlot.sort_order, DocumentSlot.id).all()
+@dataclass(frozen=True)
+class SlotExample:
+    """What a checklist needs of the knowledge-base article a slot links as an example."""
+
+    slug: str
+    is_published: bool
+    staff_only: bool
+
+
+def _active_rows(service_ids=None) -> list:
+    """The active slots (of the services given, or of all) in checklist order, as plain
+    copies of the rows: read once per process while the shared cache's `catalogue` stamp
+    holds (app.shared_cache; every request page and form shows the checklist)."""
+    rows = cached(CATALOGUE, "document-slots", _read_active_rows)
+    return rows if service_ids is None else [r for r in rows if r.service_id in service_ids]
+
+
+def _read_active_rows() -> list:
+    rows = db.session.query(DocumentSlot).filter(DocumentSlot.is_active.is_(True)) \
+        .options(joinedload(DocumentSlot.kb_article), joinedload(DocumentSlot.service)) \
+        .order_by(DocumentSlot.sort_order, DocumentSlot.id).all()
+    return [plain_row(
+        row, kb_article=SlotExample(row.kb_article.slug, bool(row.kb_article.is_published),
+                               bool(row.kb_article.staff_only)) if row.kb_article else None,
+        service_active=row.service is not None and bool(row.service.is_active))
+        for row in rows]
 
 
 def _ids(service_ids) -> set[int]:
@@ -162,7 +182,7 @@ def form_checklist(chosen_service_ids, request: Request | None = None) -> list[F
     """Every document any active service asks for, merged over the chosen services that ask
     for it (over all of them while none is chosen), with the files the draft holds."""
     chosen = _ids(chosen_service_ids)
-    rows = [r for r in _active_rows() if r.service is not None and r.service.is_active]
+    rows = [r for r in _active_rows() if r.service_active]
     files = slot_files(request) if request is not None else []
     result = []
     for key in dict.fromkeys(r.key for r in rows):

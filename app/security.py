@@ -22,7 +22,7 @@ from flask_appbuilder.validators import PasswordComplexityValidator
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user, user_logged_in
-from sqlalchemy import func
+from sqlalchemy import func, select
 from sqlalchemy.exc import MultipleResultsFound
 from sqlalchemy.orm import joinedload
 from wtforms import PasswordField
@@ -42,6 +42,7 @@ from app.passwords import fab_password_validator
 from app.shared_cache import PERMISSIONS, cached
 from app.uow import commit
 from app.user_admin import ReplanGroupModelView, ReplanRoleModelView, ReplanUserDBModelView
+from models.notifications import Notification
 from models.partners import UserProfile
 from models.security import SessionEpoch
 
@@ -183,15 +184,19 @@ class ReplanSecurityManager(SecurityManager):
         except (TypeError, ValueError):
             return None
         user = self.user_model
-        found = self.session.query(user, SessionEpoch.generation).options(
+        unread = select(func.count(Notification.id)).where(
+            Notification.user_id == user.id, Notification.is_read.is_(False)).scalar_subquery()
+        found = self.session.query(user, SessionEpoch.generation, unread).options(
             joinedload(user.roles), joinedload(user.groups),
             joinedload(user.profile).joinedload(UserProfile.partner_company)) \
             .outerjoin(SessionEpoch, SessionEpoch.user_id == user.id) \
             .filter(user.id == pk).first()
         if found is None:
             return None
-        # the session epoch read with the user (app.sessions: no statement of its own)
+        # the session epoch and the bell's count read with the user (app.sessions,
+        # app.templating.unread_count: no statement of their own)
         found[0].replan_generation = found[1] or 0
+        found[0].replan_unread = found[2] or 0
         return found[0]
 
     def find_user(self, username=None, email=None):

@@ -19,6 +19,7 @@ from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 
 from app.extensions import db
+from app.shared_cache import CATALOGUE, cached, plain_row
 from app.timefmt import format_day
 from app.visibility import reads_partner_words
 from models.catalog import Service
@@ -114,15 +115,24 @@ def _finite(value):
 def fields_for(service_ids, include_inactive: bool = False) -> list[FormField]:
     """The services' fields merged by key (the first service's definition in catalogue order;
     required if any requires it; contact data if any marks it), ordered group by group."""
-    ids = [int(i) for i in service_ids or () if i]
+    ids = {int(i) for i in service_ids or () if i}
     if not ids:
         return []
-    query = db.session.query(ServiceField).join(Service).filter(ServiceField.service_id.in_(ids))
-    if not include_inactive:
-        query = query.filter(ServiceField.is_active.is_(True))
-    rows = query.order_by(Service.sort_order, Service.id, ServiceField.sort_order,
-                          ServiceField.id).all()
-    return merge(rows)
+    return merge([row for row in catalogue_fields() if row.service_id in ids
+                  and (include_inactive or row.is_active)])
+
+
+def catalogue_fields() -> list:
+    """Every service's fields in catalogue order, as plain copies of the rows: read once per
+    process while the shared cache's `catalogue` stamp holds (app.shared_cache; each request
+    page and form needs them)."""
+    return cached(CATALOGUE, "service-fields", _read_catalogue_fields)
+
+
+def _read_catalogue_fields() -> list:
+    rows = db.session.query(ServiceField).join(Service).order_by(
+        Service.sort_order, Service.id, ServiceField.sort_order, ServiceField.id).all()
+    return [plain_row(row) for row in rows]
 
 
 def merge(rows) -> list[FormField]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import time
+from types import SimpleNamespace
 
 from flask import current_app, g, has_app_context, has_request_context
 from redis import Redis
@@ -40,7 +41,12 @@ TABLES = {"setting": SETTINGS, "text_override": TEXTS, "ab_role": PERMISSIONS,
           "partner_company": CHOICES, "ab_user": CHOICES, "end_client": CHOICES,
           "request": CHOICES,
           # the services and price rules offered on forms and named on lists (app.request_form)
-          "service": CATALOGUE, "price_rule": CATALOGUE}
+          "service": CATALOGUE, "price_rule": CATALOGUE,
+          # and each service's form fields, document checklist and approval steps
+          # (app.service_fields, app.document_slots, app.approvals; a checklist links
+          # knowledge-base examples)
+          "service_field": CATALOGUE, "document_slot": CATALOGUE, "kb_article": CATALOGUE,
+          "approval_step": CATALOGUE}
 KEY = "replan:stamp:"
 TIMEOUT = 0.2  # seconds: connect and reply; past that the page reads the database
 # seconds a kept value serves at most, even under an unchanged stamp: bounds the staleness
@@ -99,6 +105,13 @@ def cached(name: str, key, loader):
     value = loader()
     store[(name, key)] = (stamp, value, now)
     return value
+
+
+def plain_row(row, **extra) -> SimpleNamespace:
+    """A copy of a row's column values (plus `extra`) that can be kept across requests: an
+    ORM object outlives its session badly (detached, expired), a copy does not."""
+    values = {attr.key: getattr(row, attr.key) for attr in inspect(row).mapper.column_attrs}
+    return SimpleNamespace(**values, **extra)
 
 
 def bump(*names: str) -> None:

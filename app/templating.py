@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from flask import Flask, g, has_app_context, url_for
+from flask import request as http_request
 from flask_babel import get_babel, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -60,9 +61,14 @@ def staff_status(status: str) -> str:
 
 
 def unread_count() -> int:
-    """Unread notifications of the current user (the bell)."""
+    """Unread notifications of the current user (the bell). A page shown by GET uses the
+    count read with the user at the start of the request (app.security.get_user_by_id);
+    a page rendered by a POST (a refused form) may have changed them: it counts again."""
     if not current_user.is_authenticated:
         return 0
+    loaded = getattr(current_user, "replan_unread", None)
+    if loaded is not None and http_request.method in ("GET", "HEAD"):
+        return loaded
     return db.session.query(Notification.id).filter(
         Notification.user_id == current_user.id, Notification.is_read.is_(False)).count()
 

@@ -9,7 +9,7 @@ from flask import abort, flash, g, redirect, request, send_file, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from app.access import get_request_by_number_or_404, get_request_or_404
 from app.approvals import board
@@ -37,8 +37,9 @@ from views.desk_queries import page_data, work_list
 from views.forms import AssignForm, BookingForm, MoveForm, PaymentForm, TextForm
 
 
-# the desk also lists the payments, each voided one with who voided it
-DESK_OPTIONS = (*PAGE_OPTIONS, selectinload(Request.payments).joinedload(Payment.voided_by))
+# the desk also lists the payments, each voided one with who voided it: joined into the
+# request's own statement (a request has a few)
+DESK_OPTIONS = (*PAGE_OPTIONS, joinedload(Request.payments).joinedload(Payment.voided_by))
 
 
 class DeskView(DeskApprovalsMixin, DeskActionsMixin, BaseView):
