@@ -22,6 +22,7 @@ from app.extensions import db
 from app.deliverables import upload_package
 from app.form_nonce import issue_nonce
 from app.service_field_presets import add_object_fields
+from app.sessions import SESSION_KEY, current_generation
 from app.intake import create_draft
 from app.payments import mark_payment
 from app.pricing import amount_payable
@@ -197,10 +198,32 @@ def login(client, username: str, password: str = PASSWORD, follow: bool = False)
                        follow_redirects=follow)
 
 
+def sign_in(client, user) -> None:
+    """Leave `client`'s session as a sign-in through the form leaves it, without the form:
+    Flask-Login's keys (login_user), the session generation (app.sessions.stamp_session),
+    the profile's language (app.security.on_login) and a CSRF token (the login page's).
+    ~1 ms instead of ~20 ms for the POST. The form's other effects (the "login" audit row,
+    FAB's last_login and login count, the lockout reset) are not written: tests of signing
+    in, or of those rows, use login(). tests/views/test_sign_in_shortcut.py checks that both
+    paths leave the same session."""
+    application = client.application
+    with application.test_request_context(environ_base=client.environ_base):
+        identifier = application.login_manager._session_identifier_generator()
+    profile = getattr(user, "profile", None)
+    with client.session_transaction() as session:
+        session.setdefault("csrf_token", hashlib.sha1(os.urandom(64)).hexdigest())
+        session["_user_id"] = getattr(user, application.login_manager.id_attribute)()
+        session["_fresh"] = True
+        session["_id"] = identifier
+        session[SESSION_KEY] = current_generation(user.id)
+        if profile is not None and profile.locale:
+            session["locale"] = profile.locale
+
+
 def as_user(app, user):
-    """A test client signed in as `user`."""
+    """A test client signed in as `user` (sign_in: the session a sign-in leaves)."""
     client = app.test_client()
-    login(client, user.username)
+    sign_in(client, user)
     return client
 
 
