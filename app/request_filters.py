@@ -150,6 +150,37 @@ def escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+# words in nearly every address: their trigrams are in nearly every row, so a pg_trgm index
+# asked for them reads a posting list of every row (~50 ms each at 1M requests)
+COMMON_WORDS = frozenset((
+    "улица", "дом", "квартира", "город", "корп", "корпус", "стр", "строение", "просп",
+    "проспект", "пер", "переулок", "шоссе", "наб", "набережная", "площадь", "бульвар", "обл",
+    "область", "мкр", "пос", "street", "apt", "ave", "bld"))  # “ул.”, “д.”: under 3 letters
+WORD = re.compile(r"[^\W_]{3,}")  # letters and digits: the parts pg_trgm takes trigrams of
+INDEX_WORDS = 2  # the longest telling words are given to the index, the rest is a recheck
+
+
+def contains(column, text: str):
+    """SQL: `column` contains `text` (any case, no wildcards from the user).
+
+    On PostgreSQL the pg_trgm index is asked only for the text's telling words (the longest
+    two of at least 3 letters or digits that are not address boilerplate such as “ул.” or
+    “д.”) and the whole text is checked on the rows it finds: the same rows, found without
+    reading the index's lists of the trigrams nearly every row holds."""
+    like = f"%{escape_like(text)}%"
+    whole = column.ilike(like, escape="\\")
+    if db.engine.dialect.name != "postgresql":
+        return whole
+    lowered = text.lower()
+    words = [w for w in dict.fromkeys(WORD.findall(lowered)) if w not in COMMON_WORDS]
+    words = sorted(words, key=len, reverse=True)[:INDEX_WORDS]
+    if not words or words == [lowered]:
+        return whole
+    # `column || ''` is no indexed expression: the whole text is a recheck, not an index scan
+    return and_(*(column.ilike(f"%{escape_like(w)}%", escape="\\") for w in words),
+                column.concat("").ilike(like, escape="\\"))
+
+
 def search_text(text) -> str:
     """A typed search text as it is searched: NUL and control characters dropped, trimmed,
     at most SEARCH_MAX characters ("" when nothing is left)."""
@@ -195,8 +226,7 @@ def field_value_clause(text: str, user):
             return exists(found)
         # the values as JSON text contain the text too: a pg_trgm index finds those rows,
         # the exact walk then runs on them only (a text JSON escapes cannot be prefiltered)
-        as_json = cast(Request.field_values, Text).ilike(like, escape="\\")
-        return and_(as_json, exists(found))
+        return and_(contains(cast(Request.field_values, Text), text), exists(found))
     tree = func.json_tree(Request.field_values).table_valued(
         "key", "atom", "type", "path").alias("fv")
     found = select(literal(1)).select_from(tree).where(
@@ -216,17 +246,33 @@ def text_clause(text: str, user):
     text = search_text(text)
     if not text:
         return None
-    like = f"%{escape_like(text)}%"
-    return or_(Request.number.ilike(like, escape="\\"),
-               Request.object_address.ilike(like, escape="\\"),
+    return or_(contains(Request.number, text), contains(Request.object_address, text),
                field_value_clause(text, user))
+
+
+FEW_MATCHES = 2_000  # matches read by key (more: the search stays one statement)
+
+
+def narrowed_by_text(query, clause):
+    """`query` (over Request) narrowed by a text search `clause` (text_clause, client_clause).
+
+    On PostgreSQL the matches are found first by the trigram indexes alone (their ids, at
+    most FEW_MATCHES + 1) and, when that few, the query reads those rows by id. In one
+    statement with the caller's scope the planner ANDs the scope's whole index range into
+    the trigram scans (a large company's ~200 000 rows: ~60 ms of a ~160 ms search at a
+    million requests) to spare fetches of the few hundred rows the text finds."""
+    if db.engine.dialect.name == "postgresql":
+        keys = [key for (key,) in db.session.query(Request.id).filter(clause)
+                .limit(FEW_MATCHES + 1)]
+        if len(keys) <= FEW_MATCHES:
+            return query.filter(Request.id.in_(keys))
+    return query.filter(clause)
 
 
 def client_clause(text: str):
     """SQL: the request's end client's name contains `text` (any case, no wildcards from the
     user; a pg_trgm index on PostgreSQL)."""
-    like = f"%{escape_like(text)}%"
-    clients = select(EndClient.id).where(EndClient.name.ilike(like, escape="\\"))
+    clients = select(EndClient.id).where(contains(EndClient.name, text))
     if db.engine.dialect.name == "postgresql":
         # = ANY(ARRAY(...)): an index condition, so an OR with the other text columns stays a
         # BitmapOr of indexes (IN (subquery) made it a filter over every row)

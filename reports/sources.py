@@ -19,7 +19,7 @@ from sqlalchemy.orm import joinedload
 from app.access import request_scope
 from app.extensions import appbuilder, db
 from app.input_guard import bounded_int
-from app.request_filters import client_clause, search_text, text_clause
+from app.request_filters import client_clause, narrowed_by_text, search_text, text_clause
 from app.request_rules import payment_label
 from app.templating import partner_status_of
 from app.timefmt import day_bounds_utc
@@ -95,7 +95,7 @@ def partner_requests(user, filters: dict):
     # the number, the title, any field value (app.request_filters.text_clause) or the client
     text = search_text(filters.get("q"))
     if text:
-        query = query.filter(or_(text_clause(text, user), client_clause(text)))
+        query = narrowed_by_text(query, or_(text_clause(text, user), client_clause(text)))
     return query
 
 

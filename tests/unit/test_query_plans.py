@@ -129,7 +129,7 @@ def test_cabinet_list_page_statements_use_indexes(world, url):
     assert_statements_indexed(lambda: client.get(url), *BIG_TABLES)
 
 
-@pytest.mark.parametrize("searched", ["Тверская", "2026-0001", "Иванов"])
+@pytest.mark.parametrize("searched", ["Тверская", "2026-0001", "Иванов", "ул. Тверская, д. 1"])
 def test_text_search_uses_trigram_indexes(world, searched):
     partner = world["partner"]
     found = partner_requests(partner, {"q": searched})

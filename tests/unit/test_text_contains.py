@@ -1,0 +1,77 @@
+"""The lists' text search (app.request_filters.contains / narrowed_by_text) finds exactly the
+requests whose number, address, field values or client contain the typed text, however it is
+asked of the database: on PostgreSQL the trigram indexes get only the text's telling words
+(no “ул.”, “д.” boilerplate) and the whole text is rechecked; the matches are read by id
+first when they are few. Same rows in both dialects, either way."""
+
+from __future__ import annotations
+
+import pytest
+
+from app import request_filters
+from app.extensions import db
+from models.request_status import Status
+from reports.sources import partner_requests
+from tests.factories import make_partner, make_request
+
+ADDRESSES = ("г. Москва, ул. Школьная, д. 150, кв. 3", "г. Москва, ул. Школьная, д. 1500",
+             "г. Москва, ул. Школьная д. 150", "г. Москва, пр-т Мира, д. 150",
+             "Школьная_150% угол")
+SEARCHES = ("ул. Школьная, д. 150", "Школьная", "д. 150", "Школьная д. 150", "150",
+            "Школьная_150%", "ул.", "Мира, д. 150", "Москва, ул. Школьная, д. 1500",
+            "ул. Садовая, д. 150")
+
+
+@pytest.fixture
+def addressed(app):
+    partner = make_partner()
+    found = {make_request(partner, Status.SUBMITTED if k % 2 else Status.DRAFT,
+                          object_address=address).id: address
+             for k, address in enumerate(ADDRESSES)}
+    other = make_partner()  # another company's matching request is never found
+    make_request(other, Status.DRAFT, object_address=ADDRESSES[0])
+    db.session.commit()
+    return partner, found
+
+
+def expected(found: dict, text: str) -> set[int]:
+    return {rid for rid, address in found.items() if text.lower() in address.lower()}
+
+
+@pytest.mark.parametrize("few", [request_filters.FEW_MATCHES, 0])
+def test_search_finds_exactly_the_rows_containing_the_text(addressed, monkeypatch, few):
+    """`few` 0: more matches than are read by id — the search stays one statement."""
+    monkeypatch.setattr(request_filters, "FEW_MATCHES", few)
+    partner, found = addressed
+    for text in SEARCHES:
+        rows = {r.id for r in partner_requests(partner, {"q": text})}
+        assert rows == expected(found, text), text
+
+
+def test_lower_case_finds_the_same_on_postgresql(addressed):
+    """PostgreSQL's ILIKE folds Cyrillic case (SQLite's folds ASCII only)."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's LIKE folds ASCII letters only")
+    partner, found = addressed
+    for text in ("УЛ. ШКОЛЬНАЯ, Д. 150", "школьная д. 150"):
+        rows = {r.id for r in partner_requests(partner, {"q": text})}
+        assert rows == expected(found, text), text
+
+
+def test_the_index_is_asked_for_telling_words_only(app):
+    """The words given to the trigram index: the two longest of 3+ letters or digits,
+    never address boilerplate; the whole text is a recheck (`|| ''`: no index matches it)."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no trigram index: one plain LIKE")
+    from models.requests import Request
+
+    def sql_of(text: str) -> str:  # psycopg's paramstyle doubles each % of a literal
+        return str(request_filters.contains(Request.object_address, text).compile(
+            dialect=db.engine.dialect, compile_kwargs={"literal_binds": True})).replace("%%", "%")
+
+    sql = sql_of("г. Москва, ул. Школьная, д. 150")
+    assert "'%школьная%'" in sql and "'%москва%'" in sql, sql
+    assert "'%150%'" not in sql and "'%ул%'" not in sql, sql  # shorter than the two longest
+    assert "|| '') ILIKE '%г. Москва, ул. Школьная, д. 150%'" in sql, sql
+    plain = sql_of("ул. д.")
+    assert plain.count("ILIKE") == 1 and "||" not in plain, plain  # nothing telling: as typed
