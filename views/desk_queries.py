@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import case, func, literal, union_all
+from sqlalchemy import case, func, literal, select, union_all
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
@@ -47,17 +47,16 @@ def work_list(user, status: str | None = None, text: str | None = None,
         query = query.filter(found)
     if filters is not None:
         query = apply_filters(query, filters)
-    overdue = overdue_clause()
-    rows = _ordered_page(query, overdue, priority, status, page)
-    more, rows = len(rows) > LIST_LIMIT, rows[:LIST_LIMIT]
-    overdue_ids = {r.id for r in db.session.query(Request.id).filter(
-        Request.id.in_([r.id for r in rows]), overdue)}
+    found = _ordered_page(query, overdue_clause(), priority, status, page)
+    more, found = len(found) > LIST_LIMIT, found[:LIST_LIMIT]
+    rows = [row for row, _late in found]
+    overdue_ids = {row.id for row, late in found if late == 0}
     return rows, overdue_ids, answered_ids([r.id for r in rows]), more
 
 
 def _ordered_page(query, overdue, priority: dict, status: str | None, page: int) -> list:
     """The page (LIST_LIMIT + 1 rows) of `query` ordered overdue first, then by the status's
-    priority, then oldest first (status_changed_at, id).
+    priority, then oldest first (status_changed_at, id), as (request, 0 if overdue else 1).
 
     Within one status and one side of "overdue" that order is the index's order
     (ix_request_status_changed, ix_request_manager_status_changed), so each (status,
@@ -79,10 +78,13 @@ def _ordered_page(query, overdue, priority: dict, status: str | None, page: int)
     if not parts:  # a status that is not open: nothing
         return []
     merged = union_all(*parts).subquery()
-    return db.session.query(Request).join(merged, merged.c.id == Request.id) \
+    order = (merged.c.late, merged.c.rank, merged.c.since, merged.c.id)
+    # the page's keys first (index-only rows), then only its rows read with their people
+    keys = select(merged).order_by(*order).offset(page * LIST_LIMIT) \
+        .limit(LIST_LIMIT + 1).subquery()
+    return db.session.query(Request, keys.c.late).join(keys, keys.c.id == Request.id) \
         .options(joinedload(Request.manager), joinedload(Request.engineer)) \
-        .order_by(merged.c.late, merged.c.rank, merged.c.since, merged.c.id) \
-        .offset(page * LIST_LIMIT).limit(LIST_LIMIT + 1).all()
+        .order_by(keys.c.late, keys.c.rank, keys.c.since, keys.c.id).all()
 
 
 def answered_ids(ids: list[int]) -> set[int]:

@@ -23,7 +23,7 @@ STORE = "replan_shared_cache"
 # (the director's dashboard: 3 when the periodic job keeps its figures, reports.dashboard)
 # (a search on PostgreSQL: one more, the matches' ids read first, app.request_filters)
 CACHED = {"/cabinet/": 6, "/cabinet/requests": 2, "/cabinet/requests?q=Tverskaya": 3,
-          "/desk/": 6, "/requests/list/": 3,
+          "/desk/": 5, "/requests/list/": 3,
           "/requests/list/?_flt_0_field_values=Tverskaya": 3, "/distribution/": 6,
           "/schedule/": 3, "/dashboard/": 12, "cabinet detail": 6, "desk detail": 10}
 

@@ -27,7 +27,7 @@ GOAL = 10
 # page -> statements allowed (the goal, or where the page stands today when above it)
 BUDGET = {
     "/cabinet/": 8, "/cabinet/requests": 6, "/cabinet/requests?q=Tverskaya": 6,
-    "cabinet detail": 11, "/desk/": 13, "desk detail": 19, "/requests/list/": 10,
+    "cabinet detail": 11, "/desk/": 12, "desk detail": 19, "/requests/list/": 10,
     "/requests/list/?_flt_0_field_values=Tverskaya": 10, "/distribution/": 8,
     "/schedule/": 5, "/dashboard/": 15,
 }
