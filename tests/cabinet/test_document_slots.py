@@ -12,7 +12,7 @@ from models.request_status import Status
 from models.requests import Attachment, Request
 from tests.cabinet.filedata import EXE, JPEG, PDF, PNG, plain_zip, upload
 from tests.document_slot_data import files_on_disk, make_slot, said
-from tests.factories import as_user, login, make_partner, make_service, post
+from tests.factories import as_user, sign_in, make_partner, make_service, post
 
 EDIT = "/cabinet/requests/{}/edit"
 
@@ -57,7 +57,7 @@ def _draft(owner, service):
 
 def test_submit_is_refused_until_the_required_document_is_attached(app, client, owner,
                                                                      service, bti):
-    login(client, "owner")
+    sign_in(client, "owner")
     response = post(client, "/cabinet/requests/new", form_data([service], submit_now="1"))
     req = db.session.query(Request).one()
     assert req.status == Status.DRAFT  # saved, not submitted
@@ -76,7 +76,7 @@ def test_submit_is_refused_until_the_required_document_is_attached(app, client, 
 
 def test_the_detail_pages_submit_button_is_refused_too(app, client, owner, service, bti):
     req = _draft(owner, service)
-    login(client, "owner")
+    sign_in(client, "owner")
     post(client, f"/cabinet/requests/{req.id}/move/submit", {"version": str(req.version)})
     db.session.refresh(req)
     assert req.status == Status.DRAFT
@@ -86,14 +86,14 @@ def test_the_detail_pages_submit_button_is_refused_too(app, client, owner, servi
 
 def test_an_optional_document_does_not_block(app, client, owner, service):
     make_slot(service, "photos", "Фото помещений", ("image",), 0, 5)
-    login(client, "owner")
+    sign_in(client, "owner")
     post(client, "/cabinet/requests/new", form_data([service], submit_now="1"))
     assert db.session.query(Request).one().status == Status.SUBMITTED
 
 
 def test_a_service_without_slots_shows_no_checklist(app, client, owner, service):
     req = _draft(owner, service)
-    login(client, "owner")
+    sign_in(client, "owner")
     page = client.get(EDIT.format(req.id)).get_data(as_text=True)
     assert 'data-testid="document-slots"' not in page and "slot-" not in page
 
@@ -109,7 +109,7 @@ def test_a_file_of_the_wrong_kind_is_refused_and_nothing_kept(app, client, owner
                                                                bti, name, data, english,
                                                                russian):
     req = _draft(owner, service)
-    login(client, "owner")
+    sign_in(client, "owner")
     before = files_on_disk(app)
     response = save(client, req, form_data([service]), **{"slot-bti": upload(data, name)})
     html = response.get_data(as_text=True)
@@ -121,7 +121,7 @@ def test_a_file_of_the_wrong_kind_is_refused_and_nothing_kept(app, client, owner
 def test_at_most_max_files_go_into_a_slot(app, client, owner, service):
     make_slot(service, "plans", "Поэтажный план", ("pdf", "image"), 1, 2)
     req = _draft(owner, service)
-    login(client, "owner")
+    sign_in(client, "owner")
     def three():
         return [upload(PDF, "1.pdf"), upload(PNG, "2.png"), upload(JPEG, "3.jpg")]
     html = save(client, req, form_data([service]), **{"slot-plans": three()}) \
@@ -142,7 +142,7 @@ def test_at_most_max_files_go_into_a_slot(app, client, owner, service):
 
 def test_a_file_is_replaced_by_removing_it_in_the_same_save(app, client, owner, service, bti):
     req = _draft(owner, service)
-    login(client, "owner")
+    sign_in(client, "owner")
     save(client, req, form_data([service]), **{"slot-bti": upload(PDF, "old.pdf")})
     old = db.session.query(Attachment).one()
     stored = files_on_disk(app)
@@ -167,7 +167,7 @@ def test_the_form_shows_one_slot_per_document_with_count_kinds_and_example(app, 
     make_slot(other, "bti", "Техпаспорт (другая услуга)", ("pdf",), 2, 3)
     make_slot(other, "vin", "Фото VIN-таблички", ("image",), 1, 1)
     req = _draft(owner, service)
-    login(client, "owner")
+    sign_in(client, "owner")
     page = client.get(EDIT.format(req.id)).get_data(as_text=True)
     assert page.count('name="slot-bti"') == 1 and page.count('name="slot-vin"') == 1
     assert "/cabinet/kb/bti-example" in page and "Все страницы" in page
@@ -188,7 +188,7 @@ def test_a_document_no_longer_asked_for_is_refused(app, client, owner, service, 
     other = make_service("second")
     make_slot(other, "vin", "Фото VIN-таблички", ("image",), 1, 1)
     req = _draft(owner, service)
-    login(client, "owner")
+    sign_in(client, "owner")
     for key in ("vin", "nope", "BTI", "../bti"):
         html = save(client, req, form_data([service]),
                     **{f"slot-{key}": upload(JPEG, "vin.jpg")}).get_data(as_text=True)
@@ -203,7 +203,7 @@ def test_bad_removals_change_nothing(app, client, owner, service, bti):
     save(as_user(app, stranger), foreign, form_data([service]),
          **{"slot-bti": upload(PDF, "theirs.pdf")})
     theirs = db.session.query(Attachment).filter_by(request_id=foreign.id).one()
-    login(client, "owner")
+    sign_in(client, "owner")
     save(client, req, form_data([service]), **{"slot-bti": upload(PDF, "mine.pdf")})
     db.session.refresh(req)
     for bad in (str(theirs.id), "abc", "99999999999999999999", "-1"):
@@ -239,7 +239,7 @@ def test_uploading_into_another_companys_draft_is_404(app, client, owner, servic
 def test_the_request_page_shows_which_file_fills_which_slot(app, client, owner, service, bti):
     make_slot(service, "photos", "Фото помещений", ("image",), 0, 3)
     req = _draft(owner, service)
-    login(client, "owner")
+    sign_in(client, "owner")
     save(client, req, form_data([service]), **{"slot-bti": upload(PDF, "паспорт.pdf")})
     page = client.get(f"/cabinet/requests/{req.id}").get_data(as_text=True)
     checklist = page[page.index('data-testid="document-checklist"'):]
@@ -253,7 +253,7 @@ def test_files_of_a_document_no_longer_asked_for_can_be_removed(app, client, own
     car = make_service("car")
     make_slot(car, "vin", "Фото VIN-таблички", ("image",), 1, 1)
     req = _draft(owner, service)
-    login(client, "owner")
+    sign_in(client, "owner")
     save(client, req, form_data([service, car]), **{"slot-vin": upload(JPEG, "vin.jpg"),
                                                     "slot-bti": upload(PDF, "bti.pdf")})
     db.session.refresh(req)

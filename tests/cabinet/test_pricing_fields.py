@@ -12,7 +12,7 @@ from models.catalog import Quote, Service
 from models.request_status import Status
 from models.requests import Request
 from models.service_fields import ServiceField
-from tests.factories import Staff, login, make_company, make_partner, post, walk
+from tests.factories import Staff, sign_in, make_company, make_partner, post, walk
 from tests.pdftext import pdf_text
 
 CLASSES = [{"value": "economy", "label": "Эконом", "label_en": "Economy"},
@@ -61,7 +61,7 @@ def _wrappers(html: str) -> dict:
 
 def test_the_calculator_asks_each_services_priced_fields_only(app, client, cars):
     make_partner(username="p")
-    login(client, "p")
+    sign_in(client, "p")
     page = client.get("/cabinet/calculator").get_data(as_text=True)
     shown = _wrappers(page)
     check, fleet = _id("car_check"), _id("fleet")
@@ -74,7 +74,7 @@ def test_the_calculator_asks_each_services_priced_fields_only(app, client, cars)
 
 def test_a_redevelopment_service_prices_by_its_area(app, client, cars):
     make_partner(username="p")
-    login(client, "p")
+    sign_in(client, "p")
     html = post(client, "/cabinet/calculator", {
         "services": [_id("measure")], "area": "120", "object_type": "house",
         "urgency": "normal", "calculate": "1"}).get_data(as_text=True)
@@ -85,7 +85,7 @@ def test_a_redevelopment_service_prices_by_its_area(app, client, cars):
 
 def test_a_car_check_prices_by_car_class_without_an_area(app, client, cars):
     make_partner(username="p", company=make_company(discount="10"))
-    login(client, "p")
+    sign_in(client, "p")
     data = {"services": [_id("car_check"), _id("fleet")], "car_class": "premium",
             "cars": "3", "urgency": "normal", "calculate": "1"}
     html = post(client, "/cabinet/calculator", data).get_data(as_text=True)
@@ -106,7 +106,7 @@ def test_a_car_check_prices_by_car_class_without_an_area(app, client, cars):
 
 def test_a_request_from_a_quote_costs_what_the_calculator_said(app, client, cars):
     make_partner(username="p", company=make_company(discount="10"))
-    login(client, "p")
+    sign_in(client, "p")
     data = {"services": [_id("car_check"), _id("fleet")], "car_class": "business",
             "cars": "2", "urgency": "express", "options": ["courier"]}
     response = post(client, "/cabinet/calculator", dict(data, to_request="1"))
@@ -139,7 +139,7 @@ def test_invoice_and_act_of_a_car_check_add_up(app, cars):
     # check 3 000 + fleet 4 × 1 500 × 1.5 = 9 000 → 12 000 − 5 % (600) = 11 400
     assert req.total_kopecks == 1_140_000
     client = app.test_client()
-    login(client, "pa")
+    sign_in(client, "pa")
     for document in ("invoice", "act"):
         response = client.get(f"/cabinet/requests/{req.id}/pdf/{document}")
         assert response.mimetype == "application/pdf", document
@@ -152,7 +152,7 @@ def test_the_back_office_lists_a_quote_without_area(app, client, cars):
     from tests.factories import as_user, make_user
 
     make_partner(username="p")
-    login(client, "p")
+    sign_in(client, "p")
     post(client, "/cabinet/calculator", {"services": [_id("car_check")],
                                          "car_class": "economy", "urgency": "normal",
                                          "save": "1"})

@@ -13,7 +13,7 @@ from models.notifications import Notification
 from models.request_status import Status
 from models.requests import ATTACH_WORK, Attachment, Message, Request
 from tests.cabinet.filedata import EXE, JPEG, PDF, PNG, docx, plain_zip, upload
-from tests.factories import (add_package, login, make_partner, make_request, make_service,
+from tests.factories import (add_package, sign_in, make_partner, make_request, make_service,
                              post)
 
 
@@ -35,7 +35,7 @@ def form_data(**changes):
 
 
 def test_create_draft_with_files_ignores_forbidden_fields(app, client, owner):
-    login(client, "owner")
+    sign_in(client, "owner")
     other = make_partner()
     data = form_data(files=[upload(PDF, "план квартиры.pdf"), upload(PNG, "фото.png"),
                             upload(docx(), "заявление.docx")],
@@ -62,7 +62,7 @@ def test_create_draft_with_files_ignores_forbidden_fields(app, client, owner):
 
 
 def test_save_and_submit(app, client, owner):
-    login(client, "owner")
+    sign_in(client, "owner")
     post(client, "/cabinet/requests/new", form_data(submit_now="1"))
     req = db.session.query(Request).one()
     assert req.status == Status.SUBMITTED
@@ -70,7 +70,7 @@ def test_save_and_submit(app, client, owner):
 
 
 def test_invalid_form_keeps_typed_values_and_asks_to_reattach(app, client, owner):
-    login(client, "owner")
+    sign_in(client, "owner")
     data = form_data(area="-3", files=[upload(PDF, "plan.pdf")])
     html = post(client, "/cabinet/requests/new", data,
                 content_type="multipart/form-data").get_data(as_text=True)
@@ -85,7 +85,7 @@ def test_invalid_form_keeps_typed_values_and_asks_to_reattach(app, client, owner
                                            (b"", "empty.pdf")])
 def test_disguised_or_empty_files_are_refused_and_nothing_is_kept(app, client, owner, content,
                                                                   name):
-    login(client, "owner")
+    sign_in(client, "owner")
     upload_dir = Path(app.config["UPLOAD_DIR"])
 
     def files_on_disk():
@@ -105,7 +105,7 @@ def test_disguised_or_empty_files_are_refused_and_nothing_is_kept(app, client, o
 def test_oversized_file_is_refused_with_the_limit_in_the_message(app, client, owner):
     set_setting("upload_max_mb", 1)
     db.session.commit()
-    login(client, "owner")
+    sign_in(client, "owner")
     big = PDF + b"0" * (1024 * 1024 + 10)
     html = post(client, "/cabinet/requests/new", form_data(files=[upload(big, "big.pdf")]),
                 content_type="multipart/form-data").get_data(as_text=True)
@@ -115,7 +115,7 @@ def test_oversized_file_is_refused_with_the_limit_in_the_message(app, client, ow
 
 def test_edit_draft_reprices_and_detects_stale_version(app, client, owner):
     req = make_request(owner)
-    login(client, "owner")
+    sign_in(client, "owner")
     url = f"/cabinet/requests/{req.id}/edit"
     assert "Moscow, Tverskaya 1" in client.get(url).get_data(as_text=True)
     post(client, url, form_data(area="100", version=str(req.version)))
@@ -130,7 +130,7 @@ def test_edit_draft_reprices_and_detects_stale_version(app, client, owner):
 
 def test_only_drafts_are_edited_or_deleted(app, client, owner, staff):
     req = make_request(owner, Status.SUBMITTED, staff)
-    login(client, "owner")
+    sign_in(client, "owner")
     page = client.get(f"/cabinet/requests/{req.id}/edit", follow_redirects=True)
     assert "только черновик" in page.get_data(as_text=True)
     post(client, f"/cabinet/requests/{req.id}/delete")
@@ -138,7 +138,7 @@ def test_only_drafts_are_edited_or_deleted(app, client, owner, staff):
 
 
 def test_delete_draft_removes_its_files(app, client, owner):
-    login(client, "owner")
+    sign_in(client, "owner")
     post(client, "/cabinet/requests/new", form_data(files=[upload(PDF, "a.pdf")]),
          content_type="multipart/form-data")
     req = db.session.query(Request).one()
@@ -160,7 +160,7 @@ def test_list_filters(app, client, owner, staff):
     b = make_request(owner, Status.NEEDS_INFO, staff, object_type="office",
                      object_address="Тверская 7")
     c = make_request(owner, Status.DRAFT, object_address="Шаболовка 3")
-    login(client, "owner")
+    sign_in(client, "owner")
     get = lambda q: set(numbers(client.get("/cabinet/requests?" + q).get_data(as_text=True)))  # noqa: E731
     assert get("") == {a.number, b.number, c.number}
     assert get("status=action_required") == {b.number}
@@ -173,7 +173,7 @@ def test_list_filters(app, client, owner, staff):
 
 
 def test_list_client_search_and_keyset_pages(app, client, owner):
-    login(client, "owner")
+    sign_in(client, "owner")
     for k in range(25):
         make_request(owner, object_address=f"Улица {k}")
     post(client, "/cabinet/requests/new", form_data(new_client_name="Клиент Поиска"))
@@ -196,17 +196,17 @@ def test_member_sees_own_owner_sees_all_other_company_nothing(app, client, owner
     owners = make_request(owner, Status.SUBMITTED, staff)
     members = make_request(member, Status.SUBMITTED, staff)
     stranger = make_partner(username="stranger")
-    login(client, "owner")
+    sign_in(client, "owner")
     assert set(numbers(client.get("/cabinet/requests").get_data(as_text=True))) == {
         owners.number, members.number}
     assert client.get(f"/cabinet/requests/{members.id}").status_code == 200
     with app.test_client() as c:
-        login(c, "member")
+        sign_in(c, "member")
         assert set(numbers(c.get("/cabinet/requests").get_data(as_text=True))) == {
             members.number}
         assert c.get(f"/cabinet/requests/{owners.id}").status_code == 404
     with app.test_client() as c:
-        login(c, "stranger")
+        sign_in(c, "stranger")
         assert numbers(c.get("/cabinet/requests").get_data(as_text=True)) == []
         for url in (f"/cabinet/requests/{owners.id}", f"/cabinet/requests/{owners.id}/edit",
                     f"/cabinet/requests/new?repeat={owners.id}"):
@@ -229,7 +229,7 @@ def test_detail_hides_internal_notes_and_work_files(app, client, owner, staff):
                       content_type="application/pdf", size=10, sha256="0" * 64)
     db.session.add(work)
     db.session.commit()
-    login(client, "owner")
+    sign_in(client, "owner")
     html = client.get(f"/cabinet/requests/{req.id}").get_data(as_text=True)
     assert "Hello partner" in html and "secret note" not in html and "work.pdf" not in html
     assert client.get(f"/cabinet/files/{work.id}").status_code == 404
@@ -240,7 +240,7 @@ def test_deliverables_are_downloadable_once_delivered(app, client, owner, staff)
     (old,) = add_package(req, staff.manager, "Черновой вариант.pdf")
     (doc,) = add_package(req, staff.manager, "Проект перепланировки.pdf")
     db.session.commit()
-    login(client, "owner")
+    sign_in(client, "owner")
     assert client.get(f"/cabinet/files/{doc.id}").status_code == 404  # not delivered yet
     from datetime import date
 
@@ -259,7 +259,7 @@ def test_deliverables_are_downloadable_once_delivered(app, client, owner, staff)
 
 def test_answer_to_a_data_request_returns_it_to_the_manager(app, client, owner, staff):
     req = make_request(owner, Status.NEEDS_INFO, staff)
-    login(client, "owner")
+    sign_in(client, "owner")
     html = client.get(f"/cabinet/requests/{req.id}").get_data(as_text=True)
     assert "Менеджеру нужны данные" in html
     post(client, f"/cabinet/requests/{req.id}/message", {"body": ""})
@@ -279,7 +279,7 @@ def test_answer_to_a_data_request_returns_it_to_the_manager(app, client, owner, 
 
 def test_bad_file_in_an_answer_changes_nothing_and_keeps_the_text(app, client, owner, staff):
     req = make_request(owner, Status.NEEDS_INFO, staff)
-    login(client, "owner")
+    sign_in(client, "owner")
     page = post(client, f"/cabinet/requests/{req.id}/message",
                 {"body": "Вот план", "files": [upload(EXE, "plan.pdf")]},
                 content_type="multipart/form-data", follow=True).get_data(as_text=True)
@@ -293,7 +293,7 @@ def test_bad_file_in_an_answer_changes_nothing_and_keeps_the_text(app, client, o
 
 def test_plain_message_notifies_the_manager(app, client, owner, staff):
     req = make_request(owner, Status.SCHEDULED, staff)
-    login(client, "owner")
+    sign_in(client, "owner")
     post(client, f"/cabinet/requests/{req.id}/message", {"body": "Когда приедет инженер?"})
     texts = [n.text for n in db.session.query(Notification).filter_by(
         user_id=staff.manager.id, kind="message")]
@@ -303,7 +303,7 @@ def test_plain_message_notifies_the_manager(app, client, owner, staff):
 def test_cancel_close_and_illegal_moves(app, client, owner, staff):
     submitted = make_request(owner, Status.SUBMITTED, staff)
     delivered = make_request(owner, Status.DELIVERED, staff)
-    login(client, "owner")
+    sign_in(client, "owner")
     page = post(client, f"/cabinet/requests/{delivered.id}/move/cancel",
                 {"version": delivered.version}, follow=True).get_data(as_text=True)
     assert "невозможно" in page
@@ -323,7 +323,7 @@ def test_cancel_close_and_illegal_moves(app, client, owner, staff):
 def test_stale_page_move_is_a_conflict(app, client, owner, staff):
     req = make_request(owner, Status.SUBMITTED, staff)
     stale = req.version
-    login(client, "owner")
+    sign_in(client, "owner")
     from app.workflow import assign_manager
 
     assign_manager(req, staff.manager, staff.supermanager)
@@ -336,7 +336,7 @@ def test_stale_page_move_is_a_conflict(app, client, owner, staff):
 
 
 def test_repeat_copies_object_and_client_into_a_new_draft(app, client, owner, staff):
-    login(client, "owner")
+    sign_in(client, "owner")
     post(client, "/cabinet/requests/new", form_data(submit_now="1"))
     source = db.session.query(Request).one()
     response = post(client, f"/cabinet/requests/{source.id}/repeat")
@@ -356,7 +356,7 @@ def test_package_zip_holds_the_released_version_only(app, client, owner, staff):
     add_package(req, staff.manager, "Проект.pdf")
     add_package(req, staff.manager, "Лист 2.pdf")  # v3: the manager's final upload
     db.session.commit()
-    login(client, "owner")
+    sign_in(client, "owner")
     assert client.get(f"/cabinet/requests/{req.id}/package.zip").status_code == 404
     from datetime import date
 
@@ -374,7 +374,7 @@ def test_package_zip_holds_the_released_version_only(app, client, owner, staff):
     stranger = make_partner(username="stranger")
     for user in (colleague, stranger):
         c = app.test_client()
-        login(c, user.username)
+        sign_in(c, user.username)
         assert c.get(f"/cabinet/requests/{req.id}/package.zip").status_code == 404
     assert app.test_client().get(f"/cabinet/requests/{req.id}/package.zip").status_code == 302
 
@@ -382,7 +382,7 @@ def test_package_zip_holds_the_released_version_only(app, client, owner, staff):
 def test_ready_but_unpaid_says_awaiting_payment_until_paid(app, client, owner, staff):
     req = make_request(owner, Status.READY, staff)
     assert req.total_kopecks > 0 and req.payment_state != "paid"
-    login(client, "owner")
+    sign_in(client, "owner")
     status = re.compile(r'data-testid="status">([^<]+)<')
     detail = client.get(f"/cabinet/requests/{req.id}").get_data(as_text=True)
     assert status.search(detail).group(1) == "Готово — ожидает оплаты"
@@ -399,7 +399,7 @@ def test_list_with_a_period_pages_by_that_date_then_id(app, client, owner):
     company's request gives the first page, not a page placed by that request's date."""
     from datetime import datetime, timedelta
 
-    login(client, "owner")
+    sign_in(client, "owner")
     made = [make_request(owner, object_address=f"Период {k}") for k in range(27)]
     base = datetime(2026, 3, 1, 12)
     # dates against the id order (newest id = oldest date), with ties of three

@@ -20,7 +20,7 @@ from models.outbox import OutboxMessage
 from models.request_status import Status
 from models.requests import Request
 from models.signatures import ConfirmationCode, Signature
-from tests.factories import (as_user, login, make_partner, make_request, make_user, post,
+from tests.factories import (as_user, sign_in, make_partner, make_request, make_user, post,
                              settings_fields)
 from tests.cabinet.test_requests import form_data
 from tests.pdftext import pdf_text
@@ -59,7 +59,7 @@ def status_of(req) -> str:
 
 def test_setting_off_submits_without_a_code(app, client, owner):
     req = make_request(owner)
-    login(client, "signer")
+    sign_in(client, "signer")
     response = move(client, req, "submit")
     assert response.status_code == 302
     assert status_of(req) == Status.SUBMITTED
@@ -69,7 +69,7 @@ def test_setting_off_submits_without_a_code(app, client, owner):
 def test_submit_asks_a_code_then_signs(app, client, owner, code_of):
     req = make_request(owner)
     require_codes(submit=True)
-    login(client, "signer")
+    sign_in(client, "signer")
     page = move(client, req, "submit", comment="keep me")
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
@@ -98,7 +98,7 @@ def test_submit_asks_a_code_then_signs(app, client, owner, code_of):
 def test_resend_waits_a_minute_then_sends_a_new_code(app, client, owner):
     req = make_request(owner)
     require_codes(submit=True)
-    login(client, "signer")
+    sign_in(client, "signer")
     move(client, req, "submit")
     page = move(client, req, "submit", resend_code="1").get_data(as_text=True)
     assert "less than a minute ago" in page
@@ -112,7 +112,7 @@ def test_resend_waits_a_minute_then_sends_a_new_code(app, client, owner):
 def test_expired_and_reused_codes_in_the_cabinet(app, client, owner, code_of):
     first, second = make_request(owner), make_request(owner)
     require_codes(submit=True)
-    login(client, "signer")
+    sign_in(client, "signer")
     move(client, first, "submit")
     code = code_of(owner)
     db.session.query(ConfirmationCode).update({"expires_at": utcnow() - timedelta(seconds=1)})
@@ -130,7 +130,7 @@ def test_expired_and_reused_codes_in_the_cabinet(app, client, owner, code_of):
 def test_close_signs_the_act_and_the_act_prints_it(app, client, owner, staff, code_of):
     req = make_request(owner, Status.DELIVERED, staff)
     require_codes(close=True)
-    login(client, "signer")
+    sign_in(client, "signer")
     move(client, req, "close")
     assert status_of(req) == Status.DELIVERED
     move(client, req, "close", confirmation_code=code_of(owner))
@@ -259,7 +259,7 @@ def test_api_codes_refuse_bad_input_staff_strangers_and_read_tokens(app, owner, 
 
 def test_save_and_submit_asks_the_code_for_the_saved_draft(app, client, owner, code_of):
     require_codes(submit=True)
-    login(client, "signer")
+    sign_in(client, "signer")
     page = post(client, "/cabinet/requests/new", form_data(submit_now="1"))
     html = page.get_data(as_text=True)
     req = db.session.query(Request).one()
@@ -273,7 +273,7 @@ def test_save_and_submit_asks_the_code_for_the_saved_draft(app, client, owner, c
 
 def test_agreeing_to_a_quote_is_signed(app, client, owner, code_of):
     require_codes(quote=True)
-    login(client, "signer")
+    sign_in(client, "signer")
     data = {"services": [str(db.session.query(Service).filter_by(code="measure").one().id)],
             "area": "50", "object_type": "house", "urgency": "normal", "save": "1"}
     page = post(client, "/cabinet/calculator", data).get_data(as_text=True)
@@ -296,7 +296,7 @@ def test_agreeing_to_a_quote_is_signed(app, client, owner, code_of):
 
 def test_a_new_phone_is_signed_and_other_profile_edits_are_not(app, client, owner, code_of):
     require_codes(contact=True)
-    login(client, "signer")
+    sign_in(client, "signer")
     base = {"first_name": "Anna", "last_name": "K", "email": owner.email, "locale": "en"}
     assert post(client, "/cabinet/profile", base).status_code == 302  # no contact change
     page = post(client, "/cabinet/profile", {**base, "phone": "+7 900 000-00-02"})
@@ -317,7 +317,7 @@ def test_the_desk_shows_the_signature_to_managers_not_engineers(app, client, own
                                                                 code_of):
     req = make_request(owner, Status.DELIVERED, staff)
     require_codes(close=True)
-    login(client, "signer")
+    sign_in(client, "signer")
     move(client, req, "close")
     move(client, req, "close", confirmation_code=code_of(owner))
     signature = db.session.query(Signature).one()

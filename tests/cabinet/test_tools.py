@@ -11,7 +11,7 @@ from models.catalog import Quote, Service
 from models.knowledge import KbArticle, KbCategory
 from models.notifications import Notification
 from models.request_status import Status
-from tests.factories import Staff, login, make_partner, make_request, make_user, post
+from tests.factories import Staff, login, sign_in, make_partner, make_request, make_user, post
 
 
 def services(*codes):
@@ -23,7 +23,7 @@ def test_calculator_breakdown_with_discount_and_saved_quote(app, client):
     partner = db.session.query(User).filter_by(username="p").one()
     partner.profile.partner_company.discount_percent = 10
     db.session.commit()
-    login(client, "p")
+    sign_in(client, "p")
     data = {"services": services("measure", "approval"), "area": "50",
             "object_type": "house", "urgency": "express", "options": ["courier"],
             "calculate": "1"}
@@ -45,14 +45,14 @@ def test_calculator_breakdown_with_discount_and_saved_quote(app, client):
     assert re.search(r'<option selected value="express">', form)
     other = make_partner(username="other")
     with app.test_client() as c:
-        login(c, "other")
+        sign_in(c, "other")
         assert c.get(f"/cabinet/requests/new?quote={quote.id}").status_code == 404
     assert other.id
 
 
 def test_calculator_validation(app, client):
     make_partner(username="p", locale="en")  # the fields' messages (issue 12) in English
-    login(client, "p")
+    sign_in(client, "p")
     html = post(client, "/cabinet/calculator", {"area": "", "object_type": "apartment",
                                                 "urgency": "normal", "save": "1"})
     assert "Choose at least one service." in html.get_data(as_text=True)
@@ -86,7 +86,7 @@ def test_knowledge_base_visibility_sanitizing_and_search(app, client):
     html = client.get("/cabinet/kb/open").get_data(as_text=True)
     assert "<strong>статья</strong>" in html and "<script>alert" not in html
     make_partner(username="p")
-    login(client, "p")
+    sign_in(client, "p")
     assert client.get("/cabinet/kb/partners").status_code == 200
     assert client.get("/cabinet/kb/staff").status_code == 404
     found = client.get("/cabinet/kb?q=техпаспорт").get_data(as_text=True)
@@ -99,7 +99,7 @@ def test_bell_list_mark_one_and_all(app, client):
     partner = make_partner(username="p")
     staff = Staff()
     req = make_request(partner, Status.NEEDS_INFO, staff)
-    login(client, "p")
+    sign_in(client, "p")
     assert re.search(r'data-testid="bell-count">(\d+)<',
                      client.get("/cabinet/").get_data(as_text=True)).group(1) == "2"
     notes = db.session.query(Notification).filter_by(user_id=partner.id).all()
@@ -134,7 +134,7 @@ def test_email_copies_follow_preferences(app, client, mailbox, jobs):
 
 def test_team_invite_block_and_unblock(app, client, mailbox, jobs):
     owner = make_partner(username="owner")
-    login(client, "owner")
+    sign_in(client, "owner")
     assert 'href="/cabinet/team"' in client.get("/cabinet/").get_data(as_text=True)
     post(client, "/cabinet/team", {"first_name": "Олег", "last_name": "Новиков",
                                    "email": "oleg@agency.example"})
@@ -166,7 +166,7 @@ def test_team_invite_block_and_unblock(app, client, mailbox, jobs):
 def test_member_cannot_manage_team(app, client):
     owner = make_partner(username="owner")
     make_partner(company=owner.profile.partner_company, owner=False, username="member")
-    login(client, "member")
+    sign_in(client, "member")
     assert 'href="/cabinet/team"' not in client.get("/cabinet/").get_data(as_text=True)
     assert client.get("/cabinet/team").status_code == 403
     assert post(client, f"/cabinet/team/{owner.id}/toggle").status_code == 403
@@ -176,7 +176,7 @@ def test_staff_roles_get_403_in_the_partner_cabinet(app):
     for role in ("Admin", "Director", "Supermanager", "Manager", "Engineer"):
         make_user(role, username=f"s_{role.lower()}")
         with app.test_client() as c:
-            login(c, f"s_{role.lower()}")
+            sign_in(c, f"s_{role.lower()}")
             for url in ("/cabinet/", "/cabinet/requests", "/cabinet/requests/new",
                         "/cabinet/calculator", "/cabinet/team", "/cabinet/profile",
                         "/cabinet/requests/1", "/cabinet/files/1"):
@@ -185,7 +185,7 @@ def test_staff_roles_get_403_in_the_partner_cabinet(app):
 
 def test_area_with_a_comma_is_the_area_typed(app, client):
     make_partner(username="p", company=None)
-    login(client, "p")
+    sign_in(client, "p")
     page = client.get("/cabinet/calculator").get_data(as_text=True)
     assert re.search(r'<input[^>]*type="text"[^>]*id="area"', page)  # never type=number
     assert 'inputmode="decimal"' in page

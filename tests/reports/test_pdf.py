@@ -7,7 +7,7 @@ from app.settings import get_setting, set_setting
 from models.request_status import Status
 from reports import pdf
 from tests.pdftext import embedded_fonts, pdf_text
-from tests.factories import Staff, login, make_partner, make_request, make_user, post
+from tests.factories import Staff, sign_in, make_partner, make_request, make_user, post
 
 
 def text_of(data: bytes, tmp_path=None) -> str:
@@ -22,7 +22,7 @@ def test_partner_downloads_a_russian_proposal(app, client, tmp_path):
     load_catalog()
     db.session.commit()
     make_partner(username="p")
-    login(client, "p")
+    sign_in(client, "p")
     measure = db.session.query(Service).filter_by(code="measure").one()
     post(client, "/cabinet/calculator", {"services": [str(measure.id)], "area": "40",
                                          "object_type": "apartment", "urgency": "normal",
@@ -39,7 +39,7 @@ def test_partner_downloads_a_russian_proposal(app, client, tmp_path):
     assert all(name.startswith("DejaVuSans") for name in embedded_fonts(response.data))
     other = app.test_client()
     make_partner(username="q")
-    login(other, "q")
+    sign_in(other, "q")
     assert other.get(f"/cabinet/quotes/{quote.id}/pdf").status_code == 404
 
 
@@ -49,7 +49,7 @@ def test_invoice_uses_settings_requisites_and_amount_in_words(app, client, staff
     set_setting("bureau", bureau)
     partner = make_partner(username="p")
     req = make_request(partner, Status.ASSIGNED, staff)
-    login(client, "p")
+    sign_in(client, "p")
     text = text_of(client.get(f"/cabinet/requests/{req.id}/pdf/invoice").data, tmp_path)
     assert "Счёт на оплату" in text and "ООО «Планировка и Ко»" in text
     assert "044525225" in text and "15 000,00" in text
@@ -60,7 +60,7 @@ def test_act_only_after_delivery_and_card_for_every_role_that_sees_it(app, clien
                                                                      tmp_path):
     partner = make_partner(username="p")
     req = make_request(partner, Status.ASSIGNED, staff)
-    login(client, "p")
+    sign_in(client, "p")
     page = client.get(f"/cabinet/requests/{req.id}/pdf/act", follow_redirects=True)
     assert "недоступен" in page.get_data(as_text=True)
     done = make_request(partner, Status.DELIVERED, staff)
@@ -71,11 +71,11 @@ def test_act_only_after_delivery_and_card_for_every_role_that_sees_it(app, clien
     for user, code in [(staff.manager, 200), (make_user("Director"), 200),
                        (Staff().manager, 404)]:
         c = app.test_client()
-        login(c, user.username)
+        sign_in(c, user.username)
         assert c.get(f"/desk/{req.id}/pdf/card").status_code == code
     stranger = app.test_client()
     make_partner(username="s")
-    login(stranger, "s")
+    sign_in(stranger, "s")
     assert stranger.get(f"/cabinet/requests/{req.id}/pdf/invoice").status_code == 404
 
 
