@@ -131,3 +131,35 @@ def test_conversion_helpers(app):
             datetime(2026, 3, 10, 14, 0), datetime(2026, 3, 11, 13, 59, 59, 999999))
     assert valid_zone("Europe/Kaliningrad") and not valid_zone("Europe/Atlantis")
     assert not valid_zone(None) and not valid_zone("")
+
+
+@pytest.mark.parametrize("zone", ["Europe/Moscow", "America/New_York", "Asia/Kolkata",
+                                  "Australia/Lord_Howe"])
+def test_the_direct_formatting_equals_babels(app, zone):
+    """format_moment / format_day / format_wall write the numeric patterns themselves (a list
+    shows hundreds): the same text as Babel's, across DST changes and half-hour zones, in
+    both languages, for naive UTC and aware moments alike."""
+    from datetime import UTC, timedelta
+
+    from flask_babel import force_locale, format_date, format_datetime
+
+    from app.timefmt import DATE_PATTERN, DATETIME_PATTERN, format_day, format_moment
+
+    set_setting("time_zone", zone)
+    db.session.commit()
+    moments = [datetime(2026, 1, 1) + timedelta(hours=h * 59, minutes=h * 13)
+               for h in range(0, 150)] + [datetime(1, 1, 2, 3, 4), datetime(9999, 12, 30)]
+    with app.test_request_context():
+        forget_zone()
+        for locale in ("ru", "en"):
+            with force_locale(locale):
+                for moment in moments:
+                    for value in (moment, moment.replace(tzinfo=UTC)):
+                        assert format_moment(value) == format_datetime(value, DATETIME_PATTERN)
+                        assert format_moment(value, DATE_PATTERN) == \
+                            format_datetime(value, DATE_PATTERN)
+                        assert format_day(value) == format_date(value, DATE_PATTERN)
+                    assert format_wall(moment) == format_datetime(moment, DATETIME_PATTERN,
+                                                                  rebase=False)
+                    assert format_day(moment.date()) == format_date(moment.date(),
+                                                                    DATE_PATTERN)
