@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import NamedTuple
+
+from babel.numbers import format_decimal as babel_format_decimal
 
 from flask import Flask, g, has_app_context, url_for
 from flask import request as http_request
@@ -73,12 +76,24 @@ def unread_count() -> int:
         Notification.user_id == current_user.id, Notification.is_read.is_(False)).count()
 
 
+@lru_cache(maxsize=4096)
+def _decimal_text(value, locale: str) -> str:
+    return babel_format_decimal(value, locale=locale)
+
+
+def decimal_text(value) -> str:
+    """Flask-Babel's `decimalformat` filter, remembered per value and language: a week page
+    shows ~160 hour figures, each ~40 µs through Babel, from a few dozen distinct values."""
+    return _decimal_text(value, str(get_locale() or "ru"))
+
+
 def install_template_helpers(app: Flask) -> None:
     install_error_pages(app)
     app.add_template_filter(object_type_label, "object_type_label")
     app.add_template_filter(urgency_label, "urgency_label")
     app.add_template_filter(building_label, "building_label")
     app.add_template_filter(money, "money")
+    app.add_template_filter(decimal_text, "decimalformat")  # Flask-Babel's, remembered
     app.add_template_filter(amount_payable, "payable")  # VAT on top included
     app.add_template_filter(amount_due, "amount_due")
     app.add_template_filter(filesize, "filesize")
