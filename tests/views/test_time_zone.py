@@ -159,6 +159,8 @@ def test_the_direct_formatting_equals_babels(app, zone):
                         assert format_moment(value, DATE_PATTERN) == \
                             format_datetime(value, DATE_PATTERN)
                         assert format_day(value) == format_date(value, DATE_PATTERN)
+                        for named in ("medium", "long"):  # remembered per day and language
+                            assert format_day(value, named) == format_date(value, named)
                     assert format_wall(moment) == format_datetime(moment, DATETIME_PATTERN,
                                                                   rebase=False)
                     assert format_day(moment.date()) == format_date(moment.date(),
