@@ -69,6 +69,10 @@ def test_staff_journey(app, server_url, browser, shots, tmp_path):
 
     # manager books the suggested engineer in one click
     page.reload()
+    # on a phone the booking table scrolls in its box, its hidden texts too: the page not
+    page.set_viewport_size({"width": 375, "height": 800})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    page.set_viewport_size({"width": 1280, "height": 900})
     page.click("[data-testid=suggestions] button[data-book='egor']")
     page.wait_for_selector(".alert-success")
     assert page.inner_text("[data-testid=status]") == "Запланирована"
