@@ -83,13 +83,12 @@ def create_user(username: str, email: str, first_name: str, last_name: str,
                        [find_role(r) for r in roles], password=password, commit=False)
     if not user:
         raise AccountError("could not create the user")
-    db.session.flush()
-    db.session.add(UserProfile(
-        user_id=user.id, phone=phone, partner_company_id=getattr(company, "id", None),
+    # through the relationship: the user holds its profile at once, no reload needed
+    user.profile = UserProfile(
+        phone=phone, partner_company=company,
         partner_role=partner_role, locale=locale, must_change_password=must_change_password,
-        notify_prefs={}))
+        notify_prefs={})
     db.session.flush()
-    db.session.refresh(user)
     return user
 
 
