@@ -15,8 +15,8 @@ from datetime import date, datetime
 
 from flask_appbuilder.security.sqla.models import User
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import (String, Text, and_, case, cast, exists, false, func, literal,
-                        literal_column, or_, select, true)
+from sqlalchemy import (Integer, String, Text, and_, any_, case, cast, exists, false, func,
+                        literal, literal_column, or_, select, true)
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from app.access import request_scope
@@ -264,8 +264,8 @@ def narrowed_by_text(query, clause):
     if db.engine.dialect.name == "postgresql":
         keys = [key for (key,) in db.session.query(Request.id).filter(clause)
                 .limit(FEW_MATCHES + 1)]
-        if len(keys) <= FEW_MATCHES:
-            return query.filter(Request.id.in_(keys))
+        if len(keys) <= FEW_MATCHES:  # one array parameter, not one parameter an id
+            return query.filter(Request.id == any_(literal(keys, ARRAY(Integer))))
     return query.filter(clause)
 
 
