@@ -39,15 +39,24 @@ def service_rules() -> list[tuple[int, str, int]]:
 
 def overdue_clause(now: datetime):
     """SQL: the request has stayed in its status longer than a threshold that applies."""
-    parts = [and_(Request.status == status,
-                  Request.status_changed_at < now - timedelta(minutes=minutes))
-             for status, minutes in status_minutes().items()]
+    parts = [and_(Request.status == status, late)
+             for status, late in overdue_by_status(now).items()]
+    return or_(*parts) if parts else false()
+
+
+def overdue_by_status(now: datetime) -> dict:
+    """{status: SQL "a request in this status has stayed in it longer than a threshold that
+    applies"} for the statuses that have one (in no other status is a request overdue)."""
+    found: dict[str, list] = {}
+    for status, minutes in status_minutes().items():
+        found.setdefault(status, []).append(
+            Request.status_changed_at < now - timedelta(minutes=minutes))
     for service_id, status, minutes in service_rules():
         has_service = exists().where(RequestService.request_id == Request.id,
                                      RequestService.service_id == service_id)
-        parts.append(and_(Request.status == status, has_service,
-                          Request.status_changed_at < now - timedelta(minutes=minutes)))
-    return or_(*parts) if parts else false()
+        found.setdefault(status, []).append(
+            and_(has_service, Request.status_changed_at < now - timedelta(minutes=minutes)))
+    return {status: or_(*parts) for status, parts in found.items()}
 
 
 def threshold_minutes(request: Request, by_status: dict | None = None,
