@@ -168,6 +168,8 @@ def contains(column, text: str):
     “д.”) and the whole text is checked on the rows it finds: the same rows, found without
     reading the index's lists of the trigrams nearly every row holds."""
     like = f"%{escape_like(text)}%"
+    if db.engine.dialect.name == "sqlite":  # its LIKE folds ASCII only (app.sqlite_functions)
+        return func.replan_lower(column).like(like.lower(), escape="\\")
     whole = column.ilike(like, escape="\\")
     if db.engine.dialect.name != "postgresql":
         return whole
@@ -230,7 +232,7 @@ def field_value_clause(text: str, user):
     tree = func.json_tree(Request.field_values).table_valued(
         "key", "atom", "type", "path").alias("fv")
     found = select(literal(1)).select_from(tree).where(
-        tree.c.type.in_(("text", "integer", "real")), tree.c.atom.ilike(like, escape="\\"))
+        tree.c.type.in_(("text", "integer", "real")), contains(tree.c.atom, text))
     if hidden is not None:
         # the value's field: its own key at the top, else its list's path ($.extras or
         # $."owner_phones": SQLite quotes a key with "_" in it)
