@@ -70,7 +70,9 @@ class ReplanAuthDBView(PostLogoutMixin, AuthDBView):
         if not form.validate_on_submit():
             return self.render_template(self.login_template, title=self.title, form=form,
                                         appbuilder=self.appbuilder)
-        next_url = get_safe_redirect(request.args.get("next", ""))
+        wanted = request.args.get("next", "")
+        # no `next`: the start page, without FAB's "invalid redirect" warning in the log
+        next_url = get_safe_redirect(wanted) if wanted else self.appbuilder.get_url_for_index
         key = login_lockout.account_key(form.username.data)
         minutes = login_lockout.minutes_locked(key)
         if minutes:

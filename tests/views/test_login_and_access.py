@@ -10,7 +10,7 @@ from app.extensions import appbuilder, db
 from app.permissions import ROLE_PERMISSIONS, sync_roles
 from models.audit import AuditEvent
 from models.request_status import Status
-from tests.factories import Staff, login, make_partner, make_request, make_user
+from tests.factories import Staff, form_token, login, make_partner, make_request, make_user
 
 PUBLIC_PATHS = {"/login/", "/lang/<locale>", "/static/<filename>",
                 "/static/appbuilder/<filename>", "/logout/", "/back",
@@ -176,3 +176,21 @@ def test_login_and_public_forms_are_rate_limited(app, make_app):
     reset = [client.post("/cabinet/password-reset", data={"email": "a@b.example"}).status_code
              for _ in range(11)]
     assert [login[0], login[19], login[20], reset[9], reset[10]] == [302, 302, 429, 302, 429]
+
+
+def test_a_sign_in_without_next_goes_home_and_logs_no_invalid_redirect(app, caplog):
+    """No `next`: the start page, without FAB's "invalid redirect" warning (it was logged
+    on every plain sign-in); a foreign `next` is still refused and logged."""
+    user = make_user("Manager")
+    client = app.test_client()
+    with caplog.at_level("WARNING"):
+        answer = login(client, user.username)
+    assert answer.status_code == 302 and answer.location.endswith("/")
+    assert "Invalid redirect" not in caplog.text
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["csrf_token"] = "t" * 40
+    answer = client.post("/login/?next=https://evil.example/", data={
+        "username": user.username, "password": "secret-pass-1", "csrf_token": form_token(client)})
+    assert answer.status_code == 302 and "evil.example" not in answer.location
+    assert "Invalid redirect" in caplog.text
