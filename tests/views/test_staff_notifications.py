@@ -344,6 +344,10 @@ def _bell(client) -> int:
     html = client.get("/my-profile/").get_data(as_text=True)
     found = re.search(r'data-testid="staff-bell-count">(\d+)<', html)
     assert 'data-testid="staff-bell"' in html
+    # the same count beside the phone's folded menu button, shown only when there is one
+    phone = re.search(r'data-testid="staff-bell-xs">.*?<span class="badge">(\d+)<', html,
+                      re.S)
+    assert (int(phone.group(1)) if phone else 0) == (int(found.group(1)) if found else 0)
     return int(found.group(1)) if found else 0
 
 
