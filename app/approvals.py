@@ -55,8 +55,9 @@ def step_title(step: ApprovalStep) -> str:
     return step.title_en if english and step.title_en else step.title
 
 
-def steps_of(request: Request) -> list[ApprovalStep]:
-    """The request's active steps: accept-gated first, then by service line and position."""
+def steps_of(request: Request) -> list:
+    """The request's active steps: accept-gated first, then by service line and position
+    (plain copies of the ApprovalStep rows, kept per process: compare them by id)."""
     service_ids = list(dict.fromkeys(line.service_id for line in request.lines
                                      if line.service_id is not None))
     if not service_ids:
