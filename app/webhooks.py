@@ -366,15 +366,14 @@ def request_data(request, full: bool) -> dict:
     return data
 
 
-def _targets(event_type: str, request):
-    """Active endpoints subscribed to the event that may see the request."""
+def _endpoints_for(request) -> list[WebhookEndpoint]:
+    """Active endpoints that may see the request (the bureau's and its company's)."""
     if request is None or request.status == Status.DRAFT:  # drafts are the partner's alone
         return []
-    endpoints = db.session.query(WebhookEndpoint).filter(
+    return db.session.query(WebhookEndpoint).filter(
         WebhookEndpoint.active.is_(True), WebhookEndpoint.deleted_at.is_(None),
         or_(WebhookEndpoint.company_id.is_(None),
-            WebhookEndpoint.company_id == request.company_id)).order_by(WebhookEndpoint.id)
-    return [e for e in endpoints if event_type in (e.events or ())]
+            WebhookEndpoint.company_id == request.company_id)).order_by(WebhookEndpoint.id).all()
 
 
 def _add_delivery(endpoint, event_type: str, request, now, data: dict) -> WebhookDelivery:
@@ -389,12 +388,17 @@ def _add_delivery(endpoint, event_type: str, request, now, data: dict) -> Webhoo
     return delivery
 
 
-def emit(event_type: str, request, data_for) -> list[WebhookDelivery]:
+def emit(event_type: str, request, data_for, endpoints=None) -> list[WebhookDelivery]:
     """Write one delivery per endpoint that hears of the event; `data_for(endpoint, full)`
     gives the event's data for that endpoint, or None to skip it. Part of the caller's
-    transaction (outbox): rolled back with it, sent after its commit."""
+    transaction (outbox): rolled back with it, sent after its commit. `endpoints`: the
+    request's endpoints read already (one move emits up to three events)."""
     now, written = utcnow(), []
-    for endpoint in _targets(event_type, request):
+    if endpoints is None:
+        endpoints = _endpoints_for(request)
+    for endpoint in endpoints:
+        if event_type not in (endpoint.events or ()):
+            continue
         full = endpoint.company_id is None
         data = data_for(endpoint, full)
         if data is not None:
@@ -417,11 +421,16 @@ def emit_status_change(request, change) -> None:
                         to_internal_status=change.to_status, action=change.action)
         return data
 
-    emit(REQUEST_STATUS_CHANGED, request, moved)
+    endpoints = _endpoints_for(request)  # one statement a move, not one an event
+    if not endpoints:
+        return
+    emit(REQUEST_STATUS_CHANGED, request, moved, endpoints)
     if change.action == Action.SUBMIT:
-        emit(REQUEST_SUBMITTED, request, lambda e, full: {"request": request_data(request, full)})
+        emit(REQUEST_SUBMITTED, request,
+             lambda e, full: {"request": request_data(request, full)}, endpoints)
     if change.to_status == Status.DELIVERED:
-        emit(REQUEST_DELIVERED, request, lambda e, full: {"request": request_data(request, full)})
+        emit(REQUEST_DELIVERED, request,
+             lambda e, full: {"request": request_data(request, full)}, endpoints)
 
 
 def emit_message(message) -> None:

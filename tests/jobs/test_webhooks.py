@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from sqlalchemy import event
 
 from app.errors import Conflict, InvalidInput, NotFound, Refused
 from app.extensions import db
@@ -417,3 +418,30 @@ def test_who_manages_which_endpoint(app, allow_private):
     with unit_of_work():
         delete_endpoint(owner, endpoint.id)
     assert endpoints_of(owner) == []
+
+
+def test_a_move_reads_the_endpoints_once_for_all_its_events(app, allow_private):
+    """A submit emits two events and a delivery three at most: the request's endpoints are
+    read once a move, and each event still reaches only its subscribers."""
+    owner = make_partner()
+    add_endpoint(owner, "http://127.0.0.1:9/hooks", [REQUEST_SUBMITTED])
+    add_endpoint(owner, "http://127.0.0.1:9/all")
+    req = make_request(owner)
+    reads = []
+
+    def count(conn, cursor, statement, *args):
+        if "FROM webhook_endpoint" in statement and "deleted_at IS NULL" in statement:
+            reads.append(statement)
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        with unit_of_work():
+            transition(req, "submit", owner)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert len(reads) == 1
+    sent = sorted((d.endpoint.url, d.event_type) for d in rows())
+    assert sent == [("http://127.0.0.1:9/all", REQUEST_STATUS_CHANGED),
+                    ("http://127.0.0.1:9/all", REQUEST_SUBMITTED),
+                    ("http://127.0.0.1:9/hooks", REQUEST_SUBMITTED)]
