@@ -4,6 +4,7 @@ tables a test filled emptied after it; `make_app` builds another app with other 
 from __future__ import annotations
 
 import fcntl
+import gc
 import hashlib
 import json
 import os
@@ -65,6 +66,11 @@ def _per_worker(url: str, worker: str) -> str:
     admin.dispose()
     return f"{base}/{name}_{worker}"
 
+
+# the cycle collector less often (its default: a young collection every 700 allocations, a
+# full one over the whole test process's heap — app, FAB, every test module — every ~70 young
+# ones): 12 % of a views + cabinet run was collection (2.9 of 24.7 s), 5 % with these (1.2 s)
+gc.set_threshold(50_000, 50, 1000)
 
 BASE_URL = TestConfig.SQLALCHEMY_DATABASE_URI  # before the per-worker suffix below
 WORKER = os.environ.get("PYTEST_XDIST_WORKER")
