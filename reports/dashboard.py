@@ -27,12 +27,13 @@ def figures_key(start: date, end: date) -> str:
 def director_figures(start: date, end: date) -> dict:
     """The dashboard's figures for the period as plain JSON values (labels come later, in
     the reader's language), with the moment they were computed."""
+    figures = queries.period_figures(start, end)  # four aggregates, one statement
     return {
         "computed_at": utcnow().isoformat(),
-        "by_status": queries.requests_by_status(start, end),
-        "weekly": [list(row) for row in queries.new_requests_per_week(start, end)],
-        "revenue": [list(row) for row in queries.revenue_per_month(start, end)],
-        "partners": [list(row) for row in queries.top_partners(start, end)],
+        "by_status": dict(figures["by_status"]),
+        "weekly": [list(row) for row in figures["weekly"]],
+        "revenue": [list(row) for row in figures["revenue"]],
+        "partners": [list(row) for row in figures["partners"]],
         "status_hours": list(queries.average_hours_in_status(start, end).items()),
         "engineers": [list(row) for row in queries.engineer_utilisation(start, end)],
         "managers": [[m.manager.get_full_name(), m.open_requests] for m in manager_loads()],

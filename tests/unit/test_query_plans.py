@@ -185,6 +185,7 @@ def test_distribution_queue_and_director_figures(world):
     start, end = date.today() - timedelta(days=90), date.today()
     assert_statements_indexed(lambda: queries.requests_by_status(start, end), "request")
     assert_statements_indexed(lambda: queries.new_requests_per_week(start, end), "request")
+    assert_statements_indexed(lambda: queries.period_figures(start, end), "request")
     assert_statements_indexed(lambda: queries.average_hours_in_status(start, end),
                               "status_day_rollup")
     lo = datetime.combine(start, datetime.min.time())

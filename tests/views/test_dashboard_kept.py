@@ -30,8 +30,8 @@ def charts_of(html: str) -> dict:
 def refuse_aggregates(monkeypatch) -> None:
     def refuse(*_args, **_kwargs):
         raise AssertionError("the page ran an aggregate itself")
-    for name in ("requests_by_status", "new_requests_per_week", "revenue_per_month",
-                 "top_partners", "engineer_utilisation"):
+    for name in ("period_figures", "requests_by_status", "new_requests_per_week",
+                 "revenue_per_month", "top_partners", "engineer_utilisation"):
         monkeypatch.setattr(queries, name, refuse)
     monkeypatch.setattr(dashboard, "manager_loads", refuse)
     monkeypatch.setattr(distribution, "_loads", refuse)
