@@ -37,6 +37,7 @@ class QuietCollector:
         self.lock = threading.Lock()
         self.in_flight = 0
         self.served = 0
+        self.since_full = 0  # requests done since the last full collection
 
     def __call__(self, environ, start_response):
         self._enter()
@@ -63,10 +64,15 @@ class QuietCollector:
         with self.lock:
             self.in_flight -= 1
             self.served += 1
+            self.since_full += 1
             if self.in_flight:
                 return
             gc.set_threshold(*self.normal)
-            full = self.served % self.full_every == 0
+            # counted, not a multiple of served: with threads the last one out may come
+            # after the thousandth
+            full = self.since_full >= self.full_every
+            if full:
+                self.since_full = 0
         gc.collect(2 if full else 1)
 
 

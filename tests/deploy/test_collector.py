@@ -134,6 +134,21 @@ def test_threads_in_flight_keep_it_quiet_until_the_last_is_done(collections):
     assert gc.get_threshold() == normal and collections == [1]
 
 
+def test_a_full_collection_comes_even_when_the_nth_request_ends_in_company(collections):
+    """With threads the request that makes the count may not be the last one out: the next
+    time none is in flight the collection is a full one."""
+    app, _during = garbage_app(10)
+    wrapped = QuietCollector(app, full_every=2)
+    first = wrapped({}, lambda status, headers: None)
+    second = wrapped({}, lambda status, headers: None)
+    first.close()  # one done, one in flight: nothing collected yet
+    third = wrapped({}, lambda status, headers: None)
+    second.close()  # two done, the third still in flight
+    assert collections == []
+    third.close()
+    assert collections == [2]
+
+
 def test_a_file_sent_by_the_server_is_not_wrapped(collections):
     class FileWrapper:
         def __init__(self, data):
