@@ -297,14 +297,19 @@ def engineer_load(engineer, lo: datetime, hi: datetime, entries=None) -> Load:
             ScheduleEntry.ends_at > lo).all()
     booked = sum(_overlap_hours(e.starts_at, e.ends_at, lo, hi)
                  for e in entries if e.kind in BOOKED_KINDS)
-    return _load(engineer, lo, hi, booked, [e for e in entries if e.kind in AWAY_KINDS])
+    return load_of(weekly_capacity(engineer), lo, hi, booked,
+                   [e for e in entries if e.kind in AWAY_KINDS])
 
 
-def _load(engineer, lo: datetime, hi: datetime, booked: float, away_entries) -> Load:
-    away = sum(working_overlap_hours(max(e.starts_at, lo), min(e.ends_at, hi))
+def load_of(capacity: float, lo: datetime, hi: datetime, booked: float, away_entries,
+            hours=None) -> Load:
+    """The load in [lo, hi): `booked` hours against the weekly `capacity` for the period's
+    weeks less the working hours the away entries (busy, vacation) take; `hours`: the
+    working_hours() setting when the caller read it already (the week page)."""
+    away = sum(working_overlap_hours(max(e.starts_at, lo), min(e.ends_at, hi), hours)
                for e in away_entries)
     weeks = (hi - lo).total_seconds() / (7 * 24 * 3600)
-    return Load(booked, max(weekly_capacity(engineer) * weeks - away, 0.0))
+    return Load(booked, max(capacity * weeks - away, 0.0))
 
 
 def sql_hours_between(later, earlier):
@@ -329,8 +334,9 @@ def period_loads(lo: datetime, hi: datetime) -> list[tuple[object, Load]]:
         *within, ScheduleEntry.kind.in_(BOOKED_KINDS)).group_by(ScheduleEntry.engineer_id))
     away = db.session.query(ScheduleEntry).filter(
         *within, ScheduleEntry.kind.in_(AWAY_KINDS)).all()
-    return [(engineer, _load(engineer, lo, hi, float(booked.get(engineer.id) or 0.0),
-                             [e for e in away if e.engineer_id == engineer.id]))
+    return [(engineer, load_of(weekly_capacity(engineer), lo, hi,
+                               float(booked.get(engineer.id) or 0.0),
+                               [e for e in away if e.engineer_id == engineer.id]))
             for engineer in staff]
 
 

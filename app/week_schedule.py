@@ -19,8 +19,8 @@ from app.extensions import db
 from app.permissions import ADMIN, DIRECTOR, MANAGER, SUPERMANAGER, ENGINEER, role_names
 from app.request_filters import escape_like, search_text
 from app.scheduling import (AWAY_KINDS, BOOKED_KINDS, MAX_ENTRY_DAYS, OWN_KINDS,
-                            WEEK_CAPACITY_HOURS, Load, overlapping_ids, sql_hours_between,
-                            working_overlap_hours)
+                            WEEK_CAPACITY_HOURS, Load, load_of, overlapping_ids,
+                            sql_hours_between)
 from app.settings import working_hours
 from models.partners import UserProfile
 from models.requests import Request
@@ -197,7 +197,8 @@ def _with_free_time(people: list[Person], lo: datetime, hi: datetime,
     for entry in db.session.execute(select(*ENTRY_COLUMNS).where(
             *mine, ScheduleEntry.kind.in_(AWAY_KINDS))):
         away.setdefault(entry.engineer_id, []).append(entry)
-    loads = {p.id: _load(p, lo, hi, float(booked.get(p.id) or 0.0), away.get(p.id, ()), hours)
+    loads = {p.id: load_of(p.capacity, lo, hi, float(booked.get(p.id) or 0.0),
+                           away.get(p.id, ()), hours)
              for p in people}
     return [p for p in people if loads[p.id].booked_hours < loads[p.id].capacity_hours]
 
@@ -220,15 +221,6 @@ def _entries(ids: list[int], lo: datetime, hi: datetime, viewer) -> list:
         .outerjoin(Request, Request.id == ScheduleEntry.request_id)
         .where(ScheduleEntry.engineer_id.in_(ids), or_(*_within(lo, hi)))
         .order_by(ScheduleEntry.starts_at, ScheduleEntry.id)).all()
-
-
-def _load(person: Person, lo: datetime, hi: datetime, booked: float, away_entries,
-          hours) -> Load:
-    """As app.scheduling counts a load, with the working hours read once for the page."""
-    away = sum(working_overlap_hours(max(e.starts_at, lo), min(e.ends_at, hi), hours)
-               for e in away_entries)
-    weeks = (hi - lo).total_seconds() / (7 * 24 * 3600)
-    return Load(booked, max(person.capacity * weeks - away, 0.0))
 
 
 def _clock(moment: datetime) -> str:
@@ -275,7 +267,7 @@ def _rows(days: list[date], people: list[Person], entries, hours,
         row.week_hours = round(sum(row.day_hours), 1)
         booked = sum((min(e.ends_at, hi) - max(e.starts_at, lo)).total_seconds() / 3600
                      for e in mine if e.kind in BOOKED_KINDS)
-        row.load = _load(person, lo, hi, booked, [e for e in mine if e.kind in AWAY_KINDS],
-                         hours)
+        row.load = load_of(person.capacity, lo, hi, booked,
+                           [e for e in mine if e.kind in AWAY_KINDS], hours)
         rows.append(row)
     return rows
