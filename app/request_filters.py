@@ -255,6 +255,20 @@ def text_clause(text: str, user):
 FEW_MATCHES = 2_000  # matches read by key (more: the search stays one statement)
 
 
+def first_keys(query, key, limit: int) -> list:
+    """The keys of at most `limit` rows of `query`, in no order: the matches of a costly
+    filter (a text search's trigram scans) found once, by the indexes alone."""
+    return [found for (found,) in query.with_entities(key).order_by(None).limit(limit)]
+
+
+def by_keys(query, key, keys: list):
+    """`query` narrowed to the rows with these integer keys: one array parameter on
+    PostgreSQL (`= ANY(...)`, an index condition), IN on SQLite."""
+    if db.engine.dialect.name == "postgresql":
+        return query.filter(key == any_(literal(keys, ARRAY(Integer))))
+    return query.filter(key.in_(keys))
+
+
 def narrowed_by_text(query, clause):
     """`query` (over Request) narrowed by a text search `clause` (text_clause, client_clause).
 
@@ -264,10 +278,10 @@ def narrowed_by_text(query, clause):
     the trigram scans (a large company's ~200 000 rows: ~60 ms of a ~160 ms search at a
     million requests) to spare fetches of the few hundred rows the text finds."""
     if db.engine.dialect.name == "postgresql":
-        keys = [key for (key,) in db.session.query(Request.id).filter(clause)
-                .limit(FEW_MATCHES + 1)]
-        if len(keys) <= FEW_MATCHES:  # one array parameter, not one parameter an id
-            return query.filter(Request.id == any_(literal(keys, ARRAY(Integer))))
+        keys = first_keys(db.session.query(Request.id).filter(clause), Request.id,
+                          FEW_MATCHES + 1)
+        if len(keys) <= FEW_MATCHES:
+            return by_keys(query, Request.id, keys)
     return query.filter(clause)
 
 

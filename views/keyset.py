@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy import tuple_
 
+from app.request_filters import by_keys, first_keys
 from views import base
 
 # the first pages are also reachable by number (FAB's ?page_<View>=N, by OFFSET: cheap that
@@ -211,11 +212,10 @@ class KeysetListMixin:
         if not any(isinstance(flt, self.narrow_filters) for flt in joined.filters):
             return datamodel.query_count(datamodel.session.query(datamodel.obj), joined), query
         key = datamodel.obj.__mapper__.primary_key[0]
-        keys = [k for (k,) in query.with_entities(key).order_by(None)
-                .limit(base.COUNT_LIMIT + 1)]
+        keys = first_keys(query, key, base.COUNT_LIMIT + 1)
         if len(keys) > self.NARROW_ROWS:
             return len(keys), query
-        return len(keys), datamodel.session.query(datamodel.obj).filter(key.in_(keys))
+        return len(keys), by_keys(datamodel.session.query(datamodel.obj), key, keys)
 
     def _get_list_widget(self, filters, actions=None, order_column="", order_direction="",
                          page=None, page_size=None, widgets=None, **kwargs):
