@@ -1,5 +1,7 @@
 """`flask replan demo` builds a realistic bureau once and refuses production."""
 
+from datetime import timedelta
+
 import pytest
 from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import func
@@ -9,6 +11,7 @@ from app.extensions import db
 from models import (Message, Payment, PartnerCompany, Request, ScheduleEntry, Service,
                     StatusChange)
 from models.request_status import Status
+from reports import queries
 
 
 def counts():
@@ -43,3 +46,13 @@ def test_demo_refused_in_production(app, monkeypatch):
     with pytest.raises(DemoRefused):
         load_demo()
     assert db.session.query(User).count() == 0
+
+
+def test_the_demo_dashboard_shows_the_hours_its_history_holds(demo):
+    """The demo's history is spread over months after it is written: the rollups the
+    director's chart reads must hold those hours, not the seconds between the writes."""
+    start, end = queries.default_period()
+    start = start - timedelta(days=365)
+    kept = queries.average_hours_in_status(start, end)
+    assert kept == queries.average_hours_in_status_from_history(start, end)
+    assert kept["submitted"] > 1 and kept["in_progress"] > 1
