@@ -1,0 +1,33 @@
+"""app.templating.request_translations: Jinja's _() looks the translations up once per request
+and locale, and still follows force_locale and a language switch within the request."""
+
+from __future__ import annotations
+
+from flask import g, render_template_string, session
+from flask_babel import force_locale, refresh
+
+from app.templating import request_translations
+
+
+def test_looked_up_once_per_request_and_locale(app):
+    with app.test_request_context("/"):
+        first = request_translations()
+        assert request_translations() is first and g.replan_translations[1] is first
+        assert render_template_string("{{ _('Requests') }}") == "Заявки"
+        with force_locale("en"):  # an e-mail in the recipient's language
+            assert render_template_string("{{ _('Requests') }}") == "Requests"
+            assert request_translations() is not first
+        assert render_template_string("{{ _('Requests') }}") == "Заявки"
+        session["locale"] = "en"  # the user switched language in this request
+        refresh()
+        assert render_template_string("{{ _('Requests') }}") == "Requests"
+        assert render_template_string("{{ ngettext('%(num)d file', '%(num)d files', 2) }}") \
+            == "2 files"
+    with app.test_request_context("/"):
+        g.__dict__.clear()  # a new request's g (the tests' app context outlives requests)
+        assert render_template_string("{{ _('Requests') }}") == "Заявки"
+
+
+def test_outside_a_request_it_still_translates(app):
+    with app.app_context():
+        assert request_translations().ugettext("Requests") in ("Заявки", "Requests")
