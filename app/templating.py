@@ -141,6 +141,11 @@ def install_template_helpers(app: Flask) -> None:
     # schedule entries are wall-clock times already: shown as stored, never converted
     app.add_template_filter(lambda d: format_wall(d) if d else "", "wall_datetime")
     # the simple electronic signatures of a request (app.signatures): cabinet and desk history
+    # a request's subtotal, discount and total as its documents print them
+    # deferred: reports.documents imports this module's labels (a cycle at import time)
+    from reports.documents import percent_text, request_totals
+    app.add_template_global(request_totals, "request_totals")
+    app.add_template_global(percent_text, "percent_text")
     app.add_template_global(signatures_of, "signatures_of")
     app.add_template_global(signature_text, "signature_text")
 

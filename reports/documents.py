@@ -79,6 +79,14 @@ def document_totals(lines: list[Line], total: int, discount_percent=None, paid: 
                   max(to_pay - (paid or 0), 0))
 
 
+def request_totals(req) -> Totals:
+    """The request's figures as its documents print them (the desk and cabinet pages show
+    the same subtotal, discount and total)."""
+    lines = [Line(line.title, line.price_kopecks) for line in req.lines]
+    return document_totals(lines, req.total_kopecks, req.company.discount_percent,
+                           req.paid_kopecks, get_setting("vat_mode"))
+
+
 def percent_text(value: Decimal | None) -> str:
     """Decimal('5.00') → '5', Decimal('7.50') → '7,5' in Russian."""
     text = f"{value or 0:f}"
@@ -127,8 +135,7 @@ def request_pdf(req: Request, document: str, for_partner: bool, user=None) -> by
     if document in ("invoice", "act"):
         issued = issue_document_number(req, document, user)
     lines = [Line(line.title, line.price_kopecks) for line in req.lines]
-    totals = document_totals(lines, req.total_kopecks, req.company.discount_percent,
-                             req.paid_kopecks, get_setting("vat_mode"))
+    totals = request_totals(req)
     full = for_partner or reads_partner_words(user)  # no user: an internal caller (CLI)
     # the form's values as the form groups them; contact fields only for readers of
     # partner words (the partner's and the manager's card, never an engineer's download)

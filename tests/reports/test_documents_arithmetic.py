@@ -176,3 +176,29 @@ def test_save_settings_refuses_an_unknown_vat_mode_and_stores_nothing(app):
             save_settings(admin, values)
         assert get_setting("vat_mode") == mode
 
+
+
+@pytest.mark.parametrize("lang", ["ru", "en"])
+def test_the_request_pages_show_the_discount_their_documents_print(app, staff, lang):
+    """The desk and cabinet pages listed the lines (34 000 ₽) and the total after the 5 %
+    discount (32 300 ₽) with nothing between: the subtotal and the discount are shown as
+    the invoice prints them, and add up."""
+    partner, req = _priced(staff, "5")
+    words = {"ru": ("Итого без скидки", "Скидка 5 %"), "en": ("Subtotal", "Discount 5 %")}
+    pages = {"desk": (as_user(app, staff.manager), f"/desk/{req.id}"),
+             "cabinet": (as_user(app, partner), f"/cabinet/requests/{req.id}")}
+    for name, (client, url) in pages.items():
+        client.get(f"/lang/{lang}")
+        html = client.get(url).get_data(as_text=True)
+        plain = re.sub(r"<[^>]+>", " ", html).replace("\xa0", " ").replace("\u202f", " ")
+        plain = re.sub(r"\s+", " ", plain)
+        subtotal, discount = words[lang]
+        assert subtotal in plain and discount in plain, name
+        assert "34 000" in plain.split(subtotal, 1)[1][:40] or \
+            "34,000" in plain.split(subtotal, 1)[1][:40], name
+        assert "−1 700" in plain or "−1,700" in plain, name
+        assert "32 300" in plain or "32,300" in plain, name
+    # a request without a discount shows no such lines
+    plain_partner, plain_req = _priced(staff, "0")
+    html = as_user(app, staff.manager).get(f"/desk/{plain_req.id}").get_data(as_text=True)
+    assert 'data-testid="discount"' not in html
