@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from flask import flash, request
 from flask_appbuilder import BaseView, expose
@@ -53,16 +53,44 @@ class DashboardView(BaseView):
         charts = {
             "status": [[staff_label(s), by_status.get(s.value, 0)] for s in Status
                        if s != Status.DRAFT],
-            "weekly": found["weekly"],
-            "revenue": [[k, v / 100] for k, v in found["revenue"]],
+            # every week and month of the period, the empty ones at 0 (a line joining only
+            # the weeks that had requests hid the quiet ones)
+            "weekly": _filled(found["weekly"], _weeks(start, end)),
+            "revenue": _filled([[k, v / 100] for k, v in found["revenue"]],
+                               _months(start, end)),
             "partners": [[k, v / 100] for k, v in found["partners"]],
             "status_hours": [[staff_label(s), h] for s, h in found["status_hours"]],
             "engineers": found["engineers"],
             "managers": found["managers"],
         }
+        # a chart of zeros says "no data for the period", as the empty ones do
+        charts = {key: rows if any(value for _key, value in rows) else []
+                  for key, rows in charts.items()}
         return self.render_template("desk/dashboard.html", charts=charts, start=start,
                                     end=end, total=sum(by_status.values()),
                                     computed_at=_moment(found.get("computed_at")))
+
+
+def _weeks(start: date, end: date) -> list[str]:
+    """The Mondays of the period's weeks, as the weekly figure names them."""
+    monday = start - timedelta(days=start.weekday())
+    return [(monday + timedelta(weeks=k)).isoformat()
+            for k in range((end - monday).days // 7 + 1)]
+
+
+def _months(start: date, end: date) -> list[str]:
+    """The period's months as the revenue figure names them ("2026-05")."""
+    return [f"{n // 12:04d}-{n % 12 + 1:02d}"
+            for n in range(start.year * 12 + start.month - 1, end.year * 12 + end.month)]
+
+
+def _filled(rows: list, keys: list[str]) -> list[list]:
+    """`rows` ([key, value]) with every key of `keys` present (0 where the figure had none),
+    in key order; nothing when the figure had nothing."""
+    found = {key: value for key, value in rows}
+    if not found:
+        return []
+    return [[key, found.get(key, 0)] for key in sorted(set(keys) | set(found))]
 
 
 def _moment(text: str | None) -> datetime | None:
