@@ -2,6 +2,7 @@
 
 import re
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -194,3 +195,19 @@ def test_the_queue_keeps_loads_briefly_and_drops_them_after_an_assignment(app, s
     monkeypatch.setattr(page_cache, "enqueue_connection", lambda: None)  # no Redis: each time
     make_request(partner, Status.ASSIGNED, theirs)
     assert load_of(second) == 3
+
+
+def test_the_queue_writes_hours_as_the_language_does(app, staff):
+    """Hours read “7.0” and “258.0” on a Russian page: numbers as the language writes them."""
+    partner = make_partner()
+    req = make_request(partner, Status.SUBMITTED, staff)
+    req.lines[0].estimated_hours = Decimal("7.5")
+    db.session.commit()
+    sm = as_user(app, staff.supermanager)
+    row = re.search(rf"<tr[^>]*>(?:(?!</tr>).)*{req.number}(?:(?!</tr>).)*</tr>",
+                    sm.get("/distribution/").get_data(as_text=True), re.S).group(0)
+    assert "<td>7,5</td>" in row
+    sm.get("/lang/en")
+    row = re.search(rf"<tr[^>]*>(?:(?!</tr>).)*{req.number}(?:(?!</tr>).)*</tr>",
+                    sm.get("/distribution/").get_data(as_text=True), re.S).group(0)
+    assert "<td>7.5</td>" in row

@@ -324,3 +324,26 @@ def test_a_manager_sees_other_managers_visits_without_a_number_that_opens_nothin
         assert own.number in both and other.number in both
     # and the page it used to link to is indeed closed to him
     assert as_user(app, mine.manager).get(f"/desk/{other.id}").status_code == 404
+
+
+@pytest.mark.parametrize("lang, all_day", [("ru", "весь день"), ("en", "all day")])
+def test_whole_days_away_read_all_day_and_the_availability_form_has_labels(app, lang, all_day):
+    """A vacation from midnight to midnight showed “00:00–00:00” in each of its days; the
+    engineer's availability form showed two date-time boxes nobody could tell apart at
+    375 px (labels for screen readers only)."""
+    staff = Staff()
+    add_entry(staff.engineer, 1, 0, hours=48, kind="vacation")  # Tuesday and Wednesday
+    add_entry(staff.engineer, 3, 9, hours=2, kind="busy")
+    db.session.commit()
+    client = as_user(app, staff.engineer)
+    client.get(f"/lang/{lang}")
+    html = client.get(WEEK).get_data(as_text=True)
+    row = row_of(html, staff.engineer.username)
+    assert row.count(all_day) == 2 and "00:00–00:00" not in row
+    assert "09:00–11:00" in row  # a part of a day keeps its times
+    form = html.split('action="/schedule/entry"', 1)[1].split("</form>", 1)[0]
+    labels = dict(re.findall(r'<label class="control-label" for="([a-z_]+)">([^<]+)</label>',
+                             form))
+    assert labels == ({"kind": "Вид", "starts_at": "Начало", "ends_at": "Окончание",
+                       "note": "Примечание"} if lang == "ru" else
+                      {"kind": "Kind", "starts_at": "Start", "ends_at": "End", "note": "Note"})

@@ -3,6 +3,8 @@
   var source = document.getElementById('chart-data');
   if (!source || typeof Chart === 'undefined') return;
   var data = JSON.parse(source.textContent);
+  // numbers on the axes and in the tooltips as the page's language writes them (300 000 in Russian)
+  Chart.defaults.locale = document.documentElement.lang || 'ru';
   var kinds = {status: 'bar', weekly: 'line', revenue: 'bar', partners: 'bar', status_hours: 'bar', engineers: 'bar', managers: 'bar'};
   Object.keys(kinds).forEach(function (key) {
     var rows = data[key] || [];
