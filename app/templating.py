@@ -93,14 +93,15 @@ def request_translations():
     them a page, ~30 µs each under a profiler). Keyed by the locale object Flask-Babel keeps
     for the request, so `force_locale` (e-mails in the recipient's language) and a language
     switch get their own."""
-    store = g.__dict__ if has_app_context() else None
-    babel_context = store.get("_flask_babel") if store is not None else None
-    locale = getattr(babel_context, "babel_locale", None)
-    kept = store.get("replan_translations") if store is not None else None
+    if not has_app_context():
+        return get_translations()
+    store = g.__dict__
+    locale = getattr(store.get("_flask_babel"), "babel_locale", None)
+    kept = store.get("replan_translations")
     if locale is not None and kept is not None and kept[0] is locale:
         return kept[1]
-    found = get_translations()
-    locale = getattr(store.get("_flask_babel"), "babel_locale", None) if store else None
+    found = get_translations()  # sets the request's locale when it was not worked out yet
+    locale = getattr(store.get("_flask_babel"), "babel_locale", None)
     if locale is not None:
         store["replan_translations"] = (locale, found)
     return found
@@ -140,12 +141,12 @@ def install_template_helpers(app: Flask) -> None:
     app.add_template_filter(lambda d: format_moment(d) if d else "", "datetime")
     # schedule entries are wall-clock times already: shown as stored, never converted
     app.add_template_filter(lambda d: format_wall(d) if d else "", "wall_datetime")
-    # the simple electronic signatures of a request (app.signatures): cabinet and desk history
     # a request's subtotal, discount and total as its documents print them
     # deferred: reports.documents imports this module's labels (a cycle at import time)
     from reports.documents import percent_text, request_totals
     app.add_template_global(request_totals, "request_totals")
     app.add_template_global(percent_text, "percent_text")
+    # the simple electronic signatures of a request (app.signatures): cabinet and desk history
     app.add_template_global(signatures_of, "signatures_of")
     app.add_template_global(signature_text, "signature_text")
 

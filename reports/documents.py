@@ -79,10 +79,14 @@ def document_totals(lines: list[Line], total: int, discount_percent=None, paid: 
                   max(to_pay - (paid or 0), 0))
 
 
-def request_totals(req) -> Totals:
+def request_lines(req) -> list[Line]:
+    return [Line(line.title, line.price_kopecks) for line in req.lines]
+
+
+def request_totals(req, lines: list[Line] | None = None) -> Totals:
     """The request's figures as its documents print them (the desk and cabinet pages show
-    the same subtotal, discount and total)."""
-    lines = [Line(line.title, line.price_kopecks) for line in req.lines]
+    the same subtotal, discount and total); `lines`: request_lines(req) when read already."""
+    lines = request_lines(req) if lines is None else lines
     return document_totals(lines, req.total_kopecks, req.company.discount_percent,
                            req.paid_kopecks, get_setting("vat_mode"))
 
@@ -134,8 +138,8 @@ def request_pdf(req: Request, document: str, for_partner: bool, user=None) -> by
     issued = None  # invoices and acts carry their own number and date, the card does not
     if document in ("invoice", "act"):
         issued = issue_document_number(req, document, user)
-    lines = [Line(line.title, line.price_kopecks) for line in req.lines]
-    totals = request_totals(req)
+    lines = request_lines(req)
+    totals = request_totals(req, lines)
     full = for_partner or reads_partner_words(user)  # no user: an internal caller (CLI)
     # the form's values as the form groups them; contact fields only for readers of
     # partner words (the partner's and the manager's card, never an engineer's download)
