@@ -8,6 +8,7 @@ from flask_appbuilder import AppBuilder
 from app.extensions import csrf, db, migrate
 from app.health import install_health_endpoints
 from app.logs import install_request_logging
+from app.pg_connections import install_postgresql_settings
 from app.sqlite_functions import install_sqlite_functions
 from app.sql_count import install_sql_count
 from app.static_assets import install_static_assets
@@ -53,6 +54,7 @@ def register_extensions(app: Flask) -> None:
     install_input_guard(app)  # bounded <int:> converter: before any route is added
     db.init_app(app)
     install_sqlite_functions(app)  # SQLite: lower case for every alphabet (searches)
+    install_postgresql_settings(app)  # PostgreSQL: no JIT compilation of page statements
     csrf.init_app(app)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True,
                      directory=str(BASE_DIR / "migrations"))

@@ -21,6 +21,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 
 from app.access import request_scope
 from app.extensions import db
+from app.pg_connections import plan_for_values
 from app.shared_cache import CHOICES, cached
 from app.input_guard import bounded_int
 from app.request_rules import PAYMENT_LABELS
@@ -160,19 +161,23 @@ WORD = re.compile(r"[^\W_]{3,}")  # letters and digits: the parts pg_trgm takes 
 INDEX_WORDS = 2  # the longest telling words are given to the index, the rest is a recheck
 
 
-def contains(column, text: str):
+def contains(column, text: str, indexed: bool = True):
     """SQL: `column` contains `text` (any case, no wildcards from the user).
 
     On PostgreSQL the pg_trgm index is asked only for the text's telling words (the longest
     two of at least 3 letters or digits that are not address boilerplate such as “ул.” or
     “д.”) and the whole text is checked on the rows it finds: the same rows, found without
-    reading the index's lists of the trigrams nearly every row holds."""
+    reading the index's lists of the trigrams nearly every row holds. `indexed=False`: a
+    check of rows another index walks (no trigram scan; see text_clause)."""
     like = f"%{escape_like(text)}%"
     if db.engine.dialect.name == "sqlite":  # its LIKE folds ASCII only (app.sqlite_functions)
         return func.replan_lower(column).like(like.lower(), escape="\\")
     whole = column.ilike(like, escape="\\")
     if db.engine.dialect.name != "postgresql":
         return whole
+    if not indexed:  # ILIKE's own folding (lower() of both); the planner has no estimate
+        # for it (ILIKE's is ~0.2 per letter: “Школьная” 3e-6, so it read whole ranges)
+        return func.strpos(func.lower(column), func.lower(literal(text))) > 0
     lowered = text.lower()
     words = [w for w in dict.fromkeys(WORD.findall(lowered)) if w not in COMMON_WORDS]
     words = sorted(words, key=len, reverse=True)[:INDEX_WORDS]
@@ -202,7 +207,7 @@ def public_keys():
     return select(ServiceField.key).where(ServiceField.is_contact.is_(False)).distinct()
 
 
-def field_value_clause(text: str, user):
+def field_value_clause(text: str, user, indexed: bool = True):
     """SQL: one of the request's field values (app.service_fields) contains `text` (any
     case, no wildcards from the user). Values only, never keys; for a user who may not read
     partner words (engineers) contact fields are not searched: they cannot find a request
@@ -228,7 +233,7 @@ def field_value_clause(text: str, user):
             return exists(found)
         # the values as JSON text contain the text too: a pg_trgm index finds those rows,
         # the exact walk then runs on them only (a text JSON escapes cannot be prefiltered)
-        return and_(contains(cast(Request.field_values, Text), text), exists(found))
+        return and_(contains(cast(Request.field_values, Text), text, indexed), exists(found))
     tree = func.json_tree(Request.field_values).table_valued(
         "key", "atom", "type", "path").alias("fv")
     found = select(literal(1)).select_from(tree).where(
@@ -242,14 +247,21 @@ def field_value_clause(text: str, user):
     return exists(found)
 
 
-def text_clause(text: str, user):
+def text_clause(text: str, user, indexed: bool = True):
     """SQL: the request's number, title (object_address) or a field value contains `text`.
-    The one text search of the lists (cabinet list, staff list, desk); None when empty."""
+    The one text search of the lists (cabinet list, staff list, desk); None when empty.
+
+    `indexed=False` when the text is known to be found in many rows (a word of thousands of
+    addresses) and the caller reads them in another index's order: each row is checked as
+    it is walked, with a test the planner neither serves from the trigram indexes nor
+    estimates as rare (it would read every row of the range and sort them)."""
     text = search_text(text)
     if not text:
         return None
-    return or_(contains(Request.number, text), contains(Request.object_address, text),
-               field_value_clause(text, user))
+    plan_for_values()  # the trigram indexes, partial ones too, for these words
+    return or_(contains(Request.number, text, indexed),
+               contains(Request.object_address, text, indexed),
+               field_value_clause(text, user, indexed))
 
 
 FEW_MATCHES = 2_000  # matches read by key (more: the search stays one statement)

@@ -101,6 +101,8 @@ def discover(database_url: str) -> dict:
         address = one("SELECT object_address FROM request WHERE company_id = :c ORDER BY id "
                       "LIMIT 1", c=company)
         q["address_term"] = ", ".join(address.split(", ")[1:3]) if address else "Тверская"
+        # a word of that address found in very many requests (the street's name)
+        q["broad_term"] = max(q["address_term"].replace(",", " ").split(), key=len)
         q["client_term"] = one("SELECT name FROM end_client WHERE company_id = :c ORDER BY id "
                                "LIMIT 1", c=company) or "Иванов"
         # a month a year back (the list walked every newer request to reach it before 0024)
@@ -120,6 +122,7 @@ def discover(database_url: str) -> dict:
 def pages(q: dict) -> list[Page]:
     quote = requests.utils.quote
     deep, addr, client = q["deep_after"], quote(q["address_term"]), quote(q["client_term"])
+    broad = quote(q["broad_term"])
     sort = "_oc_RequestStaffView=object_address&_od_RequestStaffView=asc"
     c = q["company"]
     return [
@@ -143,10 +146,18 @@ def pages(q: dict) -> list[Page]:
              "/requests/list/?_oc_RequestStaffView=status&_od_RequestStaffView=desc"),
         Page("s_search", "staff list, text search", "supermanager",
              f"/requests/list/?_flt_0_field_values={addr}"),
+        Page("s_broad", f"staff list, text search for a broad word ({q['broad_term']})",
+             "supermanager", f"/requests/list/?_flt_0_field_values={broad}"),
         Page("m_list", "staff list, page 1 (manager)", "manager1", "/requests/list/"),
         Page("m_desk", "my requests (manager desk)", "manager1", "/desk/"),
         Page("s_desk", "work list (supermanager desk: every open request)", "supermanager",
              "/desk/"),
+        Page("m_dsearch", "manager desk, search address", "manager1", f"/desk/?q={addr}"),
+        Page("m_dbroad", "manager desk, search a broad word", "manager1", f"/desk/?q={broad}"),
+        Page("s_dsearch", "supermanager desk, search address", "supermanager",
+             f"/desk/?q={addr}"),
+        Page("s_dbroad", "supermanager desk, search a broad word", "supermanager",
+             f"/desk/?q={broad}"),
         Page("e_list", "staff list, page 1 (engineer)", "engineer1", "/requests/list/"),
         Page("a_list", "staff list, page 1 (admin)", "admin", "/requests/list/"),
         Page("queue", "distribution queue", "supermanager", "/distribution/"),
@@ -316,7 +327,7 @@ def section(label: str, note: str, q: dict, command: str, body: str, started: da
         f"Measured {started:%Y-%m-%d %H:%M} UTC on {machine()}; database: {q['server']}.",
         f"Dataset: `flask replan bench-data --requests {q['requests']:,}`: {counts}; the big "
         f"company has {q['company_requests']:,} requests. Search words: address "
-        f"“{q['address_term']}”, client “{q['client_term']}”.", "",
+        f"“{q['address_term']}”, client “{q['client_term']}”, broad word “{q['broad_term']}”.", "",
         f"Command: `{command}`", "", body, f"<!-- /bench-pages:{label} -->"])
 
 

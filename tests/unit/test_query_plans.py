@@ -301,3 +301,29 @@ def test_the_desk_work_list_reads_index_ranges(world, who):
     index = "ix_request_status_changed" if who == "supermanager" \
         else "ix_request_manager_status_changed"
     assert index in plan, plan
+
+
+@pytest.mark.parametrize("searched", ["Тверская", "ул. Тверская, д. 1", "2026-0001"])
+def test_the_desk_search_reads_the_open_requests_text_indexes(world, searched):
+    """The desk's text search finds its matches in the partial trigram indexes of the open
+    requests (0027_open_text_indexes), not in those of every request, and with the
+    transaction's plans made for the words (app.pg_connections.plan_for_values)."""
+    from views.desk_queries import work_list
+
+    user = world["staff"].supermanager
+    found = captured(lambda: work_list(user, text=searched))
+    keys = next(s for s, _p in found if s.lstrip().startswith("SELECT request.id AS request_id")
+                and "LIMIT" in s)
+    mode = db.session.execute(text("SHOW plan_cache_mode")).scalar()
+    assert mode == "force_custom_plan"
+    connection = db.session.connection()
+    connection.execute(text("SET LOCAL enable_seqscan = off"))
+    params = next(p for s, p in found if s == keys)
+    plan = "\n".join(r[0] for r in connection.exec_driver_sql(f"EXPLAIN {keys}", params))
+    assert "Seq Scan on request" not in plan, plan
+    assert "ix_request_open_address_trgm" in plan and "ix_request_open_values_trgm" in plan, plan
+    assert "ix_request_object_address_trgm" not in plan, plan
+
+
+def test_connections_compile_nothing_just_in_time(postgres):
+    assert db.session.execute(text("SHOW jit")).scalar() == "off"

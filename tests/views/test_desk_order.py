@@ -1,7 +1,8 @@
 """The desk's work list read as merged index ranges (views.desk_queries._ordered_page) gives
 exactly the order of sorting every open request in scope: overdue first, then the status's
 priority, then oldest first — on every page, for each role, with a status filter, with
-per-status and per-service SLA thresholds (a service rule makes newer rows overdue too)."""
+per-status and per-service SLA thresholds (a service rule makes newer rows overdue too), and
+with a text search: its few matches sorted whole (_sorted_page) or, when many, the ranges."""
 
 import random
 from datetime import timedelta
@@ -29,7 +30,8 @@ def world(snapshot):
         quick = make_service("quick", per_m2_rub=0)
         statuses = [s for s in OPEN_STATUSES]
         for k in range(36):
-            req = make_request(partner, rng.choice(statuses), team if k % 3 else other)
+            req = make_request(partner, rng.choice(statuses), team if k % 3 else other,
+                               object_address=f"Moscow, Street {k // 4 % 2}")
             if k % 4 == 0:  # a second service with its own, tighter threshold
                 req.lines[0].service_id = quick.id
             req.status_changed_at = utcnow() - timedelta(minutes=rng.randint(0, 600))
@@ -43,13 +45,15 @@ def world(snapshot):
     return snapshot("desk-order", build)
 
 
-def reference(user, priority, status=None) -> list[int]:
+def reference(user, priority, status=None, text=None) -> list[int]:
     """Every open request in scope sorted in Python by the list's keys."""
     now_overdue = {rid for (rid,) in db.session.query(Request.id).filter(overdue_clause(utcnow()))}
     rows = db.session.query(Request).filter(request_scope(user),
                                             Request.status.in_(OPEN_STATUSES)).all()
     if status:
         rows = [r for r in rows if r.status == status]
+    if text:
+        rows = [r for r in rows if text.lower() in r.object_address.lower()]
     return [r.id for r in sorted(rows, key=lambda r: (r.id not in now_overdue,
                                                       priority.get(Status(r.status), 9),
                                                       r.status_changed_at, r.id))]
@@ -57,18 +61,26 @@ def reference(user, priority, status=None) -> list[int]:
 
 @pytest.mark.parametrize("who", ["supermanager", "manager", "engineer"])
 @pytest.mark.parametrize("status", [None, "assigned", "closed"])
-def test_every_page_is_the_full_sort(app, world, monkeypatch, who, status):
+@pytest.mark.parametrize("search", [None, "street 1", "many street 1"])
+def test_every_page_is_the_full_sort(app, world, monkeypatch, who, status, search):
+    """"many": the search's matches count as too many to sort whole (the ranges again)."""
     from flask_appbuilder.security.sqla.models import User
     user = db.session.get(User, world["users"][who])
     monkeypatch.setattr(desk_queries, "LIST_LIMIT", 4)
+    text = search and search.removeprefix("many ")
+    if search and search.startswith("many"):
+        monkeypatch.setattr(desk_queries, "FEW_MATCHES", 2)
+    sorted_whole, ranges = (spied(monkeypatch, name) for name in ("_sorted_page",
+                                                                  "_ordered_page"))
     priority = desk_queries.ENGINEER_PRIORITY if who == "engineer" \
         else desk_queries.MANAGER_PRIORITY
-    expected = reference(user, priority, status)
+    expected = reference(user, priority, status, text)
     assert status is not None or len(expected) > 4  # several pages
     seen, page = [], 0
     with app.test_request_context("/"):
         while True:
-            rows, overdue, _answered, more = desk_queries.work_list(user, status, page=page)
+            rows, overdue, _answered, more = desk_queries.work_list(user, status, text,
+                                                                    page=page)
             seen += [r.id for r in rows]
             assert overdue == {r.id for r in rows} & {
                 rid for (rid,) in db.session.query(Request.id).filter(
@@ -77,3 +89,19 @@ def test_every_page_is_the_full_sort(app, world, monkeypatch, who, status):
                 break
             page += 1
     assert seen == expected
+    if search:  # which way the pages were read: sorted whole when the matches are few
+        few = len(expected) <= desk_queries.FEW_MATCHES
+        assert (sorted_whole.calls, ranges.calls) == ((page + 1, 0) if few else (0, page + 1))
+        assert few != search.startswith("many") or not expected
+
+
+def spied(monkeypatch, name: str):
+    """desk_queries.`name` counting its calls (`.calls`)."""
+    real = getattr(desk_queries, name)
+
+    def counting(*args, **kwargs):
+        counting.calls += 1
+        return real(*args, **kwargs)
+    counting.calls = 0
+    monkeypatch.setattr(desk_queries, name, counting)
+    return counting

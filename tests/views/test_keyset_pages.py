@@ -306,7 +306,7 @@ def test_the_first_pages_open_by_number_and_odd_numbers_show_the_first(app, worl
         assert page(admin, f"/requests/list/?psize_{VIEW}={size}")[0]
 
 
-@pytest.mark.parametrize("narrow", [2_000, 3])  # the matches read by key / too many: as before
+@pytest.mark.parametrize("narrow", [2_000, 3])  # the matches read by key / too many
 def test_a_text_search_pages_by_cursor_and_scans_the_text_once(app, world, monkeypatch, narrow):
     from tests.factories import statements
     from views.requests import RequestStaffView
@@ -319,7 +319,10 @@ def test_a_text_search_pages_by_cursor_and_scans_the_text_once(app, world, monke
         first, html = page(admin, start)
     scans = [s for s in seen if "LIKE" in s.upper()]
     assert len(scans) == (1 if narrow > 7 else 2)
-    assert "из 7" in html or "of 7" in html
+    # more matches than NARROW_ROWS are not counted (a broad word's count cost ~320 ms at 1M)
+    shown = "из 7" if narrow > 7 else "из более чем 3"
+    assert shown in html or shown.replace("из более чем", "of more than").replace("из", "of") \
+        in html
     pages, _htmls = walk_forward(admin, start)
     assert [n for p in pages for n in p] == expected(world, world.team1_rows, "", "")
     assert pages[0] == first and all(len(p) == SIZE for p in pages[:-1])
