@@ -55,7 +55,7 @@ def work_list(user, status: str | None = None, text: str | None = None,
         keys = first_keys(query.filter(searched), Request.id, FEW_MATCHES + 1)
         if len(keys) <= FEW_MATCHES:
             found = _sorted_page(keys, overdue, priority, page)
-        else:  # many: each range walked in its order, its rows checked (~1 in 30 or more)
+        else:  # a common word: each range walked in its order, each row checked
             walked = query.filter(text_clause(text, user, indexed=False))
             found = _ordered_page(walked, overdue, priority, status, page)
     more, found = len(found) > LIST_LIMIT, found[:LIST_LIMIT]
