@@ -1,10 +1,11 @@
 """Extension objects, bound to the app in create_app()."""
 
-from flask import current_app
+from flask import Flask, current_app
 from flask_appbuilder import AppBuilder
 from flask_appbuilder.utils.legacy import get_sqla_class
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import event
 from werkzeug.local import LocalProxy
 
 db = get_sqla_class()()
@@ -13,3 +14,13 @@ db = get_sqla_class()()
 appbuilder: AppBuilder = LocalProxy(lambda: current_app.appbuilder)  # type: ignore[assignment]
 csrf = CSRFProtect()
 migrate = Migrate()
+
+
+def on_connect(app: Flask, dialect: str, listener) -> None:
+    """Run `listener(dbapi_connection, record)` on each new connection of the app's engines
+    of that dialect ("sqlite", "postgresql")."""
+    with app.app_context():
+        engines = list(db.engines.values())
+    for engine in engines:
+        if engine.dialect.name == dialect:
+            event.listen(engine, "connect", listener)

@@ -20,20 +20,16 @@ every page: planning the desk's work list each time costs it ~3 ms a page.
 from __future__ import annotations
 
 from flask import Flask
-from sqlalchemy import event, text
+from sqlalchemy import text
 
-from app.extensions import db
+from app.extensions import db, on_connect
 
 SETTINGS = {"jit": "off"}
 _MARK = "replan_plan_for_values"
 
 
 def install_postgresql_settings(app: Flask) -> None:
-    with app.app_context():
-        engines = list(db.engines.values())
-    for engine in engines:
-        if engine.dialect.name == "postgresql":
-            event.listen(engine, "connect", _settings)
+    on_connect(app, "postgresql", _settings)
 
 
 def _settings(dbapi_connection, _record) -> None:

@@ -11,9 +11,7 @@ from __future__ import annotations
 import sqlite3
 
 from flask import Flask
-from sqlalchemy import event
-
-from app.extensions import db
+from app.extensions import on_connect
 
 LOWER = "replan_lower"
 
@@ -23,11 +21,7 @@ def _lower(value):
 
 
 def install_sqlite_functions(app: Flask) -> None:
-    with app.app_context():
-        engines = list(db.engines.values())
-    for engine in engines:
-        if engine.dialect.name == "sqlite":
-            event.listen(engine, "connect", _register)
+    on_connect(app, "sqlite", _register)
 
 
 def _register(dbapi_connection, _record) -> None:
