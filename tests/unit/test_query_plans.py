@@ -23,7 +23,7 @@ from app.request_filters import client_clause, text_clause
 from app.scheduling import period_loads
 from app.week_schedule import ONLY_FREE, ONLY_VISITS, WeekQuery, week_page
 from cabinet.dashboard import latest_messages
-from models.request_status import PARTNER_GROUPS, Status
+from models.request_status import OPEN_STATUSES, PARTNER_GROUPS, Status
 from models.requests import WAITING_STATUSES, Request
 from models.schedule import ScheduleEntry
 from reports import queries
@@ -303,26 +303,40 @@ def test_the_desk_work_list_reads_index_ranges(world, who):
     assert index in plan, plan
 
 
-@pytest.mark.parametrize("searched", ["Тверская", "ул. Тверская, д. 1", "2026-0001"])
-def test_the_desk_search_reads_the_open_requests_text_indexes(world, searched):
-    """The desk's text search finds its matches in the partial trigram indexes of the open
-    requests (0027_open_text_indexes), not in those of every request, and with the
-    transaction's plans made for the words (app.pg_connections.plan_for_values)."""
+def test_the_open_requests_have_trigram_indexes_of_exactly_the_open_statuses(postgres):
+    """The desk's search reads its matches from partial trigram indexes of the open
+    requests (0027_open_text_indexes). PostgreSQL uses a partial index only when the query's
+    `status IN (...)` (OPEN_STATUSES) implies the index's condition: a status added to or
+    taken from OPEN_STATUSES without a migration would leave the desk's search on the full
+    indexes (at 1M: ~3 100 open matches of a common word became ~50 000 rows read). A plan
+    check cannot show it on a test's handful of rows (the planner rightly prefers the status
+    index there); the bench's desk searches at 1M do (docs/benchmarks.md)."""
+    rows = db.session.execute(text(
+        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'request' "
+        "AND indexname LIKE 'ix_request_open_%_trgm'")).all()
+    assert {name for name, _ in rows} == {"ix_request_open_number_trgm",
+                                          "ix_request_open_address_trgm",
+                                          "ix_request_open_values_trgm"}
+    for name, definition in rows:
+        assert "gin_trgm_ops" in definition, definition
+        condition = definition.split(" WHERE ", 1)[1]
+        assert set(re.findall(r"'(\w+)'", condition)) == {s.value for s in OPEN_STATUSES}, \
+            (name, condition)
+
+
+def test_a_text_search_plans_its_statements_for_its_words(world):
+    """A search's transaction plans each statement for its values (no generic plan, which
+    can use no partial index); a page without a search keeps PostgreSQL's default."""
     from views.desk_queries import work_list
 
     user = world["staff"].supermanager
-    found = captured(lambda: work_list(user, text=searched))
-    keys = next(s for s, _p in found if s.lstrip().startswith("SELECT request.id AS request_id")
-                and "LIMIT" in s)
-    mode = db.session.execute(text("SHOW plan_cache_mode")).scalar()
-    assert mode == "force_custom_plan"
-    connection = db.session.connection()
-    connection.execute(text("SET LOCAL enable_seqscan = off"))
-    params = next(p for s, p in found if s == keys)
-    plan = "\n".join(r[0] for r in connection.exec_driver_sql(f"EXPLAIN {keys}", params))
-    assert "Seq Scan on request" not in plan, plan
-    assert "ix_request_open_address_trgm" in plan and "ix_request_open_values_trgm" in plan, plan
-    assert "ix_request_object_address_trgm" not in plan, plan
+    db.session.rollback()
+    work_list(user)
+    assert db.session.execute(text("SHOW plan_cache_mode")).scalar() == "auto"
+    work_list(user, text="ул. Тверская, д. 1")
+    assert db.session.execute(text("SHOW plan_cache_mode")).scalar() == "force_custom_plan"
+    db.session.rollback()
+    assert db.session.execute(text("SHOW plan_cache_mode")).scalar() == "auto"
 
 
 def test_connections_compile_nothing_just_in_time(postgres):
