@@ -105,3 +105,19 @@ def spied(monkeypatch, name: str):
     counting.calls = 0
     monkeypatch.setattr(desk_queries, name, counting)
     return counting
+
+
+@pytest.mark.parametrize("few", [5_000, 0])  # the matches sorted whole / walked range by range
+@pytest.mark.parametrize("text", ["%", "_", "\\", "'; --", "STREET 1", "street\u00a01", "ул. 1"])
+def test_a_search_with_wildcards_or_quotes_finds_them_literally(app, world, monkeypatch,
+                                                                few, text):
+    """The desk's search takes the text literally on both ways of reading it (LIKE's
+    wildcards and escapes, quotes, any case): exactly the rows whose address holds it."""
+    from flask_appbuilder.security.sqla.models import User
+    user = db.session.get(User, world["users"]["supermanager"])
+    monkeypatch.setattr(desk_queries, "FEW_MATCHES", few)
+    with app.test_request_context("/"):
+        rows, _overdue, _answered, _more = desk_queries.work_list(user, None, text)
+    expected = reference(user, desk_queries.MANAGER_PRIORITY, None, text)[:desk_queries.LIST_LIMIT]
+    assert [r.id for r in rows] == expected
+    assert bool(expected) == (text.lower() == "street 1")
