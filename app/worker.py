@@ -11,8 +11,10 @@ import threading
 import time
 
 from flask import current_app
+from redis.exceptions import RedisError
 from rq import SimpleWorker, Worker
 from rq.cron import CronScheduler
+from rq.exceptions import StopRequested
 
 from app import jobs
 from app.cron_lock import enqueue_due
@@ -21,6 +23,8 @@ from app.logs import JobLogContext
 from app.periodic import PERIODIC
 
 log = logging.getLogger(__name__)
+# seconds before a worker that stopped on an error is replaced (then every 30 s)
+RESTART_AFTER = (1, 2, 5, 10, 30)
 
 
 def run_worker(burst: bool = False, with_cron: bool = True, simple: bool = False) -> None:
@@ -45,12 +49,43 @@ def run_worker(burst: bool = False, with_cron: bool = True, simple: bool = False
     class AppSimpleWorker(JobLogContext, SimpleWorker):
         """Jobs in this process; log lines carry the job's request id too."""
 
-    worker = (AppSimpleWorker if simple else AppWorker)([jobs.QUEUE_NAME], connection=connection)
-    if burst:  # a burst run ends when the queue is empty: no command channel to listen on
-        worker.subscribe = lambda: None  # (its thread costs ~0.5 s to stop at the end)
+    def build():
+        worker = (AppSimpleWorker if simple else AppWorker)([jobs.QUEUE_NAME],
+                                                             connection=connection)
+        if burst:  # a burst run ends when the queue is empty: no command channel to listen on
+            worker.subscribe = lambda: None  # (its thread costs ~0.5 s to stop at the end)
+        return worker
+
     if with_cron and not burst:
         start_cron(connection)
-    worker.work(with_scheduler=True, burst=burst)
+    supervise(build, burst)
+
+
+def supervise(build, burst: bool = False, sleep=time.sleep) -> None:
+    """Run workers from `build()` until one stops because it was asked to (SIGTERM, Ctrl+C)
+    or, in a burst, ran out of jobs. RQ's worker quits on an error it does not expect — a
+    Redis restart answered “loading the dataset” (BusyLoadingError) while it read a job's
+    status: the scheduler's worker quit, no worker was left and nothing was sent (the
+    multi-process smoke test, 27 Nov). Such a worker is replaced after RESTART_AFTER."""
+    failures = 0
+    while True:
+        worker = build()
+        try:
+            worker.work(with_scheduler=True, burst=burst)
+        except RedisError:  # Redis still down or loading while the worker starts up
+            if burst:
+                raise
+            log.exception("the RQ worker could not start")
+        else:
+            if burst or worker._shutdown_requested_date is not None:
+                return
+        wait = RESTART_AFTER[min(failures, len(RESTART_AFTER) - 1)]
+        failures += 1
+        log.error("the RQ worker stopped on an error; a new one starts in %s s", wait)
+        try:
+            sleep(wait)  # a SIGTERM now reaches the stopped worker's handler
+        except StopRequested:
+            return
 
 
 def start_cron(connection) -> None:
