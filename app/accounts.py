@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app, has_request_context, session
@@ -10,7 +11,7 @@ from flask_appbuilder.security.sqla.models import User
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app import login_lockout
@@ -72,24 +73,47 @@ def find_role(name: str):
 
 
 def create_user(username: str, email: str, first_name: str, last_name: str,
-                roles: list[str], password: str, *, phone: str | None = None,
+                roles: list[str], password: str | None, *, phone: str | None = None,
                 company=None, partner_role: str | None = None, locale: str = "ru",
                 must_change_password: bool = False):
-    """Add a user and profile in the current transaction (the caller commits)."""
-    sm = current_app.appbuilder.sm
-    if sm.find_user(username=username) or email_taken(email):
+    """Add a user and profile in the current transaction (the caller commits).
+
+    What FAB's add_user does (fields, roles, the password hashed by FAB's settings; no
+    password: a random secret), in one lookup for a taken login or address and one flush,
+    with the profile (FAB's add_user flushed the user alone, then the profile followed).
+    """
+    if login_or_email_taken(username, email):
         raise AccountError("duplicate username or e-mail")
-    user = sm.add_user(username, first_name, last_name, normal_email(email),
-                       [find_role(r) for r in roles], password=password, commit=False)
-    if not user:
-        raise AccountError("could not create the user")
-    # through the relationship: the user holds its profile at once, no reload needed
+    user = current_app.appbuilder.sm.user_model(
+        username=username, first_name=first_name, last_name=last_name,
+        email=normal_email(email), active=True, roles=[find_role(r) for r in roles],
+        password=hash_password(password or secrets.token_urlsafe(32)))
     user.profile = UserProfile(
         phone=phone, partner_company=company,
         partner_role=partner_role, locale=locale, must_change_password=must_change_password,
         notify_prefs={})
+    db.session.add(user)
     db.session.flush()
     return user
+
+
+def login_or_email_taken(username: str, email: str) -> bool:
+    """Another account has this login (compared as FAB's find_user compares it) or this
+    e-mail (ignoring case)."""
+    sm = current_app.appbuilder.sm
+    login = (func.lower(User.username) == username.lower() if sm.auth_username_ci
+             else User.username == username)
+    taken = db.session.query(User.id).filter(
+        or_(login, func.lower(User.email) == normal_email(email)))
+    return db.session.query(taken.exists()).scalar()
+
+
+def hash_password(password: str) -> str:
+    """A password hashed as FAB hashes it (FAB_PASSWORD_HASH_METHOD, salt length)."""
+    config = current_app.config
+    return generate_password_hash(
+        password, method=config.get("FAB_PASSWORD_HASH_METHOD", "scrypt"),
+        salt_length=config.get("FAB_PASSWORD_HASH_SALT_LENGTH", 16))
 
 
 def locked_message(minutes: int) -> str:
@@ -253,9 +277,7 @@ def apply_email_change(user, token) -> str | None:
 def set_password(user, password: str) -> None:
     """Store a new password (hashed as FAB does) with all it implies; the caller commits."""
     before_password_change(user)
-    user.password = generate_password_hash(
-        password, method=current_app.config.get("FAB_PASSWORD_HASH_METHOD", "scrypt"),
-        salt_length=current_app.config.get("FAB_PASSWORD_HASH_SALT_LENGTH", 16))
+    user.password = hash_password(password)
     keep_this_session(user)
 
 

@@ -13,6 +13,7 @@ import socket
 import sqlite3
 import tempfile
 import threading
+import uuid
 from email import message_from_bytes
 from types import SimpleNamespace
 from email.policy import default as email_policy
@@ -41,7 +42,8 @@ from app.worker import run_worker
 from models.request_status import Status
 from models.requests import Request
 from config import BASE_DIR, INSTANCE_DIR, TestConfig
-from tests.factories import Staff, make_partner, make_request, make_user
+from tests.factories import (Staff, advance_sequence, make_partner, make_request, make_user,
+                             sequence_position)
 
 # fixtures shared by several test modules (a module's own fixture of the same name wins)
 pytest_plugins = ["tests.payment_fixtures", "tests.telegram_bot_api"]
@@ -260,40 +262,90 @@ def _clean_database(app, _cleaner):
         db.session.remove()
 
 
+def _shared_snapshot_dir(uid: str) -> Path:
+    return Path(tempfile.gettempdir()) / f"replan-test-snapshots-{uid}"
+
+
+def pytest_configure(config):
+    """With xdist the controller picks the run's id, so that it can remove the worlds its
+    workers built (the workers share them: see `snapshot`)."""
+    if not WORKER and getattr(config.option, "numprocesses", None) \
+            and getattr(config.option, "testrunuid", "") is None:
+        config.option.testrunuid = uuid.uuid4().hex
+
+
+def pytest_unconfigure(config):
+    uid = getattr(config.option, "testrunuid", None)
+    if not WORKER and uid:
+        shutil.rmtree(_shared_snapshot_dir(uid), ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def _snapshot_dir(app):
-    """Where databases built once per run are kept (SQLite only; one folder per xdist worker)."""
-    folder = tempfile.mkdtemp(prefix="replan-test-snapshots-")
-    yield Path(folder)
+    """Where databases built once per run are kept (SQLite only): one folder for all xdist
+    workers of a run (the controller removes it), else a private one."""
+    uid = os.environ.get("PYTEST_XDIST_TESTRUNUID") if WORKER else None
+    if uid:
+        folder = _shared_snapshot_dir(uid)
+        folder.mkdir(exist_ok=True)
+        yield folder
+        return
+    folder = Path(tempfile.mkdtemp(prefix="replan-test-snapshots-"))
+    yield folder
     shutil.rmtree(folder, ignore_errors=True)
+
+
+def _files_under(folder: Path) -> set[Path]:
+    return {p.relative_to(folder) for p in folder.rglob("*") if p.is_file()}
+
+
+_FILES_RESTORED: set[str] = set()  # worlds whose uploaded files this process has
 
 
 @pytest.fixture
 def snapshot(app, _snapshot_dir):
     """`snapshot(name, build)`: the database `build()` leaves, built once per run on SQLite.
 
-    The first call runs build(), commits and keeps a copy of the database (SQLite's backup
-    API) with build()'s JSON-able result (ids, not objects); later calls — in any test of the
-    run — restore that copy (~20 ms) and return the stored result. On PostgreSQL build() runs
-    each time. For read-mostly worlds that many tests start from; files a build stores stay
-    in the run's upload folder, so a build must not depend on anything a test deletes."""
+    The first call in the run — in whichever xdist worker — runs build(), commits and keeps
+    a copy of the database (SQLite's backup API), the files build() uploaded and its
+    JSON-able result (ids, not objects); later calls in any test and any worker restore that
+    copy (~20 ms; the files once per worker) and return the stored result. A worker waits
+    while another builds the same world. On PostgreSQL build() runs each time. For
+    read-mostly worlds that many tests start from: the files stay in the worker's upload
+    folder, so a build must not depend on anything a test deletes."""
+    upload_dir = Path(app.config["UPLOAD_DIR"])
+
     def use(name: str, build):
         if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
             result = build()
             db.session.commit()
             return result
         copy, stored = _snapshot_dir / f"{name}.sqlite", _snapshot_dir / f"{name}.json"
+        files = _snapshot_dir / f"{name}.files"
         close_all_sessions()
-        if copy.exists():
-            with db.engine.connect() as conn, sqlite3.connect(copy) as source:
-                source.backup(conn.connection.dbapi_connection)
-            return json.loads(stored.read_text())
-        result = build()
-        db.session.commit()
-        stored.write_text(json.dumps(result))
-        with db.engine.connect() as conn, sqlite3.connect(copy) as target:
-            conn.connection.dbapi_connection.backup(target)
-        return result
+        with open(_snapshot_dir / f"{name}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+            if stored.exists():  # written last: the world is complete
+                kept = json.loads(stored.read_text())
+                with db.engine.connect() as conn, sqlite3.connect(copy) as source:
+                    source.backup(conn.connection.dbapi_connection)
+                if name not in _FILES_RESTORED:
+                    shutil.copytree(files, upload_dir, dirs_exist_ok=True)
+                    _FILES_RESTORED.add(name)
+                advance_sequence(kept["sequence"])
+                return kept["result"]
+            before = _files_under(upload_dir)
+            result = build()
+            db.session.commit()
+            with db.engine.connect() as conn, sqlite3.connect(copy) as target:
+                conn.connection.dbapi_connection.backup(target)
+            files.mkdir(exist_ok=True)
+            for path in _files_under(upload_dir) - before:
+                (files / path).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(upload_dir / path, files / path)
+            _FILES_RESTORED.add(name)
+            stored.write_text(json.dumps({"result": result, "sequence": sequence_position()}))
+            return result
 
     return use
 

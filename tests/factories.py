@@ -36,7 +36,22 @@ from models.request_status import Status
 KEYS = ("REPLAN_ENV", "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "REPLAN_BASE_URL",
         "REPLAN_PROXY_COUNT", "REPLAN_SECRET_KEY_FILE", "REPLAN_RATE_LIMIT")
 PASSWORD = "secret-pass-1"
-_seq = itertools.count(1)
+_seq = itertools.count(1)  # numbers in generated logins, names and INNs
+
+
+def sequence_position() -> int:
+    """The number the next make_company / make_user takes (nothing is used up)."""
+    global _seq
+    position = next(_seq)
+    _seq = itertools.count(position)
+    return position
+
+
+def advance_sequence(position: int) -> None:
+    """Go on from `position` at least: a world built by another test process (a shared
+    snapshot) used the numbers below it for its logins and INNs."""
+    global _seq
+    _seq = itertools.count(max(next(_seq), position))
 # a valid 10-digit INN for any 9-digit prefix
 _WEIGHTS = (2, 4, 10, 3, 5, 9, 4, 6, 8)
 

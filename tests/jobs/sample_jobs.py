@@ -9,3 +9,10 @@ def record_ping(label: str) -> str:
     record("ping", None, None, label=label)
     db.session.commit()
     return f"pong {label}"
+
+
+def session_of_job(_label: str):
+    """The database session the job ran in, and whether it saw `g.caller_mark`."""
+    from flask import g
+    db.session.commit()
+    return db.session(), g.get("caller_mark")

@@ -1,9 +1,12 @@
 """enqueue runs inline without Redis and on an RQ worker with Redis."""
 
+from flask import g
+from sqlalchemy import inspect
+
 from app.extensions import db
-from app.jobs import enqueue
+from app.jobs import enqueue, enqueue_each
 from models.audit import AuditEvent
-from tests.jobs.sample_jobs import record_ping
+from tests.jobs.sample_jobs import record_ping, session_of_job
 
 
 def pings():
@@ -15,6 +18,21 @@ def test_inline_when_redis_is_not_configured(app, monkeypatch):
     monkeypatch.setitem(app.config, "REDIS_URL", None)
     assert enqueue(record_ping, "inline") == "pong inline"
     assert pings() == ["inline"]
+
+
+def test_an_inline_job_runs_as_a_worker_would_in_its_own_session(app, monkeypatch):
+    """Without Redis a job still gets its own app context and session: it sees no `g` of
+    the caller, and its commits leave the rows the caller loaded as they were."""
+    monkeypatch.setitem(app.config, "REDIS_URL", None)
+    enqueue(record_ping, "first")
+    loaded = db.session.query(AuditEvent).filter_by(action="ping").one()
+    g.caller_mark = "caller"
+    job_session, seen_mark = enqueue(session_of_job, "second")
+    assert job_session is not db.session()
+    assert seen_mark is None
+    assert not inspect(loaded).expired_attributes  # a commit in the caller's session expires
+    assert enqueue_each(record_ping, ["a", "b"]) == 2
+    assert sorted(pings()) == ["a", "b", "first"]
 
 
 def test_worker_command_needs_redis(app, monkeypatch):

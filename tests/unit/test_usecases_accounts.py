@@ -198,3 +198,26 @@ def test_a_kb_template_replaces_the_old_file_once_committed(app):
     assert article.template_name == "b.pdf" and path_of(article.template_stored).exists()
     assert not first.exists()
     assert actions() == ["kb_template", "kb_template"]
+
+
+def test_create_user_refuses_a_taken_login_or_address_in_any_case_and_stores_both_rows(app):
+    from app.accounts import create_user
+    existing = make_user("Manager", username="maria")
+    for username, email in (("MARIA", "new@test.example"),
+                            ("someone", existing.email.upper())):
+        with pytest.raises(AccountError):
+            create_user(username, email, "A", "B", ["Manager"], PASSWORD)
+        db.session.rollback()
+    user = create_user("anna", " Anna@Test.Example ", "Anna", "B", ["Manager", "Engineer"],
+                       None, locale="en")
+    db.session.commit()
+    db.session.expire_all()
+    stored = db.session.get(User, user.id)
+    assert stored.email == "anna@test.example" and stored.active
+    assert sorted(r.name for r in stored.roles) == ["Engineer", "Manager"]
+    assert stored.profile.locale == "en" and stored.profile.notify_prefs == {}
+    # no password given: a random secret, so no empty or guessable password signs in
+    assert stored.password and not check_password_hash(stored.password, "")
+    assert check_password_hash(
+        create_user("olga", "olga@test.example", "O", "B", ["Manager"], PASSWORD).password,
+        PASSWORD)
