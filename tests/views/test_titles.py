@@ -71,3 +71,18 @@ def test_generated_lists_show_values_as_people_read_them(app):
     assert "не оплачена" in cells and "Готово" in cells and "Квартира" in cells
     services = admin.get("/services/list/").get_data(as_text=True)
     assert re.search(r"\d\u00a0\d{3},\d\d\u00a0₽", services)  # roubles, not kopecks
+
+
+def test_each_rows_buttons_open_and_delete_that_row(app):
+    """The row buttons are rendered once a page and given each row's key: every row's
+    show, edit and delete point at that row, none at another."""
+    from models.catalog import Service
+    from tests.factories import make_service
+    ids = [make_service(code=f"s{k}").id for k in range(3)]
+    db.session.commit()
+    html = as_user(app, make_user("Admin")).get("/services/list/").get_data(as_text=True)
+    for kind in ("show", "edit"):  # services are switched off, never deleted
+        assert sorted(int(pk) for pk in re.findall(rf'/services/{kind}/(\d+)"', html)) \
+            == sorted(ids), kind
+    assert "__ROW_PK__" not in html
+    assert db.session.query(Service).count() == 3
