@@ -12,6 +12,7 @@ from app.pg_connections import install_postgresql_settings
 from app.sqlite_functions import install_sqlite_functions
 from app.sql_count import install_sql_count
 from app.static_assets import install_static_assets
+from app.translations import install_request_domain
 from config import BASE_DIR, Config
 
 
@@ -64,6 +65,7 @@ def register_extensions(app: Flask) -> None:
         appbuilder.init_app(app, db.session)
         register(appbuilder)
         appbuilder.post_init()
+    install_request_domain(app)  # translations kept per request (FAB set Flask-Babel up)
     install_request_guards(app)
     install_session_generation(app)
     install_web_security(app)

@@ -9,7 +9,7 @@ from babel.numbers import format_decimal as babel_format_decimal
 
 from flask import Flask, g, has_app_context, url_for
 from flask import request as http_request
-from flask_babel import get_babel, get_locale, get_translations
+from flask_babel import get_babel, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.routing import BuildError
@@ -27,6 +27,7 @@ from app.service_fields import visible_to
 from app.shared_cache import CATALOGUE, cached
 from app.signatures import signature_text, signatures_of
 from app.status_labels import partner_group_of, partner_label, staff_label
+from app.translations import request_translations
 from app.timefmt import bureau_zone_name, format_day, format_moment, format_wall
 from app.visibility import PARTNER_ADDRESSED
 from models.notifications import Notification
@@ -85,26 +86,6 @@ def decimal_text(value) -> str:
     """Flask-Babel's `decimalformat` filter, remembered per value and language: a week page
     shows ~160 hour figures, each ~40 µs through Babel, from a few dozen distinct values."""
     return _decimal_text(value, str(get_locale() or "ru"))
-
-
-def request_translations():
-    """Flask-Babel's translations for the current locale, looked up once per request and
-    locale: its own lookup walks `g` and the locale several times for every `_()` (~40 of
-    them a page, ~30 µs each under a profiler). Keyed by the locale object Flask-Babel keeps
-    for the request, so `force_locale` (e-mails in the recipient's language) and a language
-    switch get their own."""
-    if not has_app_context():
-        return get_translations()
-    store = g.__dict__
-    locale = getattr(store.get("_flask_babel"), "babel_locale", None)
-    kept = store.get("replan_translations")
-    if locale is not None and kept is not None and kept[0] is locale:
-        return kept[1]
-    found = get_translations()  # sets the request's locale when it was not worked out yet
-    locale = getattr(store.get("_flask_babel"), "babel_locale", None)
-    if locale is not None:
-        store["replan_translations"] = (locale, found)
-    return found
 
 
 def install_template_helpers(app: Flask) -> None:

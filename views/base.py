@@ -9,6 +9,7 @@ from decimal import Decimal
 from flask import g, request
 from wtforms.fields.core import UnboundField
 from flask_appbuilder import ModelView, expose
+from flask_appbuilder.models.sqla.filters import SQLAFilterConverter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.urltools import get_order_args
@@ -38,9 +39,25 @@ MAX_PAGE_SIZE = 100
 COUNT_LIMIT = 10_000
 
 
+class KeptFilterConverter(SQLAFilterConverter):
+    """FAB's converter; a column's filters (stateless: a column name and the model's
+    interface) made once per interface and handed out as new lists. FAB's Filters turns every
+    column of the model into filters each time it is built, three times a list request (the
+    joined and the inner filters too, which never read them): ~2 ms of a list page."""
+
+    def convert(self, col_name):
+        kept = self.datamodel.__dict__.setdefault("_replan_column_filters", {})
+        if col_name not in kept:
+            kept[col_name] = super().convert(col_name)  # None: no filter for that type
+        found = kept[col_name]
+        return list(found) if found is not None else None
+
+
 class ReplanInterface(AuditedInterface, SQLAInterface):
     """SQLAInterface that never counts a whole table and loads related columns in bulk;
     every add, edit and delete through it is audited (views.audited)."""
+
+    filter_converter_class = KeptFilterConverter
 
     def __init__(self, obj, session=None, eager: tuple[str, ...] = ()):
         super().__init__(obj, session)

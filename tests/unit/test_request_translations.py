@@ -31,3 +31,24 @@ def test_looked_up_once_per_request_and_locale(app):
 def test_outside_a_request_it_still_translates(app):
     with app.app_context():
         assert request_translations().ugettext("Requests") in ("Заявки", "Requests")
+
+
+def test_gettext_and_lazy_labels_share_the_kept_translations(app):
+    """Python's gettext and FAB's lazy labels go through the same kept lookup (RequestDomain)
+    and follow force_locale and a language switch as Jinja's _() does."""
+    from flask_babel import gettext, lazy_gettext
+
+    from app.translations import RequestDomain
+    from flask_babel import get_babel
+    assert isinstance(get_babel(app).instance.domain_instance, RequestDomain)
+    label = lazy_gettext("Requests")
+    with app.test_request_context("/"):
+        assert gettext("Requests") == "Заявки" == str(label)
+        kept = g.replan_translations[1]
+        assert gettext("Requests") == "Заявки" and g.replan_translations[1] is kept
+        with force_locale("en"):
+            assert gettext("Requests") == "Requests" == str(label)
+        assert str(label) == "Заявки"
+        session["locale"] = "en"
+        refresh()
+        assert gettext("Requests") == "Requests" == str(label)
