@@ -165,3 +165,21 @@ def test_the_direct_formatting_equals_babels(app, zone):
                                                                   rebase=False)
                     assert format_day(moment.date()) == format_date(moment.date(),
                                                                     DATE_PATTERN)
+
+
+@pytest.mark.parametrize("zone", ["America/New_York", "Australia/Lord_Howe", "Europe/Berlin"])
+def test_to_local_gives_the_local_time_across_clock_changes(app, zone):
+    """to_local converts without pytz's normalize(): the same local time as normalize()
+    gives, hourly through 2026 and every 5 minutes for two hours around each clock change
+    (Lord Howe's shifts by half an hour)."""
+    from datetime import UTC, timedelta
+
+    import pytz
+    tz = pytz.timezone(zone)
+    changes = [t for t in tz._utc_transition_times if t.year == 2026]
+    assert len(changes) == 2
+    moments = [datetime(2026, 1, 1) + timedelta(minutes=61 * k) for k in range(8_700)]
+    moments += [t + timedelta(minutes=5 * k) for t in changes for k in range(-12, 13)]
+    for moment in moments:
+        expected = tz.normalize(moment.replace(tzinfo=UTC).astimezone(tz)).replace(tzinfo=None)
+        assert to_local(moment, tz) == expected, moment
