@@ -25,6 +25,8 @@ def test_queue_shows_loads_and_assigns_many(app, staff):
     sm = as_user(app, staff.supermanager)
     html = sm.get("/distribution/").get_data(as_text=True)
     assert all(r.number in html for r in new) and busy.number not in html
+    for r in new:  # each number opens its own desk page
+        assert f'<a href="/desk/{r.id}">{r.number}</a>' in html
     closed = make_request(partner, Status.CANCELLED, staff)
     page = post(sm, "/distribution/assign", {
         "manager_id": second.id,
