@@ -6,13 +6,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from flask_appbuilder.security.sqla.models import Role, User
-from sqlalchemy import func
+from sqlalchemy import func, select
 
 from app.extensions import db
 from app.page_cache import cached_figures, forget, keep
 from app.permissions import MANAGER
 from app.workflow import assign_manager
 from models.request_status import OPEN_STATUSES, Status
+from models.partners import PartnerCompany
 from models.requests import Request, RequestService
 
 
@@ -21,6 +22,24 @@ class ManagerLoad:
     manager: object
     open_requests: int
     hours: Decimal
+
+
+QUEUE_SIZE = 200  # the queue page shows the oldest this many
+
+
+def queue_rows(limit: int = QUEUE_SIZE) -> list:
+    """The submitted requests waiting for a manager, oldest first, as rows (id, number,
+    company, object_address, hours, submitted_at) of one statement: the page shows up to
+    200, and loading them as objects with their company and service lines was about a
+    third of its time."""
+    hours = select(func.coalesce(func.sum(RequestService.estimated_hours), 0)) \
+        .where(RequestService.request_id == Request.id).correlate(Request).scalar_subquery()
+    return db.session.execute(
+        select(Request.id, Request.number, PartnerCompany.name.label("company"),
+               Request.object_address, hours.label("hours"), Request.submitted_at)
+        .outerjoin(PartnerCompany, PartnerCompany.id == Request.company_id)
+        .where(Request.status == Status.SUBMITTED)
+        .order_by(Request.submitted_at, Request.id).limit(limit)).all()
 
 
 def active_managers():

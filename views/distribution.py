@@ -7,9 +7,9 @@ from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.security.sqla.models import User
 from flask_babel import gettext as _
-from sqlalchemy.orm import joinedload, selectinload
 
-from app.distribution import active_managers, auto_distribute, forget_loads, manager_loads
+from app.distribution import (active_managers, auto_distribute, forget_loads, manager_loads,
+                              queue_rows)
 from app.errors import DomainError
 from app.extensions import db
 from app.input_guard import bounded_int, form_int
@@ -28,10 +28,7 @@ class DistributionView(BaseView):
     @expose("/")
     @has_access
     def index(self):
-        queue = db.session.query(Request).filter(Request.status == Status.SUBMITTED) \
-            .options(joinedload(Request.company), selectinload(Request.lines)) \
-            .order_by(Request.submitted_at, Request.id).limit(200).all()
-        return self.render_template("desk/distribution.html", queue=queue,
+        return self.render_template("desk/distribution.html", queue=queue_rows(),
                                     loads=manager_loads(cached=True))
 
     @expose("/assign", methods=["POST"])

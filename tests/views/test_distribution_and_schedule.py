@@ -27,6 +27,9 @@ def test_queue_shows_loads_and_assigns_many(app, staff):
     assert all(r.number in html for r in new) and busy.number not in html
     for r in new:  # each number opens its own desk page
         assert f'<a href="/desk/{r.id}">{r.number}</a>' in html
+    # the company, the title and the hours of the request's services (one service of 4 h)
+    company = partner.profile.partner_company.name
+    assert html.count(f"<td>{company}</td>\n          <td>Moscow, Tverskaya 1</td><td>4</td>") == 3
     closed = make_request(partner, Status.CANCELLED, staff)
     page = post(sm, "/distribution/assign", {
         "manager_id": second.id,
@@ -213,3 +216,16 @@ def test_the_queue_writes_hours_as_the_language_does(app, staff):
     row = re.search(rf"<tr[^>]*>(?:(?!</tr>).)*{req.number}(?:(?!</tr>).)*</tr>",
                     sm.get("/distribution/").get_data(as_text=True), re.S).group(0)
     assert "<td>7.5</td>" in row
+
+
+def test_the_queue_is_the_submitted_requests_oldest_first(app, staff):
+    from app.distribution import queue_rows
+    partner = make_partner()
+    first, second = (make_request(partner, Status.SUBMITTED, staff) for _ in range(2))
+    make_request(partner, Status.ASSIGNED, staff)
+    make_request(partner, Status.DRAFT, staff)
+    rows = queue_rows()
+    assert [r.id for r in rows] == [first.id, second.id]
+    assert rows[0].company == partner.profile.partner_company.name
+    assert float(rows[0].hours) == 4.0 and rows[0].number == first.number
+    assert [r.id for r in queue_rows(limit=1)] == [first.id]
