@@ -45,9 +45,14 @@ def normal_email(address: str | None) -> str:
     return (address or "").strip().lower()
 
 
+def email_is(address: str):
+    """SQL: the user's e-mail equals `address` exactly, ignoring case (never LIKE)."""
+    return func.lower(User.email) == normal_email(address)
+
+
 def users_with_email(address: str):
     """Query of users whose e-mail equals `address` exactly, ignoring case (never LIKE)."""
-    return db.session.query(User).filter(func.lower(User.email) == normal_email(address))
+    return db.session.query(User).filter(email_is(address))
 
 
 def find_user_by_email(address: str):
@@ -103,8 +108,7 @@ def login_or_email_taken(username: str, email: str) -> bool:
     sm = current_app.appbuilder.sm
     login = (func.lower(User.username) == username.lower() if sm.auth_username_ci
              else User.username == username)
-    taken = db.session.query(User.id).filter(
-        or_(login, func.lower(User.email) == normal_email(email)))
+    taken = db.session.query(User.id).filter(or_(login, email_is(email)))
     return db.session.query(taken.exists()).scalar()
 
 

@@ -16,15 +16,18 @@ from flask_babel import Domain, get_babel, get_translations
 _KEPT = "replan_translations"
 
 
+def _kept(store: dict):
+    """The translations kept in this request's `g` for Flask-Babel's current locale object,
+    or None."""
+    kept = store.get(_KEPT)
+    locale = getattr(store.get("_flask_babel"), "babel_locale", None)
+    return kept[1] if kept is not None and locale is not None and kept[0] is locale else None
+
+
 def request_translations():
     """The current locale's translations (Flask-Babel's), kept for the request."""
-    if not has_app_context():
-        return get_translations()
-    store = g.__dict__
-    kept = store.get(_KEPT)
-    if kept is not None and kept[0] is getattr(store.get("_flask_babel"), "babel_locale", None):
-        return kept[1]
-    return get_translations()  # through RequestDomain, which keeps what it finds
+    found = _kept(g.__dict__) if has_app_context() else None
+    return found if found is not None else get_translations()  # through RequestDomain
 
 
 class RequestDomain(Domain):
@@ -34,14 +37,12 @@ class RequestDomain(Domain):
         if not has_app_context():
             return super().get_translations()
         store = g.__dict__
-        kept = store.get(_KEPT)
-        locale = getattr(store.get("_flask_babel"), "babel_locale", None)
-        if kept is not None and locale is not None and kept[0] is locale:
-            return kept[1]
-        found = super().get_translations()  # works the locale out when not yet known
-        locale = getattr(store.get("_flask_babel"), "babel_locale", None)
-        if locale is not None:
-            store[_KEPT] = (locale, found)
+        found = _kept(store)
+        if found is None:
+            found = super().get_translations()  # works the locale out when not yet known
+            locale = getattr(store.get("_flask_babel"), "babel_locale", None)
+            if locale is not None:
+                store[_KEPT] = (locale, found)
         return found
 
 

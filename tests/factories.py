@@ -52,6 +52,8 @@ def advance_sequence(position: int) -> None:
     snapshot) used the numbers below it for its logins and INNs."""
     global _seq
     _seq = itertools.count(max(next(_seq), position))
+
+
 # a valid 10-digit INN for any 9-digit prefix
 _WEIGHTS = (2, 4, 10, 3, 5, 9, 4, 6, 8)
 

@@ -20,6 +20,7 @@ from app.scheduling import (MAX_WEEKLY_CAPACITY, OWN_KINDS, delete_own_entry, ow
                             save_own_entry, set_weekly_capacity)
 from app.uow import unit_of_work
 from app.week_schedule import ONLY_CHOICES, WeekQuery, week_page
+from models.schedule import ENTRY_KIND_LABELS
 from views.actions import run_use_case
 from views.forms import EntryForm
 
@@ -68,9 +69,7 @@ def chip_renderer(desk_url: str, entry_url: str):
     with every value escaped. A page of busy engineers holds ~800 of them, and each took some
     ten template steps (about half of the page's rendering)."""
     conflict, edit = escape(_("Conflict")), escape(_("Edit"))
-    kinds = {kind: escape(label) for kind, label in (
-        ("busy", _("Busy")), ("work", _("Work slot")), ("vacation", _("Vacation")),
-        ("visit", _("Visit")))}
+    kinds = {kind: escape(str(label)) for kind, label in ENTRY_KIND_LABELS.items()}
 
     def chip(e) -> str:
         title = f' title="{escape(e.note)}"' if e.note else ""
