@@ -28,7 +28,7 @@ from app.request_rules import PAYMENT_LABELS
 from app.timefmt import day_bounds_utc
 from app.visibility import reads_partner_words
 from models.partners import EndClient, PartnerCompany
-from models.requests import Request
+from models.requests import Request, searched_text
 from models.service_fields import ServiceField
 
 DATE_FIELDS = {"created": _l("Created"), "submitted": _l("Submitted")}
@@ -164,11 +164,11 @@ INDEX_WORDS = 2  # the longest telling words are given to the index, the rest is
 def contains(column, text: str, indexed: bool = True):
     """SQL: `column` contains `text` (any case, no wildcards from the user).
 
-    On PostgreSQL the pg_trgm index is asked only for the text's telling words (the longest
-    two of at least 3 letters or digits that are not address boilerplate such as “ул.” or
-    “д.”) and the whole text is checked on the rows it finds: the same rows, found without
-    reading the index's lists of the trigrams nearly every row holds. `indexed=False`: a
-    check of rows another index walks (no trigram scan; see text_clause)."""
+    On PostgreSQL the pg_trgm index is asked only for the text's telling words
+    (`index_condition`) and the whole text is checked on the rows it finds: the same rows,
+    found without reading the index's lists of the trigrams nearly every row holds.
+    `indexed=False`: a check of rows another index walks or finds (no trigram scan; see
+    text_clause)."""
     like = f"%{escape_like(text)}%"
     if db.engine.dialect.name == "sqlite":  # its LIKE folds ASCII only (app.sqlite_functions)
         return func.replan_lower(column).like(like.lower(), escape="\\")
@@ -178,14 +178,27 @@ def contains(column, text: str, indexed: bool = True):
     if not indexed:  # ILIKE's own folding (lower() of both); the planner has no estimate
         # for it (ILIKE's is ~0.2 per letter: “Школьная” 3e-6, so it read whole ranges)
         return func.strpos(func.lower(column), func.lower(literal(text))) > 0
+    if not telling_words(text):
+        return whole
+    # `column || ''` is no indexed expression: the whole text is a recheck, not an index scan
+    return and_(index_condition(column, text), column.concat("").ilike(like, escape="\\"))
+
+
+def telling_words(text: str) -> list[str]:
+    """The words of `text` a trigram index is asked for: the longest two of at least 3
+    letters or digits that are not address boilerplate such as “ул.” or “д.”; [] when the
+    index should rather be asked for the whole text (no such word, or the text is one)."""
     lowered = text.lower()
     words = [w for w in dict.fromkeys(WORD.findall(lowered)) if w not in COMMON_WORDS]
     words = sorted(words, key=len, reverse=True)[:INDEX_WORDS]
-    if not words or words == [lowered]:
-        return whole
-    # `column || ''` is no indexed expression: the whole text is a recheck, not an index scan
-    return and_(*(column.ilike(f"%{escape_like(w)}%", escape="\\") for w in words),
-                column.concat("").ilike(like, escape="\\"))
+    return [] if words == [lowered] else words
+
+
+def index_condition(indexed, text: str):
+    """SQL: what a pg_trgm index over the expression `indexed` is asked for `text`: each
+    telling word, or the whole text (the caller checks the whole text on the rows found)."""
+    words = telling_words(text) or [text]
+    return and_(*(indexed.ilike(f"%{escape_like(word)}%", escape="\\") for word in words))
 
 
 def search_text(text) -> str:
@@ -259,6 +272,15 @@ def text_clause(text: str, user, indexed: bool = True):
     if not text:
         return None
     plan_for_values()  # the trigram indexes, partial ones too, for these words
+    if indexed and db.engine.dialect.name == "postgresql" and not JSON_ESCAPED.search(text):
+        # one trigram index over the three (models.requests.searched_text) finds the rows,
+        # each column is checked on them: the number and the title as they are, the field
+        # values as JSON text and then value by value (keys and hidden fields never match).
+        # A text JSON escapes is not in the values' JSON text as typed: the ORed columns below.
+        return and_(index_condition(searched_text(), text),
+                    or_(contains(Request.number, text, indexed=False),
+                        contains(Request.object_address, text, indexed=False),
+                        field_value_clause(text, user, indexed=False)))
     return or_(contains(Request.number, text, indexed),
                contains(Request.object_address, text, indexed),
                field_value_clause(text, user, indexed))

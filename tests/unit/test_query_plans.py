@@ -138,14 +138,18 @@ def test_text_search_uses_trigram_indexes(world, searched):
     searched_only = select(Request.id).where(or_(text_clause(searched, partner),
                                                  client_clause(searched)))
     plan = assert_indexed(searched_only, bitmap_only=True)
-    for index in ("ix_request_number_trgm", "ix_request_object_address_trgm",
-                  "ix_request_field_values_trgm", "ix_end_client_name_trgm"):
+    # one index over number, title and field values (models.requests.searched_text), ORed
+    # with the clients' (the per-column indexes are the staff list's column filters')
+    for index in ("ix_request_text_trgm", "ix_end_client_name_trgm"):
         assert index in plan, plan
+    for index in ("ix_request_number_trgm", "ix_request_object_address_trgm"):
+        assert index not in plan, plan
     assert "BitmapOr" in plan, plan
     admin = world["admin"]
     staff_search = select(Request.id).where(request_scope(admin), text_clause(searched, admin))
     assert_indexed(staff_search.order_by(Request.id.desc()).limit(25))
-    assert "trgm" in assert_indexed(staff_search, bitmap_only=True)
+    plan = assert_indexed(staff_search, bitmap_only=True)
+    assert "ix_request_text_trgm" in plan and "BitmapOr" not in plan, plan
     clients = select(Request.id).where(request_scope(admin), client_clause(searched))
     assert "ix_end_client_name_trgm" in assert_indexed(clients, bitmap_only=True)
 
@@ -304,8 +308,8 @@ def test_the_desk_work_list_reads_index_ranges(world, who):
 
 
 def test_the_open_requests_have_trigram_indexes_of_exactly_the_open_statuses(postgres):
-    """The desk's search reads its matches from partial trigram indexes of the open
-    requests (0027_open_text_indexes). PostgreSQL uses a partial index only when the query's
+    """The desk's search reads its matches from a partial trigram index of the open
+    requests (0028_one_text_index). PostgreSQL uses a partial index only when the query's
     `status IN (...)` (OPEN_STATUSES) implies the index's condition: a status added to or
     taken from OPEN_STATUSES without a migration would leave the desk's search on the full
     indexes (at 1M: ~3 100 open matches of a common word became ~50 000 rows read). A plan
@@ -314,9 +318,7 @@ def test_the_open_requests_have_trigram_indexes_of_exactly_the_open_statuses(pos
     rows = db.session.execute(text(
         "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'request' "
         "AND indexname LIKE 'ix_request_open_%_trgm'")).all()
-    assert {name for name, _ in rows} == {"ix_request_open_number_trgm",
-                                          "ix_request_open_address_trgm",
-                                          "ix_request_open_values_trgm"}
+    assert {name for name, _ in rows} == {"ix_request_open_text_trgm"}
     for name, definition in rows:
         assert "gin_trgm_ops" in definition, definition
         condition = definition.split(" WHERE ", 1)[1]
@@ -341,3 +343,14 @@ def test_a_text_search_plans_its_statements_for_its_words(world):
 
 def test_connections_compile_nothing_just_in_time(postgres):
     assert db.session.execute(text("SHOW jit")).scalar() == "off"
+
+
+@pytest.mark.parametrize("searched", ["Тверская", "ул. Тверская, д. 1", "2026-0001"])
+def test_the_desks_text_search_asks_the_open_requests_text_index(world, searched):
+    """The supermanager desk's matches (every open request with the text) come from the
+    one partial trigram index over the open requests' number, title and field values."""
+    boss = world["staff"].supermanager
+    found = select(Request.id).where(request_scope(boss), Request.status.in_(OPEN_STATUSES),
+                                     text_clause(searched, boss))
+    plan = assert_indexed(found, bitmap_only=True)
+    assert "ix_request_open_text_trgm" in plan, plan
