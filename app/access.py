@@ -57,6 +57,17 @@ def _request_rule(user, row):
     return None
 
 
+def bounding_company(user) -> int | None:
+    """The partner company every request `user` may see belongs to (a partner's, by the rule
+    of _request_rule), or None when the user sees no request or more than one company's."""
+    roles = role_names(user)
+    if roles & SEE_ALL_ROLES or roles & {MANAGER, ENGINEER}:
+        return None
+    if PARTNER in roles and is_partner(user):
+        return user.profile.partner_company_id
+    return None
+
+
 def request_scope(user):
     """SQL condition selecting the requests `user` may see (false for nobody)."""
     rule = _request_rule(user, Request)

@@ -319,10 +319,14 @@ def narrowed_by_text(query, clause):
     return query.filter(clause)
 
 
-def client_clause(text: str):
+def client_clause(text: str, company_id: int | None = None):
     """SQL: the request's end client's name contains `text` (any case, no wildcards from the
-    user; a pg_trgm index on PostgreSQL)."""
+    user; a pg_trgm index on PostgreSQL). `company_id`: only that company's clients (a
+    partner's search: the same rows in scope, without the namesakes of 200 other companies
+    that made a common name's matches too many to read by key)."""
     clients = select(EndClient.id).where(contains(EndClient.name, text))
+    if company_id is not None:
+        clients = clients.where(EndClient.company_id == company_id)
     if db.engine.dialect.name == "postgresql":
         # = ANY(ARRAY(...)): an index condition, so an OR with the other text columns stays a
         # BitmapOr of indexes (IN (subquery) made it a filter over every row)

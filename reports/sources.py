@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
-from app.access import request_scope
+from app.access import bounding_company, request_scope
 from app.extensions import appbuilder, db
 from app.input_guard import bounded_int
 from app.request_filters import client_clause, narrowed_by_text, search_text, text_clause
@@ -95,7 +95,8 @@ def partner_requests(user, filters: dict):
     # the number, the title, any field value (app.request_filters.text_clause) or the client
     text = search_text(filters.get("q"))
     if text:
-        query = narrowed_by_text(query, or_(text_clause(text, user), client_clause(text)))
+        query = narrowed_by_text(query, or_(text_clause(text, user),
+                                            client_clause(text, bounding_company(user))))
     return query
 
 

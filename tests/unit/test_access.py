@@ -11,7 +11,7 @@ import pytest
 from flask_login import AnonymousUserMixin
 from werkzeug.exceptions import NotFound
 
-from app.access import (can_see_quote, can_see_request, get_quote_or_404,
+from app.access import (bounding_company, can_see_quote, can_see_request, get_quote_or_404,
                         get_request_by_number_or_404, get_request_or_404, partner_owns,
                         quote_scope, request_scope, visible_quotes)
 from app.extensions import db
@@ -112,6 +112,20 @@ def test_request_scope_selects_exactly_the_table(world):
     seen = {who: _names(db.session.query(Request).filter(request_scope(user)).all(), requests)
             for who, user in users.items()}
     assert seen == EXPECTED
+
+
+def test_bounding_company_is_the_one_company_of_everything_a_partner_sees(world):
+    """A partner's searches may narrow by his company (app.request_filters.client_clause):
+    it is named only where every request in scope belongs to it."""
+    users, requests, _quotes = world
+    mine, theirs = requests["own"].company_id, requests["other_company"].company_id
+    expected = {"owner": mine, "member": mine, "colleague": mine, "other_owner": theirs,
+                "other_member": theirs}
+    for who, user in users.items():
+        assert bounding_company(user) == expected.get(who), who
+        if bounding_company(user) is not None:
+            assert {r.company_id for r in db.session.query(Request).filter(
+                request_scope(user))} <= {bounding_company(user)}, who
 
 
 def test_can_see_request_agrees_with_the_scope_on_every_case(world):
