@@ -225,6 +225,10 @@ def test_the_admin_capacity_form_returns_to_the_engineer_with_the_filters(app, c
     assert args_of(answer.headers["Location"]) == {"week": MONDAY.isoformat(), "q": "eng",
                                                    "engineer": str(target.id)}
     assert db.session.get(UserProfile, target.id).weekly_capacity_hours == 30
+    # the form shows the saved capacity (it showed 40 whatever was saved)
+    html = admin.get(WEEK + f"&q=eng&engineer={target.id}").get_data(as_text=True)
+    assert re.search(rf'id="capacity-{target.id}" name="weekly_capacity_hours" value="30"', html)
+    assert re.search(r'name="weekly_capacity_hours" value="40"', html)  # the others' default
 
 
 # --- access ---------------------------------------------------------------------------------
