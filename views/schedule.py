@@ -16,6 +16,7 @@ from app.input_guard import arg_int, form_int
 from app.permissions import ADMIN, ENGINEER, role_names
 from app.extensions import db
 from app.request_filters import search_text
+from app.templating import decimal_text
 from app.scheduling import (MAX_WEEKLY_CAPACITY, OWN_KINDS, delete_own_entry, own_entry_or_404,
                             save_own_entry, set_weekly_capacity)
 from app.uow import unit_of_work
@@ -67,24 +68,46 @@ def url_pattern(endpoint: str) -> str:
 def chip_renderer(desk_url: str, entry_url: str):
     """`chips(cell)`: one day's entries of an engineer as the week shows them, built in Python
     with every value escaped. A page of busy engineers holds ~800 of them, and each took some
-    ten template steps (about half of the page's rendering)."""
+    ten template steps (about half of the page's rendering). The values a page repeats (the
+    kinds' classes, the times) are escaped once each; the links' patterns once, their ids
+    are numbers."""
     conflict, edit = escape(_("Conflict")), escape(_("Edit"))
     kinds = {kind: escape(str(label)) for kind, label in ENTRY_KIND_LABELS.items()}
+    desk, entry_link = str(escape(desk_url)), str(escape(entry_url))
+    escaped: dict[str, str] = {}
+
+    def once(value: str) -> str:
+        found = escaped.get(value)
+        if found is None:
+            found = escaped[value] = str(escape(value))
+        return found
 
     def chip(e) -> str:
         title = f' title="{escape(e.note)}"' if e.note else ""
-        opening = (f' data-conflict="{e.id}"><strong class="text-danger">⚠ {conflict}:</strong> '
-                   if e.clash else ">")
-        what = (f'<a href="{escape(desk_url.format(e.request_id))}">{escape(e.number)}</a>'
+        opening = (f' data-conflict="{int(e.id)}"><strong class="text-danger">⚠ {conflict}:'
+                   f'</strong> ' if e.clash else ">")
+        what = (f'<a href="{desk.format(int(e.request_id))}">{escape(e.number)}</a>'
                 if e.request_id else kinds.get(e.kind, ""))
-        own = f' <a href="{escape(entry_url.format(e.id))}" title="{edit}">✎</a>' if e.own else ""
-        return (f'<span class="replan-entry {escape(e.css)}"{title}{opening}{escape(e.times)} '
+        own = f' <a href="{entry_link.format(int(e.id))}" title="{edit}">✎</a>' if e.own else ""
+        return (f'<span class="replan-entry {once(e.css)}"{title}{opening}{once(e.times)} '
                 f'{what}{own}</span>')
 
     def chips(cell) -> Markup:
         return Markup("".join(chip(e) for e in cell))
 
     return chips
+
+
+def hours_renderer():
+    """`hours(value)`: “7,5 h” as a day's cell shows it (140 a page: the translation is
+    looked up once, each figure through the kept decimal format)."""
+    before, _mark, after = _("%(hours)s h", hours="\x00").partition("\x00")
+    before, after = escape(before), escape(after)
+
+    def hours(value) -> Markup:
+        return Markup(f"{before}{escape(decimal_text(value))}{after}")
+
+    return hours
 
 
 def page_numbers(number: int, pages: int, around: int = 2) -> list[int | None]:
@@ -114,6 +137,7 @@ class ScheduleView(BaseView):
             "desk/schedule.html", page=page, days=page.days, rows=rows, monday=monday,
             query=query, link=week_link(query, page),
             chips=chip_renderer(url_pattern("DeskView.show"), url_pattern("ScheduleView.entry")),
+            hours=hours_renderer(),
             page_numbers=page_numbers(page.number, page.pages),
             prev_week=monday - timedelta(days=7), next_week=monday + timedelta(days=7),
             day_totals=[round(sum(r.day_hours[k] for r in rows), 1) for k in range(7)],
