@@ -82,10 +82,11 @@ def _decimal_text(value, locale: str) -> str:
     return babel_format_decimal(value, locale=locale)
 
 
-def decimal_text(value) -> str:
+def decimal_text(value, locale: str | None = None) -> str:
     """Flask-Babel's `decimalformat` filter, remembered per value and language: a week page
-    shows ~160 hour figures, each ~40 µs through Babel, from a few dozen distinct values."""
-    return _decimal_text(value, str(get_locale() or "ru"))
+    shows ~160 hour figures, each ~40 µs through Babel, from a few dozen distinct values.
+    `locale`: the language when the caller knows it (else the request's)."""
+    return _decimal_text(value, locale or str(get_locale() or "ru"))
 
 
 def install_template_helpers(app: Flask) -> None:

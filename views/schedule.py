@@ -8,7 +8,7 @@ from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.security.sqla.models import User
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext as _
 from markupsafe import Markup, escape
 
 from app.errors import DomainError
@@ -103,9 +103,10 @@ def hours_renderer():
     looked up once, each figure through the kept decimal format)."""
     before, _mark, after = _("%(hours)s h", hours="\x00").partition("\x00")
     before, after = escape(before), escape(after)
+    locale = str(get_locale() or "ru")
 
     def hours(value) -> Markup:
-        return Markup(f"{before}{escape(decimal_text(value))}{after}")
+        return Markup(f"{before}{escape(decimal_text(value, locale))}{after}")
 
     return hours
 
