@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import NamedTuple
 
 from flask_appbuilder.security.sqla.models import Role, User
 from flask_babel import gettext as _
@@ -59,9 +60,9 @@ class Person:
         return f"{self.first_name} {self.last_name}"
 
 
-@dataclass(frozen=True, slots=True)
-class Shown:
-    """An entry as a cell shows it (prepared once: a page may hold some 800 visits)."""
+class Shown(NamedTuple):
+    """An entry as a cell shows it (prepared once: a page may hold some 800 visits; a
+    named tuple is made ~4 times faster than a frozen dataclass)."""
 
     id: int
     kind: str
