@@ -372,4 +372,6 @@ def test_the_desks_text_search_asks_the_open_requests_text_index(world, searched
         plan = assert_indexed(found, bitmap_only=True)
     finally:
         savepoint.rollback()
-    assert "ix_request_open_text_trgm" in plan, plan
+    # asked for the text (a partial index may also be read whole for its condition alone)
+    assert re.search(r"Bitmap Index Scan on ix_request_open_text_trgm[^\n]*\n\s+"
+                     r"Index Cond: \([^\n]*~~\*", plan), plan
