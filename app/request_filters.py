@@ -28,7 +28,7 @@ from app.request_rules import PAYMENT_LABELS
 from app.timefmt import day_bounds_utc
 from app.visibility import reads_partner_words
 from models.partners import EndClient, PartnerCompany
-from models.requests import Request, searched_text
+from models.requests import Request, searched_column
 from models.service_fields import ServiceField
 
 DATE_FIELDS = {"created": _l("Created"), "submitted": _l("Submitted")}
@@ -194,10 +194,16 @@ def telling_words(text: str) -> list[str]:
     return [] if words == [lowered] else words
 
 
-def index_condition(indexed, text: str):
+def index_condition(indexed, text: str, lowered: bool = False):
     """SQL: what a pg_trgm index over the expression `indexed` is asked for `text`: each
-    telling word, or the whole text (the caller checks the whole text on the rows found)."""
+    telling word, or the whole text (the caller checks the whole text on the rows found).
+    `lowered`: `indexed` is stored lowered (models.requests.searched_column), so it is
+    matched by LIKE against the words lowered by the database's own lower() (a constant the
+    planner folds): ILIKE would lower every row it checks again."""
     words = telling_words(text) or [text]
+    if lowered:
+        return and_(*(indexed.like(func.lower(literal(f"%{escape_like(word)}%")), escape="\\")
+                      for word in words))
     return and_(*(indexed.ilike(f"%{escape_like(word)}%", escape="\\") for word in words))
 
 
@@ -273,11 +279,11 @@ def text_clause(text: str, user, indexed: bool = True):
         return None
     plan_for_values()  # the trigram indexes, partial ones too, for these words
     if indexed and db.engine.dialect.name == "postgresql" and not JSON_ESCAPED.search(text):
-        # one trigram index over the three (models.requests.searched_text) finds the rows,
+        # one trigram index over the three (models.requests.searched_column) finds the rows,
         # each column is checked on them: the number and the title as they are, the field
         # values as JSON text and then value by value (keys and hidden fields never match).
         # A text JSON escapes is not in the values' JSON text as typed: the ORed columns below.
-        return and_(index_condition(searched_text(), text),
+        return and_(index_condition(searched_column(), text, lowered=True),
                     or_(contains(Request.number, text, indexed=False),
                         contains(Request.object_address, text, indexed=False),
                         field_value_clause(text, user, indexed=False)))

@@ -7,9 +7,11 @@ first when they are few. Same rows in both dialects, either way."""
 from __future__ import annotations
 
 import pytest
+import sqlalchemy
 
 from app import request_filters
 from app.extensions import db
+from app.intake import legacy_values, store_values
 from models.request_status import Status
 from reports.sources import partner_requests
 from tests.factories import make_partner, make_request
@@ -109,3 +111,24 @@ def test_a_partners_client_search_reads_only_his_companys_clients(app):
         event.remove(db.engine, "before_cursor_execute", listener)
     assert rows == {requests["mine"]}
     assert seen and all("end_client.company_id" in sql for sql in seen), seen
+
+
+def test_a_changed_request_is_found_by_its_new_text_only(app):
+    """What the search reads on PostgreSQL is the database's own copy of the text (the
+    generated column request.searched, migration 0029): the title and the field values
+    written after filing are found at once, and the old ones no longer."""
+    partner = make_partner()
+    req = make_request(partner, Status.SUBMITTED, object_address="ул. Школьная, д. 7")
+    db.session.commit()
+    assert [r.id for r in partner_requests(partner, {"q": "школьная"})] == [req.id]
+    values = {**legacy_values({"object_address": "Проспект Мира, д. 9"}),
+              "cadastral": "77:01:0004012:3345"}
+    store_values(req, [line.service_id for line in req.lines], values)
+    db.session.commit()
+    for text, found in (("школьная", []), ("ПРОСПЕКТ МИРА", [req.id]),
+                        ("0004012:3345", [req.id])):
+        assert [r.id for r in partner_requests(partner, {"q": text})] == found, text
+    if db.engine.dialect.name == "postgresql":
+        stored = db.session.execute(sqlalchemy.text(
+            "SELECT searched FROM request WHERE id = :id"), {"id": req.id}).scalar()
+        assert "проспект мира, д. 9" in stored and "школьная" not in stored, stored
