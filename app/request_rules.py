@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.deliverables import STAFF_UPLOADS, can_upload
 from app.permissions import ADMIN, role_names
+from app.visibility import reads_partner_words
 from app.workflow import actor_kinds, available_moves
 from models.request_status import MOVES, OPEN_STATUSES, Action, Actor, Move, Status
 from models.requests import PAYMENT_PAID, PAYMENT_PARTIAL, PAYMENT_UNPAID, Request
@@ -33,6 +34,10 @@ DOCUMENTS = {
 }
 DOCUMENT_LABELS = {"invoice": _l("Invoice (PDF)"), "act": _l("Act (PDF)"),
                    "card": _l("Request card (PDF)")}
+# the bureau's documents with the partner company (its name, INN and the money): for those
+# who read partner words only. An engineer downloads the request card (his working data);
+# his download of an invoice would also have taken the year's next invoice number.
+PARTNER_DOCUMENTS = frozenset({"invoice", "act"})
 
 def awaiting_payment(request: Request) -> bool:
     """Ready, with something to pay, not paid in full: the partner is told so."""
@@ -47,6 +52,15 @@ PAYMENT_LABELS = {PAYMENT_UNPAID: _l("not paid"), PAYMENT_PARTIAL: _l("partially
 def available_documents(request: Request) -> tuple[str, ...]:
     """Names of the PDF documents that exist for the request in its current status."""
     return tuple(name for name, exists in DOCUMENTS.items() if exists(request))
+
+
+def documents_for(user, request: Request) -> tuple[str, ...]:
+    """The PDF documents `user` may download for `request` now (reports.documents.request_pdf
+    refuses the others)."""
+    found = available_documents(request)
+    if reads_partner_words(user):
+        return found
+    return tuple(name for name in found if name not in PARTNER_DOCUMENTS)
 
 
 def payment_label(state: str) -> str:
@@ -95,7 +109,7 @@ def rules_for(user, request: Request) -> RequestRules:
         answering=any(m.action == Action.ANSWER for m in possible),
         can_note=bool(kinds & {Actor.MANAGER, Actor.ENGINEER}),
         uploads=frozenset(k for k in STAFF_UPLOADS if can_upload(request, k, kinds)),
-        documents=available_documents(request),
+        documents=documents_for(user, request),
         can_edit_draft=Actor.PARTNER in kinds and request.status == Status.DRAFT,
         can_pay=ADMIN in role_names(user),
     )

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from app.document_numbers import issue_document_number
 from app.errors import NotFound
-from app.request_rules import DOCUMENTS
+from app.request_rules import DOCUMENTS, documents_for
 from app.pricing import vat_figures
 from app.service_fields import fields_for
 from app.settings import VAT_MODES, VAT_NONE, get_setting
@@ -130,11 +130,15 @@ def request_pdf(req: Request, document: str, for_partner: bool, user=None) -> by
     Partners get partner labels and no internal notes; staff see what app.visibility allows
     (an engineer's card has no end client and no partner-facing comments).
     """
-    # which document exists when is app.request_rules.DOCUMENTS: the pages ask it too
+    # which document exists when, and for whom, is app.request_rules (DOCUMENTS,
+    # documents_for): the pages ask it too
     if document not in DOCUMENTS:
         raise DocumentUnavailable(_("Unknown document."))
     if not DOCUMENTS[document](req):
         raise DocumentUnavailable(_("This document is not available in the current status."))
+    if user is not None and document not in documents_for(user, req):
+        raise DocumentUnavailable(_("This document is not available to you: engineers "
+                                    "download the request card."))
     issued = None  # invoices and acts carry their own number and date, the card does not
     if document in ("invoice", "act"):
         issued = issue_document_number(req, document, user)
