@@ -34,7 +34,7 @@ DOCUMENTS = {
 }
 DOCUMENT_LABELS = {"invoice": _l("Invoice (PDF)"), "act": _l("Act (PDF)"),
                    "card": _l("Request card (PDF)")}
-# the bureau's documents with the partner company (its name, INN and the money): for those
+# the bureau's documents with the partner company (its name and INN, numbered): for those
 # who read partner words only. An engineer downloads the request card (his working data);
 # his download of an invoice would also have taken the year's next invoice number.
 PARTNER_DOCUMENTS = frozenset({"invoice", "act"})

@@ -1,5 +1,5 @@
 """Who downloads which PDF of a request. Invoices and acts are the bureau's documents with the
-partner company (its name, INN and the money): for those who read partner words. An engineer
+partner company (its name and INN, numbered): for those who read partner words. An engineer
 downloads the request card only (app.request_rules.documents_for): his page offers no other,
 and the download is refused before the year's next invoice or act number would be taken."""
 
