@@ -5,6 +5,7 @@ import re
 from flask import g, request, url_for
 from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_appbuilder.models.filters import BaseFilter
+from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from markupsafe import Markup
@@ -41,6 +42,12 @@ def _scoped(column, partner_side: bool = False) -> list:
 def _select(label, choices) -> SelectField:
     """A search select showing labels for stored codes (status, payment state)."""
     return SelectField(label, choices=choices, widget=Select2Widget())
+
+
+# stored codes picked from a select (status, payment state, object type): "is", one filter.
+# FAB gives a text column "starts with" first (`_flt_0_`), an ILIKE no index serves: the
+# staff list of submitted requests sorted by number read every request (~4 s at 1M).
+CODE_COLUMNS = ("status", "payment_state", "object_type")
 
 
 # the mirror columns of field values (app.intake.MIRRORED): an export writes the values as
@@ -88,7 +95,9 @@ class RequestInterface(ReplanInterface):
 
     def get_filters(self, search_columns=None, search_filters=None):
         filters = super().get_filters(search_columns, search_filters)
-        for column, kind in ((FIELD_SEARCH, FieldValueSearch), (CLIENT_SEARCH, ClientNameSearch)):
+        kinds = [(FIELD_SEARCH, FieldValueSearch), (CLIENT_SEARCH, ClientNameSearch),
+                 *((column, FilterEqual) for column in CODE_COLUMNS)]
+        for column, kind in kinds:
             searched = [kind(column, self)]
             filters._all_filters[column] = searched
             if search_columns and column in search_columns:  # a dict of this instance
