@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy import tuple_
 
-from app.request_filters import by_keys, first_keys
+from app.request_filters import by_keys, first_keys, many_matches
 from views import base
 
 # the first pages are also reachable by number (FAB's ?page_<View>=N, by OFFSET: cheap that
@@ -216,8 +216,10 @@ class KeysetListMixin:
             return count, base.COUNT_LIMIT, query
         key = datamodel.obj.__mapper__.primary_key[0]
         keys = first_keys(query, key, self.NARROW_ROWS + 1)
-        if len(keys) > self.NARROW_ROWS:
-            return len(keys), self.NARROW_ROWS, query
+        if len(keys) > self.NARROW_ROWS:  # the filters again, for a walk of the sort's index
+            with many_matches():
+                broad = datamodel.apply_all(datamodel.session.query(datamodel.obj), joined)
+            return len(keys), self.NARROW_ROWS, broad
         return len(keys), self.NARROW_ROWS, by_keys(datamodel.session.query(datamodel.obj),
                                                     key, keys)
 

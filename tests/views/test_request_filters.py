@@ -228,6 +228,25 @@ def test_each_generated_list_filter_narrows_the_rows(app, world, role):
         assert label in html, label
 
 
+@pytest.mark.parametrize("narrow", [2_000, 1])  # the matches read by key / too many
+def test_the_lists_client_filter_finds_the_same_rows_however_many_match(app, world,
+                                                                        monkeypatch, narrow):
+    """More matches than the list reads by key: the page walks its order and checks each
+    row's client (PostgreSQL: EXISTS, app.request_filters.many_matches), the same rows."""
+    from tests.factories import statements
+    from views.requests import RequestStaffView
+
+    monkeypatch.setattr(RequestStaffView, "NARROW_ROWS", narrow)
+    admin = as_user(app, world.admin)
+    with statements() as seen:
+        found = shown(admin, "/requests/list/?_flt_0_client_name=petrov")
+    assert found == world.numbers(world.r2, world.r4)
+    assert shown(admin, "/requests/list/?_flt_0_client_name=Ivanov") == world.numbers(world.r1)
+    walked = [s for s in seen if "ORDER BY" in s and "end_client" in s]
+    per_row = narrow == 1 and db.engine.dialect.name == "postgresql"
+    assert walked and all(("EXISTS (SELECT end_client.id" in s) == per_row for s in walked)
+
+
 def test_generated_list_for_a_manager_stays_in_scope(app, world):
     manager = as_user(app, world.team1.manager)
     assert shown(manager, "/requests/list/") == world.numbers(world.r1, world.r4)
