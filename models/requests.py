@@ -106,6 +106,10 @@ class Request(Model):
         # state ("not paid" is a sixth of the requests, "partially" rarer) (0030_filter_sorts)
         Index("ix_request_company_address_id", "company_id", "object_address", "id"),
         Index("ix_request_payment_state_id", "payment_state", "id"),
+        # the desk's client filter: the open requests of clients of a common name (~9 000
+        # clients, ~50 000 requests, ~3 000 of them open at 1M) without reading the others
+        Index("ix_request_open_end_client", "end_client_id",
+              postgresql_where=text(OPEN_CONDITION), sqlite_where=text(OPEN_CONDITION)),
         # the desk's work list: one range per (status, overdue or not), oldest first
         Index("ix_request_status_changed", "status", "status_changed_at", "id"),
         Index("ix_request_manager_status_changed", "manager_id", "status",

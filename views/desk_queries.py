@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy import and_, case, func, literal, not_, select, union_all
 from sqlalchemy.orm import joinedload
 
@@ -9,7 +11,9 @@ from app.extensions import db
 from app.access import request_scope
 from app.request_records import RequestRecords
 from app.permissions import ENGINEER, MANAGER, role_names
-from app.request_filters import (RequestFilters, apply_filters, by_keys, text_clause)
+from app.pg_connections import plan_for_values
+from app.request_filters import (RequestFilters, apply_filters, by_keys, client_clause,
+                                 many_matches, text_clause)
 from app.sla import overdue_by_status
 from app.thread import thread_of
 from app.visibility import reads_partner_words, visible_history
@@ -42,23 +46,34 @@ def work_list(user, status: str | None = None, text: str | None = None,
                                              Request.status.in_(OPEN_STATUSES))
     if status:
         query = query.filter(Request.status == status)
+    # a client's name is searched like the text: by a trigram index, the matches first
+    client = filters.client if filters is not None else ""
+    if client:
+        plan_for_values()  # the open requests' client index is partial (ix_request_open_end_client)
     if filters is not None:
-        query = apply_filters(query, filters)
+        query = apply_filters(query, replace(filters, client=""))
     overdue = overdue_by_status(utcnow())
-    searched = text_clause(text, user)  # number, title or a field value the user may see
-    if searched is None:
+    searched = [found for found in (text_clause(text, user),  # number, title, a field value
+                                    client_clause(client) if client else None)
+                if found is not None]
+    if not searched:
         found = _ordered_page(query, overdue, priority, status, page)
     else:
-        # the matches found once by the text indexes; when few, those rows are sorted
-        # whole (one range per status would rerun the text scans in each of ~18 ranges)
+        # the matches found once by the trigram indexes; when few, those rows are sorted
+        # whole (one range per status would rerun the scans in each of ~18 ranges)
         late, rank = _late_and_rank(overdue, priority)
-        matches = query.filter(searched) \
+        matches = query.filter(*searched) \
             .with_entities(late, rank, Request.status_changed_at, Request.id) \
             .order_by(None).limit(FEW_MATCHES + 1).all()
         if len(matches) <= FEW_MATCHES:
             found = _sorted_page(matches, page)
-        else:  # a common word: each range walked in its order, each row checked
-            walked = query.filter(text_clause(text, user, indexed=False))
+        else:  # a common word or name: each range walked in its order, each row checked
+            walked = query
+            if text_clause(text, user) is not None:
+                walked = walked.filter(text_clause(text, user, indexed=False))
+            if client:
+                with many_matches():
+                    walked = walked.filter(client_clause(client))
             found = _ordered_page(walked, overdue, priority, status, page)
     more, found = len(found) > LIST_LIMIT, found[:LIST_LIMIT]
     rows = [row for row, _late in found]

@@ -19,6 +19,7 @@ from sqlalchemy import event, func, or_, select, text
 
 from app.access import request_scope
 from app.extensions import db
+from app.pg_connections import plan_for_values
 from app.request_filters import client_clause, text_clause
 from app.scheduling import period_loads
 from app.week_schedule import ONLY_FREE, ONLY_VISITS, WeekQuery, week_page
@@ -175,6 +176,24 @@ def test_staff_list_filter_and_sort_pairs_have_their_indexes(world):
     unpaid = select(Request.id).where(request_scope(admin), Request.payment_state == "unpaid") \
         .order_by(Request.id.desc()).limit(26)
     assert "ix_request_payment_state_id" in assert_indexed(unpaid, ordered=True)
+
+
+def test_the_desks_client_filter_reads_the_open_requests_client_index(world):
+    """The desk's client filter reads the open requests of the matching clients from the
+    partial ix_request_open_end_client (0030_filter_sorts), not every request of theirs. On a
+    test's handful of rows the full client index is as good, so it is dropped for the check
+    (in a savepoint, rolled back)."""
+    boss = world["staff"].supermanager
+    plan_for_values()
+    found = select(Request.id).where(request_scope(boss), Request.status.in_(OPEN_STATUSES),
+                                     client_clause("Иванов"))
+    savepoint = db.session.begin_nested()
+    try:
+        db.session.execute(text("DROP INDEX ix_request_end_client_id"))
+        plan = assert_indexed(found, bitmap_only=True)
+    finally:
+        savepoint.rollback()
+    assert "ix_request_open_end_client" in plan, plan
 
 
 def test_partner_dashboard_queries(world):

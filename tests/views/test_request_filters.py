@@ -247,6 +247,23 @@ def test_the_lists_client_filter_finds_the_same_rows_however_many_match(app, wor
     assert walked and all(("EXISTS (SELECT end_client.id" in s) == per_row for s in walked)
 
 
+@pytest.mark.parametrize("few", [5_000, 0])  # the matches sorted whole / too many
+def test_the_desks_client_filter_finds_the_same_rows_however_many_match(app, world,
+                                                                        monkeypatch, few):
+    """The desk reads a client filter's matches first (a trigram index, then the open
+    requests of those clients) and sorts them; with too many it walks each range in order
+    and checks each row's client. The same rows either way, with the other filters."""
+    import views.desk_queries
+
+    monkeypatch.setattr(views.desk_queries, "FEW_MATCHES", few)
+    admin = as_user(app, world.admin)
+    assert shown(admin, "/desk/?client=petrov") == world.numbers(world.r2, world.r4)
+    assert shown(admin, f"/desk/?client=Petrov&company={world.beta.id}") == \
+        world.numbers(world.r2, world.r4) & shown(admin, f"/desk/?company={world.beta.id}")
+    assert shown(admin, "/desk/?client=Petrov&q=no-such-text") == set()
+    assert shown(admin, "/desk/?client=%25") == set()
+
+
 def test_generated_list_for_a_manager_stays_in_scope(app, world):
     manager = as_user(app, world.team1.manager)
     assert shown(manager, "/requests/list/") == world.numbers(world.r1, world.r4)
