@@ -105,6 +105,9 @@ def discover(database_url: str) -> dict:
         q["broad_term"] = max(q["address_term"].replace(",", " ").split(), key=len)
         q["client_term"] = one("SELECT name FROM end_client WHERE company_id = :c ORDER BY id "
                                "LIMIT 1", c=company) or "Иванов"
+        # a client's surname alone: the clients of many companies bear it
+        q["surname"] = q["client_term"].split()[0]
+        q["year"] = date.today().year - 1
         # a month a year back (the list walked every newer request to reach it before 0024)
         month = (date.today() - timedelta(days=365)).replace(day=1)
         q["period"] = (month.isoformat(),
@@ -122,7 +125,7 @@ def discover(database_url: str) -> dict:
 def pages(q: dict) -> list[Page]:
     quote = requests.utils.quote
     deep, addr, client = q["deep_after"], quote(q["address_term"]), quote(q["client_term"])
-    broad = quote(q["broad_term"])
+    broad, surname = quote(q["broad_term"]), quote(q["surname"])
     sort = "_oc_RequestStaffView=object_address&_od_RequestStaffView=asc"
     c = q["company"]
     return [
@@ -148,6 +151,24 @@ def pages(q: dict) -> list[Page]:
              f"/requests/list/?_flt_0_field_values={addr}"),
         Page("s_broad", f"staff list, text search for a broad word ({q['broad_term']})",
              "supermanager", f"/requests/list/?_flt_0_field_values={broad}"),
+        # filter and sort pairs a user can pick (a partner by title, a status by number, a
+        # client's surname, a payment state; the desk's client, payment and a year)
+        Page("s_company_addr", "staff list, the big partner sorted by address", "supermanager",
+             f"/requests/list/?_flt_0_company={c}&{sort}"),
+        Page("s_status_number", "staff list, submitted sorted by number", "supermanager",
+             "/requests/list/?_flt_0_status=submitted"
+             "&_oc_RequestStaffView=number&_od_RequestStaffView=asc"),
+        Page("s_client", f"staff list, client's surname ({q['surname']})", "supermanager",
+             f"/requests/list/?_flt_0_client_name={surname}"),
+        Page("s_unpaid", "staff list, not paid", "supermanager",
+             "/requests/list/?_flt_0_payment_state=unpaid"),
+        Page("s_broad_addr", "staff list, broad word sorted by address", "supermanager",
+             f"/requests/list/?_flt_0_field_values={broad}&{sort}"),
+        Page("s_dclient", "supermanager desk, client's surname", "supermanager",
+             f"/desk/?client={surname}"),
+        Page("s_dunpaid", "supermanager desk, not paid", "supermanager", "/desk/?payment=unpaid"),
+        Page("s_dyear", f"supermanager desk, created in {q['year']}", "supermanager",
+             f"/desk/?from={q['year']}-01-01&to={q['year']}-12-31"),
         Page("m_list", "staff list, page 1 (manager)", "manager1", "/requests/list/"),
         Page("m_desk", "my requests (manager desk)", "manager1", "/desk/"),
         Page("s_desk", "work list (supermanager desk: every open request)", "supermanager",
