@@ -106,6 +106,11 @@ class Request(Model):
         # state ("not paid" is a sixth of the requests, "partially" rarer) (0030_filter_sorts)
         Index("ix_request_company_address_id", "company_id", "object_address", "id"),
         Index("ix_request_payment_state_id", "payment_state", "id"),
+        # a status sorted by number or by creation: a status's requests lie together in
+        # time (the submitted ones are the newest), so walking the number or date index
+        # from the oldest read ~940 000 others first (~3 s)
+        Index("ix_request_status_number", "status", "number"),
+        Index("ix_request_status_created_id", "status", "created_at", "id"),
         # the desk's client filter: the open requests of clients of a common name (~9 000
         # clients, ~50 000 requests, ~3 000 of them open at 1M) without reading the others
         Index("ix_request_open_end_client", "end_client_id",

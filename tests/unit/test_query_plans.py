@@ -176,6 +176,12 @@ def test_staff_list_filter_and_sort_pairs_have_their_indexes(world):
     unpaid = select(Request.id).where(request_scope(admin), Request.payment_state == "unpaid") \
         .order_by(Request.id.desc()).limit(26)
     assert "ix_request_payment_state_id" in assert_indexed(unpaid, ordered=True)
+    # a status by number or oldest first: its requests lie together in time
+    submitted = select(Request.id).where(request_scope(admin), Request.status == "submitted")
+    assert "ix_request_status_number" in assert_indexed(
+        submitted.order_by(Request.number).limit(26), ordered=True)
+    assert "ix_request_status_created_id" in assert_indexed(
+        submitted.order_by(Request.created_at, Request.id).limit(26), ordered=True)
 
 
 def test_the_desks_client_filter_reads_the_open_requests_client_index(world):
