@@ -53,8 +53,8 @@ def work_list(user, status: str | None = None, text: str | None = None,
     if filters is not None:
         query = apply_filters(query, replace(filters, client=""))
     overdue = overdue_by_status(utcnow())
-    searched = [found for found in (text_clause(text, user),  # number, title, a field value
-                                    client_clause(client) if client else None)
+    in_text = text_clause(text, user)  # number, title or a field value the user may see
+    searched = [found for found in (in_text, client_clause(client) if client else None)
                 if found is not None]
     if not searched:
         found = _ordered_page(query, overdue, priority, status, page)
@@ -69,7 +69,7 @@ def work_list(user, status: str | None = None, text: str | None = None,
             found = _sorted_page(matches, page)
         else:  # a common word or name: each range walked in its order, each row checked
             walked = query
-            if text_clause(text, user) is not None:
+            if in_text is not None:
                 walked = walked.filter(text_clause(text, user, indexed=False))
             if client:
                 with many_matches():
