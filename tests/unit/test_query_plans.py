@@ -79,7 +79,7 @@ def only_index(table: str, keep: str):
     try:
         for name in rivals:
             db.session.execute(text(f"DROP INDEX {name}"))
-        yield
+        yield rivals
     finally:
         savepoint.rollback()
 
@@ -418,21 +418,10 @@ def test_the_desks_text_search_asks_the_open_requests_text_index(world, searched
     found = select(Request.id).where(request_scope(boss), Request.status.in_(OPEN_STATUSES),
                                      text_clause(searched, boss))
     # every other index of the table but those of constraints (the key, the unique number)
-    rivals = db.session.execute(text(
-        "SELECT i.indexrelid::regclass::text FROM pg_index i "
-        "WHERE i.indrelid = 'request'::regclass "
-        "AND i.indexrelid <> 'ix_request_open_searched_trgm'::regclass "
-        "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)"))\
-        .scalars().all()
-    assert {"ix_request_searched_trgm", "ix_request_status", "ix_request_manager_status"} \
-        <= set(rivals)
-    savepoint = db.session.begin_nested()
-    try:
-        for name in rivals:
-            db.session.execute(text(f"DROP INDEX {name}"))
+    with only_index("request", "ix_request_open_searched_trgm") as rivals:
+        assert {"ix_request_searched_trgm", "ix_request_status",
+                "ix_request_manager_status"} <= set(rivals)
         plan = assert_indexed(found, bitmap_only=True)
-    finally:
-        savepoint.rollback()
     # asked for the text (a partial index may also be read whole for its condition alone),
     # lowered as the column holds it: LIKE, not ILIKE
     assert re.search(r"Bitmap Index Scan on ix_request_open_searched_trgm[^\n]*\n\s+"
