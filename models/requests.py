@@ -41,6 +41,9 @@ def _quoted(values) -> str:
 # the open requests (migrations 0027_open_text_indexes and 0028_one_text_index write the same
 # list)
 OPEN_CONDITION = f"status IN ({_quoted(s.value for s in OPEN_STATUSES)})"
+# the desk's filter columns (app.request_filters.apply_filters but the client, which has
+# its own index) carried by the open requests' two order indexes (0031_open_desk_indexes)
+OPEN_FILTERED = ("submitted_at", "payment_state", "company_id", "manager_id", "engineer_id")
 
 
 def _trigram(name: str, column: str, **where):
@@ -117,6 +120,15 @@ class Request(Model):
               postgresql_where=text(OPEN_CONDITION), sqlite_where=text(OPEN_CONDITION)),
         # the desk's work list: one range per (status, overdue or not), oldest first
         Index("ix_request_status_changed", "status", "status_changed_at", "id"),
+        # ... and with the desk's filters, read from these alone (the open requests with the
+        # filtered columns): the planner misjudges how a status and a payment state or a
+        # period go together, and a wrong guess no longer reads the table (0031)
+        Index("ix_request_open_changed", "status", "status_changed_at", "id",
+              postgresql_include=["created_at", *OPEN_FILTERED],
+              postgresql_where=text(OPEN_CONDITION), sqlite_where=text(OPEN_CONDITION)),
+        Index("ix_request_open_created", "status", "created_at", "id",
+              postgresql_include=["status_changed_at", *OPEN_FILTERED],
+              postgresql_where=text(OPEN_CONDITION), sqlite_where=text(OPEN_CONDITION)),
         Index("ix_request_manager_status_changed", "manager_id", "status",
               "status_changed_at", "id"),
         # the staff list's own number and title filters (FAB's "contains" and the like);
