@@ -82,8 +82,12 @@ class Request(Model):
         Index("ix_request_manager_id_id", "manager_id", "id"),
         Index("ix_request_engineer_id_id", "engineer_id", "id"),
         Index("ix_request_object_address_id", "object_address", "id"),
-        Index("ix_request_created_status", "created_at", "status"),
-        Index("ix_request_submitted_at", "submitted_at"),
+        # the dates carry the list's time-ordered sort keys: a period sorted against its
+        # order reads its bounds from these alone (views.keyset.bounded; 0032)
+        Index("ix_request_created_cover", "created_at", "status",
+              postgresql_include=["id", "number"]),
+        Index("ix_request_submitted_cover", "submitted_at",
+              postgresql_include=["status", "id", "number", "created_at"]),
         Index("ix_request_waiting", "company_id", "status_changed_at",
               postgresql_where=text(f"status IN ({_quoted(WAITING_STATUSES)})"),
               sqlite_where=text(f"status IN ({_quoted(WAITING_STATUSES)})")),

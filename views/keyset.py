@@ -15,11 +15,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask import current_app, flash, request, url_for
+from flask_appbuilder.models.sqla.filters import FilterEqual, FilterGreater, FilterSmaller
 from flask_appbuilder.widgets import ListWidget
 from flask_babel import gettext as _
 from itsdangerous import BadData, URLSafeSerializer
-from sqlalchemy import tuple_
+from sqlalchemy import false, func, literal, select, text, tuple_
 
+from app.extensions import db
 from app.request_filters import by_keys, first_keys, many_matches
 from views import base
 
@@ -79,6 +81,75 @@ def _decode(value, column):
     if python_type is str and isinstance(value, str):
         return value
     raise ValueError(value)
+
+
+# columns in the order rows are added (ids, numbers and creation times grow together)
+TIME_ORDERED = frozenset({"id", "number", "created_at"})
+DATE_FILTERED = ("created_at", "submitted_at")
+
+
+def against_the_grain(filters, order) -> bool:
+    """Whether the list's date filter keeps rows that lie at the far end of its sort: the
+    sort is by a column that grows with time, and the filter asks for the older rows of a
+    newest-first sort, the newer rows of an oldest-first one, or one moment. The planner
+    takes the filter and the sort for unrelated and walks the sort's index past every row
+    outside the period (~950 000 at 1M: ~2 s). `filters`: FAB's joined filters; `order`:
+    (column, "asc" | "desc")."""
+    column, direction = order
+    if column not in TIME_ORDERED or db.engine.dialect.name != "postgresql":
+        return False
+    for flt in filters.filters:
+        if flt.column_name == column or flt.column_name not in DATE_FILTERED:
+            continue
+        if isinstance(flt, FilterEqual) or \
+                isinstance(flt, FilterGreater) and direction == "asc" or \
+                isinstance(flt, FilterSmaller) and direction == "desc":
+            return True
+    return False
+
+
+# a row passed by a walk of the sort's index (read from the table) against one read from
+# the date's covering index for the bounds: ~2 µs and ~0.3 µs at 1M
+WALK_ROW_COST, BOUND_ROW_COST = 2.0, 0.3
+
+
+def walk_is_cheaper(query) -> bool:
+    """Whether walking the sort's index past the rows outside the period costs less than
+    reading the period's rows for `bounded`: a period of nearly every row (“older than last
+    month”, newest first) passes few others. By the planner's estimate of the matches (a
+    date range: its histogram) against the table's size; the scope is ignored (a smaller
+    scope has fewer matches to read too)."""
+    statement = query.with_entities(literal(1)).order_by(None).statement
+    compiled = statement.compile(dialect=db.engine.dialect,
+                                 compile_kwargs={"render_postcompile": True})
+    connection = db.session.connection()
+    plan = connection.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}",
+                                      compiled.params).scalar()
+    matches = plan[0]["Plan"]["Plan Rows"]
+    table = query.column_descriptions[0]["entity"].__table__.name
+    total = connection.execute(text("SELECT reltuples FROM pg_class WHERE oid = "
+                                    "CAST(:name AS regclass)"), {"name": table}).scalar()
+    return cheaper_to_walk(total, matches)
+
+
+def cheaper_to_walk(total: float, matches: float) -> bool:
+    """`total` rows (negative: never counted by ANALYZE, so unknown), `matches` of them in
+    the period: whether passing the others costs less than reading the matches."""
+    return total >= 0 and max(total - matches, 0) * WALK_ROW_COST < matches * BOUND_ROW_COST
+
+
+def bounded(query, column, descending: bool):
+    """`query` with `column` kept between its least and greatest value among the query's
+    rows: the same rows, but a walk of the column's index starts at the first of them. The
+    two values are read from the matches alone (a subquery the planner cannot merge, so it
+    reads them by the filter's index, ix_request_created_cover or ix_request_submitted_cover:
+    the index alone, ~5–20 ms for 40 000–100 000 at 1M) and never by walking `column`'s
+    index, which is what is being avoided."""
+    found = query.with_entities(column.label("k")).order_by(None).offset(0).subquery()
+    low, high = db.session.execute(select(func.min(found.c.k), func.max(found.c.k))).one()
+    if low is None:
+        return query.filter(false())
+    return query.filter(column <= high) if descending else query.filter(column >= low)
 
 
 class KeysetPages:
@@ -235,6 +306,8 @@ class KeysetListMixin:
         if getattr(datamodel, "eager", ()):
             query = query.options(*datamodel.eager_options())
         pages = KeysetPages(self)
+        if against_the_grain(joined, order) and not walk_is_cheaper(query):
+            query = bounded(query, pages.keys(order[0])[0], order[1] == "desc")
         rows, number, has_prev, has_next = pages.page(query, order, page_size, page)
         pager = pages.pager(order, page_size, rows, number, has_prev, has_next, count,
                             count_limit)
