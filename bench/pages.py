@@ -113,6 +113,7 @@ def discover(database_url: str) -> dict:
         q["period"] = (month.isoformat(),
                        ((month + timedelta(days=32)).replace(day=1) - timedelta(days=1))
                        .isoformat())
+        q["month_start"] = date.today().replace(day=1).isoformat()
         q["counts"] = {t: one(f'SELECT count(*) FROM "{t}"') for t in (
             "partner_company", "ab_user", "end_client", "request", "status_change", "message",
             "schedule_entry", "payment")}
@@ -164,6 +165,13 @@ def pages(q: dict) -> list[Page]:
              "/requests/list/?_flt_0_payment_state=unpaid"),
         Page("s_broad_addr", "staff list, broad word sorted by address", "supermanager",
              f"/requests/list/?_flt_0_field_values={broad}&{sort}"),
+        # a period sorted against its order in time: older than the period's month newest
+        # first (the default sort), this month's by number from the oldest (0032)
+        Page("s_older", f"staff list, created before {q['period'][0]}, newest first",
+             "supermanager", f"/requests/list/?_flt_2_created_at={q['period'][0]}"),
+        Page("s_month_number", "staff list, created this month, by number",
+             "supermanager", f"/requests/list/?_flt_1_created_at={q['month_start']}"
+             "&_oc_RequestStaffView=number&_od_RequestStaffView=asc"),
         Page("s_dclient", "supermanager desk, client's surname", "supermanager",
              f"/desk/?client={surname}"),
         Page("s_dunpaid", "supermanager desk, not paid", "supermanager", "/desk/?payment=unpaid"),
