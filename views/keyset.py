@@ -19,7 +19,7 @@ from flask_appbuilder.models.sqla.filters import FilterEqual, FilterGreater, Fil
 from flask_appbuilder.widgets import ListWidget
 from flask_babel import gettext as _
 from itsdangerous import BadData, URLSafeSerializer
-from sqlalchemy import false, func, literal, select, text, tuple_
+from sqlalchemy import false, func, literal, select, tuple_, union_all
 
 from app.extensions import db
 from app.request_filters import by_keys, first_keys, many_matches
@@ -116,26 +116,26 @@ WALK_ROW_COST, BOUND_ROW_COST = 2.0, 0.3
 def walk_is_cheaper(query) -> bool:
     """Whether walking the sort's index past the rows outside the period costs less than
     reading the period's rows for `bounded`: a period of nearly every row (“older than last
-    month”, newest first) passes few others. By the planner's estimate of the matches (a
-    date range: its histogram) against the table's size; the scope is ignored (a smaller
-    scope has fewer matches to read too)."""
-    statement = query.with_entities(literal(1)).order_by(None).statement
+    month”, newest first) passes few others. By the planner's estimates (a date range: its
+    histogram) of the matches and of the whole table, in one EXPLAIN; the scope is ignored
+    (a smaller scope has fewer matches to read too)."""
+    table = query.column_descriptions[0]["entity"].__table__
+    statement = union_all(query.with_entities(literal(1)).order_by(None).statement,
+                          select(literal(1)).select_from(table))
     compiled = statement.compile(dialect=db.engine.dialect,
                                  compile_kwargs={"render_postcompile": True})
-    connection = db.session.connection()
-    plan = connection.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}",
-                                      compiled.params).scalar()
-    matches = plan[0]["Plan"]["Plan Rows"]
-    table = query.column_descriptions[0]["entity"].__table__.name
-    total = connection.execute(text("SELECT reltuples FROM pg_class WHERE oid = "
-                                    "CAST(:name AS regclass)"), {"name": table}).scalar()
-    return cheaper_to_walk(total, matches)
+    plan = db.session.connection().exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}",
+                                                   compiled.params).scalar()[0]["Plan"]
+    arms = plan.get("Plans", [])
+    if plan["Node Type"] != "Append" or len(arms) != 2:
+        return False  # not the expected plan: read the bound (never the slow walk)
+    return cheaper_to_walk(arms[1]["Plan Rows"], arms[0]["Plan Rows"])
 
 
 def cheaper_to_walk(total: float, matches: float) -> bool:
-    """`total` rows (negative: never counted by ANALYZE, so unknown), `matches` of them in
-    the period: whether passing the others costs less than reading the matches."""
-    return total >= 0 and max(total - matches, 0) * WALK_ROW_COST < matches * BOUND_ROW_COST
+    """`total` rows, `matches` of them in the period: whether passing the others costs less
+    than reading the matches."""
+    return max(total - matches, 0) * WALK_ROW_COST < matches * BOUND_ROW_COST
 
 
 def bounded(query, column, descending: bool):

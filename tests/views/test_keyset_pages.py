@@ -386,4 +386,22 @@ def test_which_period_and_sort_pairs_are_bounded(app):
     assert cheaper_to_walk(1_000_000, 960_000)  # "older than last month", newest first
     assert not cheaper_to_walk(1_000_000, 50_000)
     assert not cheaper_to_walk(1_000_000, 700_000)
-    assert not cheaper_to_walk(-1, 10)  # a table ANALYZE never counted: read the bound
+
+
+def test_the_walk_or_bound_choice_reads_the_planners_two_estimates(app, world, monkeypatch):
+    """walk_is_cheaper asks PostgreSQL, in one EXPLAIN, how many rows the period keeps and
+    how many the table has, and hands both to cheaper_to_walk."""
+    import views.keyset
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the choice is PostgreSQL's (SQLite walks)")
+    seen = []
+    monkeypatch.setattr(views.keyset, "cheaper_to_walk",
+                        lambda total, matches: seen.append((total, matches)) or True)
+    with app.test_request_context():
+        query = db.session.query(Request).filter(Request.created_at < datetime(2026, 6, 1))
+        assert views.keyset.walk_is_cheaper(query) is True
+        narrower = query.filter(Request.id < 0)
+        views.keyset.walk_is_cheaper(narrower)
+    (total, matches), (same_total, fewer) = seen
+    assert total == same_total >= 11 and total >= matches > fewer >= 0
