@@ -197,7 +197,16 @@ def test_staff_list_filter_and_sort_pairs_have_their_indexes(world):
     assert "ix_request_company_address_id" in assert_indexed(by_title, ordered=True)
     unpaid = select(Request.id).where(request_scope(admin), Request.payment_state == "unpaid") \
         .order_by(Request.id.desc()).limit(26)
-    assert "ix_request_payment_state_id" in assert_indexed(unpaid, ordered=True)
+    assert "ix_request_payment_cover" in assert_indexed(unpaid, ordered=True)
+    # an object type, the bureau's or a manager's (0033_filter_covers)
+    houses = select(Request.id).where(request_scope(admin), Request.object_type == "house")
+    assert "ix_request_object_type_id" in assert_indexed(
+        houses.order_by(Request.id.desc()).limit(26), ordered=True)
+    manager = world["staff"].manager
+    his = select(Request.id).where(request_scope(manager), Request.object_type == "house")
+    with only_index("request", "ix_request_manager_type_id"):
+        assert "ix_request_manager_type_id" in assert_indexed(
+            his.order_by(Request.id.desc()).limit(26), ordered=True)
     # a status by number or oldest first: its requests lie together in time
     submitted = select(Request.id).where(request_scope(admin), Request.status == "submitted")
     assert "ix_request_status_number" in assert_indexed(
