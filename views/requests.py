@@ -20,7 +20,8 @@ from app.status_labels import staff_label
 from models.request_status import Status
 from models.requests import Request, StatusChange
 from reports.fields import export_fields, field_cells, field_columns, sees_contacts
-from views.base import ReadOnlyView, ReplanInterface, _export_value as export_value, readable
+from views.base import (KeptFilterConverter, ReadOnlyView, ReplanInterface,
+                        _export_value as export_value, readable)
 from views.filters import (RelatedRequestScopeFilter, RequestScopeFilter,
                            choices_on_visible_requests)
 from views.keyset import KeysetListMixin
@@ -89,9 +90,21 @@ class ClientNameSearch(BaseFilter):
         return query.filter(client_clause(text)) if text else query
 
 
+class RequestFilterConverter(KeptFilterConverter):
+    """The client's name is no column of the request: its one filter, given here so FAB
+    does not log “Filter type not supported for column” at every start."""
+
+    def convert(self, col_name):
+        if col_name == CLIENT_SEARCH:
+            return [ClientNameSearch(col_name, self.datamodel)]
+        return super().convert(col_name)
+
+
 class RequestInterface(ReplanInterface):
     """Requests with the text search as one more search column (FAB has no hook for a
     search over a JSON column: the filter joins the column's filters here)."""
+
+    filter_converter_class = RequestFilterConverter
 
     def get_filters(self, search_columns=None, search_filters=None):
         filters = super().get_filters(search_columns, search_filters)
