@@ -140,6 +140,12 @@ def install_static_assets(app: Flask) -> None:
 
     app.config.setdefault("COMPRESS_MIMETYPES", COMPRESS_MIMETYPES)
     app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
+    # a page is compressed on every request: the cheapest levels (nginx's default gzip
+    # level is 1 too). An 18 KB page: brotli 4 → 1 is 0.90 → 0.18 ms for 8.1 → 9.0 KB,
+    # gzip 6 → 1 is 0.76 → 0.44 ms for 7.9 → 8.7 KB; static files are compressed once, at
+    # build, by whitenoise
+    app.config.setdefault("COMPRESS_BR_LEVEL", 1)
+    app.config.setdefault("COMPRESS_LEVEL", 1)
     app.config.setdefault("COMPRESS_ALGORITHM_STREAMING", ["br", "deflate"])
     Compress(app)
 

@@ -78,6 +78,8 @@ def test_an_unversioned_static_url_still_works_and_is_revalidated(app):
 @pytest.mark.parametrize("encoding", ["br", "gzip"])
 def test_pages_are_compressed_when_the_browser_asks(app, encoding):
     decompress = brotli.decompress if encoding == "br" else gzip.decompress
+    # per request, so at the cheapest levels (app.static_assets)
+    assert app.config["COMPRESS_BR_LEVEL"] == app.config["COMPRESS_LEVEL"] == 1
     client = as_user(app, make_user("Manager"))
     for path in ("/login/", "/desk/"):
         page_client = app.test_client() if path == "/login/" else client
