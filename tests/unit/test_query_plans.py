@@ -200,8 +200,9 @@ def test_staff_list_filter_and_sort_pairs_have_their_indexes(world):
     assert "ix_request_payment_cover" in assert_indexed(unpaid, ordered=True)
     # an object type, the bureau's or a manager's (0033_filter_covers)
     houses = select(Request.id).where(request_scope(admin), Request.object_type == "house")
-    assert "ix_request_object_type_id" in assert_indexed(
-        houses.order_by(Request.id.desc()).limit(26), ordered=True)
+    with only_index("request", "ix_request_object_type_id"):
+        assert "ix_request_object_type_id" in assert_indexed(
+            houses.order_by(Request.id.desc()).limit(26), ordered=True)
     manager = world["staff"].manager
     his = select(Request.id).where(request_scope(manager), Request.object_type == "house")
     with only_index("request", "ix_request_manager_type_id"):
@@ -215,8 +216,10 @@ def test_staff_list_filter_and_sort_pairs_have_their_indexes(world):
     assert re.search(r"ix_request_(status|open)_created", assert_indexed(
         submitted.order_by(Request.created_at, Request.id).limit(26), ordered=True))
     closed = select(Request.id).where(request_scope(admin), Request.status == "closed")
-    assert "ix_request_status_created_id" in assert_indexed(
-        closed.order_by(Request.created_at, Request.id).limit(26), ordered=True)
+    # on a test's few rows the creation index with an incremental sort is as good
+    with only_index("request", "ix_request_status_created_id"):
+        assert "ix_request_status_created_id" in assert_indexed(
+            closed.order_by(Request.created_at, Request.id).limit(26), ordered=True)
 
 
 def test_the_desks_client_filter_reads_the_open_requests_client_index(world):
