@@ -17,7 +17,8 @@ from datetime import date, datetime, timedelta
 
 import pytest
 from flask import current_app
-from sqlalchemy import event, func, or_, select, text
+from sqlalchemy import Column, event, func, or_, select, text
+from sqlalchemy.sql import visitors
 
 from app.access import request_scope
 from app.extensions import db
@@ -365,6 +366,17 @@ def test_a_managers_filter_choices_probe_an_index(world):
             assert index in assert_indexed(choices, "request"), model
 
 
+def desk_page_plan(found: list, *disabled: str) -> str:
+    """EXPLAIN of the work list's page statement (the UNION ALL of its ranges) among the
+    `captured` statements, with the planner's `disabled` plan kinds ("seqscan", "sort" …)
+    priced out."""
+    page, params = next((s, p) for s, p in found if "UNION ALL" in s)
+    connection = db.session.connection()
+    for kind in disabled:
+        connection.execute(text(f"SET LOCAL enable_{kind} = off"))
+    return "\n".join(r[0] for r in connection.exec_driver_sql(f"EXPLAIN {page}", params))
+
+
 @pytest.mark.parametrize("who", ["supermanager", "manager"])
 def test_the_desk_work_list_reads_index_ranges(world, who):
     """The work list (views.desk_queries.work_list) reads each (status, overdue or not) as a
@@ -373,13 +385,8 @@ def test_the_desk_work_list_reads_index_ranges(world, who):
 
     user = getattr(world["staff"], who)
     found = captured(lambda: work_list(user))
-    page = next(s for s, _p in found if "UNION ALL" in s)
-    connection = db.session.connection()
-    connection.execute(text("SET LOCAL enable_seqscan = off"))
     # a handful of test rows: the planner would rather sort a one-row estimate per arm
-    connection.execute(text("SET LOCAL enable_sort = off"))
-    params = next(p for s, p in found if s == page)
-    plan = "\n".join(r[0] for r in connection.exec_driver_sql(f"EXPLAIN {page}", params))
+    plan = desk_page_plan(found, "seqscan", "sort")
     assert "Seq Scan on request" not in plan, plan
     # the status-and-time order: of every request, of the open ones (0031), of a manager's
     index = r"ix_request_(status|open)_changed" if who == "supermanager" \
@@ -409,13 +416,8 @@ def test_the_desks_filtered_ranges_read_the_open_requests_indexes_alone(world, n
 
     boss = world["staff"].supermanager
     found = captured(lambda: work_list(boss, filters=DESK_FILTERS[name]))
-    page, params = next((s, p) for s, p in found if "UNION ALL" in s)
     with only_index("request", "ix_request_open_changed", "ix_request_open_created"):
-        connection = db.session.connection()
-        connection.execute(text("SET LOCAL enable_seqscan = off"))
-        connection.execute(text("SET LOCAL enable_bitmapscan = off"))
-        connection.execute(text("SET LOCAL enable_indexscan = off"))
-        plan = "\n".join(r[0] for r in connection.exec_driver_sql(f"EXPLAIN {page}", params))
+        plan = desk_page_plan(found, "seqscan", "bitmapscan", "indexscan")
     ranges = re.findall(r"(\w[\w ]*Scan) (?:using (\w+) )?on request request_\d+", plan)
     assert len(ranges) == 2 * len(OPEN_STATUSES) - 1, plan  # delivered: no threshold
     assert {scan for scan, _index in ranges} == {"Index Only Scan"}, plan
@@ -431,8 +433,8 @@ def test_the_open_requests_indexes_carry_every_desk_filter_column(postgres):
     filtered = set()
     for by in ("created", "submitted"):
         query = apply_filters(select(Request.id), replace(every, date_by=by))
-        filtered |= {column.name for column in query.whereclause.get_children()
-                     for column in column.get_children() if hasattr(column, "table")}
+        filtered |= {found.name for found in visitors.iterate(query.whereclause)
+                     if isinstance(found, Column)}
     assert filtered == {"company_id", "manager_id", "engineer_id", "payment_state",
                         "created_at", "submitted_at"}
     definitions = dict(db.session.execute(text(
