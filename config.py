@@ -112,6 +112,10 @@ class Config:
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     # a connection killed by a database restart is replaced before use, not failed on
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "pool_recycle": 1800}
+    # PostgreSQL: statements run prepared from page to page (app/pg_connections.py); off
+    # behind a pooler that hands each transaction another server connection (PgBouncer's
+    # transaction mode before 1.22)
+    PG_PREPARED_STATEMENTS = _env_bool("REPLAN_PG_PREPARED", True)
     REDIS_URL = os.environ.get("REDIS_URL") or None
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").strip().lower()  # text | json (app/logs.py)
     # enqueueing from a web request waits at most this long (seconds) for Redis, no retries

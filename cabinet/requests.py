@@ -28,6 +28,10 @@ from models.requests import Attachment, Request
 from reports.sources import partner_filters, partner_period_column, partner_requests
 
 PAGE_SIZE = 20
+# written into the statement, not sent as a value: PostgreSQL plans a statement with a
+# parameter LIMIT for 10 % of the rows, so a prepared page never got a plan kept for any
+# partner (app.pg_connections); with the limit known, one plan serves every page
+PAGE_LIMIT = literal(PAGE_SIZE + 1, literal_execute=True)
 
 
 # the list's columns only, as plain rows (no ORM objects: a page of full requests with their
@@ -83,7 +87,7 @@ def request_list():
     newer_rows = beyond(before, older=False) if before else None
     if newer_rows is not None:
         rows = query.filter(newer_rows).order_by(*(key.asc() for key in keys)) \
-            .limit(PAGE_SIZE + 1).all()
+            .limit(PAGE_LIMIT).all()
         has_more_newer = len(rows) > PAGE_SIZE
         rows = list(reversed(rows[:PAGE_SIZE]))
         has_older = True
@@ -91,7 +95,7 @@ def request_list():
         older_rows = beyond(after, older=True) if after and not before else None
         if older_rows is not None:
             query = query.filter(older_rows)
-        rows = query.order_by(*(key.desc() for key in keys)).limit(PAGE_SIZE + 1).all()
+        rows = query.order_by(*(key.desc() for key in keys)).limit(PAGE_LIMIT).all()
         has_older = len(rows) > PAGE_SIZE
         rows = rows[:PAGE_SIZE]
         has_more_newer = older_rows is not None

@@ -14,7 +14,7 @@ from models.request_status import Status
 from models.requests import ATTACH_WORK, Attachment, Message, Request
 from tests.cabinet.filedata import EXE, JPEG, PDF, PNG, docx, plain_zip, upload
 from tests.factories import (add_package, sign_in, make_partner, make_request, make_service,
-                             post)
+                             post, statements)
 
 
 @pytest.fixture
@@ -188,6 +188,20 @@ def test_list_client_search_and_keyset_pages(app, client, owner):
     newer = re.search(r'href="([^"]*before=\d+[^"]*)"', second).group(1).replace("&amp;", "&")
     assert numbers(client.get(newer).get_data(as_text=True)) == numbers(first)
     assert len(numbers(client.get("/cabinet/requests?q=Поиска").get_data(as_text=True))) == 1
+
+
+def test_list_pages_carry_their_limit_in_the_statement(app, client, owner):
+    """Page 1, an older and a newer page: LIMIT 21 written into the statement, not sent as a
+    value, so that PostgreSQL keeps one plan of the prepared page for every partner (with a
+    LIMIT parameter it estimates 10 % of the rows and plans each page anew)."""
+    sign_in(client, "owner")
+    made = [make_request(owner, object_address=f"Улица {k}") for k in range(3)]
+    for url in ("/cabinet/requests", f"/cabinet/requests?after={made[-1].id}",
+                f"/cabinet/requests?before={made[0].id}"):
+        with statements() as seen:
+            client.get(url)
+        pages = [s for s in seen if "FROM request" in s and "ORDER BY request.id" in s]
+        assert len(pages) == 1 and re.search(r"\bLIMIT 21\b", pages[0]), (url, pages)
 
 
 def test_member_sees_own_owner_sees_all_other_company_nothing(app, client, owner, staff):

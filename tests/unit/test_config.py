@@ -147,3 +147,12 @@ def test_database_connections_are_pinged_before_use(app):
     assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
     with app.app_context():
         assert db.engine.pool._pre_ping is True
+
+
+@pytest.mark.parametrize("value, expected", [(None, True), ("1", True), ("0", False),
+                                             ("off", False)])
+def test_prepared_statements_switch(value, expected):
+    """REPLAN_PG_PREPARED: on unless turned off (a transaction-mode pooler, docs/deploy.md)."""
+    env = {} if value is None else {"REPLAN_PG_PREPARED": value}
+    with config_with_env(cleared=("REPLAN_PG_PREPARED",), **env) as config:
+        assert config.Config.PG_PREPARED_STATEMENTS is expected

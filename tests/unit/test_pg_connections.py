@@ -1,0 +1,138 @@
+"""PostgreSQL connections keep their prepared statements from request to request
+(app.pg_connections.ReadTrackingConnection): a transaction that only read ends with COMMIT,
+one that wrote, failed or ran anything else still rolls back — and what it wrote is gone.
+
+The statement kinds are checked on any database; the connection's behaviour on PostgreSQL
+(the PostgreSQL pass of .ci/run)."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+from psycopg import sql
+from sqlalchemy import text
+
+from app.extensions import db
+from app.pg_connections import ReadTrackingConnection, is_read
+
+ROLE = "pg-connections-test"
+
+
+@pytest.mark.parametrize("statement", [
+    "SELECT 1", "  select id FROM ab_user", "\nSELECT 1", b"SELECT 1", ";",
+    "SET LOCAL plan_cache_mode = force_custom_plan", "set local jit = off"])
+def test_reads(statement):
+    assert is_read(statement)
+
+
+@pytest.mark.parametrize("statement", [
+    "INSERT INTO ab_role (name) VALUES ('x')", "UPDATE ab_role SET name = name",
+    "DELETE FROM ab_role", "WITH gone AS (DELETE FROM ab_role RETURNING id) SELECT 1",
+    "SET jit = off", "CREATE TEMP TABLE t (a int)", "SAVEPOINT sa_1", "TRUNCATE ab_role",
+    "LOCK TABLE ab_role", sql.SQL("SELECT 1"), None])
+def test_anything_else_counts_as_a_write(statement):
+    assert not is_read(statement)
+
+
+@pytest.fixture
+def connection(app):
+    """One pooled connection of the app's engine, on PostgreSQL."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("psycopg's prepared statements are PostgreSQL's")
+    with db.engine.connect() as conn:
+        yield conn
+        conn.rollback()
+        conn.execute(text("DELETE FROM ab_role WHERE name LIKE :n"), {"n": f"{ROLE}%"})
+        conn.commit()
+
+
+READ = "SELECT count(*) FROM ab_role WHERE name = $1"  # as the server holds it
+
+
+def prepared(conn) -> list[str]:
+    """What the connection holds prepared on the server (other tests' statements too)."""
+    return list(conn.execute(text("SELECT statement FROM pg_prepared_statements")).scalars())
+
+
+def read_enough_times(conn) -> None:
+    """The same read in a transaction of its own each time, ended as a request ends its own
+    (SQLAlchemy's rollback), more times than psycopg waits before preparing it."""
+    for _ in range(conn.connection.driver_connection.prepare_threshold + 1):
+        conn.execute(text("SELECT count(*) FROM ab_role WHERE name = :n"), {"n": ROLE}).scalar()
+        conn.rollback()
+
+
+def role_names(conn) -> list[str]:
+    return list(conn.execute(text("SELECT name FROM ab_role WHERE name LIKE :n ORDER BY name"),
+                             {"n": f"{ROLE}%"}).scalars())
+
+
+def test_the_apps_connections_are_read_tracking(connection):
+    assert isinstance(connection.connection.driver_connection, ReadTrackingConnection)
+
+
+def test_a_read_keeps_its_prepared_statement_across_transactions(connection):
+    read_enough_times(connection)
+    assert READ in prepared(connection)
+
+
+def test_a_transaction_that_wrote_rolls_back_what_it_wrote(connection):
+    read_enough_times(connection)
+    connection.execute(text("INSERT INTO ab_role (name) VALUES (:n)"), {"n": ROLE})
+    assert role_names(connection) == [ROLE]
+    connection.rollback()
+    assert role_names(connection) == []
+    assert prepared(connection) == []  # psycopg forgot them with the ROLLBACK, as before
+
+
+def test_writes_by_executemany_and_by_the_driver_roll_back_too(connection):
+    connection.execute(text("INSERT INTO ab_role (name) VALUES (:n)"),
+                       [{"n": f"{ROLE}-1"}, {"n": f"{ROLE}-2"}])
+    connection.rollback()
+    raw = connection.connection.driver_connection  # SQLAlchemy sees no transaction here
+    with raw.cursor() as cursor:
+        cursor.execute(f"INSERT INTO ab_role (name) VALUES ('{ROLE}-3')")
+    raw.rollback()
+    with raw.cursor() as cursor:
+        cursor.execute(sql.SQL("INSERT INTO ab_role (name) VALUES ({})").format(
+            sql.Literal(f"{ROLE}-4")))
+    raw.rollback()
+    with raw.cursor() as cursor, cursor.copy("COPY ab_role (name) FROM STDIN") as copy:
+        copy.write_row((f"{ROLE}-5",))
+    raw.rollback()
+    assert role_names(connection) == []
+
+
+def test_a_read_after_a_write_still_rolls_the_write_back(connection):
+    connection.execute(text("INSERT INTO ab_role (name) VALUES (:n)"), {"n": ROLE})
+    connection.execute(text("SELECT 1")).scalar()
+    connection.rollback()
+    assert role_names(connection) == []
+
+
+def test_a_failed_read_rolls_back_and_the_connection_goes_on(connection):
+    with pytest.raises(Exception) as failed:
+        connection.execute(text("SELECT 1 / 0")).scalar()
+    assert isinstance(failed.value.orig, psycopg.errors.DivisionByZero)
+    connection.rollback()
+    assert connection.execute(text("SELECT 2")).scalar() == 2
+
+
+def test_a_commit_after_a_write_keeps_it_and_the_next_read_only_transaction(connection):
+    connection.execute(text("INSERT INTO ab_role (name) VALUES (:n)"), {"n": ROLE})
+    connection.commit()
+    read_enough_times(connection)
+    assert role_names(connection) == [ROLE]
+    assert READ in prepared(connection)
+
+
+def test_behind_a_transaction_pooler_nothing_is_prepared(connection, make_app):
+    """REPLAN_PG_PREPARED=0 (config PG_PREPARED_STATEMENTS): plain psycopg connections that
+    never prepare, for PgBouncer's transaction mode."""
+    unprepared = make_app(PG_PREPARED_STATEMENTS=False)
+    with unprepared.app_context(), db.engine.connect() as conn:
+        raw = conn.connection.driver_connection
+        assert type(raw) is psycopg.Connection and raw.prepare_threshold is None
+        for _ in range(7):
+            conn.execute(text("SELECT count(*) FROM ab_role WHERE name = :n"), {"n": ROLE})
+        assert READ not in prepared(conn)
