@@ -136,3 +136,18 @@ def test_behind_a_transaction_pooler_nothing_is_prepared(connection, make_app):
         for _ in range(7):
             conn.execute(text("SELECT count(*) FROM ab_role WHERE name = :n"), {"n": ROLE})
         assert READ not in prepared(conn)
+
+
+def test_the_partner_dashboards_count_is_planned_for_its_company(connection, client):
+    """The status count's plan depends on the company's size (a parallel scan of the big
+    one's 200 000 requests at 1M, a plain one of a small company's): planned each time."""
+    from tests.factories import make_partner, make_request, sign_in, statements
+
+    partner = make_partner()
+    make_request(partner)
+    sign_in(client, partner)
+    with statements() as seen:
+        assert client.get("/cabinet/").status_code == 200
+    custom = [k for k, s in enumerate(seen) if "SET LOCAL plan_cache_mode" in s]
+    count = [k for k, s in enumerate(seen) if "count(*)" in s and "GROUP BY request.status" in s]
+    assert custom and count and custom[0] < count[0], seen
