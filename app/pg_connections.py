@@ -30,6 +30,8 @@ change anything a rollback would undo: no SELECT of a function that writes, no p
 
 from __future__ import annotations
 
+import re
+
 import psycopg
 from flask import Flask
 from psycopg.pq import TransactionStatus
@@ -42,6 +44,7 @@ _MARK = "replan_plan_for_values"
 # statements that change nothing a rollback would undo: reads, and settings that end with
 # the transaction either way (plan_for_values); anything else counts as a write
 READS = ("SELECT", "SET LOCAL ", ";")
+_EXPLAIN = re.compile(r"\s*EXPLAIN\b\s*(\([^)]*\)|((ANALYZE|VERBOSE)\b\s*)*)", re.IGNORECASE)
 
 
 def install_postgresql_settings(app: Flask) -> None:
@@ -69,7 +72,13 @@ def is_read(query) -> bool:
     write: it is not looked into)."""
     if isinstance(query, bytes):
         query = query.decode("utf-8", "replace")
-    return isinstance(query, str) and query.lstrip()[:10].upper().startswith(READS)
+    if not isinstance(query, str):
+        return False
+    # EXPLAIN of a read is a read (views.keyset asks the planner's estimates), ANALYZE too
+    explained = _EXPLAIN.match(query)
+    if explained:
+        query = query[explained.end():]
+    return query.lstrip()[:10].upper().startswith(READS)
 
 
 class ReadTrackingCursor(psycopg.Cursor):

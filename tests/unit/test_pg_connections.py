@@ -20,7 +20,9 @@ ROLE = "pg-connections-test"
 
 @pytest.mark.parametrize("statement", [
     "SELECT 1", "  select id FROM ab_user", "\nSELECT 1", b"SELECT 1", ";",
-    "SET LOCAL plan_cache_mode = force_custom_plan", "set local jit = off"])
+    "SET LOCAL plan_cache_mode = force_custom_plan", "set local jit = off",
+    "EXPLAIN (FORMAT JSON) SELECT 1", "explain select 1", "EXPLAIN ANALYZE VERBOSE SELECT 1",
+    "EXPLAIN (ANALYZE, FORMAT JSON)\n SELECT 1"])
 def test_reads(statement):
     assert is_read(statement)
 
@@ -29,7 +31,9 @@ def test_reads(statement):
     "INSERT INTO ab_role (name) VALUES ('x')", "UPDATE ab_role SET name = name",
     "DELETE FROM ab_role", "WITH gone AS (DELETE FROM ab_role RETURNING id) SELECT 1",
     "SET jit = off", "CREATE TEMP TABLE t (a int)", "SAVEPOINT sa_1", "TRUNCATE ab_role",
-    "LOCK TABLE ab_role", sql.SQL("SELECT 1"), None])
+    "LOCK TABLE ab_role", sql.SQL("SELECT 1"), None,
+    "EXPLAIN ANALYZE DELETE FROM ab_role", "EXPLAIN (ANALYZE) UPDATE ab_role SET name = name",
+    "EXPLAINSELECT 1"])
 def test_anything_else_counts_as_a_write(statement):
     assert not is_read(statement)
 
