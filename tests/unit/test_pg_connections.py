@@ -14,6 +14,7 @@ from sqlalchemy import text
 
 from app.extensions import db
 from app.pg_connections import ReadTrackingConnection, is_read
+from tests.factories import make_partner, make_request, sign_in, statements
 
 ROLE = "pg-connections-test"
 
@@ -145,8 +146,6 @@ def test_behind_a_transaction_pooler_nothing_is_prepared(connection, make_app):
 def test_the_partner_dashboards_count_is_planned_for_its_company(connection, client):
     """The status count's plan depends on the company's size (a parallel scan of the big
     one's 200 000 requests at 1M, a plain one of a small company's): planned each time."""
-    from tests.factories import make_partner, make_request, sign_in, statements
-
     partner = make_partner()
     make_request(partner)
     sign_in(client, partner)
