@@ -16,11 +16,12 @@ csrf = CSRFProtect()
 migrate = Migrate()
 
 
-def on_connect(app: Flask, dialect: str, listener) -> None:
+def on_connect(app: Flask, dialect: str, listener, name: str = "connect") -> None:
     """Run `listener(dbapi_connection, record)` on each new connection of the app's engines
-    of that dialect ("sqlite", "postgresql")."""
+    of that dialect ("sqlite", "postgresql"); name="do_connect": `listener(dialect, record,
+    cargs, cparams)` makes the connection (SQLAlchemy's do_connect event)."""
     with app.app_context():
         engines = list(db.engines.values())
     for engine in engines:
         if engine.dialect.name == dialect:
-            event.listen(engine, "connect", listener)
+            event.listen(engine, name, listener)

@@ -35,7 +35,7 @@ import re
 import psycopg
 from flask import Flask
 from psycopg.pq import TransactionStatus
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from app.extensions import db, on_connect
 
@@ -49,22 +49,22 @@ _EXPLAIN = re.compile(r"\s*EXPLAIN\b\s*(\([^)]*\)|((ANALYZE|VERBOSE)\b\s*)*)", r
 
 def install_postgresql_settings(app: Flask) -> None:
     on_connect(app, "postgresql", _settings)
-    with app.app_context():
-        engines = list(db.engines.values())
     keep = app.config.get("PG_PREPARED_STATEMENTS", True)
-    for engine in engines:
-        if engine.dialect.driver == "psycopg":
-            event.listen(engine, "do_connect", _connect if keep else _connect_unprepared)
+    on_connect(app, "postgresql", _connect if keep else _connect_unprepared, "do_connect")
 
 
-def _connect(_dialect, _record, cargs, cparams):
-    return ReadTrackingConnection.connect(*cargs, **cparams)
+def _connect(dialect, _record, cargs, cparams):
+    if dialect.driver == "psycopg":  # another driver: SQLAlchemy connects as usual (None)
+        return ReadTrackingConnection.connect(*cargs, **cparams)
+    return None
 
 
-def _connect_unprepared(_dialect, _record, cargs, cparams):
+def _connect_unprepared(dialect, _record, cargs, cparams):
     """REPLAN_PG_PREPARED=0: psycopg never prepares (a transaction-mode pooler may run the
     next statement on a server connection that does not hold it)."""
-    return psycopg.Connection.connect(*cargs, prepare_threshold=None, **cparams)
+    if dialect.driver == "psycopg":
+        return psycopg.Connection.connect(*cargs, prepare_threshold=None, **cparams)
+    return None
 
 
 def is_read(query) -> bool:

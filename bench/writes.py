@@ -39,17 +39,16 @@ def main(argv=None) -> None:
     parser.add_argument("--posts", type=int, default=40)
     args = parser.parse_args(argv)
 
-    from sqlalchemy import bindparam, event, text
+    from sqlalchemy import bindparam, text
 
     import sql_time  # bench/sql_time.py: the app in-process, signed in
     from app.extensions import db
     from app.form_nonce import issue_nonce
     from pages import PASSWORD
 
-    app, _spent = sql_time.build(args.database_url, args.redis_url, True)
+    app, spent = sql_time.build(args.database_url, args.redis_url, True)
     client = sql_time.signed_in(app, args.login, PASSWORD)
     with app.app_context():
-        engine = db.engine
         ids = list(db.session.execute(text(
             "SELECT r.id FROM request r JOIN user_profile p ON p.partner_company_id = "
             "r.company_id JOIN ab_user u ON u.id = p.user_id WHERE u.username = :login "
@@ -59,32 +58,21 @@ def main(argv=None) -> None:
     if not ids:
         sys.exit(f"{args.login} has no open requests")
 
-    timing = {"on": False}
-    spent = collections.defaultdict(list)
-
-    @event.listens_for(engine, "before_cursor_execute")
-    def _before(conn, cursor, statement, params, context, many):
-        context._bench_started = time.perf_counter()
-
-    @event.listens_for(engine, "after_cursor_execute")
-    def _after(conn, cursor, statement, params, context, many):
-        if timing["on"]:
-            key = " ".join(statement.split())[:60]
-            spent[key].append((time.perf_counter() - context._bench_started) * 1000)
-
+    by_statement = collections.defaultdict(list)
     posts = []
     for rid in ids:
         page = client.get(f"/cabinet/requests/{rid}").get_data(as_text=True)
         token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
         with app.test_request_context():
             nonce = issue_nonce()
-        timing["on"] = True
+        spent.clear()
         started = time.perf_counter()
         answer = client.post(f"/cabinet/requests/{rid}/message", data={
             "body": "Проверка записи (bench/writes.py)", "csrf_token": token,
             "form_nonce": nonce})
         posts.append((time.perf_counter() - started) * 1000)
-        timing["on"] = False
+        for statement, seconds in spent:
+            by_statement[" ".join(statement.split())[:60]].append(seconds * 1000)
         if answer.status_code != 302:
             sys.exit(f"request {rid}: HTTP {answer.status_code}")
     posts.sort()
@@ -94,7 +82,7 @@ def main(argv=None) -> None:
           f"max {posts[-1]:.0f} ms")
     print("| statement | ms a post | runs a post |")
     print("|---|---:|---:|")
-    for total, key, runs in sorted(((sum(v), k, len(v)) for k, v in spent.items()),
+    for total, key, runs in sorted(((sum(v), k, len(v)) for k, v in by_statement.items()),
                                    reverse=True)[:10]:
         print(f"| `{key}…` | {total / len(posts):.1f} | {runs / len(posts):.1f} |")
 
