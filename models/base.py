@@ -14,8 +14,8 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def created_at_column() -> Column:
-    return Column(DateTime, default=utcnow, nullable=False, index=True)
+def created_at_column(index: bool = True) -> Column:
+    return Column(DateTime, default=utcnow, nullable=False, index=index)
 
 
 def user_fk(nullable: bool = True, index: bool = True, ondelete: str | None = None) -> Column:
