@@ -285,13 +285,23 @@ def text_clause(text: str, user, indexed: bool = True):
         # each column is checked on them: the number and the title as they are, the field
         # values as JSON text and then value by value (keys and hidden fields never match).
         # A text JSON escapes is not in the values' JSON text as typed: the ORed columns below.
-        return and_(index_condition(searched_column(), text, lowered=True),
+        return and_(searched_prefilter(text),
                     or_(contains(Request.number, text, indexed=False),
                         contains(Request.object_address, text, indexed=False),
                         field_value_clause(text, user, indexed=False)))
     return or_(contains(Request.number, text, indexed),
                contains(Request.object_address, text, indexed),
                field_value_clause(text, user, indexed))
+
+
+def searched_prefilter(text: str):
+    """SQL (PostgreSQL): the stored search text holds `text`, which every match must. Asked of
+    the trigram index for the telling words; in a walk of another index (many_matches) as a
+    plain substring test of the whole text, lowered as the column holds it: per row walked
+    it is ~20 % cheaper than LIKE, and the index is not what is read."""
+    if _MANY.get():
+        return func.strpos(searched_column(), func.lower(literal(text))) > 0
+    return index_condition(searched_column(), text, lowered=True)
 
 
 FEW_MATCHES = 2_000  # matches read by key (more: the search stays one statement)

@@ -132,3 +132,35 @@ def test_a_changed_request_is_found_by_its_new_text_only(app):
         stored = db.session.execute(sqlalchemy.text(
             "SELECT searched FROM request WHERE id = :id"), {"id": req.id}).scalar()
         assert "проспект мира, д. 9" in stored and "школьная" not in stored, stored
+
+
+def test_a_walk_checks_the_stored_text_as_a_substring_and_finds_the_same(addressed):
+    """A search with many matches walks the list's order index and checks each row
+    (many_matches): the stored search text is tested with strpos, not with the LIKE the
+    trigram index is asked (cheaper per row walked); the rows found are the same."""
+    from sqlalchemy import select
+
+    from app.access import request_scope
+    from models.requests import Request
+
+    partner, found = addressed
+
+    def ids(text: str) -> set[int]:
+        return set(db.session.scalars(select(Request.id).where(
+            request_scope(partner), request_filters.text_clause(text, partner))))
+
+    for text in SEARCHES:
+        with request_filters.many_matches():
+            walked = ids(text)
+        assert walked == ids(text) == expected(found, text), text
+    if db.engine.dialect.name != "postgresql":
+        return
+    with request_filters.many_matches():
+        clause = request_filters.text_clause("Школьная", partner)
+    sql = str(clause.compile(dialect=db.engine.dialect,
+                             compile_kwargs={"literal_binds": True}))
+    assert "strpos(request.searched, lower('Школьная'))" in sql, sql
+    assert "request.searched LIKE" not in sql, sql
+    indexed = str(request_filters.text_clause("Школьная", partner).compile(
+        dialect=db.engine.dialect, compile_kwargs={"literal_binds": True}))
+    assert "request.searched LIKE" in indexed, indexed
