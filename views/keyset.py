@@ -11,6 +11,7 @@ is one row comparison `(column, id) < (:value, :id)` the index answers in order.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -275,6 +276,21 @@ class KeysetListMixin:
     # matching keys are read once, counted, and the page is read by them
     narrow_filters: tuple = ()
     NARROW_ROWS = 2_000
+
+    def list_order(self) -> tuple[str, str]:
+        """The sort the user picked, else the view's default, newest first by id; but a list
+        filtered by its creation date and left unsorted reads newest first by that date (the
+        same “newest first”): its index starts at the period's newest row (~0.2 ms at 1M),
+        where the id's index was walked to the period's first row or its bound read from the
+        period's rows (“created before” half the table: ~75 ms)."""
+        order = super().list_order()
+        if order != tuple(self.base_order) or order[0] != "id" \
+                or "created_at" not in self.order_columns:
+            return order  # a sort the user picked (the id is no column he can pick)
+        for name, value in request.args.items(multi=True):
+            if value.strip() and re.fullmatch(r"_flt_\d+_created_at", name):
+                return "created_at", "desc"
+        return order
 
     def _counted(self, query, joined):
         """(bounded count, the count's bound, the query the page reads). With a narrow filter
