@@ -277,19 +277,25 @@ class KeysetListMixin:
     narrow_filters: tuple = ()
     NARROW_ROWS = 2_000
 
+    # date columns a list left unsorted is read newest first by when it is filtered by one
+    # (each leads an index; rows without the date never pass a filter on it)
+    dated_orders: tuple = ()
+
     def list_order(self) -> tuple[str, str]:
         """The sort the user picked, else the view's default, newest first by id; but a list
-        filtered by its creation date and left unsorted reads newest first by that date (the
-        same “newest first”): its index starts at the period's newest row (~0.2 ms at 1M),
-        where the id's index was walked to the period's first row or its bound read from the
-        period's rows (“created before” half the table: ~75 ms)."""
+        filtered by a date of `dated_orders` and left unsorted reads newest first by that
+        date (the same “newest first”): its index starts at the period's newest row (~0.2 ms
+        at 1M), where the id's index was walked to the period's first row or its bound read
+        from the period's rows (“created before” half the table: ~75 ms; “submitted before”
+        ~170 ms)."""
         order = super().list_order()
-        if order != tuple(self.base_order) or order[0] != "id" \
-                or "created_at" not in self.order_columns:
+        if order != tuple(self.base_order) or order[0] != "id":
             return order  # a sort the user picked (the id is no column he can pick)
-        for name, value in request.args.items(multi=True):
-            if value.strip() and re.fullmatch(r"_flt_\d+_created_at", name):
-                return "created_at", "desc"
+        for column in self.dated_orders:
+            pattern = re.compile(rf"_flt_\d+_{column}")
+            if any(value.strip() and pattern.fullmatch(name)
+                   for name, value in request.args.items(multi=True)):
+                return column, "desc"
         return order
 
     def _counted(self, query, joined):

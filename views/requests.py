@@ -131,6 +131,9 @@ class RequestStaffView(KeysetListMixin, ReadOnlyView):
     list_columns = ["number", "status", "object_address", "object_type", "manager",
                     "engineer", "payment_state", "created_at"]
     order_columns = ["number", "status", "object_address", "created_at"]
+    # filtered by one of these and left unsorted: newest first by that date (views.keyset;
+    # ix_request_created_cover, ix_request_submitted_cover)
+    dated_orders = ("created_at", "submitted_at")
     show_columns = ["number", "status", "company", "object_address", "object_type", "area",
                     "floor", "building_type", "urgency", "description", "wanted_date",
                     "manager", "engineer", "total_kopecks", "paid_kopecks", "payment_state",

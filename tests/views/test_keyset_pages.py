@@ -334,7 +334,8 @@ def test_a_text_search_pages_by_cursor_and_scans_the_text_once(app, world, monke
 # sort's index was walked past every row outside the period (~2 s); the list now reads the
 # bound of the sort value among the period's rows first and walks from there
 PERIODS = [("_flt_2_created_at=2026-06-01", "number", "desc", "team1_rows", "request.number <="),
-           ("_flt_2_submitted_at=2026-06-01", "", "", "team1_rows", "request.id <="),
+           # unsorted: newest first by the filter's own date (no bound; the next test)
+           ("_flt_2_submitted_at=2026-06-01", "", "", "team1_rows", None),
            ("_flt_1_created_at=2026-06-01", "number", "asc", "team2_rows", "request.number >="),
            ("_flt_1_created_at=2026-06-01", "", "", "team2_rows", None),  # with the grain
            ("_flt_2_created_at=2026-06-01", "status", "asc", "team1_rows", None)]
@@ -363,27 +364,29 @@ def test_a_period_against_the_sort_pages_exactly_from_its_bound(app, world, monk
         assert not bounds, seen
 
 
-def test_an_unsorted_list_filtered_by_creation_date_is_newest_first_by_that_date(app, world):
-    """With a creation-date filter and no sort picked, “newest first” is by the creation
-    date (its index starts at the period's newest row, no bound to read), even where the
-    ids disagree; without the filter it stays by id; a sort the user picks is kept."""
+@pytest.mark.parametrize("column", ["created_at", "submitted_at"])
+def test_an_unsorted_list_filtered_by_a_date_is_newest_first_by_that_date(app, world, column):
+    """With a creation or submission date filter and no sort picked, “newest first” is by
+    that date (its index starts at the period's newest row, no bound to read), even where
+    the ids disagree; without the filter it stays by id; a sort the user picks is kept."""
     from tests.factories import statements
 
     older_id_newer_day, newer_id_older_day = world.team2_rows[0], world.team2_rows[1]
-    older_id_newer_day.created_at = datetime(2026, 5, 20, 12, 0)
-    newer_id_older_day.created_at = datetime(2026, 5, 10, 12, 0)
+    setattr(older_id_newer_day, column, datetime(2026, 5, 20, 12, 0))
+    setattr(newer_id_older_day, column, datetime(2026, 5, 10, 12, 0))
     db.session.commit()
     admin = as_user(app, world.admin)
-    period = "_flt_2_created_at=2026-06-01"
-    start = f"/requests/list/?psize_{VIEW}={SIZE}&{period}"
+    start = f"/requests/list/?psize_{VIEW}={SIZE}&_flt_2_{column}=2026-06-01"
     with statements() as seen:
         pages, _htmls = walk_forward(admin, start)
     dated = world.team1_rows + [older_id_newer_day, newer_id_older_day]
-    by_day = [r.number for r in sorted(dated, key=lambda r: (r.created_at, r.id), reverse=True)]
+    by_day = [r.number for r in sorted(dated, key=lambda r: (getattr(r, column), r.id),
+                                       reverse=True)]
     assert [n for p in pages for n in p] == by_day
+    assert len(pages) == 5  # nine rows, two a page: the cursor carries the date
     assert by_day.index(older_id_newer_day.number) < by_day.index(newer_id_older_day.number)
     assert not [s for s in seen if re.search(r"\b(min|max)\(anon_\d+\.k\)", s)], seen
-    assert any("ORDER BY request.created_at DESC, request.id DESC" in s for s in seen), seen
+    assert any(f"ORDER BY request.{column} DESC, request.id DESC" in s for s in seen), seen
     # no filter: by id; a picked sort stays the user's
     unfiltered = [n for p in walk_forward(admin, f"/requests/list/?psize_{VIEW}={SIZE}")[0]
                   for n in p]
