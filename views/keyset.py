@@ -51,6 +51,8 @@ class Pager:
     prev_url: str | None
     next_url: str | None
     numbered: list[tuple[int, str | None]]
+    # the date the rows are ordered by, newest first, when the list chose it (the label)
+    dated_by: str | None = None
 
     @property
     def more_than(self) -> bool:
@@ -335,6 +337,8 @@ class KeysetListMixin:
         rows, number, has_prev, has_next = pages.page(query, order, page_size, page)
         pager = pages.pager(order, page_size, rows, number, has_prev, has_next, count,
                             count_limit)
+        if order != super().list_order():  # newest first by the filter's date (list_order)
+            pager.dated_by = str(self.label_columns.get(order[0], order[0]))
         widgets["list"] = self.list_widget(
             label_columns=self.label_columns, include_columns=self.list_columns,
             value_columns=datamodel.get_values(rows, self.list_columns),

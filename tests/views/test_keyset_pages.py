@@ -378,7 +378,13 @@ def test_an_unsorted_list_filtered_by_a_date_is_newest_first_by_that_date(app, w
     admin = as_user(app, world.admin)
     start = f"/requests/list/?psize_{VIEW}={SIZE}&_flt_2_{column}=2026-06-01"
     with statements() as seen:
-        pages, _htmls = walk_forward(admin, start)
+        pages, htmls = walk_forward(admin, start)
+    label = {"created_at": "Создана", "submitted_at": "Подана"}[column]  # Russian by default
+    assert all(f"сначала новые по полю «{label}»" in html for html in htmls)  # on every page
+    english = admin.get("/lang/en", follow_redirects=True)
+    assert english.status_code == 200
+    label = {"created_at": "Created", "submitted_at": "Submitted"}[column]
+    assert f"newest first by “{label}”" in page(admin, start)[1]
     dated = world.team1_rows + [older_id_newer_day, newer_id_older_day]
     by_day = [r.number for r in sorted(dated, key=lambda r: (getattr(r, column), r.id),
                                        reverse=True)]
@@ -388,11 +394,12 @@ def test_an_unsorted_list_filtered_by_a_date_is_newest_first_by_that_date(app, w
     assert not [s for s in seen if re.search(r"\b(min|max)\(anon_\d+\.k\)", s)], seen
     assert any(f"ORDER BY request.{column} DESC, request.id DESC" in s for s in seen), seen
     # no filter: by id; a picked sort stays the user's
-    unfiltered = [n for p in walk_forward(admin, f"/requests/list/?psize_{VIEW}={SIZE}")[0]
-                  for n in p]
-    assert unfiltered == expected(world, world.team1_rows + world.team2_rows, "", "")
-    picked = [n for p in walk_forward(admin, start + sort_args("number", "asc"))[0] for n in p]
-    assert picked == sorted(by_day)
+    unfiltered, plain = walk_forward(admin, f"/requests/list/?psize_{VIEW}={SIZE}")
+    assert [n for p in unfiltered for n in p] == \
+        expected(world, world.team1_rows + world.team2_rows, "", "")
+    picked, chosen = walk_forward(admin, start + sort_args("number", "asc"))
+    assert [n for p in picked for n in p] == sorted(by_day)
+    assert not any("pager-dated-by" in html for html in plain + chosen)
 
 
 def test_which_period_and_sort_pairs_are_bounded(app):
