@@ -169,6 +169,8 @@ def pages(q: dict) -> list[Page]:
         # first (the default sort), this month's by number from the oldest (0032)
         Page("s_older", f"staff list, created before {q['period'][0]}, newest first",
              "supermanager", f"/requests/list/?_flt_2_created_at={q['period'][0]}"),
+        Page("s_submitted_older", f"staff list, submitted before {q['period'][0]}, newest first",
+             "supermanager", f"/requests/list/?_flt_2_submitted_at={q['period'][0]}"),
         Page("s_month_number", "staff list, created this month, by number",
              "supermanager", f"/requests/list/?_flt_1_created_at={q['month_start']}"
              "&_oc_RequestStaffView=number&_od_RequestStaffView=asc"),
