@@ -267,14 +267,24 @@ class ReplanModelView(AuditedEdits, ModelView):
         return self.datamodel.query_count(self.datamodel.session.query(self.datamodel.obj),
                                           self._joined_filters(filters, user))
 
+    def export_query(self, query, joined, order):
+        """`query` with the list's filters and its order as on the screen: a sortable
+        column, or the date a filtered list chose to read newest first by
+        (views.keyset.KeysetListMixin.list_order), else the default; ties by the key in
+        the same direction, as the screen's pages break them."""
+        order_column, order_direction = order or ("", "")
+        known = set(self.sortable_columns) | set(getattr(self, "dated_orders", ()))
+        if order_column not in known or order_direction not in ("asc", "desc"):
+            order_column, order_direction = self.base_order or ("", "")
+        query = self.datamodel.apply_all(query, joined, order_column, order_direction)
+        key = self.datamodel.obj.__mapper__.primary_key[0]
+        return query.order_by(key.desc() if order_direction == "desc" else key.asc()) \
+            if order_column and order_column != key.key else query
+
     def export_table(self, filters: list, order, user):
         """(title, typed columns, streamed rows) for explicit filters, sort and user."""
-        order_column, order_direction = order or ("", "")
-        if order_column not in self.sortable_columns or order_direction not in ("asc", "desc"):
-            order_column, order_direction = self.base_order or ("", "")
-        query = self.datamodel.apply_all(self.datamodel.session.query(self.datamodel.obj),
-                                         self._joined_filters(filters, user), order_column,
-                                         order_direction)
+        query = self.export_query(self.datamodel.session.query(self.datamodel.obj),
+                                  self._joined_filters(filters, user), order)
         if getattr(self.datamodel, "eager", ()):
             query = query.options(*[selectinload(getattr(self.datamodel.obj, name))
                                     for name in self.datamodel.eager])

@@ -200,12 +200,8 @@ class RequestStaffView(KeysetListMixin, ReadOnlyView):
         joined = self._joined_filters(filters, user)
         ids = self.datamodel.apply_all(self.datamodel.session.query(Request.id), joined)
         fields = export_fields(ids.order_by(None), with_contacts=sees_contacts(user))
-        order_column, order_direction = order or ("", "")
-        if order_column not in self.sortable_columns or order_direction not in ("asc", "desc"):
-            order_column, order_direction = self.base_order or ("", "")
-        query = self.datamodel.apply_all(self.datamodel.session.query(Request), joined,
-                                         order_column, order_direction).options(
-            *[selectinload(getattr(Request, name)) for name in self.datamodel.eager])
+        query = self.export_query(self.datamodel.session.query(Request), joined, order) \
+            .options(*[selectinload(getattr(Request, name)) for name in self.datamodel.eager])
         kept = [(name, column) for name, column in zip(self.list_columns, columns)
                 if name not in MIRROR_COLUMNS]
         shown = [(name, column.kind, readable(self.datamodel, name)) for name, column in kept]

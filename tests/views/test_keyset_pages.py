@@ -393,6 +393,15 @@ def test_an_unsorted_list_filtered_by_a_date_is_newest_first_by_that_date(app, w
     assert by_day.index(older_id_newer_day.number) < by_day.index(newer_id_older_day.number)
     assert not [s for s in seen if re.search(r"\b(min|max)\(anon_\d+\.k\)", s)], seen
     assert any(f"ORDER BY request.{column} DESC, request.id DESC" in s for s in seen), seen
+    # the Excel file of the same list is in the order of the screen
+    import io
+
+    from openpyxl import load_workbook
+
+    exported = admin.get(f"/requests/export?_flt_2_{column}=2026-06-01")
+    assert exported.status_code == 200
+    book = load_workbook(io.BytesIO(exported.data)).active
+    assert [row[0] for row in book.iter_rows(min_row=2, values_only=True)] == by_day
     # no filter: by id; a picked sort stays the user's
     unfiltered, plain = walk_forward(admin, f"/requests/list/?psize_{VIEW}={SIZE}")
     assert [n for p in unfiltered for n in p] == \
