@@ -270,16 +270,13 @@ class ReplanModelView(AuditedEdits, ModelView):
     def export_query(self, query, joined, order):
         """`query` with the list's filters and its order as on the screen: a sortable
         column, or the date a filtered list chose to read newest first by
-        (views.keyset.KeysetListMixin.list_order), else the default; ties by the key in
-        the same direction, as the screen's pages break them."""
+        (views.keyset.KeysetListMixin.list_order), else the default (FAB breaks ties by
+        the key in the same direction, as the screen's pages do)."""
         order_column, order_direction = order or ("", "")
         known = set(self.sortable_columns) | set(getattr(self, "dated_orders", ()))
         if order_column not in known or order_direction not in ("asc", "desc"):
             order_column, order_direction = self.base_order or ("", "")
-        query = self.datamodel.apply_all(query, joined, order_column, order_direction)
-        key = self.datamodel.obj.__mapper__.primary_key[0]
-        return query.order_by(key.desc() if order_direction == "desc" else key.asc()) \
-            if order_column and order_column != key.key else query
+        return self.datamodel.apply_all(query, joined, order_column, order_direction)
 
     def export_table(self, filters: list, order, user):
         """(title, typed columns, streamed rows) for explicit filters, sort and user."""

@@ -293,10 +293,11 @@ class KeysetListMixin:
         order = super().list_order()
         if order != tuple(self.base_order) or order[0] != "id":
             return order  # a sort the user picked (the id is no column he can pick)
+        # a filter whose value is empty or no date is not in the arguments any more
+        # (app.input_guard drops it before the view)
         for column in self.dated_orders:
             pattern = re.compile(rf"_flt_\d+_{column}")
-            if any(value.strip() and pattern.fullmatch(name)
-                   for name, value in request.args.items(multi=True)):
+            if any(pattern.fullmatch(name) for name in request.args):
                 return column, "desc"
         return order
 

@@ -97,3 +97,22 @@ def test_the_dashboard_shows_them(app, client, company):
     html = client.get("/cabinet/").get_data(as_text=True)
     assert reply.body in html
     assert own.body not in html and note.body not in html
+
+
+def test_a_round_that_holds_the_answer_is_the_last(company, monkeypatch):
+    """Requests by latest public message: A (m3), B (m2), C (m0). Two messages wanted, rounds
+    of two requests: A and B give m3 and m2, both newer than C's latest (m0), so C is never
+    read — one round. Reading only A would have answered m3 and m1 (A's older message), which
+    is wrong: m2 is newer."""
+    staff, owner, _member, _other, _mine, _members, _foreign = company
+    monkeypatch.setattr(dashboard, "FIRST_ROUND", 2)
+    a, b, c = (make_request(owner, Status.SUBMITTED, staff) for _ in range(3))
+    m0 = say(c, staff.manager)
+    m1 = say(a, staff.manager)
+    m2 = say(b, staff.manager)
+    m3 = say(a, staff.manager)
+    with statements() as seen:
+        found = [m.id for m in dashboard.latest_messages(owner, limit=2)]
+    assert found == [m3.id, m2.id]
+    assert m1.id not in found and m0.id not in found
+    assert sum("row_number()" in s for s in seen) == 1, seen  # one round

@@ -409,6 +409,8 @@ def test_an_unsorted_list_filtered_by_a_date_is_newest_first_by_that_date(app, w
     picked, chosen = walk_forward(admin, start + sort_args("number", "asc"))
     assert [n for p in picked for n in p] == sorted(by_day)
     assert not any("pager-dated-by" in html for html in plain + chosen)
+    emptied = page(admin, f"/requests/list/?psize_{VIEW}={SIZE}&_flt_2_{column}=")[1]
+    assert "pager-dated-by" not in emptied  # an empty filter field is no filter
 
 
 def test_which_period_and_sort_pairs_are_bounded(app):
