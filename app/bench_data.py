@@ -248,14 +248,17 @@ class _Writer:
         and the daily rollups of the status history (app.rollups, one INSERT … SELECT)."""
         from app.rollups import rebuild  # deferred: the loader needs the hook-free SQL only
         rebuild(self.connection)
-        if "last_public_message_id" in Model.metadata.tables["request"].c:
-            # one grouped pass over the messages (the loader's indexes are dropped here: a
+        if "request_thread" in Model.metadata.tables:
+            # each thread's latest public message (models.requests.RequestThread): one
+            # grouped pass over the messages (the loader's indexes are dropped here: a
             # correlated max() per request would scan every message once per request)
-            self.connection.execute(text(
-                "UPDATE request SET last_public_message_id = last.id "
+            result = self.connection.execute(text(
+                "INSERT INTO request_thread (request_id, company_id, author_id, "
+                "last_public_message_id) SELECT r.id, r.company_id, r.author_id, last.id "
                 "FROM (SELECT m.request_id, max(m.id) AS id FROM message m "
                 "WHERE NOT m.is_internal GROUP BY m.request_id) AS last "
-                "WHERE last.request_id = request.id AND request.status <> 'draft'"))
+                "JOIN request r ON r.id = last.request_id WHERE r.status <> 'draft'"))
+            self.counts["request_thread"] = result.rowcount
 
     def finish(self) -> None:
         """Sequences after the explicit ids (PostgreSQL), fresh planner statistics."""

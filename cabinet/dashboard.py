@@ -5,7 +5,7 @@ from flask_login import current_user
 from sqlalchemy import Integer, cast, func, null, select, union_all
 from sqlalchemy.orm import contains_eager
 
-from app.access import request_scope
+from app.access import bounding_company, is_company_owner, request_scope
 from app.extensions import db
 from app.pg_connections import plan_for_values
 from app.request_rules import WAITING_FOR_PARTNER
@@ -14,7 +14,7 @@ from cabinet.access import partner_required
 from app.status_labels import partner_label
 from models.request_status import PARTNER_GROUP_OF, PARTNER_GROUPS, Status
 from models.notifications import Notification
-from models.requests import Message, Request
+from models.requests import Message, Request, RequestThread
 
 
 LATEST = 5  # messages the dashboard shows
@@ -22,15 +22,31 @@ FIRST_ROUND = 20  # requests read in the first round (most dashboards need no se
 GROWTH = 8  # each further round reads this many times more (a partner often writes last)
 
 
+def _thread_scope(user) -> list:
+    """The partner's rule (app.access) on the threads' copied company and author, for their
+    index, walked newest first; the request's own scope is applied to the joined request
+    too, so a copy that ever differed would hide a thread, never show another's. (Written
+    as a join on the copies, the planner took the three equalities for independent, expected
+    a few hundred threads of a 200 000-request company and read them in parallel: 25 ms.)"""
+    company = bounding_company(user)
+    if company is None:
+        return []
+    rule = [RequestThread.company_id == company]
+    if not is_company_owner(user):
+        rule.append(RequestThread.author_id == user.id)
+    return rule
+
+
 def _round(user, size: int, limit: int):
     """One round in one statement: the ids of the newest `limit` messages others wrote in the
     user's `size` requests of the latest public messages, newest first, and the latest public
     message of the next request (None: no more requests)."""
-    ranked = select(Request.id, Request.last_public_message_id.label("last"),
-                    func.row_number().over(order_by=Request.last_public_message_id.desc())
-                    .label("n")) \
-        .where(request_scope(user), Request.last_public_message_id.is_not(None)) \
-        .order_by(Request.last_public_message_id.desc()).limit(size + 1).cte("heads")
+    last = RequestThread.last_public_message_id
+    ranked = select(RequestThread.request_id.label("id"), last.label("last"),
+                    func.row_number().over(order_by=last.desc()).label("n")) \
+        .join(Request, Request.id == RequestThread.request_id) \
+        .where(request_scope(user), *_thread_scope(user)) \
+        .order_by(last.desc()).limit(size + 1).cte("heads")
     newest = select(Message.id.label("message_id"), cast(null(), Integer).label("next_last")) \
         .where(Message.request_id.in_(select(ranked.c.id).where(ranked.c.n <= size)),
                Message.is_internal.is_(False), Message.author_id != user.id) \
@@ -45,8 +61,8 @@ def _round(user, size: int, limit: int):
 def latest_messages(user, limit: int = LATEST) -> list[Message]:
     """The newest messages others wrote in threads of the user's requests, newest first.
 
-    Walks the user's requests by their latest public message (Request.last_public_message_id,
-    an index) instead of every message of every request: a round reads the first `size`
+    Walks the user's requests by their latest public message (RequestThread, an index)
+    instead of every message of every request: a round reads the first `size`
     requests and is the answer as soon as the `limit`-th message found is newer than the
     latest public message of the first request not read (no request further on can hold a
     newer one); otherwise the next round reads GROWTH times more. One statement a round and

@@ -17,7 +17,7 @@ from models.outbox import OutboxMessage
 from models.partners import EndClient, PartnerApplication, PartnerCompany, UserProfile
 from models.prefill import PrefillToken
 from models.requests import (Attachment, Message, Request, RequestCounter, RequestService,
-                             StatusChange)
+                             RequestThread, StatusChange)
 from models.rollups import StatusDayRollup
 from models.schedule import ScheduleEntry
 from models.service_fields import ServiceField
@@ -40,6 +40,7 @@ __all__ += ["DocumentSlot"]  # issue 12: document checklist at intake
 __all__ += ["ApprovalStep", "RequestApproval"]  # issue 12: approval steps
 __all__ += ["ApiToken"]  # issue 13: personal API tokens
 __all__ += ["TelegramChat", "TelegramLinkToken", "TelegramMessage"]  # issue 13: Telegram
+__all__ += ["RequestThread"]  # issue 14: a thread's latest public message, off the request row
 __all__ += ["PrefillToken"]  # issue 13: prefill links from a partner's site
 __all__ += ["ApiIdempotencyKey"]  # issue 13: Idempotency-Key of the API's creating POSTs
 __all__ += ["StatusDayRollup"]  # issue 14: daily rollups for the dashboard

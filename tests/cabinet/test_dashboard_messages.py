@@ -116,3 +116,30 @@ def test_a_round_that_holds_the_answer_is_the_last(company, monkeypatch):
     assert found == [m3.id, m2.id]
     assert m1.id not in found and m0.id not in found
     assert sum("row_number()" in s for s in seen) == 1, seen  # one round
+
+
+def test_a_post_writes_the_threads_row_and_keeps_the_newer_message(company):
+    """The Message insert hook upserts RequestThread; a post that arrives with an older id
+    (two posts racing, the later id committed first) never moves it back."""
+    from types import SimpleNamespace
+
+    from models.requests import RequestThread, _note_public_message
+
+    staff, owner, _member, _other, mine, _members, _foreign = company
+    req = mine[0]
+    first = say(req, staff.manager)
+    assert db.session.get(RequestThread, req.id).last_public_message_id == first.id
+    note = say(req, staff.manager, internal=True)
+    assert db.session.get(RequestThread, req.id).last_public_message_id == first.id
+    newer = say(req, owner)
+    db.session.expire_all()
+    assert db.session.get(RequestThread, req.id).last_public_message_id == newer.id
+    connection = db.session.connection()
+    _note_public_message(None, connection, SimpleNamespace(
+        is_internal=False, request_id=req.id, id=first.id))  # an older id, late
+    db.session.commit()
+    db.session.expire_all()
+    row = db.session.get(RequestThread, req.id)
+    assert (row.last_public_message_id, row.company_id, row.author_id) == \
+        (newer.id, req.company_id, owner.id)
+    assert note.id > first.id

@@ -123,3 +123,50 @@ def test_0029_gives_requests_filed_before_it_their_searched_text(make_app):
             expected = "школьная, д. 7" if engine.dialect.name == "postgresql" else "2026-"
             assert expected in stored, stored
             db.session.remove()
+
+
+def test_0035_moves_each_threads_latest_public_message_off_the_request_row(make_app):
+    """0035_request_thread: the dashboard's latest public message per request leaves the
+    request row for request_thread, both ways, keeping each thread's value; a message post
+    then writes the thread's row and leaves the request's (its version) alone."""
+    from flask_appbuilder.security.sqla.models import User
+
+    from app.extensions import db
+    from cabinet.dashboard import latest_messages
+    from models.request_status import Status
+    from models.requests import Message, Request, RequestThread
+    from tests.factories import Staff, make_partner, make_request
+
+    with database_at(make_app, "heads") as (fresh, engine):
+        assert flask(fresh, "replan", "sync-roles").exit_code == 0
+        with fresh.app_context():
+            staff, partner = Staff(), make_partner()
+            req = make_request(partner, Status.SUBMITTED, staff)
+            version = db.session.get(Request, req.id).version
+            reply = Message(request_id=req.id, author_id=staff.manager.id, body="Ответ")
+            note = Message(request_id=req.id, author_id=staff.manager.id, body="Note",
+                           is_internal=True)
+            db.session.add_all([reply, note])
+            db.session.commit()
+            ids = partner.id, req.id, reply.id
+            thread = db.session.get(RequestThread, req.id)
+            assert (thread.company_id, thread.author_id, thread.last_public_message_id) == \
+                (req.company_id, partner.id, reply.id)  # the note is not the partner's
+            assert db.session.get(Request, req.id).version == version  # no stale forms
+            db.session.remove()
+        down = flask(fresh, "db", "downgrade", "0034_drop_prefix_indexes")
+        assert down.exit_code == 0, down.output
+        engine.dispose()
+        assert "request_thread" not in inspect(engine).get_table_names()
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT last_public_message_id FROM request WHERE id = "
+                                     ":id"), {"id": ids[1]}).scalar() == ids[2]
+        up = flask(fresh, "db", "upgrade")
+        assert up.exit_code == 0, up.output
+        engine.dispose()
+        assert "last_public_message_id" not in {c["name"] for c in
+                                                inspect(engine).get_columns("request")}
+        with fresh.app_context():
+            partner = db.session.get(User, ids[0])
+            assert [m.id for m in latest_messages(partner)] == [ids[2]]
+            db.session.remove()

@@ -32,7 +32,7 @@ from models.requests import WAITING_STATUSES, Request
 from models.schedule import ScheduleEntry
 from reports import queries
 from reports.sources import partner_requests
-from tests.factories import as_user, make_request, make_user
+from tests.factories import as_user, make_partner, make_request, make_user
 
 BIG_TABLES = ("request", "message", "status_change", "end_client", "schedule_entry")
 
@@ -256,7 +256,10 @@ def test_partner_dashboard_queries(world):
                                        Request.status.in_(WAITING_STATUSES)) \
         .order_by(Request.status_changed_at).limit(10)
     assert "ix_request_waiting" in assert_indexed(waiting)
-    assert_statements_indexed(lambda: latest_messages(partner), *BIG_TABLES)
+    assert_statements_indexed(lambda: latest_messages(partner), *BIG_TABLES, "request_thread")
+    # a member's: his own requests' threads, by the threads' author index
+    member = make_partner(partner.profile.partner_company, owner=False)
+    assert_statements_indexed(lambda: latest_messages(member), *BIG_TABLES, "request_thread")
 
 
 def test_distribution_queue_and_director_figures(world):
