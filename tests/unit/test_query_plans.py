@@ -245,17 +245,19 @@ def test_partner_dashboard_queries(world):
     partner = world["partner"]
     counts = select(Request.status, func.count()).where(request_scope(partner)) \
         .group_by(Request.status)
-    # by a company index (at 1M the covering ix_request_company_status_author, index-only
-    # once vacuumed; a small test table of unsettled statistics may get a bitmap scan of
-    # another company index), never a scan of every request
+    # by a company index, never a scan of every request: on a test's few rows the planner
+    # picks among the company indexes by statistics an earlier test may have left (after
+    # test_bench_data's load: ix_request_company_address_id), so the index each page is
+    # built for is checked alone — at 1M the covering ix_request_company_status_author
     plan = assert_indexed(counts)
-    assert any(index in plan for index in ("ix_request_company_status_author",
-                                           "ix_request_company_id_id",
-                                           "ix_request_company_created_id")), plan
+    assert re.search(r"Index Cond: \(company_id = ", plan), plan
+    with only_index("request", "ix_request_company_status_author"):
+        assert "ix_request_company_status_author" in assert_indexed(counts)
     waiting = select(Request.id).where(request_scope(partner),
                                        Request.status.in_(WAITING_STATUSES)) \
         .order_by(Request.status_changed_at).limit(10)
-    assert "ix_request_waiting" in assert_indexed(waiting)
+    with only_index("request", "ix_request_waiting"):
+        assert "ix_request_waiting" in assert_indexed(waiting)
     assert_statements_indexed(lambda: latest_messages(partner), *BIG_TABLES, "request_thread")
     # a member's: his own requests' threads, by the threads' author index
     member = make_partner(partner.profile.partner_company, owner=False)
