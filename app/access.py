@@ -57,6 +57,13 @@ def _request_rule(user, row):
     return None
 
 
+def partner_scope(user, row):
+    """The partner owner/member rule on any row carrying a request's company and author
+    (a copy kept for an index, such as models.requests.RequestThread), or None when `user`
+    sees requests by another rule than a partner's."""
+    return _partner_rule(user, row) if bounding_company(user) is not None else None
+
+
 def bounding_company(user) -> int | None:
     """The partner company every request `user` may see belongs to (a partner's, by the rule
     of _request_rule), or None when the user sees no request or more than one company's."""

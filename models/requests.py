@@ -3,10 +3,8 @@
 from contextvars import ContextVar
 
 from sqlalchemy import (JSON, Boolean, Column, Computed, Date, DateTime, ForeignKey, Index,
-                        Integer, Numeric, String, Text, UniqueConstraint, case, event, literal,
+                        Integer, Numeric, String, Text, UniqueConstraint, bindparam, event,
                         select, text, update)
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import relationship, validates
@@ -293,6 +291,18 @@ class RequestThread(Model):
     last_public_message_id = Column(Integer, nullable=False)
 
 
+# written out, not built with the dialects' insert().on_conflict_do_update(): SQLAlchemy
+# cannot cache that construct (app.rollups: every post would compile it again); the same SQL
+# runs on PostgreSQL and SQLite (3.24+; the SELECT's WHERE settles SQLite's upsert parse)
+_NOTE_THREAD = text(
+    "INSERT INTO request_thread (request_id, company_id, author_id, last_public_message_id)"
+    " SELECT id, company_id, author_id, :message FROM request WHERE id = :request"
+    " ON CONFLICT (request_id) DO UPDATE SET last_public_message_id = CASE"
+    " WHEN excluded.last_public_message_id > request_thread.last_public_message_id"
+    " THEN excluded.last_public_message_id ELSE request_thread.last_public_message_id END"
+).bindparams(bindparam("message", type_=Integer), bindparam("request", type_=Integer))
+
+
 @event.listens_for(Message, "after_insert")
 def _note_public_message(_mapper, connection, message) -> None:
     """Keep RequestThread: one upsert of the narrow row (the request's own row, and so its
@@ -300,20 +310,7 @@ def _note_public_message(_mapper, connection, message) -> None:
     newer id."""
     if message.is_internal:
         return
-    table = RequestThread.__table__
-    dialect_insert = postgresql_insert if connection.dialect.name == "postgresql" \
-        else sqlite_insert
-    request = Request.__table__
-    rows = select(request.c.id, request.c.company_id, request.c.author_id,
-                  literal(message.id, Integer)).where(request.c.id == message.request_id)
-    statement = dialect_insert(table).from_select(
-        ["request_id", "company_id", "author_id", "last_public_message_id"], rows)
-    newer = statement.excluded.last_public_message_id
-    connection.execute(statement.on_conflict_do_update(
-        index_elements=[table.c.request_id],
-        set_={"last_public_message_id": case(
-            (newer > table.c.last_public_message_id, newer),
-            else_=table.c.last_public_message_id)}))
+    connection.execute(_NOTE_THREAD, {"message": message.id, "request": message.request_id})
 
 
 class Attachment(Model):
