@@ -226,18 +226,16 @@ def test_staff_list_filter_and_sort_pairs_have_their_indexes(world):
 def test_the_desks_client_filter_reads_the_open_requests_client_index(world):
     """The desk's client filter reads the open requests of the matching clients from the
     partial ix_request_open_end_client (0030_filter_sorts), not every request of theirs. On a
-    test's handful of rows the full client index is as good, so it is dropped for the check
-    (in a savepoint, rolled back)."""
+    test's handful of rows the full client index or a status one is as good (which, the
+    statistics an earlier test left decide), so the table's other indexes are dropped for
+    the check (in a savepoint, rolled back)."""
     boss = world["staff"].supermanager
     plan_for_values()
     found = select(Request.id).where(request_scope(boss), Request.status.in_(OPEN_STATUSES),
                                      client_clause("Иванов"))
-    savepoint = db.session.begin_nested()
-    try:
-        db.session.execute(text("DROP INDEX ix_request_end_client_id"))
+    with only_index("request", "ix_request_open_end_client") as rivals:
+        assert "ix_request_end_client_id" in rivals
         plan = assert_indexed(found, bitmap_only=True)
-    finally:
-        savepoint.rollback()
     assert "ix_request_open_end_client" in plan, plan
 
 
