@@ -12,7 +12,6 @@ import shutil
 import socket
 import sqlite3
 import tempfile
-import threading
 import uuid
 from email import message_from_bytes
 from types import SimpleNamespace
@@ -44,6 +43,7 @@ from models.requests import Request
 from config import BASE_DIR, INSTANCE_DIR, TestConfig
 from tests.factories import (Staff, advance_sequence, make_partner, make_request, make_user,
                              sequence_position)
+from tests.jobs.servers import serve_in_thread
 
 # fixtures shared by several test modules (a module's own fixture of the same name wins)
 pytest_plugins = ["tests.payment_fixtures", "tests.telegram_bot_api"]
@@ -399,8 +399,7 @@ def app_url(app):
     """The test app served on 127.0.0.1 (a free port) in a thread: its base URL, for real
     HTTP clients (concurrent requests, schemathesis)."""
     http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
+    thread = serve_in_thread(http)
     yield f"http://127.0.0.1:{http.server_port}"
     http.shutdown()
     thread.join(5)

@@ -21,6 +21,7 @@ from app.extensions import db
 from config import TestConfig
 from app.worker import run_worker
 from tests.factories import post
+from tests.jobs.servers import serve_in_thread
 
 BOT_TOKEN = "123456:TEST-token_abc"
 BOT_NAME = "replan_test_bot"
@@ -54,14 +55,13 @@ class FakeBotApi:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}"
 
     def start(self) -> FakeBotApi:
-        self.thread.start()
+        serve_in_thread(self.server)
         return self
 
     def stop(self) -> None:

@@ -3,11 +3,12 @@
 import os
 import shutil
 import socket
-import threading
 from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
+
+from tests.jobs.servers import serve_in_thread
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
@@ -22,8 +23,7 @@ def server_url(app):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    serve_in_thread(server)
     yield f"http://127.0.0.1:{port}"
     server.shutdown()
 

@@ -16,6 +16,20 @@ import threading
 import time
 
 
+# socketserver's serve_forever looks for shutdown() every 0.5 s by default, so each stop of a
+# loopback server cost a test ~0.5 s of tear-down (18 tests: ~9 s of a run); 10 ms here
+POLL_INTERVAL = 0.01
+
+
+def serve_in_thread(server) -> threading.Thread:
+    """Serve `server` (http.server / werkzeug) in a daemon thread; its shutdown() returns
+    within POLL_INTERVAL."""
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": POLL_INTERVAL},
+                              daemon=True)
+    thread.start()
+    return thread
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

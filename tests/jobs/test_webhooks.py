@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
 from datetime import date, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -33,6 +32,7 @@ from models.outbox import OutboxMessage
 from models.request_status import Status
 from models.webhooks import WebhookDelivery, WebhookEndpoint
 from tests.factories import Staff, make_partner, make_request, make_user
+from tests.jobs.servers import serve_in_thread
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -76,7 +76,7 @@ class Receiver:
         ThreadingHTTPServer.allow_reuse_address = True
         self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        serve_in_thread(self.server)
 
     def stop(self):
         self.server.shutdown()

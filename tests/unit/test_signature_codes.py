@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -27,6 +26,7 @@ from models.outbox import OutboxMessage
 from models.request_status import Status
 from models.signatures import ConfirmationCode, Signature
 from tests.factories import make_partner, make_request, make_service
+from tests.jobs.servers import serve_in_thread
 
 IP, UA = "203.0.113.7", "Mozilla/5.0 (signature test)"
 
@@ -235,8 +235,7 @@ def sms_gateway(app):
     """A loopback HTTP gateway configured through SMS_GATEWAY_URL / _TOKEN."""
     GatewayHandler.received, GatewayHandler.status = [], 200
     server = ThreadingHTTPServer(("127.0.0.1", 0), GatewayHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    serve_in_thread(server)
     app.config.update(SMS_GATEWAY_URL=f"http://127.0.0.1:{server.server_port}/send",
                       SMS_GATEWAY_TOKEN="sms-secret")
     yield GatewayHandler
