@@ -4,7 +4,9 @@ export, e-mail and notification asks here.
 
 The overrides are read once per request or job (one query for the whole small table, kept in
 `g`); a save forgets them (app.texts). Each process keeps them between requests while the
-stamp in Redis is unchanged (app.shared_cache: a commit that changes them bumps it).
+stamp in Redis is unchanged (app.shared_cache: a commit that changes them bumps it), and the
+labels worked out from them are kept with them: a partner list asks for ~30 labels a page,
+each a translation lookup the first time.
 """
 
 from __future__ import annotations
@@ -26,7 +28,16 @@ def current_locale() -> str:
     return locale if locale in LOCALES else "ru"
 
 
-def overrides() -> dict[tuple[str, str, str], TextOverride]:
+class Overrides(dict):
+    """(kind, key, locale) → the admin's text; `labels` keeps the labels worked out from this
+    very mapping, so they are forgotten with it (a save, a changed stamp)."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.labels: dict[tuple[str, str, str], str] = {}
+
+
+def overrides() -> Overrides:
     """(kind, key, locale) → the admin's text, loaded once per request or job."""
     if not has_app_context():
         return _load()
@@ -35,31 +46,28 @@ def overrides() -> dict[tuple[str, str, str], TextOverride]:
     return getattr(g, _CACHE)
 
 
-def _load() -> dict:
+def _load() -> Overrides:
     rows = db.session.query(TextOverride.kind, TextOverride.key, TextOverride.locale,
                             TextOverride.subject, TextOverride.body).all()
-    return {(r.kind, r.key, r.locale): r for r in rows}
+    return Overrides({(r.kind, r.key, r.locale): r for r in rows})
 
 
 def forget_overrides() -> None:
     """After a save: the next label is read from the database again."""
     if has_app_context():
         g.pop(_CACHE, None)
-        g.pop(_LABELS, None)
-
-
-_LABELS = "replan_status_labels"
 
 
 def _label(kind: str, key: str, default) -> str:
-    """The admin's wording of a label or the code's, worked out once per request and
-    language (a list page asks for it on every row)."""
+    """The admin's wording of a label or the code's, worked out once per language for as
+    long as the overrides are kept (a list page asks for it on every row)."""
     locale = current_locale()
-    memo = g.setdefault(_LABELS, {}) if has_app_context() else {}
-    found = memo.get((kind, key, locale))
+    texts = overrides()
+    found = texts.labels.get((kind, key, locale))
     if found is None:
-        row = override_of(kind, key, locale)
-        found = memo[(kind, key, locale)] = row.body if row is not None else default(key)
+        row = texts.get((kind, key, locale))
+        found = texts.labels[(kind, key, locale)] = (
+            row.body if row is not None else default(key))
     return found
 
 

@@ -12,7 +12,7 @@ from app.extensions import db
 from flask_babel import force_locale
 
 from app.status_labels import (default_partner_label, default_staff_label, forget_overrides,
-                               partner_label, staff_label)
+                               partner_group_of, partner_label, staff_label)
 from app.text_admin import check_item, items
 from app.texts import (EMAIL_PLACEHOLDERS, PDF_PLACEHOLDERS, TemplateRefused, check_template,
                        pdf_texts, render_email)
@@ -290,3 +290,32 @@ def test_a_list_reads_the_overrides_once_not_per_row(app, staff):
         assert len(statements) in (1, 2)  # 1 with Redis: kept per process (app.shared_cache)
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
+
+
+def test_labels_are_worked_out_once_per_process_until_an_override_is_saved(
+        app, admin, staff, monkeypatch):
+    """The labels are kept with the overrides they came from (app.status_labels): a second
+    page works none out again; a saved override (its stamp bumped) is read on the next page,
+    the other labels worked out again from the new overrides."""
+    import app.status_labels as status_labels
+
+    partner = make_partner()
+    make_request(partner, Status.ASSIGNED, staff)
+    worked_out = []
+
+    def counted(group):
+        worked_out.append(group)
+        return default_partner_label(group)
+    monkeypatch.setattr(status_labels, "default_partner_label", counted)
+    cabinet = as_user(app, partner)
+    label = default_partner_label(partner_group_of(Status.ASSIGNED))
+    assert f">{label}</span>" in cabinet.get("/cabinet/requests").get_data(as_text=True)
+    assert "in_work" in worked_out  # the status filter's groups
+    worked_out.clear()
+    assert f">{label}</span>" in cabinet.get("/cabinet/requests").get_data(as_text=True)
+    assert worked_out == []
+    save(admin, KIND_PARTNER_LABEL, "processing", "У менеджера на проверке")
+    worked_out.clear()
+    page = cabinet.get("/cabinet/requests").get_data(as_text=True)
+    assert ">У менеджера на проверке</span>" in page and f">{label}</span>" not in page
+    assert "in_work" in worked_out and "processing" not in worked_out
