@@ -38,6 +38,7 @@ from app.service_fields import decimal_text
 from app.uow import commit
 from models.base import utcnow
 from models.catalog import Service
+from models.day_bounds import rebuild as rebuild_day_bounds
 from models.partners import PARTNER_MEMBER, PARTNER_OWNER, PartnerCompany
 from models.request_status import Action, Status
 from models.requests import PAYMENT_PAID, PAYMENT_UNPAID, Request
@@ -248,6 +249,8 @@ class _Writer:
         and the daily rollups of the status history (app.rollups, one INSERT … SELECT)."""
         from app.rollups import rebuild  # deferred: the loader needs the hook-free SQL only
         rebuild(self.connection)
+        # the staff list's per-day bounds of its date sorts (models.day_bounds)
+        self.counts["request_day_bounds"] = rebuild_day_bounds(self.connection)
         if "request_thread" in Model.metadata.tables:
             # each thread's latest public message (models.requests.RequestThread): one
             # grouped pass over the messages (the loader's indexes are dropped here: a

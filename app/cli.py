@@ -13,6 +13,7 @@ from app.extensions import db
 from app.periodic import PERIODIC
 from app.permissions import sync_roles
 from app.rollups import rebuild as rebuild_rollups
+from models.day_bounds import rebuild as rebuild_day_bounds
 from app.shared_cache import PERMISSIONS, bump
 from app.telegram_outbox import BotApiError, set_webhook
 from app.worker import run_worker
@@ -73,10 +74,13 @@ def bench_data_command(count: int, seed: int):
 @with_appcontext
 def rebuild_rollups_command():
     """Recompute the dashboard's daily rollups from the whole status history (run once
-    after upgrading to 0025_daily_rollups and after changing the bureau's time zone)."""
+    after upgrading to 0025_daily_rollups and after changing the bureau's time zone) and the
+    staff list's per-day bounds from the requests (after requests were written by SQL)."""
     rows = rebuild_rollups(db.session.connection())
+    bounds = rebuild_day_bounds(db.session.connection())
     db.session.commit()
     click.echo(f"status_day_rollup: {rows:,} rows")
+    click.echo(f"request_day_bounds: {bounds:,} rows")
 
 
 @replan.command("worker")

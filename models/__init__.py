@@ -8,6 +8,7 @@ from models.approvals import ApprovalStep, RequestApproval
 from models.audit import AuditEvent, Setting
 from models.base import Model
 from models.catalog import PriceRule, Quote, Service
+from models.day_bounds import RequestDayBounds
 from models.document_slots import DocumentSlot
 from models.exports import ExportTask, JobMarker
 from models.finance import Payment
@@ -44,3 +45,4 @@ __all__ += ["RequestThread"]  # issue 14: a thread's latest public message, off 
 __all__ += ["PrefillToken"]  # issue 13: prefill links from a partner's site
 __all__ += ["ApiIdempotencyKey"]  # issue 13: Idempotency-Key of the API's creating POSTs
 __all__ += ["StatusDayRollup"]  # issue 14: daily rollups for the dashboard
+__all__ += ["RequestDayBounds"]  # issue 14: per-day bounds of the staff list's date sorts

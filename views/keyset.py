@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask import current_app, flash, request, url_for
-from flask_appbuilder.models.sqla.filters import FilterEqual, FilterGreater, FilterSmaller
+from flask_appbuilder.models.sqla.filters import (FilterEqual, FilterGreater, FilterSmaller,
+                                                  set_value_to_type)
 from flask_appbuilder.widgets import ListWidget
 from flask_babel import gettext as _
 from itsdangerous import BadData, URLSafeSerializer
@@ -24,6 +25,7 @@ from sqlalchemy import false, func, literal, select, tuple_, union_all
 
 from app.extensions import db
 from app.request_filters import by_keys, first_keys, many_matches
+from models import day_bounds
 from views import base
 
 # the first pages are also reachable by number (FAB's ?page_<View>=N, by OFFSET: cheap that
@@ -139,6 +141,45 @@ def cheaper_to_walk(total: float, matches: float) -> bool:
     """`total` rows, `matches` of them in the period: whether passing the others costs less
     than reading the matches."""
     return max(total - matches, 0) * WALK_ROW_COST < matches * BOUND_ROW_COST
+
+
+def day_bounded(query, datamodel, filters, order):
+    """`query` with its sort column kept at or past the period's first value, read from the
+    per-day bounds (models.day_bounds: one row a day of the period, where `bounded` reads
+    the period's rows), or None when the filters name no period of a date whose bounds are
+    kept (or no request is dated in it: `bounded` then finds that as cheaply). A period's
+    days hold every row of its moments and maybe more, so the value is a bound, never a row
+    lost: the walk from it passes at most the extra rows of the period's two edge days."""
+    column, direction = order
+    if column not in day_bounds.BOUNDED:
+        return None
+    descending = direction == "desc"
+    periods: dict[str, list] = {}
+    for flt, values in zip(filters.filters, filters.values):
+        kind = flt.column_name
+        if kind == column or kind not in day_bounds.KINDS or not isinstance(
+                flt, (FilterEqual, FilterGreater, FilterSmaller)):
+            continue
+        # FAB applies each value of a filter's list (?_flt_1_x=a&_flt_1_x=b: both hold)
+        for value in values if isinstance(values, list) else [values]:
+            moment = set_value_to_type(datamodel, kind, value)
+            if not isinstance(moment, datetime):
+                continue  # FAB leaves the query as it is
+            first, last = periods.setdefault(kind, [None, None])
+            day = moment.date()
+            if not isinstance(flt, FilterSmaller):  # later than, or at, that moment
+                first = day if first is None else max(first, day)
+            if not isinstance(flt, FilterGreater):  # earlier than, or at, that moment
+                last = day if last is None else min(last, day)
+            periods[kind] = [first, last]
+    edges = [day_bounds.bound(db.session, kind, first, last, column, descending)
+             for kind, (first, last) in periods.items()]
+    if not edges or None in edges:
+        return None
+    sort = getattr(datamodel.obj, column)
+    if descending:
+        return query.filter(sort <= min(edges))
+    return query.filter(sort >= max(edges))
 
 
 def bounded(query, column, descending: bool):
@@ -333,8 +374,12 @@ class KeysetListMixin:
         if getattr(datamodel, "eager", ()):
             query = query.options(*datamodel.eager_options())
         pages = KeysetPages(self)
-        if against_the_grain(joined, order) and not walk_is_cheaper(query):
-            query = bounded(query, pages.keys(order[0])[0], order[1] == "desc")
+        if against_the_grain(joined, order):
+            kept = day_bounded(query, datamodel, joined, order)
+            if kept is not None:
+                query = kept
+            elif not walk_is_cheaper(query):
+                query = bounded(query, pages.keys(order[0])[0], order[1] == "desc")
         rows, number, has_prev, has_next = pages.page(query, order, page_size, page)
         pager = pages.pager(order, page_size, rows, number, has_prev, has_next, count,
                             count_limit)

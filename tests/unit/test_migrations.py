@@ -170,3 +170,46 @@ def test_0035_moves_each_threads_latest_public_message_off_the_request_row(make_
             partner = db.session.get(User, ids[0])
             assert [m.id for m in latest_messages(partner)] == [ids[2]]
             db.session.remove()
+
+
+def test_0036_fills_the_day_bounds_from_the_requests_and_drops_them_back(make_app):
+    """0036_request_day_bounds: each day of a creation or submission date gets the least and
+    greatest number and creation time of its requests (as models.day_bounds.rebuild works
+    them out); downgrading drops the table; a request written afterwards widens its days."""
+    from datetime import datetime
+
+    from app.extensions import db
+    from models.day_bounds import TABLE, rebuild
+    from models.request_status import Status
+    from tests.factories import Staff, make_partner, make_request
+
+    with database_at(make_app, "heads") as (fresh, engine):
+        assert flask(fresh, "replan", "sync-roles").exit_code == 0
+        with fresh.app_context():
+            staff, partner = Staff(), make_partner()
+            older = make_request(partner, Status.SUBMITTED, staff)
+            newer = make_request(partner, Status.DRAFT, staff)
+            older.created_at, older.submitted_at = datetime(2026, 3, 1, 9), datetime(2026, 3, 2)
+            newer.created_at = datetime(2026, 3, 1, 18)
+            db.session.commit()
+            numbers = older.number, newer.number
+            db.session.remove()
+        assert flask(fresh, "db", "downgrade", "0035_request_thread").exit_code == 0
+        engine.dispose()
+        assert "request_day_bounds" not in inspect(engine).get_table_names()
+        up = flask(fresh, "db", "upgrade")
+        assert up.exit_code == 0, up.output
+        engine.dispose()
+        with engine.connect() as conn:
+            rows = conn.execute(text(
+                "SELECT kind, day, min_number, max_number FROM request_day_bounds"
+                " ORDER BY kind, day")).all()
+        assert [(k, str(d), lo, hi) for k, d, lo, hi in rows] == [
+            ("created_at", "2026-03-01", *sorted(numbers)),
+            ("submitted_at", "2026-03-02", numbers[0], numbers[0])]
+        with fresh.app_context():  # the migration's SQL and rebuild() agree
+            filled = sorted(tuple(r) for r in db.session.execute(TABLE.select()))
+            assert rebuild(db.session.connection()) == 2
+            assert sorted(tuple(r) for r in db.session.execute(TABLE.select())) == filled
+            db.session.rollback()
+            db.session.remove()

@@ -332,22 +332,31 @@ def test_a_text_search_pages_by_cursor_and_scans_the_text_once(app, world, monke
 
 # a period sorted against its order in time (views.keyset.against_the_grain): at 1M the
 # sort's index was walked past every row outside the period (~2 s); the list now reads the
-# bound of the sort value among the period's rows first and walks from there
+# bound of the sort value from the period's days (models.day_bounds) — or, where no day of
+# the period is kept, from the period's rows — and walks from there
 PERIODS = [("_flt_2_created_at=2026-06-01", "number", "desc", "team1_rows", "request.number <="),
            # unsorted: newest first by the filter's own date (no bound; the next test)
            ("_flt_2_submitted_at=2026-06-01", "", "", "team1_rows", None),
            ("_flt_1_created_at=2026-06-01", "number", "asc", "team2_rows", "request.number >="),
+           ("_flt_1_submitted_at=2026-06-01", "created_at", "asc", "team2_rows",
+            "request.created_at >="),
            ("_flt_1_created_at=2026-06-01", "", "", "team2_rows", None),  # with the grain
            ("_flt_2_created_at=2026-06-01", "status", "asc", "team1_rows", None)]
+ROW_BOUND = re.compile(r"\b(min|max)\(anon_\d+\.k\)")
 
 
+@pytest.mark.parametrize("days_kept", [True, False])
 @pytest.mark.parametrize("period,column,direction,rows,bound", PERIODS)
 def test_a_period_against_the_sort_pages_exactly_from_its_bound(app, world, monkeypatch,
                                                                 period, column, direction,
-                                                                rows, bound):
+                                                                rows, bound, days_kept):
+    from models.day_bounds import TABLE
     from tests.factories import statements
     import views.keyset
 
+    if not days_kept:  # rows written by SQL, no rebuild yet: the period's rows are read
+        db.session.execute(TABLE.delete())
+        db.session.commit()
     monkeypatch.setattr(views.keyset, "walk_is_cheaper", lambda query: False)
     admin = as_user(app, world.admin)
     start = f"/requests/list/?psize_{VIEW}={SIZE}&{period}{sort_args(column, direction)}"
@@ -356,12 +365,15 @@ def test_a_period_against_the_sort_pages_exactly_from_its_bound(app, world, monk
     assert [n for p in pages for n in p] == expected(world, getattr(world, rows), column,
                                                      direction)
     assert all(len(p) == SIZE for p in pages[:-1])
-    bounds = [s for s in seen if re.search(r"\b(min|max)\(anon_\d+\.k\)", s)]
+    from_days = [s for s in seen if "FROM request_day_bounds" in s]
+    from_rows = [s for s in seen if ROW_BOUND.search(s)]
     if bound and db.engine.dialect.name == "postgresql":
-        assert len(bounds) == len(pages), seen  # each page: its bound, then the walk from it
+        # each page: its bound (from the days, else from the rows), then the walk from it
+        assert len(from_days) == len(pages), seen
+        assert len(from_rows) == (0 if days_kept else len(pages)), seen
         assert any(bound in s for s in seen), seen
     else:  # SQLite, or the filter and the sort agree in time: the index is walked as it is
-        assert not bounds, seen
+        assert not from_rows and not from_days, seen
 
 
 @pytest.mark.parametrize("column", ["created_at", "submitted_at"])
