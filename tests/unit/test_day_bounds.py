@@ -88,6 +88,15 @@ def test_the_bound_of_a_period_is_read_from_its_days(app, staff):
     assert bound(session, "created_at", date(2026, 6, 1), None, "number", False) is None
     with pytest.raises(KeyError):
         bound(session, "created_at", None, None, "status", False)
+    # a day of two requests: its least for a lower bound, its greatest for an upper one
+    rows[3].created_at = datetime(2026, 4, 10, 18)
+    db.session.commit()
+    assert bound(session, "created_at", date(2026, 4, 10), date(2026, 4, 10), "number",
+                 False) == numbers[1]
+    assert bound(session, "created_at", date(2026, 4, 10), date(2026, 4, 10), "number",
+                 True) == numbers[3]
+    assert bound(session, "created_at", date(2026, 4, 10), date(2026, 4, 10), "created_at",
+                 True) == rows[3].created_at
 
 
 class Filters(SimpleNamespace):
@@ -142,6 +151,9 @@ def test_the_list_bound_follows_the_filters_period(app, april):
     two_dates = Filters((FilterGreater, "created_at", ["2026-04-05"]),
                         (FilterGreater, "submitted_at", ["2026-04-15"]))
     assert edge_of(two_dates, ("number", "asc")) == ("ge", numbers[2])  # the tighter
+    two_before = Filters((FilterSmaller, "created_at", ["2026-04-25"]),
+                         (FilterSmaller, "submitted_at", ["2026-04-15"]))
+    assert edge_of(two_before, ("number", "desc")) == ("le", numbers[1])  # the tighter
 
 
 def test_no_bound_where_the_filters_name_no_kept_period(app, april):
