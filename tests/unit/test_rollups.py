@@ -144,10 +144,20 @@ def test_the_bench_loader_fills_the_rollup_and_the_command_rebuilds_it(app):
         rolled = queries.average_hours_in_status(start, end)
         assert list(rolled) == list(direct) and direct
         assert all(rolled[k] == pytest.approx(v, abs=0.051) for k, v in direct.items())
+    # the loader writes requests by SQL: their days' bounds (models.day_bounds) are rebuilt
+    from models.day_bounds import TABLE as BOUNDS
+    from models.requests import Request
+
+    bounds = {tuple(r) for r in db.session.execute(BOUNDS.select())}
+    created_days = {r.created_at.date() for r in db.session.query(Request.created_at)}
+    assert {day for kind, day, *_ in bounds if kind == "created_at"} == created_days
     db.session.query(StatusDayRollup).delete()
+    db.session.execute(BOUNDS.delete())
     db.session.commit()
     result = runner.invoke(args=["replan", "rebuild-rollups"])
     assert result.exit_code == 0, result.output
     assert f"status_day_rollup: {len(written):,} rows" in result.output
+    assert f"request_day_bounds: {len(bounds):,} rows" in result.output
     db.session.expire_all()
     assert rollup_rows() == written
+    assert {tuple(r) for r in db.session.execute(BOUNDS.select())} == bounds
