@@ -1,6 +1,7 @@
 """Back-office request screens with row-level access."""
 
 import re
+from urllib.parse import quote
 
 from flask import g, request, url_for
 from flask_appbuilder.fieldwidgets import Select2Widget
@@ -90,6 +91,15 @@ class ClientNameSearch(BaseFilter):
         return query.filter(client_clause(text)) if text else query
 
 
+def desk_link(number: str) -> str:
+    """The desk's page of a request number: the route built once a request (a list page
+    links every row; url_for was ~3 % of a staff list page), the number quoted into it."""
+    prefix = g.get("replan_desk_number_url")
+    if prefix is None:
+        prefix = g.replan_desk_number_url = url_for("DeskView.by_number", number="0")[:-1]
+    return prefix + quote(str(number), safe="")
+
+
 class RequestFilterConverter(KeptFilterConverter):
     """The client's name is no column of the request: its one filter, given here so FAB
     does not log “Filter type not supported for column” at every start."""
@@ -153,8 +163,7 @@ class RequestStaffView(KeysetListMixin, ReadOnlyView):
         FIELD_SEARCH: StringField(_l("Text in the request")),
         CLIENT_SEARCH: StringField(_l("Client"))}
     formatters_columns = {"status": staff_status, "number": lambda number: Markup(
-        '<a href="{}"><strong>{}</strong></a>').format(
-            url_for("DeskView.by_number", number=number), number)}
+        '<a href="{}"><strong>{}</strong></a>').format(desk_link(number), number)}
     label_columns = {
         "number": _l("Number"), "status": _l("Status"), "company": _l("Partner"),
         "object_address": _l("Request data"), "object_type": _l("Object type"),

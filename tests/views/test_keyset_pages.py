@@ -469,3 +469,18 @@ def test_the_walk_or_bound_choice_reads_the_planners_two_estimates(app, world, m
     (total, matches), (same_total, fewer) = seen
     # estimates (the test's table may or may not have been analyzed): their order only
     assert total == same_total > 0 and total >= matches >= fewer >= 0
+
+
+def test_each_rows_number_links_to_its_desk_page(app, world):
+    """The number of every row links to the desk's page of that request (views.requests
+    .desk_link: the route built once a page), which opens it."""
+    manager = as_user(app, world.team1.manager)
+    _numbers, html = page(manager, f"/requests/list/?psize_{VIEW}=5")
+    links = re.findall(r'<a href="([^"]+)"><strong>(\d{4}-\d{5})</strong></a>', html)
+    assert [number for _href, number in links] == expected(world, world.team1_rows, "", "")[:5]
+    for href, number in links:
+        assert href == f"/desk/n/{number}"
+        opened = manager.get(href)
+        assert opened.status_code == 302
+        request_id = next(r.id for r in world.team1_rows if r.number == number)
+        assert opened.headers["Location"].endswith(f"/desk/{request_id}")

@@ -1,6 +1,7 @@
 """Issue 12 point 4: the words the admin edits — status labels, e-mails, PDF texts — checked
 at save time in a sandbox, used by every surface, reset to the code's default."""
 
+import json
 import logging
 from datetime import date, timedelta
 from pathlib import Path
@@ -319,3 +320,44 @@ def test_labels_are_worked_out_once_per_process_until_an_override_is_saved(
     page = cabinet.get("/cabinet/requests").get_data(as_text=True)
     assert ">У менеджера на проверке</span>" in page and f">{label}</span>" not in page
     assert "in_work" in worked_out and "processing" not in worked_out
+
+
+def test_the_list_filter_keeps_its_fields_until_a_status_label_is_saved(app, admin, staff,
+                                                                        monkeypatch):
+    """The staff list's filter fields that are the same for every user (views.search_widget)
+    are rendered once per language and kept; the status select shows a label saved after."""
+    from wtforms.fields import SelectField
+
+    rendered = []
+    real = SelectField.__call__
+
+    def counted(field, **kwargs):
+        rendered.append(field.name)
+        return real(field, **kwargs)
+    monkeypatch.setattr(SelectField, "__call__", counted)
+    make_request(make_partner(), Status.ASSIGNED, staff)
+    lists = as_user(app, staff.supermanager)
+    default = default_staff_label("assigned")
+    first = lists.get("/requests/list/").get_data(as_text=True)
+    assert in_filter_form(default, first) and "status" in rendered
+    rendered.clear()
+    assert in_filter_form(default, lists.get("/requests/list/").get_data(as_text=True))
+    other = as_user(app, staff.manager).get("/requests/list/").get_data(as_text=True)
+    assert in_filter_form(default, other)
+    assert rendered == []  # both pages, both users: the kept fields
+    with force_locale("en"):
+        english = default_staff_label("assigned")
+    assert lists.get("/lang/en", follow_redirects=True).status_code == 200
+    assert in_filter_form(english, lists.get("/requests/list/").get_data(as_text=True))
+    assert "status" in rendered  # once more, in English
+    assert lists.get("/lang/ru", follow_redirects=True).status_code == 200
+    save(admin, KIND_STAFF_LABEL, "assigned", "На распределении у менеджера")
+    page = lists.get("/requests/list/").get_data(as_text=True)
+    assert in_filter_form("На распределении у менеджера", page)
+    assert not in_filter_form(default, page) and "status" in rendered
+
+
+def in_filter_form(text: str, html: str) -> bool:
+    """`text` among the filter form's fields (FAB's script: JSON, non-ASCII escaped)."""
+    script = html.split("#filter_form", 1)[1].split("</script>", 1)[0]
+    return json.dumps(text)[1:-1] in script
