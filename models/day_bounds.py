@@ -13,6 +13,11 @@ keeps the lesser least and the greater greatest); nothing narrows a row (a delet
 leaves its values), so the bounds always hold every request of their days and may hold
 more: a list reads them as bounds, never as its rows. `rebuild` recomputes the table from
 the requests (the migration, a bulk load, `flask replan rebuild-rollups`).
+
+A day's row is locked by the upsert until the writing transaction ends: requests created (or
+submitted) at once on one day wait for each other's commit — creation already does, on the
+year's number counter (models.requests.next_request_number) — so a transaction that creates
+or submits requests should commit promptly, as every use case does.
 """
 
 from __future__ import annotations
