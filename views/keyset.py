@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from flask import current_app, flash, request, url_for
 from flask_appbuilder.models.sqla.filters import (FilterEqual, FilterGreater, FilterSmaller,
@@ -149,7 +149,9 @@ def day_bounded(query, datamodel, filters, order):
     the period's rows), or None when the filters name no period of a date whose bounds are
     kept (or no request is dated in it: `bounded` then finds that as cheaply). A period's
     days hold every row of its moments and maybe more, so the value is a bound, never a row
-    lost: the walk from it passes at most the extra rows of the period's two edge days."""
+    lost; the period is read a day wider at each end (a moment written with another zone's
+    offset, a database session in another zone), so the walk from the bound passes at most
+    the rows of those edge days (~1 400 a day at a million requests)."""
     column, direction = order
     if column not in day_bounds.BOUNDED:
         return None
@@ -172,7 +174,9 @@ def day_bounded(query, datamodel, filters, order):
             if not isinstance(flt, FilterGreater):  # earlier than, or at, that moment
                 last = day if last is None else min(last, day)
             periods[kind] = [first, last]
-    edges = [day_bounds.bound(db.session, kind, first, last, column, descending)
+    day = timedelta(days=1)
+    edges = [day_bounds.bound(db.session, kind, first and first - day, last and last + day,
+                              column, descending)
              for kind, (first, last) in periods.items()]
     if not edges or None in edges:
         return None

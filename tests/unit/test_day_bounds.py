@@ -154,6 +154,18 @@ def test_the_list_bound_follows_the_filters_period(app, april):
     two_before = Filters((FilterSmaller, "created_at", ["2026-04-25"]),
                          (FilterSmaller, "submitted_at", ["2026-04-15"]))
     assert edge_of(two_before, ("number", "desc")) == ("le", numbers[1])  # the tighter
+    # a day wider at each end: a moment just past midnight in another zone's offset is the
+    # day before in UTC, and its requests stay inside the bound
+    late_on_9th = Filters((FilterGreater, "created_at", ["2026-04-10T01:00:00+03:00"]))
+    assert edge_of(late_on_9th, ("number", "asc")) == ("ge", numbers[1])
+    a_day_after = Filters((FilterGreater, "created_at", ["2026-04-11"]))
+    assert edge_of(a_day_after, ("number", "asc")) == ("ge", numbers[1])  # 10th: kept
+    two_days_after = Filters((FilterGreater, "created_at", ["2026-04-12"]))
+    assert edge_of(two_days_after, ("number", "asc")) == ("ge", numbers[2])
+    a_day_before = Filters((FilterSmaller, "created_at", ["2026-04-19"]))
+    assert edge_of(a_day_before, ("number", "desc")) == ("le", numbers[2])  # 20th: kept
+    two_days_before = Filters((FilterSmaller, "created_at", ["2026-04-18"]))
+    assert edge_of(two_days_before, ("number", "desc")) == ("le", numbers[1])
 
 
 def test_no_bound_where_the_filters_name_no_kept_period(app, april):
