@@ -13,10 +13,10 @@ from app.extensions import db
 from app.periodic import PERIODIC
 from app.permissions import sync_roles
 from app.rollups import rebuild as rebuild_rollups
-from models.day_bounds import rebuild as rebuild_day_bounds
 from app.shared_cache import PERMISSIONS, bump
 from app.telegram_outbox import BotApiError, set_webhook
 from app.worker import run_worker
+from models.day_bounds import rebuild as rebuild_day_bounds
 
 
 @click.group()

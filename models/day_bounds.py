@@ -24,8 +24,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import (Column, Date, DateTime, String, bindparam, event, func, literal, select,
-                        text)
+from sqlalchemy import (Column, Date, DateTime, String, bindparam, event, func, inspect, literal,
+                        select, text)
 
 from models.base import Model
 from models.requests import Request
@@ -90,8 +90,8 @@ def _bounds_of_new_request(_mapper, connection, request) -> None:
 def _bounds_of_changed_request(_mapper, connection, request) -> None:
     """Only when a dated value changed (a submission, a date set by hand): a status move or
     an edit writes nothing here."""
-    state = request._sa_instance_state
-    if any(state.attrs[name].history.has_changes() for name in WATCHED):
+    changed = inspect(request).attrs
+    if any(changed[name].history.has_changes() for name in WATCHED):
         _widen(connection, request)
 
 

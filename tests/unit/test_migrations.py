@@ -38,6 +38,14 @@ def flask(application, *args: str):
         return application.test_cli_runner().invoke(args=list(args))
 
 
+def migrate(fresh, engine, command: str, revision: str = "heads") -> None:
+    """`flask db upgrade|downgrade REVISION` on the fresh database, which must succeed; the
+    engine's pooled connections are dropped so that it inspects the new schema."""
+    done = flask(fresh, "db", command, revision)
+    assert done.exit_code == 0, done.output
+    engine.dispose()
+
+
 @contextmanager
 def database_at(make_app, revision: str):
     """A fresh empty database (of the suite's kind) migrated to `revision`: yields the app
@@ -73,9 +81,7 @@ def test_upgrade_from_empty_builds_every_table_and_matches_models(make_app):
         roles = flask(fresh, "replan", "sync-roles")
         assert roles.exit_code == 0, roles.output
         assert "Director:" in roles.output
-        down = flask(fresh, "db", "downgrade", "base")
-        assert down.exit_code == 0, down.output
-        engine.dispose()
+        migrate(fresh, engine, "downgrade", "base")
         assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
     finally:
         engine.dispose()
@@ -102,16 +108,12 @@ def test_0029_gives_requests_filed_before_it_their_searched_text(make_app):
             db.session.commit()
             ids = partner.id, req.id
             db.session.remove()
-        down = flask(fresh, "db", "downgrade", "0028_one_text_index")
-        assert down.exit_code == 0, down.output
-        engine.dispose()
+        migrate(fresh, engine, "downgrade", "0028_one_text_index")
         assert "searched" not in {c["name"] for c in inspect(engine).get_columns("request")}
         if engine.dialect.name == "postgresql":
             assert "ix_request_text_trgm" in {i["name"] for i in inspect(engine).get_indexes(
                 "request")}
-        up = flask(fresh, "db", "upgrade")
-        assert up.exit_code == 0, up.output
-        engine.dispose()
+        migrate(fresh, engine, "upgrade")
         with fresh.app_context():
             partner = db.session.get(User, ids[0])
             for text_ in ("ШКОЛЬНАЯ", "Школьная, д. 7"):
@@ -165,17 +167,13 @@ def test_0035_and_0036_move_thread_heads_off_the_request_row_and_keep_day_bounds
             db.session.commit()
             numbers = req.number, draft.number
             db.session.remove()
-        down = flask(fresh, "db", "downgrade", "0034_drop_prefix_indexes")
-        assert down.exit_code == 0, down.output
-        engine.dispose()
+        migrate(fresh, engine, "downgrade", "0034_drop_prefix_indexes")
         assert {"request_thread", "request_day_bounds"}.isdisjoint(
             inspect(engine).get_table_names())
         with engine.connect() as conn:
             assert conn.execute(text("SELECT last_public_message_id FROM request WHERE id = "
                                      ":id"), {"id": ids[1]}).scalar() == ids[2]
-        up = flask(fresh, "db", "upgrade")
-        assert up.exit_code == 0, up.output
-        engine.dispose()
+        migrate(fresh, engine, "upgrade")
         assert "last_public_message_id" not in {c["name"] for c in
                                                 inspect(engine).get_columns("request")}
         with engine.connect() as conn:
