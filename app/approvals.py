@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 
 from flask_appbuilder.security.sqla.models import Role, User
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import func
 from sqlalchemy.orm import joinedload
@@ -29,6 +28,7 @@ from app.errors import Conflict, InvalidInput, NotFound, Refused
 from app.extensions import db
 from app.permissions import role_label, role_names
 from app.shared_cache import CATALOGUE, cached, plain_row
+from app.translations import locale_name
 from models.approvals import (DECISION_APPROVED, DECISION_LABELS, DECISION_REJECTED,
                               GATE_ACCEPT, GATE_DELIVER, GATE_LABELS, ApprovalStep,
                               RequestApproval)
@@ -51,7 +51,7 @@ class ApprovalPending(Refused):
 
 def step_title(step: ApprovalStep) -> str:
     """The step's title in the reader's language (English when given and asked for)."""
-    english = str(get_locale() or "") == "en"
+    english = locale_name("") == "en"
     return step.title_en if english and step.title_en else step.title
 
 
@@ -120,7 +120,7 @@ class StepState:
     @property
     def service(self) -> str:
         service = self.step.service
-        english = str(get_locale() or "") == "en"
+        english = locale_name("") == "en"
         return service.name_en if english and service.name_en else service.name
 
     @property

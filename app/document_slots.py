@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
@@ -22,6 +21,7 @@ from app.input_guard import bounded_int
 from app.shared_cache import CATALOGUE, cached, plain_row
 from app.storage import (DOCX, DWG, HEIC, JPEG, OLE_OFFICE, PDF, PNG, PPTX, WEBP, XLSX,
                          UploadError, discard)
+from app.translations import locale_name
 from app.uow import after_commit
 from models.document_slots import (SLOT_DRAWING, SLOT_IMAGE, SLOT_KEY_PATTERN, SLOT_KIND_SHORT,
                                    SLOT_KINDS, SLOT_MAX_FILES, SLOT_OFFICE, SLOT_PDF,
@@ -96,7 +96,7 @@ class SlotState:
 
 
 def _english() -> bool:
-    return str(get_locale()) == "en"
+    return locale_name("") == "en"
 
 
 def _text(row: DocumentSlot, name: str) -> str:

@@ -17,13 +17,14 @@ from pathlib import Path
 from flask import (abort, current_app, has_request_context, jsonify, redirect, request,
                    send_file, url_for)
 from flask_appbuilder.security.sqla.models import User
-from flask_babel import force_locale, get_locale
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from rq import get_current_job
 from sqlalchemy import func, update
 
 from app import jobs
 from app.extensions import db
+from app.translations import locale_name
 from app.uow import commit
 from models.base import utcnow
 from models.exports import EXPORT_DONE, EXPORT_FAILED, EXPORT_QUEUED, EXPORT_RUNNING, ExportTask
@@ -95,7 +96,7 @@ def export_response(user, source_name: str, params: dict, file_name: str,
     `params` are the source's explicit parameters; the language of the request joins them.
     """
     source = SOURCES[source_name]
-    params = {**params, "locale": str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])}
+    params = {**params, "locale": locale_name(current_app.config["BABEL_DEFAULT_LOCALE"])}
     estimate = source.count(params, user)
     if estimate <= inline_limit():
         title, columns, rows = source.table(params, user)

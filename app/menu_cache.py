@@ -9,9 +9,10 @@ change of a role's permissions gives a new key, never a stale menu.
 from __future__ import annotations
 
 from flask import current_app, render_template, request
-from flask_babel import get_locale
 from flask_login import current_user
 from markupsafe import Markup
+
+from app.translations import locale_name
 
 CACHE_SIZE = 64  # permission sets x languages in use; cleared when full
 
@@ -25,7 +26,7 @@ def navbar_menu() -> Markup:
         return _render(appbuilder)
     permissions = security.role_permissions([role.id for role in roles])
     cache = current_app.extensions.setdefault("replan_menu_cache", {})
-    key = (permissions, str(get_locale()), request.script_root)
+    key = (permissions, locale_name(""), request.script_root)
     markup = cache.get(key)
     if markup is None:
         if len(cache) >= CACHE_SIZE:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from app.errors import InvalidInput
+from app.translations import locale_name
 
 MAX_KOPECKS = 100_000_000 * 100  # one hundred million roubles: far above any request
 _SPACES = re.compile(r"[\s\u00a0\u202f']")
@@ -18,7 +18,7 @@ def money(kopecks: int | None) -> str:
     """12345678 → '123 456,78 ₽' (ru) or '123,456.78 ₽' (en)."""
     value = Decimal(kopecks or 0) / 100
     text = f"{value:,.2f}"
-    if str(get_locale()) == "ru":
+    if locale_name("") == "ru":
         text = text.replace(",", "\u00a0").replace(".", ",")
     return f"{text}\u00a0₽"
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from flask_babel import format_decimal, get_locale
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 
 from app.errors import InvalidInput
 from app.extensions import db
 from app.service_fields import fields_for
 from app.settings import VAT_INCLUDED_20, VAT_NONE, VAT_ON_TOP_20, get_setting
+from app.translations import locale_name
 from models.catalog import RULE_OPTION, RULE_URGENCY, PriceRule, Service
 from models.service_fields import CHOICE_TYPES, NUMBER_TYPES, ServiceField
 
@@ -224,7 +225,7 @@ def pricing_fields(service_ids) -> list:
 
 
 def _english() -> bool:
-    return str(get_locale() or "ru") == "en"
+    return locale_name() == "en"
 
 
 def _number(value: Decimal) -> str:

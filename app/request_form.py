@@ -2,7 +2,6 @@
 "request for a partner" page (one form, one set of limits for both surfaces)."""
 
 from flask import request
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (DateField, HiddenField, SelectField, SelectMultipleField,
@@ -16,6 +15,7 @@ from app.shared_cache import CATALOGUE, cached
 from models.catalog import RULE_OBJECT_TYPE, RULE_OPTION, RULE_URGENCY, PriceRule, Service
 from models.partners import EndClient
 from app.service_fields import FORM_ALIASES, fields_for, form_value, groups, parse
+from app.translations import locale_name
 from models.service_fields import FIELD_BOOLEAN, FIELD_MULTISELECT
 
 FORM_COLUMNS = ("urgency", "description", "wanted_date")  # the request's own inputs
@@ -78,7 +78,7 @@ class RequestForm(FlaskForm):
 
 
 def _english() -> bool:
-    return str(get_locale()) == "en"
+    return locale_name("") == "en"
 
 
 def rule_choices(kind: str) -> list[tuple[str, str]]:

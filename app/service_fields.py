@@ -15,12 +15,13 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from re import _parser  # the stdlib's own parser of patterns (pattern_risk)
 
-from flask_babel import format_decimal, get_locale
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 
 from app.extensions import db
 from app.shared_cache import CATALOGUE, cached, plain_row
 from app.timefmt import format_day
+from app.translations import locale_name
 from app.visibility import reads_partner_words
 from models.catalog import Service
 from models.service_fields import (FIELD_BOOLEAN, FIELD_DATE, FIELD_DECIMAL, FIELD_EMAIL,
@@ -85,7 +86,7 @@ class FormField:
 
 
 def _english() -> bool:
-    return str(get_locale() or "ru") == "en"
+    return locale_name() == "en"
 
 
 def _local(ru: str | None, en: str | None) -> str | None:

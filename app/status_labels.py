@@ -12,10 +12,10 @@ each a translation lookup the first time.
 from __future__ import annotations
 
 from flask import g, has_app_context
-from flask_babel import get_locale
 
 from app.extensions import db
 from app.shared_cache import TEXTS, cached
+from app.translations import context_store, locale_name
 from models.request_status import PARTNER_GROUP_OF, PARTNER_GROUPS, STAFF_LABELS, Status
 from models.texts import KIND_PARTNER_LABEL, KIND_STAFF_LABEL, TextOverride
 
@@ -24,7 +24,7 @@ _CACHE = "text_overrides"
 
 
 def current_locale() -> str:
-    locale = str(get_locale() or "ru") if has_app_context() else "ru"
+    locale = locale_name()
     return locale if locale in LOCALES else "ru"
 
 
@@ -39,11 +39,13 @@ class Overrides(dict):
 
 def overrides() -> Overrides:
     """(kind, key, locale) → the admin's text, loaded once per request or job."""
-    if not has_app_context():
+    store = context_store()  # g's dict: asked for each label
+    if store is None:
         return _load()
-    if _CACHE not in g:
-        setattr(g, _CACHE, cached(TEXTS, None, _load))
-    return getattr(g, _CACHE)
+    found = store.get(_CACHE)
+    if found is None:
+        found = store[_CACHE] = cached(TEXTS, None, _load)
+    return found
 
 
 def _load() -> Overrides:

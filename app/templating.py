@@ -10,7 +10,7 @@ from babel.numbers import format_decimal as babel_format_decimal
 from flask import Flask, g, has_app_context, url_for
 from flask import request as http_request
 from markupsafe import Markup, escape
-from flask_babel import get_babel, get_locale
+from flask_babel import get_babel
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.routing import BuildError
@@ -28,7 +28,7 @@ from app.service_fields import visible_to
 from app.shared_cache import CATALOGUE, cached
 from app.signatures import signature_text, signatures_of
 from app.status_labels import partner_group_of, partner_label, staff_label
-from app.translations import request_translations
+from app.translations import locale_name, request_translations
 from app.timefmt import bureau_zone_name, format_day, format_moment, format_wall
 from app.visibility import PARTNER_ADDRESSED
 from models.notifications import Notification
@@ -87,7 +87,7 @@ def decimal_text(value, locale: str | None = None) -> str:
     """Flask-Babel's `decimalformat` filter, remembered per value and language: a week page
     shows ~160 hour figures, each ~40 µs through Babel, from a few dozen distinct values.
     `locale`: the language when the caller knows it (else the request's)."""
-    return _decimal_text(value, locale or str(get_locale() or "ru"))
+    return _decimal_text(value, locale or locale_name())
 
 
 def select_options(pairs, selected) -> Markup:
@@ -145,7 +145,7 @@ def install_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def replan_globals():
-        return {"current_locale": str(get_locale()), "languages": app.config["LANGUAGES"],
+        return {"current_locale": locale_name(""), "languages": app.config["LANGUAGES"],
                 "unread_count": unread_count, "url_for_optional": url_for_optional,
                 "navbar_menu": navbar_menu,  # cached per permission set and language
                 # templates ask the domain: action names and partner-addressed statuses
@@ -171,7 +171,7 @@ def _rule_label(kind: str, key: str | None) -> str:
     cache = g.setdefault("rules_by_kind", {}) if has_app_context() else {}
     if kind not in cache:
         cache[kind] = cached(CATALOGUE, ("rule-labels", kind), lambda: _rule_words(kind))
-    return rule_label(kind, key, str(get_locale()) == "en", rules=cache[kind])
+    return rule_label(kind, key, locale_name("") == "en", rules=cache[kind])
 
 
 def object_type_label(key: str) -> str:

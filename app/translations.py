@@ -4,16 +4,46 @@ Flask-Babel's own lookup, on each `gettext` (templates, views, FAB's lazy labels
 back-office list page), walks the request context three times and formats the locale's name
 as a cache key. Here the translations found are kept in `g` with the locale object
 Flask-Babel keeps for the request, so `force_locale` (e-mails in the recipient's language)
-and a language switch (`refresh()`) get their own. A leaf: imports only Flask and
-Flask-Babel.
+and a language switch (`refresh()`) get their own; the locale's name too (`locale_name`:
+labels, money, dates and forms ask for it ~70 times a list page). `g` is read straight from
+Flask's context variable: each use of the `g` proxy is a lookup of its own. A leaf: imports
+only Flask and Flask-Babel.
 """
 
 from __future__ import annotations
 
-from flask import Flask, g, has_app_context
-from flask_babel import Domain, get_babel, get_translations
+from flask import Flask
+from flask.globals import _cv_app
+from flask_babel import Domain, get_babel, get_locale, get_translations
 
 _KEPT = "replan_translations"
+_NAME = "replan_locale_name"
+
+
+def context_store() -> dict | None:
+    """This app context's `g` as its dict (None outside one), without the proxy."""
+    context = _cv_app.get(None)
+    return None if context is None else context.g.__dict__
+
+
+def locale_name(default: str = "ru") -> str:
+    """The current locale's name ("ru", "en"), as str(get_locale()); `default` outside an
+    app context. Kept with Flask-Babel's locale object of the request, like the
+    translations: force_locale and a language switch get their own."""
+    store = context_store()
+    if store is None:
+        return default
+    locale = getattr(store.get("_flask_babel"), "babel_locale", None)
+    if locale is None:
+        locale = get_locale()  # worked out (and kept by Flask-Babel) the first time
+        if locale is None:
+            return default
+    kept = store.get(_NAME)
+    if kept is not None and kept[0] is locale:
+        return kept[1]
+    name = str(locale)
+    store[_NAME] = (locale, name)
+    return name
 
 
 def _kept(store: dict):
@@ -26,7 +56,8 @@ def _kept(store: dict):
 
 def request_translations():
     """The current locale's translations (Flask-Babel's), kept for the request."""
-    found = _kept(g.__dict__) if has_app_context() else None
+    store = context_store()
+    found = _kept(store) if store is not None else None
     return found if found is not None else get_translations()  # through RequestDomain
 
 
@@ -34,9 +65,9 @@ class RequestDomain(Domain):
     """Flask-Babel's default domain, its translations kept in `g` per request and locale."""
 
     def get_translations(self):
-        if not has_app_context():
+        store = context_store()
+        if store is None:
             return super().get_translations()
-        store = g.__dict__
         found = _kept(store)
         if found is None:
             found = super().get_translations()  # works the locale out when not yet known

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from flask_babel import format_date, get_locale
+from flask_babel import format_date
 from flask_babel import gettext as _
 
 from app.document_numbers import issue_document_number
@@ -19,6 +19,7 @@ from app.money import money
 from app.status_labels import partner_label, staff_label
 from app.texts import pdf_texts
 from app.timefmt import format_day, local_today
+from app.translations import locale_name
 from app.visibility import PARTNER_ADDRESSED, reads_partner_words, visible_history
 from models.requests import Request
 from reports.fields import document_groups, request_fields, sees_contacts, summary
@@ -96,7 +97,7 @@ def percent_text(value: Decimal | None) -> str:
     text = f"{value or 0:f}"
     if "." in text:
         text = text.rstrip("0").rstrip(".")
-    return text.replace(".", ",") if str(get_locale()) == "ru" else text
+    return text.replace(".", ",") if locale_name("") == "ru" else text
 
 
 @dataclass

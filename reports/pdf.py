@@ -7,11 +7,11 @@ from io import BytesIO
 from pathlib import Path
 
 from flask import render_template
-from flask_babel import get_locale
 from num2words import num2words
 from xhtml2pdf import pisa
 
 from app.timefmt import local_today
+from app.translations import locale_name
 
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
 FONTS = {"regular": FONT_DIR / "DejaVuSans.ttf", "bold": FONT_DIR / "DejaVuSans-Bold.ttf"}
@@ -24,7 +24,7 @@ class PdfError(RuntimeError):
 
 def amount_in_words(kopecks: int) -> str:
     """12345 → 'сто двадцать три рубля, сорок пять копеек' (in the current language)."""
-    lang = "ru" if str(get_locale()) == "ru" else "en"
+    lang = "ru" if locale_name("") == "ru" else "en"
     text = num2words(Decimal(kopecks) / 100, lang=lang, to="currency", currency="RUB")
     return text[:1].upper() + text[1:]
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from flask_appbuilder.fieldwidgets import Select2Widget
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, SelectField
 from wtforms.validators import InputRequired, NumberRange
 
 from app.permissions import STAFF_ROLES, role_label
+from app.translations import locale_name
 from models.approvals import GATE_LABELS, ApprovalStep
 from views.base import ReplanInterface, ReplanModelView
 
@@ -19,7 +19,7 @@ def service_name(service) -> str:
     """The service in the reader's language (its English name when given and asked for)."""
     if service is None:
         return "—"
-    english = str(get_locale() or "") == "en"
+    english = locale_name("") == "en"
     return service.name_en if english and service.name_en else service.name
 
 

@@ -8,7 +8,7 @@ from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.security.sqla.models import User
-from flask_babel import get_locale, gettext as _
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from app.errors import DomainError
@@ -19,6 +19,7 @@ from app.request_filters import search_text
 from app.templating import decimal_text
 from app.scheduling import (MAX_WEEKLY_CAPACITY, OWN_KINDS, delete_own_entry, own_entry_or_404,
                             save_own_entry, set_weekly_capacity)
+from app.translations import locale_name
 from app.uow import unit_of_work
 from app.week_schedule import ONLY_CHOICES, WeekQuery, week_page
 from models.schedule import ENTRY_KIND_LABELS
@@ -103,7 +104,7 @@ def hours_renderer():
     looked up once, each figure through the kept decimal format)."""
     before, _mark, after = _("%(hours)s h", hours="\x00").partition("\x00")
     before, after = escape(before), escape(after)
-    locale = str(get_locale() or "ru")
+    locale = locale_name()
 
     def hours(value) -> Markup:
         return Markup(f"{before}{escape(decimal_text(value, locale))}{after}")

@@ -3,6 +3,8 @@ and locale, and still follows force_locale and a language switch within the requ
 
 from __future__ import annotations
 
+import contextvars
+
 from flask import g, render_template_string, session
 from flask_babel import force_locale, refresh
 
@@ -52,3 +54,33 @@ def test_gettext_and_lazy_labels_share_the_kept_translations(app):
         session["locale"] = "en"
         refresh()
         assert gettext("Requests") == "Requests" == str(label)
+
+
+def test_locale_name_is_kept_and_follows_force_locale_and_a_switch(app):
+    """app.translations.locale_name: the locale's name worked out once per locale object of
+    the request (labels, money, dates ask ~70 times a page), and still the right one under
+    force_locale, after a language switch, in a new request and outside any app context."""
+    from app.money import money
+    from app.status_labels import partner_label
+    from app.translations import locale_name
+
+    outside = contextvars.Context()  # no app context at all (a script, a bare import)
+    assert outside.run(locale_name) == "ru" and outside.run(locale_name, "") == ""
+    assert outside.run(money, 150_00) == "150.00\u00a0₽"  # as before: not the Russian form
+    with app.test_request_context("/"):
+        g.__dict__.clear()
+        assert locale_name() == "ru" and g.replan_locale_name[1] == "ru"
+        kept = g.replan_locale_name
+        assert locale_name() == "ru" and g.replan_locale_name is kept  # not worked out again
+        assert money(1_234_567_89) == "1\u00a0234\u00a0567,89\u00a0₽"
+        assert partner_label("ready") == "Готово"
+        with force_locale("en"):  # an e-mail in the recipient's language
+            assert locale_name() == "en" and money(1_234_567_89) == "1,234,567.89\u00a0₽"
+            assert partner_label("ready") == "Ready"
+        assert locale_name() == "ru" and partner_label("ready") == "Готово"
+        session["locale"] = "en"  # the user switched language in this request
+        refresh()
+        assert locale_name() == "en" and partner_label("ready") == "Ready"
+    with app.test_request_context("/"):
+        g.__dict__.clear()  # a new request's g
+        assert locale_name() == "ru"
