@@ -280,6 +280,11 @@ def text_clause(text: str, user, indexed: bool = True):
     if not text:
         return None
     plan_for_values()  # the trigram indexes, partial ones too, for these words
+    if _CANDIDATES.get() and db.engine.dialect.name == "postgresql" \
+            and not JSON_ESCAPED.search(text):
+        # every match's stored search text holds the words: the test an index carrying that
+        # text answers alone; the rows it passes are checked with the whole clause after
+        return func.strpos(searched_column(), func.lower(literal(text))) > 0
     if indexed and db.engine.dialect.name == "postgresql" and not JSON_ESCAPED.search(text):
         # one trigram index over the three (models.requests.searched_column) finds the rows,
         # each column is checked on them: the number and the title as they are, the field
@@ -351,6 +356,25 @@ def many_matches():
         yield
     finally:
         _MANY.reset(token)
+
+
+# set while a list walks its sort's index for a page's candidates (views.keyset: a broad
+# search sorted by an index that carries the stored search text)
+_CANDIDATES: ContextVar[bool] = ContextVar("replan_search_candidates", default=False)
+
+
+@contextmanager
+def search_candidates():
+    """Build a search's clauses as a superset of its matches that an index holding the
+    stored search text (models.requests: ix_request_address_cover) answers without the
+    table: on PostgreSQL the text search becomes that text's substring test alone (a word
+    found only in a field's name, or in a field the user may not see, passes it). The
+    caller checks the rows found with the whole clauses."""
+    token = _CANDIDATES.set(True)
+    try:
+        yield
+    finally:
+        _CANDIDATES.reset(token)
 
 
 def client_clause(text: str, company_id: int | None = None):

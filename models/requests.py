@@ -80,7 +80,10 @@ class Request(Model):
         Index("ix_request_company_status_author", "company_id", "status", "author_id"),
         Index("ix_request_manager_id_id", "manager_id", "id"),
         Index("ix_request_engineer_id_id", "engineer_id", "id"),
-        Index("ix_request_object_address_id", "object_address", "id"),
+        # the address sort carries what a broad text search and the staff's scopes test, so
+        # a walk of it finds a page's candidates without the table (views.keyset; 0037)
+        Index("ix_request_address_cover", "object_address", "id",
+              postgresql_include=["searched", "status", "manager_id", "engineer_id"]),
         # the dates carry the list's time-ordered sort keys: a period sorted against its
         # order reads its bounds from these alone (views.keyset.bounded; 0032)
         Index("ix_request_created_cover", "created_at", "status",

@@ -149,6 +149,7 @@ class RequestStaffView(KeysetListMixin, ReadOnlyView):
                     "manager", "engineer", "total_kopecks", "paid_kopecks", "payment_state",
                     "created_at", "submitted_at", "status_changed_at"]
     narrow_filters = (FieldValueSearch, ClientNameSearch)  # views.keyset: one text scan
+    candidate_orders = ("object_address",)  # its index carries the search text (0037)
     search_columns = [FIELD_SEARCH, "number", "status", "company", CLIENT_SEARCH, "end_client",
                       "object_address", "object_type", "manager", "engineer", "payment_state",
                       "created_at", "submitted_at"]

@@ -47,7 +47,8 @@ def postgres(app):
 @pytest.fixture
 def world(postgres, partner, staff):
     req = make_request(partner, Status.SUBMITTED, staff)
-    return {"partner": partner, "staff": staff, "admin": make_user("Admin"), "request": req}
+    return {"partner": partner, "staff": staff, "admin": make_user("Admin"), "request": req,
+            "postgres": postgres}
 
 
 def plan_of(statement, bitmap_only: bool = False, ordered: bool = False) -> str:
@@ -306,8 +307,8 @@ STAFF_SORTS = {("", ""): "request_pkey", ("number", "asc"): "request_number_key"
                ("number", "desc"): "request_number_key",
                ("status", "asc"): "ix_request_status_id",
                ("status", "desc"): "ix_request_status_id",
-               ("object_address", "asc"): "ix_request_object_address_id",
-               ("object_address", "desc"): "ix_request_object_address_id",
+               ("object_address", "asc"): "ix_request_address_cover",
+               ("object_address", "desc"): "ix_request_address_cover",
                # either index led by created_at (ties, rare, sorted incrementally by id)
                ("created_at", "asc"): "ix_request_created_",
                ("created_at", "desc"): "ix_request_created_"}
@@ -511,3 +512,37 @@ def test_the_desks_text_search_asks_the_open_requests_text_index(world, searched
     # lowered as the column holds it: LIKE, not ILIKE
     assert re.search(r"Bitmap Index Scan on ix_request_open_searched_trgm[^\n]*\n\s+"
                      r"Index Cond: \(\(?searched ~~ '%[^']*%'", plan), plan
+
+
+@pytest.mark.parametrize("who", ["admin", "manager", "engineer"])
+def test_a_broad_search_by_address_walks_its_candidates_from_the_index_alone(world,
+                                                                            monkeypatch, who):
+    """A word of thousands of addresses sorted by address: the matches lie together in that
+    order, so the walk passed ~66 000 rows before a first page at 1M, each read from the
+    table for its search text (~170–300 ms). The candidates are now walked from
+    ix_request_address_cover alone (it carries the search text and the scopes' columns,
+    0037): an Index Only Scan for each role's scope, with no table row read for the test
+    (the test's rows are fresh, so PostgreSQL may still visit the table for visibility)."""
+    from tests.factories import as_user
+    from views.requests import RequestStaffView
+
+    monkeypatch.setattr(RequestStaffView, "NARROW_ROWS", 0)
+    staff = world["staff"]
+    user = world["admin"] if who == "admin" else getattr(staff, who)
+    make_request(world["partner"], Status.SCHEDULED, staff, object_address="ул. Школьная, 5")
+    client = as_user(world["postgres"], user)
+    found = captured(lambda: client.get(
+        "/requests/list/?_flt_0_field_values=Школьная"
+        "&_oc_RequestStaffView=object_address&_od_RequestStaffView=asc"))
+    walks = [(s, p) for s, p in found if "strpos(request.searched" in s and "ORDER BY" in s
+             and "ix_" not in s]
+    assert len(walks) == 1, [s for s, _p in found]
+    statement, params = walks[0]
+    assert "field_values" not in statement  # the prefilter alone: the index answers it
+    with only_index("request", "ix_request_address_cover"):
+        connection = db.session.connection()
+        for setting in ("seqscan", "bitmapscan", "sort"):
+            connection.execute(text(f"SET LOCAL enable_{setting} = off"))
+        plan = "\n".join(r[0] for r in connection.exec_driver_sql(
+            f"EXPLAIN {statement}", params).all())
+    assert "Index Only Scan using ix_request_address_cover on request" in plan, plan

@@ -141,3 +141,41 @@ def test_one_clause_for_both_surfaces(app, world):
     assert search_text(" a\x00b\x07 ") == "ab" and len(search_text("я" * 999)) == 100
     found = db.session.query(Request.id).filter(text_clause(VIN, partner)).all()
     assert found == [(mine.id,)]
+
+
+@pytest.mark.parametrize("direction", ["asc", "desc"])
+def test_a_broad_search_sorted_by_address_still_hides_contacts_and_keys(app, world,
+                                                                        monkeypatch, direction):
+    """Past NARROW_ROWS matches the list sorted by address walks the address index for
+    candidates: on PostgreSQL by the stored search text alone, which holds contact values
+    and field names too (views.keyset, app.request_filters.search_candidates); each
+    candidate is checked with the whole search, so the engineer still never finds a request
+    by a contact value and nobody by a field's name."""
+    from views.requests import RequestStaffView
+
+    monkeypatch.setattr(RequestStaffView, "NARROW_ROWS", 0)  # one match makes it "broad"
+    staff, partner, other, mine, twin, flat, theirs = world
+    # the engineer's own two: "777" in the make of one, in the other only its owner's phone;
+    # "car_class" in a make, and the name of a field in every car request's stored text
+    seen = car_request(partner, Status.SCHEDULED, staff, make="Lada 777 car_class",
+                       vin="XTA21703080000001", owner_phone="+7 900 000-00-00")
+    hidden = car_request(partner, Status.SCHEDULED, staff, vin="XTA21703080000002",
+                         owner_phone="+7 916 777-00-00")
+    assert seen.engineer_id == hidden.engineer_id == staff.engineer.id
+    remember(mine, twin, flat, theirs, seen, hidden)
+
+    def found(client, text: str) -> set[str]:
+        page = client.get("/requests/list/", query_string={
+            "_flt_0_field_values": text, "_oc_RequestStaffView": "object_address",
+            "_od_RequestStaffView": direction})
+        assert page.status_code == 200
+        return numbers_in(page.get_data(as_text=True))
+
+    director = as_user(app, make_user("Director"))
+    assert found(director, VIN) == {mine.number}
+    assert found(director, "777") == {seen.number, hidden.number}
+    assert found(director, "car_class") == {seen.number}  # not every car request's key
+    engineer = as_user(app, staff.engineer)
+    assert found(engineer, VIN) == {mine.number}
+    assert found(engineer, "777") == {seen.number}  # never by the owner's phone
+    assert found(engineer, "car_class") == {seen.number}

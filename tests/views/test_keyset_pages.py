@@ -484,3 +484,79 @@ def test_each_rows_number_links_to_its_desk_page(app, world):
         assert opened.status_code == 302
         request_id = next(r.id for r in world.team1_rows if r.number == number)
         assert opened.headers["Location"].endswith(f"/desk/{request_id}")
+
+
+@pytest.mark.parametrize("descending", [False, True])
+def test_walked_candidates_give_exactly_the_rows_of_the_plain_read(app, world, monkeypatch,
+                                                                    descending):
+    """KeysetPages._walked (a broad search sorted by an index that carries the search text):
+    the candidates are a superset (here every visible row; the prefilter passes rows the
+    whole search refuses), walked in batches smaller than a page; the rows are exactly, and
+    in the same order, those the query itself gives at each offset and past a cursor."""
+    from sqlalchemy import tuple_
+
+    import views.keyset
+    from views.requests import RequestStaffView
+
+    monkeypatch.setattr(views.keyset, "CANDIDATE_BATCH", 1)  # batches of 2 × the rows wanted
+    view = next(v for v in app.appbuilder.baseviews if isinstance(v, RequestStaffView))
+    pages = views.keyset.KeysetPages(view)
+    keys = pages.keys("object_address")
+    visible = db.session.query(Request).filter(Request.status != Status.DRAFT)
+    # team 2's three Kazan rows sort before team 1's seven Moscow ones: searching either,
+    # one direction or the other passes the other's rows first, a few batches of them
+    for word, total in (("Arbat", 7), ("Kazan", 3)):
+        query = visible.filter(Request.object_address.contains(word))
+        everything = [r.id for r in pages._ordered(query, keys, descending)]
+        assert len(everything) == total
+        for offset in range(0, total + 2):
+            for limit in (1, 2, 3, 8):
+                walked = pages._walked(query, visible, (), keys, descending, offset, limit)
+                assert [r.id for r in walked] == everything[offset:offset + limit], \
+                    (word, offset, limit)
+        for edge in (db.session.get(Request, i) for i in everything[:-1]):
+            row, bound = tuple_(*keys), tuple_(edge.object_address, edge.id)
+            seek = ((row < bound) if descending else (row > bound),)
+            after = everything[everything.index(edge.id) + 1:]
+            assert [r.id for r in pages._walked(query, visible, seek, keys, descending, 0,
+                                                 2)] == after[:2], word
+    # nothing matches: no rows, and the walk ends with the candidates
+    none = visible.filter(Request.object_address.contains("Nowhere"))
+    assert pages._walked(none, visible, (), keys, descending, 0, 3) == []
+
+
+@pytest.mark.parametrize("direction", ["asc", "desc"])
+def test_a_broad_search_sorted_by_address_pages_by_its_walked_candidates(app, world,
+                                                                        monkeypatch, direction):
+    """Past NARROW_ROWS matches, a list sorted by address reads its pages from the address
+    index's candidates (views.keyset.KeysetPages._walked): every page forward and back, the
+    same rows in the same order as the matches sorted; each role's scope holds."""
+    import views.keyset
+    from views.requests import RequestStaffView
+
+    monkeypatch.setattr(RequestStaffView, "NARROW_ROWS", 3)
+    monkeypatch.setattr(views.keyset, "CANDIDATE_BATCH", 1)
+    walked = []
+    original = views.keyset.KeysetPages._walked
+    monkeypatch.setattr(views.keyset.KeysetPages, "_walked",
+                        lambda self, *a: walked.append(a) or original(self, *a))
+    admin = as_user(app, world.admin)
+    start = (f"/requests/list/?psize_{VIEW}={SIZE}&_flt_0_field_values=Arbat"
+             f"{sort_args('object_address', direction)}")
+    pages, htmls = walk_forward(admin, start)
+    assert walked  # the candidates' walk, not the plain read
+    assert [n for p in pages for n in p] == \
+        expected(world, world.team1_rows, "object_address", direction)
+    url, back = link(htmls[-1], "pager-prev"), []
+    while url:
+        numbers, html = page(admin, url)
+        back.append(numbers)
+        url = link(html, "pager-prev")
+    assert back == pages[-2::-1]
+    for number in (1, 2, 3):  # the numbered pages (OFFSET) too
+        assert page(admin, f"{start}&page_{VIEW}={number}")[0] == pages[number]
+    engineer = as_user(app, world.team2.engineer)  # none of his match
+    assert walk_forward(engineer, start)[0] == [[]]
+    manager = as_user(app, world.team1.manager)
+    assert [n for p in walk_forward(manager, start)[0] for n in p] == \
+        expected(world, world.team1_rows, "object_address", direction)
