@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.deliverables import STAFF_UPLOADS, can_upload
 from app.permissions import ADMIN, role_names
+from app.translations import locale_name
 from app.visibility import reads_partner_words
 from app.workflow import actor_kinds, available_moves
 from models.request_status import MOVES, OPEN_STATUSES, Action, Actor, Move, Status
@@ -63,8 +64,20 @@ def documents_for(user, request: Request) -> tuple[str, ...]:
     return tuple(name for name in found if name not in PARTNER_DOCUMENTS)
 
 
+_PAYMENT_TEXTS: dict[tuple[str, str], str] = {}
+
+
 def payment_label(state: str) -> str:
-    return str(PAYMENT_LABELS.get(state, state))
+    """A payment state as people read it in the current language, worked out once per
+    language (a list shows it on every row: each a translation lookup)."""
+    locale = locale_name()
+    found = _PAYMENT_TEXTS.get((state, locale))
+    if found is None:
+        label = PAYMENT_LABELS.get(state)
+        if label is None:
+            return state
+        found = _PAYMENT_TEXTS[(state, locale)] = str(label)
+    return found
 
 
 @dataclass(frozen=True)

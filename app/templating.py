@@ -99,6 +99,18 @@ def select_options(pairs, selected) -> Markup:
         f'{escape(label)}</option>' for key, label in pairs))
 
 
+def row_cells(item: dict, columns, formatters: dict) -> Markup:
+    """A back-office list row's cells: each column's value through its formatter (FAB's
+    formatters_columns), escaped as Jinja would. One call a row: a cell's formatter called
+    from the template was a Jinja context call of its own (~280 a staff list page)."""
+    cells = []
+    for column in columns:
+        value = item[column]
+        formatter = formatters.get(column)
+        cells.append(f"<td>{escape(formatter(value) if formatter else value)}</td>")
+    return Markup("".join(cells))
+
+
 def install_template_helpers(app: Flask) -> None:
     install_error_pages(app)
     # Jinja's _() through the kept translations (Flask-Babel installed its own lookups)
@@ -116,6 +128,7 @@ def install_template_helpers(app: Flask) -> None:
     app.add_template_filter(amount_payable, "payable")  # VAT on top included
     app.add_template_filter(amount_due, "amount_due")
     app.add_template_filter(filesize, "filesize")
+    app.add_template_global(row_cells, "row_cells")
     app.add_template_filter(partner_status, "partner_status")
     app.add_template_filter(partner_status_of, "partner_status_of")
     app.add_template_filter(partner_group, "partner_group")

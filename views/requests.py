@@ -9,7 +9,7 @@ from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from werkzeug.datastructures import ImmutableMultiDict
 from sqlalchemy.orm import selectinload
 from wtforms import SelectField, StringField
@@ -164,7 +164,7 @@ class RequestStaffView(KeysetListMixin, ReadOnlyView):
         FIELD_SEARCH: StringField(_l("Text in the request")),
         CLIENT_SEARCH: StringField(_l("Client"))}
     formatters_columns = {"status": staff_status, "number": lambda number: Markup(
-        '<a href="{}"><strong>{}</strong></a>').format(desk_link(number), number)}
+        f'<a href="{escape(desk_link(number))}"><strong>{escape(number)}</strong></a>')}
     label_columns = {
         "number": _l("Number"), "status": _l("Status"), "company": _l("Partner"),
         "object_address": _l("Request data"), "object_type": _l("Object type"),

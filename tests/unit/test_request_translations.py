@@ -84,3 +84,33 @@ def test_locale_name_is_kept_and_follows_force_locale_and_a_switch(app):
     with app.test_request_context("/"):
         g.__dict__.clear()  # a new request's g
         assert locale_name() == "ru"
+
+
+def test_payment_labels_are_kept_per_language(app):
+    """app.request_rules.payment_label: worked out once per language, each language its own;
+    an unknown state shown as it is."""
+    from app.request_rules import _PAYMENT_TEXTS, payment_label
+
+    with app.test_request_context("/"):
+        g.__dict__.clear()
+        assert payment_label("paid") == "оплачена" and ("paid", "ru") in _PAYMENT_TEXTS
+        with force_locale("en"):
+            assert payment_label("paid") == "paid" and payment_label("unpaid") == "not paid"
+        assert payment_label("partial") == "оплачена частично"
+        assert payment_label("odd") == "odd" and not any(k[0] == "odd" for k in _PAYMENT_TEXTS)
+
+
+def test_a_list_rows_cells_are_formatted_and_escaped_as_jinja_would(app):
+    """app.templating.row_cells (the back-office list widget's cells, one call a row)."""
+    from markupsafe import Markup
+
+    from app.templating import row_cells
+
+    item = {"a": "<b>&", "b": 7, "c": None, "d": "x"}
+    cells = row_cells(item, ["a", "b", "c"], {"b": lambda v: Markup(f"<i>{v}</i>")})
+    assert isinstance(cells, Markup)
+    assert cells == "<td>&lt;b&gt;&amp;</td><td><i>7</i></td><td>None</td>"
+    assert render_template_string(
+        "{% for c in cols %}<td>{{ item[c] }}</td>{% endfor %}", item=item, cols="ac") \
+        == row_cells(item, "ac", {})
+    assert row_cells(item, [], {}) == ""
