@@ -179,3 +179,24 @@ def test_a_broad_search_sorted_by_address_still_hides_contacts_and_keys(app, wor
     assert found(engineer, VIN) == {mine.number}
     assert found(engineer, "777") == {seen.number}  # never by the owner's phone
     assert found(engineer, "car_class") == {seen.number}
+
+
+@pytest.mark.parametrize("text", ["%", "_", "\\%", "'", "\"", "x" * 5000, "ё" * 300, "{}",
+                                  "Lada \"Vesta\"", "vesta"])
+def test_odd_text_through_the_walked_candidates_never_fails(app, world, monkeypatch, text):
+    """The broad path sorted by address with odd input: a text JSON escapes (a quote) is no
+    prefilter of the stored text, so the whole clause walks instead; nothing fails, and the
+    rows are the plain search's."""
+    from views.requests import RequestStaffView
+
+    staff, partner, other, mine, twin, flat, theirs = world
+    remember(mine, twin, flat, theirs)
+    director = as_user(app, make_user("Director"))
+    plain = staff_numbers(director, text)
+    monkeypatch.setattr(RequestStaffView, "NARROW_ROWS", 0)
+    page = director.get("/requests/list/", query_string={
+        "_flt_0_field_values": text, "_oc_RequestStaffView": "object_address",
+        "_od_RequestStaffView": "asc"})
+    assert page.status_code == 200
+    assert numbers_in(page.get_data(as_text=True)) == plain
+    assert plain == ({mine.number, twin.number, theirs.number} if text == "vesta" else set())
