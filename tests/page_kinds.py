@@ -52,7 +52,8 @@ def build_world() -> list[Visitor]:
             "/my-profile/", "/requests/list/", "/notifications/",
             "/on-behalf/", f"/on-behalf/?company={company.id}"]),  # request for a partner
         Visitor("supermanager", staff.supermanager.username, [
-            "/distribution/", f"/desk/{queued.id}"]),
+            "/distribution/", f"/desk/{queued.id}",
+            "/requests/list/?_flt_0_status=submitted"]),  # the search panel open, filtered
         Visitor("engineer", staff.engineer.username, [
             "/desk/", f"/desk/{working.id}", "/schedule/"]),
         Visitor("admin", admin.username, [

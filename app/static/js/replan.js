@@ -56,3 +56,36 @@
     });
   });
 })(window.jQuery);
+/* Flask-AppBuilder's search rows (ab_filters.js) come without labels: each row's condition
+   and value controls are named after the column ("Status — condition"), its remove link
+   says what it does; the words come from data-filter-* on the panel (replan_list.html). */
+(function () {
+  function nameRow(row, words) {
+    var remove = row.querySelector('a.remove-filter');
+    if (!remove || row.getAttribute('data-named')) return;
+    var icon = remove.querySelector('.close-icon');
+    if (icon) icon.setAttribute('aria-hidden', 'true');
+    var column = remove.textContent.replace('\u00d7', '').trim();
+    remove.setAttribute('aria-label', words.remove + ': ' + column);
+    var condition = row.querySelector('select.filter-op');
+    if (condition) condition.setAttribute('aria-label', column + ' \u2014 ' + words.condition);
+    row.querySelectorAll('td.filter input:not([type=hidden]), td.filter select:not(.filter-op)')
+      .forEach(function (field) {
+        if (!field.getAttribute('aria-label') && !(field.id && document.querySelector('label[for="' + field.id + '"]'))) {
+          field.setAttribute('aria-label', column + ' \u2014 ' + words.value);
+        }
+      });
+    row.setAttribute('data-named', '1');
+  }
+  function watch(panel) {
+    var words = {condition: panel.getAttribute('data-filter-condition'),
+                 value: panel.getAttribute('data-filter-value'),
+                 remove: panel.getAttribute('data-filter-remove')};
+    var name = function () { panel.querySelectorAll('table.filters tr').forEach(function (row) { nameRow(row, words); }); };
+    name();
+    new MutationObserver(name).observe(panel, {childList: true, subtree: true});
+  }
+  function start() { document.querySelectorAll('[data-filter-condition]').forEach(watch); }
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
+  else start();
+})();
