@@ -284,7 +284,7 @@ def text_clause(text: str, user, indexed: bool = True):
             and not JSON_ESCAPED.search(text):
         # every match's stored search text holds the words: the test an index carrying that
         # text answers alone; the rows it passes are checked with the whole clause after
-        return func.strpos(searched_column(), func.lower(literal(text))) > 0
+        return searched_prefilter(text)
     if indexed and db.engine.dialect.name == "postgresql" and not JSON_ESCAPED.search(text):
         # one trigram index over the three (models.requests.searched_column) finds the rows,
         # each column is checked on them: the number and the title as they are, the field
