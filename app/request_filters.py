@@ -312,10 +312,22 @@ def searched_prefilter(text: str):
 FEW_MATCHES = 2_000  # matches read by key (more: the search stays one statement)
 
 
+def column_rows(query) -> list:
+    """The rows of `query`, a Query of columns (no entities), read through its session's
+    connection: the ORM's handling of a row cost ~3 µs (a broad search's 2 001 keys: ~5 ms
+    of the page at 1M), a plain result's ~0.5. Pending changes are flushed first, as the
+    query itself would (its session's autoflush)."""
+    session = query.session
+    if session.autoflush:
+        session.flush()
+    return session.connection().execute(query.statement).all()
+
+
 def first_keys(query, key, limit: int) -> list:
     """The keys of at most `limit` rows of `query`, in no order: the matches of a costly
     filter (a text search's trigram scans) found once, by the indexes alone."""
-    return [found for (found,) in query.with_entities(key).order_by(None).limit(limit)]
+    return [found for (found,) in column_rows(query.with_entities(key).order_by(None)
+                                              .limit(limit))]
 
 
 def by_keys(query, key, keys: list):

@@ -24,7 +24,8 @@ from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy import false, func, literal, select, tuple_, union_all
 
 from app.extensions import db
-from app.request_filters import by_keys, first_keys, many_matches, search_candidates
+from app.request_filters import (by_keys, column_rows, first_keys, many_matches,
+                                 search_candidates)
 from models import day_bounds
 from views import base
 
@@ -314,8 +315,9 @@ class KeysetPages:
         found: list = []
         beyond = ()
         while len(found) < wanted:
-            batch = self._ordered(candidates.filter(*seek, *beyond).with_entities(*columns),
-                                  keys, descending).limit(size).all()
+            batch = column_rows(self._ordered(
+                candidates.filter(*seek, *beyond).with_entities(*columns),
+                keys, descending).limit(size))
             if not batch:
                 break
             held = set(first_keys(by_keys(query, key, [r[-1] for r in batch]), key,

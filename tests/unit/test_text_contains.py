@@ -164,3 +164,20 @@ def test_a_walk_checks_the_stored_text_as_a_substring_and_finds_the_same(address
     indexed = str(request_filters.text_clause("Школьная", partner).compile(
         dialect=db.engine.dialect, compile_kwargs={"literal_binds": True}))
     assert "request.searched LIKE" in indexed, indexed
+
+
+def test_first_keys_sees_the_sessions_pending_changes_as_the_query_would(app):
+    """first_keys reads its rows past the ORM (app.request_filters.column_rows) yet flushes
+    first, as the query itself would: a change not yet flushed is found; inside
+    no_autoflush it is not, as with the ORM's own read."""
+    from models.requests import Request
+    req = make_request(make_partner(), Status.SUBMITTED)
+    db.session.commit()
+    req.number = "Z-PENDING-1"
+    query = db.session.query(Request).filter(Request.number == "Z-PENDING-1")
+    with db.session.no_autoflush:
+        assert request_filters.first_keys(query, Request.id, 5) == []
+        assert query.with_entities(Request.id).all() == []
+    assert request_filters.first_keys(query, Request.id, 5) == [req.id]
+    db.session.rollback()
+    assert request_filters.first_keys(query, Request.id, 5) == []
