@@ -66,6 +66,14 @@ test: $(VENV)/.requirements-test compile-translations
 audit: $(VENV)/.requirements-test compile-translations
 	$(BIN)/python -m pytest -n 2 --dist worksteal -m audit $(PYTEST_ARGS)
 
+# `docker compose up` end to end without an image registry: stand-in images from Debian's
+# packages (tools/registryless), Replan's image from the Dockerfile, the demo journey over HTTP
+# with a worker killed and Redis restarted, every e-mail in the mail catcher; needs root (apt,
+# dockerd). .ci/run runs it last. docs/deploy.md, "Checking a compose deployment"
+.PHONY: compose-check
+compose-check: $(VENV)/.requirements-test
+	tools/compose_check.sh
+
 lint: $(VENV)/.requirements-test
 	$(BIN)/ruff check app models views cabinet reports tests config.py run.py
 

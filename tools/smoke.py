@@ -39,6 +39,7 @@ from tools.smoke_http import Browser  # noqa: E402
 PY = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv").exists() else sys.executable
 WEB_PORT = int(os.environ.get("SMOKE_WEB_PORT", "5085"))
 REDIS_PORT = int(os.environ.get("SMOKE_REDIS_PORT", "5086"))
+REDIS_HOST = "127.0.0.1"  # tools/compose_smoke.py: the compose project's Redis container
 SMTP_PORT = int(os.environ.get("SMOKE_SMTP_PORT", "5087"))
 PG_SERVER = os.environ.get("SMOKE_PG", "postgresql://postgres@127.0.0.1:5432")
 DB_NAME = os.environ.get("SMOKE_DB", "deploy_smoke")
@@ -128,7 +129,7 @@ def _redis_ping() -> bool:
     from redis import Redis
 
     try:
-        return bool(Redis(port=REDIS_PORT, socket_connect_timeout=0.5).ping())
+        return bool(Redis(host=REDIS_HOST, port=REDIS_PORT, socket_connect_timeout=0.5).ping())
     except Exception:
         return False
 
@@ -163,7 +164,7 @@ def queue_idle() -> bool:
     from redis import Redis
     from rq import Queue
 
-    queue = Queue("default", connection=Redis(port=REDIS_PORT))
+    queue = Queue("default", connection=Redis(host=REDIS_HOST, port=REDIS_PORT))
     return queue.count == 0 and queue.started_job_registry.count == 0
 
 

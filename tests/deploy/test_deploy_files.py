@@ -1,5 +1,6 @@
-"""The Dockerfile and compose.yaml, checked without a container runtime (none on these
-machines): hadolint, the Compose spec's JSON schema, and the topology Replan needs."""
+"""The Dockerfile and compose.yaml, checked statically: hadolint, the Compose spec's JSON
+schema, and the topology Replan needs; `make compose-check` also builds and runs them
+(docs/deploy.md, "Checking a compose deployment")."""
 
 import contextlib
 import os
