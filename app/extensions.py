@@ -16,12 +16,14 @@ csrf = CSRFProtect()
 migrate = Migrate()
 
 
-def on_connect(app: Flask, dialect: str, listener, name: str = "connect") -> None:
+def on_connect(app: Flask, dialect: str, listener, name: str = "connect",
+               first: bool = False) -> None:
     """Run `listener(dbapi_connection, record)` on each new connection of the app's engines
     of that dialect ("sqlite", "postgresql"); name="do_connect": `listener(dialect, record,
-    cargs, cparams)` makes the connection (SQLAlchemy's do_connect event)."""
+    cargs, cparams)` makes the connection (SQLAlchemy's do_connect event). `first`: before
+    the listeners already there, SQLAlchemy's own first look at the server included."""
     with app.app_context():
         engines = list(db.engines.values())
     for engine in engines:
         if engine.dialect.name == dialect:
-            event.listen(engine, name, listener)
+            event.listen(engine, name, listener, insert=first)

@@ -38,6 +38,7 @@ from psycopg.pq import TransactionStatus
 from sqlalchemy import text
 
 from app.extensions import db, on_connect
+from config import ConfigError
 
 SETTINGS = {"jit": "off"}
 _MARK = "replan_plan_for_values"
@@ -48,6 +49,7 @@ _EXPLAIN = re.compile(r"\s*EXPLAIN\b\s*(\([^)]*\)|((ANALYZE|VERBOSE)\b\s*)*)", r
 
 
 def install_postgresql_settings(app: Flask) -> None:
+    on_connect(app, "postgresql", require_utf8, first=True)
     on_connect(app, "postgresql", _settings)
     keep = app.config.get("PG_PREPARED_STATEMENTS", True)
     on_connect(app, "postgresql", _connect if keep else _connect_unprepared, "do_connect")
@@ -120,6 +122,26 @@ class ReadTrackingConnection(psycopg.Connection):
     def commit(self) -> None:
         super().commit()
         self.replan_wrote = False
+
+
+class DatabaseEncodingError(ConfigError):
+    """The database does not store text as UTF-8."""
+
+
+def require_utf8(dbapi_connection, _record) -> None:
+    """Refuse a database whose text is not UTF-8, saying so, before anything reads from it.
+    Under SQL_ASCII (a cluster created in the C locale) psycopg hands text back as bytes:
+    SQLAlchemy's first look at the server failed with “cannot use a string pattern on a
+    bytes-like object”, and a name in Cyrillic could be stored in any encoding at all."""
+    info = getattr(dbapi_connection, "info", None)
+    encoding = info.parameter_status("server_encoding") if info is not None else None
+    if encoding is not None and encoding != "UTF8":
+        database = info.dbname
+        dbapi_connection.close()
+        raise DatabaseEncodingError(
+            f"the database {database!r} stores text as {encoding}; Replan needs UTF8: "
+            f"create it with `createdb -E UTF8 -T template0 {database}` and restore into it "
+            "(docs/deploy.md, “Upgrading the stack”)")
 
 
 def _settings(dbapi_connection, _record) -> None:

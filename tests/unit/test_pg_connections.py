@@ -7,13 +7,15 @@ The statement kinds are checked on any database; the connection's behaviour on P
 
 from __future__ import annotations
 
+import os
+
 import psycopg
 import pytest
 from psycopg import sql
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 
 from app.extensions import db
-from app.pg_connections import ReadTrackingConnection, is_read
+from app.pg_connections import DatabaseEncodingError, ReadTrackingConnection, is_read, require_utf8
 from tests.factories import make_partner, make_request, sign_in, statements
 
 ROLE = "pg-connections-test"
@@ -154,3 +156,60 @@ def test_the_partner_dashboards_count_is_planned_for_its_company(connection, cli
     custom = [k for k, s in enumerate(seen) if "SET LOCAL plan_cache_mode" in s]
     count = [k for k, s in enumerate(seen) if "count(*)" in s and "GROUP BY request.status" in s]
     assert custom and count and custom[0] < count[0], seen
+
+
+class _Info:
+    def __init__(self, encoding: str):
+        self.encoding, self.dbname = encoding, "replan"
+
+    def parameter_status(self, name: str):
+        return self.encoding if name == "server_encoding" else None
+
+
+class _Connection:
+    def __init__(self, encoding: str):
+        self.info, self.closed = _Info(encoding), False
+
+    def close(self):
+        self.closed = True
+
+
+def test_a_database_not_in_utf8_is_refused_with_a_clear_message():
+    """What the server reports at connection (no query): SQL_ASCII refused, saying how to
+    make a UTF-8 database; the refused connection is closed, a UTF8 one left alone."""
+    refused = _Connection("SQL_ASCII")
+    with pytest.raises(DatabaseEncodingError, match=r"'replan' stores text as SQL_ASCII; "
+                       r"Replan needs UTF8: create it with `createdb -E UTF8 -T template0"):
+        require_utf8(refused, None)
+    assert refused.closed
+    fine = _Connection("UTF8")
+    require_utf8(fine, None)
+    assert not fine.closed
+
+
+def test_a_sql_ascii_database_stops_the_app_at_its_first_connection(app, make_app):
+    """Before, SQLAlchemy's first look at such a server failed with “cannot use a string
+    pattern on a bytes-like object”; now the app's first connection says what is wrong, and
+    /readyz answers 503 (database unavailable)."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("a database's encoding is PostgreSQL's (SQLite's text is UTF-8)")
+    name = f"replan_sql_ascii_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    admin = create_engine(db.engine.url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f"CREATE DATABASE \"{name}\" ENCODING 'SQL_ASCII' "
+                          "LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0"))
+    try:
+        ascii_app = make_app(SQLALCHEMY_DATABASE_URI=db.engine.url.set(database=name)
+                             .render_as_string(hide_password=False))
+        with ascii_app.app_context():
+            with pytest.raises(DatabaseEncodingError, match=f"'{name}' stores text as SQL_ASCII"):
+                db.session.execute(text("SELECT 1"))
+            db.session.rollback()
+        answer = ascii_app.test_client().get("/readyz")
+        assert answer.status_code == 503
+        assert answer.get_json()["checks"]["database"] == "unavailable"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
