@@ -1,4 +1,4 @@
-"""PostgreSQL: no JIT compilation, and text searches planned for their values.
+"""PostgreSQL: no JIT compilation, text searches planned for their values, UTF-8 required.
 
 JIT: PostgreSQL compiles a statement to machine code when the planner's estimate passes
 `jit_above_cost` (100 000 by default). A text search over a million requests is estimated
@@ -26,6 +26,9 @@ are the same), so a connection keeps its prepared statements from page to page; 
 transaction that wrote, failed or ran anything but a read still rolls back. A read must not
 change anything a rollback would undo: no SELECT of a function that writes, no pg_notify.
 `REPLAN_PG_PREPARED=0` turns prepared statements off (a pooler in transaction mode).
+
+Text: a database whose encoding is not UTF8 is refused at the first connection, saying so
+(`require_utf8`); under SQL_ASCII psycopg hands text back as bytes.
 """
 
 from __future__ import annotations
