@@ -17,15 +17,17 @@ def mailpit(monkeypatch):
     def sql(query, *params):
         if "GROUP BY status" in query:
             return [("sent", 2)]
-        return [(11,), (12,)]
+        if "FROM ab_user" in query:  # the partner's address
+            return [("partner@example.com",)]
+        return [(11, "partner@example.com"), (12, "manager@example.com")]
 
     def urlopen(url, timeout):
         assert url == "http://mail:8025/api/v1/messages?limit=5000"
         return io.BytesIO(json.dumps({"messages": listed}).encode())
 
     monkeypatch.setattr(smoke, "sql", sql)
-    monkeypatch.setattr(compose_smoke.urllib.request, "urlopen", urlopen)
-    monkeypatch.setattr(compose_smoke.time, "sleep", lambda _s: None)
+    monkeypatch.setattr(compose_smoke, "urlopen", urlopen)
+    monkeypatch.setattr(smoke.time, "sleep", lambda _s: None)
     return listed
 
 
