@@ -156,10 +156,28 @@ def _settings(dbapi_connection, _record) -> None:
 def plan_for_values() -> None:
     """PostgreSQL: plan each statement of the current transaction for its own values
     (SET LOCAL: it ends with the transaction); once per transaction, nothing elsewhere."""
+    _plan_cache_mode("force_custom_plan")
+
+
+def plan_once() -> None:
+    """PostgreSQL: plan each statement of the current transaction once, for any values (a
+    generic plan, kept with the prepared statement), unless plan_for_values came first
+    (planning for the values is the safe choice: it wins either way).
+
+    For a page whose best plan is the same for every value: PostgreSQL keeps planning a
+    prepared statement anew while the plan for the values at hand is estimated much cheaper
+    than the generic one, and for the company with a fifth of all requests it always was
+    (its list's newest page: plan ~0.7 ms, execute 0.1 ms, on every page at 1M)."""
+    _plan_cache_mode("force_generic_plan")
+
+
+def _plan_cache_mode(mode: str) -> None:
     if db.engine.dialect.name != "postgresql":
         return
     connection = db.session.connection()
-    if connection.info.get(_MARK) is connection.get_transaction():
+    transaction, chosen = connection.info.get(_MARK, (None, None))
+    if transaction is connection.get_transaction() and \
+            (chosen == mode or chosen == "force_custom_plan"):
         return
-    connection.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
-    connection.info[_MARK] = connection.get_transaction()
+    connection.execute(text(f"SET LOCAL plan_cache_mode = {mode}"))
+    connection.info[_MARK] = (connection.get_transaction(), mode)

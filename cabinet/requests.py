@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from flask import abort, render_template, request, session
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import literal, tuple_
@@ -11,12 +14,17 @@ from sqlalchemy.orm import aliased
 from app.extensions import db
 from app.access import get_request_or_404, is_company_owner
 from app.input_guard import arg_int
-from app.status_labels import partner_groups
+from app.pg_connections import plan_once
+from app.request_filters import column_rows
+from app.money import money
+from app.status_labels import partner_group_of, partner_groups
 from app.storage import send_stored
 from app.request_records import PAGE_OPTIONS, load_records
-from app.request_rules import DOCUMENT_LABELS, rules_for
+from app.request_rules import DOCUMENT_LABELS, awaiting_payment, rules_for
 from app.request_conversation import partner_files, partner_may_download, partner_timeline
+from app.templating import partner_status_of
 from app.thread import thread_of
+from app.timefmt import format_day
 from cabinet import bp
 from cabinet.access import partner_required
 from cabinet.choices import rule_choices, service_choices
@@ -47,6 +55,43 @@ AUTHOR_COLUMNS = (_AUTHOR.id.label("author_user_id"),
                   _AUTHOR.last_name.label("author_last"))
 
 
+class ListRow(NamedTuple):
+    """One row of the list as the partner reads it: every label, sum and date worked out in
+    Python, so the template's loop only writes values (a row with four filters and a
+    translation cost Jinja ~40 µs; a page has 20)."""
+
+    id: int
+    number: str
+    filer: str | None  # "Filed by manager …" when a manager filed it on the partner's behalf
+    address: str
+    client: str
+    author: str | None  # the owner's column: who filed it (None: not shown)
+    group: str  # the status group's CSS class
+    status: str
+    total: str
+    created: str
+
+
+def shown_rows(rows, show_author: bool) -> list[ListRow]:
+    """The list's rows (list_rows) as ListRow; each status's label worked out once a page."""
+    statuses: dict[tuple[str, bool], tuple[str, str]] = {}
+    shown = []
+    for r in rows:
+        key = (r.status, awaiting_payment(r))
+        status = statuses.get(key)
+        if status is None:
+            status = statuses[key] = (partner_group_of(r.status), partner_status_of(r))
+        shown.append(ListRow(
+            r.id, r.number,
+            _("Filed by manager %(name)s", name=f"{r.filer_first} {r.filer_last}")
+            if r.filed_by_id else None,
+            r.object_address, r.client if r.client is not None else "—",
+            (f"{r.author_first} {r.author_last}" if r.author_user_id else "—")
+            if show_author else None,
+            status[0], status[1], money(r.total_kopecks), format_day(r.created_at)))
+    return shown
+
+
 def list_rows(query, show_author: bool):
     """`query` (over Request) as the list's rows: one statement with the client, the
     on-behalf filer and (for the owner) the author joined."""
@@ -66,6 +111,10 @@ def request_list():
     owner, who sees the whole company's requests, also sees who filed each one."""
     show_author = is_company_owner(current_user)
     filters = partner_filters(request.args)
+    if not filters:
+        # newest first by id (or past a cursor id): the company's (company_id, id) index is
+        # the best plan for every company, so it is planned once (app.pg_connections)
+        plan_once()
     scoped = partner_requests(current_user, filters)
     query = list_rows(scoped, show_author)
     # with a period the order is (that date, id), the cursor the id of the edge row (looked up
@@ -86,8 +135,8 @@ def request_list():
 
     newer_rows = beyond(before, older=False) if before else None
     if newer_rows is not None:
-        rows = query.filter(newer_rows).order_by(*(key.asc() for key in keys)) \
-            .limit(PAGE_LIMIT).all()
+        rows = column_rows(query.filter(newer_rows).order_by(*(key.asc() for key in keys))
+                           .limit(PAGE_LIMIT))
         has_more_newer = len(rows) > PAGE_SIZE
         rows = list(reversed(rows[:PAGE_SIZE]))
         has_older = True
@@ -95,14 +144,15 @@ def request_list():
         older_rows = beyond(after, older=True) if after and not before else None
         if older_rows is not None:
             query = query.filter(older_rows)
-        rows = query.order_by(*(key.desc() for key in keys)).limit(PAGE_LIMIT).all()
+        rows = column_rows(query.order_by(*(key.desc() for key in keys)).limit(PAGE_LIMIT))
         has_older = len(rows) > PAGE_SIZE
         rows = rows[:PAGE_SIZE]
         has_more_newer = older_rows is not None
     args = {k: v for k, v in request.args.items() if k not in ("after", "before")}
     return render_template(
-        "cabinet/request_list.html", rows=rows, args=args, groups=partner_groups(),
-        object_types=rule_choices(RULE_OBJECT_TYPE), services=service_choices(),
+        "cabinet/request_list.html", rows=shown_rows(rows, show_author), args=args,
+        groups=partner_groups(), object_types=rule_choices(RULE_OBJECT_TYPE),
+        services=service_choices(),
         show_author=show_author,
         older=rows[-1].id if rows and has_older else None,
         newer=rows[0].id if rows and has_more_newer else None)

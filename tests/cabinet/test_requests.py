@@ -8,9 +8,11 @@ import pytest
 
 from app.extensions import db
 from app.settings import set_setting
+from app.timefmt import format_day
 from app.workflow import transition
 from models.notifications import Notification
-from models.request_status import Status
+from models.partners import EndClient
+from models.request_status import PARTNER_GROUP_OF, Status
 from models.requests import ATTACH_WORK, Attachment, Message, Request
 from tests.cabinet.filedata import EXE, JPEG, PDF, PNG, docx, plain_zip, upload
 from tests.factories import (add_package, sign_in, make_partner, make_request, make_service,
@@ -437,3 +439,50 @@ def test_list_with_a_period_pages_by_that_date_then_id(app, client, owner):
     assert stranger.number not in foreign.get_data(as_text=True)
     assert numbers(client.get("/cabinet/requests?to=2026-04-30").get_data(as_text=True)) \
         == expected[:20]
+
+
+def test_list_rows_show_each_requests_own_cells(app, client, owner, staff):
+    """Each row of the list: its number linked to its page, address, client (— when none),
+    author (the owner's column), the status as the partner reads it in its group's colour
+    (ready and unpaid: "awaiting payment"; ready and paid: plainly "Ready"), its total and
+    its day — worked out once a page (cabinet.requests.shown_rows), never mixed up."""
+    member = make_partner(company=owner.profile.partner_company, owner=False,
+                          username="member")
+    unpaid = make_request(owner, Status.READY, staff, object_address="Адрес один")
+    paid = make_request(member, Status.READY, staff, object_address="Адрес два")
+    paid.paid_kopecks, paid.payment_state, paid.total_kopecks = 1_234_567, "paid", 1_234_567
+    fresh = make_request(owner, Status.SUBMITTED, staff, object_address="Адрес <три>")
+    company = owner.profile.partner_company_id
+    unpaid.end_client = EndClient(company_id=company, name="Первый Клиент")
+    paid.end_client = EndClient(company_id=company, name="Второй Клиент")
+    unpaid.total_kopecks = 100_050
+    db.session.commit()
+    sign_in(client, "owner")
+    page = client.get("/cabinet/requests").get_data(as_text=True)
+    rows = {m.group(1): m.group(0) for m in re.finditer(
+        r'<tr>\s*<td data-label="Номер"><a class="number" href="/cabinet/requests/(\d+)">'
+        r'.*?</tr>', page, re.S)}
+    assert set(rows) == {str(unpaid.id), str(paid.id), str(fresh.id)}
+
+    def cells(req):
+        return [re.sub(r"<[^>]+>", "", c).strip()
+                for c in re.findall(r"<td[^>]*>(.*?)</td>", rows[str(req.id)], re.S)]
+
+    assert cells(unpaid)[1:] == [
+        "Адрес один", "Первый Клиент", f"{owner.first_name} {owner.last_name}",
+        "Готово — ожидает оплаты", "1\u00a0000,50\u00a0₽", format_day(unpaid.created_at)]
+    assert cells(paid)[1:5] == ["Адрес два", "Второй Клиент",
+                                f"{member.first_name} {member.last_name}", "Готово"]
+    assert cells(paid)[5] == "12\u00a0345,67\u00a0₽"
+    assert cells(fresh)[1:3] == ["Адрес &lt;три&gt;", "—"]
+    assert cells(fresh)[0] == fresh.number
+    group = re.compile(r'<span class="badge (\w+)">')
+    assert group.search(rows[str(unpaid.id)]).group(1) == "ready"
+    assert group.search(rows[str(paid.id)]).group(1) == "ready"
+    assert group.search(rows[str(fresh.id)]).group(1) == PARTNER_GROUP_OF[Status.SUBMITTED]
+    # a member's list has no author column
+    other = app.test_client()
+    sign_in(other, "member")
+    mine = other.get("/cabinet/requests").get_data(as_text=True)
+    assert 'data-testid="filed-by"' not in mine and "Адрес два" in mine \
+        and "Адрес один" not in mine
