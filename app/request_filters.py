@@ -317,10 +317,16 @@ def column_rows(query) -> list:
     connection: the ORM's handling of a row cost ~3 µs (a broad search's 2 001 keys: ~5 ms
     of the page at 1M), a plain result's ~0.5. Pending changes are flushed first, as the
     query itself would (its session's autoflush)."""
-    session = query.session
+    return statement_rows(query.statement, session=query.session)
+
+
+def statement_rows(statement, session=None, **params) -> list:
+    """The rows of a Core `statement` (with its `params`) through the session's connection,
+    pending changes flushed first as an ORM query would (column_rows)."""
+    session = session if session is not None else db.session
     if session.autoflush:
         session.flush()
-    return session.connection().execute(query.statement).all()
+    return session.connection().execute(statement, params).all()
 
 
 def first_keys(query, key, limit: int) -> list:
