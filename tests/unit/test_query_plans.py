@@ -98,11 +98,16 @@ def assert_indexed(statement, *tables: str, bitmap_only: bool = False,
 
 def captured(run) -> list[str]:
     """The SELECT statements `run()` sends, with their parameters, for EXPLAIN."""
+    return [(statement, params) for statement, params in sent_by(run)
+            if statement.lstrip().upper().startswith("SELECT")]
+
+
+def sent_by(run) -> list[tuple[str, object]]:
+    """Every statement `run()` sends (settings too), in order, with its parameters."""
     seen = []
 
     def listener(conn, cursor, statement, params, context, executemany):
-        if statement.lstrip().upper().startswith("SELECT"):
-            seen.append((statement, params))
+        seen.append((statement, params))
 
     event.listen(db.engine, "before_cursor_execute", listener)
     try:
@@ -156,17 +161,7 @@ def test_cabinet_list_page_statements_use_indexes(world, url):
 
 def all_statements(run) -> list[str]:
     """Every statement `run()` sends (settings too), in order."""
-    seen = []
-
-    def listener(conn, cursor, statement, params, context, executemany):
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        run()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
-    return seen
+    return [statement for statement, _params in sent_by(run)]
 
 
 def generic_plan(statement: str, params: dict) -> str:
