@@ -14,7 +14,7 @@ from sqlalchemy.orm import aliased
 from app.extensions import db
 from app.access import get_request_or_404, is_company_owner
 from app.input_guard import arg_int
-from app.pg_connections import plan_once
+from app.pg_connections import plan_once, planned_once
 from app.permissions import role_names
 from app.request_filters import column_rows, statement_rows
 from app.money import money
@@ -163,8 +163,14 @@ def filtered_page(filters: dict, show_author: bool, after: int | None, before: i
         False, older_rows is not None
 
 
+def unfiltered() -> bool:
+    """The list as it opens (or paged by a cursor id alone): newest first by id."""
+    return not partner_filters(request.args)
+
+
 @bp.route("/requests")
 @partner_required
+@planned_once(unfiltered)
 def request_list():
     """Newest first; keyset pages (?after=id / ?before=id) stay fast at any depth. The
     owner, who sees the whole company's requests, also sees who filed each one."""

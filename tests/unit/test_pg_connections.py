@@ -14,6 +14,7 @@ import pytest
 from psycopg import sql
 from sqlalchemy import create_engine, text
 
+from app import pg_connections
 from app.extensions import db
 from app.pg_connections import DatabaseEncodingError, ReadTrackingConnection, is_read, require_utf8
 from tests.factories import make_partner, make_request, sign_in, statements
@@ -213,3 +214,32 @@ def test_a_sql_ascii_database_stops_the_app_at_its_first_connection(app, make_ap
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def test_a_mode_asked_ahead_begins_the_next_transaction_once(connection):
+    """planned_once: the request's next BEGIN carries the plan mode (one message, no
+    statement of its own); the pool's ping (autocommit) leaves the wish for the real
+    transaction; the transaction after it starts from the default again."""
+    raw = connection.connection.driver_connection
+    connection.rollback()
+    store = pg_connections._g_store()
+    store[pg_connections._AHEAD] = pg_connections.GENERIC
+    raw.autocommit = True  # what the pool's ping runs in
+    raw.execute("SELECT 1")
+    raw.autocommit = False
+    assert pg_connections._AHEAD in store
+    assert connection.execute(text("SHOW plan_cache_mode")).scalar() == "force_generic_plan"
+    assert pg_connections._AHEAD not in store and raw.replan_plan_mode == "force_generic_plan"
+    connection.rollback()
+    assert raw.replan_plan_mode is None
+    assert connection.execute(text("SHOW plan_cache_mode")).scalar() == "auto"
+
+
+def test_a_begin_that_fails_says_why_and_the_connection_goes_on(connection):
+    connection.rollback()
+    pg_connections._g_store()[pg_connections._AHEAD] = "no_such_mode"
+    with pytest.raises(Exception) as failed:
+        connection.execute(text("SELECT 1")).scalar()
+    assert isinstance(failed.value.orig, psycopg.errors.InvalidParameterValue), failed.value
+    connection.rollback()
+    assert connection.execute(text("SELECT 2")).scalar() == 2
