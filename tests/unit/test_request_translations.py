@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import contextvars
 
+import pytest
+
 from flask import g, render_template_string, session
 from flask_babel import force_locale, refresh
 
+import app.templating as templating
 from app.templating import request_translations
 
 
@@ -114,3 +117,27 @@ def test_a_list_rows_cells_are_formatted_and_escaped_as_jinja_would(app):
         "{% for c in cols %}<td>{{ item[c] }}</td>{% endfor %}", item=item, cols="ac") \
         == row_cells(item, "ac", {})
     assert row_cells(item, [], {}) == ""
+
+
+@pytest.mark.parametrize("source", [
+    "{{ _('Requests') }}",
+    "{{ _('Filed by manager %(name)s', name='<b>Ann & Co</b>') }}",
+    "{{ _('Filed by manager %(name)s', name=markup) }}",
+    "{% autoescape false %}{{ _('Filed by manager %(name)s', name='<b>') }}{% endautoescape %}",
+    "{{ _('100%% sure') }}", "{{ _('Requests')|length }}"])
+def test_templates_underscore_is_jinjas_newstyle_gettext(app, source):
+    """app.templating.template_gettext, called directly, renders exactly as Jinja's own `_`
+    (its alias of the newstyle gettext) over the same translations."""
+    import jinja2.ext
+    from markupsafe import Markup
+
+    values = {"markup": Markup("<i>kept</i>")}
+    with app.test_request_context("/"):
+        ours = render_template_string(source, **values)
+        app.jinja_env.globals["_"] = jinja2.ext._gettext_alias
+        try:
+            jinjas = render_template_string(source, **values)
+        finally:
+            app.jinja_env.globals["_"] = templating.template_gettext
+    assert ours == jinjas
+    assert "<b>" not in ours or "autoescape false" in source
