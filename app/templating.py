@@ -214,6 +214,7 @@ def building_label(key: str | None) -> str:
 
 
 KEPT_URLS = 4096  # paths kept per process (pager links make new ones: bounded)
+_URLS: dict[tuple, str] = {}
 
 
 def kept_url_for(endpoint: str, **values) -> str:
@@ -237,9 +238,6 @@ def kept_url_for(endpoint: str, **values) -> str:
             _URLS.clear()
         _URLS[key] = kept
     return kept
-
-
-_URLS: dict[tuple, str] = {}
 
 
 def url_for_optional(endpoint: str, **values) -> str | None:
