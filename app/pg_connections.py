@@ -30,6 +30,13 @@ transaction that wrote, failed or ran anything but a read still rolls back. A re
 change anything a rollback would undo: no SELECT of a function that writes, no pg_notify.
 `REPLAN_PG_PREPARED=0` turns prepared statements off (a pooler in transaction mode).
 
+The pool's ping: SQLAlchemy pings a pooled connection before each use (pool_pre_ping: a
+round trip, ~0.1 ms of a ~3 ms page). A `ReadTrackingConnection` the server answered less
+than ALIVE_WINDOW ago, with nothing from the server waiting on its socket, is used without
+it (HikariCP skips its check the same way, within 500 ms): a server that ends a session — a
+restart, pg_terminate_backend — sends an error and closes the socket, which makes it
+readable, and such a connection, like any idle for longer, is pinged as before.
+
 Text: a database whose encoding is not UTF8 is refused at the first connection, saying so
 (`require_utf8`); under SQL_ASCII psycopg hands text back as bytes.
 """
@@ -37,12 +44,14 @@ Text: a database whose encoding is not UTF8 is refused at the first connection, 
 from __future__ import annotations
 
 import re
+import select
+import time
 
 import psycopg
 from flask import Flask, request
 from flask.globals import _cv_app
 from psycopg import errors, generators
-from psycopg.pq import ExecStatus, TransactionStatus
+from psycopg.pq import ConnStatus, ExecStatus, TransactionStatus
 from sqlalchemy import text
 
 from app.extensions import db, on_connect
@@ -55,6 +64,9 @@ GENERIC, CUSTOM = "force_generic_plan", "force_custom_plan"
 # statements that change nothing a rollback would undo: reads, and settings that end with
 # the transaction either way (plan_for_values); anything else counts as a write
 READS = ("SELECT", "SET LOCAL ", ";")
+# seconds after the server's last answer within which a connection is used without the
+# pool's ping (ReadTrackingConnection.seen_alive)
+ALIVE_WINDOW = 1.0
 _EXPLAIN = re.compile(r"\s*EXPLAIN\b\s*(\([^)]*\)|((ANALYZE|VERBOSE)\b\s*)*)", re.IGNORECASE)
 
 
@@ -63,6 +75,11 @@ def install_postgresql_settings(app: Flask) -> None:
     on_connect(app, "postgresql", _settings)
     keep = app.config.get("PG_PREPARED_STATEMENTS", True)
     on_connect(app, "postgresql", _connect if keep else _connect_unprepared, "do_connect")
+    with app.app_context():
+        engines = list(db.engines.values())
+    for engine in engines:
+        if engine.dialect.name == "postgresql":
+            engine.dialect.do_ping = quick_ping(engine.dialect.do_ping)
 
     def plan_ahead():
         """A view marked planned_once whose condition holds: its transaction's BEGIN will
@@ -86,6 +103,16 @@ def planned_once(when):
         view.replan_planned_once = when
         return view
     return mark
+
+
+def quick_ping(ping):
+    """The dialect's ping, skipped for a connection seen alive a moment ago (seen_alive)."""
+    def do_ping(dbapi_connection) -> bool:
+        if isinstance(dbapi_connection, ReadTrackingConnection) \
+                and dbapi_connection.seen_alive():
+            return True
+        return ping(dbapi_connection)
+    return do_ping
 
 
 def _g_store() -> dict | None:
@@ -145,6 +172,7 @@ class ReadTrackingConnection(psycopg.Connection):
 
     replan_wrote = False
     replan_plan_mode = None  # the plan mode the current transaction began with (BEGIN; SET)
+    replan_answered = 0.0  # time.monotonic() when the server last ended a transaction of it
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -155,14 +183,37 @@ class ReadTrackingConnection(psycopg.Connection):
                 and self.info.transaction_status == TransactionStatus.INTRANS:
             self.commit()
             return
+        ended = self.info.transaction_status != TransactionStatus.IDLE
         super().rollback()
         self.replan_wrote = False
         self.replan_plan_mode = None
+        if ended:  # the server answered (psycopg sends nothing outside a transaction)
+            self.replan_answered = time.monotonic()
 
     def commit(self) -> None:
+        ended = self.info.transaction_status != TransactionStatus.IDLE
         super().commit()
         self.replan_wrote = False
         self.replan_plan_mode = None
+        if ended:
+            self.replan_answered = time.monotonic()
+
+    def seen_alive(self) -> bool:
+        """The server ended a transaction of this connection less than ALIVE_WINDOW ago, the
+        connection is idle and nothing from the server waits on its socket: a server that
+        ends the session sends an error and closes it, which makes the socket readable."""
+        if time.monotonic() - self.replan_answered >= ALIVE_WINDOW:
+            return False
+        pgconn = self.pgconn
+        if pgconn.status != ConnStatus.OK \
+                or pgconn.transaction_status != TransactionStatus.IDLE:
+            return False
+        try:
+            poller = select.poll()
+            poller.register(pgconn.socket, select.POLLIN)
+        except (psycopg.OperationalError, OSError, ValueError):
+            return False
+        return not poller.poll(0)
 
     def _start_query(self):
         """psycopg's BEGIN before a transaction's first statement; when the request asked

@@ -8,6 +8,8 @@ The statement kinds are checked on any database; the connection's behaviour on P
 from __future__ import annotations
 
 import os
+import threading
+import time
 
 import psycopg
 import pytest
@@ -17,7 +19,7 @@ from sqlalchemy import create_engine, text
 from app import pg_connections
 from app.extensions import db
 from app.pg_connections import DatabaseEncodingError, ReadTrackingConnection, is_read, require_utf8
-from tests.factories import make_partner, make_request, sign_in, statements
+from tests.factories import as_user, make_partner, make_request, sign_in, statements
 
 ROLE = "pg-connections-test"
 
@@ -243,3 +245,109 @@ def test_a_begin_that_fails_says_why_and_the_connection_goes_on(connection):
     assert isinstance(failed.value.orig, psycopg.errors.InvalidParameterValue), failed.value
     connection.rollback()
     assert connection.execute(text("SELECT 2")).scalar() == 2
+
+
+def pings(monkeypatch) -> list:
+    """The pool's pings sent from now on (SQLAlchemy's ";" in autocommit, through the
+    connections' cursor; not seen by the engine's statement events)."""
+    sent = []
+    execute = pg_connections.ReadTrackingCursor.execute
+
+    def spy(self, query, params=None, **kwargs):
+        if query == ";":
+            sent.append(query)
+        return execute(self, query, params, **kwargs)
+
+    monkeypatch.setattr(pg_connections.ReadTrackingCursor, "execute", spy)
+    return sent
+
+
+def test_a_connection_answered_a_moment_ago_is_used_without_the_ping(connection, monkeypatch):
+    """seen_alive: a transaction ended less than ALIVE_WINDOW ago and nothing waiting on the
+    socket; a fresh connection, one in a transaction and one idle for longer are pinged."""
+    raw = connection.connection.driver_connection
+    sent = pings(monkeypatch)
+    ping = pg_connections.quick_ping(db.engine.dialect.__class__.do_ping.__get__(
+        db.engine.dialect))
+    connection.execute(text("SELECT 1"))
+    assert not raw.seen_alive()  # in a transaction
+    connection.rollback()  # a read: ended with COMMIT, the server answered
+    assert raw.seen_alive() and ping(raw) is True and sent == []
+    raw.replan_answered -= pg_connections.ALIVE_WINDOW
+    assert not raw.seen_alive()
+    assert ping(raw) is True and sent == [";"]
+    fresh = ReadTrackingConnection.connect(db.engine.url.set(drivername="postgresql")
+                                           .render_as_string(hide_password=False))
+    try:
+        assert not fresh.seen_alive()
+        fresh.rollback()  # outside a transaction psycopg sends nothing: no answer seen
+        fresh.commit()
+        assert not fresh.seen_alive()
+    finally:
+        fresh.close()
+
+
+def terminate(pids) -> None:
+    """End these server sessions as a restart does and wait until their processes are gone
+    (the server's goodbye and the closed socket have reached the client by then)."""
+    killer = create_engine(db.engine.url, isolation_level="AUTOCOMMIT")
+    try:
+        with killer.connect() as conn:
+            for pid in pids:
+                assert conn.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid}).scalar()
+            for _ in range(500):
+                left = conn.execute(text("SELECT count(*) FROM pg_stat_activity "
+                                         "WHERE pid = ANY(:p)"), {"p": list(pids)}).scalar()
+                if not left:
+                    return
+                time.sleep(0.01)
+        raise AssertionError(f"the sessions {pids} did not end")
+    finally:
+        killer.dispose()
+
+
+def test_a_session_the_server_ended_is_pinged_and_replaced_even_a_moment_after_use(app):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("psycopg's prepared statements are PostgreSQL's")
+    with db.engine.connect() as connection:
+        raw = connection.connection.driver_connection
+        connection.execute(text("SELECT 1"))
+        connection.rollback()
+        assert raw.seen_alive()
+        terminate([raw.info.backend_pid])
+        assert not raw.seen_alive()  # within the window, but the server's goodbye waits
+        assert db.engine.dialect._do_ping_w_event(raw) is False  # the pool replaces it
+        connection.invalidate()
+
+
+def served(app, user, url: str):
+    """`url` for `user` as gunicorn serves it: in a thread of its own, so in an app context
+    of its own (the test's is not reused): the request checks a connection out of the pool
+    and returns it at its end."""
+    client, answers = as_user(app, user), []
+    thread = threading.Thread(target=lambda: answers.append(client.get(url)))
+    thread.start()
+    thread.join(30)
+    return answers[0]
+
+
+def test_pages_a_moment_apart_send_no_ping_and_a_restart_is_survived(app, monkeypatch):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("psycopg's prepared statements are PostgreSQL's")
+    partner = make_partner()
+    db.session.commit()
+    assert served(app, partner, "/cabinet/requests").status_code == 200
+    sent = pings(monkeypatch)
+    for _ in range(3):
+        assert served(app, partner, "/cabinet/requests").status_code == 200
+    assert sent == []
+    for record in db.engine.pool._pool.queue:  # idle for longer than the window
+        record.dbapi_connection.replan_answered -= pg_connections.ALIVE_WINDOW
+    assert served(app, partner, "/cabinet/requests").status_code == 200
+    assert sent == [";"]
+    ended = [record.dbapi_connection.info.backend_pid for record in db.engine.pool._pool.queue]
+    terminate(ended)
+    for _ in range(3):  # a moment after their last use: pinged, replaced, the page served
+        response = served(app, partner, "/cabinet/requests")
+        assert response.status_code == 200, response.status_code
+    assert len(sent) == 1 + len(ended)  # each ended session pinged once, when taken
