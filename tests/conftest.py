@@ -167,6 +167,9 @@ def app():
     application.config["UPLOAD_DIR"] = tempfile.mkdtemp(prefix="replan-test-uploads-")
     application.config["EXPORT_DIR"] = tempfile.mkdtemp(prefix="replan-test-exports-")
     _start_requests_with_empty_g(application)
+    # what lives for the whole run (imports, collected tests, the app) out of the cycle
+    # collector's sight, as run.py does in production
+    gc.freeze()
     yield application
     shutil.rmtree(application.config["UPLOAD_DIR"], ignore_errors=True)
     shutil.rmtree(application.config["EXPORT_DIR"], ignore_errors=True)

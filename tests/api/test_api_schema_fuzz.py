@@ -13,13 +13,6 @@ import time
 from collections import Counter
 
 import pytest
-import schemathesis
-from hypothesis import HealthCheck, given, settings
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (content_type_conformance,
-                                               response_headers_conformance,
-                                               response_schema_conformance,
-                                               status_code_conformance)
 from werkzeug.datastructures import FileStorage
 
 from app.api_tokens import create_token
@@ -29,12 +22,20 @@ from models.request_status import Status
 from tests.cabinet.filedata import PDF
 from tests.factories import make_partner, make_request
 
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
-          response_headers_conformance, response_schema_conformance]
+# schemathesis and hypothesis are imported by the test that uses them (~1 s of imports, not
+# paid by every test process at collection; pytest.ini turns schemathesis' plugin off)
 EXAMPLES = 3  # per operation and pass: the whole run stays under 30 s on SQLite
 TIMES: Counter = Counter()
-FUZZ = settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
-                suppress_health_check=list(HealthCheck))
+
+
+def checks() -> list:
+    from schemathesis.checks import not_a_server_error
+    from schemathesis.specs.openapi.checks import (content_type_conformance,
+                                                   response_headers_conformance,
+                                                   response_schema_conformance,
+                                                   status_code_conformance)
+    return [not_a_server_error, status_code_conformance, content_type_conformance,
+            response_headers_conformance, response_schema_conformance]
 
 
 def token(user) -> dict:
@@ -64,21 +65,27 @@ def operations(schema):
 
 def fuzz(operation, base_url: str, headers: dict, path_parameters: dict | None = None):
     """Send EXAMPLES generated cases of the operation; schemathesis raises on a failed check."""
+    from hypothesis import HealthCheck, given, settings
+
     strategy = operation.as_strategy(path_parameters=path_parameters or None)
     started = time.monotonic()
+    wanted = checks()
 
-    @FUZZ
+    @settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))
     @given(case=strategy)
     def run(case):
         case.headers = {**(case.headers or {}), **headers}
         response = case.call(base_url=base_url, timeout=10)
-        case.validate_response(response, checks=CHECKS)
+        case.validate_response(response, checks=wanted)
 
     run()
     TIMES[f"{operation.method.upper()} {operation.path}"] += time.monotonic() - started
 
 
 def test_every_operation_answers_as_documented(app, app_url, world):
+    import schemathesis
+
     schema = schemathesis.openapi.from_url(f"{app_url}/api/v1/openapi.json")
     base_url = f"{app_url}/api/v1"
     ids = world["ids"]
