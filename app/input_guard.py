@@ -88,10 +88,14 @@ def _carries_nul() -> bool:
 
 
 def _view_named(name: str):
-    for view in current_app.appbuilder.baseviews:
-        if view.__class__.__name__ == name:
-            return view
-    return None
+    """The registered FAB view of this class name (the first, as FAB registered them), from
+    an index kept per app: a scan of the ~100 views ran on every request."""
+    views = current_app.appbuilder.baseviews
+    kept = current_app.extensions.get("replan_views_by_name")
+    if kept is None or kept[0] != len(views):
+        kept = (len(views), {view.__class__.__name__: view for view in reversed(views)})
+        current_app.extensions["replan_views_by_name"] = kept
+    return kept[1].get(name)
 
 
 def _sortable(view, column: str) -> bool:
@@ -174,8 +178,9 @@ def _check_fab_action() -> None:
     if method == "download" and "filename" in view_args and current_user.is_authenticated \
             and "UPLOAD_FOLDER" not in current_app.config:
         abort(404)  # FAB's file-column download; Replan has no such columns (KeyError: 500)
-    definitions = getattr(_view_named(view_name), "definitions", None)
-    if "group_by" in view_args and definitions is not None and \
+    definitions = getattr(_view_named(view_name), "definitions", None) \
+        if "group_by" in view_args else None
+    if definitions is not None and \
             bounded_int(view_args["group_by"], lo=0, hi=len(definitions) - 1) is None:
         abort(404)  # FAB's chart indexes its definitions with int(group_by)
     if method not in ("action", "action_post") or request.method != "POST":
