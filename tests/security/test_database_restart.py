@@ -14,7 +14,8 @@ def drop_every_pooled_connection() -> None:
     """What a database restart does to the pool: every idle connection is dead."""
     engine = db.engine
     if engine.dialect.name == "postgresql":  # a connection outside the pool does it
-        killer = create_engine(engine.url, poolclass=NullPool)
+        # each statement its own transaction: pg_stat_activity is read anew each time
+        killer = create_engine(engine.url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
         with killer.connect() as conn:
             killed = [pid for pid, ended in conn.execute(text(
                 "SELECT pid, pg_terminate_backend(pid) FROM pg_stat_activity "
@@ -25,6 +26,8 @@ def drop_every_pooled_connection() -> None:
                                          "WHERE pid = ANY(:p)"), {"p": killed}).scalar():
                     break
                 time.sleep(0.01)
+            else:
+                raise AssertionError(f"the ended sessions {killed} are still there")
         killer.dispose()
         assert killed, "nothing was connected: the test would prove nothing"
         return
