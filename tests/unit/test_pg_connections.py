@@ -267,8 +267,7 @@ def test_a_connection_answered_a_moment_ago_is_used_without_the_ping(connection,
     socket; a fresh connection, one in a transaction and one idle for longer are pinged."""
     raw = connection.connection.driver_connection
     sent = pings(monkeypatch)
-    ping = pg_connections.quick_ping(db.engine.dialect.__class__.do_ping.__get__(
-        db.engine.dialect))
+    ping = db.engine.dialect.do_ping  # the pool's ping as the app installed it
     connection.execute(text("SELECT 1"))
     assert not raw.seen_alive()  # in a transaction
     connection.rollback()  # a read: ended with COMMIT, the server answered
