@@ -16,14 +16,19 @@ csrf = CSRFProtect()
 migrate = Migrate()
 
 
+def engines_of(app: Flask, dialect: str | None = None) -> list:
+    """The app's SQLAlchemy engines (only those of `dialect`, "sqlite" or "postgresql",
+    when given)."""
+    with app.app_context():
+        engines = list(db.engines.values())
+    return [e for e in engines if dialect is None or e.dialect.name == dialect]
+
+
 def on_connect(app: Flask, dialect: str, listener, name: str = "connect",
                first: bool = False) -> None:
     """Run `listener(dbapi_connection, record)` on each new connection of the app's engines
     of that dialect ("sqlite", "postgresql"); name="do_connect": `listener(dialect, record,
     cargs, cparams)` makes the connection (SQLAlchemy's do_connect event). `first`: before
     the listeners already there, SQLAlchemy's own first look at the server included."""
-    with app.app_context():
-        engines = list(db.engines.values())
-    for engine in engines:
-        if engine.dialect.name == dialect:
-            event.listen(engine, name, listener, insert=first)
+    for engine in engines_of(app, dialect):
+        event.listen(engine, name, listener, insert=first)

@@ -54,7 +54,7 @@ from psycopg import errors, generators
 from psycopg.pq import ConnStatus, ExecStatus, TransactionStatus
 from sqlalchemy import text
 
-from app.extensions import db, on_connect
+from app.extensions import db, engines_of, on_connect
 from config import ConfigError
 
 SETTINGS = {"jit": "off"}
@@ -75,11 +75,8 @@ def install_postgresql_settings(app: Flask) -> None:
     on_connect(app, "postgresql", _settings)
     keep = app.config.get("PG_PREPARED_STATEMENTS", True)
     on_connect(app, "postgresql", _connect if keep else _connect_unprepared, "do_connect")
-    with app.app_context():
-        engines = list(db.engines.values())
-    for engine in engines:
-        if engine.dialect.name == "postgresql":
-            engine.dialect.do_ping = quick_ping(engine.dialect.do_ping)
+    for engine in engines_of(app, "postgresql"):
+        engine.dialect.do_ping = quick_ping(engine.dialect.do_ping)
 
     def plan_ahead():
         """A view marked planned_once whose condition holds: its transaction's BEGIN will

@@ -11,7 +11,7 @@ import os
 from flask import Flask, g, has_request_context
 from sqlalchemy import event
 
-from app.extensions import db
+from app.extensions import engines_of
 
 HEADER = "X-SQL-Count"
 
@@ -20,9 +20,7 @@ def install_sql_count(app: Flask) -> None:
     """Count the statements of each request on every engine of the app (env switch)."""
     if os.environ.get("REPLAN_SQL_COUNT") != "1" or app.config.get("ENV_NAME") == "production":
         return
-    with app.app_context():
-        engines = list(db.engines.values())
-    for engine in engines:
+    for engine in engines_of(app):
         event.listen(engine, "before_cursor_execute", _count)
 
     @app.after_request

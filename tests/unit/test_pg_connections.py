@@ -45,10 +45,16 @@ def test_anything_else_counts_as_a_write(statement):
 
 
 @pytest.fixture
-def connection(app):
-    """One pooled connection of the app's engine, on PostgreSQL."""
+def postgresql(app):
+    """The app on PostgreSQL (the PostgreSQL pass of .ci/run); skipped on SQLite."""
     if db.engine.dialect.name != "postgresql":
-        pytest.skip("psycopg's prepared statements are PostgreSQL's")
+        pytest.skip("psycopg's connections and PostgreSQL's settings are PostgreSQL's")
+    return app
+
+
+@pytest.fixture
+def connection(postgresql):
+    """One pooled connection of the app's engine, on PostgreSQL."""
     with db.engine.connect() as conn:
         yield conn
         conn.rollback()
@@ -190,12 +196,10 @@ def test_a_database_not_in_utf8_is_refused_with_a_clear_message():
     assert not fine.closed
 
 
-def test_a_sql_ascii_database_stops_the_app_at_its_first_connection(app, make_app):
+def test_a_sql_ascii_database_stops_the_app_at_its_first_connection(postgresql, make_app):
     """Before, SQLAlchemy's first look at such a server failed with “cannot use a string
     pattern on a bytes-like object”; now the app's first connection says what is wrong, and
-    /readyz answers 503 (database unavailable)."""
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("a database's encoding is PostgreSQL's (SQLite's text is UTF-8)")
+    /readyz answers 503 (database unavailable). (SQLite's text is always UTF-8.)"""
     name = f"replan_sql_ascii_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
     admin = create_engine(db.engine.url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -305,9 +309,8 @@ def terminate(pids) -> None:
         killer.dispose()
 
 
-def test_a_session_the_server_ended_is_pinged_and_replaced_even_a_moment_after_use(app):
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("psycopg's prepared statements are PostgreSQL's")
+def test_a_session_the_server_ended_is_pinged_and_replaced_even_a_moment_after_use(
+        postgresql):
     with db.engine.connect() as connection:
         raw = connection.connection.driver_connection
         connection.execute(text("SELECT 1"))
@@ -330,9 +333,8 @@ def served(app, user, url: str):
     return answers[0]
 
 
-def test_pages_a_moment_apart_send_no_ping_and_a_restart_is_survived(app, monkeypatch):
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("psycopg's prepared statements are PostgreSQL's")
+def test_pages_a_moment_apart_send_no_ping_and_a_restart_is_survived(postgresql, monkeypatch):
+    app = postgresql
     partner = make_partner()
     db.session.commit()
     assert served(app, partner, "/cabinet/requests").status_code == 200
