@@ -20,6 +20,9 @@ from models.audit import AuditEvent
 
 def record(action: str, actor=None, obj=None, **details) -> AuditEvent:
     """Add an audit event for `actor` doing `action` on `obj` (committed by the caller)."""
+    # a context proxy (Flask-Login's current_user) is recorded as the row it stands for: its
+    # own class name ("LocalProxy") would be the object's type on the audit log
+    actor, obj = _unproxied(actor), _unproxied(obj)
     event = AuditEvent(
         action=action,
         actor_id=getattr(actor, "id", None),
@@ -30,6 +33,11 @@ def record(action: str, actor=None, obj=None, **details) -> AuditEvent:
     )
     db.session.add(event)
     return event
+
+
+def _unproxied(value):
+    unwrap = getattr(value, "_get_current_object", None)
+    return unwrap() if callable(unwrap) else value
 
 
 def _plain(value):

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 from flask_appbuilder.security.sqla.models import User
 
 from app.extensions import db
+from models.audit import AuditEvent
 from models.partners import PartnerApplication, PartnerCompany
 from tests.factories import login, make_company, make_partner, make_user, post, valid_inn
 
@@ -165,6 +166,9 @@ def test_profile_updates(app, client):
     assert user.profile.notify_prefs == {"status": True, "message": False,
                                          "needs_info": False, "team": False}
     assert "Profile" in client.get("/cabinet/profile").get_data(as_text=True)
+    # the signed-in user (Flask-Login's proxy) is recorded as the user, not as "LocalProxy"
+    row = db.session.query(AuditEvent).filter_by(action="profile_update").one()
+    assert (row.object_type, row.object_id, row.actor_id) == ("User", partner.id, partner.id)
 
 
 def test_change_password_checks_the_current_one(app, client):
@@ -175,3 +179,13 @@ def test_change_password_checks_the_current_one(app, client):
                                               "confirm": "another-pass-1"})
     assert "неверно" in html.get_data(as_text=True)
     assert login(app.test_client(), "anna").status_code == 302
+
+
+def test_an_own_password_change_is_audited_on_the_user(app, client):
+    partner = make_partner(username="anna")
+    login(client, "anna")
+    post(client, "/cabinet/password", {"current_password": "secret-pass-1",
+                                       "new_password": "another-pass-1",
+                                       "confirm": "another-pass-1"})
+    row = db.session.query(AuditEvent).filter_by(action="password_change").one()
+    assert (row.object_type, row.object_id, row.actor_id) == ("User", partner.id, partner.id)

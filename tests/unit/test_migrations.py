@@ -133,7 +133,8 @@ def test_0035_and_0036_move_thread_heads_off_the_request_row_and_keep_day_bounds
     then writes the thread's row and leaves the request's (its version) alone.
     0036_request_day_bounds (one database's round trip with 0035, a fresh database costs
     ~1.5 s): each day of a creation or submission date gets the least and greatest number
-    of its requests, as models.day_bounds.rebuild works them out; downgrading drops it."""
+    of its requests, as models.day_bounds.rebuild works them out; downgrading drops it.
+    0038_audit_proxy_type, on the way up again: audit rows typed "LocalProxy" become "User"."""
     from datetime import datetime
 
     from flask_appbuilder.security.sqla.models import User
@@ -170,10 +171,19 @@ def test_0035_and_0036_move_thread_heads_off_the_request_row_and_keep_day_bounds
         migrate(fresh, engine, "downgrade", "0034_drop_prefix_indexes")
         assert {"request_thread", "request_day_bounds"}.isdisjoint(
             inspect(engine).get_table_names())
-        with engine.connect() as conn:
+        with engine.begin() as conn:
             assert conn.execute(text("SELECT last_public_message_id FROM request WHERE id = "
                                      ":id"), {"id": ids[1]}).scalar() == ids[2]
+            # 0038_audit_proxy_type: a row written with Flask-Login's proxy as its object
+            for object_type in ("LocalProxy", "Request"):
+                conn.execute(text("INSERT INTO audit_event (action, object_type, object_id,"
+                                  " details, created_at) VALUES ('profile_update', :t, :id,"
+                                  " '{}', CURRENT_TIMESTAMP)"), {"t": object_type, "id": ids[0]})
         migrate(fresh, engine, "upgrade")
+        with engine.connect() as conn:
+            assert sorted(conn.execute(text(
+                "SELECT object_type FROM audit_event WHERE action = 'profile_update'"
+                " AND object_id = :id"), {"id": ids[0]}).scalars()) == ["Request", "User"]
         assert "last_public_message_id" not in {c["name"] for c in
                                                 inspect(engine).get_columns("request")}
         with engine.connect() as conn:
