@@ -13,6 +13,7 @@ from werkzeug.datastructures import FileStorage
 from app import demo_catalog as cat
 from app import rollups
 from app.accounts import create_user
+from app.timefmt import local_today
 from app.deliverables import upload_package
 from app.extensions import db
 from app.uow import commit
@@ -184,7 +185,7 @@ def _walk(rng, req, target: Status, users, k: int) -> None:
         if req.status == target:
             break
         if action == PAY:
-            mark_payment(req, req.total_kopecks, date.today(), f"п/п {1000 + k}", admin)
+            mark_payment(req, req.total_kopecks, local_today(), f"п/п {1000 + k}", admin)
             _package(req, manager)
             continue
         if action == A.ASSIGN:

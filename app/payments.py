@@ -14,6 +14,7 @@ from app.errors import Conflict, InvalidInput, NotFound
 from app.extensions import db
 from app.money import money
 from app.pricing import amount_payable
+from app.timefmt import local_today
 from app.notifications import announce
 from app.permissions import ADMIN
 from app.webhooks import emit_payment
@@ -62,6 +63,8 @@ def mark_payment(request: Request, amount_kopecks: int, paid_on: date, document:
         raise PaymentError(_("The amount must be positive."))
     if not (document or "").strip():
         raise PaymentError(_("Enter the payment document number."))
+    if paid_on > local_today():  # the bureau's today: a payment not made yet is not marked
+        raise PaymentError(_("The payment date cannot be later than today."))
     due = amount_due(request)
     if amount_kopecks > due:
         raise PaymentError(_("The payment exceeds what is due: %(due)s is left to pay.",

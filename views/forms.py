@@ -1,6 +1,5 @@
 """Flask-WTF forms of the back office."""
 
-from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -10,6 +9,7 @@ from wtforms import (BooleanField, DateField, DateTimeLocalField, HiddenField,
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from app.form_fields import RoublesField
+from app.timefmt import local_today
 
 
 class MoveForm(FlaskForm):
@@ -39,7 +39,8 @@ class BookingForm(FlaskForm):
 
 class PaymentForm(FlaskForm):
     amount = RoublesField(_l("Amount, ₽"), validators=[InputRequired()])  # keeps its reason
-    paid_on = DateField(_l("Payment date"), validators=[DataRequired()], default=date.today)
+    paid_on = DateField(_l("Payment date"), validators=[DataRequired()],
+                        default=local_today)  # the bureau's date, not the server's (UTC)
     document = StringField(_l("Payment document"), validators=[DataRequired(),
                                                                Length(max=100)])
 

@@ -23,6 +23,7 @@ from werkzeug.datastructures import FileStorage, MultiDict
 
 from app import demo
 from app.accounts import create_user
+from app.timefmt import local_today
 from app.approvals import decide, steps_of
 from app.attachments import attach_files
 from app.catalogue import check_service
@@ -247,7 +248,7 @@ def _walk(rng, req, target: Status, users, k: int, spec: dict) -> None:
                                 if step.role_name in {r.name for r in u.roles})
                 decide(approver, req, step.id, True, spec["words"]["approve"])
         elif action == "pay":
-            mark_payment(req, req.total_kopecks, date.today(), f"п/п {500 + k}",
+            mark_payment(req, req.total_kopecks, local_today(), f"п/п {500 + k}",
                          users["admin"])
             upload_package(req, [FileStorage(io.BytesIO(demo.DEMO_PDF),
                                              filename=spec["words"]["report"] % req.number)],

@@ -20,6 +20,30 @@ from views.audit_log import ACTIONS
 
 
 
+def test_payment_date_is_the_bureaus_today_and_never_later(app, staff, monkeypatch):
+    """At 22:30 UTC it is already tomorrow in Moscow (the bureau's zone): the form offers
+    Moscow's date, and a date after it is refused with a message, nothing stored."""
+    from datetime import datetime
+
+    from app import timefmt
+
+    monkeypatch.setattr(timefmt, "utcnow", lambda: datetime(2026, 11, 28, 22, 30))
+    req = make_request(make_partner(), Status.READY, staff)
+    admin = as_user(app, make_user("Admin"))
+    page = admin.get(f"/desk/{req.id}").get_data(as_text=True)
+    assert re.search(r'id="paid_on"[^>]*value="2026-11-29"', page)
+    refused = post(admin, f"/desk/{req.id}/payment", {"amount": "100", "paid_on": "2026-11-30",
+                                                      "document": "п/п 9"}, follow=True)
+    assert "Дата оплаты не может быть позже сегодняшней." in refused.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Request, req.id).payments == []
+    post(admin, f"/desk/{req.id}/payment", {"amount": "100", "paid_on": "2026-11-29",
+                                            "document": "п/п 9"})
+    db.session.expire_all()
+    assert [(str(p.paid_on), p.amount_kopecks) for p in db.session.get(Request, req.id).payments
+            ] == [("2026-11-29", 10000)]
+
+
 def test_partial_payments_add_up(app, staff):
     req = make_request(make_partner(), Status.READY, staff)
     total = req.total_kopecks
