@@ -9,7 +9,6 @@ import io
 import itertools
 import os
 import re
-from datetime import date
 from decimal import Decimal
 
 from flask_appbuilder.security.sqla.models import User
@@ -27,6 +26,7 @@ from app.sessions import SESSION_KEY, current_generation
 from app.intake import create_draft
 from app.payments import mark_payment
 from app.pricing import amount_payable
+from app.timefmt import local_today
 from app.permissions import ENGINEER, MANAGER, PARTNER, SUPERMANAGER
 from app.workflow import assign_manager, transition
 from models.catalog import Service
@@ -158,7 +158,7 @@ def walk(req, target: Status, author, staff: Staff | None) -> None:
         elif action in ("start", "submit_review"):
             transition(req, action, staff.engineer)
         elif action == "deliver":
-            mark_payment(req, amount_payable(req.total_kopecks), date.today(), "PP-1",
+            mark_payment(req, amount_payable(req.total_kopecks), local_today(), "PP-1",
                          staff.supermanager)  # VAT on top included when the bureau adds it
             add_package(req, staff.manager)
             transition(req, "deliver", staff.manager)
