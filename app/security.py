@@ -17,7 +17,7 @@ from flask_appbuilder.security.views import (
     ResetMyPasswordView,
     ResetPasswordView,
 )
-from flask_appbuilder.utils.base import get_safe_redirect
+from flask_appbuilder.utils.base import get_safe_redirect, is_safe_redirect_url
 from flask_appbuilder.validators import PasswordComplexityValidator
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -270,9 +270,26 @@ def on_login(sender, user, **extra) -> None:
     commit()  # the sign-in happened whatever the page does next
 
 
+def _local_path(url: str) -> bool:
+    """A path on this site ("/desk/5?tab=files"), never another host or scheme."""
+    return url.startswith("/") and not url.startswith("//") and "\\" not in url \
+        and is_safe_redirect_url(url)
+
+
 def install_request_guards(app: Flask) -> None:
     """Guards that run on every request after FAB has loaded the user."""
     user_logged_in.connect(on_login, app)
+
+    @app.after_request
+    def language_switch_stays_on_the_page(response):
+        """The RU / EN links carry the page they are on (`next`, app.templating.language_url):
+        after the switch, that page again in the new language (FAB's switch went to the start
+        page, and what the user was reading or typing was gone). Only a path of this site."""
+        if request.endpoint == "LocaleView.index" and response.status_code == 302:
+            wanted = request.args.get("next", "")
+            if _local_path(wanted):
+                response.location = wanted
+        return response
 
     @app.before_request
     def enforce_account_state():

@@ -123,6 +123,13 @@ def template_gettext(context, string: str, **variables) -> str:
     return text % variables
 
 
+def language_url(code: str) -> str:
+    """The RU / EN link: the switch, then this page again (app.security's after-request hook
+    follows `next`). A page answering a POST is not repeated: the switch's own default."""
+    here = http_request.full_path.rstrip("?") if http_request.method == "GET" else None
+    return url_for("LocaleView.index", locale=code, next=here)
+
+
 def install_template_helpers(app: Flask) -> None:
     install_error_pages(app)
     # Jinja's _() through the kept translations (Flask-Babel installed its own lookups)
@@ -133,6 +140,7 @@ def install_template_helpers(app: Flask) -> None:
         pgettext=lambda c, s: request_translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n))
     app.jinja_env.globals["_"] = template_gettext
+    app.jinja_env.globals["language_url"] = language_url
     app.add_template_filter(object_type_label, "object_type_label")
     app.add_template_filter(urgency_label, "urgency_label")
     app.add_template_filter(building_label, "building_label")

@@ -10,7 +10,8 @@ from app.extensions import appbuilder, db
 from app.permissions import ROLE_PERMISSIONS, sync_roles
 from models.audit import AuditEvent
 from models.request_status import Status
-from tests.factories import Staff, form_token, login, make_partner, make_request, make_user
+from tests.factories import (Staff, as_user, form_token, login, make_partner, make_request,
+                             make_user)
 
 PUBLIC_PATHS = {"/login/", "/lang/<locale>", "/static/<filename>",
                 "/static/appbuilder/<filename>", "/logout/", "/back",
@@ -103,6 +104,29 @@ def test_language_switch_to_english_and_back(app, client):
     assert "Sign in" in client.get("/login/").get_data(as_text=True)
     client.get("/lang/ru")
     assert "Вход" in client.get("/login/").get_data(as_text=True)
+
+
+def test_language_switch_stays_on_the_page_it_was_clicked_on(app):
+    """The RU / EN link carries its page: the partner's new-request form and a desk card come
+    back in English (they went to the start page); a `next` elsewhere is not followed."""
+    staff = Staff()
+    partner = make_partner()
+    req = make_request(partner, Status.SUBMITTED, staff)
+    for user, path, english in ((partner, "/cabinet/requests/new?quote=", "New request"),
+                                (staff.supermanager, f"/desk/{req.id}", req.number)):
+        client = as_user(app, user)
+        page = client.get(path).get_data(as_text=True)
+        link = re.search(r'href="(/lang/en\?next=[^"]+)"', page).group(1).replace("&amp;", "&")
+        back = client.get(link)
+        assert back.status_code == 302 and back.location == path
+        assert english in client.get(back.location).get_data(as_text=True)
+        assert 'lang="en"' in client.get(back.location).get_data(as_text=True)
+        client.get("/lang/ru")
+    client = as_user(app, partner)
+    for elsewhere in ("https://evil.example/x", "//evil.example/x", "/\\evil.example", "desk"):
+        response = client.get("/lang/en", query_string={"next": elsewhere})
+        assert response.status_code == 302 and "evil" not in response.location
+        assert response.location != elsewhere
 
 
 def test_user_locale_applies_at_login(app, client):
