@@ -271,9 +271,10 @@ def on_login(sender, user, **extra) -> None:
 
 
 def _local_path(url: str) -> bool:
-    """A path on this site ("/desk/5?tab=files"), never another host or scheme."""
+    """A path on this site ("/desk/5?tab=files"), never another host or scheme, and nothing
+    a header cannot carry (a line break would end the Location header)."""
     return url.startswith("/") and not url.startswith("//") and "\\" not in url \
-        and is_safe_redirect_url(url)
+        and url.isprintable() and is_safe_redirect_url(url)
 
 
 def install_request_guards(app: Flask) -> None:

@@ -123,10 +123,13 @@ def test_language_switch_stays_on_the_page_it_was_clicked_on(app):
         assert 'lang="en"' in client.get(back.location).get_data(as_text=True)
         client.get("/lang/ru")
     client = as_user(app, partner)
-    for elsewhere in ("https://evil.example/x", "//evil.example/x", "/\\evil.example", "desk"):
+    for elsewhere in ("https://evil.example/x", "//evil.example/x", "/\\evil.example", "desk",
+                      "/cabinet/\r\nSet-Cookie: evil=1"):
         response = client.get("/lang/en", query_string={"next": elsewhere})
         assert response.status_code == 302 and "evil" not in response.location
         assert response.location != elsewhere
+    # a NUL byte in the address is refused before any view (app.input_guard)
+    assert client.get("/lang/en", query_string={"next": "/cabinet/\x00"}).status_code == 400
 
 
 def test_user_locale_applies_at_login(app, client):
