@@ -51,6 +51,13 @@ PASSWORD_CHANGE_ALLOWED = {"cabinet.change_password", "ReplanAuthDBView.logout",
                            "appbuilder.static", "LocaleView.index", "cabinet.static"}
 
 
+def safe_next(url: str) -> bool:
+    """A redirect target of this site that a Location header can carry: FAB's host check,
+    and no line break or other control character (werkzeug refuses them in a header: a 500)
+    nor a backslash (browsers read "/\\host" as "//host", another site)."""
+    return bool(url) and url.isprintable() and "\\" not in url and is_safe_redirect_url(url)
+
+
 class ReplanAuthDBView(PostLogoutMixin, AuthDBView):
     """FAB's database login, with Replan's own page; logout only by POST (app.logout).
 
@@ -61,6 +68,16 @@ class ReplanAuthDBView(PostLogoutMixin, AuthDBView):
     login_template = "security/login.html"
     invalid_login_message = _l("Wrong login or password, or the account is blocked.")
 
+    def _get_safe_next_url(self) -> str:
+        """`next` when it is a safe target (safe_next), else the start page (no `next`: no
+        "invalid redirect" warning in the log either). FAB's own check let a line break
+        through (a 500 from the Location header) and "/\\host" (another site)."""
+        wanted = request.args.get("next", "")
+        if not wanted:
+            return self.appbuilder.get_url_for_index
+        # a refused target: FAB's fallback, the start page with its "Invalid redirect" warning
+        return wanted if safe_next(wanted) else get_safe_redirect(None)
+
     @expose("/login/", methods=["GET", "POST"])
     @no_cache
     def login(self):
@@ -70,9 +87,7 @@ class ReplanAuthDBView(PostLogoutMixin, AuthDBView):
         if not form.validate_on_submit():
             return self.render_template(self.login_template, title=self.title, form=form,
                                         appbuilder=self.appbuilder)
-        wanted = request.args.get("next", "")
-        # no `next`: the start page, without FAB's "invalid redirect" warning in the log
-        next_url = get_safe_redirect(wanted) if wanted else self.appbuilder.get_url_for_index
+        next_url = self._get_safe_next_url()
         key = login_lockout.account_key(form.username.data)
         minutes = login_lockout.minutes_locked(key)
         if minutes:
@@ -271,10 +286,8 @@ def on_login(sender, user, **extra) -> None:
 
 
 def _local_path(url: str) -> bool:
-    """A path on this site ("/desk/5?tab=files"), never another host or scheme, and nothing
-    a header cannot carry (a line break would end the Location header)."""
-    return url.startswith("/") and not url.startswith("//") and "\\" not in url \
-        and url.isprintable() and is_safe_redirect_url(url)
+    """A path on this site ("/desk/5?tab=files"), never another host or scheme."""
+    return url.startswith("/") and not url.startswith("//") and safe_next(url)
 
 
 def install_request_guards(app: Flask) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_appbuilder.security.sqla.models import User
-from flask_appbuilder.utils.base import get_safe_redirect
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import BooleanField
@@ -14,6 +13,7 @@ from app.accounts import (apply_email_change, change_own_password, company_block
                           update_profile)
 from app.auth_tokens import EXPIRED, UNKNOWN, USED, look_up
 from app.errors import DomainError
+from app.security import safe_next
 from app.notifications import KINDS, kinds_for, wants_email
 from app.telegram_pages import fill_prefs, posted_prefs, pref_fields
 from app.extensions import db
@@ -65,8 +65,8 @@ def change_password():
             show_error(form, exc, "current_password")
         else:
             flash(_("Password changed."), "success")
-            return redirect(get_safe_redirect(request.args.get("next", ""))
-                            if request.args.get("next") else url_for("HomeView.index"))
+            wanted = request.args.get("next", "")  # where a forced change interrupted
+            return redirect(wanted if safe_next(wanted) else url_for("HomeView.index"))
     return render_template("cabinet/change_password.html", form=form)
 
 

@@ -35,6 +35,18 @@ def test_forced_password_change_ignores_a_foreign_next(app, client):
     assert done.status_code == 302 and "evil.example" not in done.headers["Location"]
 
 
+def test_forced_password_change_ignores_a_next_with_a_line_break(app, client):
+    """The new password is kept and the answer is a redirect home, not a 500 from a Location
+    header with a line break in it."""
+    make_partner(username="fresh4", must_change_password=True)
+    login(client, "fresh4")
+    done = post(client, "/cabinet/password?next=/cabinet/%0d%0aSet-Cookie:%20evil=1",
+                {"current_password": PASSWORD, "new_password": "my-own-pass-9",
+                 "confirm": "my-own-pass-9"})
+    assert done.status_code == 302 and "evil" not in done.headers["Location"]
+    assert login(app.test_client(), "fresh4", "my-own-pass-9").status_code == 302
+
+
 def test_forced_password_change_from_home_has_no_next(app, client):
     make_partner(username="fresh3", must_change_password=True)
     login(client, "fresh3")

@@ -132,6 +132,28 @@ def test_language_switch_stays_on_the_page_it_was_clicked_on(app):
     assert client.get("/lang/en", query_string={"next": "/cabinet/\x00"}).status_code == 400
 
 
+def test_a_sign_in_refuses_a_next_with_a_line_break_or_a_backslash(app):
+    """`next` on the sign-in page: a line break (it would end the Location header: a 500)
+    and "/\\host" (browsers go to that host) are not followed, signing in or signed in."""
+    user = make_user("Manager")
+    for target in ("/desk/\r\nSet-Cookie: evil=1", "/\\evil.example/"):
+        client = app.test_client()
+        with client.session_transaction() as session:
+            session["csrf_token"] = "t" * 40
+        answer = client.post("/login/", query_string={"next": target}, data={
+            "username": user.username, "password": "secret-pass-1",
+            "csrf_token": form_token(client)})
+        assert answer.status_code == 302 and "evil" not in answer.location
+        again = client.get("/login/", query_string={"next": target})  # signed in now
+        assert again.status_code == 302 and "evil" not in again.location
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["csrf_token"] = "t" * 40
+    answer = client.post("/login/", query_string={"next": "/desk/"}, data={
+        "username": user.username, "password": "secret-pass-1", "csrf_token": form_token(client)})
+    assert answer.location == "/desk/"  # a page of this site is still followed
+
+
 def test_user_locale_applies_at_login(app, client):
     make_partner(username="pen", locale="en")
     login(client, "pen")
