@@ -12,6 +12,7 @@ from sqlalchemy import or_
 from app.extensions import db
 from app.markdown import render_markdown
 from app.permissions import is_partner, is_staff
+from app.request_filters import contains
 from app.storage import send_stored
 from cabinet import bp
 from models.knowledge import KbArticle, KbCategory
@@ -32,8 +33,9 @@ def kb_index():
     text = request.args.get("q", "").strip()
     query = visible_articles()
     if text:
-        like = f"%{text}%"
-        query = query.filter(or_(KbArticle.title.ilike(like), KbArticle.body_md.ilike(like)))
+        # any case, any alphabet (on SQLite too: app.sqlite_functions); % and _ as typed
+        query = query.filter(or_(contains(KbArticle.title, text, indexed=False),
+                                 contains(KbArticle.body_md, text, indexed=False)))
     articles = query.order_by(KbArticle.category_id, KbArticle.title).limit(200).all()
     categories = db.session.query(KbCategory).order_by(KbCategory.sort_order).all()
     by_category = {c.id: [a for a in articles if a.category_id == c.id] for c in categories}

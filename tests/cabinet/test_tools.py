@@ -95,6 +95,20 @@ def test_knowledge_base_visibility_sanitizing_and_search(app, client):
         as_text=True)
 
 
+def test_knowledge_base_search_ignores_case_in_every_alphabet(app, client):
+    """“бти”, “ТЕХПАСПОРТ” find “техпаспорт БТИ” (SQLite's own lower() folds ASCII only:
+    app.sqlite_functions replaces it); % and _ are letters, not wildcards."""
+    kb()
+    make_partner(username="p")
+    sign_in(client, "p")
+    for text in ("бти", "ТЕХПАСПОРТ", "Только ДЛЯ", "PARTNERS"):
+        found = client.get(f"/cabinet/kb?q={text}").get_data(as_text=True)
+        assert "/cabinet/kb/partners" in found and "/cabinet/kb/open" not in found, text
+    for text in ("%", "_", "техпаспорт%бти"):
+        found = client.get(f"/cabinet/kb?q={text}").get_data(as_text=True)
+        assert "/cabinet/kb/partners" not in found and "/cabinet/kb/open" not in found, text
+
+
 def test_bell_list_mark_one_and_all(app, client):
     partner = make_partner(username="p")
     staff = Staff()
