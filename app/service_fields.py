@@ -33,6 +33,8 @@ FORM_ALIASES = {"address": "object_address"}
 INT_LIMIT = 2_147_483_647  # an INTEGER column's range (PostgreSQL)
 DECIMAL_RE = re.compile(r"[+-]?\d{1,15}(\.\d{1,6})?")
 INTEGER_RE = re.compile(r"[+-]?\d{1,12}")
+# a number as typed, any length: one that is only too long is told its range, not "a number"
+PLAIN_NUMBER_RE = re.compile(r"[+-]?\d+(\.\d+)?")
 PHONE_RE = re.compile(r"\+?[\d\s()\-]{7,20}")
 EMAIL_RE = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]+")
 TEXT_LIMITS = {FIELD_TEXTAREA: 5000, FIELD_EMAIL: 254}
@@ -253,16 +255,27 @@ def _bounds(item: FormField, number, kind_message: str | None = None):
 
 def _integer(item: FormField, text: str) -> int:
     text = re.sub(r"[\s\u00a0\u202f]", "", text)  # "120 000" as people type it
-    if not INTEGER_RE.fullmatch(text) or abs(int(text)) > INT_LIMIT:
+    if not re.fullmatch(r"[+-]?\d+", text):
         raise _Bad(_("Enter a whole number."))
-    return int(_bounds(item, int(text)))
+    number = _bounds(item, Decimal(text))  # the field's range first, whatever the length
+    if not INTEGER_RE.fullmatch(text) or abs(number) > INT_LIMIT:
+        raise _Bad(_("Enter a value from %(min)s to %(max)s.",
+                     min=_number(-INT_LIMIT), max=_number(INT_LIMIT)))
+    return int(number)
 
 
 def _decimal(item: FormField, text: str) -> str:
     cleaned = re.sub(r"[\s\u00a0\u202f]", "", text).replace(",", ".")
-    if not DECIMAL_RE.fullmatch(cleaned):
+    if not PLAIN_NUMBER_RE.fullmatch(cleaned):
         raise _Bad(_("Enter a number, e.g. 12,5."))
-    return decimal_text(_bounds(item, Decimal(cleaned)))
+    number = _bounds(item, Decimal(cleaned))  # the field's range first, whatever the length
+    if not DECIMAL_RE.fullmatch(cleaned):
+        whole, _dot, fraction = cleaned.lstrip("+-").partition(".")
+        if len(fraction) > 6:
+            raise _Bad(_("Enter at most %(places)s digits after the comma.", places=6))
+        raise _Bad(_("Enter a number of at most %(digits)s digits before the comma.",
+                     digits=15))
+    return decimal_text(number)
 
 
 def decimal_text(value) -> str:
