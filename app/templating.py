@@ -38,13 +38,14 @@ from models.requests import BUILDING_LABELS
 
 
 def filesize(size: int | None) -> str:
-    """1536 → '1.5 KB'."""
+    """1536 → '1.5 KB' in English, '1,5 КБ' in Russian (units and decimal comma translated)."""
     size = size or 0
-    for unit in ("B", "KB", "MB"):
-        if size < 1024 or unit == "MB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{size:.1f} MB"
+    if size < 1024:
+        return _("%(size)s B", size=size)
+    kilobytes = size / 1024
+    if kilobytes < 1024:
+        return _("%(size)s KB", size=decimal_text(round(kilobytes, 1)))
+    return _("%(size)s MB", size=decimal_text(round(kilobytes / 1024, 1)))
 
 
 def partner_status(status: str) -> str:
