@@ -251,6 +251,18 @@ def test_detail_hides_internal_notes_and_work_files(app, client, owner, staff):
     assert client.get(f"/cabinet/files/{work.id}").status_code == 404
 
 
+def test_detail_shows_the_partners_own_description(app, client, owner, staff):
+    """What the partner wrote about the request is on his request page (it was only on the
+    staff's: found by the exploratory session), line breaks kept, escaped."""
+    req = make_request(owner, Status.SUBMITTED, staff)
+    req.description = "Снести перегородку\nмежду кухней и <b>комнатой</b>"
+    db.session.commit()
+    sign_in(client, "owner")
+    html = client.get(f"/cabinet/requests/{req.id}").get_data(as_text=True)
+    shown = re.search(r'data-testid="description"[^>]*>(.*?)</dd>', html, re.S).group(1)
+    assert shown == "Снести перегородку\nмежду кухней и &lt;b&gt;комнатой&lt;/b&gt;"
+
+
 def test_deliverables_are_downloadable_once_delivered(app, client, owner, staff):
     req = make_request(owner, Status.READY, staff)
     (old,) = add_package(req, staff.manager, "Черновой вариант.pdf")
