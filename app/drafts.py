@@ -7,6 +7,7 @@ changes, audits and returns; the route wraps it in app.uow.unit_of_work().
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, datetime
 
 from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
@@ -15,11 +16,12 @@ from app.access import get_quote_or_404, get_request_or_404, require_partner
 from app.attachments import attach_files
 from app.audit import record
 from app.document_slots import remove_input_files
-from app.errors import Conflict, Refused
+from app.errors import Conflict, InvalidInput, Refused
 from app.extensions import db
 from app.intake import (DRAFT_FIELDS, MIRRORED, OWN_COLUMNS, create_draft, legacy_values,
                         reprice, store_values)
 from app.storage import discard
+from app.timefmt import format_day, local_today
 from app.uow import after_commit
 from app.workflow import transition
 from models.notifications import Notification
@@ -43,6 +45,26 @@ class DraftInput:
     # the services' form values as app.service_fields.parse typed them; None: the object
     # columns in `fields` (object_address, area, …: callers before issue 12) give them
     values: dict | None = None
+
+
+class DraftError(InvalidInput):
+    """Refused draft input; str() is for the user, `field` names the form field to show it
+    under."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+def check_wanted_date(day, kept: date | None = None) -> None:
+    """The wanted date is today or later in the bureau's zone; `kept`: the date the draft
+    has already (a draft saved earlier keeps it as it is, even once it has passed)."""
+    if isinstance(day, datetime):
+        day = day.date()
+    if isinstance(day, date) and day != kept and day < local_today():
+        raise DraftError(_("The wanted date cannot be in the past: choose today "
+                           "(%(today)s) or a later day.", today=format_day(local_today())),
+                         field="wanted_date")
 
 
 def end_client_id(user, company, draft: DraftInput) -> int | None:
@@ -87,6 +109,7 @@ def create_request_draft(user, draft: DraftInput, files=(), quote_id=None,
     may); the draft is the user's all the same, and files and new clients are the filer's."""
     company = require_partner(user)
     quote = get_quote_or_404(user, quote_id) if quote_id else None
+    check_wanted_date(draft.fields.get("wanted_date"))
     actor = filed_by or user
     req = create_draft(user, company, draft.services, draft.options, quote=quote,
                        filed_by=filed_by, field_values=_field_values(draft),
@@ -116,6 +139,7 @@ def update_draft(user, request_id: int, version, draft: DraftInput, files=(),
     req = editable_draft(user, request_id)
     if str(req.version) != str(version):
         raise Conflict()
+    check_wanted_date(draft.fields.get("wanted_date"), kept=req.wanted_date)
     try:  # any flush from here on checks the version (queries of pricing flush too)
         _apply(user, req, draft, files, slot_files, remove_files)
     except StaleDataError:  # saved by someone else between our read and our write

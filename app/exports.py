@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import tempfile
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from flask import (abort, current_app, has_request_context, jsonify, redirect, request,
@@ -23,7 +23,9 @@ from rq import get_current_job
 from sqlalchemy import func, update
 
 from app import jobs
+from app.errors import InvalidInput
 from app.extensions import db
+from app.timefmt import format_day
 from app.translations import locale_name
 from app.uow import commit
 from models.base import utcnow
@@ -33,6 +35,15 @@ from reports.sources import SOURCES
 
 log = logging.getLogger(__name__)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def check_period(start: date, end: date) -> None:
+    """A report's period runs forward (one day, start = end, is a period): a start after
+    the end is refused rather than exported as an empty file."""
+    if start > end:
+        raise InvalidInput(_("The period start (%(start)s) is later than its end (%(end)s): "
+                             "nothing would be exported. Correct the dates.",
+                             start=format_day(start), end=format_day(end)))
 
 
 def task_state(task: ExportTask) -> dict:

@@ -9,7 +9,7 @@ from wtforms import (DateField, HiddenField, SelectField, SelectMultipleField,
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.drafts import DraftInput
+from app.drafts import DraftError, DraftInput, check_wanted_date
 from app.extensions import db
 from app.shared_cache import CATALOGUE, cached
 from models.catalog import RULE_OBJECT_TYPE, RULE_OPTION, RULE_URGENCY, PriceRule, Service
@@ -55,6 +55,11 @@ class RequestForm(FlaskForm):
         """WTForms' checks, then the chosen services' fields (parsed on the server whatever
         the browser showed: hidden fields dropped, required ones checked)."""
         valid = super().validate(extra_validators)
+        try:  # the use case's rule, asked here too so that it is told with the other errors
+            check_wanted_date(self.wanted_date.data, kept=self.wanted_date.object_data)
+        except DraftError as error:
+            refusal_on_field(self, error)  # under the wanted date
+            valid = False
         chosen = [] if self.services.errors else list(self.services.data or [])
         self.field_values, self.field_errors = parse(fields_for(chosen), request.form)
         return valid and not self.field_errors
@@ -122,6 +127,17 @@ def fill_choices(form, company=None) -> None:
             .order_by(EndClient.name).all()
         form.end_client_id.choices = [(0, _l("— new or none —"))] + [
             (c.id, f"{c.name} {c.phone or ''}".strip()) for c in clients]
+
+
+def refusal_on_field(form, error) -> bool:
+    """Put a use case's refusal under the form field it names (app.drafts.DraftError.field:
+    the wanted date); False when it names none of the form's fields (show it at the top)."""
+    name = getattr(error, "field", None)
+    shown = form._fields.get(name) if isinstance(name, str) else None
+    if shown is None:
+        return False
+    shown.errors = [*shown.errors, str(error)]
+    return True
 
 
 def draft_input(form: RequestForm) -> DraftInput:

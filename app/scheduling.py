@@ -20,7 +20,7 @@ from app.notifications import announce
 from app.permissions import ADMIN, ENGINEER, role_names
 from app.schedule_window import EngineerEntries
 from app.settings import working_hours
-from app.timefmt import format_wall
+from app.timefmt import format_wall, local_now
 from app.workflow import WorkflowError, transition
 from models.request_status import Action, Status
 from models.requests import Request, RequestService
@@ -94,12 +94,25 @@ def check_window(engineer_id: int, start: datetime, end: datetime, exclude=(),
         raise ScheduleError(_("The engineer is busy then (%(window)s).", window=window))
 
 
+def check_not_past(start: datetime | None, now: datetime | None = None) -> None:
+    """Refuse a visit that starts before now on the bureau's wall clock (schedule times are
+    typed in its zone): later today is fine, earlier today is not; the minute it is now
+    still counts as now. `now`: the bureau's wall-clock time, when the caller read it."""
+    now = (now or local_now()).replace(second=0, microsecond=0)
+    if start is not None and start < now:
+        raise ScheduleError(_("A visit cannot start in the past: it is %(now)s now. "
+                              "Choose a later start.", now=format_wall(now)))
+
+
 def book_engineer(request: Request, engineer, start: datetime, end: datetime, actor,
                   expected_version=None, note: str | None = None) -> ScheduleEntry:
     """Book a visit for the request and move it to `scheduled` (or keep it, rescheduling:
-    the new visit replaces the old one, so the old engineer's time is free again)."""
+    the new visit replaces the old one, so the old engineer's time is free again). A start
+    before now is refused (check_not_past); history is written below this use case (the
+    demo loader adds its entries itself)."""
     if ENGINEER not in role_names(engineer) or not engineer.active:
         raise ScheduleError(_("%(name)s is not an active engineer.", name=engineer.username))
+    check_not_past(start)
     lock_engineer(engineer.id)
     old_visits = _visits(request)  # none unless rescheduling
     moved_from = [(v.engineer, v.starts_at, v.ends_at) for v in old_visits]  # to tell them
@@ -187,7 +200,7 @@ def default_window(request: Request, now: datetime | None = None, *, hours=None,
     hours = float(request_hours(request) if hours is None else hours) or DEFAULT_VISIT_HOURS
     ids = [engineer.id for engineer in (engineers() if staff is None else staff)]
     own = [visit.id for visit in (_visits(request) if own is None else own)]
-    day, windows = (now or datetime.now()).date(), []
+    day, windows = (now or local_now()).date(), []  # the bureau's today, not the server's
     for _day in range(DEFAULT_WINDOW_SEARCH_DAYS):
         day += timedelta(days=1)
         if day.weekday() in days:
@@ -357,7 +370,8 @@ def suggest_engineers(request: Request, start: datetime, end: datetime, *, hours
     """Every active engineer for the window: free ones first, then those the request keeps
     within capacity before those it takes over it, then the least loaded (hours booked in
     the window's week plus this request's, in per cent of that week's capacity). `hours`,
-    `staff`, `own` and `entries` as for default_window."""
+    `staff`, `own` and `entries` as for default_window. A window that starts in the past
+    has no free engineer (check_not_past says why): nothing is suggested for it."""
     week_start, week_end = week_of(start)
     needed = float(request_hours(request) if hours is None else hours)
     # rescheduling: its visit is moving
@@ -368,6 +382,11 @@ def suggest_engineers(request: Request, start: datetime, end: datetime, *, hours
     lo, hi = (min(week_start, start), max(week_end, end)) if start and end \
         else (week_start, week_end)
     entries = entries or EngineerEntries(engineer.id for engineer in staff)
+    try:
+        check_not_past(start)
+        past = ""
+    except ScheduleError as exc:
+        past = str(exc)
     near: dict[int, list] = {}
     for entry in entries.between(lo, hi):
         if entry.id not in own:
@@ -377,6 +396,8 @@ def suggest_engineers(request: Request, start: datetime, end: datetime, *, hours
         week = [e for e in mine if e.starts_at < week_end and e.ends_at > week_start]
         load = engineer_load(engineer, week_start, week_end, week)
         try:
+            if past:
+                raise ScheduleError(past)
             check_window(engineer.id, start, end, exclude=own,
                          found=[e for e in mine if start and end and e.starts_at < end
                                 and e.ends_at > start])

@@ -105,6 +105,12 @@ def local_today() -> date:
     return to_local(utcnow()).date()
 
 
+def local_now() -> datetime:
+    """Now as the bureau's wall clock shows it (naive): what schedule entries are typed and
+    stored in, so a booking's start is compared with it as it is."""
+    return to_local(utcnow())
+
+
 def _numeric(moment: datetime | date, pattern: str) -> str | None:
     """The two numeric patterns (the same in every language) written directly: Babel's
     formatter costs ~40 µs a call, and a list page shows hundreds of moments; None for any

@@ -19,7 +19,7 @@ from app.extensions import db
 from app.input_guard import arg_int, bounded_int
 from app.prefill import is_prefill_query
 from app.quotes import quote_values
-from app.request_form import draft_input
+from app.request_form import draft_input, refusal_on_field
 from app.signatures import ConfirmationRequired
 from app.uow import run_use_case, unit_of_work
 from cabinet import bp
@@ -54,6 +54,14 @@ def _prefill(form: RequestForm) -> None:
         fill_from_link(form)
 
 
+def _show_refusal(form: RequestForm, error: DomainError, files) -> None:
+    """A use case's refusal under the form field it names (DraftError.field: the wanted
+    date), else at the top; the typed input stays in the form, the files must come again."""
+    if not refusal_on_field(form, error):
+        flash(str(error), "danger")
+    _refused_files_prompt(files)
+
+
 def _refused_files_prompt(files) -> None:
     if real_files(files) or any(real_files(f) for f in posted_slot_files(request.files).values()):
         flash(_("The form has errors, so the files were not saved: attach them again."),
@@ -75,7 +83,7 @@ def request_new():
                 req = create_request_draft(current_user, draft_input(form), files, quote_id,
                                            slot_files=posted_slot_files(request.files))
         except DomainError as exc:
-            flash(str(exc), "danger")
+            _show_refusal(form, exc, files)
         else:
             return _after_save(req.id, req.number)
     else:
@@ -106,7 +114,7 @@ def request_edit(request_id: int):
                              files, slot_files=posted_slot_files(request.files),
                              remove_files=request.form.getlist("remove_file"))
         except DomainError as exc:  # nothing kept (files included); the form keeps input
-            flash(str(exc), "danger")
+            _show_refusal(form, exc, files)
             req = get_request_or_404(current_user, request_id)
         else:
             return _after_save(req.id, req.number)

@@ -18,7 +18,7 @@ from app.form_nonce import require_fresh_form
 from app.input_guard import arg_int, bounded_int, form_int
 from app.on_behalf import (company_members, file_on_behalf, filing_companies, filing_company,
                            require_filer)
-from app.request_form import RequestForm, draft_input, fill_choices
+from app.request_form import RequestForm, draft_input, fill_choices, refusal_on_field
 from app.uow import unit_of_work
 
 
@@ -77,7 +77,8 @@ class OnBehalfView(BaseView):
                                          draft_input(form), files, submit=submit,
                                          slot_files=posted_slot_files(request.files))
             except DomainError as error:  # nothing kept, the form keeps the input
-                flash(str(error), "danger")
+                if not refusal_on_field(form, error):  # the wanted date: under its field
+                    flash(str(error), "danger")
             else:
                 return self._after_save(req, submit)
         elif real_files(files) or any(map(real_files, posted_slot_files(request.files).values())):

@@ -9,7 +9,8 @@ from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 
-from app.exports import export_response, task_response
+from app.errors import InvalidInput
+from app.exports import check_period, export_response, task_response
 from app.extensions import db
 from models.exports import ExportTask
 from reports.queries import default_period
@@ -24,11 +25,14 @@ class ReportsView(BaseView):
     @expose("/")
     @has_access
     def index(self):
-        start, end = default_period()
+        return self._page(*default_period())
+
+    def _page(self, start: date, end: date, chosen: str | None = None):
+        """The form with this period and report (a refused one shows what was typed)."""
         tasks = db.session.query(ExportTask).filter_by(user_id=g.user.id) \
             .order_by(ExportTask.id.desc()).limit(10).all()
         return self.render_template("desk/reports.html", reports=REPORTS, start=start, end=end,
-                                    tasks=tasks)
+                                    chosen=chosen, tasks=tasks)
 
     @expose("/run", methods=["POST"])
     @has_access
@@ -40,6 +44,11 @@ class ReportsView(BaseView):
         except (KeyError, ValueError):
             flash(_("Choose a report and a period (YYYY-MM-DD)."), "danger")
             return redirect(url_for("ReportsView.index"))
+        try:
+            check_period(start, end)
+        except InvalidInput as error:  # the form again with the dates as typed
+            flash(str(error), "danger")
+            return self._page(start, end, report.key)
         params = {"key": report.key, "from": start.isoformat(), "to": end.isoformat()}
         file_name = f"{report.key}-{start.isoformat()}-{end.isoformat()}.xlsx"
         return export_response(g.user, "report", params, file_name, "ReportsView.task")

@@ -3,13 +3,14 @@ use cases behind tokens — scopes per role, drafts with per-service fields, ver
 engineers without contacts, strict input, cursor pages that neither skip nor repeat."""
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
 from app.api_tokens import create_token
 from app.extensions import db
 from app.permissions import ADMIN, DIRECTOR
+from app.timefmt import format_day, local_today
 from models.base import utcnow
 from models.partners import EndClient
 from models.catalog import RULE_OBJECT_TYPE, RULE_URGENCY, PriceRule, Quote
@@ -212,6 +213,38 @@ def test_patch_changes_a_draft_at_its_version_only(app, client, service):
         "If-Match": f'"{created["version"]}"'})  # the version read before the change
     problem(again, 409)
     assert db.session.get(Request, created["id"]).description is None
+
+
+def test_a_wanted_date_in_the_past_is_refused_as_the_cabinet_refuses_it(app, client, service):
+    user = make_partner()
+    headers = token(user)
+    today = local_today()
+    english = new_draft(client, headers | {"Accept-Language": "en"}, service,
+                        wanted_date="2020-01-01")
+    assert problem(english, 422) == ("The wanted date cannot be in the past: choose today "
+                                     f"({format_day(today)}) or a later day.")
+    russian = new_draft(client, headers, service, wanted_date="2020-01-01")
+    assert "Желаемая дата не может быть в прошлом" in problem(russian, 422)
+    assert db.session.query(Request).count() == 0
+    created = new_draft(client, headers, service, wanted_date=today.isoformat())
+    assert created.status_code == 201, created.get_data(as_text=True)
+    assert created.get_json()["wanted_date"] == today.isoformat()
+    url = f"/api/v1/requests/{created.get_json()['id']}"
+    moved = client.patch(url, json={"wanted_date": "2020-01-02",
+                                    "version": created.get_json()["version"]}, headers=headers)
+    problem(moved, 422)
+    assert db.session.get(Request, created.get_json()["id"]).wanted_date == today
+
+
+def test_a_draft_keeps_its_passed_wanted_date_through_other_changes(app, client, service):
+    user = make_partner()
+    req = make_request(user, wanted_date=date(2020, 1, 1))  # saved long ago
+    changed = client.patch(f"/api/v1/requests/{req.id}", json={
+        "description": "Снос перегородки", "version": req.version}, headers=token(user))
+    assert changed.status_code == 200, changed.get_data(as_text=True)
+    db.session.expire_all()
+    req = db.session.get(Request, req.id)
+    assert (req.wanted_date, req.description) == (date(2020, 1, 1), "Снос перегородки")
 
 
 def test_submit_cancel_and_the_submitted_request_is_no_longer_editable(app, client, service):

@@ -1,6 +1,7 @@
 """Partner requests: drafts, files, submit, list filters and pages, detail, actions."""
 
 import re
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -8,7 +9,7 @@ import pytest
 
 from app.extensions import db
 from app.settings import set_setting
-from app.timefmt import format_day
+from app.timefmt import format_day, local_today
 from app.workflow import transition
 from models.notifications import Notification
 from models.partners import EndClient
@@ -31,7 +32,8 @@ def form_data(**changes):
             "area": "45.5", "floor": "3", "building_type": "brick", "urgency": "normal",
             "services": [str(service.id)], "end_client_id": "0",
             "new_client_name": "Смирнов Олег", "new_client_phone": "+7 900 555-44-33",
-            "description": "Снос перегородки", "wanted_date": "2026-12-20"}
+            "description": "Снос перегородки",
+            "wanted_date": (local_today() + timedelta(days=21)).isoformat()}
     data.update(changes)
     return data
 
@@ -113,6 +115,43 @@ def test_oversized_file_is_refused_with_the_limit_in_the_message(app, client, ow
                 content_type="multipart/form-data").get_data(as_text=True)
     assert "больше 1 МБ" in html
     assert db.session.query(Request).count() == 0
+
+
+PAST_WANTED = "Желаемая дата не может быть в прошлом"
+
+
+def test_a_wanted_date_in_the_past_is_refused_under_its_field_the_rest_kept(app, client,
+                                                                            owner):
+    sign_in(client, "owner")
+    html = post(client, "/cabinet/requests/new", form_data(wanted_date="2020-01-01"),
+                content_type="multipart/form-data").get_data(as_text=True)
+    error = re.search(r'id="wanted_date-error"[^>]*>(.*?)</div>', html, re.S)
+    assert error and PAST_WANTED in error.group(1)
+    assert f"({format_day(local_today())})" in error.group(1)  # the day that is allowed
+    assert 'value="2020-01-01"' in html  # as typed, and everything else too
+    assert "Москва, Арбат 10, кв. 5" in html and "Снос перегородки" in html
+    assert "Смирнов Олег" in html and "+7 900 555-44-33" in html
+    assert db.session.query(Request).count() == 0
+    assert db.session.query(EndClient).count() == 0  # the new client is not added either
+
+
+def test_today_is_a_wanted_date_a_kept_past_one_stays_on_edit(app, client, owner):
+    sign_in(client, "owner")
+    today = local_today()
+    post(client, "/cabinet/requests/new", form_data(wanted_date=today.isoformat()))
+    assert db.session.query(Request).one().wanted_date == today
+    old = make_request(owner, wanted_date=date(2020, 1, 1))  # saved long ago, now passed
+    url = f"/cabinet/requests/{old.id}/edit"
+    post(client, url, form_data(wanted_date="2020-01-01", area="60", version=str(old.version)))
+    db.session.expire_all()
+    old = db.session.get(Request, old.id)
+    assert (old.wanted_date, old.area) == (date(2020, 1, 1), 60)  # the other edit is saved
+    html = post(client, url, form_data(wanted_date="2020-01-02", area="70",
+                                       version=str(old.version))).get_data(as_text=True)
+    assert PAST_WANTED in html
+    db.session.expire_all()
+    old = db.session.get(Request, old.id)
+    assert (old.wanted_date, old.area) == (date(2020, 1, 1), 60)
 
 
 def test_edit_draft_reprices_and_detects_stale_version(app, client, owner):

@@ -11,7 +11,7 @@ from flask import Flask, has_request_context
 from openpyxl import load_workbook
 
 from app import jobs
-from app.exports import export_dir, run_export
+from app.exports import XLSX, export_dir, run_export
 from app.extensions import db
 from models.exports import ExportTask
 from models.request_status import Status
@@ -100,3 +100,30 @@ def test_director_report_job_runs_without_a_request(app, queued, monkeypatch):
                                         "to": "2100-01-01"})
     rows = run_like_a_worker(app, monkeypatch, queued[0])
     assert [row[0] for row in rows[1:]] == [done.number]
+
+
+def _run_report(client, report: str, start: str, end: str):
+    return client.post("/reports/run", data={"csrf_token": form_token(client), "report": report,
+                                             "from": start, "to": end})
+
+
+def test_a_reversed_period_is_refused_with_the_dates_kept(app, queued):
+    director = as_user(app, make_user("Director"))
+    response = _run_report(director, "payments", "2026-03-10", "2026-03-01")
+    html = response.get_data(as_text=True)
+    assert response.mimetype == "text/html"  # no file, and nothing queued or stored
+    assert queued == [] and db.session.query(ExportTask).count() == 0
+    assert "Начало периода (10.03.2026) позже его конца (01.03.2026)" in html
+    assert 'value="2026-03-10"' in html and 'value="2026-03-01"' in html  # as typed
+    assert '<option value="payments" selected>' in html
+    one_day = _run_report(director, "payments", "2026-03-10", "2026-03-10")  # start = end
+    assert one_day.mimetype == XLSX  # a period of one day is exported
+
+
+def test_a_reversed_period_sends_no_empty_file_inline_either(app):
+    director = as_user(app, make_user("Director"))
+    refused = _run_report(director, "register", "2026-03-10", "2026-03-09")
+    assert refused.mimetype == "text/html"
+    assert "позже его конца" in refused.get_data(as_text=True)
+    sent = _run_report(director, "register", "2026-03-09", "2026-03-10")
+    assert sent.mimetype == XLSX

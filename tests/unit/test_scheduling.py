@@ -14,6 +14,7 @@ from flask_appbuilder.security.sqla.models import User
 from flask_babel import gettext
 from werkzeug.exceptions import NotFound
 
+import app.timefmt as timefmt
 from app.accounts import find_role
 from app.extensions import db
 from app.intake import create_draft
@@ -103,6 +104,13 @@ def staff(_team):
 @pytest.fixture
 def assigned(_team):
     return db.session.get(Request, _team["assigned"])
+
+
+@pytest.fixture(autouse=True)
+def _the_week_ahead(monkeypatch):
+    """The bureau's clock a week before the test week (23.11.2026 12:00 in Moscow): its
+    windows are in the future whatever day the tests run (a visit in the past is refused)."""
+    monkeypatch.setattr(timefmt, "utcnow", lambda: MONDAY - timedelta(days=7, hours=-9))
 
 
 # --- windows --------------------------------------------------------------------------------
@@ -227,6 +235,50 @@ def test_booking_on_a_stale_page_is_a_conflict(staff, assigned):
         book_engineer(assigned, staff.engineer, at(2, 10), at(2, 13), staff.manager,
                       expected_version=assigned.version - 1)
     assert assigned.status == Status.ASSIGNED
+
+
+PAST = "A visit cannot start in the past: it is %(now)s now. Choose a later start."
+
+
+def _clock_at(monkeypatch, local: datetime) -> None:
+    """The bureau's clock (Moscow, UTC+3 all year) shows `local`."""
+    monkeypatch.setattr(timefmt, "utcnow", lambda: local - timedelta(hours=3))
+
+
+def test_a_visit_in_the_past_is_refused_and_nothing_is_stored(staff, assigned):
+    version = assigned.version
+    message = refusal(book_engineer, assigned, staff.engineer, datetime(2020, 1, 1, 10),
+                      datetime(2020, 1, 1, 13), staff.manager)
+    assert message == gettext(PAST, now="23.11.2026 12:00")
+    assert (assigned.status, assigned.engineer_id, assigned.version) == (
+        Status.ASSIGNED, None, version)
+    assert db.session.query(ScheduleEntry).filter_by(request_id=assigned.id).count() == 0
+    assert db.session.query(AuditEvent).filter_by(action="booking").count() == 0
+
+
+def test_a_visit_later_today_is_booked_one_earlier_today_is_not(monkeypatch, staff, assigned):
+    _clock_at(monkeypatch, at(0, 12) + timedelta(seconds=40))  # Monday 12:00:40
+    message = refusal(book_engineer, assigned, staff.engineer, at(0, 11, 59), at(0, 14),
+                      staff.manager)
+    assert message == gettext(PAST, now="30.11.2026 12:00")
+    assert db.session.query(ScheduleEntry).filter_by(request_id=assigned.id).count() == 0
+    visit = book_engineer(assigned, staff.engineer, at(0, 12), at(0, 14), staff.manager)
+    db.session.commit()  # the minute it is now still counts
+    assert (assigned.status, visit.starts_at) == (Status.SCHEDULED, at(0, 12))
+    moved = book_engineer(assigned, staff.engineer, at(0, 18), at(0, 20), staff.manager)
+    db.session.commit()  # rescheduling to later today
+    assert db.session.query(ScheduleEntry).filter_by(request_id=assigned.id).all() == [moved]
+
+
+def test_no_engineer_is_suggested_for_a_window_in_the_past(monkeypatch, staff, assigned):
+    _clock_at(monkeypatch, at(0, 12))
+    earlier = suggest_engineers(assigned, at(0, 9), at(0, 11))
+    assert [(s.engineer.id, s.free, s.reason) for s in earlier] == [
+        (staff.engineer.id, False, gettext(PAST, now="30.11.2026 12:00"))]
+    years_ago = suggest_engineers(assigned, datetime(2020, 1, 1, 10), datetime(2020, 1, 1, 12))
+    assert [s.free for s in years_ago] == [False]
+    (later,) = suggest_engineers(assigned, at(0, 13), at(0, 15))
+    assert (later.engineer.id, later.free, later.reason) == (staff.engineer.id, True, "")
 
 
 # --- own entries ----------------------------------------------------------------------------

@@ -34,6 +34,7 @@ from tests.unit import test_scheduling as _scheduling  # noqa: E402
 
 # the staff and assigned-request fixtures (each module keeps its own snapshot of them)
 _team, staff, assigned = _scheduling._team, _scheduling.staff, _scheduling.assigned
+_the_week_ahead = _scheduling._the_week_ahead  # the clock before the test week (autouse)
 
 
 

@@ -130,6 +130,29 @@ def test_suggestion_ranks_free_engineers_by_load_and_books_in_one_click(app, sta
     assert db.session.get(Request, req.id).engineer_id == light.id
 
 
+def test_a_visit_in_the_past_is_neither_suggested_nor_booked_on_the_desk(app, staff):
+    req = make_request(make_partner(), Status.ASSIGNED, staff)
+    m = as_user(app, staff.manager)
+    start, end = datetime(2020, 1, 1, 10), datetime(2020, 1, 1, 13)
+    html = m.get(f"/desk/{req.id}?start={start.isoformat()}&end={end.isoformat()}") \
+        .get_data(as_text=True)
+    table = html[html.index('data-testid="suggestions"'):html.index("</table>",
+                 html.index('data-testid="suggestions"'))]
+    assert "data-book=" not in table and "★" not in table  # nobody offered, nothing starred
+    assert "Визит не может начинаться в прошлом" in table
+    page = book(m, req, staff.engineer, start, end, req.version).get_data(as_text=True)
+    assert "Визит не может начинаться в прошлом" in page
+    db.session.expire_all()
+    assert db.session.get(Request, req.id).status == Status.ASSIGNED
+    assert db.session.query(ScheduleEntry).filter_by(request_id=req.id).count() == 0
+    later = window(days=1)  # tomorrow is bookable
+    book(m, req, staff.engineer, *later, req.version)
+    db.session.expire_all()
+    assert db.session.get(Request, req.id).status == Status.SCHEDULED
+    assert db.session.query(ScheduleEntry).filter_by(request_id=req.id).one().starts_at == \
+        later[0]
+
+
 def test_week_view_and_engineer_own_entries(app, staff):
     partner = make_partner()
     req = make_request(partner, Status.SCHEDULED, staff)

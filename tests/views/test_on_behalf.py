@@ -1,6 +1,7 @@
 """Requests on a partner's behalf (issue 11.3): staff file the cabinet's form for a chosen
 company and member; the partner sees the request as theirs, is told, and continues it."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ from app.demo import load_catalog
 from app.extensions import db
 from app.form_nonce import issue_nonce
 from app.permissions import ADMIN, DIRECTOR, ENGINEER
+from app.timefmt import local_today
 from models.audit import AuditEvent
 from models.notifications import Notification
 from models.request_status import Status
@@ -44,7 +46,8 @@ def form_data(company, member, **changes):
             "area": "45,5", "floor": "3", "building_type": "brick", "urgency": "normal",
             "services": [str(service.id)], "end_client_id": "0",
             "new_client_name": "Смирнов Олег", "new_client_phone": "+7 900 555-44-33",
-            "description": "Снос перегородки", "wanted_date": "2026-12-20"}
+            "description": "Снос перегородки",
+            "wanted_date": (local_today() + timedelta(days=21)).isoformat()}
     data.update(changes)
     return data
 
@@ -190,12 +193,15 @@ def test_blocked_company_inactive_or_foreign_member_are_refused(app, world):
 
 BAD_INPUT = [
     ({"area": "abc"}, "Введите число", "Enter a number"),
-    ({"area": "99999999999999999999"}, "Введите число", "Enter a number"),
+    ({"area": "99999999999999999999"}, "Введите значение от 1 до 100",  # too long: the range
+     "Enter a value from 1 to 100"),
     ({"area": "100001"}, "Введите значение от 1 до 100", "Enter a value from 1 to 100"),
     ({"floor": "99999999999"}, "", ""),
     ({"member_id": "99999999999999"}, "Выберите", "Choose"),
     ({"member_id": "abc"}, "Выберите", "Choose"),
     ({"services": []}, "Выберите хотя бы одну", "Choose at least one"),
+    ({"wanted_date": "2020-01-01"}, "Желаемая дата не может быть в прошлом",
+     "The wanted date cannot be in the past"),
 ]
 
 
