@@ -46,6 +46,18 @@ def check_period(start: date, end: date) -> None:
                              start=format_day(start), end=format_day(end)))
 
 
+def check_period_args(args) -> None:
+    """check_period of a list's `from` and `to` arguments (YYYY-MM-DD) when both are dates:
+    a list or export filtered by a reversed period is refused, not shown or sent empty."""
+    days = []
+    for name in ("from", "to"):
+        try:
+            days.append(date.fromisoformat((args.get(name) or "").strip()))
+        except ValueError:
+            return
+    check_period(*days)
+
+
 def task_state(task: ExportTask) -> dict:
     """What the progress page polls."""
     return {"status": task.status, "rows_done": task.rows_done, "rows_total": task.rows_total,

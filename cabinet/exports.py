@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from app.exports import export_response, task_response
+from app.errors import InvalidInput
+from app.exports import check_period_args, export_response, task_response
 from cabinet import bp
 from cabinet.access import partner_required
 from reports.sources import partner_filters
@@ -14,6 +15,11 @@ from reports.sources import partner_filters
 @bp.route("/requests/export.xlsx")
 @partner_required
 def request_export():
+    try:
+        check_period_args(request.args)
+    except InvalidInput as error:  # the list again, its filters as typed, with the reason
+        flash(str(error), "danger")
+        return redirect(url_for("cabinet.request_list", **request.args))
     params = {"filters": partner_filters(request.args)}
     return export_response(current_user._get_current_object(), "cabinet", params,
                            "requests.xlsx", "cabinet.export_task")

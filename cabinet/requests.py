@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from flask import abort, render_template, request, session
+from flask import abort, flash, render_template, request, session
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_appbuilder.security.sqla.models import User
@@ -13,6 +13,8 @@ from sqlalchemy.orm import aliased
 
 from app.extensions import db
 from app.access import get_request_or_404, is_company_owner
+from app.errors import InvalidInput
+from app.exports import check_period_args
 from app.input_guard import arg_int
 from app.pg_connections import plan_once, planned_once
 from app.permissions import role_names
@@ -176,6 +178,10 @@ def request_list():
     owner, who sees the whole company's requests, also sees who filed each one."""
     show_author = is_company_owner(current_user)
     filters = partner_filters(request.args)
+    try:
+        check_period_args(request.args)
+    except InvalidInput as error:  # said, not an unexplained empty list
+        flash(str(error), "danger")
     after, before = arg_int("after"), arg_int("before")
     if not filters:
         # newest first by id (or past a cursor id): the company's (company_id, id) index is

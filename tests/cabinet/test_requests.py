@@ -11,6 +11,7 @@ from app.extensions import db
 from app.settings import set_setting
 from app.timefmt import format_day, local_today
 from app.workflow import transition
+from models.exports import ExportTask
 from models.notifications import Notification
 from models.partners import EndClient
 from models.request_status import PARTNER_GROUP_OF, Status
@@ -211,6 +212,28 @@ def test_list_filters(app, client, owner, staff):
     assert get(f"q={a.number}") == {a.number}
     assert get("from=2000-01-01&to=2000-12-31") == set()
     assert get("from=2000-01-01") == {a.number, b.number, c.number}
+
+
+def test_a_reversed_period_is_said_on_the_list_and_refused_for_export(app, client, owner):
+    """From 10.03 to 01.03: the list says why it is empty and the export sends no empty
+    file (it came back to the list, its filters kept); one day (from = to) is a period."""
+    make_request(owner, Status.DRAFT)
+    sign_in(client, "owner")
+    reason = "Начало периода (10.03.2026) позже его конца (01.03.2026)"
+    html = client.get("/cabinet/requests?from=2026-03-10&to=2026-03-01&q=x") \
+        .get_data(as_text=True)
+    assert reason in html
+    response = client.get("/cabinet/requests/export.xlsx?from=2026-03-10&to=2026-03-01&q=x")
+    assert response.status_code == 302 and response.mimetype == "text/html"
+    location = response.headers["Location"]
+    assert location.startswith("/cabinet/requests?") and "from=2026-03-10" in location \
+        and "q=x" in location
+    assert reason in client.get(location).get_data(as_text=True)
+    assert db.session.query(ExportTask).count() == 0
+    one_day = client.get("/cabinet/requests?from=2026-03-10&to=2026-03-10")
+    assert "Начало периода" not in one_day.get_data(as_text=True)
+    sheet = client.get("/cabinet/requests/export.xlsx?from=2026-03-10&to=2026-03-10")
+    assert sheet.status_code == 200 and sheet.mimetype != "text/html"
 
 
 def test_list_client_search_and_keyset_pages(app, client, owner):
