@@ -25,6 +25,7 @@ from app.scheduling import (WEEK_CAPACITY_HOURS, ScheduleError, book_engineer, c
 from app.week_schedule import WeekQuery, week_page
 from app.workflow import ConflictError
 from models.audit import AuditEvent
+from models.notifications import Notification
 from models.request_status import Status
 from models.requests import Request, StatusChange
 from models.schedule import ENTRY_BUSY, ENTRY_VACATION, ENTRY_VISIT, ENTRY_WORK, ScheduleEntry
@@ -493,3 +494,34 @@ def test_engineers_of_the_same_name_go_by_id_not_by_when_they_became_engineers(s
     earlier.first_name = staff.engineer.first_name = "Same"
     db.session.commit()
     assert engineers() == [staff.engineer, earlier, later]
+
+
+def notes_of(user) -> list[str]:
+    return [note.text for note in db.session.query(Notification).filter_by(
+        user_id=user.id, kind="booking").order_by(Notification.id)]
+
+
+def test_rebooking_tells_the_old_engineer_his_visit_is_gone_and_the_new_one_his_visit(
+        staff, assigned):
+    """Who hears what when a visit moves: the engineer who loses it (with his old time), the
+    one who gets it (with the new time); moving the same engineer cancels nothing."""
+    book_engineer(assigned, staff.engineer, at(2, 10), at(2, 13), staff.manager)
+    db.session.commit()
+    number = assigned.number
+    assert notes_of(staff.engineer) == [
+        f"Заявка {number}: вам назначен выезд, 02.12.2026, 10:00 – 02.12.2026, 13:00."]
+    other = engineer_named("Other")
+    book_engineer(assigned, other, at(3, 11), at(3, 14), staff.manager)
+    db.session.commit()
+    assert notes_of(staff.engineer)[1:] == [
+        f"Заявка {number}: ваш выезд 02.12.2026, 10:00 – 02.12.2026, 13:00 отменён."]
+    assert notes_of(other) == [
+        f"Заявка {number}: вам назначен выезд, 03.12.2026, 11:00 – 03.12.2026, 14:00."]
+    book_engineer(assigned, other, at(4, 9), at(4, 12), staff.manager)  # same engineer
+    db.session.commit()
+    assert notes_of(other)[1:] == [
+        f"Заявка {number}: вам назначен выезд, 04.12.2026, 09:00 – 04.12.2026, 12:00."]
+    assert len(notes_of(staff.engineer)) == 2  # not told again
+    event = db.session.query(AuditEvent).filter_by(action="booking") \
+        .order_by(AuditEvent.id.desc()).first()
+    assert event.details == {"engineer": other.username, "start": "2026-12-04T09:00:00"}
