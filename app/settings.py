@@ -12,6 +12,7 @@ from app.audit import changes, record
 from app.errors import InvalidInput
 from app.extensions import db
 from app.permissions import ADMIN
+from app.requisites import BUREAU_CODES, bureau_problems, compact
 from app.shared_cache import SETTINGS, cached
 from app.timefmt import forget_zone, valid_zone
 from models.audit import Setting
@@ -84,6 +85,11 @@ def set_setting(key: str, value) -> None:
 def save_settings(user, values: dict) -> None:
     """An admin stores every setting at once (each key of DEFAULTS; the caller commits)."""
     require_role(user, ADMIN)
+    bureau = _bureau_codes(values["bureau"])
+    problems = bureau_problems(bureau)  # they print on invoices, acts and proposals
+    if problems:
+        raise InvalidInput(" ".join(problems.values()))
+    values = {**values, "bureau": bureau}
     if values["vat_mode"] not in VAT_MODES:  # checked before anything is stored
         raise InvalidInput(_("Unknown VAT mode."))
     if not valid_zone(values["time_zone"]):
@@ -101,6 +107,14 @@ def save_settings(user, values: dict) -> None:
     if changed:  # old → new of each setting ("bureau.inn"), nothing for an unchanged save
         record("settings_update", user, None, **changed)
     forget_zone()  # what is shown from now on uses the new zone
+
+
+def _bureau_codes(bureau) -> dict:
+    """The bureau's requisites with their codes (INN, KPP, BIK, accounts) kept without the
+    spaces they may have been typed with."""
+    bureau = dict(bureau) if isinstance(bureau, dict) else {}
+    return {key: compact(value) if key in BUREAU_CODES and isinstance(value, str) else value
+            for key, value in bureau.items()}
 
 
 def _signature_flags(value) -> dict:

@@ -13,6 +13,7 @@ from wtforms import BooleanField, FormField, IntegerField, SelectField, StringFi
 from wtforms.validators import DataRequired, Length, NumberRange, ValidationError
 
 from app.errors import DomainError
+from app.requisites import bureau_problems
 from app.settings import (DEFAULTS, VAT_INCLUDED_20, VAT_NONE, VAT_ON_TOP_20, get_setting,
                           parse_clock, save_settings)
 from app.sla import MAX_MINUTES
@@ -94,6 +95,17 @@ class WorkingHoursForm(FlaskForm):
 class BureauForm(FlaskForm):
     class Meta:
         csrf = False
+
+    def validate(self, extra_validators=None) -> bool:
+        """Each code of the requisites (INN, KPP, BIK, accounts against the BIK) checked by
+        app.requisites, its message under its field."""
+        valid = super().validate(extra_validators)
+        for key, message in bureau_problems(self.data).items():
+            field = getattr(self, key, None)
+            if field is not None and not field.errors:
+                field.errors.append(message)
+                valid = False
+        return valid
 
 
 class SlaForm(FlaskForm):

@@ -61,7 +61,7 @@ PROFILE = {
                             "address": "г. Москва, Варшавское ш., д. 33",
                             "director": "Кузнецов А. В."}},
     "companies": [
-        dict(name="Автосалон «Север»", inn="7714123456", city="Москва",
+        dict(name="Автосалон «Север»", inn="7714123459", city="Москва",
              discount_percent=0, email="office1@partner.example", phone="+7 495 000-00-01"),
         dict(name="Лизинг Про", inn="5003052454", city="Химки", discount_percent=5,
              email="office2@partner.example", phone="+7 495 000-00-02"),

@@ -196,14 +196,14 @@ def test_settings_changes_are_audited_old_to_new(app, admin):
     admin.post("/settings/", data=fields)
     assert _events("settings_update") == [], "an unchanged save writes no audit row"
     fields = _settings_form(admin)
-    fields.update({"bureau-inn": "7701234567", "vat_mode": "on_top20",
+    fields.update({"bureau-inn": "7701234560", "vat_mode": "on_top20",
                    "auto_close_days": "30"})
     admin.post("/settings/", data=fields)
     (event,) = _events("settings_update")
-    assert event.details == {"bureau.inn": ["7707083893", "7701234567"],
+    assert event.details == {"bureau.inn": ["7707083893", "7701234560"],
                              "vat_mode": ["none", "on_top20"], "auto_close_days": [14, 30]}
     page = admin.get(f"/audit/show/{event.id}").get_data(as_text=True)
-    assert "ИНН: 7707083893 → 7701234567" in page
+    assert "ИНН: 7707083893 → 7701234560" in page
     assert "Без НДС (УСН) → НДС 20 % сверху" in page
 
 
