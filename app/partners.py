@@ -27,7 +27,7 @@ from app.errors import InvalidInput
 from app.extensions import db
 from app.mail import queue_mail
 from app.notifications import announce
-from app.permissions import ADMIN, PARTNER
+from app.permissions import ADMIN, PARTNER, has_role
 from app.sessions import end_all_sessions
 from app.uow import after_commit, commit
 from app.web_security import external_url
@@ -79,6 +79,19 @@ def file_application(values: dict) -> PartnerApplication:
     announce("application_filed", None, None, company=application.company_name)
     after_commit(run_job, screen_application, application.id)
     return application
+
+
+def reviews_applications(user) -> bool:
+    """Whether `user` reviews partner applications at all (the admin; the director only
+    reads them)."""
+    return has_role(user, ADMIN)
+
+
+def may_review_application(user, application: PartnerApplication) -> bool:
+    """Whether `user` may approve or reject `application` now: an admin, while it is under
+    review. The back office's list offers the rejection by this answer; the use cases
+    refuse anything else themselves (_pending_application)."""
+    return reviews_applications(user) and application.status == APPLICATION_PENDING
 
 
 def _pending_application(admin, application_id: int) -> PartnerApplication:

@@ -215,6 +215,7 @@ class ReplanModelView(AuditedEdits, ModelView):
     search_form_query_rel_fields: dict = {}
     search_widget = KeptChoicesSearchWidget  # related selects rendered once, kept
     list_template = "replan_list.html"
+    export_skipped: tuple[str, ...] = ()  # list columns left out of Excel (buttons)
 
     @property
     def sortable_columns(self) -> list[str]:
@@ -285,12 +286,13 @@ class ReplanModelView(AuditedEdits, ModelView):
         if getattr(self.datamodel, "eager", ()):
             query = query.options(*[selectinload(getattr(self.datamodel.obj, name))
                                     for name in self.datamodel.eager])
+        listed = [c for c in self.list_columns if c not in self.export_skipped]
         columns = [_export_column(self.datamodel, c, self.label_columns.get(c, c))
-                   for c in self.list_columns]
+                   for c in listed]
         # the generated formatters (labels, Да/Нет, names), not a view's own markup: those
         # build links, and a background export has no request to build them in
         shown = [(c, column.kind, readable(self.datamodel, c))
-                 for c, column in zip(self.list_columns, columns)]
+                 for c, column in zip(listed, columns)]
 
         def rows():
             for item in query.yield_per(1000):

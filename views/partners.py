@@ -16,7 +16,8 @@ from wtforms.validators import DataRequired, Length
 
 from app.extensions import db
 from app.errors import DomainError
-from app.partners import approve_application, reject_application
+from app.partners import (approve_application, may_review_application, reject_application,
+                          reviews_applications)
 from app.uow import unit_of_work
 from models.partners import APPLICATION_PENDING, PartnerApplication
 from views.base import ReplanInterface, ReplanModelView
@@ -27,13 +28,36 @@ class RejectForm(FlaskForm):
                            validators=[DataRequired(), Length(max=2000)])
 
 
+class ApplicationInterface(ReplanInterface):
+    """The list's "review" column holds the application itself: whether its reject link is
+    offered depends on the row's status and on who looks (app.partners)."""
+
+    def get_values(self, lst, list_columns):
+        for item, values in zip(lst, super().get_values(lst, list_columns)):
+            if "review" in values:
+                values["review"] = item
+            yield values
+
+
+def reject_link(application) -> Markup | str:
+    """"Reject…" for one who may reject this application now, nothing for anyone else (the
+    director reads the list; a reviewed application has nothing to reject)."""
+    if not isinstance(application, PartnerApplication) \
+            or not may_review_application(current_user, application):
+        return ""
+    return Markup('<a class="btn btn-xs btn-default" href="{}">{}</a>').format(
+        url_for("PartnerApplicationView.reject", pk=application.id), _("Reject…"))
+
+
 class PartnerApplicationView(ReplanModelView):
-    datamodel = ReplanInterface(PartnerApplication)
+    datamodel = ApplicationInterface(PartnerApplication)
     route_base = "/partner-applications"
     base_permissions = ["can_list", "can_show", "can_export", "can_reject", "approve"]
     base_order = ("id", "desc")
     list_columns = ["created_at", "company_name", "inn", "contact_name", "email", "phone",
-                    "city", "status", "id"]
+                    "city", "status", "review"]
+    order_columns = list_columns[:-1]  # never by the button column
+    export_skipped = ("review",)
     show_columns = list_columns[:-1] + ["comment", "consent", "reject_reason", "reviewed_at",
                                    "company"]
     search_columns = ["status", "company_name", "inn", "email", "created_at"]
@@ -42,11 +66,17 @@ class PartnerApplicationView(ReplanModelView):
         "contact_name": _l("Contact person"), "email": _l("E-mail"), "phone": _l("Phone"),
         "city": _l("City"), "status": _l("Status"), "comment": _l("Comment"),
         "consent": _l("Consent"), "reject_reason": _l("Reason for the rejection"),
-        "reviewed_at": _l("Reviewed"), "company": _l("Partner"), "id": _l("Reject"),
+        "reviewed_at": _l("Reviewed"), "company": _l("Partner"), "review": _l("Reject"),
     }
-    formatters_columns = {"id": lambda pk: Markup(
-        '<a class="btn btn-xs btn-default" href="{}">{}</a>').format(
-            url_for("PartnerApplicationView.reject", pk=pk), _("Reject…"))}
+    formatters_columns = {"review": reject_link}
+
+    def _get_list_widget(self, *args, **kwargs):
+        """The reject column only for those who review applications (not the director)."""
+        widgets = super()._get_list_widget(*args, **kwargs)
+        if not reviews_applications(current_user):
+            shown = widgets["list"].template_args
+            shown["include_columns"] = [c for c in shown["include_columns"] if c != "review"]
+        return widgets
 
     @action("approve", _l("Approve"), _l("Approve the selected applications?"), "fa-check",
             single=False)
