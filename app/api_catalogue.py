@@ -17,6 +17,7 @@ from app.api import api_blueprint
 from app.api_idempotency import idempotent
 from app.api_input import Field, in_api_locale, iso, money_fields, read_json
 from app.api_tokens import require_scope
+from app.catalogue_names import service_name
 from app.errors import InvalidInput
 from app.extensions import db
 from app.openapi import json_body, json_response, problems, ref
@@ -62,7 +63,7 @@ def _number(value) -> str | None:
 def _service_json(service: Service, english: bool) -> dict:
     priced = {item.key for item in pricing_fields([service.id])}
     return {"id": service.id, "code": service.code,
-            "name": (service.name_en or service.name) if english else service.name,
+            "name": service_name(service, english),
             "description": service.description,
             "fields": [field_json(item) for item in fields_for([service.id])],
             "priced_fields": sorted(priced)}

@@ -24,6 +24,7 @@ from sqlalchemy.orm import joinedload
 
 from app.access import can_see_request
 from app.audit import record
+from app.catalogue_names import service_name
 from app.errors import Conflict, InvalidInput, NotFound, Refused
 from app.extensions import db
 from app.permissions import role_label, role_names
@@ -119,9 +120,7 @@ class StepState:
 
     @property
     def service(self) -> str:
-        service = self.step.service
-        english = locale_name("") == "en"
-        return service.name_en if english and service.name_en else service.name
+        return service_name(self.step.service)
 
     @property
     def gate_label(self) -> str:

@@ -8,6 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 
+from app.catalogue_names import service_name
 from app.errors import InvalidInput
 from app.extensions import db
 from app.service_fields import fields_for
@@ -135,7 +136,7 @@ def rate_quantity(service: Service, row, value) -> Decimal:
         (row.label if row is not None else key)
     if value is None or value == "":
         raise PriceError(_("Enter “%(field)s”: the price of “%(service)s” depends on it.",
-                           field=label, service=service.name), key)
+                           field=label, service=service_name(service)), key)
     try:
         if isinstance(value, bool):
             raise InvalidOperation

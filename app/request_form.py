@@ -9,13 +9,13 @@ from wtforms import (DateField, HiddenField, SelectField, SelectMultipleField,
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.catalogue_names import in_language, reads_english, service_name
 from app.drafts import DraftError, DraftInput, check_wanted_date
 from app.extensions import db
 from app.shared_cache import CATALOGUE, cached
 from models.catalog import RULE_OBJECT_TYPE, RULE_OPTION, RULE_URGENCY, PriceRule, Service
 from models.partners import EndClient
 from app.service_fields import FORM_ALIASES, fields_for, form_value, groups, parse
-from app.translations import locale_name
 from models.service_fields import FIELD_BOOLEAN, FIELD_MULTISELECT
 
 FORM_COLUMNS = ("urgency", "description", "wanted_date")  # the request's own inputs
@@ -82,15 +82,11 @@ class RequestForm(FlaskForm):
 
 
 
-def _english() -> bool:
-    return locale_name("") == "en"
-
-
 def rule_choices(kind: str) -> list[tuple[str, str]]:
     """(key, label) of the active price rules of a kind, in the reader's language: every
     list and form page asks, so kept per process under the shared-cache stamp "catalogue"
     (app.shared_cache: bumped by any commit that changed a price rule or a service)."""
-    english = _english()
+    english = reads_english()
     return list(cached(CATALOGUE, ("rule-choices", kind, english),
                        lambda: _rule_choices(kind, english)))
 
@@ -99,12 +95,12 @@ def _rule_choices(kind: str, english: bool) -> list[tuple[str, str]]:
     # the columns a choice shows only (no ORM objects)
     rules = db.session.query(PriceRule.key, PriceRule.label, PriceRule.label_en) \
         .filter_by(kind=kind, is_active=True).order_by(PriceRule.id).all()
-    return [(r.key, (r.label_en if english and r.label_en else r.label)) for r in rules]
+    return [(r.key, in_language(r.label, r.label_en, english)) for r in rules]
 
 
 def service_choices() -> list[tuple[int, str]]:
     """(id, name) of the active services in the reader's language (kept like rule_choices)."""
-    english = _english()
+    english = reads_english()
     return list(cached(CATALOGUE, ("service-choices", english),
                        lambda: _service_choices(english)))
 
@@ -112,7 +108,7 @@ def service_choices() -> list[tuple[int, str]]:
 def _service_choices(english: bool) -> list[tuple[int, str]]:
     rows = db.session.query(Service.id, Service.name, Service.name_en) \
         .filter_by(is_active=True).order_by(Service.sort_order, Service.id).all()
-    return [(s.id, (s.name_en if english and s.name_en else s.name)) for s in rows]
+    return [(s.id, service_name(s, english)) for s in rows]
 
 
 def fill_choices(form, company=None) -> None:

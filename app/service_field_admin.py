@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 
+from app.catalogue_names import service_name
 from app.errors import InvalidInput
 from app.extensions import db
 from app.pricing import coefficient_text
@@ -118,7 +119,7 @@ def _check_rename(field: ServiceField) -> None:
     if old is None or old == field.key:
         return
     service = db.session.get(Service, field.service_id)
-    users = [str(service.name)] if service is not None and service.rate_field_key == old \
+    users = [service_name(service)] if service is not None and service.rate_field_key == old \
         else []
     users += [key for (key,) in db.session.query(ServiceField.key).filter(
         ServiceField.service_id == field.service_id, ServiceField.show_if_key == old,

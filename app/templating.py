@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.routing import BuildError
 
+from app.catalogue_names import line_title, service_name
 from app.document_slots import DOCUMENT_CHECKLIST
 from app.error_pages import install_error_pages
 from app.extensions import db
@@ -150,6 +151,9 @@ def install_template_helpers(app: Flask) -> None:
     app.add_template_filter(amount_payable, "payable")  # VAT on top included
     app.add_template_filter(amount_due, "amount_due")
     app.add_template_filter(filesize, "filesize")
+    # the catalogue's names in the reader's language (app.catalogue_names)
+    app.add_template_filter(line_title, "line_title")
+    app.add_template_filter(service_name, "service_name")
     app.add_template_global(row_cells, "row_cells")
     app.add_template_global(kept_url_for, "url_for")
     app.add_template_filter(partner_status, "partner_status")

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 
 import nh3
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, nodes
+from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError, nodes
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
@@ -105,18 +106,100 @@ def check_template(text: str, placeholders: dict, html: bool = False,
     sample = values if values is not None else {name: f"[{name}]" for name in placeholders}
     try:
         rendered = _render(text, sample, html)
-    except TemplateSyntaxError as error:
-        raise TemplateRefused(_("Template error in line %(line)s: %(error)s",
-                                line=error.lineno, error=error.message)) from None
-    except TemplateError as error:  # UndefinedError, SecurityError
+    except SecurityError as error:  # our own words (_refuse_costly) or the sandbox's
         reason = (error.message or str(error)).rstrip(".")
         raise TemplateRefused(_("Template error: %(error)s. Use only the placeholders "
                                 "listed.", error=reason)) from None
-    except (ArithmeticError, TypeError, ValueError, RecursionError) as error:
-        raise TemplateRefused(_("Template error: %(error)s", error=str(error))) from None
+    except (TemplateError, ArithmeticError, TypeError, ValueError,
+            RecursionError) as error:
+        raise TemplateRefused(template_error_text(error)) from None
     if len(rendered) > OUTPUT_LIMIT:
         raise TemplateRefused(_("The text grows too long when filled in."))
     return rendered
+
+
+# Jinja's messages (English only) of the mistakes people make, read for what they name
+_UNCLOSED_BLOCK = re.compile(r"innermost block that needs to be closed is '(\w+)'")
+_UNKNOWN_TAG = re.compile(r"^Encountered unknown tag '(\w+)'")
+_UNDEFINED = re.compile(r"^'(\w+)' is undefined")
+_NO_FILTER = re.compile(r"^No (filter|test) named '(\w+)'")
+
+
+def template_error_text(error: Exception) -> str:
+    """What is wrong with an admin's text and where, in the reader's language: "Error in the
+    template, line 3: the block “if” is not closed (“endif” is missing)." The common
+    mistakes in words of their own; any other with the line and Jinja's text in parentheses."""
+    message = getattr(error, "message", None) or str(error)
+    line = error.lineno if isinstance(error, TemplateSyntaxError) else _template_line(error)
+    what = _what_is_wrong(error, message)
+    if what is None and isinstance(error, TemplateSyntaxError):
+        what = _("the text cannot be read as a template, check its brackets and tags "
+                 "(%(error)s).", error=message)
+    elif what is None:
+        what = _("the text cannot be filled in (%(error)s).", error=message)
+    if line is None:
+        return _("Error in the template: %(what)s", what=what)
+    return _("Error in the template, line %(line)s: %(what)s", line=line, what=what)
+
+
+def _what_is_wrong(error: Exception, message: str) -> str | None:
+    """The common mistakes in the reader's language; None for any other."""
+    if isinstance(error, UndefinedError):
+        found = _UNDEFINED.match(message)
+        if found:
+            return _("unknown placeholder “%(name)s”. Use only the placeholders listed.",
+                     name=found.group(1))
+        return _("use only the placeholders listed (%(error)s).", error=message)
+    if not isinstance(error, TemplateSyntaxError):
+        return None
+    block, tag = _UNCLOSED_BLOCK.search(message), _UNKNOWN_TAG.match(message)
+    if tag:
+        return _misplaced_tag(tag.group(1), block.group(1) if block else None)
+    if message.startswith("Unexpected end of template") and block:
+        return _("the block “%(block)s” is not closed (“end%(block)s” is missing).",
+                 block=block.group(1))
+    for start, words in _UNCLOSED:
+        if message.startswith(start):
+            return str(words)
+    if message.lower().startswith("unexpected end of template"):
+        return _("the template ends too early (%(error)s).", error=message)
+    found = _NO_FILTER.match(message)
+    if found and found.group(1) == "filter":
+        return _("unknown filter “%(name)s”.", name=found.group(2))
+    if found:
+        return _("unknown test “%(name)s”.", name=found.group(2))
+    return None
+
+
+# the start of Jinja's message → what is not closed
+_UNCLOSED = (
+    ("unexpected end of template, expected 'end of print statement'",
+     _l("a placeholder is not closed (“}}” is missing).")),
+    ("unexpected end of template, expected 'end of statement block'",
+     _l("a tag is not closed (“%}” is missing).")),
+    ("Missing end of comment tag", _l("a comment is not closed (“#}” is missing).")),
+)
+
+
+def _misplaced_tag(tag: str, open_block: str | None) -> str:
+    """An unknown tag, or an end tag where another block is open or none is."""
+    if open_block:
+        return _("the tag “%(tag)s” does not fit here: the block “%(block)s” is still open "
+                 "(“end%(block)s” is missing before it).", tag=tag, block=open_block)
+    if tag.startswith("end"):
+        return _("“%(tag)s” closes a block that is not open.", tag=tag)
+    return _("unknown tag “%(tag)s”.", tag=tag)
+
+
+def _template_line(error: Exception) -> int | None:
+    """The line of the admin's text a rendering error happened on (Jinja's compiled code
+    keeps the template's line numbers in its traceback), else None."""
+    line, trace = None, error.__traceback__
+    while trace is not None:
+        if trace.tb_frame.f_code.co_filename == "<template>":
+            line = trace.tb_lineno
+        trace = trace.tb_next
+    return line
 
 
 def _render(text: str, values: dict, html: bool) -> str:

@@ -8,6 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from flask_babel import format_date
 from flask_babel import gettext as _
 
+from app.catalogue_names import line_title
 from app.document_numbers import issue_document_number
 from app.errors import NotFound
 from app.request_rules import DOCUMENTS, documents_for
@@ -81,7 +82,8 @@ def document_totals(lines: list[Line], total: int, discount_percent=None, paid: 
 
 
 def request_lines(req) -> list[Line]:
-    return [Line(line.title, line.price_kopecks) for line in req.lines]
+    """The request's priced lines, each named in the reader's language."""
+    return [Line(line_title(line), line.price_kopecks) for line in req.lines]
 
 
 def request_totals(req, lines: list[Line] | None = None) -> Totals:
@@ -108,7 +110,7 @@ class HistoryRow:
 
 
 def proposal_pdf(quote) -> bytes:
-    lines = [Line(item["title"], item["kopecks"]) for item in quote.breakdown]
+    lines = [Line(line_title(item), item["kopecks"]) for item in quote.breakdown]
     totals = document_totals(lines, quote.total_kopecks, quote.company.discount_percent,
                              vat_mode=get_setting("vat_mode"))
     bureau = get_setting("bureau")

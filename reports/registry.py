@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
+from app.audit_labels import action_label, details_text, object_name
 from app.extensions import db
 from app.request_rules import payment_label
 from app.scheduling import engineers
@@ -182,8 +183,10 @@ def audit_rows(start, end, scope=None):
                        AuditEvent.object_type, AuditEvent.object_id, AuditEvent.ip,
                        AuditEvent.details).outerjoin(User, User.id == AuditEvent.actor_id) \
         .where(AuditEvent.created_at.between(lo, hi)).order_by(AuditEvent.id)
-    for row in _stream(statement):
-        yield tuple(row[:6]) + (", ".join(f"{k}={v}" for k, v in (row[6] or {}).items()),)
+    for when, who, action, model, object_id, ip, details in _stream(statement):
+        # the back office's log's words (app.audit_labels), in the reader's language
+        yield (when, who, action_label(action), object_name(model), object_id, ip,
+               details_text(action, model, details))
 
 
 REPORTS = {r.key: r for r in [

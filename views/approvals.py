@@ -7,20 +7,12 @@ from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, SelectField
 from wtforms.validators import InputRequired, NumberRange
 
+from app.catalogue_names import service_name
 from app.permissions import STAFF_ROLES, role_label
-from app.translations import locale_name
 from models.approvals import GATE_LABELS, ApprovalStep
 from views.base import ReplanInterface, ReplanModelView
 
 POSITION_LIMIT = 1000
-
-
-def service_name(service) -> str:
-    """The service in the reader's language (its English name when given and asked for)."""
-    if service is None:
-        return "—"
-    english = locale_name("") == "en"
-    return service.name_en if english and service.name_en else service.name
 
 
 def _role_choices() -> list[tuple[str, str]]:

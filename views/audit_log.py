@@ -7,60 +7,18 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from wtforms import SelectField
 
+from app.audit_labels import ACTIONS, action_label, describe_details_with
 from app.extensions import appbuilder
 from app.money import money
 from app.permissions import role_label, role_labels
 from app.templating import staff_status
+from models.approvals import DECISION_LABELS
 from models.audit import AuditEvent
 from app.status_labels import staff_label
 from models.request_status import ACTION_LABELS, Status
 from views.base import CODE_LABELS, MODEL_NAMES, REQUEST_CODES, ReadOnlyView, ReplanInterface
 from views.settings import REQUISITES, VAT_CHOICES, SettingsForm
 
-ACTIONS = {
-    "login": _l("Signed in"),
-    "password_change": _l("Password changed"),
-    "password_reset_requested": _l("Password reset requested"),
-    "email_change_requested": _l("E-mail change requested"),
-    "email_changed": _l("E-mail changed"),
-    "profile_update": _l("Profile updated"),
-    "application_filed": _l("Partner application filed"),
-    "application_set_aside": _l("Partner application set aside"),
-    "application_approved": _l("Partner application approved"),
-    "application_rejected": _l("Partner application rejected"),
-    "member_invited": _l("Team member invited"),
-    "member_blocked": _l("Team member blocked"),
-    "member_unblocked": _l("Team member unblocked"),
-    "company_update": _l("Company changed"),
-    "request_created": _l("Request created"),
-    "draft_updated": _l("Draft changed"),
-    "draft_deleted": _l("Draft deleted"),
-    "request_repeated": _l("Request repeated"),
-    "status_move": _l("Status changed"),
-    "booking": _l("Visit booked"),
-    "schedule_entry": _l("Schedule entry added"),
-    "schedule_entry_deleted": _l("Schedule entry deleted"),
-    "quote_saved": _l("Quote saved"),
-    "payment": _l("Payment recorded"),
-    "payment_void": _l("Payment voided"),
-    "document_issued": _l("Document number issued"),
-    "settings_update": _l("Settings changed"),
-    "text_update": _l("Text changed"),
-    "text_reset": _l("Text reset to default"),
-    "service_sla_update": _l("SLA by service changed"),
-    "service_sla_delete": _l("SLA by service removed"),
-    "kb_template": _l("Template file replaced"),
-    "record_created": _l("Record added"),
-    "record_updated": _l("Record changed"),
-    "record_deleted": _l("Record deleted"),
-    "user_created": _l("User created"),
-    "user_updated": _l("User changed"),
-    "user_deleted": _l("User deleted"),
-    "user_activated": _l("User activated"),
-    "user_deactivated": _l("User deactivated"),
-    "user_role_changed": _l("User role changed"),
-    "user_email_changed": _l("User e-mail changed"),
-}
 OBJECT_NAMES = {"User": _l("User"), "UserProfile": _l("Profile"), **{
     model: names[0] for model, names in MODEL_NAMES.items()}}
 # the detail keys of events written by hand (the generic ones use the view's column labels)
@@ -74,12 +32,16 @@ DETAIL_LABELS = {
     "total": _l("Total"), "locale": _l("Language"), "action": _l("Action"),
     "text": _l("Text"), "body": _l("Wording"), "subject": _l("Subject"),
     "service": _l("Service"), "minutes": _l("Minutes"),
+    "step": _l("Step"), "decision": _l("Decision"), "comment": _l("Comment"),
+    "company": _l("Company"), "author": _l("Author"), "before": _l("Before"),
+    "after": _l("After"), "added": _l("Added"), "changed": _l("Changed"),
 }
 DETAIL_WIDTH = 120  # characters of one value shown in the list
 
 
-def action_label(code: str) -> str:
-    return str(ACTIONS[code]) if code in ACTIONS else code
+def object_name(model: str) -> str:
+    """'Service' → 'Услуга' (an unknown type as stored)."""
+    return str(OBJECT_NAMES.get(model, model))
 
 
 def object_label(ref) -> str:
@@ -87,7 +49,7 @@ def object_label(ref) -> str:
     model, pk = ref
     if not model:
         return "—"
-    name = str(OBJECT_NAMES.get(model, model))
+    name = object_name(model)
     return f"{name} #{pk}" if pk is not None else name
 
 
@@ -121,6 +83,7 @@ VALUE_LABELS = {
     else role_label(roles),
     "role": role_label,
     "locale": lambda code: str(LANGUAGE_NAMES.get(code, code)),
+    "decision": lambda code: str(DECISION_LABELS.get(code, code)),
     "vat_mode": lambda code: str(dict(VAT_CHOICES).get(code, code)),
     **{key: lambda kopecks: money(kopecks) if isinstance(kopecks, int) else kopecks
        for key in ("total", "amount", "paid", "price", "due")},
@@ -160,6 +123,10 @@ def detail_lines(action: str, model: str | None, details: dict | None) -> list[s
             shown = _value(key, value)
         lines.append(f"{label}: {shown}")
     return lines
+
+
+# the director's Excel report of the log (reports.registry) says the same
+describe_details_with(detail_lines, object_name)
 
 
 def _details(change_set) -> Markup:

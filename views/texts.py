@@ -12,6 +12,7 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import NumberRange
 
+from app.catalogue_names import service_name
 from app.errors import DomainError
 from app.extensions import db
 from app.sla import MAX_MINUTES, SLA_STATUSES, delete_service_sla, set_service_sla
@@ -137,7 +138,7 @@ class ServiceSlaView(BaseView):
     @has_access
     def index(self):
         form = ServiceSlaForm()
-        form.service_id.choices = [(s.id, s.name) for s in db.session.query(Service)
+        form.service_id.choices = [(s.id, service_name(s)) for s in db.session.query(Service)
                                    .order_by(Service.sort_order, Service.name)]
         form.status.choices = [(status, staff_label(status)) for status in SLA_STATUSES]
         if request.method == "POST":

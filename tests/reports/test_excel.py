@@ -66,7 +66,7 @@ def test_director_reports_and_engineer_refused(app, staff):
     today = (date.today() + timedelta(days=1)).isoformat()  # the bureau's today at the latest
     for key, expect in [("register", done.number), ("payments", done.number),
                         ("partners", partner.profile.partner_company.name),
-                        ("workload", staff.engineer.get_full_name()), ("audit", "status_move")]:
+                        ("workload", staff.engineer.get_full_name()), ("audit", "Статус изменён")]:
         response = director.post("/reports/run", data={"csrf_token": token, "report": key,
                                                        "from": "2000-01-01", "to": today})
         assert response.mimetype.endswith("spreadsheetml.sheet"), key

@@ -88,7 +88,7 @@ def test_staff_label_override_shows_on_the_desk_and_in_the_excel_register(app, a
 
 
 @pytest.mark.parametrize("body, message", [
-    ("Заявка {{ number ", "1: unexpected end of template"),  # line 1, either language
+    ("Заявка {{ number ", "Ошибка в шаблоне, строка 1: подстановка не закрыта"),
     ("Заявка {{ nope }}", "nope"),
     ("{{ ''.__class__ }}", "__class__"),
     ("{{ number.__class__.__mro__ }}", "__class__"),
