@@ -31,6 +31,7 @@ from app.shared_cache import CATALOGUE, cached
 from app.signatures import signature_text, signatures_of
 from app.status_labels import partner_group_of, partner_label, staff_label
 from app.translations import locale_name, request_translations
+from app.typed_input import typed_text
 from app.timefmt import bureau_zone_name, format_day, format_moment, format_wall
 from app.visibility import PARTNER_ADDRESSED
 from models.notifications import Notification
@@ -156,6 +157,7 @@ def install_template_helpers(app: Flask) -> None:
     app.add_template_filter(service_name, "service_name")
     app.add_template_global(row_cells, "row_cells")
     app.add_template_global(kept_url_for, "url_for")
+    app.add_template_global(typed_text, "typed_text")  # a refused form's typed values
     app.add_template_filter(partner_status, "partner_status")
     app.add_template_filter(partner_status_of, "partner_status_of")
     app.add_template_filter(partner_group, "partner_group")

@@ -25,6 +25,7 @@ from app.schedule_window import EngineerEntries
 from app.scheduling import (default_window, engineers, lines_hours, suggest_engineers,
                             visits_by_request, visits_of)
 from app.storage import send_stored
+from app.typed_input import typed_into, typed_text
 from app.uow import unit_of_work
 from app.status_labels import staff_labels
 from models.request_status import ACTION_LABELS, OPEN_STATUSES
@@ -75,20 +76,28 @@ class DeskView(DeskApprovalsMixin, DeskActionsMixin, BaseView):
         """The request page: it offers exactly what app.request_rules allows this user."""
         return self.request_page(get_request_or_404(g.user, pk, *DESK_OPTIONS))
 
-    def request_page(self, req: Request, drafts: dict | None = None):
-        """The request page; `drafts` are texts of a refused form to show again in it."""
+    def request_page(self, req: Request):
+        """The request page. Rendered again by a refused POST of one of its forms (the
+        desk's actions), that form shows what the user typed (app.typed_input); the
+        others, the versions and the form tokens are fresh."""
         rules, records, visits = rules_for(g.user, req), load_records(req), visits_of(req)
         assign = None
         if rules.assign_action:
-            assign = AssignForm(version=req.version)
+            assign = AssignForm(formdata=typed_into(url_for("DeskView.assign", pk=req.id)),
+                                version=req.version)
             assign.manager_id.choices = [(m.id, m.get_full_name()) for m in active_managers()]
+        drafts = {m.action: typed_text(url_for("DeskView.move", pk=req.id, action=m.action),
+                                       "comment") for m in rules.moves}
+        drafts["message"] = typed_text(url_for("DeskView.message", pk=req.id), "body")
+        payment = PaymentForm(formdata=typed_into(url_for("DeskView.pay", pk=req.id))) \
+            if rules.can_pay else None
         return self.render_template(
             "desk/show.html", req=req, rules=rules, action_labels=ACTION_LABELS,
             document_labels=DOCUMENT_LABELS, labels=staff_labels(),
             move_form=MoveForm(version=req.version), text_form=TextForm(),
             booking=self._booking_context(req, visits) if rules.can_book else None,
             assign=assign,
-            payment_form=PaymentForm() if rules.can_pay else None, drafts=drafts or {},
+            payment_form=payment, drafts=drafts,
             visits=visits, approvals=board(req, g.user, records.history),
             approval_form=ApprovalForm(version=req.version), **page_data(req, g.user, records))
 
@@ -104,10 +113,25 @@ class DeskView(DeskApprovalsMixin, DeskActionsMixin, BaseView):
                 end = datetime.fromisoformat(request.args["end"])
         except (KeyError, ValueError):
             flash(_("The window was not understood; showing the default one."), "warning")
+        else:
+            start, end = self._typed_window(req, start, end)
         form = BookingForm(version=req.version, starts_at=start, ends_at=end)
         form.engineer_id.choices = [(e.id, e.get_full_name()) for e in known["staff"]]
         return {"form": form, "suggestions": suggest_engineers(req, start, end, **known),
                 "start": start, "end": end, "hours": known["hours"]}
+
+    @staticmethod
+    def _typed_window(req: Request, start: datetime, end: datetime):
+        """The window of a refused booking (the page rendered again by its POST), else the
+        one given."""
+        typed = typed_into(url_for("DeskView.book", pk=req.id))
+        if typed is None or request.args.get("start"):
+            return start, end
+        try:
+            return (datetime.fromisoformat(typed.get("starts_at", "")),
+                    datetime.fromisoformat(typed.get("ends_at", "")))
+        except ValueError:  # a garbled window: the default one
+            return start, end
 
     @expose("/n/<number>")
     @has_access

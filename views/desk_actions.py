@@ -1,7 +1,10 @@
 """POST actions of the staff desk: parse the form, call a use case of app/, flash, go back.
 
 Each handler checks what the request page offers (app.request_rules) before the use case,
-which checks it again; views.actions.run_use_case commits once and flashes refusals.
+which checks it again; views.actions.run_use_case commits once and flashes refusals. A
+refused action (its own check or the use case's) renders the request page again in the
+same request, the posted form keeping what was typed (app.typed_input); a stored one
+redirects to the page.
 """
 
 from __future__ import annotations
@@ -36,14 +39,19 @@ def back(req: Request):
     return redirect(url_for("DeskView.show", pk=req.id))
 
 
-def refuse(req: Request, message: str):
-    flash(message, "danger")
-    return back(req)
-
-
 class DeskActionsMixin:
     """Mixed into DeskView (its endpoints are DeskView.*); `get_request_or_404` keeps every
     action in the user's scope, `rules_for` to what the page offers."""
+
+    def refuse(self, req: Request, message: str):
+        """Flash why and show the page again with what was typed (nothing was stored)."""
+        flash(message, "danger")
+        return self.request_page(req)
+
+    def outcome(self, req: Request, stored: bool):
+        """Back to the page when stored; else (the refusal flashed by run_use_case) the page
+        again with what was typed."""
+        return back(req) if stored else self.request_page(req)
 
     @expose("/<int:pk>/move/<action>", methods=["POST"])
     @has_access
@@ -52,7 +60,7 @@ class DeskActionsMixin:
         req, form = get_request_or_404(g.user, pk), MoveForm()
         # form moves have their own routes; the workflow checks status, actor and version
         if action not in STAFF_BUTTONS or not form.validate_on_submit():
-            return refuse(req, _("This action is not available."))
+            return self.refuse(req, _("This action is not available."))
         # the data request goes to the partner's thread with the files sent along
         extra = {"files": request.files.getlist("files")} if action == Action.ASK_INFO else {}
         stored = run_use_case(
@@ -60,10 +68,9 @@ class DeskActionsMixin:
                                expected_version=form_version(form.version.data), **extra),
             lambda: _("Done: %(number)s is now “%(status)s”.", number=req.number,
                       status=staff_status(req.status)), once=action in ONCE_ONLY)
-        if not stored and extra:  # the page again, the text kept in its form
+        if not stored and extra:  # the data request: its files are not kept
             flash(_("Nothing was sent; your text is kept below."), "info")
-            return self.request_page(req, drafts={action: form.comment.data or ""})
-        return back(req)
+        return self.outcome(req, stored)
 
     @expose("/<int:pk>/message", methods=["POST"])
     @has_access
@@ -73,16 +80,14 @@ class DeskActionsMixin:
         req, form = get_request_or_404(g.user, pk), StaffMessageForm()
         if not form.validate_on_submit():
             details = "; ".join(str(e) for e in form.errors.get("body", []))
-            flash(details or _("This action is not available."), "danger")
-            return self.request_page(req, drafts={"message": form.body.data or ""})
+            return self.refuse(req, details or _("This action is not available."))
         stored = run_use_case(
             lambda: post_staff_message(g.user, req, form.body.data,
                                        request.files.getlist("files")),
             _("Message sent."))
-        if not stored:  # the page again, the text kept in its form
+        if not stored:  # the page again, the text kept in its form (never the files)
             flash(_("Nothing was sent; your text is kept below."), "info")
-            return self.request_page(req, drafts={"message": form.body.data or ""})
-        return back(req)
+        return self.outcome(req, stored)
 
     @expose("/<int:pk>/note", methods=["POST"])
     @has_access
@@ -90,9 +95,9 @@ class DeskActionsMixin:
         """An internal note: never shown to partners."""
         req, form = get_request_or_404(g.user, pk), TextForm()
         if not form.validate_on_submit():
-            return refuse(req, _("Write the note text."))
-        run_use_case(lambda: add_note(g.user, req, form.body.data), _("Note added."))
-        return back(req)
+            return self.refuse(req, _("Write the note text."))
+        return self.outcome(req, run_use_case(lambda: add_note(g.user, req, form.body.data),
+                                              _("Note added.")))
 
     @expose("/<int:pk>/upload/<kind>", methods=["POST"])
     @has_access
@@ -111,17 +116,16 @@ class DeskActionsMixin:
         """Book an engineer for a window (overlaps and vacations are refused)."""
         req, form = get_request_or_404(g.user, pk), BookingForm()
         if not rules_for(g.user, req).can_book:
-            return refuse(req, _("This action is not available."))
+            return self.refuse(req, _("This action is not available."))
         form.engineer_id.choices = [(e.id, e.get_full_name()) for e in engineers()]
         if not form.validate_on_submit():
-            return refuse(req, _("Choose an engineer and a correct time window."))
+            return self.refuse(req, _("Choose an engineer and a correct time window."))
         engineer = db.session.get(User, form.engineer_id.data)
-        run_use_case(
+        return self.outcome(req, run_use_case(
             lambda: book_engineer(req, engineer, form.starts_at.data, form.ends_at.data,
                                   g.user, expected_version=form_version(form.version.data)),
             _("%(name)s is booked for %(number)s.", name=engineer.get_full_name(),
-              number=req.number), once=True)
-        return back(req)
+              number=req.number), once=True))
 
     @expose("/<int:pk>/payment", methods=["POST"])
     @has_access
@@ -129,16 +133,15 @@ class DeskActionsMixin:
         """Admin marks a (partial) payment; the payment state follows the sum."""
         req, form = get_request_or_404(g.user, pk), PaymentForm()
         if not rules_for(g.user, req).can_pay:
-            return refuse(req, _("This action is not available."))
+            return self.refuse(req, _("This action is not available."))
         if not form.validate_on_submit():
             details = "; ".join(str(e) for errors in form.errors.values() for e in errors)
-            return refuse(req, _("Enter the amount, the date and the payment document.")
+            return self.refuse(req, _("Enter the amount, the date and the payment document.")
                           + " " + details)
         kopecks = form.amount.data  # parsed from roubles by the field
-        run_use_case(lambda: mark_payment(req, kopecks, form.paid_on.data,
-                                          form.document.data, g.user),
-                     _("Payment recorded."), once=True)
-        return back(req)
+        return self.outcome(req, run_use_case(
+            lambda: mark_payment(req, kopecks, form.paid_on.data, form.document.data, g.user),
+            _("Payment recorded."), once=True))
 
     @expose("/<int:pk>/payment/<int:payment_id>/void", methods=["POST"])
     @has_access
@@ -148,13 +151,12 @@ class DeskActionsMixin:
         req, form = get_request_or_404(g.user, pk), VoidForm()
         if not rules_for(g.user, req).can_pay or \
                 not any(p.id == payment_id for p in req.payments):
-            return refuse(req, _("This action is not available."))
+            return self.refuse(req, _("This action is not available."))
         if not form.validate_on_submit():
-            return refuse(req, _("Give the reason for voiding the payment."))
-        run_use_case(lambda: void_payment(g.user, payment_id, form.reason.data),
-                     _("Payment voided; the request's payment state is recomputed."),
-                     once=True)
-        return back(req)
+            return self.refuse(req, _("Give the reason for voiding the payment."))
+        return self.outcome(req, run_use_case(
+            lambda: void_payment(g.user, payment_id, form.reason.data),
+            _("Payment voided; the request's payment state is recomputed."), once=True))
 
     @expose("/<int:pk>/assign", methods=["POST"])
     @has_access
@@ -162,14 +164,13 @@ class DeskActionsMixin:
         """Supermanager assigns or reassigns the manager (moves of the table)."""
         req, form = get_request_or_404(g.user, pk), AssignForm()
         if rules_for(g.user, req).assign_action is None:
-            return refuse(req, _("This action is not available."))
+            return self.refuse(req, _("This action is not available."))
         form.manager_id.choices = [(m.id, m.get_full_name()) for m in active_managers()]
         if not form.validate_on_submit():
-            return refuse(req, _("Choose a manager."))
+            return self.refuse(req, _("Choose a manager."))
         manager = db.session.get(User, form.manager_id.data)
-        run_use_case(
+        return self.outcome(req, run_use_case(
             lambda: assign_manager(req, manager, g.user,
                                    expected_version=form_version(form.version.data)),
             _("%(number)s is assigned to %(name)s.", number=req.number,
-              name=manager.get_full_name()))
-        return back(req)
+              name=manager.get_full_name())))

@@ -15,7 +15,6 @@ from app.access import get_request_or_404
 from app.approvals import COMMENT_LIMIT, decide
 from app.input_guard import form_version
 from views.actions import run_use_case
-from views.desk_actions import back, refuse
 
 APPROVE, REJECT = "approve", "reject"
 
@@ -27,7 +26,9 @@ class ApprovalForm(FlaskForm):
 
 
 class DeskApprovalsMixin:
-    """Mixed into DeskView: the approval step form of the request page (app.approvals)."""
+    """Mixed into DeskView: the approval step form of the request page (app.approvals);
+    `refuse` and `outcome` are views.desk_actions.DeskActionsMixin's (a refused decision
+    shows the page again with the comment typed)."""
 
     @expose("/<int:pk>/approval/<int:step_id>", methods=["POST"])
     @has_access
@@ -36,12 +37,11 @@ class DeskApprovalsMixin:
         """Approve or reject a step; the use case checks role, order, status and version."""
         req, form = get_request_or_404(g.user, pk), ApprovalForm()
         if not form.validate_on_submit():
-            return refuse(req, _("This action is not available."))
+            return self.refuse(req, _("This action is not available."))
         approve = form.decision.data == APPROVE
-        run_use_case(
+        return self.outcome(req, run_use_case(
             lambda: decide(g.user, req, step_id, approve, form.comment.data,
                            expected_version=form_version(form.version.data)),
             _("The step is approved.") if approve
             else _("The step is rejected; the manager is notified."),
-            once=True)
-        return back(req)
+            once=True))

@@ -40,7 +40,8 @@ def monday_of(value: str | None) -> date:
 def week_query() -> WeekQuery:
     """The week page's state from the query string (anything unknown is left out)."""
     only = request.args.get("only", "")
-    return WeekQuery(monday_of(request.args.get("week")), search_text(request.args.get("q")),
+    week = request.args.get("week") or request.form.get("week")  # a refused entry form's
+    return WeekQuery(monday_of(week), search_text(request.args.get("q")),
                      only if only in ONLY_CHOICES else "", arg_int("page", None, 1, 100_000),
                      arg_int("engineer"))
 
@@ -132,6 +133,11 @@ class ScheduleView(BaseView):
     @has_access
     def week(self):
         """A page of engineers' week (an engineer: his own); filters kept in every link."""
+        return self.render_week(EntryForm() if ENGINEER in role_names(g.user) else None)
+
+    def render_week(self, form: EntryForm | None):
+        """The week page with the engineer's new-entry form (`form`: a refused one rendered
+        again with what was typed, app.typed_input; it carries the week it was typed on)."""
         query = week_query()
         page = week_page(g.user, query)
         rows, monday = page.rows, query.monday
@@ -143,7 +149,7 @@ class ScheduleView(BaseView):
             page_numbers=page_numbers(page.number, page.pages),
             prev_week=monday - timedelta(days=7), next_week=monday + timedelta(days=7),
             day_totals=[round(sum(r.day_hours[k] for r in rows), 1) for k in range(7)],
-            form=EntryForm() if ENGINEER in role_names(g.user) else None,
+            form=form,
             own_kinds=OWN_KINDS, edit_capacity=ADMIN in role_names(g.user))
 
     @expose("/entry", methods=["POST"])
@@ -169,8 +175,8 @@ class ScheduleView(BaseView):
                     return redirect(url_for("ScheduleView.week", week=week))
             else:
                 flash(_("Enter the kind, the start and the end."), "danger")
-            if entry is None:
-                return redirect(url_for("ScheduleView.week"))
+            if entry is None:  # the week again, the new entry's form as typed
+                return self.render_week(form)
             entry = own_entry_or_404(g.user, pk)  # as stored: the failed change rolled back
         return self.render_template("desk/entry.html", form=form, entry=entry)
 

@@ -1,0 +1,47 @@
+"""A refused form comes back with what the user typed.
+
+A surface that refuses a posted form (a DomainError flashed by app.uow.run_use_case, or
+its own check of the input) renders the page again in the same request instead of
+redirecting, and each form of that page asks `typed_into(its action URL)`: the form that was
+posted gets the values typed into it, every other form renders fresh. Nothing is kept
+anywhere (no session, no cookie): a reload of the page shows it as stored.
+
+Never re-shown: the CSRF and one-time form tokens (the page issues fresh ones, so the
+corrected form submits once), the form's `version` (the page writes the stored one, so a
+form refused for a concurrent change submits against what is stored now), password fields;
+file inputs cannot be refilled by any page.
+
+    PaymentForm(formdata=typed_into(url_for("DeskView.pay", pk=req.id)))
+    <textarea name="body">{{ typed_text(url_for('DeskView.note', pk=req.id), 'body') }}</textarea>
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import has_request_context, request
+from werkzeug.datastructures import MultiDict
+
+NEVER_SHOWN = frozenset({"csrf_token", "form_nonce", "version"})
+
+
+def never_shown(name: str) -> bool:
+    return name in NEVER_SHOWN or "password" in name.lower()
+
+
+def typed_into(action_url: str) -> MultiDict | None:
+    """The values typed into the form that posts to `action_url`, while this request is that
+    form's POST (refused, its page rendered again); None otherwise (the form renders
+    fresh). An empty form posted still gives a MultiDict (its fields stay empty)."""
+    if not has_request_context() or request.method != "POST":
+        return None
+    if urlsplit(action_url).path != request.script_root + request.path:
+        return None
+    return MultiDict([(key, value) for key, value in request.form.items(multi=True)
+                      if not never_shown(key)])
+
+
+def typed_text(action_url: str, name: str) -> str:
+    """One value typed into that form ('' when none): for inputs written by hand."""
+    values = typed_into(action_url)
+    return values.get(name, "") if values is not None else ""
