@@ -18,6 +18,7 @@ from cabinet.access import partner_required
 from app.uow import run_use_case, unit_of_work
 from cabinet.confirmation import confirmation_step, posted_code
 from cabinet.forms import MessageForm, ReasonForm
+from cabinet.requests import request_detail
 from models.request_status import PARTNER_BUTTONS
 
 
@@ -43,9 +44,9 @@ def request_move(request_id: int, action: str):
                        confirmation_code=posted_code())
     except ConfirmationRequired as needed:
         return confirmation_step(needed, url_for("cabinet.request_detail", request_id=req.id))
-    except DomainError as error:
+    except DomainError as error:  # the page again in this POST, the comment as typed
         flash(str(error), "danger")
-        return _back(req)
+        return request_detail(req.id)
     flash(_("Done: the request is now “%(status)s”.", status=partner_status(req.status)),
           "success")
     return _back(req)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from flask import abort, flash, render_template, request, session
+from flask import abort, flash, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_appbuilder.security.sqla.models import User
@@ -28,12 +28,13 @@ from app.request_conversation import partner_files, partner_may_download, partne
 from app.templating import partner_status_of
 from app.thread import thread_of
 from app.timefmt import format_day
+from app.typed_input import typed_text
 from cabinet import bp
 from cabinet.access import partner_required
 from cabinet.choices import rule_choices, service_choices
 from cabinet.forms import MessageForm, ReasonForm
 from models.catalog import RULE_OBJECT_TYPE
-from models.request_status import ACTION_LABELS
+from models.request_status import ACTION_LABELS, PARTNER_BUTTONS
 from models.partners import EndClient
 from models.requests import Attachment, Request
 from reports.sources import partner_filters, partner_period_column, partner_requests
@@ -224,8 +225,22 @@ def request_detail(request_id: int):
         messages=messages, inputs=inputs, released=released,
         rules=rules_for(current_user, req), document_labels=DOCUMENT_LABELS,
         action_labels=ACTION_LABELS,
-        message_form=MessageForm(body=session.pop(f"message_draft_{req.id}", "")),
-        reason_form=ReasonForm(version=req.version))
+        message_form=MessageForm(formdata=None,
+                                 body=session.pop(f"message_draft_{req.id}", "")),
+        # a move refused in its own POST (request_move renders this page): the comment as
+        # typed, the stored version (app.typed_input), so the corrected move goes through
+        reason_form=ReasonForm(formdata=None, version=req.version,
+                               comment=typed_comment(req.id)))
+
+
+def typed_comment(request_id: int) -> str:
+    """The comment typed into a move's form (the cancel reason) that this POST refused."""
+    for action in PARTNER_BUTTONS:
+        typed = typed_text(url_for("cabinet.request_move", request_id=request_id,
+                                   action=action), "comment")
+        if typed:
+            return typed
+    return ""
 
 
 @bp.route("/files/<int:attachment_id>")

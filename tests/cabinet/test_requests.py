@@ -15,7 +15,7 @@ from models.exports import ExportTask
 from models.notifications import Notification
 from models.partners import EndClient
 from models.request_status import PARTNER_GROUP_OF, Status
-from models.requests import ATTACH_WORK, Attachment, Message, Request
+from models.requests import ATTACH_WORK, Attachment, Message, Request, StatusChange
 from tests.cabinet.filedata import EXE, JPEG, PDF, PNG, docx, plain_zip, upload
 from tests.factories import (add_package, sign_in, make_partner, make_request, make_service,
                              post, statements)
@@ -423,6 +423,34 @@ def test_stale_page_move_is_a_conflict(app, client, owner, staff):
     assert "изменил кто-то другой" in page
     db.session.expire_all()
     assert db.session.get(Request, req.id).status == Status.ASSIGNED
+
+
+def test_a_cancel_refused_for_a_concurrent_change_keeps_the_reason(app, client, owner, staff):
+    """The page comes back in the refused POST with the reason as typed and the stored
+    version: the partner presses Cancel again and it goes through with that reason."""
+    req = make_request(owner, Status.SUBMITTED, staff)
+    stale = req.version
+    sign_in(client, "owner")
+    req.description = "changed in another window"  # a new version, still cancellable
+    db.session.commit()
+    reason = "Клиент передумал, продаёт квартиру"
+    response = post(client, f"/cabinet/requests/{req.id}/move/cancel",
+                    {"version": stale, "comment": reason})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "изменил кто-то другой" in page
+    form = re.search(r'<form method="post" action="(/cabinet/requests/\d+/move/cancel)"'
+                     r'[^>]*>(.*?)</form>', page, re.S)
+    assert re.search(rf">\s*{reason}</textarea>", form.group(2))
+    version = re.search(r'name="version"[^>]*value="(\d+)"', form.group(2)).group(1)
+    db.session.expire_all()
+    stored = db.session.get(Request, req.id)
+    assert (stored.status, str(stored.version)) == (Status.SUBMITTED, version)
+    post(client, form.group(1), {"version": version, "comment": reason})
+    db.session.expire_all()
+    stored = db.session.get(Request, req.id)
+    change = db.session.query(StatusChange).filter_by(request_id=req.id) \
+        .order_by(StatusChange.id.desc()).first()
+    assert (stored.status, change.comment) == (Status.CANCELLED, reason)
 
 
 def test_repeat_copies_object_and_client_into_a_new_draft(app, client, owner, staff):
