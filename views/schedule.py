@@ -17,6 +17,7 @@ from app.permissions import ADMIN, ENGINEER, role_names
 from app.extensions import db
 from app.request_filters import search_text
 from app.templating import decimal_text
+from app.timefmt import local_today
 from app.scheduling import (MAX_WEEKLY_CAPACITY, OWN_KINDS, delete_own_entry, own_entry_or_404,
                             save_own_entry, set_weekly_capacity)
 from app.translations import locale_name
@@ -28,12 +29,14 @@ from views.forms import EntryForm
 
 
 def monday_of(value: str | None) -> date:
+    """The Monday of the asked week; of the bureau's current week (its zone, not the
+    server's) when none or a wrong one is asked."""
     try:
-        day = date.fromisoformat(value) if value else date.today()
+        day = date.fromisoformat(value) if value else local_today()
     except ValueError:
-        day = date.today()
+        day = local_today()
     if not 2000 <= day.year <= 2999:  # the grid adds days: date.max would overflow (500)
-        day = date.today()
+        day = local_today()
     return day - timedelta(days=day.weekday())
 
 

@@ -351,3 +351,13 @@ def test_whole_days_away_read_all_day_and_the_availability_form_has_labels(app, 
     assert labels == ({"kind": "Вид", "starts_at": "Начало", "ends_at": "Окончание",
                        "note": "Примечание"} if lang == "ru" else
                       {"kind": "Kind", "starts_at": "Start", "ends_at": "End", "note": "Note"})
+
+
+def test_the_default_week_is_the_bureaus(app, monkeypatch):
+    """Sunday 29.11.2026 22:30 UTC is already Monday 30.11 01:30 in Moscow (the bureau's
+    zone): the week page opens on the week of 30.11, not the server's week of 23.11."""
+    import app.timefmt as timefmt
+
+    monkeypatch.setattr(timefmt, "utcnow", lambda: datetime(2026, 11, 29, 22, 30))
+    assert monday_of(None) == monday_of("garbage") == date(2026, 11, 30)
+    assert monday_of("2026-11-29") == date(2026, 11, 23)  # an asked day stays as asked
