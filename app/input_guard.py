@@ -121,7 +121,7 @@ def _value_fits(datamodel, column: str, value: str) -> bool:
     if datamodel.is_relation(column) or datamodel.is_integer(column):
         return bool(_SIGNED.fullmatch(text)) and abs(int(text)) <= MAX_INT
     if datamodel.is_boolean(column):
-        return text.lower() in ("y", "n", "1", "0", "true", "false", "on", "off")
+        return text.lower() in ("y", "n", "1", "0", "true", "false", "on", "off", "yes", "no")
     if datamodel.is_numeric(column) or datamodel.is_float(column):
         return bool(_DECIMAL.fullmatch(text))
     if datamodel.is_date(column) or datamodel.is_datetime(column):

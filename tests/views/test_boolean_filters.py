@@ -1,0 +1,37 @@
+"""A yes/no filter of a back-office list takes the value as a URL may carry it ("y", "1",
+"true", "on" / "n", "0", "false", "off"): FAB made only "y" a boolean and passed the rest as
+text, which PostgreSQL refuses to compare with a boolean — `?_flt_0_is_active=1` was a 500 on
+every list with a yes/no column (found by an attack run)."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.extensions import db
+from tests.factories import as_user, make_company, make_user
+
+
+@pytest.mark.parametrize("value, blocked", [
+    ("y", True), ("1", True), ("true", True), ("on", True), ("TRUE", True),
+    ("n", False), ("0", False), ("false", False), ("off", False)])
+def test_a_yes_no_filter_takes_every_spelling(app, value, blocked):
+    make_company("Заблокированная").is_blocked = True
+    make_company("Работающая")
+    db.session.commit()
+    client = as_user(app, make_user("Admin"))
+    equal = client.get(f"/companies/list/?_flt_0_is_blocked={value}")
+    assert equal.status_code == 200
+    page = equal.get_data(as_text=True)
+    assert ("Заблокированная" in page, "Работающая" in page) == (blocked, not blocked)
+    page = client.get(f"/companies/list/?_flt_1_is_blocked={value}").get_data(as_text=True)
+    assert ("Заблокированная" in page, "Работающая" in page) == (not blocked, blocked)
+
+
+def test_a_value_that_is_no_yes_or_no_filters_nothing(app):
+    make_company("Заблокированная").is_blocked = True
+    make_company("Работающая")
+    db.session.commit()
+    client = as_user(app, make_user("Admin"))
+    for value in ("maybe", "2", ""):
+        page = client.get(f"/companies/list/?_flt_0_is_blocked={value}").get_data(as_text=True)
+        assert "Заблокированная" in page and "Работающая" in page, value
