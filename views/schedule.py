@@ -162,7 +162,7 @@ class ScheduleView(BaseView):
         """An engineer adds or edits own busy / vacation / work time."""
         if ENGINEER not in role_names(g.user):
             abort(403)
-        entry = own_entry_or_404(g.user, pk) if pk else None
+        entry = own_entry_or_404(g.user, pk) if pk is not None else None  # 0: no such entry
         form = EntryForm(obj=entry)
         if request.method == "POST":
             if form.validate_on_submit():

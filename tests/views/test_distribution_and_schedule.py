@@ -185,8 +185,14 @@ def test_week_view_and_engineer_own_entries(app, staff):
     assert post(o, f"/schedule/entry/{own.id}/delete").status_code == 404
     visit = db.session.query(ScheduleEntry).filter_by(kind="visit").one()
     assert e.get(f"/schedule/entry/{visit.id}").status_code == 404  # bookings are managers'
+    assert e.get("/schedule/entry/0").status_code == 404  # no entry 0 (was a 500: “new”)
+    entries = db.session.query(ScheduleEntry).count()
+    assert post(e, "/schedule/entry/0", {"kind": "busy", "starts_at": (
+        start + timedelta(days=20)).strftime("%Y-%m-%dT%H:%M"), "ends_at": (
+        start + timedelta(days=20, hours=1)).strftime("%Y-%m-%dT%H:%M")}).status_code == 404
     m = as_user(app, staff.manager)
-    assert post(m, "/schedule/entry", {"kind": "busy"}).status_code in (302, 403)
+    assert post(m, "/schedule/entry", {"kind": "busy"}).status_code == 403  # no engineer
+    assert db.session.query(ScheduleEntry).count() == entries
     post(e, f"/schedule/entry/{own.id}/delete")
     assert db.session.query(ScheduleEntry).filter_by(kind="vacation").count() == 0
 
