@@ -9,7 +9,8 @@ from flask_appbuilder.security.sqla.models import Role, User
 from app.extensions import appbuilder, db
 from models.audit import AuditEvent
 from models.partners import UserProfile
-from tests.factories import PASSWORD, as_user, csrf_token, login, make_partner, make_user
+from tests.factories import (PASSWORD, as_user, csrf_token, form_token, login, make_partner,
+                             make_user)
 
 NEW_PASSWORD = "quiet-harbour-lantern"
 STAFF_LABELS_RU = {"Admin": "Администратор", "Director": "Руководитель",
@@ -288,3 +289,29 @@ def test_bad_input_on_the_user_form_is_refused_without_an_error_page(app, bad):
     assert response.status_code in (200, 302, 400)
     user = fetch_user("eng")
     assert [r.name for r in user.roles] == ["Engineer"] and user.profile.locale == "ru"
+
+
+def test_own_names_are_edited_within_their_limits_and_audited(app):
+    """/userinfoeditview/form: a name over ab_user's 64 characters is refused on the form
+    with the typed names kept (the database refused it and FAB still said "changed");
+    a good one is saved and audited."""
+    manager = make_user("Manager")
+    client = as_user(app, manager)
+    page = client.get("/userinfoeditview/form")
+    assert page.status_code == 200 and f'value="{manager.first_name}"' in page.get_data(
+        as_text=True)
+    long_name = "Я" * 65
+    refused = client.post("/userinfoeditview/form", data={
+        "first_name": long_name, "last_name": "Иванов", "csrf_token": form_token(client)})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 200 and "Иванов" in html and long_name in html
+    db.session.expire_all()
+    assert db.session.get(User, manager.id).first_name != long_name
+    saved = client.post("/userinfoeditview/form", data={
+        "first_name": " Пётр ", "last_name": "Иванов", "csrf_token": form_token(client)})
+    assert saved.status_code == 302
+    db.session.expire_all()
+    user = db.session.get(User, manager.id)
+    assert (user.first_name, user.last_name) == ("Пётр", "Иванов")
+    event = db.session.query(AuditEvent).filter_by(action="profile_update").one()
+    assert (event.actor_id, event.object_id) == (manager.id, manager.id)
