@@ -8,6 +8,8 @@ from decimal import Decimal
 
 from flask import g, request
 from wtforms.fields.core import UnboundField
+from wtforms import DecimalField
+from wtforms.validators import StopValidation
 from flask_appbuilder import ModelView, expose
 from flask_appbuilder.models.sqla.filters import (FilterEqual, FilterNotEqual,
                                                   SQLAFilterConverter, get_field_setup_query)
@@ -21,10 +23,11 @@ from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.sql import sqltypes
 
 from app.exports import export_response
+from app.form_fields import DecimalCommaField
 from app.request_rules import payment_label
 from app.timefmt import format_day, format_moment, format_wall, is_wall_clock
-from app.templating import (building_label, money, object_type_label, staff_status,
-                            urgency_label)
+from app.templating import (building_label, decimal_text, money, object_type_label,
+                            staff_status, urgency_label)
 from models.catalog import RULE_KIND_LABELS
 from models.knowledge import ARTICLE_KIND_LABELS
 from models.partners import APPLICATION_STATUS_LABELS
@@ -214,6 +217,43 @@ MODEL_NAMES = {
 }
 
 
+INTEGER_BOUNDS = (-2_147_483_648, 2_147_483_647)  # an INTEGER column (PostgreSQL)
+
+
+def column_bounds(datamodel, name: str) -> tuple[Decimal, Decimal] | None:
+    """The least and greatest number column `name` stores: INTEGER's range, a NUMERIC(p, s)'s
+    p − s digits before the point; None for any other column."""
+    kind = getattr(getattr(datamodel.obj, name, None), "type", None)
+    if isinstance(kind, sqltypes.Integer) and not isinstance(kind, sqltypes.BigInteger):
+        return Decimal(INTEGER_BOUNDS[0]), Decimal(INTEGER_BOUNDS[1])
+    if not isinstance(kind, sqltypes.Numeric) or kind.precision is None:
+        return None
+    precision, scale = kind.precision, kind.scale or 0
+    highest = Decimal(10) ** (precision - scale) - Decimal(10) ** -scale
+    return -highest, highest
+
+
+class ColumnRange:
+    """A number a column can store (a form's field whose column is NUMERIC(6, 1) took
+    "1e309" or 2147483648, and the database refused the save: the typed values gone)."""
+
+    def __init__(self, low: Decimal, high: Decimal):
+        self.low, self.high = low, high
+
+    def __call__(self, form, field):
+        value = field.data
+        if value is None:
+            return
+        try:
+            number = Decimal(str(value))
+            fits = number.is_finite() and self.low <= number <= self.high
+        except ArithmeticError:
+            fits = False
+        if not fits:
+            raise StopValidation(_("Enter a value from %(min)s to %(max)s.",
+                                   min=decimal_text(self.low), max=decimal_text(self.high)))
+
+
 class ReplanModelView(AuditedEdits, ModelView):
     """Explicit columns everywhere; page size from the URL is capped; lists export to Excel;
     edits, additions and deletions audited with old → new values (views.audited)."""
@@ -240,10 +280,20 @@ class ReplanModelView(AuditedEdits, ModelView):
         super()._init_titles()
 
     def _init_forms(self):
-        """A related field that may stay empty offers "—", not FAB's bare "__None"."""
+        """A related field that may stay empty offers "—", not FAB's bare "__None"; a number
+        column's generated field holds what the column can store (ColumnRange) and takes a
+        decimal comma ("1,5": FAB's DecimalField said "Неверное десятичное число")."""
+        declared = dict(self.validators_columns or {})
+        for name in {*(self.add_columns or []), *(self.edit_columns or [])}:
+            bounds = column_bounds(self.datamodel, name)
+            if bounds is not None:
+                declared[name] = [*declared.get(name, []), ColumnRange(*bounds)]
+        self.validators_columns = declared
         super()._init_forms()
         for form in (self.add_form, self.edit_form):
             for field in vars(form).values():
+                if isinstance(field, UnboundField) and field.field_class is DecimalField:
+                    field.field_class = DecimalCommaField  # "1,5" as typed in Russian
                 if isinstance(field, UnboundField) and field.kwargs.get("allow_blank") \
                         and not field.kwargs.get("blank_text"):
                     field.kwargs["blank_text"] = "—"

@@ -1,6 +1,7 @@
 """Admin forms: an unticked checkbox is a value (False), never "this field is required"."""
 
 import re
+from decimal import Decimal
 
 from app.extensions import db
 from models.catalog import PriceRule, Service
@@ -144,3 +145,40 @@ def test_a_price_with_a_percent_sign_is_refused_with_the_typed_text_not_a_500(ap
     assert refused.status_code == 200
     assert "50%_\\" in refused.get_data(as_text=True)
     assert db.session.query(Service).filter_by(code="pct").count() == 0
+
+
+def test_a_number_the_column_cannot_store_is_refused_on_the_form(app):
+    """estimated_hours is NUMERIC(6, 1), sort_order an INTEGER: "1e309", 2147483648 or 20
+    nines reached the database, which refused the save (PostgreSQL: a DataError the back
+    office turned into a generic message, the typed values gone). Now the form says the
+    range and keeps what was typed; nothing changes."""
+    service = make_service("bti")
+    category = KbCategory(name="Документы", slug="docs")
+    db.session.add(category)
+    db.session.commit()
+    admin = as_user(app, make_user("Admin"))
+    page, token = _form(admin, f"/services/edit/{service.id}")
+    fields = dict(re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', page))
+    fields.update({"csrf_token": token, "name": "Выписка БТИ (новое имя)", "is_active": "y",
+                   "rate_field_key": "area"})
+    hours = "Введите значение от -99\u00a0999,9 до 99\u00a0999,9."
+    for changes, message in (
+            ({"estimated_hours": "1e309"}, hours), ({"estimated_hours": "100000"}, hours),
+            ({"sort_order": "2147483648"},
+             "Введите значение от -2\u00a0147\u00a0483\u00a0648 до 2\u00a0147\u00a0483\u00a0647.")):
+        html = admin.post(f"/services/edit/{service.id}", data={**fields, **changes},
+                          follow_redirects=True).get_data(as_text=True)
+        assert message in html and "Выписка БТИ (новое имя)" in html, changes
+        db.session.expire_all()
+        assert db.session.get(Service, service.id).name == "Service bti", changes
+    page, token = _form(admin, f"/kb-categories/edit/{category.id}")
+    html = admin.post(f"/kb-categories/edit/{category.id}", data={
+        "csrf_token": token, "name": "Шаблоны", "slug": "docs", "sort_order": "9" * 20},
+        follow_redirects=True).get_data(as_text=True)
+    assert "Введите значение от -2\u00a0147\u00a0483\u00a0648" in html and "Шаблоны" in html
+    db.session.expire_all()
+    assert db.session.get(KbCategory, category.id).name == "Документы"
+    admin.post(f"/services/edit/{service.id}", data={**fields, "estimated_hours": "99 999,9"})
+    db.session.expire_all()
+    saved = db.session.get(Service, service.id)
+    assert (saved.name, saved.estimated_hours) == ("Выписка БТИ (новое имя)", Decimal("99999.9"))
