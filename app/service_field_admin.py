@@ -82,7 +82,8 @@ def option_lines(options) -> str:
 
 def check_field(field: ServiceField) -> None:
     """InvalidInput (saying what to change) unless the form can use this field."""
-    if field.service_id is None and field.service is not None:
+    if field.service is not None:  # the form's choice (moved to another service: its id
+        # changes only at the flush, so the checks below would read the old service's fields)
         field.service_id = field.service.id
     if field.service_id is None:
         raise InvalidInput(_("Choose the service."))

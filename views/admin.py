@@ -215,6 +215,13 @@ class KbCategoryView(ReplanModelView):
     search_columns = ["name"]
     label_columns = {"name": _l("Name"), "slug": _l("Address (slug)"), "sort_order": _l("Order")}
 
+    def pre_delete(self, item):
+        """A category with articles stays (its articles would lose their place: the database
+        refused the delete and FAB showed a generic error)."""
+        if db.session.query(KbArticle.id).filter_by(category_id=item.id).first() is not None:
+            raise ValueError(_("The category has articles: move them to another category or "
+                               "delete them first."))
+
 
 def _markdown_preview(text):
     return Markup('<div class="replan-preview">{}</div>').format(render_markdown(text))

@@ -182,3 +182,37 @@ def test_a_number_the_column_cannot_store_is_refused_on_the_form(app):
     db.session.expire_all()
     saved = db.session.get(Service, service.id)
     assert (saved.name, saved.estimated_hours) == ("Выписка БТИ (новое имя)", Decimal("99999.9"))
+
+
+def test_a_category_with_articles_is_not_deleted_an_empty_one_is(app):
+    """Deleting a category that still holds articles is refused with the reason (the
+    database refused it: a generic error); an empty one goes."""
+    full, empty = KbCategory(name="Документы", slug="docs"), KbCategory(name="Пустая", slug="e")
+    db.session.add_all([full, empty])
+    db.session.flush()
+    db.session.add(KbArticle(category=full, slug="a", title="Статья", body_md="Текст"))
+    db.session.commit()
+    admin = as_user(app, make_user("Admin"))
+    _page, token = _form(admin, f"/kb-categories/edit/{full.id}")
+    html = admin.post(f"/kb-categories/delete/{full.id}", data={"csrf_token": token},
+                      follow_redirects=True).get_data(as_text=True)
+    assert "В категории есть статьи: перенесите их в другую категорию или удалите." in html
+    admin.post(f"/kb-categories/delete/{empty.id}", data={"csrf_token": token})
+    db.session.expire_all()
+    assert [c.slug for c in db.session.query(KbCategory)] == ["docs"]
+    assert db.session.query(KbArticle).count() == 1
+
+
+def test_a_refused_back_office_form_keeps_what_was_typed(app):
+    """A use case's refusal in pre_add (here: a service whose price has no rate field) shows
+    the form again with the typed values; FAB redirected to the list with them gone."""
+    admin = as_user(app, make_user("Admin"))
+    _page, token = _form(admin, "/services/add")
+    response = admin.post("/services/add", data={
+        "csrf_token": token, "code": "survey", "name": "Обследование фасада",
+        "base_price_kopecks": "1 000", "price_per_m2_kopecks": "50", "rate_field_key": "",
+        "estimated_hours": "2,5", "is_active": "y", "sort_order": "3"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Выберите поле ставки" in html
+    assert 'value="Обследование фасада"' in html and 'value="survey"' in html
+    assert db.session.query(Service).filter_by(code="survey").count() == 0

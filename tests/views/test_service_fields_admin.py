@@ -131,3 +131,24 @@ def test_option_lines_round_trip_and_refuse_nul():
     assert parse_option_lines(option_lines(options)) == options
     with pytest.raises(OptionsError):
         parse_option_lines("a\x00")
+
+
+def test_moving_a_field_to_a_service_that_has_its_key_is_refused_with_the_reason(app, service):
+    """A field moved to another service whose form already has its key: the check read the
+    old service's fields (the new service's id is set only at the flush) and the database
+    refused the save with an integrity error (found by an attack run)."""
+    other = Service(code="house", name="Дом")
+    db.session.add(other)
+    db.session.flush()
+    moving = ServiceField(service=service, key="car_class", label="Класс", field_type="text")
+    db.session.add_all([moving, ServiceField(service=other, key="car_class", label="Класс",
+                                             field_type="text")])
+    db.session.commit()
+    admin = as_user(app, make_user(ADMIN))
+    url = f"/service-fields/edit/{moving.id}"
+    html = admin.post(url, data={**field_form(other, label="Класс (новый)"),
+                                 "csrf_token": _token(admin, url)},
+                      follow_redirects=True).get_data(as_text=True)
+    assert "уже есть поле «car_class»" in html and "Класс (новый)" in html
+    db.session.expire_all()
+    assert db.session.get(ServiceField, moving.id).service_id == service.id
