@@ -60,6 +60,8 @@ class WeekdaysField(StringField):
     Python weekdays ([0, 1, 2, 3, 4])."""
 
     def _value(self) -> str:
+        if self.raw_data and self.errors:  # refused: the days as typed, not an empty box
+            return self.raw_data[0]
         if isinstance(self.data, list):
             return ", ".join(str(day + 1) for day in self.data)
         return self.data or ""
