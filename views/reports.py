@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import flash, g, redirect, request, url_for
+from flask import flash, g, request
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
@@ -27,7 +27,7 @@ class ReportsView(BaseView):
     def index(self):
         return self._page(*default_period())
 
-    def _page(self, start: date, end: date, chosen: str | None = None):
+    def _page(self, start: date | str, end: date | str, chosen: str | None = None):
         """The form with this period and report (a refused one shows what was typed)."""
         tasks = db.session.query(ExportTask).filter_by(user_id=g.user.id) \
             .order_by(ExportTask.id.desc()).limit(10).all()
@@ -41,9 +41,10 @@ class ReportsView(BaseView):
             report = REPORTS[request.form["report"]]
             start = date.fromisoformat(request.form["from"])
             end = date.fromisoformat(request.form["to"])
-        except (KeyError, ValueError):
+        except (KeyError, ValueError):  # the form again with what was typed
             flash(_("Choose a report and a period (YYYY-MM-DD)."), "danger")
-            return redirect(url_for("ReportsView.index"))
+            return self._page(request.form.get("from", ""), request.form.get("to", ""),
+                              request.form.get("report"))
         try:
             check_period(start, end)
         except InvalidInput as error:  # the form again with the dates as typed

@@ -127,3 +127,15 @@ def test_a_reversed_period_sends_no_empty_file_inline_either(app):
     assert "позже его конца" in refused.get_data(as_text=True)
     sent = _run_report(director, "register", "2026-03-09", "2026-03-10")
     assert sent.mimetype == XLSX
+
+
+def test_a_date_that_is_no_date_keeps_the_form_as_typed(app, queued):
+    """30 February or no date: the form again with the report and dates typed (it
+    redirected to an empty form)."""
+    director = as_user(app, make_user("Director"))
+    response = _run_report(director, "register", "2026-02-30", "2026-03-17")
+    html = response.get_data(as_text=True)
+    assert response.mimetype == "text/html" and "Выберите отчёт и период" in html
+    assert 'value="2026-02-30"' in html and 'value="2026-03-17"' in html
+    assert '<option value="register" selected>' in html
+    assert queued == [] and db.session.query(ExportTask).count() == 0
