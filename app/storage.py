@@ -8,6 +8,7 @@ written to UPLOAD_DIR/.incoming first, checked there, then handed to the store i
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import uuid
 import zipfile
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from flask import current_app, send_file
+from flask import abort, current_app, send_file
 from flask_babel import gettext as _
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -26,6 +27,8 @@ from app.extensions import db
 from app.file_store import file_store
 from app.settings import get_setting
 from app.validators import clean_filename, file_extension
+
+log = logging.getLogger(__name__)
 
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 MB = 1024 * 1024
@@ -235,8 +238,13 @@ def send_stored(stored_name: str, original_name: str | None,
     name = clean_filename(original_name)
     store = file_store()
     local = getattr(store, "path", None)  # the local disk: sendfile, no copy through Python
-    response = send_file(local(stored_name) if local else store.open(stored_name),
-                         mimetype=content_type or "application/octet-stream")
+    try:
+        response = send_file(local(stored_name) if local else store.open(stored_name),
+                             mimetype=content_type or "application/octet-stream")
+    except FileNotFoundError:  # the row outlived its file (a restore, a lost volume): a 404
+        # for the user, an error in the log for whoever runs the storage
+        log.error("stored file %s (%s) is missing from the storage", stored_name, name)
+        abort(404)
     ascii_name = name.encode("ascii", "ignore").decode().replace('"', "").replace("\\", "")
     response.headers["Content-Disposition"] = (
         f'attachment; filename="{clean_filename(ascii_name)}"; '

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import shutil
 import zipfile
 from io import BytesIO
 
@@ -10,13 +12,16 @@ from flask_login import current_user
 
 from app.access import get_quote_or_404, get_request_or_404
 from app.errors import DomainError
-from app.storage import path_of
+from app.file_store import file_store
 from app.uow import unit_of_work
 from app.validators import clean_filename
 from cabinet import bp
 from cabinet.access import partner_required
 from cabinet.requests import partner_files
 from reports.documents import proposal_pdf, request_pdf
+
+log = logging.getLogger(__name__)
+COPY_CHUNK = 1024 * 1024
 
 
 def pdf_response(data: bytes, filename: str) -> Response:
@@ -52,7 +57,7 @@ def package_zip(request_id: int):
     _inputs, released = partner_files(req)
     if not released:
         abort(404)
-    buffer = BytesIO()
+    buffer, store = BytesIO(), file_store()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         used: set[str] = set()
         for attachment in released:
@@ -60,7 +65,14 @@ def package_zip(request_id: int):
             if name in used:
                 name = f"{attachment.id}-{name}"
             used.add(name)
-            archive.write(path_of(attachment.stored_name), arcname=name)
+            try:  # from any store (the local disk or another), streamed into the archive
+                with store.open(attachment.stored_name) as source, \
+                        archive.open(name, "w") as target:
+                    shutil.copyfileobj(source, target, COPY_CHUNK)
+            except FileNotFoundError:  # a row without its file: no half package
+                log.error("stored file %s of request %s is missing from the storage",
+                          attachment.stored_name, req.number)
+                abort(404)
     buffer.seek(0)
     return send_file(buffer, mimetype="application/zip", as_attachment=True,
                      download_name=f"{req.number}-v{released[0].version}.zip")

@@ -347,6 +347,36 @@ def test_deliverables_are_downloadable_once_delivered(app, client, owner, staff)
     assert "filename*=UTF-8''%D0%9F%D1%80%D0%BE%D0%B5%D0%BA%D1%82" in disposition
 
 
+def test_the_package_zip_and_a_file_missing_from_the_storage(app, client, owner, staff):
+    """The package is read from the store into the zip (names and bytes as uploaded); a
+    file whose row outlived it (a restore, a lost volume) is a 404 and an error in the log,
+    for the partner, the zip and the staff's download: it was a 500 (found by an attack
+    run)."""
+    import io
+    import zipfile
+
+    from app.payments import mark_payment
+    from app.storage import path_of
+    from app.timefmt import local_today
+    from tests.factories import MINI_PDF, as_user
+
+    req = make_request(owner, Status.READY, staff)
+    (doc,) = add_package(req, staff.manager, "Проект перепланировки.pdf")
+    mark_payment(req, req.total_kopecks, local_today(), "PP-7", staff.supermanager)
+    transition(req, "deliver", staff.manager)
+    db.session.commit()
+    sign_in(client, "owner")
+    package = client.get(f"/cabinet/requests/{req.id}/package.zip")
+    with zipfile.ZipFile(io.BytesIO(package.data)) as archive:
+        assert archive.namelist() == ["Проект перепланировки.pdf"]
+        assert archive.read("Проект перепланировки.pdf") == MINI_PDF
+    path_of(doc.stored_name).unlink()
+    assert client.get(f"/cabinet/files/{doc.id}").status_code == 404
+    assert client.get(f"/cabinet/requests/{req.id}/package.zip").status_code == 404
+    manager = as_user(app, staff.manager)
+    assert manager.get(f"/desk/file/{doc.id}").status_code == 404
+
+
 def test_answer_to_a_data_request_returns_it_to_the_manager(app, client, owner, staff):
     req = make_request(owner, Status.NEEDS_INFO, staff)
     sign_in(client, "owner")
