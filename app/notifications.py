@@ -33,7 +33,7 @@ from app.status_labels import partner_label, staff_label
 from app.telegram import chat_for
 from app.telegram_outbox import queue_telegram
 from app.texts import render_email
-from app.timefmt import format_wall
+from app.timefmt import wall_range
 from app.web_security import external_url
 from app.webhooks import emit_message, emit_status_change
 from models.notifications import Notification
@@ -134,9 +134,7 @@ def _when(ctx) -> str:
     start, end = ctx.get("start"), ctx.get("end")
     if start is None:
         return ""
-    # schedule times are wall-clock times in the bureau's zone: shown as stored
-    return f"{format_wall(start, 'short')} – {format_wall(end, 'short')}" if end \
-        else format_wall(start, "short")
+    return wall_range(start, end)  # wall-clock times in the bureau's zone: as stored
 
 
 def _partner_status(request, ctx):

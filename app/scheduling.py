@@ -20,7 +20,7 @@ from app.notifications import announce
 from app.permissions import ADMIN, ENGINEER, role_names
 from app.schedule_window import EngineerEntries
 from app.settings import working_hours
-from app.timefmt import format_wall, local_now
+from app.timefmt import format_wall, local_now, wall_range
 from app.workflow import WorkflowError, transition
 from models.request_status import Action, Status
 from models.requests import Request, RequestService
@@ -86,8 +86,7 @@ def check_window(engineer_id: int, start: datetime, end: datetime, exclude=(),
         found = conflicts(engineer_id, start, end, exclude)
     for entry in found:
         # schedule times are wall-clock times in the bureau's zone: shown as stored
-        window = f"{format_wall(entry.starts_at, 'short')} – " \
-                 f"{format_wall(entry.ends_at, 'short')}"
+        window = wall_range(entry.starts_at, entry.ends_at)
         if entry.kind == ENTRY_VACATION:
             raise ScheduleError(_("The engineer is on vacation then (%(window)s).",
                                   window=window))

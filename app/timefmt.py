@@ -156,5 +156,15 @@ def format_wall(moment: datetime | None, pattern: str = DATETIME_PATTERN) -> str
     return _numeric(moment, pattern) or format_datetime(moment, pattern, rebase=False)
 
 
+def wall_range(start: datetime, end: datetime | None) -> str:
+    """A schedule entry's time (wall clock, as stored): one day named once
+    ("02.12.2026, 10:00–13:00"), else both ends ("02.12.2026, 10:00 – 04.12.2026, 18:00")."""
+    if end is None:
+        return format_wall(start, "short")
+    if end.date() == start.date():
+        return f"{format_wall(start, 'short')}–{format_wall(end, 'HH:mm')}"
+    return f"{format_wall(start, 'short')} – {format_wall(end, 'short')}"
+
+
 def is_wall_clock(model_name: str, column: str) -> bool:
     return column in WALL_CLOCK.get(model_name, ())
