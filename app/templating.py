@@ -31,7 +31,7 @@ from app.shared_cache import CATALOGUE, cached
 from app.signatures import signature_text, signatures_of
 from app.status_labels import partner_group_of, partner_label, staff_label
 from app.translations import locale_name, request_translations
-from app.typed_input import typed_text
+from app.typed_input import page_url, typed_text
 from app.timefmt import bureau_zone_name, format_day, format_moment, format_wall
 from app.visibility import PARTNER_ADDRESSED
 from models.notifications import Notification
@@ -129,7 +129,7 @@ def template_gettext(context, string: str, **variables) -> str:
 def language_url(code: str) -> str:
     """The RU / EN link: the switch, then this page again (app.security's after-request hook
     follows `next`). A page answering a POST is not repeated: the switch's own default."""
-    here = http_request.full_path.rstrip("?") if http_request.method == "GET" else None
+    here = http_request.full_path.rstrip("?") if http_request.method == "GET" else page_url()
     return url_for("LocaleView.index", locale=code, next=here)
 
 
@@ -158,6 +158,7 @@ def install_template_helpers(app: Flask) -> None:
     app.add_template_global(row_cells, "row_cells")
     app.add_template_global(kept_url_for, "url_for")
     app.add_template_global(typed_text, "typed_text")  # a refused form's typed values
+    app.add_template_global(page_url, "page_url")  # where a page drawn by a POST lives
     app.add_template_filter(partner_status, "partner_status")
     app.add_template_filter(partner_status_of, "partner_status_of")
     app.add_template_filter(partner_group, "partner_group")

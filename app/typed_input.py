@@ -13,13 +13,19 @@ file inputs cannot be refilled by any page.
 
     PaymentForm(formdata=typed_into(url_for("DeskView.pay", pk=req.id)))
     <textarea name="body">{{ typed_text(url_for('DeskView.note', pk=req.id), 'body') }}</textarea>
+
+A page drawn by a POST would sit at the POST's address: a reload sent the form again (its
+one-time token spent: "already submitted", though nothing was stored) and the address
+opened alone was a 405. So such a page names its own address (`show_page_at(url)`, else the
+POST's path) in <meta name="replan-page-url">, and js/replan.js puts it in the address bar
+(history.replaceState): a reload opens the page as stored; the language switch returns to it.
 """
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 from werkzeug.datastructures import MultiDict
 
 NEVER_SHOWN = frozenset({"csrf_token", "form_nonce", "version"})
@@ -45,3 +51,15 @@ def typed_text(action_url: str, name: str) -> str:
     """One value typed into that form ('' when none): for inputs written by hand."""
     values = typed_into(action_url)
     return values.get(name, "") if values is not None else ""
+
+
+def show_page_at(url: str) -> None:
+    """The address of the page a refused POST draws (the request's page, the week)."""
+    g.replan_page_url = url
+
+
+def page_url() -> str | None:
+    """Where the page drawn by this POST lives (None for a GET: it is where it is)."""
+    if not has_request_context() or request.method != "POST":
+        return None
+    return g.get("replan_page_url") or request.full_path.rstrip("?")

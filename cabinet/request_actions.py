@@ -7,7 +7,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.access import get_request_or_404
-from app.errors import DomainError
+from app.errors import Conflict, DomainError
+from app.request_rules import rules_for
 from app.input_guard import form_version
 from app.messages import post_partner_message
 from app.signatures import ConfirmationRequired
@@ -44,6 +45,17 @@ def request_move(request_id: int, action: str):
                        confirmation_code=posted_code())
     except ConfirmationRequired as needed:
         return confirmation_step(needed, url_for("cabinet.request_detail", request_id=req.id))
+    except Conflict as error:  # changed meanwhile: this move may be gone with the change
+        req = get_request_or_404(current_user, request_id)
+        if rules_for(current_user, req).may_press(action):
+            flash(str(error), "danger")  # still possible: the form again, the comment kept
+        else:
+            flash(_("The request was changed meanwhile and is now “%(status)s”: this action "
+                    "is no longer possible.", status=partner_status(req.status)), "danger")
+            if (form.comment.data or "").strip():  # what was typed goes to the manager box
+                session[f"message_draft_{req.id}"] = form.comment.data.strip()
+                flash(_("Your text is kept in the message to the manager below."), "info")
+        return request_detail(req.id)
     except DomainError as error:  # the page again in this POST, the comment as typed
         flash(str(error), "danger")
         return request_detail(req.id)

@@ -14,7 +14,7 @@ from app.attachments import real_files
 from app.document_slots import MissingDocuments, posted_slot_files
 from app.drafts import (create_request_draft, delete_draft, editable_draft, repeat_request,
                         submit_draft, update_draft)
-from app.errors import DomainError
+from app.errors import Conflict, DomainError
 from app.extensions import db
 from app.input_guard import arg_int, bounded_int
 from app.prefill import is_prefill_query
@@ -113,6 +113,12 @@ def request_edit(request_id: int):
                 update_draft(current_user, request_id, form.version.data, draft_input(form),
                              files, slot_files=posted_slot_files(request.files),
                              remove_files=request.form.getlist("remove_file"))
+        except Conflict:  # saved meanwhile (another tab): the typed draft is offered over it
+            req = get_request_or_404(current_user, request_id)
+            form.version.data = req.version  # else each new try is refused the same way
+            flash(_("This draft was saved meanwhile (another tab or device). What you typed "
+                    "is below: saving it replaces that version."), "warning")
+            _refused_files_prompt(files)
         except DomainError as exc:  # nothing kept (files included); the form keeps input
             _show_refusal(form, exc, files)
             req = get_request_or_404(current_user, request_id)

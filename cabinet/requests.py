@@ -28,7 +28,7 @@ from app.request_conversation import partner_files, partner_may_download, partne
 from app.templating import partner_status_of
 from app.thread import thread_of
 from app.timefmt import format_day
-from app.typed_input import typed_text
+from app.typed_input import show_page_at, typed_text
 from cabinet import bp
 from cabinet.access import partner_required
 from cabinet.choices import rule_choices, service_choices
@@ -217,6 +217,7 @@ def request_list():
 @partner_required
 def request_detail(request_id: int):
     req = get_request_or_404(current_user, request_id, *PAGE_OPTIONS)
+    show_page_at(url_for("cabinet.request_detail", request_id=req.id))  # drawn by a refused move
     records = load_records(req)  # messages, files and history: one statement each
     messages = thread_of(req, records)  # the one conversation: data requests, answers, files
     inputs, released = partner_files(req, records)

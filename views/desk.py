@@ -25,7 +25,7 @@ from app.schedule_window import EngineerEntries
 from app.scheduling import (default_window, engineers, lines_hours, suggest_engineers,
                             visits_by_request, visits_of)
 from app.storage import send_stored
-from app.typed_input import typed_into, typed_text
+from app.typed_input import show_page_at, typed_into, typed_text
 from app.uow import unit_of_work
 from app.status_labels import staff_labels
 from models.request_status import ACTION_LABELS, OPEN_STATUSES
@@ -80,6 +80,7 @@ class DeskView(DeskApprovalsMixin, DeskActionsMixin, BaseView):
         """The request page. Rendered again by a refused POST of one of its forms (the
         desk's actions), that form shows what the user typed (app.typed_input); the
         others, the versions and the form tokens are fresh."""
+        show_page_at(url_for("DeskView.show", pk=req.id))  # a reload opens it, as stored
         rules, records, visits = rules_for(g.user, req), load_records(req), visits_of(req)
         assign = None
         if rules.assign_action:

@@ -18,6 +18,7 @@ from app.extensions import db
 from app.request_filters import search_text
 from app.templating import decimal_text
 from app.timefmt import local_today
+from app.typed_input import show_page_at
 from app.scheduling import (MAX_WEEKLY_CAPACITY, OWN_KINDS, delete_own_entry, own_entry_or_404,
                             save_own_entry, set_weekly_capacity)
 from app.translations import locale_name
@@ -144,9 +145,11 @@ class ScheduleView(BaseView):
         query = week_query()
         page = week_page(g.user, query)
         rows, monday = page.rows, query.monday
+        link = week_link(query, page)
+        show_page_at(link(anchor=False))  # a refused entry's POST: a reload opens the week
         return self.render_template(
             "desk/schedule.html", page=page, days=page.days, rows=rows, monday=monday,
-            query=query, link=week_link(query, page),
+            query=query, link=link,
             chips=chip_renderer(url_pattern("DeskView.show"), url_pattern("ScheduleView.entry")),
             hours=hours_renderer(),
             page_numbers=page_numbers(page.number, page.pages),

@@ -164,10 +164,17 @@ def test_edit_draft_reprices_and_detects_stale_version(app, client, owner):
     db.session.expire_all()
     req = db.session.get(Request, req.id)
     assert req.area == 100 and req.total_kopecks == 10000_00 + 100_00 * 100
-    html = post(client, url, form_data(area="10", version="1"), follow=True)
-    assert "изменил кто-то другой" in html.get_data(as_text=True)  # as for status moves
+    html = post(client, url, form_data(area="10", version="1"), follow=True) \
+        .get_data(as_text=True)
+    assert "Черновик тем временем сохранили" in html  # the typed draft offered over it
+    assert re.search(r'id="area"[^>]*value="10"', html)
+    shown_version = re.search(r'name="version"[^>]*value="(\d+)"', html).group(1)
     db.session.expire_all()
-    assert db.session.get(Request, req.id).area == 100
+    stored = db.session.get(Request, req.id)
+    assert stored.area == 100 and shown_version == str(stored.version)
+    post(client, url, form_data(area="10", version=shown_version))  # saved as shown: once
+    db.session.expire_all()
+    assert db.session.get(Request, req.id).area == 10
 
 
 def test_only_drafts_are_edited_or_deleted(app, client, owner, staff):
@@ -450,7 +457,7 @@ def test_stale_page_move_is_a_conflict(app, client, owner, staff):
     db.session.commit()
     page = post(client, f"/cabinet/requests/{req.id}/move/cancel", {"version": stale},
                 follow=True).get_data(as_text=True)
-    assert "изменил кто-то другой" in page
+    assert "Заявку тем временем изменили" in page  # and cancelling is no longer possible
     db.session.expire_all()
     assert db.session.get(Request, req.id).status == Status.ASSIGNED
 
@@ -481,6 +488,31 @@ def test_a_cancel_refused_for_a_concurrent_change_keeps_the_reason(app, client, 
     change = db.session.query(StatusChange).filter_by(request_id=req.id) \
         .order_by(StatusChange.id.desc()).first()
     assert (stored.status, change.comment) == (Status.CANCELLED, reason)
+
+
+def test_a_cancel_no_longer_possible_after_a_change_keeps_the_reason_as_a_message(
+        app, client, owner, staff):
+    """The partner opened the page while the request was submitted; the supermanager
+    assigned it; the partner's cancel is no longer possible: the page says so (not "try
+    again") and the reason waits in the message to the manager."""
+    from app.workflow import assign_manager
+
+    req = make_request(owner, Status.SUBMITTED, staff)
+    stale = req.version
+    sign_in(client, "owner")
+    assign_manager(req, staff.manager, staff.supermanager)
+    db.session.commit()
+    reason = "Клиент передумал"
+    page = post(client, f"/cabinet/requests/{req.id}/move/cancel",
+                {"version": stale, "comment": reason}).get_data(as_text=True)
+    assert re.search(r"Заявку тем временем изменили, теперь она «[^»]+»: это действие "
+                     r"больше недоступно", page)
+    assert "Обновите страницу" not in page
+    message = re.search(r'<textarea[^>]*name="body"[^>]*>(.*?)</textarea>', page, re.S)
+    assert message.group(1).strip() == reason
+    assert "Ваш текст перенесён в сообщение менеджеру ниже." in page
+    db.session.expire_all()
+    assert db.session.get(Request, req.id).status == Status.ASSIGNED
 
 
 def test_repeat_copies_object_and_client_into_a_new_draft(app, client, owner, staff):

@@ -134,6 +134,6 @@ def test_racing_draft_edits_the_loser_gets_a_clear_message_and_keeps_its_text(ap
                     _edit_form(req, description="мой длинный текст"))
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    assert CONFLICT in page and "мой длинный текст" in page
+    assert "Черновик тем временем сохранили" in page and "мой длинный текст" in page
     db.session.expire_all()
     assert db.session.get(Request, req.id).description == "from the other window"

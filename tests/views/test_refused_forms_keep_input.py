@@ -145,3 +145,16 @@ def test_only_the_posted_form_gets_the_typed_values_never_tokens_or_passwords(ap
         assert typed_into("/desk/1/note") is None
     with app.test_request_context("/desk/1/move/cancel"):
         assert typed_into("/desk/1/move/cancel") is None  # a page read: fresh forms
+
+
+def test_a_page_drawn_by_a_refused_post_names_its_own_address(app, ready, admin):
+    """The refused POST's page tells the browser its address (js/replan.js shows it in the
+    address bar): a reload opens the request page instead of sending the spent form again
+    ("already submitted") and the language switch comes back to it."""
+    c = as_user(app, admin)
+    html = page_of(post(c, f"/desk/{ready.id}/payment", {
+        "amount": "abc", "paid_on": "2026-11-20", "document": "п/п 557"}))
+    assert f'<meta name="replan-page-url" content="/desk/{ready.id}">' in html
+    assert f"/lang/en?next=/desk/{ready.id}" in html
+    shown = page_of(c.get(f"/desk/{ready.id}"))  # a page opened by a GET names nothing
+    assert "replan-page-url" not in shown

@@ -2,6 +2,12 @@
    <form data-confirm="Question?"> asks before submitting;
    <input type="checkbox" data-check-all="css selector"> ticks every matching box. */
 (function () {
+  /* A page drawn by a refused POST names its own address (app/typed_input.py): shown in the
+     address bar, so a reload opens the page instead of sending the form again. */
+  var here = document.querySelector('meta[name="replan-page-url"]');
+  if (here && window.history && window.history.replaceState) {
+    window.history.replaceState(null, '', here.getAttribute('content'));
+  }
   document.addEventListener('submit', function (event) {
     var form = event.target;
     var question = form && form.getAttribute && form.getAttribute('data-confirm');
