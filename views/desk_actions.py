@@ -39,6 +39,13 @@ def back(req: Request):
     return redirect(url_for("DeskView.show", pk=req.id))
 
 
+def form_problems(form, *names: str) -> str:
+    """The form's own messages (of `names`, else of every field but the CSRF token): "Field
+    cannot be longer than 2000 characters." rather than a general refusal."""
+    fields = names or [name for name in form.errors if name != "csrf_token"]
+    return "; ".join(str(e) for name in fields for e in form.errors.get(name, []))
+
+
 class DeskActionsMixin:
     """Mixed into DeskView (its endpoints are DeskView.*); `get_request_or_404` keeps every
     action in the user's scope, `rules_for` to what the page offers."""
@@ -59,8 +66,10 @@ class DeskActionsMixin:
         """A move button of the page (form moves go through their own forms)."""
         req, form = get_request_or_404(g.user, pk), MoveForm()
         # form moves have their own routes; the workflow checks status, actor and version
-        if action not in STAFF_BUTTONS or not form.validate_on_submit():
+        if action not in STAFF_BUTTONS:
             return self.refuse(req, _("This action is not available."))
+        if not form.validate_on_submit():  # what is wrong with it (a comment too long …)
+            return self.refuse(req, form_problems(form) or _("This action is not available."))
         # the data request goes to the partner's thread with the files sent along
         extra = {"files": request.files.getlist("files")} if action == Action.ASK_INFO else {}
         stored = run_use_case(
@@ -95,7 +104,9 @@ class DeskActionsMixin:
         """An internal note: never shown to partners."""
         req, form = get_request_or_404(g.user, pk), TextForm()
         if not form.validate_on_submit():
-            return self.refuse(req, _("Write the note text."))
+            typed = (form.body.data or "").strip()
+            return self.refuse(req, form_problems(form, "body") if typed
+                               else _("Write the note text."))
         return self.outcome(req, run_use_case(lambda: add_note(g.user, req, form.body.data),
                                               _("Note added.")))
 

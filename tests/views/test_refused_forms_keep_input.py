@@ -158,3 +158,26 @@ def test_a_page_drawn_by_a_refused_post_names_its_own_address(app, ready, admin)
     assert f"/lang/en?next=/desk/{ready.id}" in html
     shown = page_of(c.get(f"/desk/{ready.id}"))  # a page opened by a GET names nothing
     assert "replan-page-url" not in shown
+
+
+def test_a_text_too_long_is_told_so_and_kept(app, ready, staff):
+    """A comment over 2 000 or a note over 5 000 characters: the length is the reason (it
+    said "This action is not available." / "Write the note text."), the text kept."""
+    c = as_user(app, staff.manager)
+    assigned = make_request(make_partner(), Status.ASSIGNED, staff)
+    long_comment = "ж" * 2001
+    html = page_of(post(c, f"/desk/{assigned.id}/move/ask_info",
+                        {"version": assigned.version, "comment": long_comment}))
+    assert "Значение не должно содержать более 2000 символов." in html
+    assert "Это действие недоступно" not in html
+    assert textarea_of(form_of(html, f"/desk/{assigned.id}/move/ask_info"),
+                       "comment") == long_comment
+    long_note = "з" * 5001
+    html = page_of(post(c, f"/desk/{assigned.id}/note", {"body": long_note}))
+    assert "Значение не должно содержать более 5000 символов." in html
+    assert "Напишите текст заметки" not in html
+    assert textarea_of(form_of(html, f"/desk/{assigned.id}/note"), "body") == long_note
+    html = page_of(post(c, f"/desk/{assigned.id}/note", {"body": "  "}))
+    assert "Напишите текст заметки" in html
+    db.session.expire_all()
+    assert db.session.get(Request, assigned.id).status == Status.ASSIGNED
