@@ -37,16 +37,22 @@ log = logging.getLogger(__name__)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def check_period(start: date, end: date) -> None:
+def check_period(start: date, end: date, listed: bool = False) -> None:
     """A report's period runs forward (one day, start = end, is a period): a start after
-    the end is refused rather than exported as an empty file."""
-    if start > end:
+    the end is refused rather than exported as an empty file. `listed`: said of a list's
+    filter (nothing can be in it), not of an export."""
+    if start <= end:
+        return
+    if listed:
         raise InvalidInput(_("The period start (%(start)s) is later than its end (%(end)s): "
-                             "nothing would be exported. Correct the dates.",
+                             "no request can be in it. Correct the dates.",
                              start=format_day(start), end=format_day(end)))
+    raise InvalidInput(_("The period start (%(start)s) is later than its end (%(end)s): "
+                         "nothing would be exported. Correct the dates.",
+                         start=format_day(start), end=format_day(end)))
 
 
-def check_period_args(args) -> None:
+def check_period_args(args, listed: bool = False) -> None:
     """check_period of a list's `from` and `to` arguments (YYYY-MM-DD) when both are dates:
     a list or export filtered by a reversed period is refused, not shown or sent empty."""
     days = []
@@ -55,7 +61,7 @@ def check_period_args(args) -> None:
             days.append(date.fromisoformat((args.get(name) or "").strip()))
         except ValueError:
             return
-    check_period(*days)
+    check_period(*days, listed=listed)
 
 
 def task_state(task: ExportTask) -> dict:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.errors import InvalidInput
@@ -17,8 +17,7 @@ from reports.sources import partner_filters
 def request_export():
     try:
         check_period_args(request.args)
-    except InvalidInput as error:  # the list again, its filters as typed, with the reason
-        flash(str(error), "danger")
+    except InvalidInput:  # the list again, its filters as typed: it says what is wrong
         return redirect(url_for("cabinet.request_list", **request.args))
     params = {"filters": partner_filters(request.args)}
     return export_response(current_user._get_current_object(), "cabinet", params,

@@ -179,10 +179,12 @@ def request_list():
     owner, who sees the whole company's requests, also sees who filed each one."""
     show_author = is_company_owner(current_user)
     filters = partner_filters(request.args)
+    reversed_period = False
     try:
-        check_period_args(request.args)
-    except InvalidInput as error:  # said, not an unexplained empty list
+        check_period_args(request.args, listed=True)
+    except InvalidInput as error:  # said, not an unexplained empty list (and no export)
         flash(str(error), "danger")
+        reversed_period = True
     after, before = arg_int("after"), arg_int("before")
     if not filters:
         # newest first by id (or past a cursor id): the company's (company_id, id) index is
@@ -208,7 +210,7 @@ def request_list():
         "cabinet/request_list.html", rows=shown_rows(rows, show_author), args=args,
         groups=partner_groups(), object_types=rule_choices(RULE_OBJECT_TYPE),
         services=service_choices(),
-        show_author=show_author,
+        show_author=show_author, reversed_period=reversed_period,
         older=rows[-1].id if rows and has_older else None,
         newer=rows[0].id if rows and has_more_newer else None)
 
