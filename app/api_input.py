@@ -45,12 +45,19 @@ KIND_NAMES = {"str": "string", "int": "integer", "bool": "boolean", "list": "arr
               "object": "object", "scalar": "string, number or boolean", "any": "value"}
 
 
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
 def _reject_constant(name: str):
     raise ValueError(name)
 
 
 def parse_body(optional: bool = False) -> dict:
-    """The request body as a JSON object ({} when empty and `optional`)."""
+    """The request body as a JSON object ({} when empty and `optional`). A form-encoded body
+    is no JSON (the input guard had read it as a form, leaving the body empty: a move sent
+    as a form went through with its version and comment unread)."""
+    if request.mimetype in FORM_TYPES and (request.form or request.files):
+        raise InvalidInput(_("The body is not valid JSON."))
     data = request.get_data(cache=True)
     if len(data) > JSON_MAX:
         raise RequestEntityTooLarge()
@@ -68,6 +75,8 @@ def parse_body(optional: bool = False) -> dict:
 def json_or_none():
     """The body as JSON like request.get_json(silent=True): None when it is not JSON, also
     when nested deeper than the parser recurses (get_json lets RecursionError through)."""
+    if request.is_json and (request.content_length or 0) > JSON_MAX:  # as parse_body
+        raise RequestEntityTooLarge()
     try:
         return request.get_json(silent=True)
     except RecursionError:

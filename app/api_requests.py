@@ -142,6 +142,16 @@ def sent_version(body: dict) -> int:
     return body["version"]
 
 
+def optional_version(body: dict) -> int | None:
+    """The version the client read for a move that may go without one: the If-Match header
+    when sent (it was ignored: a stale submit, cancel or close went through), else the
+    body's "version"; "*" (any version) checks none."""
+    header = (request.headers.get("If-Match") or "").strip()
+    if header == "*":
+        return None
+    return sent_version(body) if header else body.get("version")
+
+
 def _writer():
     require_scope(g.api_token, SCOPE_WRITE)
     return g.api_user
@@ -199,15 +209,16 @@ def _partner_move(request_id: int, action: Action):
     body = read_json(MOVE_SPEC, optional=True)
     code = {"confirmation_code": body["confirmation_code"]} \
         if body.get("confirmation_code") else {}
+    version = optional_version(body)
     with unit_of_work():
         req = get_request_or_404(user, request_id)
         if action == Action.SUBMIT:
-            if body.get("version") is not None and body["version"] != req.version:
+            if version is not None and version != req.version:
                 raise Conflict()
             req = submit_draft(user, request_id, **code)
         else:
-            transition(req, action, user, body.get("comment"),
-                       expected_version=body.get("version"), **code)
+            transition(req, action, user, body.get("comment"), expected_version=version,
+                       **code)
     return _answer(req)
 
 
@@ -252,17 +263,17 @@ def request_move(request_id: int):
     if is_partner(user):
         raise Refused(_("This action is not available."))
     body = read_json(STAFF_MOVE_SPEC)
-    action = body["action"]
+    action, version = body["action"], optional_version(body)
     with unit_of_work():
         req = get_request_or_404(user, request_id)
         if action not in STAFF_BUTTONS:
             raise InvalidInput(_("“%(action)s” is not a move the API makes; use the back "
                                  "office for moves with their own form.", action=action))
-        if action in ONCE_ONLY and body.get("version") is None:
+        if action in ONCE_ONLY and version is None:
             raise InvalidInput(_("Send the request's version with this move."))
         extra = {"files": []} if action == Action.ASK_INFO else {}
-        transition(req, action, user, body.get("comment"),
-                   expected_version=body.get("version"), **extra)
+        transition(req, action, user, body.get("comment"), expected_version=version,
+                   **extra)
     return _answer(req)
 
 

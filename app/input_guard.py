@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date, datetime
 
@@ -73,17 +74,46 @@ def _json_strings(value):
             yield from _json_strings(item)
 
 
+JSON_CHECKED = 1024 * 1024  # a larger JSON body is refused by the route that reads it (413)
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _body_json():
+    """The body as JSON, whatever its Content-Type says (the API reads a JSON body sent as
+    text/plain or with none: its NUL reached PostgreSQL, a 500); None when it is none."""
+    if request.is_json:
+        return request.get_json(silent=True)
+    if request.mimetype in FORM_TYPES or (request.content_length or 0) > JSON_CHECKED:
+        return None
+    try:
+        return json.loads(request.get_data(cache=True))
+    except ValueError:  # not JSON (UnicodeDecodeError is one): the route says so
+        return None
+
+
+def _not_text(value: str) -> bool:
+    """A NUL byte, or a lone UTF-16 surrogate (JSON's "\\udcff"): no database stores them."""
+    if "\x00" in value:
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def _carries_nul() -> bool:
-    """True when the path, query, form fields or JSON strings contain a NUL byte.
-    Uploaded file names are not refused: app.storage cleans them (NUL, CR/LF, paths)."""
+    """True when the path, query, form fields or JSON strings contain a NUL byte, or JSON
+    strings a lone surrogate (both were a 500 on PostgreSQL). Uploaded file names are not
+    refused: app.storage cleans them (NUL, CR/LF, paths)."""
     parts = [request.path, *request.args.keys(), *request.args.values()]
     if request.method in ("POST", "PUT", "PATCH", "DELETE"):
         parts += [*request.form.keys(), *request.form.values(), *request.files.keys()]
-        if request.is_json:
-            try:
-                parts += list(_json_strings(request.get_json(silent=True)))
-            except RecursionError:  # nested thousands deep: the route refuses it (no 500)
-                pass
+        try:
+            if any(_not_text(text) for text in _json_strings(_body_json())):
+                return True
+        except RecursionError:  # nested thousands deep: the route refuses it (no 500)
+            pass
     return _has_nul(parts)
 
 
@@ -202,7 +232,7 @@ def guard_request():
     _limit_upload_body()
     if _carries_nul():
         abort(400, description=_("The request contains a forbidden character (NUL). "
-                                 "Remove it and try again."))
+                                 "Remove it and try again."))  # or a lone surrogate
     _clean_fab_args()
     _check_fab_action()
 

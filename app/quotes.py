@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import gettext as _
+
 from app.access import require_partner
 from app.audit import record
+from app.errors import InvalidInput
 from app.extensions import db
 from app.intake import legacy_values
 from app.pricing import calculate
 from app.service_fields import display_value, fields_for
-from app.signatures import PURPOSE_QUOTE, check_confirmation, quote_payload, request_code
+from app.signatures import (PURPOSE_QUOTE, check_confirmation, quote_payload, request_code,
+                            required)
 from models.catalog import Quote
 
 AREA_LIMIT = Decimal("99999999.99")  # Quote.area is Numeric(10, 2)
@@ -46,6 +50,8 @@ def request_quote_code(user, services, field_values: dict, urgency: str, options
     """Send the partner a code to agree to this quote (the API's way to ask; the cabinet asks
     when save_quote answers ConfirmationRequired); priced exactly as save_quote prices it."""
     company = require_partner(user)
+    if not required(PURPOSE_QUOTE):  # else a code by e-mail or SMS for nothing, each time
+        raise InvalidInput(_("This action needs no confirmation code."))
     options, values = list(options or []), dict(field_values or {})
     result = calculate(services, values, urgency, options, company)
     return request_code(user, PURPOSE_QUOTE, quote_payload(services, values, urgency, options,

@@ -69,7 +69,8 @@ MATRIX: dict[str, Entry] = {
     # partners' creations (any partner company), refused to staff
     "POST /quote": Entry("200 200 200 403 403 403 403 403", json=QUOTE),
     "POST /quotes": Entry("201 201 201 403 403 403 403 403", json=QUOTE),
-    "POST /quotes/confirmation-code": Entry("201 201 201 403 403 403 403 403", json=QUOTE),
+    "POST /quotes/confirmation-code": Entry("201 201 201 403 403 403 403 403", json=QUOTE,
+                                            codes_on=True),
     "POST /prefill-tokens": Entry("201 201 201 403 403 403 403 403", json={"service": "svc"}),
     "POST /requests": Entry("201 201 201 403 403 403 403 403", json=DRAFT),
     # the member's draft: its partners only (staff never see drafts)
@@ -197,7 +198,8 @@ def test_access_matrix(app, client, staff):
     for operation in sorted(MATRIX):
         entry = MATRIX[operation]
         if entry.codes_on:
-            set_setting("signatures", {**get_setting("signatures"), "submit": True})
+            set_setting("signatures", {**get_setting("signatures"), "submit": True,
+                                       "quote": True})
             db.session.commit()
         expected = {"anonymous": 200 if operation in PUBLIC else 401, **entry.expected()}
         shared = world.request(entry.object) if entry.object else None
@@ -217,6 +219,7 @@ def test_access_matrix(app, client, staff):
                 if seen != absent or seen not in (403, 404):
                     wrong.append((operation, role, "foreign", seen, absent))
         if entry.codes_on:
-            set_setting("signatures", {**get_setting("signatures"), "submit": False})
+            set_setting("signatures", {**get_setting("signatures"), "submit": False,
+                                       "quote": False})
             db.session.commit()
     assert wrong == [], "(operation, role, object, found, expected)"

@@ -1,0 +1,98 @@
+"""The API's edges found by an attack run on PostgreSQL: text no database stores (a lone
+surrogate from a JSON "\\udcff", a NUL in a body not labelled JSON) is a 400 before any
+use case (they were 500s); a body sent as a form is no JSON (a move went through with its
+version unread); If-Match is honoured by the partner's and staff's moves (it was ignored); a
+quote code is sent only when the admin asks for one; a large JSON body is 413 everywhere."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from app.extensions import db
+from models.request_status import Status
+from models.requests import Request
+from models.signatures import ConfirmationCode
+from tests.api.test_api_requests import FIELDS, problem, service, token  # noqa: F401
+from tests.factories import Staff, make_partner, make_request
+from tests.unit.test_signature_codes import require_codes
+
+BAD_TEXT = ['"\\udcff"', '"a\\ud800b"', '"a\\u0000b"']
+
+
+@pytest.mark.parametrize("text", BAD_TEXT)
+@pytest.mark.parametrize("content_type", ["application/json", "text/plain", None])
+def test_text_no_database_stores_is_refused_at_the_edge(app, client, service, text,
+                                                         content_type):
+    user = make_partner()
+    body = json.dumps({"services": [service.id], "fields": FIELDS})[:-1] + \
+        f', "description": {text}}}'
+    headers = token(user) | ({"Content-Type": content_type} if content_type else {})
+    response = client.post("/api/v1/requests", data=body.encode(), headers=headers)
+    assert response.status_code == 400, response.get_data(as_text=True)
+    assert db.session.query(Request).count() == 0
+    req = make_request(user)
+    db.session.commit()
+    moved = client.patch(f"/api/v1/requests/{req.id}", headers=headers, data=json.dumps(
+        {"version": req.version})[:-1].encode() + f', "description": {text}}}'.encode())
+    assert moved.status_code == 400
+    db.session.expire_all()
+    assert db.session.get(Request, req.id).description is None
+
+
+def test_a_move_sent_as_a_form_is_no_json(app, client, service):
+    user = make_partner()
+    req = make_request(user)
+    db.session.commit()
+    response = client.post(f"/api/v1/requests/{req.id}/submit", headers=token(user),
+                           data={"version": "999", "zzz": "1"})
+    problem(response, 422)
+    db.session.expire_all()
+    assert db.session.get(Request, req.id).status == Status.DRAFT
+
+
+def test_if_match_is_honoured_by_the_moves(app, client, service):
+    user = make_partner()
+    draft = make_request(user)
+    db.session.commit()
+    headers = token(user)
+    problem(client.post(f"/api/v1/requests/{draft.id}/submit",
+                        headers=headers | {"If-Match": '"0"'}), 409)
+    db.session.expire_all()
+    assert db.session.get(Request, draft.id).status == Status.DRAFT
+    done = client.post(f"/api/v1/requests/{draft.id}/submit",
+                       headers=headers | {"If-Match": f'"{draft.version}"'})
+    assert done.status_code == 200, done.get_data(as_text=True)
+    staff = Staff()
+    submitted = make_request(make_partner(), Status.SUBMITTED, staff)
+    db.session.commit()
+    stale = client.post(f"/api/v1/requests/{submitted.id}/cancel",
+                        headers=token(submitted.author) | {"If-Match": '"0"'}, json={})
+    problem(stale, 409)
+    db.session.expire_all()
+    assert db.session.get(Request, submitted.id).status == Status.SUBMITTED
+    any_version = client.post(f"/api/v1/requests/{submitted.id}/cancel",
+                              headers=token(submitted.author) | {"If-Match": "*"}, json={})
+    assert any_version.status_code == 200, any_version.get_data(as_text=True)
+
+
+def test_a_quote_code_is_sent_only_when_asked_for(app, client, service):
+    user = make_partner()
+    body = {"services": [service.id], "fields": {"area": 50}}
+    detail = problem(client.post("/api/v1/quotes/confirmation-code", json=body,
+                                 headers=token(user)), 422)
+    assert detail == "Для этого действия код подтверждения не нужен."
+    assert db.session.query(ConfirmationCode).count() == 0
+    require_codes(quote=True)
+    asked = client.post("/api/v1/quotes/confirmation-code", json=body, headers=token(user))
+    assert asked.status_code == 201 and db.session.query(ConfirmationCode).count() == 1
+
+
+def test_a_large_json_body_is_413_on_every_endpoint(app, client, service):
+    user = make_partner()
+    req = make_request(user, Status.SUBMITTED, Staff())
+    db.session.commit()
+    big = {"body": "x" * (300 * 1024)}
+    problem(client.post(f"/api/v1/requests/{req.id}/messages", json=big,
+                        headers=token(user)), 413)
