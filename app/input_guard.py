@@ -10,6 +10,7 @@ from flask import Flask, abort, current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
 from app.storage import request_body_limit
@@ -51,11 +52,21 @@ def form_version(value) -> int | None:
 
 
 class BoundedIntConverter(IntegerConverter):
-    """`<int:...>` URL parts above PostgreSQL's INTEGER range do not match (404)."""
+    """`<int:...>` URL parts: ASCII digits written once ("4", never "04" or a full-width
+    "４", which named the same request under other addresses); a number above PostgreSQL's
+    INTEGER range is a 404 (not matching, it was a 405 where another method shares the
+    path)."""
+
+    regex = r"(?:0|[1-9][0-9]*)"
 
     def __init__(self, map, *args, **kwargs):
         kwargs.setdefault("max", MAX_INT)
         super().__init__(map, *args, **kwargs)
+
+    def to_python(self, value: str) -> int:
+        if len(value) > 10 or int(value) > MAX_INT:
+            raise NotFound()
+        return super().to_python(value)
 
 
 def _has_nul(values) -> bool:

@@ -14,10 +14,12 @@ from app.extensions import db
 from models.request_status import Status
 from models.requests import Request
 from models.signatures import ConfirmationCode
-from tests.api.test_api_requests import FIELDS, problem, service, token  # noqa: F401
+from tests.api import test_api_requests as api_requests
+from tests.api.test_api_requests import FIELDS, problem, token
 from tests.factories import Staff, make_partner, make_request
 from tests.unit.test_signature_codes import require_codes
 
+service = api_requests.service  # the fixture: the redevelopment service and its rules
 BAD_TEXT = ['"\\udcff"', '"a\\ud800b"', '"a\\u0000b"']
 
 
@@ -96,3 +98,24 @@ def test_a_large_json_body_is_413_on_every_endpoint(app, client, service):
     big = {"body": "x" * (300 * 1024)}
     problem(client.post(f"/api/v1/requests/{req.id}/messages", json=big,
                         headers=token(user)), 413)
+
+
+FULL_WIDTH = str.maketrans("0123456789", "\uff10\uff11\uff12\uff13\uff14\uff15\uff16\uff17"
+                                        "\uff18\uff19")
+
+
+@pytest.mark.parametrize("written", ["0{id}", "{wide}", "2147483648", "9" * 30])
+def test_an_id_is_written_once_and_in_range(app, client, service, written):
+    """/requests/04 and a full-width ４ named request 4 under other addresses; an id above
+    INTEGER's range was a 405 for a PATCH (the path did not match). All are 404 now."""
+    user = make_partner()
+    req = make_request(user)
+    db.session.commit()
+    part = written.format(id=req.id, wide=str(req.id).translate(FULL_WIDTH))
+    headers = token(user)
+    assert client.get(f"/api/v1/requests/{req.id}", headers=headers).status_code == 200
+    assert client.get(f"/api/v1/requests/{part}", headers=headers).status_code == 404
+    assert client.patch(f"/api/v1/requests/{part}", headers=headers,
+                        json={"version": 1}).status_code == 404
+    assert client.post(f"/api/v1/requests/{part}/messages", headers=headers,
+                       json={"body": "x"}).status_code == 404
