@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date, datetime
+
+from flask import g
+from flask_appbuilder.security.sqla.models import User
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from wtforms import SelectField
 
 from app.audit_labels import ACTIONS, action_label, describe_details_with
-from app.extensions import appbuilder
+from app.extensions import appbuilder, db
 from app.money import money
 from app.permissions import role_label, role_labels
+from app.request_rules import DOCUMENT_LABELS
 from app.templating import staff_status
+from app.timefmt import format_day, format_moment, format_wall
 from models.approvals import DECISION_LABELS
 from models.audit import AuditEvent
 from app.status_labels import staff_label
 from models.request_status import ACTION_LABELS, Status
+from models.requests import ATTACHMENT_KIND_LABELS
+from models.schedule import ENTRY_KIND_LABELS
 from views.base import CODE_LABELS, MODEL_NAMES, REQUEST_CODES, ReadOnlyView, ReplanInterface
 from views.settings import REQUISITES, VAT_CHOICES, SettingsForm
 
@@ -92,11 +101,47 @@ VALUE_LABELS = {
 LANGUAGE_NAMES = {"ru": _l("Russian"), "en": _l("English")}
 
 
+KIND_LABELS = {**ATTACHMENT_KIND_LABELS, **DOCUMENT_LABELS, **ENTRY_KIND_LABELS}
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?")
+WALL_KEYS = frozenset({"start", "end", "starts_at", "ends_at"})  # schedule times, as typed
+
+
+def _person(username: str) -> str:
+    """A user named by login in the details (the engineer booked) by his name, once a page."""
+    known = g.setdefault("replan_audit_people", {})
+    if username not in known:
+        user = db.session.query(User).filter_by(username=username).one_or_none()
+        known[username] = user.get_full_name() if user is not None else username
+    return known[username]
+
+
+def _when(key: str, text: str) -> str | None:
+    """An ISO date or moment in the details as people read it (None: not one)."""
+    try:
+        if ISO_DAY.fullmatch(text):
+            return format_day(date.fromisoformat(text))
+        if ISO_MOMENT.fullmatch(text):
+            moment = datetime.fromisoformat(text)
+            return format_wall(moment) if key in WALL_KEYS else format_moment(moment)
+    except ValueError:
+        return None
+    return None
+
+
 def _value(key: str, value) -> str:
     if value is None or value == "" or value == []:
         return "—"
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
+    if isinstance(value, str):
+        if key == "kind" and value in KIND_LABELS:
+            return str(KIND_LABELS[value])
+        if key in ("engineer", "manager") and "@" not in value and " " not in value:
+            return _person(value)
+        shown = _when(key, value)
+        if shown is not None:
+            return shown
     if key.endswith("_kopecks") and isinstance(value, int):
         return money(value)
     if key in VALUE_LABELS and (key == "roles" or not isinstance(value, (list, dict))):

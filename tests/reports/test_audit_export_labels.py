@@ -11,6 +11,7 @@ import pytest
 from openpyxl import load_workbook
 
 from app.audit_labels import ACTIONS
+from app.extensions import db
 from models.request_status import Status
 from tests.factories import as_user, form_token, make_partner, make_request, make_user
 
@@ -72,3 +73,27 @@ def test_every_recorded_action_has_a_label():
     actions = recorded_actions()
     assert "status_move" in actions and "webhook_created" in actions  # the scan works
     assert sorted(actions - set(ACTIONS)) == []
+
+
+def test_detail_values_are_read_as_people_read_them(app):
+    """Codes, logins and ISO dates in the details (the Excel sheet showed "vacation",
+    "invoice", "engineer1", "2026-11-29T15:00:00"): labels, the person's name, dates as the
+    page's language writes them."""
+    from flask_babel import force_locale
+
+    from app.audit_labels import detail_lines
+
+    engineer = make_user("Engineer")
+    engineer.first_name, engineer.last_name = "Пётр", "Смирнов"
+    db.session.commit()
+    with app.test_request_context(), force_locale("ru"):
+        entry = detail_lines("schedule_entry", "ScheduleEntry", {"kind": "vacation"})
+        booking = detail_lines("booking", "Request", {"engineer": engineer.username,
+                                                      "start": "2026-12-02T10:00:00"})
+        issued = detail_lines("document_issued", "Request", {"kind": "invoice"})
+        paid = detail_lines("record_updated", "Payment", {"paid_on": ["2026-11-01",
+                                                                      "2026-11-29"]})
+    assert entry[0].endswith(": Отпуск"), entry
+    assert booking[0].endswith(": Пётр Смирнов") and booking[1].endswith(": 02.12.2026 10:00")
+    assert issued[0].endswith(": Счёт (PDF)"), issued
+    assert paid[0].endswith(": 01.11.2026 → 29.11.2026"), paid
