@@ -24,8 +24,9 @@ BUREAU_CODES = ("inn", "kpp", "bik", "account", "corr_account", "ogrn")
 
 
 def compact(value) -> str:
-    """A code as typed without any spaces ("7707 083 893" → "7707083893")."""
-    return "".join(str(value or "").split())
+    """A code as typed without any spaces ("7707 083 893" → "7707083893"), its letters
+    capital (a KPP's "7713ab001" is "7713AB001")."""
+    return "".join(str(value or "").split()).upper()
 
 
 def _digits(value: str, *lengths: int) -> bool:

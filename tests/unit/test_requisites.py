@@ -44,12 +44,13 @@ def test_inn_messages_say_what_is_wrong(ru):
     assert requisites.inn_problem("7707083894") == "ИНН некорректен: проверьте цифры."
 
 
-@pytest.mark.parametrize("kpp", ["773601001", "770701001", "7736AB001", "7736 01 001"])
+@pytest.mark.parametrize("kpp", ["773601001", "770701001", "7736AB001", "7736 01 001",
+                                 "7736ab001"])  # letters typed small: made capital
 def test_valid_kpps(ru, kpp):
     assert requisites.kpp_problem(kpp) is None
 
 
-@pytest.mark.parametrize("kpp", ["x", "77360100", "7736010011", "7736ab001", "773601AB1",
+@pytest.mark.parametrize("kpp", ["x", "77360100", "7736010011", "773601AB1",
                                  "A73601001", "7736ЯБ001"])
 def test_invalid_kpps(ru, kpp):
     assert requisites.kpp_problem(kpp) == ("КПП состоит из 9 знаков: 4 цифры, 2 цифры или "

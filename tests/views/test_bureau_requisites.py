@@ -70,13 +70,14 @@ def test_the_message_is_in_english_for_an_english_admin(app):
 def test_valid_requisites_of_another_bank_are_stored_without_spaces(app):
     admin = as_user(app, make_user("Admin"))
     typed = {**TINKOFF, "bureau-account": "4070 2810 2100 0012 3456",
-             "bureau-inn": " 7710140679 "}
+             "bureau-inn": " 7710140679 ", "bureau-kpp": "7713ab001"}  # letters made capital
     response = admin.post("/settings/", data={**settings_fields(admin), **typed})
     assert response.status_code == 302
     db.session.expire_all()
     bureau = get_setting("bureau")
     assert {f"bureau-{key}": bureau[key] for key in ("inn", "kpp", "bik", "account",
-                                                     "corr_account")} == TINKOFF
+                                                     "corr_account")} == {
+        **TINKOFF, "bureau-kpp": "7713AB001"}
 
 
 def test_the_use_case_refuses_wrong_requisites_itself(app):
