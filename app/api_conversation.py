@@ -84,7 +84,9 @@ def _the_request(request_id: int):
     return get_request_or_404(g.api_user, request_id)
 
 
-def _flag(value) -> bool:
+def _flag(value, name: str = "internal") -> bool:
+    """A yes/no value of the body or the query; refused naming `name` (the query's "unread"
+    was told it was "internal")."""
     if isinstance(value, bool):
         return value
     text = str(value or "").strip().lower()
@@ -92,7 +94,7 @@ def _flag(value) -> bool:
         return False
     if text in ("1", "true", "yes", "on"):
         return True
-    raise InvalidInput(_("“internal” is true or false."))
+    raise InvalidInput(_("“%(name)s” is true or false.", name=name))
 
 
 def _message_input():
@@ -220,7 +222,7 @@ def list_notifications():
         if before is None:
             raise InvalidInput(_("The cursor is not valid: pass “next_cursor” as it came."))
         query = query.filter(Notification.id < before)
-    if _flag(request.args.get("unread")):
+    if _flag(request.args.get("unread"), "unread"):
         query = query.filter(Notification.is_read.is_(False))
     rows = query.order_by(Notification.id.desc()).limit(size + 1).all()
     more, rows = len(rows) > size, rows[:size]

@@ -119,3 +119,9 @@ def test_an_id_is_written_once_and_in_range(app, client, service, written):
                         json={"version": 1}).status_code == 404
     assert client.post(f"/api/v1/requests/{part}/messages", headers=headers,
                        json={"body": "x"}).status_code == 404
+
+
+def test_a_wrong_unread_flag_is_named_as_unread(app, client):
+    detail = problem(client.get("/api/v1/notifications?unread=maybe",
+                                headers=token(make_partner())), 422)
+    assert detail == "«unread» — true или false."
