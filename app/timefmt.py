@@ -157,13 +157,15 @@ def format_wall(moment: datetime | None, pattern: str = DATETIME_PATTERN) -> str
 
 
 def wall_range(start: datetime, end: datetime | None) -> str:
-    """A schedule entry's time (wall clock, as stored): one day named once
-    ("02.12.2026, 10:00–13:00"), else both ends ("02.12.2026, 10:00 – 04.12.2026, 18:00")."""
+    """A schedule entry's time (wall clock, as stored) in the numeric pattern every page
+    uses, whatever the language: one day named once ("02.12.2026 10:00–13:00"), else both
+    ends ("02.12.2026 10:00 – 04.12.2026 18:00"). Babel's "short" wrote "12/2/26, 9:00 AM"
+    on English pages beside "02.12.2026 09:00"."""
     if end is None:
-        return format_wall(start, "short")
+        return format_wall(start)
     if end.date() == start.date():
-        return f"{format_wall(start, 'short')}–{format_wall(end, 'HH:mm')}"
-    return f"{format_wall(start, 'short')} – {format_wall(end, 'short')}"
+        return f"{format_wall(start)}–{end.hour:02d}:{end.minute:02d}"
+    return f"{format_wall(start)} – {format_wall(end)}"
 
 
 def is_wall_clock(model_name: str, column: str) -> bool:

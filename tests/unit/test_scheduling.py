@@ -142,7 +142,7 @@ def test_overlaps_are_refused_touching_windows_are_not(staff):
     assert conflicts(eng.id, at(0, 9), at(0, 13), exclude=[busy.id]) == []
     message = refusal(check_window, eng.id, at(0, 11), at(0, 13))
     assert message == gettext("The engineer is busy then (%(window)s).",
-                              window="30.11.2026, 10:00–12:00")
+                              window="30.11.2026 10:00–12:00")
     check_window(eng.id, at(0, 11), at(0, 13), exclude=[busy.id])
 
 
@@ -154,7 +154,7 @@ def test_the_earliest_conflict_is_named_and_a_vacation_says_so(staff):
                                                                         ENTRY_BUSY]
     assert refusal(check_window, eng.id, at(0, 8), at(0, 16)) == gettext(
         "The engineer is on vacation then (%(window)s).",
-        window="30.11.2026, 09:00–11:00")
+        window="30.11.2026 09:00–11:00")
 
 
 # --- bookings -------------------------------------------------------------------------------
@@ -316,7 +316,7 @@ def test_own_entries_refuse_visits_others_entries_and_overlaps(staff, assigned):
                        entry=row) == gettext("You can change only your own entries.")
     assert refusal(save_own_entry, eng, ENTRY_BUSY, at(2, 9, 30), at(2, 11)) == gettext(
         "The engineer is busy then (%(window)s).",
-        window="02.12.2026, 09:00–10:00")
+        window="02.12.2026 09:00–10:00")
     refusal(save_own_entry, eng, ENTRY_BUSY, at(3, 10), at(3, 9))
     assert (theirs.starts_at, visit.kind) == (at(1, 9), ENTRY_VISIT)
     assert db.session.query(ScheduleEntry).count() == 2
@@ -378,7 +378,7 @@ def test_suggestions_free_first_then_within_capacity_then_least_loaded(staff, as
     ]
     assert [s.reason for s in result] == ["", "", "", "", gettext(
         "The engineer is busy then (%(window)s).",
-        window="02.12.2026, 09:00–11:00")]
+        window="02.12.2026 09:00–11:00")]
     assert WEEK_CAPACITY_HOURS == 40
 
 
@@ -509,18 +509,18 @@ def test_rebooking_tells_the_old_engineer_his_visit_is_gone_and_the_new_one_his_
     db.session.commit()
     number = assigned.number
     assert notes_of(staff.engineer) == [
-        f"Заявка {number}: вам назначен выезд, 02.12.2026, 10:00–13:00."]
+        f"Заявка {number}: вам назначен выезд, 02.12.2026 10:00–13:00."]
     other = engineer_named("Other")
     book_engineer(assigned, other, at(3, 11), at(3, 14), staff.manager)
     db.session.commit()
     assert notes_of(staff.engineer)[1:] == [
-        f"Заявка {number}: ваш выезд 02.12.2026, 10:00–13:00 отменён."]
+        f"Заявка {number}: ваш выезд 02.12.2026 10:00–13:00 отменён."]
     assert notes_of(other) == [
-        f"Заявка {number}: вам назначен выезд, 03.12.2026, 11:00–14:00."]
+        f"Заявка {number}: вам назначен выезд, 03.12.2026 11:00–14:00."]
     book_engineer(assigned, other, at(4, 9), at(4, 12), staff.manager)  # same engineer
     db.session.commit()
     assert notes_of(other)[1:] == [
-        f"Заявка {number}: вам назначен выезд, 04.12.2026, 09:00–12:00."]
+        f"Заявка {number}: вам назначен выезд, 04.12.2026 09:00–12:00."]
     assert len(notes_of(staff.engineer)) == 2  # not told again
     event = db.session.query(AuditEvent).filter_by(action="booking") \
         .order_by(AuditEvent.id.desc()).first()
@@ -531,6 +531,6 @@ def test_a_visits_time_names_its_day_once(app):
     from app.timefmt import wall_range
 
     with app.test_request_context():
-        assert wall_range(at(2, 10), at(2, 13)) == "02.12.2026, 10:00–13:00"
-        assert wall_range(at(2, 22), at(3, 1)) == "02.12.2026, 22:00 – 03.12.2026, 01:00"
-        assert wall_range(at(2, 10), None) == "02.12.2026, 10:00"
+        assert wall_range(at(2, 10), at(2, 13)) == "02.12.2026 10:00–13:00"
+        assert wall_range(at(2, 22), at(3, 1)) == "02.12.2026 22:00 – 03.12.2026 01:00"
+        assert wall_range(at(2, 10), None) == "02.12.2026 10:00"
