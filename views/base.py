@@ -263,9 +263,17 @@ class RefusalKeepsInput:
     the typed values gone. The refused change is rolled back before the page is drawn (its
     queries would flush it otherwise). Everything else is FAB's code as of 5.3."""
 
-    def _refused(self, error: Exception) -> None:
-        db.session.rollback()
-        flash(str(error), "danger")
+    def _checked(self, form, item, check) -> bool:
+        """The form's values on `item`, then pre_add / pre_update (`check`); False, flashed
+        and rolled back, when it refuses (FAB's catch: any exception of the check)."""
+        try:
+            form.populate_obj(item)
+            check(item)
+        except Exception as error:
+            db.session.rollback()
+            flash(str(error), "danger")
+            return False
+        return True
 
     def _add(self):
         is_valid_form = True
@@ -277,11 +285,7 @@ class RefusalKeepsInput:
             if form.validate():
                 self.process_form(form, True)
                 item = self.datamodel.obj()
-                try:
-                    form.populate_obj(item)
-                    self.pre_add(item)
-                except Exception as error:  # FAB's catch: any refusal of pre_add
-                    self._refused(error)
+                if not self._checked(form, item, self.pre_add):
                     is_valid_form = False
                 else:
                     try:
@@ -312,11 +316,7 @@ class RefusalKeepsInput:
             form._id = pk  # FAB's trick to pass its unique validation
             if form.validate():
                 self.process_form(form, False)
-                try:
-                    form.populate_obj(item)
-                    self.pre_update(item)
-                except Exception as error:  # FAB's catch: any refusal of pre_update
-                    self._refused(error)
+                if not self._checked(form, item, self.pre_update):
                     is_valid_form = False
                     item = self.datamodel.get(pk, self._base_filters)  # as stored
                 else:
