@@ -108,8 +108,11 @@ def check_template(text: str, placeholders: dict, html: bool = False,
         rendered = _render(text, sample, html)
     except SecurityError as error:  # our own words (_refuse_costly) or the sandbox's
         reason = (error.message or str(error)).rstrip(".")
-        raise TemplateRefused(_("Template error: %(error)s. Use only the placeholders "
-                                "listed.", error=reason)) from None
+        what = f"{reason}. {_('Use only the placeholders listed.')}"
+        line = getattr(error, "lineno", None) or _template_line(error)
+        raise TemplateRefused(
+            _("Error in the template, line %(line)s: %(what)s", line=line, what=what) if line
+            else _("Error in the template: %(what)s", what=what)) from None
     except (TemplateError, ArithmeticError, TypeError, ValueError,
             RecursionError) as error:
         raise TemplateRefused(template_error_text(error)) from None
@@ -223,12 +226,19 @@ def _refuse_costly(node) -> None:
     for child in node.iter_child_nodes():
         _refuse_costly(child)
     if isinstance(node, nodes.Getattr):
-        raise SecurityError(_("“%(name)s” is not available", name=node.attr))
+        raise _at_line(node, _("“%(name)s” is not available", name=node.attr))
     if isinstance(node, nodes.Filter) and node.name not in SAFE_FILTERS:
-        raise SecurityError(_("the filter “%(name)s” is not available", name=node.name))
+        raise _at_line(node, _("the filter “%(name)s” is not available", name=node.name))
     if isinstance(node, _REFUSED_NODES):
-        raise SecurityError(_("“%(what)s” is not available (no loops, calls or "
-                              "multiplication in these texts)", what=_node_word(node)))
+        raise _at_line(node, _("“%(what)s” is not available (no loops, calls or "
+                               "multiplication in these texts)", what=_node_word(node)))
+
+
+def _at_line(node, message: str) -> SecurityError:
+    """The refusal with the line of the text it names (said like the other errors)."""
+    error = SecurityError(message)
+    error.lineno = getattr(node, "lineno", None)
+    return error
 
 
 def _node_word(node) -> str:

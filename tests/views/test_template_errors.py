@@ -39,6 +39,17 @@ CASES = {  # body → (Russian, English)
         "перечисленные подстановки.",
         "Error in the template, line 3: unknown placeholder “nomer”. Use only the "
         "placeholders listed."),
+    # what the sandbox refuses, with its line like the other errors (it had none)
+    "Заявка {{ number }}\n\n{{ number|nosuchfilter }}": (
+        "Ошибка в шаблоне, строка 3: фильтр «nosuchfilter» недоступен. Используйте только "
+        "перечисленные подстановки.",
+        "Error in the template, line 3: the filter “nosuchfilter” is not available. Use only "
+        "the placeholders listed."),
+    "Заявка\n{{ number.__class__ }}": (
+        "Ошибка в шаблоне, строка 2: «__class__» недоступно. Используйте только "
+        "перечисленные подстановки.",
+        "Error in the template, line 2: “__class__” is not available. Use only the "
+        "placeholders listed."),
     # any other mistake: a sentence of our own with the line, Jinja's words in parentheses
     "Заявка\n{{ number }": (
         "Ошибка в шаблоне, строка 2: текст не читается как шаблон, проверьте скобки и теги "
