@@ -25,8 +25,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import g, has_request_context, request
+from flask import current_app, g, has_request_context, request
 from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import HTTPException
 
 NEVER_SHOWN = frozenset({"csrf_token", "form_nonce", "version"})
 
@@ -59,7 +60,16 @@ def show_page_at(url: str) -> None:
 
 
 def page_url() -> str | None:
-    """Where the page drawn by this POST lives (None for a GET: it is where it is)."""
+    """Where the page drawn by this POST lives (None for a GET: it is where it is). Without
+    show_page_at, the POST's own address if a GET opens it (a generated form, the login,
+    the calculator); else none (a reload asks to send the form again, as browsers do)."""
     if not has_request_context() or request.method != "POST":
         return None
-    return g.get("replan_page_url") or request.full_path.rstrip("?")
+    named = g.get("replan_page_url")
+    if named:
+        return named
+    try:
+        current_app.url_map.bind_to_environ(request.environ).match(request.path, method="GET")
+    except HTTPException:  # a POST-only address (a move, a report run): a GET would be 405
+        return None
+    return request.full_path.rstrip("?")

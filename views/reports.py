@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import flash, g, request
+from flask import flash, g, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from app.errors import InvalidInput
 from app.exports import check_period, export_response, task_response
 from app.extensions import db
+from app.typed_input import show_page_at
 from models.exports import ExportTask
 from reports.queries import default_period
 from reports.registry import REPORTS
@@ -28,7 +29,9 @@ class ReportsView(BaseView):
         return self._page(*default_period())
 
     def _page(self, start: date | str, end: date | str, chosen: str | None = None):
-        """The form with this period and report (a refused one shows what was typed)."""
+        """The form with this period and report (a refused one shows what was typed; a
+        reload opens the form)."""
+        show_page_at(url_for("ReportsView.index"))
         tasks = db.session.query(ExportTask).filter_by(user_id=g.user.id) \
             .order_by(ExportTask.id.desc()).limit(10).all()
         return self.render_template("desk/reports.html", reports=REPORTS, start=start, end=end,

@@ -181,3 +181,16 @@ def test_a_text_too_long_is_told_so_and_kept(app, ready, staff):
     assert "Напишите текст заметки" in html
     db.session.expire_all()
     assert db.session.get(Request, assigned.id).status == Status.ASSIGNED
+
+
+def test_a_post_only_address_is_never_offered_for_a_reload(app):
+    """Without a page named, a refused POST's own address is offered only if a GET opens it
+    (the generated forms, the login); a POST-only one would be a 405."""
+    from app.typed_input import page_url
+
+    with app.test_request_context("/services/edit/1", method="POST"):
+        assert page_url() == "/services/edit/1"
+    with app.test_request_context("/reports/run", method="POST"):
+        assert page_url() is None
+    with app.test_request_context("/services/edit/1", method="GET"):
+        assert page_url() is None
