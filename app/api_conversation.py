@@ -97,6 +97,9 @@ def _flag(value, name: str = "internal") -> bool:
     raise InvalidInput(_("“%(name)s” is true or false.", name=name))
 
 
+MESSAGE_KEYS = frozenset({"body", "internal", "files", "csrf_token"})
+
+
 def _message_input():
     """(body, internal, files) of a JSON or multipart POST."""
     if request.mimetype == "multipart/form-data" or request.mimetype == \
@@ -107,6 +110,9 @@ def _message_input():
         if not isinstance(data, dict):
             raise InvalidInput(_("Send a JSON object with “body” (or a multipart form with "
                                  "“body” and “files”)."))
+    unknown = sorted(set(data) - MESSAGE_KEYS)  # as read_json: docs/api.md refuses them
+    if unknown:
+        raise InvalidInput(_("Unknown field: “%(name)s”.", name=str(unknown[0])[:100]))
     body = data.get("body")
     if body is not None and not isinstance(body, str):
         raise InvalidInput(_("“body” is text."))
@@ -211,6 +217,9 @@ def request_history(request_id: int):
 @in_api_locale
 def list_notifications():
     """The token user's in-app notifications, newest first; ?unread=true for unread only."""
+    unknown = sorted(set(request.args) - {"limit", "cursor", "unread"})
+    if unknown:  # as the request list: docs/api.md refuses them
+        raise InvalidInput(_("Unknown parameter: “%(name)s”.", name=unknown[0][:100]))
     limit = request.args.get("limit")
     size = bounded_int(limit, None, 1, MAX_LIMIT) if limit is not None else DEFAULT_LIMIT
     if size is None:

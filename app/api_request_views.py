@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 import json
 from datetime import datetime
 
@@ -24,7 +25,8 @@ from app.errors import InvalidInput
 from app.extensions import db
 from app.input_guard import bounded_int
 from app.permissions import is_partner
-from app.request_filters import filter_choices, parse_filters, apply_filters, text_clause
+from app.request_filters import (DATE_FIELDS, apply_filters, filter_choices, parse_filters,
+                                 text_clause)
 from app.request_rules import rules_for
 from app.service_fields import fields_for
 from app.templating import partner_group, partner_status_of, staff_status
@@ -127,11 +129,18 @@ def _check_params(user) -> None:
         value = request.args.get(name)
         if value and not _is_day(value):
             raise InvalidInput(_("“%(name)s” must be a date YYYY-MM-DD.", name=name))
+    date_by = request.args.get("date_by")
+    if date_by and date_by not in DATE_FIELDS:  # it was taken as "created", unsaid
+        raise InvalidInput(_("“%(name)s” is one of: %(values)s.", name="date_by",
+                             values=", ".join(DATE_FIELDS)))
     if request.args.get("service") and bounded_int(request.args["service"]) is None:
         raise InvalidInput(_("“service” must be a service id."))
 
 
 def _is_day(value: str) -> bool:
+    """YYYY-MM-DD exactly ("2020-1-1" is not one: strptime took it)."""
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        return False
     try:
         return 1900 <= datetime.strptime(value, "%Y-%m-%d").year <= 9998
     except ValueError:

@@ -125,3 +125,30 @@ def test_a_wrong_unread_flag_is_named_as_unread(app, client):
     detail = problem(client.get("/api/v1/notifications?unread=maybe",
                                 headers=token(make_partner())), 422)
     assert detail == "«unread» — true или false."
+
+
+def test_a_message_with_an_unknown_key_is_refused(app, client, service):
+    user = make_partner()
+    req = make_request(user, Status.SUBMITTED, Staff())
+    db.session.commit()
+    detail = problem(client.post(f"/api/v1/requests/{req.id}/messages", json={
+        "body": "Добрый день", "zzz": 1}, headers=token(user)), 422)
+    assert detail == "Неизвестное поле: «zzz»."
+    sent = client.post(f"/api/v1/requests/{req.id}/messages", json={"body": "Добрый день"},
+                       headers=token(user))
+    assert sent.status_code == 201, sent.get_data(as_text=True)
+
+
+def test_unknown_query_parameters_and_values_are_refused(app, client):
+    partner, manager = make_partner(), Staff().manager
+    db.session.commit()
+    assert problem(client.get("/api/v1/notifications?zzz=1", headers=token(partner)),
+                   422) == "Неизвестный параметр: «zzz»."
+    assert client.get("/api/v1/notifications?unread=true",
+                      headers=token(partner)).status_code == 200
+    staff = token(manager)
+    assert problem(client.get("/api/v1/requests?date_by=zzz", headers=staff), 422) == \
+        "«date_by» — одно из: created, submitted."
+    problem(client.get("/api/v1/requests?from=2020-1-1", headers=staff), 422)
+    assert client.get("/api/v1/requests?date_by=submitted&from=2020-01-01",
+                      headers=staff).status_code == 200
