@@ -19,6 +19,7 @@ from sqlalchemy import exists, or_
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
+from app.list_filters import BooleanFilterConverter
 from app.accounts import email_taken, normal_email
 from app.api_tokens import USER_BLOCKED, revoke_all_for
 from app.audit import record
@@ -249,6 +250,12 @@ class ReplanUserDBModelView(UserDBModelView):
     def process_form(self, form, is_created):
         if not is_created:  # the user as stored, before FAB copies the form onto it
             g.replan_user_before = user_snapshot(self.datamodel.get(form._id))
+
+    def __init__(self, *args, **kwargs):
+        # FAB's security manager gives this view a plain SQLAInterface: its "Active" filter
+        # compares a boolean too (app.list_filters)
+        self.datamodel.filter_converter_class = BooleanFilterConverter
+        super().__init__(*args, **kwargs)
 
     def pre_update(self, item):
         before, after = g.pop("replan_user_before"), user_snapshot(item)

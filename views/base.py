@@ -11,8 +11,7 @@ from wtforms.fields.core import UnboundField
 from wtforms import DecimalField
 from wtforms.validators import StopValidation
 from flask_appbuilder import ModelView, expose
-from flask_appbuilder.models.sqla.filters import (FilterEqual, FilterNotEqual,
-                                                  SQLAFilterConverter, get_field_setup_query)
+from flask_appbuilder.models.sqla.filters import SQLAFilterConverter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.urltools import (get_filter_args, get_order_args, get_page_args,
@@ -26,6 +25,7 @@ from sqlalchemy.sql import sqltypes
 from app.exports import export_response
 from app.extensions import db
 from app.form_fields import DecimalCommaField
+from app.list_filters import BooleanFilterConverter
 from app.request_rules import payment_label
 from app.timefmt import format_day, format_moment, format_wall, is_wall_clock
 from app.templating import (building_label, decimal_text, money, object_type_label,
@@ -45,37 +45,6 @@ MAX_PAGE_SIZE = 100
 COUNT_LIMIT = 10_000
 
 
-TRUE_WORDS, FALSE_WORDS = ("y", "1", "true", "on", "yes"), ("n", "0", "false", "off", "no")
-
-
-def boolean_value(value) -> bool | None:
-    """A yes/no filter's value as typed in a URL ("y", "1", "true", "on" …); None if neither."""
-    text = str(value).strip().lower()
-    return True if text in TRUE_WORDS else False if text in FALSE_WORDS else None
-
-
-class BooleanEqual(FilterEqual):
-    """FAB's "equal to" for a yes/no column with the value made a boolean: FAB turns only
-    "y" into True and passes anything else on as text, which PostgreSQL refuses to compare
-    with a boolean (`?_flt_0_is_active=1` was a 500 on every list)."""
-
-    def apply(self, query, value):
-        flag = boolean_value(value)
-        if flag is None:  # app.input_guard drops such a value before: nothing to filter
-            return query
-        query, field = get_field_setup_query(query, self.model, self.column_name)
-        return query.filter(field.is_(flag))
-
-
-class BooleanNotEqual(FilterNotEqual):
-    def apply(self, query, value):
-        flag = boolean_value(value)
-        if flag is None:
-            return query
-        query, field = get_field_setup_query(query, self.model, self.column_name)
-        return query.filter(field.is_not(flag))
-
-
 class KeptFilterConverter(SQLAFilterConverter):
     """FAB's converter; a column's filters (stateless: a column name and the model's
     interface) made once per interface and handed out as new lists. FAB's Filters turns every
@@ -83,9 +52,7 @@ class KeptFilterConverter(SQLAFilterConverter):
     joined and the inner filters too, which never read them): ~2 ms of a list page. A yes/no
     column's filters compare a boolean (BooleanEqual)."""
 
-    conversion_table = tuple(
-        ("is_boolean", [BooleanEqual, BooleanNotEqual]) if kind == "is_boolean"
-        else (kind, filters) for kind, filters in SQLAFilterConverter.conversion_table)
+    conversion_table = BooleanFilterConverter.conversion_table
 
     def convert(self, col_name):
         kept = self.datamodel.__dict__.setdefault("_replan_column_filters", {})

@@ -35,3 +35,18 @@ def test_a_value_that_is_no_yes_or_no_filters_nothing(app):
     for value in ("maybe", "2", ""):
         page = client.get(f"/companies/list/?_flt_0_is_blocked={value}").get_data(as_text=True)
         assert "Заблокированная" in page and "Работающая" in page, value
+
+
+@pytest.mark.parametrize("value, inactive_listed", [
+    ("true", False), ("1", False), ("y", False), ("false", True), ("0", True), ("n", True)])
+def test_the_users_active_filter_takes_every_spelling(app, value, inactive_listed):
+    """The users list is FAB's security view (a plain SQLAInterface): its "Active" filter
+    took "true" as text (no rows on SQLite, a 500 on PostgreSQL)."""
+    admin = make_user("Admin")
+    gone = make_user("Engineer")
+    gone.active = False
+    db.session.commit()
+    page = as_user(app, admin).get(f"/users/list/?_flt_0_active={value}").get_data(
+        as_text=True)
+    assert (gone.username in page, admin.username in page) == (inactive_listed,
+                                                               not inactive_listed)
