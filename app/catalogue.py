@@ -38,10 +38,13 @@ def check_price_rule(rule) -> None:
 
 
 def check_service(service) -> None:
-    """InvalidInput for a negative price (partners would see "−-0,25 ₽" and negative totals),
-    a rate field that is not a number field of the service, or a rate without one."""
+    """InvalidInput for a negative price (partners would see "−-0,25 ₽" and negative totals)
+    or negative hours, a rate field that is not a number field of the service, or a rate
+    without one."""
     if (service.base_price_kopecks or 0) < 0 or (service.price_per_m2_kopecks or 0) < 0:
         raise InvalidInput(_l("Prices must not be negative."))
+    if (service.estimated_hours or 0) < 0:  # engineers' loads and the booking window add them
+        raise InvalidInput(_l("The estimated hours must not be negative."))
     service.rate_field_key = (service.rate_field_key or "").strip() or None
     if service.rate_field_key is None:
         if service.price_per_m2_kopecks:

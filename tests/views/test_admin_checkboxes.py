@@ -178,6 +178,11 @@ def test_a_number_the_column_cannot_store_is_refused_on_the_form(app):
     assert "Введите значение от -2\u00a0147\u00a0483\u00a0648" in html and "Шаблоны" in html
     db.session.expire_all()
     assert db.session.get(KbCategory, category.id).name == "Документы"
+    html = admin.post(f"/services/edit/{service.id}", data={**fields, "estimated_hours": "-1"},
+                      follow_redirects=True).get_data(as_text=True)
+    assert "Оценка в часах не может быть отрицательной." in html  # the use case's rule
+    db.session.expire_all()
+    assert db.session.get(Service, service.id).estimated_hours >= 0
     admin.post(f"/services/edit/{service.id}", data={**fields, "estimated_hours": "99 999,9"})
     db.session.expire_all()
     saved = db.session.get(Service, service.id)
