@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from urllib.parse import urlsplit
 from decimal import Decimal
 
-from flask import abort, flash, g, request
+from flask import abort, flash, g, redirect, request, url_for
 from wtforms.fields.core import UnboundField
 from wtforms import DecimalField
 from wtforms.validators import StopValidation
@@ -26,6 +27,7 @@ from app.exports import export_response
 from app.extensions import db
 from app.form_fields import DecimalCommaField
 from app.list_filters import BooleanFilterConverter
+from app.security import safe_next
 from app.request_rules import payment_label
 from app.timefmt import format_day, format_moment, format_wall, is_wall_clock
 from app.templating import (building_label, decimal_text, money, object_type_label,
@@ -350,6 +352,24 @@ class ReplanModelView(AuditedEdits, RefusalKeepsInput, ModelView):
                 if isinstance(field, UnboundField) and field.kwargs.get("allow_blank") \
                         and not field.kwargs.get("blank_text"):
                     field.kwargs["blank_text"] = "—"
+
+    def get_redirect(self):
+        """Where a save or a delete returns: FAB's page history, else this view's list (with
+        no history, e.g. an edit page opened by its address, FAB went to the start page)."""
+        url = super().get_redirect()
+        return self._list_url() if url == self.appbuilder.get_url_for_index else url
+
+    def post_delete_redirect(self):
+        """Back to the list the delete was pressed on (its filters kept): FAB's history took
+        the page before it (another list, or the start page), refused or not."""
+        came_from = request.referrer or ""
+        if safe_next(came_from) and urlsplit(came_from).path.startswith(
+                f"{self.route_base}/list"):
+            return redirect(came_from)
+        return redirect(self._list_url())
+
+    def _list_url(self) -> str:
+        return url_for(f"{self.endpoint}.list")
 
     page_size = 25
     search_form_query_rel_fields: dict = {}

@@ -221,3 +221,31 @@ def test_a_refused_back_office_form_keeps_what_was_typed(app):
     assert response.status_code == 200 and "Выберите поле ставки" in html
     assert 'value="Обследование фасада"' in html and 'value="survey"' in html
     assert db.session.query(Service).filter_by(code="survey").count() == 0
+
+
+def test_save_and_delete_return_to_the_list(app):
+    """An edit opened by its address returns to its list after the save (FAB went to the
+    start page); a delete returns to the list it was pressed on, filters kept, refused or
+    not (FAB's history gave the page before it)."""
+    service = make_service("bti")
+    full = KbCategory(name="Документы", slug="docs")
+    db.session.add(full)
+    db.session.flush()
+    db.session.add(KbArticle(category=full, slug="a", title="Статья", body_md="Текст"))
+    db.session.commit()
+    admin = as_user(app, make_user("Admin"))
+    page, token = _form(admin, f"/services/edit/{service.id}")  # opened by its address
+    fields = dict(re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', page))
+    saved = admin.post(f"/services/edit/{service.id}", data={
+        **fields, "csrf_token": token, "name": "Выписка", "is_active": "y",
+        "rate_field_key": "area"})
+    assert saved.headers["Location"] == "/services/list/"
+    admin.get("/services/list/")  # another list in the history before
+    listed = "/kb-categories/list/?_flt_0_name=%D0%94%D0%BE%D0%BA"
+    admin.get(listed)
+    refused = admin.post(f"/kb-categories/delete/{full.id}", data={"csrf_token": token},
+                         headers={"Referer": f"http://localhost{listed}"})
+    assert refused.headers["Location"] == f"http://localhost{listed}"
+    away = admin.post(f"/kb-categories/delete/{full.id}", data={"csrf_token": token},
+                      headers={"Referer": "https://elsewhere.example/kb-categories/list/"})
+    assert away.headers["Location"] == "/kb-categories/list/"
