@@ -371,6 +371,10 @@ class ReplanModelView(AuditedEdits, RefusalKeepsInput, ModelView):
     def _list_url(self) -> str:
         return url_for(f"{self.endpoint}.list")
 
+    # FAB's "Added Row" / "Changed Row" / "Deleted Row" read "Изменено строк" in Russian
+    add_row_message = _l("The record is added.")
+    edit_row_message = _l("The record is saved.")
+    delete_row_message = _l("The record is deleted.")
     page_size = 25
     search_form_query_rel_fields: dict = {}
     search_widget = KeptChoicesSearchWidget  # related selects rendered once, kept

@@ -240,6 +240,7 @@ def test_save_and_delete_return_to_the_list(app):
         **fields, "csrf_token": token, "name": "Выписка", "is_active": "y",
         "rate_field_key": "area"})
     assert saved.headers["Location"] == "/services/list/"
+    assert "Запись сохранена." in admin.get("/services/list/").get_data(as_text=True)
     admin.get("/services/list/")  # another list in the history before
     listed = "/kb-categories/list/?_flt_0_name=%D0%94%D0%BE%D0%BA"
     admin.get(listed)
