@@ -40,10 +40,12 @@ def back(req: Request):
 
 
 def form_problems(form, *names: str) -> str:
-    """The form's own messages (of `names`, else of every field but the CSRF token): "Field
-    cannot be longer than 2000 characters." rather than a general refusal."""
+    """The form's own messages (of `names`, else of every field but the CSRF token), each
+    with its field: "Comment: Field cannot be longer than 2000 characters." rather than a
+    general refusal."""
     fields = names or [name for name in form.errors if name != "csrf_token"]
-    return "; ".join(str(e) for name in fields for e in form.errors.get(name, []))
+    return "; ".join(f"{form[name].label.text}: {e}" for name in fields
+                     for e in form.errors.get(name, []))
 
 
 class DeskActionsMixin:

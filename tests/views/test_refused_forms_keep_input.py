@@ -168,7 +168,7 @@ def test_a_text_too_long_is_told_so_and_kept(app, ready, staff):
     long_comment = "ж" * 2001
     html = page_of(post(c, f"/desk/{assigned.id}/move/ask_info",
                         {"version": assigned.version, "comment": long_comment}))
-    assert "Значение не должно содержать более 2000 символов." in html
+    assert "Комментарий: Значение не должно содержать более 2000 символов." in html
     assert "Это действие недоступно" not in html
     assert textarea_of(form_of(html, f"/desk/{assigned.id}/move/ask_info"),
                        "comment") == long_comment
