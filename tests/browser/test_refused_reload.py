@@ -26,9 +26,16 @@ def test_reloading_a_refused_payment_opens_the_request_page(app, server_url, bro
     assert "Платёж больше долга" in page.content()
     assert page.evaluate("location.pathname") == f"/desk/{ready.id}"
     assert form.locator('input[name="document"]').input_value() == "п/п 777"
+    # on a phone the message is repeated just above the refused form, which is in view
+    copy = page.locator(f'.refusal-copy + form[action="/desk/{ready.id}/payment"]')
+    assert copy.count() == 1
+    assert "Платёж больше долга" in page.locator(".refusal-copy").inner_text()
+    top = page.evaluate("document.querySelector('.refusal-copy').getBoundingClientRect().top")
+    assert 0 <= top < 800
     page.reload()
     text = page.content()
     assert "уже отправлена" not in text and "Платёж больше долга" not in text
+    assert page.locator(".refusal-copy").count() == 0
     assert form.locator('input[name="document"]').input_value() == ""  # the page as stored
     assert db.session.query(Payment).filter_by(request_id=ready.id).count() == 0
     page.close()

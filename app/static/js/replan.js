@@ -8,6 +8,22 @@
   if (here && window.history && window.history.replaceState) {
     window.history.replaceState(null, '', here.getAttribute('content'));
   }
+  /* ... and the refusal is repeated just above the refused form, which is brought into view
+     (on a phone the form sat a screen or more below the message at the top). */
+  document.addEventListener('DOMContentLoaded', function () {
+    var sent = here && here.getAttribute('data-form');
+    var form = sent && document.querySelector('form[action="' + CSS.escape(sent) + '"]');
+    var said = document.querySelector('.alert-danger, .flash.danger');
+    if (!form || !said) return;
+    var copy = said.cloneNode(true);
+    var close = copy.querySelector('.close');
+    if (close) close.remove();
+    copy.removeAttribute('role');
+    copy.setAttribute('aria-hidden', 'true');  /* the message at the top is announced */
+    copy.classList.add('refusal-copy');
+    form.parentNode.insertBefore(copy, form);
+    if (copy.getBoundingClientRect().top > window.innerHeight * 0.5) copy.scrollIntoView();
+  });
   document.addEventListener('submit', function (event) {
     var form = event.target;
     var question = form && form.getAttribute && form.getAttribute('data-confirm');
