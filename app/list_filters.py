@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from flask_appbuilder.models.sqla.filters import (FilterEqual, FilterNotEqual,
                                                   SQLAFilterConverter, get_field_setup_query)
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, SelectField
+from wtforms.fields.core import UnboundField
+from wtforms.validators import Optional
 
 TRUE_WORDS, FALSE_WORDS = ("y", "1", "true", "on", "yes"), ("n", "0", "false", "off", "no")
 
@@ -46,3 +50,13 @@ class BooleanFilterConverter(SQLAFilterConverter):
     conversion_table = tuple(
         ("is_boolean", [BooleanEqual, BooleanNotEqual]) if kind == "is_boolean"
         else (kind, filters) for kind, filters in SQLAFilterConverter.conversion_table)
+
+
+def yes_no_selects(search_form) -> None:
+    """A list's search form with each yes/no filter's value a "Yes" / "No" select: FAB's
+    checkbox could not say "No" (unticked, the filter was dropped and every row listed)."""
+    for name, field in list(vars(search_form).items()):
+        if isinstance(field, UnboundField) and field.field_class is BooleanField:
+            setattr(search_form, name, UnboundField(
+                SelectField, *field.args, choices=[("y", _l("Yes")), ("n", _l("No"))],
+                validators=[Optional()], description=field.kwargs.get("description")))

@@ -19,7 +19,7 @@ from sqlalchemy import exists, or_
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
-from app.list_filters import BooleanFilterConverter
+from app.list_filters import BooleanFilterConverter, yes_no_selects
 from app.accounts import email_taken, normal_email
 from app.api_tokens import USER_BLOCKED, revoke_all_for
 from app.audit import record
@@ -256,6 +256,10 @@ class ReplanUserDBModelView(UserDBModelView):
         # compares a boolean too (app.list_filters)
         self.datamodel.filter_converter_class = BooleanFilterConverter
         super().__init__(*args, **kwargs)
+
+    def _init_forms(self):
+        super()._init_forms()
+        yes_no_selects(self.search_form)  # "Active": Yes / No, not a checkbox
 
     def pre_update(self, item):
         before, after = g.pop("replan_user_before"), user_snapshot(item)

@@ -26,7 +26,7 @@ from sqlalchemy.sql import sqltypes
 from app.exports import export_response
 from app.extensions import db
 from app.form_fields import DecimalCommaField
-from app.list_filters import BooleanFilterConverter
+from app.list_filters import BooleanFilterConverter, yes_no_selects
 from app.security import safe_next
 from app.request_rules import payment_label
 from app.timefmt import format_day, format_moment, format_wall, is_wall_clock
@@ -345,6 +345,7 @@ class ReplanModelView(AuditedEdits, RefusalKeepsInput, ModelView):
                 declared[name] = [*declared.get(name, []), ColumnRange(*bounds)]
         self.validators_columns = declared
         super()._init_forms()
+        yes_no_selects(self.search_form)
         for form in (self.add_form, self.edit_form):
             for field in vars(form).values():
                 if isinstance(field, UnboundField) and field.field_class is DecimalField:

@@ -50,3 +50,31 @@ def test_the_users_active_filter_takes_every_spelling(app, value, inactive_liste
         as_text=True)
     assert (gone.username in page, admin.username in page) == (inactive_listed,
                                                                not inactive_listed)
+
+
+def test_a_yes_no_filter_offers_yes_and_no(app):
+    """The filter's value is a Yes/No select (FAB's checkbox could not say "No": unticked,
+    the filter was dropped and every row listed)."""
+    from flask_babel import force_locale
+    from wtforms import SelectField
+
+    from app.extensions import appbuilder
+
+    view = next(v for v in appbuilder.baseviews if v.__class__.__name__ == "PartnerCompanyView")
+    with app.test_request_context(), force_locale("ru"):
+        field = view.search_form().is_blocked
+        assert isinstance(field, SelectField)
+        assert [(value, str(label)) for value, label in field.choices] == [("y", "Да"),
+                                                                           ("n", "Нет")]
+
+
+def test_the_users_active_filter_offers_yes_and_no(app):
+    from flask_babel import force_locale
+    from wtforms import SelectField
+
+    from app.extensions import appbuilder
+
+    with app.test_request_context(), force_locale("ru"):
+        field = appbuilder.sm.userdbmodelview  # the class; its registered view below
+        view = next(v for v in appbuilder.baseviews if isinstance(v, field))
+        assert isinstance(view.search_form().active, SelectField)
