@@ -140,4 +140,4 @@ def test_a_date_that_is_no_date_keeps_the_form_as_typed(app, queued):
     assert '<option value="register" selected>' in html
     assert queued == [] and db.session.query(ExportTask).count() == 0
     # a reload opens the form (/reports/run is POST-only: its GET would be a 405)
-    assert '<meta name="replan-page-url" content="/reports/">' in html
+    assert '<meta name="replan-page-url" content="/reports/" data-form="/reports/run">' in html

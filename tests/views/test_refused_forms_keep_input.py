@@ -154,7 +154,7 @@ def test_a_page_drawn_by_a_refused_post_names_its_own_address(app, ready, admin)
     c = as_user(app, admin)
     html = page_of(post(c, f"/desk/{ready.id}/payment", {
         "amount": "abc", "paid_on": "2026-11-20", "document": "п/п 557"}))
-    assert f'<meta name="replan-page-url" content="/desk/{ready.id}">' in html
+    assert f'<meta name="replan-page-url" content="/desk/{ready.id}" data-form=' in html
     assert f"/lang/en?next=/desk/{ready.id}" in html
     shown = page_of(c.get(f"/desk/{ready.id}"))  # a page opened by a GET names nothing
     assert "replan-page-url" not in shown
