@@ -134,7 +134,7 @@ def ogrn_problem(ogrn) -> str | None:
 
 def bureau_problems(bureau: dict) -> dict[str, str]:
     """{field: message} for each given code of the bureau's requisites that is not valid
-    (an empty field is not checked here)."""
+    (an empty field is not checked here), and a company's (10-digit INN) missing KPP."""
     bureau = bureau if isinstance(bureau, dict) else {}
     bik = bureau.get("bik")
     checks = {"inn": inn_problem, "kpp": kpp_problem, "bik": bik_problem,
@@ -147,4 +147,8 @@ def bureau_problems(bureau: dict) -> dict[str, str]:
             problem = check(bureau.get(key))
             if problem:
                 problems[key] = problem
+    inn = compact(bureau.get("inn"))
+    if len(inn) == 10 and "inn" not in problems and not compact(bureau.get("kpp")):
+        # a company has a KPP; an individual entrepreneur (12-digit INN) has none
+        problems["kpp"] = _("A company (a 10-digit INN) has a KPP: fill it in.")
     return problems

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, FormField, IntegerField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, NumberRange, ValidationError
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from app.errors import DomainError
 from app.requisites import bureau_problems
@@ -115,9 +115,9 @@ class SlaForm(FlaskForm):
         csrf = False
 
 
-for _key, _label in REQUISITES:
-    setattr(BureauForm, _key, StringField(_label, validators=[DataRequired(),
-                                                              Length(max=300)]))
+for _key, _label in REQUISITES:  # the KPP: a company's only (app.requisites.bureau_problems)
+    setattr(BureauForm, _key, StringField(_label, validators=[
+        Optional() if _key == "kpp" else DataRequired(), Length(max=300)]))
 for _status in SLA_STATUSES:
     setattr(SlaForm, _status, IntegerField(_status, validators=[
         DataRequired(), NumberRange(min=1, max=MAX_MINUTES)]))

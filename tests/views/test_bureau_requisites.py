@@ -90,3 +90,17 @@ def test_the_use_case_refuses_wrong_requisites_itself(app):
     assert "КПП состоит из 9 знаков" in str(refused.value)
     db.session.rollback()
     assert get_setting("bureau") == DEFAULTS["bureau"]
+
+
+def test_an_entrepreneur_has_no_kpp_a_company_has_one(app):
+    """A bureau run by an individual entrepreneur (12-digit INN) saves without a KPP (the
+    page required one); a company (10-digit INN) is told to fill it in, nothing stored."""
+    admin = as_user(app, make_user("Admin"))
+    company = _page(admin, {**settings_fields(admin), **TINKOFF, "bureau-kpp": ""})
+    assert "У организации (ИНН из 10 цифр) есть КПП: заполните его." in company
+    assert get_setting("bureau")["inn"] == DEFAULTS["bureau"]["inn"]
+    entrepreneur = {**TINKOFF, "bureau-inn": "500100732259", "bureau-kpp": ""}
+    response = admin.post("/settings/", data={**settings_fields(admin), **entrepreneur})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert (get_setting("bureau")["inn"], get_setting("bureau")["kpp"]) == ("500100732259", "")
