@@ -22,7 +22,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.api import problem_locale
 from app.errors import InvalidInput
-from app.input_guard import MAX_INT
+from app.input_guard import FORM_TYPES, MAX_INT
 
 JSON_MAX = 256 * 1024  # bytes of a JSON body (files go through multipart uploads)
 TEXT_MAX = 5000
@@ -43,9 +43,6 @@ class Field:
 
 KIND_NAMES = {"str": "string", "int": "integer", "bool": "boolean", "list": "array",
               "object": "object", "scalar": "string, number or boolean", "any": "value"}
-
-
-FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 def _reject_constant(name: str):

@@ -13,6 +13,7 @@ from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
+from app.list_filters import boolean_value
 from app.storage import request_body_limit
 
 MAX_INT = 2**31 - 1  # PostgreSQL INTEGER
@@ -162,7 +163,7 @@ def _value_fits(datamodel, column: str, value: str) -> bool:
     if datamodel.is_relation(column) or datamodel.is_integer(column):
         return bool(_SIGNED.fullmatch(text)) and abs(int(text)) <= MAX_INT
     if datamodel.is_boolean(column):
-        return text.lower() in ("y", "n", "1", "0", "true", "false", "on", "off", "yes", "no")
+        return boolean_value(text) is not None  # the words the list filters take
     if datamodel.is_numeric(column) or datamodel.is_float(column):
         return bool(_DECIMAL.fullmatch(text))
     if datamodel.is_date(column) or datamodel.is_datetime(column):
