@@ -56,6 +56,22 @@ def test_invoice_uses_settings_requisites_and_amount_in_words(app, client, staff
     assert "Пятнадцать тысяч рублей" in text
 
 
+def test_an_entrepreneurs_invoice_prints_no_kpp_a_companys_does(app, client, staff):
+    """An individual entrepreneur (12-digit INN) has no KPP: the invoice prints the INN alone,
+    not an empty "КПП" cell; a company's invoice prints both."""
+    partner = make_partner(username="p")
+    req = make_request(partner, Status.ASSIGNED, staff)
+    sign_in(client, "p")
+    company = text_of(client.get(f"/cabinet/requests/{req.id}/pdf/invoice").data)
+    assert "КПП " + get_setting("bureau")["kpp"] in company
+    bureau = get_setting("bureau")
+    bureau.update(inn="500100732259", kpp="")
+    set_setting("bureau", bureau)
+    db.session.commit()
+    text = text_of(client.get(f"/cabinet/requests/{req.id}/pdf/invoice").data)
+    assert "ИНН 500100732259" in text and "КПП" not in text
+
+
 def test_act_only_after_delivery_and_card_for_every_role_that_sees_it(app, client, staff,
                                                                      tmp_path):
     partner = make_partner(username="p")
