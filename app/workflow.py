@@ -20,10 +20,11 @@ from app.attachments import attach_files
 from app.audit import record
 from app.deliverables import latest_version, release_latest
 from app.document_slots import require_documents
-from app.errors import Conflict, Refused, conflict_message  # noqa: F401  (re-exported)
+from app.errors import Conflict, InvalidInput, Refused, conflict_message  # noqa: F401  (re-exported)
 from app.extensions import db
 from app.permissions import ENGINEER, FILER_ROLES, MANAGER, SUPERMANAGER, role_names
 from app.settings import get_setting
+from app.timefmt import format_day, local_today
 from app import rollups  # noqa: F401  (its flush hook keeps the daily rollup of these moves)
 from models.base import utcnow
 from app.status_labels import staff_label
@@ -199,6 +200,22 @@ def _set_engineer(request: Request, params: dict, comment: str | None) -> None:
     request.engineer_id = params["engineer"].id
 
 
+class WantedDatePassed(InvalidInput):
+    """The draft's wanted date is behind us: the partner picks a new one in the draft (the
+    data is to change, not the move: 422 in the API)."""
+
+
+def _submittable(request: Request, params: dict) -> None:
+    """The document checklist is complete and the wanted date has not passed (a draft saved
+    earlier keeps its date while it waits; it cannot go to the bureau with a day gone by)."""
+    require_documents(request, params)
+    if request.wanted_date is not None and request.wanted_date < local_today():
+        raise WantedDatePassed(_(
+            "The wanted date %(day)s has passed: choose today (%(today)s) or a later day in "
+            "the draft, then submit it.", day=format_day(request.wanted_date),
+            today=format_day(local_today())))
+
+
 def _stamp_submitted(request: Request, params: dict, comment: str | None) -> None:
     request.submitted_at = utcnow()
 
@@ -233,7 +250,7 @@ def _data_request_message(request: Request, change: StatusChange, user, params: 
 
 
 EFFECTS: dict[Action, Effect] = {
-    Action.SUBMIT: Effect(require_documents, _stamp_submitted),  # the document checklist
+    Action.SUBMIT: Effect(_submittable, _stamp_submitted),  # documents, wanted date
     Action.CANCEL: Effect(apply=_keep_cancel_reason),
     Action.ASSIGN: Effect(_assignable, _set_manager),
     Action.REASSIGN: Effect(_needs_manager, _set_manager, restarts_clock=False),

@@ -22,6 +22,7 @@ from app.quotes import quote_values
 from app.request_form import draft_input, refusal_on_field
 from app.signatures import ConfirmationRequired
 from app.uow import run_use_case, unit_of_work
+from app.workflow import WantedDatePassed
 from cabinet import bp
 from cabinet.access import partner_required
 from cabinet.choices import fill_choices
@@ -146,8 +147,9 @@ def _after_save(request_id: int, number: str):
                 [("version", version)])
         except DomainError as exc:
             flash(str(exc), "danger")
-            # documents missing: back to the draft's form, where they are attached
-            page = "cabinet.request_edit" if isinstance(exc, MissingDocuments) \
+            # documents missing or the date passed: back to the draft's form, to fix it there
+            page = "cabinet.request_edit" if isinstance(exc, (MissingDocuments,
+                                                               WantedDatePassed)) \
                 else "cabinet.request_detail"
             return redirect(url_for(page, request_id=request_id))
         flash(_("Request %(number)s is submitted.", number=number), "success")

@@ -247,6 +247,20 @@ def test_a_draft_keeps_its_passed_wanted_date_through_other_changes(app, client,
     assert (req.wanted_date, req.description) == (date(2020, 1, 1), "Снос перегородки")
 
 
+def test_a_draft_whose_wanted_date_passed_is_not_submitted(app, client, service):
+    """A draft may wait with its passed date, but it goes to the bureau only with a date
+    still ahead: the submit says which day passed and nothing moves."""
+    user = make_partner()
+    req = make_request(user, wanted_date=date(2020, 1, 1))
+    refused = client.post(f"/api/v1/requests/{req.id}/submit", headers=token(user) | {
+        "Accept-Language": "en"})
+    assert problem(refused, 422) == (
+        f"The wanted date {format_day(date(2020, 1, 1))} has passed: choose today "
+        f"({format_day(local_today())}) or a later day in the draft, then submit it.")
+    db.session.expire_all()
+    assert db.session.get(Request, req.id).status == Status.DRAFT
+
+
 def test_submit_cancel_and_the_submitted_request_is_no_longer_editable(app, client, service):
     user = make_partner()
     headers = token(user)

@@ -155,6 +155,32 @@ def test_today_is_a_wanted_date_a_kept_past_one_stays_on_edit(app, client, owner
     assert (old.wanted_date, old.area) == (date(2020, 1, 1), 60)
 
 
+def test_a_draft_whose_wanted_date_passed_goes_back_to_its_form_on_submit(app, client,
+                                                                         owner):
+    """Saved and submitted with the passed date kept: the draft is saved, not submitted, and
+    the partner is sent to its form with the reason; the page's submit button says the same."""
+    old = make_request(owner, wanted_date=date(2020, 1, 1))
+    sign_in(client, "owner")
+    url = f"/cabinet/requests/{old.id}/edit"
+    response = post(client, url, form_data(wanted_date="2020-01-01", area="61",
+                                           version=str(old.version), submit_now="1"))
+    assert response.status_code == 302 and response.headers["Location"].endswith(url)
+    html = client.get(url).get_data(as_text=True)
+    assert f"Желаемая дата {format_day(date(2020, 1, 1))} уже прошла" in html
+    db.session.expire_all()
+    old = db.session.get(Request, old.id)
+    assert (old.status, old.area) == (Status.DRAFT, 61)  # saved, still a draft
+    html = post(client, f"/cabinet/requests/{old.id}/move/submit",
+                {"version": str(old.version)}).get_data(as_text=True)
+    assert "уже прошла" in html
+    db.session.expire_all()
+    assert db.session.get(Request, old.id).status == Status.DRAFT
+    post(client, url, form_data(wanted_date=local_today().isoformat(),
+                                version=str(old.version), submit_now="1"))
+    db.session.expire_all()
+    assert db.session.get(Request, old.id).status == Status.SUBMITTED
+
+
 def test_edit_draft_reprices_and_detects_stale_version(app, client, owner):
     req = make_request(owner)
     sign_in(client, "owner")
