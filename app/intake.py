@@ -42,12 +42,15 @@ def create_draft(author, company, service_ids, options=(), quote=None, source=No
 
 
 def reprice(request: Request, service_ids, options, company) -> None:
-    """Replace the request's service lines with freshly priced ones."""
-    result = calculate(service_ids, request.field_values, request.urgency or "normal",
-                       options, company)
-    request.lines = [RequestService(service_id=line.service_id, title=line.title,
-                                    price_kopecks=line.kopecks, estimated_hours=line.hours)
-                     for line in result.lines]
+    """Replace the request's service lines with freshly priced ones (reading the catalogue
+    does not write the request early: one save is one UPDATE, its version up by one)."""
+    with db.session.no_autoflush:
+        result = calculate(service_ids, request.field_values, request.urgency or "normal",
+                           options, company)
+        request.lines = [RequestService(service_id=line.service_id, title=line.title,
+                                        price_kopecks=line.kopecks,
+                                        estimated_hours=line.hours)
+                         for line in result.lines]
     request.total_kopecks = result.total
 
 

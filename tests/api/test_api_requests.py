@@ -215,6 +215,20 @@ def test_patch_changes_a_draft_at_its_version_only(app, client, service):
     assert db.session.get(Request, created["id"]).description is None
 
 
+def test_one_save_is_one_version(app, client, service):
+    """A change that reprices the draft is written once: the version a client keeps goes up
+    by one a save (pricing read the catalogue with the changed draft flushed early: +2)."""
+    user = make_partner()
+    headers = token(user)
+    created = new_draft(client, headers, service).get_json()
+    url, version = f"/api/v1/requests/{created['id']}", created["version"]
+    for body in ({"fields": {"area": 70}}, {"description": "Снос"}, {"urgency": "urgent"}):
+        changed = client.patch(url, json=body | {"version": version}, headers=headers)
+        assert changed.get_json()["version"] == version + 1, body
+        version += 1
+    assert db.session.get(Request, created["id"]).version == version
+
+
 def test_a_wanted_date_in_the_past_is_refused_as_the_cabinet_refuses_it(app, client, service):
     user = make_partner()
     headers = token(user)
