@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 from wtforms import DecimalField, StringField
 from wtforms.widgets import TextInput
 
 from app.errors import InvalidInput
 from app.money import format_roubles, parse_roubles
+from app.translations import locale_name
 
 
 class DecimalCommaField(DecimalField):
@@ -23,6 +25,16 @@ class DecimalCommaField(DecimalField):
         if valuelist:
             valuelist = [re.sub(r"[\s\u00a0\u202f]", "", valuelist[0]).replace(",", ".")]
         super().process_formdata(valuelist)
+
+    def _value(self):
+        """A stored value as the reader writes it: "7,5" in Russian, "7.5" in English, no
+        trailing zeros of the column's scale ("4", not "4.00"); what was typed stays typed."""
+        if self.raw_data:
+            return self.raw_data[0]
+        if not isinstance(self.data, Decimal):
+            return super()._value()
+        text = format(self.data.normalize(), "f")
+        return text.replace(".", ",") if locale_name() == "ru" else text
 
 
 class RoublesField(StringField):

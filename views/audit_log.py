@@ -19,6 +19,7 @@ from app.permissions import role_label, role_labels
 from app.request_rules import DOCUMENT_LABELS
 from app.templating import staff_status
 from app.timefmt import format_day, format_moment, format_wall
+from app.translations import locale_name
 from models.approvals import DECISION_LABELS
 from models.audit import AuditEvent
 from app.status_labels import staff_label
@@ -104,6 +105,7 @@ LANGUAGE_NAMES = {"ru": _l("Russian"), "en": _l("English")}
 KIND_LABELS = {**ATTACHMENT_KIND_LABELS, **DOCUMENT_LABELS, **ENTRY_KIND_LABELS}
 ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?")
+DECIMAL = re.compile(r"-?\d+\.\d+")  # how decimals are kept in the details ("1.25")
 WALL_KEYS = frozenset({"start", "end", "starts_at", "ends_at"})  # schedule times, as typed
 
 
@@ -142,6 +144,8 @@ def _value(key: str, value) -> str:
         shown = _when(key, value)
         if shown is not None:
             return shown
+        if DECIMAL.fullmatch(value) and locale_name() == "ru":  # a stored decimal: "1,5"
+            return value.replace(".", ",")
     if key.endswith("_kopecks") and isinstance(value, int):
         return money(value)
     if key in VALUE_LABELS and (key == "roles" or not isinstance(value, (list, dict))):

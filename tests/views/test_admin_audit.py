@@ -101,7 +101,7 @@ def test_a_price_rule_change_is_audited(app, admin):
     assert (event.action, event.object_type) == ("record_updated", "PriceRule")
     assert event.details == {"coefficient": ["1.5", "1.25"], "surcharge_kopecks": [0, 30000]}
     page = admin.get(f"/audit/show/{event.id}").get_data(as_text=True)
-    assert "Коэффициент: 1.5 → 1.25" in page
+    assert "Коэффициент: 1,5 → 1,25" in page  # decimals as Russian writes them
     assert "Надбавка, ₽: 0,00\u00a0₽ → 300,00\u00a0₽" in page
 
 

@@ -250,3 +250,28 @@ def test_save_and_delete_return_to_the_list(app):
     away = admin.post(f"/kb-categories/delete/{full.id}", data={"csrf_token": token},
                       headers={"Referer": "https://elsewhere.example/kb-categories/list/"})
     assert away.headers["Location"] == "/kb-categories/list/"
+
+
+def test_a_stored_decimal_is_shown_as_the_reader_writes_it(app):
+    """The edit form showed "7.50" and "1.500" with a dot in Russian (the form takes a comma);
+    now "7,5" in Russian, "7.5" in English, without the column's trailing zeros; a refused
+    value stays as typed."""
+    company = make_partner(username="p").profile.partner_company
+    company.discount_percent = Decimal("7.50")
+    rule = PriceRule(kind="urgency", key="fast", label="Срочно", coefficient=Decimal("1.5"))
+    db.session.add(rule)
+    db.session.commit()
+    admin = as_user(app, make_user("Admin"))
+
+    def value(page: str, name: str) -> str:
+        return re.search(rf'<input[^>]*name="{name}"[^>]*value="([^"]*)"', page).group(1)
+
+    page, token = _form(admin, f"/companies/edit/{company.id}")
+    assert value(page, "discount_percent") == "7,5"
+    assert value(_form(admin, f"/price-rules/edit/{rule.id}")[0], "coefficient") == "1,5"
+    refused = admin.post(f"/companies/edit/{company.id}", data={
+        "csrf_token": token, "name": company.name, "city": "", "phone": "", "email": "",
+        "discount_percent": "150,25"}).get_data(as_text=True)
+    assert value(refused, "discount_percent") == "150,25"
+    admin.get("/lang/en")
+    assert value(_form(admin, f"/companies/edit/{company.id}")[0], "discount_percent") == "7.5"
