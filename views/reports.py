@@ -12,10 +12,24 @@ from flask_babel import gettext as _
 from app.errors import InvalidInput
 from app.exports import check_period, export_response, task_response
 from app.extensions import db
+from app.timefmt import local_today
 from app.typed_input import show_page_at
 from models.exports import ExportTask
 from reports.queries import default_period
 from reports.registry import REPORTS
+
+
+def _day(text: str, label: str) -> date:
+    """A day of the period as the form sends it (YYYY-MM-DD); InvalidInput naming the field
+    and what was typed ("2026-02-30": February has no 30th)."""
+    if not text:
+        raise InvalidInput(_("%(field)s: choose a day.", field=label))
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(_("%(field)s: “%(text)s” is not a day of the calendar; enter it as "
+                             "YYYY-MM-DD, e.g. %(example)s.", field=label, text=text[:20],
+                             example=local_today().replace(day=1).isoformat())) from None
 
 
 class ReportsView(BaseView):
@@ -40,14 +54,16 @@ class ReportsView(BaseView):
     @expose("/run", methods=["POST"])
     @has_access
     def run(self):
+        report = REPORTS.get(request.form.get("report", ""))
+        typed = [request.form.get(name, "").strip() for name in ("from", "to")]
         try:
-            report = REPORTS[request.form["report"]]
-            start = date.fromisoformat(request.form["from"])
-            end = date.fromisoformat(request.form["to"])
-        except (KeyError, ValueError):  # the form again with what was typed
-            flash(_("Choose a report and a period (YYYY-MM-DD)."), "danger")
-            return self._page(request.form.get("from", ""), request.form.get("to", ""),
-                              request.form.get("report"))
+            if report is None:
+                raise InvalidInput(_("Choose a report."))
+            start, end = (_day(text, label) for text, label in
+                          zip(typed, (_("Start of the period"), _("End of the period"))))
+        except InvalidInput as error:  # the form again with what was typed
+            flash(str(error), "danger")
+            return self._page(*typed, request.form.get("report"))
         try:
             check_period(start, end)
         except InvalidInput as error:  # the form again with the dates as typed

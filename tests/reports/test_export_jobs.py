@@ -135,9 +135,26 @@ def test_a_date_that_is_no_date_keeps_the_form_as_typed(app, queued):
     director = as_user(app, make_user("Director"))
     response = _run_report(director, "register", "2026-02-30", "2026-03-17")
     html = response.get_data(as_text=True)
-    assert response.mimetype == "text/html" and "Выберите отчёт и период" in html
+    assert response.mimetype == "text/html"
+    assert "Начало периода: «2026-02-30» — такого дня в календаре нет" in html
     assert 'value="2026-02-30"' in html and 'value="2026-03-17"' in html
     assert '<option value="register" selected>' in html
     assert queued == [] and db.session.query(ExportTask).count() == 0
     # a reload opens the form (/reports/run is POST-only: its GET would be a 405)
     assert '<meta name="replan-page-url" content="/reports/" data-form="/reports/run">' in html
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"report": "nope"}, "Choose a report."),
+    ({"to": ""}, "End of the period: choose a day."),
+    ({"to": "17.03.2026x"}, "End of the period: “17.03.2026x” is not a day of the calendar"),
+], ids=["report", "empty-day", "not-a-day"])
+def test_each_refused_report_field_is_named_in_the_readers_language(app, queued, changes,
+                                                                      message):
+    director = as_user(app, make_user("Director", locale="en"))
+    director.get("/lang/en")
+    fields = {"report": "register", "from": "2026-03-01", "to": "2026-03-17", **changes}
+    html = _run_report(director, fields["report"], fields["from"], fields["to"]) \
+        .get_data(as_text=True)
+    assert message in html.replace("&#34;", '"')
+    assert queued == [] and db.session.query(ExportTask).count() == 0
