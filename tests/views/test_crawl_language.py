@@ -164,7 +164,7 @@ def _world() -> None:
     """The demo bureau plus what it lacks: partner applications and a saved quote."""
     load_demo()
     db.session.add_all([
-        PartnerApplication(company_name="ООО «Новый партнёр»", inn="7701234567",
+        PartnerApplication(company_name="ООО «Новый партнёр»", inn="7701234521",
                            contact_name="Ирина Новикова", email="new@partner.example",
                            phone="+7 900 111-22-33", city="Москва", consent=True),
         PartnerApplication(company_name="ИП Отказов", inn="7707083893",
