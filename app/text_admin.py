@@ -235,8 +235,10 @@ def sample_values(item: Item, locale: str) -> dict[str, str]:
         status = Status(req.status) if req else Status.IN_PROGRESS
         values = {
             "number": number, "company": company,
-            "recipient": "Иван Петров", "link": "https://replan.example/desk/42",
-            "preferences_link": "https://replan.example/my-profile/",
+            # links on this installation's address (REPLAN_BASE_URL), as e-mails carry them
+            "recipient": "Иван Петров",
+            "link": external_url("DeskView.show", pk=req.id if req else 42),
+            "preferences_link": external_url("StaffProfileView.edit"),
             "text": _("Request %(number)s is assigned to you.", number=number),
             "subject": _("Request %(number)s is assigned to you", number=number),
             "amount": money(150_000), "when": "27.11.2026 10:00 – 12:00",
@@ -252,7 +254,6 @@ def sample_values(item: Item, locale: str) -> dict[str, str]:
         values["status"] = staff_label(status)
         if item.kind == KIND_EMAIL and req is not None:
             values.update(_event_sentences(item.key, req, values))
-            values["link"] = external_url("DeskView.show", pk=req.id)
     return {name: values[name] for name in item.placeholders}
 
 

@@ -165,6 +165,17 @@ def test_preview_renders_from_the_sample_request_and_saves_nothing(app, admin, s
     assert db.session.query(TextOverride).count() == 0
 
 
+def test_preview_links_are_on_the_installations_address(app, admin, monkeypatch):
+    """Both links of a preview are built on REPLAN_BASE_URL, as e-mails carry them (with no
+    request yet, a made-up host was shown beside the real one)."""
+    monkeypatch.setitem(app.config, "BASE_URL", "https://office.bureau.example")
+    html = save(admin, KIND_EMAIL, "assigned", "{{ link }} | {{ preferences_link }}",
+                subject="{{ number }}", do="preview").get_data(as_text=True)
+    assert "https://office.bureau.example/desk/42 | " \
+           "https://office.bureau.example/my-profile/" in html
+    assert "replan.example" not in html
+
+
 def test_an_email_override_is_sent_in_the_recipients_language(app, admin, staff):
     partner = make_partner()
     req = make_request(partner, Status.ASSIGNED, staff)
