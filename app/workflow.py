@@ -20,7 +20,8 @@ from app.attachments import attach_files
 from app.audit import record
 from app.deliverables import latest_version, release_latest
 from app.document_slots import require_documents
-from app.errors import Conflict, InvalidInput, Refused, conflict_message  # noqa: F401  (re-exported)
+from app.errors import Conflict, Refused, conflict_message  # noqa: F401  (re-exported)
+from app.errors import InvalidInput
 from app.extensions import db
 from app.permissions import ENGINEER, FILER_ROLES, MANAGER, SUPERMANAGER, role_names
 from app.settings import get_setting
