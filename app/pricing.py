@@ -208,21 +208,33 @@ def has_coefficients(row) -> bool:
 
 def pricing_fields(service_ids) -> list:
     """The fields the calculator asks for these services (app.service_fields.FormField): each
-    service's rate field and its choice fields with coefficients; a field is tied to the
-    services it prices for (the browser shows it while one of them is ticked), and a
-    condition on a field the calculator does not ask is dropped."""
+    service's rate field and its choice fields with coefficients, and the fields their "shown
+    only if" conditions name (a yes/no before the question it opens), so a quote counts a
+    conditional field exactly when the request form would keep it; a field is tied to the
+    services it prices for (the browser shows it while one of them is ticked)."""
     services = _services(service_ids)
     rate_keys = {s.id: s.rate_field_key for s in services}
-    priced: dict[str, list[int]] = {}
+    asked: dict[str, list[int]] = {}
     for service_id, rows in _field_rows(list(rate_keys)).items():
         for row in rows:
             if (row.key == rate_keys[service_id] and row.field_type in NUMBER_TYPES) \
                     or has_coefficients(row):
-                priced.setdefault(row.key, []).append(service_id)
-    fields = [item for item in fields_for(list(rate_keys)) if item.key in priced]
-    return [replace(item, service_ids=tuple(priced[item.key]),
-                    show_if_key=item.show_if_key if item.show_if_key in priced else None)
-            for item in fields]
+                asked.setdefault(row.key, []).append(service_id)
+    every = fields_for(list(rate_keys))
+    by_key = {item.key: item for item in every}
+    pending = list(asked)
+    while pending:  # the condition's field (asked for the services of the field it opens),
+        key = pending.pop()  # its own condition's field, …
+        parent = by_key[key].show_if_key if key in by_key else None
+        if parent not in by_key:
+            continue
+        grown = list(dict.fromkeys(asked.get(parent, []) + asked[key]))
+        if grown != asked.get(parent):
+            asked[parent] = grown
+            pending.append(parent)
+    return [replace(item, service_ids=tuple(asked[item.key]),
+                    show_if_key=item.show_if_key if item.show_if_key in asked else None)
+            for item in every if item.key in asked]
 
 
 def _english() -> bool:

@@ -162,3 +162,45 @@ def test_the_back_office_lists_a_quote_without_area(app, client, cars):
     assert "None" not in listing and "2\u00a0000,00" in listing
     shown = admin.get(f"/quotes/show/{quote.id}").get_data(as_text=True)
     assert "Проверка авто" in shown and "None" not in shown
+
+
+def test_a_priced_question_behind_a_yes_no_prices_alike_in_the_quote_and_the_request(
+        app, client, cars):
+    """"Redevelopment legalised?" (no ×1.15) is asked only when "There is a redevelopment"
+    is ticked. The calculator asked it without its yes/no, required it and priced it; the
+    request form dropped it (hidden): the quote said 2 300 ₽, the request 2 000 ₽. Now the
+    calculator asks the yes/no too and both count the question only when it is open."""
+    check, _fleet = cars
+    db.session.add_all([
+        ServiceField(service_id=check.id, key="redev", label="Есть перепланировка",
+                     field_type="boolean", sort_order=5),
+        ServiceField(service_id=check.id, key="legal", label="Перепланировка узаконена?",
+                     field_type="select", required=True, sort_order=6, show_if_key="redev",
+                     show_if_value="yes", options=[
+                         {"value": "yes", "label": "Да"},
+                         {"value": "no", "label": "Нет", "coefficient": "1.15"}])])
+    db.session.commit()
+    make_partner(username="p")
+    sign_in(client, "p")
+    page = client.get("/cabinet/calculator").get_data(as_text=True)
+    assert _wrappers(page)["redev"] == {str(check.id)}
+    assert re.search(r'data-sf-key="legal"[^>]*data-sf-show-key="redev"', page)
+    data = {"services": [str(check.id)], "car_class": "economy", "urgency": "normal"}
+    closed = post(client, "/cabinet/calculator", dict(data, legal="no", calculate="1")) \
+        .get_data(as_text=True)
+    assert 'id="legal-error"' not in closed  # not asked while closed: not required
+    assert re.search(r'data-testid="total">2\u00a0000,00', closed)
+    opened = post(client, "/cabinet/calculator", dict(data, redev="y", legal="no",
+                                                       calculate="1")).get_data(as_text=True)
+    assert re.search(r'data-testid="total">2\u00a0300,00', opened)  # 2 000 × 1.15
+    for ticked, total in (({}, 200_000), ({"redev": "y"}, 230_000)):
+        db.session.query(Request).delete()
+        db.session.query(Quote).delete()
+        db.session.commit()
+        post(client, "/cabinet/calculator", dict(data, legal="no", save="1", **ticked))
+        quote = db.session.query(Quote).one()
+        post(client, "/cabinet/requests/new", dict(
+            data, legal="no", vin="XTA21099043567890", quote_id=str(quote.id),
+            save_draft="1", **ticked))
+        req = db.session.query(Request).one()
+        assert req.total_kopecks == quote.total_kopecks == total, ticked

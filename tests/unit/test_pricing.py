@@ -321,7 +321,7 @@ def test_pricing_fields_are_rate_fields_and_choices_with_coefficients(catalogue)
     add_field(car, "vin", "text", "VIN")
     add_field(car, "wheels", "select", "Диски", [{"value": "r", "label": "R",
                                                   "coefficient": "1.1"}],
-              show_if_key="vin", show_if_value="x")  # its condition's field is not asked
+              show_if_key="vin", show_if_value="x")  # its condition's field is asked too
     add_field(car, "tint", "select", "Тонировка", [{"value": "y", "label": "Y",
                                                     "coefficient": "1.2"}],
               show_if_key="car_class", show_if_value="premium")
@@ -331,7 +331,8 @@ def test_pricing_fields_are_rate_fields_and_choices_with_coefficients(catalogue)
     fields = pricing_fields([plan.id, survey.id, car.id])
     assert [(f.key, f.service_ids, f.show_if_key) for f in fields] == [  # form order
         ("cars", (car.id,), None), ("car_class", (car.id,), None),
-        ("wheels", (car.id,), None), ("tint", (car.id,), "car_class"),
+        ("vin", (car.id,), None), ("wheels", (car.id,), "vin"),
+        ("tint", (car.id,), "car_class"),
         ("area", (plan.id,), None), ("object_type", (plan.id,), None)]
     assert pricing_fields([survey.id]) == []
     assert [f.key for f in pricing_fields([car.id])][:2] == ["cars", "car_class"]
