@@ -56,9 +56,10 @@ def partner_status(status: str) -> str:
 
 def partner_status_of(request) -> str:
     """The request's current status as its partner reads it ("Ready — awaiting payment")."""
+    label = partner_status(request.status)  # the admin's wording of "Ready" too
     if awaiting_payment(request):
-        return _("Ready — awaiting payment")
-    return partner_status(request.status)
+        return _("%(status)s — awaiting payment", status=label)
+    return label
 
 
 def partner_group(status: str) -> str:

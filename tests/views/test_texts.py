@@ -156,6 +156,17 @@ def test_the_docs_list_every_placeholder(app):
         assert f"`{{{{ {name} }}}}`" in docs, name
 
 
+def test_ready_awaiting_payment_says_the_admins_ready(app, admin, staff):
+    """The partner's "Ready — awaiting payment" took the code's "Ready" though the admin
+    renamed it (the e-mail said the admin's word, the cabinet the code's)."""
+    partner = make_partner()
+    req = make_request(partner, Status.READY, staff)
+    save(admin, KIND_PARTNER_LABEL, "ready", "Отчёт готов")
+    client = as_user(app, partner)
+    page = client.get(f"/cabinet/requests/{req.id}").get_data(as_text=True)
+    assert "Отчёт готов — ожидает оплаты" in page and "Готово — ожидает" not in page
+
+
 def test_preview_renders_from_the_sample_request_and_saves_nothing(app, admin, staff):
     req = make_request(make_partner(), Status.ASSIGNED, staff)
     html = save(admin, KIND_EMAIL, "assigned", "Заявка {{ number }} — {{ status }}",
