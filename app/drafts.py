@@ -20,6 +20,7 @@ from app.errors import Conflict, InvalidInput, Refused
 from app.extensions import db
 from app.intake import (DRAFT_FIELDS, MIRRORED, OWN_COLUMNS, create_draft, legacy_values,
                         reprice, store_values)
+from app.pricing import distinct
 from app.storage import discard
 from app.timefmt import format_day, local_today
 from app.uow import after_commit
@@ -154,7 +155,7 @@ def _apply(user, req: Request, draft: DraftInput, files, slot_files=None,
     for name, value in _values(user, company, draft).items():
         setattr(req, name, value)
     store_values(req, draft.services, _field_values(draft, req.field_values))
-    req.options = list(draft.options or [])
+    req.options = distinct(draft.options)
     reprice(req, draft.services, req.options, company)
     remove_input_files(req, remove_files)  # first: a replaced file frees its slot
     attach_files(req, files, user, ATTACH_INPUT, slot_files=slot_files)

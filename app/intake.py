@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from app.extensions import db
-from app.pricing import calculate
+from app.pricing import calculate, distinct
 from app.service_fields import INT_LIMIT, decimal_text, fields_for, title
 from models.base import utcnow
 from models.catalog import Service
@@ -32,7 +32,7 @@ def create_draft(author, company, service_ids, options=(), quote=None, source=No
     for name in OWN_COLUMNS:
         if name in fields:
             setattr(request, name, fields[name])
-    request.options = list(options)
+    request.options = distinct(options)
     store_values(request, service_ids, legacy_values(fields) if field_values is None
                  else field_values)
     reprice(request, service_ids, options, company)

@@ -74,7 +74,7 @@ def calculate(service_ids, field_values: dict | None, urgency: str, options=(),
         result.lines.append(_service_line(service, rows.get(service.id, []), values,
                                           urgency_coef))
     option_rules = rules_by_key(RULE_OPTION)
-    for key in options or ():
+    for key in distinct(options):  # an option is one line however often it is sent
         rule = option_rules.get(key)
         if rule is not None:
             result.lines.append(PriceLine(rule.label, rule.surcharge_kopecks))
@@ -82,6 +82,12 @@ def calculate(service_ids, field_values: dict | None, urgency: str, options=(),
     result.discount = _round(Decimal(result.subtotal) * result.discount_percent / 100)
     result.total = result.subtotal - result.discount
     return result
+
+
+def distinct(options) -> list:
+    """The options once each, in the order first given (["courier", "courier"] is one
+    courier: the API and a crafted form could send a key twice and pay for it twice)."""
+    return list(dict.fromkeys(options or ()))
 
 
 def _coef(kind: str, key: str) -> Decimal:

@@ -11,7 +11,7 @@ from app.audit import record
 from app.errors import InvalidInput
 from app.extensions import db
 from app.intake import legacy_values
-from app.pricing import calculate
+from app.pricing import calculate, distinct
 from app.service_fields import display_value, fields_for
 from app.signatures import (PURPOSE_QUOTE, check_confirmation, quote_payload, request_code,
                             required)
@@ -26,7 +26,7 @@ def save_quote(user, services, field_values: dict, urgency: str, options=(),
     parsed by app.service_fields) for the user's company (its discount); keep the breakdown.
     Saving is agreeing to the quote: a one-time code when the admin asks for one."""
     company = require_partner(user)
-    options, values = list(options or []), dict(field_values or {})
+    options, values = distinct(options), dict(field_values or {})
     result = calculate(services, values, urgency, options, company)
     object_type = values.get("object_type")
     quote = Quote(company_id=company.id, author_id=user.id, field_values=values,
@@ -52,7 +52,7 @@ def request_quote_code(user, services, field_values: dict, urgency: str, options
     company = require_partner(user)
     if not required(PURPOSE_QUOTE):  # else a code by e-mail or SMS for nothing, each time
         raise InvalidInput(_("This action needs no confirmation code."))
-    options, values = list(options or []), dict(field_values or {})
+    options, values = distinct(options), dict(field_values or {})
     result = calculate(services, values, urgency, options, company)
     return request_code(user, PURPOSE_QUOTE, quote_payload(services, values, urgency, options,
                                                            result.total))

@@ -13,7 +13,7 @@ from app.permissions import ADMIN, DIRECTOR
 from app.timefmt import format_day, local_today
 from models.base import utcnow
 from models.partners import EndClient
-from models.catalog import RULE_OBJECT_TYPE, RULE_URGENCY, PriceRule, Quote
+from models.catalog import RULE_OBJECT_TYPE, RULE_OPTION, RULE_URGENCY, PriceRule, Quote
 from models.request_status import Status
 from models.requests import Request
 from models.service_fields import ServiceField
@@ -520,6 +520,30 @@ def test_quote_prices_without_saving_and_quotes_saves(app, client, service):
     problem(client.post("/api/v1/quote", json={"services": [service.id],
                                                "fields": {"area": -1}},
                         headers=token(user)), 422)
+
+
+def test_an_option_sent_twice_is_priced_and_kept_once(app, client, service):
+    """["courier", "courier"] charged the courier twice on the quote, the draft and its edit."""
+    db.session.add(PriceRule(kind=RULE_OPTION, key="courier", label="Курьер",
+                             surcharge_kopecks=1_500_00))
+    db.session.commit()
+    user = make_partner()
+    headers = token(user)
+    once = 10000_00 + 50 * 100_00 + 1_500_00
+    body = {"services": [service.id], "fields": {"area": 50, "object_type": "apartment"},
+            "options": ["courier", "courier", "courier"]}
+    priced = client.post("/api/v1/quote", json=body, headers=headers).get_json()
+    assert priced["total_kopecks"] == once and len(priced["lines"]) == 2
+    created = new_draft(client, headers, service, options=["courier", "courier"]).get_json()
+    req = db.session.get(Request, created["id"])
+    assert (req.options, req.total_kopecks) == (["courier"], created["total_kopecks"])
+    assert created["total_kopecks"] == round(10000_00 + 54.5 * 100_00) + 1_500_00  # 54,5 m²
+    changed = client.patch(f"/api/v1/requests/{req.id}", json={
+        "options": ["courier", "courier"], "fields": {"area": 50},
+        "version": created["version"]}, headers=headers).get_json()
+    assert changed["total_kopecks"] == once
+    db.session.expire_all()
+    assert db.session.get(Request, req.id).options == ["courier"]
 
 
 @pytest.fixture

@@ -247,6 +247,13 @@ def test_options_add_their_surcharge_in_the_order_chosen_unknown_ones_ignored(ca
     assert result.subtotal == result.total == 420_000
 
 
+def test_an_option_sent_twice_is_one_line(catalogue):
+    _plan, survey, _car = catalogue
+    result = calculate([survey.id], {}, "normal", ["courier", "courier", "copy", "courier"])
+    assert [line.title for line in result.lines] == ["Service survey", "Courier", "Paper copy"]
+    assert result.total == 300_000 + 70_000 + 50_000
+
+
 def test_switched_off_rules_do_not_apply_and_object_type_rules_do_not_price(catalogue):
     _plan, survey, _car = catalogue
     rule(RULE_URGENCY, "asap", coefficient="2", active=False)
