@@ -129,12 +129,18 @@ def _current_inputs(req) -> dict:
 
 
 def sent_version(body: dict) -> int:
-    """The version the client read: the If-Match header ("3", W/"3") or the body's."""
+    """The version the client read: the If-Match header ("3", W/"3", or the ETag as sent
+    over a compressed answer, "3:br" / "3:gzip") or the body's; both sent must agree."""
     header = (request.headers.get("If-Match") or "").strip()
+    if header == "*":
+        raise InvalidInput(_("If-Match: * is not taken here: send the version you read "
+                             "(the ETag) so that another person's change is not overwritten."))
     if header:
-        match = re.fullmatch(r'(?:W/)?"?(\d{1,10})"?', header)
+        match = re.fullmatch(r'(?:W/)?"?(\d{1,10})(?::[A-Za-z0-9-]{1,20})?"?', header)
         if match is None:
             raise InvalidInput(_("If-Match must be the request's version, e.g. \"3\"."))
+        if body.get("version") is not None and body["version"] != int(match.group(1)):
+            raise InvalidInput(_("If-Match and \"version\" name different versions: send one."))
         return int(match.group(1))
     if body.get("version") is None:
         raise InvalidInput(_("Send the request's version (If-Match header or \"version\") "
@@ -214,8 +220,8 @@ def _partner_move(request_id: int, action: Action):
         req = get_request_or_404(user, request_id)
         if action == Action.SUBMIT:
             if version is not None and version != req.version:
-                raise Conflict()
-            req = submit_draft(user, request_id, **code)
+                raise Conflict()  # a retry of a submit that went through: changed meanwhile
+            req = submit_draft(user, request_id, comment=body.get("comment"), **code)
         else:
             transition(req, action, user, body.get("comment"), expected_version=version,
                        **code)

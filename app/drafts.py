@@ -191,9 +191,17 @@ def repeat_request(user, request_id: int) -> Request:
     return req
 
 
-def submit_draft(user, request_id: int, confirmation_code: str | None = None) -> Request:
+def submit_draft(user, request_id: int, confirmation_code: str | None = None,
+                 comment: str | None = None, expected_version=None) -> Request:
     """Send the user's draft to the bureau (the workflow checks, audits and notifies; a
-    one-time code when the admin asks for one: app.signatures)."""
-    req = editable_draft(user, request_id)
-    transition(req, Action.SUBMIT, user, confirmation_code=confirmation_code)
+    one-time code when the admin asks for one: app.signatures); `comment` goes into the
+    status history (hidden from engineers: app.visibility), `expected_version` the version
+    the caller read."""
+    require_partner(user)
+    req = get_request_or_404(user, request_id)
+    if req.status != Status.DRAFT:
+        raise Refused(_("Request %(number)s is already submitted: there is no draft to send.",
+                        number=req.number))
+    transition(req, Action.SUBMIT, user, comment, expected_version=expected_version,
+               confirmation_code=confirmation_code)
     return req

@@ -15,7 +15,7 @@ from models.base import utcnow
 from models.partners import EndClient
 from models.catalog import RULE_OBJECT_TYPE, RULE_OPTION, RULE_URGENCY, PriceRule, Quote
 from models.request_status import Status
-from models.requests import Request
+from models.requests import Request, StatusChange
 from models.service_fields import ServiceField
 from models.signatures import Signature
 from tests.factories import make_partner, make_request, make_service, make_user
@@ -215,6 +215,30 @@ def test_patch_changes_a_draft_at_its_version_only(app, client, service):
     assert db.session.get(Request, created["id"]).description is None
 
 
+def test_the_etag_of_a_compressed_answer_is_taken_back_as_if_match(app, client, service):
+    """Over gzip or brotli the ETag reads "1:gzip" / "1:br" (Flask-Compress marks the
+    encoding); sent back as the docs say, it was refused (422) on every write."""
+    user = make_partner()
+    headers = token(user)
+    created = new_draft(client, headers, service).get_json()
+    url = f"/api/v1/requests/{created['id']}"
+    etag = client.get(url, headers=headers | {"Accept-Encoding": "gzip"}).headers["ETag"]
+    assert etag == f'"{created["version"]}:gzip"'
+    changed = client.patch(url, json={"description": "Снос"}, headers=headers | {
+        "If-Match": etag})
+    assert changed.status_code == 200, changed.get_data(as_text=True)
+    stale = client.patch(url, json={"description": "x"}, headers=headers | {"If-Match": etag})
+    problem(stale, 409)  # the same old ETag again: changed meanwhile
+    english = headers | {"Accept-Language": "en"}
+    assert "send the version you read" in problem(client.patch(
+        url, json={"description": "x"}, headers=english | {"If-Match": "*"}), 422)
+    version = changed.get_json()["version"]
+    assert "different versions" in problem(client.patch(url, json={
+        "description": "x", "version": version - 1}, headers=english | {
+        "If-Match": f'"{version}"'}), 422)
+    assert db.session.get(Request, created["id"]).description == "Снос"
+
+
 def test_one_save_is_one_version(app, client, service):
     """A change that reprices the draft is written once: the version a client keeps goes up
     by one a save (pricing read the catalogue with the changed draft flushed early: +2)."""
@@ -273,6 +297,26 @@ def test_a_draft_whose_wanted_date_passed_is_not_submitted(app, client, service)
         f"({format_day(local_today())}) or a later day in the draft, then submit it.")
     db.session.expire_all()
     assert db.session.get(Request, req.id).status == Status.DRAFT
+
+
+def test_a_submit_keeps_its_comment_and_a_second_submit_says_it_went(app, client, service):
+    """The submit's "comment" was answered 200 and dropped; now it is the history's comment
+    of the move. Sent again (a retry after a timeout) the answer says it was submitted."""
+    user = make_partner()
+    headers = token(user) | {"Accept-Language": "en"}
+    created = new_draft(client, headers, service).get_json()
+    url = f"/api/v1/requests/{created['id']}"
+    sent = client.post(f"{url}/submit", json={"comment": "Пожалуйста, побыстрее 🙏"},
+                       headers=headers)
+    assert sent.status_code == 200, sent.get_data(as_text=True)
+    change = db.session.query(StatusChange).filter_by(request_id=created["id"],
+                                                      action="submit").one()
+    assert change.comment == "Пожалуйста, побыстрее 🙏"
+    again = client.post(f"{url}/submit", headers=headers)
+    assert problem(again, 403) == (f"Request {created['number']} is already submitted: "
+                                   "there is no draft to send.")
+    problem(client.post(f"{url}/submit", json={"version": created["version"]},
+                        headers=headers), 409)  # the version read before: changed meanwhile
 
 
 def test_submit_cancel_and_the_submitted_request_is_no_longer_editable(app, client, service):
