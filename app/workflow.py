@@ -245,9 +245,13 @@ def _release_package(request: Request, params: dict, comment: str | None) -> Non
 def _data_request_message(request: Request, change: StatusChange, user, params: dict) -> None:
     """The manager's data request is a message of the partner thread too (app.thread shows
     it as the data request), with the files sent along (params["files"]); one transaction."""
+    # deferred: app.webhooks → app.uow → app.mail → app.jobs → app.periodic → here (cycle)
+    from app.webhooks import emit_message
+
     message = Message(request=request, author_id=user.id, body=change.comment)
     db.session.add(message)
     attach_files(request, params.get("files", ()), user, ATTACH_MESSAGE, message=message)
+    emit_message(message)  # request.message_created, as every message the partner reads
 
 
 EFFECTS: dict[Action, Effect] = {

@@ -274,12 +274,28 @@ def test_a_partners_answer_is_a_message_event(app, receiver, allow_private):
     owner = make_partner()
     endpoint, _ = add_endpoint(owner, receiver.url, [REQUEST_MESSAGE_CREATED])
     req = make_request(owner, Status.NEEDS_INFO, staff)
+    asked = rows(endpoint_id=endpoint.id)  # the manager's data request (its own event)
     with unit_of_work():
         assert post_partner_message(owner, req, "Вот план") is True
-    sent = rows(endpoint_id=endpoint.id)
-    assert len(sent) == 1
+    sent = [row for row in rows(endpoint_id=endpoint.id) if row not in asked]
+    assert len(asked) == 1 and len(sent) == 1
     message = json.loads(sent[0].payload)["data"]["message"]
     assert message["author"] == "partner" and message["body"] == "Вот план"
+
+
+def test_a_managers_data_request_is_a_message_event_with_its_text(app, receiver,
+                                                                 allow_private):
+    """The data request is a message of the thread: its text reached the cabinet and the
+    API's messages but no request.message_created (only the status change, without text)."""
+    staff = Staff()
+    owner = make_partner()
+    endpoint, _ = add_endpoint(owner, receiver.url, [REQUEST_MESSAGE_CREATED])
+    req = make_request(owner, Status.ASSIGNED, staff)
+    with unit_of_work():
+        transition(req, "ask_info", staff.manager, "Пришлите выписку ЕГРН")
+    (sent,) = rows(endpoint_id=endpoint.id)
+    message = json.loads(sent.payload)["data"]["message"]
+    assert (message["author"], message["body"]) == ("staff", "Пришлите выписку ЕГРН")
 
 
 @pytest.mark.parametrize("url", [
