@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 from flask import Flask, abort, current_app, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import NotFound
@@ -243,8 +244,9 @@ def guard_request():
     """Refuse NUL bytes (400) and neutralise malformed list and action parameters."""
     _limit_upload_body()
     if _carries_nul():
-        abort(400, description=_("The request contains a forbidden character (NUL). "
-                                 "Remove it and try again."))  # or a lone surrogate
+        # lazy: the API words it in its own language (Accept-Language, app.api.problem)
+        abort(400, description=_l("The request contains a forbidden character (NUL or an "
+                                  "unpaired surrogate). Remove it and try again."))
     _clean_fab_args()
     _check_fab_action()
 

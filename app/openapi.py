@@ -28,8 +28,9 @@ COMMON_STATUSES = {"400": "BadRequest", "401": "Unauthorized", "403": "Forbidden
                    "404": "NotFound", "409": "Conflict", "422": "InvalidInput",
                    "429": "TooManyRequests"}
 RESPONSE_TEXT = {
-    "BadRequest": _l("The request cannot be read: a NUL byte in the path, query, form or "
-                     "JSON, or a body nested too deep. Any operation may answer so."),
+    "BadRequest": _l("The request cannot be read: a NUL byte or an unpaired surrogate in the "
+                     "path, query, form or JSON. Any operation may answer so (a body nested "
+                     "too deep is invalid JSON: 422)."),
     "Unauthorized": _l("No valid token: the Authorization header is missing, malformed, or "
                        "the token is unknown, expired or revoked."),
     "Forbidden": _l("The token or its user may not do this (a read-only token writing, a "

@@ -43,6 +43,21 @@ def test_text_no_database_stores_is_refused_at_the_edge(app, client, service, te
     assert db.session.get(Request, req.id).description is None
 
 
+@pytest.mark.parametrize("language, detail", [
+    ("en", "The request contains a forbidden character (NUL or an unpaired surrogate)."),
+    ("ru", "В запросе есть запрещённый символ (NUL или непарный суррогат)."),
+])
+def test_the_400_speaks_the_asked_language(app, client, service, language, detail):
+    """The edge's 400 was worded before the API knew its reader: Russian for every client."""
+    user = make_partner()
+    req = make_request(user)
+    db.session.commit()
+    response = client.post(f"/api/v1/requests/{req.id}/messages", headers=token(user) | {
+        "Accept-Language": language}, data=b'{"body": "nul\\u0000byte"}',
+        content_type="application/json")
+    assert problem(response, 400).startswith(detail)
+
+
 def test_a_move_sent_as_a_form_is_no_json(app, client, service):
     user = make_partner()
     req = make_request(user)

@@ -32,7 +32,7 @@ def test_nul_in_an_anonymous_form_is_refused_with_400(app, client, url):
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert '<html lang="ru">' in page  # the translated 400 page, naming the reason
-    assert "запрещённый символ (NUL)" in page
+    assert "запрещённый символ (NUL или непарный суррогат)" in page
 
 
 def test_nul_in_a_list_filter_or_a_path_is_refused(app, owner):
