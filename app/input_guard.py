@@ -7,7 +7,6 @@ import re
 from datetime import date, datetime
 
 from flask import Flask, abort, current_app, request
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.datastructures import ImmutableMultiDict
