@@ -42,8 +42,14 @@ def conflict_message() -> str:
 
 
 class NotFound(DomainError):
+    """Answered exactly as a 404 of routing or abort(404) (the same type and text), so that
+    a missing object and one outside the user's scope read alike."""
+
     status = 404
-    kind = "not-found"
+    kind = "404"
+
+    def __init__(self, message: str | None = None):
+        super().__init__(message or _("The page does not exist or is not available to you."))
 
 
 class InvalidInput(DomainError, ValueError):

@@ -145,9 +145,14 @@ def test_foreign_request_and_file_are_404(app, client, staff, member, stranger):
         assert_problem(client.get(f"/api/v1/requests/{other.id}/files", headers=headers), 404)
         assert_problem(client.get(f"/api/v1/files/{file_id}", headers=headers), 404)
         assert_problem(post_message(client, other, headers, "x"), 404)
-    # an unknown file and an id beyond INTEGER
-    assert_problem(client.get("/api/v1/files/999999", headers=bearer(member)), 404)
-    assert_problem(client.get("/api/v1/files/99999999999", headers=bearer(member)), 404)
+    # an unknown file and an id beyond INTEGER: the same answer as another's file (its type
+    # and text told which files exist: "not-found" with no detail for an unknown one)
+    foreign = assert_problem(client.get(f"/api/v1/files/{file_id}", headers=bearer(stranger)),
+                             404)
+    assert foreign["detail"] and foreign["type"].endswith("/404")
+    for path in ("/api/v1/files/999999", "/api/v1/files/99999999999"):
+        unknown = assert_problem(client.get(path, headers=bearer(member)), 404)
+        assert (unknown["type"], unknown["detail"]) == (foreign["type"], foreign["detail"])
     assert db.session.query(Message).count() == 1
 
 
