@@ -23,12 +23,13 @@ from app.document_slots import require_documents
 from app.errors import Conflict, Refused, conflict_message  # noqa: F401  (re-exported)
 from app.errors import InvalidInput
 from app.extensions import db
-from app.permissions import ENGINEER, FILER_ROLES, MANAGER, SUPERMANAGER, role_names
+from app.permissions import (ENGINEER, FILER_ROLES, MANAGER, SUPERMANAGER, is_partner,
+                             role_names)
 from app.settings import get_setting
 from app.timefmt import format_day, local_today
 from app import rollups  # noqa: F401  (its flush hook keeps the daily rollup of these moves)
 from models.base import utcnow
-from app.status_labels import staff_label
+from app.status_labels import partner_label, staff_label
 from models.request_status import ACTION_LABELS, MOVES, Action, Actor, Move, Status
 from models.requests import (ATTACH_MESSAGE, PAYMENT_PAID, Message, Request, StatusChange,
                              status_writer)
@@ -95,10 +96,12 @@ def find_move(request: Request, action: Action | str, user) -> Move:
     """The move the user asks for, or a clear error why it is refused."""
     action = _action(action)
     in_status = [m for m in MOVES if m.action == action and request.status in m.sources]
-    if not in_status:
+    if not in_status:  # the status as this user reads it: a partner never the staff's
+        status = partner_label(request.status) if user is not None and is_partner(user) \
+            else staff_label(request.status)
         raise IllegalTransition(_(
             "“%(action)s” is not possible while the request is “%(status)s”.",
-            action=ACTION_LABELS[action], status=staff_label(request.status)))
+            action=ACTION_LABELS[action], status=status))
     kinds = actor_kinds(user, request)
     for move in in_status:
         if kinds & set(move.actors):

@@ -18,7 +18,7 @@ from models.request_status import Status
 from models.requests import Request, StatusChange
 from models.service_fields import ServiceField
 from models.signatures import Signature
-from tests.factories import make_partner, make_request, make_service, make_user
+from tests.factories import Staff, make_partner, make_request, make_service, make_user
 from tests.unit.test_signature_codes import require_codes
 
 PROBLEM = "application/problem+json"
@@ -317,6 +317,16 @@ def test_a_submit_keeps_its_comment_and_a_second_submit_says_it_went(app, client
                                    "there is no draft to send.")
     problem(client.post(f"{url}/submit", json={"version": created["version"]},
                         headers=headers), 409)  # the version read before: changed meanwhile
+
+
+def test_a_refused_move_names_the_status_as_the_partner_reads_it(app, client, service):
+    """A partner's refused close named the staff's status ("Assigned"), which partners never
+    read; now the cabinet's group ("Processing")."""
+    req = make_request(make_partner(), Status.ASSIGNED, Staff())
+    refused = client.post(f"/api/v1/requests/{req.id}/close", json={},
+                          headers=token(req.author) | {"Accept-Language": "en"})
+    assert problem(refused, 403) == "“Close request” is not possible while the request is " \
+                                    "“Processing”."
 
 
 def test_submit_cancel_and_the_submitted_request_is_no_longer_editable(app, client, service):
