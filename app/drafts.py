@@ -74,9 +74,12 @@ def end_client_id(user, company, draft: DraftInput) -> int | None:
         client = db.session.get(EndClient, draft.end_client_id)
         return client.id if client is not None and client.company_id == company.id else None
     name = (draft.new_client_name or "").strip()
-    if not name:
-        return None
     phone = (draft.new_client_phone or "").strip() or None
+    if not name:
+        if phone:  # a phone alone was dropped without a word (the prefill refused it)
+            raise DraftError(_("Give the end client's name with the phone."),
+                             field="new_client_name")
+        return None
     existing = db.session.query(EndClient).filter_by(company_id=company.id, name=name,
                                                      phone=phone).first()
     if existing is not None:

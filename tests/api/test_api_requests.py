@@ -319,6 +319,15 @@ def test_a_submit_keeps_its_comment_and_a_second_submit_says_it_went(app, client
                         headers=headers), 409)  # the version read before: changed meanwhile
 
 
+def test_a_client_phone_without_a_name_is_refused_as_the_prefill_refuses_it(app, client,
+                                                                             service):
+    user = make_partner()
+    refused = new_draft(client, token(user) | {"Accept-Language": "en"}, service,
+                        new_client_phone="+7 900 555-44-33")
+    assert problem(refused, 422) == "Give the end client's name with the phone."
+    assert db.session.query(Request).count() == 0
+
+
 def test_a_refused_move_names_the_status_as_the_partner_reads_it(app, client, service):
     """A partner's refused close named the staff's status ("Assigned"), which partners never
     read; now the cabinet's group ("Processing")."""

@@ -136,6 +136,18 @@ def test_a_wanted_date_in_the_past_is_refused_under_its_field_the_rest_kept(app,
     assert db.session.query(EndClient).count() == 0  # the new client is not added either
 
 
+def test_a_client_phone_without_a_name_is_refused_under_the_name(app, client, owner):
+    """A new client's phone without a name was dropped without a word (the draft saved with
+    no client); now the name is asked for and everything typed stays."""
+    sign_in(client, "owner")
+    html = post(client, "/cabinet/requests/new", form_data(new_client_name=""),
+                content_type="multipart/form-data").get_data(as_text=True)
+    error = re.search(r'id="new_client_name-error"[^>]*>(.*?)</', html, re.S)
+    assert error and "Вместе с телефоном укажите имя конечного клиента." in error.group(1)
+    assert "+7 900 555-44-33" in html and "Снос перегородки" in html
+    assert db.session.query(Request).count() == 0
+
+
 def test_today_is_a_wanted_date_a_kept_past_one_stays_on_edit(app, client, owner):
     sign_in(client, "owner")
     today = local_today()
