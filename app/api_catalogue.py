@@ -29,7 +29,7 @@ from app.uow import unit_of_work
 from app.access import require_partner
 from models.api_tokens import SCOPE_WRITE
 from models.catalog import RULE_OPTION, RULE_URGENCY, Service
-from models.service_fields import FIELD_BOOLEAN
+from models.service_fields import FIELD_BOOLEAN, FIELD_MULTISELECT
 
 bp = api_blueprint("api_v1_catalogue")
 SERVICES_MAX = 50
@@ -85,6 +85,8 @@ def form_data(values: dict | None, fields) -> dict:
     known = {item.key for item in fields} | {FORM_ALIASES[item.key] for item in fields
                                              if item.key in FORM_ALIASES}
     types = {item.key: item.field_type for item in fields}
+    types |= {FORM_ALIASES[key]: kind for key, kind in list(types.items())
+              if key in FORM_ALIASES}
     data = {}
     for key, value in (values or {}).items():
         if key not in known:
@@ -92,6 +94,8 @@ def form_data(values: dict | None, fields) -> dict:
         if value is None:
             continue
         if isinstance(value, list):
+            if types.get(key) != FIELD_MULTISELECT:  # ["a"] was kept as the text "['a']"
+                raise InvalidInput(_("“%(name)s” takes one value, not a list.", name=key))
             if len(value) > 100 or not all(_scalar(v) for v in value):
                 raise InvalidInput(_("“%(name)s” must be a list of values.", name=key))
             data[key] = [_text(v) for v in value]

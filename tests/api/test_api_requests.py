@@ -328,6 +328,15 @@ def test_a_client_phone_without_a_name_is_refused_as_the_prefill_refuses_it(app,
     assert db.session.query(Request).count() == 0
 
 
+def test_a_list_for_a_one_value_field_is_refused(app, client, service):
+    """["a"] for the address was stored as the text "['a']"."""
+    user = make_partner()
+    refused = new_draft(client, token(user) | {"Accept-Language": "en"}, service,
+                        fields=FIELDS | {"address": ["Москва"]})
+    assert problem(refused, 422) == "“address” takes one value, not a list."
+    assert db.session.query(Request).count() == 0
+
+
 def test_a_refused_move_names_the_status_as_the_partner_reads_it(app, client, service):
     """A partner's refused close named the staff's status ("Assigned"), which partners never
     read; now the cabinet's group ("Processing")."""
