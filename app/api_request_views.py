@@ -37,6 +37,7 @@ from models.requests import Request, RequestService
 from reports.sources import partner_filters, partner_requests
 
 LIMIT_DEFAULT, LIMIT_MAX = 20, 100
+FILTER_MAX = 100  # characters of a filter's value (the reference's maxLength)
 PARTNER_PARAMS = ("status", "service", "object_type", "from", "to", "q")
 STAFF_PARAMS = PARTNER_PARAMS + ("company", "manager", "engineer", "payment", "client",
                                  "date_by")
@@ -125,6 +126,10 @@ def _check_params(user) -> None:
     unknown = sorted(set(request.args) - set(allowed))
     if unknown:
         raise InvalidInput(_("Unknown parameter: “%(name)s”.", name=unknown[0][:100]))
+    for name, value in request.args.items(multi=True):  # the reference's maxLength
+        if name not in PAGE_PARAMS and len(value) > FILTER_MAX:
+            raise InvalidInput(_("“%(name)s” is at most %(max)s characters.", name=name,
+                                 max=FILTER_MAX))
     for name in ("from", "to"):
         value = request.args.get(name)
         if value and not _is_day(value):

@@ -305,7 +305,8 @@ _FILTERS = [
         ("status", "Partners: a status group (draft, accepted, processing, action_required, "
                    "in_work, ready, completed, closed, cancelled); staff: a status."),
         ("service", "A service id."), ("object_type", "An object type key."),
-        ("from", "Created on or after (YYYY-MM-DD)."), ("to", "Created on or before."),
+        ("from", "Created on or after (YYYY-MM-DD: a day in the bureau's time zone, "
+                 "not UTC)."), ("to", "Created on or before (the same kind of day)."),
         ("q", "Search: number, title, field values (engineers: no contact fields)."),
         ("company", "Staff: a company id."), ("manager", "Staff: a manager id."),
         ("engineer", "Staff: an engineer id."), ("payment", "Staff: unpaid, partial, paid."),

@@ -337,6 +337,15 @@ def test_a_list_for_a_one_value_field_is_refused(app, client, service):
     assert db.session.query(Request).count() == 0
 
 
+def test_a_filter_value_over_the_references_length_is_refused(app, client, service):
+    user = make_partner()
+    long = client.get("/api/v1/requests", query_string={"q": "я" * 101},
+                      headers=token(user) | {"Accept-Language": "en"})
+    assert problem(long, 422) == "“q” is at most 100 characters."
+    assert client.get("/api/v1/requests", query_string={"q": "я" * 100},
+                      headers=token(user)).status_code == 200
+
+
 def test_a_refused_move_names_the_status_as_the_partner_reads_it(app, client, service):
     """A partner's refused close named the staff's status ("Assigned"), which partners never
     read; now the cabinet's group ("Processing")."""
