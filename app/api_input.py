@@ -87,7 +87,7 @@ def check_value(name: str, value, field: Field):
             return None
         raise InvalidInput(_("“%(name)s” is required.", name=name))
     if not _kind_ok(value, field.kind):
-        raise InvalidInput(_("“%(name)s” must be a %(kind)s.", name=name,
+        raise InvalidInput(_("“%(name)s” must be of type %(kind)s.", name=name,
                              kind=KIND_NAMES[field.kind]))
     if isinstance(value, str) and len(value) > field.max_length:
         raise InvalidInput(_("“%(name)s” is too long (at most %(max)s characters).",
@@ -102,8 +102,8 @@ def check_value(name: str, value, field: Field):
                                  name=name, max=field.max_length))
         if field.items:
             item_field = Field(field.items, required=True)
-            for item in value:
-                check_value(name, item, item_field)
+            for item in value:  # "services[]": an item of the list, not the list
+                check_value(f"{name}[]", item, item_field)
     return value
 
 

@@ -346,6 +346,15 @@ def test_a_filter_value_over_the_references_length_is_refused(app, client, servi
                       headers=token(user)).status_code == 200
 
 
+def test_a_wrong_type_names_the_key_and_the_type(app, client, service):
+    user = make_partner()
+    english = token(user) | {"Accept-Language": "en"}
+    assert problem(client.post("/api/v1/requests", json={"services": ["1"]}, headers=english),
+                   422) == "“services[]” must be of type integer."  # an item of the list
+    assert problem(client.post("/api/v1/requests", json={"services": 1}, headers=english),
+                   422) == "“services” must be of type array."
+
+
 def test_a_refused_move_names_the_status_as_the_partner_reads_it(app, client, service):
     """A partner's refused close named the staff's status ("Assigned"), which partners never
     read; now the cabinet's group ("Processing")."""
