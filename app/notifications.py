@@ -255,6 +255,12 @@ EVENTS: dict[str, Event] = {
 }
 
 
+# events whose recipients are the partner side (the author, the company's owners): their
+# e-mails carry the partner's status labels and cabinet links (the texts editor previews them so)
+PARTNER_EVENTS = frozenset({"staff_message", "data_requested", "partner_status",
+                            "member_request_moved", "filed_on_behalf"})
+
+
 def kinds_for(user) -> list[str]:
     """The kinds that can reach this user (their profile's e-mail switches), in table order."""
     roles = set(role_names(user))

@@ -18,11 +18,11 @@ from app.audit import record
 from app.errors import InvalidInput, NotFound
 from app.extensions import db
 from app.money import money
-from app.notifications import EVENTS, KINDS
+from app.notifications import EVENTS, KINDS, PARTNER_EVENTS
 from app.permissions import ADMIN
 from app.settings import get_setting
 from app.status_labels import (LOCALES, default_partner_label, default_staff_label,
-                               forget_overrides, staff_label)
+                               forget_overrides, partner_label, staff_label)
 from app.texts import (EMAIL_PLACEHOLDERS, PDF_DOCUMENTS, PDF_PARTS, PDF_PLACEHOLDERS,
                        SUBJECT_LIMIT, TemplateRefused, check_template, default_email,
                        default_pdf_text)
@@ -252,6 +252,11 @@ def sample_values(item: Item, locale: str) -> dict[str, str]:
             "director": bureau.get("director", ""),
             "today": format_day(local_today(), "dd.MM.yyyy")}
         values["status"] = staff_label(status)
+        if item.kind == KIND_EMAIL and item.key in PARTNER_EVENTS:  # as the partner gets it
+            values["status"] = partner_label(status)
+            values["link"] = external_url("cabinet.request_detail",
+                                          request_id=req.id if req else 42)
+            values["preferences_link"] = external_url("cabinet.profile")
         if item.kind == KIND_EMAIL and req is not None:
             values.update(_event_sentences(item.key, req, values))
     return {name: values[name] for name in item.placeholders}

@@ -14,6 +14,8 @@ from flask_babel import force_locale
 
 from app.status_labels import (default_partner_label, default_staff_label, forget_overrides,
                                partner_group_of, partner_label, staff_label)
+from app.notifications import EVENTS, PARTNER_EVENTS
+from app.permissions import is_partner
 from app.text_admin import check_item, items
 from app.texts import (EMAIL_PLACEHOLDERS, PDF_PLACEHOLDERS, TemplateRefused, check_template,
                        pdf_texts, render_email)
@@ -185,6 +187,34 @@ def test_preview_links_are_on_the_installations_address(app, admin, monkeypatch)
     assert "https://office.bureau.example/desk/42 | " \
            "https://office.bureau.example/my-profile/" in html
     assert "replan.example" not in html
+
+
+def test_a_partner_emails_preview_shows_what_the_partner_gets(app, admin, staff):
+    """The partner's e-mails were previewed with the staff's status label and a desk link;
+    the partner gets the cabinet's label and link (and the staff e-mails stay the staff's)."""
+    req = make_request(make_partner(), Status.ASSIGNED, staff)
+    html = save(admin, KIND_EMAIL, "partner_status", "{{ status }} | {{ link }}",
+                subject="{{ number }}", do="preview").get_data(as_text=True)
+    assert f"{partner_label('assigned')} | " in html and f"/cabinet/requests/{req.id}" in html
+    assert staff_label("assigned") not in html and f"/desk/{req.id}" not in html
+    staff_html = save(admin, KIND_EMAIL, "staff_status", "{{ status }} | {{ link }}",
+                      subject="{{ number }}", do="preview").get_data(as_text=True)
+    assert f"{staff_label('assigned')} | " in staff_html and f"/desk/{req.id}" in staff_html
+
+
+def test_partner_events_are_the_events_partners_receive(app, admin, staff):
+    """PARTNER_EVENTS (the preview's partner view) is exactly the events whose recipients are
+    the partner side."""
+    req = make_request(make_partner(), Status.ON_REVIEW, staff)  # a manager and an engineer
+    make_partner(req.company, username="owner2")  # an owner besides the author
+    context = {"to_status": "assigned", "status": "assigned", "manager": "M", "step": None,
+               "company": "C", "amount": "1", "reason": "r", "minutes": 5}
+    for event, spec in EVENTS.items():
+        if event.startswith("approval"):
+            continue  # approvers are staff (app.approvals)
+        people = [user for user in spec.recipients(req, None, context) if user is not None]
+        assert people, event
+        assert all(is_partner(user) for user in people) == (event in PARTNER_EVENTS), event
 
 
 def test_an_email_override_is_sent_in_the_recipients_language(app, admin, staff):
