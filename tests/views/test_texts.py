@@ -209,12 +209,12 @@ def test_partner_events_are_the_events_partners_receive(app, admin, staff):
     make_partner(req.company, username="owner2")  # an owner besides the author
     context = {"to_status": "assigned", "status": "assigned", "manager": "M", "step": None,
                "company": "C", "amount": "1", "reason": "r", "minutes": 5}
-    for event, spec in EVENTS.items():
-        if event.startswith("approval"):
+    for name, spec in EVENTS.items():
+        if name.startswith("approval"):
             continue  # approvers are staff (app.approvals)
         people = [user for user in spec.recipients(req, None, context) if user is not None]
-        assert people, event
-        assert all(is_partner(user) for user in people) == (event in PARTNER_EVENTS), event
+        assert people, name
+        assert all(is_partner(user) for user in people) == (name in PARTNER_EVENTS), name
 
 
 def test_an_email_override_is_sent_in_the_recipients_language(app, admin, staff):
