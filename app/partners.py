@@ -171,14 +171,31 @@ def approve_application(admin, application_id: int):
     return owner
 
 
+PATRONYMIC_ENDINGS = ("вич", "вна", "ична", "инична", "оглы", "кызы", "улы", "уулу")
+
+
+def split_full_name(text: str) -> tuple[str, str]:
+    """(first name, last name) of a contact as people type it. Russian writes the surname
+    first before a patronymic ("Петрова Ольга Сергеевна": Ольга Сергеевна, Петрова); a name
+    and patronymic alone have no surname ("-"); otherwise "Ольга Петрова" reads first, last."""
+    words = (text or "").split()
+    if not words:
+        return "-", "-"
+    if len(words) >= 3 and words[-1].lower().endswith(PATRONYMIC_ENDINGS):
+        return " ".join(words[1:]), words[0]
+    if len(words) == 2 and words[1].lower().endswith(PATRONYMIC_ENDINGS):
+        return " ".join(words), "-"
+    return words[0], " ".join(words[1:]) or "-"
+
+
 def open_company(company: PartnerCompany, contact_name: str, email: str, phone: str | None):
     """Add the company and its owner with a one-time password, e-mailed to the owner (an
     approved application, a company imported by the admin)."""
     db.session.add(company)
     db.session.flush()
     password = one_time_password()
-    first, _sep, last = contact_name.strip().partition(" ")
-    owner = create_user(_free_username(email), normal_email(email), first, last or "-",
+    first, last = split_full_name(contact_name)
+    owner = create_user(_free_username(email), normal_email(email), first, last,
                         [PARTNER], password, phone=phone, company=company,
                         partner_role=PARTNER_OWNER, must_change_password=True)
     _credentials_mail(owner, password)

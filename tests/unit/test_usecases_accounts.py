@@ -19,7 +19,7 @@ from app.catalogue import replace_kb_template
 from app.errors import DomainError, Refused
 from app.extensions import db
 from app.partners import (OnboardingError, approve_application, file_application,
-                          reject_application)
+                          reject_application, split_full_name)
 from app.permissions import ADMIN
 from app.scheduling import delete_own_entry, save_own_entry
 from app.settings import DEFAULTS, get_setting, save_settings
@@ -136,6 +136,31 @@ def test_only_an_admin_approves_or_rejects_and_only_once(app):
     with pytest.raises(OnboardingError), unit_of_work():
         reject_application(admin, application.id, "поздно")
     assert actions() == ["application_filed", "application_approved"]
+
+
+@pytest.mark.parametrize("typed, first, last", [
+    ("Петрова Ольга Сергеевна", "Ольга Сергеевна", "Петрова"),
+    ("  Алиев  Рашид Эльдар оглы ", "Рашид Эльдар оглы", "Алиев"),
+    ("Ольга Сергеевна", "Ольга Сергеевна", "-"),
+    ("Ольга Петрова", "Ольга", "Петрова"),
+    ("Olga", "Olga", "-"),
+    ("Anna Maria van der Berg", "Anna", "Maria van der Berg"),
+])
+def test_a_contact_name_is_split_as_it_is_written(typed, first, last):
+    assert split_full_name(typed) == (first, last)
+
+
+def test_the_approved_owner_is_greeted_by_name_and_patronymic(app):
+    """"Петрова Ольга Сергеевна" became the first name "Петрова" ("Здравствуйте, Петрова!")."""
+    with unit_of_work():
+        application = file_application(dict(APPLICATION, inn=valid_inn(903),
+                                            contact_name="Петрова Ольга Сергеевна"))
+    with unit_of_work():
+        owner = approve_application(make_user(ADMIN), application.id)
+    owner = db.session.get(User, owner.id)
+    assert (owner.first_name, owner.last_name) == ("Ольга Сергеевна", "Петрова")
+    assert owner.get_full_name() == "Ольга Сергеевна Петрова"  # the credentials e-mail's
+    # greeting is the first name (its body is wiped once sent: the password is in it)
 
 
 def test_a_rejection_needs_a_reason_and_mails_it(app):
