@@ -41,6 +41,8 @@ def check_service(service) -> None:
     """InvalidInput for a negative price (partners would see "−-0,25 ₽" and negative totals)
     or negative hours, a rate field that is not a number field of the service, or a rate
     without one."""
+    if service.price_per_m2_kopecks is None:  # left empty: a fixed price
+        service.price_per_m2_kopecks = 0
     if (service.base_price_kopecks or 0) < 0 or (service.price_per_m2_kopecks or 0) < 0:
         raise InvalidInput(_l("Prices must not be negative."))
     if (service.estimated_hours or 0) < 0:  # engineers' loads and the booking window add them

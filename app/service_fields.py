@@ -71,19 +71,19 @@ class FormField:
     @property
     def title(self) -> str:
         """The label in the current language."""
-        return _local(self.label, self.label_en)
+        return local_text(self.label, self.label_en)
 
     @property
     def help(self) -> str:
-        return _local(self.help_text, self.help_text_en) or ""
+        return local_text(self.help_text, self.help_text_en) or ""
 
     @property
     def group(self) -> str:
-        return _local(self.group_name, self.group_name_en) or ""
+        return local_text(self.group_name, self.group_name_en) or ""
 
     def choices(self) -> list[tuple[str, str]]:
         """(value, label in the current language) of a select's options."""
-        return [(str(o.get("value")), _local(o.get("label"), o.get("label_en")) or
+        return [(str(o.get("value")), local_text(o.get("label"), o.get("label_en")) or
                  str(o.get("value"))) for o in self.options if isinstance(o, dict)]
 
 
@@ -91,7 +91,8 @@ def _english() -> bool:
     return locale_name() == "en"
 
 
-def _local(ru: str | None, en: str | None) -> str | None:
+def local_text(ru: str | None, en: str | None) -> str | None:
+    """The Russian or the English wording, whichever the reader reads (the other if empty)."""
     return (en or ru) if _english() else (ru or en)
 
 
@@ -346,7 +347,7 @@ def _email(item: FormField, text: str) -> str:
 
 
 def _pattern(item: FormField, text: str) -> str:
-    own = _local(item.pattern_message, item.pattern_message_en)
+    own = local_text(item.pattern_message, item.pattern_message_en)
     try:
         text = _length(item, text)
     except _Bad:  # the admin's message says what the value looks like, its length too

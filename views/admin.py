@@ -11,7 +11,7 @@ from werkzeug.datastructures import FileStorage
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from wtforms import SelectField
-from wtforms.validators import InputRequired, NumberRange
+from wtforms.validators import InputRequired, NumberRange, Optional
 
 from app.catalogue import check_article, check_price_rule, check_service, replace_kb_template
 from app.errors import DomainError
@@ -31,7 +31,7 @@ from views.audit_log import AuditEventView  # noqa: F401  (registered from here)
 from views.base import ReadOnlyView, ReplanInterface, ReplanModelView
 from app.form_fields import DecimalCommaField, RoublesField
 from views.filters import RelatedRequestScopeFilter
-from views.service_prices import rate_field_select
+from views.service_prices import field_title, rate_field_select
 from views.service_fields import ServiceFieldView
 
 NO_DELETE = ["can_list", "can_show", "can_add", "can_edit", "can_export"]
@@ -118,14 +118,16 @@ class ServiceView(ReplanModelView):
                                   "sort_order"]
     search_columns = ["code", "name", "is_active"]
     formatters_columns = {"base_price_kopecks": _money, "price_per_m2_kopecks": _money,
-                          "rate_field_key": lambda key: key or "—"}
+                          "rate_field_key": field_title}
     add_form_extra_fields = edit_form_extra_fields = {  # typed in roubles, stored in kopecks
         "base_price_kopecks": RoublesField(_l("Base price, ₽"), [InputRequired()],
                                            allow_zero=True),
         "rate_field_key": rate_field_select(),
-        "price_per_m2_kopecks": RoublesField(_l("Rate per unit, ₽"), [InputRequired()],
-                                             allow_zero=True)}
-    label_columns = {"code": _l("Code"), "name": _l("Name"), "name_en": _l("Name (English)"),
+        "price_per_m2_kopecks": RoublesField(
+            _l("Rate per unit, ₽"), [Optional()], allow_zero=True,
+            description=_l("Empty or 0 for a fixed price (the base price only)."))}
+    label_columns = {"code": _l("Code"), "name": _l("Service name"),
+                     "name_en": _l("Name (English)"),
                      "description": _l("Description"),
                      "base_price_kopecks": _l("Base price, ₽"),
                      "price_per_m2_kopecks": _l("Rate per unit, ₽"),

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectField
 
 from app.catalogue import rate_field_choices
+from app.service_fields import catalogue_fields, local_text
 
 
 class RateFieldSelect(SelectField):
@@ -31,3 +32,14 @@ def rate_field_select() -> RateFieldSelect:
     return RateFieldSelect(_l("Rate field"), description=_l(
         "The number of the service's form the rate multiplies (area, number of cars …); "
         "add the field first, then choose it here. None: the base price only."))
+
+
+def field_title(key: str | None) -> str:
+    """The services list's "Rate field": the field's label in the reader's language (the
+    first service's wording of that key), not its key; "—" for a fixed price."""
+    if not key:
+        return "—"
+    for row in catalogue_fields():
+        if row.key == key:
+            return local_text(row.label, row.label_en) or key
+    return key

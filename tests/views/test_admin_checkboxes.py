@@ -275,3 +275,23 @@ def test_a_stored_decimal_is_shown_as_the_reader_writes_it(app):
     assert value(refused, "discount_percent") == "150,25"
     admin.get("/lang/en")
     assert value(_form(admin, f"/companies/edit/{company.id}")[0], "discount_percent") == "7.5"
+
+
+def test_a_fixed_price_service_needs_no_rate_and_the_list_names_the_rate_field(app):
+    """The rate was required even for a fixed price; the list showed the rate field's key
+    ("area"); the name was labelled «Имя»."""
+    priced = make_service("per_m2")  # priced by its "area" field (the factory's)
+    priced.rate_field_key = "area"
+    db.session.commit()
+    admin = as_user(app, make_user("Admin"))
+    page, token = _form(admin, "/services/add")
+    assert "Название услуги" in page and "Пусто или 0 — фиксированная цена" in page
+    admin.post("/services/add", data={
+        "csrf_token": token, "code": "fixed", "name": "Выписка", "base_price_kopecks": "900",
+        "price_per_m2_kopecks": "", "estimated_hours": "1", "is_active": "y",
+        "sort_order": "9"})
+    fixed = db.session.query(Service).filter_by(code="fixed").one()
+    assert (fixed.base_price_kopecks, fixed.price_per_m2_kopecks) == (90_000, 0)
+    listing = admin.get("/services/list/").get_data(as_text=True)
+    rate_cells = re.findall(r"<td[^>]*>\s*(Площадь[^<]*|area)\s*</td>", listing)
+    assert rate_cells and "area" not in rate_cells
