@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, url_for
+from flask import abort, flash, g, redirect, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.actions import action
 from flask_appbuilder.security.decorators import has_access
@@ -11,11 +11,13 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import generate_csrf
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from app.extensions import db
 from app.errors import DomainError
+from app.input_guard import bounded_int
 from app.partners import (approve_application, may_review_application, reject_application,
                           reviews_applications)
 from app.uow import unit_of_work
@@ -39,14 +41,24 @@ class ApplicationInterface(ReplanInterface):
             yield values
 
 
-def reject_link(application) -> Markup | str:
-    """"Reject…" for one who may reject this application now, nothing for anyone else (the
-    director reads the list; a reviewed application has nothing to reject)."""
+def review_buttons(application, size: str = "btn-xs") -> Markup | str:
+    """"Approve" (a POST, asked first) and "Reject…" for one who may review this application
+    now, nothing for anyone else (the director reads the list; a reviewed application has
+    nothing to decide). Approving was only the list's bulk action: tick, Actions, Approve."""
     if not isinstance(application, PartnerApplication) \
             or not may_review_application(current_user, application):
         return ""
-    return Markup('<a class="btn btn-xs btn-default" href="{}">{}</a>').format(
-        url_for("PartnerApplicationView.reject", pk=application.id), _("Reject…"))
+    return Markup(
+        '<form class="form-inline review-buttons" method="post" action="{approve}" '
+        'data-confirm="{question}"><input type="hidden" name="csrf_token" value="{token}">'
+        '<button class="btn {size} btn-success" type="submit">{approve_text}</button> '
+        '<a class="btn {size} btn-default" href="{reject}">{reject_text}</a></form>').format(
+        approve=url_for("PartnerApplicationView.action", name="approve", pk=application.id),
+        question=_("Approve %(company)s and e-mail the owner's login?",
+                   company=application.company_name),
+        token=generate_csrf(), size=size, approve_text=_("Approve"),
+        reject=url_for("PartnerApplicationView.reject", pk=application.id),
+        reject_text=_("Reject…"))
 
 
 class PartnerApplicationView(ReplanModelView):
@@ -66,9 +78,19 @@ class PartnerApplicationView(ReplanModelView):
         "contact_name": _l("Contact person"), "email": _l("E-mail"), "phone": _l("Phone"),
         "city": _l("City"), "status": _l("Status"), "comment": _l("Comment"),
         "consent": _l("Consent"), "reject_reason": _l("Reason for the rejection"),
-        "reviewed_at": _l("Reviewed"), "company": _l("Partner"), "review": _l("Reject"),
+        "reviewed_at": _l("Reviewed"), "company": _l("Partner"), "review": _l("Decision"),
     }
-    formatters_columns = {"review": reject_link}
+    formatters_columns = {"review": review_buttons}
+    show_template = "admin/application_show.html"
+
+    @expose("/show/<pk>", methods=["GET"])
+    @has_access
+    def show(self, pk):
+        """The application's page with its decision buttons under the details."""
+        number = bounded_int(pk)
+        application = db.session.get(PartnerApplication, number) if number else None
+        g.review_buttons = review_buttons(application, "btn-sm")
+        return super().show(pk)
 
     def _get_list_widget(self, *args, **kwargs):
         """The reject column only for those who review applications (not the director)."""

@@ -45,11 +45,37 @@ def test_admin_is_offered_reject_only_for_the_application_under_review(app, appl
     page = admin.get(LIST).get_data(as_text=True)
     assert _reject_links(page) == [str(applications[APPLICATION_PENDING].id)]
     assert page.count("Отклонить…") == 1
-    (reject_header,) = [h for h in _headers(page) if "Отклонить" in h]
+    (reject_header,) = [h for h in _headers(page) if "Решение" in h]
     assert "<a " not in reject_header  # a button column is not sorted by
     assert "_oc_PartnerApplicationView=id" not in page
     assert "_oc_PartnerApplicationView=review" not in page
     assert "_oc_PartnerApplicationView=company_name" in page  # the data columns still are
+
+
+def _approve_forms(page: str) -> list[str]:
+    return re.findall(r'action="/partner-applications/action/approve/(\d+)"', page)
+
+
+def test_the_admin_approves_from_the_row_or_the_page_of_an_application(app, applications):
+    """Approving was only the list's bulk action (tick, Actions, Approve, a modal): the row
+    and the application's page now carry "Approve" beside "Reject…", asked first."""
+    admin = as_user(app, make_user("Admin"))
+    pending = applications[APPLICATION_PENDING]
+    page = admin.get(LIST).get_data(as_text=True)
+    assert _approve_forms(page) == [str(pending.id)]
+    assert "Одобрить ООО «Заявитель 1» и отправить владельцу логин по почте?" in page
+    shown = admin.get(f"/partner-applications/show/{pending.id}").get_data(as_text=True)
+    assert _approve_forms(shown) == [str(pending.id)] and _reject_links(shown)
+    decided = admin.get(f"/partner-applications/show/{applications[APPLICATION_APPROVED].id}")
+    assert _approve_forms(decided.get_data(as_text=True)) == []
+    response = post(admin, f"/partner-applications/action/approve/{pending.id}", {})
+    assert response.headers["Location"].endswith(LIST)
+    db.session.expire_all()
+    stored = db.session.get(PartnerApplication, pending.id)
+    assert stored.status == APPLICATION_APPROVED and stored.company is not None
+    director = as_user(app, make_user("Director"))
+    assert _approve_forms(director.get(
+        f"/partner-applications/show/{pending.id}").get_data(as_text=True)) == []
 
 
 def test_a_sort_by_the_button_column_in_the_url_is_ignored(app, applications):
