@@ -214,8 +214,10 @@ EVENTS: dict[str, Event] = {
         lambda r, c: _("Request %(number)s: %(status)s", **_n(r),
                        status=staff_label(c["to_status"]))),
     "data_requested": Event(
-        "needs_info", _author,
-        lambda r, c: _("Request %(number)s: the manager needs data from you.", **_n(r)),
+        "needs_info", _author,  # the manager's question itself, as the cabinet shows it
+        lambda r, c: _("Request %(number)s: the manager needs data from you: %(comment)s",
+                       comment=c["comment"], **_n(r)) if c.get("comment") else
+        _("Request %(number)s: the manager needs data from you.", **_n(r)),
         lambda r, c: _("Data needed for request %(number)s", **_n(r))),
     "partner_status": Event(
         "status", _author,
@@ -366,7 +368,7 @@ def email_values(user, request: Request | None, context: dict, **values) -> dict
     values["when"] = _when(context)
     if "minutes" in context:
         values["overdue_after"] = duration_text(context["minutes"])
-    for key in ("company", "amount", "reason", "manager"):
+    for key in ("company", "amount", "reason", "manager", "comment"):
         if context.get(key) is not None:
             values[key] = str(context[key])
     return values
@@ -400,8 +402,10 @@ def notify_status_change(request: Request, change: StatusChange) -> None:
     partner_changed = PARTNER_GROUP_OF[target] != PARTNER_GROUP_OF.get(
         Status(change.from_status)) if change.from_status else True
     if partner_changed and target != Status.DRAFT:
-        announce("data_requested" if target == Status.NEEDS_INFO else "partner_status",
-                 request, actor, **moved)
+        if target == Status.NEEDS_INFO:  # the manager's words are for the partner
+            announce("data_requested", request, actor, comment=change.comment, **moved)
+        else:
+            announce("partner_status", request, actor, **moved)
         announce("member_request_moved", request, actor, **moved)
     if action == Action.SUBMIT:
         announce("request_submitted", request, actor)

@@ -244,6 +244,7 @@ def sample_values(item: Item, locale: str) -> dict[str, str]:
             "amount": money(150_000), "when": "27.11.2026 10:00 – 12:00",
             "reason": _("Payment"), "member": "Анна Смирнова", "manager": "Мария Кузнецова",
             "overdue_after": "20 min", "doc_number": "17", "doc_date": "26.11.2026",
+            "comment": "Пришлите, пожалуйста, поэтажный план БТИ.",
             "company_inn": (req.company.inn or "") if req and req.company else "7701234521",
             "address": (req.object_address or "") if req else "г. Москва, ул. Ленина, д. 1",
             "total": total, "total_in_words": total,

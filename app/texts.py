@@ -68,6 +68,7 @@ EMAIL_PLACEHOLDERS = {
     "member": _l("team member who filed the request"),
     "manager": _l("manager who filed the request for the partner"),
     "overdue_after": _l("SLA threshold passed (e.g. 20 min)"),
+    "comment": _l("the manager's question (data needed)"),
 }
 PDF_PLACEHOLDERS = {
     "number": _l("request number (the proposal's number on a proposal)"),

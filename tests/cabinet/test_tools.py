@@ -119,7 +119,7 @@ def test_bell_list_mark_one_and_all(app, client):
                      client.get("/cabinet/").get_data(as_text=True)).group(1) == "2"
     notes = db.session.query(Notification).filter_by(user_id=partner.id).all()
     html = client.get("/cabinet/notifications").get_data(as_text=True)
-    assert f"Заявка {req.number}: менеджеру нужны от вас данные." in html
+    assert f"Заявка {req.number}: менеджеру нужны от вас данные: because" in html
     post(client, f"/cabinet/notifications/{notes[0].id}/read")
     db.session.expire_all()
     assert db.session.get(Notification, notes[0].id).is_read
@@ -144,7 +144,8 @@ def test_email_copies_follow_preferences(app, client, mailbox, jobs):
     jobs.run()
     subjects = [m["Subject"] for m in mailbox.to(partner.email)]
     assert len(subjects) == 1  # only the data request; status e-mails are switched off
-    assert "менеджеру нужны от вас данные" in mailbox.text(mailbox.to(partner.email)[0])
+    text = mailbox.text(mailbox.to(partner.email)[0])
+    assert "менеджеру нужны от вас данные: because" in text  # the manager's question itself
 
 
 def test_team_invite_block_and_unblock(app, client, mailbox, jobs):

@@ -233,6 +233,20 @@ def test_an_email_override_is_sent_in_the_recipients_language(app, admin, staff)
     assert f"/cabinet/requests/{req.id}" in mail.body
 
 
+def test_the_data_needed_email_can_say_what_data(app, admin, staff):
+    """No placeholder held the manager's question: the partner read "data is needed" only."""
+    partner = make_partner()
+    req = make_request(partner, Status.ASSIGNED, staff)
+    save(admin, KIND_EMAIL, "data_requested", "Оценщику не хватает: {{ comment }}",
+         subject="Нужны данные: {{ number }}")
+    db.session.query(OutboxMessage).delete()
+    db.session.commit()
+    transition(req, "ask_info", staff.manager, "Пришлите выписку ЕГРН")
+    db.session.commit()
+    mail = db.session.query(OutboxMessage).filter_by(recipient=partner.email).one()
+    assert mail.body.startswith("Оценщику не хватает: Пришлите выписку ЕГРН")
+
+
 def test_a_text_broken_behind_the_checks_falls_back_to_the_default_and_logs(
         app, staff, caplog, monkeypatch):
     # the migrations' logging.config (alembic.ini) disables loggers created before it
