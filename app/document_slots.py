@@ -94,6 +94,21 @@ class SlotState:
         """How many more files the slot takes."""
         return max(0, self.slot.max_files - len(self.files))
 
+    @property
+    def count_text(self) -> str:
+        """"1 of 2" while a required slot is short, else "2 attached" (never "2 of 1")."""
+        held = len(self.files)
+        if self.slot.required and held < self.slot.min_files:
+            return _("%(held)s of %(needed)s", held=held, needed=self.slot.min_files)
+        return _("%(held)s attached", held=held)
+
+    @property
+    def facts_text(self) -> str:
+        """What the slot takes: "PDF, photo · up to 3 files"."""
+        more = _("up to %(max)s files", max=self.slot.max_files) \
+            if self.slot.max_files > 1 else ""
+        return " · ".join(part for part in (self.slot.kinds_label, more) if part)
+
 
 def _english() -> bool:
     return locale_name("") == "en"
@@ -176,6 +191,17 @@ class FormSlot:
     state: SlotState
     service_ids: list[int]  # every active service asking for it (the browser shows/hides)
     shown: bool  # one of them is chosen now
+    # where the asking services differ (title, hint, count, kinds): each one's own slot with
+    # the draft's files, in checklist order; the browser shows the first ticked one's
+    variants: list[SlotState] = field(default_factory=list)
+
+    def variant_texts(self) -> list[dict]:
+        """The variants for the browser (js/document_slots.js), in the current language."""
+        return [{"services": " ".join(str(i) for i in v.slot.service_ids),
+                 "title": v.slot.title, "hint": v.slot.hint, "count": v.count_text,
+                 "facts": v.facts_text, "required": v.slot.required,
+                 "multiple": v.slot.max_files > 1, "accept": v.slot.accept}
+                for v in self.variants]
 
 
 def form_checklist(chosen_service_ids, request: Request | None = None) -> list[FormSlot]:
@@ -188,9 +214,13 @@ def form_checklist(chosen_service_ids, request: Request | None = None) -> list[F
     for key in dict.fromkeys(r.key for r in rows):
         asking = [r for r in rows if r.key == key]
         picked = [r for r in asking if r.service_id in chosen]
+        held = [f for f in files if f.slot_key == key]
         slot = _merged(picked or asking)[0]
-        result.append(FormSlot(SlotState(slot, [f for f in files if f.slot_key == key]),
-                               sorted({r.service_id for r in asking}), bool(picked)))
+        own = [SlotState(_merged([row])[0], held) for row in asking]
+        differ = len({(v.slot.title, v.slot.hint, v.slot.min_files, v.slot.max_files,
+                       v.slot.accepted) for v in own}) > 1
+        result.append(FormSlot(SlotState(slot, held), sorted({r.service_id for r in asking}),
+                               bool(picked), own if differ else []))
     return result
 
 

@@ -15,7 +15,8 @@ from app.extensions import db
 from app.shared_cache import CATALOGUE, cached
 from models.catalog import RULE_OBJECT_TYPE, RULE_OPTION, RULE_URGENCY, PriceRule, Service
 from models.partners import EndClient
-from app.service_fields import FORM_ALIASES, fields_for, form_value, groups, parse
+from app.service_fields import (FORM_ALIASES, fields_for, form_value, groups, offered_fields,
+                                parse)
 from models.service_fields import FIELD_BOOLEAN, FIELD_MULTISELECT
 
 FORM_COLUMNS = ("urgency", "description", "wanted_date")  # the request's own inputs
@@ -70,8 +71,10 @@ class RequestForm(FlaskForm):
 
     def field_groups(self):
         """[(group title, fields)] of every service offered (the browser shows those of the
-        ticked services; without JavaScript all are shown and the server decides)."""
-        return groups(fields_for([value for value, _label in self.services.choices or ()]))
+        ticked services, each field in the wording of the first ticked service that asks it;
+        without JavaScript all are shown and the server decides)."""
+        return groups(offered_fields([value for value, _label in self.services.choices or ()],
+                                     self.services.data or ()))
 
     def field_input(self, item):
         """What the field's input shows: the posted text (nothing typed is lost), else the

@@ -67,11 +67,21 @@ class FormField:
     show_if_value: str | None = None
     is_contact: bool = False
     service_ids: tuple = field(default=(), compare=False)
+    # the form over several services: each service's own wording of this key where they
+    # differ (FormFields of one wording each, in catalogue order; app.service_fields
+    # offered_fields); the browser shows the first ticked one's (js/service_fields.js)
+    variants: tuple = field(default=(), compare=False)
 
     @property
     def title(self) -> str:
         """The label in the current language."""
         return local_text(self.label, self.label_en)
+
+    def variant_texts(self) -> list[dict]:
+        """The variants for the browser, in the current language: the services (ids, space
+        separated), the title, the help and whether those services require the field."""
+        return [{"services": " ".join(str(i) for i in v.service_ids), "title": v.title,
+                 "help": v.help or "", "required": v.required} for v in self.variants]
 
     @property
     def help(self) -> str:
@@ -124,6 +134,34 @@ def fields_for(service_ids, include_inactive: bool = False) -> list[FormField]:
         return []
     return merge([row for row in catalogue_fields() if row.service_id in ids
                   and (include_inactive or row.is_active)])
+
+
+def offered_fields(offered_ids, chosen_ids=()) -> list[FormField]:
+    """The fields of every offered service for a form that shows those of the ticked ones:
+    merged by key with the chosen services' wording first (a draft's own services, a refused
+    form's ticks), each carrying `variants` where services word a key differently ("Flat
+    address" for one, "Property address" for another), so that ticking another service shows
+    its wording, not the first service's of the catalogue."""
+    offered = {int(i) for i in offered_ids or () if i}
+    chosen = {int(i) for i in chosen_ids or () if i} & offered
+    rows = [row for row in catalogue_fields() if row.service_id in offered and row.is_active]
+    position = {id(row): index for index, row in enumerate(rows)}  # catalogue order
+    rows.sort(key=lambda row: row.service_id not in chosen)  # stable: catalogue order kept
+    wordings: dict[str, dict[tuple, list]] = {}
+    for row in rows:
+        wording = (row.label, row.label_en, row.help_text, row.help_text_en)
+        wordings.setdefault(row.key, {}).setdefault(wording, []).append(row)
+    fields = []
+    for item in merge(rows):
+        kinds = wordings.get(item.key, {})
+        if len(kinds) > 1:
+            item = replace(item, variants=tuple(
+                replace(form_field(same[0], [r.service_id for r in same]),
+                        required=any(r.required for r in same))
+                for same in sorted(kinds.values(), key=lambda same: min(
+                    position[id(r)] for r in same))))  # as the server merges a choice
+        fields.append(item)
+    return fields
 
 
 def catalogue_fields() -> list:

@@ -74,3 +74,41 @@ def test_documents_follow_the_ticked_services(app, server_url, browser, shots, t
         ("bti", "паспорт.pdf"), ("vin", "vin.jpg")]
     assert "vin.jpg" in page.inner_text("[data-testid=document-checklist]")
     shots(page, "03-submitted")
+
+
+@pytest.mark.parametrize("width", [375])
+def test_a_key_two_services_word_differently_reads_as_the_ticked_service_words_it(
+        app, server_url, browser, shots, width):
+    """Two services share the key "address" and the document "egrn", each with its own
+    wording and limits. Ticking only the second showed the first's label, hint, "0 of 1" and
+    a single-file picker (its 1–3 files could not be picked at once)."""
+    from models.service_fields import ServiceField
+
+    mortgage, heritage = make_service("mortgage"), make_service("heritage")
+    for service, label, group in ((mortgage, "Адрес квартиры", "Квартира"),
+                                  (heritage, "Адрес имущества", "Имущество")):
+        db.session.query(ServiceField).filter_by(service_id=service.id, key="address") \
+            .update({"label": label, "group_name": group,
+                     "help_text": f"Подсказка: {label.lower()}"})
+    make_slot(mortgage, "egrn", "Выписка ЕГРН на квартиру", ("pdf",), 1, 1, hint="Свежая")
+    make_slot(heritage, "egrn", "Выписки ЕГРН на имущество", ("pdf",), 1, 3, hint="Все")
+    partner = make_partner(username=f"words{width}")
+    db.session.commit()
+    page = browser.new_context(viewport={"width": width, "height": 900},
+                               locale="ru-RU").new_page()
+    sign_in(page, server_url, partner.username)
+    page.goto(f"{server_url}/cabinet/requests/new")
+    page.check(f"input[name=services][value='{heritage.id}']")
+    field = page.locator("[data-sf-key=address]")
+    assert field.locator("[data-sf-title]").inner_text() == "Адрес имущества"
+    assert field.locator("[data-sf-help]").inner_text() == "Подсказка: адрес имущества"
+    slot = page.locator("[data-slot=egrn]")
+    assert slot.locator("[data-slot-title]").inner_text() == "Выписки ЕГРН на имущество"
+    assert "до 3 файлов" in slot.inner_text() and "Все" in slot.inner_text()
+    assert page.eval_on_selector("#slot-egrn", "input => input.multiple") is True
+    shots(page, "01-heritage")
+    page.check(f"input[name=services][value='{mortgage.id}']")  # the catalogue's first
+    assert field.locator("[data-sf-title]").inner_text() == "Адрес квартиры"
+    assert slot.locator("[data-slot-title]").inner_text() == "Выписка ЕГРН на квартиру"
+    page.uncheck(f"input[name=services][value='{mortgage.id}']")
+    assert field.locator("[data-sf-title]").inner_text() == "Адрес имущества"

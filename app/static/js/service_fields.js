@@ -26,6 +26,29 @@
     return value !== '' && value === expected;
   }
 
+  /* A key several services word differently: the first ticked service's wording (in the
+     catalogue's order, as the server merges a choice), required if any ticked one requires
+     it (app/service_fields.py offered_fields). */
+  function reword(wrapper, ids) {
+    var raw = wrapper.getAttribute('data-sf-variants');
+    if (!raw) return;
+    var variants = wrapper._sfVariants || (wrapper._sfVariants = JSON.parse(raw));
+    var ticked = variants.filter(function (v) {
+      return v.services.split(' ').some(function (id) { return ids.indexOf(id) >= 0; });
+    });
+    if (!ticked.length) return;
+    var title = wrapper.querySelector('[data-sf-title]');
+    if (title) title.textContent = ticked[0].title;
+    var help = wrapper.querySelector('[data-sf-help]');
+    if (help) { help.textContent = ticked[0].help; help.hidden = !ticked[0].help; }
+    var required = ticked.some(function (v) { return v.required; });
+    var mark = wrapper.querySelector('[data-sf-req]');
+    if (mark) mark.hidden = !required;
+    wrapper.querySelectorAll('input:not([type=checkbox]), select, textarea, fieldset').forEach(function (el) {
+      if (required) el.setAttribute('aria-required', 'true'); else el.removeAttribute('aria-required');
+    });
+  }
+
   function update(root) {
     var form = root.closest('form') || document;
     var ids = chosenServices(form);
@@ -47,6 +70,7 @@
     }
     var any = false;
     Object.keys(wrappers).forEach(function (key) {
+      reword(wrappers[key], ids);
       var show = shown(key, []);
       any = any || show;
       wrappers[key].hidden = !show;
