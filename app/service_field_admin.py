@@ -13,10 +13,10 @@ from app.catalogue_names import service_name
 from app.errors import InvalidInput
 from app.extensions import db
 from app.pricing import coefficient_text
-from app.service_fields import pattern_risk, text_limit
+from app.service_fields import TRUE_WORDS, pattern_risk, text_limit
 from models.catalog import Service
-from models.service_fields import (CHOICE_TYPES, FIELD_PATTERN, FIELD_TYPES, NUMBER_TYPES,
-                                   ServiceField)
+from models.service_fields import (CHOICE_TYPES, FIELD_BOOLEAN, FIELD_PATTERN, FIELD_TYPES,
+                                   NUMBER_TYPES, ServiceField)
 
 KEY_RE = re.compile(r"[a-z][a-z0-9_]{0,39}")
 # the request form's own inputs (and the old name of the address): a field must not take them
@@ -179,6 +179,7 @@ def _check_condition(field: ServiceField) -> None:
     if field.show_if_key not in conditions:
         raise InvalidInput(_("The service has no field “%(key)s” to depend on.",
                              key=field.show_if_key))
+    _check_condition_value(field)
     conditions[field.key] = field.show_if_key
     key, seen = field.show_if_key, {field.key}
     while key is not None:  # a loop of conditions would hide its fields for ever
@@ -187,6 +188,30 @@ def _check_condition(field: ServiceField) -> None:
                                  "the fields would never be shown.", key=field.show_if_key))
         seen.add(key)
         key = conditions.get(key)
+
+
+YES_NO = TRUE_WORDS + ("да", "no", "n", "off", "0", "false", "нет")
+
+
+def _check_condition_value(field: ServiceField) -> None:
+    """The value a field waits for is one its field can have: an option of a choice, yes or
+    no for a yes/no ("tinkoff" for a bank list without it was saved: the field could never
+    be shown)."""
+    field.show_if_value = field.show_if_value.strip()
+    parent = db.session.query(ServiceField).filter_by(service_id=field.service_id,
+                                                      key=field.show_if_key).first()
+    if parent is None:
+        return
+    if parent.field_type in CHOICE_TYPES:
+        values = [str(option.get("value")) for option in parent.options or ()
+                  if isinstance(option, dict)]
+        if field.show_if_value not in values:
+            raise InvalidInput(_("“%(value)s” is not an option of “%(key)s”: choose one of "
+                                 "%(values)s.", value=field.show_if_value[:40],
+                                 key=field.show_if_key, values=", ".join(values)))
+    elif parent.field_type == FIELD_BOOLEAN and field.show_if_value.lower() not in YES_NO:
+        raise InvalidInput(_("“%(key)s” is a yes/no field: the value is “yes” or “no”.",
+                             key=field.show_if_key))
 
 
 def _check_unique(field: ServiceField) -> None:

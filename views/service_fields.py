@@ -43,6 +43,11 @@ class OptionLinesField(TextAreaField):
         setattr(obj, name, parse_option_lines(option_lines(self.data), getattr(obj, name)))
 
 
+OPTIONS_HELP = _l("One option a line: value | Русская метка | English label, e.g. "
+                  "sedan | Седан | Sedan; a 4th part is the option's price coefficient, "
+                  "e.g. premium | Премиум | Premium | 1,5.")
+
+
 def _bound(label):
     return DecimalCommaField(label, places=2, validators=[Optional()],
                              widget=BS3TextFieldWidget())
@@ -82,7 +87,8 @@ class ServiceFieldView(ReplanModelView):
                                                        for t in FIELD_TYPES],
                                   validators=[InputRequired()]),
         "options": OptionLinesField(_l("Options (for a choice)"),
-                                    widget=BS3TextAreaFieldWidget(), render_kw={"rows": 5}),
+                                    widget=BS3TextAreaFieldWidget(), render_kw={"rows": 5},
+                                    description=OPTIONS_HELP),
         "min_value": _bound(_l("Minimum")),
         "max_value": _bound(_l("Maximum")),
     }
@@ -98,13 +104,11 @@ class ServiceFieldView(ReplanModelView):
         "min_value": _l("Minimum"), "max_value": _l("Maximum"),
         "show_if_key": _l("Shown only if field (key)"), "show_if_value": _l("has the value"),
         "is_contact": _l("Contact data (hidden from engineers)"), "is_active": _l("Active")}
-    description_columns = {
+    description_columns = {  # (an extra field shows its own: OPTIONS_HELP)
         "key": _l("Latin lower-case letters, digits and “_”, e.g. vin, car_class: the name "
                   "of the value in exports and documents. Services with the same key share "
                   "one field on the form; keep it once values are stored."),
-        "options": _l("One option a line: value | Русская метка | English label, e.g. "
-                      "sedan | Седан | Sedan; a 4th part is the option's price coefficient, "
-                      "e.g. premium | Премиум | Premium | 1,5."),
+        "options": OPTIONS_HELP,
         "pattern": _l("For a pattern-checked text: a regular expression the whole value "
                       "must match, e.g. [A-HJ-NPR-Z0-9]{17} for a VIN."),
         "min_value": _l("Numbers: the smallest value; texts: the shortest length."),

@@ -116,6 +116,34 @@ def test_bad_fields_are_refused_with_a_message_and_nothing_saved(app, service, c
     assert db.session.query(ServiceField).count() == 0
 
 
+@pytest.mark.parametrize("parent_type, options, value, saved, message", [
+    ("select", [{"value": "sber", "label": "Сбер"}, {"value": "vtb", "label": "ВТБ"}],
+     "tinkoff", False, "«tinkoff» нет среди вариантов поля «bank»: выберите один из: sber, vtb."),
+    ("select", [{"value": "sber", "label": "Сбер"}], "sber", True, None),
+    ("boolean", [], "maybe", False, "«bank» — поле «да/нет»: значение — «yes» или «no»."),
+    ("boolean", [], "yes", True, None),
+    ("text", [], "anything", True, None),
+], ids=["not-an-option", "an-option", "not-yes-no", "yes", "free-text"])
+def test_a_condition_waits_for_a_value_its_field_can_have(app, service, parent_type, options,
+                                                          value, saved, message):
+    """A condition on a value the field cannot have was saved: the field never appeared."""
+    db.session.add(ServiceField(service_id=service.id, key="bank", label="Банк",
+                                field_type=parent_type, options=options))
+    db.session.commit()
+    admin = as_user(app, make_user(ADMIN))
+    html = add(admin, service, show_if_key="bank", show_if_value=value)
+    assert db.session.query(ServiceField).filter_by(key="car_class").count() == int(saved)
+    if message:
+        assert message in html
+        assert value in html  # the typed condition stays on the form
+
+
+def test_the_option_lines_format_is_explained_on_the_form(app, service):
+    admin = as_user(app, make_user(ADMIN))
+    page = admin.get("/service-fields/add").get_data(as_text=True)
+    assert "Один вариант в строке" in page or "One option a line" in page
+
+
 def test_a_second_field_with_the_same_key_is_refused(app, service):
     admin = as_user(app, make_user(ADMIN))
     add(admin, service)
