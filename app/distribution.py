@@ -29,14 +29,16 @@ QUEUE_SIZE = 200  # the queue page shows the oldest this many
 
 def queue_rows(limit: int = QUEUE_SIZE) -> list:
     """The submitted requests waiting for a manager, oldest first, as rows (id, number,
-    company, object_address, hours, submitted_at) of one statement: the page shows up to
+    company, object_address, hours, submitted_at, urgency, wanted_date) of one statement
+    (the supermanager sees what is urgent and when it is wanted): the page shows up to
     200, and loading them as objects with their company and service lines was about a
     third of its time."""
     hours = select(func.coalesce(func.sum(RequestService.estimated_hours), 0)) \
         .where(RequestService.request_id == Request.id).correlate(Request).scalar_subquery()
     return db.session.execute(
         select(Request.id, Request.number, PartnerCompany.name.label("company"),
-               Request.object_address, hours.label("hours"), Request.submitted_at)
+               Request.object_address, hours.label("hours"), Request.submitted_at,
+               Request.urgency, Request.wanted_date)
         .outerjoin(PartnerCompany, PartnerCompany.id == Request.company_id)
         .where(Request.status == Status.SUBMITTED)
         .order_by(Request.submitted_at, Request.id).limit(limit)).all()
