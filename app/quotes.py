@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
@@ -28,6 +29,9 @@ def save_quote(user, services, field_values: dict, urgency: str, options=(),
     company = require_partner(user)
     options, values = distinct(options), dict(field_values or {})
     result = calculate(services, values, urgency, options, company)
+    again = _same_as_last(user, company, list(services), values, urgency, options, result.total)
+    if again is not None:  # "Create a request" pressed again after going back: one quote
+        return again
     object_type = values.get("object_type")
     quote = Quote(company_id=company.id, author_id=user.id, field_values=values,
                   object_type=str(object_type)[:40] if isinstance(object_type, str) else None,
@@ -44,6 +48,20 @@ def save_quote(user, services, field_values: dict, urgency: str, options=(),
                        confirmation_code, quote)
     record("quote_saved", user, quote, total=result.total)
     return quote
+
+
+def _same_as_last(user, company, services: list, values: dict, urgency: str, options: list,
+                  total: int) -> Quote | None:
+    """The user's newest quote when it is this very quote (same services, values, urgency,
+    options and total): saving it again would only pile up copies in the list."""
+    last = db.session.query(Quote).filter_by(author_id=user.id, company_id=company.id) \
+        .order_by(Quote.id.desc()).first()
+    if last is None or last.total_kopecks != total or last.urgency != urgency \
+            or list(last.service_ids or []) != services or list(last.options or []) != options:
+        return None
+    stored = json.loads(json.dumps(values, default=str))  # as the JSON column keeps them
+    return last if json.loads(json.dumps(last.field_values or {}, default=str)) == stored \
+        else None
 
 
 def request_quote_code(user, services, field_values: dict, urgency: str, options=()):

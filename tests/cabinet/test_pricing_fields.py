@@ -148,6 +148,20 @@ def test_invoice_and_act_of_a_car_check_add_up(app, cars):
         assert "600,00" in text and "11 400,00" in text, document
 
 
+def test_create_a_request_pressed_again_keeps_one_quote(app, client, cars):
+    """Each "Create a request" after going back saved another copy of the same quote; a
+    changed quote is a new one."""
+    make_partner(username="p")
+    sign_in(client, "p")
+    data = {"services": [_id("car_check")], "car_class": "business", "urgency": "normal",
+            "to_request": "1"}
+    first = post(client, "/cabinet/calculator", data).headers["Location"]
+    again = post(client, "/cabinet/calculator", data).headers["Location"]
+    assert first == again and db.session.query(Quote).count() == 1
+    post(client, "/cabinet/calculator", dict(data, car_class="premium"))
+    assert db.session.query(Quote).count() == 2
+
+
 def test_the_back_office_lists_a_quote_without_area(app, client, cars):
     from tests.factories import as_user, make_user
 
