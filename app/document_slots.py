@@ -54,6 +54,7 @@ class Slot:
     sort_order: int
     kb_article: SlotExample | None = None
     service_ids: list[int] = field(default_factory=list)
+    is_personal: bool = False  # its files are hidden from engineers (personal data)
 
     @property
     def required(self) -> bool:
@@ -127,6 +128,7 @@ def _merge(slot: Slot, row: DocumentSlot) -> None:
     slot.max_files = max(slot.min_files, min(slot.max_files, row.max_files))
     slot.kb_article = slot.kb_article or row.kb_article
     slot.hint = slot.hint or _text(row, "hint")
+    slot.is_personal = slot.is_personal or bool(row.is_personal)
     slot.service_ids.append(row.service_id)
 
 
@@ -142,7 +144,7 @@ def _merged(rows) -> list[Slot]:
             accepted=tuple(k for k in SLOT_KINDS if k in (row.accepted or [])),
             min_files=row.min_files, max_files=max(row.min_files, row.max_files),
             sort_order=row.sort_order, kb_article=row.kb_article,
-            service_ids=[row.service_id])
+            service_ids=[row.service_id], is_personal=bool(row.is_personal))
     return list(merged.values())
 
 
@@ -172,6 +174,14 @@ def _read_active_rows() -> list:
                                bool(row.kb_article.staff_only)) if row.kb_article else None,
         service_active=row.service is not None and bool(row.service.is_active))
         for row in rows]
+
+
+def personal_slot_keys() -> frozenset[str]:
+    """Keys of the documents some service marks as personal data (switched off ones too: the
+    files stay): their files are hidden from engineers (app.request_conversation)."""
+    return cached(CATALOGUE, "personal-slot-keys", lambda: frozenset(
+        key for (key,) in db.session.query(DocumentSlot.key).filter(
+            DocumentSlot.is_personal.is_(True)).distinct()))
 
 
 def _ids(service_ids) -> set[int]:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import selectinload
 from app.access import get_request_or_404
 from app.attachments import attach_files, real_files
 from app.deliverables import STAFF_UPLOADS, upload_staff_files
+from app.document_slots import personal_slot_keys
 from app.drafts import editable_draft
 from app.errors import InvalidInput, NotFound, Refused
 from app.extensions import db
@@ -66,8 +67,11 @@ def partner_may_download(req: Request, attachment: Attachment) -> bool:
 
 
 def staff_may_download(user, attachment: Attachment) -> bool:
-    """The desk's rule: any file of a visible request; the thread's files not for engineers."""
-    return attachment.kind != ATTACH_MESSAGE or reads_partner_words(user)
+    """The desk's rule: any file of a visible request; the thread's files and the files of a
+    personal-data document (a passport scan: app.document_slots) not for engineers."""
+    if reads_partner_words(user):
+        return True
+    return attachment.kind != ATTACH_MESSAGE and attachment.slot_key not in personal_slot_keys()
 
 
 def visible_files(user, req: Request) -> list[Attachment]:

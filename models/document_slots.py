@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (JSON, Boolean, CheckConstraint, Column, ForeignKey, Integer, String,
                         Text, UniqueConstraint)
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import relationship
 
 from models.base import Model
@@ -49,6 +50,8 @@ class DocumentSlot(Model):
     kb_article_id = Column(Integer, ForeignKey("kb_article.id", ondelete="SET NULL"))
     sort_order = Column(Integer, nullable=False, default=0)
     is_active = Column(Boolean, nullable=False, default=True)
+    # personal data (a passport scan): its files are hidden from engineers, like contacts
+    is_personal = Column(Boolean, nullable=False, default=False, server_default=sa_false())
 
     # no backref: a slot the admin's form refused must not ride along in Service's collection
     service = relationship("Service")

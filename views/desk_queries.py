@@ -9,6 +9,7 @@ from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.access import request_scope
+from app.request_conversation import staff_may_download
 from app.request_records import RequestRecords
 from app.permissions import ENGINEER, MANAGER, role_names
 from app.pg_connections import plan_for_values
@@ -170,7 +171,8 @@ def page_data(req: Request, user, records: RequestRecords) -> dict:
     partner-facing history comments) follow app.visibility: engineers never get them.
     """
     full = reads_partner_words(user)
-    files = sorted(records.files, key=lambda f: (f.kind, -f.version, f.id))
+    files = sorted((f for f in records.files if full or staff_may_download(user, f)),
+                   key=lambda f: (f.kind, -f.version, f.id))  # personal documents hidden
     return {
         "thread": thread_of(req, records) if full else [],
         "notes": [m for m in records.messages if m.is_internal],

@@ -68,9 +68,10 @@ class DocumentSlotView(ReplanModelView):
     add_title = _l("New document at intake")
     edit_title = _l("Editing: document at intake")
     list_columns = ["service", "title", "key", "accepted", "min_files", "max_files",
-                    "kb_article", "is_active"]
+                    "kb_article", "is_personal", "is_active"]
     show_columns = ["service", "key", "title", "title_en", "hint", "hint_en", "accepted",
-                    "min_files", "max_files", "kb_article", "sort_order", "is_active"]
+                    "min_files", "max_files", "kb_article", "is_personal", "sort_order",
+                    "is_active"]
     add_columns = edit_columns = show_columns
     search_columns = ["service", "key", "title", "is_active"]
     order_columns = ["service_id", "title", "key", "sort_order"]
@@ -86,8 +87,11 @@ class DocumentSlotView(ReplanModelView):
                      "min_files": _l("At least, files (0: optional)"),
                      "max_files": _l("At most, files"), "kb_article": _l("Example in the "
                                                                          "knowledge base"),
-                     "sort_order": _l("Order"), "is_active": _l("Active")}
+                     "sort_order": _l("Order"), "is_active": _l("Active"),
+                     "is_personal": _l("Personal data (hidden from engineers)")}
     description_columns = {
+        "is_personal": _l("A passport, a power of attorney, anything about people: "
+                          "engineers do not see or download its files."),
         "key": _l("Latin letters, digits, “-” or “_”, e.g. bti_passport. Services that ask "
                   "for the same key share one document on the request form."),
         "kb_article": _l("An article showing a good example; partners see the link beside "

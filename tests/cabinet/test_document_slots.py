@@ -267,3 +267,41 @@ def test_files_of_a_document_no_longer_asked_for_can_be_removed(app, client, own
     db.session.expire_all()
     assert [a.original_name for a in db.session.query(Attachment)] == ["bti.pdf"]
     assert db.session.get(Request, req.id).status == Status.SUBMITTED
+
+
+def test_a_personal_document_is_hidden_from_the_engineer_not_from_the_manager(
+        app, client, owner, service, bti):
+    """The owner's passport scan was listed and downloadable on the engineer's desk page and
+    in the API (engineers never see partner contacts); a document marked personal data is
+    hidden from engineers, its other documents stay their working data."""
+    from app.api_tokens import create_token
+    from tests.factories import Staff, walk
+
+    make_slot(service, "passport", "Паспорт собственника", ("image",), 1, 1, is_personal=True)
+    req = _draft(owner, service)
+    sign_in(client, "owner")
+    save(client, req, form_data([service]), **{"slot-bti": [upload(PDF, "бти.pdf")],
+                                               "slot-passport": [upload(JPEG, "паспорт.jpg")]})
+    staff = Staff()
+    db.session.refresh(req)
+    walk(req, Status.SCHEDULED, owner, staff)
+    db.session.commit()
+    passport = db.session.query(Attachment).filter_by(slot_key="passport").one()
+    plan = db.session.query(Attachment).filter_by(slot_key="bti").one()
+    for user, sees in ((staff.engineer, False), (staff.manager, True)):
+        desk = as_user(app, user)
+        page = desk.get(f"/desk/{req.id}").get_data(as_text=True)
+        assert "бти.pdf" in page and ("паспорт.jpg" in page) is sees
+        assert desk.get(f"/desk/file/{plan.id}").status_code == 200
+        assert desk.get(f"/desk/file/{passport.id}").status_code == (200 if sees else 404)
+        with app.app_context():
+            _row, secret = create_token(user, "t", "read", 30)
+            db.session.commit()
+        headers = {"Authorization": f"Bearer {secret}"}
+        listed = app.test_client().get(f"/api/v1/requests/{req.id}/files", headers=headers)
+        names = [f["name"] for f in listed.get_json()["items"]]
+        assert "бти.pdf" in names and ("паспорт.jpg" in names) is sees
+        assert app.test_client().get(f"/api/v1/files/{passport.id}", headers=headers) \
+            .status_code == (200 if sees else 404)
+    engineer_page = as_user(app, staff.engineer).get(f"/desk/{req.id}").get_data(as_text=True)
+    assert "Персональные данные: файлы не показываются инженерам." in engineer_page
