@@ -51,7 +51,7 @@ FIELDS = [  # what the admin types into "New request form field", one dict a fie
 SLOTS = [
     dict(key="passport", title="Паспорт заёмщика", title_en="Borrower's passport",
          hint="Разворот с фото и страница с регистрацией.", accepted=("pdf", "image"),
-         min_files=1, max_files=2),
+         min_files=1, max_files=2, personal=True),
     dict(key="income_statement", title="Справка о доходах", title_en="Income statement",
          hint="2-НДФЛ или справка по форме банка за 6 месяцев.", accepted=("pdf",),
          min_files=1, max_files=1),
@@ -171,6 +171,8 @@ def admin_steps(w: Walk) -> None:
         page.fill("#min_files", str(slot["min_files"]))
         page.fill("#max_files", str(slot["max_files"]))
         page.fill("#sort_order", str(number * 10))
+        if slot.get("personal"):  # a passport: engineers do not see its files
+            page.check("#is_personal")
         if number == 1:
             w.shot("05-slot", full=True)
         w.save("form:has(#min_files)")
