@@ -199,7 +199,7 @@ def send_password_reset(address: str) -> str:
     link = external_url("cabinet.password_reset", token=issue_token(user.id,
                                                                      TOKEN_PASSWORD_RESET))
     with force_locale(user_locale(user)):
-        queue_mail(user.email, _("Replan: password reset"), _(
+        queue_mail(user.email, _("%(brand)s: password reset"), _(
             "To set a new password open this link within an hour:\n%(link)s\n\n"
             "If you did not ask for it, ignore this e-mail.\n", link=link),
             kind="password_reset", sensitive=True)
@@ -215,8 +215,8 @@ def send_lockout_notice(user_id: int, minutes: int) -> str:
         return "ignored"
     link = external_url("cabinet.password_reset_request")
     with force_locale(user_locale(user)):
-        queue_mail(user.email, _("Replan: sign-in paused after wrong passwords"), _(
-            "Several wrong passwords were entered for your Replan account, so signing in "
+        queue_mail(user.email, _("%(brand)s: sign-in paused after wrong passwords"), _(
+            "Several wrong passwords were entered for your %(brand)s account, so signing in "
             "is paused for %(minutes)s min.\n\nIf it was not you, set a new password:\n"
             "%(link)s\n", minutes=minutes, link=link), kind="security")
     commit()  # a job: its own unit of work
@@ -247,14 +247,14 @@ def request_email_change(user, new_email: str) -> None:
     record("email_change_requested", user, user, new_email=new_email)
     with force_locale(user_locale(user)):
         if email_taken(new_email, except_user_id=user.id):
-            queue_mail(new_email, _("Replan: e-mail change"), _(
-                "Someone asked to use this address for a Replan account, but it already "
+            queue_mail(new_email, _("%(brand)s: e-mail change"), _(
+                "Someone asked to use this address for a %(brand)s account, but it already "
                 "belongs to another account, so nothing was changed.\n"), kind="email_change")
             return
         link = external_url("cabinet.confirm_email",
                             token=issue_token(user.id, TOKEN_EMAIL_CHANGE, payload=new_email))
-        queue_mail(new_email, _("Replan: confirm your new e-mail"), _(
-            "Hello, %(name)s!\n\nTo use this address for your Replan account, open this link "
+        queue_mail(new_email, _("%(brand)s: confirm your new e-mail"), _(
+            "Hello, %(name)s!\n\nTo use this address for your %(brand)s account, open this link "
             "within 24 hours while signed in:\n%(link)s\n\nIf you did not ask for it, ignore "
             "this e-mail.\n", name=user.first_name, link=link),
             kind="email_change", sensitive=True)
@@ -271,8 +271,8 @@ def apply_email_change(user, token) -> str | None:
     user.email = new_email
     record("email_changed", user, user, old_email=old_email, new_email=new_email)
     with force_locale(user_locale(user)):
-        queue_mail(old_email, _("Replan: your e-mail was changed"), _(
-            "Hello, %(name)s!\n\nThe e-mail of your Replan account was changed from this "
+        queue_mail(old_email, _("%(brand)s: your e-mail was changed"), _(
+            "Hello, %(name)s!\n\nThe e-mail of your %(brand)s account was changed from this "
             "address to %(new)s. If you did not do it, contact the bureau at once.\n",
             name=user.first_name, new=new_email), kind="email_change")
     return None

@@ -377,8 +377,8 @@ def email_values(user, request: Request | None, context: dict, **values) -> dict
 def notify(user, kind: str, request: Request | None, render) -> Notification | None:
     """A one-off notification outside the table (kept for callers not yet moved to it)."""
     spec = Event(kind, lambda r, a, c: [user], lambda r, c: render(),
-                 lambda r, c: _("Replan: request %(number)s", number=r.number) if r
-                 else _("Replan notification"))
+                 lambda r, c: _("%(brand)s: request %(number)s", number=r.number) if r
+                 else _("%(brand)s notification"))
     return _deliver(user, spec, request, {}) if user is not None else None
 
 

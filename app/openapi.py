@@ -176,7 +176,7 @@ def api_modules():
 
 bp = Blueprint("api_v1_docs", __name__, url_prefix=SERVER_URL)
 
-PAGE_TITLE = _l("Replan REST API v1")
+PAGE_TITLE = _l("%(brand)s REST API v1")
 PATHS = {
     "/openapi.json": {"get": {
         "operationId": "getOpenApiDocument", "summary": "This OpenAPI 3.1 document",

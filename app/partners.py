@@ -137,9 +137,9 @@ def screen_application(application_id: int) -> str:
 
 def _already_registered_mail(user) -> None:
     with force_locale(user_locale(user)):
-        queue_mail(user.email, _("Replan: partner application with your e-mail"), _(
+        queue_mail(user.email, _("%(brand)s: partner application with your e-mail"), _(
             "Hello, %(name)s!\n\nSomeone filed a partner application with your e-mail "
-            "address, which already has a Replan account, so the application was not "
+            "address, which already has a %(brand)s account, so the application was not "
             "accepted.\n"
             "Sign in: %(login)s\nForgot the password? %(reset)s\n\n"
             "If it was not you, ignore this e-mail.\n", name=user.first_name,
@@ -149,7 +149,7 @@ def _already_registered_mail(user) -> None:
 
 def _already_pending_mail(email: str, name: str) -> None:
     with force_locale("ru"):
-        queue_mail(email, _("Replan: your partner application"), _(
+        queue_mail(email, _("%(brand)s: your partner application"), _(
             "Hello, %(name)s!\n\nAn application with this e-mail address is already being "
             "reviewed; we will reply by e-mail.\n", name=name), kind="application")
 
@@ -219,7 +219,7 @@ def reject_application(admin, application_id: int, reason: str) -> PartnerApplic
     application.reviewed_by_id, application.reviewed_at = admin.id, utcnow()
     record("application_rejected", admin, application, reason=reason)
     with force_locale("ru"):
-        queue_mail(application.email, _("Replan: your partner application"),
+        queue_mail(application.email, _("%(brand)s: your partner application"),
                    _("Hello, %(name)s!\n\nUnfortunately we cannot accept the application of "
                      "%(company)s.\nReason: %(reason)s\n", name=application.contact_name,
                      company=application.company_name, reason=reason.strip()),
@@ -254,8 +254,8 @@ def _free_username(email: str) -> str:
 
 def _credentials_mail(user, password: str) -> None:
     with force_locale(user.profile.locale if user.profile else "ru"):
-        queue_mail(user.email, _("Replan: your login"), _(
-            "Hello, %(name)s!\n\nYour Replan partner account is ready.\n"
+        queue_mail(user.email, _("%(brand)s: your login"), _(
+            "Hello, %(name)s!\n\nYour %(brand)s partner account is ready.\n"
             "Login: %(login)s\nOne-time password: %(password)s\nSign in: %(url)s\n\n"
             "The one-time password works for %(days)s days; you will be asked to set your "
             "own password at first sign-in.\n",

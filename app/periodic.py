@@ -100,7 +100,7 @@ def send_director_digest(day: date | None = None) -> int:
     sent = 0
     for director in _users_with_role("Director"):
         with force_locale(director.profile.locale if director.profile else "ru"):
-            queue_mail(director.email, _("Replan: digest for %(day)s", day=day.isoformat()), _(
+            queue_mail(director.email, _("%(brand)s: digest for %(day)s", day=day.isoformat()), _(
                 "New requests: %(new)s\nPayments: %(paid)s\nOpen requests now: %(open)s\n",
                 new=new, paid=money(paid), open=open_count), kind="digest")
         sent += 1

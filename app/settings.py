@@ -36,6 +36,7 @@ DEFAULTS: dict[str, object] = {
     },
     "payment_before_delivery": True,
     "vat_mode": VAT_NONE,
+    "brand_name": "Replan",  # the product's name shown to people (app.branding)
     "time_zone": "Europe/Moscow",  # every moment shown to people is in this zone (app.timefmt)
     "upload_max_mb": 20,
     "upload_max_files": 20,  # files in one submission
@@ -92,6 +93,10 @@ def save_settings(user, values: dict) -> None:
     values = {**values, "bureau": bureau}
     if values["vat_mode"] not in VAT_MODES:  # checked before anything is stored
         raise InvalidInput(_("Unknown VAT mode."))
+    values = {**values, "brand_name": " ".join(str(values.get("brand_name") or "").split())
+              or DEFAULTS["brand_name"]}
+    if "%" in values["brand_name"]:  # texts are %-formatted with it (app.translations)
+        raise InvalidInput(_("The product name cannot contain a percent sign."))
     if not valid_zone(values["time_zone"]):
         raise InvalidInput(_("Unknown time zone %(zone)s: give an IANA name such as "
                              "Europe/Moscow.", zone=values["time_zone"]))

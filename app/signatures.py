@@ -154,7 +154,7 @@ def _deliver(user, purpose: str, channel: str, code: str) -> None:
     profile = getattr(user, "profile", None)
     with force_locale(getattr(profile, "locale", None) or "ru"):
         what = str(PURPOSE_LABELS[purpose])
-        text = _("Replan confirmation code: %(code)s (%(what)s). It works 10 minutes; do not "
+        text = _("%(brand)s confirmation code: %(code)s (%(what)s). It works 10 minutes; do not "
                  "tell it to anyone, the bureau never asks for it.", code=code, what=what)
         if channel == CHANNEL_SMS:
             try:
@@ -163,7 +163,7 @@ def _deliver(user, purpose: str, channel: str, code: str) -> None:
                 raise InvalidInput(_("The SMS with the code could not be sent. Try again in "
                                      "a minute.")) from None
             return
-        queue_mail(user.email, _("Replan: confirmation code %(code)s", code=code),
+        queue_mail(user.email, _("%(brand)s: confirmation code %(code)s", code=code),
                    _("Hello, %(name)s!\n\n", name=user.first_name) + text + "\n",
                    kind="confirmation_code", sensitive=True)
 

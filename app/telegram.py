@@ -147,12 +147,12 @@ def stop_chat(chat_id: int) -> int:
 def reply_text(outcome: str) -> str:
     """The bot's answer to a /start (in the current locale)."""
     return {
-        LINKED: _("Telegram is linked to Replan: notifications will come here. "
+        LINKED: _("Telegram is linked to %(brand)s: notifications will come here. "
                   "Send /stop to unlink."),
-        ALREADY: _("This chat is already linked to Replan."),
-        EXPIRED: _("The link has expired. Open your Replan profile and press "
+        ALREADY: _("This chat is already linked to %(brand)s."),
+        EXPIRED: _("The link has expired. Open your %(brand)s profile and press "
                    "“Link Telegram” again."),
-        USED: _("The link was already used. Open your Replan profile and press "
+        USED: _("The link was already used. Open your %(brand)s profile and press "
                 "“Link Telegram” again."),
-    }.get(outcome, _("The link is not valid. Open your Replan profile and press "
+    }.get(outcome, _("The link is not valid. Open your %(brand)s profile and press "
                      "“Link Telegram” to get a new one."))

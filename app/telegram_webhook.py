@@ -81,9 +81,9 @@ def _answer(name: str, argument: str, chat_id: int, sender: dict) -> None:
     with unit_of_work():
         if name == "/stop":
             with force_locale(_sender_language(sender)):
-                reply = _("Telegram is unlinked: Replan sends nothing more here. Link it "
+                reply = _("Telegram is unlinked: %(brand)s sends nothing more here. Link it "
                           "again from your profile.") if stop_chat(chat_id) else \
-                    _("This chat is not linked to Replan.")
+                    _("This chat is not linked to %(brand)s.")
         else:
             outcome, user = link_chat(argument[:200], chat_id, _chat_name(sender))
             locale = user_language(user) if user is not None else _sender_language(sender)

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.routing import BuildError
 
+from app.branding import brand
 from app.catalogue_names import line_title, service_name
 from app.document_slots import DOCUMENT_CHECKLIST
 from app.error_pages import install_error_pages
@@ -30,7 +31,7 @@ from app.service_fields import visible_to
 from app.shared_cache import CATALOGUE, cached
 from app.signatures import signature_text, signatures_of
 from app.status_labels import partner_group_of, partner_label, staff_label
-from app.translations import locale_name, request_translations
+from app.translations import BRAND, locale_name, request_translations
 from app.typed_input import page_url, typed_text
 from app.timefmt import bureau_zone_name, format_day, format_moment, format_wall
 from app.visibility import PARTNER_ADDRESSED
@@ -122,6 +123,8 @@ def template_gettext(context, string: str, **variables) -> str:
     autoescape, always %-formatted with its variables), called directly: Jinja's `_` is an
     alias that resolves `gettext` and makes two context calls each time (~40 a page)."""
     text = request_translations().ugettext(string)
+    if BRAND in text and "brand" not in variables:  # the product's name (app.branding)
+        variables["brand"] = brand()
     if context.eval_ctx.autoescape:
         text = Markup(text)
     return text % variables
@@ -157,6 +160,7 @@ def install_template_helpers(app: Flask) -> None:
     app.add_template_filter(line_title, "line_title")
     app.add_template_filter(service_name, "service_name")
     app.add_template_global(row_cells, "row_cells")
+    app.add_template_global(brand, "brand")  # the product's name (app.branding)
     app.add_template_global(kept_url_for, "url_for")
     app.add_template_global(typed_text, "typed_text")  # a refused form's typed values
     app.add_template_global(page_url, "page_url")  # where a page drawn by a POST lives

@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.access import require_role
 from app.audit import record
+from app.branding import brand
 from app.errors import InvalidInput, NotFound
 from app.extensions import db
 from app.money import money
@@ -245,6 +246,7 @@ def sample_values(item: Item, locale: str) -> dict[str, str]:
             "reason": _("Payment"), "member": "Анна Смирнова", "manager": "Мария Кузнецова",
             "overdue_after": "20 min", "doc_number": "17", "doc_date": "26.11.2026",
             "comment": "Пришлите, пожалуйста, поэтажный план БТИ.",
+            "brand": brand(),
             "company_inn": (req.company.inn or "") if req and req.company else "7701234521",
             "address": (req.object_address or "") if req else "г. Москва, ул. Ленина, д. 1",
             "total": total, "total_in_words": total,

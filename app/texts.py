@@ -23,6 +23,7 @@ from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
+from app.branding import brand
 from app.status_labels import current_locale, override_of
 from models.texts import KIND_EMAIL, KIND_PDF
 
@@ -60,8 +61,8 @@ EMAIL_PLACEHOLDERS = {
     "recipient": _l("the recipient's name"),
     "link": _l("address of the page the e-mail is about"),
     "preferences_link": _l("address of the recipient's e-mail switches"),
-    "text": _l("Replan's own sentence for this event"),
-    "subject": _l("Replan's own subject for this event"),
+    "text": _l("%(brand)s's own sentence for this event"),
+    "subject": _l("%(brand)s's own subject for this event"),
     "amount": _l("payment amount as people read it (e.g. 1 500,00 ₽)"),
     "when": _l("visit time"),
     "reason": _l("reason given (voided payment)"),
@@ -69,6 +70,7 @@ EMAIL_PLACEHOLDERS = {
     "manager": _l("manager who filed the request for the partner"),
     "overdue_after": _l("SLA threshold passed (e.g. 20 min)"),
     "comment": _l("the manager's question (data needed)"),
+    "brand": _l("the product's name (Settings → Product name)"),
 }
 PDF_PLACEHOLDERS = {
     "number": _l("request number (the proposal's number on a proposal)"),
@@ -276,7 +278,7 @@ def default_email(locale: str) -> tuple[str, str]:
         body = _("%(text)s\n\nOpen: %(link)s\n\nE-mail copies of notifications are "
                  "switched in your profile: %(prefs)s",
                  text="{{ text }}", link="{{ link }}", prefs="{{ preferences_link }}")
-    return "Replan: {{ subject }}", body
+    return "{{ brand }}: {{ subject }}", body
 
 
 def render_email(event: str, values: dict, locale: str | None = None) -> tuple[str, str]:
@@ -285,6 +287,7 @@ def render_email(event: str, values: dict, locale: str | None = None) -> tuple[s
     locale = locale or current_locale()
     full = {name: "" for name in EMAIL_PLACEHOLDERS} | {k: str(v) for k, v in values.items()
                                                         if k in EMAIL_PLACEHOLDERS}
+    full["brand"] = brand()  # the product's name (app.branding), whoever the event
     subject, body = default_email(locale)
     row = override_of(KIND_EMAIL, event, locale)
     what = f"email {event} ({locale})"

@@ -16,6 +16,10 @@ from flask import Flask
 from flask.globals import _cv_app
 from flask_babel import Domain, get_babel, get_locale, get_translations
 
+from app.branding import brand
+
+BRAND = "%(brand)s"  # the product's name in a text (app.branding)
+
 _KEPT = "replan_translations"
 _NAME = "replan_locale_name"
 
@@ -62,7 +66,14 @@ def request_translations():
 
 
 class RequestDomain(Domain):
-    """Flask-Babel's default domain, its translations kept in `g` per request and locale."""
+    """Flask-Babel's default domain, its translations kept in `g` per request and locale;
+    "%(brand)s" in a text is the product's name in this installation (app.branding)."""
+
+    def gettext(self, string, **variables):
+        text = self.get_translations().ugettext(string)
+        if BRAND in text and "brand" not in variables:
+            variables["brand"] = brand()
+        return text % variables if variables else text
 
     def get_translations(self):
         store = context_store()

@@ -576,7 +576,7 @@ def _disable(endpoint: WebhookEndpoint, delivery: WebhookDelivery) -> None:
         with force_locale((user.profile.locale if user.profile else None) or "ru"):
             page = external_url("cabinet.webhooks") if endpoint.company_id else \
                 external_url("WebhooksView.index")
-            queue_mail(user.email, _("Replan: webhook endpoint disabled"), _(
+            queue_mail(user.email, _("%(brand)s: webhook endpoint disabled"), _(
                 "Hello, %(name)s.\n\nReplan could not deliver events to your webhook endpoint "
                 "%(url)s for 24 hours and has disabled it. Last error: %(error)s\n\n"
                 "Fix the receiver, then enable the endpoint again and redeliver what it "

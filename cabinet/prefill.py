@@ -79,7 +79,7 @@ def form_snippet(action: str, hidden: dict, fields) -> str:
               for name, value in hidden.items()]
     for item in fields:
         lines += _snippet_field(item, f"{FIELD_PREFIX}{item.key}")
-    button = escape(_("Order in Replan"))
+    button = escape(_("Order in %(brand)s"))
     lines.append(f'  <p><button type="submit">{button}</button></p>')
     lines.append("</form>")
     return "\n".join(lines)

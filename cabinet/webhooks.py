@@ -13,7 +13,7 @@ from cabinet.access import owner_required
 
 SURFACE = {
     "layout": "cabinet/base.html",
-    "scope_hint": _l("Replan sends events about your company's requests to your server."),
+    "scope_hint": _l("%(brand)s sends events about your company's requests to your server."),
     "urls": {"index": "cabinet.webhooks", "create": "cabinet.webhook_create",
              "detail": "cabinet.webhook_detail", "test": "cabinet.webhook_test",
              "enable": "cabinet.webhook_enable", "delete": "cabinet.webhook_delete",

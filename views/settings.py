@@ -141,6 +141,11 @@ class SettingsForm(FlaskForm):
     sla_minutes = FormField(SlaForm, label=_l("SLA: minutes a request may stay in a status"))
     vat_mode = SelectField(_l("VAT in invoices, acts and proposals"), choices=VAT_CHOICES,
                            default=VAT_NONE)
+    brand_name = StringField(_l("Product name"), default="Replan",
+                             validators=[DataRequired(), Length(max=60)],
+                             description=_l("The product's name in page titles, the "
+                                            "cabinet's header and e-mails, e.g. the "
+                                            "bureau's short name."))
     time_zone = StringField(_l("Bureau time zone"), default="Europe/Moscow",
                             validators=[DataRequired(), Length(max=64), known_zone],
                             render_kw={"list": "time-zones", "autocomplete": "off"},
