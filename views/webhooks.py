@@ -13,7 +13,7 @@ from app.errors import NotFound
 from app.webhooks import is_admin
 
 SURFACE = {
-    "scope_hint": _l("Replan sends events about every request to these servers (the admin's "
+    "scope_hint": _l("%(brand)s sends events about every request to these servers (the admin's "
                      "endpoints; partner companies manage their own in the cabinet)."),
     "urls": {"index": "WebhooksView.index", "create": "WebhooksView.create",
              "detail": "WebhooksView.detail", "test": "WebhooksView.test",
