@@ -13,6 +13,7 @@ from app.extensions import db
 from app.markdown import render_markdown
 from app.permissions import is_partner, is_staff
 from app.request_filters import contains
+from app.service_fields import local_text
 from app.storage import send_stored
 from cabinet import bp
 from models.knowledge import KbArticle, KbCategory
@@ -34,8 +35,8 @@ def kb_index():
     query = visible_articles()
     if text:
         # any case, any alphabet (on SQLite too: app.sqlite_functions); % and _ as typed
-        query = query.filter(or_(contains(KbArticle.title, text, indexed=False),
-                                 contains(KbArticle.body_md, text, indexed=False)))
+        query = query.filter(or_(*(contains(column, text, indexed=False) for column in (
+            KbArticle.title, KbArticle.body_md, KbArticle.title_en, KbArticle.body_md_en))))
     articles = query.order_by(KbArticle.category_id, KbArticle.title).limit(200).all()
     categories = db.session.query(KbCategory).order_by(KbCategory.sort_order).all()
     by_category = {c.id: [a for a in articles if a.category_id == c.id] for c in categories}
@@ -54,7 +55,8 @@ def _article_or_404(slug: str) -> KbArticle:
 def kb_article(slug: str):
     article = _article_or_404(slug)
     return render_template("cabinet/kb_article.html", article=article,
-                           body=render_markdown(article.body_md))
+                           body=render_markdown(local_text(article.body_md,
+                                                           article.body_md_en) or ""))
 
 
 @bp.route("/kb/<slug>/template")

@@ -14,6 +14,7 @@ class KbCategory(Model):
     __tablename__ = "kb_category"
     id = Column(Integer, primary_key=True)
     name = Column(String(200), nullable=False)
+    name_en = Column(String(200))  # empty: the Russian name in English too
     slug = Column(String(100), nullable=False, unique=True)
     sort_order = Column(Integer, nullable=False, default=0)
 
@@ -28,9 +29,11 @@ class KbArticle(Model):
     id = Column(Integer, primary_key=True)
     category_id = Column(Integer, ForeignKey("kb_category.id"), nullable=False, index=True)
     title = Column(String(300), nullable=False)
+    title_en = Column(String(300))  # empty: the Russian title (and text) in English too
     slug = Column(String(150), nullable=False, unique=True)
     kind = Column(String(20), nullable=False, default="article")
     body_md = Column(Text, nullable=False, default="")
+    body_md_en = Column(Text)
     is_public = Column(Boolean, nullable=False, default=False)
     is_published = Column(Boolean, nullable=False, default=True)
     staff_only = Column(Boolean, nullable=False, default=False)

@@ -213,9 +213,10 @@ class KbCategoryView(ReplanModelView):
     datamodel = ReplanInterface(KbCategory)
     route_base = "/kb-categories"
     list_columns = ["name", "slug", "sort_order"]
-    add_columns = edit_columns = show_columns = list_columns
+    add_columns = edit_columns = show_columns = ["name", "name_en", "slug", "sort_order"]
     search_columns = ["name"]
-    label_columns = {"name": _l("Name"), "slug": _l("Address (slug)"), "sort_order": _l("Order")}
+    label_columns = {"name": _l("Name"), "name_en": _l("Name (English)"),
+                     "slug": _l("Address (slug)"), "sort_order": _l("Order")}
 
     def pre_delete(self, item):
         """A category with articles stays (its articles would lose their place: the database
@@ -236,12 +237,13 @@ class KbArticleView(ReplanModelView):
     route_base = "/kb-articles"
     list_columns = ["title", "category", "kind", "is_public", "staff_only", "is_published",
                     "updated_at", "id"]
-    show_columns = ["title", "slug", "category", "kind", "is_public", "staff_only",
-                    "is_published", "template_name", "body_md"]
-    add_columns = edit_columns = ["title", "slug", "category", "kind", "body_md", "is_public",
-                                  "staff_only", "is_published"]
+    show_columns = ["title", "title_en", "slug", "category", "kind", "is_public", "staff_only",
+                    "is_published", "template_name", "body_md", "body_md_en"]
+    add_columns = edit_columns = ["title", "title_en", "slug", "category", "kind", "body_md",
+                                  "body_md_en", "is_public", "staff_only", "is_published"]
     search_columns = ["title", "kind", "is_public", "staff_only"]
-    formatters_columns = {"body_md": _markdown_preview, "id": lambda pk: Markup(
+    formatters_columns = {"body_md": _markdown_preview, "body_md_en": _markdown_preview,
+                          "id": lambda pk: Markup(
         '<a class="btn btn-xs btn-default" href="{}">{}</a>').format(
             url_for("KbArticleView.template", pk=pk), _("Template file…"))}
     description_columns = {"body_md": _l("Markdown: ## heading, **bold**, - list, "
@@ -251,6 +253,7 @@ class KbArticleView(ReplanModelView):
                      "category": _l("Category"), "kind": _l("Kind"),
                      "is_public": _l("Public (no login)"), "staff_only": _l("Staff only"),
                      "is_published": _l("Published"), "body_md": _l("Text"),
+                     "title_en": _l("Title (English)"), "body_md_en": _l("Text (English)"),
                      "template_name": _l("Template file"), "id": _l("File"),
                      "updated_at": _l("Updated")}
 

@@ -96,6 +96,29 @@ def test_knowledge_base_visibility_sanitizing_and_search(app, client):
         as_text=True)
 
 
+def test_the_knowledge_base_reads_in_english_where_it_is_written(app, client):
+    """Sections and articles had no English: an English cabinet listed Russian ones. Their
+    English wording is shown in English, searched too; empty, the Russian one stays."""
+    category = KbCategory(name="Документы", name_en="Documents", slug="docs")
+    db.session.add_all([category, KbArticle(
+        category=category, slug="bti", title="Техпаспорт БТИ", title_en="BTI passport",
+        body_md="Закажите **техпаспорт**", body_md_en="Order the **BTI passport**",
+        is_public=True), KbArticle(category=category, slug="ru-only", title="Только по-русски",
+                                   body_md="Текст", is_public=True)])
+    db.session.commit()
+    client.get("/lang/en")
+    index = client.get("/cabinet/kb").get_data(as_text=True)
+    assert "<h2>Documents</h2>" in index and ">BTI passport</a>" in index
+    assert ">Только по-русски</a>" in index  # no English: the Russian title
+    article = client.get("/cabinet/kb/bti").get_data(as_text=True)
+    assert "<h1>BTI passport</h1>" in article and "<strong>BTI passport</strong>" in article
+    found = client.get("/cabinet/kb?q=passport").get_data(as_text=True)
+    assert "/cabinet/kb/bti" in found and "/cabinet/kb/ru-only" not in found
+    client.get("/lang/ru")
+    russian = client.get("/cabinet/kb/bti").get_data(as_text=True)
+    assert "<h1>Техпаспорт БТИ</h1>" in russian and "<strong>техпаспорт</strong>" in russian
+
+
 def test_knowledge_base_search_ignores_case_in_every_alphabet(app, client):
     """“бти”, “ТЕХПАСПОРТ” find “техпаспорт БТИ” (SQLite's own lower() folds ASCII only:
     app.sqlite_functions replaces it); % and _ are letters, not wildcards."""
