@@ -108,8 +108,8 @@ def authenticate_request():
 bp = api_blueprint("api_v1")
 PATHS = {  # OpenAPI path items of this module (see api_blueprint; app/openapi.py adds the rest)
     "/me": {"get": {
-        "operationId": "getMe", "summary": "Who the token belongs to", "tags": ["account"],
-        "responses": {"200": {"description": "The token's user, company and scope.",
+        "operationId": "getMe", "summary": _l("Who the token belongs to"), "tags": ["account"],
+        "responses": {"200": {"description": _l("The token's user, company and scope."),
                               "content": {"application/json": {
                                   "schema": {"$ref": "#/components/schemas/Me"}}}}}}},
 }
@@ -118,7 +118,8 @@ SCHEMAS = {
            "properties": {
                "id": {"type": "integer"}, "name": {"type": "string"},
                "username": {"type": "string"},
-               "role": {"type": ["string", "null"], "description": "The first role's label."},
+               "role": {"type": ["string", "null"],
+                        "description": _l("The first role's label.")},
                "roles": {"type": "array", "items": {"type": "string"}},
                "company": {"oneOf": [
                    {"type": "null"},

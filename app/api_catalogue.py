@@ -228,8 +228,8 @@ SCHEMAS = {
                          "max": {"type": ["string", "null"]},
                          "pattern": {"type": ["string", "null"]},
                          "condition": {"type": ["object", "null"], "description":
-                                       "Shown (and required) only when the field `key` has "
-                                       "the value `value`."}}},
+                                       _l("Shown (and required) only when the field `key` "
+                                          "has the value `value`.")}}},
     "Service": {"type": "object", "required": ["id", "code", "name", "fields", "priced_fields"],
                 "properties": {"id": {"type": "integer"}, "code": {"type": "string"},
                                "name": {"type": "string"},
@@ -248,7 +248,7 @@ SCHEMAS = {
                        "services": {"type": "array", "minItems": 1, "maxItems": SERVICES_MAX,
                                     "items": {"type": "integer"}},
                        "fields": {"type": "object", "description":
-                                  "{field key: value} of the services' priced fields."},
+                                  _l("{field key: value} of the services' priced fields.")},
                        "urgency": {"type": "string", "maxLength": 40},
                        "options": {"type": "array", "items": {"type": "string"}}},
                    "example": {"services": [1], "fields": {"area": 54.5},
@@ -261,7 +261,7 @@ SCHEMAS = {
                                  "tries_left": {"type": "integer"}}},
     "Quote": {"type": "object", "required": ["lines", "total", "total_kopecks"],
               "properties": {
-                  "id": {"type": "integer", "description": "Only on a saved quote."},
+                  "id": {"type": "integer", "description": _l("Only on a saved quote.")},
                   "lines": {"type": "array", "items": {"type": "object", "properties": {
                       "title": {"type": "string"}, "detail": {"type": "string"},
                       "service_id": {"type": ["integer", "null"]}, "price": _PRICE,
@@ -271,9 +271,9 @@ SCHEMAS = {
 }
 SCHEMAS["QuoteSave"] = SCHEMAS["QuoteInput"] | {"properties": SCHEMAS["QuoteInput"][
     "properties"] | {"confirmation_code": {"type": ["string", "null"], "maxLength": 20,
-                                           "description": "When the admin asks for codes on "
-                                                          "quotes (POST "
-                                                          "/quotes/confirmation-code)."}}}
+                                           "description": _l("When the admin asks for codes "
+                                                             "on quotes (POST "
+                                                             "/quotes/confirmation-code).")}}}
 PATHS = {
     "/services": {"get": {
         "operationId": "listServices", "tags": ["catalogue"],

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from flask import g, jsonify, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.access import get_request_or_404, own_notifications
 from app.api import api_blueprint
@@ -259,7 +260,8 @@ def _list_of(name: str, description: str) -> dict:
 
 DATETIME = {"type": "string", "format": "date-time"}
 NULLABLE_TEXT = {"type": ["string", "null"]}
-ID_PARAMETER = [{"name": "request_id", "in": "path", "required": True, "description": "Request id.",
+ID_PARAMETER = [{"name": "request_id", "in": "path", "required": True,
+                 "description": _l("Request id."),
                  "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}]
 IDEMPOTENCY = {"$ref": "#/components/parameters/IdempotencyKey"}
 
@@ -272,13 +274,13 @@ SCHEMAS = {
         "properties": {
             "id": {"type": "integer"}, "name": {"type": "string"},
             "size": {"type": "integer", "minimum": 0},
-            "content_type": {"type": "string", "description": "Sniffed from the content."},
+            "content_type": {"type": "string", "description": _l("Sniffed from the content.")},
             "kind": {"type": "string", "enum": list(ATTACHMENT_KINDS),
-                     "description": "input: the partner's files; work: the engineer's; "
-                                    "deliverable: the document package (versioned); "
-                                    "message: files staff sent with a message."},
+                     "description": _l("input: the partner's files; work: the engineer's; "
+                                       "deliverable: the document package (versioned); "
+                                       "message: files staff sent with a message.")},
             "slot": {"type": ["string", "null"],
-                     "description": "The document slot key a partner input fills."},
+                     "description": _l("The document slot key a partner input fills.")},
             "version": {"type": "integer"}, "released": {"type": "boolean"},
             "sha256": {"type": "string"},
             "message_id": {"type": ["integer", "null"]},
@@ -293,9 +295,11 @@ SCHEMAS = {
                      "created_at", "files"],
         "properties": {
             "id": {"type": ["integer", "null"],
-                   "description": "null: an old data request kept in the history only."},
+                   "description": _l("null: an old data request kept in the history "
+                                     "only.")},
             "kind": {"type": "string", "enum": [MESSAGE, DATA_REQUEST, ANSWER, NOTE]},
-            "internal": {"type": "boolean", "description": "A staff note (never partners)."},
+            "internal": {"type": "boolean",
+                         "description": _l("A staff note (never partners).")},
             "author_role": {"type": "string", "enum": ["partner", "staff", "system"]},
             "author_name": {"type": "string"}, "body": {"type": "string"},
             "created_at": DATETIME,
@@ -307,7 +311,7 @@ SCHEMAS = {
         "properties": {
             "body": {"type": "string", "maxLength": BODY_MAX},
             "internal": {"type": "boolean", "default": False,
-                         "description": "Staff: a note for the staff only."},
+                         "description": _l("Staff: a note for the staff only.")},
         },
     },
     "HistoryEntry": {
@@ -318,8 +322,8 @@ SCHEMAS = {
             "created_at": DATETIME,
             "action": NULLABLE_TEXT, "action_label": NULLABLE_TEXT,
             "from_status": NULLABLE_TEXT,
-            "status": {"type": "string", "description": "Staff: the status; partners: the "
-                                                         "status group they read."},
+            "status": {"type": "string", "description": _l("Staff: the status; partners: "
+                                                            "the status group they read.")},
             "status_label": {"type": "string"}, "actor_name": NULLABLE_TEXT,
             "comment": NULLABLE_TEXT,
         },
@@ -340,9 +344,9 @@ SCHEMAS = {
 _UPLOAD_FORM = {"type": "object", "required": ["files"], "properties": {
     "files": {"type": "array", "items": {"type": "string", "format": "binary"}},
     "kind": {"type": "string", "enum": ["input", "work", "deliverable"],
-             "description": "Partners: input (the default); engineers: work; managers: "
-                            "deliverable."},
-    "slot": {"type": "string", "description": "A document slot key (partner drafts)."}}}
+             "description": _l("Partners: input (the default); engineers: work; managers: "
+                               "deliverable.")},
+    "slot": {"type": "string", "description": _l("A document slot key (partner drafts).")}}}
 _MESSAGE_FORM = {"type": "object", "properties": {
     "body": {"type": "string", "maxLength": BODY_MAX},
     "internal": {"type": "string", "enum": ["true", "false"]},
@@ -351,40 +355,40 @@ _MESSAGE_FORM = {"type": "object", "properties": {
 PATHS = {
     "/requests/{request_id}/files": {
         "parameters": ID_PARAMETER,
-        "get": {"operationId": "listRequestFiles", "summary": "A request's files",
+        "get": {"operationId": "listRequestFiles", "summary": _l("A request's files"),
                 "tags": ["conversation"],
-                "description": "Partners: their input files, files staff sent them and the "
-                               "released document package. Staff: every file; engineers "
-                               "not the files of the partner conversation.",
-                "responses": {"200": _list_of("RequestFile", "All files; next_cursor is "
-                                                              "always null."),
+                "description": _l("Partners: their input files, files staff sent them and the "
+                                  "released document package. Staff: every file; engineers "
+                                  "not the files of the partner conversation."),
+                "responses": {"200": _list_of("RequestFile", _l("All files; next_cursor is "
+                                                                 "always null.")),
                               **_problems("NotFound")}},
-        "post": {"operationId": "uploadRequestFiles", "summary": "Add files to a request",
+        "post": {"operationId": "uploadRequestFiles", "summary": _l("Add files to a request"),
                  "tags": ["conversation"],
-                 "description": "Partners add input files to a draft (a submitted request "
-                                "takes files with a message); engineers add work files while "
-                                "the work is in progress or returned; managers add the next "
-                                "document package version on review or when ready. Each file "
-                                "is checked like in the forms (size, count, real content); "
-                                "all are stored or none.",
+                 "description": _l("Partners add input files to a draft (a submitted request "
+                                   "takes files with a message); engineers add work files "
+                                   "while the work is in progress or returned; managers add "
+                                   "the next document package version on review or when "
+                                   "ready. Each file is checked like in the forms (size, "
+                                   "count, real content); all are stored or none."),
                  "parameters": [IDEMPOTENCY],
                  "requestBody": {"required": True, "content": {
                      "multipart/form-data": {"schema": _UPLOAD_FORM}}},
-                 "responses": {"201": _list_of("RequestFile", "The stored files."),
+                 "responses": {"201": _list_of("RequestFile", _l("The stored files.")),
                                **_problems("Forbidden", "NotFound", "Conflict",
                                            "InvalidInput"),
-                               "413": {"description": "The request body is too large.",
+                               "413": {"description": _l("The request body is too large."),
                                        "content": {"application/problem+json": {
                                            "schema": _ref("Problem")}}}}},
     },
     "/files/{file_id}": {
         "parameters": [{"name": "file_id", "in": "path", "required": True,
-                        "description": "File id.",
+                        "description": _l("File id."),
                         "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}],
-        "get": {"operationId": "downloadFile", "summary": "Download a file",
+        "get": {"operationId": "downloadFile", "summary": _l("Download a file"),
                 "tags": ["conversation"],
-                "responses": {"200": {"description": "The file (Content-Disposition names "
-                                                     "it).",
+                "responses": {"200": {"description": _l("The file (Content-Disposition "
+                                                        "names it)."),
                                       "content": {"*/*": {
                                           "schema": {"type": "string",
                                                      "format": "binary"}}}},
@@ -392,56 +396,57 @@ PATHS = {
     },
     "/requests/{request_id}/messages": {
         "parameters": ID_PARAMETER,
-        "get": {"operationId": "listRequestMessages", "summary": "A request's conversation",
+        "get": {"operationId": "listRequestMessages", "summary": _l("A request's conversation"),
                 "tags": ["conversation"],
-                "description": "Partners: the conversation with the bureau. Managers and "
-                               "others: the conversation and the staff notes. Engineers: the "
-                               "staff notes only. Oldest first.",
-                "responses": {"200": _list_of("RequestMessage", "All messages; next_cursor "
-                                                                 "is always null."),
+                "description": _l("Partners: the conversation with the bureau. Managers and "
+                                  "others: the conversation and the staff notes. Engineers: "
+                                  "the staff notes only. Oldest first."),
+                "responses": {"200": _list_of("RequestMessage", _l("All messages; "
+                                                                    "next_cursor is always "
+                                                                    "null.")),
                               **_problems("NotFound")}},
-        "post": {"operationId": "postRequestMessage", "summary": "Write a message",
+        "post": {"operationId": "postRequestMessage", "summary": _l("Write a message"),
                  "tags": ["conversation"],
-                 "description": "A partner's message goes to the manager (while data is "
-                                "requested it is the answer and returns the request to the "
-                                "manager); the request's manager writes to the partner; the "
-                                "manager and engineer add notes with \"internal\": true. "
-                                "Files with a multipart body.",
+                 "description": _l("A partner's message goes to the manager (while data is "
+                                   "requested it is the answer and returns the request to the "
+                                   "manager); the request's manager writes to the partner; "
+                                   "the manager and engineer add notes with \"internal\": "
+                                   "true. Files with a multipart body."),
                  "parameters": [IDEMPOTENCY],
                  "requestBody": {"required": True, "content": {
                      "application/json": {"schema": _ref("NewMessage")},
                      "multipart/form-data": {"schema": _MESSAGE_FORM}}},
-                 "responses": {"201": {"description": "The message.",
+                 "responses": {"201": {"description": _l("The message."),
                                        "content": {"application/json": {
                                            "schema": _ref("RequestMessage")}}},
                                **_problems("Forbidden", "NotFound", "Conflict",
                                            "InvalidInput"),
-                               "413": {"description": "The request body is too large.",
+                               "413": {"description": _l("The request body is too large."),
                                        "content": {"application/problem+json": {
                                            "schema": _ref("Problem")}}}}},
     },
     "/requests/{request_id}/history": {
         "parameters": ID_PARAMETER,
-        "get": {"operationId": "listRequestHistory", "summary": "A request's status history",
+        "get": {"operationId": "listRequestHistory", "summary": _l("A request's status history"),
                 "tags": ["conversation"],
-                "description": "Labels in the reader's language (Accept-Language, else the "
-                               "user's). Partners read the status groups they see in the "
-                               "cabinet; engineers get no partner words.",
-                "responses": {"200": _list_of("HistoryEntry", "All entries; next_cursor is "
-                                                               "always null."),
+                "description": _l("Labels in the reader's language (Accept-Language, else the "
+                                  "user's). Partners read the status groups they see in the "
+                                  "cabinet; engineers get no partner words."),
+                "responses": {"200": _list_of("HistoryEntry", _l("All entries; next_cursor "
+                                                                  "is always null.")),
                               **_problems("NotFound")}},
     },
     "/notifications": {
-        "get": {"operationId": "listNotifications", "summary": "My notifications",
+        "get": {"operationId": "listNotifications", "summary": _l("My notifications"),
                 "tags": ["conversation"],
-                "description": "The token user's in-app notifications (the bell), newest "
-                               "first, in the language they were written in.",
+                "description": _l("The token user's in-app notifications (the bell), newest "
+                                  "first, in the language they were written in."),
                 "parameters": [
                     {"$ref": "#/components/parameters/Cursor"},
                     {"$ref": "#/components/parameters/Limit"},
                     {"name": "unread", "in": "query", "required": False,
                      "schema": {"type": "boolean"}}],
-                "responses": {"200": _list_of("Notification", "One page."),
+                "responses": {"200": _list_of("Notification", _l("One page.")),
                               **_problems("InvalidInput")}},
     },
 }

@@ -51,36 +51,37 @@ SCHEMAS = {
         "type": "object",
         "required": ["service"],
         "properties": {
-            "service": {"description": f"The service's code or id, or a list of up to "
-                                       f"{MAX_SERVICES} of them.",
+            "service": {"description": _l("The service's code or id, or a list of up to "
+                                          "%(n)s of them.", n=MAX_SERVICES),
                         "oneOf": [{"type": "string", "maxLength": 40}, {"type": "integer"},
                                   {"type": "array", "maxItems": MAX_SERVICES,
                                    "items": {"oneOf": [{"type": "string", "maxLength": 40},
                                                        {"type": "integer"}]}}]},
             "values": {"type": "object", "additionalProperties": _VALUE,
-                       "description": "Field values by the service's field keys, contact "
-                                      "fields included; checked as the form checks them "
-                                      "(an unknown key or a refused value is 422)."},
+                       "description": _l("Field values by the service's field keys, contact "
+                                         "fields included; checked as the form checks them "
+                                         "(an unknown key or a refused value is 422).")},
             "end_client": {"type": "object", "properties": {
                 "name": {"type": "string", "maxLength": 200},
                 "phone": {"type": "string", "maxLength": 40}}},
             "description": {"type": "string", "maxLength": 5000},
             "source": {"type": "string", "maxLength": 100,
-                       "description": "Your site's name, shown in the note above the form "
-                                      "(default: your company's name)."},
+                       "description": _l("Your site's name, shown in the note above the "
+                                         "form (default: your company's name).")},
             "expires_in_days": {"type": "integer", "minimum": 1, "maximum": MAX_DAYS,
-                                "description": "Default 7 (the PREFILL_TOKEN_DAYS setting)."},
+                                "description": _l("Default 7 (the PREFILL_TOKEN_DAYS "
+                                                  "setting).")},
         },
     },
     "PrefillToken": {
         "type": "object",
         "required": ["token", "url", "expires_at"],
         "properties": {
-            "token": {"type": "string", "description": "pf_<secret>; shown only now."},
+            "token": {"type": "string", "description": _l("pf_<secret>; shown only now.")},
             "url": {"type": "string", "format": "uri",
-                    "description": "The cabinet's new-request form with this token: it opens "
-                                   "filled in for users of your company only; nothing is "
-                                   "saved until the user clicks."},
+                    "description": _l("The cabinet's new-request form with this token: it "
+                                      "opens filled in for users of your company only; "
+                                      "nothing is saved until the user clicks.")},
             "expires_at": {"type": "string", "format": "date-time"},
         },
     },
@@ -90,14 +91,16 @@ PATHS = {
         "post": {
             "tags": ["Prefill"],
             "operationId": "createPrefillToken",
-            "summary": "Create a prefill link for the new-request form",
-            "description": "A partner's read-and-write token only. The link works for users of "
-                           "the token owner's company until it expires; opening it fills the "
-                           "form (values checked again then) and saves nothing. No "
-                           "Idempotency-Key: the answer holds the secret, so it is not kept "
-                           "for replay; a repeated POST makes another, equally harmless link.",
+            "summary": _l("Create a prefill link for the new-request form"),
+            "description": _l("A partner's read-and-write token only. The link works for users "
+                              "of the token owner's company until it expires; opening it fills "
+                              "the form (values checked again then) and saves nothing. No "
+                              "Idempotency-Key: the answer holds the secret, so it is not "
+                              "kept for replay; a repeated POST makes another, equally "
+                              "harmless link."),
             "requestBody": json_body(ref("PrefillTokenInput")),
-            "responses": {"201": json_response("The token and the link.", ref("PrefillToken")),
+            "responses": {"201": json_response(_l("The token and the link."),
+                                               ref("PrefillToken")),
                           **problems(403, 422)},
         },
     },

@@ -16,6 +16,7 @@ from datetime import datetime
 
 from flask import request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -205,9 +206,10 @@ _PERSON = {"type": ["object", "null"], "properties": {"id": {"type": "integer"},
                                                       "name": {"type": "string"}}}
 _DRAFT_PROPERTIES = {
     "services": {"type": "array", "minItems": 1, "maxItems": 50, "items": {"type": "integer"},
-                 "description": "Service ids (GET /services)."},
-    "fields": {"type": "object", "description": "{field key: value} of the services' fields "
-                                                "(GET /services: types, options, conditions)."},
+                 "description": _l("Service ids (GET /services).")},
+    "fields": {"type": "object", "description": _l("{field key: value} of the services' "
+                                                   "fields (GET /services: types, options, "
+                                                   "conditions).")},
     "urgency": {"type": "string", "maxLength": 40},
     "options": {"type": "array", "maxItems": 50, "items": {"type": "string"}},
     "description": {"type": ["string", "null"], "maxLength": 5000},
@@ -225,12 +227,12 @@ SCHEMAS = {
             "id": {"type": "integer"}, "number": {"type": "string"},
             "status": {"type": "string",
                        "enum": sorted({s.value for s in Status} | set(PARTNER_GROUPS)),
-                       "description": "Staff: the workflow status; partners: the cabinet's "
-                                      "status group (as partner_status)."},
+                       "description": _l("Staff: the workflow status; partners: the "
+                                         "cabinet's status group (as partner_status).")},
             "status_label": {"type": "string"},
             "partner_status": {"type": "string", "enum": list(PARTNER_GROUPS)},
-            "version": {"type": "integer", "description": "Send back as If-Match or "
-                                                          "`version` when changing it."},
+            "version": {"type": "integer", "description": _l("Send back as If-Match or "
+                                                             "`version` when changing it.")},
             "title": {"type": "string"}, "urgency": {"type": "string"},
             "options": {"type": "array", "items": {"type": "string"}},
             "description": {"type": ["string", "null"]},
@@ -238,8 +240,8 @@ SCHEMAS = {
             "services": {"type": "array", "items": {"type": "object", "properties": {
                 "service_id": {"type": ["integer", "null"]}, "title": {"type": "string"},
                 "price": _PRICE, "price_kopecks": {"type": "integer"}}}},
-            "fields": {"type": "object", "description": "Field values; engineers get no "
-                                                        "contact field."},
+            "fields": {"type": "object", "description": _l("Field values; engineers get no "
+                                                           "contact field.")},
             "total": _PRICE, "total_kopecks": {"type": "integer"},
             "paid": _PRICE, "paid_kopecks": {"type": "integer"},
             "payment_state": {"type": "string"},
@@ -247,19 +249,21 @@ SCHEMAS = {
             "updated_at": {"type": ["string", "null"], "format": "date-time"},
             "submitted_at": {"type": ["string", "null"], "format": "date-time"},
             "manager": _PERSON, "engineer": _PERSON,
-            "company": {"type": "object", "description": "Not for engineers.", "properties": {
-                "id": {"type": "integer"}, "name": {"type": "string"}}},
+            "company": {"type": "object", "description": _l("Not for engineers."),
+                        "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}},
             "author": _PERSON,
-            "end_client": {"type": ["object", "null"], "description": "Not for engineers.",
+            "end_client": {"type": ["object", "null"],
+                           "description": _l("Not for engineers."),
                            "properties": {"id": {"type": "integer"},
                                           "name": {"type": "string"},
                                           "phone": {"type": ["string", "null"]}}},
             "cancel_reason": {"type": ["string", "null"]},
             "cabinet_url": {"type": "string", "format": "uri",
-                            "description": "The request in the partner cabinet (partners)."},
+                            "description": _l("The request in the partner cabinet "
+                                              "(partners).")},
             "allowed_actions": {"type": "array", "items": {"type": "string"},
-                                "description": "Workflow moves the token's user may make "
-                                               "now (detail and write answers)."},
+                                "description": _l("Workflow moves the token's user may "
+                                                  "make now (detail and write answers).")},
         }},
     "RequestPage": {"type": "object", "required": ["items", "next_cursor"], "properties": {
         "items": {"type": "array", "items": {"$ref": "#/components/schemas/Request"}},

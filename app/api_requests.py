@@ -286,32 +286,34 @@ def request_move(request_id: int):
 SCHEMAS = VIEW_SCHEMAS
 _ID = {"name": "request_id", "in": "path", "required": True,
        "schema": {"type": "integer", "minimum": 1, "maximum": 2147483647}}
-_ETAG = {"ETag": {"schema": {"type": "string"}, "description": "The request's version."}}
+_ETAG = {"ETag": {"schema": {"type": "string"}, "description": _l("The request's version.")}}
 _IF_MATCH = {"name": "If-Match", "in": "header", "required": False,
-             "description": "The version read (or send \"version\" in the body).",
+             "description": _l("The version read (or send \"version\" in the body)."),
              "schema": {"type": "string", "maxLength": 30}}
 _IDEMPOTENT = {"$ref": "#/components/parameters/IdempotencyKey"}
 _CREATED = json_response(_l("The new draft; Location names it, cabinet_url opens it in "
                             "the cabinet."), ref("Request"),
                          {"Location": {"schema": {"type": "string"}},
                           "Idempotent-Replayed": {"schema": {"type": "string"},
-                                                  "description": "true on a replay."}})
+                                                  "description": _l("true on a replay.")}})
 _DRAFT_EXAMPLE = {"services": [1], "fields": {"address": "Moscow, Tverskaya 1, apt. 5",
                                               "area": 54.5}, "urgency": "normal"}
 _FILTERS = [
     {"name": name, "in": "query", "required": False, "description": text,
      "schema": {"type": "string", "maxLength": 100}}
     for name, text in (
-        ("status", "Partners: a status group (draft, accepted, processing, action_required, "
-                   "in_work, ready, completed, closed, cancelled); staff: a status."),
-        ("service", "A service id."), ("object_type", "An object type key."),
-        ("from", "Created on or after (YYYY-MM-DD: a day in the bureau's time zone, "
-                 "not UTC)."), ("to", "Created on or before (the same kind of day)."),
-        ("q", "Search: number, title, field values (engineers: no contact fields)."),
-        ("company", "Staff: a company id."), ("manager", "Staff: a manager id."),
-        ("engineer", "Staff: an engineer id."), ("payment", "Staff: unpaid, partial, paid."),
-        ("client", "Staff (not engineers): end client name."),
-        ("date_by", "Staff: created or submitted (what from/to filter)."))]
+        ("status", _l("Partners: a status group (draft, accepted, processing, "
+                      "action_required, in_work, ready, completed, closed, cancelled); "
+                      "staff: a status.")),
+        ("service", _l("A service id.")), ("object_type", _l("An object type key.")),
+        ("from", _l("Created on or after (YYYY-MM-DD: a day in the bureau's time zone, "
+                    "not UTC).")), ("to", _l("Created on or before (the same kind of day).")),
+        ("q", _l("Search: number, title, field values (engineers: no contact fields).")),
+        ("company", _l("Staff: a company id.")), ("manager", _l("Staff: a manager id.")),
+        ("engineer", _l("Staff: an engineer id.")),
+        ("payment", _l("Staff: unpaid, partial, paid.")),
+        ("client", _l("Staff (not engineers): end client name.")),
+        ("date_by", _l("Staff: created or submitted (what from/to filter).")))]
 
 
 def _move(operation_id: str, summary: str, extra=(409,)) -> dict:

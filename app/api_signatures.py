@@ -78,31 +78,32 @@ def _problem(description: str) -> dict:
                 "schema": {"$ref": "#/components/schemas/Problem"}}}}
 
 
-_ERRORS = {"401": _problem("No usable token."),
-           "403": _problem("A read-only token, or staff (only the partner signs)."),
-           "404": _problem("No such request in the token user's scope."),
-           "422": _problem("Bad purpose or request_id, or this action needs no code."),
-           "429": _problem("A code was sent less than a minute ago (Retry-After).")}
+_ERRORS = {"401": _problem(_l("No usable token.")),
+           "403": _problem(_l("A read-only token, or staff (only the partner signs).")),
+           "404": _problem(_l("No such request in the token user's scope.")),
+           "422": _problem(_l("Bad purpose or request_id, or this action needs no code.")),
+           "429": _problem(_l("A code was sent less than a minute ago (Retry-After)."))}
 PATHS = {
     "/confirmation-codes": {"post": {
         "operationId": "createConfirmationCode", "tags": ["signatures"],
-        "summary": "Send a one-time code for a partner's submit or close",
-        "description": "When the admin put submitting or accepting the work behind a code, "
-                       "the move answers 403 with type …/confirmation_required. Ask for a "
-                       "code here (one a minute), then repeat the move with "
-                       "\"confirmation_code\". A code works 10 minutes and 5 tries and only "
-                       "for the data it was sent for: edit the request and ask again.",
+        "summary": _l("Send a one-time code for a partner's submit or close"),
+        "description": _l("When the admin put submitting or accepting the work behind a code, "
+                          "the move answers 403 with type …/confirmation_required. Ask for a "
+                          "code here (one a minute), then repeat the move with "
+                          "\"confirmation_code\". A code works 10 minutes and 5 tries and "
+                          "only for the data it was sent for: edit the request and ask "
+                          "again."),
         "requestBody": {"required": True, "content": {"application/json": {
             "schema": {"$ref": "#/components/schemas/ConfirmationCodeInput"}}}},
-        "responses": {"201": {"description": "The code is sent.", "content": {
+        "responses": {"201": {"description": _l("The code is sent."), "content": {
             "application/json": {"schema": {"$ref": "#/components/schemas/ConfirmationCode"}}}},
             **_ERRORS}}},
     "/requests/{request_id}/signatures": {"get": {
         "operationId": "listRequestSignatures", "tags": ["signatures"],
-        "summary": "Signatures recorded on a request",
+        "summary": _l("Signatures recorded on a request"),
         "parameters": [{"name": "request_id", "in": "path", "required": True,
                         "schema": {"type": "integer"}}],
-        "responses": {"200": {"description": "Oldest first.", "content": {
+        "responses": {"200": {"description": _l("Oldest first."), "content": {
             "application/json": {"schema": {"$ref": "#/components/schemas/SignatureList"}}}},
             "401": _ERRORS["401"], "404": _ERRORS["404"]}}},
 }
@@ -118,7 +119,7 @@ SCHEMAS = {
         "properties": {"id": {"type": "integer"}, "purpose": {"type": "string"},
                        "request_id": {"type": "integer"},
                        "channel": {"type": "string", "enum": ["email", "sms"]},
-                       "sent_to": {"type": "string", "description": "Masked address."},
+                       "sent_to": {"type": "string", "description": _l("Masked address.")},
                        "expires_at": {"type": "string", "format": "date-time"},
                        "tries_left": {"type": "integer"}}},
     "SignatureList": {

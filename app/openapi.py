@@ -45,15 +45,15 @@ RESPONSE_TEXT = {
 
 PROBLEM_SCHEMA = {
     "type": "object",
-    "description": "An RFC 9457 problem document; `detail` is translated (Accept-Language, "
-                   "else the token owner's language, else Russian).",
+    "description": _l("An RFC 9457 problem document; `detail` is translated (Accept-Language, "
+                      "else the token owner's language, else Russian)."),
     "required": ["type", "title", "status", "detail"],
     "properties": {
         "type": {"type": "string", "format": "uri",
-                 "description": "Identifies the kind of problem."},
-        "title": {"type": "string", "description": "A short summary of the kind."},
+                 "description": _l("Identifies the kind of problem.")},
+        "title": {"type": "string", "description": _l("A short summary of the kind.")},
         "status": {"type": "integer", "minimum": 100, "maximum": 599},
-        "detail": {"type": "string", "description": "What went wrong this time."},
+        "detail": {"type": "string", "description": _l("What went wrong this time.")},
         "instance": {"type": "string", "format": "uri-reference"},
     },
 }
@@ -94,8 +94,9 @@ def page_of(item_schema: dict) -> dict:
     return {"type": "object", "required": ["items", "next_cursor"],
             "properties": {"items": {"type": "array", "items": item_schema},
                            "next_cursor": {"type": ["string", "null"],
-                                           "description": "Pass as `cursor` for the next page; "
-                                                          "null on the last page."}}}
+                                           "description": _l("Pass as `cursor` for the next "
+                                                             "page; null on the last "
+                                                             "page.")}}}
 
 
 def _common_components() -> dict:
@@ -105,26 +106,28 @@ def _common_components() -> dict:
                     "content": {"application/problem+json": {"schema": ref("Problem")}}}
         if status == "429":
             response["headers"] = {"Retry-After": {"schema": {"type": "integer"},
-                                                   "description": "Seconds to wait."}}
+                                                   "description": _l("Seconds to wait.")}}
         if status == "401":
             response["headers"] = {"WWW-Authenticate": {"schema": {"type": "string"}}}
         responses[name] = response
     return {
         "securitySchemes": {"bearerAuth": {
             "type": "http", "scheme": "bearer", "bearerFormat": "rpl_<prefix>_<secret>",
-            "description": "A personal API token made in the profile (read or read-write)."}},
+            "description": _l("A personal API token made in the profile (read or "
+                              "read-write).")}},
         "responses": responses,
         "parameters": {
             "Cursor": {"name": "cursor", "in": "query", "required": False,
-                       "description": "The `next_cursor` of the previous page.",
+                       "description": _l("The `next_cursor` of the previous page."),
                        "schema": {"type": "string", "maxLength": 200}},
             "Limit": {"name": "limit", "in": "query", "required": False,
-                      "description": "Items per page (1-100, default 20).",
+                      "description": _l("Items per page (1-100, default 20)."),
                       "schema": {"type": "integer", "minimum": 1, "maximum": 100,
                                  "default": 20}},
             "IdempotencyKey": {"name": "Idempotency-Key", "in": "header", "required": False,
-                               "description": "Repeat a creating POST safely: the same key "
-                                              "and body within 24 h replays the first answer.",
+                               "description": _l("Repeat a creating POST safely: the same "
+                                                 "key and body within 24 h replays the first "
+                                                 "answer."),
                                "schema": {"type": "string", "minLength": 1,
                                           "maxLength": 200}},
         },
@@ -159,10 +162,11 @@ def build_document(modules) -> dict:
                 _complete_operation(method, operation)
     return {
         "openapi": "3.1.0",
-        "info": {"title": "Replan REST API", "version": API_VERSION,
-                 "description": "Partner and staff access to Replan's requests over personal "
-                                "API tokens. Errors are RFC 9457 problem documents; lists use "
-                                "cursor pagination. Guide: docs/api.md."},
+        "info": {"title": _l("%(brand)s REST API"), "version": API_VERSION,
+                 "description": _l("Partner and staff access to the requests in %(brand)s "
+                                   "over personal API tokens. Errors are RFC 9457 problem "
+                                   "documents; lists use cursor pagination. Guide: "
+                                   "docs/api.md.")},
         "servers": [{"url": SERVER_URL}],
         "security": [{"bearerAuth": []}],
         "paths": dict(sorted(paths.items())),
@@ -179,15 +183,15 @@ bp = Blueprint("api_v1_docs", __name__, url_prefix=SERVER_URL)
 PAGE_TITLE = _l("%(brand)s REST API v1")
 PATHS = {
     "/openapi.json": {"get": {
-        "operationId": "getOpenApiDocument", "summary": "This OpenAPI 3.1 document",
+        "operationId": "getOpenApiDocument", "summary": _l("This OpenAPI 3.1 document"),
         "tags": ["documentation"], "security": [],
-        "responses": {"200": json_response("The document.", {"type": "object"})}}},
+        "responses": {"200": json_response(_l("The document."), {"type": "object"})}}},
     "/docs": {"get": {
-        "operationId": "getApiDocs", "summary": "The API reference as an HTML page",
+        "operationId": "getApiDocs", "summary": _l("The API reference as an HTML page"),
         "tags": ["documentation"], "security": [],
         "parameters": [{"name": "lang", "in": "query", "required": False,
                         "schema": {"type": "string", "enum": list(LANGUAGES)}}],
-        "responses": {"200": {"description": "The page.",
+        "responses": {"200": {"description": _l("The page."),
                               "content": {"text/html": {"schema": {"type": "string"}}}}}}},
 }
 SCHEMAS: dict = {}
@@ -216,10 +220,17 @@ def docs_page():
     with force_locale(locale):
         html = render_template("api_docs.html", doc=document, locale=locale, base_url=base,
                                operations=_operations(document, base),
-                               languages=LANGUAGES, title=PAGE_TITLE)
+                               languages=LANGUAGES, title=PAGE_TITLE,
+                               schema_text=_schema_text)
     response = current_app.response_class(html, mimetype="text/html")
     response.headers["Content-Language"] = locale
     return response
+
+
+def _schema_text(schema: dict) -> str:
+    """A schema as indented JSON for the page, its translated texts readable (Jinja's tojson
+    would write Russian as \\u escapes); the template escapes it as text."""
+    return json.dumps(schema, ensure_ascii=False, sort_keys=True, indent=2, default=str)
 
 
 def _operations(document: dict, base: str):
