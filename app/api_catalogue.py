@@ -18,6 +18,7 @@ from app.api_idempotency import idempotent
 from app.api_input import Field, in_api_locale, iso, money_fields, read_json
 from app.api_tokens import require_scope
 from app.catalogue_names import service_name
+from app.document_slots import slots_for
 from app.errors import InvalidInput
 from app.extensions import db
 from app.openapi import json_body, json_response, problems, ref
@@ -29,6 +30,7 @@ from app.uow import unit_of_work
 from app.access import require_partner
 from models.api_tokens import SCOPE_WRITE
 from models.catalog import RULE_OPTION, RULE_URGENCY, Service
+from models.document_slots import SLOT_KINDS
 from models.service_fields import FIELD_BOOLEAN, FIELD_MULTISELECT
 
 bp = api_blueprint("api_v1_catalogue")
@@ -66,7 +68,11 @@ def _service_json(service: Service, english: bool) -> dict:
             "name": service_name(service, english),
             "description": service.description,
             "fields": [field_json(item) for item in fields_for([service.id])],
-            "priced_fields": sorted(priced)}
+            "priced_fields": sorted(priced),
+            "documents": [{"key": slot.key, "title": slot.title, "required": slot.required,
+                           "min_files": slot.min_files, "max_files": slot.max_files,
+                           "accepted": list(slot.accepted)}
+                          for slot in slots_for([service.id])]}
 
 
 @bp.get("/services")
@@ -236,7 +242,21 @@ SCHEMAS = {
                                "description": {"type": ["string", "null"]},
                                "fields": {"type": "array", "items": ref("ServiceField")},
                                "priced_fields": {"type": "array",
-                                                 "items": {"type": "string"}}}},
+                                                 "items": {"type": "string"}},
+                               "documents": {"type": "array", "items": ref("DocumentSlot"),
+                                             "description": _l(
+                                                 "The documents the service asks for at "
+                                                 "intake: a file's `slot` is its key.")}}},
+    "DocumentSlot": {"type": "object",
+                     "required": ["key", "title", "required", "min_files", "max_files",
+                                  "accepted"],
+                     "properties": {"key": {"type": "string"}, "title": {"type": "string"},
+                                    "required": {"type": "boolean"},
+                                    "min_files": {"type": "integer"},
+                                    "max_files": {"type": "integer"},
+                                    "accepted": {"type": "array", "items": {
+                                        "type": "string",
+                                        "enum": list(SLOT_KINDS)}}}},
     "Choice": {"type": "object", "required": ["key", "label"],
                "properties": {"key": {"type": "string"}, "label": {"type": "string"}}},
     "Catalogue": {"type": "object", "required": ["items", "urgencies", "options"],

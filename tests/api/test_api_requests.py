@@ -575,6 +575,18 @@ def test_the_cabinet_filters_apply(app, client, service, staff):
 
 # --- catalogue and quotes ----------------------------------------------------------------------
 
+def test_services_name_the_documents_a_file_slot_takes(app, client, service):
+    """A file's `slot` is a document's key, which appeared nowhere in the API."""
+    from tests.document_slot_data import make_slot
+
+    make_slot(service, "egrn", "Выписка ЕГРН", ("pdf", "image"), 1, 3)
+    body = client.get("/api/v1/services", headers=token(make_partner(), "read")).get_json()
+    (item,) = [s for s in body["items"] if s["id"] == service.id]
+    assert item["documents"] == [{"key": "egrn", "title": "Выписка ЕГРН", "required": True,
+                                  "min_files": 1, "max_files": 3,
+                                  "accepted": ["pdf", "image"]}]
+
+
 def test_services_list_fields_in_the_token_users_language(app, client, service):
     user = make_partner(locale="en")
     body = client.get("/api/v1/services", headers=token(user, "read")).get_json()
