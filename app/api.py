@@ -15,12 +15,14 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
 from app.api_tokens import authenticate, check_rate
-from app.errors import RateLimited
+from app.errors import Conflict, RateLimited, conflict_message
 from app.errors import DomainError
 from app.permissions import role_label
 from app.uow import unit_of_work
 
 API_PREFIX = "/api/"
+API_CONFLICT = _l("The request was changed by someone else meanwhile: read it again and send "
+                  "the version you read (If-Match or \"version\").")
 PROBLEM_TYPE = "https://replan.example/problems/"  # + kind; documented with the API
 LANGUAGES = ("ru", "en")
 READING = {"GET", "HEAD", "OPTIONS"}
@@ -95,7 +97,12 @@ def domain_error(error: DomainError):
     headers = {"Retry-After": str(error.retry_after)} if isinstance(error, RateLimited) else {}
     if error.status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="replan"'
-    return problem(error.status, error, error.kind, headers)
+    detail = error
+    if isinstance(error, Conflict):  # the pages' "reload the page" means nothing to a program
+        with force_locale(problem_locale()):
+            if str(error) == conflict_message():
+                detail = API_CONFLICT
+    return problem(error.status, detail, error.kind, headers)
 
 
 def authenticate_request():

@@ -227,8 +227,11 @@ def test_the_etag_of_a_compressed_answer_is_taken_back_as_if_match(app, client, 
     changed = client.patch(url, json={"description": "Снос"}, headers=headers | {
         "If-Match": etag})
     assert changed.status_code == 200, changed.get_data(as_text=True)
-    stale = client.patch(url, json={"description": "x"}, headers=headers | {"If-Match": etag})
-    problem(stale, 409)  # the same old ETag again: changed meanwhile
+    stale = client.patch(url, json={"description": "x"},
+                         headers=headers | {"If-Match": etag, "Accept-Language": "en"})
+    assert problem(stale, 409) == (  # the same old ETag again: changed meanwhile (not "reload
+        "The request was changed by someone else meanwhile: read it again and send the "
+        'version you read (If-Match or "version").')  # the page", said to a program)
     english = headers | {"Accept-Language": "en"}
     assert "send the version you read" in problem(client.patch(
         url, json={"description": "x"}, headers=english | {"If-Match": "*"}), 422)
