@@ -205,13 +205,21 @@ class FormSlot:
     # the draft's files, in checklist order; the browser shows the first ticked one's
     variants: list[SlotState] = field(default_factory=list)
 
-    def variant_texts(self) -> list[dict]:
-        """The variants for the browser (js/document_slots.js), in the current language."""
-        return [{"services": " ".join(str(i) for i in v.slot.service_ids),
-                 "title": v.slot.title, "hint": v.slot.hint, "count": v.count_text,
-                 "facts": v.facts_text, "required": v.slot.required,
-                 "multiple": v.slot.max_files > 1, "accept": v.slot.accept}
-                for v in self.variants]
+    def variant_texts(self) -> dict:
+        """The variants for the browser (js/document_slots.js), in the current language: each
+        service's own document, and the words and kinds to merge the ticked ones as _merge
+        does (the largest minimum, the smallest maximum, the kinds they share)."""
+        held = len(self.state.files)
+        return {"variants": [{"services": " ".join(str(i) for i in v.slot.service_ids),
+                              "title": v.slot.title, "hint": v.slot.hint,
+                              "min": v.slot.min_files, "max": v.slot.max_files,
+                              "accepted": list(v.slot.accepted)} for v in self.variants],
+                "held": held,
+                "of": _("%(held)s of %(needed)s", held=held, needed="{needed}"),
+                "attached": _("%(held)s attached", held=held),
+                "upto": _("up to %(max)s files", max="{max}"),
+                "kinds": {k: str(SLOT_KIND_SHORT[k]) for k in SLOT_KINDS},
+                "accept": {k: KIND_ACCEPT[k] for k in SLOT_KINDS}}
 
 
 def form_checklist(chosen_service_ids, request: Request | None = None) -> list[FormSlot]:

@@ -92,6 +92,8 @@ def test_a_key_two_services_word_differently_reads_as_the_ticked_service_words_i
                      "help_text": f"Подсказка: {label.lower()}"})
     make_slot(mortgage, "egrn", "Выписка ЕГРН на квартиру", ("pdf",), 1, 1, hint="Свежая")
     make_slot(heritage, "egrn", "Выписки ЕГРН на имущество", ("pdf",), 1, 3, hint="Все")
+    make_slot(mortgage, "plans", "Поэтажный план", ("pdf",), 1, 1)
+    make_slot(heritage, "plans", "Экспликация и планы", ("pdf", "image", "drawing"), 3, 5)
     partner = make_partner(username=f"words{width}")
     db.session.commit()
     page = browser.new_context(viewport={"width": width, "height": 900},
@@ -107,8 +109,16 @@ def test_a_key_two_services_word_differently_reads_as_the_ticked_service_words_i
     assert "до 3 файлов" in slot.inner_text() and "Все" in slot.inner_text()
     assert page.eval_on_selector("#slot-egrn", "input => input.multiple") is True
     shots(page, "01-heritage")
+    plans = page.locator("[data-slot=plans]")
+    assert "0 из 3" in plans.inner_text() and "PDF, фото, DWG" in plans.inner_text()
+    assert plans.locator("[data-slot-kinds]").inner_text() == "PDF, фото, DWG"  # "Attach: …"
+    assert plans.locator("[data-slot-optional]").is_hidden()  # one badge: "required"
     page.check(f"input[name=services][value='{mortgage.id}']")  # the catalogue's first
     assert field.locator("[data-sf-title]").inner_text() == "Адрес квартиры"
     assert slot.locator("[data-slot-title]").inner_text() == "Выписка ЕГРН на квартиру"
+    # both ticked: as the server merges them (at least 3, at most max(3, 1): 3; shared: PDF)
+    assert plans.locator("[data-slot-count]").inner_text() == "0 из 3"
+    assert plans.locator("[data-slot-kinds]").inner_text() == "PDF"
+    assert page.eval_on_selector("#slot-plans", "input => input.multiple") is True
     page.uncheck(f"input[name=services][value='{mortgage.id}']")
     assert field.locator("[data-sf-title]").inner_text() == "Адрес имущества"

@@ -8,32 +8,51 @@
       form.querySelectorAll('input[name="services"]:checked'), function (box) { return box.value; });
   }
   /* A document the ticked services ask for differently (title, hint, how many files, which
-     kinds): the first ticked one's, as the server merges a choice in checklist order; several
-     files may be picked when one of them takes several (app/document_slots.py form_checklist). */
+     kinds): merged as the server merges a choice (app/document_slots.py _merge): the first
+     ticked one's title, the first hint, the largest minimum, the smallest maximum (not below
+     the minimum), the kinds they all take (else every kind any takes). */
   function reword(slot, ids) {
     var raw = slot.getAttribute('data-slot-variants');
     if (!raw) return;
-    var variants = slot._slotVariants || (slot._slotVariants = JSON.parse(raw));
-    var ticked = variants.filter(function (v) {
+    var data = slot._slotVariants || (slot._slotVariants = JSON.parse(raw));
+    var ticked = data.variants.filter(function (v) {
       return v.services.split(' ').some(function (id) { return ids.indexOf(id) >= 0; });
     });
     if (!ticked.length) return;
-    var first = ticked[0];
+    var order = Object.keys(data.kinds);
+    var merged = {title: ticked[0].title, hint: '', min: 0, max: null, accepted: null};
+    ticked.forEach(function (v) {
+      merged.hint = merged.hint || v.hint;
+      merged.min = Math.max(merged.min, v.min);
+      merged.max = merged.max === null ? v.max : Math.min(merged.max, v.max);
+      if (merged.accepted === null) { merged.accepted = v.accepted.slice(); return; }
+      var shared = merged.accepted.filter(function (k) { return v.accepted.indexOf(k) >= 0; });
+      merged.accepted = shared.length ? shared : order.filter(function (k) {
+        return merged.accepted.indexOf(k) >= 0 || v.accepted.indexOf(k) >= 0;
+      });
+    });
+    merged.max = Math.max(merged.min, merged.max);
+    var kinds = merged.accepted.map(function (k) { return data.kinds[k]; }).join(', ');
+    var count = merged.min > 0 && data.held < merged.min
+      ? data.of.replace('{needed}', merged.min) : data.attached;
+    var facts = kinds + (merged.max > 1 ? ' · ' + data.upto.replace('{max}', merged.max) : '');
     function put(selector, text) {
-      var el = slot.querySelector(selector);
-      if (el) { el.textContent = text; if (selector === '[data-slot-hint]') el.hidden = !text; }
+      slot.querySelectorAll(selector).forEach(function (el) {
+        el.textContent = text;
+        if (selector === '[data-slot-hint]') el.hidden = !text;
+      });
     }
-    put('[data-slot-title]', first.title);
-    put('[data-slot-count]', first.count);
-    put('[data-slot-facts]', first.facts);
-    put('[data-slot-hint]', first.hint);
-    var required = ticked.some(function (v) { return v.required; });
+    put('[data-slot-title]', merged.title);
+    put('[data-slot-count]', count);
+    put('[data-slot-facts]', facts);
+    put('[data-slot-kinds]', kinds);
+    put('[data-slot-hint]', merged.hint);
     var req = slot.querySelector('[data-slot-required]'), opt = slot.querySelector('[data-slot-optional]');
-    if (req) req.hidden = !required;
-    if (opt) opt.hidden = required;
+    if (req) req.hidden = merged.min === 0;
+    if (opt) opt.hidden = merged.min > 0;
     slot.querySelectorAll('input[type=file]').forEach(function (input) {
-      input.multiple = first.multiple;
-      input.setAttribute('accept', first.accept);
+      input.multiple = merged.max > 1;
+      input.setAttribute('accept', merged.accepted.map(function (k) { return data.accept[k]; }).join(','));
     });
   }
 
