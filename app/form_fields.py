@@ -57,4 +57,5 @@ class RoublesField(StringField):
     def _value(self):
         if getattr(self, "raw_text", None):
             return self.raw_text
-        return format_roubles(self.data) if isinstance(self.data, int) else ""
+        return format_roubles(self.data, english=locale_name() == "en") \
+            if isinstance(self.data, int) else ""

@@ -23,10 +23,13 @@ def money(kopecks: int | None) -> str:
     return f"{text}\u00a0₽"
 
 
-def format_roubles(kopecks: int | None) -> str:
-    """1500050 → '15 000,50': how an amount is put back into a form field."""
+def format_roubles(kopecks: int | None, english: bool = False) -> str:
+    """1500050 → '15 000,50' (English: '15 000.50', a point as English writes kopecks, the
+    thousands still by spaces, which parse_roubles reads back): how an amount is put back
+    into a form field."""
     value = Decimal(kopecks or 0) / 100
-    return f"{value:,.2f}".replace(",", " ").replace(".", ",")
+    text = f"{value:,.2f}".replace(",", " ")
+    return text if english else text.replace(".", ",")
 
 
 def parse_roubles(text: str | None, allow_zero: bool = False) -> int:

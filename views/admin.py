@@ -18,7 +18,7 @@ from app.errors import DomainError
 from app.extensions import db
 from app.markdown import render_markdown
 from app.partners import update_company
-from app.templating import money
+from app.templating import decimal_text, money
 from app.uow import unit_of_work
 from app.request_form import rule_choices
 from models.catalog import RULE_KIND_LABELS, RULE_OBJECT_TYPE, PriceRule, Quote, Service
@@ -118,7 +118,9 @@ class ServiceView(ReplanModelView):
                                   "sort_order"]
     search_columns = ["code", "name", "is_active"]
     formatters_columns = {"base_price_kopecks": _money, "price_per_m2_kopecks": _money,
-                          "rate_field_key": field_title}
+                          "rate_field_key": field_title,  # hours as the reader writes them
+                          "estimated_hours": lambda hours: decimal_text(hours.normalize())
+                          if hours is not None else "—"}
     add_form_extra_fields = edit_form_extra_fields = {  # typed in roubles, stored in kopecks
         "base_price_kopecks": RoublesField(_l("Base price, ₽"), [InputRequired()],
                                            allow_zero=True),

@@ -97,6 +97,10 @@ def test_service_prices_are_typed_and_shown_in_roubles(app):
     assert (service.base_price_kopecks, service.price_per_m2_kopecks) == (150_050, 0)
     edit, _token = _form(admin, f"/services/edit/{service.id}")
     assert 'value="1 500,50"' in edit
+    admin.get("/lang/en")  # an English reader writes kopecks after a point (and it is read back)
+    edit, token = _form(admin, f"/services/edit/{service.id}")
+    assert 'value="1 500.50"' in edit
+    admin.get("/lang/ru")
     listing = admin.get("/services/list/").get_data(as_text=True)
     assert "1\u00a0500,50\u00a0₽" in listing
 
@@ -273,6 +277,12 @@ def test_a_stored_decimal_is_shown_as_the_reader_writes_it(app):
         "csrf_token": token, "name": company.name, "city": "", "phone": "", "email": "",
         "discount_percent": "150,25"}).get_data(as_text=True)
     assert value(refused, "discount_percent") == "150,25"
+    service = make_service("hours")
+    service.estimated_hours = Decimal("7.50")
+    db.session.commit()
+    assert re.search(r"<td[^>]*>\s*7,5\s*</td>", admin.get("/services/list/").get_data(
+        as_text=True))  # the list and the page too, not "7.5"
+    assert "7,5" in admin.get(f"/services/show/{service.id}").get_data(as_text=True)
     admin.get("/lang/en")
     assert value(_form(admin, f"/companies/edit/{company.id}")[0], "discount_percent") == "7.5"
 
