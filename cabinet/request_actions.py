@@ -13,7 +13,7 @@ from app.input_guard import form_version
 from app.messages import post_partner_message
 from app.signatures import ConfirmationRequired
 from app.templating import partner_status
-from app.workflow import transition
+from app.workflow import WantedDatePassed, transition
 from cabinet import bp
 from cabinet.access import partner_required
 from app.uow import run_use_case, unit_of_work
@@ -56,6 +56,9 @@ def request_move(request_id: int, action: str):
                 session[f"message_draft_{req.id}"] = form.comment.data.strip()
                 flash(_("Your text is kept in the message to the manager below."), "info")
         return request_detail(req.id)
+    except WantedDatePassed as error:  # the date is changed in the draft's form
+        flash(str(error), "danger")
+        return redirect(url_for("cabinet.request_edit", request_id=req.id))
     except DomainError as error:  # the page again in this POST, the comment as typed
         flash(str(error), "danger")
         return request_detail(req.id)
