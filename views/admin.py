@@ -249,7 +249,10 @@ class KbArticleView(ReplanModelView):
         '<a class="btn btn-xs btn-default" href="{}">{}</a>').format(
             url_for("KbArticleView.template", pk=pk), _("Template file…"))}
     description_columns = {"body_md": _l("Markdown: ## heading, **bold**, - list, "
-                                         "[link](https://…). Open the row to see the preview.")}
+                                         "[link](https://…). Open the row to see the preview."),
+                           "title_en": _l("Empty: English readers see the Russian title."),
+                           "body_md_en": _l("Markdown, as the Russian text. Empty: English "
+                                            "readers see the Russian text.")}
     add_form_extra_fields = edit_form_extra_fields = {"kind": _kind_field(ARTICLE_KIND_LABELS)}
     label_columns = {"title": _l("Title"), "slug": _l("Address (slug)"),
                      "category": _l("Category"), "kind": _l("Kind"),
