@@ -12,6 +12,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, FormField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from app.branding import BRAND_MAX, DEFAULT_BRAND
 from app.errors import DomainError
 from app.requisites import bureau_problems
 from app.settings import (DEFAULTS, VAT_INCLUDED_20, VAT_NONE, VAT_ON_TOP_20, get_setting,
@@ -141,8 +142,8 @@ class SettingsForm(FlaskForm):
     sla_minutes = FormField(SlaForm, label=_l("SLA: minutes a request may stay in a status"))
     vat_mode = SelectField(_l("VAT in invoices, acts and proposals"), choices=VAT_CHOICES,
                            default=VAT_NONE)
-    brand_name = StringField(_l("Product name"), default="Replan",
-                             validators=[DataRequired(), Length(max=60)],
+    brand_name = StringField(_l("Product name"), default=DEFAULT_BRAND,
+                             validators=[DataRequired(), Length(max=BRAND_MAX)],
                              description=_l("The product's name in page titles, the "
                                             "cabinet's header and e-mails, e.g. the "
                                             "bureau's short name."))
