@@ -81,7 +81,8 @@ class FormField:
         """The variants for the browser, in the current language: the services (ids, space
         separated), the title, the help and whether those services require the field."""
         return [{"services": " ".join(str(i) for i in v.service_ids), "title": v.title,
-                 "help": v.help or "", "required": v.required} for v in self.variants]
+                 "help": v.help or "", "required": v.required, "group": v.group or ""}
+                for v in self.variants]
 
     @property
     def help(self) -> str:
@@ -149,7 +150,8 @@ def offered_fields(offered_ids, chosen_ids=()) -> list[FormField]:
     rows.sort(key=lambda row: row.service_id not in chosen)  # stable: catalogue order kept
     wordings: dict[str, dict[tuple, list]] = {}
     for row in rows:
-        wording = (row.label, row.label_en, row.help_text, row.help_text_en)
+        wording = (row.label, row.label_en, row.help_text, row.help_text_en, row.group_name,
+                   row.group_name_en)
         wordings.setdefault(row.key, {}).setdefault(wording, []).append(row)
     fields = []
     for item in merge(rows):

@@ -90,6 +90,8 @@ def test_a_key_two_services_word_differently_reads_as_the_ticked_service_words_i
         db.session.query(ServiceField).filter_by(service_id=service.id, key="address") \
             .update({"label": label, "group_name": group,
                      "help_text": f"Подсказка: {label.lower()}"})
+    db.session.add(ServiceField(service_id=heritage.id, key="heir", label="Наследник",
+                                field_type="text", group_name="Имущество"))
     make_slot(mortgage, "egrn", "Выписка ЕГРН на квартиру", ("pdf",), 1, 1, hint="Свежая")
     make_slot(heritage, "egrn", "Выписки ЕГРН на имущество", ("pdf",), 1, 3, hint="Все")
     make_slot(mortgage, "plans", "Поэтажный план", ("pdf",), 1, 1)
@@ -104,6 +106,8 @@ def test_a_key_two_services_word_differently_reads_as_the_ticked_service_words_i
     field = page.locator("[data-sf-key=address]")
     assert field.locator("[data-sf-title]").inner_text() == "Адрес имущества"
     assert field.locator("[data-sf-help]").inner_text() == "Подсказка: адрес имущества"
+    group = "xpath=ancestor::fieldset[@data-sf-group]/legend"
+    assert field.locator(group).inner_text() == "Имущество"  # under its own service's heading
     slot = page.locator("[data-slot=egrn]")
     assert slot.locator("[data-slot-title]").inner_text() == "Выписки ЕГРН на имущество"
     assert "до 3 файлов" in slot.inner_text() and "Все" in slot.inner_text()
@@ -115,6 +119,7 @@ def test_a_key_two_services_word_differently_reads_as_the_ticked_service_words_i
     assert plans.locator("[data-slot-optional]").is_hidden()  # one badge: "required"
     page.check(f"input[name=services][value='{mortgage.id}']")  # the catalogue's first
     assert field.locator("[data-sf-title]").inner_text() == "Адрес квартиры"
+    assert field.locator(group).inner_text() == "Квартира"
     assert slot.locator("[data-slot-title]").inner_text() == "Выписка ЕГРН на квартиру"
     # both ticked: as the server merges them (at least 3, at most max(3, 1): 3; shared: PDF)
     assert plans.locator("[data-slot-count]").inner_text() == "0 из 3"

@@ -41,12 +41,28 @@
     if (title) title.textContent = ticked[0].title;
     var help = wrapper.querySelector('[data-sf-help]');
     if (help) { help.textContent = ticked[0].help; help.hidden = !ticked[0].help; }
+    moveToGroup(wrapper, ticked[0].group);
     var required = ticked.some(function (v) { return v.required; });
     var mark = wrapper.querySelector('[data-sf-req]');
     if (mark) mark.hidden = !required;
     wrapper.querySelectorAll('input:not([type=checkbox]), select, textarea, fieldset').forEach(function (el) {
       if (required) el.setAttribute('aria-required', 'true'); else el.removeAttribute('aria-required');
     });
+  }
+
+  /* The field under the heading its wording belongs to ("Имущество", not "Квартира"), when
+     the form has that group; otherwise it stays where it is. */
+  function moveToGroup(wrapper, group) {
+    var current = wrapper.closest('[data-sf-group]');
+    var legend = current && current.querySelector('legend');
+    if (!group || !current || (legend && legend.textContent.trim() === group)) return;
+    var root = wrapper.closest('[data-service-fields]');
+    var target = Array.prototype.find.call(root.querySelectorAll('[data-sf-group]'), function (g) {
+      var l = g.querySelector('legend');
+      return l && l.textContent.trim() === group;
+    });
+    var grid = target && target.querySelector('.sf-grid');
+    if (grid) grid.appendChild(wrapper);
   }
 
   function update(root) {
