@@ -11,6 +11,7 @@ from flask import has_app_context
 from sqlalchemy.exc import SQLAlchemyError
 
 DEFAULT_BRAND = "Replan"
+BRAND_REFUSED = "%<>"  # refused when saved (app.settings); dropped if stored anyway
 BRAND_MAX = 60
 
 
@@ -25,4 +26,5 @@ def brand() -> str:
         name = get_setting("brand_name")
     except SQLAlchemyError:
         return DEFAULT_BRAND
-    return (name.strip() if isinstance(name, str) else "") or DEFAULT_BRAND
+    name = "".join(c for c in name if c not in BRAND_REFUSED) if isinstance(name, str) else ""
+    return name.strip() or DEFAULT_BRAND

@@ -96,7 +96,9 @@ def may_review_application(user, application: PartnerApplication) -> bool:
 
 def _pending_application(admin, application_id: int) -> PartnerApplication:
     require_role(admin, ADMIN)
-    application = db.session.get(PartnerApplication, application_id)
+    # locked until the decision commits: two admins deciding at once (approve and approve,
+    # or approve and reject) made a 500 or both decisions; the second now reads it reviewed
+    application = db.session.get(PartnerApplication, application_id, with_for_update=True)
     if application is None:
         abort(404)
     if application.status != APPLICATION_PENDING:

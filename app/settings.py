@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 
 from app.access import require_role
 from app.audit import changes, record
+from app.branding import BRAND_REFUSED
 from app.errors import InvalidInput
 from app.extensions import db
 from app.permissions import ADMIN
@@ -95,8 +96,9 @@ def save_settings(user, values: dict) -> None:
         raise InvalidInput(_("Unknown VAT mode."))
     values = {**values, "brand_name": " ".join(str(values.get("brand_name") or "").split())
               or DEFAULTS["brand_name"]}
-    if "%" in values["brand_name"]:  # texts are %-formatted with it (app.translations)
-        raise InvalidInput(_("The product name cannot contain a percent sign."))
+    if set(values["brand_name"]) & set(BRAND_REFUSED):  # texts are %-formatted with it, and
+        # a lazy text is markup to Jinja (Flask-Babel's LazyString.__html__): no tags either
+        raise InvalidInput(_("The product name cannot contain a percent sign, “<” or “>”."))
     if not valid_zone(values["time_zone"]):
         raise InvalidInput(_("Unknown time zone %(zone)s: give an IANA name such as "
                              "Europe/Moscow.", zone=values["time_zone"]))

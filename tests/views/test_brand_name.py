@@ -4,6 +4,8 @@ e-mails, and "a redevelopment design bureau" in the pages' descriptions."""
 
 import re
 
+import pytest
+
 from app.extensions import db
 from app.settings import get_setting
 from app.workflow import transition
@@ -46,9 +48,23 @@ def test_the_bureaus_name_replaces_replan_on_pages_and_in_e_mails(app):
     assert "Sign in to АвтоЭксперт Про" in english.get("/login/").get_data(as_text=True)
 
 
-def test_a_percent_sign_in_the_name_is_refused_and_nothing_changes(app):
-    _admin, response = _name_it(app, "100% Оценка")
-    assert "В названии продукта не может быть знака процента." in response.get_data(
-        as_text=True)
+@pytest.mark.parametrize("name", ["100% Оценка", '<meta http-equiv=refresh content="0">',
+                                  "<img src=x onerror=alert(1)>"])
+def test_a_percent_sign_or_a_tag_in_the_name_is_refused_and_nothing_changes(app, name):
+    """A lazy text is markup to Jinja: "<meta http-equiv=refresh …>" as the name redirected
+    the public API docs page (an attack run)."""
+    _admin, response = _name_it(app, name)
+    assert "В названии продукта не может быть знака процента, «<» или «>»." in \
+        response.get_data(as_text=True).replace("&lt;", "<").replace("&gt;", ">") \
+        .replace("&#171;", "«").replace("&#187;", "»")
     db.session.expire_all()
     assert get_setting("brand_name") == "Replan"
+
+
+def test_a_tag_stored_anyway_is_never_written_into_a_page(app):
+    from app.settings import set_setting
+
+    set_setting("brand_name", "<b>Бюро</b>")
+    db.session.commit()
+    page = app.test_client().get("/api/v1/docs").get_data(as_text=True)
+    assert "<b>" not in page and "bБюро/b" in page
