@@ -363,6 +363,23 @@ def check_slot(slot: DocumentSlot) -> None:
     if taken:
         raise InvalidInput(_("This service already has a document with the key “%(key)s”.",
                               key=slot.key))
+    if slot.id is not None:
+        with db.session.no_autoflush:  # the row as stored, not as the form changed it
+            stored = db.session.query(DocumentSlot.key, DocumentSlot.is_personal).filter(
+                DocumentSlot.id == slot.id).one_or_none()
+            if stored is not None and stored.is_personal and stored.key != slot.key:
+                check_personal_files_kept(stored.key)
+
+
+def check_personal_files_kept(key: str) -> None:
+    """A personal document's key with files stays: its files are hidden from engineers by
+    the key (renamed or deleted, they were shown again). Untick "Personal data" to show
+    them on purpose, or switch the document off to stop asking for it."""
+    if key in personal_slot_keys() and db.session.query(Attachment.id).filter(
+            Attachment.slot_key == key).first() is not None:
+        raise InvalidInput(_("Requests hold files of the personal document “%(key)s”: its key "
+                             "stays, so that engineers keep not seeing them. Switch the "
+                             "document off instead.", key=key))
 
 
 # what the checklist partials (cabinet and desk templates) ask, installed by app.templating

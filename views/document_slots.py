@@ -13,7 +13,8 @@ from wtforms.validators import InputRequired, NumberRange, ValidationError
 from markupsafe import Markup
 from wtforms.widgets import CheckboxInput, ListWidget, html_params
 
-from app.document_slots import check_slot
+from app.document_slots import check_personal_files_kept, check_slot
+from app.errors import InvalidInput
 from models.document_slots import SLOT_KIND_LABELS, SLOT_KINDS, SLOT_MAX_FILES, DocumentSlot
 from views.base import ReplanInterface, ReplanModelView
 
@@ -101,3 +102,11 @@ class DocumentSlotView(ReplanModelView):
         check_slot(item)
 
     pre_update = pre_add
+
+    def pre_delete(self, item):
+        """A personal document with files is switched off, not deleted (its files would be
+        shown to engineers again): the reason as the knowledge base's categories say theirs."""
+        try:
+            check_personal_files_kept(item.key)
+        except InvalidInput as error:
+            raise ValueError(str(error)) from None

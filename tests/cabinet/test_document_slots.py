@@ -12,7 +12,8 @@ from models.request_status import Status
 from models.requests import Attachment, Request
 from tests.cabinet.filedata import EXE, JPEG, PDF, PNG, plain_zip, upload
 from tests.document_slot_data import files_on_disk, make_slot, said
-from tests.factories import as_user, sign_in, make_partner, make_service, post
+from models.document_slots import DocumentSlot
+from tests.factories import as_user, sign_in, make_partner, make_service, make_user, post
 
 EDIT = "/cabinet/requests/{}/edit"
 
@@ -305,3 +306,28 @@ def test_a_personal_document_is_hidden_from_the_engineer_not_from_the_manager(
             .status_code == (200 if sees else 404)
     engineer_page = as_user(app, staff.engineer).get(f"/desk/{req.id}").get_data(as_text=True)
     assert "Персональные данные: файлы не показываются инженерам." in engineer_page
+
+
+def test_a_personal_document_with_files_keeps_its_key(app, client, owner, service, bti):
+    """Renamed or deleted, its files were shown to engineers again (an attack run): both are
+    refused with the reason while requests hold its files; unticking it stays possible."""
+    passport = make_slot(service, "passport", "Паспорт", ("image",), 1, 1, is_personal=True)
+    req = _draft(owner, service)
+    sign_in(client, "owner")
+    save(client, req, form_data([service]), **{"slot-bti": [upload(PDF, "бти.pdf")],
+                                               "slot-passport": [upload(JPEG, "паспорт.jpg")]})
+    admin = as_user(app, make_user("Admin"))
+    page = admin.get(f"/document-slots/edit/{passport.id}").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    fields = {"csrf_token": token, "service": str(service.id), "key": "passport_scan",
+              "title": "Паспорт", "accepted": "image", "min_files": "1", "max_files": "1",
+              "sort_order": "0", "is_active": "y", "is_personal": "y"}
+    renamed = admin.post(f"/document-slots/edit/{passport.id}", data=fields,
+                         follow_redirects=True).get_data(as_text=True)
+    assert "ключ остаётся" in renamed
+    deleted = admin.post(f"/document-slots/delete/{passport.id}", data={"csrf_token": token},
+                         follow_redirects=True).get_data(as_text=True)
+    assert "Вместо этого выключите документ" in deleted
+    db.session.expire_all()
+    stored = db.session.get(DocumentSlot, passport.id)
+    assert stored is not None and stored.key == "passport" and stored.is_personal
