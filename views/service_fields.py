@@ -7,6 +7,8 @@ FAB saves it, the options text is read line by line ("value | Русская м�
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask_appbuilder.fieldwidgets import BS3TextAreaFieldWidget, BS3TextFieldWidget
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -19,7 +21,7 @@ from app.form_fields import DecimalCommaField
 from app.service_field_admin import (OptionsError, check_field, option_lines,
                                      parse_option_lines)
 from models.service_fields import FIELD_TYPE_LABELS, FIELD_TYPES, ServiceField
-from views.base import ReplanInterface, ReplanModelView
+from views.base import ColumnRange, ReplanInterface, ReplanModelView
 
 
 class OptionLinesField(TextAreaField):
@@ -48,9 +50,14 @@ OPTIONS_HELP = _l("One option a line: value | Русская метка | Englis
                   "e.g. premium | Премиум | Premium | 1,5.")
 
 
+BOUND_LIMIT = Decimal("999999999999.99")  # min_value / max_value are NUMERIC(14, 2)
+
+
 def _bound(label):
-    return DecimalCommaField(label, places=2, validators=[Optional()],
-                             widget=BS3TextFieldWidget())
+    """A field's minimum or maximum as its column stores it (1e20 was a database error on
+    PostgreSQL, shown as an empty message, found by an attack run)."""
+    return DecimalCommaField(label, places=2, validators=[
+        Optional(), ColumnRange(-BOUND_LIMIT, BOUND_LIMIT)], widget=BS3TextFieldWidget())
 
 
 def _options(options):

@@ -104,6 +104,8 @@ def test_a_field_is_added_audited_and_edited_keeping_option_extras(app, service)
     ({"field_type": "integer", "options": "", "min_value": "10", "max_value": "1"},
      "Минимум", "minimum is above"),
     ({"field_type": "text", "options": "", "max_value": "-1"}, "длин", "lengths"),
+    ({"field_type": "integer", "options": "", "min_value": "1e20"}, "Введите значение от",
+     "Enter a value from"),  # NUMERIC(14, 2): a database error on PostgreSQL
     ({"show_if_key": "nothing", "show_if_value": "1"}, "нет поля", "has no field"),
     ({"show_if_key": "car_class", "show_if_value": "1"}, "от самого себя", "depend on itself"),
     ({"field_type": "rocket"}, "Неверный вариант", "Not a valid choice"),
