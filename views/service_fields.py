@@ -56,8 +56,15 @@ BOUND_LIMIT = Decimal("999999999999.99")  # min_value / max_value are NUMERIC(14
 def _bound(label):
     """A field's minimum or maximum as its column stores it (1e20 was a database error on
     PostgreSQL, shown as an empty message, found by an attack run)."""
-    return DecimalCommaField(label, places=2, validators=[
-        Optional(), ColumnRange(-BOUND_LIMIT, BOUND_LIMIT)], widget=BS3TextFieldWidget())
+    return DecimalCommaField(label, places=2, validators=[Optional(), _finite_in_column],
+                             widget=BS3TextFieldWidget())
+
+
+def _finite_in_column(form, field) -> None:
+    """The column's range for a number; NaN and infinities are left to check_field, which
+    says that the bounds must be numbers."""
+    if isinstance(field.data, Decimal) and field.data.is_finite():
+        ColumnRange(-BOUND_LIMIT, BOUND_LIMIT)(form, field)
 
 
 def _options(options):
