@@ -31,7 +31,7 @@ from app.service_fields import local_text, visible_to
 from app.shared_cache import CATALOGUE, cached
 from app.signatures import signature_text, signatures_of
 from app.status_labels import partner_group_of, partner_label, staff_label
-from app.translations import BRAND, locale_name, request_translations
+from app.translations import locale_name, request_translations, with_brand
 from app.typed_input import page_url, typed_text
 from app.timefmt import bureau_zone_name, format_day, format_moment, format_wall
 from app.visibility import PARTNER_ADDRESSED
@@ -123,8 +123,7 @@ def template_gettext(context, string: str, **variables) -> str:
     autoescape, always %-formatted with its variables), called directly: Jinja's `_` is an
     alias that resolves `gettext` and makes two context calls each time (~40 a page)."""
     text = request_translations().ugettext(string)
-    if BRAND in text and "brand" not in variables:  # the product's name (app.branding)
-        variables["brand"] = brand()
+    variables = with_brand(text, variables)  # the product's name (app.branding)
     if context.eval_ctx.autoescape:
         text = Markup(text)
     return text % variables

@@ -65,14 +65,21 @@ def request_translations():
     return found if found is not None else get_translations()  # through RequestDomain
 
 
+def with_brand(text: str, variables: dict) -> dict:
+    """The text's variables with the product's name when the text names it (app.branding):
+    one rule for Python's gettext here and Jinja's _() (app.templating)."""
+    if BRAND in text and "brand" not in variables:
+        return {**variables, "brand": brand()}
+    return variables
+
+
 class RequestDomain(Domain):
     """Flask-Babel's default domain, its translations kept in `g` per request and locale;
     "%(brand)s" in a text is the product's name in this installation (app.branding)."""
 
     def gettext(self, string, **variables):
         text = self.get_translations().ugettext(string)
-        if BRAND in text and "brand" not in variables:
-            variables["brand"] = brand()
+        variables = with_brand(text, variables)
         return text % variables if variables else text
 
     def get_translations(self):
