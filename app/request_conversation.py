@@ -28,7 +28,7 @@ from app.request_records import RequestRecords
 from app.request_rules import RELEASED_STATUSES, rules_for
 from app.status_labels import partner_label, staff_label
 from app.thread import ThreadEntry, is_thread_file, thread_of
-from app.visibility import PARTNER_ADDRESSED, reads_partner_words, visible_history
+from app.visibility import is_partner_facing, reads_partner_words, visible_history
 from models.request_status import ACTION_LABELS, PARTNER_GROUP_OF, Status
 from models.requests import (ATTACH_DELIVERABLE, ATTACH_INPUT, ATTACH_MESSAGE, Attachment,
                              Message, Request, StatusChange)
@@ -198,15 +198,16 @@ class HistoryItem:
     comment: str | None
 
 
-def history_for(user, req: Request) -> list[HistoryItem]:
+def history_for(user, req: Request, records: RequestRecords | None = None) -> list[HistoryItem]:
     """The history the reader's page shows: the partner's timeline (changes of the label the
-    partner reads, addressed comments only) or the desk's history (partner-facing words
-    hidden from engineers), labels in the current language (app.status_labels)."""
+    partner reads, with the partner-facing comments: the partner's own words on a move and the
+    comments addressed to the partner, app.visibility) or the desk's history (partner-facing
+    words hidden from engineers), labels in the current language (app.status_labels)."""
     if is_partner(user):
         return [HistoryItem(c.created_at, None, None, None, PARTNER_GROUP_OF[
             Status(c.to_status)], partner_label(c.to_status), None,
-            c.comment if c.to_status in PARTNER_ADDRESSED else None)
-            for c in partner_timeline(req)]
+            c.comment if is_partner_facing(c) else None)
+            for c in partner_timeline(req, records)]
     return [HistoryItem(h.created_at, h.action, _action_label(h.action), h.from_status,
                         h.to_status, staff_label(h.to_status), h.actor_name, h.comment)
             for h in visible_history(req, user)]

@@ -34,7 +34,6 @@ from app.status_labels import partner_group_of, partner_label, staff_label
 from app.translations import locale_name, request_translations, with_brand
 from app.typed_input import page_url, typed_text
 from app.timefmt import bureau_zone_name, format_day, format_moment, format_wall
-from app.visibility import PARTNER_ADDRESSED
 from models.notifications import Notification
 from models.request_status import Action
 from models.requests import BUILDING_LABELS
@@ -175,9 +174,10 @@ def install_template_helpers(app: Flask) -> None:
                             "translated")
     app.add_template_filter(role_label, "role_label")
     app.add_template_filter(role_labels, "role_labels")
-    # moments in the bureau's time zone (app.timefmt); a plain date is shown as it is
+    # moments in the bureau's time zone (app.timefmt); a plain date is shown as it is, in the
+    # one day format of every page, e-mail and document ("08.12.2026", as moments show it)
     get_babel(app).timezone_selector = bureau_zone_name
-    app.add_template_filter(lambda d: format_day(d, "medium") if d else "", "date")
+    app.add_template_filter(lambda d: format_day(d) if d else "", "date")
     app.add_template_filter(lambda d: format_moment(d) if d else "", "datetime")
     # schedule entries are wall-clock times already: shown as stored, never converted
     app.add_template_filter(lambda d: format_wall(d) if d else "", "wall_datetime")
@@ -196,8 +196,8 @@ def install_template_helpers(app: Flask) -> None:
         return {"current_locale": locale_name(""), "languages": app.config["LANGUAGES"],
                 "unread_count": unread_count, "url_for_optional": url_for_optional,
                 "navbar_menu": navbar_menu,  # cached per permission set and language
-                # templates ask the domain: action names and partner-addressed statuses
-                "Action": Action, "PARTNER_ADDRESSED": PARTNER_ADDRESSED,
+                # templates ask the domain for action names
+                "Action": Action,
                 # the request's form values this reader may see (app.service_fields)
                 "request_field_rows": lambda req: visible_to(req, current_user),
                 **DOCUMENT_CHECKLIST}  # app.document_slots: the checklist partials ask it

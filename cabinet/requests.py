@@ -24,7 +24,7 @@ from app.status_labels import partner_group_of, partner_groups
 from app.storage import send_stored
 from app.request_records import PAGE_OPTIONS, load_records
 from app.request_rules import DOCUMENT_LABELS, awaiting_payment, rules_for
-from app.request_conversation import partner_files, partner_may_download, partner_timeline
+from app.request_conversation import history_for, partner_files, partner_may_download
 from app.templating import partner_status_of
 from app.thread import thread_of
 from app.timefmt import format_day
@@ -224,7 +224,7 @@ def request_detail(request_id: int):
     messages = thread_of(req, records)  # the one conversation: data requests, answers, files
     inputs, released = partner_files(req, records)
     return render_template(
-        "cabinet/request_detail.html", req=req, timeline=partner_timeline(req, records),
+        "cabinet/request_detail.html", req=req, timeline=history_for(current_user, req, records),
         messages=messages, inputs=inputs, released=released,
         rules=rules_for(current_user, req), document_labels=DOCUMENT_LABELS,
         action_labels=ACTION_LABELS,

@@ -729,3 +729,36 @@ def test_the_kept_list_statement_follows_the_partners_scope(app, client, owner, 
     db.session.commit()
     refused = client.get("/cabinet/requests")
     assert refused.status_code == 403 and far.number not in refused.get_data(as_text=True)
+
+
+def test_the_partner_reads_back_his_own_words_on_moves_in_the_timeline(app, client, owner,
+                                                                        staff):
+    """The submit's comment and the cancel reason were stored and shown to staff, but the
+    partner's own timeline (page and API) dropped them: only comments addressed to him
+    showed."""
+    from app.request_conversation import history_for
+
+    req = make_request(owner)
+    transition(req, "submit", owner, comment="Ключи у консьержа")
+    db.session.commit()
+    sign_in(client, "owner")
+    post(client, f"/cabinet/requests/{req.id}/move/cancel",
+         {"comment": "Передумали продавать", "version": req.version})
+    page = client.get(f"/cabinet/requests/{req.id}").get_data(as_text=True)
+    timeline = page.split("История статусов")[-1]
+    assert "— Ключи у консьержа" in timeline
+    assert "— Передумали продавать" in timeline
+    db.session.expire_all()
+    comments = [h.comment for h in history_for(owner, db.session.get(Request, req.id))]
+    assert comments == ["Ключи у консьержа", "Передумали продавать"]
+    # the engineer's desk never gets partner words (app.visibility), unchanged
+    assert {h.comment for h in history_for(staff.engineer, db.session.get(Request, req.id))} \
+        == {None}
+
+
+def test_a_request_page_writes_every_day_one_way(app, client, owner):
+    """The wanted date read "8 дек. 2099 г." beside "29.11.2026 10:44" in the timeline."""
+    req = make_request(owner, wanted_date=date(2099, 12, 8))
+    sign_in(client, "owner")
+    page = client.get(f"/cabinet/requests/{req.id}").get_data(as_text=True)
+    assert "<dd>08.12.2099</dd>" in page and "дек." not in page

@@ -214,3 +214,14 @@ def test_a_request_for_a_partner_fills_the_documents(app, filing):
     req = db.session.query(Request).one()
     assert req.status == Status.ASSIGNED  # submitted and taken by the filing manager
     assert db.session.query(Attachment).one().slot_key == "bti"
+
+
+def test_an_unknown_example_article_is_named_in_the_admins_language(app, admin):
+    """A KB article deleted meanwhile (or a forged id) answered FAB's untranslated "Not a
+    valid choice" on the Russian form."""
+    service = make_service("redevelopment")
+    page = post(admin, "/document-slots/add", {
+        **slot_form(service, kb_article="987654"),
+        "csrf_token": _token(admin, "/document-slots/add")}).get_data(as_text=True)
+    assert "Выберите значение из списка." in page and "Not a valid choice" not in page
+    assert db.session.query(DocumentSlot).count() == 0
