@@ -44,8 +44,17 @@ def api_blueprint(name: str) -> Blueprint:
     """
     blueprint = Blueprint(name, __name__, url_prefix="/api/v1")
     blueprint.before_request(authenticate_request)
+    blueprint.after_request(rate_headers)
     blueprint.register_error_handler(DomainError, domain_error)
     return blueprint
+
+
+def rate_headers(response):
+    """The token's limit, what is left of it and the seconds until it refills, on every
+    answer past the rate check (a refused one too)."""
+    for name, value in g.get("api_rate", {}).items():
+        response.headers[name] = value
+    return response
 
 
 def is_api_request() -> bool:

@@ -15,21 +15,22 @@ from flask_babel import lazy_gettext as _l
 
 from app.api import api_blueprint
 from app.api_idempotency import idempotent
-from app.api_input import Field, in_api_locale, iso, money_fields, read_json
+from app.api_input import (Field, in_api_locale, iso, money_fields, newest_first_page,
+                           read_json, refuse_unknown_params)
 from app.api_tokens import require_scope
 from app.catalogue_names import service_name
 from app.document_slots import slots_for
 from app.errors import InvalidInput
 from app.extensions import db
-from app.openapi import json_body, json_response, problems, ref
+from app.openapi import cursor_parameters, json_body, json_response, page_of, problems, ref
 from app.pricing import calculate, pricing_fields
-from app.quotes import request_quote_code, save_quote
+from app.quotes import request_quote_code, save_or_reuse_quote
 from app.request_form import rule_choices
 from app.service_fields import FORM_ALIASES, fields_for, parse
 from app.uow import unit_of_work
-from app.access import require_partner
+from app.access import get_quote_or_404, require_partner, visible_quotes
 from models.api_tokens import SCOPE_WRITE
-from models.catalog import RULE_OPTION, RULE_URGENCY, Service
+from models.catalog import RULE_OPTION, RULE_URGENCY, Quote, Service
 from models.document_slots import SLOT_KINDS
 from models.service_fields import FIELD_BOOLEAN, FIELD_MULTISELECT
 
@@ -190,16 +191,51 @@ def quote():
 @in_api_locale
 @idempotent
 def quote_save():
-    """Save a quote (the calculator's "save"); a draft may start from it (quote_id)."""
+    """Save a quote (the calculator's "save"); a draft may start from it (quote_id). The
+    same quote as the user's newest one is not saved twice: that one comes back with 200."""
     require_scope(g.api_token, SCOPE_WRITE)
     services, values, urgency, options = _quote_input(SAVE_SPEC)
     code = {"confirmation_code": g.confirmation_code} if g.confirmation_code else {}
     with unit_of_work():
-        saved = save_quote(g.api_user, services, values, urgency, options, **code)
+        saved, created = save_or_reuse_quote(g.api_user, services, values, urgency, options,
+                                             **code)
         body = price_json(calculate(services, values, urgency, options,
                                     require_partner(g.api_user)))
         body |= {"id": saved.id, "fields": values}
-    return jsonify(body), 201
+    response = jsonify(body)
+    response.status_code = 201 if created else 200
+    response.headers["Location"] = f"/api/v1/quotes/{saved.id}"
+    return response
+
+
+def saved_quote_json(quote: Quote) -> dict:
+    """A saved quote as it was priced then (the catalogue may have changed since)."""
+    return {"id": quote.id, "created_at": iso(quote.created_at),
+            "services": list(quote.service_ids or []), "urgency": quote.urgency,
+            "options": list(quote.options or []), "fields": dict(quote.field_values or {}),
+            "lines": [{"title": line.get("title"), "detail": line.get("detail"),
+                       "service_id": None, **money_fields("price", line.get("kopecks"))}
+                      for line in quote.breakdown or []],
+            **money_fields("subtotal", quote.subtotal_kopecks),
+            **money_fields("discount", quote.discount_kopecks),
+            **money_fields("total", quote.total_kopecks)}
+
+
+@bp.get("/quotes")
+@in_api_locale
+def quote_list():
+    """The saved quotes the token's user may see (a company owner: the company's; a member:
+    his own), newest first, one cursor page."""
+    refuse_unknown_params({"limit", "cursor"})
+    rows, next_cursor = newest_first_page(visible_quotes(g.api_user), Quote.id)
+    return jsonify(items=[saved_quote_json(q) for q in rows], next_cursor=next_cursor)
+
+
+@bp.get("/quotes/<int:quote_id>")
+@in_api_locale
+def quote_detail(quote_id: int):
+    """One saved quote (404 outside the user's scope)."""
+    return jsonify(saved_quote_json(get_quote_or_404(g.api_user, quote_id)))
 
 
 @bp.post("/quotes/confirmation-code")
@@ -218,6 +254,8 @@ def quote_code():
 
 
 _PRICE = {"type": "string", "pattern": r"^-?\d+\.\d{2}$"}
+_LOCATION = {"Location": {"description": _l("The saved quote's address."),
+                          "schema": {"type": "string"}}}
 _MONEY = {f"{name}{suffix}": schema for name in ("subtotal", "discount", "total")
           for suffix, schema in (("", _PRICE), ("_kopecks", {"type": "integer"}))}
 SCHEMAS = {
@@ -288,6 +326,25 @@ SCHEMAS = {
                       "price_kopecks": {"type": "integer"}}}},
                   "discount_percent": {"type": "string"}, "fields": {"type": "object"},
                   **_MONEY}},
+    "SavedQuote": {"type": "object",
+                   "required": ["id", "created_at", "services", "urgency", "options",
+                                "fields", "lines", "total", "total_kopecks"],
+                   "description": _l("A saved quote as it was priced when saved: the "
+                                     "catalogue may have changed since; a draft started "
+                                     "from it (quote_id) is priced anew."),
+                   "properties": {
+                       "id": {"type": "integer"},
+                       "created_at": {"type": "string", "format": "date-time"},
+                       "services": {"type": "array", "items": {"type": "integer"}},
+                       "urgency": {"type": "string"},
+                       "options": {"type": "array", "items": {"type": "string"}},
+                       "fields": {"type": "object"},
+                       "lines": {"type": "array", "items": {"type": "object", "properties": {
+                           "title": {"type": "string"},
+                           "detail": {"type": ["string", "null"]},
+                           "service_id": {"type": ["integer", "null"]}, "price": _PRICE,
+                           "price_kopecks": {"type": "integer"}}}},
+                       **_MONEY}},
 }
 SCHEMAS["QuoteSave"] = SCHEMAS["QuoteInput"] | {"properties": SCHEMAS["QuoteInput"][
     "properties"] | {"confirmation_code": {"type": ["string", "null"], "maxLength": 20,
@@ -318,13 +375,32 @@ PATHS = {
                                                      "fields": {"area": 54.5}}}}},
         "responses": {"201": json_response(_l("The code is sent."), ref("QuoteCode")),
                       **problems(403, 422)}}},
-    "/quotes": {"post": {
-        "operationId": "saveQuote", "tags": ["catalogue"],
-        "summary": _l("Save a quote (a draft may start from it)"),
-        "parameters": [{"$ref": "#/components/parameters/IdempotencyKey"}],
-        "requestBody": {"required": True, "content": {"application/json": {
-            "schema": ref("QuoteSave"), "example": {"services": [1],
-                                                    "fields": {"area": 54.5}}}}},
-        "responses": {"201": json_response(_l("The saved quote."), ref("Quote")),
-                      **problems(403, 409, 422)}}},
+    "/quotes": {
+        "get": {
+            "operationId": "listQuotes", "tags": ["catalogue"],
+            "summary": _l("My saved quotes"),
+            "description": _l("Newest first: a company owner's are the company's, a "
+                              "member's his own; staff have none."),
+            "parameters": cursor_parameters(),
+            "responses": {"200": json_response(_l("One page."), page_of(ref("SavedQuote"))),
+                          **problems(422)}},
+        "post": {
+            "operationId": "saveQuote", "tags": ["catalogue"],
+            "summary": _l("Save a quote (a draft may start from it)"),
+            "description": _l("The same quote as your newest saved one is not saved again: "
+                              "that one is answered with 200."),
+            "parameters": [{"$ref": "#/components/parameters/IdempotencyKey"}],
+            "requestBody": {"required": True, "content": {"application/json": {
+                "schema": ref("QuoteSave"), "example": {"services": [1],
+                                                        "fields": {"area": 54.5}}}}},
+            "responses": {"201": json_response(_l("The saved quote."), ref("Quote"), _LOCATION),
+                          "200": json_response(_l("Your newest quote, the same as this one."),
+                                               ref("Quote"), _LOCATION),
+                          **problems(403, 409, 422)}}},
+    "/quotes/{quote_id}": {"get": {
+        "operationId": "getQuote", "tags": ["catalogue"], "summary": _l("One saved quote"),
+        "parameters": [{"name": "quote_id", "in": "path", "required": True,
+                        "schema": {"type": "integer", "minimum": 1}}],
+        "responses": {"200": json_response(_l("The saved quote."), ref("SavedQuote")),
+                      **problems(404)}}},
 }

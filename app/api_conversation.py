@@ -16,11 +16,11 @@ from flask_babel import lazy_gettext as _l
 from app.access import get_request_or_404, own_notifications
 from app.api import api_blueprint
 from app.api_idempotency import idempotent
-from app.api_input import in_api_locale, json_or_none
+from app.api_input import (in_api_locale, json_or_none, newest_first_page,
+                           refuse_unknown_params)
 from app.api_tokens import SCOPE_WRITE, require_scope
 from app.errors import InvalidInput
 from app.extensions import db
-from app.input_guard import bounded_int
 from app.messages import add_note, post_partner_message, post_staff_message
 from app.notifications import kind_label
 from app.permissions import is_partner
@@ -34,7 +34,6 @@ from models.notifications import Notification
 from models.requests import ATTACHMENT_KINDS, Message
 
 bp = api_blueprint("api_v1_conversation")
-DEFAULT_LIMIT, MAX_LIMIT = 20, 100
 BODY_MAX = 10_000  # characters of a message
 
 
@@ -218,26 +217,12 @@ def request_history(request_id: int):
 @in_api_locale
 def list_notifications():
     """The token user's in-app notifications, newest first; ?unread=true for unread only."""
-    unknown = sorted(set(request.args) - {"limit", "cursor", "unread"})
-    if unknown:  # as the request list: docs/api.md refuses them
-        raise InvalidInput(_("Unknown parameter: “%(name)s”.", name=unknown[0][:100]))
-    limit = request.args.get("limit")
-    size = bounded_int(limit, None, 1, MAX_LIMIT) if limit is not None else DEFAULT_LIMIT
-    if size is None:
-        raise InvalidInput(_("“limit” is a whole number from 1 to %(max)s.", max=MAX_LIMIT))
+    refuse_unknown_params({"limit", "cursor", "unread"})
     query = own_notifications(g.api_user)
-    cursor = request.args.get("cursor")
-    if cursor is not None:
-        before = bounded_int(cursor)
-        if before is None:
-            raise InvalidInput(_("The cursor is not valid: pass “next_cursor” as it came."))
-        query = query.filter(Notification.id < before)
     if _flag(request.args.get("unread"), "unread"):
         query = query.filter(Notification.is_read.is_(False))
-    rows = query.order_by(Notification.id.desc()).limit(size + 1).all()
-    more, rows = len(rows) > size, rows[:size]
-    return page([notification_json(n) for n in rows],
-                str(rows[-1].id) if more and rows else None)
+    rows, next_cursor = newest_first_page(query, Notification.id)
+    return page([notification_json(n) for n in rows], next_cursor)
 
 
 # ---- OpenAPI (app/api_surface.py assembles the document) ----

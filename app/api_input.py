@@ -22,7 +22,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.api import problem_locale
 from app.errors import InvalidInput
-from app.input_guard import FORM_TYPES, MAX_INT
+from app.input_guard import FORM_TYPES, MAX_INT, bounded_int
 
 JSON_MAX = 256 * 1024  # bytes of a JSON body (files go through multipart uploads)
 TEXT_MAX = 5000
@@ -164,3 +164,31 @@ def iso(value) -> str | None:
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
+
+
+DEFAULT_LIMIT, MAX_LIMIT = 20, 100
+
+
+def refuse_unknown_params(allowed: set[str]) -> None:
+    """A query parameter the operation does not take is refused (docs/api.md), not ignored."""
+    unknown = sorted(set(request.args) - allowed)
+    if unknown:
+        raise InvalidInput(_("Unknown parameter: “%(name)s”.", name=unknown[0][:100]))
+
+
+def newest_first_page(query, id_column) -> tuple[list, str | None]:
+    """One page of `query` newest first by `id_column` (?limit, ?cursor as the list gave its
+    "next_cursor"): the rows and the next page's cursor (None on the last page)."""
+    limit = request.args.get("limit")
+    size = bounded_int(limit, None, 1, MAX_LIMIT) if limit is not None else DEFAULT_LIMIT
+    if size is None:
+        raise InvalidInput(_("“limit” is a whole number from 1 to %(max)s.", max=MAX_LIMIT))
+    cursor = request.args.get("cursor")
+    if cursor is not None:
+        before = bounded_int(cursor)
+        if before is None:
+            raise InvalidInput(_("The cursor is not valid: pass “next_cursor” as it came."))
+        query = query.filter(id_column < before)
+    rows = query.order_by(id_column.desc()).limit(size + 1).all()
+    more, rows = len(rows) > size, rows[:size]
+    return rows, (str(rows[-1].id) if more and rows else None)

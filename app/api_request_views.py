@@ -21,7 +21,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.access import request_scope
-from app.api_input import iso, money_fields
+from app.api_input import iso, money_fields, refuse_unknown_params
 from app.errors import InvalidInput
 from app.extensions import db
 from app.input_guard import bounded_int
@@ -123,10 +123,8 @@ def _limit(value: str | None) -> int:
 
 
 def _check_params(user) -> None:
-    allowed = (PARTNER_PARAMS if is_partner(user) else STAFF_PARAMS) + PAGE_PARAMS
-    unknown = sorted(set(request.args) - set(allowed))
-    if unknown:
-        raise InvalidInput(_("Unknown parameter: “%(name)s”.", name=unknown[0][:100]))
+    refuse_unknown_params(set((PARTNER_PARAMS if is_partner(user) else STAFF_PARAMS)
+                              + PAGE_PARAMS))
     for name, value in request.args.items(multi=True):  # the reference's maxLength
         if name not in PAGE_PARAMS and len(value) > FILTER_MAX:
             raise InvalidInput(_("“%(name)s” is at most %(max)s characters.", name=name,

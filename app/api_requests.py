@@ -14,7 +14,7 @@ from flask import g, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from app.access import get_quote_or_404, get_request_or_404, require_partner
+from app.access import get_request_or_404, require_partner, visible_quotes
 from app.api import api_blueprint
 from app.api_catalogue import check_choices, parse_values
 from app.api_idempotency import idempotent
@@ -33,6 +33,7 @@ from app.openapi import cursor_parameters, json_body, json_response, problems, r
 from app.uow import unit_of_work
 from app.workflow import transition
 from models.api_tokens import SCOPE_WRITE
+from models.catalog import Quote
 from models.partners import EndClient
 from models.request_status import ONCE_ONLY, STAFF_BUTTONS, Action
 
@@ -115,7 +116,9 @@ def _from_quote(user, quote_id) -> dict:
     """A draft's inputs from a saved quote (what the cabinet's form starts with)."""
     if not quote_id:
         return {}
-    quote = get_quote_or_404(user, quote_id)
+    quote = visible_quotes(user).filter(Quote.id == quote_id).first()
+    if quote is None:  # a reference in the body, as an unknown end client: 422, not 404
+        raise InvalidInput(_("Unknown quote: %(id)s.", id=quote_id))
     return {"services": list(quote.service_ids or []), "fields": quote_values(quote),
             "urgency": quote.urgency, "options": list(quote.options or [])}
 

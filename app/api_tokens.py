@@ -182,9 +182,13 @@ def check_rate(token: ApiToken, writing: bool) -> None:
                   or DEFAULT_LIMITS[kind])
     key = f"{token.id}:{kind}"
     # the lockout's shared limiter and its fallback (app.login_lockout._run)
-    if login_lockout._run("hit", limit, "replan-api", key):
-        return
-    reset_at = login_lockout._run("get_window_stats", limit, "replan-api", key).reset_time
-    wait = max(1, math.ceil(reset_at - time.time()))
-    raise RateLimited(_l("Too many requests with this token. Try again in %(s)s s.", s=wait),
-                      wait)
+    allowed = login_lockout._run("hit", limit, "replan-api", key)
+    stats = login_lockout._run("get_window_stats", limit, "replan-api", key)
+    wait = max(1, math.ceil(stats.reset_time - time.time()))
+    # the client paces itself by these (IETF RateLimit header fields; app.api adds them)
+    g.api_rate = {"RateLimit-Limit": str(limit.amount),
+                  "RateLimit-Remaining": str(max(0, stats.remaining)),
+                  "RateLimit-Reset": str(wait)}
+    if not allowed:
+        raise RateLimited(_l("Too many requests with this token. Try again in %(s)s s.",
+                             s=wait), wait)

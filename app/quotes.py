@@ -26,12 +26,20 @@ def save_quote(user, services, field_values: dict, urgency: str, options=(),
     """Price the services from their priced fields' values (app.pricing.pricing_fields, as
     parsed by app.service_fields) for the user's company (its discount); keep the breakdown.
     Saving is agreeing to the quote: a one-time code when the admin asks for one."""
+    return save_or_reuse_quote(user, services, field_values, urgency, options,
+                               confirmation_code)[0]
+
+
+def save_or_reuse_quote(user, services, field_values: dict, urgency: str, options=(),
+                        confirmation_code: str | None = None) -> tuple[Quote, bool]:
+    """save_quote, telling whether the quote is new (False: the user's newest quote was this
+    very quote and is given back, as the API answers 200 instead of 201)."""
     company = require_partner(user)
     options, values = distinct(options), dict(field_values or {})
     result = calculate(services, values, urgency, options, company)
     again = _same_as_last(user, company, list(services), values, urgency, options, result.total)
     if again is not None:  # "Create a request" pressed again after going back: one quote
-        return again
+        return again, False
     object_type = values.get("object_type")
     quote = Quote(company_id=company.id, author_id=user.id, field_values=values,
                   object_type=str(object_type)[:40] if isinstance(object_type, str) else None,
@@ -47,7 +55,7 @@ def save_quote(user, services, field_values: dict, urgency: str, options=(),
                                                           result.total),
                        confirmation_code, quote)
     record("quote_saved", user, quote, total=result.total)
-    return quote
+    return quote, True
 
 
 def _same_as_last(user, company, services: list, values: dict, urgency: str, options: list,

@@ -24,6 +24,7 @@ from app.attachments import attach_files
 from app.extensions import db
 from app.messages import post_partner_message
 from app.permissions import ADMIN, DIRECTOR
+from app.quotes import save_quote
 from app.settings import get_setting, set_setting
 from models.catalog import RULE_OBJECT_TYPE, RULE_URGENCY, PriceRule
 from models.request_status import Status
@@ -69,6 +70,9 @@ MATRIX: dict[str, Entry] = {
     # partners' creations (any partner company), refused to staff
     "POST /quote": Entry("200 200 200 403 403 403 403 403", json=QUOTE),
     "POST /quotes": Entry("201 201 201 403 403 403 403 403", json=QUOTE),
+    "GET /quotes": Entry(ALL_200),  # each their own scope (staff: none)
+    # the member's saved quote: his company's owner reads it too; staff have no quotes
+    "GET /quotes/{quote_id}": Entry("200 200 404 404 404 404 404 404", "quote"),
     "POST /quotes/confirmation-code": Entry("201 201 201 403 403 403 403 403", json=QUOTE,
                                             codes_on=True),
     "POST /prefill-tokens": Entry("201 201 201 403 403 403 403 403", json={"service": "svc"}),
@@ -144,8 +148,13 @@ class World:
         db.session.commit()
 
     def request(self, kind: str | None, author=None):
-        """A request of `kind` with a partner file; (request, file id)."""
+        """A request of `kind` with a partner file; (request, file id). A saved quote for
+        kind "quote": (quote, None)."""
         author = author or self.member
+        if kind == "quote":
+            quote = save_quote(author, [self.service.id], {"area": "60"}, "normal")
+            db.session.commit()
+            return quote, None
         status = {"draft": Status.DRAFT, "submitted": Status.SUBMITTED,
                   "open": Status.IN_PROGRESS, "delivered": Status.DELIVERED}[kind]
         req = make_request(author, status, self.staff)
@@ -159,8 +168,9 @@ class World:
             .order_by(Attachment.id).first()[0]
         return req, file_id
 
-    def foreign(self):
-        return self.request("draft", make_partner(make_company("Третья фирма")))
+    def foreign(self, kind: str = "draft"):
+        return self.request("quote" if kind == "quote" else "draft",
+                            make_partner(make_company("Третья фирма")))
 
 
 def _fill(value, values: dict):
@@ -178,8 +188,9 @@ def call(client, world: World, operation: str, entry: Entry, role: str, target=N
     values = {"service": world.service.id}
     if target is not None:
         req, file_id = target
-        values.update(id=req.id, version=req.version)
-        path = path.replace("{request_id}", str(req.id)).replace("{file_id}", str(file_id))
+        values.update(id=req.id, version=getattr(req, "version", None))
+        path = path.replace("{request_id}", str(req.id)).replace("{file_id}", str(file_id)) \
+            .replace("{quote_id}", str(req.id))
     kwargs = {"headers": world.headers[role]}
     if entry.form is not None:
         kwargs["data"] = {**entry.form, "files": [(io.BytesIO(PDF), "work.pdf")]}
@@ -211,8 +222,10 @@ def test_access_matrix(app, client, staff):
             if found != expected[role]:
                 wrong.append((operation, role, "own", found, expected[role]))
         if entry.object:  # a foreign object answers like a missing one: 404 (403 for a
-            foreign = world.foreign()  # role refused the operation before any look-up)
-            missing = (type(foreign[0])(id=2**31 - 1, version=1), 2**31 - 1)
+            foreign = world.foreign(entry.object)  # refused before any look-up)
+            kind = type(foreign[0])
+            missing = (kind(id=2**31 - 1, **({"version": 1} if hasattr(kind, "version")
+                                             else {})), 2**31 - 1)
             for role in ROLES[1:]:
                 seen = call(client, world, operation, entry, role, foreign).status_code
                 absent = call(client, world, operation, entry, role, missing).status_code

@@ -71,7 +71,8 @@ ENDPOINTS = [("get", "/api/v1/requests"), ("post", "/api/v1/requests"),
              ("post", "/api/v1/requests/1/submit"), ("post", "/api/v1/requests/1/cancel"),
              ("post", "/api/v1/requests/1/close"), ("post", "/api/v1/requests/1/repeat"),
              ("post", "/api/v1/requests/1/moves"), ("get", "/api/v1/services"),
-             ("post", "/api/v1/quote"), ("post", "/api/v1/quotes")]
+             ("post", "/api/v1/quote"), ("post", "/api/v1/quotes"), ("get", "/api/v1/quotes"),
+             ("get", "/api/v1/quotes/1")]
 
 
 @pytest.mark.parametrize("method,path", ENDPOINTS)
@@ -619,9 +620,11 @@ def test_quote_prices_without_saving_and_quotes_saves(app, client, service):
         "address": "Москва, Арбат 1", "object_type": "apartment"}}, headers=token(user))
     assert draft.status_code == 201, draft.get_data(as_text=True)
     assert draft.get_json()["total_kopecks"] == priced.get_json()["total_kopecks"]
-    other = make_partner()
-    problem(client.post("/api/v1/requests", json={"quote_id": quote_id}, headers=token(other)),
-            404)
+    other = make_partner()  # another company's quote is named like one that does not exist
+    assert problem(client.post("/api/v1/requests", json={"quote_id": quote_id}, headers=token(
+        other) | {"Accept-Language": "en"}), 422) == f"Unknown quote: {quote_id}."
+    assert problem(client.post("/api/v1/requests", json={"quote_id": 987654}, headers=token(
+        user) | {"Accept-Language": "en"}), 422) == "Unknown quote: 987654."
     problem(client.post("/api/v1/quote", json={"services": [service.id],
                                                "fields": {"area": -1}},
                         headers=token(user)), 422)
@@ -701,3 +704,47 @@ def test_saving_a_quote_takes_the_code_when_the_admin_asks_for_one(app, client, 
     assert saved.status_code == 201, saved.get_data(as_text=True)
     assert db.session.query(Quote).count() == 1
     assert db.session.query(Signature).filter_by(user_id=user.id).count() == 1
+
+
+def test_saved_quotes_are_read_back_and_a_repeated_save_answers_the_same_quote(app, client,
+                                                                              service):
+    """POST /quotes answered 201 for the quote it already had (and no way to read a quote
+    back): now 200 with the same id, and GET /quotes, /quotes/{id} in the owner/member
+    scope of the cabinet's calculator."""
+    owner = make_partner()
+    member = make_partner(company=owner.profile.partner_company, owner=False)
+    body = {"services": [service.id], "fields": {"area": 50, "object_type": "apartment"}}
+    first = client.post("/api/v1/quotes", json=body, headers=token(owner))
+    assert first.status_code == 201
+    quote_id = first.get_json()["id"]
+    assert first.headers["Location"] == f"/api/v1/quotes/{quote_id}"
+    again = client.post("/api/v1/quotes", json=body, headers=token(owner))
+    assert (again.status_code, again.get_json()["id"]) == (200, quote_id)
+    assert db.session.query(Quote).count() == 1
+    urgent = client.post("/api/v1/quotes", json=body | {"urgency": "urgent"},
+                         headers=token(member))
+    assert urgent.status_code == 201
+    read = client.get(f"/api/v1/quotes/{quote_id}", headers=token(owner, "read"))
+    assert read.status_code == 200
+    quote = read.get_json()
+    assert (quote["services"], quote["urgency"], quote["total"], quote["total_kopecks"]) == (
+        [service.id], "normal", "15000.00", 15000_00)
+    assert quote["fields"] == first.get_json()["fields"]  # the priced fields, as saved
+    assert sum(line["price_kopecks"] for line in quote["lines"]) == quote["subtotal_kopecks"]
+    assert quote["subtotal_kopecks"] - quote["discount_kopecks"] == quote["total_kopecks"]
+    # the owner sees the company's quotes, newest first, a page at a time; the member his own
+    listed = client.get("/api/v1/quotes?limit=1", headers=token(owner, "read")).get_json()
+    assert [q["id"] for q in listed["items"]] == [urgent.get_json()["id"]]
+    rest = client.get(f"/api/v1/quotes?limit=1&cursor={listed['next_cursor']}",
+                      headers=token(owner, "read")).get_json()
+    assert ([q["id"] for q in rest["items"]], rest["next_cursor"]) == ([quote_id], None)
+    mine = client.get("/api/v1/quotes", headers=token(member, "read")).get_json()
+    assert [q["id"] for q in mine["items"]] == [urgent.get_json()["id"]]
+    problem(client.get(f"/api/v1/quotes/{quote_id}", headers=token(member, "read")), 404)
+    problem(client.get(f"/api/v1/quotes/{quote_id}", headers=token(make_partner(), "read")),
+            404)
+    staff = make_user("Manager")
+    problem(client.get(f"/api/v1/quotes/{quote_id}", headers=token(staff, "read")), 404)
+    assert client.get("/api/v1/quotes", headers=token(staff, "read")).get_json()["items"] == []
+    assert problem(client.get("/api/v1/quotes?sort=total", headers=token(owner, "read") | {
+        "Accept-Language": "en"}), 422) == "Unknown parameter: “sort”."

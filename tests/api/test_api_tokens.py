@@ -217,10 +217,16 @@ def test_rate_limit_answers_429_with_retry_after(make_app):
         _, secret = new_token(user)
         _, other = new_token(user, name="second")
     client = limited.test_client()
-    assert [me(client, secret).status_code for _ in range(3)] == [200, 200, 200]
+    answers = [me(client, secret) for _ in range(3)]
+    assert [a.status_code for a in answers] == [200, 200, 200]
+    # the client can pace itself before it is refused (IETF RateLimit header fields)
+    assert [(a.headers["RateLimit-Limit"], a.headers["RateLimit-Remaining"])
+            for a in answers] == [("3", "2"), ("3", "1"), ("3", "0")]
+    assert all(1 <= int(a.headers["RateLimit-Reset"]) <= 60 for a in answers)
     refused = me(client, secret)
     assert_problem(refused, 429)
     assert 1 <= int(refused.headers["Retry-After"]) <= 60
+    assert refused.headers["RateLimit-Remaining"] == "0"
     assert me(client, other).status_code == 200  # per token
 
 
