@@ -13,6 +13,7 @@ from app.sqlite_functions import install_sqlite_functions
 from app.sql_count import install_sql_count
 from app.static_assets import install_static_assets
 from app.translations import install_request_domain
+from app.ui_texts import interface_texts
 from config import BASE_DIR, Config
 
 
@@ -65,7 +66,8 @@ def register_extensions(app: Flask) -> None:
         appbuilder.init_app(app, db.session)
         register(appbuilder)
         appbuilder.post_init()
-    install_request_domain(app)  # translations kept per request (FAB set Flask-Babel up)
+    # translations kept per request (FAB set Flask-Babel up), the admin's wording in front
+    install_request_domain(app, interface_texts)
     install_request_guards(app)
     install_session_generation(app)
     install_web_security(app)

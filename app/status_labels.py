@@ -35,6 +35,7 @@ class Overrides(dict):
     def __init__(self, *args):
         super().__init__(*args)
         self.labels: dict[tuple[str, str, str], str] = {}
+        self.interface: dict[str, dict[str, str]] = {}  # locale -> {msgid: text} (app.ui_texts)
 
 
 def overrides() -> Overrides:

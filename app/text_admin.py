@@ -31,7 +31,9 @@ from app.timefmt import format_day, local_today
 from app.web_security import external_url
 from models.request_status import PARTNER_GROUPS, Status
 from models.requests import Request
-from models.texts import (KIND_EMAIL, KIND_PARTNER_LABEL, KIND_PDF, KIND_STAFF_LABEL,
+from app.ui_texts import BRAND, checked_ui_text, default_text, msgids
+from app.ui_texts import placeholders as ui_placeholders
+from models.texts import (KIND_EMAIL, KIND_PARTNER_LABEL, KIND_PDF, KIND_STAFF_LABEL, KIND_UI,
                           TextOverride)
 
 LABEL_LIMIT = 60
@@ -75,6 +77,20 @@ class Item:
         return self.kind in (KIND_STAFF_LABEL, KIND_PARTNER_LABEL)
 
     @property
+    def is_interface(self) -> bool:
+        """Any text of the interface (app.ui_texts): plain text, the msgid's placeholders."""
+        return self.kind == KIND_UI
+
+    @property
+    def msgid(self) -> str:
+        return msgids()[self.key]
+
+    @property
+    def fills(self) -> list[str]:
+        """An interface text's placeholders as written in it: the msgid's and the brand."""
+        return [f"%({name})s" for name in (*ui_placeholders(self.msgid), BRAND)]
+
+    @property
     def html(self) -> bool:
         return self.kind == KIND_PDF
 
@@ -83,6 +99,8 @@ class Item:
         return {KIND_EMAIL: EMAIL_PLACEHOLDERS, KIND_PDF: PDF_PLACEHOLDERS}.get(self.kind, {})
 
     def title(self) -> str:
+        if self.is_interface:
+            return self.msgid
         if self.kind == KIND_STAFF_LABEL:
             return default_staff_label(self.key)
         if self.kind == KIND_PARTNER_LABEL:
@@ -95,6 +113,8 @@ class Item:
 
     def default(self, locale: str) -> tuple[str | None, str]:
         """(subject, body) of the code in `locale`."""
+        if self.is_interface:
+            return None, default_text(self.msgid, locale)
         with force_locale(locale):
             if self.kind == KIND_STAFF_LABEL:
                 return None, default_staff_label(self.key)
@@ -116,6 +136,8 @@ def items(kind: str) -> list[Item]:
 
 def find_item(kind: str, key: str) -> Item:
     item = Item(kind, key)
+    if kind == KIND_UI and key in msgids():
+        return item
     if kind not in (KIND_STAFF_LABEL, KIND_PARTNER_LABEL, KIND_EMAIL, KIND_PDF) or \
             item not in items(kind):
         raise NotFound(_("No such text."))
@@ -148,6 +170,12 @@ def _checked_label(body: str) -> str:
 def check_item(item: Item, locale: str, subject: str | None, body: str) -> dict:
     """Errors per field ({"subject": …, "body": …}); empty when the text can be saved."""
     errors = {}
+    if item.is_interface:
+        try:
+            checked_ui_text(item.msgid, body)
+        except TemplateRefused as error:
+            errors["body"] = str(error)
+        return errors
     values = sample_values(item, locale)
     if item.is_label:
         try:
@@ -182,7 +210,8 @@ def save_text(user, kind: str, key: str, locale: str, body: str,
     errors = check_item(item, locale, subject, body)
     if errors:
         raise InvalidInput(" ".join(errors.values()))
-    body = _checked_label(body) if item.is_label else body
+    body = _checked_label(body) if item.is_label else \
+        checked_ui_text(item.msgid, body) if item.is_interface else body
     subject = subject.strip() if item.has_subject else None
     row = stored(item, locale)
     before = (row.subject, row.body) if row is not None else item.default(locale)
@@ -191,7 +220,7 @@ def save_text(user, kind: str, key: str, locale: str, body: str,
         db.session.add(row)
     row.subject, row.body, row.updated_by_id = subject, body, user.id
     db.session.flush()
-    changes = {"text": f"{kind}.{key}", "locale": locale,
+    changes = {"text": _audit_name(item), "locale": locale,
                "body": [_short(before[1]), _short(body)]}
     if item.has_subject:
         changes["subject"] = [before[0], subject]
@@ -207,12 +236,18 @@ def reset_text(user, kind: str, key: str, locale: str) -> bool:
     row = stored(item, locale)
     if row is None:
         return False
-    record("text_reset", user, row, text=f"{kind}.{key}", locale=locale,
+    record("text_reset", user, row, text=_audit_name(item), locale=locale,
            body=[_short(row.body), None])
     db.session.delete(row)
     db.session.flush()
     forget_overrides()
     return True
+
+
+def _audit_name(item: Item) -> str:
+    """The text as the audit log names it: kind.key, an interface text by its words."""
+    return f"{item.kind}: {_short(item.msgid)}" if item.is_interface else \
+        f"{item.kind}.{item.key}"
 
 
 def _short(text: str | None) -> str | None:

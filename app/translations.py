@@ -73,6 +73,40 @@ def with_brand(text: str, variables: dict) -> dict:
     return variables
 
 
+_text_overrides = None  # locale name -> {msgid: the admin's wording} (app.ui_texts)
+
+
+def set_text_overrides(provider) -> None:
+    """Put the admin's interface texts in front of every catalog (app.ui_texts installs it;
+    this module stays a leaf)."""
+    global _text_overrides
+    _text_overrides = provider
+
+
+class OverriddenTranslations:
+    """A catalog with the admin's wording of some singular texts in front; the rest (plural
+    forms, contexts, the catalog's metadata) is the catalog's."""
+
+    __slots__ = ("base", "texts")
+
+    def __init__(self, base, texts: dict[str, str]):
+        self.base, self.texts = base, texts
+
+    def ugettext(self, message):
+        found = self.texts.get(message)
+        return found if found is not None else self.base.ugettext(message)
+
+    gettext = ugettext
+
+    def __getattr__(self, name):
+        return getattr(self.base, name)
+
+
+def _with_overrides(found, locale):
+    texts = _text_overrides(str(locale)) if _text_overrides is not None else None
+    return OverriddenTranslations(found, texts) if texts else found
+
+
 class RequestDomain(Domain):
     """Flask-Babel's default domain, its translations kept in `g` per request and locale;
     "%(brand)s" in a text is the product's name in this installation (app.branding)."""
@@ -91,12 +125,16 @@ class RequestDomain(Domain):
             found = super().get_translations()  # works the locale out when not yet known
             locale = getattr(store.get("_flask_babel"), "babel_locale", None)
             if locale is not None:
+                found = _with_overrides(found, locale)
                 store[_KEPT] = (locale, found)
         return found
 
 
-def install_request_domain(app: Flask) -> None:
+def install_request_domain(app: Flask, text_overrides=None) -> None:
     """Make RequestDomain the domain of `gettext`, `lazy_gettext` and Jinja's `_()` (after
-    Flask-AppBuilder has set Flask-Babel up)."""
+    Flask-AppBuilder has set Flask-Babel up); `text_overrides(locale)` gives the admin's
+    wording of interface texts (app.ui_texts)."""
     babel = get_babel(app)
     babel.instance.domain_instance = RequestDomain(domain=babel.default_domain)
+    if text_overrides is not None:
+        set_text_overrides(text_overrides)

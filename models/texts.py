@@ -11,7 +11,8 @@ KIND_STAFF_LABEL = "staff_label"  # key: a status
 KIND_PARTNER_LABEL = "partner_label"  # key: a partner group
 KIND_EMAIL = "email"  # key: an event of app.notifications.EVENTS; subject + body
 KIND_PDF = "pdf"  # key: "<document>.<part>" (invoice.terms, act.signature …)
-TEXT_KINDS = (KIND_STAFF_LABEL, KIND_PARTNER_LABEL, KIND_EMAIL, KIND_PDF)
+KIND_UI = "ui"  # key: the SHA-1 of an interface text's msgid (app.ui_texts); body only
+TEXT_KINDS = (KIND_STAFF_LABEL, KIND_PARTNER_LABEL, KIND_EMAIL, KIND_PDF)  # fixed lists
 
 
 class TextOverride(Model):

@@ -21,9 +21,11 @@ from app.text_admin import (check_item, current_text, find_item, items, reset_te
                             sample_request, sample_values, save_text)
 from app.texts import (PDF_DOCUMENTS, check_template, one_line, pdf_markup,
                        plain_preview)
+from app.ui_texts import edited_texts, search
 from app.uow import unit_of_work
 from models.catalog import Service
-from models.texts import KIND_EMAIL, KIND_PARTNER_LABEL, KIND_PDF, KIND_STAFF_LABEL, ServiceSla
+from models.texts import (KIND_EMAIL, KIND_PARTNER_LABEL, KIND_PDF, KIND_STAFF_LABEL, KIND_UI,
+                          ServiceSla)
 
 SECTIONS = [(KIND_STAFF_LABEL, _l("Status labels for staff")),
             (KIND_PARTNER_LABEL, _l("Status labels for partners")),
@@ -50,7 +52,7 @@ def _preview(item, locale: str, subject: str | None, body: str) -> dict | None:
     """The text filled in with the sample request's values (None when it does not render)."""
     if check_item(item, locale, subject, body):
         return None
-    if item.is_label:
+    if item.is_label or item.is_interface:
         return {"body": body.strip()}
     values = sample_values(item, locale)
     rendered = check_template(body, item.placeholders, html=item.html, values=values)
@@ -72,8 +74,11 @@ class TextsView(BaseView):
         locale = _locale()
         sections = [(kind, label, [(item, *current_text(item, locale)) for item in items(kind)])
                     for kind, label in SECTIONS]
+        words = (request.args.get("q") or "").strip()[:100]
         return self.render_template("desk/texts.html", sections=sections, locale=locale,
-                                    locales=LOCALES, documents=PDF_DOCUMENTS)
+                                    locales=LOCALES, documents=PDF_DOCUMENTS, q=words,
+                                    found=search(words, locale) if words else None,
+                                    edited=edited_texts(locale), ui_kind=KIND_UI)
 
     @expose("/<kind>/<key>", methods=["GET", "POST"])
     @has_access
