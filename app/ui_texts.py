@@ -85,7 +85,8 @@ def checked_ui_text(msgid: str, body: str | None) -> str:
         raise TemplateRefused(_("“%%(%(name)s)s” is not filled in this text; these are: "
                                 "%(names)s.", name=unknown[0],
                                 names=", ".join(f"%({n})s" for n in sorted(allowed))))
-    formatted = bool(placeholders(msgid)) or BRAND in used  # the code %-formats it
+    # the code %-formats a text with placeholders (and the shipped "…, %%" ones it writes so)
+    formatted = bool(placeholders(msgid)) or "%%" in msgid or BRAND in used
     rest = PLACEHOLDER.sub("", body)
     if formatted and "%" in rest.replace("%%", ""):
         raise TemplateRefused(_("A percent sign here starts a placeholder such as "

@@ -2,7 +2,8 @@
 
 Everything below is what an admin would type into the back office (services, their form
 fields with option lines "value | Метка | Label | coefficient", document slots, SLA minutes,
-status labels, PDF texts, an approval step) plus demo people and requests; app.demo_profiles
+status labels, PDF texts, interface texts (the engineer is an expert here), an approval step)
+plus demo people and requests; app.demo_profiles
 builds it through the same checks and use cases.
 """
 
@@ -11,7 +12,8 @@ from datetime import date
 from app.permissions import ADMIN, DIRECTOR, ENGINEER, MANAGER, PARTNER, SUPERMANAGER
 from models.approvals import GATE_ACCEPT
 from models.partners import PARTNER_MEMBER, PARTNER_OWNER
-from models.texts import KIND_PARTNER_LABEL, KIND_PDF
+from app.ui_texts import text_key
+from models.texts import KIND_PARTNER_LABEL, KIND_PDF, KIND_UI
 
 VIN_PATTERN = "[A-HJ-NPR-Z0-9]{17}"
 CAR_GROUP = {"group_name": "Автомобиль", "group_name_en": "Car"}
@@ -118,6 +120,9 @@ PROFILE = {
              slots=PHOTO_SLOTS, sla_minutes={"submitted": 20}),
     ],
     "texts": [
+        # the trade's own word for the role, wherever the interface names it (app.ui_texts)
+        (KIND_UI, text_key("Engineer"), "ru", "Эксперт"),
+        (KIND_UI, text_key("Engineer"), "en", "Expert"),
         (KIND_PARTNER_LABEL, "in_work", "ru", "Эксперт проверяет"),
         (KIND_PARTNER_LABEL, "in_work", "en", "Expert is checking"),
         (KIND_PARTNER_LABEL, "ready", "ru", "Отчёт готов"),

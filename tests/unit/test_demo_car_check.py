@@ -12,6 +12,7 @@ from flask_babel import force_locale
 from app.demo import DEMO_PASSWORD
 from app.demo_profiles import car_check, load_profile
 from app.extensions import db
+from app.permissions import ENGINEER, role_label
 from app.pricing import calculate
 from app.service_fields import fields_for, parse
 from app.sla import threshold_minutes
@@ -102,7 +103,9 @@ def test_labels_sla_texts_and_approval_step(bureau):
         texts = pdf_texts("card", {"bureau_name": "ООО «АвтоЭксперт»", "number": "2026-1"})
         assert "Проверка автомобиля · заявка 2026-1" in str(texts["header"])
         assert "подъёмнике" in str(texts["terms"])
+        assert role_label(ENGINEER) == "Эксперт"  # an interface text, by data
     with force_locale("en"):
+        assert role_label(ENGINEER) == "Expert"
         assert partner_label(Status.SCHEDULED) == "Expert is checking"
         assert partner_label(Status.READY) == "Report ready"
     assert {(r.service.code, r.status, r.minutes) for r in db.session.query(ServiceSla)} == {

@@ -96,6 +96,9 @@ def test_the_percent_rules_follow_whether_the_code_formats_the_text(app):
     with pytest.raises(TemplateRefused):  # not formatted: "%%" would show as it is
         checked_ui_text("Engineer", "Эксперт 100 %%")
     assert checked_ui_text("Engineer", "Эксперт %(brand)s") == "Эксперт %(brand)s"
+    assert "Engineer utilisation, %%" in msgids().values()  # formatted where it is shown
+    assert checked_ui_text("Engineer utilisation, %%", "Загрузка экспертов, %%") \
+        == "Загрузка экспертов, %%"
 
 
 def test_only_the_admin_words_interface_texts(app, staff):
