@@ -16,7 +16,7 @@ from app.translations import OverriddenTranslations, request_translations
 from app.ui_texts import checked_ui_text, interface_texts, msgids, search, text_key
 from models.audit import AuditEvent
 from models.texts import KIND_UI, TextOverride
-from tests.factories import Staff, as_user, make_partner, make_user, post
+from tests.factories import as_user, make_partner, make_user, post
 
 ENGINEER_KEY = text_key("Engineer")
 
