@@ -17,20 +17,8 @@ from __future__ import annotations
 
 from app.extensions import db
 from app.shared_cache import CATALOGUE, cached
-from app.translations import locale_name
+from app.translations import in_language, reads_english
 from models.catalog import PriceRule, Service
-
-
-def reads_english() -> bool:
-    """True when the reader's language is English."""
-    return locale_name("") == "en"
-
-
-def in_language(text, text_en, english: bool | None = None) -> str:
-    """`text_en` for an English reader when it is filled in, else `text` (`english`: the
-    language already worked out, e.g. for a cache key)."""
-    english = reads_english() if english is None else english
-    return text_en if english and text_en else text
 
 
 def service_name(service, english: bool | None = None) -> str:

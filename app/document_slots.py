@@ -21,7 +21,7 @@ from app.input_guard import bounded_int
 from app.shared_cache import CATALOGUE, cached, plain_row
 from app.storage import (DOCX, DWG, HEIC, JPEG, OLE_OFFICE, PDF, PNG, PPTX, WEBP, XLSX,
                          UploadError, discard)
-from app.translations import locale_name
+from app.translations import reads_english
 from app.uow import after_commit
 from models.document_slots import (SLOT_DRAWING, SLOT_IMAGE, SLOT_KEY_PATTERN, SLOT_KIND_SHORT,
                                    SLOT_KINDS, SLOT_MAX_FILES, SLOT_OFFICE, SLOT_PDF,
@@ -111,12 +111,8 @@ class SlotState:
         return " · ".join(part for part in (self.slot.kinds_label, more) if part)
 
 
-def _english() -> bool:
-    return locale_name("") == "en"
-
-
 def _text(row: DocumentSlot, name: str) -> str:
-    english = getattr(row, f"{name}_en") if _english() else None
+    english = getattr(row, f"{name}_en") if reads_english() else None
     return english or getattr(row, name) or ""
 
 

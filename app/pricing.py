@@ -13,7 +13,7 @@ from app.errors import InvalidInput
 from app.extensions import db
 from app.service_fields import fields_for
 from app.settings import VAT_INCLUDED_20, VAT_NONE, VAT_ON_TOP_20, get_setting
-from app.translations import locale_name
+from app.translations import reads_english
 from models.catalog import RULE_OPTION, RULE_URGENCY, PriceRule, Service
 from models.service_fields import CHOICE_TYPES, NUMBER_TYPES, ServiceField
 
@@ -138,7 +138,7 @@ def rate_quantity(service: Service, row, value) -> Decimal:
     """The value the service's rate multiplies, as a Decimal; PriceError naming the field
     when it is missing, not a number, negative or beyond QUANTITY_LIMIT."""
     key = service.rate_field_key
-    label = row.label_en if row is not None and _english() and row.label_en else \
+    label = row.label_en if row is not None and reads_english() and row.label_en else \
         (row.label if row is not None else key)
     if value is None or value == "":
         raise PriceError(_("Enter “%(field)s”: the price of “%(service)s” depends on it.",
@@ -243,10 +243,6 @@ def pricing_fields(service_ids) -> list:
             for item in every if item.key in asked]
 
 
-def _english() -> bool:
-    return locale_name() == "en"
-
-
 def _number(value: Decimal) -> str:
     """12,5 in Russian, 12.5 in English; no trailing zeros."""
     return format_decimal(Decimal(value).normalize(), format="#,##0.######")
@@ -261,7 +257,7 @@ def _unit(row) -> str:
     """The unit from a field's label after its last comma ("Площадь, м²" → " м²")."""
     if row is None:
         return ""
-    label = row.label_en if _english() and row.label_en else row.label
+    label = row.label_en if reads_english() and row.label_en else row.label
     head, comma, tail = (label or "").rpartition(",")
     tail = tail.strip()
     return f"\u00a0{tail}" if comma and head and 0 < len(tail) <= 8 else ""

@@ -9,7 +9,8 @@ from wtforms import (DateField, HiddenField, SelectField, SelectMultipleField,
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.catalogue_names import in_language, reads_english, service_name
+from app.catalogue_names import service_name
+from app.translations import in_language, reads_english
 from app.drafts import DraftError, DraftInput, check_wanted_date
 from app.extensions import db
 from app.shared_cache import CATALOGUE, cached

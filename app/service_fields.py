@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from app.extensions import db
 from app.shared_cache import CATALOGUE, cached, plain_row
 from app.timefmt import format_day
-from app.translations import locale_name
+from app.translations import in_language, reads_english
 from app.visibility import reads_partner_words
 from models.catalog import Service
 from models.service_fields import (FIELD_BOOLEAN, FIELD_DATE, FIELD_DECIMAL, FIELD_EMAIL,
@@ -75,7 +75,7 @@ class FormField:
     @property
     def title(self) -> str:
         """The label in the current language."""
-        return local_text(self.label, self.label_en)
+        return in_language(self.label, self.label_en)
 
     def variant_texts(self) -> list[dict]:
         """The variants for the browser, in the current language: the services (ids, space
@@ -86,25 +86,16 @@ class FormField:
 
     @property
     def help(self) -> str:
-        return local_text(self.help_text, self.help_text_en) or ""
+        return in_language(self.help_text, self.help_text_en) or ""
 
     @property
     def group(self) -> str:
-        return local_text(self.group_name, self.group_name_en) or ""
+        return in_language(self.group_name, self.group_name_en) or ""
 
     def choices(self) -> list[tuple[str, str]]:
         """(value, label in the current language) of a select's options."""
-        return [(str(o.get("value")), local_text(o.get("label"), o.get("label_en")) or
+        return [(str(o.get("value")), in_language(o.get("label"), o.get("label_en")) or
                  str(o.get("value"))) for o in self.options if isinstance(o, dict)]
-
-
-def _english() -> bool:
-    return locale_name() == "en"
-
-
-def local_text(ru: str | None, en: str | None) -> str | None:
-    """The Russian or the English wording, whichever the reader reads (the other if empty)."""
-    return (en or ru) if _english() else (ru or en)
 
 
 def form_field(row: ServiceField, service_ids=()) -> FormField:
@@ -387,7 +378,7 @@ def _email(item: FormField, text: str) -> str:
 
 
 def _pattern(item: FormField, text: str) -> str:
-    own = local_text(item.pattern_message, item.pattern_message_en)
+    own = in_language(item.pattern_message, item.pattern_message_en)
     try:
         text = _length(item, text)
     except _Bad:  # the admin's message says what the value looks like, its length too
@@ -540,7 +531,7 @@ def form_value(item: FormField, value):
     if value is None:
         return [] if item.field_type == FIELD_MULTISELECT else ""
     if item.field_type == FIELD_DECIMAL:
-        return str(value).replace(".", ",") if not _english() else str(value)
+        return str(value).replace(".", ",") if not reads_english() else str(value)
     if item.field_type == FIELD_BOOLEAN:
         return "y" if value is True else ""
     return value if isinstance(value, list) else str(value)

@@ -27,11 +27,11 @@ from app.payments import amount_due
 from app.permissions import role_label, role_labels
 from app.pricing import amount_payable, rule_label, rules_by_key
 from app.request_rules import awaiting_payment, payment_label
-from app.service_fields import local_text, visible_to
+from app.service_fields import visible_to
 from app.shared_cache import CATALOGUE, cached
 from app.signatures import signature_text, signatures_of
 from app.status_labels import partner_group_of, partner_label, staff_label
-from app.translations import locale_name, request_translations, with_brand
+from app.translations import in_language, locale_name, request_translations, with_brand
 from app.typed_input import page_url, typed_text
 from app.timefmt import bureau_zone_name, format_day, format_moment, format_wall
 from models.notifications import Notification
@@ -159,7 +159,7 @@ def install_template_helpers(app: Flask) -> None:
     app.add_template_filter(service_name, "service_name")
     app.add_template_global(row_cells, "row_cells")
     app.add_template_global(brand, "brand")  # the product's name (app.branding)
-    app.add_template_global(local_text, "local_text")  # Russian or English wording
+    app.add_template_global(in_language, "in_language")  # Russian or English wording
     app.add_template_global(kept_url_for, "url_for")
     app.add_template_global(typed_text, "typed_text")  # a refused form's typed values
     app.add_template_global(page_url, "page_url")  # where a page drawn by a POST lives

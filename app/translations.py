@@ -58,6 +58,19 @@ def _kept(store: dict):
     return kept[1] if kept is not None and locale is not None and kept[0] is locale else None
 
 
+def reads_english() -> bool:
+    """True when the reader's language is English."""
+    return locale_name("") == "en"
+
+
+def in_language(text, text_en, english: bool | None = None):
+    """The bureau's two wordings of one thing (a name, a label, an article): `text_en` for an
+    English reader, `text` for a Russian one, each falling back to the other when empty
+    (`english`: the language already worked out, e.g. for a cache key)."""
+    english = reads_english() if english is None else english
+    return (text_en or text) if english else (text or text_en)
+
+
 def request_translations():
     """The current locale's translations (Flask-Babel's), kept for the request."""
     store = context_store()

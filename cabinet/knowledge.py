@@ -13,7 +13,7 @@ from app.extensions import db
 from app.markdown import render_markdown
 from app.permissions import is_partner, is_staff
 from app.request_filters import contains
-from app.service_fields import local_text
+from app.translations import in_language
 from app.storage import send_stored
 from cabinet import bp
 from models.knowledge import KbArticle, KbCategory
@@ -55,7 +55,7 @@ def _article_or_404(slug: str) -> KbArticle:
 def kb_article(slug: str):
     article = _article_or_404(slug)
     return render_template("cabinet/kb_article.html", article=article,
-                           body=render_markdown(local_text(article.body_md,
+                           body=render_markdown(in_language(article.body_md,
                                                            article.body_md_en) or ""))
 
 

@@ -8,7 +8,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectField
 
 from app.catalogue import rate_field_choices
-from app.service_fields import catalogue_fields, local_text
+from app.service_fields import catalogue_fields
+from app.translations import in_language
 
 
 class RateFieldSelect(SelectField):
@@ -41,5 +42,5 @@ def field_title(key: str | None) -> str:
         return "—"
     for row in catalogue_fields():
         if row.key == key:
-            return local_text(row.label, row.label_en) or key
+            return in_language(row.label, row.label_en) or key
     return key
