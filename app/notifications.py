@@ -114,6 +114,10 @@ def _owners(request, actor, ctx):
     return company_owners(request)
 
 
+def _author_and_owners(request, actor, ctx):
+    return [request.author, *company_owners(request)]
+
+
 def _supermanagers(request, actor, ctx):
     return users_with_role(SUPERMANAGER)
 
@@ -234,7 +238,7 @@ EVENTS: dict[str, Event] = {
                        member=r.author.get_full_name(), status=_partner_status(r, c),
                        **_n(r))),
     "filed_on_behalf": Event(
-        "status", lambda r, a, c: [r.author, *company_owners(r)],
+        "status", _author_and_owners,
         lambda r, c: _("Request %(number)s was filed for you by manager %(name)s: check it "
                        "and continue.", name=c["manager"], **_n(r)),
         lambda r, c: _("Request %(number)s was filed for you", **_n(r))),
@@ -258,9 +262,11 @@ EVENTS: dict[str, Event] = {
 
 
 # events whose recipients are the partner side (the author, the company's owners): their
-# e-mails carry the partner's status labels and cabinet links (the texts editor previews them so)
-PARTNER_EVENTS = frozenset({"staff_message", "data_requested", "partner_status",
-                            "member_request_moved", "filed_on_behalf"})
+# e-mails carry the partner's status labels and cabinet links (the texts editor previews them
+# so); told by who receives them, so a new event is classified where it is declared
+PARTNER_RECIPIENTS = (_author, _owners, _author_and_owners)
+PARTNER_EVENTS = frozenset(name for name, event in EVENTS.items()
+                           if event.recipients in PARTNER_RECIPIENTS)
 
 
 def kinds_for(user) -> list[str]:
