@@ -28,7 +28,8 @@ from app.uow import unit_of_work
 from models.audit import AuditEvent
 from models.knowledge import KbArticle, KbCategory
 from models.outbox import OutboxMessage
-from models.partners import APPLICATION_PENDING, APPLICATION_REJECTED, PartnerApplication
+from models.partners import (APPLICATION_APPROVED, APPLICATION_PENDING, APPLICATION_REJECTED,
+                             PartnerApplication, PartnerCompany)
 from models.schedule import ScheduleEntry
 from models.security import TOKEN_PASSWORD_RESET
 from tests.factories import PASSWORD, Staff, make_partner, make_user, valid_inn
@@ -246,3 +247,70 @@ def test_create_user_refuses_a_taken_login_or_address_in_any_case_and_stores_bot
     assert check_password_hash(
         create_user("olga", "olga@test.example", "O", "B", ["Manager"], PASSWORD).password,
         PASSWORD)
+
+
+@pytest.mark.parametrize("second", ["approve", "reject"])
+def test_two_admins_deciding_one_application_at_once_one_decision_stands(app, monkeypatch,
+                                                                          second):
+    """The application is locked until the decision commits (app.partners
+    _pending_application): the second admin, waiting on the lock, reads it reviewed. Both
+    threads wait after their duplicate check for the other's; without the lock both pass
+    it and both decide (two companies, or a 500). PostgreSQL: SQLite has no row locks."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("row locks (SELECT … FOR UPDATE) are PostgreSQL's")
+    import threading
+
+    import app.partners as partners
+
+    with unit_of_work():
+        application = file_application(dict(APPLICATION, inn=valid_inn(904)))
+    admins = [make_user(ADMIN).id, make_user(ADMIN).id]
+    db.session.commit()
+    application_id = application.id
+    checked = threading.Barrier(2)
+    original = partners.duplicate_problem_for_approval
+
+    def check_then_wait(*args):
+        found = original(*args)
+        try:
+            checked.wait(timeout=1)
+        except threading.BrokenBarrierError:
+            pass
+        return found
+
+    monkeypatch.setattr(partners, "duplicate_problem_for_approval", check_then_wait)
+    results = [None, None]
+
+    def decide(k):
+        with app.app_context():
+            try:
+                with unit_of_work():
+                    admin = db.session.get(User, admins[k])
+                    if k == 0 or second == "approve":
+                        approve_application(admin, application_id)
+                    else:
+                        reject_application(admin, application_id, "не наш профиль")
+                results[k] = "decided"
+            except OnboardingError as error:
+                results[k] = str(error)
+            except Exception as error:  # noqa: BLE001 — reported by the assertion
+                results[k] = repr(error)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=decide, args=(k,)) for k in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    db.session.expire_all()
+    decided = [r for r in results if r == "decided"]
+    refused = [r for r in results if r != "decided"]
+    assert len(decided) == 1 and len(refused) == 1, results
+    assert str(application_id) in refused[0] and not refused[0].startswith(
+        ("IntegrityError", "OperationalError", "InternalError")), results
+    final = db.session.get(PartnerApplication, application_id)
+    assert db.session.query(PartnerCompany).filter_by(inn=valid_inn(904)).count() == (
+        1 if final.status == APPLICATION_APPROVED else 0)
+    assert actions().count("application_approved") + actions().count(
+        "application_rejected") == 1
