@@ -11,6 +11,7 @@ from app.demo import load_catalog
 from app.extensions import db
 from app.messages import post_staff_message
 from app.permissions import ADMIN, DIRECTOR
+from app.ui_texts import text_key
 from models.partners import PartnerCompany
 from models.request_status import Status
 from tests.factories import Staff, make_partner, make_request, make_user
@@ -59,6 +60,8 @@ def build_world() -> list[Visitor]:
         Visitor("admin", admin.username, [
             "/companies/list/", f"/companies/show/{company.id}", f"/companies/edit/{company.id}",
             "/users/list/", "/users/add", "/settings/", "/jobs/", "/jobs/outbox/",
-            "/services/list/", "/audit/list/", "/kb-articles/add", "/webhooks/"]),
+            "/services/list/", "/audit/list/", "/kb-articles/add", "/webhooks/",
+            # interface texts: a search and one text's editor (app.ui_texts)
+            "/texts/?q=engineer", f"/texts/ui/{text_key('Engineer')}"]),
         Visitor("director", director.username, ["/dashboard/", "/reports/"]),
     ]
