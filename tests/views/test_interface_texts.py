@@ -73,7 +73,7 @@ def test_placeholders_are_kept_and_the_brand_may_be_added(app, admin):
 
 
 @pytest.mark.parametrize("body,error", [
-    ("<b>Эксперт</b>", "«<» и «>» использовать нельзя"),
+    ("<b>Эксперт</b>", "«&lt;» и «&gt;» использовать нельзя"),  # escaped on the page
     ("Эксперт %(number)s", "«%(number)s» в этом тексте не подставляется"),
     ("Эксперт 100%", "не может быть знака процента"),
     ("", "Текст не может быть пустым"),
