@@ -31,7 +31,8 @@ from app.service_fields import visible_to
 from app.shared_cache import CATALOGUE, cached
 from app.signatures import signature_text, signatures_of
 from app.status_labels import partner_group_of, partner_label, staff_label
-from app.translations import in_language, locale_name, request_translations, with_brand
+from app.translations import (in_language, is_overridden, locale_name,
+                              request_translations, with_brand)
 from app.typed_input import page_url, typed_text
 from app.timefmt import bureau_zone_name, format_day, format_moment, format_wall
 from models.notifications import Notification
@@ -121,10 +122,13 @@ def template_gettext(context, string: str, **variables) -> str:
     """Jinja's _() as its newstyle gettext behaves (the kept translation, marked safe under
     autoescape, always %-formatted with its variables), called directly: Jinja's `_` is an
     alias that resolves `gettext` and makes two context calls each time (~40 a page)."""
-    text = request_translations().ugettext(string)
+    translations = request_translations()
+    text = translations.ugettext(string)
     variables = with_brand(text, variables)  # the product's name (app.branding)
     if context.eval_ctx.autoescape:
-        text = Markup(text)
+        # the shipped catalog is trusted markup; the admin's wording (app.ui_texts) is text:
+        # escaped, so a quote or an ampersand in it stays text inside any attribute
+        text = escape(text) if is_overridden(translations, string) else Markup(text)
     return text % variables
 
 

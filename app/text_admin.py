@@ -7,6 +7,7 @@ with the sample values first (app.texts.check_template) and stores nothing when 
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from flask_babel import force_locale
@@ -16,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from app.access import require_role
 from app.audit import record
 from app.branding import brand
-from app.errors import InvalidInput, NotFound
+from app.errors import Conflict, InvalidInput, NotFound
 from app.extensions import db
 from app.money import money
 from app.notifications import EVENTS, KINDS, PARTNER_EVENTS
@@ -31,8 +32,9 @@ from app.timefmt import format_day, local_today
 from app.web_security import external_url
 from models.request_status import PARTNER_GROUPS, Status
 from models.requests import Request
-from app.ui_texts import BRAND, checked_ui_text, default_text, msgids
-from app.ui_texts import placeholders as ui_placeholders
+from app.translations import locale_name
+from app.ui_texts import checked_ui_text, default_text, msgids
+from app.ui_texts import fills as ui_fills
 from models.texts import (KIND_EMAIL, KIND_PARTNER_LABEL, KIND_PDF, KIND_STAFF_LABEL, KIND_UI,
                           TextOverride)
 
@@ -87,8 +89,8 @@ class Item:
 
     @property
     def fills(self) -> list[str]:
-        """An interface text's placeholders as written in it: the msgid's and the brand."""
-        return [f"%({name})s" for name in (*ui_placeholders(self.msgid), BRAND)]
+        """An interface text's placeholders as written in it (app.ui_texts.fills)."""
+        return ui_fills(self.msgid)
 
     @property
     def html(self) -> bool:
@@ -99,8 +101,8 @@ class Item:
         return {KIND_EMAIL: EMAIL_PLACEHOLDERS, KIND_PDF: PDF_PLACEHOLDERS}.get(self.kind, {})
 
     def title(self) -> str:
-        if self.is_interface:
-            return self.msgid
+        if self.is_interface:  # as the reader's language ships it (the msgid in English)
+            return default_text(self.msgid, locale_name())
         if self.kind == KIND_STAFF_LABEL:
             return default_staff_label(self.key)
         if self.kind == KIND_PARTNER_LABEL:
@@ -147,6 +149,22 @@ def find_item(kind: str, key: str) -> Item:
 def stored(item: Item, locale: str) -> TextOverride | None:
     return db.session.query(TextOverride).filter_by(kind=item.kind, key=item.key,
                                                     locale=locale).first()
+
+
+def text_version(item: Item, locale: str) -> str:
+    """What the editor was opened on ("default" or a digest of the stored wording): a save or
+    reset sent from a page opened before another change is refused (two tabs, two admins)."""
+    row = stored(item, locale)
+    if row is None:
+        return "default"
+    return hashlib.sha1(f"{row.subject or ''}\0{row.body}".encode()).hexdigest()[:20]
+
+
+def _check_seen(item: Item, locale: str, seen: str | None) -> None:
+    if seen and seen != text_version(item, locale):
+        raise Conflict(_("This text was changed meanwhile (in another tab or by another "
+                         "administrator): nothing was saved. The stored text is shown "
+                         "above the form; save again to put yours in its place."))
 
 
 def current_text(item: Item, locale: str) -> tuple[str | None, str, bool]:
@@ -201,12 +219,14 @@ def check_item(item: Item, locale: str, subject: str | None, body: str) -> dict:
 
 
 def save_text(user, kind: str, key: str, locale: str, body: str,
-              subject: str | None = None) -> TextOverride:
-    """An admin stores their wording of one text (checked first; the caller commits)."""
+              subject: str | None = None, seen: str | None = None) -> TextOverride:
+    """An admin stores their wording of one text (checked first; the caller commits);
+    `seen`: the text_version the editor was opened on."""
     require_role(user, ADMIN)
     item = find_item(kind, key)
     if locale not in LOCALES:
         raise InvalidInput(_("Unknown language."))
+    _check_seen(item, locale, seen)
     errors = check_item(item, locale, subject, body)
     if errors:
         raise InvalidInput(" ".join(errors.values()))
@@ -229,10 +249,11 @@ def save_text(user, kind: str, key: str, locale: str, body: str,
     return row
 
 
-def reset_text(user, kind: str, key: str, locale: str) -> bool:
+def reset_text(user, kind: str, key: str, locale: str, seen: str | None = None) -> bool:
     """An admin returns one text to the code's default (the caller commits)."""
     require_role(user, ADMIN)
     item = find_item(kind, key)
+    _check_seen(item, locale, seen)
     row = stored(item, locale)
     if row is None:
         return False

@@ -115,6 +115,11 @@ class OverriddenTranslations:
         return getattr(self.base, name)
 
 
+def is_overridden(translations, message: str) -> bool:
+    """Whether the text comes from the admin's wording (plain text), not the catalog."""
+    return isinstance(translations, OverriddenTranslations) and message in translations.texts
+
+
 def _with_overrides(found, locale):
     texts = _text_overrides(str(locale)) if _text_overrides is not None else None
     return OverriddenTranslations(found, texts) if texts else found

@@ -18,9 +18,11 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
+import flask_appbuilder
 from babel.support import Translations
 from flask_babel import gettext as _
 
@@ -31,11 +33,14 @@ from models.texts import KIND_UI
 
 log = logging.getLogger(__name__)
 
-CATALOG_DIR = Path(__file__).resolve().parent.parent / "babel" / "translations"
-PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+CATALOG_DIRS = (  # as Flask-AppBuilder sets Flask-Babel up: its catalog, then ours over it
+    Path(flask_appbuilder.__file__).resolve().parent / "translations",
+    Path(__file__).resolve().parent.parent / "babel" / "translations")
+PLACEHOLDER = re.compile(r"%\((\w+)\)([sd])")
 UI_TEXT_LIMIT = 2000
 SEARCH_LIMIT = 60
 BRAND = "brand"  # app.translations.with_brand fills it in any text
+SOFT_HYPHEN = "\u00ad"
 
 
 def text_key(msgid: str) -> str:
@@ -45,13 +50,17 @@ def text_key(msgid: str) -> str:
 
 @lru_cache(maxsize=4)
 def catalog(locale: str) -> Translations:
-    """The compiled catalog of a language, as shipped (never the admin's wording)."""
-    return Translations.load(str(CATALOG_DIR), [locale])
+    """The compiled catalog of a language as shipped (never the admin's wording):
+    Flask-AppBuilder's own texts (its list, filter and security pages) and ours."""
+    merged = Translations()
+    for folder in CATALOG_DIRS:
+        merged.merge(Translations.load(str(folder), [locale]))
+    return merged
 
 
 @lru_cache(maxsize=1)
 def msgids() -> dict[str, str]:
-    """key → msgid of every text of the interface (the singular ones of the catalog)."""
+    """key → msgid of every text of the interface (the singular ones of the catalogs)."""
     return {text_key(m): m for m in catalog("ru")._catalog if isinstance(m, str) and m}
 
 
@@ -60,41 +69,103 @@ def default_text(msgid: str, locale: str) -> str:
     return catalog(locale).ugettext(msgid)
 
 
-def placeholders(msgid: str) -> list[str]:
-    """The names the code fills into this text, in order of appearance."""
-    return list(dict.fromkeys(PLACEHOLDER.findall(msgid)))
+def placeholders(msgid: str) -> dict[str, set[str]]:
+    """name → its conversions ("s", "d") as the code fills them in, in order of appearance."""
+    found: dict[str, set[str]] = {}
+    for name, conversion in PLACEHOLDER.findall(msgid):
+        found.setdefault(name, set()).add(conversion)
+    return found
+
+
+def fills(msgid: str) -> list[str]:
+    """The placeholders an admin may write in this text, as written: the msgid's, then the
+    product's name where the text can take it."""
+    written = [f"%({name}){c}" for name, kinds in placeholders(msgid).items()
+               for c in sorted(kinds, reverse=True)]
+    return written if _never_formatted(msgid) else [*written, f"%({BRAND})s"]
+
+
+def _never_formatted(msgid: str) -> bool:
+    """A shipped text with a lone percent sign ("Discount, %") is never %-formatted."""
+    return "%" in PLACEHOLDER.sub("", msgid).replace("%%", "")
+
+
+def _formatted(msgid: str) -> bool:
+    """A text the code always %-formats: it has placeholders or writes its sign as %%."""
+    return bool(placeholders(msgid)) or "%%" in msgid
 
 
 def checked_ui_text(msgid: str, body: str | None) -> str:
-    """The admin's wording, trimmed, or TemplateRefused naming what is wrong."""
-    body = (body or "").strip()
+    """The admin's wording, trimmed (line breaks as "\\n"), or TemplateRefused naming what
+    is wrong: whatever is stored renders on every page that shows the text."""
+    body = (body or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    _check_characters(body)
+    used = PLACEHOLDER.findall(body)
+    _check_placeholders(msgid, used)
+    _check_percent_signs(msgid, body, used)
+    return body
+
+
+def _check_characters(body: str) -> None:
     if not body:
         raise TemplateRefused(_("The text cannot be empty: “Reset to default” brings the "
                                 "default back."))
     if len(body) > UI_TEXT_LIMIT:
         raise TemplateRefused(_("A text has at most %(n)s characters.", n=UI_TEXT_LIMIT))
-    if any(ord(ch) < 32 and ch not in "\n\t" for ch in body):
+    if any((ord(ch) < 32 and ch not in "\n\t") or ord(ch) == 127 for ch in body):
         raise TemplateRefused(_("The text cannot contain control characters."))
+    if any(unicodedata.category(ch) == "Cf" and ch != SOFT_HYPHEN for ch in body):
+        raise TemplateRefused(_("The text cannot contain invisible characters or ones that "
+                                "turn the writing direction."))
     if "<" in body or ">" in body:
         raise TemplateRefused(_("Interface texts are plain text: “<” and “>” cannot be "
                                 "used."))
-    allowed = set(placeholders(msgid)) | {BRAND}
-    used = PLACEHOLDER.findall(body)
-    unknown = [name for name in used if name not in allowed]
-    if unknown:
-        raise TemplateRefused(_("“%%(%(name)s)s” is not filled in this text; these are: "
-                                "%(names)s.", name=unknown[0],
-                                names=", ".join(f"%({n})s" for n in sorted(allowed))))
-    # the code %-formats a text with placeholders (and the shipped "…, %%" ones it writes so)
-    formatted = bool(placeholders(msgid)) or "%%" in msgid or BRAND in used
+
+
+def _check_placeholders(msgid: str, used: list[tuple[str, str]]) -> None:
+    """Only the values the code fills in, each as it fills it (a number as %(n)d or %(n)s,
+    a text never as %(name)d), and the product's name where the text is %-formatted."""
+    shipped = placeholders(msgid)
+    for name, conversion in used:
+        if name == BRAND and not _never_formatted(msgid):
+            continue
+        if name not in shipped:
+            raise TemplateRefused(_("“%%(%(name)s)%(kind)s” is not filled in this text; "
+                                    "these are: %(names)s.", name=name, kind=conversion,
+                                    names=", ".join(fills(msgid)) or "—"))
+        if conversion == "d" and "d" not in shipped[name]:
+            raise TemplateRefused(_("Write “%%(%(name)s)s”: this value is not a number.",
+                                    name=name))
+
+
+def _check_percent_signs(msgid: str, body: str, used: list[tuple[str, str]]) -> None:
     rest = PLACEHOLDER.sub("", body)
-    if formatted and "%" in rest.replace("%%", ""):
+    if _never_formatted(msgid):
+        return  # shown as it is, a lone percent sign too
+    if not (_formatted(msgid) or any(name == BRAND for name, _kind in used)):
+        if "%" in rest:
+            raise TemplateRefused(_("This text cannot contain a percent sign: write the "
+                                    "word instead."))
+        return
+    if "%" in rest.replace("%%", ""):
         raise TemplateRefused(_("A percent sign here starts a placeholder such as "
                                 "%(example)s; write %%%% for the sign itself.",
-                                example=f"%({sorted(allowed)[0]})s"))
-    if not formatted and "%" in rest:
-        raise TemplateRefused(_("This text cannot contain a percent sign."))
-    return body
+                                example=fills(msgid)[0]))
+    try:
+        body % {name: 1 if "d" in kinds else "x"
+                for name, kinds in {**placeholders(msgid), BRAND: {"s"}}.items()}
+    except (ValueError, TypeError, KeyError) as error:
+        raise TemplateRefused(_("The text cannot be filled in: %(error)s.",
+                                error=error)) from None
+
+
+def preview(msgid: str, body: str, product: str) -> str:
+    """The text as a page shows it, each value written as ‹its name›."""
+    if _never_formatted(msgid) or not (_formatted(msgid) or f"%({BRAND})s" in body):
+        return body
+    values = {name: (1 if "d" in kinds else f"‹{name}›")
+              for name, kinds in placeholders(msgid).items()}
+    return body % {**values, BRAND: product}
 
 
 def interface_texts(locale: str) -> dict[str, str]:

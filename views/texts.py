@@ -9,19 +9,21 @@ from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import NumberRange
 
 from app.catalogue_names import service_name
-from app.errors import DomainError
+from app.errors import Conflict, DomainError
 from app.extensions import db
 from app.sla import MAX_MINUTES, SLA_STATUSES, delete_service_sla, set_service_sla
-from app.status_labels import LOCALES, staff_label
+from app.status_labels import LOCALES, current_locale, staff_label
 from app.text_admin import (check_item, current_text, find_item, items, reset_text,
-                            sample_request, sample_values, save_text)
+                            sample_request, sample_values, save_text, text_version)
 from app.texts import (PDF_DOCUMENTS, check_template, one_line, pdf_markup,
                        plain_preview)
-from app.ui_texts import edited_texts, search
+from app.branding import brand
+from app.ui_texts import checked_ui_text, edited_texts, search
+from app.ui_texts import preview as ui_preview
 from app.uow import unit_of_work
 from models.catalog import Service
 from models.texts import (KIND_EMAIL, KIND_PARTNER_LABEL, KIND_PDF, KIND_STAFF_LABEL, KIND_UI,
@@ -35,6 +37,7 @@ SECTIONS = [(KIND_STAFF_LABEL, _l("Status labels for staff")),
 class WordsForm(FlaskForm):
     subject = StringField(_l("Subject"))
     body = TextAreaField(_l("Text"))
+    seen = HiddenField()  # app.text_admin.text_version the editor was opened on
 
 
 class ServiceSlaForm(FlaskForm):
@@ -43,16 +46,24 @@ class ServiceSlaForm(FlaskForm):
     minutes = IntegerField(_l("Minutes"), validators=[NumberRange(min=1, max=MAX_MINUTES)])
 
 
-def _locale() -> str:
-    locale = request.args.get("locale", "ru")
-    return locale if locale in LOCALES else "ru"
+def _locale(strict: bool = False) -> str:
+    """The language being edited: ?locale=, else the admin's own; an unknown one is a 404
+    where it would be written to (it meant Russian, a reset too)."""
+    locale = request.args.get("locale")
+    if locale in LOCALES:
+        return locale
+    if strict and locale is not None:
+        abort(404)
+    return current_locale()
 
 
 def _preview(item, locale: str, subject: str | None, body: str) -> dict | None:
     """The text filled in with the sample request's values (None when it does not render)."""
     if check_item(item, locale, subject, body):
         return None
-    if item.is_label or item.is_interface:
+    if item.is_interface:
+        return {"body": ui_preview(item.msgid, checked_ui_text(item.msgid, body), brand())}
+    if item.is_label:
         return {"body": body.strip()}
     values = sample_values(item, locale)
     rendered = check_template(body, item.placeholders, html=item.html, values=values)
@@ -83,15 +94,16 @@ class TextsView(BaseView):
     @expose("/<kind>/<key>", methods=["GET", "POST"])
     @has_access
     def edit(self, kind: str, key: str):
-        locale = _locale()
+        locale = _locale(strict=True)
         try:
             item = find_item(kind, key)
         except DomainError:
             abort(404)
         subject, body, overridden = current_text(item, locale)
-        form = WordsForm(data={"subject": subject, "body": body}) \
+        version = text_version(item, locale)
+        form = WordsForm(data={"subject": subject, "body": body, "seen": version}) \
             if request.method == "GET" else WordsForm()
-        errors, preview = {}, None
+        errors, preview, stored_now = {}, None, None
         if request.method == "POST" and form.validate_on_submit():
             subject, body = form.subject.data, form.body.data or ""
             errors = check_item(item, locale, subject, body)
@@ -100,7 +112,11 @@ class TextsView(BaseView):
             elif request.form.get("do") == "save":
                 try:
                     with unit_of_work():
-                        save_text(g.user, kind, key, locale, body, subject)
+                        save_text(g.user, kind, key, locale, body, subject,
+                                  seen=form.seen.data)
+                except Conflict as error:  # shown the stored text; the next save replaces it
+                    flash(str(error), "danger")
+                    stored_now, form.seen.data = current_text(item, locale), version
                 except DomainError as error:
                     flash(str(error), "danger")
                 else:
@@ -115,18 +131,19 @@ class TextsView(BaseView):
         return self.render_template(
             "desk/text_edit.html", item=item, form=form, errors=errors, preview=preview,
             locale=locale, locales=LOCALES, overridden=overridden, sample=sample_request(),
+            stored_now=stored_now, version=version,
             default_subject=default_subject, default_body=default_body)
 
     @expose("/<kind>/<key>/reset", methods=["POST"])
     @has_access
     def reset(self, kind: str, key: str):
-        locale = _locale()
+        locale = _locale(strict=True)
         if not WordsForm().validate_on_submit():
             flash(_("The form has expired: reload the page and try again."), "danger")
         else:
             try:
                 with unit_of_work():
-                    reset_text(g.user, kind, key, locale)
+                    reset_text(g.user, kind, key, locale, seen=request.form.get("seen"))
             except DomainError as error:
                 flash(str(error), "danger")
             else:

@@ -56,7 +56,7 @@ def test_a_role_worded_for_another_trade_reaches_every_gettext_and_reset_restore
     with app.app_context(), app.test_request_context(), force_locale("en"):
         assert gettext("Engineer") == "Engineer"  # English is worded apart
     listed = admin.get("/texts/?locale=ru").get_data(as_text=True)
-    edited = re.search(r'data-testid="ui-edited".*?</table>', listed, re.S).group(0)
+    edited = re.search(r'data-testid="ui-edited".*?</ul>', listed, re.S).group(0)
     assert "Эксперт" in edited and f'{KIND_UI}.{ENGINEER_KEY}' in edited
     post(admin, f"/texts/{KIND_UI}/{ENGINEER_KEY}/reset?locale=ru", {})
     assert db.session.query(TextOverride).count() == 0
@@ -75,7 +75,9 @@ def test_placeholders_are_kept_and_the_brand_may_be_added(app, admin):
 @pytest.mark.parametrize("body,error", [
     ("<b>Эксперт</b>", "«&lt;» и «&gt;» использовать нельзя"),  # escaped on the page
     ("Эксперт %(number)s", "«%(number)s» в этом тексте не подставляется"),
-    ("Эксперт 100%", "не может быть знака процента"),
+    ("Эксперт 100%", "не может быть знака процента: напишите словом"),
+    ("Экс\u202eперт", "меняющих направление письма"),
+    ("Эксперт %(number)d", "«%(number)d» в этом тексте не подставляется"),
     ("", "Текст не может быть пустым"),
     ("Экс\x07перт", "управляющих символов"),  # NUL: the input guard's 400 before
     ("Э" * 2001, "не больше 2000 символов"),
@@ -146,3 +148,72 @@ def test_an_unreadable_table_leaves_the_shipped_texts(app, monkeypatch):
         forget_overrides()
         assert interface_texts("ru") == {}
         assert gettext("Engineer") == "Инженер"
+
+
+def test_a_quote_in_a_worded_text_stays_text_inside_attributes(app, admin, staff):
+    """The catalog's texts are trusted markup; the admin's were too: a quote in "Comment"
+    closed the textarea's placeholder attribute and added an onfocus attribute."""
+    from tests.factories import make_request
+    from models.request_status import Status
+
+    save(admin, "Comment", 'Комментарий" autofocus onfocus="alert(1)" x="&amp;')
+    req = make_request(make_partner(), Status.ON_REVIEW, staff)
+    page = as_user(app, staff.manager).get(f"/desk/{req.id}").get_data(as_text=True)
+    assert 'onfocus="alert(1)"' not in page
+    assert 'placeholder="Комментарий&#34; autofocus onfocus=&#34;alert(1)&#34; x=&#34;' \
+        '&amp;amp;"' in page
+
+
+def test_numbers_lone_signs_line_breaks_and_the_flask_appbuilder_texts(app, admin):
+    password = "The password must have at least %(n)d characters."
+    assert checked_ui_text(password, "Пароль — от %(n)d знаков") == "Пароль — от %(n)d знаков"
+    assert checked_ui_text(password, "Пароль — от %(n)s знаков") == "Пароль — от %(n)s знаков"
+    with pytest.raises(TemplateRefused):  # a text value as a number: a 500 at render
+        checked_ui_text("request %(number)s", "заявка %(number)d")
+    assert checked_ui_text("Discount, %", "Скидка, %") == "Скидка, %"  # never %-formatted
+    with pytest.raises(TemplateRefused):  # …so the product's name cannot be filled in
+        checked_ui_text("Discount, %", "Скидка %(brand)s, %")
+    assert checked_ui_text("Engineer", "Эксперт\r\nпо осмотру") == "Эксперт\nпо осмотру"
+    assert any(msgid == "List Users" for _key, msgid, _now, _e in search(
+        "Список пользователей", "ru"))  # Flask-AppBuilder's own pages
+    with app.app_context(), app.test_request_context(), force_locale("ru"):
+        assert "Type at least two letters" not in admin.get(
+            "/texts/?q=Список+пользователей").get_data(as_text=True)
+
+
+def test_an_unknown_language_is_not_taken_for_russian(app, admin):
+    save(admin, "Engineer", "Эксперт")
+    assert admin.get(f"/texts/{KIND_UI}/{ENGINEER_KEY}?locale=de").status_code == 404
+    response = post(admin, f"/texts/{KIND_UI}/{ENGINEER_KEY}/reset?locale=de", {})
+    assert response.status_code == 404
+    assert db.session.query(TextOverride).count() == 1
+
+
+def test_a_save_or_reset_from_a_stale_editor_is_refused_keeping_the_typed_text(app, admin):
+    """Two tabs: A saves, then B (opened before) saves — B overwrote A silently."""
+    url = f"/texts/{KIND_UI}/{ENGINEER_KEY}?locale=ru"
+    page = admin.get(url).get_data(as_text=True)
+    seen = re.search(r'name="seen" type="hidden" value="([^"]+)"', page).group(1)
+    assert seen == "default"
+    post(admin, url, {"body": "Эксперт A", "do": "save", "seen": seen})
+    page = post(admin, url, {"body": "Эксперт B", "do": "save", "seen": seen},
+                follow=True).get_data(as_text=True)
+    assert "Этот текст тем временем изменили" in page
+    assert "Эксперт B</textarea>" in page  # the typed text stays in the form
+    assert re.search(r'data-testid="stored-now".*Эксперт A', page, re.S)
+    assert db.session.query(TextOverride).one().body == "Эксперт A"
+    newer = re.search(r'name="seen" type="hidden" value="([^"]+)"', page).group(1)
+    post(admin, url, {"body": "Эксперт B", "do": "save", "seen": newer})  # knowingly
+    db.session.expire_all()
+    assert db.session.query(TextOverride).one().body == "Эксперт B"
+    post(admin, f"/texts/{KIND_UI}/{ENGINEER_KEY}/reset?locale=ru", {"seen": newer})
+    assert db.session.query(TextOverride).count() == 1  # reset from the stale page: refused
+
+
+def test_the_preview_fills_the_values_in(app, admin):
+    msgid = "Visit booked: request %(number)s, %(when)s"
+    page = save(admin, msgid, "Осмотр назначен: %(number)s, %(when)s · %(brand)s",
+                do="preview")
+    preview = re.search(r'data-testid="preview">(.*?)</div></div>', page, re.S).group(1)
+    assert "Осмотр назначен: ‹number›, ‹when› · Replan" in preview
+    assert db.session.query(TextOverride).count() == 0
