@@ -26,6 +26,7 @@ API_CONFLICT = _l("The request was changed by someone else meanwhile: read it ag
 PROBLEM_TYPE = "https://replan.example/problems/"  # + kind; documented with the API
 LANGUAGES = ("ru", "en")
 READING = {"GET", "HEAD", "OPTIONS"}
+READING_POSTS = {"api_v1_catalogue.quote"}  # pricing changes nothing: a read token may, too
 TITLES = {
     400: _l("Bad request"), 401: _l("Not authenticated"), 403: _l("Not allowed"),
     404: _l("Not found"), 405: _l("Method not allowed"), 409: _l("Changed by someone else"),
@@ -51,9 +52,10 @@ def api_blueprint(name: str) -> Blueprint:
 
 def rate_headers(response):
     """The token's limit, what is left of it and the seconds until it refills, on every
-    answer past the rate check (a refused one too)."""
+    answer past the rate check (a refused one too); answers differ by Accept-Language."""
     for name, value in g.get("api_rate", {}).items():
         response.headers[name] = value
+    response.vary.add("Accept-Language")
     return response
 
 
@@ -118,7 +120,8 @@ def authenticate_request():
     """Every /api/v1 request: the token's user in g.api_user, counted against its limit."""
     with unit_of_work():  # commits the once-a-minute last_used touch
         g.api_user = authenticate(request.headers.get("Authorization"), request.remote_addr)
-    check_rate(g.api_token, writing=request.method not in READING)
+    check_rate(g.api_token, writing=request.method not in READING
+               and request.endpoint not in READING_POSTS)
 
 
 bp = api_blueprint("api_v1")

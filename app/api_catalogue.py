@@ -20,7 +20,7 @@ from app.api_input import (Field, in_api_locale, iso, money_fields, newest_first
 from app.api_tokens import require_scope
 from app.catalogue_names import service_name
 from app.document_slots import slots_for
-from app.errors import InvalidInput
+from app.errors import InvalidInput, NotFound
 from app.extensions import db
 from app.openapi import cursor_parameters, json_body, json_response, page_of, problems, ref
 from app.pricing import calculate, pricing_fields
@@ -28,7 +28,7 @@ from app.quotes import request_quote_code, save_or_reuse_quote
 from app.request_form import rule_choices
 from app.service_fields import FORM_ALIASES, fields_for, parse
 from app.uow import unit_of_work
-from app.access import get_quote_or_404, require_partner, visible_quotes
+from app.access import require_partner, visible_quotes
 from models.api_tokens import SCOPE_WRITE
 from models.catalog import RULE_OPTION, RULE_URGENCY, Quote, Service
 from models.document_slots import SLOT_KINDS
@@ -135,7 +135,8 @@ def parse_values(fields, values: dict | None) -> dict:
     """The typed values of `fields` from JSON; InvalidInput naming every refused field."""
     typed, errors = parse(fields, form_data(values, fields))
     if errors:
-        raise InvalidInput("; ".join(f"{key}: {message}" for key, message in errors.items()))
+        raise InvalidInput("; ".join(f"{key}: {str(message).rstrip('.')}"
+                                     for key, message in errors.items()) + ".")
     return typed
 
 
@@ -214,7 +215,8 @@ def saved_quote_json(quote: Quote) -> dict:
             "services": list(quote.service_ids or []), "urgency": quote.urgency,
             "options": list(quote.options or []), "fields": dict(quote.field_values or {}),
             "lines": [{"title": line.get("title"), "detail": line.get("detail"),
-                       "service_id": None, **money_fields("price", line.get("kopecks"))}
+                       "service_id": line.get("service_id"),  # none on quotes saved before
+                       **money_fields("price", line.get("kopecks"))}
                       for line in quote.breakdown or []],
             **money_fields("subtotal", quote.subtotal_kopecks),
             **money_fields("discount", quote.discount_kopecks),
@@ -234,8 +236,11 @@ def quote_list():
 @bp.get("/quotes/<int:quote_id>")
 @in_api_locale
 def quote_detail(quote_id: int):
-    """One saved quote (404 outside the user's scope)."""
-    return jsonify(saved_quote_json(get_quote_or_404(g.api_user, quote_id)))
+    """One saved quote (404 outside the user's scope, named as a quote)."""
+    quote = visible_quotes(g.api_user).filter(Quote.id == quote_id).first()
+    if quote is None:
+        raise NotFound(_("There is no quote %(id)s among yours.", id=quote_id))
+    return jsonify(saved_quote_json(quote))
 
 
 @bp.post("/quotes/confirmation-code")
@@ -254,6 +259,8 @@ def quote_code():
 
 
 _PRICE = {"type": "string", "pattern": r"^-?\d+\.\d{2}$"}
+# what the demo catalogue's first service (redevelopment) prices by: the area and object type
+_EXAMPLE_FIELDS = {"area": 54.5, "object_type": "apartment"}
 _LOCATION = {"Location": {"description": _l("The saved quote's address."),
                           "schema": {"type": "string"}}}
 _MONEY = {f"{name}{suffix}": schema for name in ("subtotal", "discount", "total")
@@ -308,8 +315,9 @@ SCHEMAS = {
                        "fields": {"type": "object", "description":
                                   _l("{field key: value} of the services' priced fields.")},
                        "urgency": {"type": "string", "maxLength": 40},
-                       "options": {"type": "array", "items": {"type": "string"}}},
-                   "example": {"services": [1], "fields": {"area": 54.5},
+                       "options": {"type": "array", "maxItems": 50,
+                                   "items": {"type": "string"}}},
+                   "example": {"services": [1], "fields": _EXAMPLE_FIELDS,
                                "urgency": "normal"}},
     "QuoteCode": {"type": "object", "required": ["id", "purpose", "channel", "expires_at"],
                   "properties": {"id": {"type": "integer"}, "purpose": {"type": "string"},
@@ -321,7 +329,7 @@ SCHEMAS = {
               "properties": {
                   "id": {"type": "integer", "description": _l("Only on a saved quote.")},
                   "lines": {"type": "array", "items": {"type": "object", "properties": {
-                      "title": {"type": "string"}, "detail": {"type": "string"},
+                      "title": {"type": "string"}, "detail": {"type": ["string", "null"]},
                       "service_id": {"type": ["integer", "null"]}, "price": _PRICE,
                       "price_kopecks": {"type": "integer"}}}},
                   "discount_percent": {"type": "string"}, "fields": {"type": "object"},
@@ -362,7 +370,7 @@ PATHS = {
         "description": _l("A read token may price: nothing changes."),
         "requestBody": json_body(ref("QuoteInput")) | {"content": {"application/json": {
             "schema": ref("QuoteInput"), "example": {"services": [1],
-                                                     "fields": {"area": 54.5}}}}},
+                                                     "fields": _EXAMPLE_FIELDS}}}},
         "responses": {"200": json_response(_l("The price."), ref("Quote")),
                       **problems(403, 422)}}},
     "/quotes/confirmation-code": {"post": {
@@ -372,7 +380,7 @@ PATHS = {
                           "with the same body and confirmation_code."),
         "requestBody": {"required": True, "content": {"application/json": {
             "schema": ref("QuoteInput"), "example": {"services": [1],
-                                                     "fields": {"area": 54.5}}}}},
+                                                     "fields": _EXAMPLE_FIELDS}}}},
         "responses": {"201": json_response(_l("The code is sent."), ref("QuoteCode")),
                       **problems(403, 422)}}},
     "/quotes": {
@@ -392,7 +400,7 @@ PATHS = {
             "parameters": [{"$ref": "#/components/parameters/IdempotencyKey"}],
             "requestBody": {"required": True, "content": {"application/json": {
                 "schema": ref("QuoteSave"), "example": {"services": [1],
-                                                        "fields": {"area": 54.5}}}}},
+                                                        "fields": _EXAMPLE_FIELDS}}}},
             "responses": {"201": json_response(_l("The saved quote."), ref("Quote"), _LOCATION),
                           "200": json_response(_l("Your newest quote, the same as this one."),
                                                ref("Quote"), _LOCATION),

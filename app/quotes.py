@@ -46,7 +46,8 @@ def save_or_reuse_quote(user, services, field_values: dict, urgency: str, option
                   area=_area(values.get("area")),
                   urgency=urgency, options=options, service_ids=list(services),
                   breakdown=[{"title": line.title, "kopecks": line.kopecks,
-                              "detail": line.detail} for line in result.lines],
+                              "detail": line.detail, "service_id": line.service_id}
+                             for line in result.lines],
                   subtotal_kopecks=result.subtotal, discount_kopecks=result.discount,
                   total_kopecks=result.total)
     db.session.add(quote)
@@ -65,7 +66,8 @@ def _same_as_last(user, company, services: list, values: dict, urgency: str, opt
     last = db.session.query(Quote).filter_by(author_id=user.id, company_id=company.id) \
         .order_by(Quote.id.desc()).first()
     if last is None or last.total_kopecks != total or last.urgency != urgency \
-            or list(last.service_ids or []) != services or list(last.options or []) != options:
+            or sorted(last.service_ids or []) != sorted(services) \
+            or sorted(last.options or []) != sorted(options):  # the same services in any order
         return None
     stored = json.loads(json.dumps(values, default=str))  # as the JSON column keeps them
     return last if json.loads(json.dumps(last.field_values or {}, default=str)) == stored \

@@ -731,6 +731,7 @@ def test_saved_quotes_are_read_back_and_a_repeated_save_answers_the_same_quote(a
         [service.id], "normal", "15000.00", 15000_00)
     assert quote["fields"] == first.get_json()["fields"]  # the priced fields, as saved
     assert sum(line["price_kopecks"] for line in quote["lines"]) == quote["subtotal_kopecks"]
+    assert [line["service_id"] for line in quote["lines"]] == [service.id]  # as POST said
     assert quote["subtotal_kopecks"] - quote["discount_kopecks"] == quote["total_kopecks"]
     # the owner sees the company's quotes, newest first, a page at a time; the member his own
     listed = client.get("/api/v1/quotes?limit=1", headers=token(owner, "read")).get_json()
@@ -740,7 +741,8 @@ def test_saved_quotes_are_read_back_and_a_repeated_save_answers_the_same_quote(a
     assert ([q["id"] for q in rest["items"]], rest["next_cursor"]) == ([quote_id], None)
     mine = client.get("/api/v1/quotes", headers=token(member, "read")).get_json()
     assert [q["id"] for q in mine["items"]] == [urgent.get_json()["id"]]
-    problem(client.get(f"/api/v1/quotes/{quote_id}", headers=token(member, "read")), 404)
+    assert problem(client.get(f"/api/v1/quotes/{quote_id}", headers=token(member, "read") | {
+        "Accept-Language": "en"}), 404) == f"There is no quote {quote_id} among yours."
     problem(client.get(f"/api/v1/quotes/{quote_id}", headers=token(make_partner(), "read")),
             404)
     staff = make_user("Manager")
@@ -748,3 +750,16 @@ def test_saved_quotes_are_read_back_and_a_repeated_save_answers_the_same_quote(a
     assert client.get("/api/v1/quotes", headers=token(staff, "read")).get_json()["items"] == []
     assert problem(client.get("/api/v1/quotes?sort=total", headers=token(owner, "read") | {
         "Accept-Language": "en"}), 422) == "Unknown parameter: “sort”."
+
+
+def test_the_same_services_in_another_order_are_the_same_quote(app, client, service):
+    second = make_service("second")
+    user = make_partner()
+    body = {"services": [service.id, second.id], "fields": {"area": 50,
+                                                            "object_type": "apartment"}}
+    first = client.post("/api/v1/quotes", json=body, headers=token(user))
+    again = client.post("/api/v1/quotes", json=body | {"services": [second.id, service.id]},
+                        headers=token(user))
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.get_json()["id"] == first.get_json()["id"]
+    assert db.session.query(Quote).count() == 1

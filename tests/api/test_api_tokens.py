@@ -321,3 +321,20 @@ def test_workers_share_the_limit_through_redis_and_count_alone_without_it(make_a
             Redis.from_url(redis_url).delete(key)
     codes = [me(app.test_client(), secret).status_code for app in (first, second, first)]
     assert codes == ([200, 200, 429] if redis_url else [200, 200, 200])
+
+
+def test_pricing_is_counted_as_reading_and_answers_vary_by_language(make_app):
+    """POST /quote changes nothing (a read token may call it) but drew on the write bucket:
+    a partner site's calculator was capped at the write limit."""
+    limited = make_app(RATELIMIT_ENABLED=True, API_RATE_LIMIT_READ="5 per minute",
+                       API_RATE_LIMIT_WRITE="2 per minute")
+    with limited.app_context():
+        user = make_partner()
+        _, secret = new_token(user, "read")
+    client = limited.test_client()
+    answers = [client.post("/api/v1/quote", json={"services": [1]},
+                           headers={"Authorization": f"Bearer {secret}"}) for _ in range(3)]
+    assert [a.headers["RateLimit-Limit"] for a in answers] == ["5", "5", "5"]
+    assert [a.headers["RateLimit-Remaining"] for a in answers] == ["4", "3", "2"]
+    assert all(a.status_code != 429 for a in answers)
+    assert "Accept-Language" in answers[0].headers["Vary"]

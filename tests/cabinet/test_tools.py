@@ -56,7 +56,7 @@ def test_calculator_validation(app, client):
     html = post(client, "/cabinet/calculator", {"area": "", "object_type": "apartment",
                                                 "urgency": "normal", "save": "1"})
     assert "Choose at least one service." in html.get_data(as_text=True)
-    for area, error in (("", "This field is required."), ("lots", "Enter a number, e.g. 12,5."),
+    for area, error in (("", "This field is required."), ("lots", "Enter a number, e.g. 12.5."),
                         ("99999999999999999999", "Enter a value from 1 to 100,000."),
                         ("0.5", "Enter a value from 1 to 100,000.")):
         text = post(client, "/cabinet/calculator", {
