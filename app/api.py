@@ -12,7 +12,6 @@ from flask import Blueprint, Flask, current_app, g, jsonify, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from werkzeug.exceptions import HTTPException
 
 from app.api_tokens import authenticate, check_rate
 from app.errors import Conflict, RateLimited, conflict_message
@@ -178,8 +177,3 @@ def install_api(app: Flask, csrf, blueprints) -> None:
             g._login_user = app.login_manager.anonymous_user()
 
     app.before_request_funcs.setdefault(None, []).insert(0, anonymous_under_api)
-
-
-def http_problem(error: HTTPException):
-    """Routing and abort errors under /api/ (404, 405, 413 …) as problem+json."""
-    return problem(error.code or 500)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g, render_template, request
+from flask import Flask, current_app, g, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from redis.exceptions import RedisError
@@ -48,7 +48,10 @@ def http_error(error: HTTPException):
     code = error.code if error.code in PAGES else 500
     if isinstance(error, CSRFError):
         return error_response(code, FORM_EXPIRED)
-    return error_response(code, _own_description(error))
+    response = make_response(error_response(code, _own_description(error)))
+    if error.code == 405:  # the methods the address takes (RFC 9110), on the page and the API
+        response.headers["Allow"] = dict(error.get_headers()).get("Allow", "")
+    return response
 
 
 def _own_description(error: HTTPException):

@@ -272,7 +272,9 @@ def test_a_session_cookie_alone_does_not_authenticate_the_api(app):
     assert login(client, user.username).status_code == 302
     assert client.get("/cabinet/").status_code == 200  # the session works for pages
     assert_problem(me(client), 401)
-    assert_problem(client.post("/api/v1/me"), 405)  # a POST with the cookie: no CSRF 400
+    refused = client.post("/api/v1/me")
+    assert_problem(refused, 405)  # a POST with the cookie: no CSRF 400
+    assert set(refused.headers["Allow"].replace(" ", "").split(",")) >= {"GET", "HEAD"}
 
 
 def test_authenticate_returns_the_user_and_keeps_the_token(app):
