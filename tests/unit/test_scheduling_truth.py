@@ -3,7 +3,6 @@ less busy time and vacations, over-capacity engineers marked and ranked last, th
 window from the estimate and the working hours, overlaps marked in the grid, a demo without
 overlaps, and a booking race that only one manager wins (two real connections)."""
 
-import threading
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -20,12 +19,12 @@ from app.scheduling import (ScheduleError, book_engineer, default_window, engine
                             suggest_engineers, visits_by_request, visits_of,
                             working_overlap_hours)
 from app.settings import DEFAULTS, save_settings, set_setting, valid_working_hours
-from app.uow import unit_of_work
 from app.workflow import transition
 from models.audit import AuditEvent
 from models.request_status import Status
 from models.requests import Request
 from models.schedule import ENTRY_BUSY, ENTRY_VACATION, ENTRY_VISIT, ENTRY_WORK, ScheduleEntry
+from tests.concurrency import at_once, pause_after
 from tests.factories import make_partner, make_request, make_user
 
 from tests.unit.test_scheduling import (MONDAY, at, entry,  # noqa: E402 (the week's helpers)
@@ -294,39 +293,8 @@ def test_visits_of_a_request_and_by_request(staff, assigned):
 def _race(app, monkeypatch, work_for) -> list:
     """Two threads, each with its own session and connection, run `work_for(k)` at the same
     moment; each waits (a second at most) after its overlap check for the other's check."""
-    checked = threading.Barrier(2)
-    original = scheduling.check_window
-
-    def check_then_wait(*args, **kwargs):
-        original(*args, **kwargs)
-        try:
-            checked.wait(timeout=1)  # without a lock both get here, then both write
-        except threading.BrokenBarrierError:
-            pass
-
-    monkeypatch.setattr(scheduling, "check_window", check_then_wait)
-    results = [None, None]
-
-    def run(k):
-        with app.app_context():
-            try:
-                with unit_of_work():
-                    work_for(k)
-                results[k] = "booked"
-            except ScheduleError as exc:
-                results[k] = str(exc)
-            except Exception as exc:  # noqa: BLE001 — reported by the assertion
-                results[k] = repr(exc)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(k,)) for k in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    db.session.expire_all()
-    return results
+    pause_after(scheduling, "check_window", monkeypatch)
+    return at_once(app, work_for, (ScheduleError,), done="booked")
 
 
 def test_two_managers_booking_one_engineer_at_once_one_wins(app, staff, monkeypatch):

@@ -32,6 +32,7 @@ from models.partners import (APPLICATION_APPROVED, APPLICATION_PENDING, APPLICAT
                              PartnerApplication, PartnerCompany)
 from models.schedule import ScheduleEntry
 from models.security import TOKEN_PASSWORD_RESET
+from tests.concurrency import at_once, pause_after
 from tests.factories import PASSWORD, Staff, make_partner, make_user, valid_inn
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -258,8 +259,6 @@ def test_two_admins_deciding_one_application_at_once_one_decision_stands(app, mo
     it and both decide (two companies, or a 500). PostgreSQL: SQLite has no row locks."""
     if db.engine.dialect.name != "postgresql":
         pytest.skip("row locks (SELECT … FOR UPDATE) are PostgreSQL's")
-    import threading
-
     import app.partners as partners
 
     with unit_of_work():
@@ -267,43 +266,16 @@ def test_two_admins_deciding_one_application_at_once_one_decision_stands(app, mo
     admins = [make_user(ADMIN).id, make_user(ADMIN).id]
     db.session.commit()
     application_id = application.id
-    checked = threading.Barrier(2)
-    original = partners.duplicate_problem_for_approval
-
-    def check_then_wait(*args):
-        found = original(*args)
-        try:
-            checked.wait(timeout=1)
-        except threading.BrokenBarrierError:
-            pass
-        return found
-
-    monkeypatch.setattr(partners, "duplicate_problem_for_approval", check_then_wait)
-    results = [None, None]
+    pause_after(partners, "duplicate_problem_for_approval", monkeypatch)
 
     def decide(k):
-        with app.app_context():
-            try:
-                with unit_of_work():
-                    admin = db.session.get(User, admins[k])
-                    if k == 0 or second == "approve":
-                        approve_application(admin, application_id)
-                    else:
-                        reject_application(admin, application_id, "не наш профиль")
-                results[k] = "decided"
-            except OnboardingError as error:
-                results[k] = str(error)
-            except Exception as error:  # noqa: BLE001 — reported by the assertion
-                results[k] = repr(error)
-            finally:
-                db.session.remove()
+        admin = db.session.get(User, admins[k])
+        if k == 0 or second == "approve":
+            approve_application(admin, application_id)
+        else:
+            reject_application(admin, application_id, "не наш профиль")
 
-    threads = [threading.Thread(target=decide, args=(k,)) for k in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    db.session.expire_all()
+    results = at_once(app, decide, (OnboardingError,), done="decided")
     decided = [r for r in results if r == "decided"]
     refused = [r for r in results if r != "decided"]
     assert len(decided) == 1 and len(refused) == 1, results
