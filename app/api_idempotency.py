@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import re
 from datetime import timedelta
 
@@ -62,8 +63,19 @@ def idempotent(view):
 
 
 def _fingerprint() -> str:
-    """SHA-256 of what the request sends: its body, except that a multipart body counts as
-    its fields and files (a client picks a new boundary on each try of the same upload)."""
+    """SHA-256 of what the request sends: a JSON body as its value (the same object sent
+    again with its keys in another order or indented is the same body), a multipart body as
+    its fields and files (a client picks a new boundary on each try of the same upload), any
+    other body as its bytes."""
+    if request.mimetype == "application/json":
+        try:
+            value = json.loads(request.get_data(cache=True))
+        except ValueError:  # refused by the operation itself; its bytes as the fingerprint
+            value = None
+        if value is not None:
+            canonical = json.dumps(value, sort_keys=True, ensure_ascii=False,
+                                   separators=(",", ":"))
+            return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
     if request.mimetype != "multipart/form-data":
         return hashlib.sha256(request.get_data(cache=True)).hexdigest()
     digest = hashlib.sha256()

@@ -266,7 +266,10 @@ SCHEMAS = {
     "RequestPage": {"type": "object", "required": ["items", "next_cursor"], "properties": {
         "items": {"type": "array", "items": {"$ref": "#/components/schemas/Request"}},
         "next_cursor": {"type": ["string", "null"]}}},
-    "DraftInput": {"type": "object", "additionalProperties": False, "required": ["services"],
+    "DraftInput": {"type": "object", "additionalProperties": False,
+                   "description": _l("`services` is required unless `quote_id` names a saved "
+                                     "quote: its services, fields, urgency and options are "
+                                     "the draft's start, and what is sent replaces them."),
                    "properties": {**_DRAFT_PROPERTIES,
                                   "quote_id": {"type": ["integer", "null"]}}},
     "DraftChange": {"type": "object", "additionalProperties": False,

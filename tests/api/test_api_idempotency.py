@@ -3,6 +3,7 @@ first answer, another body is 422, a key in use is 409 (also for the loser of a 
 the unique constraint), failures free the key, keys are per token and kept 24 hours."""
 
 import hashlib
+import json
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -100,7 +101,9 @@ def test_a_key_in_use_is_409(app, client, service, optional_object_type):
     raw = client.application.json.dumps(body).encode()
     db.session.add(ApiIdempotencyKey(token_id=row.id, key="busy", method="POST",
                                      path="/api/v1/requests",
-                                     body_sha256=hashlib.sha256(raw).hexdigest()))
+                                     body_sha256=hashlib.sha256(json.dumps(  # as keyed
+                                         body, sort_keys=True, ensure_ascii=False,
+                                         separators=(",", ":")).encode()).hexdigest()))
     db.session.commit()
     response = client.post("/api/v1/requests", data=raw, headers=headers | {
         "Idempotency-Key": "busy", "Content-Type": "application/json"})
@@ -204,3 +207,21 @@ def test_two_concurrent_posts_with_one_key_create_once(app, app_url, service,
     db.session.expire_all()
     assert db.session.query(Request).count() == 1
     assert db.session.query(ApiIdempotencyKey).one().status_code == 201
+
+
+def test_the_same_object_reserialised_is_the_same_body(app, client, service):
+    """The body was compared byte for byte: a client library that re-serialised the same
+    object on its retry (keys in another order, indented) was told the key was used with
+    another request."""
+    _row, headers = token(make_partner())
+    body = {"services": [service.id], "fields": {"area": 40, "object_type": "apartment"}}
+    first = client.post("/api/v1/quotes", data=json.dumps(body), headers=headers | {
+        "Idempotency-Key": "q", "Content-Type": "application/json"})
+    again = client.post("/api/v1/quotes", data=json.dumps(
+        {"fields": {"object_type": "apartment", "area": 40}, "services": [service.id]},
+        indent=2), headers=headers | {"Idempotency-Key": "q", "Content-Type": "application/json"})
+    assert first.status_code == 201
+    assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
+    changed = client.post("/api/v1/quotes", json=body | {"urgency": "normal"},
+                          headers=headers | {"Idempotency-Key": "q"})
+    assert changed.status_code == 422  # another body is still another body
