@@ -18,6 +18,7 @@ from decimal import Decimal
 from flask import g, request
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.api import problem_locale
@@ -41,8 +42,16 @@ class Field:
     items: str | None = None  # the kind of a list's items
 
 
-KIND_NAMES = {"str": "string", "int": "integer", "bool": "boolean", "list": "array",
-              "object": "object", "scalar": "string, number or boolean", "any": "value"}
+# the JSON types by their names in the reference, told in the reader's language
+KIND_NAMES = {"str": _l("string"), "int": _l("integer"), "bool": _l("boolean"),
+              "list": _l("array"), "object": _l("object"),
+              "scalar": _l("string, number or boolean"), "any": _l("value")}
+
+
+def _too_large() -> RequestEntityTooLarge:
+    """413 naming the JSON body's limit (the pages' text speaks of an upload)."""
+    return RequestEntityTooLarge(_("The request body is larger than the server accepts: a "
+                                   "JSON body has at most %(kib)s KiB.", kib=JSON_MAX // 1024))
 
 
 def _reject_constant(name: str):
@@ -57,7 +66,7 @@ def parse_body(optional: bool = False) -> dict:
         raise InvalidInput(_("The body is not valid JSON."))
     data = request.get_data(cache=True)
     if len(data) > JSON_MAX:
-        raise RequestEntityTooLarge()
+        raise _too_large()
     if not data.strip() and optional:
         return {}
     try:
@@ -73,7 +82,7 @@ def json_or_none():
     """The body as JSON like request.get_json(silent=True): None when it is not JSON, also
     when nested deeper than the parser recurses (get_json lets RecursionError through)."""
     if request.is_json and (request.content_length or 0) > JSON_MAX:  # as parse_body
-        raise RequestEntityTooLarge()
+        raise _too_large()
     try:
         return request.get_json(silent=True)
     except RecursionError:

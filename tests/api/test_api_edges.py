@@ -111,8 +111,12 @@ def test_a_large_json_body_is_413_on_every_endpoint(app, client, service):
     req = make_request(user, Status.SUBMITTED, Staff())
     db.session.commit()
     big = {"body": "x" * (300 * 1024)}
-    problem(client.post(f"/api/v1/requests/{req.id}/messages", json=big,
-                        headers=token(user)), 413)
+    assert problem(client.post(f"/api/v1/requests/{req.id}/messages", json=big,
+                               headers=token(user)), 413) == (  # a body, not an upload
+        "Тело запроса больше, чем принимает сервер: JSON — не больше 256 КиБ.")
+    assert problem(client.post("/api/v1/quotes", json=big, headers=token(user) | {
+        "Accept-Language": "en"}), 413) == ("The request body is larger than the server "
+                                            "accepts: a JSON body has at most 256 KiB.")
 
 
 FULL_WIDTH = str.maketrans("0123456789", "\uff10\uff11\uff12\uff13\uff14\uff15\uff16\uff17"

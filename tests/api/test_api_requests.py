@@ -357,6 +357,9 @@ def test_a_wrong_type_names_the_key_and_the_type(app, client, service):
                    422) == "“services[]” must be of type integer."  # an item of the list
     assert problem(client.post("/api/v1/requests", json={"services": 1}, headers=english),
                    422) == "“services” must be of type array."
+    russian = token(user) | {"Accept-Language": "ru"}  # the type in the reader's words
+    assert problem(client.post("/api/v1/requests", json={"quote_id": "1"}, headers=russian),
+                   422) == "«quote_id» должно иметь тип целое число (integer)."
 
 
 def test_a_refused_move_names_the_status_as_the_partner_reads_it(app, client, service):
