@@ -85,7 +85,8 @@ class Item:
 
     @property
     def msgid(self) -> str:
-        return msgids()[self.key]
+        """The interface text's original ("" when a new version no longer has it)."""
+        return msgids().get(self.key, "")
 
     @property
     def fills(self) -> list[str]:
@@ -138,12 +139,19 @@ def items(kind: str) -> list[Item]:
 
 def find_item(kind: str, key: str) -> Item:
     item = Item(kind, key)
-    if kind == KIND_UI and key in msgids():
+    if kind == KIND_UI and (key in msgids() or _orphan_stored(key)):
         return item
     if kind not in (KIND_STAFF_LABEL, KIND_PARTNER_LABEL, KIND_EMAIL, KIND_PDF) or \
             item not in items(kind):
         raise NotFound(_("No such text."))
     return item
+
+
+def _orphan_stored(key: str) -> bool:
+    """A wording stored for an interface text a new version no longer has: it can still be
+    deleted (reset), not edited."""
+    return db.session.query(TextOverride.id).filter_by(kind=KIND_UI, key=key).first() \
+        is not None
 
 
 def stored(item: Item, locale: str) -> TextOverride | None:
@@ -226,6 +234,8 @@ def save_text(user, kind: str, key: str, locale: str, body: str,
     item = find_item(kind, key)
     if locale not in LOCALES:
         raise InvalidInput(_("Unknown language."))
+    if item.is_interface and not item.msgid:  # the interface no longer has it: reset only
+        raise NotFound(_("No such text."))
     _check_seen(item, locale, seen)
     errors = check_item(item, locale, subject, body)
     if errors:
@@ -267,7 +277,7 @@ def reset_text(user, kind: str, key: str, locale: str, seen: str | None = None) 
 
 def _audit_name(item: Item) -> str:
     """The text as the audit log names it: kind.key, an interface text by its words."""
-    return f"{item.kind}: {_short(item.msgid)}" if item.is_interface else \
+    return f"{item.kind}: {_short(item.msgid) or item.key}" if item.is_interface else \
         f"{item.kind}.{item.key}"
 
 

@@ -205,6 +205,15 @@ def search(words: str, locale: str) -> list[tuple[str, str, str, bool]]:
     return found[:SEARCH_LIMIT]
 
 
+def orphaned_texts(locale: str) -> list[tuple[str, str]]:
+    """(key, text) of the bureau's wordings whose text the interface no longer has (its
+    English original changed in a new version): shown apart, so they can be deleted."""
+    keys = msgids()
+    return sorted(((key, row.body) for (kind, key, row_locale), row in overrides().items()
+                   if kind == KIND_UI and row_locale == locale and key not in keys),
+                  key=lambda row: row[1].casefold())
+
+
 def edited_texts(locale: str) -> list[tuple[str, str, str]]:
     """(key, msgid, text) of every interface text the bureau words its own way."""
     return sorted(((text_key(m), m, text) for m, text in interface_texts(locale).items()),

@@ -22,7 +22,7 @@ from app.text_admin import (check_item, current_text, find_item, items, reset_te
 from app.texts import (PDF_DOCUMENTS, check_template, one_line, pdf_markup,
                        plain_preview)
 from app.branding import brand
-from app.ui_texts import checked_ui_text, edited_texts, search
+from app.ui_texts import checked_ui_text, edited_texts, msgids, orphaned_texts, search
 from app.ui_texts import preview as ui_preview
 from app.uow import unit_of_work
 from models.catalog import Service
@@ -89,7 +89,8 @@ class TextsView(BaseView):
         return self.render_template("desk/texts.html", sections=sections, locale=locale,
                                     locales=LOCALES, documents=PDF_DOCUMENTS, q=words,
                                     found=search(words, locale) if words else None,
-                                    edited=edited_texts(locale), ui_kind=KIND_UI)
+                                    edited=edited_texts(locale), ui_kind=KIND_UI,
+                                    orphaned=orphaned_texts(locale), reset_form=WordsForm())
 
     @expose("/<kind>/<key>", methods=["GET", "POST"])
     @has_access
@@ -98,6 +99,8 @@ class TextsView(BaseView):
         try:
             item = find_item(kind, key)
         except DomainError:
+            abort(404)
+        if item.is_interface and not item.msgid:  # no longer in the interface: delete only
             abort(404)
         subject, body, overridden = current_text(item, locale)
         version = text_version(item, locale)
@@ -148,6 +151,8 @@ class TextsView(BaseView):
                 flash(str(error), "danger")
             else:
                 flash(_("The default text is back."), "success")
+        if kind == KIND_UI and key not in msgids():  # an orphan deleted (its editor is gone)
+            return redirect(url_for("TextsView.index", locale=locale, _anchor=KIND_UI))
         return redirect(url_for("TextsView.edit", kind=kind, key=key, locale=locale))
 
 

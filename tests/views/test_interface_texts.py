@@ -217,3 +217,22 @@ def test_the_preview_fills_the_values_in(app, admin):
     preview = re.search(r'data-testid="preview">(.*?)</div></div>', page, re.S).group(1)
     assert "Осмотр назначен: ‹number›, ‹when› · Replan" in preview
     assert db.session.query(TextOverride).count() == 0
+
+
+def test_a_wording_whose_text_a_new_version_dropped_is_listed_apart_and_deleted(app, admin):
+    """Keys are the original's SHA-1: an original reworded in code left the bureau's wording
+    stored and invisible, with no way to see or delete it."""
+    gone = "f" * 40
+    db.session.add(TextOverride(kind=KIND_UI, key=gone, locale="ru", body="Старый эксперт"))
+    db.session.commit()
+    page = admin.get("/texts/?locale=ru").get_data(as_text=True)
+    orphans = re.search(r'data-testid="ui-orphaned".*?</ul>', page, re.S).group(0)
+    assert "Старый эксперт" in orphans
+    assert admin.get(f"/texts/{KIND_UI}/{gone}?locale=ru").status_code == 404  # not editable
+    done = post(admin, f"/texts/{KIND_UI}/{gone}/reset?locale=ru", {})
+    assert done.status_code == 302 and done.headers["Location"].endswith("/texts/?locale=ru#ui")
+    assert db.session.query(TextOverride).count() == 0
+    event = db.session.query(AuditEvent).filter_by(action="text_reset").one()
+    assert event.details["text"] == f"ui: {gone}"
+    again = post(admin, f"/texts/{KIND_UI}/{gone}/reset?locale=ru", {})  # twice: no 500
+    assert again.status_code == 302
