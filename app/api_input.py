@@ -54,6 +54,19 @@ def _too_large() -> RequestEntityTooLarge:
                                    "JSON body has at most %(kib)s KiB.", kib=JSON_MAX // 1024))
 
 
+NUMBER_DIGITS = 40  # a 5 000-digit number was "not valid JSON" (Python's conversion limit)
+
+
+class _NumberTooLong(Exception):
+    """Not a ValueError: json.loads would report it as invalid JSON."""
+
+
+def _bounded_int(text: str) -> int:
+    if len(text.lstrip("-")) > NUMBER_DIGITS:
+        raise _NumberTooLong
+    return int(text)
+
+
 def _reject_constant(name: str):
     raise ValueError(name)
 
@@ -70,7 +83,11 @@ def parse_body(optional: bool = False) -> dict:
     if not data.strip() and optional:
         return {}
     try:
-        body = json.loads(data, parse_float=Decimal, parse_constant=_reject_constant)
+        body = json.loads(data, parse_float=Decimal, parse_int=_bounded_int,
+                          parse_constant=_reject_constant)
+    except _NumberTooLong:
+        raise InvalidInput(_("A number in the body has more than %(n)s digits.",
+                             n=NUMBER_DIGITS)) from None
     except (ValueError, RecursionError, UnicodeDecodeError):
         raise InvalidInput(_("The body is not valid JSON.")) from None
     if not isinstance(body, dict):

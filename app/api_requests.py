@@ -77,8 +77,8 @@ def _wanted_date(value):
         day = date.fromisoformat(value)
     except ValueError:
         raise InvalidInput(_("“wanted_date” must be a date YYYY-MM-DD.")) from None
-    if not 1900 <= day.year <= 2200:
-        raise InvalidInput(_("“wanted_date” must be a date YYYY-MM-DD."))
+    if not 1900 <= day.year <= 2200:  # a real date out of any plan: say so, not the format
+        raise InvalidInput(_("“wanted_date” must be a day of the years 1900 to 2200."))
     return day
 
 

@@ -171,3 +171,17 @@ def test_unknown_query_parameters_and_values_are_refused(app, client):
     problem(client.get("/api/v1/requests?from=2020-1-1", headers=staff), 422)
     assert client.get("/api/v1/requests?date_by=submitted&from=2020-01-01",
                       headers=staff).status_code == 200
+
+
+def test_a_very_long_number_and_a_far_day_are_named_for_what_they_are(app, client, service):
+    """A 5 000-digit number was "not valid JSON" (it is valid); 9999-12-31 was told to be
+    "a date YYYY-MM-DD" (it is one: the range was the problem)."""
+    user = make_partner()
+    english = token(user) | {"Accept-Language": "en", "Content-Type": "application/json"}
+    body = '{"services": [%d], "fields": {"area": %s}}' % (service.id, "1" * 5000)
+    assert problem(client.post("/api/v1/quote", data=body, headers=english), 422) == (
+        "A number in the body has more than 40 digits.")
+    far = client.post("/api/v1/requests", json={"services": [service.id],
+                                                "wanted_date": "9999-12-31"},
+                      headers=token(user) | {"Accept-Language": "en"})
+    assert problem(far, 422) == "“wanted_date” must be a day of the years 1900 to 2200."
