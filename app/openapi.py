@@ -165,7 +165,11 @@ def build_document(modules) -> dict:
         "info": {"title": _l("%(brand)s REST API"), "version": API_VERSION,
                  "description": _l("Partner and staff access to the requests in %(brand)s "
                                    "over personal API tokens. Errors are RFC 9457 problem "
-                                   "documents; lists use cursor pagination. Guide: "
+                                   "documents; lists use cursor pagination. Every answer "
+                                   "carries RateLimit-Limit, RateLimit-Remaining and "
+                                   "RateLimit-Reset (the token's requests a minute, those "
+                                   "left, the seconds until the count starts again); over "
+                                   "the limit it is 429 with Retry-After. Guide: "
                                    "docs/api.md.")},
         "servers": [{"url": SERVER_URL}],
         "security": [{"bearerAuth": []}],

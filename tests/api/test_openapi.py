@@ -86,6 +86,8 @@ def test_docs_page_is_public_self_contained_and_lists_every_endpoint(client):
         assert f"{method}</span> <code>{path}</code>" in html
     assert "Authorization: Bearer $REPLAN_TOKEN" in html
     assert "Token scope needed" in html
+    assert "RateLimit-Remaining" in html  # the pacing headers are in the reference
+    assert "RateLimit-Remaining" in document["info"]["description"]
 
 
 def test_docs_page_speaks_russian_by_default_and_to_accept_language(client):
