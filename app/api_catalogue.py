@@ -263,6 +263,10 @@ _PRICE = {"type": "string", "pattern": r"^-?\d+\.\d{2}$"}
 _EXAMPLE_FIELDS = {"area": 54.5, "object_type": "apartment"}
 _LOCATION = {"Location": {"description": _l("The saved quote's address."),
                           "schema": {"type": "string"}}}
+_LINES = {"type": "array", "items": {"type": "object", "properties": {  # a quote's priced lines
+    "title": {"type": "string"}, "detail": {"type": ["string", "null"]},
+    "service_id": {"type": ["integer", "null"]}, "price": _PRICE,
+    "price_kopecks": {"type": "integer"}}}}
 _MONEY = {f"{name}{suffix}": schema for name in ("subtotal", "discount", "total")
           for suffix, schema in (("", _PRICE), ("_kopecks", {"type": "integer"}))}
 SCHEMAS = {
@@ -328,10 +332,7 @@ SCHEMAS = {
     "Quote": {"type": "object", "required": ["lines", "total", "total_kopecks"],
               "properties": {
                   "id": {"type": "integer", "description": _l("Only on a saved quote.")},
-                  "lines": {"type": "array", "items": {"type": "object", "properties": {
-                      "title": {"type": "string"}, "detail": {"type": ["string", "null"]},
-                      "service_id": {"type": ["integer", "null"]}, "price": _PRICE,
-                      "price_kopecks": {"type": "integer"}}}},
+                  "lines": _LINES,
                   "discount_percent": {"type": "string"}, "fields": {"type": "object"},
                   **_MONEY}},
     "SavedQuote": {"type": "object",
@@ -347,11 +348,7 @@ SCHEMAS = {
                        "urgency": {"type": "string"},
                        "options": {"type": "array", "items": {"type": "string"}},
                        "fields": {"type": "object"},
-                       "lines": {"type": "array", "items": {"type": "object", "properties": {
-                           "title": {"type": "string"},
-                           "detail": {"type": ["string", "null"]},
-                           "service_id": {"type": ["integer", "null"]}, "price": _PRICE,
-                           "price_kopecks": {"type": "integer"}}}},
+                       "lines": _LINES,
                        **_MONEY}},
 }
 SCHEMAS["QuoteSave"] = SCHEMAS["QuoteInput"] | {"properties": SCHEMAS["QuoteInput"][

@@ -29,12 +29,12 @@ from app.texts import (EMAIL_PLACEHOLDERS, PDF_DOCUMENTS, PDF_PARTS, PDF_PLACEHO
                        SUBJECT_LIMIT, TemplateRefused, check_template, default_email,
                        default_pdf_text)
 from app.timefmt import format_day, local_today
-from app.web_security import external_url
-from models.request_status import PARTNER_GROUPS, Status
-from models.requests import Request
 from app.translations import locale_name
 from app.ui_texts import checked_ui_text, default_text, msgids
 from app.ui_texts import fills as ui_fills
+from app.web_security import external_url
+from models.request_status import PARTNER_GROUPS, Status
+from models.requests import Request
 from models.texts import (KIND_EMAIL, KIND_PARTNER_LABEL, KIND_PDF, KIND_STAFF_LABEL, KIND_UI,
                           TextOverride)
 
