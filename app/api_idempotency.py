@@ -70,7 +70,7 @@ def _fingerprint() -> str:
     if request.mimetype == "application/json":
         try:
             value = json.loads(request.get_data(cache=True))
-        except ValueError:  # refused by the operation itself; its bytes as the fingerprint
+        except (ValueError, RecursionError):  # refused by the operation: bytes as the key
             value = None
         if value is not None:
             canonical = json.dumps(value, sort_keys=True, ensure_ascii=False,

@@ -225,3 +225,13 @@ def test_the_same_object_reserialised_is_the_same_body(app, client, service):
     changed = client.post("/api/v1/quotes", json=body | {"urgency": "normal"},
                           headers=headers | {"Idempotency-Key": "q"})
     assert changed.status_code == 422  # another body is still another body
+
+
+def test_a_body_nested_past_the_parser_with_a_key_is_422_not_500(app, client, service):
+    """The key's fingerprint parsed the JSON body first and let RecursionError through."""
+    _row, headers = token(make_partner())
+    deep = b'{"services": [1], "fields": {"area": ' + b"[" * 100_000 + b"]" * 100_000 + b"}}"
+    response = client.post("/api/v1/quotes", data=deep, headers=headers | {
+        "Idempotency-Key": "deep", "Content-Type": "application/json"})
+    assert response.status_code == 422 and response.mimetype == PROBLEM
+    assert db.session.query(Quote).count() == 0
