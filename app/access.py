@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import abort
 from flask_appbuilder.security.sqla.models import User
 from flask_babel import gettext as _
-from sqlalchemy import false
+from sqlalchemy import exists, false
 
 from app.errors import Refused
 from app.extensions import db
@@ -27,7 +27,7 @@ from app.permissions import (
 )
 from models.catalog import Quote
 from models.notifications import Notification
-from models.partners import PARTNER_OWNER, UserProfile
+from models.partners import PARTNER_OWNER, EndClient, UserProfile
 from models.request_status import Status
 from models.requests import Request
 
@@ -134,6 +134,37 @@ def get_quote_or_404(user, quote_id) -> Quote:
     if quote_id is None:
         abort(404)
     return _one_or_404(visible_quotes(user).filter(Quote.id == quote_id))
+
+
+def end_client_scope(user):
+    """SQL condition selecting the saved end clients `user` may pick (partners only): the
+    owner the company's, a member those they saved or their own requests name (a client a
+    colleague saved stays the colleague's: a name and a phone of someone else's deal)."""
+    if not is_partner(user):
+        return false()
+    of_company = EndClient.company_id == user.profile.partner_company_id
+    if is_company_owner(user):
+        return of_company
+    named = exists().where(Request.end_client_id == EndClient.id, _partner_rule(user, Request))
+    return of_company & ((EndClient.created_by_id == user.id) | named)
+
+
+def visible_end_clients(user):
+    """Query of the end clients `user` may pick, by name."""
+    return db.session.query(EndClient).filter(end_client_scope(user)).order_by(
+        EndClient.name, EndClient.id)
+
+
+def can_use_end_client(user, client_id, company_id: int) -> bool:
+    """Whether the actor filing for `company_id` may name this end client: a partner one of
+    end_client_scope, staff filing on a partner's behalf any of the company's."""
+    if not client_id:
+        return False
+    query = db.session.query(EndClient.id).filter(EndClient.id == client_id,
+                                                  EndClient.company_id == company_id)
+    if is_partner(user):
+        query = query.filter(end_client_scope(user))
+    return query.first() is not None
 
 
 def is_company_owner(user) -> bool:

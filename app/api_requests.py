@@ -14,7 +14,7 @@ from flask import g, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from app.access import get_request_or_404, require_partner, visible_quotes
+from app.access import can_use_end_client, get_request_or_404, require_partner, visible_quotes
 from app.api import api_blueprint
 from app.api_catalogue import check_choices, parse_values
 from app.api_idempotency import idempotent
@@ -25,7 +25,6 @@ from app.api_tokens import require_scope
 from app.drafts import (DraftInput, create_request_draft, repeat_request, submit_draft,
                         update_draft)
 from app.errors import Conflict, InvalidInput, Refused
-from app.extensions import db
 from app.permissions import is_partner
 from app.quotes import quote_values
 from app.service_fields import fields_for
@@ -34,7 +33,6 @@ from app.uow import unit_of_work
 from app.workflow import transition
 from models.api_tokens import SCOPE_WRITE
 from models.catalog import Quote
-from models.partners import EndClient
 from models.request_status import ONCE_ONLY, STAFF_BUTTONS, Action
 
 bp = api_blueprint("api_v1_requests")
@@ -83,9 +81,8 @@ def _wanted_date(value):
 
 
 def _check_client(user, client_id) -> None:
-    """An end client chosen by id must be one of the company's (the form's choices)."""
-    client = db.session.get(EndClient, client_id) if client_id else None
-    if client_id and (client is None or client.company_id != require_partner(user).id):
+    """An end client chosen by id must be one the partner may pick (the form's choices)."""
+    if client_id and not can_use_end_client(user, client_id, require_partner(user).id):
         raise InvalidInput(_("Unknown end client: %(id)s.", id=client_id))
 
 

@@ -12,7 +12,8 @@ from datetime import date, datetime
 from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.access import get_quote_or_404, get_request_or_404, require_partner
+from app.access import (can_use_end_client, get_quote_or_404, get_request_or_404,
+                        require_partner)
 from app.attachments import attach_files
 from app.audit import record
 from app.document_slots import remove_input_files
@@ -69,10 +70,13 @@ def check_wanted_date(day, kept: date | None = None) -> None:
 
 
 def end_client_id(user, company, draft: DraftInput) -> int | None:
-    """The company's chosen client, or the one with the typed name and phone (added once)."""
+    """The chosen client (one `user` may pick: app.access.end_client_scope), or the one with
+    the typed name and phone (added once)."""
     if draft.end_client_id:
-        client = db.session.get(EndClient, draft.end_client_id)
-        return client.id if client is not None and client.company_id == company.id else None
+        if not can_use_end_client(user, draft.end_client_id, company.id):
+            raise DraftError(_("Unknown end client: %(id)s.", id=draft.end_client_id),
+                             field="end_client_id")
+        return draft.end_client_id
     name = (draft.new_client_name or "").strip()
     phone = (draft.new_client_phone or "").strip() or None
     if not name:

@@ -9,10 +9,12 @@ from wtforms import (DateField, HiddenField, SelectField, SelectMultipleField,
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.access import visible_end_clients
 from app.catalogue_names import service_name
 from app.translations import in_language, reads_english
 from app.drafts import DraftError, DraftInput, check_wanted_date
 from app.extensions import db
+from app.permissions import is_partner
 from app.shared_cache import CATALOGUE, cached
 from models.catalog import RULE_OBJECT_TYPE, RULE_OPTION, RULE_URGENCY, PriceRule, Service
 from models.partners import EndClient
@@ -115,16 +117,18 @@ def _service_choices(english: bool) -> list[tuple[int, str]]:
     return [(s.id, service_name(s, english)) for s in rows]
 
 
-def fill_choices(form, company=None) -> None:
-    """Set the choices every request/calculator form needs (the company's end clients)."""
+def fill_choices(form, company=None, user=None) -> None:
+    """Set the choices every request/calculator form needs: with `company`, its end clients
+    (those `user` may pick when a partner fills the form: app.access.end_client_scope)."""
     form.services.choices = service_choices()
     if hasattr(form, "object_type"):  # the calculator's
         form.object_type.choices = rule_choices(RULE_OBJECT_TYPE)
     form.urgency.choices = rule_choices(RULE_URGENCY)
     form.options.choices = rule_choices(RULE_OPTION)
     if hasattr(form, "end_client_id") and company is not None:
-        clients = db.session.query(EndClient).filter_by(company_id=company.id) \
-            .order_by(EndClient.name).all()
+        clients = visible_end_clients(user).all() if is_partner(user) else \
+            db.session.query(EndClient).filter_by(company_id=company.id) \
+            .order_by(EndClient.name, EndClient.id).all()
         form.end_client_id.choices = [(0, _l("— new or none —"))] + [
             (c.id, f"{c.name} {c.phone or ''}".strip()) for c in clients]
 

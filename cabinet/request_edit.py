@@ -73,7 +73,7 @@ def _refused_files_prompt(files) -> None:
 @partner_required
 def request_new():
     form = RequestForm()
-    fill_choices(form, _company())
+    fill_choices(form, _company(), current_user)
     files = request.files.getlist("files")
     if request.method == "GET":
         _prefill(form)
@@ -101,7 +101,7 @@ def request_edit(request_id: int):
         flash(str(exc), "warning")
         return redirect(url_for("cabinet.request_detail", request_id=request_id))
     form = RequestForm(obj=req)
-    fill_choices(form, _company())
+    fill_choices(form, _company(), current_user)
     files = request.files.getlist("files")
     if request.method == "GET":
         form.services.data = [line.service_id for line in req.lines if line.service_id]

@@ -115,7 +115,7 @@ def test_a_partner_creates_a_draft_with_fields(app, client, service):
     assert body["company"]["id"] == user.profile.partner_company_id
 
 
-def test_a_member_files_and_submits_with_a_client_of_the_company_only(app, client, service):
+def test_a_member_files_and_submits_with_own_clients_only(app, client, service):
     owner = make_partner()
     member = make_partner(owner.profile.partner_company, owner=False)
     headers = token(member)
@@ -128,9 +128,12 @@ def test_a_member_files_and_submits_with_a_client_of_the_company_only(app, clien
     stranger = make_partner()
     foreign = EndClient(company_id=stranger.profile.partner_company_id, name="Чужой",
                         created_by_id=stranger.id)
-    db.session.add(foreign)
+    colleague = make_partner(owner.profile.partner_company, owner=False)
+    colleagues = EndClient(company_id=owner.profile.partner_company_id, name="Клиент коллеги",
+                           created_by_id=colleague.id)
+    db.session.add_all([foreign, colleagues])
     db.session.commit()
-    for client_id in (foreign.id, 999999):
+    for client_id in (foreign.id, colleagues.id, 999999):
         problem(new_draft(client, headers, service, end_client_id=client_id), 422)
     same = new_draft(client, headers, service, end_client_id=req.end_client_id)
     assert same.status_code == 201

@@ -762,3 +762,26 @@ def test_a_request_page_writes_every_day_one_way(app, client, owner):
     sign_in(client, "owner")
     page = client.get(f"/cabinet/requests/{req.id}").get_data(as_text=True)
     assert "<dd>08.12.2099</dd>" in page and "дек." not in page
+
+
+def test_a_member_is_offered_own_clients_the_owner_the_companys(app, client, owner):
+    company = owner.profile.partner_company
+    anna = make_partner(company, owner=False, username="anna")
+    make_partner(company, owner=False, username="boris")
+    db.session.add_all([EndClient(company_id=company.id, name="Клиент Анны", phone="+7 900 1",
+                                  created_by_id=anna.id),
+                        EndClient(company_id=company.id, name="Клиент владельца",
+                                  created_by_id=owner.id)])
+    db.session.commit()
+    offered = {}
+    for name in ("owner", "anna", "boris"):
+        sign_in(client, name)
+        page = client.get("/cabinet/requests/new").get_data(as_text=True)
+        offered[name] = [n for n in ("Клиент Анны", "Клиент владельца") if n in page]
+    assert offered == {"owner": ["Клиент Анны", "Клиент владельца"], "anna": ["Клиент Анны"],
+                       "boris": []}
+    annas = db.session.query(EndClient).filter_by(name="Клиент Анны").one()
+    response = post(client, "/cabinet/requests/new", form_data(end_client_id=str(annas.id)))
+    assert response.status_code == 200  # a colleague's client is not among the choices
+    assert "Неверный вариант." in response.get_data(as_text=True)
+    assert db.session.query(Request).count() == 0

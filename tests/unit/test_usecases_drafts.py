@@ -11,7 +11,8 @@ from sqlalchemy import text
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import NotFound
 
-from app.drafts import (DraftInput, create_request_draft, delete_draft, repeat_request,
+from app.access import visible_end_clients
+from app.drafts import (DraftError, DraftInput, create_request_draft, delete_draft, repeat_request,
                         submit_draft, update_draft)
 from app.errors import Conflict, Refused
 from app.extensions import db
@@ -59,7 +60,7 @@ def test_a_new_draft_belongs_to_the_company_with_its_files_client_and_audit(owne
     assert actions() == ["request_created"]
 
 
-def test_the_same_end_client_is_reused_and_a_foreign_one_is_dropped(owner):
+def test_the_same_end_client_is_reused_and_a_foreign_one_is_refused(owner):
     other = make_partner()
     with unit_of_work():
         foreign = EndClient(company_id=other.profile.partner_company_id, name="Чужой")
@@ -67,11 +68,35 @@ def test_the_same_end_client_is_reused_and_a_foreign_one_is_dropped(owner):
     with unit_of_work():
         first = create_request_draft(owner, draft())
         second = create_request_draft(owner, draft(new_client_name=" Смирнов Олег "))
-        third = create_request_draft(owner, draft(end_client_id=foreign.id))
+    with pytest.raises(DraftError, match=f"Неизвестный клиент: {foreign.id}"), unit_of_work():
+        create_request_draft(owner, draft(end_client_id=foreign.id))
     assert first.end_client_id == second.end_client_id is not None
-    assert third.end_client_id is None
+    assert db.session.query(Request).count() == 2  # the refused draft is not kept
     assert db.session.query(EndClient).filter_by(
         company_id=owner.profile.partner_company_id).count() == 1
+
+
+def test_a_member_picks_own_clients_only_the_owner_all_of_the_company(owner):
+    company = owner.profile.partner_company
+    anna, boris = (make_partner(company, owner=False, username=name) for name in ("anna", "boris"))
+    with unit_of_work():
+        annas = create_request_draft(anna, draft(new_client_name="Клиент Анны")).end_client_id
+        owners = create_request_draft(owner, draft(new_client_name="Клиент владельца"))
+    names = {user.username: [c.name for c in visible_end_clients(user)]
+             for user in (owner, anna, boris)}
+    assert names == {"owner": ["Клиент Анны", "Клиент владельца"], "anna": ["Клиент Анны"],
+                     "boris": []}
+    for chosen in (annas, owners.end_client_id):
+        with pytest.raises(DraftError, match="Неизвестный клиент"), unit_of_work():
+            create_request_draft(boris, draft(end_client_id=chosen))
+    assert db.session.query(Request).filter_by(author_id=boris.id).count() == 0
+    with unit_of_work():  # the owner may name a member's client; the member then still sees it
+        create_request_draft(owner, draft(end_client_id=annas))
+        # Boris types the same name and phone: the company's one row, now named by his draft
+        typed = create_request_draft(boris, draft(new_client_name="Клиент Анны"))
+    assert typed.end_client_id == annas
+    assert [c.name for c in visible_end_clients(boris)] == ["Клиент Анны"]
+    assert [c.name for c in visible_end_clients(Staff().manager)] == []
 
 
 @pytest.mark.parametrize("who", ["staff", "anonymous"])

@@ -12,6 +12,7 @@ from app.form_nonce import issue_nonce
 from app.permissions import ADMIN, DIRECTOR, ENGINEER
 from app.timefmt import local_today
 from models.audit import AuditEvent
+from models.partners import EndClient
 from models.notifications import Notification
 from models.request_status import Status
 from models.requests import Attachment, Request, StatusChange
@@ -280,3 +281,23 @@ def test_the_partner_may_delete_the_draft_filed_for_him_with_its_bell_items(app,
     db.session.expire_all()
     assert db.session.get(Request, req.id) is None
     assert db.session.query(Notification).filter_by(request_id=req.id).count() == 0
+
+
+def test_staff_pick_any_client_of_the_company_for_a_member_and_the_member_then_sees_it(
+        app, world):
+    staff, company_a, owner_a, member_x, company_b, owner_b = world
+    owners_client = EndClient(company_id=company_a.id, name="Клиент владельца",
+                              created_by_id=owner_a.id)
+    foreign = EndClient(company_id=company_b.id, name="Чужой клиент", created_by_id=owner_b.id)
+    db.session.add_all([owners_client, foreign])
+    db.session.commit()
+    client = as_user(app, staff.manager)
+    step2 = client.get(f"{URL}?company={company_a.id}").get_data(as_text=True)
+    assert "Клиент владельца" in step2 and "Чужой клиент" not in step2
+    refused = send(client, form_data(company_a, member_x, end_client_id=str(foreign.id)))
+    assert refused.status_code == 200 and db.session.query(Request).count() == 0
+    assert send(client, form_data(company_a, member_x,
+                                  end_client_id=str(owners_client.id))).status_code == 302
+    assert db.session.query(Request).one().end_client_id == owners_client.id
+    form = as_user(app, member_x).get("/cabinet/requests/new").get_data(as_text=True)
+    assert "Клиент владельца" in form  # named by his request: his to pick again
