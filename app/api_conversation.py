@@ -22,7 +22,7 @@ from app.api_tokens import SCOPE_WRITE, require_scope
 from app.errors import InvalidInput
 from app.extensions import db
 from app.messages import add_note, post_partner_message, post_staff_message
-from app.notifications import kind_label
+from app.notifications import kind_label, shown_text
 from app.permissions import is_partner
 from app.request_conversation import (NOTE, add_request_files, conversation,
                                       get_file_or_404, history_for, uploader_role,
@@ -71,7 +71,7 @@ def history_json(item) -> dict:
 
 def notification_json(note) -> dict:
     return {"id": note.id, "kind": note.kind, "kind_label": kind_label(note.kind),
-            "text": note.text, "request_id": note.request_id,
+            "text": shown_text(note), "request_id": note.request_id,
             "request_number": note.request.number if note.request is not None else None,
             "is_read": bool(note.is_read), "created_at": iso(note.created_at)}
 

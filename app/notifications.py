@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from flask import current_app
 from flask_appbuilder.security.sqla.models import Role, User
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -34,6 +35,7 @@ from app.telegram import chat_for
 from app.telegram_outbox import queue_telegram
 from app.texts import render_email
 from app.timefmt import wall_range
+from app.translations import locale_name
 from app.web_security import external_url
 from app.webhooks import emit_message, emit_status_change
 from models.notifications import Notification
@@ -340,8 +342,9 @@ def announce(event: str, request: Request | None = None, actor=None,
 def _deliver(user, spec: Event, request, context, event: str = "") -> Notification | None:
     if not user.active:
         return None
+    texts = texts_in_every_language(lambda: spec.text(request, context))
     with force_locale(user_language(user)):
-        text = str(spec.text(request, context))
+        text = texts.get(user_language(user)) or str(spec.text(request, context))
         by_email = wants_email(user, spec.kind)
         chat_id = chat_for(user, spec.kind, default=by_email)  # Telegram (app.telegram)
         if (user.email and by_email) or chat_id:
@@ -355,9 +358,26 @@ def _deliver(user, spec: Event, request, context, event: str = "") -> Notificati
                 queue_mail(user.email, subject, body, kind=spec.kind)
             if chat_id:  # the same rendered text: the e-mail's visibility rules hold
                 queue_telegram(chat_id, body, user_id=user.id, kind=spec.kind)
-    note = Notification(user_id=user.id, kind=spec.kind, request=request, text=text)
+    note = Notification(user_id=user.id, kind=spec.kind, request=request, text=text,
+                        texts=texts)
     db.session.add(note)
     return note
+
+
+def texts_in_every_language(render: Callable[[], object]) -> dict[str, str]:
+    """{language: text} of `render` in each interface language (the admin's wording of the
+    interface texts included): the bell shows the one its reader reads now, whatever
+    language the recipient had when it was written."""
+    texts = {}
+    for language in current_app.config["LANGUAGES"]:
+        with force_locale(language):
+            texts[language] = str(render())
+    return texts
+
+
+def shown_text(note: Notification) -> str:
+    """The notification in the current language (its text as written when none is stored)."""
+    return (note.texts or {}).get(locale_name()) or note.text
 
 
 def email_values(user, request: Request | None, context: dict, **values) -> dict:

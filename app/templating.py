@@ -23,6 +23,7 @@ from app.error_pages import install_error_pages
 from app.extensions import db
 from app.menu_cache import navbar_menu
 from app.money import money
+from app.notifications import shown_text
 from app.payments import amount_due
 from app.permissions import role_label, role_labels
 from app.pricing import amount_payable, rule_label, rules_by_key
@@ -158,6 +159,7 @@ def install_template_helpers(app: Flask) -> None:
     app.add_template_filter(amount_payable, "payable")  # VAT on top included
     app.add_template_filter(amount_due, "amount_due")
     app.add_template_filter(filesize, "filesize")
+    app.add_template_filter(shown_text, "note_text")  # the bell in the reader's language
     # the catalogue's names in the reader's language (app.catalogue_names)
     app.add_template_filter(line_title, "line_title")
     app.add_template_filter(service_name, "service_name")

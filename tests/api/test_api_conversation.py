@@ -497,3 +497,14 @@ def test_a_retried_upload_with_a_new_multipart_boundary_is_the_same_request(app,
     assert_problem(post_files(client, draft, headers, [(PNG, "plan.png")]), 422)
     assert_problem(post_files(client, draft, headers, [(PDF, "plan2.pdf")]), 422)
     assert db.session.query(Attachment).count() == 1
+
+
+def test_a_notification_reads_in_the_language_asked(app, client, staff, member):
+    req = make_request(member, Status.ASSIGNED, staff)
+    assert post_message(client, req, bearer(staff.manager), STAFF_WORDS).status_code == 201
+    headers = bearer(member)
+    texts = {language: client.get("/api/v1/notifications", headers={
+        **headers, "Accept-Language": language}).get_json()["items"][0]["text"]
+        for language in ("ru", "en")}
+    assert texts == {"ru": f"Заявка {req.number}: новое сообщение.",
+                     "en": f"Request {req.number}: new message."}

@@ -504,3 +504,34 @@ def test_the_engineer_moved_off_a_visit_gets_a_schedule_link(app, staff, partner
                    and m.id == max(x.id for x in outbox_to(staff.engineer))]
     assert f"{base}/schedule/" in first_mail.body and f"/desk/{req.id}" not in first_mail.body
     assert f"{base}/desk/{req.id}" in outbox_to(second)[-1].body
+
+
+def test_the_bell_reads_in_the_language_of_the_reader_not_of_the_moment_written(
+        app, staff, partner):
+    """Written while the manager and the partner read Russian, read after they switched."""
+    req = make_request(partner, Status.IN_PROGRESS, staff)
+    clear()
+    with unit_of_work():
+        transition(req, "submit_review", staff.engineer)  # the manager hears of it
+        post_staff_message(staff.manager, req, "Пришлите план")  # the partner does
+    manager_note = db.session.query(Notification).filter_by(user_id=staff.manager.id).one()
+    partner_note = db.session.query(Notification).filter_by(user_id=partner.id).one()
+    russian = f"Заявка {req.number}: инженер сдал работу на проверку."
+    english = f"Request {req.number}: the engineer submitted the work for review."
+    assert manager_note.text == russian  # as written: the recipient's language then
+    assert manager_note.texts == {"ru": russian, "en": english}
+    desk = as_user(app, staff.manager)
+    assert russian in desk.get("/notifications/").get_data(as_text=True)
+    desk.get("/lang/en")
+    listing = desk.get("/notifications/").get_data(as_text=True)
+    assert english in listing and russian not in listing
+    cabinet = as_user(app, partner)
+    cabinet.get("/lang/en")
+    english_message = f"Request {req.number}: new message."
+    for page in ("/cabinet/notifications", "/cabinet/"):
+        assert english_message in cabinet.get(page).get_data(as_text=True), page
+    assert partner_note.text == f"Заявка {req.number}: новое сообщение."
+    # a row written before the languages were kept shows its one text in any language
+    old = _note(staff.manager, "sla", text="Старое уведомление")
+    assert old.texts is None
+    assert "Старое уведомление" in desk.get("/notifications/").get_data(as_text=True)
