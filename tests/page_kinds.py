@@ -62,6 +62,7 @@ def build_world() -> list[Visitor]:
             "/users/list/", "/users/add", "/settings/", "/jobs/", "/jobs/outbox/",
             "/services/list/", "/audit/list/", "/kb-articles/add", "/webhooks/",
             # interface texts: a search and one text's editor (app.ui_texts)
-            "/texts/?q=engineer", f"/texts/ui/{text_key('Engineer')}"]),
+            "/texts/?q=engineer", f"/texts/ui/{text_key('Engineer')}",
+            "/texts/replace-word?word=engineer&replacement=expert"]),
         Visitor("director", director.username, ["/dashboard/", "/reports/"]),
     ]

@@ -13,7 +13,7 @@ from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAre
 from wtforms.validators import NumberRange
 
 from app.catalogue_names import service_name
-from app.errors import Conflict, DomainError
+from app.errors import Conflict, DomainError, InvalidInput
 from app.extensions import db
 from app.sla import MAX_MINUTES, SLA_STATUSES, delete_service_sla, set_service_sla
 from app.status_labels import LOCALES, current_locale, staff_label
@@ -24,6 +24,8 @@ from app.texts import (PDF_DOCUMENTS, check_template, one_line, pdf_markup,
 from app.branding import brand
 from app.ui_texts import checked_ui_text, edited_texts, msgids, orphaned_texts, search
 from app.ui_texts import preview as ui_preview
+from app.ui_words import (MAX_CHANGES, MAX_FORMS, MAX_WORD, checked_mapping, checked_word,
+                          guess, planned_changes, replace_word, word_forms)
 from app.uow import unit_of_work
 from models.catalog import Service
 from models.texts import (KIND_EMAIL, KIND_PARTNER_LABEL, KIND_PDF, KIND_STAFF_LABEL, KIND_UI,
@@ -77,7 +79,7 @@ def _preview(item, locale: str, subject: str | None, body: str) -> dict | None:
 class TextsView(BaseView):
     route_base = "/texts"
     default_view = "index"
-    base_permissions = ["can_index", "can_edit", "can_reset"]
+    base_permissions = ["can_index", "can_edit", "can_reset", "can_replace_word"]
 
     @expose("/")
     @has_access
@@ -154,6 +156,51 @@ class TextsView(BaseView):
         if kind == KIND_UI and key not in msgids():  # an orphan deleted (its editor is gone)
             return redirect(url_for("TextsView.index", locale=locale, _anchor=KIND_UI))
         return redirect(url_for("TextsView.edit", kind=kind, key=key, locale=locale))
+
+
+    @expose("/replace-word", methods=["GET", "POST"])
+    @has_access
+    def replace_word(self):
+        """One word replaced in every interface text: its forms and their replacements
+        (GET), the texts before and after (POST "preview"), the ticked ones saved ("apply")."""
+        locale = _locale(strict=True)
+        source = request.form if request.method == "POST" else request.args
+        word = (source.get("word") or "").strip()[:MAX_WORD + 1]
+        replacement = (source.get("replacement") or "").strip()[:MAX_WORD + 1]
+        forms, mapping, changes = None, None, None
+        try:
+            if request.method == "POST" and not WordsForm().validate_on_submit():
+                raise InvalidInput(_("The form has expired: reload the page and try again."))
+            if word or replacement:
+                checked_word(word, _("The word"))
+                checked_word(replacement, _("The replacement"))
+                forms = [(f.form, f.texts, guess(f.form, word, replacement))
+                         for f in word_forms(word, locale)]
+            if request.method == "POST":
+                pairs = list(zip(request.form.getlist("form"), request.form.getlist("new")))
+                if len(pairs) > MAX_FORMS:
+                    raise InvalidInput(_("At most %(n)s forms at once.", n=MAX_FORMS))
+                typed = dict(pairs)  # what the admin wrote stays in the table
+                forms = [(form, n, typed.get(form, new)) for form, n, new in forms or []]
+                mapping = checked_mapping(pairs)
+                if request.form.get("do") == "apply":
+                    chosen = {key: request.form.get(f"seen-{key}", "")
+                              for key in request.form.getlist("key")[:MAX_CHANGES]}
+                    with unit_of_work():
+                        saved = replace_word(g.user, locale, mapping, chosen)
+                    flash(_("Texts saved: %(n)s — they now say “%(word)s”.", n=saved,
+                            word=replacement), "success")
+                    return redirect(url_for("TextsView.index", locale=locale,
+                                            _anchor=KIND_UI))
+                changes = planned_changes(locale, mapping)
+        except DomainError as error:
+            flash(str(error), "danger")
+            if mapping is not None and changes is None:
+                changes = planned_changes(locale, mapping)
+        return self.render_template("desk/text_replace.html", locale=locale, locales=LOCALES,
+                                    word=word, replacement=replacement, forms=forms,
+                                    changes=changes, form=WordsForm(), ui_kind=KIND_UI,
+                                    max_changes=MAX_CHANGES)
 
 
 class ServiceSlaView(BaseView):

@@ -1,5 +1,6 @@
 /* Behaviour that used to live in inline handlers (blocked by the Content-Security-Policy):
-   <form data-confirm="Question?"> asks before submitting;
+   <form data-confirm="Question?"> asks before submitting (or a submit button's own
+   data-confirm, asked when that button sends the form);
    <input type="checkbox" data-check-all="css selector"> ticks every matching box. */
 (function () {
   /* A page drawn by a refused POST names its own address (app/typed_input.py): shown in the
@@ -25,8 +26,9 @@
     if (copy.getBoundingClientRect().top > window.innerHeight * 0.5) copy.scrollIntoView();
   });
   document.addEventListener('submit', function (event) {
-    var form = event.target;
-    var question = form && form.getAttribute && form.getAttribute('data-confirm');
+    var form = event.target, button = event.submitter;
+    var question = (button && button.getAttribute('data-confirm')) ||
+      (form && form.getAttribute && form.getAttribute('data-confirm'));
     if (question && !window.confirm(question)) event.preventDefault();
   }, true);
   document.addEventListener('change', function (event) {
