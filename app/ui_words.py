@@ -99,7 +99,8 @@ def word_forms(word: str, locale: str) -> list[Form]:
 def guess(form: str, word: str, replacement: str) -> str:
     """The replacement's form for a form of the word: the new stem with the old ending
     ("инженерами" with "эксперт" → "экспертами"), "ы" written "и" after к, г, х, ж, ш, ч, щ
-    ("оценщики"), and back ("заявки" with "анкета": "анкеты"). A guess: the admin corrects it where the two words decline apart."""
+    ("оценщики"), and back ("заявки" with "анкета": "анкеты"). A guess: the admin
+    corrects it where the two words decline apart."""
     old, new = stem(word), stem(replacement)
     ending = form.casefold()[len(old):]
     if new and new[-1] in HUSHING and ending.startswith("ы"):
