@@ -465,3 +465,11 @@ def mark_all_read(user, kind: str | None = None) -> int:
     if kind:
         query = query.filter(Notification.kind == kind)
     return query.update({Notification.is_read: True}, synchronize_session=False)
+
+
+def mark_request_read(user, request_id: int) -> int:
+    """Opening a request's page reads the user's notifications about it (the bell drops as
+    the user sees what happened); how many. One UPDATE; the caller commits."""
+    return own_notifications(user).filter(
+        Notification.request_id == request_id, Notification.is_read.is_(False)).update(
+        {Notification.is_read: True}, synchronize_session=False)

@@ -20,6 +20,7 @@ from app.pg_connections import plan_once, planned_once
 from app.permissions import role_names
 from app.request_filters import column_rows, statement_rows
 from app.money import money
+from app.notifications import mark_request_read
 from app.status_labels import partner_group_of, partner_groups
 from app.storage import send_stored
 from app.request_records import PAGE_OPTIONS, load_records
@@ -29,6 +30,7 @@ from app.templating import partner_status_of
 from app.thread import thread_of
 from app.timefmt import format_day
 from app.typed_input import show_page_at, typed_text
+from app.uow import unit_of_work
 from cabinet import bp
 from cabinet.access import partner_required
 from cabinet.choices import rule_choices, service_choices
@@ -219,6 +221,8 @@ def request_list():
 @partner_required
 def request_detail(request_id: int):
     req = get_request_or_404(current_user, request_id, *PAGE_OPTIONS)
+    with unit_of_work():  # seen: its notifications are read (the bell drops)
+        mark_request_read(current_user, req.id)
     show_page_at(url_for("cabinet.request_detail", request_id=req.id))  # drawn by a refused move
     records = load_records(req)  # messages, files and history: one statement each
     messages = thread_of(req, records)  # the one conversation: data requests, answers, files

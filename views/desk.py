@@ -17,6 +17,7 @@ from app.distribution import active_managers
 from app.errors import DomainError
 from app.extensions import db
 from app.input_guard import arg_int
+from app.notifications import mark_request_read
 from app.request_filters import DATE_FIELDS, filter_choices, parse_filters
 from app.request_conversation import staff_may_download
 from app.request_rules import DOCUMENT_LABELS, PAYMENT_LABELS, rules_for
@@ -73,8 +74,12 @@ class DeskView(DeskApprovalsMixin, DeskActionsMixin, BaseView):
     @expose("/<int:pk>")
     @has_access
     def show(self, pk: int):
-        """The request page: it offers exactly what app.request_rules allows this user."""
-        return self.request_page(get_request_or_404(g.user, pk, *DESK_OPTIONS))
+        """The request page: it offers exactly what app.request_rules allows this user;
+        opening it reads the user's notifications about it."""
+        req = get_request_or_404(g.user, pk, *DESK_OPTIONS)
+        with unit_of_work():
+            mark_request_read(g.user, req.id)
+        return self.request_page(req)
 
     def request_page(self, req: Request):
         """The request page. Rendered again by a refused POST of one of its forms (the

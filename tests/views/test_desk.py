@@ -169,3 +169,28 @@ def test_work_list_puts_overdue_and_answered_first(app, staff, partner):
     order = re.findall(r"\d{4}-\d{5}", html)
     assert order.index(old.number) < order.index(answered.number) < order.index(fresh.number)
     assert "просрочена" in html and "партнёр ответил" in html
+
+
+def _move_form(page: str, action: str) -> str:
+    return re.search(rf'<form method="post" action="/desk/\d+/move/{action}"[^>]*>.*?</form>',
+                     page, re.S).group(0)
+
+
+def test_final_moves_ask_first_and_comment_boxes_say_what_they_are_for(app, staff):
+    partner = make_partner()
+    manager = as_user(app, staff.manager)
+    on_review = manager.get(f"/desk/{make_request(partner, Status.ON_REVIEW, staff).id}") \
+        .get_data(as_text=True)
+    assert "data-confirm" in _move_form(on_review, "accept")
+    returning = _move_form(on_review, "return")
+    assert 'placeholder="Что доработать"' in returning and "data-confirm" not in returning
+    assigned = manager.get(f"/desk/{make_request(partner, Status.ASSIGNED, staff).id}")
+    cancel = _move_form(assigned.get_data(as_text=True), "cancel")
+    assert 'placeholder="Причина отмены"' in cancel and "data-confirm" in cancel
+    delivered = make_request(partner, Status.DELIVERED, staff)
+    closing = _move_form(manager.get(f"/desk/{delivered.id}").get_data(as_text=True), "close")
+    assert "data-confirm" in closing
+    cabinet = as_user(app, partner).get(f"/cabinet/requests/{delivered.id}").get_data(
+        as_text=True)
+    assert re.search(r'action="/cabinet/requests/\d+/move/close" data-confirm="Закрыть заявку?',
+                     cabinet)

@@ -535,3 +535,30 @@ def test_the_bell_reads_in_the_language_of_the_reader_not_of_the_moment_written(
     old = _note(staff.manager, "sla", text="Старое уведомление")
     assert old.texts is None
     assert "Старое уведомление" in desk.get("/notifications/").get_data(as_text=True)
+
+
+def test_opening_a_request_reads_its_notifications_and_only_its_own(app, staff, partner):
+    req = make_request(partner, Status.ASSIGNED, staff)
+    other = make_request(partner, Status.ASSIGNED, staff)
+    clear()
+    mine = _note(staff.manager, "message", req)
+    elsewhere = _note(staff.manager, "message", other)
+    partners = _note(partner, "message", req)
+    desk = as_user(app, staff.manager)
+    assert _bell(desk) == 2
+    assert desk.get(f"/desk/{req.id}").status_code == 200
+    db.session.expire_all()
+    assert [db.session.get(Notification, n.id).is_read for n in (mine, elsewhere, partners)] \
+        == [True, False, False]
+    assert _bell(desk) == 1
+    cabinet = as_user(app, partner)
+    assert cabinet.get(f"/cabinet/requests/{req.id}").status_code == 200
+    db.session.expire_all()
+    assert db.session.get(Notification, partners.id).is_read
+    assert not db.session.get(Notification, elsewhere.id).is_read
+    # a page the user may not open reads nothing
+    stranger = as_user(app, make_partner())
+    note = _note(partner, "status", other)
+    assert stranger.get(f"/cabinet/requests/{other.id}").status_code == 404
+    db.session.expire_all()
+    assert not db.session.get(Notification, note.id).is_read
