@@ -181,8 +181,10 @@ EVENTS: dict[str, Event] = {
                        **_n(r)),
         lambda r, c: _("Request %(number)s is ready for review", **_n(r))),
     "returned": Event(
-        "rework", _engineer,
-        lambda r, c: _("Request %(number)s is returned to you for rework.", **_n(r)),
+        "rework", _engineer,  # the manager's words are for the engineer (staff to staff)
+        lambda r, c: _("Request %(number)s is returned to you for rework: %(comment)s",
+                       comment=c["comment"], **_n(r)) if c.get("comment") else
+        _("Request %(number)s is returned to you for rework.", **_n(r)),
         lambda r, c: _("Request %(number)s is returned for rework", **_n(r))),
     "visit_booked": Event(
         "booking", _engineer,
@@ -442,7 +444,7 @@ def notify_status_change(request: Request, change: StatusChange) -> None:
     elif action == Action.SUBMIT_REVIEW:
         announce("review_submitted", request, actor)
     elif action == Action.RETURN:
-        announce("returned", request, actor)
+        announce("returned", request, actor, comment=change.comment)
     elif action in (Action.CANCEL, Action.CLOSE):
         announce("staff_status", request, actor, **moved)
     if action == Action.CANCEL and request.engineer is not None:

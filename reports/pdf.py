@@ -23,9 +23,14 @@ class PdfError(RuntimeError):
 
 
 def amount_in_words(kopecks: int) -> str:
-    """12345 → 'сто двадцать три рубля, сорок пять копеек' (in the current language)."""
+    """12345 → 'Сто двадцать три рубля 45 копеек' (in the current language): roubles in
+    words, kopecks in two digits, as payment documents write them ('… рублей 00 копеек',
+    never 'ноль копеек')."""
     lang = "ru" if locale_name("") == "ru" else "en"
-    text = num2words(Decimal(kopecks) / 100, lang=lang, to="currency", currency="RUB")
+    text = num2words(Decimal(kopecks) / 100, lang=lang, to="currency", currency="RUB",
+                     cents=False)
+    roubles, sep, kopeks = text.rpartition(", ")  # the words' own commas stay (en)
+    text = f"{roubles} {kopeks}" if sep else text
     return text[:1].upper() + text[1:]
 
 

@@ -166,7 +166,7 @@ def test_amount_in_words_matches_the_total_to_pay_with_vat_on_top(app, staff, cl
     partner, req = _priced(staff, "0", prices_rub=(1000, 234))
     text = _pdf(app, partner, req, "invoice")
     assert "Всего к оплате: 1 480,80 ₽" in text and "на сумму 1 480,80 ₽" in text
-    assert "Одна тысяча четыреста восемьдесят рублей, восемьдесят копеек" in text
+    assert "Одна тысяча четыреста восемьдесят рублей 80 копеек" in text
 
 
 def test_migration_0006_adds_and_drops_the_numbers_table(make_app):

@@ -1,11 +1,13 @@
 """PDF documents: Russian text and amounts survive (read with pypdf), fonts embedded."""
 
 import pytest
+from flask_babel import force_locale
 
 from app.extensions import db
 from app.settings import get_setting, set_setting
 from models.request_status import Status
 from reports import pdf
+from reports.pdf import amount_in_words
 from tests.pdftext import embedded_fonts, pdf_text
 from tests.factories import Staff, sign_in, make_partner, make_request, make_user, post
 
@@ -53,7 +55,7 @@ def test_invoice_uses_settings_requisites_and_amount_in_words(app, client, staff
     text = text_of(client.get(f"/cabinet/requests/{req.id}/pdf/invoice").data, tmp_path)
     assert "Счёт на оплату" in text and "ООО «Планировка и Ко»" in text
     assert "044525225" in text and "15 000,00" in text
-    assert "Пятнадцать тысяч рублей" in text
+    assert "Пятнадцать тысяч рублей 00 копеек" in text and "ноль" not in text
 
 
 def test_an_entrepreneurs_invoice_prints_no_kpp_a_companys_does(app, client, staff):
@@ -104,3 +106,14 @@ def test_missing_font_is_an_error_not_black_boxes(app, staff, tmp_path, monkeypa
     with app.test_request_context():
         with pytest.raises(pdf.PdfError, match="font missing"):
             request_pdf(req, "invoice", for_partner=True)
+
+
+@pytest.mark.parametrize("kopecks, locale, words", [
+    (1500000, "ru", "Пятнадцать тысяч рублей 00 копеек"),
+    (101, "ru", "Один рубль 01 копейка"),
+    (2102, "ru", "Двадцать один рубль 02 копейки"),
+    (2562450, "en", "Twenty-five thousand, six hundred and twenty-four roubles 50 kopeks"),
+])
+def test_amounts_in_words_write_kopecks_in_digits(app, kopecks, locale, words):
+    with app.test_request_context(), force_locale(locale):
+        assert amount_in_words(kopecks) == words

@@ -145,7 +145,8 @@ def test_return_for_rework_tells_the_engineer(app, staff, partner):
     clear()
     with unit_of_work():
         transition(req, "return", staff.manager, "Перемерить кухню")
-    assert list(rows("rework")) == [staff.engineer.id]
+    assert rows("rework") == {staff.engineer.id: [
+        f"Заявка {req.number} возвращена вам на доработку: Перемерить кухню"]}  # why, too
     assert staff.manager.id not in rows()
 
 
