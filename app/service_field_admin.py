@@ -15,6 +15,7 @@ from app.extensions import db
 from app.pricing import coefficient_text
 from app.service_fields import TRUE_WORDS, pattern_risk, text_limit
 from models.catalog import Service
+from models.requests import RequestService
 from models.service_fields import (CHOICE_TYPES, FIELD_BOOLEAN, FIELD_PATTERN, FIELD_TYPES,
                                    NUMBER_TYPES, ServiceField)
 
@@ -110,24 +111,51 @@ def _check(field: ServiceField) -> None:
     _check_rename(field)
 
 
+def _users_of(service_id, key: str, field_id) -> list[str]:
+    """What names this field by its key: the service's price rate (the service's name) and
+    the service's other fields shown only on its value (their keys)."""
+    service = db.session.get(Service, service_id) if service_id else None
+    users = [service_name(service)] if service is not None and service.rate_field_key == key \
+        else []
+    users += [other for (other,) in db.session.query(ServiceField.key).filter(
+        ServiceField.service_id == service_id, ServiceField.show_if_key == key,
+        ServiceField.is_active.is_(True), ServiceField.id != field_id)]
+    return users
+
+
 def _check_rename(field: ServiceField) -> None:
-    """A key others refer to keeps its name: the service's price rate and other fields'
-    conditions name it (renamed, the price failed on every request of the service and the
-    dependent fields were hidden for ever)."""
+    """A key others refer to keeps its name, and stays on the form while they do: the
+    service's price rate and other fields' conditions name it (renamed or switched off, the
+    price failed on every request of the service and the dependent fields were hidden for
+    ever)."""
     if field.id is None:
         return
-    old = db.session.query(ServiceField.key).filter_by(id=field.id).scalar()
-    if old is None or old == field.key:
+    old, was_active = db.session.query(ServiceField.key, ServiceField.is_active).filter_by(
+        id=field.id).one_or_none() or (None, None)
+    if old is None:
         return
-    service = db.session.get(Service, field.service_id)
-    users = [service_name(service)] if service is not None and service.rate_field_key == old \
-        else []
-    users += [key for (key,) in db.session.query(ServiceField.key).filter(
-        ServiceField.service_id == field.service_id, ServiceField.show_if_key == old,
-        ServiceField.id != field.id)]
-    if users:
+    if old != field.key and (users := _users_of(field.service_id, old, field.id)):
         raise InvalidInput(_("The key “%(key)s” is used by: %(users)s. Change those first, "
                              "or keep the key.", key=old, users=", ".join(users)))
+    if was_active and not field.is_active and (users := _users_of(field.service_id, old,
+                                                                  field.id)):
+        raise InvalidInput(_("The field “%(key)s” is used by: %(users)s. Change those first, "
+                             "then switch it off.", key=old, users=", ".join(users)))
+
+
+def check_field_delete(field: ServiceField) -> None:
+    """A field is deleted only while nothing needs it: not while the service prices by it or
+    other fields depend on it, nor once requests of the service were filed (their stored
+    values would lose their label, and the form its field): it is switched off instead."""
+    if users := _users_of(field.service_id, field.key, field.id):
+        raise InvalidInput(_("The field “%(key)s” is used by: %(users)s. Change those first, "
+                             "then switch it off.", key=field.key, users=", ".join(users)))
+    filed = db.session.query(RequestService.id).filter(
+        RequestService.service_id == field.service_id).first()
+    if filed is not None:
+        raise InvalidInput(_("Requests of this service keep values of “%(key)s”: switch the "
+                             "field off instead (untick “Active”); new requests no longer ask "
+                             "for it and the stored values keep their label.", key=field.key))
 
 
 def _check_pattern(field: ServiceField) -> None:

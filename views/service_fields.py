@@ -15,10 +15,10 @@ from markupsafe import Markup
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import InputRequired, Optional
 
-from app.errors import DomainError
+from app.errors import DomainError, InvalidInput
 from app.extensions import db
 from app.form_fields import DecimalCommaField
-from app.service_field_admin import (OptionsError, check_field, option_lines,
+from app.service_field_admin import (OptionsError, check_field, check_field_delete, option_lines,
                                      parse_option_lines)
 from models.service_fields import FIELD_TYPE_LABELS, FIELD_TYPES, ServiceField
 from views.base import ColumnRange, ReplanInterface, ReplanModelView
@@ -144,3 +144,11 @@ class ServiceFieldView(ReplanModelView):
             raise
 
     pre_update = pre_add
+
+    def pre_delete(self, item):
+        """Refused (said as FAB says a refusal) while the field is needed: app.
+        service_field_admin.check_field_delete."""
+        try:
+            check_field_delete(item)
+        except InvalidInput as error:
+            raise ValueError(str(error)) from None

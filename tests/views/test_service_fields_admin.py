@@ -14,7 +14,8 @@ from app.service_field_admin import option_lines, parse_option_lines, OptionsErr
 from models.audit import AuditEvent
 from models.catalog import Service
 from models.service_fields import ServiceField
-from tests.factories import as_user, make_partner, make_user
+from models.requests import RequestService
+from tests.factories import as_user, make_partner, make_request, make_user, post
 
 
 @pytest.fixture
@@ -182,3 +183,44 @@ def test_moving_a_field_to_a_service_that_has_its_key_is_refused_with_the_reason
     assert "уже есть поле «car_class»" in html and "Класс (новый)" in html
     db.session.expire_all()
     assert db.session.get(ServiceField, moving.id).service_id == service.id
+
+
+def _delete(client, field):
+    return post(client, f"/service-fields/delete/{field.id}", follow=True).get_data(
+        as_text=True)
+
+
+def test_a_field_the_price_the_form_or_filed_requests_need_is_kept(app, service, staff):
+    """Deleting the rate field made the service impossible to file (the price asked for a
+    field the form no longer had); switching off a field others are shown on hid them for
+    ever. Both are refused with the reason; a field nothing needs is deleted."""
+    rate = ServiceField(service=service, key="cars", label="Машин", field_type="integer")
+    parent = ServiceField(service=service, key="has_trailer", label="Прицеп",
+                          field_type="boolean")
+    child = ServiceField(service=service, key="trailer_vin", label="VIN прицепа",
+                         field_type="text", show_if_key="has_trailer", show_if_value="yes")
+    spare = ServiceField(service=service, key="spare", label="Лишнее", field_type="text")
+    service.rate_field_key = "cars"
+    db.session.add_all([rate, parent, child, spare])
+    db.session.commit()
+    admin = as_user(app, make_user(ADMIN))
+    page = _delete(admin, rate)
+    assert "Поле «cars» используется: Проверка авто" in page
+    assert "Поле «has_trailer» используется: trailer_vin" in _delete(admin, parent)
+    for field in (rate, parent):  # nor switched off
+        url = f"/service-fields/edit/{field.id}"
+        data = {**field_form(service, key=field.key, label=field.label,
+                             field_type=field.field_type, options=None, is_active=None),
+                "csrf_token": _token(admin, url)}
+        html = admin.post(url, data=data, follow_redirects=True).get_data(as_text=True)
+        assert f"Поле «{field.key}» используется" in html and "затем отключите" in html
+    db.session.expire_all()
+    assert db.session.query(ServiceField).filter_by(is_active=True).count() == 4
+    _delete(admin, child)  # the dependent field may go: then its parent is free
+    assert db.session.query(ServiceField).filter_by(key="trailer_vin").count() == 0
+    req = make_request(make_partner(), staff=staff)
+    db.session.add(RequestService(request_id=req.id, service_id=service.id, title="x",
+                                  price_kopecks=0))
+    db.session.commit()
+    assert "Заявки этой услуги хранят значения «spare»" in _delete(admin, spare)
+    assert db.session.query(ServiceField).filter_by(key="spare").count() == 1
