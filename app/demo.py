@@ -13,6 +13,7 @@ from werkzeug.datastructures import FileStorage
 from app import demo_catalog as cat
 from app import rollups
 from app.accounts import create_user
+from app.attachments import attach_files
 from app.timefmt import local_today
 from app.deliverables import upload_package
 from app.extensions import db
@@ -30,7 +31,7 @@ from models.knowledge import KbArticle, KbCategory
 from models.notifications import Notification
 from models.partners import PARTNER_MEMBER, PARTNER_OWNER, EndClient, PartnerCompany
 from models.request_status import OPEN_STATUSES, Action, Status
-from models.requests import Message
+from models.requests import ATTACH_WORK, Message
 from models.schedule import ENTRY_VACATION, ENTRY_VISIT, ScheduleEntry
 
 DEMO_PASSWORD = "replan-demo-2026"  # meets the password policy (app.passwords)
@@ -193,6 +194,9 @@ def _walk(rng, req, target: Status, users, k: int) -> None:
         elif action == A.SCHEDULE:
             _book(req, engineer, manager, start)
             transition(req, action, manager, engineer=engineer)
+        elif action == A.SUBMIT_REVIEW:  # the work goes to review with its file
+            _work(req, engineer)
+            transition(req, action, engineer)
         else:
             transition(req, action, actors[action], comments.get(action))
         if action == A.ANSWER:  # the data request's message is written by the move itself
@@ -206,6 +210,11 @@ def _walk(rng, req, target: Status, users, k: int) -> None:
 
 DEMO_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages"
             b"/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+
+
+def _work(req, engineer) -> None:
+    attach_files(req, [FileStorage(io.BytesIO(DEMO_PDF), filename=f"Обмеры {req.number}.pdf")],
+                 engineer, ATTACH_WORK)
 
 
 def _package(req, manager) -> None:

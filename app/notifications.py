@@ -470,8 +470,22 @@ def mark_all_read(user, kind: str | None = None) -> int:
 
 
 def mark_request_read(user, request_id: int) -> int:
-    """Opening a request's page reads the user's notifications about it (the bell drops as
-    the user sees what happened); how many. One UPDATE; the caller commits."""
+    """The user's unread notifications about a request marked read; how many (caller
+    commits)."""
     return own_notifications(user).filter(
         Notification.request_id == request_id, Notification.is_read.is_(False)).update(
         {Notification.is_read: True}, synchronize_session=False)
+
+
+def read_on_page(user, request_id: int) -> int:
+    """Opening a request's page reads the user's notifications about it (the bell drops as
+    the user sees what happened); how many. Known with the user's row (app.security.
+    NOTES_READ_ON): no statement unless there are some; the bell of this page counts
+    without them. The caller commits once the page is rendered (a commit expires what the
+    page is about to read)."""
+    if not getattr(user, "replan_unread_here", 0):
+        return 0
+    read = mark_request_read(user, request_id)
+    user.replan_unread = max(0, (getattr(user, "replan_unread", 0) or 0) - read)
+    user.replan_unread_here = 0
+    return read

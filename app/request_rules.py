@@ -7,7 +7,7 @@ another. Moves come from the transition table (app.workflow), uploads from app.d
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 
@@ -15,7 +15,7 @@ from app.deliverables import STAFF_UPLOADS, can_upload
 from app.permissions import ADMIN, role_names
 from app.translations import locale_name
 from app.visibility import reads_partner_words
-from app.workflow import actor_kinds, available_moves
+from app.workflow import actor_kinds, available_moves, waiting_reasons
 from models.request_status import MOVES, OPEN_STATUSES, Action, Actor, Move, Status
 from models.requests import PAYMENT_PAID, PAYMENT_PARTIAL, PAYMENT_UNPAID, Request
 
@@ -94,6 +94,8 @@ class RequestRules:
     documents: tuple[str, ...]
     can_edit_draft: bool
     can_pay: bool
+    # moves the request is not ready for yet → why (the button is shown disabled with it)
+    waiting: dict = field(default_factory=dict)
 
     @property
     def can_book(self) -> bool:
@@ -125,4 +127,5 @@ def rules_for(user, request: Request) -> RequestRules:
         documents=documents_for(user, request),
         can_edit_draft=Actor.PARTNER in kinds and request.status == Status.DRAFT,
         can_pay=ADMIN in role_names(user),
+        waiting=waiting_reasons(request, [m for m in possible if not m.form]),
     )

@@ -23,7 +23,7 @@ from flask_appbuilder.validators import PasswordComplexityValidator
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user, user_logged_in
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Integer, bindparam, func, select
 from sqlalchemy.exc import MultipleResultsFound
 from sqlalchemy.orm import joinedload
 from wtforms import PasswordField, StringField
@@ -50,6 +50,20 @@ from models.security import SessionEpoch
 # endpoints a user who must change the password may still reach
 PASSWORD_CHANGE_ALLOWED = {"cabinet.change_password", "ReplanAuthDBView.logout", "static",
                            "appbuilder.static", "LocaleView.index", "cabinet.static"}
+
+
+# the request pages that read their request's notifications → the URL part naming it
+NOTES_READ_ON = {"DeskView.show": "pk", "cabinet.request_detail": "request_id"}
+
+
+def page_request_id() -> int | None:
+    """The request a request page shows (NOTES_READ_ON), read with the user's row so the
+    page knows without a statement whether it has notifications to read."""
+    if not has_request_context() or request.method != "GET":
+        return None
+    part = NOTES_READ_ON.get(request.endpoint or "")
+    value = (request.view_args or {}).get(part) if part else None
+    return value if isinstance(value, int) and 0 < value < 2**31 else None
 
 
 def safe_next(url: str) -> bool:
@@ -230,13 +244,16 @@ class ReplanSecurityManager(SecurityManager):
             pk = int(pk)  # FAB passes ids from query strings ("5"): PostgreSQL won't compare
         except (TypeError, ValueError):
             return None
-        found = self.session.execute(self._user_statement(), {"pk": pk}).unique().first()
+        found = self.session.execute(self._user_statement(),
+                                     {"pk": pk, "here": page_request_id()}).unique().first()
         if found is None:
             return None
         # the session epoch and the bell's count read with the user (app.sessions,
-        # app.templating.unread_count: no statement of their own)
+        # app.templating.unread_count: no statement of their own), and the unread ones about
+        # the request this page shows (its page reads them: app.notifications.read_on_page)
         found[0].replan_generation = found[1] or 0
         found[0].replan_unread = found[2] or 0
+        found[0].replan_unread_here = found[3] or 0
         return found[0]
 
     def _user_statement(self):
@@ -247,7 +264,10 @@ class ReplanSecurityManager(SecurityManager):
             unread = select(func.count(Notification.id)).where(
                 Notification.user_id == user.id,
                 Notification.is_read.is_(False)).scalar_subquery()
-            self._user_select = select(user, SessionEpoch.generation, unread).options(
+            here = select(func.count(Notification.id)).where(
+                Notification.user_id == user.id, Notification.is_read.is_(False),
+                Notification.request_id == bindparam("here", type_=Integer)).scalar_subquery()
+            self._user_select = select(user, SessionEpoch.generation, unread, here).options(
                 joinedload(user.roles), joinedload(user.groups),
                 joinedload(user.profile).joinedload(UserProfile.partner_company)) \
                 .outerjoin(SessionEpoch, SessionEpoch.user_id == user.id) \

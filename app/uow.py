@@ -63,6 +63,17 @@ def commit() -> None:
     _hand_over()
 
 
+def commit_after_rendering() -> None:
+    """Commit what a page wrote while it was shown (its notifications read) once it is
+    rendered, keeping what it loaded: nothing is read again for the hooks after it."""
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        commit()
+    finally:
+        session.expire_on_commit = True
+
+
 def rollback() -> None:
     db.session.rollback()
     if has_app_context():

@@ -31,8 +31,8 @@ from app import rollups  # noqa: F401  (its flush hook keeps the daily rollup of
 from models.base import utcnow
 from app.status_labels import partner_label, staff_label
 from models.request_status import ACTION_LABELS, MOVES, Action, Actor, Move, Status
-from models.requests import (ATTACH_MESSAGE, PAYMENT_PAID, Message, Request, StatusChange,
-                             status_writer)
+from models.requests import (ATTACH_MESSAGE, ATTACH_WORK, PAYMENT_PAID, Attachment, Message,
+                             Request, StatusChange, status_writer)
 from models.schedule import ENTRY_VISIT, ScheduleEntry
 
 
@@ -123,6 +123,8 @@ def transition(request: Request, action: Action | str, user, comment: str | None
     effect = EFFECTS.get(move.action, NO_EFFECT)
     check_gate(request, move.action)  # accept / deliver wait for the approval steps
     effect.check(request, {**params, "by": user})
+    if (reason := effect.waiting(request)) is not None:
+        raise WorkflowError(reason)
     _confirmed_by_partner(request, move.action, user, params.get("confirmation_code"))
     from_status = request.status
     effect.apply(request, params, comment)
@@ -169,6 +171,9 @@ class Effect:
 
     check: Callable[[Request, dict], None] = _nothing
     apply: Callable[[Request, dict, str | None], None] = _nothing
+    # what the request itself still lacks for the move (the reason, or None when ready):
+    # checked with `check`, and shown beside the button before it is pressed
+    waiting: Callable[[Request], str | None] = lambda request: None
     restarts_clock: bool = True  # "in status since" (the SLA clock) starts again
     # what the move writes beside the history, once the change exists (request, change,
     # user, params)
@@ -233,12 +238,20 @@ def _keep_cancel_reason(request: Request, params: dict, comment: str | None) -> 
             .delete(synchronize_session="fetch")
 
 
-def _paid_and_packaged(request: Request, params: dict) -> None:
+def _unpaid_or_unpackaged(request: Request) -> str | None:
     if request.payment_state != PAYMENT_PAID and get_setting("payment_before_delivery"):
-        raise WorkflowError(_("The request is not paid yet: documents are released "
-                              "after payment."))
+        return _("The request is not paid yet: documents are released after payment.")
     if not latest_version(request):
-        raise WorkflowError(_("Upload the document package before delivering."))
+        return _("Upload the document package before delivering.")
+    return None
+
+
+def _no_work_yet(request: Request) -> str | None:
+    """The engineer's work goes to review with its files (an empty review was accepted and
+    the partner told the documents were on their way)."""
+    uploaded = db.session.query(Attachment.id).filter_by(request_id=request.id,
+                                                         kind=ATTACH_WORK).first()
+    return None if uploaded else _("Upload the work files before submitting them for review.")
 
 
 def _release_package(request: Request, params: dict, comment: str | None) -> None:
@@ -264,7 +277,8 @@ EFFECTS: dict[Action, Effect] = {
     Action.REASSIGN: Effect(_needs_manager, _set_manager, restarts_clock=False),
     Action.SCHEDULE: Effect(_needs_engineer, _set_engineer),
     Action.RESCHEDULE: Effect(_needs_engineer, _set_engineer),
-    Action.DELIVER: Effect(_paid_and_packaged, _release_package),
+    Action.SUBMIT_REVIEW: Effect(waiting=_no_work_yet),
+    Action.DELIVER: Effect(apply=_release_package, waiting=_unpaid_or_unpackaged),
     Action.ASK_INFO: Effect(record=_data_request_message),
 }
 
@@ -302,3 +316,14 @@ def _after_move(request: Request, change: StatusChange, user) -> None:
            from_status=change.from_status, to_status=change.to_status)
     notify_status_change(request, change)
     announce_on_review(request, change, user)  # the first approver hears of the work
+
+
+def waiting_reasons(request: Request, moves) -> dict[Action, str]:
+    """{action: what the request still lacks for it} of these moves (the page shows the
+    reason beside a button that would be refused)."""
+    reasons = {}
+    for move in moves:
+        reason = EFFECTS.get(move.action, NO_EFFECT).waiting(request)
+        if reason is not None:
+            reasons[move.action] = reason
+    return reasons

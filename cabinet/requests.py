@@ -20,7 +20,7 @@ from app.pg_connections import plan_once, planned_once
 from app.permissions import role_names
 from app.request_filters import column_rows, statement_rows
 from app.money import money
-from app.notifications import mark_request_read
+from app.notifications import read_on_page
 from app.status_labels import partner_group_of, partner_groups
 from app.storage import send_stored
 from app.request_records import PAGE_OPTIONS, load_records
@@ -30,7 +30,7 @@ from app.templating import partner_status_of
 from app.thread import thread_of
 from app.timefmt import format_day
 from app.typed_input import show_page_at, typed_text
-from app.uow import unit_of_work
+from app.uow import commit_after_rendering
 from cabinet import bp
 from cabinet.access import partner_required
 from cabinet.choices import rule_choices, service_choices
@@ -221,13 +221,12 @@ def request_list():
 @partner_required
 def request_detail(request_id: int):
     req = get_request_or_404(current_user, request_id, *PAGE_OPTIONS)
-    with unit_of_work():  # seen: its notifications are read (the bell drops)
-        mark_request_read(current_user, req.id)
+    read = read_on_page(current_user, req.id)  # seen: the bell drops (committed below)
     show_page_at(url_for("cabinet.request_detail", request_id=req.id))  # drawn by a refused move
     records = load_records(req)  # messages, files and history: one statement each
     messages = thread_of(req, records)  # the one conversation: data requests, answers, files
     inputs, released = partner_files(req, records)
-    return render_template(
+    page = render_template(
         "cabinet/request_detail.html", req=req, timeline=history_for(current_user, req, records),
         messages=messages, inputs=inputs, released=released,
         rules=rules_for(current_user, req), document_labels=DOCUMENT_LABELS,
@@ -238,6 +237,9 @@ def request_detail(request_id: int):
         # typed, the stored version (app.typed_input), so the corrected move goes through
         reason_form=ReasonForm(formdata=None, version=req.version,
                                comment=typed_comment(req.id)))
+    if read:
+        commit_after_rendering()
+    return page
 
 
 def typed_comment(request_id: int) -> str:

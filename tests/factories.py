@@ -18,6 +18,7 @@ from werkzeug.datastructures import FileStorage
 
 import config
 from app.accounts import create_user
+from app.attachments import attach_files
 from app.extensions import db
 from app.deliverables import upload_package
 from app.form_nonce import issue_nonce
@@ -32,6 +33,7 @@ from app.workflow import assign_manager, transition
 from models.catalog import Service
 from models.partners import PARTNER_MEMBER, PARTNER_OWNER, PartnerCompany
 from models.request_status import Status
+from models.requests import ATTACH_WORK
 
 KEYS = ("REPLAN_ENV", "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "REPLAN_BASE_URL",
         "REPLAN_PROXY_COUNT", "REPLAN_SECRET_KEY_FILE", "REPLAN_RATE_LIMIT")
@@ -155,7 +157,10 @@ def walk(req, target: Status, author, staff: Staff | None) -> None:
             assign_manager(req, staff.manager, staff.supermanager)
         elif action == "schedule":
             transition(req, "schedule", staff.manager, engineer=staff.engineer)
-        elif action in ("start", "submit_review"):
+        elif action == "submit_review":
+            add_work(req, staff.engineer)
+            transition(req, action, staff.engineer)
+        elif action == "start":
             transition(req, action, staff.engineer)
         elif action == "deliver":
             mark_payment(req, amount_payable(req.total_kopecks), local_today(), "PP-1",
@@ -169,6 +174,12 @@ def walk(req, target: Status, author, staff: Staff | None) -> None:
 
 
 MINI_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def add_work(req, engineer, name: str = "Обмеры.pdf"):
+    """Upload one work file of the engineer (a review needs the work: app.workflow)."""
+    return attach_files(req, [FileStorage(io.BytesIO(MINI_PDF), filename=name)], engineer,
+                        ATTACH_WORK)
 
 
 def add_package(req, actor, name: str = "Проект.pdf"):

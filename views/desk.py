@@ -17,7 +17,7 @@ from app.distribution import active_managers
 from app.errors import DomainError
 from app.extensions import db
 from app.input_guard import arg_int
-from app.notifications import mark_request_read
+from app.notifications import read_on_page
 from app.request_filters import DATE_FIELDS, filter_choices, parse_filters
 from app.request_conversation import staff_may_download
 from app.request_rules import DOCUMENT_LABELS, PAYMENT_LABELS, rules_for
@@ -27,7 +27,7 @@ from app.scheduling import (ScheduleError, check_not_past, default_window, engin
                             suggest_engineers, visits_by_request, visits_of)
 from app.storage import send_stored
 from app.typed_input import show_page_at, typed_into, typed_text
-from app.uow import unit_of_work
+from app.uow import commit_after_rendering, unit_of_work
 from app.status_labels import staff_labels
 from models.request_status import ACTION_LABELS, OPEN_STATUSES
 from models.finance import Payment
@@ -77,9 +77,11 @@ class DeskView(DeskApprovalsMixin, DeskActionsMixin, BaseView):
         """The request page: it offers exactly what app.request_rules allows this user;
         opening it reads the user's notifications about it."""
         req = get_request_or_404(g.user, pk, *DESK_OPTIONS)
-        with unit_of_work():
-            mark_request_read(g.user, req.id)
-        return self.request_page(req)
+        read = read_on_page(g.user, req.id)
+        page = self.request_page(req)
+        if read:
+            commit_after_rendering()
+        return page
 
     def request_page(self, req: Request):
         """The request page. Rendered again by a refused POST of one of its forms (the

@@ -258,6 +258,9 @@ def _walk(rng, req, target: Status, users, k: int, spec: dict) -> None:
         elif action == A.SCHEDULE:
             demo._book(req, expert, manager, start)
             transition(req, action, manager, engineer=expert)
+        elif action == A.SUBMIT_REVIEW:  # the work goes to review with its file
+            demo._work(req, expert)
+            transition(req, action, expert)
         else:
             transition(req, action, actors[action])
     if req.status != Status.DRAFT:

@@ -30,7 +30,8 @@ from models.catalog import RULE_OBJECT_TYPE, RULE_URGENCY, PriceRule
 from models.request_status import Status
 from models.requests import Attachment
 from tests.cabinet.filedata import PDF
-from tests.factories import make_company, make_partner, make_request, make_service, make_user
+from tests.factories import (add_work, make_company, make_partner, make_request, make_service,
+                             make_user)
 
 ROLES = ("anonymous", "owner", "member", "other", "engineer", "manager", "supermanager",
          "admin", "director")
@@ -166,6 +167,9 @@ class World:
         db.session.commit()
         file_id = db.session.query(Attachment.id).filter_by(request_id=req.id) \
             .order_by(Attachment.id).first()[0]
+        if status == Status.IN_PROGRESS:  # the work its engineer sends for review
+            add_work(req, self.staff.engineer)
+            db.session.commit()
         return req, file_id
 
     def foreign(self, kind: str = "draft"):

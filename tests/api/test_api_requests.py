@@ -18,7 +18,7 @@ from models.request_status import Status
 from models.requests import Request, StatusChange
 from models.service_fields import ServiceField
 from models.signatures import Signature
-from tests.factories import Staff, make_partner, make_request, make_service, make_user
+from tests.factories import Staff, add_work, make_partner, make_request, make_service, make_user
 from tests.unit.test_signature_codes import require_codes
 
 PROBLEM = "application/problem+json"
@@ -511,6 +511,11 @@ def test_staff_make_the_moves_their_role_may(app, client, service, staff):
                         headers=token(staff.engineer)), 409)
     moved = client.post(url, json={"action": "start"}, headers=token(staff.engineer))
     assert moved.status_code == 200 and moved.get_json()["status"] == "in_progress"
+    no_work = problem(client.post(url, json={"action": "submit_review"},
+                                  headers=token(staff.engineer)), 403)  # a refused move
+    assert "Загрузите файлы работы" in no_work
+    add_work(db.session.get(Request, req.id), staff.engineer)
+    db.session.commit()
     client.post(url, json={"action": "submit_review"}, headers=token(staff.engineer))
     problem(client.post(url, json={"action": "return"}, headers=token(staff.manager)), 403)
     accepted = client.post(url, json={"action": "accept"}, headers=token(staff.manager))

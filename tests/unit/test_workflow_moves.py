@@ -21,13 +21,14 @@ from app.permissions import ENGINEER, MANAGER, SUPERMANAGER
 from app.settings import set_setting
 from app.workflow import (ConflictError, IllegalTransition, NotAllowed, WorkflowError,
                           actor_kinds, assign_manager, available_moves, conflict_message,
-                          find_move, transition)
+                          find_move, transition, waiting_reasons)
 from models.audit import AuditEvent
 from models.partners import PartnerCompany
 from models.request_status import (MOVES, ONCE_ONLY, PARTNER_BUTTONS, STAFF_ACTORS,
-                                   STAFF_BUTTONS, Actor, Status, button_actions)
-from models.requests import PAYMENT_PAID, Attachment, Request, StatusChange, status_writer
-from tests.factories import add_package, make_company, make_partner, make_user
+                                   STAFF_BUTTONS, Action, Actor, Status, button_actions)
+from models.requests import (ATTACH_DELIVERABLE, PAYMENT_PAID, Attachment, Request,
+                             StatusChange, status_writer)
+from tests.factories import add_package, add_work, make_company, make_partner, make_user
 
 LONG_AGO = datetime(2020, 1, 1)
 CASES = [(move, source, actor) for move in MOVES for source in move.sources
@@ -107,6 +108,8 @@ def check_move(people, move, source, actor) -> None:
     if move.action == "deliver":
         req.payment_state = PAYMENT_PAID
         add_package(req, people[Actor.MANAGER])
+    if move.action == "submit_review":  # the review needs the work
+        add_work(req, people[Actor.ENGINEER])
     before = (req.manager_id, req.engineer_id, req.version)
     user = people[actor]
     change = transition(req, str(move.action), user, "  why  ", req.version,
@@ -129,7 +132,8 @@ def check_move(people, move, source, actor) -> None:
         assert req.status_changed_at == LONG_AGO, case
     else:
         assert req.status_changed_at > LONG_AGO, case
-    released = db.session.query(Attachment.is_released).filter_by(request_id=req.id).all()
+    released = db.session.query(Attachment.is_released).filter_by(
+        request_id=req.id, kind=ATTACH_DELIVERABLE).all()
     assert released == ([(True,)] if move.action == "deliver" else []), case
     event = db.session.query(AuditEvent).filter_by(action="status_move",
                                                    object_id=req.id).one()
@@ -344,3 +348,22 @@ def test_assign_manager_passes_the_comment_and_the_pages_version(people):
     assert req.manager_id == people["new_manager"].id
     assign_manager(req, people[Actor.MANAGER], sm, expected_version=req.version)
     assert req.manager_id == people[Actor.MANAGER].id
+
+
+@pytest.mark.parametrize("source", [Status.IN_PROGRESS, Status.REWORK])
+def test_the_work_goes_to_review_with_its_files_only(people, source):
+    """An empty review was accepted (the partner told the documents were on their way)."""
+    req = stored_request(people, source)
+    db.session.commit()
+    engineer = people[Actor.ENGINEER]
+    assert waiting_reasons(req, available_moves(req, engineer)) == {
+        Action.SUBMIT_REVIEW: "Загрузите файлы работы, прежде чем сдавать её на проверку."}
+    with pytest.raises(WorkflowError, match="Загрузите файлы работы"):
+        transition(req, "submit_review", engineer, None, req.version)
+    db.session.rollback()
+    req = db.session.get(Request, req.id)
+    assert req.status == source and not req.history
+    add_work(req, engineer)
+    assert waiting_reasons(req, available_moves(req, engineer)) == {}
+    transition(req, "submit_review", engineer, None, req.version)
+    assert req.status == Status.ON_REVIEW

@@ -9,8 +9,8 @@ from models.notifications import Notification
 from models.request_status import Status
 from models.requests import Attachment, Message, Request
 from tests.cabinet.filedata import PDF, upload
-from tests.factories import (as_user, Staff, add_package, make_partner, make_request, make_user,
-                             post)
+from tests.factories import (as_user, Staff, add_package, add_work, make_partner, make_request,
+                             make_user, post)
 
 
 
@@ -194,3 +194,21 @@ def test_final_moves_ask_first_and_comment_boxes_say_what_they_are_for(app, staf
         as_text=True)
     assert re.search(r'action="/cabinet/requests/\d+/move/close" data-confirm="Закрыть заявку?',
                      cabinet)
+
+
+def test_a_move_the_request_is_not_ready_for_is_shown_disabled_with_the_reason(app, staff):
+    partner = make_partner()
+    req = make_request(partner, Status.IN_PROGRESS, staff)
+    engineer = as_user(app, staff.engineer)
+    form = _move_form(engineer.get(f"/desk/{req.id}").get_data(as_text=True), "submit_review")
+    assert re.search(r'data-action="submit_review" disabled aria-describedby="waiting-', form)
+    assert "Загрузите файлы работы, прежде чем сдавать её на проверку." in form
+    refused = post(engineer, f"/desk/{req.id}/move/submit_review", {"version": req.version},
+                   follow=True).get_data(as_text=True)
+    assert "Загрузите файлы работы" in refused
+    db.session.expire_all()
+    assert db.session.get(Request, req.id).status == Status.IN_PROGRESS
+    add_work(req, staff.engineer)
+    db.session.commit()
+    form = _move_form(engineer.get(f"/desk/{req.id}").get_data(as_text=True), "submit_review")
+    assert "disabled" not in form and "Загрузите" not in form

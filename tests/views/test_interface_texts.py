@@ -151,16 +151,17 @@ def test_an_unreadable_table_leaves_the_shipped_texts(app, monkeypatch):
 
 
 def test_a_quote_in_a_worded_text_stays_text_inside_attributes(app, admin, staff):
-    """The catalog's texts are trusted markup; the admin's were too: a quote in "Comment"
-    closed the textarea's placeholder attribute and added an onfocus attribute."""
+    """The catalog's texts are trusted markup; the admin's were too: a quote in a comment
+    box's placeholder ("What to rework") closed the textarea's placeholder attribute and
+    added an onfocus attribute."""
     from tests.factories import make_request
     from models.request_status import Status
 
-    save(admin, "Comment", 'Комментарий" autofocus onfocus="alert(1)" x="&amp;')
+    save(admin, "What to rework", 'Доработать" autofocus onfocus="alert(1)" x="&amp;')
     req = make_request(make_partner(), Status.ON_REVIEW, staff)
     page = as_user(app, staff.manager).get(f"/desk/{req.id}").get_data(as_text=True)
     assert 'onfocus="alert(1)"' not in page
-    assert 'placeholder="Комментарий&#34; autofocus onfocus=&#34;alert(1)&#34; x=&#34;' \
+    assert 'placeholder="Доработать&#34; autofocus onfocus=&#34;alert(1)&#34; x=&#34;' \
         '&amp;amp;"' in page
 
 

@@ -21,7 +21,8 @@ from models.base import utcnow
 from models.notifications import Notification
 from models.outbox import OutboxMessage
 from models.request_status import Status
-from tests.factories import as_user, make_partner, make_request, make_user, post
+from tests.factories import (add_work, as_user, make_partner, make_request, make_user, post,
+                             statements)
 
 ROLES = ("Admin", "Director", "Supermanager", "Manager", "Engineer")
 
@@ -135,6 +136,7 @@ def test_engineer_submitting_for_review_tells_the_manager(app, staff, partner):
     req = make_request(partner, Status.IN_PROGRESS, staff)
     clear()
     with unit_of_work():
+        add_work(req, staff.engineer)
         transition(req, "submit_review", staff.engineer)
     assert list(rows("review")) == [staff.manager.id]
     assert staff.engineer.id not in rows()
@@ -255,6 +257,7 @@ def test_engineers_never_get_partner_words(app, staff, partner):
         post_partner_message(partner, req, "Звоните Ивану +7 999 000")
     with unit_of_work():
         transition(req, "start", staff.engineer)
+        add_work(req, staff.engineer)
         transition(req, "submit_review", staff.engineer)
         transition(req, "return", staff.manager, "Перемерить")
     assert staff.engineer.id in rows("rework")  # he is told what concerns him
@@ -320,6 +323,7 @@ def test_switching_email_off_keeps_the_in_app_row(app, staff, partner):
     req = make_request(partner, Status.IN_PROGRESS, staff)
     clear()
     with unit_of_work():
+        add_work(req, staff.engineer)
         transition(req, "submit_review", staff.engineer)
     assert list(rows("review")) == [staff.manager.id]
     assert outbox_to(staff.manager) == []
@@ -327,6 +331,7 @@ def test_switching_email_off_keeps_the_in_app_row(app, staff, partner):
     db.session.commit()
     with unit_of_work():
         transition(req, "return", staff.manager, "ещё раз")
+        add_work(req, staff.engineer)
         transition(req, "submit_review", staff.engineer)
     assert len(outbox_to(staff.manager)) == 1
 
@@ -513,6 +518,7 @@ def test_the_bell_reads_in_the_language_of_the_reader_not_of_the_moment_written(
     req = make_request(partner, Status.IN_PROGRESS, staff)
     clear()
     with unit_of_work():
+        add_work(req, staff.engineer)
         transition(req, "submit_review", staff.engineer)  # the manager hears of it
         post_staff_message(staff.manager, req, "Пришлите план")  # the partner does
     manager_note = db.session.query(Notification).filter_by(user_id=staff.manager.id).one()
@@ -547,7 +553,18 @@ def test_opening_a_request_reads_its_notifications_and_only_its_own(app, staff, 
     partners = _note(partner, "message", req)
     desk = as_user(app, staff.manager)
     assert _bell(desk) == 2
-    assert desk.get(f"/desk/{req.id}").status_code == 200
+    desk.get(f"/desk/{other.id}?warm=1")  # shared reads warmed; nothing of req read
+    elsewhere.is_read = False
+    db.session.commit()
+    url = f"/desk/{req.id}"
+    db.session.expire_all()
+    with statements() as reading:
+        page = desk.get(url).get_data(as_text=True)
+    with statements() as again:  # nothing left to read: not one statement for it
+        desk.get(url)
+    extra = [q for q in reading if q not in again]
+    assert len(reading) == len(again) + 1, extra  # the UPDATE, nothing loaded again after
+    assert re.search(r'data-testid="staff-bell-count">1<', page)  # this page's bell: 1
     db.session.expire_all()
     assert [db.session.get(Notification, n.id).is_read for n in (mine, elsewhere, partners)] \
         == [True, False, False]
