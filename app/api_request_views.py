@@ -91,7 +91,10 @@ def request_json(req: Request, user, detail: bool = True) -> dict:
     if partner:
         body["cabinet_url"] = external_url("cabinet.request_detail", request_id=req.id)
     if detail:
-        body["allowed_actions"] = sorted(rules_for(user, req).actions)
+        rules = rules_for(user, req)
+        body["allowed_actions"] = sorted(rules.actions)
+        body["waiting_actions"] = {str(action): reason
+                                   for action, reason in sorted(rules.waiting.items())}
     return body
 
 
@@ -262,6 +265,11 @@ SCHEMAS = {
             "allowed_actions": {"type": "array", "items": {"type": "string"},
                                 "description": _l("Workflow moves the token's user may "
                                                   "make now (detail and write answers).")},
+            "waiting_actions": {"type": "object", "additionalProperties": {"type": "string"},
+                                "description": _l("Moves of allowed_actions the request is "
+                                                  "not ready for yet, each with the reason "
+                                                  "(e.g. submit_review before the work "
+                                                  "files are uploaded): refused until then.")},
         }},
     "RequestPage": {"type": "object", "required": ["items", "next_cursor"], "properties": {
         "items": {"type": "array", "items": {"$ref": "#/components/schemas/Request"}},

@@ -511,6 +511,10 @@ def test_staff_make_the_moves_their_role_may(app, client, service, staff):
                         headers=token(staff.engineer)), 409)
     moved = client.post(url, json={"action": "start"}, headers=token(staff.engineer))
     assert moved.status_code == 200 and moved.get_json()["status"] == "in_progress"
+    waiting = client.get(f"/api/v1/requests/{req.id}", headers={
+        **token(staff.engineer), "Accept-Language": "en"}).get_json()["waiting_actions"]
+    assert waiting == {"submit_review": "Upload the work files before submitting them for "
+                                        "review."}
     no_work = problem(client.post(url, json={"action": "submit_review"},
                                   headers=token(staff.engineer)), 403)  # a refused move
     assert "Загрузите файлы работы" in no_work
