@@ -11,6 +11,7 @@ from app.errors import Conflict, DomainError
 from app.request_rules import rules_for
 from app.input_guard import form_version
 from app.messages import post_partner_message
+from app.attachments import real_files
 from app.signatures import ConfirmationRequired
 from app.templating import partner_status
 from app.workflow import WantedDatePassed, transition
@@ -73,15 +74,19 @@ def request_message(request_id: int):
     """Write to the manager with files; while data is requested this is the answer."""
     req = get_request_or_404(current_user, request_id)
     form = MessageForm()
-    body = (form.body.data or "").strip() if form.validate_on_submit() else ""
+    files = request.files.getlist("files")
+    again = " " + _("Nothing was sent; your text is kept below.") + (
+        " " + _("Attach the files again.") if real_files(files) else "")
+    if not form.validate_on_submit():  # too long, an expired form: nothing goes, not a part
+        flash(" ".join(str(error) for errors in form.errors.values() for error in errors)
+              + again, "danger")
+        return request_detail(req.id)  # this POST draws the page, the text as typed in it
+    body = (form.body.data or "").strip()
     answered = []
     stored = run_use_case(
-        lambda: answered.append(post_partner_message(current_user, req, body,
-                                                     request.files.getlist("files"))),
+        lambda: answered.append(post_partner_message(current_user, req, body, files)),
         lambda: _("Answer sent: the request is back with the manager.") if answered[0]
-        else _("Message sent."),
-        refused_suffix=" " + _("Nothing was sent; your text is kept below."))
+        else _("Message sent."), refused_suffix=again)
     if not stored:
-        session[f"message_draft_{req.id}"] = body
-        return _back(req, "#thread")
+        return request_detail(req.id)
     return _back(req)

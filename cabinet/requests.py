@@ -231,8 +231,10 @@ def request_detail(request_id: int):
         messages=messages, inputs=inputs, released=released,
         rules=rules_for(current_user, req), document_labels=DOCUMENT_LABELS,
         action_labels=ACTION_LABELS,
-        message_form=MessageForm(formdata=None,
-                                 body=session.pop(f"message_draft_{req.id}", "")),
+        # a message refused in its own POST (request_message draws this page): as typed
+        message_form=MessageForm(formdata=None, body=typed_text(
+            url_for("cabinet.request_message", request_id=req.id), "body")
+            or session.pop(f"message_draft_{req.id}", "")),
         # a move refused in its own POST (request_move renders this page): the comment as
         # typed, the stored version (app.typed_input), so the corrected move goes through
         reason_form=ReasonForm(formdata=None, version=req.version,

@@ -785,3 +785,19 @@ def test_a_member_is_offered_own_clients_the_owner_the_companys(app, client, own
     assert response.status_code == 200  # a colleague's client is not among the choices
     assert "Неверный вариант." in response.get_data(as_text=True)
     assert db.session.query(Request).count() == 0
+
+
+def test_a_message_too_long_sends_nothing_and_keeps_the_text(app, client, owner):
+    """The text over the limit was dropped and the files went alone as "Files attached"."""
+    from models.requests import Message
+    from tests.factories import Staff
+    req = make_request(owner, Status.ASSIGNED, Staff())
+    sign_in(client, "owner")
+    typed = "Длинный текст " * 400  # 5 600 characters, the limit is 5 000
+    page = post(client, f"/cabinet/requests/{req.id}/message",
+                {"body": typed, "files": [upload(PDF, "план.pdf")]},
+                content_type="multipart/form-data").get_data(as_text=True)
+    assert "5000" in page and "Ничего не отправлено" in page and "Приложите файлы" in page
+    assert typed.strip() in page.replace("\n", "")  # in the message box, as typed
+    assert db.session.query(Message).filter_by(request_id=req.id).count() == 0
+    assert db.session.query(Attachment).filter_by(request_id=req.id).count() == 0
