@@ -15,6 +15,7 @@ from sqlalchemy import func, or_
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app import login_lockout
+from app.action_limits import spend
 from app.api_tokens import PASSWORD_CHANGED, USER_BLOCKED, revoke_all_for
 from app.audit import record
 from app.auth_tokens import consume, invalidate_tokens, issue_token
@@ -244,6 +245,7 @@ def run_job(func, *args) -> None:
 
 def request_email_change(user, new_email: str) -> None:
     """Mail a confirmation link to the new address (a notice instead when it is taken)."""
+    spend(user, "email_change")
     record("email_change_requested", user, user, new_email=new_email)
     with force_locale(user_locale(user)):
         if email_taken(new_email, except_user_id=user.id):

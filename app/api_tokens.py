@@ -181,9 +181,9 @@ def check_rate(token: ApiToken, writing: bool) -> None:
     limit = parse(current_app.config.get(f"API_RATE_LIMIT_{kind.upper()}")
                   or DEFAULT_LIMITS[kind])
     key = f"{token.id}:{kind}"
-    # the lockout's shared limiter and its fallback (app.login_lockout._run)
-    allowed = login_lockout._run("hit", limit, "replan-api", key)
-    stats = login_lockout._run("get_window_stats", limit, "replan-api", key)
+    # the lockout's shared limiter and its fallback (app.login_lockout.limiter_call)
+    allowed = login_lockout.limiter_call("hit", limit, "replan-api", key)
+    stats = login_lockout.limiter_call("get_window_stats", limit, "replan-api", key)
     wait = max(1, math.ceil(stats.reset_time - time.time()))
     # the client paces itself by these (IETF RateLimit header fields; app.api adds them)
     g.api_rate = {"RateLimit-Limit": str(limit.amount),

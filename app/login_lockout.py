@@ -40,7 +40,7 @@ def _redis_options() -> dict:
     return fail_fast_options(1)
 
 
-def _run(method: str, *args):
+def limiter_call(method: str, *args):
     """Call a limiter method on the shared storage; on a storage outage, per process."""
     shared, fallback = _strategies()
     try:
@@ -50,7 +50,7 @@ def _run(method: str, *args):
         return getattr(fallback, method)(*args)
 
 
-def _enabled() -> bool:
+def enabled() -> bool:
     return bool(current_app.config.get("RATELIMIT_ENABLED", True))
 
 
@@ -68,21 +68,21 @@ def account_key(login: str) -> str:
 
 def minutes_locked(key: str) -> int:
     """Minutes until the account takes sign-ins again; 0 when it is not locked."""
-    if not _enabled():
+    if not enabled():
         return 0
     limit = _limit()
-    if _run("test", limit, "replan-login", key):
+    if limiter_call("test", limit, "replan-login", key):
         return 0
-    reset_at = _run("get_window_stats", limit, "replan-login", key).reset_time
+    reset_at = limiter_call("get_window_stats", limit, "replan-login", key).reset_time
     return max(1, math.ceil((reset_at - time.time()) / 60))
 
 
 def record_failure(key: str) -> bool:
     """Count one failed sign-in (or wrong current password); True when it locked the account."""
-    if not _enabled():
+    if not enabled():
         return False
-    _run("hit", _limit(), "replan-login", key)
-    if _run("test", _limit(), "replan-login", key):
+    limiter_call("hit", _limit(), "replan-login", key)
+    if limiter_call("test", _limit(), "replan-login", key):
         return False
     if key.startswith("user:"):  # the owner hears about it (once: locked tries aren't counted)
         # deferred: app.accounts imports this module (cycle); the notice is its job
@@ -94,5 +94,5 @@ def record_failure(key: str) -> bool:
 
 def clear_failures(key: str) -> None:
     """A successful sign-in starts the count again."""
-    if _enabled():
-        _run("clear", _limit(), "replan-login", key)
+    if enabled():
+        limiter_call("clear", _limit(), "replan-login", key)

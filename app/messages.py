@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
+from app.action_limits import spend
 from app.attachments import attach_files, real_files
 from app.errors import InvalidInput, Refused
 from app.extensions import db
@@ -39,6 +40,7 @@ def post_partner_message(user, request: Request, body: str | None, files=()) -> 
     body = _clean(body)
     if not body and not real_files(files):
         raise InvalidInput(_("Write a message or attach files."))
+    spend(user, "partner_message")  # each one mails the manager
     message = Message(request=request, author_id=user.id, body=body or _("Files attached."))
     db.session.add(message)
     attach_files(request, files, user, ATTACH_INPUT, message=message)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask_appbuilder.security.sqla.models import User
 from flask_babel import gettext as _
 
+from app.action_limits import spend
 from app.access import company_members, get_company_member_or_404, require_company_owner
 from app.accounts import block_user
 from app.audit import record
@@ -25,6 +26,7 @@ def invite_colleague(owner, first_name: str, last_name: str, email: str,
                      phone: str | None = None):
     """A new member of the owner's company; the login goes out by e-mail after commit."""
     company = require_company_owner(owner)
+    spend(owner, "team_invite")  # each invitation mails a login to the address typed
     return invite_member(company, owner, first_name, last_name, (email or "").strip(),
                          phone or None)
 

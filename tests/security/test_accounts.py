@@ -450,3 +450,52 @@ def test_one_time_password_of_an_invitation_expires(app):
     assert "The one-time password has expired" in text(page)
     assert client.get("/cabinet/requests").status_code == 302  # not signed in
     assert signed_in_after(login(app.test_client(), fresh.username, fresh_password))
+
+
+def test_actions_that_mail_on_a_users_word_have_a_budget_per_user(app, lockout, monkeypatch):
+    """Invitations, e-mail changes and messages went out as fast as the form was sent (42
+    e-mails a minute to addresses of the partner's choosing): each now has a budget."""
+    from app.accounts import request_email_change
+    from app.errors import RateLimited
+    from app.messages import post_partner_message
+    from app.uow import unit_of_work
+    from models.request_status import Status
+    from models.requests import Message
+    from tests.factories import Staff, make_request, post
+
+    monkeypatch.setitem(app.config, "ACTION_LIMITS", {
+        "team_invite": "2 per hour", "email_change": "1 per hour",
+        "partner_message": "2 per 10 minutes"})
+    owner = make_partner(username="boss")
+    other = make_partner(username="other_boss")
+    client = as_user(app, owner)
+    for n in range(3):
+        page = post(client, "/cabinet/team", {
+            "first_name": "Коллега", "last_name": f"Номер{n}",
+            "email": f"colleague{n}@example.org"}, follow=True).get_data(as_text=True)
+    assert "Слишком много за раз: снова можно будет через" in page
+    assert 'value="colleague2@example.org"' in page  # the form keeps what was typed
+    emails = {u.email for u in db.session.query(User)}
+    assert {"colleague0@example.org", "colleague1@example.org"} <= emails
+    assert "colleague2@example.org" not in emails
+    assert not db.session.query(OutboxMessage).filter_by(
+        recipient="colleague2@example.org").count()
+    # per user: another owner still invites
+    post(as_user(app, other), "/cabinet/team", {"first_name": "А", "last_name": "Б",
+                                                 "email": "fresh@example.org"})
+    assert db.session.query(User).filter_by(email="fresh@example.org").count() == 1
+
+    with unit_of_work():
+        request_email_change(owner, "new1@example.org")
+    with pytest.raises(RateLimited) as refused, unit_of_work():
+        request_email_change(owner, "new2@example.org")
+    assert 0 < refused.value.retry_after <= 3600
+    assert not db.session.query(OutboxMessage).filter_by(recipient="new2@example.org").count()
+
+    req = make_request(owner, Status.ASSIGNED, Staff())
+    for n in range(2):
+        with unit_of_work():
+            post_partner_message(owner, req, f"Сообщение {n}")
+    with pytest.raises(RateLimited), unit_of_work():
+        post_partner_message(owner, req, "Третье")
+    assert db.session.query(Message).filter_by(request_id=req.id).count() == 2
