@@ -160,6 +160,9 @@ def read_json(spec: dict[str, Field], optional: bool = False) -> dict:
     return checked
 
 
+API_LOCALE = "replan_api_locale"  # set on a view wrapped by in_api_locale
+
+
 def in_api_locale(view):
     """Run the route in the API's language (Accept-Language, else the token owner's, else
     ru: app.api.problem_locale), so labels and refusals come translated; g.api_locale."""
@@ -170,6 +173,7 @@ def in_api_locale(view):
         with force_locale(g.api_locale):
             return view(*args, **kwargs)
 
+    setattr(wrapper, API_LOCALE, True)
     return wrapper
 
 

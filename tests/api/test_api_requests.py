@@ -778,3 +778,21 @@ def test_the_same_services_in_another_order_are_the_same_quote(app, client, serv
     assert (first.status_code, again.status_code) == (201, 200)
     assert again.get_json()["id"] == first.get_json()["id"]
     assert db.session.query(Quote).count() == 1
+
+
+def test_every_api_route_answers_in_the_readers_language(app, client, service):
+    """/confirmation-codes lacked the language decorator: its refusal came in Russian."""
+    user = make_partner()
+    headers = token(user)
+    created = new_draft(client, headers, service).get_json()
+    for language, said in (("en", "This action needs no confirmation code."),
+                           ("ru", "код подтверждения не нужен")):
+        answer = client.post("/api/v1/confirmation-codes", json={
+            "purpose": "close", "request_id": created["id"]},
+            headers={**headers, "Accept-Language": language})
+        assert said.casefold() in problem(answer, 422).casefold(), language
+    from app.api_surface import MODULES
+    names = {module.bp.name for module in MODULES}
+    routes = [endpoint for endpoint in app.view_functions if endpoint.split(".")[0] in names]
+    assert len(routes) > 20 and [e for e in routes if not getattr(
+        app.view_functions[e], "replan_api_locale", False)] == []
