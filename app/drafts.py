@@ -12,13 +12,14 @@ from datetime import date, datetime
 from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.access import (can_use_end_client, get_quote_or_404, get_request_or_404,
-                        require_partner)
+from app.access import (can_use_end_client, get_request_or_404, require_partner,
+                        visible_quotes)
 from app.attachments import attach_files
 from app.audit import record
 from app.document_slots import remove_input_files
 from app.errors import Conflict, InvalidInput, Refused
 from app.extensions import db
+from app.input_guard import bounded_int
 from app.intake import (DRAFT_FIELDS, MIRRORED, OWN_COLUMNS, create_draft, legacy_values,
                         reprice, store_values)
 from app.pricing import distinct
@@ -26,6 +27,7 @@ from app.storage import discard
 from app.timefmt import format_day, local_today
 from app.uow import after_commit
 from app.workflow import transition
+from models.catalog import Quote
 from models.notifications import Notification
 from models.partners import EndClient
 from models.request_status import Action, Status
@@ -116,7 +118,7 @@ def create_request_draft(user, draft: DraftInput, files=(), quote_id=None,
     `filed_by`: the staff member filing it on the user's behalf (app.on_behalf checks who
     may); the draft is the user's all the same, and files and new clients are the filer's."""
     company = require_partner(user)
-    quote = get_quote_or_404(user, quote_id) if quote_id else None
+    quote = _quote_of(user, quote_id)
     check_wanted_date(draft.fields.get("wanted_date"))
     actor = filed_by or user
     req = create_draft(user, company, draft.services, draft.options, quote=quote,
@@ -129,6 +131,18 @@ def create_request_draft(user, draft: DraftInput, files=(), quote_id=None,
         record("request_filed_on_behalf", filed_by, req, author=user.username,
                company=company.name)
     return req
+
+
+def _quote_of(user, quote_id):
+    """The saved quote a draft starts from (None without one); one that is not the user's,
+    or no quote at all, is refused as input (the page was a bare 404, the form lost)."""
+    if quote_id is None or quote_id == "":
+        return None
+    number = bounded_int(quote_id)
+    quote = visible_quotes(user).filter(Quote.id == number).one_or_none() if number else None
+    if quote is None:
+        raise DraftError(_("Unknown quote: %(id)s.", id=str(quote_id)[:20]))
+    return quote
 
 
 def editable_draft(user, request_id: int) -> Request:

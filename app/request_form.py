@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (DateField, HiddenField, SelectField, SelectMultipleField,
                      StringField, TextAreaField)
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.access import visible_end_clients
@@ -30,6 +30,18 @@ PHONE = Regexp(r"^\+?[\d\s()\-]{7,20}$", message=_l("Enter a phone number, e.g. 
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+    def pre_validate(self, form):
+        """A value that is not one of the boxes (a tampered form): said in the reader's
+        language (WTForms' own messages came in English in the Russian form)."""
+        message = str(_l("Choose from the list: one of the values is not on it."))
+        if self.process_errors:  # a value that is not even a number
+            self.errors[:] = [message]
+            return
+        try:
+            super().pre_validate(form)
+        except ValidationError:
+            raise ValidationError(message) from None
 
 
 class RequestForm(FlaskForm):

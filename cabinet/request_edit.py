@@ -78,7 +78,7 @@ def request_new():
     if request.method == "GET":
         _prefill(form)
     elif form.validate_on_submit():
-        quote_id = bounded_int(form.quote_id.data) if form.quote_id.data else None
+        quote_id = (form.quote_id.data or "").strip() or None  # app.drafts checks it
         try:
             with unit_of_work():
                 req = create_request_draft(current_user, draft_input(form), files, quote_id,

@@ -801,3 +801,34 @@ def test_a_message_too_long_sends_nothing_and_keeps_the_text(app, client, owner)
     assert typed.strip() in page.replace("\n", "")  # in the message box, as typed
     assert db.session.query(Message).filter_by(request_id=req.id).count() == 0
     assert db.session.query(Attachment).filter_by(request_id=req.id).count() == 0
+
+
+@pytest.mark.parametrize("changes, said", [
+    ({"services": ["-1"]}, "Выберите из списка: одного из значений в нём нет."),
+    ({"services": ["abc"]}, "Выберите хотя бы одну услугу."),  # no service read at all
+    ({"options": ["zzz"]}, "Выберите из списка: одного из значений в нём нет."),
+    ({"quote_id": "999999999999"}, "Неизвестный расчёт: 999999999999."),
+    ({"quote_id": "-3"}, "Неизвестный расчёт: -3."),
+])
+def test_a_tampered_form_is_refused_in_words_keeping_what_was_typed(app, client, owner,
+                                                                    changes, said):
+    """English WTForms messages, an option refused with no message at all, a foreign or
+    bogus quote silently dropped (or a bare 404 losing the form)."""
+    sign_in(client, "owner")
+    data = form_data(description="Снос перегородки на кухне", **changes)
+    page = post(client, "/cabinet/requests/new", data).get_data(as_text=True)
+    assert said in page and "not a valid choice" not in page
+    assert "Снос перегородки на кухне" in page
+    assert db.session.query(Request).count() == 0
+
+
+def test_another_companys_quote_is_refused_not_a_404(app, client, owner):
+    from app.quotes import save_quote
+    stranger = make_partner()
+    quote = save_quote(stranger, [make_service().id], {"area": "60"}, "normal")
+    db.session.commit()
+    sign_in(client, "owner")
+    answer = post(client, "/cabinet/requests/new", form_data(quote_id=str(quote.id)))
+    assert answer.status_code == 200
+    assert f"Неизвестный расчёт: {quote.id}." in answer.get_data(as_text=True)
+    assert db.session.query(Request).count() == 0

@@ -107,14 +107,16 @@ def test_only_partners_create_drafts(app, who):
     assert db.session.query(Request).count() == 0
 
 
-def test_a_quote_of_another_company_is_not_found(owner):
+@pytest.mark.parametrize("which", ["foreign", "missing", "bogus"])
+def test_a_quote_of_another_company_or_none_is_refused_as_input(owner, which):
     from app.quotes import save_quote
 
     other = make_partner()
     with unit_of_work():
         quote = save_quote(other, [make_service().id], {"area": "30"}, "normal")
-    with pytest.raises(NotFound), unit_of_work():
-        create_request_draft(owner, draft(), quote_id=quote.id)
+    quote_id = {"foreign": quote.id, "missing": 10 ** 6, "bogus": "x1"}[which]
+    with pytest.raises(DraftError, match=f"Неизвестный расчёт: {quote_id}"), unit_of_work():
+        create_request_draft(owner, draft(), quote_id=quote_id)
     assert db.session.query(Request).count() == 0
 
 
