@@ -87,7 +87,10 @@ def _check_client(user, client_id) -> None:
 
 
 def draft_input(body: dict, current: dict) -> DraftInput:
-    """The body over the current draft's inputs (`current`), checked as the request form."""
+    """The body over the current draft's inputs (`current`), checked as the request form.
+    A key sent as null is taken as not sent (docs/api.md): "services": null kept the
+    services out and refused the draft as having none."""
+    body = {key: value for key, value in body.items() if value is not None}
     merged = current | body
     _check_client(g.api_user, body.get("end_client_id"))
     services = list(dict.fromkeys(merged.get("services") or []))

@@ -796,3 +796,20 @@ def test_every_api_route_answers_in_the_readers_language(app, client, service):
     routes = [endpoint for endpoint in app.view_functions if endpoint.split(".")[0] in names]
     assert len(routes) > 20 and [e for e in routes if not getattr(
         app.view_functions[e], "replan_api_locale", False)] == []
+
+
+def test_a_key_sent_as_null_is_taken_as_not_sent(app, client, service):
+    """"services": null refused the draft as having no service (docs/api.md: null = not
+    sent); the client and the description stay as they were."""
+    user = make_partner()
+    headers = token(user)
+    created = new_draft(client, headers, service, description="Снос стены",
+                        new_client_name="Иван Петров").get_json()
+    url = f"/api/v1/requests/{created['id']}"
+    nulls = {key: None for key in ("services", "urgency", "options", "fields", "description",
+                                   "end_client_id", "wanted_date", "new_client_name")}
+    changed = client.patch(url, json={**nulls, "version": created["version"]}, headers=headers)
+    assert changed.status_code == 200, changed.get_data(as_text=True)
+    req = db.session.get(Request, created["id"])
+    assert [line.service_id for line in req.lines if line.service_id] == [service.id]
+    assert (req.description, req.end_client.name) == ("Снос стены", "Иван Петров")
