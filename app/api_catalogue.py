@@ -80,6 +80,7 @@ def _service_json(service: Service, english: bool) -> dict:
 @in_api_locale
 def services():
     """The active services with their request fields and the fields their price reads."""
+    refuse_unknown_params(set())
     english = g.api_locale == "en"
     return jsonify(
         items=[_service_json(s, english) for s in active_services()],

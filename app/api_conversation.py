@@ -126,6 +126,7 @@ def _message_input():
 @in_api_locale
 def list_files(request_id: int):
     """The request's files the token's user may see (the cabinet's or the desk's list)."""
+    refuse_unknown_params(set())  # the whole list: no paging, no filter
     req = _the_request(request_id)
     return page([file_json(f) for f in visible_files(g.api_user, req)])
 
@@ -162,6 +163,7 @@ def download_file(file_id: int):
 @in_api_locale
 def list_messages(request_id: int):
     """The conversation as the user's page shows it, oldest first."""
+    refuse_unknown_params(set())  # the whole list: no paging, no filter
     req = _the_request(request_id)
     return page([message_json(e) for e in conversation(g.api_user, req)])
 
@@ -209,6 +211,7 @@ def post_message(request_id: int):
 @in_api_locale
 def request_history(request_id: int):
     """The status history in the reader's words and language."""
+    refuse_unknown_params(set())  # the whole list: no paging, no filter
     req = _the_request(request_id)
     return page([history_json(h) for h in history_for(g.api_user, req)])
 

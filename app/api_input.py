@@ -212,7 +212,8 @@ def newest_first_page(query, id_column) -> tuple[list, str | None]:
     limit = request.args.get("limit")
     size = bounded_int(limit, None, 1, MAX_LIMIT) if limit is not None else DEFAULT_LIMIT
     if size is None:
-        raise InvalidInput(_("“limit” is a whole number from 1 to %(max)s.", max=MAX_LIMIT))
+        raise InvalidInput(_("“limit” must be a whole number from 1 to %(max)s.",
+                             max=MAX_LIMIT))
     cursor = request.args.get("cursor")
     if cursor is not None:
         before = bounded_int(cursor)

@@ -12,7 +12,7 @@ import base64
 import binascii
 import re
 import json
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import request
 from flask_babel import gettext as _
@@ -135,13 +135,24 @@ def _check_params(user) -> None:
     for name in ("from", "to"):
         value = request.args.get(name)
         if value and not _is_day(value):
-            raise InvalidInput(_("“%(name)s” must be a date YYYY-MM-DD.", name=name))
+            raise InvalidInput(_("“%(name)s” must be a day of the years 1900 to 9998.",
+                                 name=name) if _is_written_day(value) else
+                               _("“%(name)s” must be a date YYYY-MM-DD.", name=name))
     date_by = request.args.get("date_by")
     if date_by and date_by not in DATE_FIELDS:  # it was taken as "created", unsaid
         raise InvalidInput(_("“%(name)s” is one of: %(values)s.", name="date_by",
                              values=", ".join(DATE_FIELDS)))
     if request.args.get("service") and bounded_int(request.args["service"]) is None:
         raise InvalidInput(_("“service” must be a service id."))
+
+
+def _is_written_day(value: str) -> bool:
+    """A real calendar day written YYYY-MM-DD, whatever its year."""
+    try:
+        return bool(re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value)) and bool(
+            date.fromisoformat(value))
+    except ValueError:
+        return False
 
 
 def _is_day(value: str) -> bool:

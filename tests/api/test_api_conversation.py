@@ -508,3 +508,18 @@ def test_a_notification_reads_in_the_language_asked(app, client, staff, member):
         for language in ("ru", "en")}
     assert texts == {"ru": f"Заявка {req.number}: новое сообщение.",
                      "en": f"Request {req.number}: new message."}
+
+
+def test_whole_lists_refuse_parameters_they_do_not_take(app, client, staff, member):
+    """/files, /messages, /history and /services ignored ?zzz=1&limit=…&cursor=… (the paged
+    lists answered 422 for the same)."""
+    req = make_request(member, Status.ASSIGNED, staff)
+    headers = {**bearer(member), "Accept-Language": "en"}
+    for path in (f"/requests/{req.id}/files", f"/requests/{req.id}/messages",
+                 f"/requests/{req.id}/history", "/services"):
+        assert client.get(f"/api/v1{path}", headers=headers).status_code == 200, path
+        for bad in ("zzz=1", "limit=5", "cursor=MTIz"):
+            answer = client.get(f"/api/v1{path}?{bad}", headers=headers)
+            assert "Unknown parameter" in assert_problem(answer, 422)["detail"], (path, bad)
+    limit = assert_problem(client.get("/api/v1/notifications?limit=0", headers=headers), 422)
+    assert limit["detail"].startswith("“limit” must be a whole number")

@@ -168,7 +168,11 @@ def test_unknown_query_parameters_and_values_are_refused(app, client):
     staff = token(manager)
     assert problem(client.get("/api/v1/requests?date_by=zzz", headers=staff), 422) == \
         "«date_by» — одно из: created, submitted."
-    problem(client.get("/api/v1/requests?from=2020-1-1", headers=staff), 422)
+    assert problem(client.get("/api/v1/requests?from=2020-1-1", headers=staff), 422) == \
+        "«from» должно быть датой в виде ГГГГ-ММ-ДД."
+    # a day written right but out of range is named for what it is, not for its format
+    assert problem(client.get("/api/v1/requests?to=0001-01-01", headers=staff), 422) == \
+        "«to» — день в годах с 1900 по 9998."
     assert client.get("/api/v1/requests?date_by=submitted&from=2020-01-01",
                       headers=staff).status_code == 200
 
