@@ -35,6 +35,7 @@ from app.service_fields import FORM_ALIASES, PHONE_RE, fields_for, parse
 from models.base import utcnow
 from models.catalog import Service
 from models.prefill import PrefillToken
+from models.service_fields import FIELD_MULTISELECT
 
 TOKEN_PREFIX = "pf_"
 TOKEN_MAX_LENGTH = 80  # pf_ + token_urlsafe(32) is 46 characters
@@ -228,10 +229,14 @@ def _values_of(raw, fields) -> dict:
         if key not in by_key:
             raise InvalidInput(_l("The service has no field “%(key)s”.", key=str(key)[:40]))
         scalars = value if isinstance(value, list) else [value]
-        if not all(isinstance(v, (str, int, float, bool)) or v is None for v in scalars) \
-                or any(isinstance(v, str) and len(v) > VALUE_MAX for v in scalars):
+        if not all(isinstance(v, (str, int, float, bool)) or v is None for v in scalars):
             raise InvalidInput(_l("“%(key)s”: give a text, a number, true/false or a list "
                                   "of texts.", key=key))
+        if any(isinstance(v, str) and len(v) > VALUE_MAX for v in scalars):
+            raise InvalidInput(_l("“%(key)s” must be a text of at most %(n)s characters.",
+                                  key=key, n=VALUE_MAX))
+        if isinstance(value, list) and by_key[key].field_type != FIELD_MULTISELECT:
+            raise InvalidInput(_l("“%(key)s” takes one value, not a list.", key=key))
     values, errors = check_values(fields, _as_formdata(raw))
     if errors:
         key, message = next(iter(errors.items()))
@@ -242,7 +247,7 @@ def _values_of(raw, fields) -> dict:
 def _end_client_of(raw) -> tuple[str | None, str | None]:
     if raw is None:
         return None, None
-    if not isinstance(raw, dict):
+    if not isinstance(raw, dict) or set(raw) - {"name", "phone"}:
         raise InvalidInput(_l("“end_client” must be an object with “name” and “phone”."))
     name = _text_of(raw, "name", CLIENT_NAME_MAX, one_line=True)
     phone = _text_of(raw, "phone", 40, one_line=True)
