@@ -15,7 +15,8 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from re import _parser  # the stdlib's own parser of patterns (pattern_risk)
 
-from flask_babel import format_decimal
+from flask import current_app
+from flask_babel import force_locale, format_decimal
 from flask_babel import gettext as _
 
 from app.extensions import db
@@ -26,7 +27,8 @@ from app.visibility import reads_partner_words
 from models.catalog import Service
 from models.service_fields import (FIELD_BOOLEAN, FIELD_DATE, FIELD_DECIMAL, FIELD_EMAIL,
                                    FIELD_INTEGER, FIELD_MULTISELECT, FIELD_PATTERN, FIELD_PHONE,
-                                   FIELD_SELECT, FIELD_TEXT, FIELD_TEXTAREA, ServiceField)
+                                   FIELD_SELECT, FIELD_TEXT, FIELD_TEXTAREA, NUMBER_TYPES,
+                                   ServiceField)
 
 # the request form's old input names, still accepted (bookmarked forms, the API's clients)
 FORM_ALIASES = {"address": "object_address"}
@@ -517,13 +519,22 @@ TITLE_TYPES = (FIELD_TEXT, FIELD_PATTERN, FIELD_SELECT, FIELD_MULTISELECT, FIELD
 
 def title(fields, values: dict) -> str:
     """The request's one-line title: its "address" value, else its first required fields'
-    values (never contact data: lists show the title to engineers too)."""
+    values (never contact data: lists show the title to engineers too), a number with its
+    field's label ("Заёмщиков: 2", a bare "2" said nothing). Stored once for every reader:
+    written in the bureau's language (the filer's made "120,000" of 120 000 for a Russian
+    reader)."""
     if values.get("address") not in (None, ""):
         return str(values["address"])
-    parts = [display_value(item, values[item.key]) for item in fields
-             if item.required and not item.is_contact and item.field_type in TITLE_TYPES
-             and values.get(item.key) not in (None, "", [])]
+    with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE") or "ru"):
+        parts = [_title_part(item, values[item.key]) for item in fields
+                 if item.required and not item.is_contact and item.field_type in TITLE_TYPES
+                 and values.get(item.key) not in (None, "", [])]
     return ", ".join(parts[:3])
+
+
+def _title_part(item: FormField, value) -> str:
+    shown = display_value(item, value)
+    return f"{item.title}: {shown}" if item.field_type in NUMBER_TYPES else shown
 
 
 def form_value(item: FormField, value):

@@ -274,3 +274,22 @@ def test_the_title_and_mirrored_columns_follow_the_values(app):
     nothing = create_draft(author, author.profile.partner_company, [car.id], field_values={})
     assert nothing.object_address == "Service car"
     assert title([], {"area": "1e400"}) == ""
+
+
+@pytest.mark.parametrize("filer_locale", ["ru", "en"])
+def test_a_title_of_numbers_is_labelled_and_written_in_the_bureaus_language(app,
+                                                                           filer_locale):
+    """A mortgage request filed in English read "3, 120,000, Другой банк" to everyone (120
+    for a Russian reader; a bare 3 said nothing)."""
+    loan = bare_service("loan")
+    _field(loan, "borrowers", label="Заёмщиков", label_en="Borrowers", required=True,
+           field_type="integer")
+    _field(loan, "income", label="Доход в месяц", label_en="Monthly income", required=True,
+           field_type="decimal")
+    _field(loan, "bank", label="Банк", label_en="Bank", required=True, field_type="select",
+           options=[{"value": "other", "label": "Другой банк", "label_en": "Other bank"}])
+    author = make_partner()
+    with app.test_request_context(), force_locale(filer_locale):
+        req = create_draft(author, author.profile.partner_company, [loan.id], field_values={
+            "borrowers": 3, "income": "120000.5", "bank": "other"})
+    assert req.object_address == "Заёмщиков: 3, Доход в месяц: 120\xa0000,5, Другой банк"
