@@ -184,6 +184,7 @@ def install_template_helpers(app: Flask) -> None:
     # one day format of every page, e-mail and document ("08.12.2026", as moments show it)
     get_babel(app).timezone_selector = bureau_zone_name
     app.add_template_filter(lambda d: format_day(d) if d else "", "date")
+    app.add_template_filter(lambda d: format_day(d, "EEE") if d else "", "weekday")  # "пн"
     app.add_template_filter(lambda d: format_moment(d) if d else "", "datetime")
     # schedule entries are wall-clock times already: shown as stored, never converted
     app.add_template_filter(lambda d: format_wall(d) if d else "", "wall_datetime")

@@ -16,6 +16,7 @@ from app.input_guard import arg_int, form_int
 from app.permissions import ADMIN, ENGINEER, role_names
 from app.extensions import db
 from app.request_filters import search_text
+from app.settings import working_hours
 from app.templating import decimal_text
 from app.timefmt import local_today
 from app.typed_input import show_page_at
@@ -155,7 +156,7 @@ class ScheduleView(BaseView):
             page_numbers=page_numbers(page.number, page.pages),
             prev_week=monday - timedelta(days=7), next_week=monday + timedelta(days=7),
             day_totals=[round(sum(r.day_hours[k] for r in rows), 1) for k in range(7)],
-            form=form,
+            form=form, workdays=working_hours()[2],  # the bureau's days (others: shaded)
             own_kinds=OWN_KINDS, edit_capacity=ADMIN in role_names(g.user))
 
     @expose("/entry", methods=["POST"])

@@ -172,6 +172,11 @@ def test_week_view_and_engineer_own_entries(app, staff):
     # the totals row as numbers too ("4", not "4.0")
     assert req.number in html and re.search(r">4 ч<", html) and "4.0" not in html
     assert "<strong>4</strong>" in html and "<th>4</th>" in html
+    # each day named, the bureau's days off (Saturday, Sunday by default) shaded
+    head = re.search(r"<thead>.*?</thead>", html, re.S).group(0)
+    assert re.findall(r'<span class="small text-muted">(\w+)</span>', head) == [
+        "пн", "вт", "ср", "чт", "пт", "сб", "вс"]
+    assert head.count('class="replan-day-off"') == 2
     post(e, "/schedule/entry", {"kind": "vacation",
                                 "starts_at": (start + timedelta(days=7)).strftime(
                                     "%Y-%m-%dT%H:%M"),
