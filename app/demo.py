@@ -49,7 +49,7 @@ DEMO_USERS = [
     ("partner1b", PARTNER, "Полина", "Агентова", 0, PARTNER_MEMBER),
     ("partner2", PARTNER, "Пётр", "Брокеров", 1, PARTNER_OWNER),
 ]
-COMPANIES = [("АН «Этажи-Центр»", "7707083893", "Москва", Decimal("5.00")),
+COMPANIES = [("АН «Этажи-Центр»", "7728012340", "Москва", Decimal("5.00")),  # not the bureau's
              ("Брокер Плюс", "5003052454", "Химки", Decimal("0.00"))]
 # the path a request walks to reach each status, and how many demo requests end there
 A = Action
@@ -242,8 +242,8 @@ def _backdate(req, start, rng) -> None:
         moment += gap
         change.created_at = moment
         if change.action == A.ACCEPT:
-            for payment in req.payments:
-                payment.paid_on = (moment + timedelta(days=1)).date()
+            for payment in req.payments:  # the day after, never after today
+                payment.paid_on = min((moment + timedelta(days=1)).date(), local_today())
         if change.action == A.SCHEDULE:
             _move_visit(req, moment)
     req.status_changed_at = moment

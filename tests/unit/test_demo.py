@@ -11,6 +11,7 @@ from app.extensions import db
 from models import (Message, Payment, PartnerCompany, Request, ScheduleEntry, Service,
                     StatusChange)
 from models.request_status import Status
+from models.requests import Attachment
 from reports import queries
 
 
@@ -56,3 +57,18 @@ def test_the_demo_dashboard_shows_the_hours_its_history_holds(demo):
     kept = queries.average_hours_in_status(start, end)
     assert kept == queries.average_hours_in_status_from_history(start, end)
     assert kept["submitted"] > 1 and kept["in_progress"] > 1
+
+
+def test_the_demo_is_believable_no_payment_tomorrow_no_partner_with_the_bureaus_inn(demo):
+    """A payment was dated tomorrow (the form refuses future dates) and a partner company
+    had the bureau's own INN (its invoices showed the buyer as the seller)."""
+    from app.settings import get_setting
+    from app.timefmt import local_today
+
+    assert max(p.paid_on for p in db.session.query(Payment)) <= local_today()
+    bureau = get_setting("bureau")["inn"]
+    assert bureau not in {c.inn for c in db.session.query(PartnerCompany)}
+    work = {a.request_id for a in db.session.query(Attachment).filter_by(kind="work")}
+    reviewed = {c.request_id for c in db.session.query(StatusChange).filter_by(
+        action="submit_review")}
+    assert reviewed and reviewed <= work  # every review came with the work
