@@ -120,7 +120,9 @@ class DeskActionsMixin:
         files = request.files.getlist("files")
         run_use_case(lambda: upload_staff_files(req, kind, files, g.user,
                                                 rules_for(g.user, req).kinds),
-                     _("Files uploaded."))
+                     _("Files uploaded."),  # one bad file refuses them all: say so
+                     refused_suffix=" " + _("Nothing was uploaded: choose the files again "
+                                            "without it."))
         return back(req)
 
     @expose("/<int:pk>/book", methods=["POST"])

@@ -281,7 +281,7 @@ def test_staff_uploads_follow_the_same_rules(app, owner, uploads_dir, content, n
         page = post(client, f"/desk/{req.id}/upload/{kind}",
                     {"files": [(io.BytesIO(PDF), "ok.pdf"), (io.BytesIO(content), name)]},
                     content_type="multipart/form-data", follow=True).get_data(as_text=True)
-        assert name in page
+        assert name in page and "Ничего не загружено" in page  # the good one neither
         db.session.expire_all()
         assert (db.session.query(Attachment).filter_by(request_id=req.id).count(),
                 stored_files(uploads_dir)) == before
