@@ -78,10 +78,7 @@ def check_window(engineer_id: int, start: datetime, end: datetime, exclude=(),
                  found=None) -> None:
     """Refuse an empty window, a vacation or an overlap, saying which one. `found`: the
     engineer's entries overlapping the window (ordered by start), if already loaded."""
-    if start is None or end is None or end <= start:
-        raise ScheduleError(_("The end must be later than the start."))
-    if end - start > timedelta(days=MAX_ENTRY_DAYS):
-        raise ScheduleError(_("An entry cannot be longer than 31 days."))
+    check_window_shape(start, end)
     if found is None:
         found = conflicts(engineer_id, start, end, exclude)
     for entry in found:
@@ -91,6 +88,25 @@ def check_window(engineer_id: int, start: datetime, end: datetime, exclude=(),
             raise ScheduleError(_("The engineer is on vacation then (%(window)s).",
                                   window=window))
         raise ScheduleError(_("The engineer is busy then (%(window)s).", window=window))
+
+
+def check_window_shape(start: datetime | None, end: datetime | None) -> None:
+    """Refuse a window that is no window for anyone: empty, reversed or over 31 days."""
+    if start is None or end is None or end <= start:
+        raise ScheduleError(_("The end must be later than the start."))
+    if end - start > timedelta(days=MAX_ENTRY_DAYS):
+        raise ScheduleError(_("An entry cannot be longer than 31 days."))
+
+
+def window_problem(start: datetime | None, end: datetime | None) -> str:
+    """Why no engineer can be booked for this visit window whoever they are ('' when it is
+    a window): said once above the engineers, not on each one's row."""
+    try:
+        check_window_shape(start, end)
+        check_not_past(start)
+    except ScheduleError as exc:
+        return str(exc)
+    return ""
 
 
 def check_not_past(start: datetime | None, now: datetime | None = None) -> None:
@@ -369,8 +385,8 @@ def suggest_engineers(request: Request, start: datetime, end: datetime, *, hours
     """Every active engineer for the window: free ones first, then those the request keeps
     within capacity before those it takes over it, then the least loaded (hours booked in
     the window's week plus this request's, in per cent of that week's capacity). `hours`,
-    `staff`, `own` and `entries` as for default_window. A window that starts in the past
-    has no free engineer (check_not_past says why): nothing is suggested for it."""
+    `staff`, `own` and `entries` as for default_window. A window that starts in the past or
+    is no window has no free engineer (window_problem says why): nothing is suggested."""
     week_start, week_end = week_of(start)
     needed = float(request_hours(request) if hours is None else hours)
     # rescheduling: its visit is moving
@@ -381,11 +397,7 @@ def suggest_engineers(request: Request, start: datetime, end: datetime, *, hours
     lo, hi = (min(week_start, start), max(week_end, end)) if start and end \
         else (week_start, week_end)
     entries = entries or EngineerEntries(engineer.id for engineer in staff)
-    try:
-        check_not_past(start)
-        past = ""
-    except ScheduleError as exc:
-        past = str(exc)
+    past = window_problem(start, end)  # no window for anyone: each row is refused with it
     near: dict[int, list] = {}
     for entry in entries.between(lo, hi):
         if entry.id not in own:

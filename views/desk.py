@@ -23,8 +23,8 @@ from app.request_conversation import staff_may_download
 from app.request_rules import DOCUMENT_LABELS, PAYMENT_LABELS, rules_for
 from app.request_records import PAGE_OPTIONS, load_records
 from app.schedule_window import EngineerEntries
-from app.scheduling import (ScheduleError, check_not_past, default_window, engineers, lines_hours,
-                            suggest_engineers, visits_by_request, visits_of)
+from app.scheduling import (default_window, engineers, lines_hours, suggest_engineers,
+                            visits_by_request, visits_of, window_problem)
 from app.storage import send_stored
 from app.typed_input import show_page_at, typed_into, typed_text
 from app.uow import commit_after_rendering, unit_of_work
@@ -125,11 +125,7 @@ class DeskView(DeskApprovalsMixin, DeskActionsMixin, BaseView):
             start, end = self._typed_window(req, start, end)
         form = BookingForm(version=req.version, starts_at=start, ends_at=end)
         form.engineer_id.choices = [(e.id, e.get_full_name()) for e in known["staff"]]
-        try:
-            check_not_past(start)
-            past = ""
-        except ScheduleError as exc:  # said once above the table, not on every engineer's row
-            past = str(exc)
+        past = window_problem(start, end)  # said once above the table, not on every row
         return {"form": form, "suggestions": suggest_engineers(req, start, end, **known),
                 "start": start, "end": end, "hours": known["hours"], "past": past}
 

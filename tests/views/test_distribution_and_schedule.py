@@ -290,3 +290,16 @@ def test_the_queue_says_what_is_urgent_and_when_it_is_wanted(app, staff):
     assert "<strong>Ускоренная</strong>" in rows[urgent.number]
     assert "08.12.2099" in rows[urgent.number]  # days as every page writes them
     assert re.search(r'data-testid="urgency">Обычная<', rows[plain.number])
+
+
+def test_a_reversed_window_is_said_once_above_the_engineers(app, staff):
+    """"The end must be later than the start" was printed on every engineer's row."""
+    req = make_request(make_partner(), Status.ASSIGNED, staff)
+    make_user("Engineer")
+    start, end = window(days=2)
+    html = as_user(app, staff.manager).get(
+        f"/desk/{req.id}?start={end.isoformat()}&end={start.isoformat()}").get_data(
+        as_text=True)
+    assert html.count("Окончание должно быть позже начала.") == 1
+    assert re.search(r'data-testid="past-window">Окончание должно быть позже', html)
+    assert "data-book=" not in html
