@@ -109,6 +109,20 @@ def window_problem(start: datetime | None, end: datetime | None) -> str:
     return ""
 
 
+def window_warning(start: datetime | None, end: datetime | None) -> str:
+    """A window outside the bureau's working time (setting "working_hours"): bookable, as a
+    visit may be agreed so, but said above the engineers ('' inside working time)."""
+    if start is None or end is None or end <= start:
+        return ""
+    day_start, day_end, days = working_hours()
+    if start.weekday() not in days or end.weekday() not in days or \
+            start.time() < day_start or end.time() > day_end or start.date() != end.date():
+        return _("The window is outside the bureau's working time (%(start)s–%(end)s on "
+                 "working days): book it only if the visit is agreed so.",
+                 start=day_start.strftime("%H:%M"), end=day_end.strftime("%H:%M"))
+    return ""
+
+
 def check_not_past(start: datetime | None, now: datetime | None = None) -> None:
     """Refuse a visit that starts before now on the bureau's wall clock (schedule times are
     typed in its zone): later today is fine, earlier today is not; the minute it is now

@@ -24,7 +24,7 @@ from app.request_rules import DOCUMENT_LABELS, PAYMENT_LABELS, rules_for
 from app.request_records import PAGE_OPTIONS, load_records
 from app.schedule_window import EngineerEntries
 from app.scheduling import (default_window, engineers, lines_hours, suggest_engineers,
-                            visits_by_request, visits_of, window_problem)
+                            visits_by_request, visits_of, window_problem, window_warning)
 from app.storage import send_stored
 from app.typed_input import show_page_at, typed_into, typed_text
 from app.uow import commit_after_rendering, unit_of_work
@@ -127,7 +127,8 @@ class DeskView(DeskApprovalsMixin, DeskActionsMixin, BaseView):
         form.engineer_id.choices = [(e.id, e.get_full_name()) for e in known["staff"]]
         past = window_problem(start, end)  # said once above the table, not on every row
         return {"form": form, "suggestions": suggest_engineers(req, start, end, **known),
-                "start": start, "end": end, "hours": known["hours"], "past": past}
+                "start": start, "end": end, "hours": known["hours"], "past": past,
+                "off_hours": "" if past else window_warning(start, end)}
 
     @staticmethod
     def _typed_window(req: Request, start: datetime, end: datetime):

@@ -1,7 +1,7 @@
 """Supermanager distribution, engineers' schedule and bookings with suggestions."""
 
 import re
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -303,3 +303,22 @@ def test_a_reversed_window_is_said_once_above_the_engineers(app, staff):
     assert html.count("Окончание должно быть позже начала.") == 1
     assert re.search(r'data-testid="past-window">Окончание должно быть позже', html)
     assert "data-book=" not in html
+
+
+def test_a_window_on_a_day_off_is_bookable_with_a_warning(app, staff):
+    """Saturday 09:00–18:00 offered "Book" with no word about the day off."""
+    req = make_request(make_partner(), Status.ASSIGNED, staff)
+    today = datetime.now().date()
+    saturday = today + timedelta(days=(5 - today.weekday()) % 7 or 7)
+    start, end = datetime.combine(saturday, time(10)), datetime.combine(saturday, time(13))
+    m = as_user(app, staff.manager)
+    html = m.get(f"/desk/{req.id}?start={start.isoformat()}&end={end.isoformat()}").get_data(
+        as_text=True)
+    assert re.search(r'data-testid="off-hours">Окно вне рабочего времени бюро \(09:00–18:00',
+                     html)
+    assert "data-book=" in html  # still bookable: a visit may be agreed so
+    monday = saturday + timedelta(days=2)
+    html = m.get(f"/desk/{req.id}?start={datetime.combine(monday, time(10)).isoformat()}"
+                 f"&end={datetime.combine(monday, time(13)).isoformat()}").get_data(
+        as_text=True)
+    assert 'data-testid="off-hours"' not in html
