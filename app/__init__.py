@@ -43,6 +43,7 @@ def register_extensions(app: Flask) -> None:
     # deferred: they import app.extensions (cycle through this package's __init__)
     import models  # noqa: F401  (register every table on Model.metadata)
     from app.api_surface import install as install_api
+    from app.catalogue_names import install_reader_names
     from app.form_nonce import install_form_nonce
     from app.input_guard import install_input_guard
     from app.mail import install_outbox_flush
@@ -68,6 +69,7 @@ def register_extensions(app: Flask) -> None:
         appbuilder.post_init()
     # translations kept per request (FAB set Flask-Babel up), the admin's wording in front
     install_request_domain(app, interface_texts)
+    install_reader_names()  # a service's name in the reader's language, FAB's selects too
     install_request_guards(app)
     install_session_generation(app)
     install_web_security(app)

@@ -28,6 +28,11 @@ def service_name(service, english: bool | None = None) -> str:
     return in_language(service.name, service.name_en, english)
 
 
+def install_reader_names() -> None:
+    """Every related select and column names a service in its reader's language."""
+    Service.named_for_reader = staticmethod(service_name)
+
+
 def _english_names() -> dict:
     """{"services": {id: name_en}, "titles": {Russian name or label: English}} of every
     service and price rule, active or not (old requests name retired ones too)."""

@@ -39,8 +39,14 @@ class Service(Model):
         """The rate per unit of the rate field (a plain property: FAB cannot list synonyms)."""
         return self.price_per_m2_kopecks or 0
 
+    # how a service is named to its reader (app.catalogue_names installs the reader's
+    # language: a model never imports app/); None: the Russian name
+    named_for_reader = None
+
     def __repr__(self) -> str:
-        return self.name
+        """The name Flask-AppBuilder shows a related row by (the form fields' service
+        select, the lists' service column): the reader's language once the app is up."""
+        return Service.named_for_reader(self) if Service.named_for_reader else self.name
 
 
 class PriceRule(Model):

@@ -107,9 +107,9 @@ class ServiceView(ReplanModelView):
     route_base = "/services"
     base_permissions = NO_DELETE
     base_order = ("sort_order", "asc")
-    list_columns = ["code", "name", "base_price_kopecks", "price_per_m2_kopecks",
+    list_columns = ["code", "name", "name_en", "base_price_kopecks", "price_per_m2_kopecks",
                     "rate_field_key", "estimated_hours", "is_active"]
-    show_columns = list_columns + ["name_en", "description", "sort_order"]
+    show_columns = list_columns + ["description", "sort_order"]
     # the price: base + rate × the rate field's value (app.pricing); price_per_m2_kopecks is
     # the rate per unit of any number field now (its name is from when it was per m²)
     add_columns = edit_columns = ["code", "name", "name_en", "description",

@@ -224,3 +224,17 @@ def test_a_field_the_price_the_form_or_filed_requests_need_is_kept(app, service,
     db.session.commit()
     assert "Заявки этой услуги хранят значения «spare»" in _delete(admin, spare)
     assert db.session.query(ServiceField).filter_by(key="spare").count() == 1
+
+
+def test_the_english_back_office_names_services_in_english(app, service):
+    service.name_en = "Car check"
+    db.session.commit()
+    admin = as_user(app, make_user(ADMIN))
+    admin.get("/lang/en")
+    form = admin.get("/service-fields/add").get_data(as_text=True)
+    assert re.search(rf'<option value="{service.id}">Car check</option>', form)
+    listing = admin.get("/services/list/").get_data(as_text=True)
+    assert "Car check" in listing
+    admin.get("/lang/ru")
+    assert re.search(rf'<option value="{service.id}">Проверка авто</option>',
+                     admin.get("/service-fields/add").get_data(as_text=True))
