@@ -6,6 +6,8 @@ are the checks they call and the one hand-written use case, the template upload.
 
 from __future__ import annotations
 
+import re
+
 from decimal import Decimal
 
 from flask import abort
@@ -37,10 +39,25 @@ def check_price_rule(rule) -> None:
                               "1,3); here it stays 1."))
 
 
+# a code or an address part: letters (any alphabet), digits, "-" and "_", no spaces
+CODE_RE = re.compile(r"[^\W_][\w-]*")
+
+
+def checked_code(value, what) -> str:
+    """`value` trimmed as a code or an address part, or InvalidInput naming `what` ("ипотека
+    1" and "Документы ипотеки!" were saved: the article's address had spaces and "!")."""
+    value = (value or "").strip()
+    if not CODE_RE.fullmatch(value) or len(value) > 100:
+        raise InvalidInput(_l("%(what)s: letters, digits, “-” and “_” only, no spaces (e.g. "
+                              "mortgage-docs).", what=what))
+    return value
+
+
 def check_service(service) -> None:
-    """InvalidInput for a negative price (partners would see "−-0,25 ₽" and negative totals)
-    or negative hours, a rate field that is not a number field of the service, or a rate
-    without one."""
+    """InvalidInput for a code that is no code, a negative price (partners would see
+    "−-0,25 ₽" and negative totals) or negative hours, a rate field that is not a number
+    field of the service, or a rate without one."""
+    service.code = checked_code(service.code, _l("Code"))
     if service.price_per_m2_kopecks is None:  # left empty: a fixed price
         service.price_per_m2_kopecks = 0
     if (service.base_price_kopecks or 0) < 0 or (service.price_per_m2_kopecks or 0) < 0:
@@ -71,9 +88,16 @@ def rate_field_choices(service_id) -> list[tuple[str, str]]:
 
 
 def check_article(article) -> None:
-    """InvalidInput unless the article's kind is one the knowledge base shows."""
+    """InvalidInput unless the article's kind is one the knowledge base shows and its
+    address (slug) is one."""
     if article.kind not in ARTICLE_KINDS:
         raise InvalidInput(_l("Kind must be article, faq or template."))
+    article.slug = checked_code(article.slug, _l("Address (slug)")).lower()
+
+
+def check_category(category) -> None:
+    """InvalidInput unless the category's address (slug) is one."""
+    category.slug = checked_code(category.slug, _l("Address (slug)")).lower()
 
 
 def replace_kb_template(user, article_id: int, upload) -> KbArticle:

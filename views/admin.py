@@ -13,7 +13,8 @@ from markupsafe import Markup
 from wtforms import SelectField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
-from app.catalogue import check_article, check_price_rule, check_service, replace_kb_template
+from app.catalogue import (check_article, check_category, check_price_rule, check_service,
+                           replace_kb_template)
 from app.errors import DomainError
 from app.extensions import db
 from app.markdown import render_markdown
@@ -219,6 +220,11 @@ class KbCategoryView(ReplanModelView):
     search_columns = ["name"]
     label_columns = {"name": _l("Name"), "name_en": _l("Name (English)"),
                      "slug": _l("Address (slug)"), "sort_order": _l("Order")}
+
+    def pre_add(self, item):
+        check_category(item)
+
+    pre_update = pre_add
 
     def pre_delete(self, item):
         """A category with articles stays (its articles would lose their place: the database

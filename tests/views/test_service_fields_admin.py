@@ -13,6 +13,7 @@ from app.permissions import ADMIN, DIRECTOR, ENGINEER, MANAGER, SUPERMANAGER
 from app.service_field_admin import option_lines, parse_option_lines, OptionsError
 from models.audit import AuditEvent
 from models.catalog import Service
+from models.knowledge import KbCategory
 from models.service_fields import ServiceField
 from models.requests import RequestService
 from tests.factories import as_user, make_partner, make_request, make_user, post
@@ -238,3 +239,22 @@ def test_the_english_back_office_names_services_in_english(app, service):
     admin.get("/lang/ru")
     assert re.search(rf'<option value="{service.id}">Проверка авто</option>',
                      admin.get("/service-fields/add").get_data(as_text=True))
+
+
+@pytest.mark.parametrize("url, data, field", [
+    ("/services/add", {"code": "ипотека 1", "name": "Ипотека", "base_price_kopecks": "100",
+                       "estimated_hours": "1", "is_active": "y", "sort_order": "0"}, "code"),
+    ("/kb-categories/add", {"name": "Ипотека", "slug": "ипотека сделки", "sort_order": "0"},
+     "slug"),
+])
+def test_codes_and_addresses_are_words_without_spaces(app, url, data, field):
+    """"ипотека 1" and "Документы ипотеки!" were saved: the article's address carried a
+    space and "!"."""
+    admin = as_user(app, make_user(ADMIN))
+    page = post(admin, url, data, follow=True).get_data(as_text=True)
+    assert "только буквы, цифры, «-» и «_», без пробелов" in page
+    assert data[field] in page  # the form keeps what was typed
+    model = Service if field == "code" else KbCategory
+    assert db.session.query(model).count() == 0
+    post(admin, url, {**data, field: data[field].replace(" ", "-")}, follow=True)
+    assert db.session.query(model).count() == 1
