@@ -10,6 +10,7 @@ from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 
 from app.status_labels import staff_label
+from app.timefmt import format_day
 from models.request_status import Status
 from reports import queries
 from reports.dashboard import figures_for
@@ -55,9 +56,9 @@ class DashboardView(BaseView):
                        if s != Status.DRAFT],
             # every week and month of the period, the empty ones at 0 (a line joining only
             # the weeks that had requests hid the quiet ones)
-            "weekly": _filled(found["weekly"], _weeks(start, end)),
-            "revenue": _filled([[k, v / 100] for k, v in found["revenue"]],
-                               _months(start, end)),
+            "weekly": _named(_filled(found["weekly"], _weeks(start, end)), _week_name),
+            "revenue": _named(_filled([[k, v / 100] for k, v in found["revenue"]],
+                                      _months(start, end)), _month_name),
             "partners": [[k, v / 100] for k, v in found["partners"]],
             "status_hours": [[staff_label(s), h] for s, h in found["status_hours"]],
             "engineers": found["engineers"],
@@ -91,6 +92,21 @@ def _filled(rows: list, keys: list[str]) -> list[list]:
     if not found:
         return []
     return [[key, found.get(key, 0)] for key in sorted(set(keys) | set(found))]
+
+
+def _named(rows: list, name) -> list[list]:
+    """Each [key, value] with its key as people read it (the axis showed "2026-08-31")."""
+    return [[name(key), value] for key, value in rows]
+
+
+def _week_name(monday: str) -> str:
+    """A week by its Monday: "31.08"."""
+    return format_day(date.fromisoformat(monday), "dd.MM")
+
+
+def _month_name(month: str) -> str:
+    """A month: "авг. 2026" / "Aug 2026"."""
+    return format_day(date.fromisoformat(f"{month}-01"), "LLL yyyy")
 
 
 def _moment(text: str | None) -> datetime | None:
