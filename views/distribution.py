@@ -41,6 +41,9 @@ class DistributionView(BaseView):
             flash(_("Choose a manager."), "danger")
             return redirect(url_for("DistributionView.index"))
         ids = [i for x in request.form.getlist("request_id") if (i := bounded_int(x))]
+        if not ids:
+            flash(_("Tick the requests to assign first."), "warning")
+            return redirect(url_for("DistributionView.index"))
         done, failed = 0, []
         for req in db.session.query(Request).filter(Request.id.in_(ids)).all():
             number = req.number

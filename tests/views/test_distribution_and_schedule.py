@@ -223,7 +223,7 @@ def test_the_queue_keeps_loads_briefly_and_drops_them_after_an_assignment(app, s
 
     def load_of(manager):
         html = sm.get("/distribution/").get_data(as_text=True)
-        found = re.search(rf"{re.escape(manager.get_full_name())} \((\d+)\)", html)
+        found = re.search(rf"{re.escape(manager.get_full_name())} — открытых заявок: (\d+)", html)
         return int(found.group(1))
 
     assert load_of(second) == 0
@@ -322,3 +322,12 @@ def test_a_window_on_a_day_off_is_bookable_with_a_warning(app, staff):
                  f"&end={datetime.combine(monday, time(13)).isoformat()}").get_data(
         as_text=True)
     assert 'data-testid="off-hours"' not in html
+
+
+def test_assigning_with_nothing_ticked_says_to_tick_first(app, staff):
+    make_request(make_partner(), Status.SUBMITTED, staff)
+    sm = as_user(app, staff.supermanager)
+    page = post(sm, "/distribution/assign", {"manager_id": str(staff.manager.id)},
+                follow=True).get_data(as_text=True)
+    assert "Сначала отметьте заявки, которые нужно назначить." in page
+    assert "Нечего назначать" not in page
