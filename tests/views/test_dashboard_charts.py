@@ -49,6 +49,7 @@ def test_quiet_weeks_and_months_are_zero_not_skipped(app):
     revenue = dict(charts_of(html)["revenue"])
     assert len(revenue) == len(_months(start, end)) and sum(revenue.values()) == 200
     assert all(re.fullmatch(r"[а-я]{3,4}\.? \d{4}", month) for month in revenue), revenue
+    assert "в процентах от ёмкости инженеров за все его недели" in html  # what 3 % means
     assert len(revenue) >= 3 and list(revenue.values())[1] == 0  # the quiet month, at 0
 
 
