@@ -102,10 +102,14 @@ def test_partner_journey(app, server_url, browser, mailbox, jobs, shots, tmp_pat
     transition(req, "ask_info", manager, "Пришлите выписку ЕГРН")
     db.session.commit()
 
-    # 7. the partner sees it, with the bell, and answers
-    page.reload()
-    assert page.inner_text("[data-testid=status]") == "Нужны данные"
+    # 7. the partner sees the bell on the list, opens the request (which reads its
+    # notifications: the bell drops) and answers
+    request_url = page.url
+    page.goto(f"{server_url}/cabinet/requests")
     assert int(page.inner_text("[data-testid=bell-count]")) >= 2
+    page.goto(request_url)
+    assert page.inner_text("[data-testid=status]") == "Нужны данные"
+    assert page.locator("[data-testid=bell-count]").count() == 0
     shots(page, "07-needs-info")
     egrn = tmp_path / "выписка.pdf"
     egrn.write_bytes(PDF)

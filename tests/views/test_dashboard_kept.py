@@ -60,7 +60,7 @@ def test_the_job_keeps_the_default_period_and_the_page_only_reads_it(app, redis,
     # the distribution page reads the kept loads too (the submitted request has no manager)
     manager = staff.manager.get_full_name()
     queue = as_user(app, staff.supermanager).get("/distribution/").get_data(as_text=True)
-    assert f"{manager} (1)" in queue
+    assert f"{manager} — открытых заявок: 1" in queue
 
 
 def test_another_period_is_computed_when_asked(app, redis):
