@@ -17,7 +17,7 @@ from app.errors import Conflict, DomainError, InvalidInput
 from app.extensions import db
 from app.sla import MAX_MINUTES, SLA_STATUSES, delete_service_sla, set_service_sla
 from app.status_labels import LOCALES, current_locale, staff_label
-from app.text_admin import (check_item, current_text, find_item, items, reset_text,
+from app.text_admin import (LABEL_LIMIT, check_item, current_text, find_item, items, reset_text,
                             sample_request, sample_values, save_text, text_version)
 from app.texts import (PDF_DOCUMENTS, check_template, one_line, pdf_markup,
                        plain_preview)
@@ -136,7 +136,7 @@ class TextsView(BaseView):
         return self.render_template(
             "desk/text_edit.html", item=item, form=form, errors=errors, preview=preview,
             locale=locale, locales=LOCALES, overridden=overridden, sample=sample_request(),
-            stored_now=stored_now, version=version,
+            stored_now=stored_now, version=version, label_limit=LABEL_LIMIT,
             default_subject=default_subject, default_body=default_body)
 
     @expose("/<kind>/<key>/reset", methods=["POST"])

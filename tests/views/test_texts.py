@@ -2,6 +2,7 @@
 at save time in a sandbox, used by every surface, reset to the code's default."""
 
 import json
+import re
 import logging
 from datetime import date, timedelta
 from pathlib import Path
@@ -427,3 +428,13 @@ def in_filter_form(text: str, html: str) -> bool:
     """`text` among the filter form's fields (FAB's script: JSON, non-ASCII escaped)."""
     script = html.split("#filter_form", 1)[1].split("</script>", 1)[0]
     return json.dumps(text)[1:-1] in script
+
+
+def test_a_label_is_edited_in_one_line_a_text_in_a_box(app, admin):
+    label = admin.get(f"/texts/{KIND_STAFF_LABEL}/in_progress?locale=ru").get_data(
+        as_text=True)
+    assert re.search(r'<input class="form-control" type="text" id="body" name="body" '
+                     r'value="[^"]+" maxlength="60" required>', label)
+    assert "<textarea" not in label
+    email = admin.get(f"/texts/{KIND_EMAIL}/assigned?locale=ru").get_data(as_text=True)
+    assert re.search(r'<textarea class="form-control" id="body" name="body" rows="12">', email)
