@@ -25,7 +25,8 @@ STORE = "replan_shared_cache"
 CACHED = {"/cabinet/": 6, "/cabinet/requests": 2, "/cabinet/requests?q=Tverskaya": 3,
           "/desk/": 5, "/requests/list/": 3,
           "/requests/list/?_flt_0_field_values=Tverskaya": 3, "/distribution/": 6,
-          "/schedule/": 3, "/dashboard/": 12, "cabinet detail": 6, "desk detail": 10}
+          "/schedule/": 3, "/dashboard/": 12, "cabinet detail": 6, "desk detail": 10,
+          "desk ready": 10, "desk at work": 10}
 
 
 @pytest.fixture

@@ -27,7 +27,8 @@ GOAL = 10
 # page -> statements allowed (the goal, or where the page stands today when above it)
 BUDGET = {
     "/cabinet/": 8, "/cabinet/requests": 6, "/cabinet/requests?q=Tverskaya": 6,
-    "cabinet detail": 11, "/desk/": 12, "desk detail": 19, "/requests/list/": 10,
+    "cabinet detail": 11, "/desk/": 12, "desk detail": 19, "desk ready": 19,
+    "desk at work": 19, "/requests/list/": 10,
     "/requests/list/?_flt_0_field_values=Tverskaya": 10, "/distribution/": 8,
     "/schedule/": 5, "/dashboard/": 15,
 }
@@ -65,7 +66,7 @@ def counts(clients: dict, pages: dict) -> dict[str, int]:
 def site(app, partner):
     staff = Staff()
     first = add_requests(partner, staff, 2)
-    users = {"partner": partner, "manager": staff.manager,
+    users = {"partner": partner, "manager": staff.manager, "engineer": staff.engineer,
              "supermanager": staff.supermanager, "director": make_user("Director")}
     clients = {who: as_user(app, user) for who, user in users.items()}
     scheduled = next(r for r in first if r.status == Status.SCHEDULED)
@@ -78,6 +79,11 @@ def site(app, partner):
         ("director", "/dashboard/"))}
     pages["cabinet detail"] = ("partner", f"/cabinet/requests/{scheduled.id}")
     pages["desk detail"] = ("manager", f"/desk/{scheduled.id}")
+    # moves waiting for the request (app.workflow Effect.waiting): delivery, the review
+    ready = make_request(partner, Status.READY, staff)
+    working = make_request(partner, Status.IN_PROGRESS, staff)
+    pages["desk ready"] = ("manager", f"/desk/{ready.id}")
+    pages["desk at work"] = ("engineer", f"/desk/{working.id}")
     return {"partner": partner, "staff": staff, "clients": clients, "pages": pages}
 
 
