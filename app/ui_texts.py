@@ -168,6 +168,15 @@ def preview(msgid: str, body: str, product: str) -> str:
     return body % {**values, BRAND: product}
 
 
+def shown(msgid: str, text: str, product: str) -> str:
+    """A text as the pages show it, for the lists of texts ("Загрузка инженеров, %" where
+    the catalog writes "%%"; each value as ‹its name›)."""
+    try:
+        return preview(msgid, text, product)
+    except (ValueError, TypeError, KeyError):  # a shipped text the code never formats so
+        return text
+
+
 def interface_texts(locale: str) -> dict[str, str]:
     """msgid → the admin's wording in `locale`, kept with the overrides (app.status_labels:
     once per request, per process while the stamp is unchanged). {} when none is stored or

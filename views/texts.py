@@ -22,7 +22,8 @@ from app.text_admin import (LABEL_LIMIT, check_item, current_text, find_item, it
 from app.texts import (PDF_DOCUMENTS, check_template, one_line, pdf_markup,
                        plain_preview)
 from app.branding import brand
-from app.ui_texts import checked_ui_text, edited_texts, msgids, orphaned_texts, search
+from app.ui_texts import (checked_ui_text, edited_texts, msgids, orphaned_texts, search,
+                          shown)
 from app.ui_texts import preview as ui_preview
 from app.ui_words import (MAX_CHANGES, MAX_FORMS, MAX_WORD, checked_mapping, checked_word,
                           guess, planned_changes, replace_word, word_forms)
@@ -90,8 +91,14 @@ class TextsView(BaseView):
         words = (request.args.get("q") or "").strip()[:100]
         return self.render_template("desk/texts.html", sections=sections, locale=locale,
                                     locales=LOCALES, documents=PDF_DOCUMENTS, q=words,
-                                    found=search(words, locale) if words else None,
-                                    edited=edited_texts(locale), ui_kind=KIND_UI,
+                                    found=[(key, shown(msgid, msgid, brand()),
+                                            shown(msgid, now, brand()), edited)
+                                           for key, msgid, now, edited in search(words, locale)]
+                                    if words else None,
+                                    edited=[(key, shown(msgid, msgid, brand()),
+                                             shown(msgid, text, brand()))
+                                            for key, msgid, text in edited_texts(locale)],
+                                    ui_kind=KIND_UI,
                                     orphaned=orphaned_texts(locale), reset_form=WordsForm())
 
     @expose("/<kind>/<key>", methods=["GET", "POST"])

@@ -237,3 +237,11 @@ def test_a_wording_whose_text_a_new_version_dropped_is_listed_apart_and_deleted(
     assert event.details["text"] == f"ui: {gone}"
     again = post(admin, f"/texts/{KIND_UI}/{gone}/reset?locale=ru", {})  # twice: no 500
     assert again.status_code == 302
+
+
+def test_the_lists_show_texts_as_the_pages_do(app, admin):
+    """The search listed "Загрузка инженеров, %%" (the catalog's escape) and "%(n)s"."""
+    found = admin.get("/texts/?locale=ru&q=utilisation").get_data(as_text=True)
+    listed = re.search(r'data-testid="ui-found".*?</ul>', found, re.S).group(0)
+    assert "Загрузка инженеров, %<" in listed and "%%" not in listed
+    assert "Engineer utilisation, %<" in listed
