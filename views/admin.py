@@ -19,6 +19,7 @@ from app.errors import DomainError
 from app.extensions import db
 from app.markdown import render_markdown
 from app.partners import update_company
+from app.permissions import ENGINEER
 from app.templating import decimal_text, money
 from app.uow import unit_of_work
 from app.request_form import rule_choices
@@ -31,7 +32,7 @@ from models.schedule import ScheduleEntry
 from views.audit_log import AuditEventView  # noqa: F401  (registered from here)
 from views.base import ReadOnlyView, ReplanInterface, ReplanModelView
 from app.form_fields import DecimalCommaField, RoublesField
-from views.filters import RelatedRequestScopeFilter
+from views.filters import HoldingRole, RelatedRequestScopeFilter
 from views.service_prices import field_title, rate_field_select
 from views.service_fields import ServiceFieldView
 
@@ -329,6 +330,8 @@ class ScheduleEntryView(ReadOnlyView):
     list_columns = ["starts_at", "ends_at", "engineer", "kind", "request", "note"]
     order_columns = ["starts_at", "ends_at"]  # the indexed ones (issue 14)
     show_columns = list_columns
-    search_columns = ["kind", "starts_at", "note"]
+    # one engineer's entries newest first: ix_schedule_engineer_start
+    search_columns = ["engineer", "kind", "starts_at", "note"]
+    search_form_query_rel_fields = {"engineer": [["id", HoldingRole, ENGINEER]]}
     label_columns = {"starts_at": _l("Start"), "ends_at": _l("End"), "engineer": _l("Engineer"),
                      "kind": _l("Kind"), "request": _l("Request"), "note": _l("Note")}

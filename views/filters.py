@@ -4,6 +4,7 @@ from abc import ABC, abstractmethod
 
 from flask import g
 from flask_appbuilder.models.filters import BaseFilter
+from flask_appbuilder.security.sqla.models import Role
 from sqlalchemy import exists, false
 
 from app.access import request_scope
@@ -62,3 +63,14 @@ def choices_on_visible_requests(column, partner_side: bool) -> type:
     """The select filter for one Request foreign key (search_form_query_rel_fields)."""
     return type(f"ChoicesOf_{column.key}", (ChoicesOnVisibleRequests,),
                 {"request_key": column.key, "partner_side": partner_side})
+
+
+class HoldingRole(BaseFilter):
+    """A list filter's select of users: those holding one role (the value), e.g. the
+    schedule entries' engineers (every user of the bureau and its partners otherwise)."""
+
+    name = "role"
+    arg_name = None
+
+    def apply(self, query, value):
+        return query.filter(self.model.roles.any(Role.name == value))

@@ -331,3 +331,22 @@ def test_assigning_with_nothing_ticked_says_to_tick_first(app, staff):
                 follow=True).get_data(as_text=True)
     assert "Сначала отметьте заявки, которые нужно назначить." in page
     assert "Нечего назначать" not in page
+
+
+def test_schedule_entries_filter_by_engineer_offering_engineers_only(app, staff):
+    """The entries list (hundreds of rows) had no engineer filter."""
+    other = make_user("Engineer", username="other_engineer")
+    start = datetime(2026, 12, 1, 10)
+    for engineer, note in ((staff.engineer, "первый"), (other, "второй")):
+        db.session.add(ScheduleEntry(engineer_id=engineer.id, kind="busy", starts_at=start,
+                                     ends_at=start + timedelta(hours=1), note=note))
+    db.session.commit()
+    director = as_user(app, make_user("Director"))
+    page = director.get(f"/schedule-entries/list/?_flt_0_engineer={other.id}").get_data(
+        as_text=True)
+    assert "второй" in page and "первый" not in page
+    listing = director.get("/schedule-entries/list/").get_data(as_text=True)
+    # the engineer filter's choices (FAB keeps the filters' widgets as JSON in the page)
+    offered = re.findall(r'\\u003coption value=\\"(\d+)\\"', listing)
+    assert str(other.id) in offered and str(staff.engineer.id) in offered
+    assert str(staff.manager.id) not in offered  # managers and partners are no engineers
