@@ -176,6 +176,13 @@ def walk(req, target: Status, author, staff: Staff | None) -> None:
 MINI_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
+def everyone_but_the_admin(staff: Staff) -> tuple:
+    """A user of each role an admin-only page must refuse: staff of each other role, the
+    director and a partner."""
+    return (staff.manager, staff.supermanager, staff.engineer, make_user("Director"),
+            make_partner())
+
+
 def add_work(req, engineer, name: str = "Обмеры.pdf"):
     """Upload one work file of the engineer (a review needs the work: app.workflow)."""
     return attach_files(req, [FileStorage(io.BytesIO(MINI_PDF), filename=name)], engineer,

@@ -16,7 +16,7 @@ from app.translations import OverriddenTranslations, request_translations
 from app.ui_texts import checked_ui_text, interface_texts, msgids, search, text_key
 from models.audit import AuditEvent
 from models.texts import KIND_UI, TextOverride
-from tests.factories import as_user, make_partner, make_user, post
+from tests.factories import as_user, everyone_but_the_admin, make_partner, make_user, post
 
 ENGINEER_KEY = text_key("Engineer")
 
@@ -105,8 +105,7 @@ def test_the_percent_rules_follow_whether_the_code_formats_the_text(app):
 
 def test_only_the_admin_words_interface_texts(app, staff):
     url = f"/texts/{KIND_UI}/{ENGINEER_KEY}?locale=ru"
-    for user in (staff.manager, staff.supermanager, staff.engineer, make_user("Director"),
-                 make_partner()):
+    for user in everyone_but_the_admin(staff):
         client = as_user(app, user)
         assert client.get(url).status_code in (302, 403)
         post(client, url, {"body": "Эксперт", "do": "save"})

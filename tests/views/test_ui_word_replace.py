@@ -13,7 +13,7 @@ from app.ui_texts import text_key
 from app.ui_words import guess, planned_changes, replaced, stem, word_forms
 from models.audit import AuditEvent
 from models.texts import KIND_UI, TextOverride
-from tests.factories import as_user, make_partner, make_user, post
+from tests.factories import as_user, everyone_but_the_admin, make_user, post
 
 URL = "/texts/replace-word"
 
@@ -145,8 +145,7 @@ def test_nothing_ticked_or_nothing_found_says_so(app, admin):
 
 def test_only_the_admin_replaces_words(app, staff):
     url = f"{URL}?locale=ru&word=инженер&replacement=эксперт"
-    for user in (staff.manager, staff.supermanager, staff.engineer, make_user("Director"),
-                 make_partner()):
+    for user in everyone_but_the_admin(staff):
         client = as_user(app, user)
         assert client.get(url).status_code in (302, 403)
         send(client, forms={"инженер": "эксперт"}, do="apply",
