@@ -8,6 +8,7 @@ another. Moves come from the transition table (app.workflow), uploads from app.d
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from flask_babel import lazy_gettext as _l
 
@@ -94,8 +95,13 @@ class RequestRules:
     documents: tuple[str, ...]
     can_edit_draft: bool
     can_pay: bool
-    # moves the request is not ready for yet → why (the button is shown disabled with it)
-    waiting: dict = field(default_factory=dict)
+    request: Request = field(repr=False, compare=False)
+
+    @cached_property
+    def waiting(self) -> dict:
+        """The move buttons the request is not ready for yet → why (shown disabled with the
+        reason): asked by the pages only, so a use case checking a rule reads nothing."""
+        return waiting_reasons(self.request, self.moves)
 
     @property
     def can_book(self) -> bool:
@@ -127,5 +133,5 @@ def rules_for(user, request: Request) -> RequestRules:
         documents=documents_for(user, request),
         can_edit_draft=Actor.PARTNER in kinds and request.status == Status.DRAFT,
         can_pay=ADMIN in role_names(user),
-        waiting=waiting_reasons(request, [m for m in possible if not m.form]),
+        request=request,
     )
