@@ -23,6 +23,23 @@ def money(kopecks: int | None) -> str:
     return f"{text}\u00a0₽"
 
 
+class MoneyText:
+    """An amount that writes itself in the language current when it is written out (money):
+    a notification or an e-mail about an amount is worded in each reader's language, and a
+    string formatted by the actor's ("84,345.75 ₽" for a Russian reader) read as 84 roubles."""
+
+    __slots__ = ("kopecks",)
+
+    def __init__(self, kopecks: int):
+        self.kopecks = kopecks
+
+    def __str__(self) -> str:
+        return money(self.kopecks)
+
+    def __repr__(self) -> str:
+        return f"MoneyText({self.kopecks})"
+
+
 def format_roubles(kopecks: int | None, english: bool = False) -> str:
     """1500050 → '15 000,50' (English: '15 000.50', a point as English writes kopecks, the
     thousands still by spaces, which parse_roubles reads back): how an amount is put back

@@ -12,7 +12,7 @@ from app.access import require_role
 from app.audit import record
 from app.errors import Conflict, InvalidInput, NotFound
 from app.extensions import db
-from app.money import money
+from app.money import MoneyText, money
 from app.pricing import amount_payable
 from app.timefmt import local_today
 from app.notifications import announce
@@ -75,7 +75,7 @@ def mark_payment(request: Request, amount_kopecks: int, paid_on: date, document:
     db.session.add(payment)
     recompute_paid(request)
     record("payment", actor, request, amount_kopecks=amount_kopecks, document=document)
-    announce("payment_marked", request, actor, amount=money(amount_kopecks))
+    announce("payment_marked", request, actor, amount=MoneyText(amount_kopecks))
     emit_payment(payment)  # webhooks: payment.recorded, in this transaction
     return payment
 
@@ -99,6 +99,6 @@ def void_payment(admin, payment_id: int, reason: str) -> Payment:
     recompute_paid(request)
     record("payment_void", admin, request, payment_id=payment.id,
            amount_kopecks=payment.amount_kopecks, document=payment.document, reason=reason)
-    announce("payment_voided", request, admin, amount=money(payment.amount_kopecks),
+    announce("payment_voided", request, admin, amount=MoneyText(payment.amount_kopecks),
              reason=reason)
     return payment

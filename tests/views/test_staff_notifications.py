@@ -6,6 +6,7 @@ import re
 from datetime import date, datetime, timedelta
 
 import pytest
+from flask_babel import force_locale
 
 from app.extensions import db
 from app.mail import flush_outbox
@@ -580,3 +581,20 @@ def test_opening_a_request_reads_its_notifications_and_only_its_own(app, staff, 
     assert stranger.get(f"/cabinet/requests/{other.id}").status_code == 404
     db.session.expire_all()
     assert not db.session.get(Notification, note.id).is_read
+
+
+def test_an_amount_is_written_in_each_readers_language_whoever_acted(app, staff, partner,
+                                                                     mailbox, jobs):
+    """An English admin's payment reached a Russian manager as "84,345.75 ₽" (84 roubles to
+    a Russian reader): the amount was formatted once, in the actor's language."""
+    req = make_request(partner, Status.READY, staff)
+    admin = make_user("Admin")
+    clear()
+    with app.test_request_context(), force_locale("en"), unit_of_work():
+        mark_payment(req, 12_345_75, date.today(), "PP-8", admin)
+    note = db.session.query(Notification).filter_by(user_id=staff.manager.id).one()
+    assert "12\xa0345,75\xa0₽" in note.texts["ru"] and note.text == note.texts["ru"]
+    assert "12,345.75" in note.texts["en"]
+    flush_outbox()
+    jobs.run()
+    assert "12\xa0345,75\xa0₽" in mailbox.text(mailbox.to(staff.manager.email)[-1])
