@@ -28,7 +28,11 @@ MIN_WORD = 3  # shorter words are parts of too many others ("до", "по")
 MAX_WORD = 60
 MAX_FORMS = 40
 MAX_CHANGES = 500  # texts saved by one replacement
-VOWELS = set("аеёиоуыэюяйьaeiouy")
+VOWELS = set("аеёиоуыэюяйь")  # Russian endings a stem drops ("заявка" → "заявк")
+FLEETING = set("оеё")  # the vowel a Russian plural puts back ("заявк" → "заявок")
+# the texts that explain the tool with the very word as an example: never offered
+ABOUT_THE_TOOL = ("Your trade's word in place of ours", "Any text of the pages, forms, "
+                  "messages and e-mails")
 HUSHING = set("кгхжшчщ")  # Russian spelling: after these "ы" is written "и"
 VELAR = set("кгх")  # … so their "и" is another stem's "ы"
 
@@ -61,10 +65,28 @@ def stem(word: str) -> str:
 
 def checked_word(word: str | None, label: str) -> str:
     word = (word or "").strip()
-    if not WORD.fullmatch(word) or not MIN_WORD <= len(word) <= MAX_WORD or "_" in word:
+    if not WORD.fullmatch(word) or not MIN_WORD <= len(word) <= MAX_WORD or "_" in word \
+            or not any(ch.isalpha() for ch in word):
         raise InvalidInput(_("%(what)s: one word of %(min)s to %(max)s letters.",
                              what=label, min=MIN_WORD, max=MAX_WORD))
     return word
+
+
+def checked_pair(word: str | None, replacement: str | None) -> tuple[str, str]:
+    """The word and its replacement, each a word, and not the same word."""
+    word = checked_word(word, _("The word"))
+    replacement = checked_word(replacement, _("The replacement"))
+    if word.casefold() == replacement.casefold():
+        raise InvalidInput(_("The replacement is the word itself: nothing would change."))
+    return word, replacement
+
+
+def _is_form_of(form: str, start: str) -> bool:
+    """A form of the word with this stem: it begins with the stem, or it is the stem with a
+    fleeting vowel put back before its last letter ("заявок" of "заявк")."""
+    return form.startswith(start) or (
+        len(start) > MIN_WORD and len(form) == len(start) + 1 and form[-1] == start[-1]
+        and form[:-2] == start[:-1] and form[-2] in FLEETING)
 
 
 def texts_now(locale: str) -> dict[str, tuple[str, str]]:
@@ -87,9 +109,11 @@ def word_forms(word: str, locale: str) -> list[Form]:
     stem), the most used first; at most MAX_FORMS."""
     start = stem(checked_word(word, _("The word")))
     counts: dict[str, int] = {}
-    for _msgid, text in texts_now(locale).values():
+    for msgid, text in texts_now(locale).values():
+        if msgid.startswith(ABOUT_THE_TOOL):
+            continue
         found = {m.group().casefold() for m in _words(text)
-                 if m.group().casefold().startswith(start)}
+                 if _is_form_of(m.group().casefold(), start)}
         for form in found:
             counts[form] = counts.get(form, 0) + 1
     ordered = sorted(counts.items(), key=lambda item: (-item[1], len(item[0]), item[0]))
@@ -102,7 +126,10 @@ def guess(form: str, word: str, replacement: str) -> str:
     ("оценщики"), and back ("заявки" with "анкета": "анкеты"). A guess: the admin
     corrects it where the two words decline apart."""
     old, new = stem(word), stem(replacement)
-    ending = form.casefold()[len(old):]
+    form = form.casefold()
+    ending = form[len(old):] if form.startswith(old) else ""  # a fleeting vowel: no ending
+    if not form.startswith(old):
+        return new
     if new and new[-1] in HUSHING and ending.startswith("ы"):
         ending = "и" + ending[1:]
     elif old[-1:] in VELAR and new[-1:] not in HUSHING and ending.startswith("и"):
@@ -142,6 +169,8 @@ def planned_changes(locale: str, mapping: dict[str, str]) -> list[Change]:
         return []
     changes = []
     for key, (msgid, now) in texts_now(locale).items():
+        if msgid.startswith(ABOUT_THE_TOOL):
+            continue
         after = replaced(now, mapping)
         if after != now:
             changes.append(Change(key, msgid, now, after, fingerprint(now)))
@@ -154,6 +183,8 @@ def checked_mapping(pairs) -> dict[str, str]:
     or empty (that form is left as it is)."""
     mapping = {}
     for form, new in pairs:
+        if not (form or "").strip() and not (new or "").strip():
+            continue  # the empty row for a form of one's own, left empty
         form = checked_word(form, _("A form of the word")).casefold()
         new = (new or "").strip()
         if new:

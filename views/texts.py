@@ -25,7 +25,7 @@ from app.branding import brand
 from app.ui_texts import (checked_ui_text, edited_texts, msgids, orphaned_texts, search,
                           shown)
 from app.ui_texts import preview as ui_preview
-from app.ui_words import (MAX_CHANGES, MAX_FORMS, MAX_WORD, checked_mapping, checked_word,
+from app.ui_words import (MAX_CHANGES, MAX_FORMS, MAX_WORD, checked_mapping, checked_pair,
                           guess, planned_changes, replace_word, word_forms)
 from app.uow import unit_of_work
 from models.catalog import Service
@@ -174,13 +174,12 @@ class TextsView(BaseView):
         source = request.form if request.method == "POST" else request.args
         word = (source.get("word") or "").strip()[:MAX_WORD + 1]
         replacement = (source.get("replacement") or "").strip()[:MAX_WORD + 1]
-        forms, mapping, changes = None, None, None
+        forms, mapping, changes, ticked = None, None, None, None
         try:
             if request.method == "POST" and not WordsForm().validate_on_submit():
                 raise InvalidInput(_("The form has expired: reload the page and try again."))
             if word or replacement:
-                checked_word(word, _("The word"))
-                checked_word(replacement, _("The replacement"))
+                checked_pair(word, replacement)
                 forms = [(f.form, f.texts, guess(f.form, word, replacement))
                          for f in word_forms(word, locale)]
             if request.method == "POST":
@@ -188,7 +187,12 @@ class TextsView(BaseView):
                 if len(pairs) > MAX_FORMS:
                     raise InvalidInput(_("At most %(n)s forms at once.", n=MAX_FORMS))
                 typed = dict(pairs)  # what the admin wrote stays in the table
+                found = {form for form, _n, _new in forms or []}
                 forms = [(form, n, typed.get(form, new)) for form, n, new in forms or []]
+                forms += [(form, None, new) for form, new in pairs  # forms of one's own
+                          if form.strip() and form.strip().casefold() not in found]
+                ticked = set(request.form.getlist("key")) \
+                    if request.form.get("do") == "apply" else None
                 mapping = checked_mapping(pairs)
                 if request.form.get("do") == "apply":
                     chosen = {key: request.form.get(f"seen-{key}", "")
@@ -207,7 +211,7 @@ class TextsView(BaseView):
         return self.render_template("desk/text_replace.html", locale=locale, locales=LOCALES,
                                     word=word, replacement=replacement, forms=forms,
                                     changes=changes, form=WordsForm(), ui_kind=KIND_UI,
-                                    max_changes=MAX_CHANGES)
+                                    max_changes=MAX_CHANGES, ticked=ticked)
 
 
 class ServiceSlaView(BaseView):

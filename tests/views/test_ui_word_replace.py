@@ -164,3 +164,46 @@ def test_the_plan_lists_each_text_once_shortest_first(app):
     assert [len(c.before) for c in changes] == sorted(len(c.before) for c in changes)
     assert changes[0].before == "Инженер" and changes[0].after == "Эксперт"
     assert "инженер" in forms and all(form.startswith("инженер") for form in forms)
+
+
+def test_a_fleeting_vowel_form_english_stems_and_the_tools_own_words(app):
+    """«заявок» was never found (заявк-а → заяв-о-к); "case" replacing "request" guessed
+    "cass"; the tool offered to rewrite its own example («эксперт» вместо «эксперт»)."""
+    with app.test_request_context():
+        forms = [f.form for f in word_forms("заявка", "ru")]
+        assert "заявок" in forms and "заявки" in forms
+        assert guess("заявок", "заявка", "анкета") == "анкет"
+        assert guess("requests", "request", "case") == "cases"
+        assert stem("case") == "case" and stem("заявка") == "заявк"
+        changes = planned_changes("ru", {"инженер": "эксперт"})
+        assert not [c for c in changes if "вместо" in c.before]
+
+
+@pytest.mark.parametrize("word, replacement, said", [
+    ("123", "эксперт", "одно слово от 3 до 60 букв"),
+    ("инженер", "Инженер", "Замена совпадает со словом"),
+])
+def test_a_word_is_letters_and_its_replacement_another_word(app, admin, word, replacement,
+                                                            said):
+    page = admin.get(f"{URL}?locale=ru&word={word}&replacement={replacement}")
+    assert said in page.get_data(as_text=True) and 'name="form"' not in page.get_data(
+        as_text=True)
+
+
+def test_a_form_of_ones_own_and_the_unticked_texts_survive_a_refusal(app, admin):
+    forms = {"инженер": "эксперт", "": ""}
+    page = send(admin, forms=forms).get_data(as_text=True)
+    assert 'data-testid="own-form"' in page
+    offered = shown_changes(page)
+    first, second = list(offered)[:2]
+    # a form of one's own (not listed): its texts are planned too
+    own = send(admin, forms={"инженер": "эксперт", "инженерах": "экспертах"}).get_data(
+        as_text=True)
+    assert "инженерах" in own  # kept in the table, as typed
+    # tab B changes a ticked text meanwhile; tab A's save is refused with its unticks kept
+    post(admin, f"/texts/{KIND_UI}/{first}?locale=ru", {"body": "Технарь", "do": "save"})
+    chosen = {key: seen for key, seen in offered.items() if key != second}
+    refused = send(admin, forms=forms, do="apply", keys=chosen).get_data(as_text=True)
+    assert "изменился с тех пор" in refused
+    assert re.search(rf'name="key" value="{second}" id="rw-key-\d+" aria-label', refused)
+    assert re.search(rf'name="key" value="{first}" id="rw-key-\d+" checked', refused) is None
