@@ -112,14 +112,15 @@ def _check(field: ServiceField) -> None:
 
 
 def _users_of(service_id, key: str, field_id) -> list[str]:
-    """What names this field by its key: the service's price rate (the service's name) and
-    the service's other fields shown only on its value (their keys)."""
+    """What names this field by its key, said as it is used: the service's price rate and
+    the service's other fields shown only on its value."""
     service = db.session.get(Service, service_id) if service_id else None
-    users = [service_name(service)] if service is not None and service.rate_field_key == key \
-        else []
-    users += [other for (other,) in db.session.query(ServiceField.key).filter(
-        ServiceField.service_id == service_id, ServiceField.show_if_key == key,
-        ServiceField.is_active.is_(True), ServiceField.id != field_id)]
+    users = [_("the price of “%(service)s” (its rate field)", service=service_name(service))] \
+        if service is not None and service.rate_field_key == key else []
+    users += [_("the field “%(key)s” (shown by its value)", key=other)
+              for (other,) in db.session.query(ServiceField.key).filter(
+                  ServiceField.service_id == service_id, ServiceField.show_if_key == key,
+                  ServiceField.is_active.is_(True), ServiceField.id != field_id)]
     return users
 
 
@@ -136,11 +137,11 @@ def _check_rename(field: ServiceField) -> None:
         return
     if old != field.key and (users := _users_of(field.service_id, old, field.id)):
         raise InvalidInput(_("The key “%(key)s” is used by: %(users)s. Change those first, "
-                             "or keep the key.", key=old, users=", ".join(users)))
+                             "or keep the key.", key=old, users="; ".join(users)))
     if was_active and not field.is_active and (users := _users_of(field.service_id, old,
                                                                   field.id)):
-        raise InvalidInput(_("The field “%(key)s” is used by: %(users)s. Change those first, "
-                             "then switch it off.", key=old, users=", ".join(users)))
+        raise InvalidInput(_("The field “%(key)s” is needed by %(users)s: change that "
+                             "first, then switch it off.", key=old, users="; ".join(users)))
 
 
 def check_field_delete(field: ServiceField) -> None:
@@ -148,8 +149,8 @@ def check_field_delete(field: ServiceField) -> None:
     other fields depend on it, nor once requests of the service were filed (their stored
     values would lose their label, and the form its field): it is switched off instead."""
     if users := _users_of(field.service_id, field.key, field.id):
-        raise InvalidInput(_("The field “%(key)s” is used by: %(users)s. Change those first, "
-                             "then switch it off.", key=field.key, users=", ".join(users)))
+        raise InvalidInput(_("The field “%(key)s” is needed by %(users)s: change that "
+                             "first, then delete it.", key=field.key, users="; ".join(users)))
     filed = db.session.query(RequestService.id).filter(
         RequestService.service_id == field.service_id).first()
     if filed is not None:

@@ -239,11 +239,14 @@ def _keep_cancel_reason(request: Request, params: dict, comment: str | None) -> 
 
 
 def _unpaid_or_unpackaged(request: Request) -> str | None:
+    """Every reason the documents cannot go yet, at once (one at a time, the second showed
+    only once the first was dealt with)."""
+    reasons = []
     if request.payment_state != PAYMENT_PAID and get_setting("payment_before_delivery"):
-        return _("The request is not paid yet: documents are released after payment.")
+        reasons.append(_("The request is not paid yet: documents are released after payment."))
     if not latest_version(request):
-        return _("Upload the document package before delivering.")
-    return None
+        reasons.append(_("Upload the document package before delivering."))
+    return " ".join(reasons) or None
 
 
 def _no_work_yet(request: Request) -> str | None:

@@ -367,3 +367,19 @@ def test_the_work_goes_to_review_with_its_files_only(people, source):
     assert waiting_reasons(req, available_moves(req, engineer)) == {}
     transition(req, "submit_review", engineer, None, req.version)
     assert req.status == Status.ON_REVIEW
+
+
+def test_delivery_waits_saying_every_reason_at_once(people):
+    """Unpaid and without a package, the button named the payment only; the package came
+    as a second surprise after paying."""
+    from app.settings import set_setting
+
+    set_setting("payment_before_delivery", True)
+    req = stored_request(people, Status.READY)
+    db.session.commit()
+    manager = people[Actor.MANAGER]
+    waiting = waiting_reasons(req, available_moves(req, manager))[Action.DELIVER]
+    assert "не оплачена" in waiting and "загрузите пакет документов" in waiting
+    req.payment_state = PAYMENT_PAID
+    assert waiting_reasons(req, available_moves(req, manager))[Action.DELIVER] == \
+        "Перед выдачей загрузите пакет документов."

@@ -181,7 +181,7 @@ def test_final_moves_ask_first_and_comment_boxes_say_what_they_are_for(app, staf
     manager = as_user(app, staff.manager)
     on_review = manager.get(f"/desk/{make_request(partner, Status.ON_REVIEW, staff).id}") \
         .get_data(as_text=True)
-    assert "data-confirm" in _move_form(on_review, "accept")
+    assert 'data-confirm="Принять работу?' in _move_form(on_review, "accept")  # named
     returning = _move_form(on_review, "return")
     assert 'placeholder="Что доработать"' in returning and "data-confirm" not in returning
     assigned = manager.get(f"/desk/{make_request(partner, Status.ASSIGNED, staff).id}")

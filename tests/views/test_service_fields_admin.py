@@ -206,15 +206,17 @@ def test_a_field_the_price_the_form_or_filed_requests_need_is_kept(app, service,
     db.session.commit()
     admin = as_user(app, make_user(ADMIN))
     page = _delete(admin, rate)
-    assert "Поле «cars» используется: Проверка авто" in page
-    assert "Поле «has_trailer» используется: trailer_vin" in _delete(admin, parent)
+    assert "Поле «cars» нужно: цена услуги «Проверка авто» (поле ставки). Сначала измените " \
+        "это, затем удаляйте." in page
+    assert "Поле «has_trailer» нужно: поле «trailer_vin» (показывается по его значению)." \
+        in _delete(admin, parent)
     for field in (rate, parent):  # nor switched off
         url = f"/service-fields/edit/{field.id}"
         data = {**field_form(service, key=field.key, label=field.label,
                              field_type=field.field_type, options=None, is_active=None),
                 "csrf_token": _token(admin, url)}
         html = admin.post(url, data=data, follow_redirects=True).get_data(as_text=True)
-        assert f"Поле «{field.key}» используется" in html and "затем отключите" in html
+        assert f"Поле «{field.key}» нужно" in html and "затем отключайте" in html
     db.session.expire_all()
     assert db.session.query(ServiceField).filter_by(is_active=True).count() == 4
     _delete(admin, child)  # the dependent field may go: then its parent is free
