@@ -111,6 +111,24 @@ def _check(field: ServiceField) -> None:
     _check_rename(field)
 
 
+CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+
+
+def untranslated_parts(field: ServiceField) -> list[str]:
+    """What of a field English readers read in Russian: its label, its group, its options
+    (by value) whose English label is missing (the Russian one stands in)."""
+    parts = []
+    if CYRILLIC.search(field.label or "") and not (field.label_en or "").strip():
+        parts.append(_("the label"))
+    if CYRILLIC.search(field.group_name or "") and not (field.group_name_en or "").strip():
+        parts.append(_("the group"))
+    options = [str(o.get("value")) for o in field.options or () if isinstance(o, dict)
+               and CYRILLIC.search(str(o.get("label_en") or o.get("label") or ""))]
+    if options:
+        parts.append(_("the options %(values)s", values=", ".join(options[:10])))
+    return parts
+
+
 def _users_of(service_id, key: str, field_id) -> list[str]:
     """What names this field by its key, said as it is used: the service's price rate and
     the service's other fields shown only on its value."""

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from flask import flash
 from flask_appbuilder.fieldwidgets import BS3TextAreaFieldWidget, BS3TextFieldWidget
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from wtforms import SelectField, TextAreaField
@@ -19,7 +21,7 @@ from app.errors import DomainError, InvalidInput
 from app.extensions import db
 from app.form_fields import DecimalCommaField
 from app.service_field_admin import (OptionsError, check_field, check_field_delete, option_lines,
-                                     parse_option_lines)
+                                     parse_option_lines, untranslated_parts)
 from models.service_fields import FIELD_TYPE_LABELS, FIELD_TYPES, ServiceField
 from views.base import ColumnRange, ReplanInterface, ReplanModelView
 
@@ -144,6 +146,16 @@ class ServiceFieldView(ReplanModelView):
             raise
 
     pre_update = pre_add
+
+    def post_add(self, item):
+        """Saved; said at once what English readers will read in Russian (an option line
+        without its English label showed «Другой банк» in the English calculator)."""
+        missing = untranslated_parts(item)
+        if missing:
+            flash(_("Saved without English wording for %(parts)s: English readers see the "
+                    "Russian there.", parts=", ".join(missing)), "warning")
+
+    post_update = post_add
 
     def pre_delete(self, item):
         """Refused (said as FAB says a refusal) while the field is needed: app.

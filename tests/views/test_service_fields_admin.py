@@ -260,3 +260,13 @@ def test_codes_and_addresses_are_words_without_spaces(app, url, data, field):
     assert db.session.query(model).count() == 0
     post(admin, url, {**data, field: data[field].replace(" ", "-")}, follow=True)
     assert db.session.query(model).count() == 1
+
+
+def test_a_field_saved_without_english_wording_says_so(app, service):
+    """«Другой банк» reached the English calculator unsaid."""
+    admin = as_user(app, make_user(ADMIN))
+    page = add(admin, service, label_en="", options="a | Эконом | Economy\nother | Другой банк\n")
+    assert "Сохранено без английского текста для: подписи, вариантов other" in page
+    assert db.session.query(ServiceField).filter_by(key="car_class").count() == 1  # saved
+    quiet = add(admin, service, key="car_size")  # every English wording given: no warning
+    assert "без английского текста" not in quiet
