@@ -23,6 +23,8 @@ PUBLIC = "Public"
 STAFF_ROLES = (ADMIN, DIRECTOR, SUPERMANAGER, MANAGER, ENGINEER)
 # who files requests on a partner's behalf (the back office's OnBehalfView, app.on_behalf)
 FILER_ROLES = (ADMIN, SUPERMANAGER, MANAGER)
+# who reads a request's money (amounts, payments): every staff role but the engineer
+MONEY_ROLES = frozenset({ADMIN, DIRECTOR, SUPERMANAGER, MANAGER})
 ALL_ROLES = STAFF_ROLES + (PARTNER,)
 
 # role code (FAB's Role.name) → the name people read; the one mapping every screen uses

@@ -444,6 +444,10 @@ class ReplanModelView(AuditedEdits, RefusalKeepsInput, ModelView):
             order_column, order_direction = self.base_order or ("", "")
         return self.datamodel.apply_all(query, joined, order_column, order_direction)
 
+    def list_columns_for(self, user) -> list[str]:
+        """The list's columns for this user (the screen and its export alike)."""
+        return list(self.list_columns)
+
     def export_table(self, filters: list, order, user):
         """(title, typed columns, streamed rows) for explicit filters, sort and user."""
         query = self.export_query(self.datamodel.session.query(self.datamodel.obj),
@@ -451,7 +455,7 @@ class ReplanModelView(AuditedEdits, RefusalKeepsInput, ModelView):
         if getattr(self.datamodel, "eager", ()):
             query = query.options(*[selectinload(getattr(self.datamodel.obj, name))
                                     for name in self.datamodel.eager])
-        listed = [c for c in self.list_columns if c not in self.export_skipped]
+        listed = [c for c in self.list_columns_for(user) if c not in self.export_skipped]
         columns = [_export_column(self.datamodel, c, self.label_columns.get(c, c))
                    for c in listed]
         # the generated formatters (labels, Да/Нет, names), not a view's own markup: those

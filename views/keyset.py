@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from flask import current_app, flash, request, url_for
+from flask import current_app, flash, g, request, url_for
 from flask_appbuilder.models.sqla.filters import (FilterEqual, FilterGreater, FilterSmaller,
                                                   set_value_to_type)
 from flask_appbuilder.widgets import ListWidget
@@ -445,9 +445,10 @@ class KeysetListMixin:
                             count_limit)
         if order != super().list_order():  # newest first by the filter's date (list_order)
             pager.dated_by = str(self.label_columns.get(order[0], order[0]))
+        columns = self.list_columns_for(g.user)
         widgets["list"] = self.list_widget(
-            label_columns=self.label_columns, include_columns=self.list_columns,
-            value_columns=datamodel.get_values(rows, self.list_columns),
+            label_columns=self.label_columns, include_columns=columns,
+            value_columns=datamodel.get_values(rows, columns),
             order_columns=self.sortable_columns, formatters_columns=self.formatters_columns,
             page=number - 1, page_size=page_size, count=count,
             pks=datamodel.get_keys(rows), actions=actions or self.actions, filters=filters,

@@ -14,6 +14,7 @@ from werkzeug.datastructures import ImmutableMultiDict
 from sqlalchemy.orm import selectinload
 from wtforms import SelectField, StringField
 
+from app.permissions import MONEY_ROLES, role_names
 from app.request_filters import client_clause, partner_side_allowed, search_text, text_clause
 from app.request_rules import PAYMENT_LABELS
 from app.templating import staff_status
@@ -134,7 +135,7 @@ class RequestStaffView(KeysetListMixin, ReadOnlyView):
     gives their order: number (unique), (status, id), (object_address, id), (created_at, id)
     (migration 0023_staff_keyset); the object type and payment state are filters instead."""
 
-    datamodel = RequestInterface(Request, eager=("manager", "engineer"))
+    datamodel = RequestInterface(Request, eager=("manager", "engineer", "company"))
     route_base = "/requests"
     base_filters = [["id", RequestScopeFilter, lambda: None]]
     base_order = ("id", "desc")
@@ -171,12 +172,22 @@ class RequestStaffView(KeysetListMixin, ReadOnlyView):
         "area": _l("Area, m²"), "floor": _l("Floor"), "building_type": _l("Building type"),
         "urgency": _l("Urgency"), "description": _l("Description"),
         "wanted_date": _l("Wanted date"), "manager": _l("Manager"),
-        "engineer": _l("Engineer"), "total_kopecks": _l("Total, kopecks"),
-        "paid_kopecks": _l("Paid, kopecks"), "payment_state": _l("Payment"),
+        "engineer": _l("Engineer"), "total_kopecks": _l("Amount"),
+        "paid_kopecks": _l("Paid"), "payment_state": _l("Payment"),
         "created_at": _l("Created"), "submitted_at": _l("Submitted"),
         "status_changed_at": _l("Status changed"), "end_client": _l("Client"),
         FIELD_SEARCH: _l("Text in the request"), CLIENT_SEARCH: _l("Client"),
     }
+
+    def list_columns_for(self, user) -> list[str]:
+        """The partner and the amount beside the request for those who read partner words
+        and money (the director's "All requests" had neither); engineers see neither."""
+        columns = list(self.list_columns)
+        if partner_side_allowed(user):
+            columns.insert(columns.index("object_address"), "company")
+        if role_names(user) & MONEY_ROLES:
+            columns.insert(columns.index("payment_state"), "total_kopecks")
+        return columns
 
     def search_columns_for(self, user) -> list[str]:
         """The filters this user may use: no partner-side ones for engineers."""
@@ -212,7 +223,8 @@ class RequestStaffView(KeysetListMixin, ReadOnlyView):
         fields = export_fields(ids.order_by(None), with_contacts=sees_contacts(user))
         query = self.export_query(self.datamodel.session.query(Request), joined, order) \
             .options(*[selectinload(getattr(Request, name)) for name in self.datamodel.eager])
-        kept = [(name, column) for name, column in zip(self.list_columns, columns)
+        listed = [c for c in self.list_columns_for(user) if c not in self.export_skipped]
+        kept = [(name, column) for name, column in zip(listed, columns)
                 if name not in MIRROR_COLUMNS]
         shown = [(name, column.kind, readable(self.datamodel, name)) for name, column in kept]
 

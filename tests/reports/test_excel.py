@@ -183,3 +183,21 @@ def test_export_job_rerun_after_a_killed_worker_happens_once(app, staff):
     task = db.session.get(ExportTask, task.id)
     assert task.status == "done" and task.rows_done == 1
     assert len(set(export_dir().glob("*.xlsx")) - before) == 1
+
+
+def test_all_requests_show_the_partner_and_the_amount_to_those_who_read_them(app, staff):
+    """The director's "All requests" (and its Excel) had neither the partner nor the amount;
+    engineers, who read neither, share the list and still get neither."""
+    partner = make_partner()
+    req = make_request(partner, Status.IN_PROGRESS, staff)
+    company = partner.profile.partner_company.name
+    director = as_user(app, make_user("Director"))
+    page = director.get("/requests/list/").get_data(as_text=True)
+    assert "Партнёр" in page and company in page and "Сумма" in page
+    header = [c.value for c in sheet(director.get("/requests/export").data)[1]]
+    assert "Партнёр" in header and "Сумма" in header
+    engineer = as_user(app, staff.engineer)
+    page = engineer.get("/requests/list/").get_data(as_text=True)
+    assert req.number in page and company not in page and "Сумма" not in page
+    header = [c.value for c in sheet(engineer.get("/requests/export").data)[1]]
+    assert "Партнёр" not in header and "Сумма" not in header
