@@ -50,6 +50,7 @@ SCHEMAS = {
     "PrefillTokenInput": {
         "type": "object",
         "required": ["service"],
+        "additionalProperties": False,
         "properties": {
             "service": {"description": _l("The service's code or id, or a list of up to "
                                           "%(n)s of them.", n=MAX_SERVICES),
@@ -61,7 +62,7 @@ SCHEMAS = {
                        "description": _l("Field values by the service's field keys, contact "
                                          "fields included; checked as the form checks them "
                                          "(an unknown key or a refused value is 422).")},
-            "end_client": {"type": "object", "properties": {
+            "end_client": {"type": "object", "additionalProperties": False, "properties": {
                 "name": {"type": "string", "maxLength": 200},
                 "phone": {"type": "string", "maxLength": 40}}},
             "description": {"type": "string", "maxLength": 5000},

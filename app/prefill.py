@@ -173,12 +173,19 @@ def site_name(raw) -> str:
 
 # --- prefill tokens ----------------------------------------------------------------------------
 
+PAYLOAD_KEYS = frozenset({"service", "values", "end_client", "description", "source",
+                          "expires_in_days"})
+
 def create_prefill_token(user, payload) -> tuple[PrefillToken, str]:
     """A prefill token of the user's company from the API's JSON body: (the row, the secret to
     put in the link; only its digest is stored). InvalidInput names what is wrong."""
     company = require_partner(user)
     if not isinstance(payload, dict):
         raise InvalidInput(_l("Send a JSON object."))
+    unknown = sorted(set(payload) - PAYLOAD_KEYS)
+    if unknown:  # a key of another operation ("services", "fields") filled nothing, unsaid
+        raise InvalidInput(_l("Unknown field: “%(name)s”; this operation takes %(keys)s.",
+                              name=str(unknown[0])[:100], keys=", ".join(sorted(PAYLOAD_KEYS))))
     services = _services_of(payload.get("service"))
     fields = fields_for(services)
     values = _values_of(payload.get("values"), fields)

@@ -166,6 +166,9 @@ def test_without_a_token_it_is_401(app, client, car):
     ({"service": "car", "values": {"make": "x" * 6000}}, "“make” must be a text of at most"),
     ({"service": "car", "values": {"mileage": [1, 2]}}, "“mileage” takes one value"),
     ({"service": "car", "end_client": {"name": "Иван", "zzz": 1}}, "“end_client” must be"),
+    ({"service": "car", "fields": {"vin": "x"}}, "Unknown field: “fields”; this operation "
+                                                "takes description, end_client"),
+    ({"services": ["car"]}, "Unknown field: “services”"),
     ({"service": "car", "values": {"owner_phone": "call me"}}, "“owner_phone”"),
     ({"service": "car", "end_client": "Ivan"}, "“end_client” must be an object"),
     ({"service": "car", "end_client": {"name": "I", "phone": "nope"}}, "phone number"),
