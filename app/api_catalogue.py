@@ -18,7 +18,7 @@ from app.api_idempotency import idempotent
 from app.api_input import (Field, in_api_locale, iso, money_fields, newest_first_page,
                            read_json, refuse_unknown_params)
 from app.api_tokens import require_scope
-from app.catalogue_names import service_name
+from app.catalogue_names import line_title, service_name
 from app.document_slots import slots_for
 from app.errors import InvalidInput, NotFound
 from app.extensions import db
@@ -170,7 +170,7 @@ def _quote_input(spec=QUOTE_SPEC) -> tuple[list, dict, str, list]:
 
 
 def price_json(result) -> dict:
-    return {"lines": [{"title": line.title, "detail": line.detail,
+    return {"lines": [{"title": line_title(line), "detail": line.detail,
                        "service_id": line.service_id, **money_fields("price", line.kopecks)}
                       for line in result.lines],
             **money_fields("subtotal", result.subtotal),
@@ -215,7 +215,7 @@ def saved_quote_json(quote: Quote) -> dict:
     return {"id": quote.id, "created_at": iso(quote.created_at),
             "services": list(quote.service_ids or []), "urgency": quote.urgency,
             "options": list(quote.options or []), "fields": dict(quote.field_values or {}),
-            "lines": [{"title": line.get("title"), "detail": line.get("detail"),
+            "lines": [{"title": line_title(line), "detail": line.get("detail"),
                        "service_id": line.get("service_id"),  # none on quotes saved before
                        **money_fields("price", line.get("kopecks"))}
                       for line in quote.breakdown or []],

@@ -22,6 +22,7 @@ from sqlalchemy.orm import selectinload
 
 from app.access import request_scope
 from app.api_input import iso, money_fields, refuse_unknown_params
+from app.catalogue_names import line_title
 from app.errors import InvalidInput
 from app.extensions import db
 from app.input_guard import bounded_int
@@ -71,7 +72,7 @@ def request_json(req: Request, user, detail: bool = True) -> dict:
         "partner_status": partner_group(req.status), "version": req.version,
         "title": req.object_address, "urgency": req.urgency, "options": list(req.options or []),
         "description": req.description, "wanted_date": iso(req.wanted_date),
-        "services": [{"service_id": line.service_id, "title": line.title,
+        "services": [{"service_id": line.service_id, "title": line_title(line),
                       **money_fields("price", line.price_kopecks)} for line in req.lines],
         "fields": visible_field_values(req, full),
         **money_fields("total", req.total_kopecks), **money_fields("paid", req.paid_kopecks),

@@ -813,3 +813,22 @@ def test_a_key_sent_as_null_is_taken_as_not_sent(app, client, service):
     req = db.session.get(Request, created["id"])
     assert [line.service_id for line in req.lines if line.service_id] == [service.id]
     assert (req.description, req.end_client.name) == ("Снос стены", "Иван Петров")
+
+
+def test_priced_lines_name_the_service_in_the_readers_language(app, client, service):
+    """An English answer priced «Обмерный план помещения» (the lines kept the Russian)."""
+    service.name, service.name_en = "Обмерный план", "Measured plan"
+    db.session.commit()
+    user = make_partner()
+    english = token(user) | {"Accept-Language": "en"}
+    body = {"services": [service.id], "fields": {"area": 50, "object_type": "apartment"}}
+    priced = client.post("/api/v1/quote", json=body, headers=english).get_json()
+    assert priced["lines"][0]["title"] == "Measured plan"
+    saved = client.post("/api/v1/quotes", json=body, headers=english).get_json()
+    assert client.get(f"/api/v1/quotes/{saved['id']}", headers=english).get_json()[
+        "lines"][0]["title"] == "Measured plan"
+    draft = new_draft(client, english, service).get_json()
+    assert draft["services"][0]["title"] == "Measured plan"
+    russian = client.get(f"/api/v1/requests/{draft['id']}", headers=token(user) | {
+        "Accept-Language": "ru"}).get_json()
+    assert russian["services"][0]["title"] == "Обмерный план"
