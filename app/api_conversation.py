@@ -402,7 +402,8 @@ PATHS = {
                                    "true. Files with a multipart body."),
                  "parameters": [IDEMPOTENCY],
                  "requestBody": {"required": True, "content": {
-                     "application/json": {"schema": _ref("NewMessage")},
+                     "application/json": {"schema": _ref("NewMessage"), "example": {
+                         "body": "The extract from the register is attached."}},
                      "multipart/form-data": {"schema": _MESSAGE_FORM}}},
                  "responses": {"201": {"description": _l("The message."),
                                        "content": {"application/json": {

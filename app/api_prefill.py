@@ -99,7 +99,10 @@ PATHS = {
                               "Idempotency-Key: the answer holds the secret, so it is not "
                               "kept for replay; a repeated POST makes another, equally "
                               "harmless link."),
-            "requestBody": json_body(ref("PrefillTokenInput")),
+            "requestBody": json_body(ref("PrefillTokenInput"), example={
+                "service": "measure", "values": {"address": "Moscow, Tverskaya 1, apt. 5",
+                                                 "area": 54.5, "object_type": "apartment"},
+                "end_client": {"name": "Ivan Petrov", "phone": "+7 900 123-45-67"}}),
             "responses": {"201": json_response(_l("The token and the link."),
                                                ref("PrefillToken")),
                           **problems(403, 422)},

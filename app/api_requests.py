@@ -300,7 +300,8 @@ _CREATED = json_response(_l("The new draft; Location names it, cabinet_url opens
                           "Idempotent-Replayed": {"schema": {"type": "string"},
                                                   "description": _l("true on a replay.")}})
 _DRAFT_EXAMPLE = {"services": [1], "fields": {"address": "Moscow, Tverskaya 1, apt. 5",
-                                              "area": 54.5}, "urgency": "normal"}
+                                              "area": 54.5, "object_type": "apartment"},
+                  "urgency": "normal"}
 _FILTERS = [
     {"name": name, "in": "query", "required": False, "description": text,
      "schema": {"type": "string", "maxLength": 100}}

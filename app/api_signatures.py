@@ -94,7 +94,8 @@ PATHS = {
                           "only for the data it was sent for: edit the request and ask "
                           "again."),
         "requestBody": {"required": True, "content": {"application/json": {
-            "schema": {"$ref": "#/components/schemas/ConfirmationCodeInput"}}}},
+            "schema": {"$ref": "#/components/schemas/ConfirmationCodeInput"},
+            "example": {"purpose": "submit", "request_id": 42}}}},
         "responses": {"201": {"description": _l("The code is sent."), "content": {
             "application/json": {"schema": {"$ref": "#/components/schemas/ConfirmationCode"}}}},
             **_ERRORS}}},

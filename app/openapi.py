@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import sys
 
 from flask import Blueprint, Flask, current_app, jsonify, render_template, request
@@ -64,9 +65,11 @@ def ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-def json_body(schema: dict, required: bool = True) -> dict:
-    """A requestBody of application/json."""
-    return {"required": required, "content": {"application/json": {"schema": schema}}}
+def json_body(schema: dict, required: bool = True, example=None) -> dict:
+    """A requestBody of application/json (with the example the reference's curl line sends:
+    one that works on the demo catalogue)."""
+    body = {"schema": schema} if example is None else {"schema": schema, "example": example}
+    return {"required": required, "content": {"application/json": body}}
 
 
 def json_response(description: str, schema: dict, headers: dict | None = None) -> dict:
@@ -265,7 +268,7 @@ def _parameters(document: dict, item: dict, operation: dict) -> list[dict]:
 
 def _curl(base: str, path: str, method: str, operation: dict) -> str:
     """An example curl command line for the operation."""
-    url = base + path.replace("{id}", "42")
+    url = base + re.sub(r"\{[^}]+\}", "42", path)  # every id of the path: a real-looking one
     parts = ["curl"]
     if method != "get":
         parts.append(f"-X {method.upper()}")
