@@ -29,6 +29,7 @@ DATETIME_FORMAT = "DD.MM.YYYY HH:MM"
 PROGRESS_EVERY = 2000
 # OWASP CSV/formula injection: text starting with these is read as a formula by spreadsheets
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+NUMBER_LIKE = re.compile(r"[+-][\d ().-]*\d[\d ().-]*")  # a phone, a signed number
 
 
 @dataclass(frozen=True)
@@ -41,9 +42,13 @@ class Column:
 
 
 def safe_text(text: str) -> str:
-    """Text as inert cell content: control characters dropped, formula starts quoted."""
+    """Text as inert cell content: control characters dropped, formula starts quoted — but
+    a phone or a signed number ("+7 916 100-20-00"): digits, spaces, brackets and dashes
+    cannot call a function or name a cell, and its quote showed in every cell."""
     text = ILLEGAL_CHARACTERS_RE.sub("", text)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    if text.startswith(FORMULA_STARTS) and not NUMBER_LIKE.fullmatch(text):
+        return "'" + text
+    return text
 
 
 def _cell(sheet, value, kind: str, zone=None):
