@@ -33,7 +33,8 @@ def pdf_response(data: bytes, filename: str) -> Response:
 @partner_required
 def quote_pdf(quote_id: int):
     quote = get_quote_or_404(current_user, quote_id)
-    return pdf_response(proposal_pdf(quote), f"КП-{quote.id}.pdf")
+    # named as the other documents are (invoice-…, act-…): "КП-1.pdf" read "-1.pdf" in ASCII
+    return pdf_response(proposal_pdf(quote), f"proposal-{quote.id}.pdf")
 
 
 @bp.route("/requests/<int:request_id>/pdf/<document>")

@@ -32,6 +32,7 @@ def test_partner_downloads_a_russian_proposal(app, client, tmp_path):
     quote = db.session.query(Quote).one()
     response = client.get(f"/cabinet/quotes/{quote.id}/pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert f'filename=proposal-{quote.id}.pdf' in response.headers["Content-Disposition"]
     text = text_of(response.data, tmp_path)
     assert "Коммерческое предложение" in text
     assert "Обмерный план помещения" in text
