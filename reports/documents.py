@@ -14,6 +14,7 @@ from app.errors import NotFound
 from app.request_rules import DOCUMENTS, documents_for
 from app.pricing import vat_figures
 from app.service_fields import fields_for
+from app.request_conversation import partner_timeline
 from app.settings import VAT_MODES, VAT_NONE, get_setting
 from app.signatures import act_signature, signature_text
 from app.money import money
@@ -21,7 +22,7 @@ from app.status_labels import partner_label, staff_label
 from app.texts import pdf_texts
 from app.timefmt import format_day, local_today
 from app.translations import locale_name
-from app.visibility import PARTNER_ADDRESSED, reads_partner_words, visible_history
+from app.visibility import is_partner_facing, reads_partner_words, visible_history
 from models.requests import Request
 from reports.fields import document_groups, request_fields, sees_contacts, summary
 from reports.pdf import amount_in_words, render_pdf
@@ -191,13 +192,9 @@ def _label(status: str, for_partner: bool) -> str:
 
 
 def _partner_history(req: Request) -> list[HistoryRow]:
-    """Changes of the partner's coarser label, with the comments addressed to the partner."""
-    rows, last = [], None
-    for change in sorted(req.history, key=lambda c: c.id):
-        label = _label(change.to_status, True)
-        if label == last:
-            continue
-        comment = change.comment if change.to_status in PARTNER_ADDRESSED else None
-        rows.append(HistoryRow(change.created_at, label, comment))
-        last = label
-    return rows
+    """The partner's timeline as the cabinet shows it (app.request_conversation: changes of
+    the partner's label, with the partner-facing comments — the partner's own words on a move
+    too, which the card dropped)."""
+    return [HistoryRow(change.created_at, _label(change.to_status, True),
+                       change.comment if is_partner_facing(change) else None)
+            for change in partner_timeline(req)]

@@ -118,3 +118,19 @@ def test_missing_font_is_an_error_not_black_boxes(app, staff, tmp_path, monkeypa
 def test_amounts_in_words_write_kopecks_in_digits(app, kopecks, locale, words):
     with app.test_request_context(), force_locale(locale):
         assert amount_in_words(kopecks) == words
+
+
+def test_the_partners_card_keeps_the_partners_own_words_as_the_cabinet_does(app, client,
+                                                                           staff, tmp_path):
+    """The card dropped the partner's answer to a data request (the cabinet showed it)."""
+    from app.messages import post_partner_message
+    from app.uow import unit_of_work
+
+    partner = make_partner(username="p")
+    req = make_request(partner, Status.NEEDS_INFO, staff)
+    with unit_of_work():
+        post_partner_message(partner, req, "Техпаспорт приложил.")
+    sign_in(client, "p")
+    card = " ".join(text_of(client.get(f"/cabinet/requests/{req.id}/pdf/card").data,
+                            tmp_path).split())
+    assert "Техпаспорт приложил." in card and "because" in card  # the manager's ask too
