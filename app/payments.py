@@ -13,7 +13,8 @@ from app.audit import record
 from app.errors import Conflict, InvalidInput, NotFound
 from app.extensions import db
 from app.money import MoneyText, money
-from app.pricing import amount_payable
+from app.pricing import request_payable
+from app.settings import get_setting
 from app.timefmt import local_today
 from app.notifications import announce
 from app.permissions import ADMIN
@@ -44,15 +45,14 @@ def recompute_paid(request: Request) -> None:
     paid = db.session.query(func.coalesce(func.sum(Payment.amount_kopecks), 0)).filter(
         Payment.request_id == request.id, valid_payments()).scalar()
     request.paid_kopecks = int(paid)
-    request.payment_state = payment_state(amount_payable(request.total_kopecks),
-                                          request.paid_kopecks)
+    request.payment_state = payment_state(request_payable(request), request.paid_kopecks)
 
 
 def amount_due(request: Request, payable: int | None = None) -> int:
     """What is left to pay (never negative), VAT on top included (`payable`: the request's
     amount_payable when the caller has it: no second read of the VAT setting)."""
     if payable is None:
-        payable = amount_payable(request.total_kopecks)
+        payable = request_payable(request)
     return max(payable - (request.paid_kopecks or 0), 0)
 
 
@@ -70,6 +70,8 @@ def mark_payment(request: Request, amount_kopecks: int, paid_on: date, document:
         raise PaymentError(_("The payment exceeds what is due: %(due)s is left to pay.",
                              due=money(max(due, 0))) if due > 0 else
                            _("The request is paid in full; nothing is due."))
+    if not request.vat_mode:  # paid under the mode of this moment, whatever comes later
+        request.vat_mode = get_setting("vat_mode")
     payment = Payment(request=request, amount_kopecks=amount_kopecks, paid_on=paid_on,
                       document=document.strip(), note=note, created_by_id=actor.id)
     db.session.add(payment)

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from flask_babel import format_decimal
+from sqlalchemy import update
+from sqlalchemy.orm.attributes import set_committed_value
 from flask_babel import gettext as _
 
 from app.catalogue_names import service_name
@@ -15,6 +17,7 @@ from app.service_fields import fields_for
 from app.settings import VAT_INCLUDED_20, VAT_NONE, VAT_ON_TOP_20, get_setting
 from app.translations import reads_english
 from models.catalog import RULE_OPTION, RULE_URGENCY, PriceRule, Service
+from models.requests import Request
 from models.service_fields import CHOICE_TYPES, NUMBER_TYPES, ServiceField
 
 AMOUNT_LIMIT = 2_147_483_647  # kopecks: the INTEGER columns that keep prices and totals
@@ -291,7 +294,31 @@ def vat_figures(total: int, vat_mode: str) -> tuple[int, int]:
     return 0, total
 
 
-def amount_payable(total: int) -> int:
-    """What the partner pays for a total under the bureau's VAT mode (the invoice's
-    "to pay"): payments are measured against this, not against the total before VAT."""
-    return vat_figures(total or 0, get_setting("vat_mode"))[1]
+def amount_payable(total: int, vat_mode: str | None = None) -> int:
+    """What the partner pays for a total under a VAT mode (the request's: request_vat_mode;
+    else the bureau's): the invoice's "to pay", which payments are measured against."""
+    return vat_figures(total or 0, vat_mode or get_setting("vat_mode"))[1]
+
+
+def request_vat_mode(request) -> str:
+    """The VAT mode a request is invoiced and paid under: the one its first invoice or
+    payment was made under, else the bureau's current one (a later change of the setting
+    leaves what was invoiced and paid as it was)."""
+    return getattr(request, "vat_mode", None) or get_setting("vat_mode")
+
+
+def request_payable(request) -> int:
+    """What the partner pays for this request, VAT on top included where it applies."""
+    return amount_payable(request.total_kopecks, request_vat_mode(request))
+
+
+def keep_vat_mode(request) -> None:
+    """Fix the request's VAT mode once it is invoiced or paid (the bureau's current one). A
+    plain UPDATE, not the request's version: downloading an invoice is not a change of the
+    request that a page open elsewhere should be refused for."""
+    if getattr(request, "vat_mode", None):
+        return
+    mode = get_setting("vat_mode")
+    db.session.execute(update(Request).where(Request.id == request.id,
+                                             Request.vat_mode.is_(None)).values(vat_mode=mode))
+    set_committed_value(request, "vat_mode", mode)

@@ -26,7 +26,7 @@ from app.money import money
 from app.notifications import shown_text
 from app.payments import amount_due
 from app.permissions import role_label, role_labels
-from app.pricing import amount_payable, rule_label, rules_by_key
+from app.pricing import request_payable, rule_label, rules_by_key
 from app.request_rules import awaiting_payment, payment_label
 from app.service_fields import visible_to
 from app.shared_cache import CATALOGUE, cached
@@ -156,7 +156,7 @@ def install_template_helpers(app: Flask) -> None:
     app.add_template_filter(building_label, "building_label")
     app.add_template_filter(money, "money")
     app.add_template_filter(decimal_text, "decimalformat")  # Flask-Babel's, remembered
-    app.add_template_filter(amount_payable, "payable")  # VAT on top included
+    app.add_template_global(request_payable, "request_payable")  # VAT on top included
     app.add_template_filter(amount_due, "amount_due")
     app.add_template_filter(filesize, "filesize")
     app.add_template_filter(shown_text, "note_text")  # the bell in the reader's language

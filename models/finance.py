@@ -1,6 +1,6 @@
 """Payments marked by the admin against requests."""
 
-from sqlalchemy import (Column, Date, DateTime, ForeignKey, Integer, String, Text,
+from sqlalchemy import (JSON, Column, Date, DateTime, ForeignKey, Integer, String, Text,
                         UniqueConstraint)
 from sqlalchemy.orm import relationship
 
@@ -54,6 +54,10 @@ class DocumentNumber(Model):
     request_id = Column(Integer, ForeignKey("request.id", ondelete="SET NULL"), index=True)
     request_number = Column(String(20), nullable=False)  # kept if the request goes away
     issued_on = Column(Date, nullable=False)  # the date printed on the document
+    # what the document was issued with and prints ever after: {"bureau": the requisites}
+    # (editing the bureau's details rewrote every old invoice); NULL on rows issued before
+    # 0042 until their next download stores them
+    issued_with = Column(JSON)
     issued_at = created_at_column()
 
     # deleting a request through the ORM clears request_id here (SQLite enforces no

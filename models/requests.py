@@ -178,6 +178,10 @@ class Request(Model):
     total_kopecks = Column(Integer, nullable=False, default=0)
     paid_kopecks = Column(Integer, nullable=False, default=0)
     payment_state = Column(String(10), nullable=False, default=PAYMENT_UNPAID)
+    # the VAT mode (app.settings VAT_MODES) its first invoice or payment was made under: a
+    # later change of the setting leaves what was invoiced and paid as it was (None: the
+    # bureau's current mode applies)
+    vat_mode = Column(String(20))
     cancel_reason = Column(Text)
     created_at = created_at_column(index=False)
     updated_at = Column(DateTime, default=utcnow, onupdate=utcnow, nullable=False)

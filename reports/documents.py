@@ -12,7 +12,7 @@ from app.catalogue_names import line_title
 from app.document_numbers import issue_document_number
 from app.errors import NotFound
 from app.request_rules import DOCUMENTS, documents_for
-from app.pricing import vat_figures
+from app.pricing import keep_vat_mode, request_vat_mode, vat_figures
 from app.service_fields import fields_for
 from app.request_conversation import partner_timeline
 from app.settings import VAT_MODES, VAT_NONE, get_setting
@@ -92,7 +92,7 @@ def request_totals(req, lines: list[Line] | None = None) -> Totals:
     the same subtotal, discount and total); `lines`: request_lines(req) when read already."""
     lines = request_lines(req) if lines is None else lines
     return document_totals(lines, req.total_kopecks, req.company.discount_percent,
-                           req.paid_kopecks, get_setting("vat_mode"))
+                           req.paid_kopecks, request_vat_mode(req))
 
 
 def percent_text(value: Decimal | None) -> str:
@@ -146,6 +146,9 @@ def request_pdf(req: Request, document: str, for_partner: bool, user=None) -> by
     issued = None  # invoices and acts carry their own number and date, the card does not
     if document in ("invoice", "act"):
         issued = issue_document_number(req, document, user)
+        keep_vat_mode(req)  # its figures stay those it was issued with
+        if issued.issued_with is None:  # its requisites too (rows before 0042: from now)
+            issued.issued_with = {"bureau": get_setting("bureau")}
     lines = request_lines(req)
     totals = request_totals(req, lines)
     full = for_partner or reads_partner_words(user)  # no user: an internal caller (CLI)
@@ -156,7 +159,8 @@ def request_pdf(req: Request, document: str, for_partner: bool, user=None) -> by
     history = _partner_history(req) if for_partner else [
         HistoryRow(h.created_at, _label(h.to_status, False), h.comment)
         for h in visible_history(req, user)]
-    bureau, status_label = get_setting("bureau"), _label(req.status, for_partner)
+    bureau = issued.issued_with["bureau"] if issued is not None else get_setting("bureau")
+    status_label = _label(req.status, for_partner)
     doc_date = issued and format_date(issued.issued_on, "dd.MM.yyyy")
     values = text_values(bureau, totals, number=req.number, status=status_label,
                          company=req.company.name, company_inn=req.company.inn or "",

@@ -5,6 +5,7 @@ The PDFs are read back as text (tests/pdftext.py); every figure is checked in ko
 
 import random
 import re
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -202,3 +203,36 @@ def test_the_request_pages_show_the_discount_their_documents_print(app, staff, l
     plain_partner, plain_req = _priced(staff, "0")
     html = as_user(app, staff.manager).get(f"/desk/{plain_req.id}").get_data(as_text=True)
     assert 'data-testid="discount"' not in html
+
+
+def test_an_issued_invoice_and_a_payment_keep_the_vat_mode_they_were_made_under(app, staff):
+    """The VAT mode changed to "on top" after a paid invoice: the same invoice number asked
+    for 1 284,40 ₽ more and the desk showed it due, the request still "paid"."""
+    from app.payments import amount_due, mark_payment
+    from app.pricing import request_payable
+    from models.requests import Request
+
+    partner, req = _priced(staff, "5", status=Status.ASSIGNED)  # 32 300,00 ₽, no VAT
+    invoice = _pdf(app, partner, req, "invoice")
+    version = db.session.get(Request, req.id).version
+    assert "32 300,00 ₽" in invoice and "Без НДС" in invoice
+    with unit_of_work():
+        mark_payment(req, 32_300_00, date.today(), "PP-1", make_user("Admin"))
+    untouched_partner, untouched = _priced(staff, "5", status=Status.ASSIGNED)  # neither
+    # invoiced nor paid
+    set_setting("vat_mode", "on_top20")
+    db.session.commit()
+    req = db.session.get(Request, req.id)
+    assert req.version == version + 1  # the invoice bumped nothing; the payment once
+    again = _pdf(app, partner, req, "invoice")  # the same figures; the payment now shown
+    assert again.startswith(invoice.split(" Руководитель")[0])
+    assert "Оплачено: 32 300,00 ₽ · К оплате: 0,00 ₽" in again and "НДС 20 %" not in again
+    assert (req.payment_state, request_payable(req), amount_due(req)) == ("paid", 32_300_00, 0)
+    desk = as_user(app, staff.manager).get(f"/desk/{req.id}").get_data(as_text=True)
+    assert re.search(r"из 32\s300,00\s₽, к оплате 0,00", desk)  # nothing due, as paid
+    # a request neither invoiced nor paid follows the new setting
+    assert "Всего к оплате: 38 760,00 ₽" in _pdf(app, untouched_partner, untouched, "invoice")
+    cabinet = as_user(app, untouched_partner).get(
+        f"/cabinet/requests/{untouched.id}").get_data(as_text=True)
+    assert re.search(r"НДС 20 %: 6\s460,00\s₽ · <strong>Всего к оплате: 38\s760,00\s₽",
+                     cabinet)  # the cabinet says what the invoice asks

@@ -71,8 +71,12 @@ def test_an_entrepreneurs_invoice_prints_no_kpp_a_companys_does(app, client, sta
     bureau.update(inn="500100732259", kpp="")
     set_setting("bureau", bureau)
     db.session.commit()
-    text = text_of(client.get(f"/cabinet/requests/{req.id}/pdf/invoice").data)
+    later = make_request(partner, Status.ASSIGNED, staff)  # issued after the change
+    text = text_of(client.get(f"/cabinet/requests/{later.id}/pdf/invoice").data)
     assert "ИНН 500100732259" in text and "КПП" not in text
+    # the invoice issued before keeps the requisites it was issued with
+    again = text_of(client.get(f"/cabinet/requests/{req.id}/pdf/invoice").data)
+    assert "КПП " in again and "ИНН 500100732259" not in again
 
 
 def test_act_only_after_delivery_and_card_for_every_role_that_sees_it(app, client, staff,
