@@ -141,6 +141,10 @@ def upload_files(request_id: int):
     req = _the_request(request_id)
     if request.mimetype != "multipart/form-data":
         raise InvalidInput(_("Send the files as multipart/form-data in the “files” field."))
+    misnamed = sorted(set(request.files) - {"files"})
+    if misnamed and not request.files.getlist("files"):  # "Attach at least one file" misled
+        raise InvalidInput(_("Send the files in the “files” field, not “%(name)s”.",
+                             name=misnamed[0][:40]))
     with unit_of_work():
         rows = add_request_files(g.api_user, req, request.files.getlist("files"),
                                  request.form.get("kind") or None,

@@ -76,7 +76,8 @@ def parse_body(optional: bool = False) -> dict:
     is no JSON (the input guard had read it as a form, leaving the body empty: a move sent
     as a form went through with its version and comment unread)."""
     if request.mimetype in FORM_TYPES and (request.form or request.files):
-        raise InvalidInput(_("The body is not valid JSON."))
+        raise InvalidInput(_("The body is a form, not JSON: send a JSON object with "
+                             "Content-Type: application/json."))
     data = request.get_data(cache=True)
     if len(data) > JSON_MAX:
         raise _too_large()

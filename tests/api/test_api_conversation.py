@@ -523,3 +523,17 @@ def test_whole_lists_refuse_parameters_they_do_not_take(app, client, staff, memb
             assert "Unknown parameter" in assert_problem(answer, 422)["detail"], (path, bad)
     limit = assert_problem(client.get("/api/v1/notifications?limit=0", headers=headers), 422)
     assert limit["detail"].startswith("“limit” must be a whole number")
+
+
+def test_a_misnamed_upload_or_a_form_body_says_what_to_send(app, client, staff, member):
+    """"Attach at least one file" for a file sent as "file"; "not valid JSON" for a form."""
+    req = make_request(member, Status.DRAFT, staff)
+    headers = {**bearer(member), "Accept-Language": "en"}
+    answer = client.post(f"/api/v1/requests/{req.id}/files", headers=headers,
+                         data={"file": (io.BytesIO(PDF), "plan.pdf")},
+                         content_type="multipart/form-data")
+    assert assert_problem(answer, 422)["detail"] == \
+        "Send the files in the “files” field, not “file”."
+    form = client.post("/api/v1/requests", headers=headers, data={"services": "1"})
+    assert "send a JSON object with Content-Type: application/json" in assert_problem(
+        form, 422)["detail"]
