@@ -23,6 +23,7 @@ from sqlalchemy.orm import selectinload
 from app.access import request_scope
 from app.api_input import iso, money_fields, refuse_unknown_params
 from app.catalogue_names import line_title
+from app.pricing import request_vat_mode, vat_figures
 from app.errors import InvalidInput
 from app.extensions import db
 from app.input_guard import bounded_int
@@ -91,7 +92,14 @@ def request_json(req: Request, user, detail: bool = True) -> dict:
                  "cancel_reason": req.cancel_reason}
     if partner:
         body["cabinet_url"] = external_url("cabinet.request_detail", request_id=req.id)
-    if detail:
+    if detail:  # the invoice's arithmetic: lines − discount = total (+ VAT) = to pay
+        subtotal = sum(line.price_kopecks or 0 for line in req.lines)
+        vat, to_pay = vat_figures(req.total_kopecks or 0, request_vat_mode(req))
+        body |= {**money_fields("subtotal", subtotal),
+                 **money_fields("discount", subtotal - (req.total_kopecks or 0)),
+                 "vat_mode": request_vat_mode(req), **money_fields("vat", vat),
+                 **money_fields("to_pay", to_pay),
+                 **money_fields("due", max(to_pay - (req.paid_kopecks or 0), 0))}
         rules = rules_for(user, req)
         body["allowed_actions"] = sorted(rules.actions)
         body["waiting_actions"] = {str(action): reason
@@ -257,6 +265,18 @@ SCHEMAS = {
                                                            "contact field.")},
             "total": _PRICE, "total_kopecks": {"type": "integer"},
             "paid": _PRICE, "paid_kopecks": {"type": "integer"},
+            **{name: {**_PRICE, "description": text} for name, text in (
+                ("subtotal", _l("Detail: the sum of the lines.")),
+                ("discount", _l("Detail: subtotal − total (the partner discount applied).")),
+                ("vat", _l("Detail: the VAT in or on top of the total (vat_mode).")),
+                ("to_pay", _l("Detail: what the invoice asks: the total, VAT on top where it "
+                              "applies.")),
+                ("due", _l("Detail: what is left to pay: to_pay − paid, never negative.")))},
+            **{f"{name}_kopecks": {"type": "integer"}
+               for name in ("subtotal", "discount", "vat", "to_pay", "due")},
+            "vat_mode": {"type": "string", "description": _l(
+                "Detail: none, included20 or on_top20 — the mode of the request's first "
+                "invoice or payment, else the bureau's.")},
             "payment_state": {"type": "string"},
             "created_at": {"type": "string", "format": "date-time"},
             "updated_at": {"type": ["string", "null"], "format": "date-time"},

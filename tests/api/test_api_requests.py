@@ -4,6 +4,7 @@ engineers without contacts, strict input, cursor pages that neither skip nor rep
 
 import re
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -832,3 +833,15 @@ def test_priced_lines_name_the_service_in_the_readers_language(app, client, serv
     russian = client.get(f"/api/v1/requests/{draft['id']}", headers=token(user) | {
         "Accept-Language": "ru"}).get_json()
     assert russian["services"][0]["title"] == "Обмерный план"
+
+
+def test_a_requests_figures_reconcile_as_its_invoice_does(app, client, service):
+    """"price" 8270.00 and "total" 7856.50 with nothing between (the company's 5 %)."""
+    user = make_partner()
+    user.profile.partner_company.discount_percent = Decimal("5")
+    db.session.commit()
+    body = new_draft(client, token(user), service).get_json()
+    assert body["subtotal_kopecks"] == sum(s["price_kopecks"] for s in body["services"])
+    assert body["subtotal_kopecks"] - body["discount_kopecks"] == body["total_kopecks"]
+    assert body["discount_kopecks"] > 0 and body["vat_mode"] == "none"
+    assert body["to_pay_kopecks"] == body["total_kopecks"] == body["due_kopecks"]
