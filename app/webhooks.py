@@ -161,6 +161,10 @@ def check_target(url: str) -> list[str]:
                     "Webhooks are not sent to private, loopback, link-local or reserved "
                     "addresses (%(host)s is %(address)s).", host=parts.hostname,
                     address=text))
+    if parts.scheme == "http" and not current_app.config.get("WEBHOOKS_ALLOW_PRIVATE"):
+        # signed, but readable on the way: the request's title, client and totals
+        raise TargetRefused(_("Use an https:// address: over http the events (addresses, "
+                              "amounts) travel readable by anyone on the way."))
     return addresses
 
 

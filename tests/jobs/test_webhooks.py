@@ -461,3 +461,16 @@ def test_a_move_reads_the_endpoints_once_for_all_its_events(app, allow_private):
     assert sent == [("http://127.0.0.1:9/all", REQUEST_STATUS_CHANGED),
                     ("http://127.0.0.1:9/all", REQUEST_SUBMITTED),
                     ("http://127.0.0.1:9/hooks", REQUEST_SUBMITTED)]
+
+
+def test_a_public_target_is_https_only(app, monkeypatch):
+    """"Адрес https:// вашего сервера", yet http://93.184.215.14/hook was taken and its
+    secret shown: signed events would have travelled readable."""
+    def public(host, port, *args, **kwargs):
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.215.14", port))]
+
+    with monkeypatch.context() as patched:
+        patched.setattr(socket, "getaddrinfo", public)
+        with pytest.raises(TargetRefused, match="https://"):
+            check_target("http://crm.example/hook")
+        assert check_target("https://crm.example/hook") == ["93.184.215.14"]
