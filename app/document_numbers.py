@@ -1,7 +1,9 @@
 """Invoice and act numbers: sequential per kind and calendar year, issued once, never reused.
 
-The first time a request's invoice (or act) is issued it gets the next number of the year
-for that kind and today's date; every later download prints the same number and date.
+The first time a request's invoice is issued it gets the next number of the year for that
+kind and today's date; an act is issued by the delivery itself (app.workflow), so it is
+dated the day the work was handed over. Every later download prints the same number and
+date.
 Concurrent issuers are kept apart by the unique constraints of DocumentNumber: the loser of
 a race retries with the next number (works the same on SQLite and PostgreSQL).
 """

@@ -19,6 +19,7 @@ from app.approvals import announce_on_review, check_gate
 from app.attachments import attach_files
 from app.audit import record
 from app.deliverables import latest_version, release_latest
+from app.document_numbers import issue_document_number
 from app.document_slots import require_documents
 from app.errors import Conflict, Refused, conflict_message  # noqa: F401  (re-exported)
 from app.errors import InvalidInput
@@ -261,6 +262,12 @@ def _release_package(request: Request, params: dict, comment: str | None) -> Non
     release_latest(request)
 
 
+def _number_the_act(request: Request, change: StatusChange, user, params: dict) -> None:
+    """The act is issued with the delivery: numbered and dated the day the work is handed
+    over (numbered on its first download, it was dated that day: weeks, or a year, later)."""
+    issue_document_number(request, "act", user)
+
+
 def _data_request_message(request: Request, change: StatusChange, user, params: dict) -> None:
     """The manager's data request is a message of the partner thread too (app.thread shows
     it as the data request), with the files sent along (params["files"]); one transaction."""
@@ -281,7 +288,8 @@ EFFECTS: dict[Action, Effect] = {
     Action.SCHEDULE: Effect(_needs_engineer, _set_engineer),
     Action.RESCHEDULE: Effect(_needs_engineer, _set_engineer),
     Action.SUBMIT_REVIEW: Effect(waiting=_no_work_yet),
-    Action.DELIVER: Effect(apply=_release_package, waiting=_unpaid_or_unpackaged),
+    Action.DELIVER: Effect(apply=_release_package, waiting=_unpaid_or_unpackaged,
+                           record=_number_the_act),
     Action.ASK_INFO: Effect(record=_data_request_message),
 }
 

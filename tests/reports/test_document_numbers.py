@@ -54,8 +54,9 @@ def test_invoices_run_1_2_and_a_request_keeps_its_number(app, staff, clock):
     manager = as_user(app, staff.manager)
     text = " ".join(pdf_text(manager.get(f"/desk/{first.id}/pdf/invoice").data).split())
     assert "Счёт на оплату № 1 от 26.11.2026" in text
-    assert db.session.query(DocumentNumber).count() == 2
-    issued = db.session.query(AuditEvent).filter_by(action="document_issued").all()
+    assert db.session.query(DocumentNumber).filter_by(kind="invoice").count() == 2
+    issued = [e for e in db.session.query(AuditEvent).filter_by(action="document_issued")
+              if e.details["kind"] == "invoice"]
     assert sorted((e.object_id, e.details["number"]) for e in issued) == \
         [(first.id, 1), (second.id, 2)]
 
@@ -67,14 +68,17 @@ def test_the_title_no_longer_prints_the_request_number_or_today(app, staff, cloc
     assert f"заявка {req.number}" in text  # the basis still names the request
 
 
-def test_acts_have_their_own_sequence(app, staff, clock):
-    partner, req = _priced(staff, "0")
-    other_partner, other = _priced(staff, "0")
-    assert _heading(app, partner, req, "invoice")[0] == 1
-    assert _heading(app, other_partner, other, "invoice")[0] == 2
-    assert _heading(app, other_partner, other, "act") == (1, "26.11.2026")
-    assert _heading(app, partner, req, "act")[0] == 2
-    assert _heading(app, other_partner, other, "act")[0] == 1
+def test_acts_have_their_own_sequence_numbered_and_dated_at_delivery(app, staff, clock):
+    """An act is issued with the delivery: numbered in delivery order and dated the day the
+    work was handed over, however late it is first downloaded (it was dated that day)."""
+    partner, req = _priced(staff, "0")  # delivered on 26.11
+    clock(datetime(2026, 11, 27, 9, 0))
+    other_partner, other = _priced(staff, "0")  # delivered on 27.11
+    clock(datetime(2026, 12, 3, 9, 0))  # first downloaded a week later
+    assert _heading(app, other_partner, other, "invoice")[0] == 1
+    assert _heading(app, partner, req, "invoice")[0] == 2
+    assert _heading(app, other_partner, other, "act") == (2, "27.11.2026")
+    assert _heading(app, partner, req, "act") == (1, "26.11.2026")
 
 
 def test_a_new_year_starts_again_at_1(app, staff, clock):
@@ -87,8 +91,8 @@ def test_a_new_year_starts_again_at_1(app, staff, clock):
     later_partner, later = _priced(staff, "0")
     assert _heading(app, later_partner, later, "invoice") == (2, "01.01.2027")
     assert _heading(app, old_partner, old, "invoice") == (1, "31.12.2026")
-    years = db.session.query(DocumentNumber.year, DocumentNumber.seq).order_by(
-        DocumentNumber.id).all()
+    years = db.session.query(DocumentNumber.year, DocumentNumber.seq).filter_by(
+        kind="invoice").order_by(DocumentNumber.id).all()
     assert years == [(2026, 1), (2027, 1), (2027, 2)]
 
 
@@ -224,6 +228,7 @@ def test_concurrent_issuers_get_distinct_numbers(app, staff):
         thread.join(timeout=60)
     assert errors == []
     db.session.expire_all()
-    rows = db.session.query(DocumentNumber.request_id, DocumentNumber.seq).all()
+    rows = db.session.query(DocumentNumber.request_id, DocumentNumber.seq).filter_by(
+        kind="invoice").all()
     assert sorted(seq for _rid, seq in rows) == [1, 2, 3, 4, 5, 6]
     assert sorted(rid for rid, _seq in rows) == sorted(ids)
