@@ -23,7 +23,6 @@ from sqlalchemy.orm import selectinload
 from app.access import request_scope
 from app.api_input import iso, money_fields, refuse_unknown_params
 from app.catalogue_names import line_title
-from app.pricing import request_vat_mode, vat_figures
 from app.errors import InvalidInput
 from app.extensions import db
 from app.input_guard import bounded_int
@@ -37,6 +36,7 @@ from app.visibility import reads_partner_words
 from app.web_security import external_url
 from models.request_status import PARTNER_GROUPS, Status
 from models.requests import Request, RequestService
+from reports.documents import request_totals
 from reports.sources import partner_filters, partner_requests
 
 LIMIT_DEFAULT, LIMIT_MAX = 20, 100
@@ -92,14 +92,12 @@ def request_json(req: Request, user, detail: bool = True) -> dict:
                  "cancel_reason": req.cancel_reason}
     if partner:
         body["cabinet_url"] = external_url("cabinet.request_detail", request_id=req.id)
-    if detail:  # the invoice's arithmetic: lines − discount = total (+ VAT) = to pay
-        subtotal = sum(line.price_kopecks or 0 for line in req.lines)
-        vat, to_pay = vat_figures(req.total_kopecks or 0, request_vat_mode(req))
-        body |= {**money_fields("subtotal", subtotal),
-                 **money_fields("discount", subtotal - (req.total_kopecks or 0)),
-                 "vat_mode": request_vat_mode(req), **money_fields("vat", vat),
-                 **money_fields("to_pay", to_pay),
-                 **money_fields("due", max(to_pay - (req.paid_kopecks or 0), 0))}
+    if detail:  # the invoice's arithmetic (the documents' own): lines − discount = total…
+        totals = request_totals(req)
+        body |= {**money_fields("subtotal", totals.subtotal),
+                 **money_fields("discount", totals.discount), "vat_mode": totals.vat_mode,
+                 **money_fields("vat", totals.vat), **money_fields("to_pay", totals.to_pay),
+                 **money_fields("due", totals.due)}
         rules = rules_for(user, req)
         body["allowed_actions"] = sorted(rules.actions)
         body["waiting_actions"] = {str(action): reason

@@ -13,8 +13,7 @@ from app.audit import record
 from app.errors import Conflict, InvalidInput, NotFound
 from app.extensions import db
 from app.money import MoneyText, money
-from app.pricing import request_payable
-from app.settings import get_setting
+from app.pricing import keep_vat_mode, request_payable
 from app.timefmt import local_today
 from app.notifications import announce
 from app.permissions import ADMIN
@@ -70,8 +69,7 @@ def mark_payment(request: Request, amount_kopecks: int, paid_on: date, document:
         raise PaymentError(_("The payment exceeds what is due: %(due)s is left to pay.",
                              due=money(max(due, 0))) if due > 0 else
                            _("The request is paid in full; nothing is due."))
-    if not request.vat_mode:  # paid under the mode of this moment, whatever comes later
-        request.vat_mode = get_setting("vat_mode")
+    keep_vat_mode(request)  # paid under the mode of this moment, whatever comes later
     payment = Payment(request=request, amount_kopecks=amount_kopecks, paid_on=paid_on,
                       document=document.strip(), note=note, created_by_id=actor.id)
     db.session.add(payment)

@@ -127,9 +127,9 @@ def guess(form: str, word: str, replacement: str) -> str:
     corrects it where the two words decline apart."""
     old, new = stem(word), stem(replacement)
     form = form.casefold()
-    ending = form[len(old):] if form.startswith(old) else ""  # a fleeting vowel: no ending
-    if not form.startswith(old):
+    if not form.startswith(old):  # a fleeting vowel ("заявок"): the bare new stem
         return new
+    ending = form[len(old):]
     if new and new[-1] in HUSHING and ending.startswith("ы"):
         ending = "и" + ending[1:]
     elif old[-1:] in VELAR and new[-1:] not in HUSHING and ending.startswith("и"):

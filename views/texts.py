@@ -77,6 +77,13 @@ def _preview(item, locale: str, subject: str | None, body: str) -> dict | None:
     return preview
 
 
+def _as_shown(rows) -> list[tuple]:
+    """(key, msgid, text, …) rows with the msgid and the text as the pages show them."""
+    product = brand()
+    return [(key, shown(msgid, msgid, product), shown(msgid, text, product), *rest)
+            for key, msgid, text, *rest in rows]
+
+
 class TextsView(BaseView):
     route_base = "/texts"
     default_view = "index"
@@ -91,14 +98,8 @@ class TextsView(BaseView):
         words = (request.args.get("q") or "").strip()[:100]
         return self.render_template("desk/texts.html", sections=sections, locale=locale,
                                     locales=LOCALES, documents=PDF_DOCUMENTS, q=words,
-                                    found=[(key, shown(msgid, msgid, brand()),
-                                            shown(msgid, now, brand()), edited)
-                                           for key, msgid, now, edited in search(words, locale)]
-                                    if words else None,
-                                    edited=[(key, shown(msgid, msgid, brand()),
-                                             shown(msgid, text, brand()))
-                                            for key, msgid, text in edited_texts(locale)],
-                                    ui_kind=KIND_UI,
+                                    found=_as_shown(search(words, locale)) if words else None,
+                                    edited=_as_shown(edited_texts(locale)), ui_kind=KIND_UI,
                                     orphaned=orphaned_texts(locale), reset_form=WordsForm())
 
     @expose("/<kind>/<key>", methods=["GET", "POST"])
