@@ -57,6 +57,9 @@ def test_invoice_uses_settings_requisites_and_amount_in_words(app, client, staff
     assert "Счёт на оплату" in text and "ООО «Планировка и Ко»" in text
     assert "044525225" in text and "15 000,00" in text
     assert "Пятнадцать тысяч рублей 00 копеек" in text and "ноль" not in text
+    # the lines as an invoice lists works: quantity, unit, price, amount
+    assert "Кол-во Ед. Цена Сумма" in " ".join(text.split())
+    assert "1 усл. 15 000,00 ₽ 15 000,00 ₽ Итого" in " ".join(text.split())
 
 
 def test_an_entrepreneurs_invoice_prints_no_kpp_a_companys_does(app, client, staff):
