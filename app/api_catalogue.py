@@ -32,7 +32,7 @@ from app.access import require_partner, visible_quotes
 from models.api_tokens import SCOPE_WRITE
 from models.catalog import RULE_OPTION, RULE_URGENCY, Quote, Service
 from models.document_slots import SLOT_KINDS
-from models.service_fields import FIELD_BOOLEAN, FIELD_MULTISELECT
+from models.service_fields import FIELD_BOOLEAN, FIELD_MULTISELECT, FIELD_TYPES
 
 bp = api_blueprint("api_v1_catalogue")
 SERVICES_MAX = 50
@@ -273,7 +273,8 @@ _MONEY = {f"{name}{suffix}": schema for name in ("subtotal", "discount", "total"
 SCHEMAS = {
     "ServiceField": {"type": "object", "required": ["key", "type", "label", "required"],
                      "properties": {
-                         "key": {"type": "string"}, "type": {"type": "string"},
+                         "key": {"type": "string"},
+                         "type": {"type": "string", "enum": list(FIELD_TYPES)},
                          "label": {"type": "string"}, "help": {"type": ["string", "null"]},
                          "group": {"type": ["string", "null"]},
                          "required": {"type": "boolean"}, "is_contact": {"type": "boolean"},

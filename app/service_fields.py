@@ -20,13 +20,15 @@ from flask_babel import force_locale, format_decimal
 from flask_babel import gettext as _
 
 from app.extensions import db
+from app.money import format_roubles, money
 from app.shared_cache import CATALOGUE, cached, plain_row
 from app.timefmt import format_day
 from app.translations import in_language, reads_english
 from app.visibility import reads_partner_words
 from models.catalog import Service
 from models.service_fields import (FIELD_BOOLEAN, FIELD_DATE, FIELD_DECIMAL, FIELD_EMAIL,
-                                   FIELD_INTEGER, FIELD_MULTISELECT, FIELD_PATTERN, FIELD_PHONE,
+                                   FIELD_INTEGER, FIELD_MONEY, FIELD_MULTISELECT,
+                                   FIELD_PATTERN, FIELD_PHONE,
                                    FIELD_SELECT, FIELD_TEXT, FIELD_TEXTAREA, NUMBER_TYPES,
                                    ServiceField)
 
@@ -312,6 +314,36 @@ def _decimal(item: FormField, text: str) -> str:
     return decimal_text(number)
 
 
+# an amount as people type it: "185 000,50", "185000.5", "1'000", "185 000 ₽", "185 000 руб."
+MONEY_RE = re.compile(r"\d{1,13}([.,]\d{1,2})?")
+MONEY_SUFFIX_RE = re.compile(r"(₽|руб\.?|р\.|rub\.?|rur)$", re.IGNORECASE)
+
+
+def _money(item: FormField, text: str) -> str:
+    """Roubles with at most two digits of kopecks, never negative, stored as a decimal
+    ("185000.5"): a comma or a point before the kopecks, spaces or apostrophes between
+    thousands, a rouble sign or "руб." after it."""
+    cleaned = re.sub(r"[\s\u00a0\u202f']", "", MONEY_SUFFIX_RE.sub("", text.strip()).strip())
+    if cleaned.startswith("-"):
+        raise _Bad(_("The amount must not be negative."))
+    if "," in cleaned and "." in cleaned:
+        raise _Bad(_("Write kopecks after a comma or a point, not both: 10 000,50."))
+    if not PLAIN_NUMBER_RE.fullmatch(cleaned.replace(",", ".")):
+        raise _Bad(_("Enter the amount in roubles, e.g. 10 000,50."))
+    number = _bounds(item, Decimal(cleaned.replace(",", ".")))
+    if not MONEY_RE.fullmatch(cleaned):
+        if len(cleaned.replace(",", ".").partition(".")[2]) > 2:
+            raise _Bad(_("Enter at most %(places)s digits after the comma.", places=2))
+        raise _Bad(_("Enter a number of at most %(digits)s digits before the comma.",
+                     digits=13))
+    return decimal_text(number)
+
+
+def money_kopecks(value) -> int:
+    """A stored amount ("185000.5") in kopecks (18500050)."""
+    return int((Decimal(str(value)) * 100).to_integral_value())
+
+
 def decimal_text(value) -> str:
     """How a decimal is stored: plain digits, no exponent, no trailing zeros ("50", "12.5")."""
     text = format(Decimal(str(value)).normalize(), "f")
@@ -447,7 +479,8 @@ def _repeats_nested(items, runs: list, inside: bool = False) -> str | None:
     return None
 
 
-PARSERS = {FIELD_INTEGER: _integer, FIELD_DECIMAL: _decimal, FIELD_DATE: _date,
+PARSERS = {FIELD_INTEGER: _integer, FIELD_DECIMAL: _decimal, FIELD_MONEY: _money,
+           FIELD_DATE: _date,
            FIELD_SELECT: _select, FIELD_PHONE: _phone, FIELD_EMAIL: _email,
            FIELD_PATTERN: _pattern}
 
@@ -502,6 +535,8 @@ def display_value(item: FormField, value) -> str:
             return _("Yes") if value is True else _("No")
         if kind in (FIELD_INTEGER, FIELD_DECIMAL):
             return _number(value)
+        if kind == FIELD_MONEY:
+            return money(money_kopecks(value))
         if kind == FIELD_DATE:
             return format_day(date.fromisoformat(str(value)))
     except (InvalidOperation, ValueError, TypeError):
@@ -514,7 +549,7 @@ def display_value(item: FormField, value) -> str:
 
 
 TITLE_TYPES = (FIELD_TEXT, FIELD_PATTERN, FIELD_SELECT, FIELD_MULTISELECT, FIELD_INTEGER,
-               FIELD_DECIMAL, FIELD_DATE)
+               FIELD_DECIMAL, FIELD_MONEY, FIELD_DATE)
 
 
 def title(fields, values: dict) -> str:
@@ -543,6 +578,11 @@ def form_value(item: FormField, value):
         return [] if item.field_type == FIELD_MULTISELECT else ""
     if item.field_type == FIELD_DECIMAL:
         return str(value).replace(".", ",") if not reads_english() else str(value)
+    if item.field_type == FIELD_MONEY:
+        try:
+            return format_roubles(money_kopecks(value), english=reads_english())
+        except (InvalidOperation, ValueError):
+            return str(value)  # stored before a type change: shown as it is
     if item.field_type == FIELD_BOOLEAN:
         return "y" if value is True else ""
     return value if isinstance(value, list) else str(value)

@@ -17,8 +17,8 @@ from cabinet import bp
 from cabinet.access import partner_required
 from models.service_fields import FIELD_TYPE_LABELS
 
-INPUT_TYPES = {"integer": "text", "decimal": "text", "date": "date", "phone": "tel",
-               "email": "email"}
+INPUT_TYPES = {"integer": "text", "decimal": "text", "money": "text", "date": "date",
+               "phone": "tel", "email": "email"}
 
 
 def fill_from_link(form: RequestForm) -> None:

@@ -16,6 +16,7 @@ FIELD_TEXT = "text"
 FIELD_TEXTAREA = "textarea"
 FIELD_INTEGER = "integer"
 FIELD_DECIMAL = "decimal"
+FIELD_MONEY = "money"  # roubles and kopecks: a loan, a price, an income ("185 000,50 ₽")
 FIELD_DATE = "date"
 FIELD_SELECT = "select"
 FIELD_MULTISELECT = "multiselect"
@@ -23,18 +24,19 @@ FIELD_BOOLEAN = "boolean"
 FIELD_PHONE = "phone"
 FIELD_EMAIL = "email"
 FIELD_PATTERN = "pattern"
-FIELD_TYPES = (FIELD_TEXT, FIELD_TEXTAREA, FIELD_INTEGER, FIELD_DECIMAL, FIELD_DATE,
+FIELD_TYPES = (FIELD_TEXT, FIELD_TEXTAREA, FIELD_INTEGER, FIELD_DECIMAL, FIELD_MONEY, FIELD_DATE,
                FIELD_SELECT, FIELD_MULTISELECT, FIELD_BOOLEAN, FIELD_PHONE, FIELD_EMAIL,
                FIELD_PATTERN)
 FIELD_TYPE_LABELS = {
     FIELD_TEXT: _l("Text"), FIELD_TEXTAREA: _l("Long text"), FIELD_INTEGER: _l("Integer"),
-    FIELD_DECIMAL: _l("Decimal number"), FIELD_DATE: _l("Date"),
+    FIELD_DECIMAL: _l("Decimal number"), FIELD_MONEY: _l("Amount in roubles"),
+    FIELD_DATE: _l("Date"),
     FIELD_SELECT: _l("Choice from a list"), FIELD_MULTISELECT: _l("Several from a list"),
     FIELD_BOOLEAN: _l("Yes/no"), FIELD_PHONE: _l("Phone"), FIELD_EMAIL: _l("E-mail"),
     FIELD_PATTERN: _l("Text checked by a pattern"),
 }
 CHOICE_TYPES = (FIELD_SELECT, FIELD_MULTISELECT)
-NUMBER_TYPES = (FIELD_INTEGER, FIELD_DECIMAL)
+NUMBER_TYPES = (FIELD_INTEGER, FIELD_DECIMAL, FIELD_MONEY)
 
 
 class ServiceField(Model):

@@ -14,22 +14,23 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import select
 
 from app.extensions import db
-from app.service_fields import FormField, display_value, fields_for, merge
+from app.service_fields import FormField, display_value, fields_for, merge, money_kopecks
 from app.templating import building_label, object_type_label
 from app.visibility import reads_partner_words
 from models.catalog import Service
 from models.requests import RequestService
 from models.service_fields import (FIELD_BOOLEAN, FIELD_DATE, FIELD_DECIMAL, FIELD_INTEGER,
-                                   FIELD_MULTISELECT, FIELD_SELECT, FIELD_TEXTAREA,
+                                   FIELD_MONEY, FIELD_MULTISELECT, FIELD_SELECT, FIELD_TEXTAREA,
                                    ServiceField)
 from reports.excel import Column
 
 # select codes whose words live in the catalogue (price rules, building types) as well: an
 # option missing from the field (added to the catalogue later) is still shown as a word
 CATALOGUE_LABELS = {"object_type": object_type_label, "building_type": building_label}
-KINDS = {FIELD_INTEGER: "int", FIELD_DECIMAL: "number", FIELD_DATE: "date"}
+KINDS = {FIELD_INTEGER: "int", FIELD_DECIMAL: "number", FIELD_MONEY: "money",
+         FIELD_DATE: "date"}
 SUMMARY_TYPES = ("text", "pattern", FIELD_SELECT, FIELD_MULTISELECT, FIELD_INTEGER,
-                 FIELD_DECIMAL, FIELD_DATE)
+                 FIELD_DECIMAL, FIELD_MONEY, FIELD_DATE)
 SUMMARY_LIMIT = 6
 
 
@@ -127,6 +128,8 @@ def cell_value(item: FormField, value):
             return int(value)
         if item.field_type == FIELD_DECIMAL and not isinstance(value, bool):
             return Decimal(str(value))
+        if item.field_type == FIELD_MONEY and not isinstance(value, bool):
+            return money_kopecks(value)  # the "money" column: kopecks, shown as roubles
         if item.field_type == FIELD_DATE:
             return date.fromisoformat(str(value))
     except (InvalidOperation, ValueError, TypeError):

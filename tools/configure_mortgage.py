@@ -36,7 +36,7 @@ FIELDS = [  # what the admin types into "New request form field", one dict a fie
          field_type="text", required=True, is_contact=True, group_name="Заёмщики",
          group_name_en="Borrowers", show_if_key="has_coborrower", show_if_value="да"),
     dict(key="income", label="Доход в месяц, ₽", label_en="Monthly income, ₽",
-         field_type="decimal", required=True, min_value="0",
+         field_type="money", required=True, min_value="0",
          max_value="100000000", group_name="Ипотека", group_name_en="Mortgage",
          help_text="Доход заёмщика и созаёмщика вместе, до вычета налога.",
          help_text_en="Borrower's and co-borrower's together, before tax."),

@@ -69,7 +69,7 @@ def test_every_type_is_stored_typed(item, raw, value):
     (one(field_type="decimal"), "1e5", "Enter a number, e.g. 12.5."),
     (one(field_type="decimal"), "NaN", "Enter a number, e.g. 12.5."),
     (one(field_type="decimal"), "9" * 40,
-     "Enter a number of at most 15 digits before the comma."),
+     "Enter a number of at most 15 digits before the decimal point."),
     (one(field_type="decimal"), "1,1234567", "Enter at most 6 digits after the decimal point."),
     (one(field_type="decimal", min_value=Decimal(1), max_value=Decimal(100000)),
      "99999999999999999999", "Enter a value from 1 to 100,000."),
@@ -195,6 +195,52 @@ def test_the_old_address_input_name_still_fills_the_address():
 def test_values_are_shown_as_people_read_them(locale, item, value, shown):
     with force_locale(locale):
         assert display_value(item, value) == shown
+
+
+@pytest.mark.parametrize("raw, stored", [
+    ("185 000,50", "185000.5"), ("185000.5", "185000.5"), ("185 000", "185000"),
+    ("185\u00a0000,05 ₽", "185000.05"), ("1'500 руб.", "1500"), ("0", "0"),
+    ("12 500 р.", "12500"),
+])
+def test_an_amount_in_roubles_is_typed_as_people_write_it_and_stored_exactly(raw, stored):
+    assert parsed(one(field_type="money"), raw) == ({"x": stored}, {})
+
+
+@pytest.mark.parametrize("raw, message", [
+    ("-5", "The amount must not be negative."),
+    ("1,000.50", "Write kopecks after a comma or a point, not both: 10 000,50."),
+    ("сто", "Enter the amount in roubles, e.g. 10 000,50."),
+    ("1e5", "Enter the amount in roubles, e.g. 10 000,50."),
+    ("NaN", "Enter the amount in roubles, e.g. 10 000,50."),
+    ("10,505", "Enter at most 2 digits after the decimal point."),
+    ("9" * 14, "Enter a number of at most 13 digits before the decimal point."),
+    ("99999999999999999999", "Enter a number of at most 13 digits before the decimal point."),
+])
+def test_a_bad_amount_in_roubles_is_refused_in_words(raw, message):
+    with force_locale("en"):
+        assert parsed(one(field_type="money"), raw) == ({}, {"x": message})
+
+
+def test_an_amount_in_roubles_keeps_to_the_fields_range():
+    item = one(field_type="money", min_value=Decimal(0), max_value=Decimal(100_000_000))
+    with force_locale("ru"):
+        values, errors = parsed(item, "100 000 000,01")
+    assert values == {} and errors["x"] == "Введите значение от 0 до 100\xa0000\xa0000."
+
+
+@pytest.mark.parametrize("locale, value, shown, in_form", [
+    ("ru", "185000.5", "185\xa0000,50\xa0₽", "185 000,50"),
+    ("en", "185000.5", "185,000.50\xa0₽", "185 000.50"),
+    ("ru", "0", "0,00\xa0₽", "0,00"),
+    ("ru", "not money", "not money", "not money"),  # stored before a type change
+])
+def test_an_amount_in_roubles_is_shown_as_money_and_put_back_into_the_form(locale, value,
+                                                                           shown, in_form):
+    from app.service_fields import form_value
+    item = one(field_type="money")
+    with force_locale(locale):
+        assert display_value(item, value) == shown
+        assert form_value(item, value) == in_form
 
 
 def bare_service(code: str) -> Service:

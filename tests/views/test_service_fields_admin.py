@@ -270,3 +270,13 @@ def test_a_field_saved_without_english_wording_says_so(app, service):
     assert db.session.query(ServiceField).filter_by(key="car_class").count() == 1  # saved
     quiet = add(admin, service, key="car_size")  # every English wording given: no warning
     assert "без английского текста" not in quiet
+
+
+def test_the_admin_adds_an_amount_in_roubles_field_by_its_translated_type(app, service):
+    admin = as_user(app, make_user(ADMIN))
+    form = admin.get("/service-fields/add").get_data(as_text=True)
+    assert re.search(r'<option value="money">Сумма в рублях</option>', form)
+    add(admin, service, key="loan", label="Сумма кредита", field_type="money", options="",
+        min_value="0", max_value="100000000")
+    field = db.session.query(ServiceField).one()
+    assert (field.key, field.field_type, field.min_value) == ("loan", "money", 0)
