@@ -97,10 +97,13 @@ def texts_now(locale: str) -> dict[str, tuple[str, str]]:
 
 
 def _words(text: str):
-    """The words of a text outside its placeholders, as regex matches."""
+    """The words of a text outside its placeholders, as regex matches; a name of the code
+    written in a text ("object_type", a field's key) is not a word of the language and is
+    never offered nor changed."""
     protected = [m.span() for m in PLACEHOLDER.finditer(text)]
     for match in WORD.finditer(text):
-        if not any(start <= match.start() < end for start, end in protected):
+        if "_" not in match.group() and \
+                not any(start <= match.start() < end for start, end in protected):
             yield match
 
 
@@ -147,15 +150,29 @@ def _cased_like(model: str, word: str) -> str:
     return word
 
 
-def replaced(text: str, mapping: dict[str, str]) -> str:
-    """`text` with each word whose lower case is in `mapping` replaced, cased like it."""
+# English "a"/"an" right before a word: "an engineer" becomes "a translator", not "an
+# translator" (by the new word's first letter: a guess the preview shows before saving)
+ARTICLE = re.compile(r"\b(a|an)(\s+)$", re.IGNORECASE)
+
+
+def replaced(text: str, mapping: dict[str, str], locale: str = "") -> str:
+    """`text` with each word whose lower case is in `mapping` replaced, cased like it (in
+    English the article before it made to agree)."""
     pieces, last = [], 0
     for match in _words(text):
         new = mapping.get(match.group().casefold())
         if new:
-            pieces += [text[last:match.start()], _cased_like(match.group(), new)]
+            before = text[last:match.start()]
+            if locale == "en":
+                before = ARTICLE.sub(lambda m: _article(m.group(1), new) + m.group(2), before)
+            pieces += [before, _cased_like(match.group(), new)]
             last = match.end()
     return "".join(pieces) + text[last:] if pieces else text
+
+
+def _article(model: str, word: str) -> str:
+    article = "an" if word[:1].casefold() in "aeiou" else "a"
+    return _cased_like(model, article)
 
 
 def fingerprint(text: str) -> str:
@@ -171,7 +188,7 @@ def planned_changes(locale: str, mapping: dict[str, str]) -> list[Change]:
     for key, (msgid, now) in texts_now(locale).items():
         if msgid.startswith(ABOUT_THE_TOOL):
             continue
-        after = replaced(now, mapping)
+        after = replaced(now, mapping, locale)
         if after != now:
             changes.append(Change(key, msgid, now, after, fingerprint(now)))
     changes.sort(key=lambda c: (len(c.before), c.before))
@@ -185,10 +202,11 @@ def checked_mapping(pairs) -> dict[str, str]:
     for form, new in pairs:
         if not (form or "").strip() and not (new or "").strip():
             continue  # the empty row for a form of one's own, left empty
-        form = checked_word(form, _("A form of the word")).casefold()
         new = (new or "").strip()
-        if new:
-            mapping[form] = checked_word(new, _("The replacement of “%(form)s”", form=form))
+        if not new:
+            continue  # a form emptied: left as it is, whatever it is
+        form = checked_word(form, _("A form of the word")).casefold()
+        mapping[form] = checked_word(new, _("The replacement of “%(form)s”", form=form))
     if not mapping:
         raise InvalidInput(_("Give the replacement of at least one form."))
     return mapping

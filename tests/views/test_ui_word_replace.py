@@ -207,3 +207,28 @@ def test_a_form_of_ones_own_and_the_unticked_texts_survive_a_refusal(app, admin)
     assert "изменился с тех пор" in refused
     assert re.search(rf'name="key" value="{second}" id="rw-key-\d+" aria-label', refused)
     assert re.search(rf'name="key" value="{first}" id="rw-key-\d+" checked', refused) is None
+
+
+def test_a_name_of_the_code_is_not_a_word_and_an_emptied_form_is_skipped(app, admin):
+    """"object" in English: "object_type" (a field's key written in a text) was offered as
+    a form, its row could not be emptied ("A form of the word: one word …" on every try),
+    so English "object" could not be replaced at all."""
+    assert "object_type" not in {f.form for f in word_forms("object", "en")}
+    assert replaced("the field “object_type” of the object", {"object": "document"}) == \
+        "the field “object_type” of the document"
+    forms = {"object": "document", "objects": "documents", "obj_x": ""}  # a stale row
+    offered = shown_changes(send(admin, "en", "object", "document", forms).get_data(
+        as_text=True))
+    assert offered
+    send(admin, "en", "object", "document", forms, do="apply", keys=offered)
+    assert db.session.query(TextOverride).count() == len(offered)
+
+
+def test_english_articles_agree_with_the_new_word():
+    mapping = {"engineer": "translator", "engineers": "translators"}
+    assert replaced("Choose an engineer. An engineer's load", mapping, "en") == \
+        "Choose a translator. A translator's load"
+    assert replaced("Book a visit for an engineer", {"engineer": "expert"}, "en") == \
+        "Book a visit for an expert"
+    assert replaced("a engineer", {"engineer": "inspector"}, "en") == "an inspector"
+    assert replaced("Инженер", {"инженер": "эксперт"}, "ru") == "Эксперт"
