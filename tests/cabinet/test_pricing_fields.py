@@ -92,6 +92,7 @@ def test_a_car_check_prices_by_car_class_without_an_area(app, client, cars):
     # check: 2 000 × 1.5 = 3 000; fleet: 3 × 1 500 × 1.5 = 6 750; 9 750 − 10 % = 8 775
     assert "3\u00a0000,00" in html and "6\u00a0750,00" in html
     assert re.search(r'data-testid="total">8\u00a0775,00', html)
+    assert "Ваша скидка 10 %" in html  # as the request page and the documents write it
     assert "3 × 1\u00a0500\u00a0₽ × 1,5" in html
     assert 'id="area-error"' not in html
     missing = post(client, "/cabinet/calculator", dict(data, cars="")).get_data(as_text=True)
