@@ -581,7 +581,7 @@ def _disable(endpoint: WebhookEndpoint, delivery: WebhookDelivery) -> None:
             page = external_url("cabinet.webhooks") if endpoint.company_id else \
                 external_url("WebhooksView.index")
             queue_mail(user.email, _("%(brand)s: webhook endpoint disabled"), _(
-                "Hello, %(name)s.\n\nReplan could not deliver events to your webhook endpoint "
+                "Hello, %(name)s.\n\n%(brand)s could not deliver events to your webhook endpoint "
                 "%(url)s for 24 hours and has disabled it. Last error: %(error)s\n\n"
                 "Fix the receiver, then enable the endpoint again and redeliver what it "
                 "missed: %(link)s\n", name=user.get_full_name(), url=endpoint.url,

@@ -379,6 +379,9 @@ def test_a_day_of_failures_gives_up_and_disables_the_endpoint_with_an_email(
     assert "HTTP 500" in endpoint.disabled_reason
     mail = db.session.query(OutboxMessage).filter_by(recipient=owner.email, kind="webhook").one()
     assert endpoint.url in mail.body
+    # in the owner's language, with the bureau's product name (the text named "Replan" and
+    # matched no translation: a Russian owner read it in English)
+    assert "не смог доставить события" in mail.body and "Replan в течение" in mail.body
     # a disabled endpoint gets no new deliveries, and its waiting ones are not sent
     submit(make_request(owner), owner)
     assert len(rows()) == 2

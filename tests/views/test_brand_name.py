@@ -68,3 +68,13 @@ def test_a_tag_stored_anyway_is_never_written_into_a_page(app):
     db.session.commit()
     page = app.test_client().get("/api/v1/docs").get_data(as_text=True)
     assert "<b>" not in page and "bБюро/b" in page
+
+
+def test_no_interface_text_left_names_the_redevelopment_trade_in_a_description(app):
+    """The texts an admin searches (Texts and labels) list only texts the code uses: the
+    old trade-naming page descriptions were still offered there, unused."""
+    from app.ui_texts import msgids
+    texts = set(msgids().values())
+    assert not [m for m in texts if "redevelopment design bureau" in m
+                or "follow their redevelopment requests" in m]
+    assert "%(brand)s: the bureau's partner cabinet and back office." in texts
