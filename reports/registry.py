@@ -15,7 +15,7 @@ from sqlalchemy.orm import aliased
 from app.audit_labels import action_label, details_text, object_name
 from app.extensions import db
 from app.request_rules import payment_label
-from app.scheduling import engineers
+from app.scheduling import BOOKED_KINDS, engineers
 from app.timefmt import day_bounds_utc
 from models.audit import AuditEvent
 from models.finance import Payment
@@ -23,7 +23,7 @@ from models.partners import EndClient, PartnerCompany
 from app.status_labels import staff_labels
 from models.request_status import Status
 from models.requests import Request
-from models.schedule import ENTRY_VACATION, ScheduleEntry
+from models.schedule import ENTRY_VISIT, ScheduleEntry
 from reports.excel import Column
 from reports.fields import export_fields, field_cells, field_columns, sees_contacts
 
@@ -159,14 +159,17 @@ def partners_rows(start, end, scope=None):
 
 
 def workload_rows(start, end, scope=None):
+    """Per engineer: visits, hours booked (visits and work slots, as the dashboard's
+    utilisation and the schedule count them: busy time is not work booked), requests in
+    work."""
     lo, hi = _wall_bounds(start, end)  # schedule times are wall-clock
     hours, visits = defaultdict(float), defaultdict(int)
     for engineer_id, kind, begins, ends in _stream(select(
             ScheduleEntry.engineer_id, ScheduleEntry.kind, ScheduleEntry.starts_at,
             ScheduleEntry.ends_at).where(ScheduleEntry.starts_at < hi, ScheduleEntry.ends_at > lo,
-                                         ScheduleEntry.kind != ENTRY_VACATION)):
+                                         ScheduleEntry.kind.in_(BOOKED_KINDS))):
         hours[engineer_id] += (min(ends, hi) - max(begins, lo)).total_seconds() / 3600
-        visits[engineer_id] += kind == "visit"
+        visits[engineer_id] += kind == ENTRY_VISIT
     open_counts = dict(db.session.execute(select(Request.engineer_id, func.count(Request.id))
                                           .where(Request.status.in_((
                                               Status.SCHEDULED, Status.IN_PROGRESS,

@@ -201,3 +201,23 @@ def test_all_requests_show_the_partner_and_the_amount_to_those_who_read_them(app
     assert req.number in page and company not in page and "Сумма" not in page
     header = [c.value for c in sheet(engineer.get("/requests/export").data)[1]]
     assert "Партнёр" not in header and "Сумма" not in header
+
+
+def test_the_workload_report_counts_booked_hours_as_the_dashboard_does(app, staff):
+    """Visits and work slots are booked hours; busy time and vacations are not (the Excel
+    counted a busy hour as booked: 16 h against the dashboard's 15)."""
+    from app.scheduling import BOOKED_KINDS
+    from models.schedule import ScheduleEntry
+    day = datetime(2026, 11, 20, 9, 0)
+    for kind, hours in (("visit", 2), ("work", 3), ("busy", 1), ("vacation", 8)):
+        db.session.add(ScheduleEntry(engineer_id=staff.engineer.id, kind=kind,
+                                     starts_at=day, ends_at=day + timedelta(hours=hours)))
+        day += timedelta(days=1)
+    db.session.commit()
+    assert set(BOOKED_KINDS) == {"visit", "work"}
+    director = as_user(app, make_user("Director"))
+    ws = sheet(director.post("/reports/run", data={
+        "csrf_token": form_token(director), "report": "workload", "from": "2026-11-01",
+        "to": "2026-11-30"}).data)
+    rows = {row[0].value: [c.value for c in row[1:]] for row in ws.iter_rows(min_row=2)}
+    assert rows[staff.engineer.get_full_name()][:2] == [1, 5]  # one visit, 2 + 3 hours
