@@ -156,7 +156,8 @@ def assign_manager(request: Request, manager, user, comment: str | None = None,
     if request.status == Status.SUBMITTED:
         return transition(request, Action.ASSIGN, user, comment, expected_version,
                           manager=manager)
-    return transition(request, Action.REASSIGN, user, comment or manager.username,
+    # the history says to whom, by name (it printed the login: "— manager2")
+    return transition(request, Action.REASSIGN, user, comment or manager.get_full_name(),
                       expected_version, manager=manager)
 
 
@@ -195,6 +196,15 @@ def _assignable(request: Request, params: dict) -> None:
     by = params.get("by")
     if SUPERMANAGER not in role_names(by) and params["manager"].id != getattr(by, "id", None):
         raise NotAllowed(_("Only a supermanager assigns a request to another manager."))
+
+
+def _reassignable(request: Request, params: dict) -> None:
+    """A reassignment names another manager: "reassigned" to the same one wrote a history
+    row and notified the manager again, changing nothing."""
+    _needs_manager(request, params)
+    if params["manager"].id == request.manager_id:
+        raise WorkflowError(_("The request is already assigned to %(name)s.",
+                              name=params["manager"].get_full_name()))
 
 
 def _set_manager(request: Request, params: dict, comment: str | None) -> None:
@@ -284,7 +294,7 @@ EFFECTS: dict[Action, Effect] = {
     Action.SUBMIT: Effect(_submittable, _stamp_submitted),  # documents, wanted date
     Action.CANCEL: Effect(apply=_keep_cancel_reason),
     Action.ASSIGN: Effect(_assignable, _set_manager),
-    Action.REASSIGN: Effect(_needs_manager, _set_manager, restarts_clock=False),
+    Action.REASSIGN: Effect(_reassignable, _set_manager, restarts_clock=False),
     Action.SCHEDULE: Effect(_needs_engineer, _set_engineer),
     Action.RESCHEDULE: Effect(_needs_engineer, _set_engineer),
     Action.SUBMIT_REVIEW: Effect(waiting=_no_work_yet),

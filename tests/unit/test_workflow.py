@@ -254,9 +254,16 @@ def test_reassign_keeps_status_and_is_recorded(staff, partner):
     assert (last.action, last.from_status, last.to_status) == ("reassign", "scheduled",
                                                                  "scheduled")
     assert req.manager_id == second.id
+    assert last.comment == second.get_full_name()  # by name, not the login
     assert db.session.query(Notification).filter_by(user_id=second.id).count() == 1
     with pytest.raises(NotAllowed):
         assign_manager(req, staff.manager, staff.manager)
+    # to the manager it has: refused in words, no history row, no second notification
+    with pytest.raises(WorkflowError, match="уже назначена"):
+        assign_manager(req, second, staff.supermanager)
+    db.session.rollback()
+    assert history(req)[-1].id == last.id
+    assert db.session.query(Notification).filter_by(user_id=second.id).count() == 1
 
 
 def test_assign_refuses_non_managers(staff, partner):

@@ -295,7 +295,7 @@ def test_assign_manager_assigns_then_reassigns_keeping_the_status(people):
         "assign", Status.ASSIGNED, people["new_manager"].id)
     second = assign_manager(req, sm, sm)  # a supermanager may take it over
     assert (second.action, second.comment, req.status, req.manager_id) == (
-        "reassign", sm.username, Status.ASSIGNED, sm.id)
+        "reassign", sm.get_full_name(), Status.ASSIGNED, sm.id)
     third = assign_manager(req, people[Actor.MANAGER], sm, "  holiday ")
     assert (third.action, third.comment) == ("reassign", "holiday")
     assert first.comment is None
