@@ -24,8 +24,10 @@ from app.document_slots import require_documents
 from app.errors import Conflict, Refused, conflict_message  # noqa: F401  (re-exported)
 from app.errors import InvalidInput
 from app.extensions import db
+from app.money import money
 from app.permissions import (ENGINEER, FILER_ROLES, MANAGER, SUPERMANAGER, is_partner,
                              role_names)
+from app.payments import amount_due
 from app.settings import get_setting
 from app.timefmt import format_day, local_today
 from app import rollups  # noqa: F401  (its flush hook keeps the daily rollup of these moves)
@@ -254,7 +256,11 @@ def _unpaid_or_unpackaged(request: Request) -> str | None:
     only once the first was dealt with)."""
     reasons = []
     if request.payment_state != PAYMENT_PAID and get_setting("payment_before_delivery"):
-        reasons.append(_("The request is not paid yet: documents are released after payment."))
+        left = amount_due(request)
+        reasons.append(_("The request is not paid in full: %(left)s is left to pay, documents "
+                         "are released after payment.", left=money(left))
+                       if request.paid_kopecks else
+                       _("The request is not paid yet: documents are released after payment."))
     if not latest_version(request):
         reasons.append(_("Upload the document package before delivering."))
     return " ".join(reasons) or None

@@ -163,7 +163,17 @@ def test_payment_before_delivery_rule(staff, partner):
     req = make_request(partner, Status.READY, staff)
     with pytest.raises(WorkflowError) as exc:
         transition(req, "deliver", staff.manager)
-    assert "оплач" in str(exc.value)
+    assert "ещё не оплачена" in str(exc.value)
+    # a part paid: the refusal says how much is left (it said "not paid" under "partly paid")
+    from datetime import date
+    from app.payments import mark_payment
+    mark_payment(req, 100_050, date(2026, 1, 5), "п/п 1", make_user("Admin"))
+    db.session.commit()
+    with pytest.raises(WorkflowError) as exc:
+        transition(req, "deliver", staff.manager)
+    left = req.total_kopecks - 100_050
+    assert f"оплачена не полностью: осталось оплатить {left // 100:,}".replace(",", "\xa0") \
+        in str(exc.value)
     set_setting("payment_before_delivery", False)
     db.session.commit()
     with pytest.raises(WorkflowError) as exc:
