@@ -3,7 +3,7 @@ the sum of its valid (not voided) payments."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import func
@@ -14,7 +14,7 @@ from app.errors import Conflict, InvalidInput, NotFound
 from app.extensions import db
 from app.money import MoneyText, money
 from app.pricing import keep_vat_mode, request_payable
-from app.timefmt import local_today
+from app.timefmt import format_day, local_today, to_local
 from app.notifications import announce
 from app.permissions import ADMIN
 from app.webhooks import emit_payment
@@ -25,6 +25,10 @@ from models.requests import PAYMENT_PAID, PAYMENT_PARTIAL, PAYMENT_UNPAID, Reque
 
 class PaymentError(InvalidInput):
     pass
+
+
+# a payment dated this long before its request was filed is a typo (0202, 0001-01-01 went in)
+EARLIEST_PAYMENT = timedelta(days=366)
 
 
 def payment_state(total: int, paid: int) -> str:
@@ -64,6 +68,10 @@ def mark_payment(request: Request, amount_kopecks: int, paid_on: date, document:
         raise PaymentError(_("Enter the payment document number."))
     if paid_on > local_today():  # the bureau's today: a payment not made yet is not marked
         raise PaymentError(_("The payment date cannot be later than today."))
+    filed_on = to_local(request.created_at).date() if request.created_at else None
+    if filed_on is not None and paid_on < filed_on - EARLIEST_PAYMENT:  # a typo in the year
+        raise PaymentError(_("The payment date is more than a year before the request "
+                             "(%(day)s): check the year.", day=format_day(filed_on)))
     due = amount_due(request)
     if amount_kopecks > due:
         raise PaymentError(_("The payment exceeds what is due: %(due)s is left to pay.",

@@ -149,10 +149,12 @@ class DeskActionsMixin:
         req, form = get_request_or_404(g.user, pk), PaymentForm()
         if not rules_for(g.user, req).can_pay:
             return self.refuse(req, _("This action is not available."))
-        if not form.validate_on_submit():
-            details = "; ".join(str(e) for errors in form.errors.values() for e in errors)
-            return self.refuse(req, _("Enter the amount, the date and the payment document.")
-                          + " " + details)
+        if not form.validate_on_submit():  # each field's reason, by the field's name
+            details = "; ".join(f"{getattr(form, name).label.text}: {error}"
+                                for name, errors in form.errors.items() for error in errors
+                                if hasattr(form, name))
+            return self.refuse(req, details or _("Enter the amount, the date and the "
+                                                 "payment document."))
         kopecks = form.amount.data  # parsed from roubles by the field
         return self.outcome(req, run_use_case(
             lambda: mark_payment(req, kopecks, form.paid_on.data, form.document.data, g.user),

@@ -44,6 +44,23 @@ def test_payment_date_is_the_bureaus_today_and_never_later(app, staff, monkeypat
             ] == [("2026-11-29", 10000)]
 
 
+def test_a_payment_dated_years_before_its_request_or_misfilled_is_refused_by_name(app, staff):
+    """0001-01-01 was recorded; a form error began "Enter the amount, the date and the
+    payment document." above the reason though all three were filled."""
+    req = make_request(make_partner(), Status.READY, staff)
+    admin = as_user(app, make_user("Admin"))
+    page = post(admin, f"/desk/{req.id}/payment", {"amount": "100", "paid_on": "0001-01-01",
+                                                   "document": "п/п 9"}, follow=True)
+    assert "Дата оплаты больше чем на год раньше заявки" in page.get_data(as_text=True)
+    page = post(admin, f"/desk/{req.id}/payment", {"amount": "abc", "paid_on": "2026-11-01",
+                                                   "document": "п/п 9"}, follow=True)
+    text = page.get_data(as_text=True)
+    assert "Сумма, ₽: «abc» — не сумма в рублях" in text
+    assert "Укажите сумму, дату и платёжный документ" not in text
+    db.session.expire_all()
+    assert db.session.get(Request, req.id).payments == []
+
+
 def test_partial_payments_add_up(app, staff):
     req = make_request(make_partner(), Status.READY, staff)
     total = req.total_kopecks
