@@ -88,12 +88,23 @@ def _office_zip_type(path: Path) -> str | None:
             names = set(archive.namelist())
     except zipfile.BadZipFile:
         return None
-    if "[Content_Types].xml" not in names:
+    if "[Content_Types].xml" not in names or any(_foreign_part(n) for n in names):
         return None
     for prefix, mime in (("word/", DOCX), ("xl/", XLSX), ("ppt/", PPTX)):
         if any(n.startswith(prefix) for n in names):
             return mime
     return None
+
+
+# parts no Office document has: what makes a zip also a Java archive (a manifest, classes)
+# or carries a program or a web page to be opened from it ("jar.docx" was accepted as Word)
+_FOREIGN_SUFFIXES = (".class", ".jar", ".exe", ".dll", ".so", ".js", ".mjs", ".vbs", ".bat",
+                     ".cmd", ".ps1", ".sh", ".html", ".htm", ".xhtml", ".hta", ".php", ".py")
+
+
+def _foreign_part(name: str) -> bool:
+    lowered = name.lower()
+    return lowered.startswith("meta-inf/") or lowered.endswith(_FOREIGN_SUFFIXES)
 
 
 def _ole_is_installer(path: Path) -> bool:

@@ -55,6 +55,10 @@ FORBIDDEN = [  # (content, name) — the files of the finding, then disguised on
     (ole(True), "setup.doc"), (zip_of("META-INF/MANIFEST.MF"), "app.docx"),
     (xlsx(), "report.docx"), (zip_of("[Content_Types].xml", "x/y.xml"), "empty.docx"),
     (HTML, "scan.pdf"), (JPEG, "photo.png"), (PDF, "noextension"),
+    # an Office package that is a Java archive too, or carries a web page (both accepted)
+    (zip_of("[Content_Types].xml", "word/document.xml", "_rels/.rels", "META-INF/MANIFEST.MF",
+            "x.class"), "jar.docx"),
+    (zip_of("[Content_Types].xml", "word/document.xml", "index.html"), "page.docx"),
 ]
 
 
