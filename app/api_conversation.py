@@ -433,7 +433,8 @@ PATHS = {
         "get": {"operationId": "listNotifications", "summary": _l("My notifications"),
                 "tags": ["conversation"],
                 "description": _l("The token user's in-app notifications (the bell), newest "
-                                  "first, in the language they were written in."),
+                                  "first, in the reader's language (Accept-Language, else the "
+                                  "user's own)."),
                 "parameters": [
                     {"$ref": "#/components/parameters/Cursor"},
                     {"$ref": "#/components/parameters/Limit"},

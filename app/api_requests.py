@@ -364,6 +364,10 @@ PATHS = {
     "/requests/{request_id}/moves": {"post": {
         "operationId": "moveRequest", "tags": ["requests"],
         "summary": _l("A staff move (an action of allowed_actions without its own form)"),
+        "description": _l("The version (`version` or `If-Match`) is optional but for "
+                          "`deliver`, which releases the documents once: sent, a move on a "
+                          "request changed since is 409; left out, the move is made on the "
+                          "request as it is now."),
         "parameters": [_ID],
         "requestBody": {"required": True, "content": {"application/json": {
             "schema": ref("StaffMoveInput"), "example": {"action": "accept", "version": 7}}}},
