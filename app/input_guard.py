@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import date, datetime
+from urllib.parse import unquote_to_bytes
 
 from flask import Flask, abort, current_app, request
 from flask_babel import lazy_gettext as _l
@@ -114,10 +115,29 @@ def _not_text(value: str) -> bool:
     return False
 
 
+def _not_utf8(raw: bytes) -> bool:
+    """Percent-encoded bytes that are no UTF-8 text (%FF, an encoded surrogate %ED%A0%80):
+    Werkzeug kept them as the literal "%ED%A0%80", stored in an address and as a new client's
+    name, where the API refused the same bytes."""
+    try:
+        unquote_to_bytes(raw.replace(b"+", b" ")).decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False
+
+
 def _carries_nul() -> bool:
     """True when the path, query, form fields or JSON strings contain a NUL byte, or JSON
-    strings a lone surrogate (both were a 500 on PostgreSQL). Uploaded file names are not
-    refused: app.storage cleans them (NUL, CR/LF, paths)."""
+    strings a lone surrogate (both were a 500 on PostgreSQL), or the query or a form's body
+    bytes that are no UTF-8. Uploaded file names are not refused: app.storage cleans them
+    (NUL, CR/LF, paths)."""
+    if _not_utf8(request.query_string):
+        return True
+    if request.method in ("POST", "PUT", "PATCH") and \
+            request.mimetype == "application/x-www-form-urlencoded" and \
+            (request.content_length or 0) <= JSON_CHECKED and \
+            _not_utf8(request.get_data(cache=True)):  # before the form is parsed: kept
+        return True
     parts = [request.path, *request.args.keys(), *request.args.values()]
     if request.method in ("POST", "PUT", "PATCH", "DELETE"):
         parts += [*request.form.keys(), *request.form.values(), *request.files.keys()]

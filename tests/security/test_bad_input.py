@@ -41,6 +41,25 @@ def test_nul_in_a_list_filter_or_a_path_is_refused(app, owner):
     assert client.get("/cabinet/kb/a%00b").status_code == 400
 
 
+@pytest.mark.parametrize("junk", ["%ED%A0%80", "%FF%FE", "%C0%AF"])
+def test_bytes_that_are_no_text_in_a_form_or_query_are_refused_and_store_nothing(app, owner,
+                                                                                 junk):
+    """Werkzeug kept undecodable percent-encoded bytes as the literal "%ED%A0%80": a request
+    and a new saved client were stored under such names, where the API refused them."""
+    client = as_user(app, owner)
+    page = client.get("/cabinet/requests/new").get_data(as_text=True)
+    body = (f"csrf_token={csrf_token(page)}&services=1&address=abc{junk}&object_type=apartment"
+            f"&area=10&urgency=normal&new_client_name=N{junk}&save_draft=1")
+    response = client.post("/cabinet/requests/new", data=body,
+                           content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 400
+    assert "запрещённый символ" in response.get_data(as_text=True)
+    assert db.session.query(Request).count() == 0 and db.session.query(EndClient).count() == 0
+    assert client.get(f"/cabinet/requests?q=x{junk}").status_code == 400
+    # the same text written as UTF-8 is taken
+    assert client.get("/cabinet/requests?q=%D0%90%D1%80%D0%B1%D0%B0%D1%82").status_code == 200
+
+
 @pytest.mark.parametrize("query", [{"after": str(2**31)}, {"before": str(10**30)},
                                    {"after": "-1"}, {"after": "x", "before": "1e5"}])
 def test_keyset_params_out_of_range_show_the_first_page(app, owner, query):
