@@ -13,6 +13,7 @@ from app.errors import InvalidInput
 from app.extensions import db
 from app.intake import legacy_values
 from app.pricing import calculate, distinct
+from app.row_locks import lock_user
 from app.service_fields import display_value, fields_for
 from app.signatures import (PURPOSE_QUOTE, check_confirmation, quote_payload, request_code,
                             required)
@@ -37,6 +38,7 @@ def save_or_reuse_quote(user, services, field_values: dict, urgency: str, option
     company = require_partner(user)
     options, values = distinct(options), dict(field_values or {})
     result = calculate(services, values, urgency, options, company)
+    lock_user(user.id)  # the same quote sent twice at once: the second sees the first's
     again = _same_as_last(user, company, list(services), values, urgency, options, result.total)
     if again is not None:  # "Create a request" pressed again after going back: one quote
         return again, False

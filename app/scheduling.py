@@ -9,13 +9,14 @@ from decimal import Decimal
 from flask import abort
 from flask_appbuilder.security.sqla.models import Role, User
 from flask_babel import gettext as _
-from sqlalchemy import func, select, text
+from sqlalchemy import func
 from sqlalchemy.orm import joinedload
 
 from app.access import require_role
 from app.audit import record
 from app.errors import InvalidInput, NotFound
 from app.extensions import db
+from app.row_locks import lock_user
 from app.notifications import announce
 from app.permissions import ADMIN, ENGINEER, role_names
 from app.schedule_window import EngineerEntries
@@ -58,20 +59,8 @@ def conflicts(engineer_id: int, start: datetime, end: datetime, exclude=()):
 def lock_engineer(engineer_id: int) -> None:
     """Serialise bookings of one engineer until the transaction ends, so two managers who
     book the same engineer at the same moment cannot both pass the overlap check: the second
-    waits here and then sees the first one's entry.
-
-    PostgreSQL: the engineer's user row is locked (FOR NO KEY UPDATE: rows that merely refer
-    to the user are not held up). SQLite starts a transaction lazily, at the first write: a
-    write here takes the database's write lock at once (what BEGIN IMMEDIATE would do), so
-    the check below reads what is committed and nobody writes until this transaction ends.
-    """
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(select(User.id).where(User.id == engineer_id)
-                           .with_for_update(key_share=True))
-    else:  # a no-op write; raw SQL so that no onupdate column changes
-        db.session.execute(text("UPDATE user_profile SET weekly_capacity_hours = "
-                                "weekly_capacity_hours WHERE user_id = :id"),
-                           {"id": engineer_id})
+    waits here and then sees the first one's entry (app.row_locks)."""
+    lock_user(engineer_id)
 
 
 def check_window(engineer_id: int, start: datetime, end: datetime, exclude=(),
