@@ -27,9 +27,17 @@ FORM_COLUMNS = ("urgency", "description", "wanted_date")  # the request's own in
 PHONE = Regexp(r"^\+?[\d\s()\-]{7,20}$", message=_l("Enter a phone number, e.g. +7 900 123-45-67."))
 
 
+class _Box(CheckboxInput):
+    """One box of a group: "at least one" is checked by the form, not the browser (`required`
+    on every box made it ask to tick each one: "Please check this box if you want to
+    proceed")."""
+
+    validation_attrs = []
+
+
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
+    option_widget = _Box()
 
     def pre_validate(self, form):
         """A value that is not one of the boxes (a tampered form): said in the reader's

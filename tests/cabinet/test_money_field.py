@@ -69,3 +69,17 @@ def test_a_calculator_prices_by_an_amount_in_roubles(app, client, loan_service):
         "calculate": "1"}).get_data(as_text=True)
     assert "Введите значение от 100\u00a0000 до 100\u00a0000\u00a0000." in low
     assert 'data-testid="total"' not in low
+
+
+def test_service_boxes_are_not_each_required_but_one_is_asked_for(app, client, loan_service):
+    """`required` on every service box made the browser ask to tick each one; the server
+    asks for at least one, in words, keeping the form."""
+    make_partner(username="p")
+    sign_in(client, "p")
+    form = client.get("/cabinet/requests/new").get_data(as_text=True)
+    boxes = re.findall(r'<input[^>]*name="services"[^>]*>', form)
+    assert boxes and not [box for box in boxes if "required" in box]
+    refused = post(client, "/cabinet/requests/new", {"urgency": "normal", "loan": "100 000",
+                                                    "save_draft": "1"})
+    assert "Выберите хотя бы одну услугу." in refused.get_data(as_text=True)
+    assert db.session.query(Request).count() == 0
