@@ -25,6 +25,17 @@
     form.parentNode.insertBefore(copy, form);
     if (copy.getBoundingClientRect().top > window.innerHeight * 0.5) copy.scrollIntoView();
   });
+  /* A form sent back with errors: its first marked control is brought into view and focused
+     (on a phone the only error sat below the fold, under the sticky buttons, and the page
+     opened at the top as if nothing had happened); a calculation's result is brought into
+     view the same way ([data-show-on-load]). */
+  document.addEventListener('DOMContentLoaded', function () {
+    var bad = document.querySelector('form [aria-invalid="true"], form .errors');
+    var target = bad || document.querySelector('[data-show-on-load]');
+    if (!target || document.querySelector('.refusal-copy')) return;
+    target.scrollIntoView({block: 'center'});
+    if (bad && bad.matches('input, select, textarea')) bad.focus({preventScroll: true});
+  });
   document.addEventListener('submit', function (event) {
     var form = event.target, button = event.submitter;
     var question = (button && button.getAttribute('data-confirm')) ||
