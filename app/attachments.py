@@ -25,17 +25,19 @@ def attach_files(request: Request, files, user, kind: str = ATTACH_INPUT, messag
     uploads += slot_uploads(request, {key: real_files(found)
                                       for key, found in (slot_files or {}).items()})
     check_batch([upload for _slot, upload in uploads])
-    stored = []
-    try:
-        for slot, upload in uploads:
+    stored, refusals = [], []
+    for slot, upload in uploads:  # every file checked: each refusal said at once (one a
+        try:                      # time, the next bad file showed only once this one went)
             item = save_upload(upload)
             stored.append((slot, item))
             if slot is not None:
                 check_upload(slot, item.original_name, item.content_type)
-    except UploadError:
+        except UploadError as error:
+            refusals.append(str(error))
+    if refusals:
         for _slot, item in stored:
             discard(item.stored_name)
-        raise
+        raise UploadError(" ".join(dict.fromkeys(refusals)))
     rows = [Attachment(request=request, message=message, uploaded_by_id=user.id, kind=kind,
                        version=version, original_name=s.original_name,
                        stored_name=s.stored_name, content_type=s.content_type, size=s.size,

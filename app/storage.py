@@ -189,8 +189,10 @@ def _copy_limited(upload: FileStorage, target: Path, original: str):
 
 
 def _check_content(target: Path, size: int, original: str, ext: str) -> str:
+    if not size:
+        raise UploadError(_("“%(name)s” is empty: choose the file again.", name=original))
     with open(target, "rb") as saved:
-        content_type = sniff(saved.read(16), target) if size else None
+        content_type = sniff(saved.read(16), target)
     if content_type is None:
         raise UploadError(_("“%(name)s” is not a plan, photo, PDF or office document.",
                             name=original))

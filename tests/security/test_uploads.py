@@ -135,6 +135,18 @@ def test_each_dangerous_or_disguised_file_is_refused_by_name(thread, uploads_dir
     assert wrong == []
 
 
+def test_every_bad_file_of_a_submission_is_named_at_once_and_an_empty_one_as_empty(
+        thread, uploads_dir):
+    """One at a time, the next bad file showed only once the first was gone, and an empty
+    file was called "not a plan, photo, PDF or office document"."""
+    req, client = thread
+    page = send(client, req, [(PDF, "plan.pdf"), (b"MZ\x90\x00", "setup.pdf"),
+                              (b"", "empty.pdf")])
+    assert "«setup.pdf» — не план" in page and "Файл «empty.pdf» пустой" in page
+    assert "«plan.pdf»" not in page
+    assert nothing_kept(req, uploads_dir)
+
+
 def test_one_bad_file_refuses_the_whole_submission(thread, uploads_dir):
     req, client = thread
     page = send(client, req, [(PDF, "plan.pdf"), (docx(), "act.docx"), (HTML, "run.hta")])
