@@ -190,7 +190,12 @@ def test_team_invite_block_and_unblock(app, client, mailbox, jobs):
     login(m, member.username, password)
     first_page = m.get("/cabinet/team")  # a one-time password: first a password of one's own
     assert urlsplit(first_page.headers["Location"]).path == "/cabinet/password"
-    post(client, f"/cabinet/team/{member.id}/toggle")
+    team = client.get("/cabinet/team").get_data(as_text=True)  # the confirmation names whom
+    assert "Закрыть доступ для Олег Новиков? Все сеансы завершатся" in team
+    blocked = post(client, f"/cabinet/team/{member.id}/toggle", follow=True)
+    text = blocked.get_data(as_text=True)  # words that fit a man and a woman alike
+    assert "Доступ для Олег Новиков закрыт." in text and "доступ закрыт</span>" in text
+    assert "(а)" not in text and "Открыть доступ для Олег Новиков?" in text
     assert m.get("/cabinet/", follow_redirects=True).request.path == "/login/"
     post(client, f"/cabinet/team/{member.id}/toggle")
     db.session.expire_all()
