@@ -34,6 +34,10 @@ def test_a_long_link_or_address_wraps_on_a_phone_and_on_the_desk(app, server_url
     page = phone.new_page()
     sign_in(page, server_url, "p")
     assert _width(page, f"{server_url}/cabinet/requests") == 375
+    # targets a thumb hits: the language and sign-out links were 22 × 23 px
+    heights = page.eval_on_selector_all(".topbar .tools a, .topbar .tools button, a.number",
+                                        "els => els.map(e => e.getBoundingClientRect().height)")
+    assert heights and min(heights) >= 40, heights
     shots(page, "long-address-list-375")
     assert _width(page, f"{server_url}/cabinet/requests/{req.id}") == 375
     assert page.locator(".msg", has_text="disk.yandex.ru").is_visible()
