@@ -26,7 +26,7 @@ from app.money import money
 from app.notifications import shown_text
 from app.payments import amount_due
 from app.permissions import role_label, role_labels
-from app.pricing import request_payable, rule_label, rules_by_key
+from app.pricing import request_payable, rule_label
 from app.request_rules import awaiting_payment, payment_label
 from app.service_fields import visible_to
 from app.shared_cache import CATALOGUE, cached
@@ -36,6 +36,7 @@ from app.translations import (in_language, is_overridden, locale_name,
                               request_translations, with_brand)
 from app.typed_input import page_url, typed_text
 from app.timefmt import bureau_zone_name, format_day, format_moment, format_wall
+from models.catalog import PriceRule
 from models.notifications import Notification
 from models.request_status import Action
 from models.requests import BUILDING_LABELS
@@ -216,8 +217,12 @@ class _RuleWords(NamedTuple):
 
 
 def _rule_words(kind: str) -> dict[str, _RuleWords]:
-    return {key: _RuleWords(rule.label, rule.label_en)
-            for key, rule in rules_by_key(kind).items()}
+    """Every rule's words, a switched-off one's too: a request filed under it keeps its label
+    (switched off, the lists showed the raw key "apartment")."""
+    rows = db.session.query(PriceRule.key, PriceRule.label, PriceRule.label_en,
+                            PriceRule.is_active).filter_by(kind=kind) \
+        .order_by(PriceRule.is_active, PriceRule.id).all()  # an active rule's words win
+    return {row.key: _RuleWords(row.label, row.label_en) for row in rows}
 
 
 def _rule_label(kind: str, key: str | None) -> str:
