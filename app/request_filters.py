@@ -56,6 +56,7 @@ class RequestFilters:
     start: date | None = None
     end: date | None = None
     ignored: list[str] = field(default_factory=list)
+    swapped: bool = False  # the period came reversed (its start after its end)
 
     def active(self) -> bool:
         return any((self.company, self.manager, self.engineer, self.payment, self.client,
@@ -145,6 +146,8 @@ def parse_filters(args, user, choices: dict) -> RequestFilters:
             found.ignored.append(name)
         else:
             setattr(found, attr, day)
+    if found.start and found.end and found.start > found.end:  # read as meant, and said
+        found.start, found.end, found.swapped = found.end, found.start, True
     return found
 
 

@@ -59,8 +59,13 @@ class DeskView(DeskApprovalsMixin, DeskActionsMixin, BaseView):
         q = request.args.get("q", "")
         choices = filter_choices(g.user)
         filters = parse_filters(request.args, g.user, choices)
+        if status and status not in {s.value for s in OPEN_STATUSES}:
+            filters.ignored.append("status")  # an unknown status showed an empty list
+            status = None
         if filters.ignored:
             flash(_("Some filter values were not recognised and were ignored."), "warning")
+        if filters.swapped:
+            flash(_("The period start is after its end; they were swapped."), "warning")
         page = arg_int("page", 0, lo=0, hi=10_000)
         rows, overdue, answered, more = work_list(g.user, status, q, filters, page)
         args = {**filters.args(), **{k: v for k, v in (("status", status), ("q", q)) if v}}

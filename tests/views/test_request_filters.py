@@ -362,3 +362,15 @@ def test_generated_list_pages_and_sorting_keep_the_filters(app, world):
     assert all(f"_flt_0_company={world.alpha.id}" in link for link in links), links
     second = re.search(r'href="([^"]*page_RequestStaffView=1[^"]*)"', html).group(1)
     assert shown(admin, second.replace("&amp;", "&")) <= world.numbers(world.r1, world.r3)
+
+
+def test_a_reversed_period_is_swapped_and_an_unknown_status_said(app, world):
+    """The desk showed "no requests" for 2026-02-28 … 2026-02-01 and for status=zzz, saying
+    nothing (the dashboard swaps a reversed period and says so)."""
+    admin = as_user(app, world.admin)
+    page = admin.get("/desk/?from=2026-02-28&to=2026-02-01").get_data(as_text=True)
+    assert set(NUMBER.findall(page)) == world.numbers(world.r3, world.r4)
+    assert "Начало периода позже конца — даты поменяны местами." in page
+    page = admin.get("/desk/?status=zzz").get_data(as_text=True)
+    assert "не распознаны" in page
+    assert set(NUMBER.findall(page)) >= world.numbers(world.r1, world.r2, world.r3, world.r4)
