@@ -7,17 +7,19 @@ Every change is audited with old → new values, never a password.
 
 from __future__ import annotations
 
+import re
+
 from flask import current_app, g
 from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget, BS3TextFieldWidget, Select2Widget
-from flask_appbuilder.security.sqla.models import Role
+from flask_appbuilder.security.sqla.models import Role, User
 from flask_appbuilder.security.views import RoleModelView, UserDBModelView, UserGroupModelView
 from flask_appbuilder.validators import PasswordComplexityValidator
 from flask_appbuilder.widgets import ListWidget, ShowWidget
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, or_
+from sqlalchemy import exists, func, or_
 from wtforms import BooleanField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, StopValidation
 
 from app.list_filters import BooleanFilterConverter, yes_no_selects
 from app.accounts import email_taken, normal_email
@@ -202,6 +204,36 @@ def _check_role_change(actor, user, before: dict, after: dict) -> None:
         _refuse(_("You cannot block yourself or take away your own administrator role."))
 
 
+LOGIN_RE = re.compile(r"[\w.@+-]{1,128}")
+
+
+class UniqueLogin:
+    """The login is one word (letters, digits, . @ + - _) that no other account has in any
+    letter case: "Engineer3" beside "engineer3" locked both out (the sign-in looks a login up
+    ignoring case and found two)."""
+
+    def __call__(self, form, field):
+        field.data = (field.data or "").strip()
+        if not LOGIN_RE.fullmatch(field.data):
+            raise StopValidation(_("A login is one word: letters, digits and . @ + - _"))
+        query = db.session.query(User.id).filter(func.lower(User.username)
+                                                 == field.data.lower())
+        if getattr(form, "_id", None) is not None:
+            query = query.filter(User.id != int(form._id))
+        if query.first() is not None:
+            raise StopValidation(_("This login is taken (letter case aside): choose another."))
+
+
+class UniqueEmail:
+    """The e-mail no other account has in any letter case, said under the field with the
+    form kept (refused on save, the whole form was thrown away)."""
+
+    def __call__(self, form, field):
+        other = int(form._id) if getattr(form, "_id", None) is not None else None
+        if field.data and email_taken(normal_email(field.data), except_user_id=other):
+            raise StopValidation(_("Another account already uses this e-mail."))
+
+
 class ReplanUserDBModelView(UserDBModelView):
     """Users with history are blocked, never deleted; every change is audited.
 
@@ -214,6 +246,10 @@ class ReplanUserDBModelView(UserDBModelView):
                      "profile.phone": _l("Phone"), "profile.locale": _l("Language"),
                      "fail_login_count": _l("Failed sign-ins")}
     description_columns = {"active": ACTIVE_HINT}
+    # FAB's "Added Row" read "Добавлено строк" here (views.base words the other views so)
+    add_row_message = _l("The record is added.")
+    edit_row_message = _l("The record is saved.")
+    delete_row_message = _l("The record is deleted.")
     list_columns = ["first_name", "last_name", "username", "email", "active", "roles"]
     search_columns = ["first_name", "last_name", "username", "email", "active", "roles"]
     formatters_columns = USER_FORMATTERS
@@ -233,9 +269,9 @@ class ReplanUserDBModelView(UserDBModelView):
     add_form_extra_fields = {**_password_fields(), **_profile_fields([DataRequired()])}
     edit_form_extra_fields = _profile_fields([Optional()])
     validators_columns = {"email": [Email(message=_l("Enter a valid e-mail address.")),
-                                    Length(max=320)],
+                                    Length(max=320), UniqueEmail()],
                           "first_name": [Length(max=64)], "last_name": [Length(max=64)],
-                          "username": [Length(max=128)]}
+                          "username": [UniqueLogin()]}
 
     def prefill_form(self, form, pk):
         profile = db.session.get(UserProfile, pk)

@@ -315,3 +315,36 @@ def test_own_names_are_edited_within_their_limits_and_audited(app):
     assert (user.first_name, user.last_name) == ("Пётр", "Иванов")
     event = db.session.query(AuditEvent).filter_by(action="profile_update").one()
     assert (event.actor_id, event.object_id) == (manager.id, manager.id)
+
+
+def test_a_login_or_e_mail_another_account_has_in_any_case_is_refused_under_its_field(app):
+    """"Engineer3" beside "engineer3" was saved and locked both out (the sign-in looks a
+    login up ignoring case); "MANAGER1@…" threw the whole form away; "  qa18  " was kept
+    with its spaces."""
+    admin = as_user(app, make_user("Admin"))
+    taken = make_user("Engineer", username="engineer3")  # engineer3@test.example
+    new = {"first_name": "Егор", "last_name": "Второй", "email": "eng3b@replan.example",
+           "username": "Engineer3", "roles": role_id("Engineer"), "active": "y",
+           "password": NEW_PASSWORD, "conf_password": NEW_PASSWORD}
+    page = text(fab_form(admin, "/users/add", new))
+    assert "Такой логин уже есть (без учёта регистра букв)" in page
+    assert 'value="eng3b@replan.example"' in page  # the form is kept
+    page = text(fab_form(admin, "/users/add", {**new, "username": "qa 18"}))
+    assert "Логин — одно слово" in page
+    page = text(fab_form(admin, "/users/add", {**new, "username": "egor2",
+                                               "email": "ENGINEER3@test.example"}))
+    assert page.count("Этот e-mail уже использует другая учётная запись.") == 1
+    assert 'value="egor2"' in page
+    assert db.session.query(User).count() == 2  # the admin and engineer3
+    saved = fab_form(admin, "/users/add", {**new, "username": "  egor2  "})
+    assert db.session.query(User).filter_by(username="egor2").one()
+    assert "Запись добавлена." in text(admin.get(saved.headers["Location"]))  # not "строк"
+    edited = text(fab_form(admin, f"/users/edit/{taken.id}", {
+        "first_name": "E", "last_name": "T", "email": "engineer3@test.example",
+        "username": "EGOR2", "roles": role_id("Engineer"), "active": "y"}))
+    assert "Такой логин уже есть" in edited
+    db.session.expire_all()
+    assert db.session.get(User, taken.id).username == "engineer3"
+    signed_in = app.test_client()
+    login(signed_in, "engineer3", PASSWORD)  # still signs in
+    assert signed_in.get("/desk/").status_code == 200
