@@ -9,8 +9,8 @@ from decimal import Decimal
 
 from flask import abort, flash, g, redirect, request, url_for
 from wtforms.fields.core import UnboundField
-from wtforms import DecimalField
-from wtforms.validators import StopValidation
+from wtforms import DecimalField, StringField
+from wtforms.validators import DataRequired, InputRequired, StopValidation
 from flask_appbuilder import ModelView, expose
 from flask_appbuilder.models.sqla.filters import SQLAFilterConverter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -309,6 +309,23 @@ class RefusalKeepsInput:
         return widgets
 
 
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def required_text(field) -> None:
+    """A generated text field is stored trimmed, and a required one holds more than spaces:
+    FAB's InputRequired took "   " as a service's name, a price rule's label, an article's
+    title, and partners were offered a blank checkbox."""
+    if not isinstance(field, UnboundField) or field.field_class is not StringField \
+            or len(field.args) > 1:  # FAB's generated text field, its validators by name
+        return
+    field.kwargs["filters"] = [*field.kwargs.get("filters", ()), _strip]
+    field.kwargs["validators"] = [
+        DataRequired(message=v.message) if isinstance(v, InputRequired) else v
+        for v in field.kwargs.get("validators", ())]
+
+
 class ReplanModelView(AuditedEdits, RefusalKeepsInput, ModelView):
     """Explicit columns everywhere; page size from the URL is capped; lists export to Excel;
     edits, additions and deletions audited with old → new values (views.audited)."""
@@ -353,6 +370,7 @@ class ReplanModelView(AuditedEdits, RefusalKeepsInput, ModelView):
                 if isinstance(field, UnboundField) and field.kwargs.get("allow_blank") \
                         and not field.kwargs.get("blank_text"):
                     field.kwargs["blank_text"] = "—"
+                required_text(field)
 
     def get_redirect(self):
         """Where a save or a delete returns: FAB's page history, else this view's list (with

@@ -96,7 +96,7 @@ def test_admin_edits_and_unticks_a_kind(app, admin):
 @pytest.mark.parametrize("changes,english,russian", [
     ({"min_files": "3", "max_files": "2"}, "the minimum not above", "минимум не больше"),
     ({"key": "Техпаспорт"}, "lower-case Latin letters", "строчные латинские"),
-    ({"title": "   "}, "Enter the document", "Введите название"),
+    ({"title": "   "}, "This field is required", "Обязательное поле"),  # spaces: no title
     ({"accepted": []}, "Tick at least one kind", "Отметьте хотя бы один"),
     ({"accepted": ["exe"]}, "'exe' is not a valid choice", "&#39;exe&#39;"),
     ({"max_files": "99999999999999"}, "From 1 to 20", "От 1 до 20"),

@@ -1,0 +1,42 @@
+"""A name of spaces is no name: FAB's generated forms took "   " as a service's name, a
+price rule's label, an article's title, a field's label (partners were offered a blank
+checkbox); every generated text is stored trimmed."""
+
+import re
+
+import pytest
+
+from app.extensions import db
+from models.catalog import PriceRule, Service
+from models.knowledge import KbCategory
+from tests.factories import as_user, csrf_token, make_user
+
+
+def _save(client, url: str, data: dict):
+    token = csrf_token(client.get(url).get_data(as_text=True))
+    return client.post(url, data={**data, "csrf_token": token})
+
+
+@pytest.mark.parametrize("url, data, model", [
+    ("/services/add", {"code": "qa20", "name": "   ", "base_price_kopecks": "1000",
+                       "is_active": "y"}, Service),
+    ("/price-rules/add", {"kind": "option", "key": "qa_opt", "label": "   ",
+                          "coefficient": "1", "surcharge_kopecks": "100", "is_active": "y"},
+     PriceRule),
+    ("/kb-categories/add", {"name": "   ", "slug": "qa", "sort_order": "1"}, KbCategory),
+])
+def test_a_name_of_spaces_is_refused_and_nothing_saved(app, url, data, model):
+    admin = as_user(app, make_user("Admin"))
+    before = db.session.query(model).count()
+    page = _save(admin, url, data)
+    assert page.status_code == 200, page.status_code  # the form again, not a redirect
+    assert re.search(r"Обязательное поле|This field is required",
+                     page.get_data(as_text=True))
+    assert db.session.query(model).count() == before
+
+
+def test_a_generated_text_is_stored_trimmed(app):
+    admin = as_user(app, make_user("Admin"))
+    _save(admin, "/kb-categories/add", {"name": "  Договоры  ", "slug": " dogovory ",
+                                        "sort_order": "1"})
+    assert db.session.query(KbCategory).one().name == "Договоры"
