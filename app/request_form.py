@@ -124,6 +124,19 @@ def _rule_choices(kind: str, english: bool) -> list[tuple[str, str]]:
     return [(r.key, in_language(r.label, r.label_en, english)) for r in rules]
 
 
+def object_type_choices() -> list[tuple[str, str]]:
+    """(value, label) of the object types the request form offers: the options of the
+    active services' "object_type" field, in catalogue order (the form, the calculator, the
+    lists' filter and column all follow them: the lists followed the price rules, so with
+    the rules off a partner filed typed requests no list could show or filter)."""
+    seen: dict[str, str] = {}
+    for item in fields_for([service_id for service_id, _name in service_choices()]):
+        if item.key == "object_type":
+            for value, label in item.choices():
+                seen.setdefault(value, label)
+    return list(seen.items())
+
+
 def service_choices() -> list[tuple[int, str]]:
     """(id, name) of the active services in the reader's language (kept like rule_choices)."""
     english = reads_english()

@@ -33,9 +33,8 @@ from app.typed_input import show_page_at, typed_text
 from app.uow import commit_after_rendering
 from cabinet import bp
 from cabinet.access import partner_required
-from cabinet.choices import rule_choices, service_choices
+from cabinet.choices import object_type_choices, service_choices
 from cabinet.forms import MessageForm, ReasonForm
-from models.catalog import RULE_OBJECT_TYPE
 from models.request_status import ACTION_LABELS, PARTNER_BUTTONS
 from models.partners import EndClient
 from models.requests import Attachment, Request
@@ -210,7 +209,7 @@ def request_list():
     args = {k: v for k, v in request.args.items() if k not in ("after", "before")}
     return render_template(
         "cabinet/request_list.html", rows=shown_rows(rows, show_author), args=args,
-        groups=partner_groups(), object_types=rule_choices(RULE_OBJECT_TYPE),
+        groups=partner_groups(), object_types=object_type_choices(),
         services=service_choices(),
         show_author=show_author, reversed_period=reversed_period,
         older=rows[-1].id if rows and has_older else None,

@@ -16,11 +16,10 @@ from wtforms import SelectField, StringField
 
 from app.permissions import MONEY_ROLES, role_names
 from app.request_filters import client_clause, partner_side_allowed, search_text, text_clause
-from app.request_form import rule_choices
+from app.request_form import object_type_choices
 from app.request_rules import PAYMENT_LABELS
 from app.templating import staff_status
 from app.status_labels import staff_label
-from models.catalog import RULE_OBJECT_TYPE
 from models.request_status import Status
 from models.requests import Request, StatusChange
 from reports.fields import export_fields, field_cells, field_columns, sees_contacts
@@ -185,8 +184,8 @@ class RequestStaffView(KeysetListMixin, ReadOnlyView):
         """The partner and the amount beside the request for those who read partner words
         and money (the director's "All requests" had neither); engineers see neither."""
         columns = list(self.list_columns)
-        if not rule_choices(RULE_OBJECT_TYPE):  # a bureau without object types: no column
-            columns.remove("object_type")      # of dashes
+        if not object_type_choices():  # a bureau without object types: no column of dashes
+            columns.remove("object_type")
         if partner_side_allowed(user):
             columns.insert(columns.index("object_address"), "company")
         if role_names(user) & MONEY_ROLES:
@@ -196,7 +195,7 @@ class RequestStaffView(KeysetListMixin, ReadOnlyView):
     def search_columns_for(self, user) -> list[str]:
         """The filters this user may use: no partner-side ones for engineers."""
         allowed = partner_side_allowed(user)
-        typed = bool(rule_choices(RULE_OBJECT_TYPE))
+        typed = bool(object_type_choices())
         return [c for c in self.search_columns if (allowed or c not in PARTNER_SIDE_COLUMNS)
                 and (typed or c != "object_type")]
 
