@@ -99,6 +99,9 @@ class DeskView(DeskApprovalsMixin, DeskActionsMixin, BaseView):
             assign = AssignForm(formdata=typed_into(url_for("DeskView.assign", pk=req.id)),
                                 version=req.version)
             assign.manager_id.choices = [(m.id, m.get_full_name()) for m in active_managers()]
+            if req.manager_id and not assign.manager_id.raw_data:  # reassigning: the one it
+                assign.manager_id.data = req.manager_id  # has is shown (the first listed
+                # was, and "Reassign" pressed unlooked moved the request to that one)
         drafts = {m.action: typed_text(url_for("DeskView.move", pk=req.id, action=m.action),
                                        "comment") for m in rules.moves}
         drafts["message"] = typed_text(url_for("DeskView.message", pk=req.id), "body")

@@ -182,6 +182,9 @@ def test_reassign_is_a_move_of_the_table_on_the_desk(app, world):
     sm = as_user(app, users["supermanager"])
     req = requests[Status.SCHEDULED]
     clock = req.status_changed_at
+    page = sm.get(f"/desk/{req.id}").get_data(as_text=True)  # the manager it has is shown
+    assert re.search(rf'<option selected value="{req.manager_id}">|'
+                     rf'<option value="{req.manager_id}" selected>', page)
     post(sm, f"/desk/{req.id}/assign", {"manager_id": second.id, "version": req.version},
          follow=True)
     db.session.expire_all()
