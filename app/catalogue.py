@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from flask import abort
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import func
 
 from app.access import require_role
 from app.audit import record
@@ -20,7 +21,7 @@ from app.extensions import db
 from app.permissions import ADMIN
 from app.storage import discard, save_upload
 from app.uow import after_commit
-from models.catalog import RULE_OBJECT_TYPE, RULE_OPTION, RULE_URGENCY
+from models.catalog import RULE_OBJECT_TYPE, RULE_OPTION, RULE_URGENCY, PriceRule
 from models.knowledge import KbArticle
 from models.service_fields import NUMBER_TYPES, ServiceField
 
@@ -29,9 +30,19 @@ ARTICLE_KINDS = ("article", "faq", "template")
 
 
 def check_price_rule(rule) -> None:
-    """InvalidInput unless the rule's kind is one the calculator applies."""
+    """InvalidInput unless the rule's kind is one the calculator applies and its key one
+    word no other rule of the kind has (two "qa_opt" options showed twice in the calculator,
+    the last one priced; "qa 11" was a key)."""
     if rule.kind not in PRICE_RULE_KINDS:
         raise InvalidInput(_l("Kind must be object_type, urgency or option."))
+    rule.key = checked_code(rule.key, _l("Key"))
+    with db.session.no_autoflush:
+        twin = db.session.query(PriceRule.id).filter(
+            PriceRule.kind == rule.kind, func.lower(PriceRule.key) == rule.key.lower(),
+            PriceRule.id != (rule.id or 0)).first()
+    if twin is not None:
+        raise InvalidInput(_l("A rule of this kind with the key “%(key)s” already exists.",
+                              key=rule.key))
     if rule.kind == RULE_OBJECT_TYPE and rule.coefficient is not None \
             and Decimal(rule.coefficient) != 1:  # one source of truth: app.pricing
         raise InvalidInput(_l("An object type's price coefficient is set on the option of "

@@ -40,3 +40,19 @@ def test_a_generated_text_is_stored_trimmed(app):
     _save(admin, "/kb-categories/add", {"name": "  Договоры  ", "slug": " dogovory ",
                                         "sort_order": "1"})
     assert db.session.query(KbCategory).one().name == "Договоры"
+
+
+def test_a_price_rule_key_is_one_word_no_other_rule_of_its_kind_has(app):
+    """Two "qa_opt" options were saved and the calculator showed both (the last one
+    priced); "qa 11" was a key."""
+    admin = as_user(app, make_user("Admin"))
+    rule = {"kind": "option", "key": "qa_opt", "label": "QA опция", "coefficient": "1",
+            "surcharge_kopecks": "100", "is_active": "y"}
+    _save(admin, "/price-rules/add", rule)
+    assert db.session.query(PriceRule).filter_by(key="qa_opt").count() == 1
+    for key, said in (("QA_OPT", "с ключом «QA_OPT» уже есть"), ("qa 11", "без пробелов")):
+        page = _save(admin, "/price-rules/add", {**rule, "key": key})
+        assert said in page.get_data(as_text=True), key
+    assert db.session.query(PriceRule).count() == 1
+    _save(admin, "/price-rules/add", {**rule, "kind": "urgency", "key": "qa_opt"})
+    assert db.session.query(PriceRule).count() == 2  # another kind may use the key
