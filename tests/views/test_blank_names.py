@@ -56,3 +56,14 @@ def test_a_price_rule_key_is_one_word_no_other_rule_of_its_kind_has(app):
     assert db.session.query(PriceRule).count() == 1
     _save(admin, "/price-rules/add", {**rule, "kind": "urgency", "key": "qa_opt"})
     assert db.session.query(PriceRule).count() == 2  # another kind may use the key
+
+
+def test_each_back_office_tab_says_which_page_it_is(app, staff):
+    """Every back-office tab read "Replan"."""
+    admin = as_user(app, make_user("Admin"))
+    titles = {url: re.search(r"<title>(.*?)</title>", admin.get(url).get_data(as_text=True),
+                             re.S).group(1).strip()
+              for url in ("/desk/", "/services/list/", "/services/add", "/settings/")}
+    assert titles == {"/desk/": "Мои заявки · Replan", "/services/list/": "Услуги · Replan",
+                      "/services/add": "Новая запись: Услуга · Replan",
+                      "/settings/": "Настройки · Replan"}
