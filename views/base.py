@@ -159,6 +159,8 @@ def readable(datamodel, name: str):
         show = format_wall if is_wall_clock(datamodel.model_name, name) else format_moment
     elif "." not in name and datamodel.is_date(name):
         show = format_day
+    elif "." not in name and (datamodel.is_numeric(name) or datamodel.is_float(name)):
+        show = decimal_text  # 1,5 in Russian, 1.5 in English, no trailing zeros ("1.000")
     else:
         def show(value):
             return value

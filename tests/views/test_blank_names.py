@@ -67,3 +67,15 @@ def test_each_back_office_tab_says_which_page_it_is(app, staff):
     assert titles == {"/desk/": "Мои заявки · Replan", "/services/list/": "Услуги · Replan",
                       "/services/add": "Новая запись: Услуга · Replan",
                       "/settings/": "Настройки · Replan"}
+
+
+def test_numbers_in_back_office_lists_read_as_people_write_them(app):
+    """Russian lists printed a coefficient "1.300" and a maximum "300.00"."""
+    from app.demo import load_catalog
+    load_catalog()
+    db.session.commit()
+    admin = as_user(app, make_user("Admin"))
+    page = admin.get("/price-rules/list/").get_data(as_text=True)
+    assert ">1,3<" in page and "1.300" not in page
+    admin.get("/lang/en")
+    assert ">1.3<" in admin.get("/price-rules/list/").get_data(as_text=True)
