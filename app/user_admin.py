@@ -27,6 +27,7 @@ from app.api_tokens import USER_BLOCKED, revoke_all_for
 from app.audit import record
 from app.extensions import db
 from app.permissions import ADMIN, PARTNER, STAFF_ROLES, role_label, role_labels
+from app.request_form import PHONE
 from app.sessions import end_all_sessions
 from app.timefmt import format_moment
 from app.uow import commit
@@ -106,7 +107,7 @@ class ProfileSelectField(ProfileMixin, SelectField):
 def _profile_fields(role_validators) -> dict:
     return {
         "roles": StaffRoleField(_l("Role"), role_validators),
-        "phone": ProfileStringField(_l("Phone"), [Optional(), Length(max=40)],
+        "phone": ProfileStringField(_l("Phone"), [Optional(), Length(max=40), PHONE],
                                     widget=BS3TextFieldWidget()),
         "locale": ProfileSelectField(_l("Language"), choices=LANGUAGES, default="ru",
                                      widget=Select2Widget()),

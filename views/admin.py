@@ -11,7 +11,7 @@ from werkzeug.datastructures import FileStorage
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from wtforms import SelectField
-from wtforms.validators import InputRequired, NumberRange, Optional
+from wtforms.validators import Email, InputRequired, NumberRange, Optional
 
 from app.catalogue import (check_article, check_category, check_price_rule, check_service,
                            replace_kb_template)
@@ -19,6 +19,7 @@ from app.errors import DomainError
 from app.extensions import db
 from app.markdown import render_markdown
 from app.partners import update_company
+from app.request_form import PHONE
 from app.permissions import ENGINEER
 from app.templating import decimal_text, money
 from app.uow import unit_of_work
@@ -66,6 +67,10 @@ class PartnerCompanyView(ReplanModelView):
     edit_form_extra_fields = {"discount_percent": DecimalCommaField(  # "7,5" as typed
         _l("Discount, %"), places=2, validators=[InputRequired(), NumberRange(
             min=0, max=100, message=_l("The discount is a percent from 0 to 100."))])}
+    # the partner application's checks ("not-an-email" and a phone "abc" were saved here)
+    validators_columns = {
+        "email": [Optional(), Email(message=_l("Enter a valid e-mail address."))],
+        "phone": [Optional(), PHONE]}
 
     def pre_update(self, item):
         """Checked and audited by the use case; FAB's datamodel commits it all at once."""

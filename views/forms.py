@@ -9,6 +9,7 @@ from wtforms import (BooleanField, DateField, DateTimeLocalField, HiddenField,
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from app.form_fields import RoublesField
+from app.request_form import PHONE
 from app.timefmt import local_today
 
 
@@ -66,7 +67,7 @@ class EntryForm(FlaskForm):
 
 
 class StaffProfileForm(FlaskForm):
-    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40), PHONE])
     locale = SelectField(_l("Language"), choices=[("ru", "Русский"), ("en", "English")])
     notify_status = BooleanField(_l("Status changes"))
     notify_message = BooleanField(_l("New messages"))

@@ -79,3 +79,22 @@ def test_numbers_in_back_office_lists_read_as_people_write_them(app):
     assert ">1,3<" in page and "1.300" not in page
     admin.get("/lang/en")
     assert ">1.3<" in admin.get("/price-rules/list/").get_data(as_text=True)
+
+
+def test_contacts_in_the_back_office_are_checked_like_the_partner_application(app):
+    """"not-an-email" and a phone "abc" were saved for a company, a user and a profile."""
+    from models.partners import PartnerCompany, UserProfile
+    from tests.factories import make_company
+    company = make_company()
+    admin = as_user(app, make_user("Admin"))
+    page = _save(admin, f"/companies/edit/{company.id}", {
+        "name": company.name, "city": "Москва", "phone": "abc", "email": "not-an-email",
+        "discount_percent": "5"}).get_data(as_text=True)
+    assert "Введите номер телефона" in page and "Введите правильный адрес" in page
+    db.session.expire_all()
+    assert (db.session.get(PartnerCompany, company.id).email or "") != "not-an-email"
+    staff = make_user("Manager")
+    page = _save(as_user(app, staff), "/my-profile/", {"phone": "abc", "locale": "ru"})
+    assert "Введите номер телефона" in page.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(UserProfile, staff.id).phone != "abc"

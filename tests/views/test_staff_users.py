@@ -97,29 +97,29 @@ def test_role_select_offers_only_staff_roles_by_their_russian_names(app):
 def test_edit_form_sets_role_and_profile_and_audits_old_and_new(app):
     admin_user = make_user("Admin")
     admin = as_user(app, admin_user)
-    user = make_user("Manager", username="mgr", phone="+7 1")
+    user = make_user("Manager", username="mgr", phone="+7 900 000-00-01")
     page = text(admin.get(f"/users/edit/{user.id}"))
-    assert 'value="+7 1"' in page and 'name="password"' not in page
+    assert 'value="+7 900 000-00-01"' in page and 'name="password"' not in page
     assert role_options(page)  # the current role is the selected one
     assert re.search(rf'<option selected value="{role_id("Manager")}"', page)
     fab_form(admin, f"/users/edit/{user.id}", {
         "first_name": user.first_name, "last_name": user.last_name, "username": "mgr",
-        "email": "New.Mgr@Test.Example", "phone": "+7 2", "locale": "en",
+        "email": "New.Mgr@Test.Example", "phone": "+7 900 000-00-02", "locale": "en",
         "roles": role_id("Supermanager")})  # "active" unticked: blocked
     user = fetch_user("mgr")
     assert [r.name for r in user.roles] == ["Supermanager"] and not user.active
-    assert (user.profile.phone, user.profile.locale) == ("+7 2", "en")
+    assert (user.profile.phone, user.profile.locale) == ("+7 900 000-00-02", "en")
     (role_event,) = events("user_role_changed", user)
     assert role_event.actor_id == admin_user.id
     assert role_event.details == {"roles": ["Manager", "Supermanager"]}
     assert events("user_deactivated", user)[0].details == {"active": [True, False]}
     assert events("user_email_changed", user)[0].details == {
         "email": ["mgr@test.example", "new.mgr@test.example"]}
-    assert events("user_updated", user)[0].details == {"phone": ["+7 1", "+7 2"],
+    assert events("user_updated", user)[0].details == {"phone": ["+7 900 000-00-01", "+7 900 000-00-02"],
                                                        "locale": ["ru", "en"]}
     fab_form(admin, f"/users/edit/{user.id}", {
         "first_name": user.first_name, "last_name": user.last_name, "username": "mgr",
-        "email": user.email, "phone": "+7 2", "locale": "en",
+        "email": user.email, "phone": "+7 900 000-00-02", "locale": "en",
         "roles": role_id("Supermanager"), "active": "y"})
     assert fetch_user("mgr").active
     assert events("user_activated", user)[0].details == {"active": [False, True]}
@@ -256,8 +256,8 @@ def test_a_user_without_a_profile_gets_no_error_anywhere(app):
         assert client.get(url).status_code in (200, 302, 403, 404), url
     assert client.get("/my-profile/").status_code == 200
     client.post("/my-profile/", data={"csrf_token": csrf_token(text(client.get("/my-profile/"))),
-                                      "phone": "+7 4", "locale": "en", "notify_sla": "y"})
-    assert db.session.get(UserProfile, bare.id).phone == "+7 4"
+                                      "phone": "+7 900 000-00-04", "locale": "en", "notify_sla": "y"})
+    assert db.session.get(UserProfile, bare.id).phone == "+7 900 000-00-04"
     db.session.query(UserProfile).filter_by(user_id=bare.id).delete()
     db.session.commit()
     admin = as_user(app, make_user("Admin"))
@@ -266,10 +266,10 @@ def test_a_user_without_a_profile_gets_no_error_anywhere(app):
     assert re.search(rf'<option selected value="{role_id("Engineer")}"', page)
     fab_form(admin, f"/users/edit/{bare.id}", {
         "first_name": "Bare", "last_name": "User", "username": "bare",
-        "email": "bare@test.example", "phone": "+7 3", "locale": "ru",
+        "email": "bare@test.example", "phone": "+7 900 000-00-03", "locale": "ru",
         "roles": role_id("Engineer"), "active": "y"})
     profile = db.session.get(UserProfile, bare.id)
-    assert profile is not None and profile.phone == "+7 3"
+    assert profile is not None and profile.phone == "+7 900 000-00-03"
 
 
 @pytest.mark.parametrize("bad", [{"roles": "99999999999"}, {"roles": "abc"},
