@@ -249,8 +249,9 @@ def test_staff_profile_sets_language_and_email_copies(app, staff):
     manager = as_user(app, staff.manager)
     assert manager.get("/my-profile/").status_code == 200
     manager.post("/my-profile/", data={"csrf_token": form_token(manager),
-                                       "phone": "+7 900 000-00-01", "locale": "en", "notify_status": "y",
-                                       "notify_message": "y", "notify_assignment": "y"})
+                                       "phone": "+7 900 000-00-01", "locale": "en",
+                                       "notify_status": "y", "notify_message": "y",
+                                       "notify_assignment": "y"})
     req = make_request(make_partner(), Status.ASSIGNED, staff)
     req.status_changed_at = utcnow() - timedelta(days=3)
     db.session.commit()

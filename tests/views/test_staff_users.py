@@ -115,8 +115,8 @@ def test_edit_form_sets_role_and_profile_and_audits_old_and_new(app):
     assert events("user_deactivated", user)[0].details == {"active": [True, False]}
     assert events("user_email_changed", user)[0].details == {
         "email": ["mgr@test.example", "new.mgr@test.example"]}
-    assert events("user_updated", user)[0].details == {"phone": ["+7 900 000-00-01", "+7 900 000-00-02"],
-                                                       "locale": ["ru", "en"]}
+    assert events("user_updated", user)[0].details == {
+        "phone": ["+7 900 000-00-01", "+7 900 000-00-02"], "locale": ["ru", "en"]}
     fab_form(admin, f"/users/edit/{user.id}", {
         "first_name": user.first_name, "last_name": user.last_name, "username": "mgr",
         "email": user.email, "phone": "+7 900 000-00-02", "locale": "en",
@@ -256,7 +256,8 @@ def test_a_user_without_a_profile_gets_no_error_anywhere(app):
         assert client.get(url).status_code in (200, 302, 403, 404), url
     assert client.get("/my-profile/").status_code == 200
     client.post("/my-profile/", data={"csrf_token": csrf_token(text(client.get("/my-profile/"))),
-                                      "phone": "+7 900 000-00-04", "locale": "en", "notify_sla": "y"})
+                                      "phone": "+7 900 000-00-04", "locale": "en",
+                                      "notify_sla": "y"})
     assert db.session.get(UserProfile, bare.id).phone == "+7 900 000-00-04"
     db.session.query(UserProfile).filter_by(user_id=bare.id).delete()
     db.session.commit()
