@@ -104,6 +104,8 @@ def check_article(article) -> None:
     if article.kind not in ARTICLE_KINDS:
         raise InvalidInput(_l("Kind must be article, faq or template."))
     article.slug = checked_code(article.slug, _l("Address (slug)")).lower()
+    if article.is_public and article.staff_only:  # saved, listed "public", and a 404
+        raise InvalidInput(_l("An article is either public or for staff only, not both."))
 
 
 def check_category(category) -> None:

@@ -159,6 +159,14 @@ class SettingsForm(FlaskForm):
                                     validators=[DataRequired(), NumberRange(min=1, max=100)])
     upload_max_total_mb = IntegerField(_l("All files of one upload together, MB"),
                                        validators=[DataRequired(), NumberRange(min=1, max=200)])
+
+    def validate_upload_max_total_mb(self, field) -> None:
+        """All files together at least one file's limit (20 MB a file and 1 MB in all was
+        saved: every file over 1 MB refused with a message naming the total)."""
+        one = self.upload_max_mb.data
+        if field.data and one and not self.upload_max_mb.errors and field.data < one:
+            raise ValidationError(_("At least the size limit of one file (%(mb)s MB).",
+                                    mb=one))
     working_hours = FormField(WorkingHoursForm, label=_l("Working hours"))
     auto_close_days = IntegerField(_l("Close delivered requests after, days"),
                                    validators=[DataRequired(), NumberRange(min=1, max=365)])

@@ -98,3 +98,23 @@ def test_contacts_in_the_back_office_are_checked_like_the_partner_application(ap
     assert "Введите номер телефона" in page.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(UserProfile, staff.id).phone != "abc"
+
+
+def test_settings_and_articles_refuse_what_contradicts_itself(app):
+    """20 MB a file and 1 MB for all files together was saved; an article both public and
+    for staff only was saved, listed as public, and a 404 for visitors."""
+    from app.settings import get_setting
+    from models.knowledge import KbArticle
+    from tests.factories import post, settings_fields
+    admin = as_user(app, make_user("Admin"))
+    page = post(admin, "/settings/", {**settings_fields(admin), "upload_max_mb": "20",
+                                      "upload_max_total_mb": "1"}).get_data(as_text=True)
+    assert "Не меньше предела одного файла (20 МБ)." in page
+    assert get_setting("upload_max_total_mb") == 50
+    _save(admin, "/kb-categories/add", {"name": "Документы", "slug": "docs", "sort_order": "1"})
+    category = db.session.query(KbCategory).one()
+    page = _save(admin, "/kb-articles/add", {
+        "category": str(category.id), "kind": "article", "title": "Статья", "slug": "qa9",
+        "body_md": "Текст", "is_public": "y", "staff_only": "y", "sort_order": "1"})
+    assert "либо публичная, либо только для сотрудников" in page.get_data(as_text=True)
+    assert db.session.query(KbArticle).count() == 0
