@@ -179,6 +179,9 @@ def check_field_delete(field: ServiceField) -> None:
 
 def _check_pattern(field: ServiceField) -> None:
     if field.field_type != FIELD_PATTERN:
+        if (field.pattern or "").strip():  # saved and never applied: the admin believed
+            raise InvalidInput(_("A pattern checks only a field of the type “Text checked "
+                                 "by a pattern”: choose that type or clear the pattern."))
         return
     if not field.pattern:
         raise InvalidInput(_("A pattern-checked field needs its pattern (a regular "

@@ -111,6 +111,8 @@ def test_a_field_is_added_audited_and_edited_keeping_option_extras(app, service)
     ({"show_if_key": "nothing", "show_if_value": "1"}, "нет поля", "has no field"),
     ({"show_if_key": "car_class", "show_if_value": "1"}, "от самого себя", "depend on itself"),
     ({"field_type": "rocket"}, "Неверный вариант", "Not a valid choice"),
+    ({"field_type": "text", "options": "", "pattern": "([a-z"},  # saved, never applied
+     "Шаблон проверяет только поле типа", "A pattern checks only"),
 ])
 def test_bad_fields_are_refused_with_a_message_and_nothing_saved(app, service, changes,
                                                                 russian, english):
