@@ -27,7 +27,7 @@ from app.drafts import (DraftInput, create_request_draft, repeat_request, submit
 from app.errors import Conflict, InvalidInput, Refused
 from app.permissions import is_partner
 from app.quotes import quote_values
-from app.service_fields import fields_for
+from app.service_fields import PHONE_RE, fields_for
 from app.openapi import cursor_parameters, json_body, json_response, problems, ref
 from app.uow import unit_of_work
 from app.workflow import transition
@@ -36,7 +36,6 @@ from models.catalog import Quote
 from models.request_status import ONCE_ONLY, STAFF_BUTTONS, Action
 
 bp = api_blueprint("api_v1_requests")
-PHONE_RE = re.compile(r"\+?[\d\s()\-]{7,20}")
 DRAFT_SPEC = {
     "services": Field("list", max_length=50, items="int"), "fields": Field("object"),
     "urgency": Field("str", max_length=40), "options": Field("list", max_length=50, items="str"),

@@ -18,13 +18,13 @@ from app.permissions import is_partner
 from app.shared_cache import CATALOGUE, cached
 from models.catalog import RULE_OBJECT_TYPE, RULE_OPTION, RULE_URGENCY, PriceRule, Service
 from models.partners import EndClient
-from app.service_fields import (FORM_ALIASES, fields_for, form_value, groups, offered_fields,
-                                parse)
+from app.service_fields import (FORM_ALIASES, PHONE_RE, fields_for, form_value, groups,
+                                offered_fields, parse)
 from models.service_fields import FIELD_BOOLEAN, FIELD_MULTISELECT
 
 FORM_COLUMNS = ("urgency", "description", "wanted_date")  # the request's own inputs
 
-PHONE = Regexp(r"^\+?[\d\s()\-]{7,20}$", message=_l("Enter a phone number, e.g. +7 900 123-45-67."))
+PHONE = Regexp(PHONE_RE.pattern + "$", message=_l("Enter a phone number, e.g. +7 900 123-45-67."))
 
 
 class _Box(CheckboxInput):
